@@ -1,0 +1,146 @@
+package dev.curfew.core;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The design of a session's life: one version of a named policy. Immutable; build with {@link
+ * #builder(String)} or {@link #of}. Validation runs in the constructor, so an invalid policy
+ * cannot exist.
+ *
+ * @param name the policy's name ({@code standard})
+ * @param version 1 for the first version, one more for every change
+ * @param idleTimeout how long without activity before the session ends
+ * @param absoluteTimeout how long from creation before the session ends whatever the activity
+ * @param warnBefore how long before {@code expires_at} the warning fires; zero: no warning
+ * @param maxExtensions how many user-confirmed extensions a session may use; 0: none
+ * @param renewEvery the token is rotated at this interval; null: never
+ * @param complyWith ids of compliance presets the policy declares it meets
+ */
+public record Policy(
+    String name,
+    int version,
+    Duration idleTimeout,
+    Duration absoluteTimeout,
+    Duration warnBefore,
+    int maxExtensions,
+    Duration renewEvery,
+    List<String> complyWith) {
+
+  /** Longest timeout accepted: 400 days. Beyond that a "session" is no longer a timeout design. */
+  public static final Duration MAX_TIMEOUT = Duration.ofDays(400);
+
+  public static final int MAX_EXTENSIONS_LIMIT = 1_000_000;
+
+  public Policy {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(idleTimeout, "idle_timeout");
+    Objects.requireNonNull(absoluteTimeout, "absolute_timeout");
+    Objects.requireNonNull(warnBefore, "warn_before");
+    complyWith = complyWith == null ? List.of() : List.copyOf(complyWith);
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+      throw new PolicyException("name", "policy name must be 1-64 of [A-Za-z0-9._-]: \"" + name + "\"");
+    }
+    if (version < 1) {
+      throw new PolicyException("version", "version < 1: " + version);
+    }
+    requirePositive("idle_timeout", idleTimeout);
+    requirePositive("absolute_timeout", absoluteTimeout);
+    if (idleTimeout.compareTo(absoluteTimeout) > 0) {
+      throw new PolicyException("idle_timeout", "idle_timeout (" + Durations.format(idleTimeout)
+          + ") > absolute_timeout (" + Durations.format(absoluteTimeout) + ")");
+    }
+    if (absoluteTimeout.compareTo(MAX_TIMEOUT) > 0) {
+      throw new PolicyException("absolute_timeout", "absolute_timeout > " + Durations.format(MAX_TIMEOUT));
+    }
+    if (warnBefore.isNegative()) {
+      throw new PolicyException("warn_before", "warn_before < 0: " + warnBefore);
+    }
+    if (warnBefore.compareTo(idleTimeout) >= 0) {
+      throw new PolicyException("warn_before", "warn_before (" + Durations.format(warnBefore)
+          + ") >= idle_timeout (" + Durations.format(idleTimeout) + ")");
+    }
+    if (maxExtensions < 0 || maxExtensions > MAX_EXTENSIONS_LIMIT) {
+      throw new PolicyException("max_extensions",
+          "max_extensions must be 0.." + MAX_EXTENSIONS_LIMIT + ": " + maxExtensions);
+    }
+    if (renewEvery != null) {
+      requirePositive("renew_every", renewEvery);
+    }
+    if (idleTimeout.toMillis() < 1 || warnBefore.toNanos() % 1_000_000L != 0
+        || idleTimeout.toNanos() % 1_000_000L != 0 || absoluteTimeout.toNanos() % 1_000_000L != 0) {
+      throw new PolicyException("idle_timeout", "durations must be whole milliseconds");
+    }
+  }
+
+  private static void requirePositive(String key, Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw new PolicyException(key, key + " must be > 0: " + Durations.format(d.abs()));
+    }
+  }
+
+  public static Policy of(String name, Duration idle, Duration absolute, Duration warnBefore, int maxExtensions) {
+    return new Policy(name, 1, idle, absolute, warnBefore, maxExtensions, null, List.of());
+  }
+
+  public long idleTimeoutMs() {
+    return idleTimeout.toMillis();
+  }
+
+  public long absoluteTimeoutMs() {
+    return absoluteTimeout.toMillis();
+  }
+
+  public long warnBeforeMs() {
+    return warnBefore.toMillis();
+  }
+
+  /** The same policy values under the next version number. */
+  public Policy nextVersion(Policy values) {
+    return new Policy(name, version + 1, values.idleTimeout, values.absoluteTimeout, values.warnBefore,
+        values.maxExtensions, values.renewEvery, values.complyWith);
+  }
+
+  public Policy withVersion(int v) {
+    return new Policy(name, v, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith);
+  }
+
+  /** True when every deadline under {@code other} is no later than under this policy. */
+  public boolean onlyShortens(Policy other) {
+    return other.idleTimeout.compareTo(idleTimeout) <= 0
+        && other.absoluteTimeout.compareTo(absoluteTimeout) <= 0;
+  }
+
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /** Collects policy values; {@link #build()} validates them. */
+  public static final class Builder {
+    private final String name;
+    private int version = 1;
+    private Duration idleTimeout = Duration.ofMinutes(15);
+    private Duration absoluteTimeout = Duration.ofHours(12);
+    private Duration warnBefore = Duration.ofMinutes(2);
+    private int maxExtensions = 10;
+    private Duration renewEvery;
+    private List<String> complyWith = List.of();
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    public Builder version(int v) { this.version = v; return this; }
+    public Builder idleTimeout(Duration d) { this.idleTimeout = d; return this; }
+    public Builder absoluteTimeout(Duration d) { this.absoluteTimeout = d; return this; }
+    public Builder warnBefore(Duration d) { this.warnBefore = d; return this; }
+    public Builder maxExtensions(int n) { this.maxExtensions = n; return this; }
+    public Builder renewEvery(Duration d) { this.renewEvery = d; return this; }
+    public Builder complyWith(List<String> ids) { this.complyWith = ids; return this; }
+
+    public Policy build() {
+      return new Policy(name, version, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith);
+    }
+  }
+}
