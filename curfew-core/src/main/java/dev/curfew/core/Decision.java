@@ -1,0 +1,56 @@
+package dev.curfew.core;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The answer of one engine operation: allowed with the session's new status, or refused with a
+ * reason. {@link #durable()} completes once the audit records the operation produced are on
+ * stable storage; an API must not acknowledge a change before that.
+ *
+ * @param verdict what the edge should answer
+ * @param status the session's status after the operation (null when there is no session to show)
+ * @param reason why a token was refused ({@link Verdict#ENDED}), or the ended session's reason
+ * @param detail a sentence for people (refusals)
+ * @param token a token issued by this operation (open, rotation); it appears in this answer only
+ * @param durable completes when the produced records are durable; fails when they could not be
+ */
+public record Decision(
+    Verdict verdict,
+    SessionStatus status,
+    EndReason reason,
+    String detail,
+    String token,
+    CompletableFuture<Void> durable) {
+
+  /** What happened, in terms an edge maps to a response. */
+  public enum Verdict {
+    /** The operation was done (or the read answered); the session is valid. */
+    ALLOWED,
+    /** The token or session is not valid: {@link #reason()} says why (HTTP 401, or 410 by id). */
+    ENDED,
+    /** No session with that id was ever known here, or it is forgotten (HTTP 404). */
+    NOT_FOUND,
+    /** The session is valid but the policy forbids the operation (HTTP 409). */
+    REFUSED,
+    /** The store or the audit log cannot be written: fail closed (HTTP 503). */
+    UNAVAILABLE
+  }
+
+  static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+  public boolean allowed() {
+    return verdict == Verdict.ALLOWED;
+  }
+
+  static Decision allowed(SessionStatus status, CompletableFuture<Void> durable) {
+    return new Decision(Verdict.ALLOWED, status, null, null, null, durable);
+  }
+
+  static Decision ended(EndReason reason, SessionStatus status, CompletableFuture<Void> durable) {
+    return new Decision(Verdict.ENDED, status, reason, null, null, durable);
+  }
+
+  static Decision unavailable(String detail) {
+    return new Decision(Verdict.UNAVAILABLE, null, null, detail, null, DONE);
+  }
+}

@@ -1,0 +1,517 @@
+package dev.curfew.core;
+
+import dev.curfew.core.AuditSink.TokenBinding;
+import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.core.audit.Times;
+import dev.curfew.core.schedule.TimerWheel;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The session state machine: every operation of a session's life, each taking {@code now} from the
+ * one clock, changing state under the session's lock, and handing the audit records it produced to
+ * the {@link AuditSink} in the same critical section, so that no code path changes a session
+ * without recording it.
+ *
+ * <p>Validity is decided on every call by comparing {@code now} with the deadlines, so enforcement
+ * is exact whether or not a timer has fired. Timers (a {@link TimerWheel} with 1 ms ticks, driven by
+ * {@link #advanceTimers()}) only make endings and warnings prompt. A touch moves the idle deadline
+ * without touching the wheel: a timer that fires before the session's next event simply re-arms.
+ */
+public final class SessionEngine {
+  /** How long an ended session is remembered by default, so that its token is refused with a reason. */
+  public static final long DEFAULT_ENDED_RETENTION_MS = 24 * 3_600_000L;
+  /** Most attributes a session may carry, and the longest subject. */
+  public static final int MAX_ATTRIBUTES = 32;
+  public static final int MAX_SUBJECT_LENGTH = 256;
+
+  private final Clock clock;
+  private final String node;
+  private final Policies policies;
+  private final AuditSink sink;
+  private final SessionEvents events;
+  private final EngineMetrics metrics;
+  private final Limits limits;
+  private final SessionTable table = new SessionTable();
+  private final TimerWheel<Session> wheel;
+
+  /** Bounds on what the engine holds. */
+  public record Limits(int maxLiveSessions, long endedRetentionMs) {
+    public Limits {
+      if (maxLiveSessions < 1) throw new IllegalArgumentException("maxLiveSessions < 1: " + maxLiveSessions);
+      if (endedRetentionMs < 0) throw new IllegalArgumentException("endedRetentionMs < 0: " + endedRetentionMs);
+    }
+
+    public static Limits defaults() {
+      return new Limits(10_000_000, DEFAULT_ENDED_RETENTION_MS);
+    }
+  }
+
+  public SessionEngine(Clock clock, String node, Policies policies, AuditSink sink, SessionEvents events,
+      EngineMetrics metrics, Limits limits) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.node = Objects.requireNonNull(node, "node");
+    this.policies = Objects.requireNonNull(policies, "policies");
+    this.sink = Objects.requireNonNull(sink, "sink");
+    this.events = events == null ? SessionEvents.NONE : events;
+    this.metrics = metrics == null ? EngineMetrics.NONE : metrics;
+    this.limits = limits == null ? Limits.defaults() : limits;
+    this.wheel = new TimerWheel<>(clock.millis());
+  }
+
+  public Clock clock() { return clock; }
+  public String node() { return node; }
+  public Policies policies() { return policies; }
+  public int liveSessions() { return table.liveCount(); }
+  public int pendingTimers() { synchronized (wheel) { return wheel.size(); } }
+
+  // ---------------------------------------------------------------- open
+
+  /** Opens a session for {@code subject} under {@code policyName} (null: the default policy). */
+  public Decision open(String subject, String policyName, Map<String, Object> attributes) {
+    if (subject == null || subject.isBlank() || subject.length() > MAX_SUBJECT_LENGTH) {
+      throw new IllegalArgumentException("subject must be 1-" + MAX_SUBJECT_LENGTH + " characters");
+    }
+    String name = policyName == null ? policies.defaultName() : policyName;
+    Policy policy = policies.current(name)
+        .orElseThrow(() -> new IllegalArgumentException("unknown policy \"" + name + "\""));
+    Map<String, Object> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
+    if (attrs.size() > MAX_ATTRIBUTES) {
+      throw new IllegalArgumentException("more than " + MAX_ATTRIBUTES + " attributes");
+    }
+    if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
+    if (table.liveCount() >= limits.maxLiveSessions()) {
+      return Decision.unavailable("live session limit reached (" + limits.maxLiveSessions() + ")");
+    }
+    long now = clock.millis();
+    String token = Tokens.newToken();
+    Session s = new Session(Tokens.newSessionId(), subject, policy, now, attrs);
+    s.tokenHash = TokenHash.of(token);
+    s.tokenIssuedAtMs = now;
+    s.lastActivityAtMs = now;
+    s.idleExpiresAtMs = Math.addExact(now, policy.idleTimeoutMs());
+    s.absoluteExpiresAtMs = Math.addExact(now, policy.absoluteTimeoutMs());
+    synchronized (s) {
+      AuditRecord.Builder created = record(RecordTypes.SESSION_CREATED, s, now)
+          .put("idle_timeout_ms", policy.idleTimeoutMs())
+          .put("absolute_timeout_ms", policy.absoluteTimeoutMs())
+          .put("warn_before_ms", policy.warnBeforeMs())
+          .put("max_extensions", (long) policy.maxExtensions());
+      if (policy.renewEvery() != null) {
+        created.put("renew_every_ms", policy.renewEvery().toMillis());
+      }
+      created.putTime("idle_expires_at", s.idleExpiresAtMs)
+          .putTime("absolute_expires_at", s.absoluteExpiresAtMs)
+          .put("attributes", attrs);
+      table.insert(s);
+      schedule(s, s.nextEventMs());
+      CompletableFuture<Void> durable = sink.append(List.of(created.build()),
+          List.of(new TokenBinding(s.id, s.tokenHash, now)));
+      return new Decision(Decision.Verdict.ALLOWED, s.status(now), null, null, token, durable);
+    }
+  }
+
+  // ---------------------------------------------------------------- token operations
+
+  /**
+   * Checks a session token at this instant; with {@code touch}, records activity (resets the idle
+   * deadline). A token of an ended session is refused with the reason it ended.
+   */
+  public Decision check(String token, boolean touch) {
+    if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
+    TokenHash hash = hashOf(token);
+    Session s = hash == null ? null : table.byToken(hash);
+    if (s == null) {
+      metrics.checked(EndReason.UNKNOWN.wire());
+      return Decision.ended(EndReason.UNKNOWN, null, Decision.DONE);
+    }
+    synchronized (s) {
+      long now = clock.millis();
+      Decision refused = refuseIfEnded(s, hash, now);
+      if (refused != null) return refused;
+      String newToken = null;
+      List<AuditRecord> records = List.of();
+      List<TokenBinding> bindings = List.of();
+      if (touch) {
+        s.lastActivityAtMs = now;
+        s.idleExpiresAtMs = Math.addExact(now, s.policy.idleTimeoutMs());
+        if (s.policy.renewEvery() != null && now - s.tokenIssuedAtMs >= s.policy.renewEvery().toMillis()) {
+          newToken = Tokens.newToken();
+          TokenHash dropped = s.previousTokenHash;
+          s.previousTokenHash = s.tokenHash;
+          s.tokenHash = TokenHash.of(newToken);
+          s.tokenIssuedAtMs = now;
+          table.rotated(s, dropped);
+          records = List.of(record(RecordTypes.ROTATED, s, now).putTime("renewed_at", now).build());
+          bindings = List.of(new TokenBinding(s.id, s.tokenHash, now));
+        }
+      }
+      metrics.checked("valid");
+      CompletableFuture<Void> durable = records.isEmpty() ? Decision.DONE : sink.append(records, bindings);
+      return new Decision(Decision.Verdict.ALLOWED, s.status(now), null, null, newToken, durable);
+    }
+  }
+
+  /** The user's explicit extension: resets the idle deadline if the policy allows one more. */
+  public Decision extend(String token) {
+    if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
+    TokenHash hash = hashOf(token);
+    Session s = hash == null ? null : table.byToken(hash);
+    if (s == null) return Decision.ended(EndReason.UNKNOWN, null, Decision.DONE);
+    synchronized (s) {
+      long now = clock.millis();
+      Decision refused = refuseIfEnded(s, hash, now);
+      if (refused != null) return refused;
+      String why = null;
+      if (s.extensionsUsed >= s.policy.maxExtensions()) {
+        why = s.policy.maxExtensions() == 0 ? "the policy allows no extensions"
+            : "no extensions left (" + s.policy.maxExtensions() + " used)";
+      } else if (s.absoluteExpiresAtMs <= s.idleExpiresAtMs) {
+        why = "the absolute deadline " + Times.format(s.absoluteExpiresAtMs) + " is the limit";
+      }
+      if (why != null) {
+        AuditRecord r = record(RecordTypes.EXTENSION_REFUSED, s, now).put("why", why).build();
+        CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
+        return new Decision(Decision.Verdict.REFUSED, s.status(now), null, why, null, durable);
+      }
+      long previous = s.expiresAtMs();
+      s.lastActivityAtMs = now;
+      s.idleExpiresAtMs = Math.addExact(now, s.policy.idleTimeoutMs());
+      s.extensionsUsed++;
+      AuditRecord r = record(RecordTypes.EXTENDED, s, now)
+          .putTime("previous_expires_at", previous)
+          .putTime("expires_at", s.expiresAtMs())
+          .put("extensions_used", (long) s.extensionsUsed)
+          .putTime("idle_expires_at", s.idleExpiresAtMs)
+          .build();
+      CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
+      SessionStatus status = s.status(now);
+      events.publish(s.id, "extended", status.toMap());
+      events.publish(s.id, "status", status.toMap());
+      return Decision.allowed(status, durable);
+    }
+  }
+
+  /** The user saw the warning: recorded as proof that the user was told. */
+  public Decision acknowledgeWarning(String token) {
+    if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
+    TokenHash hash = hashOf(token);
+    Session s = hash == null ? null : table.byToken(hash);
+    if (s == null) return Decision.ended(EndReason.UNKNOWN, null, Decision.DONE);
+    synchronized (s) {
+      long now = clock.millis();
+      Decision refused = refuseIfEnded(s, hash, now);
+      if (refused != null) return refused;
+      AuditRecord r = record(RecordTypes.WARNING_ACKNOWLEDGED, s, now)
+          .putTime("expires_at", s.expiresAtMs()).build();
+      return Decision.allowed(s.status(now), sink.append(List.of(r), List.of()));
+    }
+  }
+
+  /** Logout: the token is dead from this instant. */
+  public Decision logout(String token) {
+    if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
+    TokenHash hash = hashOf(token);
+    Session s = hash == null ? null : table.byToken(hash);
+    if (s == null) return Decision.ended(EndReason.UNKNOWN, null, Decision.DONE);
+    synchronized (s) {
+      long now = clock.millis();
+      Decision refused = refuseIfEnded(s, hash, now);
+      if (refused != null) return refused;
+      CompletableFuture<Void> durable = end(s, EndReason.LOGGED_OUT, now,
+          record(RecordTypes.LOGGED_OUT, s, now).build());
+      return Decision.allowed(s.status(now), durable);
+    }
+  }
+
+  // ---------------------------------------------------------------- backend operations
+
+  /** The status of a session by id, passive. */
+  public Decision get(String sessionId) {
+    if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
+    Session s = sessionId == null ? null : table.byId(sessionId);
+    if (s == null) return new Decision(Decision.Verdict.NOT_FOUND, null, null, null, null, Decision.DONE);
+    synchronized (s) {
+      long now = clock.millis();
+      if (!s.ended() && now >= s.expiresAtMs()) {
+        CompletableFuture<Void> durable = expire(s, now, "request");
+        return Decision.ended(s.endReason, s.status(now), durable);
+      }
+      if (s.ended()) return Decision.ended(s.endReason, s.status(now), Decision.DONE);
+      return Decision.allowed(s.status(now), Decision.DONE);
+    }
+  }
+
+  /** Revokes one session; {@code actor} is the API key's name. */
+  public Decision revoke(String sessionId, String actor, String reasonText) {
+    if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
+    Session s = sessionId == null ? null : table.byId(sessionId);
+    if (s == null) return new Decision(Decision.Verdict.NOT_FOUND, null, null, null, null, Decision.DONE);
+    synchronized (s) {
+      long now = clock.millis();
+      if (!s.ended() && now >= s.expiresAtMs()) {
+        expire(s, now, "request");
+      }
+      if (s.ended()) return Decision.ended(s.endReason, s.status(now), Decision.DONE);
+      CompletableFuture<Void> durable = end(s, EndReason.REVOKED, now, revokedRecord(s, now, actor, reasonText));
+      return Decision.allowed(s.status(now), durable);
+    }
+  }
+
+  /** Revokes every live session of {@code subject}. */
+  public Revocation revokeSubject(String subject, String actor, String reasonText) {
+    if (!sink.writable()) return new Revocation(-1, Decision.DONE);
+    List<CompletableFuture<Void>> futures = new ArrayList<>();
+    int n = 0;
+    for (Session s : table.bySubject(subject)) {
+      synchronized (s) {
+        long now = clock.millis();
+        if (s.ended()) continue;
+        if (now >= s.expiresAtMs()) {
+          futures.add(expire(s, now, "request"));
+          continue;
+        }
+        futures.add(end(s, EndReason.REVOKED, now, revokedRecord(s, now, actor, reasonText)));
+        n++;
+      }
+    }
+    return new Revocation(n, CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
+  }
+
+  /** The result of revoking a subject's sessions: how many, and when it is durable. -1: unavailable. */
+  public record Revocation(int revoked, CompletableFuture<Void> durable) {}
+
+  /** Live sessions of a subject, passive. */
+  public List<SessionStatus> sessionsOf(String subject) {
+    List<SessionStatus> out = new ArrayList<>();
+    for (Session s : table.bySubject(subject)) {
+      synchronized (s) {
+        long now = clock.millis();
+        if (!s.ended() && now < s.expiresAtMs()) out.add(s.status(now));
+      }
+    }
+    out.sort((a, b) -> Long.compare(a.createdAtMs(), b.createdAtMs()));
+    return out;
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  /**
+   * Fires every timer due at the clock's current instant: warnings, expiries, and the forgetting
+   * of ended sessions. The server calls this every millisecond from one thread; tests call it
+   * after moving a manual clock.
+   */
+  public int advanceTimers() {
+    List<Session> due = new ArrayList<>();
+    synchronized (wheel) {
+      wheel.advance(clock.millis(), due::add);
+    }
+    for (Session s : due) {
+      onTimer(s);
+    }
+    return due.size();
+  }
+
+  private void onTimer(Session s) {
+    synchronized (s) {
+      long now = clock.millis();
+      if (s.ended()) {
+        if (now >= s.endedAtMs + limits.endedRetentionMs()) {
+          table.purge(s);
+        } else {
+          schedule(s, s.endedAtMs + limits.endedRetentionMs());
+        }
+        return;
+      }
+      if (now >= s.expiresAtMs()) {
+        expire(s, now, "timer");
+        return;
+      }
+      if (s.warningDue() && now >= s.warningAtMs()) {
+        long expiresAt = s.expiresAtMs();
+        s.warnedForMs = expiresAt;
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("expires_at", Times.format(expiresAt));
+        data.put("seconds_left", (expiresAt - now + 999) / 1000);
+        int delivered = events.publish(s.id, "warning", data);
+        sink.append(List.of(record(RecordTypes.WARNING_SENT, s, now)
+            .putTime("expires_at", expiresAt)
+            .put("lead_ms", expiresAt - now)
+            .put("delivered_to", (long) delivered)
+            .build()), List.of());
+      }
+      schedule(s, s.nextEventMs());
+    }
+  }
+
+  private void schedule(Session s, long atMs) {
+    synchronized (wheel) {
+      wheel.schedule(s, atMs);
+    }
+  }
+
+  // ---------------------------------------------------------------- endings
+
+  private CompletableFuture<Void> expire(Session s, long now, String detectedBy) {
+    long deadline = s.expiresAtMs();
+    EndReason reason = s.timeoutReason();
+    long lateness = now - deadline;
+    metrics.expired(detectedBy, lateness);
+    AuditRecord r = record(RecordTypes.EXPIRED, s, now)
+        .put("reason", reason.wire())
+        .putTime("deadline", deadline)
+        .putTime("detected_at", now)
+        .put("lateness_ms", lateness)
+        .putTime("last_activity_at", s.lastActivityAtMs)
+        .put("detected_by", detectedBy)
+        .build();
+    return end(s, reason, now, r);
+  }
+
+  /** The one place a session ends: state, index, timer, event and record together. */
+  private CompletableFuture<Void> end(Session s, EndReason reason, long now, AuditRecord r) {
+    if (s.ended()) {
+      throw new IllegalStateException("session " + s.id + " already ended: " + s.endReason.wire());
+    }
+    s.endReason = reason;
+    s.endedAtMs = now;
+    table.ended(s);
+    schedule(s, now + limits.endedRetentionMs());
+    CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("reason", reason.wire());
+    data.put("expired_at", Times.format(now));
+    String event = reason == EndReason.LOGGED_OUT ? "logged_out"
+        : reason == EndReason.REVOKED || reason == EndReason.REPLAYED ? "revoked" : "expired";
+    events.publish(s.id, event, data);
+    return durable;
+  }
+
+  /**
+   * Under the session's lock: refuses a token whose session has ended (or ends it now if a deadline
+   * passed), records replays, and ends a session whose rotated-out token comes back. Null: valid.
+   */
+  private Decision refuseIfEnded(Session s, TokenHash presented, long now) {
+    if (!s.ended() && presented.equals(s.previousTokenHash)) {
+      AuditRecord r = record(RecordTypes.REVOKED, s, now)
+          .put("actor", "curfew")
+          .put("reason", EndReason.REPLAYED.wire())
+          .put("reason_text", "a rotated-out token was presented again")
+          .build();
+      metrics.checked(EndReason.REPLAYED.wire());
+      return Decision.ended(EndReason.REPLAYED, null, end(s, EndReason.REPLAYED, now, r));
+    }
+    if (!s.ended() && now >= s.expiresAtMs()) {
+      CompletableFuture<Void> durable = expire(s, now, "request");
+      metrics.checked(s.endReason.wire());
+      return Decision.ended(s.endReason, null, durable);
+    }
+    if (!s.ended()) return null;
+    metrics.checked(s.endReason.wire());
+    CompletableFuture<Void> durable = Decision.DONE;
+    if (s.lastRefusedRecordMs == Long.MIN_VALUE || now - s.lastRefusedRecordMs >= 1000) {
+      AuditRecord r = record(RecordTypes.REFUSED, s, now)
+          .put("reason", s.endReason.wire())
+          .put("repeats", (long) s.refusedRepeats)
+          .build();
+      s.lastRefusedRecordMs = now;
+      s.refusedRepeats = 0;
+      durable = sink.append(List.of(r), List.of());
+    } else {
+      s.refusedRepeats++;
+    }
+    return Decision.ended(s.endReason, null, durable);
+  }
+
+  private AuditRecord revokedRecord(Session s, long now, String actor, String reasonText) {
+    AuditRecord.Builder b = record(RecordTypes.REVOKED, s, now).put("actor", actor == null ? "unknown" : actor);
+    b.put("reason", EndReason.REVOKED.wire());
+    b.put("reason_text", reasonText == null ? "" : reasonText);
+    return b.build();
+  }
+
+  private AuditRecord.Builder record(String type, Session s, long now) {
+    return AuditRecord.builder(type, now, node).session(s.id, s.subject, s.policy.name(), s.policy.version());
+  }
+
+  private static TokenHash hashOf(String token) {
+    return Tokens.wellFormed(token) ? TokenHash.of(token) : null;
+  }
+
+  // ---------------------------------------------------------------- invariants and export
+
+  /**
+   * Checks what must always hold, and throws IllegalStateException naming the first violation:
+   * every live session has a pending timer no later than its next event, and no live session is
+   * past its deadline by more than the time since the last {@link #advanceTimers()}.
+   */
+  public void checkInvariants() {
+    int live = 0;
+    for (Session s : table.all()) {
+      synchronized (s) {
+        if (s.ended()) continue;
+        live++;
+        if (s.absoluteExpiresAtMs > s.createdAtMs + s.policy.absoluteTimeoutMs()) {
+          throw new IllegalStateException(s.id + ": absolute deadline moved later");
+        }
+        if (!s.isScheduled()) {
+          throw new IllegalStateException(s.id + ": live session without a timer");
+        }
+        if (s.deadlineMs() > s.nextEventMs()) {
+          throw new IllegalStateException(s.id + ": timer at " + s.deadlineMs() + " after next event " + s.nextEventMs());
+        }
+      }
+    }
+    if (live != table.liveCount()) {
+      throw new IllegalStateException("live count " + table.liveCount() + " but " + live + " live sessions");
+    }
+    synchronized (wheel) {
+      wheel.checkInvariants();
+    }
+  }
+
+  /** Every session the table holds, live and ended, as values (for snapshots). */
+  public List<SessionSnapshot> snapshot() {
+    List<SessionSnapshot> out = new ArrayList<>(table.size());
+    for (Session s : table.all()) {
+      synchronized (s) {
+        out.add(SessionSnapshot.of(s));
+      }
+    }
+    return out;
+  }
+
+  /** Installs recovered sessions (before serving) and ends those whose deadline passed meanwhile. */
+  public RecoveryResult restore(Collection<SessionSnapshot> sessions) {
+    long now = clock.millis();
+    int recovered = 0;
+    int expired = 0;
+    List<CompletableFuture<Void>> futures = new ArrayList<>();
+    for (SessionSnapshot snap : sessions) {
+      Session s = snap.toSession(policies);
+      synchronized (s) {
+        table.insert(s);
+        if (s.ended()) {
+          schedule(s, s.endedAtMs + limits.endedRetentionMs());
+        } else if (now >= s.expiresAtMs()) {
+          futures.add(expire(s, now, "recovery"));
+          expired++;
+        } else {
+          schedule(s, s.nextEventMs());
+          recovered++;
+        }
+      }
+    }
+    return new RecoveryResult(recovered, expired,
+        CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
+  }
+
+  /** What {@link #restore} did: sessions live again, and sessions ended because they expired while down. */
+  public record RecoveryResult(int recoveredSessions, int expiredDuringDowntime, CompletableFuture<Void> durable) {}
+}

@@ -1,0 +1,16 @@
+package dev.curfew.core;
+
+import java.util.Map;
+
+/**
+ * Delivers session events (the SSE names of spec/http-api.md: {@code status}, {@code warning},
+ * {@code extended}, {@code expired}, {@code revoked}, {@code logged_out}) to whoever follows a
+ * session. Called under the session's lock: implementations hand off and return at once.
+ */
+@FunctionalInterface
+public interface SessionEvents {
+  /** Delivers and returns the number of live event streams it reached. */
+  int publish(String sessionId, String event, Map<String, Object> data);
+
+  SessionEvents NONE = (sessionId, event, data) -> 0;
+}

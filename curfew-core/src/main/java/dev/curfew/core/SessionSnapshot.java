@@ -1,0 +1,113 @@
+package dev.curfew.core;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything needed to bring one session back after a restart, as a value: what snapshots hold
+ * and what {@link Replay} rebuilds from the log. Token hashes are here (recovery needs them);
+ * snapshots are therefore private files, never audit records.
+ */
+public record SessionSnapshot(
+    String sessionId,
+    String subject,
+    Policy policy,
+    long createdAtMs,
+    Map<String, Object> attributes,
+    TokenHash tokenHash,
+    TokenHash previousTokenHash,
+    long tokenIssuedAtMs,
+    long lastActivityAtMs,
+    long idleExpiresAtMs,
+    long absoluteExpiresAtMs,
+    int extensionsUsed,
+    long warnedForMs,
+    EndReason endReason,
+    long endedAtMs) {
+
+  static SessionSnapshot of(Session s) {
+    return new SessionSnapshot(s.id, s.subject, s.policy, s.createdAtMs,
+        s.attributes, s.tokenHash, s.previousTokenHash, s.tokenIssuedAtMs, s.lastActivityAtMs,
+        s.idleExpiresAtMs, s.absoluteExpiresAtMs, s.extensionsUsed, s.warnedForMs, s.endReason, s.endedAtMs);
+  }
+
+  /**
+   * The session, under the registry's copy of its policy version when the values agree, else
+   * under the values it was opened with (the configuration may have changed while it was down).
+   */
+  Session toSession(Policies policies) {
+    Policy p = policies.version(policy.name(), policy.version()).filter(policy::equals).orElse(policy);
+    Session s = new Session(sessionId, subject, p, createdAtMs, attributes == null ? Map.of() : attributes);
+    s.tokenHash = tokenHash;
+    s.previousTokenHash = previousTokenHash;
+    s.tokenIssuedAtMs = tokenIssuedAtMs;
+    s.lastActivityAtMs = lastActivityAtMs;
+    s.idleExpiresAtMs = idleExpiresAtMs;
+    s.absoluteExpiresAtMs = absoluteExpiresAtMs;
+    s.extensionsUsed = extensionsUsed;
+    s.warnedForMs = warnedForMs;
+    s.endReason = endReason;
+    s.endedAtMs = endedAtMs;
+    return s;
+  }
+
+  public boolean ended() {
+    return endReason != null;
+  }
+
+  /** As a JSON object for a snapshot file (times as epoch ms: this file is for machines). */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("session_id", sessionId);
+    m.put("subject", subject);
+    m.put("policy", policy.name());
+    m.put("policy_version", (long) policy.version());
+    m.put("idle_timeout_ms", policy.idleTimeoutMs());
+    m.put("absolute_timeout_ms", policy.absoluteTimeoutMs());
+    m.put("warn_before_ms", policy.warnBeforeMs());
+    m.put("max_extensions", (long) policy.maxExtensions());
+    m.put("renew_every_ms", policy.renewEvery() == null ? null : policy.renewEvery().toMillis());
+    m.put("created_at_ms", createdAtMs);
+    m.put("attributes", attributes);
+    m.put("token_sha256", tokenHash == null ? null : tokenHash.toHex());
+    m.put("previous_token_sha256", previousTokenHash == null ? null : previousTokenHash.toHex());
+    m.put("token_issued_at_ms", tokenIssuedAtMs);
+    m.put("last_activity_at_ms", lastActivityAtMs);
+    m.put("idle_expires_at_ms", idleExpiresAtMs);
+    m.put("absolute_expires_at_ms", absoluteExpiresAtMs);
+    m.put("extensions_used", (long) extensionsUsed);
+    m.put("warned_for_ms", warnedForMs == Long.MIN_VALUE ? null : warnedForMs);
+    m.put("end_reason", endReason == null ? null : endReason.wire());
+    m.put("ended_at_ms", endedAtMs);
+    return m;
+  }
+
+  @SuppressWarnings("unchecked")
+  public static SessionSnapshot fromMap(Map<String, Object> m) {
+    String token = (String) m.get("token_sha256");
+    String prev = (String) m.get("previous_token_sha256");
+    Object warned = m.get("warned_for_ms");
+    String end = (String) m.get("end_reason");
+    return new SessionSnapshot(
+        (String) m.get("session_id"), (String) m.get("subject"), policyFrom(m),
+        ((Number) m.get("created_at_ms")).longValue(),
+        (Map<String, Object>) m.get("attributes"),
+        token == null ? null : TokenHash.fromHex(token), prev == null ? null : TokenHash.fromHex(prev),
+        ((Number) m.get("token_issued_at_ms")).longValue(), ((Number) m.get("last_activity_at_ms")).longValue(),
+        ((Number) m.get("idle_expires_at_ms")).longValue(), ((Number) m.get("absolute_expires_at_ms")).longValue(),
+        ((Number) m.get("extensions_used")).intValue(),
+        warned == null ? Long.MIN_VALUE : ((Number) warned).longValue(),
+        end == null ? null : EndReason.fromWire(end), ((Number) m.get("ended_at_ms")).longValue());
+  }
+
+  /** The policy values stored beside a session: {@code policy}, {@code policy_version} and the {@code *_ms} fields. */
+  static Policy policyFrom(Map<String, Object> m) {
+    Object renew = m.get("renew_every_ms");
+    return new Policy((String) m.get("policy"), ((Number) m.get("policy_version")).intValue(),
+        java.time.Duration.ofMillis(((Number) m.get("idle_timeout_ms")).longValue()),
+        java.time.Duration.ofMillis(((Number) m.get("absolute_timeout_ms")).longValue()),
+        java.time.Duration.ofMillis(((Number) m.get("warn_before_ms")).longValue()),
+        ((Number) m.get("max_extensions")).intValue(),
+        renew == null ? null : java.time.Duration.ofMillis(((Number) renew).longValue()), null);
+  }
+}

@@ -1,0 +1,74 @@
+package dev.curfew.core;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * SHA-256 of a session token: the only form in which a token is stored. Kept as four longs (48
+ * bytes on the heap) so that an index of millions of sessions stays small.
+ */
+public final class TokenHash {
+  private final long a;
+  private final long b;
+  private final long c;
+  private final long d;
+
+  private TokenHash(long a, long b, long c, long d) {
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+  }
+
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 missing from the JDK", e);
+    }
+  });
+
+  public static TokenHash of(String token) {
+    return fromBytes(SHA256.get().digest(token.getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  public static TokenHash fromBytes(byte[] digest32) {
+    if (digest32.length != 32) {
+      throw new IllegalArgumentException("a token hash is 32 bytes, not " + digest32.length);
+    }
+    ByteBuffer bb = ByteBuffer.wrap(digest32);
+    return new TokenHash(bb.getLong(), bb.getLong(), bb.getLong(), bb.getLong());
+  }
+
+  public static TokenHash fromHex(String hex) {
+    return fromBytes(HexFormat.of().parseHex(hex));
+  }
+
+  public byte[] toBytes() {
+    return ByteBuffer.allocate(32).putLong(a).putLong(b).putLong(c).putLong(d).array();
+  }
+
+  public String toHex() {
+    return HexFormat.of().formatHex(toBytes());
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof TokenHash)) return false;
+    TokenHash t = (TokenHash) o;
+    return a == t.a && b == t.b && c == t.c && d == t.d;
+  }
+
+  @Override
+  public int hashCode() {
+    return (int) (a ^ (a >>> 32));
+  }
+
+  @Override
+  public String toString() {
+    return "TokenHash[redacted]";
+  }
+}

@@ -1,0 +1,112 @@
+package dev.curfew.core.audit;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One lifecycle event, as spec/audit.md defines it. Built by the engine without {@code seq}; the
+ * log that accepts it assigns {@code seq} and the final {@code time} and writes {@link
+ * #canonicalLine(long, long)}, whose bytes are the Merkle leaf. No record ever holds a token or a
+ * token's hash.
+ */
+public final class AuditRecord {
+  private final String type;
+  private final long timeMs;
+  private final String node;
+  private final String sessionId;
+  private final String subject;
+  private final String policy;
+  private final int policyVersion;
+  private final Map<String, Object> data;
+
+  private AuditRecord(Builder b) {
+    this.type = Objects.requireNonNull(b.type, "type");
+    this.timeMs = b.timeMs;
+    this.node = Objects.requireNonNull(b.node, "node");
+    this.sessionId = b.sessionId;
+    this.subject = b.subject;
+    this.policy = b.policy;
+    this.policyVersion = b.policyVersion;
+    this.data = b.data;
+  }
+
+  public static Builder builder(String type, long timeMs, String node) {
+    return new Builder(type, timeMs, node);
+  }
+
+  public String type() { return type; }
+  public long timeMs() { return timeMs; }
+  public String node() { return node; }
+  public String sessionId() { return sessionId; }
+  public String subject() { return subject; }
+  public String policy() { return policy; }
+  public int policyVersion() { return policyVersion; }
+  public Map<String, Object> data() { return data; }
+
+  /** The record as a JSON object with the given {@code seq} and {@code time}. */
+  public Map<String, Object> toMap(long seq, long timeMs) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("seq", seq);
+    m.put("time", Times.format(timeMs));
+    m.put("type", type);
+    m.put("node", node);
+    if (sessionId != null) m.put("session_id", sessionId);
+    if (subject != null) m.put("subject", subject);
+    if (policy != null) m.put("policy", policy);
+    if (policyVersion > 0) m.put("policy_version", (long) policyVersion);
+    m.put("data", data);
+    return m;
+  }
+
+  /** The record's canonical JSON (RFC 8785), without the line feed: the Merkle leaf's bytes. */
+  public byte[] canonicalLine(long seq, long timeMs) {
+    return CanonicalJson.write(toMap(seq, timeMs)).getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String toString() {
+    return CanonicalJson.write(toMap(-1, timeMs));
+  }
+
+  /** Collects a record's fields; data keys keep their insertion order until canonicalized. */
+  public static final class Builder {
+    private final String type;
+    private final long timeMs;
+    private final String node;
+    private String sessionId;
+    private String subject;
+    private String policy;
+    private int policyVersion;
+    private final Map<String, Object> data = new LinkedHashMap<>();
+
+    private Builder(String type, long timeMs, String node) {
+      this.type = type;
+      this.timeMs = timeMs;
+      this.node = node;
+    }
+
+    public Builder session(String sessionId, String subject, String policy, int policyVersion) {
+      this.sessionId = sessionId;
+      this.subject = subject;
+      this.policy = policy;
+      this.policyVersion = policyVersion;
+      return this;
+    }
+
+    public Builder put(String key, Object value) {
+      data.put(key, value);
+      return this;
+    }
+
+    public Builder putTime(String key, long epochMs) {
+      data.put(key, Times.format(epochMs));
+      return this;
+    }
+
+    public AuditRecord build() {
+      return new AuditRecord(this);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package dev.curfew.core.audit;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes JSON in the canonical form of RFC 8785 (JSON Canonicalization Scheme) for the values
+ * Curfew records hold: objects (keys sorted by UTF-16 code units, which is {@link
+ * String#compareTo}), arrays, strings, integers, booleans and null. No white space; strings escape
+ * only what RFC 8785 §3.2.2.2 requires ({@code "}, {@code \}, and control characters, with the
+ * short escapes for backspace, form feed, line feed, carriage return and tab, and lower-case hex escapes for the rest).
+ *
+ * <p>Floating-point numbers are refused: no record needs one, and the ECMAScript number
+ * serialization they would require is a source of cross-implementation disagreement.
+ */
+public final class CanonicalJson {
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  /** Largest integer every JSON implementation reads exactly (2^53 - 1, RFC 8785 §3.2.2.3). */
+  public static final long MAX_SAFE_INTEGER = 9_007_199_254_740_991L;
+
+  private CanonicalJson() {}
+
+  public static String write(Object value) {
+    StringBuilder out = new StringBuilder(256);
+    write(value, out);
+    return out.toString();
+  }
+
+  public static byte[] bytes(Object value) {
+    return write(value).getBytes(StandardCharsets.UTF_8);
+  }
+
+  public static void write(Object value, StringBuilder out) {
+    if (value == null) {
+      out.append("null");
+    } else if (value instanceof String) {
+      writeString((String) value, out);
+    } else if (value instanceof Boolean) {
+      out.append(((Boolean) value) ? "true" : "false");
+    } else if (value instanceof Long || value instanceof Integer || value instanceof Short) {
+      long n = ((Number) value).longValue();
+      if (n > MAX_SAFE_INTEGER || n < -MAX_SAFE_INTEGER) {
+        throw new IllegalArgumentException("integer beyond 2^53-1: " + n);
+      }
+      out.append(n);
+    } else if (value instanceof Map) {
+      writeObject((Map<?, ?>) value, out);
+    } else if (value instanceof Collection) {
+      out.append('[');
+      boolean first = true;
+      for (Object item : (Collection<?>) value) {
+        if (!first) out.append(',');
+        first = false;
+        write(item, out);
+      }
+      out.append(']');
+    } else {
+      throw new IllegalArgumentException("not a canonical JSON value: " + value.getClass().getName());
+    }
+  }
+
+  private static void writeObject(Map<?, ?> map, StringBuilder out) {
+    List<String> keys = new ArrayList<>(map.size());
+    for (Object k : map.keySet()) {
+      if (!(k instanceof String)) {
+        throw new IllegalArgumentException("object key is not a string: " + k);
+      }
+      keys.add((String) k);
+    }
+    keys.sort(null);
+    out.append('{');
+    for (int i = 0; i < keys.size(); i++) {
+      if (i > 0) out.append(',');
+      writeString(keys.get(i), out);
+      out.append(':');
+      write(map.get(keys.get(i)), out);
+    }
+    out.append('}');
+  }
+
+  static void writeString(String s, StringBuilder out) {
+    out.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"': out.append("\\\""); break;
+        case '\\': out.append("\\\\"); break;
+        case '\b': out.append("\\b"); break;
+        case '\f': out.append("\\f"); break;
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        case '\t': out.append("\\t"); break;
+        default:
+          if (c < 0x20) {
+            out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+          } else if (Character.isSurrogate(c) && !validSurrogateAt(s, i)) {
+            throw new IllegalArgumentException("lone surrogate at index " + i);
+          } else {
+            out.append(c);
+          }
+      }
+    }
+    out.append('"');
+  }
+
+  private static boolean validSurrogateAt(String s, int i) {
+    char c = s.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+    }
+    return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+  }
+}

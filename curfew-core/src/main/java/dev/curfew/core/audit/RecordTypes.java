@@ -1,0 +1,25 @@
+package dev.curfew.core.audit;
+
+/** The closed set of audit record types (spec/audit.md), plus those the docs add with reasons. */
+public final class RecordTypes {
+  public static final String SESSION_CREATED = "session.created";
+  public static final String WARNING_SENT = "session.warning_sent";
+  public static final String WARNING_ACKNOWLEDGED = "session.warning_acknowledged";
+  public static final String EXTENDED = "session.extended";
+  public static final String EXTENSION_REFUSED = "session.extension_refused";
+  public static final String EXPIRED = "session.expired";
+  public static final String REVOKED = "session.revoked";
+  public static final String LOGGED_OUT = "session.logged_out";
+  public static final String REFUSED = "session.refused";
+  /** The token was rotated ({@code renew_every}); see docs/contract-changes.md. */
+  public static final String ROTATED = "session.rotated";
+  /** A policy change applied to a live session shortened its deadlines. */
+  public static final String POLICY_APPLIED = "session.policy_applied";
+  public static final String POLICY_CHANGED = "policy.changed";
+  public static final String NODE_STARTED = "node.started";
+  public static final String NODE_STOPPED = "node.stopped";
+  /** A torn last line was cut from the log on restart. */
+  public static final String LOG_REPAIRED = "log.repaired";
+
+  private RecordTypes() {}
+}
