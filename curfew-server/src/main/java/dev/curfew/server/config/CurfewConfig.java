@@ -1,0 +1,327 @@
+package dev.curfew.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.curfew.core.Durations;
+import dev.curfew.core.Policy;
+import dev.curfew.core.PolicyException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The configuration file of spec/cli-and-config.md, read strictly: an unknown key, a bad duration
+ * or an impossible policy is an error that names the key. Without a file, the defaults describe a
+ * single node with the embedded store in {@code ./curfew-data} and one policy named {@code default}.
+ */
+public record CurfewConfig(
+    String host,
+    int port,
+    Path dataDir,
+    String node,
+    List<ApiKeyConfig> apiKeys,
+    String store,
+    String redisUri,
+    String audit,
+    String postgresUrl,
+    String postgresUser,
+    String defaultPolicy,
+    Map<String, Policy> policies,
+    GatewayConfig gateway,
+    Duration snapshotInterval,
+    Duration endedRetention,
+    Duration auditRetention,
+    int maxLiveSessions,
+    boolean metricsAuth) {
+
+  /** A backend API key: its name and where its secret comes from (only a hash is kept). */
+  public record ApiKeyConfig(String name, String keySha256, String keyEnv) {}
+
+  /** The gateway section; routes are validated here and enforced by the gateway. */
+  public record GatewayConfig(int port, List<Map<String, Object>> routes) {}
+
+  /** The built-in policy: PCI DSS 4.0 (15 min idle), NIST SP 800-63B AAL2 and WCAG 2.2 compatible. */
+  public static Policy builtInDefaultPolicy() {
+    return Policy.builder("default").idleTimeout(Duration.ofMinutes(15)).absoluteTimeout(Duration.ofHours(12))
+        .warnBefore(Duration.ofMinutes(2)).maxExtensions(10).build();
+  }
+
+  public static CurfewConfig defaults() {
+    Map<String, Policy> policies = new LinkedHashMap<>();
+    policies.put("default", builtInDefaultPolicy());
+    return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "file",
+        null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
+        Duration.ofDays(400), 10_000_000, false);
+  }
+
+  private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
+      "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
+      "audit_retention", "max_live_sessions", "metrics");
+  private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
+      "max_extensions", "renew_every", "comply_with");
+  private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "policy", "login_path", "login_handoff",
+      "passive_paths", "cookie");
+
+  public static CurfewConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
+    }
+    return parse(text);
+  }
+
+  public static CurfewConfig parse(String yaml) {
+    JsonNode root;
+    try {
+      root = new YAMLMapper().readTree(yaml);
+    } catch (IOException e) {
+      throw new ConfigException("config", "not valid YAML: " + e.getMessage());
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      return defaults();
+    }
+    requireObject("config", root);
+    onlyKeys("", root, TOP);
+    CurfewConfig d = defaults();
+    JsonNode server = root.path("server");
+    if (!server.isMissingNode()) {
+      requireObject("server", server);
+      onlyKeys("server.", server, Set.of("port", "host"));
+    }
+    int port = intIn("server.port", server.path("port"), d.port(), 0, 65535);
+    String host = string("server.host", server.path("host"), d.host());
+    Path dataDir = Path.of(string("data_dir", root.path("data_dir"), d.dataDir().toString()));
+    String node = string("node", root.path("node"), null);
+    if (node != null && !node.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+      throw new ConfigException("node", "must be 1-64 of [A-Za-z0-9._-]");
+    }
+    List<ApiKeyConfig> keys = apiKeys(root.path("api_keys"));
+    String store = oneOf("store", root.path("store"), "embedded", Set.of("embedded", "redis"));
+    JsonNode redis = root.path("redis");
+    if (!redis.isMissingNode()) {
+      requireObject("redis", redis);
+      onlyKeys("redis.", redis, Set.of("uri"));
+    }
+    String redisUri = string("redis.uri", redis.path("uri"), "redis://127.0.0.1:6379");
+    String audit = oneOf("audit", root.path("audit"), "file", Set.of("file", "postgres"));
+    JsonNode pg = root.path("postgres");
+    if (!pg.isMissingNode()) {
+      requireObject("postgres", pg);
+      onlyKeys("postgres.", pg, Set.of("url", "user", "password_env"));
+    }
+    Map<String, Policy> policies = policies(root.path("policies"), d.policies());
+    String defaultPolicy = string("default_policy", root.path("default_policy"), null);
+    if (defaultPolicy == null) {
+      defaultPolicy = policies.containsKey("default") ? "default"
+          : policies.size() == 1 ? policies.keySet().iterator().next() : null;
+      if (defaultPolicy == null) {
+        throw new ConfigException("default_policy", "several policies are defined: name the default one");
+      }
+    } else if (!policies.containsKey(defaultPolicy)) {
+      throw new ConfigException("default_policy", "\"" + defaultPolicy + "\" is not among policies " + policies.keySet());
+    }
+    GatewayConfig gateway = gateway(root.path("gateway"), policies);
+    JsonNode metrics = root.path("metrics");
+    if (!metrics.isMissingNode()) {
+      requireObject("metrics", metrics);
+      onlyKeys("metrics.", metrics, Set.of("auth"));
+    }
+    boolean metricsAuth = bool("metrics.auth", metrics.path("auth"), false);
+    return new CurfewConfig(host, port, dataDir, node, keys, store, redisUri, audit,
+        string("postgres.url", pg.path("url"), null), string("postgres.user", pg.path("user"), null),
+        defaultPolicy, policies, gateway,
+        duration("snapshot_interval", root.path("snapshot_interval"), d.snapshotInterval()),
+        duration("ended_retention", root.path("ended_retention"), d.endedRetention()),
+        duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
+        intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
+        metricsAuth);
+  }
+
+  /** The same configuration with command-line overrides applied (null: keep). */
+  public CurfewConfig withOverrides(Integer portOverride, Path dataDirOverride) {
+    return new CurfewConfig(host, portOverride == null ? port : portOverride,
+        dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, audit, postgresUrl,
+        postgresUser, defaultPolicy, policies, gateway, snapshotInterval, endedRetention, auditRetention,
+        maxLiveSessions, metricsAuth);
+  }
+
+  private static List<ApiKeyConfig> apiKeys(JsonNode node) {
+    if (node.isMissingNode() || node.isNull()) return List.of();
+    if (!node.isArray()) throw new ConfigException("api_keys", "must be a list");
+    List<ApiKeyConfig> out = new ArrayList<>();
+    Set<String> names = new java.util.HashSet<>();
+    for (int i = 0; i < node.size(); i++) {
+      String at = "api_keys[" + i + "]";
+      JsonNode k = node.get(i);
+      requireObject(at, k);
+      onlyKeys(at + ".", k, Set.of("name", "key_sha256", "key_env"));
+      String name = string(at + ".name", k.path("name"), null);
+      if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+        throw new ConfigException(at + ".name", "required, 1-64 of [A-Za-z0-9._-]");
+      }
+      if (!names.add(name)) throw new ConfigException(at + ".name", "duplicate key name \"" + name + "\"");
+      String sha = string(at + ".key_sha256", k.path("key_sha256"), null);
+      String env = string(at + ".key_env", k.path("key_env"), null);
+      if ((sha == null) == (env == null)) {
+        throw new ConfigException(at, "give exactly one of key_sha256 and key_env");
+      }
+      if (sha != null && !sha.matches("[0-9a-fA-F]{64}")) {
+        throw new ConfigException(at + ".key_sha256", "must be 64 hex digits (SHA-256 of the key)");
+      }
+      out.add(new ApiKeyConfig(name, sha == null ? null : sha.toLowerCase(), env));
+    }
+    return out;
+  }
+
+  private static Map<String, Policy> policies(JsonNode node, Map<String, Policy> defaults) {
+    if (node.isMissingNode() || node.isNull()) return defaults;
+    requireObject("policies", node);
+    if (node.size() == 0) throw new ConfigException("policies", "at least one policy is needed");
+    Map<String, Policy> out = new LinkedHashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      out.put(e.getKey(), policy("policies." + e.getKey(), e.getKey(), e.getValue()));
+    }
+    return out;
+  }
+
+  /** One policy from its YAML object; {@code at} prefixes the key named in errors. */
+  public static Policy policy(String at, String name, JsonNode p) {
+    requireObject(at, p);
+    onlyKeys(at + ".", p, POLICY_KEYS);
+    for (String required : List.of("idle_timeout", "absolute_timeout")) {
+      if (p.path(required).isMissingNode()) throw new ConfigException(at + "." + required, "required");
+    }
+    List<String> comply = new ArrayList<>();
+    JsonNode c = p.path("comply_with");
+    if (!c.isMissingNode()) {
+      if (!c.isArray()) throw new ConfigException(at + ".comply_with", "must be a list of preset ids");
+      for (JsonNode id : c) {
+        if (!id.isTextual()) throw new ConfigException(at + ".comply_with", "preset ids are strings");
+        comply.add(id.asText());
+      }
+    }
+    try {
+      return new Policy(name, 1,
+          duration(at + ".idle_timeout", p.path("idle_timeout"), null),
+          duration(at + ".absolute_timeout", p.path("absolute_timeout"), null),
+          duration(at + ".warn_before", p.path("warn_before"), Duration.ZERO),
+          intIn(at + ".max_extensions", p.path("max_extensions"), 0, 0, Policy.MAX_EXTENSIONS_LIMIT),
+          duration(at + ".renew_every", p.path("renew_every"), null),
+          comply);
+    } catch (PolicyException e) {
+      throw new ConfigException(at + "." + e.key(), e.getMessage());
+    }
+  }
+
+  private static GatewayConfig gateway(JsonNode node, Map<String, Policy> policies) {
+    if (node.isMissingNode() || node.isNull()) return null;
+    requireObject("gateway", node);
+    onlyKeys("gateway.", node, Set.of("port", "routes"));
+    int port = intIn("gateway.port", node.path("port"), 8081, 0, 65535);
+    List<Map<String, Object>> routes = new ArrayList<>();
+    JsonNode rs = node.path("routes");
+    if (!rs.isMissingNode()) {
+      if (!rs.isArray()) throw new ConfigException("gateway.routes", "must be a list");
+      for (int i = 0; i < rs.size(); i++) {
+        String at = "gateway.routes[" + i + "]";
+        JsonNode r = rs.get(i);
+        requireObject(at, r);
+        onlyKeys(at + ".", r, ROUTE_KEYS);
+        String path = string(at + ".path", r.path("path"), null);
+        if (path == null || !path.startsWith("/")) throw new ConfigException(at + ".path", "required, starts with /");
+        String upstream = string(at + ".upstream", r.path("upstream"), null);
+        if (upstream == null || !upstream.matches("https?://[^/\\s]+/?")) {
+          throw new ConfigException(at + ".upstream", "required, http(s)://host:port");
+        }
+        String policy = string(at + ".policy", r.path("policy"), null);
+        if (policy != null && !policies.containsKey(policy)) {
+          throw new ConfigException(at + ".policy", "\"" + policy + "\" is not among policies " + policies.keySet());
+        }
+        Map<String, Object> route = new LinkedHashMap<>();
+        route.put("path", path);
+        route.put("upstream", upstream);
+        route.put("policy", policy);
+        route.put("login_path", string(at + ".login_path", r.path("login_path"), null));
+        route.put("login_handoff", bool(at + ".login_handoff", r.path("login_handoff"), false));
+        route.put("cookie", string(at + ".cookie", r.path("cookie"), "__Host-curfew"));
+        List<String> passive = new ArrayList<>();
+        for (JsonNode pp : r.path("passive_paths")) passive.add(pp.asText());
+        route.put("passive_paths", passive);
+        routes.add(route);
+      }
+    }
+    return new GatewayConfig(port, routes);
+  }
+
+  // ------------------------------------------------------------ typed readers that name the key
+
+  private static void requireObject(String key, JsonNode n) {
+    if (!n.isObject()) throw new ConfigException(key, "must be a mapping, not " + kind(n));
+  }
+
+  private static void onlyKeys(String prefix, JsonNode n, Set<String> allowed) {
+    Iterator<String> names = n.fieldNames();
+    while (names.hasNext()) {
+      String k = names.next();
+      if (!allowed.contains(k)) {
+        throw new ConfigException(prefix + k, "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+      }
+    }
+  }
+
+  private static String string(String key, JsonNode n, String dflt) {
+    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (!n.isTextual()) throw new ConfigException(key, "must be a string, not " + kind(n));
+    return n.asText();
+  }
+
+  private static String oneOf(String key, JsonNode n, String dflt, Set<String> allowed) {
+    String v = string(key, n, dflt);
+    if (!allowed.contains(v)) throw new ConfigException(key, "must be one of " + allowed + ", not \"" + v + "\"");
+    return v;
+  }
+
+  private static boolean bool(String key, JsonNode n, boolean dflt) {
+    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (!n.isBoolean()) throw new ConfigException(key, "must be true or false, not " + kind(n));
+    return n.asBoolean();
+  }
+
+  private static int intIn(String key, JsonNode n, int dflt, int min, int max) {
+    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (!n.isIntegralNumber() || !n.canConvertToInt()) throw new ConfigException(key, "must be a whole number, not " + kind(n));
+    int v = n.asInt();
+    if (v < min || v > max) throw new ConfigException(key, "must be " + min + ".." + max + ", not " + v);
+    return v;
+  }
+
+  private static Duration duration(String key, JsonNode n, Duration dflt) {
+    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (!n.isTextual()) {
+      throw new ConfigException(key, "must be a duration string like 15m or PT15M, not " + kind(n));
+    }
+    try {
+      return Durations.parse(n.asText());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, e.getMessage());
+    }
+  }
+
+  private static String kind(JsonNode n) {
+    JsonNodeType t = n.getNodeType();
+    return t == JsonNodeType.OBJECT ? "a mapping" : t == JsonNodeType.ARRAY ? "a list"
+        : t == JsonNodeType.STRING ? "the string \"" + n.asText() + "\"" : n.toString();
+  }
+}

@@ -1,0 +1,94 @@
+package dev.curfew.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CurfewConfigTest {
+  private static final String FULL = """
+      server:
+        port: 9090
+      data_dir: ./data
+      api_keys:
+        - name: app-backend
+          key_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+        - name: ops
+          key_env: OPS_KEY
+      store: embedded
+      audit: file
+      default_policy: standard
+      policies:
+        standard:
+          idle_timeout: 15m
+          absolute_timeout: 12h
+          warn_before: 2m
+          max_extensions: 10
+          comply_with: [pci-dss-4.0, wcag-2.2]
+        strict:
+          idle_timeout: PT5M
+          absolute_timeout: 1h
+      gateway:
+        port: 8081
+        routes:
+          - path: /
+            upstream: http://127.0.0.1:3000
+            policy: standard
+            login_path: /login
+            login_handoff: true
+            passive_paths: [/api/poll]
+            cookie: __Host-curfew
+      """;
+
+  @Test
+  void parse_readsTheDocumentedExample() {
+    CurfewConfig c = CurfewConfig.parse(FULL);
+    assertThat(c.port()).isEqualTo(9090);
+    assertThat(c.apiKeys()).hasSize(2);
+    assertThat(c.defaultPolicy()).isEqualTo("standard");
+    assertThat(c.policies().get("standard").idleTimeout()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(c.policies().get("standard").complyWith()).containsExactly("pci-dss-4.0", "wcag-2.2");
+    assertThat(c.policies().get("strict").idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.gateway().routes()).hasSize(1);
+  }
+
+  @Test
+  void emptyFileMeansDefaults() {
+    CurfewConfig c = CurfewConfig.parse("");
+    assertThat(c.port()).isEqualTo(8080);
+    assertThat(c.defaultPolicy()).isEqualTo("default");
+    assertThat(c.policies()).containsKey("default");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "colour: blue|colour",
+      "server: {prot: 1}|server.prot",
+      "server: {port: 70000}|server.port",
+      "server: {port: eighty}|server.port",
+      "policies: {p: {idle_timeout: 15x, absolute_timeout: 1h}}|policies.p.idle_timeout",
+      "policies: {p: {idle_timeout: 2h, absolute_timeout: 1h}}|policies.p.idle_timeout",
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, warn_before: 5m}}|policies.p.warn_before",
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, max_extensions: -1}}|policies.p.max_extensions",
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, extra: 1}}|policies.p.extra",
+      "policies: {p: {absolute_timeout: 1h}}|policies.p.idle_timeout",
+      "default_policy: nope|default_policy",
+      "store: mongo|store",
+      "api_keys: [{name: a, key_sha256: xyz}]|api_keys[0].key_sha256",
+      "api_keys: [{name: a}]|api_keys[0]",
+      "gateway: {routes: [{path: /, upstream: ftp://x}]}|gateway.routes[0].upstream",
+  })
+  void badValuesAreErrorsThatNameTheKey(String yaml, String key) {
+    assertThatThrownBy(() -> CurfewConfig.parse(yaml))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo(key));
+  }
+
+  @Test
+  void notYamlAtAll() {
+    assertThatThrownBy(() -> CurfewConfig.parse("a: [1, 2")).isInstanceOf(ConfigException.class);
+  }
+}
