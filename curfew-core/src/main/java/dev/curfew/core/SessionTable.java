@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -16,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class SessionTable {
   private final Map<TokenHash, Session> byToken = new ConcurrentHashMap<>();
   private final Map<String, Session> byId = new ConcurrentHashMap<>();
-  private final Map<String, Set<Session>> bySubject = new ConcurrentHashMap<>();
+  /** Subject to its live sessions: one {@link Session}, or a {@code Session[]} when several (most subjects have one). */
+  private final Map<String, Object> bySubject = new ConcurrentHashMap<>();
   private final AtomicInteger live = new AtomicInteger();
 
   Session byToken(TokenHash hash) {
@@ -29,8 +29,10 @@ final class SessionTable {
 
   /** Live sessions of a subject (ended ones are filtered out by the caller under their locks). */
   Collection<Session> bySubject(String subject) {
-    Set<Session> set = bySubject.get(subject);
-    return set == null ? List.of() : new ArrayList<>(set);
+    Object v = bySubject.get(subject);
+    if (v == null) return List.of();
+    if (v instanceof Session) return List.of((Session) v);
+    return List.of((Session[]) v);
   }
 
   int liveCount() {
@@ -54,7 +56,7 @@ final class SessionTable {
       byToken.put(s.previousTokenHash, s);
     }
     if (!s.ended()) {
-      bySubject.computeIfAbsent(s.subject, k -> ConcurrentHashMap.newKeySet()).add(s);
+      bySubject.merge(s.subject, s, SessionTable::withSession);
       live.incrementAndGet();
     }
   }
@@ -68,11 +70,35 @@ final class SessionTable {
 
   /** The session ended: it leaves the subject index and the live count, and stays findable. */
   void ended(Session s) {
-    bySubject.computeIfPresent(s.subject, (k, set) -> {
-      set.remove(s);
-      return set.isEmpty() ? null : set;
-    });
+    bySubject.computeIfPresent(s.subject, (k, v) -> withoutSession(v, s));
     live.decrementAndGet();
+  }
+
+  private static Object withSession(Object existing, Object added) {
+    Session s = (Session) added;
+    if (existing instanceof Session) {
+      return existing == s ? existing : new Session[] {(Session) existing, s};
+    }
+    Session[] old = (Session[]) existing;
+    for (Session o : old) {
+      if (o == s) return old;
+    }
+    Session[] grown = java.util.Arrays.copyOf(old, old.length + 1);
+    grown[old.length] = s;
+    return grown;
+  }
+
+  private static Object withoutSession(Object existing, Session s) {
+    if (existing instanceof Session) {
+      return existing == s ? null : existing;
+    }
+    Session[] old = (Session[]) existing;
+    List<Session> kept = new ArrayList<>(old.length);
+    for (Session o : old) {
+      if (o != s) kept.add(o);
+    }
+    if (kept.isEmpty()) return null;
+    return kept.size() == 1 ? kept.get(0) : kept.toArray(new Session[0]);
   }
 
   /** Forgets an ended session entirely. */

@@ -1,0 +1,87 @@
+package dev.curfew.server.cli;
+
+import dev.curfew.server.config.ConfigException;
+import dev.curfew.server.config.CurfewConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Resolves the backend API keys: {@code CURFEW_API_KEY} (named {@code default}), the config's
+ * {@code api_keys}, or, when neither is set, a key created on first start in the data directory
+ * (mode 0600). Only SHA-256 hashes leave this class; a key itself is never printed.
+ */
+public final class KeyBootstrap {
+  public static final String KEY_FILE = "api-key";
+
+  /** A key's name and the hex SHA-256 of its secret. */
+  public record NamedKeyHash(String name, String sha256Hex) {}
+
+  private KeyBootstrap() {}
+
+  public static List<NamedKeyHash> resolve(CurfewConfig cfg, Map<String, String> env, Path dataDir, PrintStream log) {
+    List<NamedKeyHash> out = new ArrayList<>();
+    String envKey = env.get("CURFEW_API_KEY");
+    if (envKey != null && !envKey.isBlank()) {
+      out.add(new NamedKeyHash("default", sha256Hex(envKey.trim())));
+    }
+    for (int i = 0; i < cfg.apiKeys().size(); i++) {
+      CurfewConfig.ApiKeyConfig k = cfg.apiKeys().get(i);
+      if (k.keySha256() != null) {
+        out.add(new NamedKeyHash(k.name(), k.keySha256()));
+      } else {
+        String v = env.get(k.keyEnv());
+        if (v == null || v.isBlank()) {
+          throw new ConfigException("api_keys[" + i + "].key_env", "environment variable " + k.keyEnv() + " is not set");
+        }
+        out.add(new NamedKeyHash(k.name(), sha256Hex(v.trim())));
+      }
+    }
+    if (out.isEmpty()) {
+      out.add(new NamedKeyHash("default", sha256Hex(fileKey(dataDir, log))));
+    }
+    return out;
+  }
+
+  private static String fileKey(Path dataDir, PrintStream log) {
+    Path file = dataDir.resolve(KEY_FILE);
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file, StandardCharsets.US_ASCII).trim();
+      }
+      Files.createDirectories(dataDir);
+      byte[] bytes = new byte[32];
+      new SecureRandom().nextBytes(bytes);
+      String key = "cfk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+      Path tmp = dataDir.resolve(KEY_FILE + ".tmp");
+      Files.deleteIfExists(tmp);
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(tmp, key + "\n", StandardCharsets.US_ASCII);
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      log.println("curfew: created an API key named \"default\" in " + file.toAbsolutePath()
+          + " (mode 0600); send it as Authorization: Bearer <key>");
+      return key;
+    } catch (IOException e) {
+      throw new ConfigException("data_dir", "cannot read or create the API key file " + file + ": " + e.getMessage());
+    }
+  }
+
+  public static String sha256Hex(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
