@@ -58,7 +58,8 @@ public final class NoteSigner {
     if (!signerKey.startsWith(PRIVATE_KEY_PREFIX)) {
       throw new IllegalArgumentException("signer key does not start with " + PRIVATE_KEY_PREFIX);
     }
-    String[] parts = signerKey.substring(PRIVATE_KEY_PREFIX.length()).split("\\+", -1);
+    // Three parts at most: the base64 seed may itself contain '+'.
+    String[] parts = signerKey.substring(PRIVATE_KEY_PREFIX.length()).split("\\+", 3);
     if (parts.length != 3) {
       throw new IllegalArgumentException("signer key is not PRIVATE+KEY+<name>+<key id>+<key>");
     }

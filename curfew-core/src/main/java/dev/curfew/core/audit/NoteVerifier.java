@@ -70,7 +70,7 @@ public final class NoteVerifier {
    */
   public static NoteVerifier parse(String verifierKey) {
     Objects.requireNonNull(verifierKey, "verifierKey");
-    String[] parts = verifierKey.split("\\+", -1);
+    String[] parts = verifierKey.split("\\+", 3); // the base64 key may itself contain '+'
     if (parts.length != 3) {
       throw new IllegalArgumentException("verifier key is not <name>+<key id>+<key>: " + parts.length + " parts");
     }
