@@ -318,6 +318,16 @@ public final class SessionEngine {
     return due.size();
   }
 
+  /**
+   * A lower bound of the next instant a timer is due (Long.MAX_VALUE: none): what a virtual-time
+   * driver steps to, so that timers fire at their exact instants.
+   */
+  public long nextTimerMs() {
+    synchronized (wheel) {
+      return wheel.nextDeadlineMs();
+    }
+  }
+
   private void onTimer(Session s) {
     synchronized (s) {
       long now = clock.millis();
