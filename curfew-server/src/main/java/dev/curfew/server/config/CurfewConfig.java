@@ -198,30 +198,31 @@ public record CurfewConfig(
 
   /** One policy from its YAML object; {@code at} prefixes the key named in errors. */
   public static Policy policy(String at, String name, JsonNode p) {
-    requireObject(at, p);
-    onlyKeys(at + ".", p, POLICY_KEYS);
+    requireObject(at.isEmpty() ? "policy" : at, p);
+    String pre = at.isEmpty() ? "" : at + ".";
+    onlyKeys(pre, p, POLICY_KEYS);
     for (String required : List.of("idle_timeout", "absolute_timeout")) {
-      if (p.path(required).isMissingNode()) throw new ConfigException(at + "." + required, "required");
+      if (p.path(required).isMissingNode()) throw new ConfigException(pre + required, "required");
     }
     List<String> comply = new ArrayList<>();
     JsonNode c = p.path("comply_with");
     if (!c.isMissingNode()) {
-      if (!c.isArray()) throw new ConfigException(at + ".comply_with", "must be a list of preset ids");
+      if (!c.isArray()) throw new ConfigException(pre + "comply_with", "must be a list of preset ids");
       for (JsonNode id : c) {
-        if (!id.isTextual()) throw new ConfigException(at + ".comply_with", "preset ids are strings");
+        if (!id.isTextual()) throw new ConfigException(pre + "comply_with", "preset ids are strings");
         comply.add(id.asText());
       }
     }
     try {
       return new Policy(name, 1,
-          duration(at + ".idle_timeout", p.path("idle_timeout"), null),
-          duration(at + ".absolute_timeout", p.path("absolute_timeout"), null),
-          duration(at + ".warn_before", p.path("warn_before"), Duration.ZERO),
-          intIn(at + ".max_extensions", p.path("max_extensions"), 0, 0, Policy.MAX_EXTENSIONS_LIMIT),
-          duration(at + ".renew_every", p.path("renew_every"), null),
+          duration(pre + "idle_timeout", p.path("idle_timeout"), null),
+          duration(pre + "absolute_timeout", p.path("absolute_timeout"), null),
+          duration(pre + "warn_before", p.path("warn_before"), Duration.ZERO),
+          intIn(pre + "max_extensions", p.path("max_extensions"), 0, 0, Policy.MAX_EXTENSIONS_LIMIT),
+          duration(pre + "renew_every", p.path("renew_every"), null),
           comply);
     } catch (PolicyException e) {
-      throw new ConfigException(at + "." + e.key(), e.getMessage());
+      throw new ConfigException(pre + e.key(), e.getMessage());
     }
   }
 

@@ -1,0 +1,57 @@
+package dev.curfew.server.cli;
+
+import dev.curfew.server.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code curfew}: the command line of spec/cli-and-config.md. */
+@Command(
+    name = "curfew",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Designs, enforces and proves session timeouts.",
+    subcommands = {PolicyCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+  /** Exit status for bad input (usage, configuration, unreadable files). */
+  public static final int EXIT_BAD_INPUT = 2;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  public static int run(String... args) {
+    CommandLine cl = commandLine();
+    return cl.execute(args);
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (ex instanceof ConfigException || ex instanceof IllegalArgumentException) {
+        commandLine.getErr().println("curfew: " + ex.getMessage());
+        return EXIT_BAD_INPUT;
+      }
+      throw ex;
+    });
+    cl.setParameterExceptionHandler((ex, args) -> {
+      CommandLine c = ex.getCommandLine();
+      c.getErr().println("curfew: " + ex.getMessage());
+      c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
+      return EXIT_BAD_INPUT;
+    });
+    return cl;
+  }
+
+  /** The version from the jar's manifest (or "dev" when run from classes). */
+  public static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"curfew " + version()};
+    }
+  }
+
+  public static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return v == null ? "0.1.0-dev" : v;
+  }
+}

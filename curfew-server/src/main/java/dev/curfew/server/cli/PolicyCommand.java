@@ -1,0 +1,54 @@
+package dev.curfew.server.cli;
+
+import dev.curfew.core.Policy;
+import dev.curfew.core.explain.Explainer;
+import dev.curfew.core.explain.Explanation;
+import dev.curfew.server.config.PolicyFile;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code curfew policy}: the design step. */
+@Command(name = "policy", mixinStandardHelpOptions = true,
+    description = "Design policies: explain a session's timeline under a policy.",
+    subcommands = {PolicyCommand.Explain.class})
+final class PolicyCommand {
+
+  /** {@code curfew policy explain FILE [--activity TRACE]}. */
+  @Command(name = "explain", mixinStandardHelpOptions = true,
+      description = {"Print the timeline of one session under a policy for an activity trace: when each warning fires,",
+          "which extensions are possible, when and why the session ends. Runs the enforcing engine on a virtual clock."})
+  static final class Explain implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE", description = "A configuration file, or a policy file (one policy's fields at top level).")
+    Path file;
+
+    @Option(names = "--activity", paramLabel = "TRACE",
+        description = "Offsets of user activity from the opening, e.g. 0s,5m,9m; a step may say what the user does: 14m:extend, 15m:ack, 20m:logout.")
+    String activity;
+
+    @Option(names = "--policy", paramLabel = "NAME", description = "Which policy of the file (default: the file's default policy).")
+    String policyName;
+
+    @Override
+    public Integer call() {
+      PolicyFile.Loaded loaded = PolicyFile.load(file);
+      String name = policyName == null ? loaded.defaultName() : policyName;
+      Policy p = loaded.policies().get(name);
+      if (p == null) {
+        throw new IllegalArgumentException("no policy \"" + name + "\" in " + file + " (has " + loaded.policies().keySet() + ")");
+      }
+      Explanation e = Explainer.explain(p, Explanation.parseTrace(activity));
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(Explainer.text(e));
+      out.flush();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.curfew.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.curfew.core.Policy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Policies read from a file for the design tools: either a whole configuration file (its {@code
+ * policies}), or a policy file whose top level holds one policy's fields (named after the file),
+ * or a {@code policies:} mapping alone.
+ */
+public final class PolicyFile {
+  private PolicyFile() {}
+
+  /** The policies of the file and which one is the default, in file order. */
+  public record Loaded(Map<String, Policy> policies, String defaultName) {}
+
+  public static Loaded load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException("file", "cannot read " + file + ": " + e.getMessage());
+    }
+    JsonNode root;
+    try {
+      root = new YAMLMapper().readTree(text);
+    } catch (IOException e) {
+      throw new ConfigException("file", "not valid YAML: " + e.getMessage());
+    }
+    if (root == null || !root.isObject()) {
+      throw new ConfigException("file", file + " holds no policy");
+    }
+    if (root.has("idle_timeout") || root.has("absolute_timeout")) {
+      String name = file.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
+      if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) name = "policy";
+      Map<String, Policy> one = new LinkedHashMap<>();
+      one.put(name, CurfewConfig.policy("", name, root).withVersion(1));
+      return new Loaded(one, name);
+    }
+    CurfewConfig cfg = CurfewConfig.parse(text);
+    return new Loaded(cfg.policies(), cfg.defaultPolicy());
+  }
+}
