@@ -3,6 +3,7 @@ package dev.curfew.server.cli;
 import dev.curfew.core.Policy;
 import dev.curfew.core.explain.Explainer;
 import dev.curfew.core.explain.Explanation;
+import dev.curfew.core.explain.TimelineSvg;
 import dev.curfew.server.config.PolicyFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -36,8 +37,15 @@ final class PolicyCommand {
     @Option(names = "--policy", paramLabel = "NAME", description = "Which policy of the file (default: the file's default policy).")
     String policyName;
 
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+        description = "text (default) or svg (a timeline picture).")
+    String format;
+
     @Override
     public Integer call() {
+      if (!format.equals("text") && !format.equals("svg")) {
+        throw new IllegalArgumentException("--format must be text or svg, not \"" + format + "\"");
+      }
       PolicyFile.Loaded loaded = PolicyFile.load(file);
       String name = policyName == null ? loaded.defaultName() : policyName;
       Policy p = loaded.policies().get(name);
@@ -46,7 +54,7 @@ final class PolicyCommand {
       }
       Explanation e = Explainer.explain(p, Explanation.parseTrace(activity));
       PrintWriter out = spec.commandLine().getOut();
-      out.print(Explainer.text(e));
+      out.print(format.equals("svg") ? TimelineSvg.render(e) : Explainer.text(e));
       out.flush();
       return 0;
     }
