@@ -39,7 +39,10 @@ public final class Replay {
     String type = (String) record.get("type");
     Map<String, Object> data = (Map<String, Object>) record.getOrDefault("data", Map.of());
     if (RecordTypes.POLICY_CHANGED.equals(type)) {
-      policies.restore(SessionSnapshot.policyFrom(data));
+      Map<String, Object> values = new LinkedHashMap<>(data);
+      values.put("policy", data.get("name"));
+      values.put("policy_version", data.get("version"));
+      policies.restore(SessionSnapshot.policyFrom(values));
       return;
     }
     String id = (String) record.get("session_id");

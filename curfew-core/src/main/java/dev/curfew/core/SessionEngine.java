@@ -300,6 +300,79 @@ public final class SessionEngine {
     return out;
   }
 
+  // ---------------------------------------------------------------- policies
+
+  /**
+   * Makes {@code values} the next version of its policy, recorded as {@code policy.changed}. Live
+   * sessions keep the version they opened with, unless {@code applyToLive}: then every live session
+   * of that policy moves to the new version, which may only shorten deadlines (each change to a
+   * session is recorded as {@code session.policy_applied}; one whose new deadline has passed ends).
+   */
+  public PolicyChange changePolicy(Policy values, boolean applyToLive, String actor) {
+    Policy current = policies.current(values.name()).orElse(null);
+    if (applyToLive && current != null && !current.onlyShortens(values)) {
+      throw new IllegalArgumentException("apply_to_live may only shorten deadlines: " + values.name()
+          + " would lengthen idle_timeout or absolute_timeout");
+    }
+    if (!sink.writable()) return new PolicyChange(null, 0, Decision.DONE);
+    Policy stored;
+    CompletableFuture<Void> recorded;
+    synchronized (policies) {
+      stored = policies.add(values);
+      Map<String, Object> data = policyData(stored);
+      data.put("actor", actor == null ? "unknown" : actor);
+      AuditRecord.Builder b = AuditRecord.builder(RecordTypes.POLICY_CHANGED, clock.millis(), node);
+      data.forEach(b::put);
+      recorded = sink.append(List.of(b.build()), List.of());
+    }
+    List<CompletableFuture<Void>> futures = new ArrayList<>();
+    futures.add(recorded);
+    int applied = 0;
+    if (applyToLive) {
+      for (Session s : table.all()) {
+        synchronized (s) {
+          if (s.ended() || !s.policy.name().equals(stored.name())) continue;
+          long now = clock.millis();
+          long previous = s.expiresAtMs();
+          s.policy = stored;
+          s.idleExpiresAtMs = Math.min(s.idleExpiresAtMs, s.lastActivityAtMs + stored.idleTimeoutMs());
+          s.absoluteExpiresAtMs = Math.min(s.absoluteExpiresAtMs, s.createdAtMs + stored.absoluteTimeoutMs());
+          futures.add(sink.append(List.of(record(RecordTypes.POLICY_APPLIED, s, now)
+              .putTime("previous_expires_at", previous)
+              .putTime("expires_at", s.expiresAtMs())
+              .putTime("idle_expires_at", s.idleExpiresAtMs)
+              .putTime("absolute_expires_at", s.absoluteExpiresAtMs)
+              .build()), List.of()));
+          applied++;
+          if (now >= s.expiresAtMs()) {
+            futures.add(expire(s, now, "request"));
+          } else {
+            schedule(s, s.nextEventMs());
+            events.publish(s.id, "status", s.status(now).toMap());
+          }
+        }
+      }
+    }
+    return new PolicyChange(stored, applied, CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
+  }
+
+  /** The new version (null: the audit log cannot be written), how many live sessions moved to it, and when durable. */
+  public record PolicyChange(Policy policy, int appliedToLive, CompletableFuture<Void> durable) {}
+
+  /** A policy's values as audit data: {@code name}, {@code version} and the {@code *_ms} fields. */
+  public static Map<String, Object> policyData(Policy p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", p.name());
+    m.put("version", (long) p.version());
+    m.put("idle_timeout_ms", p.idleTimeoutMs());
+    m.put("absolute_timeout_ms", p.absoluteTimeoutMs());
+    m.put("warn_before_ms", p.warnBeforeMs());
+    m.put("max_extensions", (long) p.maxExtensions());
+    if (p.renewEvery() != null) m.put("renew_every_ms", p.renewEvery().toMillis());
+    m.put("comply_with", new ArrayList<Object>(p.complyWith()));
+    return m;
+  }
+
   // ---------------------------------------------------------------- timers
 
   /**

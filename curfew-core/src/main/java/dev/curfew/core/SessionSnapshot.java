@@ -108,6 +108,13 @@ public record SessionSnapshot(
         java.time.Duration.ofMillis(((Number) m.get("absolute_timeout_ms")).longValue()),
         java.time.Duration.ofMillis(((Number) m.get("warn_before_ms")).longValue()),
         ((Number) m.get("max_extensions")).intValue(),
-        renew == null ? null : java.time.Duration.ofMillis(((Number) renew).longValue()), null);
+        renew == null ? null : java.time.Duration.ofMillis(((Number) renew).longValue()),
+        m.get("comply_with") instanceof java.util.List ? stringList((java.util.List<?>) m.get("comply_with")) : null);
+  }
+
+  private static java.util.List<String> stringList(java.util.List<?> list) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (Object o : list) out.add(String.valueOf(o));
+    return out;
   }
 }
