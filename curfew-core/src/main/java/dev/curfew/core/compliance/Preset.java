@@ -27,20 +27,20 @@ public record Preset(String id, String title, String source, List<Rule> rules, L
       throw new IllegalArgumentException("preset " + id + " has no rules");
     }
     for (Rule r : rules) {
-      requireOwn(r);
+      requireOwn(id, r);
       if (r.op() == Rule.Op.OVER) {
         throw new IllegalArgumentException("preset " + id + ": op > is for exceptions (UNLESS) only");
       }
     }
     for (Rule e : exceptions) {
-      requireOwn(e);
+      requireOwn(id, e);
       if (e.strength() != Strength.NOTE || !e.isComparison()) {
         throw new IllegalArgumentException("preset " + id + ": an exception is a NOTE with a comparison");
       }
     }
   }
 
-  private void requireOwn(Rule r) {
+  private static void requireOwn(String id, Rule r) {
     if (!r.presetId().equals(id)) {
       throw new IllegalArgumentException("rule of " + r.presetId() + " listed under preset " + id);
     }

@@ -19,28 +19,51 @@ public final class Presets {
 
   private Presets() {}
 
-  /** Holder idiom: the JVM loads the file once, on first use, thread-safely. */
+  /**
+   * Holder idiom: the JVM loads the file once, on first use, thread-safely. A broken file is kept
+   * as its error, so every use reports the line that is wrong (not a bare NoClassDefFoundError).
+   */
   private static final class BuiltIn {
-    static final Map<String, Preset> BY_ID = index(load());
+    private static final Map<String, Preset> LOADED;
+    private static final RuntimeException FAILURE;
+
+    static {
+      Map<String, Preset> loaded = null;
+      RuntimeException failure = null;
+      try {
+        loaded = index(load());
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      LOADED = loaded;
+      FAILURE = failure;
+    }
+
+    static Map<String, Preset> byId() {
+      if (FAILURE != null) {
+        throw new IllegalStateException("built-in presets unusable: " + FAILURE.getMessage(), FAILURE);
+      }
+      return LOADED;
+    }
   }
 
   /** All preset ids, in file order (the order of the spec's table). */
   public static List<String> ids() {
-    return List.copyOf(BuiltIn.BY_ID.keySet());
+    return List.copyOf(BuiltIn.byId().keySet());
   }
 
   /** All presets, in file order. */
   public static List<Preset> all() {
-    return List.copyOf(BuiltIn.BY_ID.values());
+    return List.copyOf(BuiltIn.byId().values());
   }
 
   public static Optional<Preset> get(String id) {
-    return Optional.ofNullable(BuiltIn.BY_ID.get(id));
+    return Optional.ofNullable(BuiltIn.byId().get(id));
   }
 
   /** The preset {@code id}; throws {@link UnknownPresetException} listing the known ids. */
   public static Preset require(String id) {
-    Preset p = BuiltIn.BY_ID.get(id);
+    Preset p = BuiltIn.byId().get(id);
     if (p == null) {
       throw new UnknownPresetException(String.valueOf(id), ids());
     }

@@ -45,6 +45,11 @@ public record Rule(
       return symbol;
     }
 
+    /** True for {@code <=}, {@code >=} and {@code >}. */
+    public boolean isComparison() {
+      return this == AT_MOST || this == AT_LEAST || this == OVER;
+    }
+
     static Op fromSymbol(String s) {
       for (Op op : values()) {
         if (op.symbol.equals(s)) {
@@ -74,14 +79,14 @@ public record Rule(
     if (op == Op.SET && !limit.equals("-")) {
       throw new IllegalArgumentException("op set takes no limit (write -): " + limit);
     }
-    if (isComparison()) {
+    if (op.isComparison()) { // not this.isComparison(): fields are unassigned in a compact constructor
       field.parseLimit(limit); // fails here, at load time, rather than during a check
     }
   }
 
   /** True for {@code <=}, {@code >=} and {@code >}: the rule has a numeric limit. */
   public boolean isComparison() {
-    return op == Op.AT_MOST || op == Op.AT_LEAST || op == Op.OVER;
+    return op.isComparison();
   }
 
   /** The limit in milliseconds (or as a count). Only for a comparison. */
