@@ -1,10 +1,13 @@
 package dev.curfew.core.compliance;
 
+import dev.curfew.core.Durations;
 import dev.curfew.core.Policy;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Checks a policy against compliance presets. Pure: the same policy and presets always give the
@@ -16,6 +19,8 @@ import java.util.Objects;
  * exception itself is listed as a note saying whether it applies.
  */
 public final class Compliance {
+
+  private static final Pattern SHORT_LIMIT = Pattern.compile("\\d+(ms|s|m|h|d)");
 
   private Compliance() {}
 
@@ -94,8 +99,27 @@ public final class Compliance {
     PolicyField field = rule.field();
     String limit = rule.limit().equals("-") ? null : rule.limit();
     return new RuleResult(rule.presetId(), rule.name(), rule.strength(), status,
-        field == null ? null : field.key(),
-        field == null || field.read(policy).isEmpty() ? null : field.formatValue(policy),
-        limit, rule.citation(), text);
+        field == null ? null : field.key(), value(policy, rule), limit, rule.citation(), text);
+  }
+
+  /**
+   * The policy's value, in the unit of the rule's limit when that is exact, so a reader compares
+   * like with like ({@code 24h} against {@code 24h}, not {@code 1d}); otherwise the shortest form.
+   */
+  private static String value(Policy policy, Rule rule) {
+    PolicyField field = rule.field();
+    if (field == null || field.read(policy).isEmpty()) {
+      return null;
+    }
+    if (!rule.isComparison() || !field.isDuration()) {
+      return field.formatValue(policy);
+    }
+    long valueMs = field.read(policy).getAsLong();
+    Matcher m = SHORT_LIMIT.matcher(rule.limit());
+    if (!m.matches()) {
+      return field.format(valueMs); // an ISO-8601 limit (PT15M): no unit to match
+    }
+    long unitMs = Durations.parse("1" + m.group(1)).toMillis();
+    return valueMs % unitMs == 0 ? valueMs / unitMs + m.group(1) : field.format(valueMs);
   }
 }
