@@ -16,8 +16,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code curfew policy}: the design step. */
 @Command(name = "policy", mixinStandardHelpOptions = true,
-    description = "Design policies: explain a session's timeline under a policy.",
-    subcommands = {PolicyCommand.Explain.class})
+    description = "Design policies: check them against compliance presets, explain a session's timeline.",
+    subcommands = {PolicyCheck.class, PolicyCommand.Explain.class})
 final class PolicyCommand {
 
   /** {@code curfew policy explain FILE [--activity TRACE]}. */

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.curfew.core.Durations;
 import dev.curfew.core.Policy;
 import dev.curfew.core.PolicyException;
+import dev.curfew.core.compliance.Compliance;
+import dev.curfew.core.compliance.ComplianceReport;
+import dev.curfew.core.compliance.Presets;
+import dev.curfew.core.compliance.RuleResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +74,7 @@ public record CurfewConfig(
   private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "policy", "login_path", "login_handoff",
       "passive_paths", "cookie");
 
+  /** Loads a configuration file for {@code serve}: policies must meet the presets they declare. */
   public static CurfewConfig load(Path file) {
     String text;
     try {
@@ -77,10 +82,19 @@ public record CurfewConfig(
     } catch (IOException e) {
       throw new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
     }
-    return parse(text);
+    return parse(text, true);
   }
 
   public static CurfewConfig parse(String yaml) {
+    return parse(yaml, true);
+  }
+
+  /**
+   * Parses configuration text. With {@code enforceCompliance}, a policy that fails a MUST rule of a
+   * preset it declares in {@code comply_with} is an error naming the rule; the design tools pass
+   * false so that they can report on such a policy instead.
+   */
+  public static CurfewConfig parse(String yaml, boolean enforceCompliance) {
     JsonNode root;
     try {
       root = new YAMLMapper().readTree(yaml);
@@ -120,6 +134,9 @@ public record CurfewConfig(
       onlyKeys("postgres.", pg, Set.of("url", "user", "password_env"));
     }
     Map<String, Policy> policies = policies(root.path("policies"), d.policies());
+    for (Policy p : policies.values()) {
+      checkDeclaredPresets("policies." + p.name(), p, enforceCompliance);
+    }
     String defaultPolicy = string("default_policy", root.path("default_policy"), null);
     if (defaultPolicy == null) {
       defaultPolicy = policies.containsKey("default") ? "default"
@@ -223,6 +240,28 @@ public record CurfewConfig(
           comply);
     } catch (PolicyException e) {
       throw new ConfigException(pre + e.key(), e.getMessage());
+    }
+  }
+
+  /**
+   * Unknown preset ids are always errors; with {@code enforce}, so is failing a MUST rule of a
+   * declared preset (SHOULD rules only warn, as spec/policy.md says).
+   */
+  public static void checkDeclaredPresets(String at, Policy p, boolean enforce) {
+    String pre = at.isEmpty() ? "" : at + ".";
+    for (String id : p.complyWith()) {
+      if (Presets.get(id).isEmpty()) {
+        throw new ConfigException(pre + "comply_with", "unknown compliance preset \"" + id + "\" (known: "
+            + String.join(", ", Presets.ids()) + ")");
+      }
+    }
+    if (!enforce || p.complyWith().isEmpty()) return;
+    ComplianceReport report = Compliance.check(p);
+    if (!report.passed()) {
+      RuleResult r = report.failures().get(0);
+      throw new ConfigException(pre + (r.field() == null ? "comply_with" : r.field()),
+          "fails " + r.preset() + " rule " + r.rule() + " (value " + r.value() + ", " + r.citation() + ")"
+              + (report.failures().size() > 1 ? " and " + (report.failures().size() - 1) + " more; run curfew policy check" : ""));
     }
   }
 

@@ -40,10 +40,12 @@ public final class PolicyFile {
       String name = file.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
       if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) name = "policy";
       Map<String, Policy> one = new LinkedHashMap<>();
-      one.put(name, CurfewConfig.policy("", name, root).withVersion(1));
+      Policy p = CurfewConfig.policy("", name, root);
+      CurfewConfig.checkDeclaredPresets("", p, false);
+      one.put(name, p);
       return new Loaded(one, name);
     }
-    CurfewConfig cfg = CurfewConfig.parse(text);
+    CurfewConfig cfg = CurfewConfig.parse(text, false);
     return new Loaded(cfg.policies(), cfg.defaultPolicy());
   }
 }

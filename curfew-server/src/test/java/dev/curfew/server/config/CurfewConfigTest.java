@@ -80,6 +80,8 @@ class CurfewConfigTest {
       "api_keys: [{name: a, key_sha256: xyz}]|api_keys[0].key_sha256",
       "api_keys: [{name: a}]|api_keys[0]",
       "gateway: {routes: [{path: /, upstream: ftp://x}]}|gateway.routes[0].upstream",
+      "policies: {p: {idle_timeout: 20m, absolute_timeout: 1h, comply_with: [pci-dss-4.0]}}|policies.p.idle_timeout",
+      "policies: {p: {idle_timeout: 10m, absolute_timeout: 1h, comply_with: [sox]}}|policies.p.comply_with",
   })
   void badValuesAreErrorsThatNameTheKey(String yaml, String key) {
     assertThatThrownBy(() -> CurfewConfig.parse(yaml))

@@ -1,0 +1,78 @@
+package dev.curfew.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class PolicyCommandTest {
+  @TempDir Path dir;
+
+  record Run(int exit, String out, String err) {}
+
+  private Run run(String... args) {
+    CommandLine cl = Main.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int exit = cl.execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  private Path policy(String name, String idle) throws Exception {
+    Path f = dir.resolve(name + ".yaml");
+    Files.writeString(f, "idle_timeout: " + idle + "\nabsolute_timeout: 12h\nwarn_before: 2m\nmax_extensions: 10\n"
+        + "comply_with: [pci-dss-4.0]\n");
+    return f;
+  }
+
+  @Test
+  void check_passesAtTheLimitAndFailsOneMillisecondOver() throws Exception {
+    assertThat(run("policy", "check", policy("at", "15m").toString()).exit()).isZero();
+    Run over = run("policy", "check", policy("over", "900001ms").toString());
+    assertThat(over.exit()).isEqualTo(1);
+    assertThat(over.out()).contains("fail", "PCI DSS v4.0.1 req. 8.2.8");
+  }
+
+  @Test
+  void check_againstOverridesDeclaredPresets_andJsonHasCitations() throws Exception {
+    Run r = run("policy", "check", policy("p", "15m").toString(), "--against", "psd2-rts,hipaa", "--format", "json");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("\"id\" : \"psd2-rts\"", "Commission Delegated Regulation (EU) 2018/389 Art. 4(3)(d)", "\"status\" : \"fail\"");
+  }
+
+  @Test
+  void check_badInputExitsTwoNamingTheKey() throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "idle_timeout: 2h\nabsolute_timeout: 1h\n");
+    Run r = run("policy", "check", bad.toString(), "--against", "pci-dss-4.0");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("idle_timeout");
+    assertThat(run("policy", "check", policy("p", "15m").toString(), "--against", "nope").exit()).isEqualTo(2);
+    assertThat(run("policy", "check", dir.resolve("missing.yaml").toString()).exit()).isEqualTo(2);
+  }
+
+  @Test
+  void explain_printsTheTimeline() throws Exception {
+    Run r = run("policy", "explain", policy("p", "15m").toString(), "--activity", "0s,5m");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("+18m", "warning", "+20m", "idle_timeout");
+    assertThat(run("policy", "explain", policy("p", "15m").toString(), "--format", "svg").out()).startsWith("<svg");
+    assertThat(run("policy", "explain", policy("p", "15m").toString(), "--activity", "5m,1m").exit()).isEqualTo(2);
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String[] cmd : new String[][] {{"--help"}, {"policy", "--help"}, {"policy", "check", "--help"}, {"policy", "explain", "--help"}}) {
+      Run r = run(cmd);
+      assertThat(r.exit()).as(String.join(" ", cmd)).isZero();
+      assertThat(r.out()).contains("Usage:");
+    }
+  }
+}
