@@ -1,0 +1,74 @@
+package dev.curfew.core.audit;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * The outcome of {@link AuditVerifier}: what was checked and, if the log does not hold, the first
+ * thing wrong with it. An error value, not an exception.
+ *
+ * @param ok true iff every record and every checkpoint held
+ * @param records records read and checked (on failure: those before the failing one)
+ * @param sessions distinct {@code session_id} values among them
+ * @param firstTime {@code time} of the first record, null when there is none
+ * @param lastTime {@code time} of the last record checked, null when there is none
+ * @param checkpointsVerified checkpoints whose signature and root both held
+ * @param checkpointedSize the largest tree size a verified checkpoint (or the trusted one) commits
+ *     to: records at or beyond it are covered by no signature yet
+ * @param trustedCheckpointVerified whether a trusted checkpoint was given and held
+ * @param failure the first failure, null when {@code ok}
+ */
+public record AuditVerification(
+    boolean ok,
+    long records,
+    long sessions,
+    Instant firstTime,
+    Instant lastTime,
+    long checkpointsVerified,
+    long checkpointedSize,
+    boolean trustedCheckpointVerified,
+    Failure failure) {
+
+  public AuditVerification {
+    if (ok != (failure == null)) {
+      throw new IllegalArgumentException("ok is " + ok + " but failure is " + failure);
+    }
+  }
+
+  /** What failed: a record, a checkpoint, the trusted checkpoint, or a line of the checkpoints file. */
+  public enum Where {
+    /** {@code position} is the record's seq (its 0-based line number in the log). */
+    RECORD,
+    /** {@code position} is the tree size the checkpoint commits to. */
+    CHECKPOINT,
+    /** {@code position} is the trusted checkpoint's tree size, or -1 when it could not be read. */
+    TRUSTED_CHECKPOINT,
+    /** {@code position} is the 1-based line number in the checkpoints file. */
+    CHECKPOINT_FILE
+  }
+
+  /**
+   * The first failure.
+   *
+   * @param where what failed
+   * @param position the seq, tree size or line number, as {@link Where} says
+   * @param what a sentence saying what is wrong
+   */
+  public record Failure(Where where, long position, String what) {
+    public Failure {
+      Objects.requireNonNull(where, "where");
+      Objects.requireNonNull(what, "what");
+    }
+
+    @Override
+    public String toString() {
+      String subject = switch (where) {
+        case RECORD -> "record seq " + position;
+        case CHECKPOINT -> "checkpoint at tree size " + position;
+        case TRUSTED_CHECKPOINT -> "trusted checkpoint" + (position >= 0 ? " at tree size " + position : "");
+        case CHECKPOINT_FILE -> "checkpoints file line " + position;
+      };
+      return subject + ": " + what;
+    }
+  }
+}
