@@ -29,13 +29,16 @@ import java.util.function.Predicate;
 /**
  * The audit log on local disk: canonical JSON lines in segment files, group-committed.
  *
- * <p><b>Group commit.</b> {@link #append} only enqueues: under one lock it assigns the records their
- * {@code seq} in call order and returns a future. One writer thread drains everything queued (up to
- * {@code maxBatchRecords}), clamps each record's {@code time} to the last time written (time never
- * decreases in the log), writes the lines and the batch's token bindings, forces each file once,
- * shows the durable lines to the {@link LeafListener}, and only then completes the batch's futures.
- * Many appends share one fsync, so throughput grows with concurrency while each acknowledged record
- * is on stable storage (spec/audit.md, Durability).
+ * <p><b>Group commit.</b> {@link #append} only enqueues: under one lock it gives the records their
+ * {@code seq} in call order and their {@code time}, clamped to the last time given (so time never
+ * decreases in the log), and returns a future; the calling thread then serializes its own lines
+ * outside the lock (serialization is most of the CPU cost, so it runs on the callers' cores). One
+ * writer thread drains everything queued (up to {@code maxBatchRecords}), writes the lines and the
+ * batch's token bindings, forces each file once, shows the durable lines to the {@link
+ * LeafListener}, and only then completes the batch's futures. Many appends share one fsync, so
+ * throughput grows with concurrency while each acknowledged record is on stable storage
+ * (spec/audit.md, Durability). Futures complete on the writer thread: chain with the
+ * {@code *Async} variants or keep dependents short and non-blocking.
  *
  * <p><b>Segments</b> ({@link Segments}) roll over when the next line would pass {@code
  * segmentMaxBytes} or when the record's UTC day differs from the segment's. <b>Open</b> cuts a torn
