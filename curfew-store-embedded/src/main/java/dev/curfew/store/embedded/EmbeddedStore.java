@@ -1,0 +1,269 @@
+package dev.curfew.store.embedded;
+
+import dev.curfew.core.Clock;
+import dev.curfew.core.Policy;
+import dev.curfew.core.Replay;
+import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SystemClock;
+import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.audit.Json;
+import dev.curfew.core.audit.RecordTypes;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded (single node) store: the one entry point the server uses. Sessions live in the
+ * engine's memory; the audit log on local disk doubles as the journal; periodic snapshots bound
+ * recovery time. Use:
+ *
+ * <pre>{@code
+ * EmbeddedStore store = EmbeddedStore.open(dataDir, options, node);  // repairs a torn log end
+ * Policies policies = new Policies(configured, defaultName);
+ * SessionEngine engine = new SessionEngine(clock, node, policies, store.log(), events, metrics, limits);
+ * EmbeddedStore.Recovery r = store.recover(engine);  // snapshot + log + token journal, node.started
+ * ... serve ...
+ * store.close();                                      // node.stopped, final snapshot
+ * }</pre>
+ *
+ * <p>Data directory (directories 0700, files 0600):
+ * <pre>
+ * audit/audit-&lt;first seq, 20 digits&gt;.jsonl   audit records, one canonical JSON line each
+ * tokens-&lt;generation&gt;.jsonl                   token journal: session id, token hash, issued at
+ * snapshot.json                                sessions and policies as of a log size
+ * </pre>
+ */
+public final class EmbeddedStore implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(EmbeddedStore.class.getName());
+
+  /**
+   * @param segmentMaxBytes an audit segment is closed before it would pass this size (64 MiB)
+   * @param snapshotInterval time between snapshots (10 s)
+   * @param maxQueuedRecords appends block while this many records wait for the writer (1,000,000)
+   * @param maxBatchRecords most records in one group commit (100,000)
+   * @param clock the deployment's clock: times of the store's own records and of snapshots
+   * @param version the server version written in {@code node.started} and {@code node.stopped}
+   * @param logMetrics told the fsync time of every group commit
+   * @param leafListener told every record appended by this process, durable, in seq order
+   */
+  public record Options(long segmentMaxBytes, Duration snapshotInterval, int maxQueuedRecords, int maxBatchRecords,
+      Clock clock, String version, LogMetrics logMetrics, LeafListener leafListener) {
+    public static final long DEFAULT_SEGMENT_MAX_BYTES = 64L << 20;
+
+    public Options {
+      if (segmentMaxBytes < 1) throw new IllegalArgumentException("segmentMaxBytes < 1: " + segmentMaxBytes);
+      Objects.requireNonNull(snapshotInterval, "snapshotInterval");
+      if (snapshotInterval.isNegative() || snapshotInterval.isZero()) {
+        throw new IllegalArgumentException("snapshotInterval <= 0: " + snapshotInterval);
+      }
+      if (maxQueuedRecords < 1) throw new IllegalArgumentException("maxQueuedRecords < 1: " + maxQueuedRecords);
+      if (maxBatchRecords < 1) throw new IllegalArgumentException("maxBatchRecords < 1: " + maxBatchRecords);
+      Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(version, "version");
+      logMetrics = logMetrics == null ? LogMetrics.NONE : logMetrics;
+      leafListener = leafListener == null ? LeafListener.NONE : leafListener;
+    }
+
+    public static Options defaults() {
+      return new Options(DEFAULT_SEGMENT_MAX_BYTES, Duration.ofSeconds(10), 1_000_000, 100_000,
+          new SystemClock(), "dev", LogMetrics.NONE, LeafListener.NONE);
+    }
+
+    public Options withSegmentMaxBytes(long bytes) {
+      return new Options(bytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener);
+    }
+
+    public Options withSnapshotInterval(Duration d) {
+      return new Options(segmentMaxBytes, d, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener);
+    }
+
+    public Options withClock(Clock c) {
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, c, version, logMetrics, leafListener);
+    }
+
+    public Options withVersion(String v) {
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, v, logMetrics, leafListener);
+    }
+
+    public Options withLogMetrics(LogMetrics m) {
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, m, leafListener);
+    }
+
+    public Options withLeafListener(LeafListener l) {
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, l);
+    }
+  }
+
+  /**
+   * What {@link #recover} did.
+   *
+   * @param recoveredSessions live sessions installed in the engine
+   * @param expiredDuringDowntime sessions whose deadline passed while the node was down, now ended
+   * @param cleanShutdown the last record before this start was {@code node.stopped}
+   * @param snapshotSeq log size of the snapshot started from (0: none)
+   * @param recordsReplayed audit records applied after the snapshot
+   * @param cutBytes bytes of a torn log end cut at open (0: none)
+   */
+  public record Recovery(int recoveredSessions, int expiredDuringDowntime, boolean cleanShutdown, long snapshotSeq,
+      long recordsReplayed, long cutBytes) {}
+
+  private final Path dataDir;
+  private final Options options;
+  private final String node;
+  private final FileAuditLog log;
+  private final Snapshotter snapshotter;
+  private final ScheduledExecutorService scheduler;
+  private volatile SessionEngine engine;
+  private boolean closed;
+
+  private EmbeddedStore(Path dataDir, Options options, String node, FileAuditLog log) {
+    this.dataDir = dataDir;
+    this.options = options;
+    this.node = node;
+    this.log = log;
+    this.snapshotter = new Snapshotter(dataDir, log, options.clock(), node);
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "curfew-snapshot");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Opens the data directory (creating it 0700), repairing a torn audit log end. */
+  public static EmbeddedStore open(Path dataDir, Options options, String node) throws IOException {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(node, "node");
+    return new EmbeddedStore(dataDir, options, node, FileAuditLog.open(dataDir, options, node));
+  }
+
+  /** The audit sink to build the engine with. */
+  public FileAuditLog log() {
+    return log;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /**
+   * Rebuilds the engine's state: the snapshot's policies into {@code engine.policies()} and its
+   * sessions, then every record after it, then the token journal, through core {@link Replay};
+   * installs the result with {@link SessionEngine#restore} (which ends sessions that expired
+   * while down, {@code detected_by: recovery}); appends {@code node.started}; waits until all
+   * of that is durable; and starts periodic snapshots. Call once, before serving, with an engine
+   * whose sink is {@link #log()}.
+   */
+  public Recovery recover(SessionEngine engine) throws IOException {
+    Objects.requireNonNull(engine, "engine");
+    synchronized (this) {
+      if (closed) throw new IllegalStateException("store is closed");
+      if (this.engine != null) throw new IllegalStateException("recover() was already called");
+      this.engine = engine;
+    }
+    Snapshotter.Snapshot snap = Snapshotter.read(dataDir).orElse(Snapshotter.Snapshot.NONE);
+    for (Policy p : snap.policies()) {
+      engine.policies().restore(p);
+    }
+    if (snap.seq() > log.recordsAtOpen()) {
+      throw new IOException("snapshot.json is at seq " + snap.seq() + " but the audit log holds only "
+          + log.recordsAtOpen() + " records: the log lost records that the snapshot reflects");
+    }
+    Replay replay = new Replay(engine.policies(), snap.sessions());
+    log.scan(snap.seq(), line -> {
+      replay.apply(Json.parseObject(line));
+      return true;
+    });
+    TokenJournal.read(dataDir, snap.tokensGeneration(), replay::bind);
+    SessionEngine.RecoveryResult restored = engine.restore(replay.result());
+    boolean clean = RecordTypes.NODE_STOPPED.equals(log.openReport().lastTypeAtOpen());
+    AuditRecord started = AuditRecord.builder(RecordTypes.NODE_STARTED, engine.clock().millis(), node)
+        .put("version", options.version())
+        .put("recovered_sessions", (long) restored.recoveredSessions())
+        .put("expired_during_downtime", (long) restored.expiredDuringDowntime())
+        .put("clean_shutdown", clean)
+        .build();
+    await(CompletableFuture.allOf(restored.durable(), log.append(List.of(started), List.of())));
+    long periodMs = options.snapshotInterval().toMillis();
+    scheduler.scheduleWithFixedDelay(this::scheduledSnapshot, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    return new Recovery(restored.recoveredSessions(), restored.expiredDuringDowntime(), clean, snap.seq(),
+        replay.recordsApplied(), log.openReport().cutBytes());
+  }
+
+  /** Takes a snapshot now (the scheduled ones call this too); returns its seq. */
+  public long snapshot() throws IOException {
+    SessionEngine e = engine;
+    if (e == null) throw new IllegalStateException("recover() has not been called");
+    return snapshotter.take(e);
+  }
+
+  private void scheduledSnapshot() {
+    if (!log.writable()) return; // failed closed: nothing to snapshot that the log could back
+    try {
+      snapshot();
+    } catch (IOException | RuntimeException e) {
+      // the next one retries; recovery from an older snapshot is slower, not wrong
+      LOG.log(System.Logger.Level.WARNING, "snapshot failed: " + e, e);
+    }
+  }
+
+  /**
+   * Clean shutdown: stops snapshots, appends {@code node.stopped}, takes a final snapshot and closes
+   * the log. If the log has failed closed, it only closes.
+   */
+  @Override
+  public void close() throws IOException {
+    synchronized (this) {
+      if (closed) return;
+      closed = true;
+    }
+    stopScheduler();
+    try {
+      SessionEngine e = engine;
+      if (e != null && log.writable()) {
+        AuditRecord stopped = AuditRecord.builder(RecordTypes.NODE_STOPPED, e.clock().millis(), node)
+            .put("version", options.version())
+            .build();
+        await(log.append(List.of(stopped), List.of()));
+        snapshotter.take(e);
+      }
+    } finally {
+      log.close();
+    }
+  }
+
+  /** What a crash leaves (minus a torn write): stops everything without node.stopped or a snapshot. */
+  void halt() {
+    synchronized (this) {
+      closed = true;
+    }
+    scheduler.shutdownNow();
+    log.close();
+  }
+
+  private void stopScheduler() {
+    scheduler.shutdown();
+    try {
+      if (!scheduler.awaitTermination(30, TimeUnit.SECONDS)) {
+        LOG.log(System.Logger.Level.WARNING, "a snapshot still runs after 30 s; closing anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void await(CompletableFuture<?> f) throws IOException {
+    try {
+      f.join();
+    } catch (CompletionException e) {
+      throw new IOException("the audit log could not make the records durable", e.getCause());
+    }
+  }
+}
