@@ -52,6 +52,10 @@ final class ApiFixture implements AutoCloseable {
   }
 
   ApiFixture(ApiServer.Settings settings, int maxStreamsPerSession) {
+    this(settings, maxStreamsPerSession, true);
+  }
+
+  ApiFixture(ApiServer.Settings settings, int maxStreamsPerSession, boolean withAuditLog) {
     hub = new EventHub(vertx, maxStreamsPerSession, 1000);
     Policies policies = new Policies(List.of(
         Policy.of("default", Duration.ofMinutes(15), Duration.ofHours(12), Duration.ofMinutes(2), 2),
@@ -59,7 +63,7 @@ final class ApiFixture implements AutoCloseable {
     engine = new SessionEngine(clock, "node-1", policies, durability, hub, metrics, SessionEngine.Limits.defaults());
     server = new ApiServer(vertx, engine, hub,
         ApiKeys.of(List.of(ApiKey.ofSecret("app-backend", KEY), ApiKey.ofSecret("admin", OTHER_KEY))),
-        new MemoryAuditLog(sink), metrics, settings);
+        withAuditLog ? new MemoryAuditLog(sink) : null, metrics, settings);
     try {
       port = server.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     } catch (Exception e) {
