@@ -11,6 +11,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -44,6 +45,7 @@ import java.util.Optional;
 public final class ApiServer {
   private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
   private static final String ROUTE = "curfew.route";
+  private static final String BODY_READ = "curfew.bodyRead";
 
   private final Vertx vertx;
   private final SessionEngine engine;
@@ -201,6 +203,10 @@ public final class ApiServer {
     Router r = Router.router(vertx);
     r.route().handler(this::everyResponse);
     r.route().handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
+    r.route().handler(ctx -> {
+      ctx.put(BODY_READ, Boolean.TRUE);
+      ctx.next();
+    });
 
     Handler<RoutingContext> key = this::requireApiKey;
     route(r, "/v1/session", holder::status, HttpMethod.GET);
@@ -287,14 +293,20 @@ public final class ApiServer {
 
   private void failure(RoutingContext ctx, int statusCode) {
     Throwable f = ctx.failure();
+    if (f instanceof HttpClosedException || ctx.response().closed()) {
+      return; // the client left; there is no one to answer
+    }
     Problem p;
     if (f instanceof BadInput) {
       p = Problem.badRequest(f.getMessage());
     } else if (f instanceof HttpException he) {
       p = Problem.forStatus(he.getStatusCode());
-    } else if (f == null && statusCode >= 400 && statusCode < 600) {
+    } else if (statusCode >= 400 && statusCode < 500) {
       p = Problem.forStatus(statusCode);
-    } else if (f != null && statusCode >= 400 && statusCode < 500) {
+    } else if (f != null && ctx.get(BODY_READ) == null) {
+      // Failed while the request was still being read: a malformed body (bad chunking, bad form).
+      p = Problem.badRequest("the request body could not be read: " + f.getClass().getSimpleName());
+    } else if (f == null && statusCode >= 500) {
       p = Problem.forStatus(statusCode);
     } else {
       LOG.log(System.Logger.Level.ERROR, "unexpected failure on " + ctx.request().method() + " " + ctx.get(ROUTE), f);
