@@ -22,10 +22,13 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The HTTP API of spec/http-api.md (v1), on Vert.x. Construct the pieces in this order, since the
@@ -57,6 +60,8 @@ public final class ApiServer {
   private final BackendRoutes backend;
   private final AuditQuery audit;
   private final List<String> deployments = new ArrayList<>();
+  /** Route template → its methods, for the Allow header of a 405. */
+  private final Map<String, String> allowedMethods = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * What the API may be configured with.
@@ -243,12 +248,14 @@ public final class ApiServer {
     return r;
   }
 
-  private static void route(Router r, String path, Handler<RoutingContext> handler, HttpMethod... methods) {
+  private void route(Router r, String path, Handler<RoutingContext> handler, HttpMethod... methods) {
     route(r, path, null, handler, methods);
   }
 
-  private static void route(Router r, String path, Handler<RoutingContext> guard, Handler<RoutingContext> handler,
+  private void route(Router r, String path, Handler<RoutingContext> guard, Handler<RoutingContext> handler,
       HttpMethod... methods) {
+    allowedMethods.merge(path, Arrays.stream(methods).map(HttpMethod::name).collect(Collectors.joining(", ")),
+        (a, b) -> a.contains(b) ? a : a + ", " + b);
     Route route = r.route(path);
     for (HttpMethod m : methods) route.method(m);
     route.handler(ctx -> {
@@ -322,9 +329,14 @@ public final class ApiServer {
     p.send(ctx.response());
   }
 
-  private static String allowed(RoutingContext ctx) {
-    // The router does not report the allowed methods; every known path serves one of these.
-    return "GET, POST, DELETE, HEAD";
+  /** The methods of the route templates that match the request's path (the router does not say). */
+  private String allowed(RoutingContext ctx) {
+    String path = ctx.normalizedPath();
+    for (Map.Entry<String, String> e : allowedMethods.entrySet()) {
+      String regex = Pattern.quote(e.getKey()).replaceAll(":[a-z_]+", "\\\\E[^/]+\\\\Q");
+      if (path.matches(regex + "/?")) return e.getValue();
+    }
+    return "GET, POST, DELETE";
   }
 
   /** Requests that are not HTTP at all, or have too long a line or headers: a problem, then close. */

@@ -36,6 +36,10 @@ final class EventStream {
 
   /** On the context: sends the head and the first status event, then heartbeats every {@code heartbeatMs}. */
   void start(String firstFrame, long heartbeatMs) {
+    if (response.closed()) {
+      close();
+      return;
+    }
     response.setStatusCode(200)
         .setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")

@@ -252,6 +252,14 @@ class ApiBackendTest {
     assertThat(f.call("GET", "/metrics", null).body()).contains("curfew_audit_fsync_seconds_count 1");
   }
 
+  @Test
+  void aClientThatExpects100ContinueIsNotLeftWaiting() {
+    HttpResponse<String> r = f.send(f.request("/v1/sessions").expectContinue(true)
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"subject\":\"alice\"}"))
+        .header("Authorization", "Bearer " + ApiFixture.KEY).header("Content-Type", "application/json"));
+    assertJson(r, 201);
+  }
+
   static String basic(String name, String key) {
     return "Basic " + Base64.getEncoder().encodeToString((name + ":" + key).getBytes(StandardCharsets.UTF_8));
   }

@@ -102,7 +102,11 @@ class ApiHostileInputTest {
     assertProblem(f.call("GET", "/v2/session", null), 404, null);
     assertProblem(f.backend("GET", "/v1/sessions/a/b/c", null), 404, null);
     assertProblem(f.call("GET", "/v1/policies", null), 404, null);
-    assertProblem(f.call("PUT", "/v1/session", "{}"), 405, null);
+    HttpResponse<String> put = f.call("PUT", "/v1/session", "{}");
+    assertProblem(put, 405, null);
+    assertThat(put.headers().firstValue("Allow")).hasValue("GET, DELETE");
+    assertThat(f.call("GET", "/v1/sessions/s_1/x", null).statusCode()).isEqualTo(404);
+    assertThat(f.call("PUT", "/v1/sessions/s_1", null).headers().firstValue("Allow")).hasValue("GET, DELETE");
     assertProblem(f.call("GET", "/v1/introspect", null), 405, null);
     assertProblem(f.call("DELETE", "/healthz", null), 405, null);
     assertProblem(f.call("PATCH", "/v1/sessions", "{}"), 405, null);
@@ -125,6 +129,11 @@ class ApiHostileInputTest {
     assertProblem(f.form("/v1/introspect", ""), 400, null);
     assertProblem(f.form("/v1/introspect", "token=a&token=b"), 400, null);
     assertProblem(f.form("/v1/revoke", "nothing=1"), 400, null);
+    assertThat(f.form("/v1/introspect", "token=" + "t".repeat(9000)).statusCode()).isIn(400, 413);
+    assertThat(f.form("/v1/introspect", "token=%zz").statusCode()).isIn(200, 400);
+    StringBuilder many = new StringBuilder("token=x");
+    for (int i = 0; i < 2000; i++) many.append("&f").append(i).append("=1");
+    assertThat(f.form("/v1/introspect", many.toString()).statusCode()).isIn(200, 400, 413);
     HttpResponse<String> json = f.backend("POST", "/v1/introspect", "{\"token\":5}");
     assertProblem(json, 400, null);
   }
