@@ -1,0 +1,362 @@
+package dev.curfew.server.http;
+
+import dev.curfew.core.AuditLogReader;
+import dev.curfew.core.SessionEngine;
+import dev.curfew.server.http.JsonBodies.BadInput;
+import dev.curfew.server.metrics.CurfewMetrics;
+import io.netty.handler.codec.TooLongFrameException;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.HttpException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The HTTP API of spec/http-api.md (v1), on Vert.x. Construct the pieces in this order, since the
+ * engine needs the event hub and the metrics at its own construction:
+ * <pre>{@code
+ * var metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+ * var hub = new EventHub(vertx);
+ * var engine = new SessionEngine(clock, node, policies, sink, hub, metrics, limits);
+ * var api = new ApiServer(vertx, engine, hub, apiKeys, auditLogReader, metrics, ApiServer.Settings.defaults());
+ * int port = api.listen("0.0.0.0", 8080).await();
+ * }</pre>
+ *
+ * <p>Every response carries {@code Cache-Control: no-store}; every error is an RFC 9457 problem.
+ * Changes are acknowledged only after their audit records are durable. The policy endpoints and
+ * {@code /v1/audit/checkpoint} and {@code /v1/audit/evidence} are not served here.
+ */
+public final class ApiServer {
+  private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
+  private static final String ROUTE = "curfew.route";
+  private static final String BODY_READ = "curfew.bodyRead";
+
+  private final Vertx vertx;
+  private final SessionEngine engine;
+  private final EventHub hub;
+  private final ApiKeys apiKeys;
+  private final CurfewMetrics metrics;
+  private final Settings settings;
+  private final HolderRoutes holder;
+  private final BackendRoutes backend;
+  private final AuditQuery audit;
+  private final List<String> deployments = new ArrayList<>();
+  /** Route template → its methods, for the Allow header of a 405. */
+  private final Map<String, String> allowedMethods = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * What the API may be configured with.
+   *
+   * @param cookieName the session cookie (default {@code __Host-curfew})
+   * @param metricsRequireApiKey whether {@code /metrics} needs an API key (default no)
+   * @param maxBodyBytes largest request body; larger ones get 413 (default 64 KiB)
+   * @param heartbeat interval of SSE comment heartbeats (default 15 s)
+   * @param durableTimeout longest wait for an audit record to be durable before answering 503 (default 10 s)
+   * @param instances HTTP server instances (event loops) sharing the port (default: the processor count)
+   */
+  public record Settings(String cookieName, boolean metricsRequireApiKey, int maxBodyBytes, Duration heartbeat,
+      Duration durableTimeout, int instances) {
+    public static final String DEFAULT_COOKIE_NAME = "__Host-curfew";
+    public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+    public Settings {
+      Objects.requireNonNull(cookieName, "cookieName");
+      if (!cookieName.matches("[!#$%&'*+\\-.^_`|~0-9A-Za-z]{1,128}")) {
+        throw new IllegalArgumentException("cookie name is not an RFC 6265 token: \"" + cookieName + "\"");
+      }
+      if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes < 1024: " + maxBodyBytes);
+      if (heartbeat.toMillis() < 1) throw new IllegalArgumentException("heartbeat < 1ms: " + heartbeat);
+      if (durableTimeout.toMillis() < 1) throw new IllegalArgumentException("durableTimeout < 1ms: " + durableTimeout);
+      if (instances < 1) throw new IllegalArgumentException("instances < 1: " + instances);
+    }
+
+    public static Settings defaults() {
+      return new Settings(DEFAULT_COOKIE_NAME, false, DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(15),
+          Duration.ofSeconds(10), Math.max(1, Runtime.getRuntime().availableProcessors()));
+    }
+
+    public Settings withCookieName(String name) {
+      return new Settings(name, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances);
+    }
+
+    public Settings withMetricsRequireApiKey(boolean required) {
+      return new Settings(cookieName, required, maxBodyBytes, heartbeat, durableTimeout, instances);
+    }
+
+    public Settings withHeartbeat(Duration interval) {
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, interval, durableTimeout, instances);
+    }
+
+    public Settings withDurableTimeout(Duration timeout) {
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, timeout, instances);
+    }
+
+    public Settings withInstances(int n) {
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, n);
+    }
+  }
+
+  /**
+   * @param auditLog the log behind {@code GET /v1/audit}; null: that endpoint answers 503
+   * @param metrics the same instance given to the engine; its live-session gauge is bound to {@code engine} here
+   */
+  public ApiServer(Vertx vertx, SessionEngine engine, EventHub events, ApiKeys apiKeys, AuditLogReader auditLog,
+      CurfewMetrics metrics, Settings settings) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.engine = Objects.requireNonNull(engine, "engine");
+    this.hub = Objects.requireNonNull(events, "events");
+    this.apiKeys = Objects.requireNonNull(apiKeys, "apiKeys");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    metrics.bindLiveSessions(engine::liveSessions);
+    Reply reply = new Reply(settings.durableTimeout().toMillis(), settings.cookieName());
+    this.holder = new HolderRoutes(engine, hub, reply, settings.heartbeat().toMillis());
+    this.backend = new BackendRoutes(engine, hub, reply);
+    this.audit = new AuditQuery(auditLog);
+  }
+
+  /** The SSE hub, which the engine publishes to. */
+  public EventHub events() {
+    return hub;
+  }
+
+  public SessionEngine engine() {
+    return engine;
+  }
+
+  /** Starts listening; port 0 picks a free port. Completes with the actual port. */
+  public synchronized Future<Integer> listen(String host, int port) {
+    if (port < 0 || port > 65_535) throw new IllegalArgumentException("port not in 0-65535: " + port);
+    if (!deployments.isEmpty()) return Future.failedFuture(new IllegalStateException("already listening"));
+    // Each instance is a verticle on its own event loop; Vert.x shares one listening socket between
+    // them. Port -1 is Vert.x's "random port, shared by the instances" (0 would give each its own).
+    int shared = port == 0 ? -1 : port;
+    int[] actual = {port};
+    return vertx.deployVerticle(() -> new HttpVerticle(host, shared, actual),
+            new DeploymentOptions().setInstances(settings.instances()))
+        .map(id -> {
+          synchronized (this) {
+            deployments.add(id);
+          }
+          return actual[0];
+        });
+  }
+
+  /** One HTTP server instance with its own router, on the event loop of its deployment. */
+  private final class HttpVerticle extends VerticleBase {
+    private final String host;
+    private final int port;
+    private final int[] actual;
+
+    HttpVerticle(String host, int port, int[] actual) {
+      this.host = host;
+      this.port = port;
+      this.actual = actual;
+    }
+
+    @Override
+    public Future<?> start() {
+      HttpServerOptions options = new HttpServerOptions()
+          .setIdleTimeout(120) // seconds; SSE heartbeats keep live streams well inside it
+          .setMaxInitialLineLength(8192)
+          .setMaxHeaderSize(16 * 1024)
+          .setMaxFormAttributeSize(8192)
+          .setCompressionSupported(false);
+      return vertx.createHttpServer(options)
+          .requestHandler(router())
+          .invalidRequestHandler(ApiServer.this::invalidRequest)
+          .listen(port, host)
+          .onSuccess(s -> actual[0] = s.actualPort());
+    }
+  }
+
+  /** Ends the event streams, then stops listening. */
+  public Future<Void> close() {
+    hub.closeAll();
+    List<String> ids;
+    synchronized (this) {
+      ids = new ArrayList<>(deployments);
+      deployments.clear();
+    }
+    List<Future<Void>> closing = new ArrayList<>();
+    for (String id : ids) closing.add(vertx.undeploy(id));
+    return Future.all(closing).mapEmpty();
+  }
+
+  // ---------------------------------------------------------------- routes
+
+  Router router() {
+    Router r = Router.router(vertx);
+    r.route().handler(this::everyResponse);
+    r.route().handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
+    r.route().handler(ctx -> {
+      ctx.put(BODY_READ, Boolean.TRUE);
+      ctx.next();
+    });
+
+    Handler<RoutingContext> key = this::requireApiKey;
+    route(r, "/v1/session", holder::status, HttpMethod.GET);
+    route(r, "/v1/session", holder::logout, HttpMethod.DELETE);
+    route(r, "/v1/session/activity", holder::activity, HttpMethod.POST);
+    route(r, "/v1/session/extend", holder::extend, HttpMethod.POST);
+    route(r, "/v1/session/warning-ack", holder::warningAck, HttpMethod.POST);
+    route(r, "/v1/session/events", holder::events, HttpMethod.GET);
+
+    route(r, "/v1/sessions", key, backend::create, HttpMethod.POST);
+    route(r, "/v1/sessions", key, backend::list, HttpMethod.GET);
+    route(r, "/v1/sessions/:session_id", key, backend::get, HttpMethod.GET);
+    route(r, "/v1/sessions/:session_id", key, backend::revoke, HttpMethod.DELETE);
+    route(r, "/v1/subjects/:subject/revoke", key, backend::revokeSubject, HttpMethod.POST);
+    route(r, "/v1/introspect", key, backend::introspect, HttpMethod.POST);
+    route(r, "/v1/check", key, backend::check, HttpMethod.POST);
+    route(r, "/v1/revoke", key, backend::revokeToken, HttpMethod.POST);
+    route(r, "/v1/audit", key, audit::handle, HttpMethod.GET);
+    // Gateways may forward the original method, and Envoy appends the original path.
+    route(r, "/v1/forward-auth", backend::forwardAuth);
+    route(r, "/v1/forward-auth/*", backend::forwardAuth);
+
+    route(r, "/healthz", ctx -> Reply.json(ctx, 200, Map.of("status", "ok")), HttpMethod.GET, HttpMethod.HEAD);
+    if (settings.metricsRequireApiKey()) {
+      route(r, "/metrics", key, this::metrics, HttpMethod.GET);
+    } else {
+      route(r, "/metrics", this::metrics, HttpMethod.GET);
+    }
+
+    r.route().failureHandler(this::failure);
+    for (int status : new int[] {400, 401, 403, 404, 405, 406, 413, 414, 415, 429, 431, 500, 501, 503}) {
+      r.errorHandler(status, ctx -> failure(ctx, status));
+    }
+    return r;
+  }
+
+  private void route(Router r, String path, Handler<RoutingContext> handler, HttpMethod... methods) {
+    route(r, path, null, handler, methods);
+  }
+
+  private void route(Router r, String path, Handler<RoutingContext> guard, Handler<RoutingContext> handler,
+      HttpMethod... methods) {
+    allowedMethods.merge(path, Arrays.stream(methods).map(HttpMethod::name).collect(Collectors.joining(", ")),
+        (a, b) -> a.contains(b) ? a : a + ", " + b);
+    Route route = r.route(path);
+    for (HttpMethod m : methods) route.method(m);
+    route.handler(ctx -> {
+      ctx.put(ROUTE, path);
+      ctx.next();
+    });
+    if (guard != null) route.handler(guard);
+    route.handler(handler);
+  }
+
+  /** Headers that every response carries, and the request count once the status is known. */
+  private void everyResponse(RoutingContext ctx) {
+    ctx.addHeadersEndHandler(v -> {
+      ctx.response().headers().set("Cache-Control", "no-store").set("X-Content-Type-Options", "nosniff");
+      String route = ctx.get(ROUTE);
+      metrics.httpRequest(route == null ? "unmatched" : route, ctx.response().getStatusCode());
+    });
+    ctx.next();
+  }
+
+  private void requireApiKey(RoutingContext ctx) {
+    Optional<String> name = apiKeys.verify(ctx.request().getHeader("Authorization"));
+    if (name.isEmpty()) {
+      Reply.problem(ctx, Problem.apiKeyRequired());
+      return;
+    }
+    ctx.put(BackendRoutes.ACTOR, name.get());
+    ctx.next();
+  }
+
+  private void metrics(RoutingContext ctx) {
+    ctx.response().setStatusCode(200)
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(metrics.scrape());
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  private void failure(RoutingContext ctx) {
+    failure(ctx, ctx.statusCode());
+  }
+
+  private void failure(RoutingContext ctx, int statusCode) {
+    Throwable f = ctx.failure();
+    if (f instanceof HttpClosedException || ctx.response().closed()) {
+      return; // the client left; there is no one to answer
+    }
+    Problem p;
+    if (f instanceof BadInput) {
+      p = Problem.badRequest(f.getMessage());
+    } else if (f instanceof HttpException he) {
+      p = Problem.forStatus(he.getStatusCode());
+    } else if (statusCode >= 400 && statusCode < 500) {
+      p = Problem.forStatus(statusCode);
+    } else if (f != null && ctx.get(BODY_READ) == null) {
+      // Failed while the request was still being read: a malformed body (bad chunking, bad form).
+      p = Problem.badRequest("the request body could not be read: " + f.getClass().getSimpleName());
+    } else if (f == null && statusCode >= 500) {
+      p = Problem.forStatus(statusCode);
+    } else {
+      LOG.log(System.Logger.Level.ERROR, "unexpected failure on " + ctx.request().method() + " " + ctx.get(ROUTE), f);
+      p = Problem.forStatus(500);
+    }
+    if (p.status() == 413) {
+      p = Problem.of(413, "payload-too-large", "Payload too large",
+          "request bodies are limited to " + settings.maxBodyBytes() + " bytes");
+    }
+    if (p.status() == 405) {
+      ctx.response().putHeader("Allow", allowed(ctx));
+    }
+    p.send(ctx.response());
+  }
+
+  /** The methods of the route templates that match the request's path (the router does not say). */
+  private String allowed(RoutingContext ctx) {
+    String path = ctx.normalizedPath();
+    for (Map.Entry<String, String> e : allowedMethods.entrySet()) {
+      String regex = Pattern.quote(e.getKey()).replaceAll(":[a-z_]+", "\\\\E[^/]+\\\\Q");
+      if (path.matches(regex + "/?")) return e.getValue();
+    }
+    return "GET, POST, DELETE";
+  }
+
+  /** Requests that are not HTTP at all, or have too long a line or headers: a problem, then close. */
+  private void invalidRequest(HttpServerRequest req) {
+    Throwable cause = req.decoderResult() == null ? null : req.decoderResult().cause();
+    int status = 400;
+    if (cause instanceof TooLongFrameException) {
+      String m = String.valueOf(cause.getMessage());
+      status = m.contains("header") ? 431 : 414;
+    }
+    metrics.httpRequest("invalid", status);
+    try {
+      req.response().setStatusCode(status)
+          .putHeader("Content-Type", Problem.CONTENT_TYPE)
+          .putHeader("Cache-Control", "no-store")
+          .putHeader("Connection", "close")
+          .end(Buffer.buffer(JsonBodies.write(Problem.forStatus(status).toMap())))
+          .onComplete(v -> req.connection().close());
+    } catch (RuntimeException e) {
+      req.connection().close();
+    }
+  }
+}

@@ -1,0 +1,250 @@
+package dev.curfew.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.curfew.core.Decision;
+import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStatus;
+import dev.curfew.core.audit.Times;
+import dev.curfew.server.http.JsonBodies.BadInput;
+import dev.curfew.server.http.Reply.Presented;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The backends' endpoints (API key), plus forward-auth, which gateways call with the holder's token.
+ * Each handler parses, calls one engine operation, and renders its decision.
+ */
+final class BackendRoutes {
+  static final String ACTOR = "curfew.actor";
+  static final int MAX_TOKEN_CHARS = 4096;
+  static final int MAX_REASON_TEXT_CHARS = 1024;
+
+  private final SessionEngine engine;
+  private final EventHub hub;
+  private final Reply reply;
+
+  BackendRoutes(SessionEngine engine, EventHub hub, Reply reply) {
+    this.engine = engine;
+    this.hub = hub;
+    this.reply = reply;
+  }
+
+  /** POST /v1/sessions: 201 with the status and the token, which appears here only. */
+  void create(RoutingContext ctx) {
+    ObjectNode body = JsonBodies.object(bytes(ctx), false);
+    JsonBodies.onlyFields(body, Set.of("subject", "policy", "attributes"));
+    String subject = JsonBodies.text(body, "subject", true, SessionEngine.MAX_SUBJECT_LENGTH);
+    String policy = JsonBodies.text(body, "policy", false, 256);
+    Map<String, Object> attributes = JsonBodies.attributes(body, "attributes");
+    if (subject.isBlank()) throw new BadInput("\"subject\" must not be blank");
+    Decision d;
+    try {
+      d = engine.open(subject, policy, attributes);
+    } catch (IllegalArgumentException e) {
+      throw new BadInput(e.getMessage());
+    }
+    if (d.verdict() != Decision.Verdict.ALLOWED) {
+      Reply.problem(ctx, Problem.unavailable(d.detail()));
+      return;
+    }
+    reply.afterDurable(ctx, d.durable(), () -> {
+      Map<String, Object> out = d.status().toMap();
+      out.put("token", d.token());
+      ctx.response().putHeader("Location", "/v1/sessions/" + d.status().sessionId());
+      Reply.json(ctx, 201, out);
+    });
+  }
+
+  /** GET /v1/sessions/{session_id}: 200 live, 410 ended (with reason), 404 unknown. */
+  void get(RoutingContext ctx) {
+    String id = ctx.pathParam("session_id");
+    byId(ctx, id, engine.get(id), d -> Reply.json(ctx, 200, d.status().toMap()));
+  }
+
+  /** GET /v1/sessions?subject=: the live sessions of a subject. */
+  void list(RoutingContext ctx) {
+    List<String> subjects = ctx.queryParam("subject");
+    if (subjects.isEmpty() || subjects.get(0).isEmpty()) throw new BadInput("query parameter \"subject\" is required");
+    if (subjects.size() > 1) throw new BadInput("query parameter \"subject\" is given more than once");
+    String subject = subjects.get(0);
+    if (subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
+      throw new BadInput("\"subject\" is longer than " + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
+    }
+    List<Map<String, Object>> sessions = engine.sessionsOf(subject).stream().map(SessionStatus::toMap).toList();
+    Reply.json(ctx, 200, Map.of("sessions", sessions));
+  }
+
+  /** DELETE /v1/sessions/{session_id}: revoke, optional {@code {"reason_text"}}; 204. */
+  void revoke(RoutingContext ctx) {
+    String reasonText = reasonText(ctx);
+    String id = ctx.pathParam("session_id");
+    byId(ctx, id, engine.revoke(id, ctx.get(ACTOR), reasonText), d -> Reply.empty(ctx, 204));
+  }
+
+  /** POST /v1/subjects/{subject}/revoke: every live session of the subject; {@code {"revoked": N}}. */
+  void revokeSubject(RoutingContext ctx) {
+    String reasonText = reasonText(ctx);
+    String subject = ctx.pathParam("subject");
+    if (subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
+      throw new BadInput("subject is longer than " + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
+    }
+    SessionEngine.Revocation r = engine.revokeSubject(subject, ctx.get(ACTOR), reasonText);
+    if (r.revoked() < 0) {
+      Reply.problem(ctx, Problem.unavailable("the audit log cannot be written"));
+      return;
+    }
+    reply.afterDurable(ctx, r.durable(), () -> Reply.json(ctx, 200, Map.of("revoked", r.revoked())));
+  }
+
+  /** POST /v1/introspect (RFC 7662): passive; anything not valid is {@code {"active": false}}. */
+  void introspect(RoutingContext ctx) {
+    Decision d = engine.check(formToken(ctx), false);
+    switch (d.verdict()) {
+      case ALLOWED -> reply.afterDurable(ctx, d.durable(), () -> Reply.json(ctx, 200, introspection(d.status())));
+      case UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
+      default -> Reply.json(ctx, 200, Map.of("active", false));
+    }
+  }
+
+  private static Map<String, Object> introspection(SessionStatus s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("active", true);
+    m.put("sub", s.subject());
+    m.put("sid", s.sessionId());
+    // Seconds rounded down: a cache that trusts exp stops before the deadline, never after.
+    m.put("exp", Math.floorDiv(s.expiresAtMs(), 1000));
+    m.put("iat", Math.floorDiv(s.createdAtMs(), 1000));
+    m.put("curfew", s.toMap());
+    return m;
+  }
+
+  /** POST /v1/check: {@code {"token", "touch"}}; 200 status or 401 with reason. */
+  void check(RoutingContext ctx) {
+    ObjectNode body = JsonBodies.object(bytes(ctx), false);
+    JsonBodies.onlyFields(body, Set.of("token", "touch"));
+    String token = JsonBodies.text(body, "token", true, MAX_TOKEN_CHARS);
+    boolean touch = JsonBodies.bool(body, "touch", false);
+    reply.token(ctx, engine.check(token, touch), d -> {
+      Map<String, Object> out = d.status().toMap();
+      if (d.token() != null) out.put("token", d.token());
+      if (touch) HolderRoutes.announce(hub, d.status());
+      Reply.json(ctx, 200, out);
+    });
+  }
+
+  /** POST /v1/revoke (RFC 7009): 200 whether or not the token was valid. */
+  void revokeToken(RoutingContext ctx) {
+    Decision d = engine.check(formToken(ctx), false);
+    switch (d.verdict()) {
+      case ALLOWED -> {
+        Decision r = engine.revoke(d.status().sessionId(), ctx.get(ACTOR), "token revoked (RFC 7009)");
+        switch (r.verdict()) {
+          case ALLOWED -> reply.afterDurable(ctx, r.durable(), () -> Reply.empty(ctx, 200));
+          case UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(r.detail()));
+          default -> Reply.empty(ctx, 200);
+        }
+      }
+      case UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
+      default -> Reply.empty(ctx, 200);
+    }
+  }
+
+  /**
+   * /v1/forward-auth: for nginx auth_request, Traefik ForwardAuth, Envoy ext_authz. 200 with the
+   * session in headers, or 401 with the reason (also in {@code X-Curfew-Reason}, which nginx can
+   * read where it cannot read a body). Activity unless {@code X-Curfew-Passive: 1}.
+   */
+  void forwardAuth(RoutingContext ctx) {
+    Presented p = reply.sessionToken(ctx.request());
+    if (p == null) {
+      ctx.response().putHeader("X-Curfew-Reason", "unknown");
+      Reply.problem(ctx, Problem.noToken());
+      return;
+    }
+    String passiveHeader = ctx.request().getHeader("X-Curfew-Passive");
+    boolean touch = !("1".equals(passiveHeader) || "true".equalsIgnoreCase(passiveHeader));
+    Decision d = engine.check(p.token(), touch);
+    if (d.verdict() == Decision.Verdict.ENDED) {
+      ctx.response().putHeader("X-Curfew-Reason", d.reason().wire());
+    }
+    reply.token(ctx, d, ok -> {
+      SessionStatus s = ok.status();
+      reply.rotated(ctx, p, ok, null);
+      ctx.response()
+          .putHeader("X-Curfew-Subject", headerSafe(s.subject()))
+          .putHeader("X-Curfew-Session-Id", s.sessionId())
+          .putHeader("X-Curfew-Expires-At", Times.format(s.expiresAtMs()));
+      if (touch) HolderRoutes.announce(hub, s);
+      Reply.empty(ctx, 200);
+    });
+  }
+
+  /**
+   * A subject as a header value: printable ASCII as is, everything else (and {@code %}) as UTF-8
+   * percent-encoding (RFC 3986), so that no subject can split or corrupt a header.
+   */
+  static String headerSafe(String s) {
+    StringBuilder b = null;
+    byte[] utf8 = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c > 0x20 && c < 0x7f && c != '%') continue;
+      utf8 = s.getBytes(StandardCharsets.UTF_8);
+      b = new StringBuilder(utf8.length * 3);
+      break;
+    }
+    if (b == null) return s;
+    for (byte x : utf8) {
+      int c = x & 0xff;
+      if (c > 0x20 && c < 0x7f && c != '%') {
+        b.append((char) c);
+      } else {
+        b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return b.toString();
+  }
+
+  private void byId(RoutingContext ctx, String id, Decision d, java.util.function.Consumer<Decision> onAllowed) {
+    switch (d.verdict()) {
+      case ALLOWED -> reply.afterDurable(ctx, d.durable(), () -> onAllowed.accept(d));
+      case ENDED -> Reply.problem(ctx, Problem.sessionGone(id, d.reason()));
+      case NOT_FOUND -> Reply.problem(ctx, Problem.sessionNotFound(id));
+      case REFUSED, UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
+    }
+  }
+
+  /** The {@code token} form field (RFC 7662 / 7009); a JSON body {@code {"token"}} is accepted too. */
+  private static String formToken(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader("Content-Type");
+    String token;
+    if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      ObjectNode body = JsonBodies.object(bytes(ctx), false);
+      token = JsonBodies.text(body, "token", true, MAX_TOKEN_CHARS);
+    } else {
+      List<String> all = ctx.request().formAttributes().getAll("token");
+      if (all.isEmpty() || all.get(0).isEmpty()) {
+        throw new BadInput("form field \"token\" is required (application/x-www-form-urlencoded)");
+      }
+      if (all.size() > 1) throw new BadInput("form field \"token\" is given more than once");
+      token = all.get(0);
+    }
+    if (token.length() > MAX_TOKEN_CHARS) throw new BadInput("\"token\" is longer than " + MAX_TOKEN_CHARS + " characters");
+    return token;
+  }
+
+  private static String reasonText(RoutingContext ctx) {
+    ObjectNode body = JsonBodies.object(bytes(ctx), true);
+    JsonBodies.onlyFields(body, Set.of("reason_text"));
+    return JsonBodies.text(body, "reason_text", false, MAX_REASON_TEXT_CHARS);
+  }
+
+  private static byte[] bytes(RoutingContext ctx) {
+    return ctx.body().available() && ctx.body().buffer() != null ? ctx.body().buffer().getBytes() : new byte[0];
+  }
+}

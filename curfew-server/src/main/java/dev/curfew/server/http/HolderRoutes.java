@@ -1,0 +1,115 @@
+package dev.curfew.server.http;
+
+import dev.curfew.core.Decision;
+import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStatus;
+import dev.curfew.server.http.Reply.Presented;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The session holder's endpoints: the token comes from {@code Authorization: Bearer} or the session
+ * cookie. Each handler parses, calls one engine operation, and renders its decision.
+ */
+final class HolderRoutes {
+  private final SessionEngine engine;
+  private final EventHub hub;
+  private final Reply reply;
+  private final long heartbeatMs;
+
+  HolderRoutes(SessionEngine engine, EventHub hub, Reply reply, long heartbeatMs) {
+    this.engine = engine;
+    this.hub = hub;
+    this.reply = reply;
+    this.heartbeatMs = heartbeatMs;
+  }
+
+  /** GET /v1/session: passive. */
+  void status(RoutingContext ctx) {
+    withToken(ctx, false, p -> reply.token(ctx, engine.check(p.token(), false),
+        d -> Reply.json(ctx, 200, d.status().toMap())));
+  }
+
+  /** POST /v1/session/activity: resets the idle deadline. */
+  void activity(RoutingContext ctx) {
+    withToken(ctx, true, p -> reply.token(ctx, engine.check(p.token(), true), d -> {
+      Map<String, Object> body = d.status().toMap();
+      reply.rotated(ctx, p, d, body);
+      announce(hub, d.status());
+      Reply.json(ctx, 200, body);
+    }));
+  }
+
+  /** POST /v1/session/extend: the user's explicit extension; 409 when the policy forbids it. */
+  void extend(RoutingContext ctx) {
+    withToken(ctx, true, p -> reply.token(ctx, engine.extend(p.token()),
+        d -> Reply.json(ctx, 200, d.status().toMap())));
+  }
+
+  /** POST /v1/session/warning-ack: audited proof that the user was told. */
+  void warningAck(RoutingContext ctx) {
+    withToken(ctx, true, p -> reply.token(ctx, engine.acknowledgeWarning(p.token()), d -> Reply.empty(ctx, 204)));
+  }
+
+  /** DELETE /v1/session: logout; the token is dead from this instant. */
+  void logout(RoutingContext ctx) {
+    withToken(ctx, true, p -> reply.token(ctx, engine.logout(p.token()), d -> {
+      if (p.fromCookie()) reply.clearCookie(ctx);
+      Reply.empty(ctx, 204);
+    }));
+  }
+
+  /** GET /v1/session/events: passive Server-Sent Events, see {@link EventHub}. */
+  void events(RoutingContext ctx) {
+    withToken(ctx, false, p -> {
+      Decision first = engine.check(p.token(), false);
+      if (!first.allowed()) {
+        reply.token(ctx, first, d -> {});
+        return;
+      }
+      EventStream stream = new EventStream(hub, first.status().sessionId(), ctx.vertx().getOrCreateContext(),
+          ctx.response());
+      switch (hub.admit(stream)) {
+        case SESSION_LIMIT -> {
+          Reply.problem(ctx, Problem.of(429, "too-many-streams", "Too many event streams",
+              "at most " + hub.maxStreamsPerSession() + " event streams may follow one session"));
+          return;
+        }
+        case TOTAL_LIMIT -> {
+          Reply.problem(ctx, Problem.unavailable("the server follows its limit of " + hub.maxStreams() + " event streams"));
+          return;
+        }
+        case ADMITTED -> { }
+      }
+      // Checked again once registered: an ending published in between has reached the stream's queue.
+      Decision now = engine.check(p.token(), false);
+      if (!now.allowed()) {
+        hub.remove(stream);
+        reply.token(ctx, now, d -> {});
+        return;
+      }
+      stream.start(EventStream.frame("status", now.status().toMap()), heartbeatMs);
+    });
+  }
+
+  /** Tells the session's streams its new status after a touch, when anyone listens. */
+  static void announce(EventHub hub, SessionStatus s) {
+    if (hub.streams(s.sessionId()) > 0) hub.publish(s.sessionId(), "status", s.toMap());
+  }
+
+  private void withToken(RoutingContext ctx, boolean changes, Consumer<Presented> then) {
+    Presented p = reply.sessionToken(ctx.request());
+    if (p == null) {
+      Reply.problem(ctx, Problem.noToken());
+      return;
+    }
+    if (changes && p.fromCookie() && "cross-site".equals(ctx.request().getHeader("Sec-Fetch-Site"))) {
+      // A cookie rides along on cross-site requests; another site must not keep a session alive.
+      Reply.problem(ctx, Problem.of(403, "cross-site", "Cross-site request refused",
+          "a cookie-authenticated change must come from the same site"));
+      return;
+    }
+    then.accept(p);
+  }
+}

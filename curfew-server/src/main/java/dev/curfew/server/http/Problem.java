@@ -1,0 +1,115 @@
+package dev.curfew.server.http;
+
+import dev.curfew.core.EndReason;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An RFC 9457 problem detail: every error this API answers. {@code reason} is the closed vocabulary
+ * of spec/http-api.md ({@link EndReason#wire()} or {@code extension_refused}), present only where
+ * the contract puts it.
+ */
+record Problem(int status, String type, String title, String detail, String reason) {
+  static final String CONTENT_TYPE = "application/problem+json";
+  private static final String TYPE_PREFIX = "urn:curfew:problem:";
+
+  static Problem of(int status, String slug, String title, String detail) {
+    return new Problem(status, TYPE_PREFIX + slug, title, detail, null);
+  }
+
+  static Problem badRequest(String detail) {
+    return of(400, "invalid-request", "Invalid request", detail);
+  }
+
+  static Problem apiKeyRequired() {
+    return of(401, "api-key-required", "API key required",
+        "send a valid API key as 'Authorization: Bearer <key>' or HTTP Basic <name>:<key>");
+  }
+
+  /** A token (or no token) that is not a valid session: 401 with the reason. */
+  static Problem sessionEnded(EndReason reason) {
+    EndReason r = reason == null ? EndReason.UNKNOWN : reason;
+    String detail = switch (r) {
+      case IDLE_TIMEOUT -> "the session ended: no activity before its idle deadline";
+      case ABSOLUTE_TIMEOUT -> "the session ended: it reached its absolute deadline";
+      case REVOKED -> "the session was revoked";
+      case LOGGED_OUT -> "the session was logged out";
+      case REPLAYED -> "the session was ended because a rotated-out token was presented again";
+      case UNKNOWN -> "the token is not a valid session token";
+    };
+    return new Problem(401, TYPE_PREFIX + "session-ended", "Session not valid", detail, r.wire());
+  }
+
+  static Problem noToken() {
+    return new Problem(401, TYPE_PREFIX + "session-ended", "Session not valid",
+        "no session token: send 'Authorization: Bearer <token>' or the session cookie", EndReason.UNKNOWN.wire());
+  }
+
+  /** A session looked up by id that has ended: 410 with the reason. */
+  static Problem sessionGone(String sessionId, EndReason reason) {
+    return new Problem(410, TYPE_PREFIX + "session-gone", "Session ended",
+        "session " + sessionId + " has ended (" + reason.wire() + ")", reason.wire());
+  }
+
+  static Problem sessionNotFound(String sessionId) {
+    return of(404, "not-found", "Not found", "no session " + sessionId + " is known here");
+  }
+
+  static Problem extensionRefused(String detail) {
+    return new Problem(409, TYPE_PREFIX + "extension-refused", "Extension refused",
+        detail == null ? "the policy allows no extension now" : detail, "extension_refused");
+  }
+
+  static Problem unavailable(String detail) {
+    return of(503, "unavailable", "Service unavailable", detail);
+  }
+
+  /** The problem for a plain HTTP status the router or a body parser produced. */
+  static Problem forStatus(int status) {
+    return switch (status) {
+      case 400 -> badRequest("the request could not be parsed");
+      case 401 -> apiKeyRequired();
+      case 404 -> of(404, "not-found", "Not found", "no such resource");
+      case 405 -> of(405, "method-not-allowed", "Method not allowed", "this path does not support the request's method");
+      case 406 -> of(406, "not-acceptable", "Not acceptable", "no acceptable representation");
+      case 413 -> of(413, "payload-too-large", "Payload too large", "request bodies are limited to 64 KiB");
+      case 414 -> of(414, "uri-too-long", "URI too long", "the request line is too long");
+      case 415 -> of(415, "unsupported-media-type", "Unsupported media type", "unsupported content type");
+      case 431 -> of(431, "headers-too-large", "Request header fields too large", "the request headers are too large");
+      case 503 -> unavailable("the service is unavailable");
+      default -> status >= 400 && status < 500
+          ? of(status, "client-error", "Client error", "the request was refused")
+          : of(500, "internal", "Internal server error", "an unexpected error occurred; it has been logged");
+    };
+  }
+
+  Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", type);
+    m.put("title", title);
+    m.put("status", status);
+    m.put("detail", detail);
+    if (reason != null) m.put("reason", reason);
+    return m;
+  }
+
+  /** Writes this problem unless the response has already begun, in which case the stream is cut. */
+  void send(HttpServerResponse response) {
+    if (response.ended()) return;
+    if (response.headWritten()) {
+      response.reset();
+      return;
+    }
+    response.setStatusCode(status)
+        .putHeader("Content-Type", CONTENT_TYPE)
+        .putHeader("Cache-Control", "no-store");
+    if (status == 401) {
+      response.putHeader("WWW-Authenticate", reason == null ? "Bearer realm=\"curfew\""
+          : "Bearer realm=\"curfew\", error=\"invalid_token\"");
+    }
+    if (status == 503 || status == 429) response.putHeader("Retry-After", "1");
+    response.end(Buffer.buffer(JsonBodies.write(toMap())));
+  }
+}

@@ -1,0 +1,101 @@
+package dev.curfew.server.metrics;
+
+import dev.curfew.core.EngineMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+/**
+ * Curfew's meters on a Prometheus registry, and the engine's {@link EngineMetrics} bound to them.
+ * Prometheus names (Micrometer appends the unit and {@code _total}):
+ * <ul>
+ *   <li>{@code curfew_live_sessions} gauge;
+ *   <li>{@code curfew_checks_total{outcome}}: token checks by outcome ({@code valid} or an end reason);
+ *   <li>{@code curfew_expiry_lateness_seconds{detected_by}}: histogram of how late an expiry was
+ *       detected after its deadline ({@code timer}, {@code request}, {@code recovery});
+ *   <li>{@code curfew_http_requests_total{route,status}}: route is the route template, never the raw path;
+ *   <li>{@code curfew_audit_fsync_seconds}: histogram of audit log fsync latency, reported by the store.
+ * </ul>
+ * Every tag takes values from a closed set, so the number of series is bounded.
+ */
+public final class CurfewMetrics implements EngineMetrics {
+  private final PrometheusMeterRegistry registry;
+  private final Map<String, Counter> checks = new ConcurrentHashMap<>();
+  private final Map<String, Timer> lateness = new ConcurrentHashMap<>();
+  private final Map<String, Counter> httpRequests = new ConcurrentHashMap<>();
+  private final Timer auditFsync;
+  private volatile IntSupplier liveSessions = () -> 0;
+
+  public CurfewMetrics(PrometheusMeterRegistry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+    Gauge.builder("curfew.live.sessions", this, m -> m.liveSessions.getAsInt())
+        .description("Sessions that are live (not ended) in this node's engine")
+        .strongReference(true)
+        .register(registry);
+    auditFsync = Timer.builder("curfew.audit.fsync")
+        .description("Latency of one fsync of the audit log (one group commit)")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(10_000)) // 10 µs: a battery-backed cache
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Where the live-session gauge reads from (the engine, once it exists). */
+  public void bindLiveSessions(IntSupplier source) {
+    this.liveSessions = Objects.requireNonNull(source, "source");
+  }
+
+  @Override
+  public void checked(String outcome) {
+    checks.computeIfAbsent(outcome, o -> Counter.builder("curfew.checks")
+        .description("Session token checks by outcome")
+        .tag("outcome", o)
+        .register(registry)).increment();
+  }
+
+  @Override
+  public void expired(String detectedBy, long latenessMs) {
+    lateness.computeIfAbsent(detectedBy, d -> Timer.builder("curfew.expiry.lateness")
+        .description("How long after its deadline a session's expiry was detected")
+        .tag("detected_by", d)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofMinutes(1))
+        .register(registry)).record(Math.max(0, latenessMs), TimeUnit.MILLISECONDS);
+  }
+
+  /** The store reports each audit log fsync here. */
+  public void auditFsync(long nanos) {
+    auditFsync.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+  }
+
+  /** One HTTP response: {@code route} is the route template (or {@code unmatched}). */
+  public void httpRequest(String route, int status) {
+    String key = route + ' ' + status;
+    Counter c = httpRequests.get(key);
+    if (c == null) {
+      c = httpRequests.computeIfAbsent(key, k -> Counter.builder("curfew.http.requests")
+          .description("HTTP responses by route template and status")
+          .tag("route", route)
+          .tag("status", Integer.toString(status))
+          .register(registry));
+    }
+    c.increment();
+  }
+
+  /** The Prometheus text exposition of every meter in the registry. */
+  public String scrape() {
+    return registry.scrape();
+  }
+}
