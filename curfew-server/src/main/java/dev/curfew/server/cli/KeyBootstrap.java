@@ -60,7 +60,9 @@ public final class KeyBootstrap {
       if (Files.exists(file)) {
         return Files.readString(file, StandardCharsets.US_ASCII).trim();
       }
-      Files.createDirectories(dataDir);
+      if (!Files.isDirectory(dataDir)) {
+        Files.createDirectories(dataDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      }
       byte[] bytes = new byte[32];
       new SecureRandom().nextBytes(bytes);
       String key = "cfk_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
