@@ -58,6 +58,7 @@ public final class ApiServer {
   private final Settings settings;
   private final HolderRoutes holder;
   private final BackendRoutes backend;
+  private final PolicyRoutes policies;
   private final AuditQuery audit;
   private final List<String> deployments = new ArrayList<>();
   /** Route template → its methods, for the Allow header of a 405. */
@@ -132,6 +133,7 @@ public final class ApiServer {
     this.holder = new HolderRoutes(engine, hub, reply, settings.heartbeat().toMillis());
     this.backend = new BackendRoutes(engine, hub, reply);
     this.audit = new AuditQuery(auditLog);
+    this.policies = new PolicyRoutes(engine, reply);
   }
 
   /** The SSE hub, which the engine publishes to. */
@@ -230,6 +232,10 @@ public final class ApiServer {
     route(r, "/v1/check", key, backend::check, HttpMethod.POST);
     route(r, "/v1/revoke", key, backend::revokeToken, HttpMethod.POST);
     route(r, "/v1/audit", key, audit::handle, HttpMethod.GET);
+    route(r, "/v1/policies", key, policies::list, HttpMethod.GET);
+    route(r, "/v1/policies/check", key, policies::check, HttpMethod.POST);
+    route(r, "/v1/policies/:name", key, policies::get, HttpMethod.GET);
+    route(r, "/v1/policies/:name", key, policies::put, HttpMethod.PUT);
     // Gateways may forward the original method, and Envoy appends the original path.
     route(r, "/v1/forward-auth", backend::forwardAuth);
     route(r, "/v1/forward-auth/*", backend::forwardAuth);
