@@ -109,7 +109,7 @@ public final class Replay {
   public List<SessionSnapshot> result() {
     List<SessionSnapshot> out = new ArrayList<>(sessions.size());
     for (Session s : sessions.values()) {
-      for (AuditSink.TokenBinding b : bindings.getOrDefault(s.id, List.of())) {
+      for (AuditSink.TokenBinding b : bindings.getOrDefault(s.id(), List.of())) {
         if (!b.tokenHash().equals(s.tokenHash)) {
           s.previousTokenHash = s.tokenHash;
           s.tokenHash = b.tokenHash();

@@ -9,7 +9,8 @@ import java.util.Map;
  * live session costs one object, not two.
  */
 final class Session extends Timer {
-  final String id;
+  /** The id as two longs; {@link #id()} gives the string form. */
+  final SessionId key;
   final String subject;
   final long createdAtMs;
   final Map<String, Object> attributes;
@@ -32,11 +33,15 @@ final class Session extends Timer {
   int refusedRepeats;
 
   Session(String id, String subject, Policy policy, long createdAtMs, Map<String, Object> attributes) {
-    this.id = id;
+    this.key = java.util.Objects.requireNonNull(SessionId.parse(id), "malformed session id");
     this.subject = subject;
     this.policy = policy;
     this.createdAtMs = createdAtMs;
     this.attributes = attributes;
+  }
+
+  String id() {
+    return key.toString();
   }
 
   boolean ended() {
@@ -66,7 +71,7 @@ final class Session extends Timer {
   }
 
   SessionStatus status(long nowMs) {
-    return new SessionStatus(id, subject, policy.name(), policy.version(), createdAtMs, lastActivityAtMs,
+    return new SessionStatus(id(), subject, policy.name(), policy.version(), createdAtMs, lastActivityAtMs,
         idleExpiresAtMs, absoluteExpiresAtMs, warningAtMs(), extensionsUsed,
         Math.max(0, policy.maxExtensions() - extensionsUsed), nowMs, endReason, endedAtMs, attributes);
   }

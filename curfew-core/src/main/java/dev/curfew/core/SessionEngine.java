@@ -112,7 +112,7 @@ public final class SessionEngine {
       table.insert(s);
       schedule(s, s.nextEventMs());
       CompletableFuture<Void> durable = sink.append(List.of(created.build()),
-          List.of(new TokenBinding(s.id, s.tokenHash, now)));
+          List.of(new TokenBinding(s.id(), s.tokenHash, now)));
       return new Decision(Decision.Verdict.ALLOWED, s.status(now), null, null, token, durable);
     }
   }
@@ -149,7 +149,7 @@ public final class SessionEngine {
           s.tokenIssuedAtMs = now;
           table.rotated(s, dropped);
           records = List.of(record(RecordTypes.ROTATED, s, now).putTime("renewed_at", now).build());
-          bindings = List.of(new TokenBinding(s.id, s.tokenHash, now));
+          bindings = List.of(new TokenBinding(s.id(), s.tokenHash, now));
         }
       }
       metrics.checked("valid");
@@ -192,8 +192,8 @@ public final class SessionEngine {
           .build();
       CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
       SessionStatus status = s.status(now);
-      events.publish(s.id, "extended", status.toMap());
-      events.publish(s.id, "status", status.toMap());
+      events.publish(s.id(), "extended", status.toMap());
+      events.publish(s.id(), "status", status.toMap());
       return Decision.allowed(status, durable);
     }
   }
@@ -348,7 +348,7 @@ public final class SessionEngine {
             futures.add(expire(s, now, "request"));
           } else {
             schedule(s, s.nextEventMs());
-            events.publish(s.id, "status", s.status(now).toMap());
+            events.publish(s.id(), "status", s.status(now).toMap());
           }
         }
       }
@@ -422,7 +422,7 @@ public final class SessionEngine {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("expires_at", Times.format(expiresAt));
         data.put("seconds_left", (expiresAt - now + 999) / 1000);
-        int delivered = events.publish(s.id, "warning", data);
+        int delivered = events.publish(s.id(), "warning", data);
         sink.append(List.of(record(RecordTypes.WARNING_SENT, s, now)
             .putTime("expires_at", expiresAt)
             .put("lead_ms", expiresAt - now)
@@ -460,7 +460,7 @@ public final class SessionEngine {
   /** The one place a session ends: state, index, timer, event and record together. */
   private CompletableFuture<Void> end(Session s, EndReason reason, long now, AuditRecord r) {
     if (s.ended()) {
-      throw new IllegalStateException("session " + s.id + " already ended: " + s.endReason.wire());
+      throw new IllegalStateException("session " + s.id() + " already ended: " + s.endReason.wire());
     }
     s.endReason = reason;
     s.endedAtMs = now;
@@ -472,7 +472,7 @@ public final class SessionEngine {
     data.put("expired_at", Times.format(now));
     String event = reason == EndReason.LOGGED_OUT ? "logged_out"
         : reason == EndReason.REVOKED || reason == EndReason.REPLAYED ? "revoked" : "expired";
-    events.publish(s.id, event, data);
+    events.publish(s.id(), event, data);
     return durable;
   }
 
@@ -520,7 +520,7 @@ public final class SessionEngine {
   }
 
   private AuditRecord.Builder record(String type, Session s, long now) {
-    return AuditRecord.builder(type, now, node).session(s.id, s.subject, s.policy.name(), s.policy.version());
+    return AuditRecord.builder(type, now, node).session(s.id(), s.subject, s.policy.name(), s.policy.version());
   }
 
   private static TokenHash hashOf(String token) {
@@ -541,13 +541,13 @@ public final class SessionEngine {
         if (s.ended()) continue;
         live++;
         if (s.absoluteExpiresAtMs > s.createdAtMs + s.policy.absoluteTimeoutMs()) {
-          throw new IllegalStateException(s.id + ": absolute deadline moved later");
+          throw new IllegalStateException(s.id() + ": absolute deadline moved later");
         }
         if (!s.isScheduled()) {
-          throw new IllegalStateException(s.id + ": live session without a timer");
+          throw new IllegalStateException(s.id() + ": live session without a timer");
         }
         if (s.deadlineMs() > s.nextEventMs()) {
-          throw new IllegalStateException(s.id + ": timer at " + s.deadlineMs() + " after next event " + s.nextEventMs());
+          throw new IllegalStateException(s.id() + ": timer at " + s.deadlineMs() + " after next event " + s.nextEventMs());
         }
       }
     }

@@ -26,7 +26,7 @@ public record SessionSnapshot(
     long endedAtMs) {
 
   static SessionSnapshot of(Session s) {
-    return new SessionSnapshot(s.id, s.subject, s.policy, s.createdAtMs,
+    return new SessionSnapshot(s.id(), s.subject, s.policy, s.createdAtMs,
         s.attributes, s.tokenHash, s.previousTokenHash, s.tokenIssuedAtMs, s.lastActivityAtMs,
         s.idleExpiresAtMs, s.absoluteExpiresAtMs, s.extensionsUsed, s.warnedForMs, s.endReason, s.endedAtMs);
   }

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class SessionTable {
   private final Map<TokenHash, Session> byToken = new ConcurrentHashMap<>();
-  private final Map<String, Session> byId = new ConcurrentHashMap<>();
+  private final Map<SessionId, Session> byId = new ConcurrentHashMap<>();
   /** Subject to its live sessions: one {@link Session}, or a {@code Session[]} when several (most subjects have one). */
   private final Map<String, Object> bySubject = new ConcurrentHashMap<>();
   private final AtomicInteger live = new AtomicInteger();
@@ -24,7 +24,8 @@ final class SessionTable {
   }
 
   Session byId(String id) {
-    return byId.get(id);
+    SessionId key = SessionId.parse(id);
+    return key == null ? null : byId.get(key);
   }
 
   /** Live sessions of a subject (ended ones are filtered out by the caller under their locks). */
@@ -48,8 +49,8 @@ final class SessionTable {
   }
 
   void insert(Session s) {
-    if (byId.putIfAbsent(s.id, s) != null) {
-      throw new IllegalStateException("duplicate session id " + s.id);
+    if (byId.putIfAbsent(s.key, s) != null) {
+      throw new IllegalStateException("duplicate session id " + s.id());
     }
     byToken.put(s.tokenHash, s);
     if (s.previousTokenHash != null) {
@@ -103,7 +104,7 @@ final class SessionTable {
 
   /** Forgets an ended session entirely. */
   void purge(Session s) {
-    byId.remove(s.id, s);
+    byId.remove(s.key, s);
     byToken.remove(s.tokenHash, s);
     if (s.previousTokenHash != null) {
       byToken.remove(s.previousTokenHash, s);
