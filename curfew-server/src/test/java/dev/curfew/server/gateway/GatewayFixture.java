@@ -99,7 +99,7 @@ final class GatewayFixture implements AutoCloseable {
   private void upstream(HttpServerRequest req) {
     if (req.path().equals("/ws") && req.canUpgradeToWebSocket()) {
       received.add(new Received("WS", req.uri(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers())));
-      req.toWebSocket().onSuccess(ws -> ws.handler(ws::write));
+      req.toWebSocket().onSuccess(ws -> ws.textMessageHandler(ws::writeTextMessage));
       return;
     }
     received.add(new Received(req.method().name(), req.uri(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers())));
