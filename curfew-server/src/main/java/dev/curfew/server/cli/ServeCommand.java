@@ -13,6 +13,7 @@ import dev.curfew.server.gateway.Gateway;
 import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.SessionEventFanOut;
+import dev.curfew.server.notify.EndNotifier;
 import dev.curfew.server.metrics.CurfewMetrics;
 import dev.curfew.store.embedded.EmbeddedStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -136,6 +137,11 @@ final class ServeCommand implements Callable<Integer> {
     DeadlineDriver driver = new DeadlineDriver(engine).start();
     ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
         ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()));
+    EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), engine, dataDir, System.getenv());
+    if (notifier != null) {
+      events.addEndingListener(notifier);
+      api.publishJwks(notifier.jwks());
+    }
     int actual = api.listen(cfg.host(), cfg.port()).await(30, TimeUnit.SECONDS);
     log.println("curfew: API listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual);
     Running running = new Running(vertx, store, driver, api, engine, actual);
