@@ -23,16 +23,53 @@ public final class TokenHash {
     this.d = d;
   }
 
-  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 missing from the JDK", e);
-    }
-  });
+  /** Per-thread digest and buffers: hashing runs on every request, so it allocates nothing. */
+  private static final class Hasher {
+    final MessageDigest sha256;
+    final byte[] in = new byte[128];
+    final byte[] out = new byte[32];
 
+    Hasher() {
+      try {
+        sha256 = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 missing from the JDK", e);
+      }
+    }
+
+    TokenHash hash(String token) {
+      int n = token.length();
+      if (n > in.length) {
+        return fromBytes(sha256.digest(token.getBytes(StandardCharsets.US_ASCII)));
+      }
+      for (int i = 0; i < n; i++) {
+        char c = token.charAt(i);
+        if (c >= 0x80) {
+          return fromBytes(sha256.digest(token.getBytes(StandardCharsets.US_ASCII)));
+        }
+        in[i] = (byte) c;
+      }
+      sha256.update(in, 0, n);
+      try {
+        sha256.digest(out, 0, 32);
+      } catch (java.security.DigestException e) {
+        throw new IllegalStateException(e);
+      }
+      return new TokenHash(longAt(out, 0), longAt(out, 8), longAt(out, 16), longAt(out, 24));
+    }
+
+    private static long longAt(byte[] b, int i) {
+      long v = 0;
+      for (int k = 0; k < 8; k++) v = (v << 8) | (b[i + k] & 0xFF);
+      return v;
+    }
+  }
+
+  private static final ThreadLocal<Hasher> HASHER = ThreadLocal.withInitial(Hasher::new);
+
+  /** SHA-256 of the token's ASCII bytes. */
   public static TokenHash of(String token) {
-    return fromBytes(SHA256.get().digest(token.getBytes(StandardCharsets.US_ASCII)));
+    return HASHER.get().hash(token);
   }
 
   public static TokenHash fromBytes(byte[] digest32) {
