@@ -32,7 +32,7 @@ gateway:
       login_path: /login
 YAML
 export CURFEW_API_KEY=bench-key-0123456789abcdef
-java -jar curfew-server/target/curfew.jar serve --config "$tmp/curfew.yaml" --port $api --data "$tmp/data" > "$tmp/curfew.log" 2>&1 &
+java ${CURFEW_JAVA_OPTS:-} -jar curfew-server/target/curfew.jar serve --config "$tmp/curfew.yaml" --port $api --data "$tmp/data" > "$tmp/curfew.log" 2>&1 &
 echo $! > "$tmp/curfew.pid"
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$api/healthz" >/dev/null && break; sleep 0.2; done
 token=$(curl -sf -H "Authorization: Bearer $CURFEW_API_KEY" -H 'Content-Type: application/json' \
