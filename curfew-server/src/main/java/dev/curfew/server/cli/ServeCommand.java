@@ -11,6 +11,7 @@ import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiServer;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.metrics.CurfewMetrics;
+import dev.curfew.store.embedded.AuditTrail;
 import dev.curfew.store.embedded.EmbeddedStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -115,7 +116,9 @@ final class ServeCommand implements Callable<Integer> {
         .withClock(clock)
         .withVersion(Main.version())
         .withSnapshotInterval(cfg.snapshotInterval())
-        .withLogMetrics((nanos, records) -> metrics.auditFsync(nanos)), node);
+        .withLogMetrics((nanos, records) -> metrics.auditFsync(nanos))
+        .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
+            .withRetention(cfg.auditRetention())), node);
     Vertx vertx = Vertx.vertx();
     EventHub hub = new EventHub(vertx);
     Policies policies = new Policies(new ArrayList<>(cfg.policies().values()), cfg.defaultPolicy());
@@ -128,7 +131,7 @@ final class ServeCommand implements Callable<Integer> {
             : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
     DeadlineDriver driver = new DeadlineDriver(engine).start();
     ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
-        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()));
+        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()), store.auditTrail());
     int actual = api.listen(cfg.host(), cfg.port()).await(30, TimeUnit.SECONDS);
     log.println("curfew: API listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual);
     return new Running(vertx, store, driver, api, engine, actual);

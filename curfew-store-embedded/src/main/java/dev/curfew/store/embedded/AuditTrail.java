@@ -209,7 +209,7 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     }
     applyRetention();
     indexClosedSegments();
-    if (size() > lastCheckpointSize) checkpointNow();
+    if (size() > Math.max(lastCheckpointSize, 0)) checkpointNow(); // unsigned records (a crash), never an empty tree
     long periodMs = settings.checkpointInterval().toMillis();
     scheduler.scheduleAtFixedRate(this::tick, periodMs, periodMs, TimeUnit.MILLISECONDS);
     long dayMs = Duration.ofDays(1).toMillis();
@@ -405,6 +405,65 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     List<EvidenceBundle.Leaf> leaves = new ArrayList<>(found.size());
     for (SessionIndex.Found f : found) leaves.add(new EvidenceBundle.Leaf(f.seq(), f.line()));
     return Optional.of(EvidenceBundle.build(note, signer.verifier(), leaves, tree()).toJson());
+  }
+
+  /**
+   * An evidence bundle built from the files alone, with no server running on the directory (what
+   * {@code curfew audit evidence} does): proven against the latest checkpoint in the file, so
+   * records after it are left out and counted.
+   *
+   * @param bundle the bundle JSON; empty when no record of the session is under the checkpoint
+   * @param omittedRecords records of the session after the latest checkpoint
+   */
+  public record FileEvidence(Optional<String> bundle, int omittedRecords) {}
+
+  /**
+   * Builds the evidence of {@code sessionId} from the files under {@code dataDir}, using the tree
+   * in audit/tree/ for the proofs.
+   *
+   * @throws IllegalStateException if a server holds the tree, or there is no checkpoint yet
+   */
+  public static FileEvidence evidenceFromFiles(Path dataDir, NoteVerifier key, String sessionId) throws IOException {
+    AuditFiles files = AuditFiles.of(dataDir);
+    String note = files.latestCheckpointNote();
+    if (note == null) throw new IllegalStateException("no checkpoint in " + files.checkpointsFile() + " yet");
+    long size = dev.curfew.core.audit.Checkpoint.parse(key.verify(note).textOrThrow()).treeSize();
+    List<SessionIndex.Found> found = new SessionIndex(files).find(sessionId, Long.MAX_VALUE);
+    List<EvidenceBundle.Leaf> leaves = new ArrayList<>();
+    for (SessionIndex.Found f : found) {
+      if (f.seq() < size) leaves.add(new EvidenceBundle.Leaf(f.seq(), f.line()));
+    }
+    int omitted = found.size() - leaves.size();
+    if (leaves.isEmpty()) return new FileEvidence(Optional.empty(), omitted);
+    requireNoServer(files);
+    try (FileHashStore s = FileHashStore.open(files.treeDir())) {
+      MerkleTree t = MerkleTree.open(s);
+      if (t.size() < size) {
+        throw new IllegalStateException("the tree in " + files.treeDir() + " has " + t.size()
+            + " leaves, fewer than the checkpoint's " + size + "; start the server once to catch it up");
+      }
+      return new FileEvidence(Optional.of(EvidenceBundle.build(note, key, leaves, t).toJson()), omitted);
+    }
+  }
+
+  /** Refuses when another process (a running server) holds the tree's lock. */
+  private static void requireNoServer(AuditFiles files) throws IOException {
+    Path leaves = files.treeDir().resolve("level-0.bin");
+    if (!Files.exists(leaves)) throw new IllegalStateException("no Merkle tree in " + files.treeDir());
+    try (FileChannel ch = FileChannel.open(leaves, java.nio.file.StandardOpenOption.READ,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.channels.FileLock lock;
+      try {
+        lock = ch.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        throw new IllegalStateException("a server is running on " + files.dataDir()
+            + ": ask it instead (GET /v1/audit/evidence?session_id=...)");
+      }
+      lock.release();
+    }
   }
 
   // ---------------------------------------------------------------- retention
