@@ -153,6 +153,9 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     PrivateFiles.createDirectories(dataDir);
     PrivateFiles.createDirectories(files.auditDir());
     Path keyFile = settings.signingKeyFile() != null ? settings.signingKeyFile() : files.defaultSigningKeyFile();
+    if (settings.signingKeyFile() != null && !Files.exists(keyFile)) {
+      throw new IOException("the configured audit signing key " + keyFile + " does not exist");
+    }
     NoteSigner signer = settings.signingKeyFile() != null ? AuditFiles.readSigner(keyFile)
         : AuditFiles.loadOrCreateSigner(keyFile, "curfew/" + node);
     AuditTrail trail = new AuditTrail(files, settings, clock, signer);
