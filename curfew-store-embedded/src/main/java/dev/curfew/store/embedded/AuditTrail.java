@@ -401,7 +401,12 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
   @Override
   public Optional<String> evidence(String sessionId) throws IOException {
     Objects.requireNonNull(sessionId, "sessionId");
-    List<SessionIndex.Found> found = index.find(sessionId, size());
+    FileAuditLog l;
+    synchronized (this) {
+      l = log;
+    }
+    if (l == null) throw new IllegalStateException("not attached");
+    List<SessionIndex.Found> found = index.find(sessionId, size(), l.segmentsSnapshot());
     if (found.isEmpty()) return Optional.empty();
     long needed = found.get(found.size() - 1).seq() + 1;
     String note = lastCheckpointSize >= needed ? lastCheckpointNote : checkpointNow();
@@ -431,7 +436,10 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     String note = files.latestCheckpointNote();
     if (note == null) throw new IllegalStateException("no checkpoint in " + files.checkpointsFile() + " yet");
     long size = dev.curfew.core.audit.Checkpoint.parse(key.verify(note).textOrThrow()).treeSize();
-    List<SessionIndex.Found> found = new SessionIndex(files).find(sessionId, Long.MAX_VALUE);
+    List<SessionIndex.Found> found;
+    try (SessionIndex index = new SessionIndex(files)) {
+      found = index.find(sessionId, Long.MAX_VALUE);
+    }
     List<EvidenceBundle.Leaf> leaves = new ArrayList<>();
     for (SessionIndex.Found f : found) {
       if (f.seq() < size) leaves.add(new EvidenceBundle.Leaf(f.seq(), f.line()));
@@ -521,6 +529,11 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
       } catch (UncheckedIOException e) {
         LOG.log(System.Logger.Level.WARNING, "cannot close the hash store: " + e, e);
       }
+    }
+    try {
+      index.close();
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot close the session index: " + e, e);
     }
     synchronized (checkpointLock) {
       try {

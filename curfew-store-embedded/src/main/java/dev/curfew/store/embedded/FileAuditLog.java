@@ -523,6 +523,11 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     }
   }
 
+  /** The segments now, kept and archived, by first seq. */
+  public TreeMap<Long, Path> segmentsSnapshot() {
+    return new TreeMap<>(segments);
+  }
+
   /** The first seq of the segment holding {@code seq}, or -1 when it is before every segment. */
   public long segmentFirstSeq(long seq) {
     Long k = segments.floorKey(seq);

@@ -44,8 +44,8 @@ import java.util.TreeMap;
  * background. An index is derived data: deleting audit/index/ loses nothing.
  */
 
-/** Session id to record locations over the audit segments. Thread-safe. */
-final class SessionIndex {
+/** Session id to record locations over the audit segments. Thread-safe. Close it to close the index files. */
+final class SessionIndex implements java.io.Closeable {
   private static final byte[] MAGIC = "CFSIDX01".getBytes(StandardCharsets.US_ASCII);
   private static final int HEADER_BYTES = 16;
   private static final int ENTRY_BYTES = 24;
@@ -63,6 +63,11 @@ final class SessionIndex {
   /** Per segment (by first seq) held in memory: hash -> pairs (seq, offset). Complete from the segment's start. */
   private final TreeMap<Long, Map<Long, long[]>> memory = new TreeMap<>();
   private final Map<Long, Long> memoryNextSeq = new HashMap<>();
+  /** Index files opened by lookups, kept open (positional reads are safe from many threads): count of entries. */
+  private final Map<Long, OpenIndex> openIndexes = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private record OpenIndex(FileChannel channel, long count) {}
 
   SessionIndex(AuditFiles files) {
     this.files = files;
@@ -154,10 +159,14 @@ final class SessionIndex {
    * from its segment and checked to name exactly this session.
    */
   List<Found> find(String sessionId, long endSeq) throws IOException {
+    return find(sessionId, endSeq, files.segments());
+  }
+
+  /** As {@link #find(String, long)} over {@code segments} (first seq to path, kept or archived). */
+  List<Found> find(String sessionId, long endSeq, TreeMap<Long, Path> segments) throws IOException {
     byte[] raw = rawString(sessionId);
     long hash = hashOf(raw, 0, raw.length);
     List<Found> out = new ArrayList<>();
-    TreeMap<Long, Path> segments = files.segments();
     for (Map.Entry<Long, Path> seg : segments.entrySet()) {
       long first = seg.getKey();
       if (first >= endSeq) break;
@@ -188,8 +197,8 @@ final class SessionIndex {
         return out;
       }
     }
-    Path idx = indexFile(first);
-    if (Files.exists(idx)) return searchFile(idx, first, hash);
+    OpenIndex idx = openIndex(first);
+    if (idx != null) return searchFile(idx, first, hash);
     // Neither: scan the segment (an old data directory, or its index is being written).
     List<Location> out = new ArrayList<>();
     Long next = segments.higherKey(first);
@@ -202,9 +211,14 @@ final class SessionIndex {
     return out;
   }
 
-  private static List<Location> searchFile(Path idx, long first, long hash) throws IOException {
-    List<Location> out = new ArrayList<>();
-    try (FileChannel ch = FileChannel.open(idx, StandardOpenOption.READ)) {
+  /** The index file of a segment, opened and checked once; null when it has none (yet). */
+  private OpenIndex openIndex(long first) throws IOException {
+    OpenIndex open = openIndexes.get(first);
+    if (open != null) return open;
+    Path idx = indexFile(first);
+    if (!Files.exists(idx)) return null;
+    FileChannel ch = FileChannel.open(idx, StandardOpenOption.READ);
+    try {
       ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
       readFully(ch, header, 0);
       byte[] magic = new byte[MAGIC.length];
@@ -213,6 +227,34 @@ final class SessionIndex {
       if (!Arrays.equals(magic, MAGIC) || count < 0 || HEADER_BYTES + count * ENTRY_BYTES != ch.size()) {
         throw new IOException(idx + " is not a session index file (or is damaged); delete it to have it rebuilt");
       }
+      open = new OpenIndex(ch, count);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+    OpenIndex raced = openIndexes.putIfAbsent(first, open);
+    if (raced != null) {
+      ch.close();
+      return raced;
+    }
+    if (closed) close();
+    return open;
+  }
+
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    for (Long first : List.copyOf(openIndexes.keySet())) {
+      OpenIndex o = openIndexes.remove(first);
+      if (o != null) o.channel().close();
+    }
+  }
+
+  private static List<Location> searchFile(OpenIndex idx, long first, long hash) throws IOException {
+    List<Location> out = new ArrayList<>();
+    FileChannel ch = idx.channel();
+    long count = idx.count();
+    {
       ByteBuffer one = ByteBuffer.allocate(8);
       long lo = 0;
       long hi = count;
