@@ -198,6 +198,31 @@ class AuditTrailTest {
   }
 
   @Test
+  void sessionIndexKey_fuzzed_agreesWithAJsonParser() {
+    Random random = new Random(11);
+    String alphabet = "ab\"\\/{}[],:\u00e9\u2014\n\u0001\ud83d\ude00";
+    for (int i = 0; i < 5000; i++) {
+      StringBuilder id = new StringBuilder();
+      for (int k = random.nextInt(12); k > 0; k--) {
+        char c = alphabet.charAt(random.nextInt(alphabet.length()));
+        if (Character.isSurrogate(c)) id.append("\ud83d\ude00");
+        else id.append(c);
+      }
+      AuditRecord.Builder b = AuditRecord.builder(RecordTypes.SESSION_CREATED, 0, "n")
+          .put("attributes", Map.of("session_id", id + "x", "k", List.of("}", "{\"session_id\":\"")));
+      if (random.nextBoolean()) b.session(id.toString(), "subject", "p", 1);
+      byte[] line = b.build().canonicalLine(i, 0);
+      Object parsed = Json.parseObject(new String(line, StandardCharsets.UTF_8)).get("session_id");
+      byte[] found = SessionIndex.sessionIdBytes(line, 0, line.length);
+      if (parsed == null) {
+        assertThat(found).as("line %s", new String(line, StandardCharsets.UTF_8)).isNull();
+      } else {
+        assertThat(found).isEqualTo(SessionIndex.rawString((String) parsed));
+      }
+    }
+  }
+
+  @Test
   void sessionIndexKey_isTheTopLevelSessionIdOnly() {
     byte[] nested = "{\"data\":{\"session_id\":\"x\"},\"seq\":1}".getBytes(StandardCharsets.UTF_8);
     byte[] top = "{\"data\":{\"session_id\":\"x\",\"s\":[\"}\"]},\"seq\":1,\"session_id\":\"y\\\"z\"}"
