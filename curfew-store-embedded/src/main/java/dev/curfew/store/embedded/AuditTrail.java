@@ -38,8 +38,13 @@ import java.util.concurrent.TimeUnit;
  * after the fsync and in seq order: an append is O(1) amortized (O(log n) worst case) hashes and
  * nothing is rehashed. Records already in the log when it opened are not replayed to the
  * listener, so attach() catches the tree up from the segment files. The tree is derived data:
- * when it is ahead of the log (a torn line the log cut at open had reached the hash store) or its
- * last leaf does not match the log's record, it is deleted and rebuilt from the log.
+ * when it cannot be opened, is ahead of the log (a torn line the log cut at open had reached the
+ * hash store), its last leaf does not match the log's record, or its root at the last
+ * checkpoint's size differs from that signed root (interior nodes damaged by a power loss), it is
+ * deleted and rebuilt from the log. If the rebuilt tree still disagrees with the last checkpoint,
+ * the log itself was changed below a signed size: open refuses to sign anything over it and says
+ * to run `curfew audit verify`. (Open does not re-hash every record; detecting an edited record
+ * whose stored leaf hash is intact is verify's job.)
  *
  * Checkpoints (c2sp.org/tlog-checkpoint body: origin, tree size, base64 root; signed as a
  * c2sp.org/signed-note with Ed25519): one CheckpointLine per line of audit/checkpoints.jsonl,
@@ -161,8 +166,17 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     AuditTrail trail = new AuditTrail(files, settings, clock, signer);
     trail.openCheckpoints();
     synchronized (trail) {
-      trail.store = FileHashStore.open(files.treeDir());
-      trail.tree = MerkleTree.open(trail.store);
+      try {
+        trail.store = FileHashStore.open(files.treeDir());
+        trail.tree = MerkleTree.open(trail.store);
+      } catch (IllegalStateException corrupt) {
+        if (trail.store != null) trail.store.close();
+        LOG.log(System.Logger.Level.WARNING, "the Merkle tree in " + files.treeDir() + " cannot be opened ("
+            + corrupt.getMessage() + "); rebuilding it from the log");
+        deleteTree(files);
+        trail.store = FileHashStore.open(files.treeDir());
+        trail.tree = MerkleTree.open(trail.store);
+      }
     }
     return trail;
   }
@@ -204,11 +218,15 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
         rebuildTree();
       }
       catchUp(log, logSize);
+      if (!agreesWithLastCheckpoint()) { // a tree damaged by a power loss: the log decides
+        rebuildTree();
+        catchUp(log, logSize);
+        if (!agreesWithLastCheckpoint()) {
+          throw new IOException("the audit log does not match its last signed checkpoint (tree size "
+              + lastCheckpointSize + "); refusing to sign over it: run 'curfew audit verify' on " + files.dataDir());
+        }
+      }
       this.log = log;
-    }
-    if (lastCheckpointSize > size()) {
-      throw new IOException("the last checkpoint in " + files.checkpointsFile() + " covers " + lastCheckpointSize
-          + " records but the audit log holds only " + size() + ": signed records are missing from the log");
     }
     applyRetention();
     indexClosedSegments();
@@ -217,6 +235,23 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     scheduler.scheduleAtFixedRate(this::tick, periodMs, periodMs, TimeUnit.MILLISECONDS);
     long dayMs = Duration.ofDays(1).toMillis();
     scheduler.scheduleAtFixedRate(this::scheduledRetention, dayMs, dayMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether the tree has the size and root of the last checkpoint, which must be ours. */
+  private boolean agreesWithLastCheckpoint() throws IOException {
+    if (lastCheckpointSize < 0) return true;
+    Checkpoint signed;
+    try {
+      signed = Checkpoint.parse(signer.verifier().verify(lastCheckpointNote).textOrThrow());
+    } catch (RuntimeException e) {
+      throw new IOException("the last checkpoint in " + files.checkpointsFile() + " is not signed by this node's key: "
+          + e.getMessage(), e);
+    }
+    if (signed.treeSize() > tree.size()) {
+      throw new IOException("the last checkpoint in " + files.checkpointsFile() + " covers " + signed.treeSize()
+          + " records but the audit log holds only " + tree.size() + ": signed records are missing from the log");
+    }
+    return Arrays.equals(tree.rootHash(signed.treeSize()), signed.rootHash());
   }
 
   private boolean lastLeafMatches(long logSize) throws IOException {
@@ -234,18 +269,23 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     LOG.log(System.Logger.Level.WARNING, "the Merkle tree in " + files.treeDir() + " does not match the audit log ("
         + tree.size() + " leaves); rebuilding it from the log");
     store.close();
+    deleteTree(files);
+    store = FileHashStore.open(files.treeDir());
+    tree = MerkleTree.open(store);
+  }
+
+  private static void deleteTree(AuditFiles files) throws IOException {
+    if (!Files.isDirectory(files.treeDir())) return;
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(files.treeDir(), "level-*.bin")) {
       for (Path p : ds) Files.delete(p);
     }
-    store = FileHashStore.open(files.treeDir());
-    tree = MerkleTree.open(store);
   }
 
   /** Appends the leaves the tree lacks and indexes the last segment in memory from its start. */
   private void catchUp(FileAuditLog log, long logSize) throws IOException {
     TreeMap<Long, Path> segments = files.segments();
     long lastFirst = segments.isEmpty() ? 0 : segments.lastKey();
-    index.startSegment(lastFirst);
+    index.restartSegment(lastFirst);
     segmentFirstSeq = lastFirst;
     segmentNextOffset = 0;
     long from = Math.min(tree.size(), lastFirst);

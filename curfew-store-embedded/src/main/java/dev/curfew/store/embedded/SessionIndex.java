@@ -89,6 +89,12 @@ final class SessionIndex implements java.io.Closeable {
     memoryNextSeq.putIfAbsent(segmentFirstSeq, segmentFirstSeq);
   }
 
+  /** Starts the in-memory index of a segment afresh, dropping what it held. */
+  synchronized void restartSegment(long segmentFirstSeq) {
+    memory.put(segmentFirstSeq, new HashMap<>());
+    memoryNextSeq.put(segmentFirstSeq, segmentFirstSeq);
+  }
+
   /** Adds the next line of an in-memory segment; lines must come in seq order from its first. */
   synchronized void add(long seq, long segmentFirstSeq, long byteOffset, byte[] b, int off, int len) {
     Map<Long, long[]> m = memory.get(segmentFirstSeq);

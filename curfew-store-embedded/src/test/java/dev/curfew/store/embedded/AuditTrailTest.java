@@ -174,6 +174,41 @@ class AuditTrailTest {
   }
 
   @Test
+  void damagedInteriorNodes_areRebuilt_soNoCheckpointSignsAWrongRoot() throws IOException {
+    start();
+    for (int i = 0; i < 40; i++) append("s_" + i, RecordTypes.SESSION_CREATED);
+    stop();
+    Path level4 = AuditFiles.of(dir).treeDir().resolve("level-4.bin");
+    byte[] bytes = Files.readAllBytes(level4);
+    bytes[0] ^= 1; // node (4, 0): leaves 0..15; the last leaf still matches the log
+    Files.write(level4, bytes);
+    start();
+    append("s_x", RecordTypes.SESSION_CREATED);
+    stop();
+    AuditFileVerifier.Result r = verify();
+    assertThat(r.verification().ok()).as("%s", r.verification().failure()).isTrue();
+    assertThat(r.verification().checkpointsVerified()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void aRebuiltTreeThatNoLongerMatchesTheLastCheckpoint_isRefusedAtOpen() throws IOException {
+    start();
+    for (int i = 0; i < 10; i++) append("s_" + i, RecordTypes.SESSION_CREATED);
+    stop();
+    Path seg = AuditFiles.of(dir).segments().firstEntry().getValue();
+    Files.writeString(seg, Files.readString(seg).replace("subject-s_3", "subject-s_9"));
+    try (Stream<Path> s = Files.list(AuditFiles.of(dir).treeDir())) {
+      for (Path p : s.toList()) Files.delete(p); // the tree is rebuilt from the edited log
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(this::start)
+        .isInstanceOf(IOException.class).hasMessageContaining("does not match its last signed checkpoint");
+    log.close(); // start() opened both before the trail refused the log
+    trail.halt();
+    trail = null;
+    log = null;
+  }
+
+  @Test
   void retention_archivesOldSegments_withoutBreakingVerifyOrEvidence() throws IOException {
     segmentMaxBytes = 2048;
     start();
