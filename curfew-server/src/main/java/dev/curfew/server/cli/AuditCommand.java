@@ -93,7 +93,8 @@ final class AuditCommand {
 
   /** {@code curfew audit verify}. */
   @Command(name = "verify", mixinStandardHelpOptions = true,
-      description = {"Recompute every leaf and every checkpoint root, check every checkpoint signature, seq continuity",
+      description = {"Verify the whole log: every record, checkpoint and signature.",
+          "Recompute every leaf and every checkpoint root, check every checkpoint signature, seq continuity",
           "and per-node time order, and consistency with a checkpoint kept elsewhere. Reads kept and archived segments.",
           "Exit 0 when all holds, 1 naming the first failing record (or checkpoint), 2 on bad input."})
   static final class Verify implements Callable<Integer> {
@@ -176,7 +177,8 @@ final class AuditCommand {
 
   /** {@code curfew audit evidence}. */
   @Command(name = "evidence", mixinStandardHelpOptions = true,
-      description = {"Print the evidence bundle of one session (JSON): its records with RFC 6962 inclusion proofs against",
+      description = {"Print the evidence bundle of one session (JSON).",
+          "Its records with RFC 6962 inclusion proofs against",
           "the latest signed checkpoint, revealing nothing about other sessions. Run it with the server stopped;",
           "a running server serves the same as GET /v1/audit/evidence?session_id=ID."})
   static final class Evidence implements Callable<Integer> {
@@ -212,7 +214,8 @@ final class AuditCommand {
 
   /** {@code curfew audit verify-evidence}. */
   @Command(name = "verify-evidence", mixinStandardHelpOptions = true,
-      description = {"Check an evidence bundle offline: the checkpoint signature (Ed25519, C2SP signed note), that it",
+      description = {"Check an evidence bundle offline.",
+          "Checks the checkpoint signature (Ed25519, C2SP signed note), that it",
           "commits to the bundle's tree size and root, every record's RFC 6962 inclusion proof, and that all records",
           "name one session. Exit 0 valid, 1 invalid, 2 unreadable."})
   static final class VerifyEvidence implements Callable<Integer> {
@@ -260,7 +263,8 @@ final class AuditCommand {
 
   /** {@code curfew audit export}. */
   @Command(name = "export", mixinStandardHelpOptions = true,
-      description = {"Write the records (kept and archived) to standard output for auditors' own tools:",
+      description = {"Export the records as jsonl or csv.",
+          "Writes the records (kept and archived) to standard output for auditors' own tools:",
           "jsonl (the canonical lines, verbatim: their hashes are the Merkle leaves) or csv (one column per common",
           "field, data as canonical JSON). --from is inclusive, --to exclusive; RFC 3339 instants or dates (UTC)."})
   static final class Export implements Callable<Integer> {
@@ -346,7 +350,8 @@ final class AuditCommand {
 
   /** {@code curfew audit public-key}. */
   @Command(name = "public-key", mixinStandardHelpOptions = true,
-      description = {"Print the verifier key of the checkpoints (C2SP signed-note format: name+hex8+base64(0x01||key)).",
+      description = {"Print the verifier key of the checkpoints.",
+          "C2SP signed-note verifier key format: name+hex8+base64(0x01||key).",
           "Keep a copy outside the data directory: it is what 'audit verify --public-key' and third parties check against."})
   static final class PublicKey implements Callable<Integer> {
     @Spec CommandSpec spec;

@@ -216,6 +216,22 @@ class AuditCliEndToEndTest {
     }
   }
 
+  @Test
+  void export_jsonlIsTheLogVerbatim_csvHasOneRowPerRecord_andTimesFilter() throws Exception {
+    List<String> all = lines(data);
+    Run jsonl = run("audit", "export", "--data", data.toString());
+    assertThat(jsonl.exit).isZero();
+    assertThat(jsonl.out).isEqualTo(String.join("\n", all) + "\n");
+    Run csv = run("audit", "export", "--data", data.toString(), "--format", "csv");
+    assertThat(csv.out.split("\r\n")).hasSize(all.size() + 1);
+    assertThat(csv.out).startsWith("seq,time,type,node,session_id,subject,policy,policy_version,data\r\n0,");
+    String t = JSON.readTree(all.get(5)).get("time").asText();
+    Run from = run("audit", "export", "--data", data.toString(), "--from", t);
+    assertThat(from.out.split("\n")[0]).isEqualTo(all.stream().filter(l -> l.contains("\"time\":\"" + t)).findFirst().orElseThrow());
+    Run to = run("audit", "export", "--data", data.toString(), "--to", t);
+    assertThat(to.out.isEmpty() ? 0 : to.out.split("\n").length).isLessThanOrEqualTo(5);
+  }
+
   // ---------------------------------------------------------------- torn write
 
   @Test
