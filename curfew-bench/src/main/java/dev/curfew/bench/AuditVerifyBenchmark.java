@@ -71,7 +71,7 @@ public final class AuditVerifyBenchmark {
   }
 
   /** A record of a session's life; session ids repeat so that about one in six records opens one. */
-  private static AuditRecord record(int seq, Random random) {
+  static AuditRecord record(int seq, Random random) {
     String session = "s_" + Long.toString((seq / 6) * 2654435761L & 0xffffffffL, 36) + "x7Qa";
     long timeMs = 1_767_225_600_000L + seq;
     switch (seq % 6) {

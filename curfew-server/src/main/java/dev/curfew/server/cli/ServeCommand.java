@@ -15,6 +15,7 @@ import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.SessionEventFanOut;
 import dev.curfew.server.notify.EndNotifier;
 import dev.curfew.server.metrics.CurfewMetrics;
+import dev.curfew.store.embedded.AuditTrail;
 import dev.curfew.store.embedded.EmbeddedStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -122,7 +123,9 @@ final class ServeCommand implements Callable<Integer> {
         .withClock(clock)
         .withVersion(Main.version())
         .withSnapshotInterval(cfg.snapshotInterval())
-        .withLogMetrics((nanos, records) -> metrics.auditFsync(nanos)), node);
+        .withLogMetrics((nanos, records) -> metrics.auditFsync(nanos))
+        .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
+            .withRetention(cfg.auditRetention())), node);
     Vertx vertx = Vertx.vertx();
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
@@ -137,7 +140,7 @@ final class ServeCommand implements Callable<Integer> {
     adoptConfiguredPolicies(cfg, engine, log);
     DeadlineDriver driver = new DeadlineDriver(engine).start();
     ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
-        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()));
+        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()), store.auditTrail());
     EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), engine, dataDir, System.getenv());
     if (notifier != null) {
       events.addEndingListener(notifier);

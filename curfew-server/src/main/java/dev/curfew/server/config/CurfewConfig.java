@@ -45,7 +45,8 @@ public record CurfewConfig(
     Duration auditRetention,
     int maxLiveSessions,
     boolean metricsAuth,
-    NotifyConfig notifications) {
+    NotifyConfig notifications,
+    Path auditSigningKey) {
 
   /** A backend API key: its name and where its secret comes from (only a hash is kept). */
   public record ApiKeyConfig(String name, String keySha256, String keyEnv) {}
@@ -78,12 +79,12 @@ public record CurfewConfig(
     policies.put("default", builtInDefaultPolicy());
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "file",
         null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE);
+        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null);
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
-      "audit_retention", "max_live_sessions", "metrics", "notify");
+      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
       "max_extensions", "renew_every", "comply_with");
   private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "policy", "login_path", "login_handoff",
@@ -176,7 +177,7 @@ public record CurfewConfig(
         duration("ended_retention", root.path("ended_retention"), d.endedRetention()),
         duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
-        metricsAuth, notifications(root.path("notify")));
+        metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")));
   }
 
   /** The same configuration with command-line overrides applied (null: keep). */
@@ -184,7 +185,14 @@ public record CurfewConfig(
     return new CurfewConfig(host, portOverride == null ? port : portOverride,
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, audit, postgresUrl,
         postgresUser, defaultPolicy, policies, gateway, snapshotInterval, endedRetention, auditRetention,
-        maxLiveSessions, metricsAuth, notifications);
+        maxLiveSessions, metricsAuth, notifications, auditSigningKey);
+  }
+
+  /** {@code audit_signing_key: FILE}: the checkpoint signer key (NoteSigner format); absent: created in the data dir. */
+  private static Path auditSigningKey(JsonNode n) {
+    String file = string("audit_signing_key", n, null);
+    if (file != null && file.isBlank()) throw new ConfigException("audit_signing_key", "must be a file name");
+    return file == null ? null : Path.of(file);
   }
 
   private static List<ApiKeyConfig> apiKeys(JsonNode node) {

@@ -1,6 +1,7 @@
 package dev.curfew.server.http;
 
 import dev.curfew.core.AuditLogReader;
+import dev.curfew.core.AuditProofs;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.server.http.JsonBodies.BadInput;
 import dev.curfew.server.metrics.CurfewMetrics;
@@ -42,8 +43,9 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * <p>Every response carries {@code Cache-Control: no-store}; every error is an RFC 9457 problem.
- * Changes are acknowledged only after their audit records are durable. The policy endpoints and
- * {@code /v1/audit/checkpoint} and {@code /v1/audit/evidence} are not served here.
+ * Changes are acknowledged only after their audit records are durable. The policy endpoints are
+ * not served here. The audit proofs ({@code /v1/audit/checkpoint}, {@code /v1/audit/evidence}) are served by
+ * {@link AuditProofRoutes} when an {@link AuditProofs} is given.
  */
 public final class ApiServer {
   private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
@@ -60,6 +62,7 @@ public final class ApiServer {
   private final BackendRoutes backend;
   private final PolicyRoutes policies;
   private final AuditQuery audit;
+  private final AuditProofRoutes auditProofs;
   private final List<String> deployments = new ArrayList<>();
   /** Route template → its methods, for the Allow header of a 405. */
   private final Map<String, String> allowedMethods = new java.util.concurrent.ConcurrentHashMap<>();
@@ -122,6 +125,15 @@ public final class ApiServer {
    */
   public ApiServer(Vertx vertx, SessionEngine engine, EventHub events, ApiKeys apiKeys, AuditLogReader auditLog,
       CurfewMetrics metrics, Settings settings) {
+    this(vertx, engine, events, apiKeys, auditLog, metrics, settings, null);
+  }
+
+  /**
+   * @param proofs what {@code GET /v1/audit/checkpoint} and {@code GET /v1/audit/evidence} serve;
+   *     null: they answer 503
+   */
+  public ApiServer(Vertx vertx, SessionEngine engine, EventHub events, ApiKeys apiKeys, AuditLogReader auditLog,
+      CurfewMetrics metrics, Settings settings, AuditProofs proofs) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.engine = Objects.requireNonNull(engine, "engine");
     this.hub = Objects.requireNonNull(events, "events");
@@ -133,6 +145,7 @@ public final class ApiServer {
     this.holder = new HolderRoutes(engine, hub, reply, settings.heartbeat().toMillis());
     this.backend = new BackendRoutes(engine, hub, reply);
     this.audit = new AuditQuery(auditLog);
+    this.auditProofs = new AuditProofRoutes(proofs);
     this.policies = new PolicyRoutes(engine, reply);
   }
 
@@ -246,6 +259,8 @@ public final class ApiServer {
     route(r, "/v1/policies/check", key, policies::check, HttpMethod.POST);
     route(r, "/v1/policies/:name", key, policies::get, HttpMethod.GET);
     route(r, "/v1/policies/:name", key, policies::put, HttpMethod.PUT);
+    route(r, "/v1/audit/checkpoint", key, auditProofs::checkpoint, HttpMethod.GET);
+    route(r, "/v1/audit/evidence", key, auditProofs::evidence, HttpMethod.GET);
     // Gateways may forward the original method, and Envoy appends the original path.
     route(r, "/v1/forward-auth", backend::forwardAuth);
     route(r, "/v1/forward-auth/*", backend::forwardAuth);

@@ -97,7 +97,7 @@ class ServeCrashTest {
     // a clean stop after the recovery: the last record is node.stopped
     List<Path> segments;
     try (var s = Files.list(dir.resolve("data/audit"))) {
-      segments = s.sorted().toList();
+      segments = s.filter(p -> p.getFileName().toString().matches("audit-\\d{20}\\.jsonl")).sorted().toList();
     }
     List<String> lines = Files.readAllLines(segments.get(segments.size() - 1));
     assertThat(lines.get(lines.size() - 1)).contains("\"type\":\"node.stopped\"");

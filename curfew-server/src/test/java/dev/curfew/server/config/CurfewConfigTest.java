@@ -90,6 +90,16 @@ class CurfewConfigTest {
   }
 
   @Test
+  void auditSigningKey_isOptional() {
+    assertThat(CurfewConfig.parse("").auditSigningKey()).isNull();
+    assertThat(CurfewConfig.parse("audit_signing_key: /etc/curfew/audit.key").auditSigningKey())
+        .hasToString("/etc/curfew/audit.key");
+    assertThatThrownBy(() -> CurfewConfig.parse("audit_signing_key: [a]"))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("audit_signing_key"));
+  }
+
+  @Test
   void notYamlAtAll() {
     assertThatThrownBy(() -> CurfewConfig.parse("a: [1, 2")).isInstanceOf(ConfigException.class);
   }

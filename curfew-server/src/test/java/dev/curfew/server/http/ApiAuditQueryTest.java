@@ -34,6 +34,14 @@ class ApiAuditQueryTest {
   }
 
   @Test
+  void auditProofRoutes_withoutAnAuditTrail_answer503_andNeedTheKeyAndASessionId() {
+    assertProblem(f.backend("GET", "/v1/audit/checkpoint", null), 503, null);
+    assertProblem(f.backend("GET", "/v1/audit/evidence?session_id=s_x", null), 503, null);
+    assertProblem(f.backend("GET", "/v1/audit/evidence", null), 400, null);
+    assertProblem(f.backend("GET", "/v1/audit/evidence?session_id=a&session_id=b", null), 400, null);
+  }
+
+  @Test
   void returnsRecordsAsParsedObjectsVerbatim() {
     story();
     JsonNode b = assertJson(f.backend("GET", "/v1/audit", null), 200);

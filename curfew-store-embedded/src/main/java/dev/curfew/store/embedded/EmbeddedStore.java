@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
  * audit/audit-&lt;first seq, 20 digits&gt;.jsonl   audit records, one canonical JSON line each
  * tokens-&lt;generation&gt;.jsonl                   token journal: session id, token hash, issued at
  * snapshot.json                                sessions and policies as of a log size
+ * audit-signing.key, audit/checkpoints.jsonl, audit/tree/, audit/index/, audit/archive/: see AuditTrail and AuditFiles
  * </pre>
  */
 public final class EmbeddedStore implements AutoCloseable {
@@ -51,10 +52,11 @@ public final class EmbeddedStore implements AutoCloseable {
    * @param clock the deployment's clock: times of the store's own records and of snapshots
    * @param version the server version written in {@code node.started} and {@code node.stopped}
    * @param logMetrics told the fsync time of every group commit
-   * @param leafListener told every record appended by this process, durable, in seq order
+   * @param leafListener told every record appended by this process, durable, in seq order (after the audit trail)
+   * @param auditTrail the Merkle tree, checkpoints and retention settings (defaults)
    */
   public record Options(long segmentMaxBytes, Duration snapshotInterval, int maxQueuedRecords, int maxBatchRecords,
-      Clock clock, String version, LogMetrics logMetrics, LeafListener leafListener) {
+      Clock clock, String version, LogMetrics logMetrics, LeafListener leafListener, AuditTrail.Settings auditTrail) {
     public static final long DEFAULT_SEGMENT_MAX_BYTES = 64L << 20;
 
     public Options {
@@ -69,35 +71,40 @@ public final class EmbeddedStore implements AutoCloseable {
       Objects.requireNonNull(version, "version");
       logMetrics = logMetrics == null ? LogMetrics.NONE : logMetrics;
       leafListener = leafListener == null ? LeafListener.NONE : leafListener;
+      auditTrail = auditTrail == null ? AuditTrail.Settings.defaults() : auditTrail;
     }
 
     public static Options defaults() {
       return new Options(DEFAULT_SEGMENT_MAX_BYTES, Duration.ofSeconds(10), 1_000_000, 100_000,
-          new SystemClock(), "dev", LogMetrics.NONE, LeafListener.NONE);
+          new SystemClock(), "dev", LogMetrics.NONE, LeafListener.NONE, AuditTrail.Settings.defaults());
     }
 
     public Options withSegmentMaxBytes(long bytes) {
-      return new Options(bytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener);
+      return new Options(bytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener, auditTrail);
     }
 
     public Options withSnapshotInterval(Duration d) {
-      return new Options(segmentMaxBytes, d, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener);
+      return new Options(segmentMaxBytes, d, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener, auditTrail);
     }
 
     public Options withClock(Clock c) {
-      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, c, version, logMetrics, leafListener);
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, c, version, logMetrics, leafListener, auditTrail);
     }
 
     public Options withVersion(String v) {
-      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, v, logMetrics, leafListener);
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, v, logMetrics, leafListener, auditTrail);
     }
 
     public Options withLogMetrics(LogMetrics m) {
-      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, m, leafListener);
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, m, leafListener, auditTrail);
     }
 
     public Options withLeafListener(LeafListener l) {
-      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, l);
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, l, auditTrail);
+    }
+
+    public Options withAuditTrail(AuditTrail.Settings t) {
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener, t);
     }
   }
 
@@ -118,16 +125,18 @@ public final class EmbeddedStore implements AutoCloseable {
   private final Options options;
   private final String node;
   private final FileAuditLog log;
+  private final AuditTrail trail;
   private final Snapshotter snapshotter;
   private final ScheduledExecutorService scheduler;
   private volatile SessionEngine engine;
   private boolean closed;
 
-  private EmbeddedStore(Path dataDir, Options options, String node, FileAuditLog log) {
+  private EmbeddedStore(Path dataDir, Options options, String node, FileAuditLog log, AuditTrail trail) {
     this.dataDir = dataDir;
     this.options = options;
     this.node = node;
     this.log = log;
+    this.trail = trail;
     this.snapshotter = new Snapshotter(dataDir, log, options.clock(), node);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "curfew-snapshot");
@@ -141,7 +150,31 @@ public final class EmbeddedStore implements AutoCloseable {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(node, "node");
-    return new EmbeddedStore(dataDir, options, node, FileAuditLog.open(dataDir, options, node));
+    AuditTrail trail = AuditTrail.open(dataDir, options.auditTrail(), node, options.clock());
+    LeafListener user = options.leafListener();
+    FileAuditLog log;
+    try {
+      log = FileAuditLog.open(dataDir, options.withLeafListener((seq, line) -> {
+        trail.appended(seq, line);
+        user.appended(seq, line);
+      }), node);
+    } catch (IOException | RuntimeException e) {
+      trail.halt();
+      throw e;
+    }
+    try {
+      trail.attach(log);
+    } catch (IOException | RuntimeException e) {
+      log.close();
+      trail.halt();
+      throw e;
+    }
+    return new EmbeddedStore(dataDir, options, node, log, trail);
+  }
+
+  /** The Merkle tree, checkpoints and evidence of the log: what the audit API serves. */
+  public AuditTrail auditTrail() {
+    return trail;
   }
 
   /** The audit sink to build the engine with. */
@@ -236,6 +269,7 @@ public final class EmbeddedStore implements AutoCloseable {
       }
     } finally {
       log.close();
+      trail.close(); // after the log: the final checkpoint covers node.stopped
     }
   }
 
@@ -246,6 +280,7 @@ public final class EmbeddedStore implements AutoCloseable {
     }
     scheduler.shutdownNow();
     log.close();
+    trail.halt();
   }
 
   private void stopScheduler() {

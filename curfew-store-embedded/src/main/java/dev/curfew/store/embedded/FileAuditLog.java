@@ -192,9 +192,13 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
   // ---------------------------------------------------------------- open
 
   private OpenReport recoverSegments() throws IOException {
-    TreeMap<Long, Path> found = Segments.list(auditDir);
+    TreeMap<Long, Path> found = AuditFiles.of(dataDir).segments();
     if (found.isEmpty()) return new OpenReport(0, null, 0, null);
-    long expected = 0;
+    if (!found.lastEntry().getValue().getParent().equals(auditDir)) {
+      throw new IOException("the newest audit segment " + found.lastEntry().getValue() + " is archived;"
+          + " move it back to " + auditDir);
+    }
+    long expected = found.firstKey() == 0 ? 0 : -1;
     String lastLine = null;
     for (Map.Entry<Long, Path> e : found.headMap(found.lastKey()).entrySet()) {
       checkStart(e.getValue(), e.getKey(), expected, Segments.firstLine(e.getValue()));
@@ -226,6 +230,10 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
   }
 
   private static void checkStart(Path segment, long nameSeq, long expected, String firstLine) throws IOException {
+    if (expected == -1) {
+      throw new IOException("audit log starts at segment " + segment.getFileName() + ", not at seq 0:"
+          + " the segments before it are missing from audit/ and audit/archive/");
+    }
     if (nameSeq != expected) {
       throw new IOException("audit log seq is not continuous: segment " + segment.getFileName()
           + " starts at seq " + nameSeq + " but the previous segment ends at seq " + (expected - 1));
@@ -505,13 +513,52 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     Long start = segments.floorKey(fromSeq);
     for (Map.Entry<Long, Path> e : segments.tailMap(start, true).entrySet()) {
       long seq = e.getKey();
-      try (BufferedReader r = Files.newBufferedReader(e.getValue(), StandardCharsets.UTF_8)) {
+      try (BufferedReader r = new BufferedReader(java.nio.channels.Channels.newReader(
+          AuditFiles.of(dataDir).openSegment(e.getValue()), StandardCharsets.UTF_8), 1 << 16)) {
         for (String line; seq < end && (line = r.readLine()) != null; seq++) {
           if (seq >= fromSeq && !visitor.test(line)) return;
         }
       }
       if (seq >= end) return;
     }
+  }
+
+  /** The segments now, kept and archived, by first seq. */
+  public TreeMap<Long, Path> segmentsSnapshot() {
+    return new TreeMap<>(segments);
+  }
+
+  /** The first seq of the segment holding {@code seq}, or -1 when it is before every segment. */
+  public long segmentFirstSeq(long seq) {
+    Long k = segments.floorKey(seq);
+    return k == null ? -1 : k;
+  }
+
+  /**
+   * Moves every closed segment whose last record is older than {@code cutoffMs} to audit/archive/
+   * (an atomic rename, directories forced); the open segment always stays. Readers find a segment
+   * in either place. Returns how many moved.
+   */
+  public int archiveSegmentsBefore(long cutoffMs) throws IOException {
+    Path archive = AuditFiles.of(dataDir).archiveDir();
+    int moved = 0;
+    for (Map.Entry<Long, Path> e : segments.entrySet()) {
+      if (e.getKey().equals(segments.lastKey())) break;
+      Path p = e.getValue();
+      if (!p.getParent().equals(auditDir)) continue; // already archived
+      String last = Segments.lastLine(p);
+      if (last == null || Times.parse((String) Json.parseObject(last).get("time")) >= cutoffMs) break;
+      PrivateFiles.createDirectories(archive);
+      Path target = archive.resolve(p.getFileName());
+      Files.move(p, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      segments.put(e.getKey(), target);
+      moved++;
+    }
+    if (moved > 0) {
+      PrivateFiles.forceDirectory(archive);
+      PrivateFiles.forceDirectory(auditDir);
+    }
+    return moved;
   }
 
   /** Stops the writer after it has written everything queued, and closes the files. */

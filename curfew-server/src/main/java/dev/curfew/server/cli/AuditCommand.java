@@ -1,0 +1,375 @@
+package dev.curfew.server.cli;
+
+import dev.curfew.core.audit.AuditVerification;
+import dev.curfew.core.audit.CanonicalJson;
+import dev.curfew.core.audit.EvidenceBundle;
+import dev.curfew.core.audit.EvidenceVerification;
+import dev.curfew.core.audit.Json;
+import dev.curfew.core.audit.NoteVerifier;
+import dev.curfew.core.audit.Times;
+import dev.curfew.server.config.CurfewConfig;
+import dev.curfew.store.embedded.AuditFileVerifier;
+import dev.curfew.store.embedded.AuditFiles;
+import dev.curfew.store.embedded.AuditTrail;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code curfew audit}: the proof step (spec/audit.md). Every subcommand reads the files of a data
+ * directory directly, so it works with the server stopped; verify and export also tolerate a
+ * running server (they read up to the last complete line). Exit 0: all holds; 1: a verification
+ * failed (the first failing record or checkpoint is named); 2: bad input.
+ */
+@Command(name = "audit", mixinStandardHelpOptions = true,
+    description = "Prove the audit trail: verify it, build and check evidence bundles, export it, print the verifier key.",
+    subcommands = {AuditCommand.Verify.class, AuditCommand.Evidence.class, AuditCommand.VerifyEvidence.class,
+        AuditCommand.Export.class, AuditCommand.PublicKey.class})
+final class AuditCommand {
+  static final int EXIT_FAILED = 1;
+  /** Progress lines on stderr every this many records. */
+  static final long PROGRESS_EVERY_RECORDS = 1_000_000;
+
+  /** Where the log is: {@code --data}, or the data_dir (and audit_signing_key) of {@code --config}. */
+  static final class Location {
+    @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default ./curfew-data, or data_dir of --config).")
+    Path data;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file: its data_dir and audit_signing_key.")
+    Path config;
+
+    private CurfewConfig cfg() {
+      return config == null ? CurfewConfig.defaults() : CurfewConfig.load(config);
+    }
+
+    /** The data directory, which need not hold a log yet. */
+    Path dataDirAnyState() {
+      return data != null ? data : cfg().dataDir();
+    }
+
+    Path dataDir() {
+      Path dir = dataDirAnyState();
+      if (!Files.isDirectory(dir.resolve("audit"))) {
+        throw new IllegalArgumentException("no audit log in " + dir + " (no audit/ directory)");
+      }
+      return dir;
+    }
+
+    /** The verifier key of the log's signer: audit_signing_key of the config, or the data dir's key. */
+    NoteVerifier ownKey(Path dataDir) {
+      Path key = cfg().auditSigningKey() != null ? cfg().auditSigningKey() : AuditFiles.of(dataDir).defaultSigningKeyFile();
+      try {
+        return AuditFiles.readSigner(key).verifier();
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read the signing key " + key + ": " + e.getMessage());
+      }
+    }
+  }
+
+  static NoteVerifier readPublicKey(Path file) {
+    try {
+      return NoteVerifier.parse(Files.readString(file, StandardCharsets.UTF_8).strip());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + " is not a verifier key (name+hex8+base64): " + e.getMessage());
+    }
+  }
+
+  /** {@code curfew audit verify}. */
+  @Command(name = "verify", mixinStandardHelpOptions = true,
+      description = {"Verify the whole log: every record, checkpoint and signature.",
+          "Recompute every leaf and every checkpoint root, check every checkpoint signature, seq continuity",
+          "and per-node time order, and consistency with a checkpoint kept elsewhere. Reads kept and archived segments.",
+          "Exit 0 when all holds, 1 naming the first failing record (or checkpoint), 2 on bad input."})
+  static final class Verify implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin Location location = new Location();
+
+    @Option(names = "--public-key", paramLabel = "FILE",
+        description = "The verifier key to trust (what 'curfew audit public-key' printed, kept elsewhere). Default: the key in the data directory.")
+    Path publicKey;
+
+    @Option(names = "--trusted-checkpoint", paramLabel = "FILE",
+        description = "A signed checkpoint kept outside the data directory (GET /v1/audit/checkpoint): the log must extend it.")
+    Path trustedCheckpoint;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      Path dir = location.dataDir();
+      NoteVerifier key = publicKey != null ? readPublicKey(publicKey) : location.ownKey(dir);
+      String trusted = null;
+      if (trustedCheckpoint != null) {
+        try {
+          trusted = Files.readString(trustedCheckpoint, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          throw new IllegalArgumentException("cannot read " + trustedCheckpoint + ": " + e.getMessage());
+        }
+      }
+      long startNanos = System.nanoTime();
+      AuditFileVerifier.Result r;
+      try {
+        r = AuditFileVerifier.verify(AuditFiles.of(dir), key, trusted, PROGRESS_EVERY_RECORDS, n -> {
+          double s = (System.nanoTime() - startNanos) / 1e9;
+          err.printf("curfew audit verify: %,d records verified (%,.0f records/s)%n", n, n / Math.max(s, 1e-9));
+          err.flush();
+        });
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read the audit log in " + dir + ": " + e.getMessage());
+      }
+      report(out, r, key, publicKey == null, trustedCheckpoint, System.nanoTime() - startNanos);
+      if (r.incompleteTailBytes() > 0) {
+        err.println("curfew audit verify: note: the last segment ends in " + r.incompleteTailBytes()
+            + " bytes without a line feed, not verified: a write in progress, or a torn write that the next start cuts and records");
+      }
+      out.flush();
+      err.flush();
+      return r.verification().ok() ? 0 : EXIT_FAILED;
+    }
+
+    private static void report(PrintWriter out, AuditFileVerifier.Result r, NoteVerifier key, boolean ownKey,
+        Path trustedFile, long nanos) {
+      AuditVerification v = r.verification();
+      if (v.ok()) {
+        out.println("curfew audit verify: OK");
+      } else {
+        out.println("curfew audit verify: FAILED: " + v.failure());
+        if (r.suspectSeq() >= 0) {
+          out.println("  first bad record: seq " + r.suspectSeq() + ": its bytes no longer hash to the leaf hash"
+              + " recorded when it was written (the record was changed after it was written)");
+        }
+      }
+      out.printf("  records:     %,d%s%n", v.records(), v.ok() ? "" : " checked before the failure");
+      out.printf("  sessions:    %,d%n", v.sessions());
+      if (v.firstTime() != null) {
+        Duration span = Duration.between(v.firstTime(), v.lastTime());
+        out.println("  time span:   " + Times.format(v.firstTime().toEpochMilli()) + " .. "
+            + Times.format(v.lastTime().toEpochMilli()) + " (" + human(span) + ")");
+      }
+      out.printf("  checkpoints: %,d verified; signed up to tree size %,d%s%n", v.checkpointsVerified(),
+          v.checkpointedSize(), v.ok() && v.records() > v.checkpointedSize()
+              ? " (" + (v.records() - v.checkpointedSize()) + " later records not yet signed)" : "");
+      if (trustedFile != null) {
+        out.println("  trusted checkpoint " + trustedFile + ": " + (v.trustedCheckpointVerified() ? "consistent" : "NOT consistent"));
+      }
+      out.println("  key:         " + key.verifierKey() + (ownKey
+          ? " (read from the data directory; pass --public-key with a copy kept elsewhere for an independent check)" : ""));
+      out.printf("  took:        %.2f s%n", nanos / 1e9);
+    }
+  }
+
+  /** {@code curfew audit evidence}. */
+  @Command(name = "evidence", mixinStandardHelpOptions = true,
+      description = {"Print the evidence bundle of one session (JSON).",
+          "Its records with RFC 6962 inclusion proofs against",
+          "the latest signed checkpoint, revealing nothing about other sessions. Run it with the server stopped;",
+          "a running server serves the same as GET /v1/audit/evidence?session_id=ID."})
+  static final class Evidence implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin Location location = new Location();
+
+    @Option(names = "--session", paramLabel = "ID", required = true, description = "The session id.")
+    String session;
+
+    @Override
+    public Integer call() {
+      Path dir = location.dataDir();
+      NoteVerifier key = location.ownKey(dir);
+      AuditTrail.FileEvidence e;
+      try {
+        e = AuditTrail.evidenceFromFiles(dir, key, session);
+      } catch (IOException | IllegalStateException ex) {
+        throw new IllegalArgumentException(ex.getMessage());
+      }
+      if (e.omittedRecords() > 0) {
+        spec.commandLine().getErr().println("curfew audit evidence: " + e.omittedRecords()
+            + " records of the session come after the latest checkpoint and are left out; start and stop the server to sign them");
+      }
+      if (e.bundle().isEmpty()) {
+        throw new IllegalArgumentException("the audit log holds no signed record of session " + session);
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(e.bundle().get());
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** {@code curfew audit verify-evidence}. */
+  @Command(name = "verify-evidence", mixinStandardHelpOptions = true,
+      description = {"Check an evidence bundle offline.",
+          "Checks the checkpoint signature (Ed25519, C2SP signed note), that it",
+          "commits to the bundle's tree size and root, every record's RFC 6962 inclusion proof, and that all records",
+          "name one session. Exit 0 valid, 1 invalid, 2 unreadable."})
+  static final class VerifyEvidence implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE", description = "The bundle (JSON), or - for standard input.")
+    Path file;
+
+    @Option(names = "--public-key", paramLabel = "FILE",
+        description = "The verifier key to trust. Without it the bundle's own key is used, which proves the records are consistent but not who signed.")
+    Path publicKey;
+
+    @Override
+    public Integer call() throws IOException {
+      String json;
+      try {
+        json = file.toString().equals("-") ? new String(System.in.readNBytes(EvidenceBundle.MAX_BUNDLE_CHARS + 1),
+            StandardCharsets.UTF_8) : readLimited(file);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+      }
+      NoteVerifier key = publicKey == null ? null : readPublicKey(publicKey);
+      EvidenceVerification v = EvidenceBundle.verify(json, key);
+      PrintWriter out = spec.commandLine().getOut();
+      if (v.ok()) {
+        out.printf("curfew audit verify-evidence: OK: %d records of session %s, included in the tree of size %,d%n",
+            v.entries(), v.sessionId(), v.treeSize());
+        out.println(v.keyAuthenticated() ? "  signed by the trusted key " + key.verifierKey()
+            : "  signed by the bundle's own key (not authenticated: pass --public-key with the log's key)");
+      } else {
+        out.println("curfew audit verify-evidence: INVALID");
+        for (String p : v.problems()) out.println("  " + p);
+      }
+      out.flush();
+      return v.ok() ? 0 : EXIT_FAILED;
+    }
+
+    private static String readLimited(Path file) throws IOException {
+      if (Files.size(file) > 4L * EvidenceBundle.MAX_BUNDLE_CHARS) {
+        throw new IOException("larger than a bundle can be");
+      }
+      return Files.readString(file, StandardCharsets.UTF_8);
+    }
+  }
+
+  /** {@code curfew audit export}. */
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = {"Export the records as jsonl or csv.",
+          "Writes the records (kept and archived) to standard output for auditors' own tools:",
+          "jsonl (the canonical lines, verbatim: their hashes are the Merkle leaves) or csv (one column per common",
+          "field, data as canonical JSON). --from is inclusive, --to exclusive; RFC 3339 instants or dates (UTC)."})
+  static final class Export implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin Location location = new Location();
+
+    @Option(names = "--from", paramLabel = "T", description = "First time, inclusive (e.g. 2026-01-01 or 2026-01-01T00:00:00Z).")
+    String from;
+
+    @Option(names = "--to", paramLabel = "T", description = "End time, exclusive.")
+    String to;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "jsonl", description = "jsonl (default) or csv.")
+    String format;
+
+    static final List<String> CSV_COLUMNS = List.of("seq", "time", "type", "node", "session_id", "subject", "policy",
+        "policy_version", "data");
+
+    @Override
+    public Integer call() {
+      if (!format.equals("jsonl") && !format.equals("csv")) {
+        throw new IllegalArgumentException("--format must be jsonl or csv, not \"" + format + "\"");
+      }
+      String fromTime = from == null ? null : Times.format(parseTime("--from", from));
+      String toTime = to == null ? null : Times.format(parseTime("--to", to));
+      Path dir = location.dataDir();
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      if (format.equals("csv")) out.print(String.join(",", CSV_COLUMNS) + "\r\n");
+      long[] written = {0};
+      try {
+        AuditFiles.of(dir).forEachLine(0, Long.MAX_VALUE, 1 << 20, (seq, first, offset, b, off, len) -> {
+          String line = new String(b, off, len, StandardCharsets.UTF_8);
+          Map<String, Object> r = Json.parseObject(line);
+          String time = String.valueOf(r.get("time"));
+          if (toTime != null && time.compareTo(toTime) >= 0) return false; // time never decreases along the log
+          if (fromTime == null || time.compareTo(fromTime) >= 0) {
+            if (format.equals("jsonl")) out.print(line + "\n");
+            else out.print(csvRow(r));
+            if (++written[0] % PROGRESS_EVERY_RECORDS == 0) {
+              err.printf("curfew audit export: %,d records%n", written[0]);
+              err.flush();
+            }
+          }
+          return true;
+        });
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read the audit log in " + dir + ": " + e.getMessage());
+      }
+      out.flush();
+      err.printf("curfew audit export: %,d records written%n", written[0]);
+      err.flush();
+      return 0;
+    }
+
+    static String csvRow(Map<String, Object> r) {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < CSV_COLUMNS.size(); i++) {
+        if (i > 0) sb.append(',');
+        Object v = r.get(CSV_COLUMNS.get(i));
+        String cell = v == null ? "" : v instanceof String s ? s : CanonicalJson.write(v);
+        sb.append(csvCell(cell));
+      }
+      return sb.append("\r\n").toString();
+    }
+
+    /** RFC 4180: quote a cell holding a comma, quote, CR or LF; double the quotes. */
+    static String csvCell(String s) {
+      if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) return s;
+      return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
+    static long parseTime(String option, String text) {
+      try {
+        if (text.length() == 10) return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        return OffsetDateTime.parse(text).toInstant().toEpochMilli();
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException(option + " must be a date (2026-01-31) or an RFC 3339 instant"
+            + " (2026-01-31T12:00:00Z), not \"" + text + "\"");
+      }
+    }
+  }
+
+  /** {@code curfew audit public-key}. */
+  @Command(name = "public-key", mixinStandardHelpOptions = true,
+      description = {"Print the verifier key of the checkpoints.",
+          "C2SP signed-note verifier key format: name+hex8+base64(0x01||key).",
+          "Keep a copy outside the data directory: it is what 'audit verify --public-key' and third parties check against."})
+  static final class PublicKey implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin Location location = new Location();
+
+    @Override
+    public Integer call() {
+      spec.commandLine().getOut().println(location.ownKey(location.dataDirAnyState()).verifierKey());
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+
+  static String human(Duration d) {
+    long s = d.toSeconds();
+    if (s < 120) return s + " s";
+    if (s < 2 * 3600) return s / 60 + " min";
+    if (s < 2 * 86_400) return s / 3600 + " h " + (s % 3600) / 60 + " min";
+    return s / 86_400 + " days";
+  }
+}

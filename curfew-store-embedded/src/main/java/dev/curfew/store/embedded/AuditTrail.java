@@ -1,0 +1,598 @@
+package dev.curfew.store.embedded;
+
+import dev.curfew.core.AuditProofs;
+import dev.curfew.core.Clock;
+import dev.curfew.core.audit.Checkpoint;
+import dev.curfew.core.audit.CheckpointLine;
+import dev.curfew.core.audit.EvidenceBundle;
+import dev.curfew.core.audit.MerkleTree;
+import dev.curfew.core.audit.NoteSigner;
+import dev.curfew.core.audit.NoteVerifier;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/*
+ * The tamper evidence of the audit log (spec/audit.md): an RFC 6962 Merkle tree over the records
+ * in seq order, C2SP signed checkpoints of it, and the per-session index that evidence bundles
+ * need. It sits beside FileAuditLog and sees what the log makes durable; it never writes records.
+ *
+ * Tree. MerkleTree over a FileHashStore in audit/tree/ (every leaf hash and every 4th level of
+ * interior nodes; RFC 6962 §2.1). Leaves arrive from the log's LeafListener on the writer thread,
+ * after the fsync and in seq order: an append is O(1) amortized (O(log n) worst case) hashes and
+ * nothing is rehashed. Records already in the log when it opened are not replayed to the
+ * listener, so attach() catches the tree up from the segment files. The tree is derived data:
+ * when it cannot be opened, is ahead of the log (a torn line the log cut at open had reached the
+ * hash store), its last leaf does not match the log's record, or its root at the last
+ * checkpoint's size differs from that signed root (interior nodes damaged by a power loss), it is
+ * deleted and rebuilt from the log. If the rebuilt tree still disagrees with the last checkpoint,
+ * the log itself was changed below a signed size: open refuses to sign anything over it and says
+ * to run `curfew audit verify`. (Open does not re-hash every record; detecting an edited record
+ * whose stored leaf hash is intact is verify's job.)
+ *
+ * Checkpoints (c2sp.org/tlog-checkpoint body: origin, tree size, base64 root; signed as a
+ * c2sp.org/signed-note with Ed25519): one CheckpointLine per line of audit/checkpoints.jsonl,
+ * forced before it counts. A checkpoint is written on a timer (every `checkpointInterval`, 1 s by
+ * default) whenever records arrived since the last one, at clean shutdown (close), at attach if
+ * the log holds unsigned records (after a crash), and on demand when an evidence bundle needs one
+ * that covers its records. The hash store is forced before each checkpoint. A checkpoint only
+ * ever covers durable records, so a crash cannot leave a checkpoint above the log's end; the
+ * checkpoints file's own torn last line is cut at open. The origin and key name are
+ * "curfew/<node>" of the first start; the key is read from the configured file or from
+ * audit-signing.key, created 0600 on first start.
+ *
+ * Session index: SessionIndex (per closed segment a sorted file of (session hash, seq, offset)
+ * searched by binary search; the open segment in memory). This class tells it where each line is:
+ * a new segment starts when the log's segment for a seq begins at that seq, and the previous one
+ * then gets its index file written in the background.
+ *
+ * Retention: segments whose newest record is older than `retention` (400 days by default:
+ * PCI DSS 4.0 10.5.1 asks for 12 months) are moved to audit/archive/ at attach and daily. Nothing
+ * is deleted: the hash store keeps every leaf hash, so inclusion and consistency proofs for the
+ * records still in audit/ keep working, and `audit verify` and `audit evidence` read the archive
+ * too. An operator who moves the archive elsewhere keeps proofs for kept records (they need only
+ * the hash store) but `audit verify` then needs the archive back to recompute the old leaves.
+ */
+
+/**
+ * Merkle tree, signed checkpoints, session index and retention for a {@link FileAuditLog}.
+ * Create it with {@link #open} before the log (it is the log's {@link LeafListener}), then {@link
+ * #attach} it to the opened log. Thread-safe.
+ */
+public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(AuditTrail.class.getName());
+
+  /**
+   * @param signingKeyFile the signer key file; null: audit-signing.key in the data directory, created on first start
+   * @param retention segments older than this are archived (400 days)
+   * @param checkpointInterval the longest time records wait for a checkpoint (1 s)
+   */
+  public record Settings(Path signingKeyFile, Duration retention, Duration checkpointInterval) {
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(400);
+
+    public Settings {
+      Objects.requireNonNull(retention, "retention");
+      Objects.requireNonNull(checkpointInterval, "checkpointInterval");
+      if (retention.isNegative() || retention.isZero()) throw new IllegalArgumentException("retention <= 0: " + retention);
+      if (checkpointInterval.isNegative() || checkpointInterval.isZero() || checkpointInterval.toMillis() > 1000) {
+        throw new IllegalArgumentException("checkpointInterval not in (0, 1 s]: " + checkpointInterval);
+      }
+    }
+
+    public static Settings defaults() {
+      return new Settings(null, DEFAULT_RETENTION, Duration.ofSeconds(1));
+    }
+
+    public Settings withSigningKeyFile(Path file) {
+      return new Settings(file, retention, checkpointInterval);
+    }
+
+    public Settings withRetention(Duration d) {
+      return new Settings(signingKeyFile, d, checkpointInterval);
+    }
+
+    public Settings withCheckpointInterval(Duration d) {
+      return new Settings(signingKeyFile, retention, d);
+    }
+  }
+
+  private final AuditFiles files;
+  private final Settings settings;
+  private final Clock clock;
+  private final NoteSigner signer;
+  private final SessionIndex index;
+  private final ScheduledExecutorService scheduler;
+
+  // Guarded by this.
+  private FileHashStore store;
+  private MerkleTree tree;
+  private FileAuditLog log;
+  private boolean closed;
+  private long segmentFirstSeq = -1; // the segment the last leaf went to, -1: not tracked
+  private long segmentNextOffset;
+
+  // Guarded by checkpointLock.
+  private final Object checkpointLock = new Object();
+  private FileChannel checkpoints;
+  private volatile String lastCheckpointNote;
+  private volatile long lastCheckpointSize = -1;
+
+  private AuditTrail(AuditFiles files, Settings settings, Clock clock, NoteSigner signer) {
+    this.files = files;
+    this.settings = settings;
+    this.clock = clock;
+    this.signer = signer;
+    this.index = new SessionIndex(files);
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "curfew-checkpoint");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Opens the trail's files under {@code dataDir} (creating the signing key on first start); call
+   * before the log opens and pass this as the log's leaf listener.
+   */
+  public static AuditTrail open(Path dataDir, Settings settings, String node, Clock clock) throws IOException {
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(clock, "clock");
+    AuditFiles files = AuditFiles.of(dataDir);
+    PrivateFiles.createDirectories(dataDir);
+    PrivateFiles.createDirectories(files.auditDir());
+    Path keyFile = settings.signingKeyFile() != null ? settings.signingKeyFile() : files.defaultSigningKeyFile();
+    if (settings.signingKeyFile() != null && !Files.exists(keyFile)) {
+      throw new IOException("the configured audit signing key " + keyFile + " does not exist");
+    }
+    NoteSigner signer = settings.signingKeyFile() != null ? AuditFiles.readSigner(keyFile)
+        : AuditFiles.loadOrCreateSigner(keyFile, "curfew/" + node);
+    AuditTrail trail = new AuditTrail(files, settings, clock, signer);
+    trail.openCheckpoints();
+    synchronized (trail) {
+      try {
+        trail.store = FileHashStore.open(files.treeDir());
+        trail.tree = MerkleTree.open(trail.store);
+      } catch (IllegalStateException corrupt) {
+        if (trail.store != null) trail.store.close();
+        LOG.log(System.Logger.Level.WARNING, "the Merkle tree in " + files.treeDir() + " cannot be opened ("
+            + corrupt.getMessage() + "); rebuilding it from the log");
+        deleteTree(files);
+        trail.store = FileHashStore.open(files.treeDir());
+        trail.tree = MerkleTree.open(trail.store);
+      }
+    }
+    return trail;
+  }
+
+  /** The verifier key of the checkpoints: what {@code curfew audit public-key} prints. */
+  public NoteVerifier verifier() {
+    return signer.verifier();
+  }
+
+  /** The checkpoints' origin line (and key name). */
+  public String origin() {
+    return signer.name();
+  }
+
+  /** Leaves in the tree. */
+  public synchronized long size() {
+    return tree.size();
+  }
+
+  /** The tree (for proofs); do not append to it. */
+  public synchronized MerkleTree tree() {
+    return tree;
+  }
+
+  // ---------------------------------------------------------------- attach and catch up
+
+  /**
+   * Catches the tree and the index up with {@code log} (which must have been opened with this as
+   * its leaf listener), archives expired segments, writes a checkpoint if records are unsigned,
+   * and starts the checkpoint timer and the daily retention.
+   */
+  public void attach(FileAuditLog log) throws IOException {
+    Objects.requireNonNull(log, "log");
+    synchronized (this) {
+      if (this.log != null) throw new IllegalStateException("already attached");
+      if (closed) throw new IllegalStateException("closed");
+      long logSize = log.size();
+      if (tree.size() > logSize || !lastLeafMatches(logSize)) {
+        rebuildTree();
+      }
+      catchUp(log, logSize);
+      if (!agreesWithLastCheckpoint()) { // a tree damaged by a power loss: the log decides
+        rebuildTree();
+        catchUp(log, logSize);
+        if (!agreesWithLastCheckpoint()) {
+          throw new IOException("the audit log does not match its last signed checkpoint (tree size "
+              + lastCheckpointSize + "); refusing to sign over it: run 'curfew audit verify' on " + files.dataDir());
+        }
+      }
+      this.log = log;
+    }
+    applyRetention();
+    indexClosedSegments();
+    if (size() > Math.max(lastCheckpointSize, 0)) checkpointNow(); // unsigned records (a crash), never an empty tree
+    long periodMs = settings.checkpointInterval().toMillis();
+    scheduler.scheduleAtFixedRate(this::tick, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    long dayMs = Duration.ofDays(1).toMillis();
+    scheduler.scheduleAtFixedRate(this::scheduledRetention, dayMs, dayMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether the tree has the size and root of the last checkpoint, which must be ours. */
+  private boolean agreesWithLastCheckpoint() throws IOException {
+    if (lastCheckpointSize < 0) return true;
+    Checkpoint signed;
+    try {
+      signed = Checkpoint.parse(signer.verifier().verify(lastCheckpointNote).textOrThrow());
+    } catch (RuntimeException e) {
+      throw new IOException("the last checkpoint in " + files.checkpointsFile() + " is not signed by this node's key: "
+          + e.getMessage(), e);
+    }
+    if (signed.treeSize() > tree.size()) {
+      throw new IOException("the last checkpoint in " + files.checkpointsFile() + " covers " + signed.treeSize()
+          + " records but the audit log holds only " + tree.size() + ": signed records are missing from the log");
+    }
+    return Arrays.equals(tree.rootHash(signed.treeSize()), signed.rootHash());
+  }
+
+  private boolean lastLeafMatches(long logSize) throws IOException {
+    long n = tree.size();
+    if (n == 0) return true;
+    byte[][] line = new byte[1][];
+    files.forEachLine(n - 1, n, SessionIndex.MAX_LINE_BYTES, (seq, first, offset, b, off, len) -> {
+      line[0] = Arrays.copyOfRange(b, off, off + len);
+      return false;
+    });
+    return line[0] != null && Arrays.equals(MerkleTree.leafHash(line[0]), tree.leafHashAt(n - 1));
+  }
+
+  private void rebuildTree() throws IOException {
+    LOG.log(System.Logger.Level.WARNING, "the Merkle tree in " + files.treeDir() + " does not match the audit log ("
+        + tree.size() + " leaves); rebuilding it from the log");
+    store.close();
+    deleteTree(files);
+    store = FileHashStore.open(files.treeDir());
+    tree = MerkleTree.open(store);
+  }
+
+  private static void deleteTree(AuditFiles files) throws IOException {
+    if (!Files.isDirectory(files.treeDir())) return;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(files.treeDir(), "level-*.bin")) {
+      for (Path p : ds) Files.delete(p);
+    }
+  }
+
+  /** Appends the leaves the tree lacks and indexes the last segment in memory from its start. */
+  private void catchUp(FileAuditLog log, long logSize) throws IOException {
+    TreeMap<Long, Path> segments = files.segments();
+    long lastFirst = segments.isEmpty() ? 0 : segments.lastKey();
+    index.restartSegment(lastFirst);
+    segmentFirstSeq = lastFirst;
+    segmentNextOffset = 0;
+    long from = Math.min(tree.size(), lastFirst);
+    AuditFiles.Reading r = files.forEachLine(from, logSize, SessionIndex.MAX_LINE_BYTES,
+        (seq, first, offset, b, off, len) -> {
+          if (seq == tree.size()) tree.appendLeafHash(MerkleTree.leafHash(Arrays.copyOfRange(b, off, off + len)));
+          if (first == lastFirst) {
+            index.add(seq, first, offset, b, off, len);
+            segmentNextOffset = offset + len + 1;
+          }
+          return true;
+        });
+    if (tree.size() != logSize || r.nextSeq() != logSize) {
+      throw new IOException("the audit log holds " + logSize + " records but its files gave " + r.nextSeq()
+          + " (tree at " + tree.size() + ")");
+    }
+  }
+
+  /** Writes missing index files of closed segments, in the background. */
+  private void indexClosedSegments() throws IOException {
+    TreeMap<Long, Path> segments = files.segments();
+    for (Map.Entry<Long, Path> e : segments.entrySet()) {
+      Long next = segments.higherKey(e.getKey());
+      if (next == null) break; // the open segment: in memory
+      long first = e.getKey();
+      if (!index.hasIndexFile(first) && !index.inMemory(first)) {
+        scheduler.execute(() -> {
+          try {
+            index.writeFromSegment(first, next);
+          } catch (IOException | RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "cannot index segment " + first + ": " + ex, ex);
+          }
+        });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- leaves
+
+  /** The log's leaf listener: on the writer thread, after the fsync, in seq order. */
+  @Override
+  public void appended(long seq, byte[] line) {
+    synchronized (this) {
+      if (log == null || closed) return; // before attach: catchUp reads it from the file
+      if (seq < tree.size()) return;
+      if (seq > tree.size()) {
+        throw new IllegalStateException("audit trail at " + tree.size() + " leaves was given seq " + seq);
+      }
+      tree.appendLeafHash(MerkleTree.leafHash(line));
+      indexLine(seq, line);
+    }
+  }
+
+  private void indexLine(long seq, byte[] line) {
+    long first = log.segmentFirstSeq(seq);
+    if (first != segmentFirstSeq) {
+      long closedFirst = segmentFirstSeq;
+      if (first == seq) {
+        index.startSegment(first);
+        segmentFirstSeq = first;
+        segmentNextOffset = 0;
+      } else {
+        segmentFirstSeq = -1; // lost track: lookups scan this segment until its index is written
+      }
+      if (closedFirst >= 0) {
+        scheduler.execute(() -> {
+          try {
+            index.writeFromMemory(closedFirst);
+          } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot write the index of segment " + closedFirst + ": " + e, e);
+          }
+        });
+      }
+    }
+    if (segmentFirstSeq < 0) return;
+    index.add(seq, first, segmentNextOffset, line, 0, line.length);
+    segmentNextOffset += line.length + 1L;
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  private void openCheckpoints() throws IOException {
+    Path f = files.checkpointsFile();
+    List<String> lines = files.checkpointLines(Long.MAX_VALUE);
+    long complete = 0;
+    for (String l : lines) complete += l.getBytes(StandardCharsets.UTF_8).length + 1L;
+    synchronized (checkpointLock) {
+      checkpoints = PrivateFiles.openAppend(f);
+      if (checkpoints.size() > complete) { // a torn last line from a crash mid-write
+        checkpoints.truncate(complete);
+        checkpoints.force(true);
+      }
+      PrivateFiles.forceDirectory(files.auditDir());
+      if (!lines.isEmpty()) {
+        CheckpointLine last = CheckpointLine.parse(lines.get(lines.size() - 1));
+        lastCheckpointNote = last.note();
+        lastCheckpointSize = last.treeSize();
+      }
+    }
+  }
+
+  /**
+   * Signs and durably writes a checkpoint of the tree now (unless the last one has the same size)
+   * and returns the latest checkpoint note.
+   */
+  public String checkpointNow() throws IOException {
+    synchronized (checkpointLock) {
+      if (checkpoints == null) throw new IllegalStateException("audit trail is closed");
+      Checkpoint cp;
+      MerkleTree t;
+      FileHashStore s;
+      synchronized (this) {
+        t = tree;
+        s = store;
+      }
+      synchronized (t) { // MerkleTree serializes on itself; the store is not thread-safe
+        cp = Checkpoint.of(signer.name(), t);
+        if (cp.treeSize() == lastCheckpointSize) return lastCheckpointNote;
+        s.force();
+      }
+      String note = signer.sign(cp.body());
+      byte[] line = (new CheckpointLine(cp.treeSize(), note).toJson() + "\n").getBytes(StandardCharsets.UTF_8);
+      ByteBuffer b = ByteBuffer.wrap(line);
+      while (b.hasRemaining()) checkpoints.write(b);
+      checkpoints.force(false);
+      lastCheckpointNote = note;
+      lastCheckpointSize = cp.treeSize();
+      return note;
+    }
+  }
+
+  private void tick() {
+    try {
+      if (size() > lastCheckpointSize) checkpointNow();
+    } catch (IOException | RuntimeException e) {
+      // the next tick retries; records stay durable in the log meanwhile
+      LOG.log(System.Logger.Level.WARNING, "checkpoint failed: " + e, e);
+    }
+  }
+
+  /** The tree size of the latest checkpoint, -1 before the first. */
+  public long lastCheckpointSize() {
+    return lastCheckpointSize;
+  }
+
+  @Override
+  public Optional<String> latestCheckpoint() {
+    return Optional.ofNullable(lastCheckpointNote);
+  }
+
+  // ---------------------------------------------------------------- evidence
+
+  @Override
+  public Optional<String> evidence(String sessionId) throws IOException {
+    Objects.requireNonNull(sessionId, "sessionId");
+    FileAuditLog l;
+    synchronized (this) {
+      l = log;
+    }
+    if (l == null) throw new IllegalStateException("not attached");
+    List<SessionIndex.Found> found = index.find(sessionId, size(), l.segmentsSnapshot());
+    if (found.isEmpty()) return Optional.empty();
+    long needed = found.get(found.size() - 1).seq() + 1;
+    String note = lastCheckpointSize >= needed ? lastCheckpointNote : checkpointNow();
+    List<EvidenceBundle.Leaf> leaves = new ArrayList<>(found.size());
+    for (SessionIndex.Found f : found) leaves.add(new EvidenceBundle.Leaf(f.seq(), f.line()));
+    return Optional.of(EvidenceBundle.build(note, signer.verifier(), leaves, tree()).toJson());
+  }
+
+  /**
+   * An evidence bundle built from the files alone, with no server running on the directory (what
+   * {@code curfew audit evidence} does): proven against the latest checkpoint in the file, so
+   * records after it are left out and counted.
+   *
+   * @param bundle the bundle JSON; empty when no record of the session is under the checkpoint
+   * @param omittedRecords records of the session after the latest checkpoint
+   */
+  public record FileEvidence(Optional<String> bundle, int omittedRecords) {}
+
+  /**
+   * Builds the evidence of {@code sessionId} from the files under {@code dataDir}, using the tree
+   * in audit/tree/ for the proofs.
+   *
+   * @throws IllegalStateException if a server holds the tree, or there is no checkpoint yet
+   */
+  public static FileEvidence evidenceFromFiles(Path dataDir, NoteVerifier key, String sessionId) throws IOException {
+    AuditFiles files = AuditFiles.of(dataDir);
+    String note = files.latestCheckpointNote();
+    if (note == null) throw new IllegalStateException("no checkpoint in " + files.checkpointsFile() + " yet");
+    long size = dev.curfew.core.audit.Checkpoint.parse(key.verify(note).textOrThrow()).treeSize();
+    List<SessionIndex.Found> found;
+    try (SessionIndex index = new SessionIndex(files)) {
+      found = index.find(sessionId, Long.MAX_VALUE);
+    }
+    List<EvidenceBundle.Leaf> leaves = new ArrayList<>();
+    for (SessionIndex.Found f : found) {
+      if (f.seq() < size) leaves.add(new EvidenceBundle.Leaf(f.seq(), f.line()));
+    }
+    int omitted = found.size() - leaves.size();
+    if (leaves.isEmpty()) return new FileEvidence(Optional.empty(), omitted);
+    requireNoServer(files);
+    try (FileHashStore s = FileHashStore.open(files.treeDir())) {
+      MerkleTree t = MerkleTree.open(s);
+      if (t.size() < size) {
+        throw new IllegalStateException("the tree in " + files.treeDir() + " has " + t.size()
+            + " leaves, fewer than the checkpoint's " + size + "; start the server once to catch it up");
+      }
+      return new FileEvidence(Optional.of(EvidenceBundle.build(note, key, leaves, t).toJson()), omitted);
+    }
+  }
+
+  /** Refuses when another process (a running server) holds the tree's lock. */
+  private static void requireNoServer(AuditFiles files) throws IOException {
+    Path leaves = files.treeDir().resolve("level-0.bin");
+    if (!Files.exists(leaves)) throw new IllegalStateException("no Merkle tree in " + files.treeDir());
+    try (FileChannel ch = FileChannel.open(leaves, java.nio.file.StandardOpenOption.READ,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.channels.FileLock lock;
+      try {
+        lock = ch.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        throw new IllegalStateException("a server is running on " + files.dataDir()
+            + ": ask it instead (GET /v1/audit/evidence?session_id=...)");
+      }
+      lock.release();
+    }
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  /** Archives the segments older than the retention; returns how many moved. */
+  public int applyRetention() throws IOException {
+    FileAuditLog l;
+    synchronized (this) {
+      l = log;
+    }
+    if (l == null) return 0;
+    long cutoffMs = clock.millis() - settings.retention().toMillis();
+    return l.archiveSegmentsBefore(cutoffMs);
+  }
+
+  private void scheduledRetention() {
+    try {
+      int n = applyRetention();
+      if (n > 0) LOG.log(System.Logger.Level.INFO, "archived " + n + " audit segments older than " + settings.retention());
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "retention failed: " + e, e);
+    }
+  }
+
+  // ---------------------------------------------------------------- close
+
+  /** Clean shutdown, after the log has closed: a final checkpoint, then the files. */
+  @Override
+  public void close() throws IOException {
+    synchronized (this) {
+      if (closed) return;
+    }
+    stopScheduler();
+    try {
+      if (log != null && size() > lastCheckpointSize) checkpointNow();
+    } finally {
+      closeFiles();
+    }
+  }
+
+  /** What a crash leaves: no final checkpoint. */
+  void halt() {
+    scheduler.shutdownNow();
+    closeFiles();
+  }
+
+  private void closeFiles() {
+    synchronized (this) {
+      closed = true;
+      try {
+        store.close();
+      } catch (UncheckedIOException e) {
+        LOG.log(System.Logger.Level.WARNING, "cannot close the hash store: " + e, e);
+      }
+    }
+    try {
+      index.close();
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot close the session index: " + e, e);
+    }
+    synchronized (checkpointLock) {
+      try {
+        if (checkpoints != null) checkpoints.close();
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.WARNING, "cannot close the checkpoints file: " + e, e);
+      }
+      checkpoints = null;
+    }
+  }
+
+  private void stopScheduler() {
+    scheduler.shutdown();
+    try {
+      if (!scheduler.awaitTermination(30, TimeUnit.SECONDS)) {
+        LOG.log(System.Logger.Level.WARNING, "audit trail background work still runs after 30 s; closing anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
