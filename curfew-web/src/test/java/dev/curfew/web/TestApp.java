@@ -1,0 +1,81 @@
+package dev.curfew.web;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The upstream app behind the gateway, as small as a real one can be: a login page, a login
+ * handoff ({@code Curfew-Login: subject=...}), protected pages that include curfew.js and save a
+ * draft in a beforeEnd hook, and a beacon endpoint that remembers who reached it.
+ */
+final class TestApp implements AutoCloseable {
+  /** Text that only a protected page shows. */
+  static final String SECRET = "SECRET-ACCOUNT-BALANCE";
+
+  /** A beacon that reached the app, and the identity headers the gateway sent with it. */
+  record Beacon(String page, String subject, String sessionId, long receivedAtMs) {}
+
+  final List<Beacon> beacons = new CopyOnWriteArrayList<>();
+  private final HttpServer server;
+  final int port;
+
+  TestApp(Vertx vertx) {
+    Router r = Router.router(vertx);
+    r.get("/login").handler(ctx -> html(ctx, "Sign in", "<h1 id=\"login\">Sign in</h1>"));
+    r.get("/login/as").handler(this::loginAs);
+    r.get("/app/:page").handler(this::page);
+    r.route("/beacon").method(HttpMethod.POST).handler(ctx -> {
+      beacons.add(new Beacon(ctx.request().getParam("page"), ctx.request().getHeader("X-Curfew-Subject"),
+          ctx.request().getHeader("X-Curfew-Session-Id"), System.currentTimeMillis()));
+      ctx.response().setStatusCode(204).end();
+    });
+    server = Fixture.await(vertx.createHttpServer().requestHandler(r).listen(0, "127.0.0.1"));
+    port = server.actualPort();
+  }
+
+  /** The app authenticated the user (trivially) and hands the session over to the gateway. */
+  private void loginAs(RoutingContext ctx) {
+    String subject = ctx.request().getParam("subject");
+    String policy = ctx.request().getParam("policy");
+    String back = ctx.request().getParam("return");
+    ctx.response().setStatusCode(302)
+        .putHeader("Curfew-Login", "subject=" + subject + (policy == null ? "" : "; policy=" + policy))
+        .putHeader("Location", back == null || !back.startsWith("/") ? "/app/home" : back)
+        .end();
+  }
+
+  private void page(RoutingContext ctx) {
+    String page = ctx.pathParam("page");
+    String subject = String.valueOf(ctx.request().getHeader("X-Curfew-Subject"));
+    html(ctx, "App " + page, """
+        <h1>Page %1$s</h1>
+        <p id="secret">%2$s for %3$s</p>
+        <p><label for="notes">Notes</label> <input id="notes" autocomplete="off"></p>
+        <p><a id="next" href="/app/%1$s-next">next page</a></p>
+        <script>
+          curfew.beforeEnd(async (info) => {
+            localStorage.setItem('saved-draft', JSON.stringify({ page: '%1$s', reason: info.reason }));
+            await fetch('/beacon?page=%1$s', { method: 'POST', credentials: 'same-origin', keepalive: true });
+          });
+          curfew.onWarning((w) => { window.warnings = (window.warnings || 0) + 1; });
+        </script>
+        """.formatted(page, SECRET, subject));
+  }
+
+  private static void html(RoutingContext ctx, String title, String body) {
+    ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end("""
+        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>%s</title>
+        <script src="/_curfew/curfew.js" data-login-path="/login"></script></head>
+        <body>%s</body></html>""".formatted(title, body));
+  }
+
+  @Override
+  public void close() {
+    Fixture.await(server.close());
+  }
+}
