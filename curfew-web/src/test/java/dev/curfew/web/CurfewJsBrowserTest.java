@@ -40,7 +40,8 @@ class CurfewJsBrowserTest {
 
   @BeforeAll
   static void start() {
-    assumeTrue(Browser.available(), "chromedriver is not installed (.ci/run installs it)");
+    // Outside CI a machine without chromedriver skips; in CI (.ci/run installs it) a missing one fails.
+    assumeTrue(Browser.available() || System.getenv("CI") != null, "chromedriver is not installed");
     f = new Fixture();
     b = new Browser();
     d = b.driver;
