@@ -248,6 +248,21 @@ public final class SessionEngine {
     }
   }
 
+  /**
+   * Records that the end of a session was (or could not be) told to an app: one {@code
+   * session.notified} record per delivery attempt (see docs/contract-changes.md). Changes nothing
+   * about the session. Returns when the record is durable; a session already forgotten is not recorded.
+   */
+  public CompletableFuture<Void> recordNotification(String sessionId, Map<String, Object> data) {
+    Session s = sessionId == null ? null : table.byId(sessionId);
+    if (s == null) return Decision.DONE;
+    synchronized (s) {
+      AuditRecord.Builder r = record(RecordTypes.NOTIFIED, s, clock.millis());
+      data.forEach(r::put);
+      return sink.append(List.of(r.build()), List.of());
+    }
+  }
+
   /** Revokes one session; {@code actor} is the API key's name. */
   public Decision revoke(String sessionId, String actor, String reasonText) {
     if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");

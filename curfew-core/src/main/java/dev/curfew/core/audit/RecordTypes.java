@@ -15,6 +15,8 @@ public final class RecordTypes {
   public static final String ROTATED = "session.rotated";
   /** A policy change applied to a live session shortened its deadlines. */
   public static final String POLICY_APPLIED = "session.policy_applied";
+  /** An app was told (webhook, back-channel logout) that a session ended: one per delivery attempt. */
+  public static final String NOTIFIED = "session.notified";
   public static final String POLICY_CHANGED = "policy.changed";
   public static final String NODE_STARTED = "node.started";
   public static final String NODE_STOPPED = "node.stopped";

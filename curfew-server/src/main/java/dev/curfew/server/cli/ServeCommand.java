@@ -9,7 +9,11 @@ import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.server.http.ApiKey;
 import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiServer;
+import dev.curfew.server.gateway.Gateway;
+import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.EventHub;
+import dev.curfew.server.http.SessionEventFanOut;
+import dev.curfew.server.notify.EndNotifier;
 import dev.curfew.server.metrics.CurfewMetrics;
 import dev.curfew.store.embedded.EmbeddedStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -62,9 +66,6 @@ final class ServeCommand implements Callable<Integer> {
     if (!cfg.audit().equals("file")) {
       throw new ConfigException("audit", "\"" + cfg.audit() + "\" is not available in this version; use file");
     }
-    if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
-      throw new ConfigException("gateway.routes", "the gateway is not available in this version");
-    }
   }
 
   /** A started server: what {@link #stop} closes, in reverse order of start. */
@@ -75,6 +76,7 @@ final class ServeCommand implements Callable<Integer> {
     final ApiServer api;
     final SessionEngine engine;
     final int port;
+    Gateway gateway; // null: no routes
 
     Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine, int port) {
       this.vertx = vertx;
@@ -86,6 +88,11 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     void stop(PrintStream log) {
+      try {
+        if (gateway != null) gateway.close().await(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.println("curfew: gateway did not close cleanly: " + e.getMessage());
+      }
       try {
         api.close().await(10, TimeUnit.SECONDS);
       } catch (Exception e) {
@@ -118,8 +125,9 @@ final class ServeCommand implements Callable<Integer> {
         .withLogMetrics((nanos, records) -> metrics.auditFsync(nanos)), node);
     Vertx vertx = Vertx.vertx();
     EventHub hub = new EventHub(vertx);
+    SessionEventFanOut events = new SessionEventFanOut(hub);
     Policies policies = new Policies(new ArrayList<>(cfg.policies().values()), cfg.defaultPolicy());
-    SessionEngine engine = new SessionEngine(clock, node, policies, store.log(), hub, metrics,
+    SessionEngine engine = new SessionEngine(clock, node, policies, store.log(), events, metrics,
         new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
     EmbeddedStore.Recovery r = store.recover(engine);
     log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
@@ -129,9 +137,23 @@ final class ServeCommand implements Callable<Integer> {
     DeadlineDriver driver = new DeadlineDriver(engine).start();
     ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
         ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()));
+    EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), engine, dataDir, System.getenv());
+    if (notifier != null) {
+      events.addEndingListener(notifier);
+      api.publishJwks(notifier.jwks());
+    }
     int actual = api.listen(cfg.host(), cfg.port()).await(30, TimeUnit.SECONDS);
     log.println("curfew: API listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual);
-    return new Running(vertx, store, driver, api, engine, actual);
+    Running running = new Running(vertx, store, driver, api, engine, actual);
+    if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
+      List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
+      running.gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults());
+      events.addEndingListener(running.gateway.endings());
+      int gw = running.gateway.listen(cfg.host(), cfg.gateway().port()).await(30, TimeUnit.SECONDS);
+      log.println("curfew: gateway listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host())
+          + ":" + gw + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
+    }
+    return running;
   }
 
   static String defaultNode() {

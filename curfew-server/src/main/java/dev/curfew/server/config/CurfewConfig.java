@@ -44,10 +44,25 @@ public record CurfewConfig(
     Duration endedRetention,
     Duration auditRetention,
     int maxLiveSessions,
-    boolean metricsAuth) {
+    boolean metricsAuth,
+    NotifyConfig notifications) {
 
   /** A backend API key: its name and where its secret comes from (only a hash is kept). */
   public record ApiKeyConfig(String name, String keySha256, String keyEnv) {}
+
+  /**
+   * Who is told when a session ends (section {@code notify}): signed webhooks, and OpenID Connect
+   * back-channel logout endpoints; each delivery tried at most {@code maxAttempts} times.
+   */
+  public record NotifyConfig(int maxAttempts, List<WebhookConfig> webhooks, List<BackchannelConfig> backchannelLogout) {
+    public static final NotifyConfig NONE = new NotifyConfig(6, List.of(), List.of());
+  }
+
+  /** A webhook receiver; its HMAC secret is read from the environment variable {@code secretEnv}. */
+  public record WebhookConfig(String url, String secretEnv) {}
+
+  /** A relying party's back-channel logout endpoint, and the {@code iss}/{@code aud} of its tokens. */
+  public record BackchannelConfig(String url, String issuer, String audience) {}
 
   /** The gateway section; routes are validated here and enforced by the gateway. */
   public record GatewayConfig(int port, List<Map<String, Object>> routes) {}
@@ -63,12 +78,12 @@ public record CurfewConfig(
     policies.put("default", builtInDefaultPolicy());
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "file",
         null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofDays(400), 10_000_000, false);
+        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE);
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
-      "audit_retention", "max_live_sessions", "metrics");
+      "audit_retention", "max_live_sessions", "metrics", "notify");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
       "max_extensions", "renew_every", "comply_with");
   private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "policy", "login_path", "login_handoff",
@@ -161,7 +176,7 @@ public record CurfewConfig(
         duration("ended_retention", root.path("ended_retention"), d.endedRetention()),
         duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
-        metricsAuth);
+        metricsAuth, notifications(root.path("notify")));
   }
 
   /** The same configuration with command-line overrides applied (null: keep). */
@@ -169,7 +184,7 @@ public record CurfewConfig(
     return new CurfewConfig(host, portOverride == null ? port : portOverride,
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, audit, postgresUrl,
         postgresUser, defaultPolicy, policies, gateway, snapshotInterval, endedRetention, auditRetention,
-        maxLiveSessions, metricsAuth);
+        maxLiveSessions, metricsAuth, notifications);
   }
 
   private static List<ApiKeyConfig> apiKeys(JsonNode node) {
@@ -263,6 +278,50 @@ public record CurfewConfig(
           "fails " + r.preset() + " rule " + r.rule() + " (value " + r.value() + ", " + r.citation() + ")"
               + (report.failures().size() > 1 ? " and " + (report.failures().size() - 1) + " more; run curfew policy check" : ""));
     }
+  }
+
+  private static NotifyConfig notifications(JsonNode node) {
+    if (node.isMissingNode() || node.isNull()) return NotifyConfig.NONE;
+    requireObject("notify", node);
+    onlyKeys("notify.", node, Set.of("max_attempts", "webhooks", "backchannel_logout"));
+    int attempts = intIn("notify.max_attempts", node.path("max_attempts"), NotifyConfig.NONE.maxAttempts(), 1, 20);
+    List<WebhookConfig> hooks = new ArrayList<>();
+    for (JsonNode w : list("notify.webhooks", node.path("webhooks"))) {
+      String at = "notify.webhooks[" + hooks.size() + "]";
+      requireObject(at, w);
+      onlyKeys(at + ".", w, Set.of("url", "secret_env"));
+      String env = string(at + ".secret_env", w.path("secret_env"), null);
+      if (env == null || !env.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        throw new ConfigException(at + ".secret_env", "required: the environment variable holding the HMAC secret");
+      }
+      hooks.add(new WebhookConfig(url(at + ".url", w.path("url")), env));
+    }
+    List<BackchannelConfig> rps = new ArrayList<>();
+    for (JsonNode b : list("notify.backchannel_logout", node.path("backchannel_logout"))) {
+      String at = "notify.backchannel_logout[" + rps.size() + "]";
+      requireObject(at, b);
+      onlyKeys(at + ".", b, Set.of("url", "issuer", "audience"));
+      String iss = string(at + ".issuer", b.path("issuer"), null);
+      String aud = string(at + ".audience", b.path("audience"), null);
+      if (iss == null || iss.isBlank()) throw new ConfigException(at + ".issuer", "required");
+      if (aud == null || aud.isBlank()) throw new ConfigException(at + ".audience", "required (the client_id of the relying party)");
+      rps.add(new BackchannelConfig(url(at + ".url", b.path("url")), iss, aud));
+    }
+    return new NotifyConfig(attempts, hooks, rps);
+  }
+
+  private static List<JsonNode> list(String key, JsonNode n) {
+    if (n.isMissingNode() || n.isNull()) return List.of();
+    if (!n.isArray()) throw new ConfigException(key, "must be a list");
+    List<JsonNode> out = new ArrayList<>();
+    n.forEach(out::add);
+    return out;
+  }
+
+  private static String url(String key, JsonNode n) {
+    String u = string(key, n, null);
+    if (u == null || !u.matches("https?://[^\\s]+")) throw new ConfigException(key, "required, an http(s) URL");
+    return u;
   }
 
   private static GatewayConfig gateway(JsonNode node, Map<String, Policy> policies) {

@@ -136,6 +136,16 @@ public final class ApiServer {
     this.policies = new PolicyRoutes(engine, reply);
   }
 
+  private volatile Map<String, Object> jwks;
+
+  /**
+   * Publishes a JSON Web Key Set at {@code /.well-known/jwks.json} (the keys that verify Curfew's
+   * back-channel logout tokens). Call before {@link #listen}.
+   */
+  public void publishJwks(Map<String, Object> keySet) {
+    this.jwks = Map.copyOf(keySet);
+  }
+
   /** The SSE hub, which the engine publishes to. */
   public EventHub events() {
     return hub;
@@ -240,6 +250,12 @@ public final class ApiServer {
     route(r, "/v1/forward-auth", backend::forwardAuth);
     route(r, "/v1/forward-auth/*", backend::forwardAuth);
 
+    if (jwks != null) {
+      route(r, "/.well-known/jwks.json", ctx -> {
+        ctx.response().putHeader("Content-Type", "application/jwk-set+json")
+            .end(Buffer.buffer(JsonBodies.write(jwks)));
+      }, HttpMethod.GET, HttpMethod.HEAD);
+    }
     route(r, "/healthz", ctx -> Reply.json(ctx, 200, Map.of("status", "ok")), HttpMethod.GET, HttpMethod.HEAD);
     if (settings.metricsRequireApiKey()) {
       route(r, "/metrics", key, this::metrics, HttpMethod.GET);

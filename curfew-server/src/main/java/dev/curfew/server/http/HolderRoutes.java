@@ -5,14 +5,19 @@ import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.server.http.Reply.Presented;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.Router;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * The session holder's endpoints: the token comes from {@code Authorization: Bearer} or the session
- * cookie. Each handler parses, calls one engine operation, and renders its decision.
+ * cookie. Each handler parses, calls one engine operation, and renders its decision. The API serves
+ * them under {@code /v1/session}; the gateway serves the same handlers under {@code /_curfew/session}
+ * (see {@link #mount}), where an ended session's answers also carry {@code Clear-Site-Data}.
  */
-final class HolderRoutes {
+public final class HolderRoutes {
   private final SessionEngine engine;
   private final EventHub hub;
   private final Reply reply;
@@ -25,15 +30,34 @@ final class HolderRoutes {
     this.heartbeatMs = heartbeatMs;
   }
 
+  /**
+   * The gateway's flavour: the token from any of {@code cookieNames} (or Bearer), and an ended
+   * session's answers (and a logout) carry {@code Clear-Site-Data} and an expired cookie.
+   */
+  public static HolderRoutes forGateway(SessionEngine engine, EventHub hub, List<String> cookieNames,
+      Duration durableTimeout, Duration heartbeat) {
+    return new HolderRoutes(engine, hub, new Reply(durableTimeout.toMillis(), cookieNames, true), heartbeat.toMillis());
+  }
+
+  /** Mounts the endpoints under {@code prefix} (e.g. {@code /_curfew/session}); bodies are not read. */
+  public void mount(Router r, String prefix) {
+    r.get(prefix).handler(this::status);
+    r.delete(prefix).handler(this::logout);
+    r.post(prefix + "/activity").handler(this::activity);
+    r.post(prefix + "/extend").handler(this::extend);
+    r.post(prefix + "/warning-ack").handler(this::warningAck);
+    r.get(prefix + "/events").handler(this::events);
+  }
+
   /** GET /v1/session: passive. */
   void status(RoutingContext ctx) {
-    withToken(ctx, false, p -> reply.token(ctx, engine.check(p.token(), false),
+    withToken(ctx, false, p -> reply.token(ctx, p, engine.check(p.token(), false),
         d -> Reply.json(ctx, 200, d.status().toMap())));
   }
 
   /** POST /v1/session/activity: resets the idle deadline. */
   void activity(RoutingContext ctx) {
-    withToken(ctx, true, p -> reply.token(ctx, engine.check(p.token(), true), d -> {
+    withToken(ctx, true, p -> reply.token(ctx, p, engine.check(p.token(), true), d -> {
       Map<String, Object> body = d.status().toMap();
       reply.rotated(ctx, p, d, body);
       announce(hub, d.status());
@@ -43,19 +67,19 @@ final class HolderRoutes {
 
   /** POST /v1/session/extend: the user's explicit extension; 409 when the policy forbids it. */
   void extend(RoutingContext ctx) {
-    withToken(ctx, true, p -> reply.token(ctx, engine.extend(p.token()),
+    withToken(ctx, true, p -> reply.token(ctx, p, engine.extend(p.token()),
         d -> Reply.json(ctx, 200, d.status().toMap())));
   }
 
   /** POST /v1/session/warning-ack: audited proof that the user was told. */
   void warningAck(RoutingContext ctx) {
-    withToken(ctx, true, p -> reply.token(ctx, engine.acknowledgeWarning(p.token()), d -> Reply.empty(ctx, 204)));
+    withToken(ctx, true, p -> reply.token(ctx, p, engine.acknowledgeWarning(p.token()), d -> Reply.empty(ctx, 204)));
   }
 
   /** DELETE /v1/session: logout; the token is dead from this instant. */
   void logout(RoutingContext ctx) {
-    withToken(ctx, true, p -> reply.token(ctx, engine.logout(p.token()), d -> {
-      if (p.fromCookie()) reply.clearCookie(ctx);
+    withToken(ctx, true, p -> reply.token(ctx, p, engine.logout(p.token()), d -> {
+      if (p.fromCookie()) reply.clearCookie(ctx, p);
       Reply.empty(ctx, 204);
     }));
   }
@@ -65,7 +89,7 @@ final class HolderRoutes {
     withToken(ctx, false, p -> {
       Decision first = engine.check(p.token(), false);
       if (!first.allowed()) {
-        reply.token(ctx, first, d -> {});
+        reply.token(ctx, p, first, d -> {});
         return;
       }
       EventStream stream = new EventStream(hub, first.status().sessionId(), ctx.vertx().getOrCreateContext(),
@@ -86,7 +110,7 @@ final class HolderRoutes {
       Decision now = engine.check(p.token(), false);
       if (!now.allowed()) {
         hub.remove(stream);
-        reply.token(ctx, now, d -> {});
+        reply.token(ctx, p, now, d -> {});
         return;
       }
       stream.start(EventStream.frame("status", now.status().toMap()), heartbeatMs);
@@ -94,7 +118,7 @@ final class HolderRoutes {
   }
 
   /** Tells the session's streams its new status after a touch, when anyone listens. */
-  static void announce(EventHub hub, SessionStatus s) {
+  public static void announce(EventHub hub, SessionStatus s) {
     if (hub.streams(s.sessionId()) > 0) hub.publish(s.sessionId(), "status", s.toMap());
   }
 

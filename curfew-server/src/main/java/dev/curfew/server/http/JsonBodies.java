@@ -22,7 +22,7 @@ import java.util.Set;
  * writes it) can hold: strings without lone surrogates, booleans, integers within 2^53-1, objects
  * and arrays. A {@link BadInput} always becomes a 400, never a 5xx from deep in the core.
  */
-final class JsonBodies {
+public final class JsonBodies {
   static final int MAX_DEPTH = 16;
   private static final long MAX_SAFE_INTEGER = 9_007_199_254_740_991L;
 
@@ -53,7 +53,7 @@ final class JsonBodies {
     }
   }
 
-  static String writeString(Object value) {
+  public static String writeString(Object value) {
     try {
       return MAPPER.writeValueAsString(value);
     } catch (JsonProcessingException e) {

@@ -11,25 +11,25 @@ import java.util.Map;
  * of spec/http-api.md ({@link EndReason#wire()} or {@code extension_refused}), present only where
  * the contract puts it.
  */
-record Problem(int status, String type, String title, String detail, String reason) {
-  static final String CONTENT_TYPE = "application/problem+json";
+public record Problem(int status, String type, String title, String detail, String reason) {
+  public static final String CONTENT_TYPE = "application/problem+json";
   private static final String TYPE_PREFIX = "urn:curfew:problem:";
 
-  static Problem of(int status, String slug, String title, String detail) {
+  public static Problem of(int status, String slug, String title, String detail) {
     return new Problem(status, TYPE_PREFIX + slug, title, detail, null);
   }
 
-  static Problem badRequest(String detail) {
+  public static Problem badRequest(String detail) {
     return of(400, "invalid-request", "Invalid request", detail);
   }
 
-  static Problem apiKeyRequired() {
+  public static Problem apiKeyRequired() {
     return of(401, "api-key-required", "API key required",
         "send a valid API key as 'Authorization: Bearer <key>' or HTTP Basic <name>:<key>");
   }
 
   /** A token (or no token) that is not a valid session: 401 with the reason. */
-  static Problem sessionEnded(EndReason reason) {
+  public static Problem sessionEnded(EndReason reason) {
     EndReason r = reason == null ? EndReason.UNKNOWN : reason;
     String detail = switch (r) {
       case IDLE_TIMEOUT -> "the session ended: no activity before its idle deadline";
@@ -42,32 +42,32 @@ record Problem(int status, String type, String title, String detail, String reas
     return new Problem(401, TYPE_PREFIX + "session-ended", "Session not valid", detail, r.wire());
   }
 
-  static Problem noToken() {
+  public static Problem noToken() {
     return new Problem(401, TYPE_PREFIX + "session-ended", "Session not valid",
         "no session token: send 'Authorization: Bearer <token>' or the session cookie", EndReason.UNKNOWN.wire());
   }
 
   /** A session looked up by id that has ended: 410 with the reason. */
-  static Problem sessionGone(String sessionId, EndReason reason) {
+  public static Problem sessionGone(String sessionId, EndReason reason) {
     return new Problem(410, TYPE_PREFIX + "session-gone", "Session ended",
         "session " + sessionId + " has ended (" + reason.wire() + ")", reason.wire());
   }
 
-  static Problem sessionNotFound(String sessionId) {
+  public static Problem sessionNotFound(String sessionId) {
     return of(404, "not-found", "Not found", "no session " + sessionId + " is known here");
   }
 
-  static Problem extensionRefused(String detail) {
+  public static Problem extensionRefused(String detail) {
     return new Problem(409, TYPE_PREFIX + "extension-refused", "Extension refused",
         detail == null ? "the policy allows no extension now" : detail, "extension_refused");
   }
 
-  static Problem unavailable(String detail) {
+  public static Problem unavailable(String detail) {
     return of(503, "unavailable", "Service unavailable", detail);
   }
 
   /** The problem for a plain HTTP status the router or a body parser produced. */
-  static Problem forStatus(int status) {
+  public static Problem forStatus(int status) {
     return switch (status) {
       case 400 -> badRequest("the request could not be parsed");
       case 401 -> apiKeyRequired();
@@ -85,7 +85,7 @@ record Problem(int status, String type, String title, String detail, String reas
     };
   }
 
-  Map<String, Object> toMap() {
+  public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("type", type);
     m.put("title", title);
@@ -96,7 +96,7 @@ record Problem(int status, String type, String title, String detail, String reas
   }
 
   /** Writes this problem unless the response has already begun, in which case the stream is cut. */
-  void send(HttpServerResponse response) {
+  public void send(HttpServerResponse response) {
     if (response.ended()) return;
     if (response.headWritten()) {
       response.reset();

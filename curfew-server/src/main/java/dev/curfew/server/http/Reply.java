@@ -4,9 +4,10 @@ import dev.curfew.core.Decision;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.Cookie;
-import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -21,11 +22,23 @@ final class Reply {
   static final String JSON = "application/json; charset=utf-8";
 
   private final long durableTimeoutMs;
-  private final String cookieName;
+  private final List<String> cookieNames;
+  private final boolean clearSiteData;
 
   Reply(long durableTimeoutMs, String cookieName) {
+    this(durableTimeoutMs, List.of(cookieName), false);
+  }
+
+  /**
+   * @param cookieNames the session cookies looked for, in order (a gateway's routes may name several)
+   * @param clearSiteData whether an ended session presented in a cookie is answered with {@code
+   *     Clear-Site-Data} and an expired cookie (the gateway's same-origin endpoints)
+   */
+  Reply(long durableTimeoutMs, List<String> cookieNames, boolean clearSiteData) {
+    if (cookieNames.isEmpty()) throw new IllegalArgumentException("no session cookie name");
     this.durableTimeoutMs = durableTimeoutMs;
-    this.cookieName = cookieName;
+    this.cookieNames = List.copyOf(cookieNames);
+    this.clearSiteData = clearSiteData;
   }
 
   static void json(RoutingContext ctx, int status, Object body) {
@@ -67,27 +80,37 @@ final class Reply {
    * UNAVAILABLE is 503.
    */
   void token(RoutingContext ctx, Decision d, Consumer<Decision> onAllowed) {
+    token(ctx, null, d, onAllowed);
+  }
+
+  /** As {@link #token(RoutingContext, Decision, Consumer)}; an ended cookie session is also told to forget. */
+  void token(RoutingContext ctx, Presented p, Decision d, Consumer<Decision> onAllowed) {
     switch (d.verdict()) {
       case ALLOWED -> afterDurable(ctx, d.durable(), () -> onAllowed.accept(d));
-      case ENDED, NOT_FOUND -> problem(ctx, Problem.sessionEnded(d.reason()));
+      case ENDED, NOT_FOUND -> {
+        if (clearSiteData && p != null && p.fromCookie()) forget(ctx.response(), p.cookieName());
+        problem(ctx, Problem.sessionEnded(d.reason()));
+      }
       case REFUSED -> afterDurable(ctx, d.durable(), () -> problem(ctx, Problem.extensionRefused(d.detail())));
       case UNAVAILABLE -> problem(ctx, Problem.unavailable(d.detail()));
     }
   }
 
   /** The session token a holder presents: {@code Authorization: Bearer} first, else the session cookie. */
-  record Presented(String token, boolean fromCookie) {}
+  record Presented(String token, boolean fromCookie, String cookieName) {}
 
   Presented sessionToken(HttpServerRequest req) {
     String auth = req.getHeader("Authorization");
     if (auth != null) {
       String a = auth.trim();
       if (a.length() > 7 && a.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        return new Presented(a.substring(7).trim(), false);
+        return new Presented(a.substring(7).trim(), false, null);
       }
     }
-    Cookie c = req.getCookie(cookieName);
-    if (c != null && !c.getValue().isEmpty()) return new Presented(c.getValue(), true);
+    for (String name : cookieNames) {
+      Cookie c = req.getCookie(name);
+      if (c != null && !c.getValue().isEmpty()) return new Presented(c.getValue(), true, name);
+    }
     return null;
   }
 
@@ -95,16 +118,20 @@ final class Reply {
   void rotated(RoutingContext ctx, Presented p, Decision d, Map<String, Object> body) {
     if (d.token() == null) return;
     if (body != null) body.put("token", d.token());
-    if (p.fromCookie()) ctx.response().addCookie(sessionCookie(d.token()));
+    if (p.fromCookie()) ctx.response().headers().add("Set-Cookie", SessionCookies.header(p.cookieName(), d.token()));
   }
 
-  void clearCookie(RoutingContext ctx) {
-    ctx.response().addCookie(sessionCookie("").setMaxAge(0));
+  /** After a logout with the cookie: the cookie is expired, and with Clear-Site-Data the browser forgets the rest. */
+  void clearCookie(RoutingContext ctx, Presented p) {
+    if (clearSiteData) {
+      forget(ctx.response(), p.cookieName());
+    } else {
+      ctx.response().headers().add("Set-Cookie", SessionCookies.expiredHeader(p.cookieName()));
+    }
   }
 
-  private Cookie sessionCookie(String value) {
-    // __Host- cookies must be Secure, Path=/ and carry no Domain.
-    return Cookie.cookie(cookieName, value).setPath("/").setSecure(true).setHttpOnly(true)
-        .setSameSite(CookieSameSite.LAX);
+  private static void forget(HttpServerResponse response, String cookieName) {
+    SessionCookies.forget(response, cookieName);
   }
+
 }

@@ -1,0 +1,219 @@
+package dev.curfew.server.gateway;
+
+import dev.curfew.core.SessionEngine;
+import dev.curfew.server.http.EventHub;
+import dev.curfew.server.http.HolderRoutes;
+import dev.curfew.server.http.Problem;
+import dev.curfew.server.http.SessionEventFanOut;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The gateway of spec/cli-and-config.md: a reverse proxy on its own port that enforces the session
+ * cookie on every request before it reaches the upstream, and serves, same-origin for the browser,
+ * {@code /_curfew/curfew.js} and the session-holder endpoints under {@code /_curfew/session}.
+ *
+ * <pre>{@code
+ * var fanOut = new SessionEventFanOut(hub);           // the engine publishes to fanOut
+ * var gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults());
+ * fanOut.addEndingListener(gateway.endings());        // long-lived connections end with the session
+ * int port = gateway.listen("0.0.0.0", 8081).await();
+ * }</pre>
+ *
+ * <p>What happens to one request is {@link SessionGate}'s to decide; this class wires the pieces:
+ * one router, HTTP client and set of proxies per event loop.
+ */
+public final class Gateway {
+  /** The classpath resource of the browser client (module curfew-web). */
+  static final String SCRIPT_RESOURCE = "/curfew-web/curfew.js";
+
+  private final Vertx vertx;
+  private final SessionEngine engine;
+  private final EventHub hub;
+  private final List<GatewayRoute> routes;
+  private final Settings settings;
+  private final LiveConnections live = new LiveConnections();
+  private final HolderRoutes holder;
+  private final Buffer script;
+  private final List<String> deployments = new ArrayList<>();
+
+  /**
+   * @param upstreamTimeout longest wait for the upstream's response head; then 504 (default 30 s)
+   * @param connectTimeout longest wait to connect to the upstream; then 504 (default 5 s)
+   * @param durableTimeout longest wait for an audit record to be durable; then 503 (default 10 s)
+   * @param heartbeat SSE heartbeat interval of {@code /_curfew/session/events} (default 15 s)
+   * @param instances event loops serving the port (default: the processor count)
+   * @param upstreamConnections most pooled connections to each upstream, per event loop (default 256)
+   */
+  public record Settings(Duration upstreamTimeout, Duration connectTimeout, Duration durableTimeout,
+      Duration heartbeat, int instances, int upstreamConnections) {
+    public Settings {
+      if (upstreamTimeout.toMillis() < 1) throw new IllegalArgumentException("upstreamTimeout < 1ms: " + upstreamTimeout);
+      if (connectTimeout.toMillis() < 1) throw new IllegalArgumentException("connectTimeout < 1ms: " + connectTimeout);
+      if (durableTimeout.toMillis() < 1) throw new IllegalArgumentException("durableTimeout < 1ms: " + durableTimeout);
+      if (heartbeat.toMillis() < 1) throw new IllegalArgumentException("heartbeat < 1ms: " + heartbeat);
+      if (instances < 1) throw new IllegalArgumentException("instances < 1: " + instances);
+      if (upstreamConnections < 1) throw new IllegalArgumentException("upstreamConnections < 1: " + upstreamConnections);
+    }
+
+    public static Settings defaults() {
+      return new Settings(Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(10),
+          Duration.ofSeconds(15), Math.max(1, Runtime.getRuntime().availableProcessors()), 256);
+    }
+
+    public Settings withUpstreamTimeout(Duration d) {
+      return new Settings(d, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections);
+    }
+
+    public Settings withHeartbeat(Duration d) {
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, d, instances, upstreamConnections);
+    }
+
+    public Settings withInstances(int n) {
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, n, upstreamConnections);
+    }
+  }
+
+  public Gateway(Vertx vertx, SessionEngine engine, EventHub hub, List<GatewayRoute> routes, Settings settings) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.engine = Objects.requireNonNull(engine, "engine");
+    this.hub = Objects.requireNonNull(hub, "hub");
+    this.routes = List.copyOf(routes);
+    if (this.routes.isEmpty()) throw new IllegalArgumentException("a gateway needs at least one route");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    LinkedHashSet<String> cookies = new LinkedHashSet<>();
+    for (GatewayRoute r : this.routes) cookies.add(r.cookie());
+    this.holder = HolderRoutes.forGateway(engine, hub, new ArrayList<>(cookies), settings.durableTimeout(),
+        settings.heartbeat());
+    this.script = loadScript();
+  }
+
+  /** What the engine's fan-out must tell the gateway: a session ended, so its connections end too. */
+  public SessionEventFanOut.EndingListener endings() {
+    return live;
+  }
+
+  /** Starts listening; port 0 picks a free port. Completes with the actual port. */
+  public synchronized Future<Integer> listen(String host, int port) {
+    if (port < 0 || port > 65_535) throw new IllegalArgumentException("port not in 0-65535: " + port);
+    if (!deployments.isEmpty()) return Future.failedFuture(new IllegalStateException("already listening"));
+    int shared = port == 0 ? -1 : port; // -1: one random port shared by the instances
+    int[] actual = {port};
+    return vertx.deployVerticle(() -> new GatewayVerticle(host, shared, actual),
+            new DeploymentOptions().setInstances(settings.instances()))
+        .map(id -> {
+          synchronized (this) {
+            deployments.add(id);
+          }
+          return actual[0];
+        });
+  }
+
+  public Future<Void> close() {
+    List<String> ids;
+    synchronized (this) {
+      ids = new ArrayList<>(deployments);
+      deployments.clear();
+    }
+    List<Future<Void>> closing = new ArrayList<>();
+    for (String id : ids) closing.add(vertx.undeploy(id));
+    return Future.all(closing).mapEmpty();
+  }
+
+  /** One server instance on one event loop: its router, its upstream client, its proxies. */
+  private final class GatewayVerticle extends VerticleBase {
+    private final String host;
+    private final int port;
+    private final int[] actual;
+    private HttpClient client;
+
+    GatewayVerticle(String host, int port, int[] actual) {
+      this.host = host;
+      this.port = port;
+      this.actual = actual;
+    }
+
+    @Override
+    public Future<?> start() {
+      client = vertx.createHttpClient(new HttpClientOptions()
+              .setConnectTimeout((int) settings.connectTimeout().toMillis())
+              .setKeepAlive(true)
+              .setTcpNoDelay(true),
+          new PoolOptions().setHttp1MaxSize(settings.upstreamConnections()));
+      HttpServerOptions options = new HttpServerOptions()
+          .setIdleTimeout(0) // proxied streams and WebSockets may be quiet for long; sessions end them
+          .setMaxInitialLineLength(8192)
+          .setMaxHeaderSize(32 * 1024)
+          .setTcpNoDelay(true)
+          .setCompressionSupported(false);
+      return vertx.createHttpServer(options)
+          .requestHandler(router())
+          .listen(port, host)
+          .onSuccess(s -> actual[0] = s.actualPort());
+    }
+
+    @Override
+    public Future<?> stop() {
+      return client == null ? Future.succeededFuture() : client.close();
+    }
+
+    private Router router() {
+      Router r = Router.router(vertx);
+      r.route("/_curfew/*").handler(ctx -> {
+        ctx.addHeadersEndHandler(v -> ctx.response().headers()
+            .set("Cache-Control", "no-store").set("X-Content-Type-Options", "nosniff"));
+        ctx.next();
+      });
+      r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(Gateway.this::script);
+      holder.mount(r, "/_curfew/session");
+      r.route("/_curfew/*").handler(ctx -> Problem.forStatus(404).send(ctx.response()));
+      SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings);
+      r.route().handler(gate::handle);
+      r.route().failureHandler(ctx -> {
+        if (ctx.response().closed()) return;
+        Problem.forStatus(ctx.statusCode() >= 400 ? ctx.statusCode() : 500).send(ctx.response());
+      });
+      return r;
+    }
+  }
+
+  private void script(RoutingContext ctx) {
+    if (script == null) {
+      Problem.of(404, "not-found", "Not found",
+          "the browser client is not part of this build (classpath " + SCRIPT_RESOURCE + ")").send(ctx.response());
+      return;
+    }
+    ctx.response().setStatusCode(200).putHeader("Content-Type", "text/javascript; charset=utf-8");
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      ctx.response().putHeader("Content-Length", Integer.toString(script.length())).end();
+    } else {
+      ctx.response().end(script);
+    }
+  }
+
+  private static Buffer loadScript() {
+    try (InputStream in = Gateway.class.getResourceAsStream(SCRIPT_RESOURCE)) {
+      return in == null ? null : Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + SCRIPT_RESOURCE, e);
+    }
+  }
+}

@@ -1,0 +1,349 @@
+package dev.curfew.server.gateway;
+
+import dev.curfew.core.Decision;
+import dev.curfew.core.EndReason;
+import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStatus;
+import dev.curfew.server.http.EventHub;
+import dev.curfew.server.http.HolderRoutes;
+import dev.curfew.server.http.IdentityHeaders;
+import dev.curfew.server.http.Problem;
+import dev.curfew.server.http.SessionCookies;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.httpproxy.Body;
+import io.vertx.httpproxy.HttpProxy;
+import io.vertx.httpproxy.ProxyContext;
+import io.vertx.httpproxy.ProxyInterceptor;
+import io.vertx.httpproxy.ProxyOptions;
+import io.vertx.httpproxy.ProxyResponse;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the gateway does with one request, on one event loop. In order:
+ * <ol>
+ *   <li>the route: the longest path prefix that matches;
+ *   <li>the check: the route's login path passes without a session; everything else needs a valid
+ *       session cookie, checked (and touched, unless the path is passive) at this instant. An ended
+ *       session gets a 303 to the login path with a same-origin return URL (page navigations) or a
+ *       401 problem with the reason (everything else), with {@code Clear-Site-Data} and an expired
+ *       cookie when a cookie was sent;
+ *   <li>the forward (vertx-http-proxy, bodies streamed both ways): the session cookie, every
+ *       client-sent {@code X-Curfew-*} and {@code Curfew-Login} header removed; the verified
+ *       identity added as {@code X-Curfew-Subject}, {@code -Session-Id}, {@code -Expires-At};
+ *   <li>the answer: {@code Cache-Control: no-store}; the upstream's {@code Curfew-Login} removed,
+ *       and honoured on a route with {@code login_handoff} (a session opened, its cookie set);
+ *       upstream failures as 502, timeouts as 504 problems.
+ * </ol>
+ * The exchange stays registered with {@link LiveConnections} while in flight, so that the end of
+ * its session cuts it.
+ */
+final class SessionGate implements ProxyInterceptor {
+  private static final System.Logger LOG = System.getLogger(SessionGate.class.getName());
+  static final String LOGIN_HEADER = "Curfew-Login";
+  private static final String ADMITTED = "curfew.admitted";
+  private static final String CLIENT_REQUEST = "curfew.clientRequest";
+  private static final String GENERATED = "curfew.generated";
+
+  private final SessionEngine engine;
+  private final EventHub hub;
+  private final LiveConnections live;
+  private final List<GatewayRoute> routes;
+  private final Set<String> cookieNames = new LinkedHashSet<>();
+  private final Map<GatewayRoute, HttpProxy> proxies = new HashMap<>();
+  private final long upstreamTimeoutMs;
+  private final long durableTimeoutMs;
+  /** Handed from {@link #handle} to {@link #handleProxyRequest}, which the proxy calls synchronously. */
+  private Admitted current;
+
+  /** A request let through: its route, and the session it belongs to (null on a login path). */
+  private record Admitted(HttpServerRequest request, GatewayRoute route, SessionStatus status, String newToken,
+      String presentedToken) {}
+
+  SessionGate(SessionEngine engine, EventHub hub, LiveConnections live, List<GatewayRoute> routes, HttpClient client,
+      Gateway.Settings settings) {
+    this.engine = engine;
+    this.hub = hub;
+    this.live = live;
+    this.routes = routes;
+    this.upstreamTimeoutMs = settings.upstreamTimeout().toMillis();
+    this.durableTimeoutMs = settings.durableTimeout().toMillis();
+    for (GatewayRoute r : routes) {
+      cookieNames.add(r.cookie());
+      RequestOptions origin = new RequestOptions().setHost(r.upstreamHost()).setPort(r.upstreamPort())
+          .setSsl(r.upstreamTls());
+      HttpProxy proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(true), client)
+          .origin(pc -> client.request(origin).onSuccess(req -> pc.set(CLIENT_REQUEST, req)))
+          .addInterceptor(this, true);
+      proxies.put(r, proxy);
+    }
+  }
+
+  // ---------------------------------------------------------------- the check
+
+  void handle(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    String path = req.path();
+    // Exceptions (login, passive) apply only to paths without dot segments or other non-normal forms,
+    // so that "/login/../admin" cannot pass as the login path.
+    boolean normal = path != null && path.equals(ctx.normalizedPath());
+    GatewayRoute route = GatewayRoute.match(routes, normal ? path : ctx.normalizedPath());
+    if (route == null) {
+      Problem.of(404, "no-route", "Not found", "no gateway route serves this path").send(noStore(req.response()));
+      return;
+    }
+    if (normal && route.isLoginPath(path)) {
+      forward(req, new Admitted(req, route, null, null, cookie(req, route)));
+      return;
+    }
+    String token = cookie(req, route);
+    if (token == null) {
+      refuse(ctx, route, EndReason.UNKNOWN, false);
+      return;
+    }
+    boolean touch = !(normal && route.isPassive(path));
+    Decision d = engine.check(token, touch);
+    switch (d.verdict()) {
+      case ALLOWED -> {
+        if (touch) HolderRoutes.announce(hub, d.status());
+        Admitted a = new Admitted(req, route, d.status(), d.token(), token);
+        if (d.durable().isDone() && !d.durable().isCompletedExceptionally()) {
+          forward(req, a);
+          return;
+        }
+        req.pause();
+        Future.fromCompletionStage(d.durable(), ctx.vertx().getOrCreateContext())
+            .timeout(durableTimeoutMs, TimeUnit.MILLISECONDS)
+            .onComplete(ar -> {
+              req.resume();
+              if (ar.succeeded()) {
+                forward(req, a);
+              } else {
+                Problem.unavailable("the change could not be written durably to the audit log").send(noStore(req.response()));
+              }
+            });
+      }
+      case ENDED, NOT_FOUND -> refuse(ctx, route, d.reason(), true);
+      case REFUSED, UNAVAILABLE -> Problem.unavailable(d.detail()).send(noStore(req.response()));
+    }
+  }
+
+  private String cookie(HttpServerRequest req, GatewayRoute route) {
+    Cookie c = req.getCookie(route.cookie());
+    return c == null || c.getValue().isEmpty() ? null : c.getValue();
+  }
+
+  /** Page navigations go to the login path; everything else gets the 401 problem. */
+  private void refuse(RoutingContext ctx, GatewayRoute route, EndReason reason, boolean cookieSent) {
+    HttpServerResponse resp = noStore(ctx.request().response());
+    if (cookieSent) SessionCookies.forget(resp, route.cookie());
+    if (route.loginPath() != null && isNavigation(ctx.request())) {
+      resp.setStatusCode(303).putHeader("Location", loginLocation(route.loginPath(), ctx.request().uri())).end();
+      return;
+    }
+    Problem.sessionEnded(reason).send(resp);
+  }
+
+  /** A page navigation: GET or HEAD with {@code Sec-Fetch-Mode: navigate} or an Accept of HTML. */
+  static boolean isNavigation(HttpServerRequest req) {
+    if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) return false;
+    String mode = req.getHeader("Sec-Fetch-Mode");
+    if ("navigate".equalsIgnoreCase(mode)) return true;
+    String accept = req.getHeader("Accept");
+    return accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("text/html");
+  }
+
+  /** {@code loginPath?return=<path and query>}, where only a same-origin path is ever a return target. */
+  static String loginLocation(String loginPath, String requestUri) {
+    String target = requestUri != null && requestUri.startsWith("/") && !requestUri.startsWith("//")
+        && !requestUri.startsWith("/\\") ? requestUri : "/";
+    return loginPath + (loginPath.contains("?") ? "&" : "?") + "return="
+        + URLEncoder.encode(target, StandardCharsets.UTF_8);
+  }
+
+  private void forward(HttpServerRequest req, Admitted a) {
+    if (a.status() != null) {
+      boolean ws = req.canUpgradeToWebSocket();
+      live.track(a.status().sessionId(), req, io.vertx.core.Vertx.currentContext(), ws);
+    }
+    current = a;
+    try {
+      proxies.get(a.route()).handle(req);
+    } finally {
+      current = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- the forward
+
+  @Override
+  public Future<ProxyResponse> handleProxyRequest(ProxyContext pc) {
+    Admitted a = current;
+    current = null;
+    if (a == null || a.request() != pc.request().proxiedRequest()) {
+      // Never forward a request that did not pass the check above.
+      LOG.log(System.Logger.Level.ERROR, "a proxied request arrived without its check; refused");
+      return Future.succeededFuture(generated(pc, Problem.forStatus(500)));
+    }
+    pc.set(ADMITTED, a);
+    MultiMap h = pc.request().headers();
+    IdentityHeaders.removeClientSent(h);
+    h.remove(LOGIN_HEADER);
+    stripSessionCookies(h);
+    HttpServerRequest in = pc.request().proxiedRequest();
+    String xff = h.get("X-Forwarded-For");
+    String client = in.remoteAddress() == null ? "unknown" : in.remoteAddress().hostAddress();
+    h.set("X-Forwarded-For", xff == null ? client : xff + ", " + client);
+    h.set("X-Forwarded-Proto", in.isSSL() ? "https" : "http");
+    if (in.authority() != null) h.set("X-Forwarded-Host", in.authority().toString());
+    if (a.status() != null) IdentityHeaders.put(h, a.status());
+    return pc.sendRequest()
+        .timeout(upstreamTimeoutMs, TimeUnit.MILLISECONDS)
+        .recover(e -> Future.succeededFuture(upstreamFailed(pc, e)));
+  }
+
+  private ProxyResponse upstreamFailed(ProxyContext pc, Throwable e) {
+    HttpClientRequest sent = pc.get(CLIENT_REQUEST, HttpClientRequest.class);
+    if (sent != null) sent.reset();
+    boolean timeout = e instanceof java.util.concurrent.TimeoutException
+        || e.getClass().getSimpleName().contains("Timeout");
+    Problem p = timeout
+        ? Problem.of(504, "upstream-timeout", "Gateway timeout", "the upstream did not answer in time")
+        : Problem.of(502, "upstream-unavailable", "Bad gateway", "the upstream could not be reached");
+    return generated(pc, p);
+  }
+
+  /** Removes the gateway's session cookies from the Cookie header(s), keeping every other cookie. */
+  void stripSessionCookies(MultiMap h) {
+    List<String> values = h.getAll("Cookie");
+    if (values.isEmpty()) return;
+    List<String> kept = new ArrayList<>();
+    for (String v : values) {
+      for (String pair : v.split(";")) {
+        String p = pair.trim();
+        if (p.isEmpty()) continue;
+        int eq = p.indexOf('=');
+        String name = (eq < 0 ? p : p.substring(0, eq)).trim();
+        if (!cookieNames.contains(name)) kept.add(p);
+      }
+    }
+    h.remove("Cookie");
+    if (!kept.isEmpty()) h.set("Cookie", String.join("; ", kept));
+  }
+
+  // ---------------------------------------------------------------- the answer
+
+  @Override
+  public Future<Void> handleProxyResponse(ProxyContext pc) {
+    ProxyResponse resp = pc.response();
+    Admitted a = pc.get(ADMITTED, Admitted.class);
+    if (a == null || Boolean.TRUE.equals(pc.get(GENERATED, Boolean.class))) return pc.sendResponse();
+    String login = resp.headers().get(LOGIN_HEADER);
+    resp.headers().remove(LOGIN_HEADER);
+    resp.headers().set("Cache-Control", "no-store");
+    if (a.newToken() != null) resp.headers().add("Set-Cookie", SessionCookies.header(a.route().cookie(), a.newToken()));
+    if (pc.isWebSocket()) return sendLongLived(pc, a);
+    if (login != null && a.route().loginHandoff()) return handoff(pc, a, login);
+    if (a.status() != null && resp.headers().get("Content-Length") == null) return sendLongLived(pc, a);
+    return pc.sendResponse();
+  }
+
+  /**
+   * A WebSocket or a streamed body may outlive the check: the session is checked again (passively)
+   * now that the exchange is registered, so that an ending published in between is not missed.
+   */
+  private Future<Void> sendLongLived(ProxyContext pc, Admitted a) {
+    if (a.status() == null) return pc.sendResponse();
+    Decision d = engine.check(a.newToken() != null ? a.newToken() : a.presentedToken(), false);
+    if (!d.allowed()) {
+      pc.response().release();
+      pc.request().proxiedRequest().connection().close();
+      return Future.succeededFuture();
+    }
+    return pc.sendResponse();
+  }
+
+  /** {@code Curfew-Login: subject=<id>[; policy=<name>]} from the upstream: open the session, set its cookie. */
+  private Future<Void> handoff(ProxyContext pc, Admitted a, String header) {
+    LoginHandoff login = LoginHandoff.parse(header);
+    String policy = login == null ? null : login.policy() != null ? login.policy() : a.route().policy();
+    if (login == null || (policy != null && engine.policies().current(policy).isEmpty())) {
+      LOG.log(System.Logger.Level.WARNING, "upstream of " + a.route().path() + " sent a malformed Curfew-Login header");
+      replace(pc, Problem.of(502, "bad-login-handoff", "Bad gateway",
+          "the upstream's Curfew-Login header names no valid subject or an unknown policy"));
+      return pc.sendResponse();
+    }
+    if (a.presentedToken() != null) {
+      Decision old = engine.check(a.presentedToken(), false);
+      if (old.allowed()) engine.logout(a.presentedToken()); // a new login replaces the old session
+    }
+    Decision d;
+    try {
+      d = engine.open(login.subject(), policy, Map.of("via", "gateway", "route", a.route().path()));
+    } catch (IllegalArgumentException e) {
+      replace(pc, Problem.of(502, "bad-login-handoff", "Bad gateway", "the upstream's login handoff was refused: "
+          + e.getMessage()));
+      return pc.sendResponse();
+    }
+    if (!d.allowed()) {
+      replace(pc, Problem.unavailable(d.detail()));
+      return pc.sendResponse();
+    }
+    return Future.fromCompletionStage(d.durable(), io.vertx.core.Vertx.currentContext())
+        .timeout(durableTimeoutMs, TimeUnit.MILLISECONDS)
+        .transform(ar -> {
+          if (ar.succeeded()) {
+            pc.response().headers().add("Set-Cookie", SessionCookies.header(a.route().cookie(), d.token()));
+          } else {
+            replace(pc, Problem.unavailable("the new session could not be written durably to the audit log"));
+          }
+          return pc.sendResponse();
+        });
+  }
+
+  // ---------------------------------------------------------------- generated answers
+
+  private ProxyResponse generated(ProxyContext pc, Problem p) {
+    pc.set(GENERATED, Boolean.TRUE);
+    ProxyResponse r = pc.request().release().response();
+    fill(r, p);
+    return r;
+  }
+
+  private static void replace(ProxyContext pc, Problem p) {
+    pc.set(GENERATED, Boolean.TRUE);
+    fill(pc.response().release(), p);
+  }
+
+  private static void fill(ProxyResponse r, Problem p) {
+    Buffer body = Buffer.buffer(io.vertx.core.json.Json.encode(p.toMap()));
+    r.headers().clear();
+    r.setStatusCode(p.status())
+        .setStatusMessage(HttpResponseStatus.valueOf(p.status()).reasonPhrase())
+        .putHeader("Content-Type", Problem.CONTENT_TYPE)
+        .putHeader("Cache-Control", "no-store")
+        .setBody(Body.body(body, io.vertx.httpproxy.MediaType.parse(Problem.CONTENT_TYPE)));
+  }
+
+  private static HttpServerResponse noStore(HttpServerResponse r) {
+    return r.putHeader("Cache-Control", "no-store");
+  }
+}

@@ -1,0 +1,51 @@
+package dev.curfew.server.http;
+
+import dev.curfew.core.SessionEvents;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The engine's one {@link SessionEvents}: every event goes to the {@link EventHub} (SSE), and the
+ * endings ({@code expired}, {@code revoked}, {@code logged_out}) also to whoever else must act when
+ * a session ends: the gateway cuts its long-lived connections, the notifier tells the apps. Called
+ * under the session's lock like any {@link SessionEvents}: listeners hand off and return at once.
+ */
+public final class SessionEventFanOut implements SessionEvents {
+  private static final System.Logger LOG = System.getLogger(SessionEventFanOut.class.getName());
+
+  /** Told of each ending of a session, once. */
+  @FunctionalInterface
+  public interface EndingListener {
+    /** {@code event} is the SSE name; {@code data} has {@code reason} and {@code expired_at}. */
+    void sessionEnded(String sessionId, String event, Map<String, Object> data);
+  }
+
+  private final SessionEvents hub;
+  private final List<EndingListener> listeners = new CopyOnWriteArrayList<>();
+
+  public SessionEventFanOut(SessionEvents hub) {
+    this.hub = Objects.requireNonNull(hub, "hub");
+  }
+
+  public void addEndingListener(EndingListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  @Override
+  public int publish(String sessionId, String event, Map<String, Object> data) {
+    int delivered = hub.publish(sessionId, event, data);
+    if (EventHub.ENDING_EVENTS.contains(event)) {
+      for (EndingListener l : listeners) {
+        try {
+          l.sessionEnded(sessionId, event, data);
+        } catch (RuntimeException e) {
+          // One listener's bug must not stop the others, nor the engine's ending.
+          LOG.log(System.Logger.Level.ERROR, "ending listener failed for " + sessionId, e);
+        }
+      }
+    }
+    return delivered;
+  }
+}

@@ -1,0 +1,179 @@
+package dev.curfew.server.gateway;
+
+import dev.curfew.core.ManualClock;
+import dev.curfew.core.MemoryAuditSink;
+import dev.curfew.core.Policies;
+import dev.curfew.core.Policy;
+import dev.curfew.core.SessionEngine;
+import dev.curfew.server.http.EventHub;
+import dev.curfew.server.http.SessionEventFanOut;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real upstream app (a Vert.x server that records what it received) behind a real gateway, over
+ * an engine on a manual clock. Requests cross real sockets through java.net.http.
+ */
+final class GatewayFixture implements AutoCloseable {
+  static final Duration TIMEOUT = Duration.ofSeconds(5);
+  static final String COOKIE = "__Host-curfew";
+
+  final Vertx vertx = Vertx.vertx();
+  final ManualClock clock = new ManualClock(Instant.parse("2026-11-26T22:00:00.000Z"));
+  final MemoryAuditSink sink = new MemoryAuditSink();
+  final EventHub hub = new EventHub(vertx);
+  final SessionEventFanOut fanOut = new SessionEventFanOut(hub);
+  final SessionEngine engine;
+  final Gateway gateway;
+  final HttpServer upstream;
+  final int upstreamPort;
+  final int port;
+  /** What the upstream received, in order. */
+  final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+
+  record Received(String method, String uri, MultiMap headers) {}
+
+  GatewayFixture() {
+    this(Gateway.Settings.defaults().withInstances(2).withUpstreamTimeout(Duration.ofMillis(700)));
+  }
+
+  GatewayFixture(Gateway.Settings settings) {
+    Policies policies = new Policies(List.of(
+        Policy.of("default", Duration.ofMinutes(15), Duration.ofHours(12), Duration.ofMinutes(2), 2),
+        Policy.of("strict", Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofMinutes(1), 0)), "default");
+    engine = new SessionEngine(clock, "node-1", policies, sink, fanOut, null, SessionEngine.Limits.defaults());
+    upstream = await(vertx.createHttpServer().requestHandler(this::upstream).listen(0, "127.0.0.1"));
+    upstreamPort = upstream.actualPort();
+    String up = "http://127.0.0.1:" + upstreamPort;
+    List<GatewayRoute> routes = List.of(
+        GatewayRoute.fromConfig(route("/", up, null, "/login", true, List.of("/api/poll"))),
+        GatewayRoute.fromConfig(route("/strict", up, "strict", "/login", false, List.of())),
+        GatewayRoute.fromConfig(route("/down", "http://127.0.0.1:" + freePort(), null, "/login", false, List.of())));
+    gateway = new Gateway(vertx, engine, hub, routes, settings);
+    fanOut.addEndingListener(gateway.endings());
+    port = await(gateway.listen("127.0.0.1", 0));
+  }
+
+  void advance(Duration d) {
+    clock.advance(d);
+    engine.advanceTimers();
+  }
+
+  static java.util.Map<String, Object> route(String path, String upstream, String policy, String login,
+      boolean handoff, List<String> passive) {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("path", path);
+    m.put("upstream", upstream);
+    m.put("policy", policy);
+    m.put("login_path", login);
+    m.put("login_handoff", handoff);
+    m.put("passive_paths", passive);
+    m.put("cookie", COOKIE);
+    return m;
+  }
+
+  static int freePort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The upstream app: a login that hands off, a slow path, a stream, a WebSocket, and an echo of all else. */
+  private void upstream(HttpServerRequest req) {
+    if (req.path().equals("/ws") && req.canUpgradeToWebSocket()) {
+      received.add(new Received("WS", req.uri(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers())));
+      req.toWebSocket().onSuccess(ws -> ws.textMessageHandler(ws::writeTextMessage));
+      return;
+    }
+    received.add(new Received(req.method().name(), req.uri(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers())));
+    switch (req.path()) {
+      case "/login" -> {
+        String subject = req.getParam("as", "alice");
+        req.response().putHeader("Curfew-Login", "subject=" + subject).putHeader("Content-Type", "text/html")
+            .end("<p>welcome</p>");
+      }
+      case "/strict/login-other" -> req.response().putHeader("Curfew-Login", "subject=mallory").end("no handoff here");
+      case "/slow" -> { } // never answers
+      case "/stream" -> {
+        req.response().setChunked(true).putHeader("Content-Type", "text/plain");
+        req.response().write("first\n");
+        long id = vertx.setPeriodic(50, t -> req.response().write("tick\n"));
+        req.response().closeHandler(v -> vertx.cancelTimer(id));
+      }
+      default -> {
+        JsonObject echo = new JsonObject().put("uri", req.uri());
+        req.response().putHeader("Content-Type", "application/json")
+            .putHeader("Cache-Control", "public, max-age=3600")
+            .end(echo.encode());
+      }
+    }
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  HttpResponse<String> get(String path, String... headers) {
+    return send("GET", path, headers);
+  }
+
+  HttpResponse<String> send(String method, String path, String... headers) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(TIMEOUT)
+        .method(method, HttpRequest.BodyPublishers.noBody());
+    for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+    try {
+      return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A session opened by the engine, as the login handoff would: its token. */
+  String login(String subject) {
+    return engine.open(subject, null, java.util.Map.of()).token();
+  }
+
+  static String cookie(String token) {
+    return COOKIE + "=" + token;
+  }
+
+  Received lastReceived() throws InterruptedException {
+    Received r = received.poll(5, TimeUnit.SECONDS);
+    if (r == null) throw new AssertionError("the upstream received nothing");
+    return r;
+  }
+
+  static <T> T await(io.vertx.core.Future<T> f) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    await(gateway.close());
+    await(vertx.close());
+  }
+}

@@ -1,0 +1,164 @@
+package dev.curfew.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServer;
+import java.io.File;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real nginx (Debian's package, started here) with the {@code auth_request} example of
+ * docs/forward-auth.md, verbatim but for the ports, in front of a real app and Curfew's API.
+ */
+class GatewayNginxForwardAuthTest {
+  static final Path DOC = Path.of("..", "docs", "forward-auth.md");
+  static ApiFixture f;
+  static HttpServer app;
+  static Process nginx;
+  static int nginxPort;
+  static final BlockingQueue<MultiMap> received = new LinkedBlockingQueue<>();
+  @TempDir static Path dir;
+
+  static String nginxBinary() {
+    for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(d, "nginx"))) return Path.of(d, "nginx").toString();
+    }
+    for (String p : new String[] {"/usr/sbin/nginx", "/usr/local/sbin/nginx"}) {
+      if (Files.isExecutable(Path.of(p))) return p;
+    }
+    return null;
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    String bin = nginxBinary();
+    assumeTrue(bin != null, "nginx is not installed: skipping the nginx auth_request test "
+        + "(.ci/run installs nginx-light; locally: apt-get install nginx-light)");
+    f = new ApiFixture();
+    app = f.vertx.createHttpServer().requestHandler(req -> {
+      received.add(MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
+      req.response().putHeader("Cache-Control", "public, max-age=600").end("app:" + req.path());
+    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    nginxPort = freePort();
+    String server = documentedServerBlock()
+        .replace("127.0.0.1:8080", "127.0.0.1:" + f.port)
+        .replace("127.0.0.1:3000", "127.0.0.1:" + app.actualPort())
+        .replace("127.0.0.1:8000", "127.0.0.1:" + nginxPort);
+    boolean root = "root".equals(System.getProperty("user.name"));
+    String conf = (root ? "user root;\n" : "") + "daemon off;\nworker_processes 1;\n"
+        + "pid " + dir.resolve("nginx.pid") + ";\nerror_log " + dir.resolve("error.log") + " warn;\n"
+        + "events { worker_connections 128; }\nhttp {\n  access_log off;\n"
+        + "  client_body_temp_path " + dir.resolve("body") + ";\n  proxy_temp_path " + dir.resolve("proxy") + ";\n"
+        + "  fastcgi_temp_path " + dir.resolve("fastcgi") + ";\n  uwsgi_temp_path " + dir.resolve("uwsgi") + ";\n"
+        + "  scgi_temp_path " + dir.resolve("scgi") + ";\n" + server + "\n}\n";
+    Path confFile = dir.resolve("nginx.conf");
+    Files.writeString(confFile, conf);
+    nginx = new ProcessBuilder(bin, "-p", dir.toString(), "-e", dir.resolve("error.log").toString(),
+        "-c", confFile.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try (Socket s = new Socket("127.0.0.1", nginxPort)) {
+        break;
+      } catch (java.io.IOException notYet) {
+        if (!nginx.isAlive() || System.nanoTime() > deadline) {
+          throw new AssertionError("nginx did not start: " + Files.readString(dir.resolve("stdout.log"))
+              + (Files.exists(dir.resolve("error.log")) ? Files.readString(dir.resolve("error.log")) : ""));
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  /** The first {@code ```nginx} block of docs/forward-auth.md. */
+  static String documentedServerBlock() throws Exception {
+    Matcher m = Pattern.compile("```nginx\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(DOC));
+    assertThat(m.find()).as("an nginx example in " + DOC).isTrue();
+    return m.group(1);
+  }
+
+  static int freePort() throws Exception {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (nginx != null) {
+      nginx.destroy();
+      if (!nginx.waitFor(5, TimeUnit.SECONDS)) nginx.destroyForcibly();
+    }
+    if (f != null) f.close();
+  }
+
+  HttpResponse<String> get(String path, String... headers) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + nginxPort + path))
+        .timeout(Duration.ofSeconds(5)).GET();
+    for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+    return f.send(b);
+  }
+
+  @Test
+  void validSessionReachesTheAppWithTheVerifiedIdentity() throws Exception {
+    ApiFixture.Created s = f.open("alice");
+    received.clear();
+    HttpResponse<String> r = get("/orders", "Cookie", "__Host-curfew=" + s.token(), "X-Curfew-Subject", "mallory");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("app:/orders");
+    assertThat(r.headers().allValues("Cache-Control")).containsExactly("no-store");
+    MultiMap h = received.poll(5, TimeUnit.SECONDS);
+    assertThat(h.getAll("X-Curfew-Subject")).containsExactly("alice");
+    assertThat(h.get("X-Curfew-Session-Id")).isEqualTo(s.sessionId());
+    assertThat(h.get("X-Curfew-Expires-At")).isNotBlank();
+  }
+
+  @Test
+  void noSessionIsRefusedWith401AndNeverReachesTheApp() {
+    received.clear();
+    HttpResponse<String> r = get("/orders");
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.headers().firstValue("X-Curfew-Reason")).hasValue("unknown");
+    assertThat(r.headers().firstValue("Clear-Site-Data")).hasValue("\"cache\", \"cookies\", \"storage\"");
+    assertThat(received).isEmpty();
+    assertThat(get("/login").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void endedSessionIsRefusedWithItsReason() {
+    ApiFixture.Created s = f.open("bob");
+    f.backend("DELETE", "/v1/sessions/" + s.sessionId(), null);
+    received.clear();
+    HttpResponse<String> r = get("/orders", "Cookie", "__Host-curfew=" + s.token());
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.headers().firstValue("X-Curfew-Reason")).hasValue("revoked");
+    assertThat(received).isEmpty();
+  }
+
+  @Test
+  void passiveLocationDoesNotCountAsActivityButOthersDo() {
+    ApiFixture.Created s = f.open("carol");
+    long idle0 = f.engine.get(s.sessionId()).status().idleExpiresAtMs();
+    f.clock.advance(Duration.ofMinutes(1));
+    assertThat(get("/api/poll", "Cookie", "__Host-curfew=" + s.token()).statusCode()).isEqualTo(200);
+    assertThat(f.engine.get(s.sessionId()).status().idleExpiresAtMs()).isEqualTo(idle0);
+    // a client cannot make an active location passive
+    assertThat(get("/orders", "Cookie", "__Host-curfew=" + s.token(), "X-Curfew-Passive", "1").statusCode()).isEqualTo(200);
+    assertThat(f.engine.get(s.sessionId()).status().idleExpiresAtMs()).isEqualTo(idle0 + 60_000);
+  }
+}
