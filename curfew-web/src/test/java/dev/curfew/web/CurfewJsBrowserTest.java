@@ -122,10 +122,10 @@ class CurfewJsBrowserTest {
     within(Duration.ofSeconds(15), x -> path().equals("/login") ? true : null);
     assertThat(URI.create(d.getCurrentUrl()).getQuery()).isEqualTo("return=/app/three-next");
     assertThat(f.holderStatus(token).body().get("reason").asText()).isEqualTo("idle_timeout");
-    assertThat((String) b.js("return localStorage.getItem('saved-draft')"))
-        .contains("\"page\":\"three-next\"").contains("idle_timeout");
-    assertThat(f.app.beacons).as("the hook's request reached the app with a live session")
+    within(Duration.ofSeconds(3), x -> probed("three-next", "idle_timeout") ? true : null);
+    assertThat(f.app.beacons).as("the hook's request reached the app through the gateway: the session still lived")
         .anySatisfy(bc -> {
+          assertThat(bc.via()).isEqualTo("gateway");
           assertThat(bc.page()).isEqualTo("three-next");
           assertThat(bc.subject()).isEqualTo("alice");
         });
@@ -144,7 +144,8 @@ class CurfewJsBrowserTest {
 
     within(Duration.ofSeconds(10), x -> path().equals("/login") ? true : null);
     assertThat(f.holderStatus(token).body().get("reason").asText()).isEqualTo("logged_out");
-    assertThat(f.app.beacons).anySatisfy(bc -> assertThat(bc.page()).isEqualTo("four-next"));
+    assertThat(f.app.beacons).as("hooks run before the logout, while the session lives")
+        .anySatisfy(bc -> assertThat(bc).extracting("via", "page", "reason").containsExactly("gateway", "four-next", "logged_out"));
     assertBackShowsNoProtectedContent();
   }
 
@@ -196,7 +197,10 @@ class CurfewJsBrowserTest {
     within(Duration.ofSeconds(3), x -> (Boolean) b.js("return curfew.status() !== null") ? true : null);
     assertThat(f.revoke(sessionId).status()).isEqualTo(204);
     within(Duration.ofSeconds(6), x -> path().equals("/login") ? true : null);
-    assertThat((String) b.js("return localStorage.getItem('saved-draft')")).contains("revoked");
+    // The hook ran (it told the probe). Its request through the gateway was refused: the session
+    // was already over, and the gateway's Clear-Site-Data on that 401 also wiped localStorage.
+    within(Duration.ofSeconds(3), x -> probed("six", "revoked") ? true : null);
+    assertThat(f.app.beacons).noneMatch(bc -> bc.via().equals("gateway"));
   }
 
   // ------------------------------------------------------------------ helpers
@@ -206,7 +210,7 @@ class CurfewJsBrowserTest {
     d.get(f.login("alice", policy, page));
     within(Duration.ofSeconds(5), x -> path().equals(page) ? true : null);
     assertThat(d.getPageSource()).contains(TestApp.SECRET);
-    Cookie c = d.manage().getCookieNamed(EmulatedGateway.COOKIE);
+    Cookie c = d.manage().getCookieNamed(Fixture.COOKIE);
     assertThat(c).as("session cookie").isNotNull();
     assertThat(c.isHttpOnly()).isTrue();
     assertThat(c.isSecure()).isTrue();
@@ -220,6 +224,11 @@ class CurfewJsBrowserTest {
     d.navigate().back();
     within(Duration.ofSeconds(8), x -> path().equals("/login") || path().equals("/") ? true : null);
     assertThat(d.getPageSource()).doesNotContain(TestApp.SECRET);
+  }
+
+  private boolean probed(String page, String reason) {
+    return f.app.beacons.stream().anyMatch(bc -> bc.via().equals("probe") && bc.page().equals(page)
+        && reason.equals(bc.reason()));
   }
 
   private boolean audited(String type) {
@@ -258,6 +267,9 @@ class CurfewJsBrowserTest {
   }
 
   private static <T> T within(Duration limit, Function<WebDriver, T> condition) {
-    return new WebDriverWait(d, limit, Duration.ofMillis(100)).until(condition);
+    WebDriverWait wait = new WebDriverWait(d, limit, Duration.ofMillis(100));
+    wait.withMessage(() -> "in " + limit + "; the browser is at " + d.getCurrentUrl() + ": "
+        + d.getPageSource().substring(0, Math.min(600, d.getPageSource().length())));
+    return wait.until(condition);
   }
 }

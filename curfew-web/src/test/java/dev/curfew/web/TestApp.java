@@ -17,8 +17,12 @@ final class TestApp implements AutoCloseable {
   /** Text that only a protected page shows. */
   static final String SECRET = "SECRET-ACCOUNT-BALANCE";
 
-  /** A beacon that reached the app, and the identity headers the gateway sent with it. */
-  record Beacon(String page, String subject, String sessionId, long receivedAtMs) {}
+  /**
+   * A beacon that reached the app: {@code via} "gateway" (through the gateway, so the session was
+   * live, with the identity headers it sent) or "probe" (straight to the app, for the tests only:
+   * what the hook was told, whatever the session's state).
+   */
+  record Beacon(String via, String page, String reason, String subject, long receivedAtMs) {}
 
   final List<Beacon> beacons = new CopyOnWriteArrayList<>();
   private final HttpServer server;
@@ -29,11 +33,13 @@ final class TestApp implements AutoCloseable {
     r.get("/login").handler(ctx -> html(ctx, "Sign in", "<h1 id=\"login\">Sign in</h1>"));
     r.get("/login/as").handler(this::loginAs);
     r.get("/app/:page").handler(this::page);
-    r.route("/beacon").method(HttpMethod.POST).handler(ctx -> {
-      beacons.add(new Beacon(ctx.request().getParam("page"), ctx.request().getHeader("X-Curfew-Subject"),
-          ctx.request().getHeader("X-Curfew-Session-Id"), System.currentTimeMillis()));
-      ctx.response().setStatusCode(204).end();
-    });
+    for (String via : new String[] {"gateway", "probe"}) {
+      r.route(via.equals("gateway") ? "/beacon" : "/probe").method(HttpMethod.POST).handler(ctx -> {
+        beacons.add(new Beacon(via, ctx.request().getParam("page"), ctx.request().getParam("reason"),
+            ctx.request().getHeader("X-Curfew-Subject"), System.currentTimeMillis()));
+        ctx.response().setStatusCode(204).end();
+      });
+    }
     server = Fixture.await(vertx.createHttpServer().requestHandler(r).listen(0, "127.0.0.1"));
     port = server.actualPort();
   }
@@ -59,12 +65,13 @@ final class TestApp implements AutoCloseable {
         <p><a id="next" href="/app/%1$s-next">next page</a></p>
         <script>
           curfew.beforeEnd(async (info) => {
+            navigator.sendBeacon('http://127.0.0.1:%4$d/probe?page=%1$s&reason=' + info.reason);
             localStorage.setItem('saved-draft', JSON.stringify({ page: '%1$s', reason: info.reason }));
-            await fetch('/beacon?page=%1$s', { method: 'POST', credentials: 'same-origin', keepalive: true });
+            await fetch('/beacon?page=%1$s&reason=' + info.reason, { method: 'POST', credentials: 'same-origin' });
           });
           curfew.onWarning((w) => { window.warnings = (window.warnings || 0) + 1; });
         </script>
-        """.formatted(page, SECRET, subject));
+        """.formatted(page, SECRET, subject, port));
   }
 
   private static void html(RoutingContext ctx, String title, String body) {
