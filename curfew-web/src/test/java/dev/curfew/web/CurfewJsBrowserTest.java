@@ -89,6 +89,17 @@ class CurfewJsBrowserTest {
   }
 
   @Test
+  void theWarningIsOnTimeWhenTheBrowsersClockIsAnHourWrong() {
+    String token = signIn("fast", "/app/skewed?clock_ms=-3600000");
+    long warningAtMs = Instant.parse(f.holderStatus(token).body().get("warning_at").asText()).toEpochMilli();
+    within(Duration.ofSeconds(12), x -> visible(DIALOG));
+    assertThat(System.currentTimeMillis()).isBetween(warningAtMs - 1500, warningAtMs + 4000);
+    assertThat(d.findElement(By.id("__curfew-desc")).getText()).containsPattern("in [1-6] seconds?");
+    Number skewMs = (Number) b.js("return curfew.status().clock_skew_ms");
+    assertThat(skewMs.longValue()).as("server clock minus browser clock").isBetween(3_590_000L, 3_610_000L);
+  }
+
+  @Test
   void stayingSignedInByKeyboardClosesTheDialogRestoresFocusAndMovesTheDeadline() {
     String token = signIn("fast", "/app/two");
     d.findElement(By.id("notes")).click();
@@ -208,7 +219,7 @@ class CurfewJsBrowserTest {
   /** Signs alice in through the app's login handoff; returns the session token from the cookie. */
   private String signIn(String policy, String page) {
     d.get(f.login("alice", policy, page));
-    within(Duration.ofSeconds(5), x -> path().equals(page) ? true : null);
+    within(Duration.ofSeconds(5), x -> path().equals(URI.create(page).getPath()) ? true : null);
     assertThat(d.getPageSource()).contains(TestApp.SECRET);
     Cookie c = d.manage().getCookieNamed(Fixture.COOKIE);
     assertThat(c).as("session cookie").isNotNull();

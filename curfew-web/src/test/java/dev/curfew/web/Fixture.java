@@ -94,7 +94,8 @@ final class Fixture implements AutoCloseable {
 
   /** The login handoff URL: the app signs {@code subject} in under {@code policy}, then shows {@code page}. */
   String login(String subject, String policy, String page) {
-    return url("/login/as?subject=" + subject + "&policy=" + policy + "&return=" + page);
+    return url("/login/as?subject=" + subject + "&policy=" + policy + "&return="
+        + java.net.URLEncoder.encode(page, java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** GET /v1/session with the token as bearer: the status body, or the 401 problem. */

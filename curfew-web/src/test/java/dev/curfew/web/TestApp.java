@@ -30,7 +30,7 @@ final class TestApp implements AutoCloseable {
 
   TestApp(Vertx vertx) {
     Router r = Router.router(vertx);
-    r.get("/login").handler(ctx -> html(ctx, "Sign in", "<h1 id=\"login\">Sign in</h1>"));
+    r.get("/login").handler(ctx -> html(ctx, "Sign in", "", "<h1 id=\"login\">Sign in</h1>"));
     r.get("/login/as").handler(this::loginAs);
     r.get("/app/:page").handler(this::page);
     for (String via : new String[] {"gateway", "probe"}) {
@@ -58,7 +58,11 @@ final class TestApp implements AutoCloseable {
   private void page(RoutingContext ctx) {
     String page = ctx.pathParam("page");
     String subject = String.valueOf(ctx.request().getHeader("X-Curfew-Subject"));
-    html(ctx, "App " + page, """
+    // ?clock_ms=N: this page's clock (Date.now) is N ms wrong, as a user's machine may be.
+    String clock = ctx.request().getParam("clock_ms");
+    String head = clock == null ? "" : "<script>(() => { const real = Date.now; Date.now = () => real() + "
+        + Long.parseLong(clock) + "; })();</script>";
+    html(ctx, "App " + page, head, """
         <h1>Page %1$s</h1>
         <p id="secret">%2$s for %3$s</p>
         <p><label for="notes">Notes</label> <input id="notes" autocomplete="off"></p>
@@ -74,11 +78,11 @@ final class TestApp implements AutoCloseable {
         """.formatted(page, SECRET, subject, port));
   }
 
-  private static void html(RoutingContext ctx, String title, String body) {
+  private static void html(RoutingContext ctx, String title, String head, String body) {
     ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end("""
-        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>%s</title>
+        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>%s</title>%s
         <script src="/_curfew/curfew.js" data-login-path="/login"></script></head>
-        <body>%s</body></html>""".formatted(title, body));
+        <body>%s</body></html>""".formatted(title, head, body));
   }
 
   @Override
