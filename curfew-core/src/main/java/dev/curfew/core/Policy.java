@@ -106,6 +106,13 @@ public record Policy(
     return new Policy(name, v, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith);
   }
 
+  /** True when {@code other} has the same values (name and version aside). */
+  public boolean sameValues(Policy other) {
+    return idleTimeout.equals(other.idleTimeout) && absoluteTimeout.equals(other.absoluteTimeout)
+        && warnBefore.equals(other.warnBefore) && maxExtensions == other.maxExtensions
+        && java.util.Objects.equals(renewEvery, other.renewEvery) && complyWith.equals(other.complyWith);
+  }
+
   /** True when every deadline under {@code other} is no later than under this policy. */
   public boolean onlyShortens(Policy other) {
     return other.idleTimeout.compareTo(idleTimeout) <= 0

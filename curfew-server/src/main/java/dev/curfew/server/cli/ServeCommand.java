@@ -134,6 +134,7 @@ final class ServeCommand implements Callable<Integer> {
         + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"
         + (store.log().recordsAtOpen() == 0 ? " (first start)"
             : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
+    adoptConfiguredPolicies(cfg, engine, log);
     DeadlineDriver driver = new DeadlineDriver(engine).start();
     ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
         ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()));
@@ -154,6 +155,21 @@ final class ServeCommand implements Callable<Integer> {
           + ":" + gw + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }
     return running;
+  }
+
+  /**
+   * The log may know later versions of a policy than the file (PUT /v1/policies), and the file may
+   * have changed since the last run: a configured policy whose values differ from the current
+   * version becomes a new version, recorded as policy.changed by the actor "config".
+   */
+  static void adoptConfiguredPolicies(CurfewConfig cfg, SessionEngine engine, PrintStream log) throws Exception {
+    for (dev.curfew.core.Policy configured : cfg.policies().values()) {
+      dev.curfew.core.Policy current = engine.policies().current(configured.name()).orElse(null);
+      if (current != null && current.sameValues(configured)) continue;
+      SessionEngine.PolicyChange c = engine.changePolicy(configured, false, "config");
+      c.durable().get(30, TimeUnit.SECONDS);
+      log.println("curfew: policy " + configured.name() + " v" + c.policy().version() + " from the configuration file");
+    }
   }
 
   static String defaultNode() {

@@ -101,7 +101,7 @@ class ApiHostileInputTest {
     assertProblem(f.call("GET", "/", null), 404, null);
     assertProblem(f.call("GET", "/v2/session", null), 404, null);
     assertProblem(f.backend("GET", "/v1/sessions/a/b/c", null), 404, null);
-    assertProblem(f.call("GET", "/v1/policies", null), 404, null);
+    assertProblem(f.call("GET", "/v1/nothing-here", null), 404, null);
     HttpResponse<String> put = f.call("PUT", "/v1/session", "{}");
     assertProblem(put, 405, null);
     assertThat(put.headers().firstValue("Allow")).hasValue("GET, DELETE");

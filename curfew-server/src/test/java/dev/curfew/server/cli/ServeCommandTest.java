@@ -1,0 +1,65 @@
+package dev.curfew.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.curfew.server.config.ConfigException;
+import dev.curfew.server.config.CurfewConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServeCommandTest {
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private ServeCommand.Running start(String idle) throws Exception {
+    CurfewConfig cfg = CurfewConfig.parse("policies:\n  default:\n    idle_timeout: " + idle
+        + "\n    absolute_timeout: 1h\n    warn_before: 1m\n    max_extensions: 3\n")
+        .withOverrides(0, dir.resolve("data"));
+    return ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+  }
+
+  private String get(ServeCommand.Running r, String path) throws Exception {
+    String key = Files.readString(dir.resolve("data/api-key")).trim();
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.port + path))
+        .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  @Test
+  void changedConfigurationBecomesANewAuditedPolicyVersion() throws Exception {
+    ServeCommand.Running first = start("10m");
+    assertThat(get(first, "/v1/policies/default")).contains("\"version\":1", "\"idle_timeout_ms\":600000");
+    first.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    assertThat(Files.getPosixFilePermissions(dir.resolve("data"))).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+
+    ServeCommand.Running second = start("5m");
+    try {
+      assertThat(get(second, "/v1/policies/default")).contains("\"version\":2", "\"idle_timeout_ms\":300000");
+      assertThat(get(second, "/v1/audit?type=policy.changed")).contains("\"actor\":\"config\"");
+    } finally {
+      second.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+    ServeCommand.Running third = start("5m");
+    try {
+      assertThat(get(third, "/v1/policies/default")).contains("\"version\":2");
+    } finally {
+      third.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void unavailableBackendsAreRefusedAtStart() {
+    assertThatThrownBy(() -> ServeCommand.requireSupported(CurfewConfig.parse("store: redis")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("store");
+  }
+}
