@@ -31,7 +31,11 @@
   let ending = false, checking = false, spoken = Infinity, returnFocus = null;
   let root, dialog, left, note, stay, out, close, live;
   const warnCbs = [], endCbs = [];
-  const bc = typeof BroadcastChannel === 'function' ? new BroadcastChannel('curfew') : null;
+  // On the login path there is no session to follow: the script stays inert there (no channel
+  // either, or a late "ended" from another tab would send the login page to itself).
+  const LOGIN_PATH = LOGIN.split('?')[0];
+  const INERT = location.pathname === LOGIN_PATH || location.pathname.startsWith(LOGIN_PATH.replace(/\/?$/, '/'));
+  const bc = !INERT && typeof BroadcastChannel === 'function' ? new BroadcastChannel('curfew') : null;
 
   const at = (iso) => (iso ? Date.parse(iso) : NaN);
   const now = () => Date.now() + skew;          // the server's clock, as well as we know it
@@ -339,6 +343,13 @@ Choose Stay signed in to continue.</p><p class="${C}-note" hidden></p><div class
 
   // ------------------------------------------------------------------ start
 
+  window.curfew = Object.freeze({
+    onWarning(cb) { warnCbs.push(cb); return () => warnCbs.splice(warnCbs.indexOf(cb) >>> 0, 1); },
+    beforeEnd(cb) { endCbs.push(cb); return () => endCbs.splice(endCbs.indexOf(cb) >>> 0, 1); },
+    extend, logout, status,
+  });
+  if (INERT) return;
+
   // Back-forward cache: a restored page shows nothing until the server says the session lives.
   addEventListener('pageshow', (ev) => {
     if (!ev.persisted || ending) return;
@@ -351,15 +362,6 @@ Choose Stay signed in to continue.</p><p class="${C}-note" hidden></p><div class
   });
   // Timers in background tabs are throttled: look again when the tab is shown.
   document.addEventListener('visibilitychange', () => { if (!document.hidden) plan(); });
-
-  window.curfew = Object.freeze({
-    onWarning(cb) { warnCbs.push(cb); return () => warnCbs.splice(warnCbs.indexOf(cb) >>> 0, 1); },
-    beforeEnd(cb) { endCbs.push(cb); return () => endCbs.splice(endCbs.indexOf(cb) >>> 0, 1); },
-    extend, logout, status,
-  });
-
-  const p = location.pathname;
-  if (p === LOGIN || p.startsWith(LOGIN.replace(/\/?$/, '/'))) return; // no session on the login path
   if (document.body) build(); else document.addEventListener('DOMContentLoaded', build);
   follow();
 })();
