@@ -170,7 +170,7 @@
     if (es) { es.close(); es = null; }
     const e = exp();
     if (early && early.e === e) await Promise.race([early.p, sleep(HOOK_MIN_MS)]);
-    else await hooks(reason, byLogout ? LOGOUT_HOOK_MS : Math.max(HOOK_MIN_MS, Math.min(e - now(), LOGOUT_HOOK_MS) || 0));
+    else await hooks(reason, byLogout ? LOGOUT_HOOK_MS : HOOK_MIN_MS); // the session is already over: no time is left
     if (byLogout) try { await fetch(API, { method: 'DELETE', credentials: 'same-origin', keepalive: true }); } catch (x) { /* ended anyway */ }
     if (!fromTab) post({ t: 'ended', reason });
     const back = location.pathname + location.search;
