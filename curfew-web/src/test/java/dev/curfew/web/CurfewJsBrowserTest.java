@@ -160,6 +160,23 @@ class CurfewJsBrowserTest {
     assertBackShowsNoProtectedContent();
   }
 
+  /**
+   * Chromium keeps no page answered with no-store in its back-forward cache (the gateway's answers
+   * all are), so a real restore cannot happen here; the page's pageshow handler is driven by a
+   * synthetic {@code pageshow} with {@code persisted}, after the cookie was swapped for a dead token.
+   */
+  @Test
+  void aPageRestoredFromTheBackForwardCacheIsHiddenAndLeavesWhenTheSessionEnded() {
+    signIn("fast", "/app/bf");
+    d.manage().deleteCookieNamed(Fixture.COOKIE);
+    d.manage().addCookie(new Cookie.Builder(Fixture.COOKIE, "cft_dead").path("/").isSecure(true).isHttpOnly(true).build());
+    Boolean hidden = (Boolean) b.js("dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));"
+        + "return getComputedStyle(document.body).visibility === 'hidden'");
+    assertThat(hidden).as("hidden until the server answers").isTrue();
+    within(Duration.ofSeconds(6), x -> path().equals("/login") ? true : null);
+    assertThat(URI.create(d.getCurrentUrl()).getQuery()).isEqualTo("return=/app/bf");
+  }
+
   @Test
   void twoTabsShowOneWarningAndExtendAndEndTogether() {
     String token = signIn("fast", "/app/a");
