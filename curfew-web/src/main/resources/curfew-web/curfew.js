@@ -1,0 +1,367 @@
+/*! curfew.js: the browser client of Curfew. No dependencies, no build step. See docs/curfew-js.md.
+ *
+ * Follows the session through /_curfew/session/events, warns at warning_at with an accessible
+ * dialog ("Stay signed in" / "Sign out"), and at the end runs the app's beforeEnd hooks and goes to
+ * the login path with ?return=<path>. Times from the server are corrected by the offset between the
+ * server's clock (server_time) and this browser's. Tabs share one state over BroadcastChannel.
+ */
+(() => {
+  'use strict';
+  if (window.curfew) return;
+
+  const script = document.currentScript;
+  const LOGIN = (script && script.getAttribute('data-login-path')) || '/login';
+  const API = '/_curfew/session';
+  const C = '__curfew';               // every injected class and id starts with this
+  const SPEAK_AT_S = [60, 30, 10];    // the countdown is announced at these seconds left (and at the start)
+  const HOOK_LEAD_MS = 3000;          // beforeEnd hooks start this long before a foreseen end
+  const HOOK_MIN_MS = 1500;           // ...and get at least this long when the end came unforeseen
+  const LOGOUT_HOOK_MS = 5000;        // longest wait for the hooks on "Sign out"
+  const RETRY_MAX_MS = 30000;         // event stream reconnect back-off limit
+  const DAY_MS = 86400000;            // setTimeout cannot wait longer than ~24.8 days; re-plan daily
+
+  let st = null;          // the last status body, on the server's clock
+  let skew = 0;           // server clock minus this browser's clock, ms
+  let es = null;          // the EventSource
+  let retryMs = 1000;
+  let planTimer = 0, tickTimer = 0;
+  let warnedFor = 0;      // expires_at (ms) the warning was given for
+  let dismissedFor = 0;   // expires_at (ms) the user closed the dialog for without extending
+  let early = null;       // {e, p}: hooks started ahead of the end foreseen at e
+  let ending = false, checking = false, spoken = Infinity, returnFocus = null;
+  let root, dialog, left, note, stay, out, close, live;
+  const warnCbs = [], endCbs = [];
+  // On the login path there is no session to follow: the script stays inert there (no channel
+  // either, or a late "ended" from another tab would send the login page to itself).
+  const LOGIN_PATH = LOGIN.split('?')[0];
+  const INERT = location.pathname === LOGIN_PATH || location.pathname.startsWith(LOGIN_PATH.replace(/\/?$/, '/'));
+  const bc = !INERT && typeof BroadcastChannel === 'function' ? new BroadcastChannel('curfew') : null;
+
+  const at = (iso) => (iso ? Date.parse(iso) : NaN);
+  const now = () => Date.now() + skew;          // the server's clock, as well as we know it
+  const exp = () => (st ? at(st.expires_at) : NaN);
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const post = (m) => { if (bc) try { bc.postMessage(m); } catch (e) { /* closed */ } };
+  const reasonOf = () => (st && st.absolute_expires_at === st.expires_at ? 'absolute_timeout' : 'idle_timeout');
+
+  function words(ms) {
+    const s = Math.max(0, Math.ceil(ms / 1000)), m = Math.floor(s / 60), r = s % 60;
+    const n = (k, u) => k + ' ' + u + (k === 1 ? '' : 's');
+    if (m >= 60) return n(Math.floor(m / 60), 'hour') + (m % 60 ? ' ' + n(m % 60, 'minute') : '');
+    return m ? n(m, 'minute') + (r ? ' ' + n(r, 'second') : '') : n(r, 'second');
+  }
+  const clock = (serverMs) => new Date(serverMs - skew).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+
+  // ------------------------------------------------------------------ server calls
+
+  /** One /_curfew call. A 401 ends the session here and in every tab. */
+  async function call(method, path) {
+    const t0 = Date.now();
+    const r = await fetch(API + path, { method, credentials: 'same-origin', cache: 'no-store',
+      headers: { Accept: 'application/json' }, keepalive: method === 'DELETE' });
+    const t1 = Date.now();
+    let body = null;
+    if (r.status !== 204) try { body = await r.json(); } catch (e) { /* not JSON */ }
+    if (r.status === 401) finish((body && body.reason) || 'unknown');
+    if (r.ok && body && body.server_time) {
+      skew = at(body.server_time) - (t0 + t1) / 2; // the answer was made about half-way
+      apply(body, true);
+    }
+    return { status: r.status, body };
+  }
+  const refresh = () => call('GET', '');
+
+  async function extend() {
+    const r = await call('POST', '/extend');
+    if (r.status === 200) {
+      post({ t: 'extended', s: r.body, skew });
+      hide();
+      call('POST', '/warning-ack').catch(() => {});
+      return status();
+    }
+    const b = r.body || {};
+    const err = new Error(b.detail || b.title || 'extend failed: ' + r.status);
+    err.reason = b.reason || (r.status === 401 ? 'ended' : 'http_' + r.status);
+    throw err;
+  }
+
+  const logout = () => finish('logged_out', true);
+
+  /** The last status, its instants moved onto this browser's clock. */
+  function status() {
+    if (!st) return null;
+    const s = Object.assign({}, st);
+    for (const k in s) if ((/_at$/.test(k) || k === 'server_time') && s[k]) s[k] = new Date(at(s[k]) - skew).toISOString();
+    s.clock_skew_ms = Math.round(skew);
+    s.ms_left = Math.max(0, exp() - now());
+    return s;
+  }
+
+  // ------------------------------------------------------------------ state
+
+  function apply(s, share) {
+    if (ending || !s || !s.expires_at) return;
+    if (st && at(s.server_time) < at(st.server_time)) return; // older news
+    const before = exp();
+    st = s;
+    const e = exp();
+    if (e !== before && isOpen()) {
+      if (now() < at(s.warning_at)) hide(); // extended, here or in another tab, or activity
+      else warnedFor = e;
+    }
+    if (share) post({ t: 'status', s, skew });
+    plan();
+  }
+
+  /** Sets one timer for the next instant that matters: warning_at, the hook lead, expires_at. */
+  function plan() {
+    clearTimeout(planTimer);
+    if (ending || !st) return;
+    const t = now(), e = exp(), w = at(st.warning_at);
+    if (t >= e) return verifyEnd();
+    if (t >= w) verifyWarn();
+    if (t >= e - HOOK_LEAD_MS && (!early || early.e !== e)) {
+      early = { e, p: hooks(reasonOf(), e - t) };
+    }
+    const next = Math.min(...[w, e - HOOK_LEAD_MS, e].filter((x) => x > t));
+    planTimer = setTimeout(plan, Math.max(50, Math.min(next - t + 20, DAY_MS)));
+  }
+
+  /** The local timer reached warning_at: confirm with the server (activity may have moved it). */
+  function verifyWarn() {
+    const e = exp();
+    if (checking || warnedFor === e || dismissedFor === e) return;
+    checking = true;
+    refresh().then(() => { checking = false; if (now() >= at(st.warning_at)) warn(); },
+      () => { checking = false; warn(); });
+  }
+
+  /** The local timer reached expires_at: the server decides; unreachable, we end anyway. */
+  function verifyEnd() {
+    if (checking) return;
+    checking = true;
+    refresh().then(() => { checking = false; if (now() >= exp()) finish(reasonOf()); else plan(); },
+      () => { checking = false; finish(reasonOf()); });
+  }
+
+  function warn(fromTab) {
+    const e = exp();
+    if (ending || !st || warnedFor === e || dismissedFor === e) return;
+    warnedFor = e;
+    if (!fromTab) post({ t: 'warning', s: st, skew });
+    const info = { expires_at: new Date(e - skew).toISOString(), seconds_left: Math.ceil((e - now()) / 1000) };
+    let own = false;
+    for (const cb of warnCbs) try { if (cb(info) === false) own = true; } catch (err) { console.error(err); }
+    if (!own) show();
+  }
+
+  /** beforeEnd hooks, awaited together, but never longer than boundMs. */
+  function hooks(reason, boundMs) {
+    const info = { reason, ms_left: Math.max(0, Math.round(boundMs)) };
+    const all = Promise.all(endCbs.map((cb) => Promise.resolve().then(() => cb(info)).catch((e) => console.error(e))));
+    return Promise.race([all, sleep(Math.max(0, boundMs))]);
+  }
+
+  /** The end: hooks first (bounded by the time left), then the login page. */
+  async function finish(reason, byLogout, fromTab) {
+    if (ending) return;
+    ending = true;
+    clearTimeout(planTimer);
+    if (es) { es.close(); es = null; }
+    const e = exp();
+    if (early && early.e === e) await Promise.race([early.p, sleep(HOOK_MIN_MS)]);
+    else await hooks(reason, byLogout ? LOGOUT_HOOK_MS : HOOK_MIN_MS); // the session is already over: no time is left
+    if (byLogout) try { await fetch(API, { method: 'DELETE', credentials: 'same-origin', keepalive: true }); } catch (x) { /* ended anyway */ }
+    if (!fromTab) post({ t: 'ended', reason });
+    const back = location.pathname + location.search;
+    location.replace(byLogout ? LOGIN : LOGIN + (LOGIN.indexOf('?') < 0 ? '?' : '&') + 'return=' + encodeURIComponent(back));
+  }
+
+  // ------------------------------------------------------------------ event stream
+
+  function follow() {
+    if (ending || es) return;
+    es = new EventSource(API + '/events');
+    const on = (name, fn) => es.addEventListener(name, (ev) => {
+      let d = {};
+      try { d = JSON.parse(ev.data); } catch (x) { /* keep {} */ }
+      fn(d);
+    });
+    es.onopen = () => { retryMs = 1000; };
+    on('status', (s) => { skew = at(s.server_time) - Date.now(); apply(s, false); });
+    on('extended', (s) => apply(s, false));
+    on('warning', (d) => {
+      if (st && d.expires_at) st = Object.assign({}, st, { expires_at: d.expires_at });
+      warn();
+      plan();
+    });
+    on('expired', (d) => finish(d.reason || reasonOf()));
+    on('revoked', () => finish('revoked'));
+    on('logged_out', () => finish('logged_out'));
+    es.onerror = () => {
+      if (ending || !es || es.readyState !== EventSource.CLOSED) return; // CONNECTING: the browser retries
+      es = null; // refused (401, 429, 5xx): a 401 on refresh ends the session, anything else retries
+      refresh().catch(() => {}).then(() => setTimeout(follow, retryMs));
+      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+    };
+  }
+
+  if (bc) bc.onmessage = ({ data: m }) => {
+    if (!m || ending) return;
+    if (m.s) { skew = m.skew; apply(m.s, false); }
+    if (m.t === 'warning') warn(true);
+    else if (m.t === 'extended') hide();
+    else if (m.t === 'dismissed') { dismissedFor = m.e; hide(); }
+    else if (m.t === 'ended') finish(m.reason, false, true);
+  };
+
+  // ------------------------------------------------------------------ the dialog
+
+  const CSS = `.$ {--_bg:var(--curfew-bg,#fff);--_fg:var(--curfew-fg,#1b1b1f);--_ac:var(--curfew-accent,#0b57d0);
+--_on:var(--curfew-on-accent,#fff);--_r:var(--curfew-radius,10px);font:16px/1.5 var(--curfew-font,system-ui,sans-serif)}
+.$[hidden],.$ [hidden]{display:none!important}
+.$-back{position:fixed;inset:0;background:rgba(0,0,0,.6);z-index:2147483646}
+.$-dlg{position:fixed;z-index:2147483647;top:50%;left:50%;transform:translate(-50%,-50%);box-sizing:border-box;
+width:min(30rem,calc(100vw - 2rem));max-height:calc(100vh - 2rem);overflow:auto;padding:1.5rem;
+background:var(--_bg);color:var(--_fg);border-radius:var(--_r);box-shadow:0 12px 40px rgba(0,0,0,.4);
+text-align:left;animation:$-in .2s ease-out}
+.$-dlg h2{margin:0 0 .5rem;font:inherit;font-size:1.3rem;font-weight:700;color:inherit}
+.$-dlg p{margin:0 0 1rem;color:inherit}
+.$-row{display:flex;flex-wrap:wrap;gap:.75rem;justify-content:flex-end}
+.$-dlg button{font:inherit;font-weight:600;min-height:44px;padding:.5rem 1.1rem;border-radius:calc(var(--_r) / 2);
+border:2px solid var(--_ac);background:transparent;color:var(--_fg);cursor:pointer}
+.$-dlg .$-stay{background:var(--_ac);color:var(--_on)}
+.$-dlg button:focus-visible{outline:3px solid var(--_ac);outline-offset:3px}
+.$-dlg button[disabled]{opacity:.6;cursor:progress}
+.$-sr{position:absolute!important;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+html.$-checking body{visibility:hidden}
+@keyframes $-in{from{opacity:0;transform:translate(-50%,-46%)}}
+@media (prefers-reduced-motion:reduce){.$-dlg{animation:none}}
+@media (forced-colors:active){.$-dlg{border:2px solid CanvasText}}`.replace(/\$/g, C);
+
+  function build() {
+    if (root || !document.body) return;
+    const style = document.createElement('style');
+    if (script && script.nonce) style.nonce = script.nonce; // for a Content-Security-Policy with nonces
+    style.textContent = CSS;
+    document.head.appendChild(style);
+    live = document.createElement('div');
+    live.className = C + '-sr';
+    live.setAttribute('aria-live', 'polite');
+    live.setAttribute('aria-atomic', 'true');
+    root = document.createElement('div');
+    root.className = C;
+    root.hidden = true;
+    root.innerHTML = `<div class="${C}-back"></div><div class="${C}-dlg" role="alertdialog" aria-modal="true"
+ aria-labelledby="${C}-title" aria-describedby="${C}-desc"><h2 id="${C}-title">Your session is about to end</h2>
+<p id="${C}-desc">For your security, you will be signed out in <strong class="${C}-left"></strong>.
+Choose Stay signed in to continue.</p><p class="${C}-note" hidden></p><div class="${C}-row">
+<button type="button" class="${C}-stay">Stay signed in</button><button type="button" class="${C}-close" hidden>Close</button>
+<button type="button" class="${C}-out">Sign out</button></div></div>`;
+    const q = (c) => root.querySelector('.' + C + '-' + c);
+    dialog = q('dlg'); left = q('left'); note = q('note'); stay = q('stay'); out = q('out'); close = q('close');
+    stay.addEventListener('click', onStay);
+    out.addEventListener('click', () => { out.disabled = true; logout(); });
+    close.addEventListener('click', dismiss);
+    root.addEventListener('keydown', onKey);
+    document.body.append(live, root);
+    // Focus that leaves the open dialog (a click on the backdrop, a screen reader's cursor) comes back.
+    document.addEventListener('focusin', (ev) => { if (isOpen() && !dialog.contains(ev.target)) first().focus(); });
+  }
+
+  const isOpen = () => !!root && !root.hidden;
+  const buttons = () => [stay, close, out].filter((b) => !b.hidden && !b.disabled);
+  const first = () => buttons()[0] || dialog;
+  const speak = (text) => { if (live) live.textContent = text; };
+
+  function show() {
+    build();
+    if (!root || isOpen()) return;
+    returnFocus = document.activeElement;
+    note.hidden = true; stay.hidden = false; close.hidden = true; stay.disabled = out.disabled = false;
+    root.hidden = false;
+    stay.focus();
+    const ms = exp() - now();
+    spoken = Math.ceil(ms / 1000);
+    tick();
+    clearInterval(tickTimer);
+    tickTimer = setInterval(tick, 1000);
+    // After the dialog's own announcement: polite, so it waits its turn.
+    setTimeout(() => speak('Your session will end in ' + words(ms) + ', at ' + clock(exp()) + '.'), 700);
+  }
+
+  function hide() {
+    if (!isOpen()) return;
+    clearInterval(tickTimer);
+    root.hidden = true;
+    const f = returnFocus;
+    returnFocus = null;
+    if (f && f.isConnected && typeof f.focus === 'function') f.focus();
+  }
+
+  function tick() {
+    const ms = exp() - now();
+    left.textContent = words(ms);
+    const s = Math.ceil(ms / 1000);
+    for (const a of SPEAK_AT_S) if (s <= a && a < spoken) { spoken = a; speak(words(ms) + ' left.'); break; }
+  }
+
+  function onKey(ev) {
+    if (ev.key === 'Escape') { ev.preventDefault(); dismiss(); return; }
+    if (ev.key !== 'Tab') return;
+    const b = buttons(), i = b.indexOf(document.activeElement);
+    ev.preventDefault(); // Tab and Shift+Tab cycle inside the dialog
+    b[ev.shiftKey ? (i <= 0 ? b.length - 1 : i - 1) : (i + 1) % b.length].focus();
+  }
+
+  /** Escape or Close: the dialog goes away, the session is NOT extended, and the user is told so. */
+  function dismiss() {
+    dismissedFor = exp();
+    post({ t: 'dismissed', e: dismissedFor });
+    hide();
+    speak('Not extended. Your session will end in ' + words(exp() - now()) + ', at ' + clock(exp()) + '.');
+    call('POST', '/warning-ack').catch(() => {});
+  }
+
+  async function onStay() {
+    stay.disabled = true;
+    try {
+      await extend();
+      speak('You are still signed in.');
+    } catch (err) {
+      if (ending) return;
+      stay.disabled = false;
+      const text = err.reason === 'extension_refused'
+        ? 'Your session cannot be extended further. It will end at ' + clock(exp()) + ', in ' + words(exp() - now()) + '.'
+        : 'Could not reach the server to extend the session. Try again.';
+      note.textContent = text;
+      note.hidden = false;
+      if (err.reason === 'extension_refused') { stay.hidden = true; close.hidden = false; close.focus(); }
+      speak(text);
+    }
+  }
+
+  // ------------------------------------------------------------------ start
+
+  window.curfew = Object.freeze({
+    onWarning(cb) { warnCbs.push(cb); return () => warnCbs.splice(warnCbs.indexOf(cb) >>> 0, 1); },
+    beforeEnd(cb) { endCbs.push(cb); return () => endCbs.splice(endCbs.indexOf(cb) >>> 0, 1); },
+    extend, logout, status,
+  });
+  if (INERT) return;
+
+  // Back-forward cache: a restored page shows nothing until the server says the session lives.
+  addEventListener('pageshow', (ev) => {
+    if (!ev.persisted || ending) return;
+    const html = document.documentElement;
+    html.classList.add(C + '-checking');
+    refresh().then((r) => { if (r.status !== 401) html.classList.remove(C + '-checking'); },
+      () => html.classList.remove(C + '-checking'));
+    if (es) { es.close(); es = null; }
+    follow();
+  });
+  // Timers in background tabs are throttled: look again when the tab is shown.
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) plan(); });
+  if (document.body) build(); else document.addEventListener('DOMContentLoaded', build);
+  follow();
+})();
