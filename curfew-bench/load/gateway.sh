@@ -39,7 +39,9 @@ token=$(curl -sf -H "Authorization: Bearer $CURFEW_API_KEY" -H 'Content-Type: ap
   -d '{"subject":"bench"}' "http://127.0.0.1:$api/v1/sessions" | sed 's/.*"token":"\([^"]*\)".*/\1/')
 curl -sf -o /dev/null -H "Cookie: __Host-curfew=$token" "http://127.0.0.1:$gw/" || { echo "gateway refused the session"; exit 1; }
 echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p')"
-wrk -t2 -c64 -d3s "http://127.0.0.1:$gw/" -H "Cookie: __Host-curfew=$token" >/dev/null  # JIT warm-up
+# JIT warm-up: 20 s, because after 3 s the C2 compiler thread still used ~75 % of a CPU during the
+# measured run (top -H), which took a third of the gateway's throughput on a 2-CPU machine.
+wrk -t2 -c64 -d"${CURFEW_WARMUP_SECS:-20}s" "http://127.0.0.1:$gw/" -H "Cookie: __Host-curfew=$token" >/dev/null
 echo "== direct (nginx)"; wrk -t2 -c64 -d"${secs}s" --latency "http://127.0.0.1:$up/"
 echo "== through the gateway (session checked and touched on every request)"
 wrk -t2 -c64 -d"${secs}s" --latency "http://127.0.0.1:$gw/" -H "Cookie: __Host-curfew=$token"

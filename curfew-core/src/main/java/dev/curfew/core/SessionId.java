@@ -1,6 +1,7 @@
 package dev.curfew.core;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
@@ -31,10 +32,39 @@ final class SessionId {
     return id.toString().equals(s) ? id : null; // only the canonical spelling
   }
 
+  private static final byte[] ALPHABET =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * {@code s_} and the base64url (no padding) of the 16 big-endian bytes of hi and lo. Written
+   * straight from the two longs: every status answer needs the id, so this runs on every check.
+   * 128 bits are 21 groups of 6 bits and 2 bits left over, which make the 22nd character.
+   */
   @Override
   public String toString() {
-    byte[] b = ByteBuffer.allocate(16).putLong(hi).putLong(lo).array();
-    return "s_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    byte[] out = new byte[24];
+    out[0] = 's';
+    out[1] = '_';
+    int o = 2;
+    // Bits 127..0 of (hi, lo); take 6 at a time from the top.
+    for (int shift = 122; shift >= 0; shift -= 6) {
+      out[o++] = ALPHABET[bits6(shift)];
+    }
+    out[o] = ALPHABET[(int) (lo & 0x3) << 4]; // the last 2 bits, then 4 zero bits
+    return new String(out, StandardCharsets.ISO_8859_1);
+  }
+
+  /** The 6 bits of the 128-bit value (hi, lo) whose lowest bit is {@code shift}. */
+  private int bits6(int shift) {
+    long v;
+    if (shift >= 64) {
+      v = hi >>> (shift - 64);
+    } else if (shift > 58) {
+      v = (lo >>> shift) | (hi << (64 - shift));
+    } else {
+      v = lo >>> shift;
+    }
+    return (int) (v & 0x3F);
   }
 
   @Override
