@@ -160,14 +160,7 @@ public final class SessionEngine {
 
   /** The user's explicit extension: resets the idle deadline if the policy allows one more. */
   public Decision extend(String token) {
-    if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
-    TokenHash hash = hashOf(token);
-    Session s = hash == null ? null : table.byToken(hash);
-    if (s == null) return Decision.ended(EndReason.UNKNOWN, null, Decision.DONE);
-    synchronized (s) {
-      long now = clock.millis();
-      Decision refused = refuseIfEnded(s, hash, now);
-      if (refused != null) return refused;
+    return onValidSession(token, (s, now) -> {
       String why = null;
       if (s.extensionsUsed >= s.policy.maxExtensions()) {
         why = s.policy.maxExtensions() == 0 ? "the policy allows no extensions"
@@ -195,27 +188,38 @@ public final class SessionEngine {
       events.publish(s.id(), "extended", status.toMap());
       events.publish(s.id(), "status", status.toMap());
       return Decision.allowed(status, durable);
-    }
+    });
   }
 
   /** The user saw the warning: recorded as proof that the user was told. */
   public Decision acknowledgeWarning(String token) {
-    if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
-    TokenHash hash = hashOf(token);
-    Session s = hash == null ? null : table.byToken(hash);
-    if (s == null) return Decision.ended(EndReason.UNKNOWN, null, Decision.DONE);
-    synchronized (s) {
-      long now = clock.millis();
-      Decision refused = refuseIfEnded(s, hash, now);
-      if (refused != null) return refused;
+    return onValidSession(token, (s, now) -> {
       AuditRecord r = record(RecordTypes.WARNING_ACKNOWLEDGED, s, now)
           .putTime("expires_at", s.expiresAtMs()).build();
       return Decision.allowed(s.status(now), sink.append(List.of(r), List.of()));
-    }
+    });
   }
 
   /** Logout: the token is dead from this instant. */
   public Decision logout(String token) {
+    return onValidSession(token, (s, now) -> {
+      CompletableFuture<Void> durable = end(s, EndReason.LOGGED_OUT, now,
+          record(RecordTypes.LOGGED_OUT, s, now).build());
+      return Decision.allowed(s.status(now), durable);
+    });
+  }
+
+  /** An operation on a session whose token was just found valid, under the session's lock. */
+  @FunctionalInterface
+  private interface SessionOperation {
+    Decision apply(Session s, long nowMs);
+  }
+
+  /**
+   * Fail closed, find the session of {@code token}, and under its lock refuse an ended one (or
+   * end it if a deadline passed); only a valid session reaches {@code op}.
+   */
+  private Decision onValidSession(String token, SessionOperation op) {
     if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
     TokenHash hash = hashOf(token);
     Session s = hash == null ? null : table.byToken(hash);
@@ -223,10 +227,7 @@ public final class SessionEngine {
     synchronized (s) {
       long now = clock.millis();
       Decision refused = refuseIfEnded(s, hash, now);
-      if (refused != null) return refused;
-      CompletableFuture<Void> durable = end(s, EndReason.LOGGED_OUT, now,
-          record(RecordTypes.LOGGED_OUT, s, now).build());
-      return Decision.allowed(s.status(now), durable);
+      return refused != null ? refused : op.apply(s, now);
     }
   }
 
