@@ -80,4 +80,42 @@ class ServeGatewayTest {
       vertx.close();
     }
   }
+
+  @Test
+  void eachRouteOpensSessionsUnderItsOwnPolicy() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    HttpServer upstream = vertx.createHttpServer().requestHandler(req -> {
+      if (req.path().endsWith("/login")) req.response().putHeader("Curfew-Login", "subject=bob");
+      req.response().end("ok");
+    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    int gatewayPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      gatewayPort = s.getLocalPort();
+    }
+    String up = "http://127.0.0.1:" + upstream.actualPort();
+    CurfewConfig cfg = CurfewConfig.parse("default_policy: standard\npolicies:\n"
+        + "  standard: {idle_timeout: 15m, absolute_timeout: 12h, warn_before: 2m, max_extensions: 10}\n"
+        + "  admin: {idle_timeout: 5m, absolute_timeout: 1h, warn_before: 1m, max_extensions: 0}\n"
+        + "gateway:\n  port: " + gatewayPort + "\n  routes:\n"
+        + "    - {path: /admin, upstream: \"" + up + "\", policy: admin, login_path: /admin/login, login_handoff: true}\n"
+        + "    - {path: /, upstream: \"" + up + "\", login_path: /login, login_handoff: true}\n")
+        .withOverrides(0, dir.resolve("data"));
+    ServeCommand.Running running = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    HttpClient http = HttpClient.newHttpClient();
+    String base = "http://localhost:" + gatewayPort;
+    try {
+      for (String[] c : new String[][] {{"/admin/login", "\"policy\":\"admin\""}, {"/login", "\"policy\":\"standard\""}}) {
+        HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(base + c[0])).build(),
+            HttpResponse.BodyHandlers.ofString());
+        String setCookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+        String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+        HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create(base + "/_curfew/session"))
+            .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(status.body()).as(c[0]).contains(c[1]);
+      }
+    } finally {
+      running.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      vertx.close();
+    }
+  }
 }
