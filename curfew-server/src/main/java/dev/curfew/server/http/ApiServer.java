@@ -261,6 +261,7 @@ public final class ApiServer {
     route(r, "/v1/policies/:name", key, policies::put, HttpMethod.PUT);
     route(r, "/v1/audit/checkpoint", key, auditProofs::checkpoint, HttpMethod.GET);
     route(r, "/v1/audit/evidence", key, auditProofs::evidence, HttpMethod.GET);
+    route(r, "/v1/audit/consistency", key, auditProofs::consistency, HttpMethod.GET);
     // Gateways may forward the original method, and Envoy appends the original path.
     route(r, "/v1/forward-auth", backend::forwardAuth);
     route(r, "/v1/forward-auth/*", backend::forwardAuth);

@@ -37,6 +37,38 @@ final class AuditProofRoutes {
     ctx.response().setStatusCode(200).putHeader("Content-Type", TEXT).end(note.get());
   }
 
+  /** GET /v1/audit/consistency?from=N&to=M: {"from_size", "to_size", "proof": [base64 ...]}. */
+  void consistency(RoutingContext ctx) {
+    long from = size(ctx, "from");
+    long to = size(ctx, "to");
+    if (from < 1 || to < from) {
+      Reply.problem(ctx, Problem.badRequest("give tree sizes from and to with 1 <= from <= to"));
+      return;
+    }
+    if (proofs == null) {
+      Reply.problem(ctx, Problem.unavailable("this node keeps no audit proofs"));
+      return;
+    }
+    Optional<List<byte[]>> proof = proofs.consistencyProof(from, to);
+    if (proof.isEmpty()) {
+      Reply.problem(ctx, Problem.of(404, "not-found", "Not found", "the tree is smaller than " + to));
+      return;
+    }
+    List<String> hashes = new java.util.ArrayList<>();
+    for (byte[] h : proof.get()) hashes.add(java.util.Base64.getEncoder().encodeToString(h));
+    java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("from_size", from);
+    body.put("to_size", to);
+    body.put("proof", hashes);
+    Reply.json(ctx, 200, body);
+  }
+
+  private static long size(RoutingContext ctx, String name) {
+    List<String> v = ctx.queryParams().getAll(name);
+    if (v.size() != 1 || !v.get(0).matches("[0-9]{1,18}")) return -1;
+    return Long.parseLong(v.get(0));
+  }
+
   void evidence(RoutingContext ctx) {
     List<String> ids = ctx.queryParams().getAll("session_id");
     if (ids.size() != 1 || ids.get(0).isEmpty() || ids.get(0).length() > MAX_SESSION_ID_CHARS) {

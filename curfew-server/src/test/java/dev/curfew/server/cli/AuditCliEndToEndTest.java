@@ -57,6 +57,8 @@ class AuditCliEndToEndTest {
   static String sessionId;
   static String httpBundle;
   static int sessions;
+  static String laterCheckpoint;
+  static String consistencyBody;
 
   @BeforeAll
   static void writeALogWithARealServer() throws Exception {
@@ -80,6 +82,14 @@ class AuditCliEndToEndTest {
       assertThat(ev.statusCode()).isEqualTo(200);
       assertThat(ev.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
       httpBundle = ev.body();
+      laterCheckpoint = get(server.port, "/v1/audit/checkpoint", key).body();
+      long from = checkpointOf(Files.readString(trustedCheckpoint)).treeSize();
+      long to = checkpointOf(laterCheckpoint).treeSize();
+      HttpResponse<String> cons = get(server.port, "/v1/audit/consistency?from=" + from + "&to=" + to, key);
+      assertThat(cons.statusCode()).isEqualTo(200);
+      consistencyBody = cons.body();
+      assertThat(get(server.port, "/v1/audit/consistency?from=" + from + "&to=" + (to + 1000), key).statusCode()).isEqualTo(404);
+      assertThat(get(server.port, "/v1/audit/consistency?from=0&to=" + to, key).statusCode()).isEqualTo(400);
       assertThat(get(server.port, "/v1/audit/evidence?session_id=s_nope", key).statusCode()).isEqualTo(404);
       assertThat(get(server.port, "/v1/audit/evidence", key).statusCode()).isEqualTo(400);
       assertThat(get(server.port, "/v1/audit/checkpoint", "wrong").statusCode()).isEqualTo(401);
@@ -90,6 +100,24 @@ class AuditCliEndToEndTest {
     assertThat(pk.exit).isZero();
     publicKey = shared.resolve("curfew.pub");
     Files.writeString(publicKey, pk.out);
+  }
+
+  private static dev.curfew.core.audit.Checkpoint checkpointOf(String note) {
+    return dev.curfew.core.audit.Checkpoint.parse(note.substring(0, note.indexOf("\n\n") + 1));
+  }
+
+  @Test
+  void consistencyProof_fromTheApi_provesTheLaterCheckpointExtendsTheKeptOne() throws Exception {
+    dev.curfew.core.audit.Checkpoint a = checkpointOf(Files.readString(trustedCheckpoint));
+    dev.curfew.core.audit.Checkpoint b = checkpointOf(laterCheckpoint);
+    assertThat(b.treeSize()).isGreaterThan(a.treeSize());
+    com.fasterxml.jackson.databind.JsonNode body = JSON.readTree(consistencyBody);
+    List<byte[]> proof = new ArrayList<>();
+    for (com.fasterxml.jackson.databind.JsonNode h : body.get("proof")) proof.add(java.util.Base64.getDecoder().decode(h.asText()));
+    assertThat(dev.curfew.core.audit.MerkleProofs.verifyConsistency(a.treeSize(), b.treeSize(), proof, a.rootHash(), b.rootHash())).isTrue();
+    byte[] wrong = b.rootHash().clone();
+    wrong[0] ^= 1;
+    assertThat(dev.curfew.core.audit.MerkleProofs.verifyConsistency(a.treeSize(), b.treeSize(), proof, a.rootHash(), wrong)).isFalse();
   }
 
   private static ServeCommand.Running start(Path dataDir) throws Exception {

@@ -196,6 +196,12 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     return tree.size();
   }
 
+  @Override
+  public synchronized Optional<List<byte[]>> consistencyProof(long fromSize, long toSize) {
+    if (fromSize < 1 || toSize < fromSize || toSize > tree.size()) return Optional.empty();
+    return Optional.of(tree.consistencyProof(fromSize, toSize));
+  }
+
   /** The tree (for proofs); do not append to it. */
   public synchronized MerkleTree tree() {
     return tree;
