@@ -126,7 +126,7 @@ final class ServeCommand implements Callable<Integer> {
         .withLogMetrics((nanos, records) -> metrics.auditFsync(nanos))
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
             .withRetention(cfg.auditRetention())), node);
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
     Policies policies = new Policies(new ArrayList<>(cfg.policies().values()), cfg.defaultPolicy());
@@ -147,7 +147,8 @@ final class ServeCommand implements Callable<Integer> {
       api.publishJwks(notifier.jwks());
     }
     int actual = api.listen(cfg.host(), cfg.port()).await(30, TimeUnit.SECONDS);
-    log.println("curfew: API listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual);
+    log.println("curfew: API listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual
+        + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
     Running running = new Running(vertx, store, driver, api, engine, actual);
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();

@@ -82,8 +82,14 @@ class AuditCliEndToEndTest {
       assertThat(ev.statusCode()).isEqualTo(200);
       assertThat(ev.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
       httpBundle = ev.body();
-      laterCheckpoint = get(server.port, "/v1/audit/checkpoint", key).body();
       long from = checkpointOf(Files.readString(trustedCheckpoint)).treeSize();
+      // a checkpoint is written within a second of new records: wait (generously) for one past the kept one
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      do {
+        laterCheckpoint = get(server.port, "/v1/audit/checkpoint", key).body();
+        if (checkpointOf(laterCheckpoint).treeSize() > from) break;
+        Thread.sleep(100);
+      } while (System.nanoTime() < deadline);
       long to = checkpointOf(laterCheckpoint).treeSize();
       HttpResponse<String> cons = get(server.port, "/v1/audit/consistency?from=" + from + "&to=" + to, key);
       assertThat(cons.statusCode()).isEqualTo(200);
