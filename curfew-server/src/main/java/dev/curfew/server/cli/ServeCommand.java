@@ -78,6 +78,7 @@ final class ServeCommand implements Callable<Integer> {
     final SessionEngine engine;
     final int port;
     Gateway gateway; // null: no routes
+    EndNotifier notifier; // null: nobody to notify
 
     Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine, int port) {
       this.vertx = vertx;
@@ -100,6 +101,7 @@ final class ServeCommand implements Callable<Integer> {
         log.println("curfew: API did not close cleanly: " + e.getMessage());
       }
       driver.close();
+      if (notifier != null) notifier.close(); // retries are held in memory: any still waiting are dropped
       try {
         store.close();
         log.println("curfew: stopped (final snapshot written, node.stopped recorded)");
@@ -150,6 +152,7 @@ final class ServeCommand implements Callable<Integer> {
     log.println("curfew: API listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
     Running running = new Running(vertx, store, driver, api, engine, actual);
+    running.notifier = notifier;
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
       running.gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults());
