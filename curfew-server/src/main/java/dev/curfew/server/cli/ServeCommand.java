@@ -78,6 +78,7 @@ final class ServeCommand implements Callable<Integer> {
     final SessionEngine engine;
     final int port;
     Gateway gateway; // null: no routes
+    int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
 
     Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine, int port) {
@@ -158,6 +159,7 @@ final class ServeCommand implements Callable<Integer> {
       running.gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults());
       events.addEndingListener(running.gateway.endings());
       int gw = running.gateway.listen(cfg.host(), cfg.gateway().port()).await(30, TimeUnit.SECONDS);
+      running.gatewayPort = gw;
       log.println("curfew: gateway listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host())
           + ":" + gw + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }

@@ -1,11 +1,12 @@
 package dev.curfew.server.gateway;
 
+import dev.curfew.server.http.ServerInstances;
+
 import dev.curfew.core.SessionEngine;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.HolderRoutes;
 import dev.curfew.server.http.Problem;
 import dev.curfew.server.http.SessionEventFanOut;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -53,7 +54,7 @@ public final class Gateway {
   private final LiveConnections live = new LiveConnections();
   private final HolderRoutes holder;
   private final Buffer script;
-  private final List<String> deployments = new ArrayList<>();
+  private final ServerInstances instances;
 
   /**
    * @param upstreamTimeout longest wait for the upstream's response head; then 504 (default 30 s)
@@ -94,6 +95,7 @@ public final class Gateway {
 
   public Gateway(Vertx vertx, SessionEngine engine, EventHub hub, List<GatewayRoute> routes, Settings settings) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.instances = new ServerInstances(vertx);
     this.engine = Objects.requireNonNull(engine, "engine");
     this.hub = Objects.requireNonNull(hub, "hub");
     this.routes = List.copyOf(routes);
@@ -112,43 +114,23 @@ public final class Gateway {
   }
 
   /** Starts listening; port 0 picks a free port. Completes with the actual port. */
-  public synchronized Future<Integer> listen(String host, int port) {
-    if (port < 0 || port > 65_535) throw new IllegalArgumentException("port not in 0-65535: " + port);
-    if (!deployments.isEmpty()) return Future.failedFuture(new IllegalStateException("already listening"));
-    int shared = port == 0 ? -1 : port; // -1: one random port shared by the instances
-    int[] actual = {port};
-    return vertx.deployVerticle(() -> new GatewayVerticle(host, shared, actual),
-            new DeploymentOptions().setInstances(settings.instances()))
-        .map(id -> {
-          synchronized (this) {
-            deployments.add(id);
-          }
-          return actual[0];
-        });
+  public Future<Integer> listen(String host, int port) {
+    return instances.deploy(port, settings.instances(), p -> new GatewayVerticle(host, p));
   }
 
   public Future<Void> close() {
-    List<String> ids;
-    synchronized (this) {
-      ids = new ArrayList<>(deployments);
-      deployments.clear();
-    }
-    List<Future<Void>> closing = new ArrayList<>();
-    for (String id : ids) closing.add(vertx.undeploy(id));
-    return Future.all(closing).mapEmpty();
+    return instances.undeploy();
   }
 
   /** One server instance on one event loop: its router, its upstream client, its proxies. */
   private final class GatewayVerticle extends VerticleBase {
     private final String host;
     private final int port;
-    private final int[] actual;
     private HttpClient client;
 
-    GatewayVerticle(String host, int port, int[] actual) {
+    GatewayVerticle(String host, int port) {
       this.host = host;
       this.port = port;
-      this.actual = actual;
     }
 
     @Override
@@ -166,8 +148,7 @@ public final class Gateway {
           .setCompressionSupported(false);
       return vertx.createHttpServer(options)
           .requestHandler(router())
-          .listen(port, host)
-          .onSuccess(s -> actual[0] = s.actualPort());
+          .listen(port, host);
     }
 
     @Override

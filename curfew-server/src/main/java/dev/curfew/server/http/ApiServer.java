@@ -1,12 +1,12 @@
 package dev.curfew.server.http;
 
+
 import dev.curfew.core.AuditLogReader;
 import dev.curfew.core.AuditProofs;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.server.http.JsonBodies.BadInput;
 import dev.curfew.server.metrics.CurfewMetrics;
 import io.netty.handler.codec.TooLongFrameException;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Handler;
@@ -22,9 +22,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -63,7 +61,7 @@ public final class ApiServer {
   private final PolicyRoutes policies;
   private final AuditQuery audit;
   private final AuditProofRoutes auditProofs;
-  private final List<String> deployments = new ArrayList<>();
+  private final ServerInstances instances;
   /** Route template → its methods, for the Allow header of a 405. */
   private final Map<String, String> allowedMethods = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -135,6 +133,7 @@ public final class ApiServer {
   public ApiServer(Vertx vertx, SessionEngine engine, EventHub events, ApiKeys apiKeys, AuditLogReader auditLog,
       CurfewMetrics metrics, Settings settings, AuditProofs proofs) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.instances = new ServerInstances(vertx);
     this.engine = Objects.requireNonNull(engine, "engine");
     this.hub = Objects.requireNonNull(events, "events");
     this.apiKeys = Objects.requireNonNull(apiKeys, "apiKeys");
@@ -169,33 +168,18 @@ public final class ApiServer {
   }
 
   /** Starts listening; port 0 picks a free port. Completes with the actual port. */
-  public synchronized Future<Integer> listen(String host, int port) {
-    if (port < 0 || port > 65_535) throw new IllegalArgumentException("port not in 0-65535: " + port);
-    if (!deployments.isEmpty()) return Future.failedFuture(new IllegalStateException("already listening"));
-    // Each instance is a verticle on its own event loop; Vert.x shares one listening socket between
-    // them. Port -1 is Vert.x's "random port, shared by the instances" (0 would give each its own).
-    int shared = port == 0 ? -1 : port;
-    int[] actual = {port};
-    return vertx.deployVerticle(() -> new HttpVerticle(host, shared, actual),
-            new DeploymentOptions().setInstances(settings.instances()))
-        .map(id -> {
-          synchronized (this) {
-            deployments.add(id);
-          }
-          return actual[0];
-        });
+  public Future<Integer> listen(String host, int port) {
+    return instances.deploy(port, settings.instances(), p -> new HttpVerticle(host, p));
   }
 
   /** One HTTP server instance with its own router, on the event loop of its deployment. */
   private final class HttpVerticle extends VerticleBase {
     private final String host;
     private final int port;
-    private final int[] actual;
 
-    HttpVerticle(String host, int port, int[] actual) {
+    HttpVerticle(String host, int port) {
       this.host = host;
       this.port = port;
-      this.actual = actual;
     }
 
     @Override
@@ -209,22 +193,14 @@ public final class ApiServer {
       return vertx.createHttpServer(options)
           .requestHandler(router())
           .invalidRequestHandler(ApiServer.this::invalidRequest)
-          .listen(port, host)
-          .onSuccess(s -> actual[0] = s.actualPort());
+          .listen(port, host);
     }
   }
 
   /** Ends the event streams, then stops listening. */
   public Future<Void> close() {
     hub.closeAll();
-    List<String> ids;
-    synchronized (this) {
-      ids = new ArrayList<>(deployments);
-      deployments.clear();
-    }
-    List<Future<Void>> closing = new ArrayList<>();
-    for (String id : ids) closing.add(vertx.undeploy(id));
-    return Future.all(closing).mapEmpty();
+    return instances.undeploy();
   }
 
   // ---------------------------------------------------------------- routes

@@ -118,4 +118,23 @@ class ServeGatewayTest {
       vertx.close();
     }
   }
+
+  @Test
+  void apiAndGatewayBothOnPortZero_getTwoPortsWithTheirOwnRoutes() throws Exception {
+    CurfewConfig cfg = CurfewConfig.parse("gateway:\n  port: 0\n  routes:\n    - path: /app\n"
+        + "      upstream: http://127.0.0.1:9\n      login_path: /app/login\n").withOverrides(0, dir.resolve("data"));
+    ServeCommand.Running running = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    HttpClient http = HttpClient.newHttpClient();
+    try {
+      assertThat(running.gatewayPort).isPositive().isNotEqualTo(running.port);
+      for (int i = 0; i < 8; i++) { // every event loop's instance answers with its own router
+        assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + running.port + "/healthz")).build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + running.gatewayPort + "/healthz")).build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+      }
+    } finally {
+      running.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+  }
 }
