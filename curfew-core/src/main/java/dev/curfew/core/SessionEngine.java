@@ -4,7 +4,7 @@ import dev.curfew.core.AuditSink.TokenBinding;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.core.audit.Times;
-import dev.curfew.core.schedule.TimerWheel;
+import dev.curfew.core.schedule.StaggeredWheels;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * without recording it.
  *
  * <p>Validity is decided on every call by comparing {@code now} with the deadlines, so enforcement
- * is exact whether or not a timer has fired. Timers (a {@link TimerWheel} with 1 ms ticks, driven by
+ * is exact whether or not a timer has fired. Timers (a {@link dev.curfew.core.schedule.TimerWheel} with 1 ms ticks, driven by
  * {@link #advanceTimers()}) only make endings and warnings prompt. A touch moves the idle deadline
  * without touching the wheel: a timer that fires before the session's next event simply re-arms.
  */
@@ -39,7 +39,13 @@ public final class SessionEngine {
   private final EngineMetrics metrics;
   private final Limits limits;
   private final SessionTable table = new SessionTable();
-  private final TimerWheel<Session> wheel;
+  /**
+   * The deadline scheduler: 64 timing wheels staggered over 4,096 ms (one bucket of the third
+   * level), so that re-hashing a coarse bucket of deadlines is spread over 64 ticks instead of one.
+   */
+  private final StaggeredWheels<Session> wheel;
+  private static final int WHEEL_SHARDS = 64;
+  private static final long WHEEL_SPREAD_MS = 4_096;
 
   /** Bounds on what the engine holds. */
   public record Limits(int maxLiveSessions, long endedRetentionMs) {
@@ -62,7 +68,7 @@ public final class SessionEngine {
     this.events = events == null ? SessionEvents.NONE : events;
     this.metrics = metrics == null ? EngineMetrics.NONE : metrics;
     this.limits = limits == null ? Limits.defaults() : limits;
-    this.wheel = new TimerWheel<>(clock.millis());
+    this.wheel = new StaggeredWheels<>(clock.millis(), WHEEL_SHARDS, WHEEL_SPREAD_MS, s -> s.key.hashCode());
   }
 
   public Clock clock() { return clock; }
@@ -562,8 +568,12 @@ public final class SessionEngine {
         if (!s.isScheduled()) {
           throw new IllegalStateException(s.id() + ": live session without a timer");
         }
-        if (s.deadlineMs() > s.nextEventMs()) {
-          throw new IllegalStateException(s.id() + ": timer at " + s.deadlineMs() + " after next event " + s.nextEventMs());
+        long timerMs;
+        synchronized (wheel) {
+          timerMs = wheel.deadlineMs(s);
+        }
+        if (timerMs > s.nextEventMs()) {
+          throw new IllegalStateException(s.id() + ": timer at " + timerMs + " after next event " + s.nextEventMs());
         }
       }
     }
