@@ -68,9 +68,18 @@ public record Policy(
     if (renewEvery != null) {
       requirePositive("renew_every", renewEvery);
     }
-    if (idleTimeout.toMillis() < 1 || warnBefore.toNanos() % 1_000_000L != 0
-        || idleTimeout.toNanos() % 1_000_000L != 0 || absoluteTimeout.toNanos() % 1_000_000L != 0) {
-      throw new PolicyException("idle_timeout", "durations must be whole milliseconds");
+    requireWholeMillis("idle_timeout", idleTimeout);
+    requireWholeMillis("absolute_timeout", absoluteTimeout);
+    requireWholeMillis("warn_before", warnBefore);
+    if (renewEvery != null) {
+      requireWholeMillis("renew_every", renewEvery);
+    }
+  }
+
+  /** Deadlines are kept in milliseconds: a finer duration would be silently rounded. */
+  private static void requireWholeMillis(String key, Duration d) {
+    if (d.getNano() % 1_000_000 != 0) {
+      throw new PolicyException(key, key + " must be a whole number of milliseconds: " + d);
     }
   }
 
