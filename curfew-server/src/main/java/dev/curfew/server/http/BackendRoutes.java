@@ -35,7 +35,7 @@ final class BackendRoutes {
 
   /** POST /v1/sessions: 201 with the status and the token, which appears here only. */
   void create(RoutingContext ctx) {
-    ObjectNode body = JsonBodies.object(bytes(ctx), false);
+    ObjectNode body = JsonBodies.object(JsonBodies.bytes(ctx), false);
     JsonBodies.onlyFields(body, Set.of("subject", "policy", "attributes"));
     String subject = JsonBodies.text(body, "subject", true, SessionEngine.MAX_SUBJECT_LENGTH);
     String policy = JsonBodies.text(body, "policy", false, 256);
@@ -124,7 +124,7 @@ final class BackendRoutes {
 
   /** POST /v1/check: {@code {"token", "touch"}}; 200 status or 401 with reason. */
   void check(RoutingContext ctx) {
-    ObjectNode body = JsonBodies.object(bytes(ctx), false);
+    ObjectNode body = JsonBodies.object(JsonBodies.bytes(ctx), false);
     JsonBodies.onlyFields(body, Set.of("token", "touch"));
     String token = JsonBodies.text(body, "token", true, MAX_TOKEN_CHARS);
     boolean touch = JsonBodies.bool(body, "touch", false);
@@ -224,7 +224,7 @@ final class BackendRoutes {
     String contentType = ctx.request().getHeader("Content-Type");
     String token;
     if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-      ObjectNode body = JsonBodies.object(bytes(ctx), false);
+      ObjectNode body = JsonBodies.object(JsonBodies.bytes(ctx), false);
       token = JsonBodies.text(body, "token", true, MAX_TOKEN_CHARS);
     } else {
       List<String> all = ctx.request().formAttributes().getAll("token");
@@ -239,12 +239,9 @@ final class BackendRoutes {
   }
 
   private static String reasonText(RoutingContext ctx) {
-    ObjectNode body = JsonBodies.object(bytes(ctx), true);
+    ObjectNode body = JsonBodies.object(JsonBodies.bytes(ctx), true);
     JsonBodies.onlyFields(body, Set.of("reason_text"));
     return JsonBodies.text(body, "reason_text", false, MAX_REASON_TEXT_CHARS);
   }
 
-  private static byte[] bytes(RoutingContext ctx) {
-    return ctx.body().available() && ctx.body().buffer() != null ? ctx.body().buffer().getBytes() : new byte[0];
-  }
 }

@@ -61,6 +61,11 @@ public final class JsonBodies {
     }
   }
 
+  /** The request body read by the BodyHandler; empty when there is none. */
+  static byte[] bytes(io.vertx.ext.web.RoutingContext ctx) {
+    return ctx.body().available() && ctx.body().buffer() != null ? ctx.body().buffer().getBytes() : new byte[0];
+  }
+
   /** The body as a JSON object; {@code optional}: an empty body is an empty object. */
   static ObjectNode object(byte[] body, boolean optional) {
     if (body == null || body.length == 0 || isBlank(body)) {

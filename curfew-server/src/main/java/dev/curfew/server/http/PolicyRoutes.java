@@ -63,7 +63,7 @@ final class PolicyRoutes {
   /** PUT /v1/policies/{name}: a new version. */
   void put(RoutingContext ctx) {
     String name = ctx.pathParam("name");
-    ObjectNode body = JsonBodies.object(ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes(), false);
+    ObjectNode body = JsonBodies.object(JsonBodies.bytes(ctx), false);
     boolean applyToLive = JsonBodies.bool(body, "apply_to_live", false);
     body.remove("apply_to_live");
     Policy values = parse(body, name);
@@ -94,7 +94,7 @@ final class PolicyRoutes {
 
   /** POST /v1/policies/check: the compliance report of the policy in the body. */
   void check(RoutingContext ctx) {
-    ObjectNode body = JsonBodies.object(ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes(), false);
+    ObjectNode body = JsonBodies.object(JsonBodies.bytes(ctx), false);
     List<String> against = strings(body, "against");
     body.remove("against");
     String name = JsonBodies.text(body, "name", false, 64);
