@@ -3,6 +3,7 @@ package dev.curfew.server.cli;
 import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.Policies;
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
 import dev.curfew.core.SystemClock;
 import dev.curfew.server.config.ConfigException;
 import dev.curfew.server.config.CurfewConfig;
@@ -144,7 +145,7 @@ final class ServeCommand implements Callable<Integer> {
     DeadlineDriver driver = new DeadlineDriver(engine).start();
     ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
         ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()), store.auditTrail());
-    EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), engine, dataDir, System.getenv());
+    EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), SessionStore.of(engine), dataDir, System.getenv());
     if (notifier != null) {
       events.addEndingListener(notifier);
       api.publishJwks(notifier.jwks());
