@@ -126,7 +126,10 @@ final class ServeCommand implements Callable<Integer> {
         .withClock(clock)
         .withVersion(Main.version())
         .withSnapshotInterval(cfg.snapshotInterval())
-        .withLogMetrics((nanos, records) -> metrics.auditFsync(nanos))
+        .withLogMetrics((nanos, records) -> {
+          metrics.auditFsync(nanos);
+          metrics.auditRecords(records);
+        })
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
             .withRetention(cfg.auditRetention())), node);
     Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
