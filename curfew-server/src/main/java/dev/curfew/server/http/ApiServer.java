@@ -233,6 +233,7 @@ public final class ApiServer {
     route(r, "/v1/audit", key, audit::handle, HttpMethod.GET);
     route(r, "/v1/policies", key, policies::list, HttpMethod.GET);
     route(r, "/v1/policies/check", key, policies::check, HttpMethod.POST);
+    route(r, "/v1/policies/explain", key, policies::explain, HttpMethod.POST);
     route(r, "/v1/policies/:name", key, policies::get, HttpMethod.GET);
     route(r, "/v1/policies/:name", key, policies::put, HttpMethod.PUT);
     route(r, "/v1/audit/checkpoint", key, auditProofs::checkpoint, HttpMethod.GET);
