@@ -5,6 +5,10 @@ import dev.curfew.core.Policies;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SystemClock;
 import dev.curfew.server.config.ConfigException;
+import dev.curfew.server.console.AuditView;
+import dev.curfew.server.console.Console;
+import dev.curfew.server.console.ConsolePolicy;
+import dev.curfew.server.console.ConsoleScope;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.server.http.ApiKey;
 import dev.curfew.server.http.ApiKeys;
@@ -80,6 +84,7 @@ final class ServeCommand implements Callable<Integer> {
     Gateway gateway; // null: no routes
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
+    Console console;
 
     Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine, int port) {
       this.vertx = vertx;
@@ -102,6 +107,7 @@ final class ServeCommand implements Callable<Integer> {
         log.println("curfew: API did not close cleanly: " + e.getMessage());
       }
       driver.close();
+      if (console != null) console.close();
       if (notifier != null) notifier.close(); // retries are held in memory: any still waiting are dropped
       try {
         store.close();
@@ -135,7 +141,8 @@ final class ServeCommand implements Callable<Integer> {
     Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
-    Policies policies = new Policies(new ArrayList<>(cfg.policies().values()), cfg.defaultPolicy());
+    // The admin console's sessions have a policy of their own, built in unless the configuration defines one.
+    Policies policies = new Policies(ConsolePolicy.withConsole(cfg.policies().values()), cfg.defaultPolicy());
     SessionEngine engine = new SessionEngine(clock, node, policies, store.log(), events, metrics,
         new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
     EmbeddedStore.Recovery r = store.recover(engine);
@@ -145,18 +152,26 @@ final class ServeCommand implements Callable<Integer> {
             : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
     adoptConfiguredPolicies(cfg, engine, log);
     DeadlineDriver driver = new DeadlineDriver(engine).start();
-    ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
+    ApiKeys apiKeys = ApiKeys.of(keys);
+    ApiServer api = new ApiServer(vertx, engine, hub, apiKeys, store.log(), metrics,
         ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()), store.auditTrail());
+    // Until API keys carry scopes, every configured key is an admin of the console.
+    Console console = new Console(vertx, engine, hub, apiKeys,
+        ConsoleScope.everyKeyAdmin(keys.stream().map(ApiKey::name).toList()), AuditView.embedded(store), metrics);
+    api.extend(console::mount);
     EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), engine, dataDir, System.getenv());
     if (notifier != null) {
       events.addEndingListener(notifier);
       api.publishJwks(notifier.jwks());
     }
     int actual = api.listen(cfg.host(), cfg.port()).await(30, TimeUnit.SECONDS);
-    log.println("curfew: API listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual
+    String base = "http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual;
+    log.println("curfew: API listening on " + base
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
+    log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
     Running running = new Running(vertx, store, driver, api, engine, actual);
     running.notifier = notifier;
+    running.console = console;
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
       running.gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults());
