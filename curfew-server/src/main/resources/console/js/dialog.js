@@ -34,6 +34,12 @@ export function confirmWithReason({ title, text, confirm, placeholder }) {
       }
       result = reason.value.trim();
     });
+    reason.addEventListener('input', () => {
+      if (!reason.value.trim()) return;
+      error.hidden = true;
+      reason.removeAttribute('aria-invalid');
+      reason.setAttribute('aria-describedby', 'dlg-reason-help');
+    });
     cancel.addEventListener('click', () => dlg.close());
     dlg.addEventListener('close', () => {
       dlg.remove();

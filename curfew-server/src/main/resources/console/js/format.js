@@ -69,7 +69,8 @@ export function relative(iso) {
   const d = ms(iso) - serverNow();
   if (Number.isNaN(d)) return '';
   if (Math.abs(d) < 5000) return 'just now';
-  return d > 0 ? `in ${duration(d)}` : `${duration(-d)} ago`;
+  const whole = Math.round(Math.abs(d) / 1000) * 1000;
+  return d > 0 ? `in ${duration(whole)}` : `${duration(whole)} ago`;
 }
 
 const numberFmt = new Intl.NumberFormat();

@@ -90,6 +90,14 @@ export function drawTimeline(story, widthPx) {
   if (!story.end && story.now && story.expiresAt > story.now) {
     svg.append(s('rect', { x: x(story.now), y: BAND_Y, width: Math.max(2, x(story.expiresAt) - x(story.now)), height: BAND_H,
       fill: COLORS.future, stroke: '#8fb0e8', 'stroke-dasharray': '4 3', rx: 3 }, s('title', {}, 'ends here unless there is activity')));
+    if (story.warningAt > story.now) {
+      svg.append(s('rect', { x: x(story.warningAt), y: BAND_Y + 1, width: Math.max(2, x(story.expiresAt) - x(story.warningAt)), height: BAND_H - 2,
+        fill: COLORS.warning, opacity: 0.45 }, s('title', {}, 'the warning will show here')));
+    }
+    const mid = (x(story.now) + x(story.warningAt > story.now ? story.warningAt : story.expiresAt)) / 2;
+    if (story.futureLabel && x(story.expiresAt) - x(story.now) > 260) {
+      svg.append(s('text', { x: mid, y: BAND_Y + BAND_H / 2 + 4, 'text-anchor': 'middle', fill: '#174ea6' }, story.futureLabel));
+    }
   }
   for (const w of story.warnings) {
     const to = Math.min(w.to, endAt);
@@ -301,5 +309,7 @@ export function storyOfRecords(records, status, nowMs, skewMs) {
   let summary = `Session timeline: opened, ${warned} warning${warned === 1 ? '' : 's'}, ${extended} extension${extended === 1 ? '' : 's'}, `;
   summary += end ? `ended by ${reasonText(end.reason)}` + (end.latenessMs !== undefined ? `, detected ${end.latenessMs} ms after its deadline.` : '.')
     : 'still live.';
-  return { axis: 'clock', t0, now: end ? null : nowMs, end, absoluteAt, expiresAt, idle, warnings, marks, skewMs, summary };
+  const warningAt = status && !end ? t(status.warning_at) : null;
+  const futureLabel = expiresAt ? `ends ${new Date(expiresAt - skewMs).toLocaleTimeString()} unless there is activity` : null;
+  return { axis: 'clock', t0, now: end ? null : nowMs, end, absoluteAt, expiresAt, warningAt, futureLabel, idle, warnings, marks, skewMs, summary };
 }

@@ -74,14 +74,14 @@ export default async function overview(main, ctx) {
       l.count === 0
         ? [h('p', { class: 'metric' }, '—'), h('p', { class: 'help' }, `No session expired in the last ${Math.round(m.window_s / 60) || 1} min. `
             + `Expiries so far: ${number(l.total)}.`)]
-        : [h('p', { class: 'metric num' }, millis(l.p99), h('small', {}, ' p99')),
+        : [h('p', { class: 'metric num' }, '≤ ' + millis(l.p99), h('small', {}, ' p99')),
           h('dl', { class: 'kv small' },
-            h('dt', {}, 'p50'), h('dd', { class: 'num' }, millis(l.p50)),
-            h('dt', {}, 'p90'), h('dd', { class: 'num' }, millis(l.p90)),
-            h('dt', {}, 'p99'), h('dd', { class: 'num' }, millis(l.p99)),
+            h('dt', {}, 'p50'), h('dd', { class: 'num' }, '≤ ' + millis(l.p50)),
+            h('dt', {}, 'p90'), h('dd', { class: 'num' }, '≤ ' + millis(l.p90)),
+            h('dt', {}, 'p99'), h('dd', { class: 'num' }, '≤ ' + millis(l.p99)),
             h('dt', {}, 'recent max'), h('dd', { class: 'num' }, millis(l.recent_max)),
             h('dt', {}, 'expiries'), h('dd', { class: 'num' }, number(l.count)))],
-      h('p', { class: 'help card-foot' }, 'How long after its deadline each expiry was detected (by the timer, a request, or recovery).'));
+      h('p', { class: 'help card-foot' }, 'How long after its deadline each expiry was detected (by the timer, a request, or recovery); percentiles are histogram bucket bounds.'));
 
     replace(audit,
       h('p', { class: 'metric num' }, rate(m.audit_records_per_second.now), h('small', {}, ' records/s')),

@@ -114,7 +114,9 @@ export default async function policies(main, ctx, params, query) {
     const target = policiesByName[p.name];
     saveBtn.lastChild.textContent = target ? `Save as ${p.name} v${target.version + 1}` : 'Save new policy';
     applyLive.disabled = !target;
-    saveNote.textContent = target ? `Sessions open under v${target.version} keep it unless you apply the change to them.` : '';
+    saveNote.textContent = !target ? '' : (p.name === 'curfew-console'
+      ? 'This is the console’s own policy: it governs every console session, yours included. ' : '')
+      + `Sessions open under v${target.version} keep it unless you apply the change to them.`;
   }
 
   /** The policy in the form, as the API takes it; null (and field errors shown) when a value is not valid. */

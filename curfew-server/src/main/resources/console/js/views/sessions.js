@@ -90,7 +90,7 @@ export default async function sessions(main, ctx, params, query) {
         h('br'),
         h('a', { class: 'id', href: '/console/sessions/' + x.session_id, 'data-link': true, 'data-key': 'open-' + x.session_id,
           'aria-label': `Session ${x.session_id}: timeline and records` }, x.session_id)),
-      h('td', { class: 'nowrap' }, `${x.policy} `, h('span', { class: 'badge badge-neutral' }, 'v' + x.policy_version)),
+      h('td', {}, `${x.policy} `, h('span', { class: 'badge badge-neutral' }, 'v' + x.policy_version)),
       h('td', { class: 'nowrap' }, h('span', { title: x.created_at }, dateTime(x.created_at)), h('br'), h('span', { class: 'muted small' }, relative(x.created_at))),
       h('td', {}, deadline(x.idle_expires_at, x.last_activity_at, 'idle')),
       h('td', {}, deadline(x.absolute_expires_at, x.created_at, 'absolute')),

@@ -99,6 +99,7 @@ class ConsoleBrowserTest {
     signIn(ConsoleServer.ADMIN_KEY);
     click(By.cssSelector("nav [data-nav=sessions]"));
     within(Duration.ofSeconds(5), x -> d.findElements(By.cssSelector("tbody tr")).size() >= 4 ? true : null);
+    b.fullPageScreenshot(SHOTS, "03a-sessions");
 
     WebElement search = d.findElement(By.id("q"));
     search.sendKeys("ALICE");
@@ -160,6 +161,54 @@ class ConsoleBrowserTest {
     EvidenceVerification v = EvidenceBundle.verify(Files.readString(file), server.store.auditTrail().verifier());
     assertThat(v.ok()).as("%s", v.problems()).isTrue();
     assertThat(v.sessionId()).isEqualTo(id);
+  }
+
+  @Test
+  void aLiveSessionsDeadlinesCountDownOnItsPage() throws Exception {
+    JsonNode opened = server.open("henry@example.com", "standard");
+    String id = opened.get("session_id").asText();
+    Thread.sleep(1200);
+    assertThat(server.send("POST", "/v1/session/activity", null, opened.get("token").asText()).status()).isEqualTo(200);
+    signIn(ConsoleServer.ADMIN_KEY);
+    d.get(server.url("/console/sessions/" + id));
+    within(Duration.ofSeconds(5), x -> visible(By.cssSelector("svg.timeline")));
+    assertThat(d.findElement(By.tagName("h1")).getText()).contains("henry@example.com", "live");
+    String first = text(By.cssSelector("dl .deadline .left"));
+    within(Duration.ofSeconds(5), x -> !text(By.cssSelector("dl .deadline .left")).equals(first) ? true : null);
+    assertThat(d.findElement(By.cssSelector("svg.timeline")).getText()).contains("now", "idle deadline");
+    assertThat(d.findElement(By.cssSelector("svg.timeline")).getDomAttribute("aria-label")).endsWith("still live.");
+    b.fullPageScreenshot(SHOTS, "05b-session-live");
+  }
+
+  @Test
+  void revokingWorksWithTheKeyboardAlone() throws Exception {
+    String grace = server.open("grace@example.com", "standard").get("session_id").asText();
+    signIn(ConsoleServer.ADMIN_KEY);
+    d.get(server.url("/console/sessions?q=grace"));
+    within(Duration.ofSeconds(5), x -> rows().size() == 1 ? true : null);
+    d.findElement(By.id("q")).click();
+    for (int i = 0; i < 12 && !String.valueOf(focused().getDomAttribute("aria-label")).startsWith("Revoke session"); i++) {
+      keys(Keys.TAB);
+    }
+    assertThat(focused().getDomAttribute("aria-label")).isEqualTo("Revoke session " + grace + " of grace@example.com");
+    keys(Keys.ENTER);
+    within(Duration.ofSeconds(5), x -> visible(By.cssSelector("dialog[open]")));
+    assertThat(focused().getDomAttribute("id")).isEqualTo("dlg-reason");
+    keys(Keys.ESCAPE);
+    within(Duration.ofSeconds(5), x -> visible(By.cssSelector("dialog[open]")) == null ? true : null);
+    assertThat(String.valueOf(focused().getDomAttribute("aria-label"))).as("focus returns to the button").startsWith("Revoke session");
+    assertThat(server.send("GET", "/v1/sessions/" + grace, null, ConsoleServer.ADMIN_KEY).status()).as("Escape revokes nothing").isEqualTo(200);
+
+    keys(Keys.ENTER);
+    within(Duration.ofSeconds(5), x -> visible(By.cssSelector("dialog[open]")));
+    keys("Account offboarded");
+    keys(Keys.TAB);
+    assertThat(focused().getText()).isEqualTo("Cancel");
+    keys(Keys.TAB);
+    assertThat(focused().getText()).isEqualTo("Revoke session");
+    keys(Keys.ENTER);
+    within(Duration.ofSeconds(5), x -> server.send("GET", "/v1/sessions/" + grace, null, ConsoleServer.ADMIN_KEY).status() == 410 ? true : null);
+    assertThat(server.lines()).anyMatch(l -> l.contains("\"session.revoked\"") && l.contains(grace) && l.contains("Account offboarded"));
   }
 
   @Test
@@ -253,12 +302,16 @@ class ConsoleBrowserTest {
     }
   }
 
+  private static WebElement focused() {
+    return d.switchTo().activeElement();
+  }
+
+  private static void keys(CharSequence k) {
+    new Actions(d).sendKeys(k).perform();
+  }
+
   private static boolean expired(String sessionId) {
-    try {
-      return server.lines().stream().anyMatch(l -> l.contains("\"session.expired\"") && l.contains(sessionId));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return server.lines().stream().anyMatch(l -> l.contains("\"session.expired\"") && l.contains(sessionId));
   }
 
   private static List<WebElement> rows() {

@@ -27,9 +27,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>live sessions: the gauge {@code curfew.live.sessions};
  *   <li>checks per second by outcome: the change of the counters {@code curfew.checks} over the
  *       last {@value #RATE_WINDOW_S} s;
- *   <li>expiry lateness: p50, p90, p99 estimated from the change of the histogram {@code
- *       curfew.expiry.lateness} (every {@code detected_by}) over the window, interpolating linearly
- *       inside a bucket as Prometheus's {@code histogram_quantile} does; and the timer's recent max;
+ *   <li>expiry lateness: p50, p90, p99 from the change of the histogram {@code
+ *       curfew.expiry.lateness} (every {@code detected_by}) over the window, each as the upper bound
+ *       of the bucket it falls in (an upper bound, never an underestimate: the buckets grow by about
+ *       a third, from 1 ms); and the timer's recent max;
  *   <li>audit append rate: the change of {@code curfew.audit.records} over the last {@value
  *       #RATE_WINDOW_S} s.
  * </ul>
@@ -154,20 +155,14 @@ final class MetricsWindow {
   }
 
   /**
-   * The q-quantile of a histogram of cumulative counts, interpolated linearly inside the bucket it
-   * falls in (as Prometheus's histogram_quantile); null without observations.
+   * The q-quantile of a histogram of cumulative counts, as the upper bound of the bucket it falls
+   * in: the quantile is at most this. Null without observations.
    */
   static Double quantile(double q, double[] upperBounds, double[] cumulative, double count) {
     if (count <= 0 || upperBounds.length == 0) return null;
     double rank = q * count;
     for (int i = 0; i < upperBounds.length; i++) {
-      if (cumulative[i] >= rank) {
-        double lower = i == 0 ? 0 : upperBounds[i - 1];
-        double below = i == 0 ? 0 : cumulative[i - 1];
-        double inBucket = cumulative[i] - below;
-        double fraction = inBucket <= 0 ? 1 : (rank - below) / inBucket;
-        return round(lower + (upperBounds[i] - lower) * fraction);
-      }
+      if (cumulative[i] >= rank) return round(upperBounds[i]);
     }
     return round(upperBounds[upperBounds.length - 1]); // beyond the last bound: at least this
   }
