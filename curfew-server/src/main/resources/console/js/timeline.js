@@ -16,8 +16,10 @@ const STEPS = [1e3, 5e3, 1e4, 3e4, 6e4, 3e5, 6e5, 9e5, 18e5, 36e5, 72e5, 144e5, 
 const COLORS = {
   band: '#cfe0fc', future: '#eef3fd', warning: '#f6c177', idle: '#174ea6', absolute: '#b3261e',
   opened: '#0b57d0', activity: '#4a5361', ack: '#7a4100', extended: '#146c2e', refused: '#b3261e',
-  ended: '#1b1f24', other: '#6b7480', now: '#1b1f24',
+  ended: '#1b1f24', other: '#5f6875', now: '#1b1f24',
 };
+/** Text colours, each at least 4.5:1 on white (the warning's fill is too light for text). */
+const TEXT = { ...COLORS, warning: '#7a4100', band: '#174ea6' };
 
 /** The shape of one mark, centred on (x, y). */
 function mark(kind, x, y, label) {
@@ -153,7 +155,7 @@ export function drawTimeline(story, widthPx) {
       if (row < 2) {
         labelled.push({ px, row });
         const anchor = px > W - 60 ? 'end' : px < 60 ? 'start' : 'middle';
-        svg.append(s('text', { x: px, y: MARK_Y + 24 + row * 15, 'text-anchor': anchor, fill: COLORS[m.kind] || COLORS.other }, m.short));
+        svg.append(s('text', { x: px, y: MARK_Y + 24 + row * 15, 'text-anchor': anchor, fill: TEXT[m.kind] || TEXT.other }, m.short));
       }
     }
   }
