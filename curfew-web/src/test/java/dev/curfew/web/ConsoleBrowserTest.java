@@ -135,7 +135,9 @@ class ConsoleBrowserTest {
     JsonNode opened = server.open("dave@example.com", "demo");
     String id = opened.get("session_id").asText();
     String token = opened.get("token").asText();
-    Thread.sleep(3500); // past warning_at (3 s): the timer warns
+    // The timer warns at warning_at (3 s); the user then extends and acknowledges.
+    within(Duration.ofSeconds(8), x -> server.lines().stream().anyMatch(l -> l.contains("\"session.warning_sent\"") && l.contains(id))
+        ? true : null);
     assertThat(server.send("POST", "/v1/session/extend", null, token).status()).isEqualTo(200);
     assertThat(server.send("POST", "/v1/session/warning-ack", null, token).status()).isEqualTo(204);
     // Watched in the log, not by asking for the session: a request would detect the expiry itself.
@@ -207,8 +209,10 @@ class ConsoleBrowserTest {
     keys(Keys.TAB);
     assertThat(focused().getText()).isEqualTo("Revoke session");
     keys(Keys.ENTER);
-    within(Duration.ofSeconds(5), x -> server.send("GET", "/v1/sessions/" + grace, null, ConsoleServer.ADMIN_KEY).status() == 410 ? true : null);
-    assertThat(server.lines()).anyMatch(l -> l.contains("\"session.revoked\"") && l.contains(grace) && l.contains("Account offboarded"));
+    // The record is on disk once the revocation is durable, which the answer to the page waits for.
+    within(Duration.ofSeconds(5), x -> server.lines().stream().anyMatch(l -> l.contains("\"session.revoked\"") && l.contains(grace)
+        && l.contains("Account offboarded")) ? true : null);
+    assertThat(server.send("GET", "/v1/sessions/" + grace, null, ConsoleServer.ADMIN_KEY).status()).isEqualTo(410);
   }
 
   @Test
