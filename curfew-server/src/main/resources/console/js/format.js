@@ -115,6 +115,7 @@ const RECORDS = {
   'session.extended': 'Extended', 'session.extension_refused': 'Extension refused', 'session.expired': 'Expired',
   'session.revoked': 'Revoked', 'session.logged_out': 'Signed out', 'session.refused': 'Ended token presented again',
   'session.rotated': 'Token rotated', 'session.policy_applied': 'Policy change applied', 'session.notified': 'App notified',
+  'policy.changed': 'Policy version', 'node.started': 'Server started', 'node.stopped': 'Server stopped', 'log.repaired': 'Log repaired',
   activity: 'Activity',
 };
 export const recordType = (t) => RECORDS[t] || t;

@@ -3,11 +3,68 @@
 
 import { get, post } from '../api.js';
 import { h, replace, icon, announce } from '../dom.js';
-import { dateTime, number, relative, duration } from '../format.js';
+import { dateTime, number, relative, duration, recordType } from '../format.js';
+import { details, TYPES } from '../records.js';
 
 export const title = 'Audit';
 
+/** The log's latest records (newest first), optionally of one type or one subject. */
+function recentRecords() {
+  const PAGE = 25, FILTER_SPAN = 5000;
+  const type = h('select', { id: 'r-type' }, h('option', { value: '' }, 'All types'), TYPES.map((t) => h('option', { value: t }, `${recordType(t)} (${t})`)));
+  const subject = h('input', { type: 'text', id: 'r-subject', autocomplete: 'off', spellcheck: 'false' });
+  const body = h('div');
+  const older = h('button', { type: 'button', class: 'btn btn-small' }, 'Older records');
+  const note = h('p', { class: 'help' });
+  let logSize = 0, end = 0; // records shown are below seq `end`
+  const form = h('form', { class: 'inline', 'aria-label': 'Filter records' },
+    h('div', { class: 'field' }, h('label', { for: 'r-type' }, 'Type'), type),
+    h('div', { class: 'field' }, h('label', { for: 'r-subject' }, 'Subject (exact)'), subject),
+    h('button', { type: 'submit', class: 'btn' }, 'Show'));
+  const section = h('section', { class: 'section card', 'aria-labelledby': 'a-recent' },
+    h('h2', { id: 'a-recent' }, 'Recent records'), form, note, body, h('div', { class: 'actions card-foot' }, older));
+
+  async function load() {
+    const filtered = !!(type.value || subject.value.trim());
+    const from = Math.max(0, end - (filtered ? FILTER_SPAN : PAGE));
+    const q = new URLSearchParams({ after: String(from - 1), limit: String(filtered ? 1000 : PAGE) });
+    if (from === 0) q.delete('after');
+    if (type.value) q.set('type', type.value);
+    if (subject.value.trim()) q.set('subject', subject.value.trim());
+    let page;
+    try {
+      page = await get('/console/api/audit/records?' + q, { passive: true });
+    } catch (e) {
+      replace(body, h('p', { class: 'notice notice-danger' }, 'Could not read the log: ' + e.message));
+      return;
+    }
+    const rows = page.records.filter((r) => r.seq < end).slice(-PAGE).reverse();
+    note.textContent = filtered
+      ? `Matches among records ${number(from)} to ${number(end - 1)}, newest first. For the whole log: GET /v1/audit or curfew audit export.`
+      : `Records ${number(from)} to ${number(end - 1)} of ${number(logSize)}, newest first.`;
+    older.hidden = from === 0;
+    replace(body, rows.length === 0 ? h('p', { class: 'muted' }, 'No record matches.') : h('div', { class: 'table-wrap' }, h('table', {},
+      h('caption', { class: 'sr-only' }, 'Audit records, newest first'),
+      h('thead', {}, h('tr', {}, ['Seq', 'Time', 'Event', 'Subject', 'Session', 'Details'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows.map((r) => h('tr', {},
+        h('td', { class: 'num' }, number(r.seq)),
+        h('td', { class: 'nowrap', title: r.time }, dateTime(r.time)),
+        h('td', { class: 'nowrap' }, recordType(r.type)),
+        h('td', {}, r.subject || h('span', { class: 'muted' }, '—')),
+        h('td', {}, r.session_id ? h('a', { class: 'id', href: '/console/sessions/' + r.session_id, 'data-link': true }, r.session_id) : ''),
+        h('td', { class: 'small' }, details(r, true))))))));
+  }
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); end = logSize; load(); });
+  older.addEventListener('click', () => { end = Math.max(0, end - (type.value || subject.value.trim() ? FILTER_SPAN : PAGE)); load(); });
+  return {
+    section,
+    /** Shows the newest records of a log of `size` records. */
+    show(size) { logSize = size; end = size; return load(); },
+  };
+}
+
 export default async function audit(main, ctx) {
+  const recent = recentRecords();
   const checkpoint = h('div'), verification = h('div');
   const verifyBtn = h('button', { type: 'button', class: 'btn btn-primary', id: 'verify-now' }, icon('shield'), h('span', {}, 'Verify now'));
   replace(main,
@@ -22,6 +79,7 @@ export default async function audit(main, ctx) {
           ' and the order of times: the same checks as ', h('code', {}, 'curfew audit verify'), '.'),
         verification,
         h('div', { class: 'actions card-foot' }, verifyBtn))),
+    recent.section,
     h('section', { class: 'section card', 'aria-labelledby': 'a-ind' },
       h('h2', { id: 'a-ind' }, 'Verify it yourself'),
       h('p', {}, 'With the public key and a checkpoint kept elsewhere, an auditor needs nothing from this server:'),
@@ -106,7 +164,8 @@ export default async function audit(main, ctx) {
     clearTimeout(timer);
     poll();
   });
-  await refresh(false);
+  const first = await refresh(false);
+  if (first) await recent.show(first.records);
   timer = setTimeout(poll, 5000);
   return { stop: () => clearTimeout(timer) };
 }

@@ -3,29 +3,13 @@
 
 import { get, del, post, enc, ApiError } from '../api.js';
 import { h, replace, icon, toast } from '../dom.js';
-import { dateTime, serverNow, reason, recordType, number, duration } from '../format.js';
+import { dateTime, serverNow, reason, recordType, number } from '../format.js';
 import { drawTimeline, storyOfRecords, LEGEND, legendIcon } from '../timeline.js';
 import { confirmWithReason } from '../dialog.js';
 import { deadline } from './sessions.js';
+import { details } from '../records.js';
 
 export const title = 'Session';
-
-/** What a record's data says, in a line or two. */
-function details(r) {
-  const d = r.data || {};
-  switch (r.type) {
-    case 'session.created': return `idle timeout ${duration(d.idle_timeout_ms)}, absolute ${duration(d.absolute_timeout_ms)}, warning ${duration(d.warn_before_ms)} before, up to ${d.max_extensions} extensions`;
-    case 'session.warning_sent': return `ends at ${dateTime(d.expires_at)}; ${Math.round(d.lead_ms / 1000)} s warning; ${d.delivered_to} open page${d.delivered_to === 1 ? '' : 's'} told`;
-    case 'session.warning_acknowledged': return `the user saw the warning (end was ${dateTime(d.expires_at)})`;
-    case 'session.extended': return `end moved from ${dateTime(d.previous_expires_at)} to ${dateTime(d.expires_at)}; ${d.extensions_used} used`;
-    case 'session.extension_refused': return d.why;
-    case 'session.expired': return `${reason(d.reason)}: deadline ${dateTime(d.deadline)}, detected ${d.lateness_ms} ms later by the ${d.detected_by}; last activity ${dateTime(d.last_activity_at)}`;
-    case 'session.revoked': return `by ${d.actor}${d.reason_text ? ': “' + d.reason_text + '”' : ''}`;
-    case 'session.refused': return `${reason(d.reason)} token presented again` + (d.repeats ? ` (+${d.repeats} more)` : '');
-    case 'session.notified': return `${d.kind} to ${d.target}: ${d.outcome}`;
-    default: return '';
-  }
-}
 
 export default async function session(main, ctx, params) {
   const id = params[0];

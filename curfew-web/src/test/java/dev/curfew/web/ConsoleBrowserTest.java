@@ -225,6 +225,7 @@ class ConsoleBrowserTest {
     click(By.id("verify-now"));
     WebElement result = within(Duration.ofSeconds(20), x -> visible(By.id("verify-result")));
     assertThat(result.getText()).contains("The log verifies.", "by admin");
+    within(Duration.ofSeconds(5), x -> text(By.cssSelector("[aria-labelledby=a-recent] tbody")).contains("Opened") ? true : null);
     b.fullPageScreenshot(SHOTS, "06-audit-verified");
   }
 

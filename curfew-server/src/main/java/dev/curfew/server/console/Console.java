@@ -98,6 +98,7 @@ public final class Console implements AutoCloseable {
     r.route("/console/api/evidence", anyone, download(r.evidence(), "evidence"), HttpMethod.GET);
     r.route("/console/api/audit", anyone, answer(api::auditStatus), HttpMethod.GET);
     r.route("/console/api/audit/verify", anyone, answer(api::verify), HttpMethod.POST);
+    r.route("/console/api/audit/records", anyone, r.auditQuery(), HttpMethod.GET);
     r.route("/console/api/audit/checkpoint", anyone, download(r.checkpoint(), "checkpoint"), HttpMethod.GET);
     r.route("/console/api/audit/public-key", anyone, answer(api::publicKey), HttpMethod.GET);
     r.route("/console/api/metrics", anyone, answer(api::metrics), HttpMethod.GET);

@@ -269,6 +269,9 @@ class ConsoleTest {
     assertThat(last.get("records").asLong()).isGreaterThanOrEqualTo(22); // node.started, the console session, 20 sessions
     assertThat(last.get("checkpoints_verified").asLong()).isGreaterThanOrEqualTo(1);
     assertThat(f.get("/console/api/audit/checkpoint?download=1", op.token()).body()).startsWith("curfew/node-1\n");
+    JsonNode created = ConsoleFixture.json(f.get("/console/api/audit/records?type=session.created&limit=5", op.token()));
+    assertThat(created.get("records")).hasSize(5);
+    assertThat(created.get("records").findValuesAsText("type")).containsOnly("session.created");
   }
 
   // ---------------------------------------------------------------- policies
