@@ -97,6 +97,14 @@ export function parseDuration(text) {
   return Number(m[1]) * { ms: 1, s: 1000, m: 60000, h: 3600000, d: 86400000 }[m[2]];
 }
 
+/** An offset from opening as the CLI's explain prints it: +13m, +1h2m3s, +0s. */
+export function offset(v) {
+  const h = Math.floor(v / 3600000), m = Math.floor(v / 60000) % 60, s = Math.floor(v / 1000) % 60, rest = v % 1000;
+  let out = '+' + (h ? h + 'h' : '') + (m ? m + 'm' : '');
+  if (s || rest || out === '+') out += s + (rest ? '.' + String(rest).padStart(3, '0') : '') + 's';
+  return out;
+}
+
 /** The shortest exact short form: 15m, 1500ms, 0s. */
 export function formatDuration(v) {
   if (!v) return '0s';

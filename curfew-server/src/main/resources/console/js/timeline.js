@@ -8,11 +8,11 @@
 // list beside it is the full text alternative.
 
 import { s } from './dom.js';
-import { formatDuration, duration, reason as reasonText } from './format.js';
+import { duration, offset, reason as reasonText } from './format.js';
 
 const LEFT = 24, RIGHT = 24;
 const BAND_Y = 64, BAND_H = 34, MARK_Y = 124, AXIS_Y = 188, H = 214;
-const STEPS = [1e3, 5e3, 1e4, 3e4, 6e4, 3e5, 6e5, 9e5, 18e5, 36e5, 72e5, 144e5, 216e5, 432e5, 864e5, 6048e5];
+const STEPS = [1e3, 2e3, 5e3, 1e4, 15e3, 3e4, 6e4, 12e4, 3e5, 6e5, 9e5, 18e5, 36e5, 72e5, 144e5, 216e5, 432e5, 864e5, 6048e5];
 const COLORS = {
   band: '#cfe0fc', future: '#eef3fd', warning: '#f6c177', idle: '#174ea6', absolute: '#b3261e',
   opened: '#0b57d0', activity: '#4a5361', ack: '#7a4100', extended: '#146c2e', refused: '#b3261e',
@@ -178,7 +178,7 @@ export function drawTimeline(story, widthPx) {
   const first = story.axis === 'clock' ? Math.ceil((t0 - skew) / step) * step + skew : t0;
   for (let t = first; t <= t0 + shown; t += step) {
     axis.append(s('line', { x1: x(t), y1: AXIS_Y, x2: x(t), y2: AXIS_Y + 5 }));
-    const label = story.axis === 'clock' ? clockLabel(t - skew, step) : (t === t0 ? '0' : '+' + formatDuration(t - t0));
+    const label = story.axis === 'clock' ? clockLabel(t - skew, step) : (t === t0 ? '0' : offset(t - t0));
     axis.append(s('text', { x: x(t), y: AXIS_Y + 18, 'text-anchor': 'middle' }, label));
   }
   svg.append(axis);
@@ -215,7 +215,7 @@ export function storyOfExplanation(e) {
   }
   cutWarnings(warnings, marks);
   const summary = `Explained timeline under policy ${e.policy.name}: ` + (end
-    ? `the session ends ${formatDuration(end.at)} after opening (${reasonText(end.reason)}).` : 'the session is still live at the end of the trace.');
+    ? `the session ends ${duration(end.at)} after opening (${reasonText(end.reason)}).` : 'the session is still live at the end of the trace.');
   return { axis: 'offset', t0: 0, end, absoluteAt, idle, warnings, marks, summary };
 }
 

@@ -4,7 +4,7 @@
 
 import { get, post, put, enc, ApiError } from '../api.js';
 import { h, replace, icon, toast, debounce } from '../dom.js';
-import { parseDuration, formatDuration } from '../format.js';
+import { parseDuration, formatDuration, offset } from '../format.js';
 import { drawTimeline, storyOfExplanation, LEGEND, legendIcon } from '../timeline.js';
 
 export const title = 'Policies';
@@ -18,12 +18,20 @@ const FIELDS = [
 
 const STATUS_BADGE = { pass: 'badge-ok', warn: 'badge-warn', fail: 'badge-danger', note: 'badge-neutral' };
 
-/** A trace that shows the policy at work: activity, a quiet spell into the warning, an extension, then silence. */
+/**
+ * A trace that shows the policy at work: activity, a quiet spell into the warning, an extension
+ * inside it, then silence. Whole minutes where the policy allows (the trace takes one unit per
+ * offset: 26m, not 25m40s).
+ */
 function sampleTrace(p) {
   const idle = p.idle_timeout_ms, warn = p.warn_before_ms;
-  const first = Math.max(1000, Math.round(idle / 3 / 1000) * 1000);
+  const unit = idle >= 180000 ? 60000 : 1000;
+  const first = Math.max(unit, Math.round(idle / 3 / unit) * unit);
   const steps = ['0s', formatDuration(first)];
-  if (warn > 0 && p.max_extensions > 0) steps.push(formatDuration(first + idle - Math.round(warn / 2 / 1000) * 1000) + ':extend');
+  if (warn > 0 && p.max_extensions > 0) {
+    const inWarning = warn >= 2 * unit ? first + idle - unit : first + idle - Math.max(1000, Math.round(warn / 2000) * 1000);
+    steps.push(formatDuration(inWarning) + ':extend');
+  }
   return steps.join(', ');
 }
 
@@ -196,7 +204,7 @@ export default async function policies(main, ctx, params, query) {
       h('ul', { class: 'legend', 'aria-hidden': 'true' }, LEGEND.filter(([k]) => k !== 'refused').map(([k, label]) => h('li', {}, legendIcon(k), label)))));
     replace(events, h('h3', { class: 'sr-only' }, 'What happens'),
       h('ol', { class: 'events', 'aria-label': 'What happens, step by step' }, e.events.map((ev) => h('li', {},
-        h('span', { class: 't' }, ev.offset_ms === 0 ? '0' : '+' + formatDuration(ev.offset_ms)), h('span', {}, ev.text)))));
+        h('span', { class: 't' }, offset(ev.offset_ms)), h('span', {}, ev.text)))));
   }
 
   async function save() {
