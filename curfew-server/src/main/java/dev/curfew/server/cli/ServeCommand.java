@@ -11,6 +11,10 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import dev.curfew.core.SystemClock;
 import dev.curfew.server.config.ConfigException;
+import dev.curfew.server.console.AuditView;
+import dev.curfew.server.console.Console;
+import dev.curfew.server.console.ConsolePolicy;
+import dev.curfew.server.console.ConsoleScope;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.server.http.ApiKey;
 import dev.curfew.server.http.ApiKeys;
@@ -85,6 +89,7 @@ final class ServeCommand implements Callable<Integer> {
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
     String nodeName;
+    Console console; // null: sessions in Redis (the console needs the embedded engine)
 
     Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine,
         RedisSessionStore redis, int port) {
@@ -109,6 +114,7 @@ final class ServeCommand implements Callable<Integer> {
         log.println("curfew: API did not close cleanly: " + e.getMessage());
       }
       if (driver != null) driver.close();
+      if (console != null) console.close();
       if (notifier != null) notifier.close(); // retries are held in memory: any still waiting are dropped
       if (redis != null) {
         try {
@@ -143,13 +149,17 @@ final class ServeCommand implements Callable<Integer> {
         .withClock(clock)
         .withVersion(Main.version())
         .withSnapshotInterval(cfg.snapshotInterval())
-        .withLogMetrics((nanos, records) -> metrics.auditFsync(nanos))
+        .withLogMetrics((nanos, records) -> {
+          metrics.auditFsync(nanos);
+          metrics.auditRecords(records);
+        })
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
             .withRetention(cfg.auditRetention())), node);
     Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
-    Policies policies = new Policies(new ArrayList<>(cfg.policies().values()), cfg.defaultPolicy());
+    // The admin console's sessions have a policy of their own, built in unless the configuration defines one.
+    Policies policies = new Policies(ConsolePolicy.withConsole(cfg.policies().values()), cfg.defaultPolicy());
     SessionEngine engine = null;
     DeadlineDriver driver = null;
     RedisSessionStore redis = null;
@@ -178,19 +188,32 @@ final class ServeCommand implements Callable<Integer> {
       driver = new DeadlineDriver(engine).start();
       sessions = SessionStore.of(engine);
     }
-    ApiServer api = new ApiServer(vertx, sessions, engine, hub, ApiKeys.of(keys), store.log(), metrics,
+    ApiKeys apiKeys = ApiKeys.of(keys);
+    ApiServer api = new ApiServer(vertx, sessions, engine, hub, apiKeys, store.log(), metrics,
         ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()), store.auditTrail());
+    Console console = null;
+    if (engine != null) {
+      // Until API keys carry scopes, every configured key is an admin of the console.
+      console = new Console(vertx, engine, hub, apiKeys,
+          ConsoleScope.everyKeyAdmin(keys.stream().map(ApiKey::name).toList()), AuditView.embedded(store), metrics);
+      api.extend(console::mount);
+    } else {
+      log.println("curfew: the admin console is not served with store: redis (it reads the embedded engine)");
+    }
     EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), sessions, dataDir, System.getenv());
     if (notifier != null) {
       events.addOriginEndingListener(notifier);
       api.publishJwks(notifier.jwks());
     }
     int actual = api.listen(cfg.host(), cfg.port()).await(30, TimeUnit.SECONDS);
-    log.println("curfew: API listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual
+    String base = "http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual;
+    log.println("curfew: API listening on " + base
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
+    if (console != null) log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
     Running running = new Running(vertx, store, driver, api, engine, redis, actual);
     running.nodeName = node;
     running.notifier = notifier;
+    running.console = console;
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
       running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults());

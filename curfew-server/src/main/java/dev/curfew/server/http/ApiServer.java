@@ -162,6 +162,7 @@ public final class ApiServer {
   }
 
   private volatile Map<String, Object> jwks;
+  private volatile java.util.function.Consumer<ApiRoutes> extension;
 
   /**
    * Publishes a JSON Web Key Set at {@code /.well-known/jwks.json} (the keys that verify Curfew's
@@ -169,6 +170,14 @@ public final class ApiServer {
    */
   public void publishJwks(Map<String, Object> keySet) {
     this.jwks = Map.copyOf(keySet);
+  }
+
+  /**
+   * Adds an extension's routes (the admin console) to the API, through {@link ApiRoutes}. Call
+   * before {@link #listen}; {@code mount} runs once for each server instance's router.
+   */
+  public void extend(java.util.function.Consumer<ApiRoutes> mount) {
+    this.extension = Objects.requireNonNull(mount, "mount");
   }
 
   /** The SSE hub, which the engine publishes to. */
@@ -252,6 +261,7 @@ public final class ApiServer {
     route(r, "/v1/audit", key, audit::handle, HttpMethod.GET);
     route(r, "/v1/policies", key, policies::list, HttpMethod.GET);
     route(r, "/v1/policies/check", key, policies::check, HttpMethod.POST);
+    route(r, "/v1/policies/explain", key, policies::explain, HttpMethod.POST);
     route(r, "/v1/policies/:name", key, policies::get, HttpMethod.GET);
     route(r, "/v1/policies/:name", key, policies::put, HttpMethod.PUT);
     route(r, "/v1/audit/checkpoint", key, auditProofs::checkpoint, HttpMethod.GET);
@@ -272,6 +282,11 @@ public final class ApiServer {
       route(r, "/metrics", key, this::metrics, HttpMethod.GET);
     } else {
       route(r, "/metrics", this::metrics, HttpMethod.GET);
+    }
+
+    if (extension != null) {
+      extension.accept(new ApiRoutes(r, (path, guard, handler, methods) -> route(r, path, guard, handler, methods),
+          backend, audit, auditProofs, policies));
     }
 
     r.route().failureHandler(this::failure);
