@@ -20,13 +20,19 @@ import java.util.Map;
 /**
  * Resolves the backend API keys: {@code CURFEW_API_KEY} (named {@code default}), the config's
  * {@code api_keys}, or, when neither is set, a key created on first start in the data directory
- * (mode 0600). Only SHA-256 hashes leave this class; a key itself is never printed.
+ * (mode 0600). The first and the last have the scope admin; configured keys their own scopes.
+ * Only SHA-256 hashes leave this class; a key itself is never printed.
  */
 public final class KeyBootstrap {
   public static final String KEY_FILE = "api-key";
 
-  /** A key's name and the hex SHA-256 of its secret. */
-  public record NamedKeyHash(String name, String sha256Hex) {}
+  /** A key's name, the hex SHA-256 of its secret, and its scopes. */
+  public record NamedKeyHash(String name, String sha256Hex, List<String> scopes) {
+    /** A key with the scope admin (CURFEW_API_KEY and the key file). */
+    public NamedKeyHash(String name, String sha256Hex) {
+      this(name, sha256Hex, CurfewConfig.ApiKeyConfig.DEFAULT_SCOPES);
+    }
+  }
 
   private KeyBootstrap() {}
 
@@ -39,13 +45,13 @@ public final class KeyBootstrap {
     for (int i = 0; i < cfg.apiKeys().size(); i++) {
       CurfewConfig.ApiKeyConfig k = cfg.apiKeys().get(i);
       if (k.keySha256() != null) {
-        out.add(new NamedKeyHash(k.name(), k.keySha256()));
+        out.add(new NamedKeyHash(k.name(), k.keySha256(), k.scopes()));
       } else {
         String v = env.get(k.keyEnv());
         if (v == null || v.isBlank()) {
           throw new ConfigException("api_keys[" + i + "].key_env", "environment variable " + k.keyEnv() + " is not set");
         }
-        out.add(new NamedKeyHash(k.name(), sha256Hex(v.trim())));
+        out.add(new NamedKeyHash(k.name(), sha256Hex(v.trim()), k.scopes()));
       }
     }
     if (out.isEmpty()) {

@@ -9,6 +9,7 @@ import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.server.http.ApiKey;
 import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiServer;
+import dev.curfew.server.http.Scope;
 import dev.curfew.server.gateway.Gateway;
 import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.EventHub;
@@ -118,7 +119,9 @@ final class ServeCommand implements Callable<Integer> {
     Path dataDir = cfg.dataDir();
     List<ApiKey> keys = new ArrayList<>();
     for (KeyBootstrap.NamedKeyHash k : KeyBootstrap.resolve(cfg, System.getenv(), dataDir, log)) {
-      keys.add(new ApiKey(k.name(), k.sha256Hex()));
+      keys.add(new ApiKey(k.name(), k.sha256Hex(), k.scopes().stream()
+          .map(s -> Scope.parse(s).orElseThrow(() -> new ConfigException("api_keys", "unknown scope " + s)))
+          .collect(java.util.stream.Collectors.toSet())));
     }
     SystemClock clock = new SystemClock();
     CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));

@@ -48,8 +48,21 @@ public record CurfewConfig(
     NotifyConfig notifications,
     Path auditSigningKey) {
 
-  /** A backend API key: its name and where its secret comes from (only a hash is kept). */
-  public record ApiKeyConfig(String name, String keySha256, String keyEnv) {}
+  /**
+   * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
+   * ({@code admin}, {@code app}, {@code gateway}, {@code auditor}); without {@code scopes}, admin.
+   */
+  public record ApiKeyConfig(String name, String keySha256, String keyEnv, List<String> scopes) {
+    public static final List<String> DEFAULT_SCOPES = List.of("admin");
+
+    public ApiKeyConfig {
+      scopes = List.copyOf(scopes);
+    }
+
+    public ApiKeyConfig(String name, String keySha256, String keyEnv) {
+      this(name, keySha256, keyEnv, DEFAULT_SCOPES);
+    }
+  }
 
   /**
    * Who is told when a session ends (section {@code notify}): signed webhooks, and OpenID Connect
@@ -85,6 +98,8 @@ public record CurfewConfig(
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
       "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key");
+  /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
+  private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
       "max_extensions", "renew_every", "comply_with");
   private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "policy", "login_path", "login_handoff",
@@ -204,7 +219,7 @@ public record CurfewConfig(
       String at = "api_keys[" + i + "]";
       JsonNode k = node.get(i);
       requireObject(at, k);
-      onlyKeys(at + ".", k, Set.of("name", "key_sha256", "key_env"));
+      onlyKeys(at + ".", k, Set.of("name", "key_sha256", "key_env", "scopes"));
       String name = string(at + ".name", k.path("name"), null);
       if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
         throw new ConfigException(at + ".name", "required, 1-64 of [A-Za-z0-9._-]");
@@ -218,8 +233,23 @@ public record CurfewConfig(
       if (sha != null && !sha.matches("[0-9a-fA-F]{64}")) {
         throw new ConfigException(at + ".key_sha256", "must be 64 hex digits (SHA-256 of the key)");
       }
-      out.add(new ApiKeyConfig(name, sha == null ? null : sha.toLowerCase(), env));
+      out.add(new ApiKeyConfig(name, sha == null ? null : sha.toLowerCase(), env, scopes(at + ".scopes", k.path("scopes"))));
     }
+    return out;
+  }
+
+  /** {@code scopes: [app, gateway]}: a non-empty list of known scopes without repeats; absent: admin. */
+  private static List<String> scopes(String key, JsonNode n) {
+    if (n.isMissingNode() || n.isNull()) return ApiKeyConfig.DEFAULT_SCOPES;
+    List<String> out = new ArrayList<>();
+    for (JsonNode s : list(key, n)) {
+      if (!s.isTextual() || !SCOPES.contains(s.asText())) {
+        throw new ConfigException(key, "unknown scope: " + kind(s) + " (known: " + String.join(", ", SCOPES) + ")");
+      }
+      if (out.contains(s.asText())) throw new ConfigException(key, "scope " + s.asText() + " is listed twice");
+      out.add(s.asText());
+    }
+    if (out.isEmpty()) throw new ConfigException(key, "give at least one scope (" + String.join(", ", SCOPES) + ")");
     return out;
   }
 

@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -53,7 +52,7 @@ public final class ApiServer {
   private final Vertx vertx;
   private final SessionEngine engine;
   private final EventHub hub;
-  private final ApiKeys apiKeys;
+  private final ApiAccess access;
   private final CurfewMetrics metrics;
   private final Settings settings;
   private final HolderRoutes holder;
@@ -136,7 +135,7 @@ public final class ApiServer {
     this.instances = new ServerInstances(vertx);
     this.engine = Objects.requireNonNull(engine, "engine");
     this.hub = Objects.requireNonNull(events, "events");
-    this.apiKeys = Objects.requireNonNull(apiKeys, "apiKeys");
+    this.access = new ApiAccess(apiKeys);
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.settings = Objects.requireNonNull(settings, "settings");
     metrics.bindLiveSessions(engine::liveSessions);
@@ -214,7 +213,8 @@ public final class ApiServer {
       ctx.next();
     });
 
-    Handler<RoutingContext> key = this::requireApiKey;
+    // The route table: who may call what. Holder routes take the session token; every backend
+    // route names the one scope it needs (admin holds them all); docs/security.md has this table.
     route(r, "/v1/session", holder::status, HttpMethod.GET);
     route(r, "/v1/session", holder::logout, HttpMethod.DELETE);
     route(r, "/v1/session/activity", holder::activity, HttpMethod.POST);
@@ -222,25 +222,32 @@ public final class ApiServer {
     route(r, "/v1/session/warning-ack", holder::warningAck, HttpMethod.POST);
     route(r, "/v1/session/events", holder::events, HttpMethod.GET);
 
-    route(r, "/v1/sessions", key, backend::create, HttpMethod.POST);
-    route(r, "/v1/sessions", key, backend::list, HttpMethod.GET);
-    route(r, "/v1/sessions/:session_id", key, backend::get, HttpMethod.GET);
-    route(r, "/v1/sessions/:session_id", key, backend::revoke, HttpMethod.DELETE);
-    route(r, "/v1/subjects/:subject/revoke", key, backend::revokeSubject, HttpMethod.POST);
-    route(r, "/v1/introspect", key, backend::introspect, HttpMethod.POST);
-    route(r, "/v1/check", key, backend::check, HttpMethod.POST);
-    route(r, "/v1/revoke", key, backend::revokeToken, HttpMethod.POST);
-    route(r, "/v1/audit", key, audit::handle, HttpMethod.GET);
-    route(r, "/v1/policies", key, policies::list, HttpMethod.GET);
-    route(r, "/v1/policies/check", key, policies::check, HttpMethod.POST);
-    route(r, "/v1/policies/:name", key, policies::get, HttpMethod.GET);
-    route(r, "/v1/policies/:name", key, policies::put, HttpMethod.PUT);
-    route(r, "/v1/audit/checkpoint", key, auditProofs::checkpoint, HttpMethod.GET);
-    route(r, "/v1/audit/evidence", key, auditProofs::evidence, HttpMethod.GET);
-    route(r, "/v1/audit/consistency", key, auditProofs::consistency, HttpMethod.GET);
+    Handler<RoutingContext> app = access.require(Scope.APP);
+    Handler<RoutingContext> gateway = access.require(Scope.GATEWAY);
+    Handler<RoutingContext> auditor = access.require(Scope.AUDITOR);
+    Handler<RoutingContext> admin = access.require(Scope.ADMIN);
+    route(r, "/v1/sessions", app, backend::create, HttpMethod.POST);
+    route(r, "/v1/introspect", app, backend::introspect, HttpMethod.POST);
+    route(r, "/v1/revoke", app, backend::revokeToken, HttpMethod.POST);
+    route(r, "/v1/check", gateway, backend::check, HttpMethod.POST);
+    route(r, "/v1/sessions", admin, backend::list, HttpMethod.GET);
+    route(r, "/v1/sessions/:session_id", admin, backend::get, HttpMethod.GET);
+    route(r, "/v1/sessions/:session_id", admin, backend::revoke, HttpMethod.DELETE);
+    route(r, "/v1/subjects/:subject/revoke", admin, backend::revokeSubject, HttpMethod.POST);
+    route(r, "/v1/policies", admin, policies::list, HttpMethod.GET);
+    route(r, "/v1/policies/check", admin, policies::check, HttpMethod.POST);
+    route(r, "/v1/policies/:name", admin, policies::get, HttpMethod.GET);
+    route(r, "/v1/policies/:name", admin, policies::put, HttpMethod.PUT);
+    route(r, "/v1/audit", auditor, audit::handle, HttpMethod.GET);
+    route(r, "/v1/audit/checkpoint", auditor, auditProofs::checkpoint, HttpMethod.GET);
+    route(r, "/v1/audit/evidence", auditor, auditProofs::evidence, HttpMethod.GET);
+    route(r, "/v1/audit/consistency", auditor, auditProofs::consistency, HttpMethod.GET);
+    // Needs no key (the contract): it answers what the token's holder can read at GET /v1/session.
+    // A key in Authorization is taken (scope gateway), and the token then comes from the cookie.
     // Gateways may forward the original method, and Envoy appends the original path.
-    route(r, "/v1/forward-auth", backend::forwardAuth);
-    route(r, "/v1/forward-auth/*", backend::forwardAuth);
+    Handler<RoutingContext> forwardAuthKey = access.optional(Scope.GATEWAY);
+    route(r, "/v1/forward-auth", forwardAuthKey, backend::forwardAuth);
+    route(r, "/v1/forward-auth/*", forwardAuthKey, backend::forwardAuth);
 
     if (jwks != null) {
       route(r, "/.well-known/jwks.json", ctx -> {
@@ -250,7 +257,7 @@ public final class ApiServer {
     }
     route(r, "/healthz", ctx -> Reply.json(ctx, 200, Map.of("status", "ok")), HttpMethod.GET, HttpMethod.HEAD);
     if (settings.metricsRequireApiKey()) {
-      route(r, "/metrics", key, this::metrics, HttpMethod.GET);
+      route(r, "/metrics", access.anyKey(), this::metrics, HttpMethod.GET);
     } else {
       route(r, "/metrics", this::metrics, HttpMethod.GET);
     }
@@ -287,16 +294,6 @@ public final class ApiServer {
       String route = ctx.get(ROUTE);
       metrics.httpRequest(route == null ? "unmatched" : route, ctx.response().getStatusCode());
     });
-    ctx.next();
-  }
-
-  private void requireApiKey(RoutingContext ctx) {
-    Optional<String> name = apiKeys.verify(ctx.request().getHeader("Authorization"));
-    if (name.isEmpty()) {
-      Reply.problem(ctx, Problem.apiKeyRequired());
-      return;
-    }
-    ctx.put(BackendRoutes.ACTOR, name.get());
     ctx.next();
   }
 
