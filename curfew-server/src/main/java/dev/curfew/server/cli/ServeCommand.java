@@ -16,6 +16,7 @@ import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.SessionEventFanOut;
 import dev.curfew.server.notify.EndNotifier;
 import dev.curfew.server.metrics.CurfewMetrics;
+import dev.curfew.server.security.RateLimits;
 import dev.curfew.store.embedded.AuditTrail;
 import dev.curfew.store.embedded.EmbeddedStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -145,8 +146,10 @@ final class ServeCommand implements Callable<Integer> {
             : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
     adoptConfiguredPolicies(cfg, engine, log);
     DeadlineDriver driver = new DeadlineDriver(engine).start();
+    RateLimits rateLimits = new RateLimits(cfg.rateLimits(), clock);
     ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
-        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()), store.auditTrail());
+        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits),
+        store.auditTrail());
     EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), engine, dataDir, System.getenv());
     if (notifier != null) {
       events.addEndingListener(notifier);
@@ -159,7 +162,7 @@ final class ServeCommand implements Callable<Integer> {
     running.notifier = notifier;
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
-      running.gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults());
+      running.gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits));
       events.addEndingListener(running.gateway.endings());
       int gw = running.gateway.listen(cfg.host(), cfg.gateway().port()).await(30, TimeUnit.SECONDS);
       running.gatewayPort = gw;

@@ -10,6 +10,9 @@ import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
 import dev.curfew.core.compliance.RuleResult;
+import dev.curfew.server.security.ClientAddresses;
+import dev.curfew.server.security.RateLimiter;
+import dev.curfew.server.security.RateLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +49,8 @@ public record CurfewConfig(
     int maxLiveSessions,
     boolean metricsAuth,
     NotifyConfig notifications,
-    Path auditSigningKey) {
+    Path auditSigningKey,
+    RateLimits.Settings rateLimits) {
 
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
@@ -92,12 +96,12 @@ public record CurfewConfig(
     policies.put("default", builtInDefaultPolicy());
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "file",
         null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null);
+        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults());
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
-      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key");
+      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
@@ -192,7 +196,8 @@ public record CurfewConfig(
         duration("ended_retention", root.path("ended_retention"), d.endedRetention()),
         duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
-        metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")));
+        metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
+        rateLimits(root.path("rate_limits")));
   }
 
   /** The same configuration with command-line overrides applied (null: keep). */
@@ -200,7 +205,7 @@ public record CurfewConfig(
     return new CurfewConfig(host, portOverride == null ? port : portOverride,
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, audit, postgresUrl,
         postgresUser, defaultPolicy, policies, gateway, snapshotInterval, endedRetention, auditRetention,
-        maxLiveSessions, metricsAuth, notifications, auditSigningKey);
+        maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits);
   }
 
   /** {@code audit_signing_key: FILE}: the checkpoint signer key (NoteSigner format); absent: created in the data dir. */
@@ -208,6 +213,47 @@ public record CurfewConfig(
     String file = string("audit_signing_key", n, null);
     if (file != null && file.isBlank()) throw new ConfigException("audit_signing_key", "must be a file name");
     return file == null ? null : Path.of(file);
+  }
+
+  /** {@code rate_limits}: each limit {@code {limit: N, per: DURATION}}; what is left out keeps its default. */
+  private static RateLimits.Settings rateLimits(JsonNode node) {
+    RateLimits.Settings d = RateLimits.Settings.defaults();
+    if (node.isMissingNode() || node.isNull()) return d;
+    requireObject("rate_limits", node);
+    onlyKeys("rate_limits.", node, Set.of("enabled", "open_per_key", "open_per_subject", "extend_per_subject",
+        "failed_checks_per_key", "failed_checks_per_address", "max_tracked", "trusted_proxies"));
+    List<String> proxies = new ArrayList<>();
+    for (JsonNode p : list("rate_limits.trusted_proxies", node.path("trusted_proxies"))) {
+      if (!p.isTextual()) throw new ConfigException("rate_limits.trusted_proxies", "addresses are strings, not " + kind(p));
+      proxies.add(p.asText());
+    }
+    try {
+      ClientAddresses.trusting(proxies);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("rate_limits.trusted_proxies", e.getMessage());
+    }
+    return new RateLimits.Settings(bool("rate_limits.enabled", node.path("enabled"), d.enabled()),
+        rate("rate_limits.open_per_key", node.path("open_per_key"), d.openPerKey()),
+        rate("rate_limits.open_per_subject", node.path("open_per_subject"), d.openPerSubject()),
+        rate("rate_limits.extend_per_subject", node.path("extend_per_subject"), d.extendPerSubject()),
+        rate("rate_limits.failed_checks_per_key", node.path("failed_checks_per_key"), d.failedChecksPerKey()),
+        rate("rate_limits.failed_checks_per_address", node.path("failed_checks_per_address"),
+            d.failedChecksPerAddress()),
+        intIn("rate_limits.max_tracked", node.path("max_tracked"), d.maxTracked(), 100, 10_000_000),
+        proxies);
+  }
+
+  private static RateLimiter.Rate rate(String key, JsonNode n, RateLimiter.Rate dflt) {
+    if (n.isMissingNode() || n.isNull()) return dflt;
+    requireObject(key, n);
+    onlyKeys(key + ".", n, Set.of("limit", "per"));
+    int limit = intIn(key + ".limit", n.path("limit"), dflt.limit(), 1, 1_000_000);
+    Duration per = duration(key + ".per", n.path("per"), dflt.per());
+    try {
+      return RateLimiter.Rate.of(limit, per);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, e.getMessage());
+    }
   }
 
   private static List<ApiKeyConfig> apiKeys(JsonNode node) {

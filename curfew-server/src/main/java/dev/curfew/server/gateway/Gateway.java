@@ -7,6 +7,8 @@ import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.HolderRoutes;
 import dev.curfew.server.http.Problem;
 import dev.curfew.server.http.SessionEventFanOut;
+import dev.curfew.server.http.Throttle;
+import dev.curfew.server.security.RateLimits;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -53,6 +55,7 @@ public final class Gateway {
   private final Settings settings;
   private final LiveConnections live = new LiveConnections();
   private final HolderRoutes holder;
+  private final Throttle throttle;
   private final Buffer script;
   private final ServerInstances instances;
 
@@ -63,9 +66,11 @@ public final class Gateway {
    * @param heartbeat SSE heartbeat interval of {@code /_curfew/session/events} (default 15 s)
    * @param instances event loops serving the port (default: the processor count)
    * @param upstreamConnections most pooled connections to each upstream, per event loop (default 256)
+   * @param rateLimits the limits on extensions, handoff opens and failed checks (default: none;
+   *     {@code curfew serve} gives the configured ones, shared with the API)
    */
   public record Settings(Duration upstreamTimeout, Duration connectTimeout, Duration durableTimeout,
-      Duration heartbeat, int instances, int upstreamConnections) {
+      Duration heartbeat, int instances, int upstreamConnections, RateLimits rateLimits) {
     public Settings {
       if (upstreamTimeout.toMillis() < 1) throw new IllegalArgumentException("upstreamTimeout < 1ms: " + upstreamTimeout);
       if (connectTimeout.toMillis() < 1) throw new IllegalArgumentException("connectTimeout < 1ms: " + connectTimeout);
@@ -73,23 +78,29 @@ public final class Gateway {
       if (heartbeat.toMillis() < 1) throw new IllegalArgumentException("heartbeat < 1ms: " + heartbeat);
       if (instances < 1) throw new IllegalArgumentException("instances < 1: " + instances);
       if (upstreamConnections < 1) throw new IllegalArgumentException("upstreamConnections < 1: " + upstreamConnections);
+      Objects.requireNonNull(rateLimits, "rateLimits");
     }
 
     public static Settings defaults() {
       return new Settings(Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(10),
-          Duration.ofSeconds(15), Math.max(1, Runtime.getRuntime().availableProcessors()), 256);
+          Duration.ofSeconds(15), Math.max(1, Runtime.getRuntime().availableProcessors()), 256, RateLimits.unlimited());
     }
 
     public Settings withUpstreamTimeout(Duration d) {
-      return new Settings(d, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections);
+      return new Settings(d, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections, rateLimits);
     }
 
     public Settings withHeartbeat(Duration d) {
-      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, d, instances, upstreamConnections);
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, d, instances, upstreamConnections, rateLimits);
     }
 
     public Settings withInstances(int n) {
-      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, n, upstreamConnections);
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, n, upstreamConnections, rateLimits);
+    }
+
+    public Settings withRateLimits(RateLimits limits) {
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
+          limits);
     }
   }
 
@@ -105,6 +116,7 @@ public final class Gateway {
     for (GatewayRoute r : this.routes) cookies.add(r.cookie());
     this.holder = HolderRoutes.forGateway(engine, hub, new ArrayList<>(cookies), settings.durableTimeout(),
         settings.heartbeat());
+    this.throttle = new Throttle(settings.rateLimits(), new ArrayList<>(cookies));
     this.script = loadScript();
   }
 
@@ -158,13 +170,14 @@ public final class Gateway {
 
     private Router router() {
       Router r = Router.router(vertx);
+      r.route().handler(throttle.credentials());
       r.route("/_curfew/*").handler(ctx -> {
         ctx.addHeadersEndHandler(v -> ctx.response().headers()
             .set("Cache-Control", "no-store").set("X-Content-Type-Options", "nosniff"));
         ctx.next();
       });
       r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(Gateway.this::script);
-      holder.mount(r, "/_curfew/session");
+      holder.mount(r, "/_curfew/session", throttle);
       r.route("/_curfew/*").handler(ctx -> Problem.forStatus(404).send(ctx.response()));
       SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings);
       r.route().handler(gate::handle);

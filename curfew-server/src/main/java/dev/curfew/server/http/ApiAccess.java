@@ -27,11 +27,8 @@ final class ApiAccess {
   /** The route needs a key that permits {@code scope}. */
   Handler<RoutingContext> require(Scope scope) {
     return ctx -> {
-      Optional<ApiKey> key = keys.authenticate(ctx.request().getHeader("Authorization"));
-      if (key.isEmpty()) {
-        Reply.problem(ctx, Problem.apiKeyRequired());
-        return;
-      }
+      Optional<ApiKey> key = authenticate(ctx);
+      if (key.isEmpty()) return;
       if (!key.get().permits(scope)) {
         refuse(ctx, key.get(), scope);
         return;
@@ -42,14 +39,18 @@ final class ApiAccess {
 
   /** The route needs a valid key of any scope ({@code /metrics} when {@code metrics.auth} is on: it holds no secret). */
   Handler<RoutingContext> anyKey() {
-    return ctx -> {
-      Optional<ApiKey> key = keys.authenticate(ctx.request().getHeader("Authorization"));
-      if (key.isEmpty()) {
-        Reply.problem(ctx, Problem.apiKeyRequired());
-        return;
-      }
-      admit(ctx, key.get());
-    };
+    return ctx -> authenticate(ctx).ifPresent(key -> admit(ctx, key));
+  }
+
+  /** The key the request presents; else a 401 is answered, and a wrong key is a failed check. */
+  private Optional<ApiKey> authenticate(RoutingContext ctx) {
+    String authorization = ctx.request().getHeader("Authorization");
+    Optional<ApiKey> key = keys.authenticate(authorization);
+    if (key.isEmpty()) {
+      if (authorization != null) Throttle.failedCheck(ctx);
+      Reply.problem(ctx, Problem.apiKeyRequired());
+    }
+    return key;
   }
 
   /**

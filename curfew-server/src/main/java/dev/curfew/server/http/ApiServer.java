@@ -6,6 +6,7 @@ import dev.curfew.core.AuditProofs;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.server.http.JsonBodies.BadInput;
 import dev.curfew.server.metrics.CurfewMetrics;
+import dev.curfew.server.security.RateLimits;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -23,6 +24,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -53,6 +55,7 @@ public final class ApiServer {
   private final SessionEngine engine;
   private final EventHub hub;
   private final ApiAccess access;
+  private final Throttle throttle;
   private final CurfewMetrics metrics;
   private final Settings settings;
   private final HolderRoutes holder;
@@ -73,9 +76,11 @@ public final class ApiServer {
    * @param heartbeat interval of SSE comment heartbeats (default 15 s)
    * @param durableTimeout longest wait for an audit record to be durable before answering 503 (default 10 s)
    * @param instances HTTP server instances (event loops) sharing the port (default: the processor count)
+   * @param rateLimits the limits on opens, extensions and failed checks (default: none; {@code curfew
+   *     serve} gives the configured ones, shared with the gateway)
    */
   public record Settings(String cookieName, boolean metricsRequireApiKey, int maxBodyBytes, Duration heartbeat,
-      Duration durableTimeout, int instances) {
+      Duration durableTimeout, int instances, RateLimits rateLimits) {
     public static final String DEFAULT_COOKIE_NAME = "__Host-curfew";
     public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
@@ -88,31 +93,36 @@ public final class ApiServer {
       if (heartbeat.toMillis() < 1) throw new IllegalArgumentException("heartbeat < 1ms: " + heartbeat);
       if (durableTimeout.toMillis() < 1) throw new IllegalArgumentException("durableTimeout < 1ms: " + durableTimeout);
       if (instances < 1) throw new IllegalArgumentException("instances < 1: " + instances);
+      Objects.requireNonNull(rateLimits, "rateLimits");
     }
 
     public static Settings defaults() {
       return new Settings(DEFAULT_COOKIE_NAME, false, DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(15),
-          Duration.ofSeconds(10), Math.max(1, Runtime.getRuntime().availableProcessors()));
+          Duration.ofSeconds(10), Math.max(1, Runtime.getRuntime().availableProcessors()), RateLimits.unlimited());
     }
 
     public Settings withCookieName(String name) {
-      return new Settings(name, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances);
+      return new Settings(name, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances, rateLimits);
     }
 
     public Settings withMetricsRequireApiKey(boolean required) {
-      return new Settings(cookieName, required, maxBodyBytes, heartbeat, durableTimeout, instances);
+      return new Settings(cookieName, required, maxBodyBytes, heartbeat, durableTimeout, instances, rateLimits);
     }
 
     public Settings withHeartbeat(Duration interval) {
-      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, interval, durableTimeout, instances);
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, interval, durableTimeout, instances, rateLimits);
     }
 
     public Settings withDurableTimeout(Duration timeout) {
-      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, timeout, instances);
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, timeout, instances, rateLimits);
+    }
+
+    public Settings withRateLimits(RateLimits limits) {
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances, limits);
     }
 
     public Settings withInstances(int n) {
-      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, n);
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, n, rateLimits);
     }
   }
 
@@ -136,6 +146,7 @@ public final class ApiServer {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.hub = Objects.requireNonNull(events, "events");
     this.access = new ApiAccess(apiKeys);
+    this.throttle = new Throttle(settings.rateLimits(), List.of(settings.cookieName()));
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.settings = Objects.requireNonNull(settings, "settings");
     metrics.bindLiveSessions(engine::liveSessions);
@@ -212,13 +223,14 @@ public final class ApiServer {
       ctx.put(BODY_READ, Boolean.TRUE);
       ctx.next();
     });
+    r.route().handler(throttle.credentials());
 
     // The route table: who may call what. Holder routes take the session token; every backend
     // route names the one scope it needs (admin holds them all); docs/security.md has this table.
     route(r, "/v1/session", holder::status, HttpMethod.GET);
     route(r, "/v1/session", holder::logout, HttpMethod.DELETE);
     route(r, "/v1/session/activity", holder::activity, HttpMethod.POST);
-    route(r, "/v1/session/extend", holder::extend, HttpMethod.POST);
+    route(r, "/v1/session/extend", holder.extendLimit(throttle), holder::extend, HttpMethod.POST);
     route(r, "/v1/session/warning-ack", holder::warningAck, HttpMethod.POST);
     route(r, "/v1/session/events", holder::events, HttpMethod.GET);
 
@@ -226,10 +238,11 @@ public final class ApiServer {
     Handler<RoutingContext> gateway = access.require(Scope.GATEWAY);
     Handler<RoutingContext> auditor = access.require(Scope.AUDITOR);
     Handler<RoutingContext> admin = access.require(Scope.ADMIN);
-    route(r, "/v1/sessions", app, backend::create, HttpMethod.POST);
-    route(r, "/v1/introspect", app, backend::introspect, HttpMethod.POST);
-    route(r, "/v1/revoke", app, backend::revokeToken, HttpMethod.POST);
-    route(r, "/v1/check", gateway, backend::check, HttpMethod.POST);
+    Handler<RoutingContext> keyFailures = throttle.keyFailures();
+    route(r, "/v1/sessions", List.of(app, throttle.open()), backend::create, HttpMethod.POST);
+    route(r, "/v1/introspect", List.of(app, keyFailures), backend::introspect, HttpMethod.POST);
+    route(r, "/v1/revoke", List.of(app, keyFailures), backend::revokeToken, HttpMethod.POST);
+    route(r, "/v1/check", List.of(gateway, keyFailures), backend::check, HttpMethod.POST);
     route(r, "/v1/sessions", admin, backend::list, HttpMethod.GET);
     route(r, "/v1/sessions/:session_id", admin, backend::get, HttpMethod.GET);
     route(r, "/v1/sessions/:session_id", admin, backend::revoke, HttpMethod.DELETE);
@@ -245,7 +258,7 @@ public final class ApiServer {
     // Needs no key (the contract): it answers what the token's holder can read at GET /v1/session.
     // A key in Authorization is taken (scope gateway), and the token then comes from the cookie.
     // Gateways may forward the original method, and Envoy appends the original path.
-    Handler<RoutingContext> forwardAuthKey = access.optional(Scope.GATEWAY);
+    List<Handler<RoutingContext>> forwardAuthKey = List.of(access.optional(Scope.GATEWAY), keyFailures);
     route(r, "/v1/forward-auth", forwardAuthKey, backend::forwardAuth);
     route(r, "/v1/forward-auth/*", forwardAuthKey, backend::forwardAuth);
 
@@ -270,10 +283,16 @@ public final class ApiServer {
   }
 
   private void route(Router r, String path, Handler<RoutingContext> handler, HttpMethod... methods) {
-    route(r, path, null, handler, methods);
+    route(r, path, List.of(), handler, methods);
   }
 
   private void route(Router r, String path, Handler<RoutingContext> guard, Handler<RoutingContext> handler,
+      HttpMethod... methods) {
+    route(r, path, List.of(guard), handler, methods);
+  }
+
+  /** A route: its path and methods, the guards that run first in order, then its handler. */
+  private void route(Router r, String path, List<Handler<RoutingContext>> guards, Handler<RoutingContext> handler,
       HttpMethod... methods) {
     allowedMethods.merge(path, Arrays.stream(methods).map(HttpMethod::name).collect(Collectors.joining(", ")),
         (a, b) -> a.contains(b) ? a : a + ", " + b);
@@ -283,7 +302,7 @@ public final class ApiServer {
       ctx.put(ROUTE, path);
       ctx.next();
     });
-    if (guard != null) route.handler(guard);
+    for (Handler<RoutingContext> guard : guards) route.handler(guard);
     route.handler(handler);
   }
 

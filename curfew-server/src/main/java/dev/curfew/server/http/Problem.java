@@ -111,6 +111,13 @@ public record Problem(int status, String type, String title, String detail, Stri
     return m;
   }
 
+  /** {@link #toMap()} with RFC 9457 extension members added (never replacing a standard one). */
+  public Map<String, Object> toMap(Map<String, Object> extensions) {
+    Map<String, Object> m = toMap();
+    extensions.forEach(m::putIfAbsent);
+    return m;
+  }
+
   /** Writes this problem unless the response has already begun, in which case the stream is cut. */
   public void send(HttpServerResponse response) {
     send(response, Map.of());
@@ -136,8 +143,6 @@ public record Problem(int status, String type, String title, String detail, Stri
     if ((status == 503 || status == 429) && !response.headers().contains("Retry-After")) {
       response.putHeader("Retry-After", "1");
     }
-    Map<String, Object> body = toMap();
-    extensions.forEach(body::putIfAbsent);
-    response.end(Buffer.buffer(JsonBodies.write(body)));
+    response.end(Buffer.buffer(JsonBodies.write(toMap(extensions))));
   }
 }

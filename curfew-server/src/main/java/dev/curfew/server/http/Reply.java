@@ -88,6 +88,7 @@ final class Reply {
     switch (d.verdict()) {
       case ALLOWED -> afterDurable(ctx, d.durable(), () -> onAllowed.accept(d));
       case ENDED, NOT_FOUND -> {
+        Throttle.checked(ctx, d);
         if (clearSiteData && p != null && p.fromCookie()) forget(ctx.response(), p.cookieName());
         problem(ctx, Problem.sessionEnded(d.reason()));
       }

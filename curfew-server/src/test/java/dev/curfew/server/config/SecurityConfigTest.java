@@ -3,6 +3,9 @@ package dev.curfew.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.curfew.server.security.RateLimiter.Rate;
+import dev.curfew.server.security.RateLimits;
+import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -21,6 +24,20 @@ class SecurityConfigTest {
     assertThat(c.apiKeys().get(2).scopes()).containsExactly("gateway", "app");
   }
 
+  @Test
+  void rateLimitsAreOnByDefault_andEachLimitKeepsItsDefaultsWhereLeftOut() {
+    RateLimits.Settings d = CurfewConfig.parse("").rateLimits();
+    assertThat(d.enabled()).isTrue();
+    assertThat(d).isEqualTo(RateLimits.Settings.defaults());
+    RateLimits.Settings c = CurfewConfig.parse("rate_limits:\n  open_per_subject: {limit: 5}\n"
+        + "  failed_checks_per_address: {limit: 10, per: 10s}\n  trusted_proxies: [127.0.0.1, \"fd00::/8\"]\n").rateLimits();
+    assertThat(c.openPerSubject()).isEqualTo(Rate.of(5, d.openPerSubject().per()));
+    assertThat(c.failedChecksPerAddress()).isEqualTo(Rate.of(10, Duration.ofSeconds(10)));
+    assertThat(c.openPerKey()).isEqualTo(d.openPerKey());
+    assertThat(c.trustedProxies()).containsExactly("127.0.0.1", "fd00::/8");
+    assertThat(CurfewConfig.parse("rate_limits: {enabled: false}").rateLimits().enabled()).isFalse();
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "api_keys: [{name: a, key_env: A, scopes: [root]}]|api_keys[0].scopes",
@@ -29,6 +46,16 @@ class SecurityConfigTest {
       "api_keys: [{name: a, key_env: A, scopes: [app, app]}]|api_keys[0].scopes",
       "api_keys: [{name: a, key_env: A, scopes: [1]}]|api_keys[0].scopes",
       "api_keys: [{name: a, key_env: A, scope: [app]}]|api_keys[0].scope",
+      "rate_limits: {open_per_sujbect: {limit: 1}}|rate_limits.open_per_sujbect",
+      "rate_limits: {open_per_subject: {limit: 0}}|rate_limits.open_per_subject.limit",
+      "rate_limits: {open_per_subject: {limit: 5, per: soon}}|rate_limits.open_per_subject.per",
+      "rate_limits: {open_per_subject: {limit: 5, per: 2d}}|rate_limits.open_per_subject",
+      "rate_limits: {open_per_subject: {limit: 5, every: 1m}}|rate_limits.open_per_subject.every",
+      "rate_limits: {open_per_subject: 5}|rate_limits.open_per_subject",
+      "rate_limits: {enabled: yes please}|rate_limits.enabled",
+      "rate_limits: {max_tracked: 10}|rate_limits.max_tracked",
+      "rate_limits: {trusted_proxies: [proxy.internal]}|rate_limits.trusted_proxies",
+      "rate_limits: {trusted_proxies: [10.0.0.0/40]}|rate_limits.trusted_proxies",
   })
   void badValuesAreErrorsThatNameTheKey(String yaml, String key) {
     assertThatThrownBy(() -> CurfewConfig.parse(yaml))
