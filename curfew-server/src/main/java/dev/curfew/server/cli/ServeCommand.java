@@ -17,6 +17,7 @@ import dev.curfew.server.http.SessionEventFanOut;
 import dev.curfew.server.notify.EndNotifier;
 import dev.curfew.server.metrics.CurfewMetrics;
 import dev.curfew.server.security.RateLimits;
+import dev.curfew.server.security.Tls;
 import dev.curfew.store.embedded.AuditTrail;
 import dev.curfew.store.embedded.EmbeddedStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -116,6 +117,8 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   static Running start(CurfewConfig cfg, PrintStream log) throws Exception {
+    checkTls("server.tls", cfg.serverTls(), log);
+    if (cfg.gateway() != null) checkTls("gateway.tls", cfg.gateway().tls(), log);
     String node = cfg.node() != null ? cfg.node() : defaultNode();
     Path dataDir = cfg.dataDir();
     List<ApiKey> keys = new ArrayList<>();
@@ -148,7 +151,8 @@ final class ServeCommand implements Callable<Integer> {
     DeadlineDriver driver = new DeadlineDriver(engine).start();
     RateLimits rateLimits = new RateLimits(cfg.rateLimits(), clock);
     ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
-        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits),
+        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits)
+            .withTls(cfg.serverTls()),
         store.auditTrail());
     EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), engine, dataDir, System.getenv());
     if (notifier != null) {
@@ -156,20 +160,37 @@ final class ServeCommand implements Callable<Integer> {
       api.publishJwks(notifier.jwks());
     }
     int actual = api.listen(cfg.host(), cfg.port()).await(30, TimeUnit.SECONDS);
-    log.println("curfew: API listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual
+    log.println("curfew: API listening on " + url(cfg.host(), actual, cfg.serverTls())
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
     Running running = new Running(vertx, store, driver, api, engine, actual);
     running.notifier = notifier;
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
-      running.gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits));
+      running.gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)
+          .withTls(cfg.gateway().tls()).withSecurityHeaders(cfg.gateway().securityHeaders()));
       events.addEndingListener(running.gateway.endings());
       int gw = running.gateway.listen(cfg.host(), cfg.gateway().port()).await(30, TimeUnit.SECONDS);
       running.gatewayPort = gw;
-      log.println("curfew: gateway listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host())
-          + ":" + gw + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
+      log.println("curfew: gateway listening on " + url(cfg.host(), gw, cfg.gateway().tls())
+          + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }
     return running;
+  }
+
+  /** A TLS certificate or key that cannot serve is a start-up error naming the key; oddities are warnings. */
+  private static void checkTls(String key, Tls tls, PrintStream log) {
+    if (tls == null) return;
+    Tls.Findings f;
+    try {
+      f = tls.check(java.time.Instant.now());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, e.getMessage());
+    }
+    for (String w : f.warnings()) log.println("curfew: warning: " + key + ": " + w);
+  }
+
+  private static String url(String host, int port, Tls tls) {
+    return (tls == null ? "http" : "https") + "://" + (host.equals("0.0.0.0") ? "localhost" : host) + ":" + port;
   }
 
   /**

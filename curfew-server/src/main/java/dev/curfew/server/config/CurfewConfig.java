@@ -13,6 +13,8 @@ import dev.curfew.core.compliance.RuleResult;
 import dev.curfew.server.security.ClientAddresses;
 import dev.curfew.server.security.RateLimiter;
 import dev.curfew.server.security.RateLimits;
+import dev.curfew.server.security.SecurityHeaders;
+import dev.curfew.server.security.Tls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +52,8 @@ public record CurfewConfig(
     boolean metricsAuth,
     NotifyConfig notifications,
     Path auditSigningKey,
-    RateLimits.Settings rateLimits) {
+    RateLimits.Settings rateLimits,
+    Tls serverTls) {
 
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
@@ -82,8 +85,17 @@ public record CurfewConfig(
   /** A relying party's back-channel logout endpoint, and the {@code iss}/{@code aud} of its tokens. */
   public record BackchannelConfig(String url, String issuer, String audience) {}
 
-  /** The gateway section; routes are validated here and enforced by the gateway. */
-  public record GatewayConfig(int port, List<Map<String, Object>> routes) {}
+  /**
+   * The gateway section; routes are validated here and enforced by the gateway.
+   *
+   * @param tls null: plain HTTP
+   * @param securityHeaders whether responses that lack them get the usual security headers
+   */
+  public record GatewayConfig(int port, List<Map<String, Object>> routes, Tls tls, boolean securityHeaders) {
+    public GatewayConfig(int port, List<Map<String, Object>> routes) {
+      this(port, routes, null, true);
+    }
+  }
 
   /** The built-in policy: PCI DSS 4.0 (15 min idle), NIST SP 800-63B AAL2 and WCAG 2.2 compatible. */
   public static Policy builtInDefaultPolicy() {
@@ -96,7 +108,7 @@ public record CurfewConfig(
     policies.put("default", builtInDefaultPolicy());
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "file",
         null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults());
+        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null);
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
@@ -145,7 +157,7 @@ public record CurfewConfig(
     JsonNode server = root.path("server");
     if (!server.isMissingNode()) {
       requireObject("server", server);
-      onlyKeys("server.", server, Set.of("port", "host"));
+      onlyKeys("server.", server, Set.of("port", "host", "tls"));
     }
     int port = intIn("server.port", server.path("port"), d.port(), 0, 65535);
     String host = string("server.host", server.path("host"), d.host());
@@ -197,7 +209,7 @@ public record CurfewConfig(
         duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
-        rateLimits(root.path("rate_limits")));
+        rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")));
   }
 
   /** The same configuration with command-line overrides applied (null: keep). */
@@ -205,7 +217,7 @@ public record CurfewConfig(
     return new CurfewConfig(host, portOverride == null ? port : portOverride,
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, audit, postgresUrl,
         postgresUser, defaultPolicy, policies, gateway, snapshotInterval, endedRetention, auditRetention,
-        maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits);
+        maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits, serverTls);
   }
 
   /** {@code audit_signing_key: FILE}: the checkpoint signer key (NoteSigner format); absent: created in the data dir. */
@@ -213,6 +225,34 @@ public record CurfewConfig(
     String file = string("audit_signing_key", n, null);
     if (file != null && file.isBlank()) throw new ConfigException("audit_signing_key", "must be a file name");
     return file == null ? null : Path.of(file);
+  }
+
+  /**
+   * {@code tls: {cert: FILE, key: FILE, hsts: {max_age, include_subdomains, preload}}}: PEM files,
+   * read when the server starts ({@link Tls#check}); absent: plain HTTP.
+   */
+  private static Tls tls(String key, JsonNode n) {
+    if (n.isMissingNode() || n.isNull()) return null;
+    requireObject(key, n);
+    onlyKeys(key + ".", n, Set.of("cert", "key", "hsts"));
+    String cert = string(key + ".cert", n.path("cert"), null);
+    String pem = string(key + ".key", n.path("key"), null);
+    if (cert == null || cert.isBlank()) throw new ConfigException(key + ".cert", "required: the PEM certificate (chain) file");
+    if (pem == null || pem.isBlank()) throw new ConfigException(key + ".key", "required: the PEM private key file");
+    SecurityHeaders.Hsts hsts = SecurityHeaders.Hsts.DEFAULT;
+    JsonNode h = n.path("hsts");
+    if (!h.isMissingNode() && !h.isNull()) {
+      requireObject(key + ".hsts", h);
+      onlyKeys(key + ".hsts.", h, Set.of("max_age", "include_subdomains", "preload"));
+      try {
+        hsts = new SecurityHeaders.Hsts(duration(key + ".hsts.max_age", h.path("max_age"), hsts.maxAge()),
+            bool(key + ".hsts.include_subdomains", h.path("include_subdomains"), false),
+            bool(key + ".hsts.preload", h.path("preload"), false));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(key + ".hsts", e.getMessage());
+      }
+    }
+    return new Tls(Path.of(cert), Path.of(pem), hsts);
   }
 
   /** {@code rate_limits}: each limit {@code {limit: N, per: DURATION}}; what is left out keeps its default. */
@@ -411,7 +451,7 @@ public record CurfewConfig(
   private static GatewayConfig gateway(JsonNode node, Map<String, Policy> policies) {
     if (node.isMissingNode() || node.isNull()) return null;
     requireObject("gateway", node);
-    onlyKeys("gateway.", node, Set.of("port", "routes"));
+    onlyKeys("gateway.", node, Set.of("port", "routes", "tls", "security_headers"));
     int port = intIn("gateway.port", node.path("port"), 8081, 0, 65535);
     List<Map<String, Object>> routes = new ArrayList<>();
     JsonNode rs = node.path("routes");
@@ -445,7 +485,8 @@ public record CurfewConfig(
         routes.add(route);
       }
     }
-    return new GatewayConfig(port, routes);
+    return new GatewayConfig(port, routes, tls("gateway.tls", node.path("tls")),
+        bool("gateway.security_headers", node.path("security_headers"), true));
   }
 
   // ------------------------------------------------------------ typed readers that name the key

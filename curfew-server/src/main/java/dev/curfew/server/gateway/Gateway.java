@@ -9,6 +9,8 @@ import dev.curfew.server.http.Problem;
 import dev.curfew.server.http.SessionEventFanOut;
 import dev.curfew.server.http.Throttle;
 import dev.curfew.server.security.RateLimits;
+import dev.curfew.server.security.SecurityHeaders;
+import dev.curfew.server.security.Tls;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -68,9 +70,13 @@ public final class Gateway {
    * @param upstreamConnections most pooled connections to each upstream, per event loop (default 256)
    * @param rateLimits the limits on extensions, handoff opens and failed checks (default: none;
    *     {@code curfew serve} gives the configured ones, shared with the API)
+   * @param tls the certificate and key to serve HTTPS with, and its HSTS policy (default null: plain HTTP)
+   * @param securityHeaders whether responses that lack them get the usual security headers (default
+   *     true; see {@link SecurityHeaders#gateway})
    */
   public record Settings(Duration upstreamTimeout, Duration connectTimeout, Duration durableTimeout,
-      Duration heartbeat, int instances, int upstreamConnections, RateLimits rateLimits) {
+      Duration heartbeat, int instances, int upstreamConnections, RateLimits rateLimits, Tls tls,
+      boolean securityHeaders) {
     public Settings {
       if (upstreamTimeout.toMillis() < 1) throw new IllegalArgumentException("upstreamTimeout < 1ms: " + upstreamTimeout);
       if (connectTimeout.toMillis() < 1) throw new IllegalArgumentException("connectTimeout < 1ms: " + connectTimeout);
@@ -83,24 +89,38 @@ public final class Gateway {
 
     public static Settings defaults() {
       return new Settings(Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(10),
-          Duration.ofSeconds(15), Math.max(1, Runtime.getRuntime().availableProcessors()), 256, RateLimits.unlimited());
+          Duration.ofSeconds(15), Math.max(1, Runtime.getRuntime().availableProcessors()), 256, RateLimits.unlimited(),
+          null, true);
     }
 
     public Settings withUpstreamTimeout(Duration d) {
-      return new Settings(d, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections, rateLimits);
+      return new Settings(d, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections, rateLimits,
+          tls, securityHeaders);
     }
 
     public Settings withHeartbeat(Duration d) {
-      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, d, instances, upstreamConnections, rateLimits);
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, d, instances, upstreamConnections,
+          rateLimits, tls, securityHeaders);
     }
 
     public Settings withInstances(int n) {
-      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, n, upstreamConnections, rateLimits);
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, n, upstreamConnections,
+          rateLimits, tls, securityHeaders);
+    }
+
+    public Settings withTls(Tls t) {
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
+          rateLimits, t, securityHeaders);
+    }
+
+    public Settings withSecurityHeaders(boolean on) {
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
+          rateLimits, tls, on);
     }
 
     public Settings withRateLimits(RateLimits limits) {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
-          limits);
+          limits, tls, securityHeaders);
     }
   }
 
@@ -158,6 +178,7 @@ public final class Gateway {
           .setMaxHeaderSize(32 * 1024)
           .setTcpNoDelay(true)
           .setCompressionSupported(false);
+      if (settings.tls() != null) settings.tls().apply(options);
       return vertx.createHttpServer(options)
           .requestHandler(router())
           .listen(port, host);
@@ -170,6 +191,11 @@ public final class Gateway {
 
     private Router router() {
       Router r = Router.router(vertx);
+      SecurityHeaders.Hsts hsts = settings.tls() == null ? null : settings.tls().hsts();
+      r.route().handler(ctx -> {
+        ctx.addHeadersEndHandler(v -> SecurityHeaders.gateway(ctx.response().headers(), hsts, settings.securityHeaders()));
+        ctx.next();
+      });
       r.route().handler(throttle.credentials());
       r.route("/_curfew/*").handler(ctx -> {
         ctx.addHeadersEndHandler(v -> ctx.response().headers()

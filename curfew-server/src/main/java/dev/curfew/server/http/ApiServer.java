@@ -7,6 +7,8 @@ import dev.curfew.core.SessionEngine;
 import dev.curfew.server.http.JsonBodies.BadInput;
 import dev.curfew.server.metrics.CurfewMetrics;
 import dev.curfew.server.security.RateLimits;
+import dev.curfew.server.security.SecurityHeaders;
+import dev.curfew.server.security.Tls;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -78,9 +80,10 @@ public final class ApiServer {
    * @param instances HTTP server instances (event loops) sharing the port (default: the processor count)
    * @param rateLimits the limits on opens, extensions and failed checks (default: none; {@code curfew
    *     serve} gives the configured ones, shared with the gateway)
+   * @param tls the certificate and key to serve HTTPS with (default null: plain HTTP)
    */
   public record Settings(String cookieName, boolean metricsRequireApiKey, int maxBodyBytes, Duration heartbeat,
-      Duration durableTimeout, int instances, RateLimits rateLimits) {
+      Duration durableTimeout, int instances, RateLimits rateLimits, Tls tls) {
     public static final String DEFAULT_COOKIE_NAME = "__Host-curfew";
     public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
@@ -98,31 +101,41 @@ public final class ApiServer {
 
     public static Settings defaults() {
       return new Settings(DEFAULT_COOKIE_NAME, false, DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(15),
-          Duration.ofSeconds(10), Math.max(1, Runtime.getRuntime().availableProcessors()), RateLimits.unlimited());
+          Duration.ofSeconds(10), Math.max(1, Runtime.getRuntime().availableProcessors()), RateLimits.unlimited(), null);
     }
 
     public Settings withCookieName(String name) {
-      return new Settings(name, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances, rateLimits);
+      return new Settings(name, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances, rateLimits,
+          tls);
     }
 
     public Settings withMetricsRequireApiKey(boolean required) {
-      return new Settings(cookieName, required, maxBodyBytes, heartbeat, durableTimeout, instances, rateLimits);
+      return new Settings(cookieName, required, maxBodyBytes, heartbeat, durableTimeout, instances, rateLimits, tls);
     }
 
     public Settings withHeartbeat(Duration interval) {
-      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, interval, durableTimeout, instances, rateLimits);
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, interval, durableTimeout, instances,
+          rateLimits, tls);
     }
 
     public Settings withDurableTimeout(Duration timeout) {
-      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, timeout, instances, rateLimits);
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, timeout, instances, rateLimits,
+          tls);
     }
 
     public Settings withRateLimits(RateLimits limits) {
-      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances, limits);
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances,
+          limits, tls);
+    }
+
+    public Settings withTls(Tls t) {
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances,
+          rateLimits, t);
     }
 
     public Settings withInstances(int n) {
-      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, n, rateLimits);
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, n, rateLimits,
+          tls);
     }
   }
 
@@ -200,6 +213,7 @@ public final class ApiServer {
           .setMaxHeaderSize(16 * 1024)
           .setMaxFormAttributeSize(8192)
           .setCompressionSupported(false);
+      if (settings.tls() != null) settings.tls().apply(options);
       return vertx.createHttpServer(options)
           .requestHandler(router())
           .invalidRequestHandler(ApiServer.this::invalidRequest)
@@ -309,11 +323,16 @@ public final class ApiServer {
   /** Headers that every response carries, and the request count once the status is known. */
   private void everyResponse(RoutingContext ctx) {
     ctx.addHeadersEndHandler(v -> {
-      ctx.response().headers().set("Cache-Control", "no-store").set("X-Content-Type-Options", "nosniff");
+      ctx.response().headers().set("Cache-Control", "no-store");
+      SecurityHeaders.api(ctx.response().headers(), hsts());
       String route = ctx.get(ROUTE);
       metrics.httpRequest(route == null ? "unmatched" : route, ctx.response().getStatusCode());
     });
     ctx.next();
+  }
+
+  private SecurityHeaders.Hsts hsts() {
+    return settings.tls() == null ? null : settings.tls().hsts();
   }
 
   private void metrics(RoutingContext ctx) {
@@ -379,6 +398,7 @@ public final class ApiServer {
     }
     metrics.httpRequest("invalid", status);
     try {
+      SecurityHeaders.api(req.response().headers(), hsts());
       req.response().setStatusCode(status)
           .putHeader("Content-Type", Problem.CONTENT_TYPE)
           .putHeader("Cache-Control", "no-store")

@@ -38,6 +38,21 @@ class SecurityConfigTest {
     assertThat(CurfewConfig.parse("rate_limits: {enabled: false}").rateLimits().enabled()).isFalse();
   }
 
+  @Test
+  void tlsIsOptional_andHstsDefaultsToAYear() {
+    assertThat(CurfewConfig.parse("").serverTls()).isNull();
+    CurfewConfig c = CurfewConfig.parse("server:\n  tls: {cert: /etc/curfew/api.crt, key: /etc/curfew/api.key}\n"
+        + "gateway:\n  port: 8443\n  security_headers: false\n  tls:\n    cert: gw.crt\n    key: gw.key\n"
+        + "    hsts: {max_age: 730d, include_subdomains: true, preload: true}\n");
+    assertThat(c.serverTls().certFile()).hasToString("/etc/curfew/api.crt");
+    assertThat(c.serverTls().keyFile()).hasToString("/etc/curfew/api.key");
+    assertThat(c.serverTls().hsts().header()).isEqualTo("max-age=31536000");
+    assertThat(c.gateway().tls().hsts().header()).isEqualTo("max-age=63072000; includeSubDomains; preload");
+    assertThat(c.gateway().securityHeaders()).isFalse();
+    assertThat(CurfewConfig.parse("gateway: {port: 1}").gateway().securityHeaders()).isTrue();
+    assertThat(CurfewConfig.parse("gateway: {port: 1}").gateway().tls()).isNull();
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "api_keys: [{name: a, key_env: A, scopes: [root]}]|api_keys[0].scopes",
@@ -56,6 +71,15 @@ class SecurityConfigTest {
       "rate_limits: {max_tracked: 10}|rate_limits.max_tracked",
       "rate_limits: {trusted_proxies: [proxy.internal]}|rate_limits.trusted_proxies",
       "rate_limits: {trusted_proxies: [10.0.0.0/40]}|rate_limits.trusted_proxies",
+      "server: {tls: {cert: a.pem}}|server.tls.key",
+      "server: {tls: {key: a.pem}}|server.tls.cert",
+      "server: {tls: {cert: a.pem, key: b.pem, ciphers: [x]}}|server.tls.ciphers",
+      "server: {tls: /etc/cert.pem}|server.tls",
+      "server: {tls: {cert: a.pem, key: b.pem, hsts: {max_age: -1s}}}|server.tls.hsts.max_age",
+      "server: {tls: {cert: a.pem, key: b.pem, hsts: {preload: true}}}|server.tls.hsts",
+      "server: {tls: {cert: a.pem, key: b.pem, hsts: {preload: true, include_subdomains: true, max_age: 30d}}}|server.tls.hsts",
+      "gateway: {tls: {cert: a.pem}}|gateway.tls.key",
+      "gateway: {security_headers: sometimes}|gateway.security_headers",
   })
   void badValuesAreErrorsThatNameTheKey(String yaml, String key) {
     assertThatThrownBy(() -> CurfewConfig.parse(yaml))
