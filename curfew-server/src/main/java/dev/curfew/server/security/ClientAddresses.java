@@ -12,9 +12,9 @@ import java.util.Objects;
  * entries are the ones the trusted proxies wrote; anything to their left came from the client and
  * may be forged). An unparseable entry stops the walk at the last address known.
  *
- * <p>An IPv6 client is counted by its /64 prefix: one subscriber usually holds a whole /64 (RFC
- * 6177 recommends /48 to /56 per site), so counting single IPv6 addresses would let one client
- * take a fresh limit for every request.
+ * <p>An IPv6 client is counted by its /64 prefix: one subscriber holds at least a whole /64 (RFC
+ * 6177 advises giving end sites more than a single /64), so counting single IPv6 addresses would
+ * let one client take a fresh limit for every request.
  */
 public final class ClientAddresses {
   /** One trusted network: an address and a prefix length. */

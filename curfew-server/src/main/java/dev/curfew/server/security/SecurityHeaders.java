@@ -16,8 +16,11 @@ import java.util.Objects;
  *   <li>{@code Referrer-Policy}: no path with a return URL or a query leaves for another origin.
  * </ul>
  *
- * The API is JSON for machines: it answers {@code DENY}, {@code frame-ancestors 'none'}, {@code
- * default-src 'none'} and {@code no-referrer} (the set the OWASP REST Security Cheat Sheet lists).
+ * The API is JSON for machines: every answer carries what the OWASP REST Security Cheat Sheet
+ * ("Security Headers") lists for all API responses ({@code nosniff}, {@code X-Frame-Options: DENY},
+ * {@code frame-ancestors 'none'}, HSTS under TLS; {@code Cache-Control: no-store} the API sets
+ * anyway), and, since nothing in it is meant to load anything, {@code default-src 'none'} and
+ * {@code Referrer-Policy: no-referrer}.
  * The gateway fronts an app whose pages it did not write: it adds only what the app's response
  * lacks, with values that break no same-origin page ({@code SAMEORIGIN}, {@code frame-ancestors
  * 'self'}, {@code strict-origin-when-cross-origin}); HSTS it always sets, since it terminates TLS.

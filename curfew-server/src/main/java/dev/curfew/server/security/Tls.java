@@ -30,10 +30,10 @@ import java.util.regex.Pattern;
  * certificate chain and its PEM private key, as a CA or ACME client writes them.
  *
  * <p>Protocols: TLS 1.3 and TLS 1.2, nothing older (RFC 8996 deprecates TLS 1.0 and 1.1); a client
- * that offers 1.3 gets 1.3. Cipher suites: the "intermediate" list of Mozilla's Server Side TLS
- * guidelines (v5.7, https://wiki.mozilla.org/Security/Server_Side_TLS) without its finite-field DHE
- * suites: for TLS 1.2 only ECDHE key exchange (forward secrecy) with AEAD ciphers, so no RSA key
- * transport, no CBC, no SHA-1 MACs.
+ * that offers 1.3 gets 1.3. Cipher suites: those of the "Intermediate" configuration of Mozilla's
+ * Server Side TLS guidelines (https://wiki.mozilla.org/Security/Server_Side_TLS) without its
+ * finite-field DHE suites: for TLS 1.2 only ECDHE key exchange (forward secrecy) with AEAD ciphers,
+ * so no RSA key transport, no CBC, no SHA-1 MACs.
  *
  * @param hsts the {@code Strict-Transport-Security} policy sent on this port's responses
  */
