@@ -3,6 +3,12 @@ package dev.curfew.server.cli;
 import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.Policies;
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
+import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.store.redis.RedisSessionStore;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import dev.curfew.core.SystemClock;
 import dev.curfew.server.config.ConfigException;
 import dev.curfew.server.config.CurfewConfig;
@@ -64,9 +70,6 @@ final class ServeCommand implements Callable<Integer> {
 
   /** What this build cannot do yet is refused at start, never silently ignored. */
   static void requireSupported(CurfewConfig cfg) {
-    if (!cfg.store().equals("embedded")) {
-      throw new ConfigException("store", "\"" + cfg.store() + "\" is not available in this version; use embedded");
-    }
     if (!cfg.audit().equals("file")) {
       throw new ConfigException("audit", "\"" + cfg.audit() + "\" is not available in this version; use file");
     }
@@ -75,21 +78,25 @@ final class ServeCommand implements Callable<Integer> {
   /** A started server: what {@link #stop} closes, in reverse order of start. */
   static final class Running {
     final Vertx vertx;
-    final EmbeddedStore store;
-    final DeadlineDriver driver;
+    final EmbeddedStore store; // the embedded store, or only the audit log beside Redis
+    final DeadlineDriver driver; // null: sessions in Redis
     final ApiServer api;
-    final SessionEngine engine;
+    final SessionEngine engine; // null: sessions in Redis
+    final RedisSessionStore redis; // null: embedded
     final int port;
     Gateway gateway; // null: no routes
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
+    String nodeName;
 
-    Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine, int port) {
+    Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine,
+        RedisSessionStore redis, int port) {
       this.vertx = vertx;
       this.store = store;
       this.driver = driver;
       this.api = api;
       this.engine = engine;
+      this.redis = redis;
       this.port = port;
     }
 
@@ -104,8 +111,18 @@ final class ServeCommand implements Callable<Integer> {
       } catch (Exception e) {
         log.println("curfew: API did not close cleanly: " + e.getMessage());
       }
-      driver.close();
+      if (driver != null) driver.close();
       if (notifier != null) notifier.close(); // retries are held in memory: any still waiting are dropped
+      if (redis != null) {
+        try {
+          redis.close().await(10, TimeUnit.SECONDS);
+          store.log().append(List.of(AuditRecord.builder(RecordTypes.NODE_STOPPED, System.currentTimeMillis(),
+              nodeName).put("version", Main.version()).build()), List.of())
+              .get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          log.println("curfew: Redis store did not close cleanly: " + e.getMessage());
+        }
+      }
       try {
         store.close();
         log.println("curfew: stopped (final snapshot written, node.stopped recorded)");
@@ -140,33 +157,54 @@ final class ServeCommand implements Callable<Integer> {
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
     Policies policies = new Policies(new ArrayList<>(cfg.policies().values()), cfg.defaultPolicy());
-    SessionEngine engine = new SessionEngine(clock, node, policies, store.log(), events, metrics,
-        new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
-    EmbeddedStore.Recovery r = store.recover(engine);
-    log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
-        + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"
-        + (store.log().recordsAtOpen() == 0 ? " (first start)"
-            : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
-    adoptConfiguredPolicies(cfg, engine, log);
-    DeadlineDriver driver = new DeadlineDriver(engine).start();
+    SessionEngine engine = null;
+    DeadlineDriver driver = null;
+    RedisSessionStore redis = null;
+    SessionStore sessions;
+    if (cfg.store().equals("redis")) {
+      // Stateless node: sessions in Redis; this node's audit log (its own Merkle tree) in its data directory.
+      redis = RedisSessionStore.start(vertx, Redis.createClient(vertx, new RedisOptions()
+              .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000)),
+          node, clock, policies, store.log(), events, events.remote(), metrics, RedisSessionStore.Settings.defaults()
+              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix()))
+          .await(30, TimeUnit.SECONDS);
+      store.log().append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, clock.millis(), node)
+          .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);
+      log.println("curfew: node " + node + ", sessions in Redis at " + redactedUri(cfg.redisUri())
+          + ", audit log in " + dataDir.toAbsolutePath());
+      sessions = redis;
+    } else {
+      engine = new SessionEngine(clock, node, policies, store.log(), events, metrics,
+          new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
+      EmbeddedStore.Recovery r = store.recover(engine);
+      log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
+          + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"
+          + (store.log().recordsAtOpen() == 0 ? " (first start)"
+              : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
+      adoptConfiguredPolicies(cfg, engine, log);
+      driver = new DeadlineDriver(engine).start();
+      sessions = SessionStore.of(engine);
+    }
+    // Each node keeps its own buckets: with several nodes, a limit holds per node.
     RateLimits rateLimits = new RateLimits(cfg.rateLimits(), clock);
-    ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
+    ApiServer api = new ApiServer(vertx, sessions, engine, hub, ApiKeys.of(keys), store.log(), metrics,
         ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits)
             .withTls(cfg.serverTls()),
         store.auditTrail());
-    EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), engine, dataDir, System.getenv());
+    EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), sessions, dataDir, System.getenv());
     if (notifier != null) {
-      events.addEndingListener(notifier);
+      events.addOriginEndingListener(notifier);
       api.publishJwks(notifier.jwks());
     }
     int actual = api.listen(cfg.host(), cfg.port()).await(30, TimeUnit.SECONDS);
     log.println("curfew: API listening on " + url(cfg.host(), actual, cfg.serverTls())
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
-    Running running = new Running(vertx, store, driver, api, engine, actual);
+    Running running = new Running(vertx, store, driver, api, engine, redis, actual);
+    running.nodeName = node;
     running.notifier = notifier;
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
-      running.gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)
+      running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)
           .withTls(cfg.gateway().tls()).withSecurityHeaders(cfg.gateway().securityHeaders()));
       events.addEndingListener(running.gateway.endings());
       int gw = running.gateway.listen(cfg.host(), cfg.gateway().port()).await(30, TimeUnit.SECONDS);
@@ -206,6 +244,11 @@ final class ServeCommand implements Callable<Integer> {
       c.durable().get(30, TimeUnit.SECONDS);
       log.println("curfew: policy " + configured.name() + " v" + c.policy().version() + " from the configuration file");
     }
+  }
+
+  /** A Redis URI without its password, for the log. */
+  static String redactedUri(String uri) {
+    return uri.replaceAll("//([^:@/]*):[^@/]*@", "//$1:***@");
   }
 
   static String defaultNode() {

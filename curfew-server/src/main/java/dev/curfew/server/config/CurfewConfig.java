@@ -39,6 +39,7 @@ public record CurfewConfig(
     List<ApiKeyConfig> apiKeys,
     String store,
     String redisUri,
+    String redisKeyPrefix,
     String audit,
     String postgresUrl,
     String postgresUser,
@@ -106,7 +107,7 @@ public record CurfewConfig(
   public static CurfewConfig defaults() {
     Map<String, Policy> policies = new LinkedHashMap<>();
     policies.put("default", builtInDefaultPolicy());
-    return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "file",
+    return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
         Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null);
   }
@@ -171,9 +172,16 @@ public record CurfewConfig(
     JsonNode redis = root.path("redis");
     if (!redis.isMissingNode()) {
       requireObject("redis", redis);
-      onlyKeys("redis.", redis, Set.of("uri"));
+      onlyKeys("redis.", redis, Set.of("uri", "key_prefix"));
     }
     String redisUri = string("redis.uri", redis.path("uri"), "redis://127.0.0.1:6379");
+    if (!redisUri.startsWith("redis://") && !redisUri.startsWith("rediss://") && !redisUri.startsWith("unix://")) {
+      throw new ConfigException("redis.uri", "must start with redis://, rediss:// or unix://");
+    }
+    String redisKeyPrefix = string("redis.key_prefix", redis.path("key_prefix"), "curfew");
+    if (!redisKeyPrefix.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new ConfigException("redis.key_prefix", "must be 1-64 of [A-Za-z0-9._-]");
+    }
     String audit = oneOf("audit", root.path("audit"), "file", Set.of("file", "postgres"));
     JsonNode pg = root.path("postgres");
     if (!pg.isMissingNode()) {
@@ -201,7 +209,7 @@ public record CurfewConfig(
       onlyKeys("metrics.", metrics, Set.of("auth"));
     }
     boolean metricsAuth = bool("metrics.auth", metrics.path("auth"), false);
-    return new CurfewConfig(host, port, dataDir, node, keys, store, redisUri, audit,
+    return new CurfewConfig(host, port, dataDir, node, keys, store, redisUri, redisKeyPrefix, audit,
         string("postgres.url", pg.path("url"), null), string("postgres.user", pg.path("user"), null),
         defaultPolicy, policies, gateway,
         duration("snapshot_interval", root.path("snapshot_interval"), d.snapshotInterval()),
@@ -215,7 +223,8 @@ public record CurfewConfig(
   /** The same configuration with command-line overrides applied (null: keep). */
   public CurfewConfig withOverrides(Integer portOverride, Path dataDirOverride) {
     return new CurfewConfig(host, portOverride == null ? port : portOverride,
-        dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, audit, postgresUrl,
+        dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
+        postgresUrl,
         postgresUser, defaultPolicy, policies, gateway, snapshotInterval, endedRetention, auditRetention,
         maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits, serverTls);
   }

@@ -4,6 +4,7 @@ package dev.curfew.server.http;
 import dev.curfew.core.AuditLogReader;
 import dev.curfew.core.AuditProofs;
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
 import dev.curfew.server.http.JsonBodies.BadInput;
 import dev.curfew.server.metrics.CurfewMetrics;
 import dev.curfew.server.security.RateLimits;
@@ -55,6 +56,7 @@ public final class ApiServer {
 
   private final Vertx vertx;
   private final SessionEngine engine;
+  private final SessionStore store;
   private final EventHub hub;
   private final ApiAccess access;
   private final Throttle throttle;
@@ -154,21 +156,32 @@ public final class ApiServer {
    */
   public ApiServer(Vertx vertx, SessionEngine engine, EventHub events, ApiKeys apiKeys, AuditLogReader auditLog,
       CurfewMetrics metrics, Settings settings, AuditProofs proofs) {
+    this(vertx, SessionStore.of(engine), engine, events, apiKeys, auditLog, metrics, settings, proofs);
+  }
+
+  /**
+   * A server over any session store (embedded or distributed).
+   *
+   * @param engine the in-memory engine behind {@code store} when it is the embedded one, else null
+   */
+  public ApiServer(Vertx vertx, SessionStore store, SessionEngine engine, EventHub events, ApiKeys apiKeys,
+      AuditLogReader auditLog, CurfewMetrics metrics, Settings settings, AuditProofs proofs) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.instances = new ServerInstances(vertx);
-    this.engine = Objects.requireNonNull(engine, "engine");
+    this.store = Objects.requireNonNull(store, "store");
+    this.engine = engine;
     this.hub = Objects.requireNonNull(events, "events");
     this.access = new ApiAccess(apiKeys);
     this.throttle = new Throttle(settings.rateLimits(), List.of(settings.cookieName()));
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.settings = Objects.requireNonNull(settings, "settings");
-    metrics.bindLiveSessions(engine::liveSessions);
+    metrics.bindLiveSessions(() -> (int) Math.min(Integer.MAX_VALUE, store.liveSessions()));
     Reply reply = new Reply(settings.durableTimeout().toMillis(), settings.cookieName());
-    this.holder = new HolderRoutes(engine, hub, reply, settings.heartbeat().toMillis());
-    this.backend = new BackendRoutes(engine, hub, reply);
+    this.holder = new HolderRoutes(store, hub, reply, settings.heartbeat().toMillis());
+    this.backend = new BackendRoutes(store, hub, reply);
     this.audit = new AuditQuery(auditLog);
     this.auditProofs = new AuditProofRoutes(proofs);
-    this.policies = new PolicyRoutes(engine, reply);
+    this.policies = new PolicyRoutes(store, reply);
   }
 
   private volatile Map<String, Object> jwks;
@@ -186,8 +199,14 @@ public final class ApiServer {
     return hub;
   }
 
+  /** The in-memory engine of the embedded store; null over a distributed one. */
   public SessionEngine engine() {
     return engine;
+  }
+
+  /** Where sessions live. */
+  public SessionStore store() {
+    return store;
   }
 
   /** Starts listening; port 0 picks a free port. Completes with the actual port. */

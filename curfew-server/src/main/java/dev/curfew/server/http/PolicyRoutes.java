@@ -6,6 +6,7 @@ import dev.curfew.core.Durations;
 import dev.curfew.core.Policy;
 import dev.curfew.core.PolicyException;
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
 import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
@@ -31,10 +32,10 @@ final class PolicyRoutes {
       "warn_before_ms", "max_extensions", "renew_every_ms", "comply_with", "idle_timeout", "absolute_timeout",
       "warn_before", "renew_every");
 
-  private final SessionEngine engine;
+  private final SessionStore engine;
   private final Reply reply;
 
-  PolicyRoutes(SessionEngine engine, Reply reply) {
+  PolicyRoutes(SessionStore engine, Reply reply) {
     this.engine = engine;
     this.reply = reply;
   }
@@ -75,20 +76,22 @@ final class PolicyRoutes {
             + r.citation() + ")");
       }
     }
-    SessionEngine.PolicyChange change;
+    java.util.concurrent.CompletableFuture<SessionEngine.PolicyChange> answer;
     try {
-      change = engine.changePolicy(values, applyToLive, ctx.get(BackendRoutes.ACTOR));
+      answer = engine.changePolicy(values, applyToLive, ctx.get(BackendRoutes.ACTOR));
     } catch (IllegalArgumentException e) {
       throw new BadInput(e.getMessage());
     }
-    if (change.policy() == null) {
-      Reply.problem(ctx, Problem.unavailable("the audit log cannot be written"));
-      return;
-    }
-    reply.afterDurable(ctx, change.durable(), () -> {
-      Map<String, Object> out = describe(change.policy());
-      out.put("applied_to_live", change.appliedToLive());
-      Reply.json(ctx, 200, out);
+    Reply.when(ctx, answer, change -> {
+      if (change.policy() == null) {
+        Reply.problem(ctx, Problem.unavailable("the session store or the audit log cannot be written"));
+        return;
+      }
+      reply.afterDurable(ctx, change.durable(), () -> {
+        Map<String, Object> out = describe(change.policy());
+        out.put("applied_to_live", change.appliedToLive());
+        Reply.json(ctx, 200, out);
+      });
     });
   }
 

@@ -59,7 +59,10 @@ class ServeCommandTest {
 
   @Test
   void unavailableBackendsAreRefusedAtStart() {
-    assertThatThrownBy(() -> ServeCommand.requireSupported(CurfewConfig.parse("store: redis")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("store");
+    ServeCommand.requireSupported(CurfewConfig.parse("store: redis"));
+    assertThatThrownBy(() -> ServeCommand.requireSupported(CurfewConfig.parse("audit: postgres")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("audit");
+    assertThatThrownBy(() -> CurfewConfig.parse("store: redis\nredis:\n  uri: http://127.0.0.1:6379\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("redis.uri");
   }
 }
