@@ -89,9 +89,11 @@ public final class RateLimits {
     this.addresses = ClientAddresses.trusting(s.trustedProxies());
   }
 
+  private static final RateLimits UNLIMITED = new RateLimits(Settings.defaults().withEnabled(false), () -> 0L);
+
   /** No limits: what embedding code gets unless it asks for limits ({@code curfew serve} always does). */
   public static RateLimits unlimited() {
-    return new RateLimits(Settings.defaults().withEnabled(false), () -> 0L);
+    return UNLIMITED;
   }
 
   public boolean enabled() {

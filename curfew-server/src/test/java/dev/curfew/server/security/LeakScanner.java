@@ -101,10 +101,6 @@ public final class LeakScanner {
     return hits;
   }
 
-  public int secrets() {
-    return needles.size();
-  }
-
   private static String latin1(byte[] b) {
     return new String(b, StandardCharsets.ISO_8859_1);
   }
