@@ -19,12 +19,15 @@ import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.server.http.ApiKey;
 import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiServer;
+import dev.curfew.server.http.Scope;
 import dev.curfew.server.gateway.Gateway;
 import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.SessionEventFanOut;
 import dev.curfew.server.notify.EndNotifier;
 import dev.curfew.server.metrics.CurfewMetrics;
+import dev.curfew.server.security.RateLimits;
+import dev.curfew.server.security.Tls;
 import dev.curfew.store.embedded.AuditTrail;
 import dev.curfew.store.embedded.EmbeddedStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -137,11 +140,15 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   static Running start(CurfewConfig cfg, PrintStream log) throws Exception {
+    checkTls("server.tls", cfg.serverTls(), log);
+    if (cfg.gateway() != null) checkTls("gateway.tls", cfg.gateway().tls(), log);
     String node = cfg.node() != null ? cfg.node() : defaultNode();
     Path dataDir = cfg.dataDir();
     List<ApiKey> keys = new ArrayList<>();
     for (KeyBootstrap.NamedKeyHash k : KeyBootstrap.resolve(cfg, System.getenv(), dataDir, log)) {
-      keys.add(new ApiKey(k.name(), k.sha256Hex()));
+      keys.add(new ApiKey(k.name(), k.sha256Hex(), k.scopes().stream()
+          .map(s -> Scope.parse(s).orElseThrow(() -> new ConfigException("api_keys", "unknown scope " + s)))
+          .collect(java.util.stream.Collectors.toSet())));
     }
     SystemClock clock = new SystemClock();
     CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -188,14 +195,16 @@ final class ServeCommand implements Callable<Integer> {
       driver = new DeadlineDriver(engine).start();
       sessions = SessionStore.of(engine);
     }
+    // Each node keeps its own buckets: with several nodes, a limit holds per node.
+    RateLimits rateLimits = new RateLimits(cfg.rateLimits(), clock);
     ApiKeys apiKeys = ApiKeys.of(keys);
     ApiServer api = new ApiServer(vertx, sessions, engine, hub, apiKeys, store.log(), metrics,
-        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()), store.auditTrail());
+        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits)
+            .withTls(cfg.serverTls()),
+        store.auditTrail());
     Console console = null;
     if (engine != null) {
-      // Until API keys carry scopes, every configured key is an admin of the console.
-      console = new Console(vertx, engine, hub, apiKeys,
-          ConsoleScope.everyKeyAdmin(keys.stream().map(ApiKey::name).toList()), AuditView.embedded(store), metrics);
+      console = new Console(vertx, engine, hub, apiKeys, ConsoleScope.fromKeys(keys), AuditView.embedded(store), metrics);
       api.extend(console::mount);
     } else {
       log.println("curfew: the admin console is not served with store: redis (it reads the embedded engine)");
@@ -206,7 +215,7 @@ final class ServeCommand implements Callable<Integer> {
       api.publishJwks(notifier.jwks());
     }
     int actual = api.listen(cfg.host(), cfg.port()).await(30, TimeUnit.SECONDS);
-    String base = "http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual;
+    String base = url(cfg.host(), actual, cfg.serverTls());
     log.println("curfew: API listening on " + base
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
     if (console != null) log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
@@ -216,14 +225,31 @@ final class ServeCommand implements Callable<Integer> {
     running.console = console;
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
-      running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults());
+      running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)
+          .withTls(cfg.gateway().tls()).withSecurityHeaders(cfg.gateway().securityHeaders()));
       events.addEndingListener(running.gateway.endings());
       int gw = running.gateway.listen(cfg.host(), cfg.gateway().port()).await(30, TimeUnit.SECONDS);
       running.gatewayPort = gw;
-      log.println("curfew: gateway listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host())
-          + ":" + gw + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
+      log.println("curfew: gateway listening on " + url(cfg.host(), gw, cfg.gateway().tls())
+          + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }
     return running;
+  }
+
+  /** A TLS certificate or key that cannot serve is a start-up error naming the key; oddities are warnings. */
+  private static void checkTls(String key, Tls tls, PrintStream log) {
+    if (tls == null) return;
+    Tls.Findings f;
+    try {
+      f = tls.check(java.time.Instant.now());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, e.getMessage());
+    }
+    for (String w : f.warnings()) log.println("curfew: warning: " + key + ": " + w);
+  }
+
+  private static String url(String host, int port, Tls tls) {
+    return (tls == null ? "http" : "https") + "://" + (host.equals("0.0.0.0") ? "localhost" : host) + ":" + port;
   }
 
   /**

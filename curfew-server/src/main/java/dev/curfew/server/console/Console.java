@@ -74,7 +74,8 @@ public final class Console implements AutoCloseable {
     r.router().routeWithRegex("^/console(/.*)?$").handler(Console::securityHeaders);
 
     r.route("/console/login", null, signIn::page, HttpMethod.GET);
-    r.route("/console/login", null, signIn::submit, HttpMethod.POST);
+    // A wrong key counts as a failed check of the address, as on the API (rate limits).
+    r.route("/console/login", r.throttle().addressFailures(), signIn::submit, HttpMethod.POST);
     Handler<RoutingContext> shell = ctx -> assets.page(ctx, 200, "index.html", Map.of());
     for (String page : new String[] {"/console", "/console/", "/console/sessions", "/console/sessions/:session_id",
         "/console/audit", "/console/policies"}) {
@@ -85,7 +86,8 @@ public final class Console implements AutoCloseable {
 
     // The console session's own endpoints, for curfew.js: changes only from this origin.
     r.route("/console/session*", guard::holder, RoutingContext::next);
-    sessions.holderRoutes(ConsoleGuard.COOKIE, DURABLE_TIMEOUT, HEARTBEAT).mount(r.router(), "/console/session");
+    sessions.holderRoutes(ConsoleGuard.COOKIE, DURABLE_TIMEOUT, HEARTBEAT).mount(r.router(), "/console/session",
+        r.throttle());
 
     Handler<RoutingContext> anyone = guard.api(ConsoleScope.AUDITOR);
     Handler<RoutingContext> admin = guard.api(ConsoleScope.ADMIN);

@@ -33,7 +33,24 @@ public enum ConsoleScope {
   }
 
   /**
-   * Until API keys carry scopes of their own: every configured key is an admin of the console.
+   * The console scope of each API key from the key's own scopes: {@code admin} keys administer,
+   * {@code auditor} keys look, verify and download; {@code app} and {@code gateway} keys may not
+   * sign in. A key removed from the configuration loses the console with it.
+   */
+  public static Resolver fromKeys(Collection<dev.curfew.server.http.ApiKey> keys) {
+    java.util.Map<String, ConsoleScope> byName = new java.util.HashMap<>();
+    for (dev.curfew.server.http.ApiKey k : keys) {
+      if (k.scopes().contains(dev.curfew.server.http.Scope.ADMIN)) {
+        byName.put(k.name(), ADMIN);
+      } else if (k.scopes().contains(dev.curfew.server.http.Scope.AUDITOR)) {
+        byName.put(k.name(), AUDITOR);
+      }
+    }
+    return name -> Optional.ofNullable(byName.get(name));
+  }
+
+  /**
+   * Every configured key an admin of the console (tests and embedders without key scopes).
    * A key removed from the configuration loses the console with it.
    */
   public static Resolver everyKeyAdmin(Collection<String> keyNames) {

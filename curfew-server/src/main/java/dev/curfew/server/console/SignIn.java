@@ -68,6 +68,7 @@ final class SignIn {
     }
     Optional<String> name = key.length() > MAX_KEY_CHARS ? Optional.empty() : keys.verify("Bearer " + key.strip());
     if (name.isEmpty()) {
+      dev.curfew.server.http.Throttle.failedCheck(ctx);
       render(ctx, 401, back, "That API key is not valid here. Check that you copied all of it.");
       return;
     }

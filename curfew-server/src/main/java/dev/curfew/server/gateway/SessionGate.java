@@ -9,6 +9,8 @@ import dev.curfew.server.http.HolderRoutes;
 import dev.curfew.server.http.IdentityHeaders;
 import dev.curfew.server.http.Problem;
 import dev.curfew.server.http.SessionCookies;
+import dev.curfew.server.http.Throttle;
+import dev.curfew.server.security.RateLimits;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -72,6 +74,7 @@ final class SessionGate implements ProxyInterceptor {
   private final Map<GatewayRoute, HttpProxy> proxies = new HashMap<>();
   private final long upstreamTimeoutMs;
   private final long durableTimeoutMs;
+  private final RateLimits rateLimits;
   /** Handed from {@link #handle} to {@link #handleProxyRequest}, which the proxy calls synchronously. */
   private Admitted current;
 
@@ -87,6 +90,7 @@ final class SessionGate implements ProxyInterceptor {
     this.routes = routes;
     this.upstreamTimeoutMs = settings.upstreamTimeout().toMillis();
     this.durableTimeoutMs = settings.durableTimeout().toMillis();
+    this.rateLimits = settings.rateLimits();
     for (GatewayRoute r : routes) {
       cookieNames.add(r.cookie());
       RequestOptions origin = new RequestOptions().setHost(r.upstreamHost()).setPort(r.upstreamPort())
@@ -161,7 +165,10 @@ final class SessionGate implements ProxyInterceptor {
               }
             });
       }
-      case ENDED, NOT_FOUND -> refuse(ctx, route, d.reason(), true);
+      case ENDED, NOT_FOUND -> {
+        if (d.reason() == EndReason.UNKNOWN) Throttle.failedCheck(ctx);
+        refuse(ctx, route, d.reason(), true);
+      }
       case REFUSED, UNAVAILABLE -> Problem.unavailable(d.detail()).send(noStore(req.response()));
     }
   }
@@ -313,6 +320,12 @@ final class SessionGate implements ProxyInterceptor {
           "the upstream's Curfew-Login header names no valid subject or an unknown policy"));
       return pc.sendResponse();
     }
+    RateLimits.Refusal limited = rateLimits.open(null, login.subject());
+    if (limited != null) {
+      replace(pc, Problem.tooManyRequests(limited.detail()), Map.of("limit", limited.limit()));
+      pc.response().putHeader("Retry-After", Long.toString(limited.retryAfterSeconds()));
+      return pc.sendResponse();
+    }
     io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
     // A new login replaces the old session: the old token is logged out first (an ended one is refused, harmlessly).
     CompletableFuture<Decision> replaced = a.presentedToken() == null ? CompletableFuture.completedFuture(null)
@@ -357,12 +370,20 @@ final class SessionGate implements ProxyInterceptor {
   }
 
   private static void replace(ProxyContext pc, Problem p) {
+    replace(pc, p, Map.of());
+  }
+
+  private static void replace(ProxyContext pc, Problem p, Map<String, Object> extensions) {
     pc.set(GENERATED, Boolean.TRUE);
-    fill(pc.response().release(), p);
+    fill(pc.response().release(), p, extensions);
   }
 
   private static void fill(ProxyResponse r, Problem p) {
-    Buffer body = Buffer.buffer(io.vertx.core.json.Json.encode(p.toMap()));
+    fill(r, p, Map.of());
+  }
+
+  private static void fill(ProxyResponse r, Problem p, Map<String, Object> extensions) {
+    Buffer body = Buffer.buffer(io.vertx.core.json.Json.encode(p.toMap(extensions)));
     r.headers().clear();
     r.setStatusCode(p.status())
         .setStatusMessage(HttpResponseStatus.valueOf(p.status()).reasonPhrase())

@@ -29,15 +29,22 @@ public final class ApiRoutes {
   private final AuditQuery audit;
   private final AuditProofRoutes proofs;
   private final PolicyRoutes policies;
+  private final Throttle throttle;
 
   ApiRoutes(Router router, RouteAdder adder, BackendRoutes backend, AuditQuery audit, AuditProofRoutes proofs,
-      PolicyRoutes policies) {
+      PolicyRoutes policies, Throttle throttle) {
+    this.throttle = throttle;
     this.router = router;
     this.adder = adder;
     this.backend = backend;
     this.audit = audit;
     this.proofs = proofs;
     this.policies = policies;
+  }
+
+  /** The API's rate limits, for routes that open, extend or check sessions. */
+  public Throttle throttle() {
+    return throttle;
   }
 
   /** The router itself, for handlers that need no template label (a guard on a path prefix). */

@@ -112,7 +112,10 @@ final class BackendRoutes {
       switch (d.verdict()) {
         case ALLOWED -> reply.afterDurable(ctx, d.durable(), () -> Reply.json(ctx, 200, introspection(d.status())));
         case UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
-        default -> Reply.json(ctx, 200, Map.of("active", false));
+        default -> {
+          Throttle.checked(ctx, d);
+          Reply.json(ctx, 200, Map.of("active", false));
+        }
       }
     });
   }
@@ -156,7 +159,10 @@ final class BackendRoutes {
               }
             });
         case UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
-        default -> Reply.empty(ctx, 200);
+        default -> {
+          Throttle.checked(ctx, d);
+          Reply.empty(ctx, 200);
+        }
       }
     });
   }

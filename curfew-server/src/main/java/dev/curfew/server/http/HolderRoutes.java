@@ -4,6 +4,8 @@ import dev.curfew.core.Decision;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.server.http.Reply.Presented;
+import dev.curfew.server.security.RateLimits;
+import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
@@ -39,12 +41,15 @@ public final class HolderRoutes {
     return new HolderRoutes(engine, hub, new Reply(durableTimeout.toMillis(), cookieNames, true), heartbeat.toMillis());
   }
 
-  /** Mounts the endpoints under {@code prefix} (e.g. {@code /_curfew/session}); bodies are not read. */
-  public void mount(Router r, String prefix) {
+  /**
+   * Mounts the endpoints under {@code prefix} (e.g. {@code /_curfew/session}), extensions behind the
+   * per-subject limit of {@code throttle}; bodies are not read.
+   */
+  public void mount(Router r, String prefix, Throttle throttle) {
     r.get(prefix).handler(this::status);
     r.delete(prefix).handler(this::logout);
     r.post(prefix + "/activity").handler(this::activity);
-    r.post(prefix + "/extend").handler(this::extend);
+    r.post(prefix + "/extend").handler(extendLimit(throttle)).handler(this::extend);
     r.post(prefix + "/warning-ack").handler(this::warningAck);
     r.get(prefix + "/events").handler(this::events);
   }
@@ -118,6 +123,28 @@ public final class HolderRoutes {
       }
       stream.start(EventStream.frame("status", now.status().toMap()), heartbeatMs);
     });
+  }
+
+  /**
+   * Before {@code extend}: the per-subject extension limit of {@code throttle}. A passive check
+   * finds the session's subject; a token that is not valid passes, for the handler to refuse.
+   */
+  Handler<RoutingContext> extendLimit(Throttle throttle) {
+    return ctx -> {
+      Presented p = throttle.limits().enabled() ? reply.sessionToken(ctx.request()) : null;
+      if (p == null) {
+        ctx.next();
+        return;
+      }
+      Reply.when(ctx, engine.check(p.token(), false), d -> {
+        RateLimits.Refusal r = d.allowed() ? throttle.limits().extend(d.status().subject()) : null;
+        if (r != null) {
+          Throttle.refuse(ctx, r);
+        } else {
+          ctx.next();
+        }
+      });
+    };
   }
 
   /** Tells the session's streams its new status after a touch, when anyone listens. */

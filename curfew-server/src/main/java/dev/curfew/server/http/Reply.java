@@ -116,6 +116,7 @@ final class Reply {
     switch (d.verdict()) {
       case ALLOWED -> afterDurable(ctx, d.durable(), () -> onAllowed.accept(d));
       case ENDED, NOT_FOUND -> {
+        Throttle.checked(ctx, d);
         if (clearSiteData && p != null && p.fromCookie()) forget(ctx.response(), p.cookieName());
         problem(ctx, Problem.sessionEnded(d.reason()));
       }
@@ -142,11 +143,18 @@ final class Reply {
     return null;
   }
 
-  /** A rotated token goes back the way the old one came: in the cookie, and in the body. */
+  /**
+   * A rotated token goes back the way the old one came: in the body to a Bearer client; only in
+   * the {@code HttpOnly} cookie to a cookie client, so that no script on the page (an XSS in the
+   * app) can read a session token out of an answer.
+   */
   void rotated(RoutingContext ctx, Presented p, Decision d, Map<String, Object> body) {
     if (d.token() == null) return;
-    if (body != null) body.put("token", d.token());
-    if (p.fromCookie()) ctx.response().headers().add("Set-Cookie", SessionCookies.header(p.cookieName(), d.token()));
+    if (p.fromCookie()) {
+      ctx.response().headers().add("Set-Cookie", SessionCookies.header(p.cookieName(), d.token()));
+    } else if (body != null) {
+      body.put("token", d.token());
+    }
   }
 
   /** After a logout with the cookie: the cookie is expired, and with Clear-Site-Data the browser forgets the rest. */

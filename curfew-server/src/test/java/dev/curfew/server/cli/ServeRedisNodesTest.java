@@ -49,7 +49,7 @@ class ServeRedisNodesTest {
     Files.writeString(config, "store: redis\nredis:\n  uri: " + redisUri + "\n  key_prefix: " + prefix + "\n"
         + "api_keys:\n  - name: test\n    key_sha256: \"" + sha + "\"\n"
         + "policies:\n  default:\n    idle_timeout: 2s\n    absolute_timeout: 1h\n    warn_before: 1s\n"
-        + "    max_extensions: 3\nended_retention: 2m\n");
+        + "    max_extensions: 3\nended_retention: 2m\nrate_limits:\n  enabled: false\n");
     return config;
   }
 
