@@ -31,7 +31,10 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code curfew serve}: the API with the embedded store, until SIGTERM or SIGINT. */
+/**
+ * {@code curfew serve}: the API with the embedded store, until SIGTERM or SIGINT. With {@code audit:
+ * postgres} the audit trail the API serves is the node's log in PostgreSQL ({@link PostgresAudit}).
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Run the Curfew API (and the gateway when routes are configured) with the embedded store.",
         "Stops cleanly on SIGTERM/SIGINT: a final snapshot and checkpoint, and a node.stopped record."})
@@ -64,8 +67,8 @@ final class ServeCommand implements Callable<Integer> {
     if (!cfg.store().equals("embedded")) {
       throw new ConfigException("store", "\"" + cfg.store() + "\" is not available in this version; use embedded");
     }
-    if (!cfg.audit().equals("file")) {
-      throw new ConfigException("audit", "\"" + cfg.audit() + "\" is not available in this version; use file");
+    if (!cfg.audit().equals("file") && !cfg.audit().equals("postgres")) {
+      throw new ConfigException("audit", "\"" + cfg.audit() + "\" is not available in this version; use file or postgres");
     }
   }
 
@@ -80,6 +83,7 @@ final class ServeCommand implements Callable<Integer> {
     Gateway gateway; // null: no routes
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
+    PostgresAudit postgres; // null: audit: file
 
     Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine, int port) {
       this.vertx = vertx;
@@ -109,6 +113,7 @@ final class ServeCommand implements Callable<Integer> {
       } catch (Exception e) {
         log.println("curfew: store did not close cleanly: " + e.getMessage());
       }
+      if (postgres != null) postgres.close(); // after the store: node.stopped goes to PostgreSQL too
       vertx.close();
     }
   }
@@ -122,19 +127,31 @@ final class ServeCommand implements Callable<Integer> {
     }
     SystemClock clock = new SystemClock();
     CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    PostgresAudit postgres = cfg.audit().equals("postgres") ? new PostgresAudit() : null;
     EmbeddedStore store = EmbeddedStore.open(dataDir, EmbeddedStore.Options.defaults()
         .withClock(clock)
         .withVersion(Main.version())
         .withSnapshotInterval(cfg.snapshotInterval())
         .withLogMetrics((nanos, records) -> metrics.auditFsync(nanos))
+        .withLeafListener(postgres == null ? null : postgres.listener())
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
             .withRetention(cfg.auditRetention())), node);
     Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
+    if (postgres != null) {
+      try {
+        postgres.open(cfg, node, store, vertx, clock, log);
+      } catch (Exception e) {
+        postgres.close();
+        store.close();
+        vertx.close();
+        throw e;
+      }
+    }
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
     Policies policies = new Policies(new ArrayList<>(cfg.policies().values()), cfg.defaultPolicy());
-    SessionEngine engine = new SessionEngine(clock, node, policies, store.log(), events, metrics,
-        new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
+    SessionEngine engine = new SessionEngine(clock, node, policies, postgres == null ? store.log() : postgres.sink(store),
+        events, metrics, new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
     EmbeddedStore.Recovery r = store.recover(engine);
     log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
         + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"
@@ -142,8 +159,9 @@ final class ServeCommand implements Callable<Integer> {
             : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
     adoptConfiguredPolicies(cfg, engine, log);
     DeadlineDriver driver = new DeadlineDriver(engine).start();
-    ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
-        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()), store.auditTrail());
+    ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), postgres == null ? store.log() : postgres.log(),
+        metrics, ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()),
+        postgres == null ? store.auditTrail() : postgres.proofs());
     EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), engine, dataDir, System.getenv());
     if (notifier != null) {
       events.addEndingListener(notifier);
@@ -154,6 +172,7 @@ final class ServeCommand implements Callable<Integer> {
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
     Running running = new Running(vertx, store, driver, api, engine, actual);
     running.notifier = notifier;
+    running.postgres = postgres;
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
       running.gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults());
