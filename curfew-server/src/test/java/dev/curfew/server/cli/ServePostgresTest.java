@@ -1,6 +1,7 @@
 package dev.curfew.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -210,6 +211,17 @@ class ServePostgresTest {
     assertThat(fromPg.out()).contains(early).contains("\"subject\":\"late\"");
     assertThat(fromPg.out()).isEqualTo(AuditCliEndToEndTest.run("audit", "export", "--data", dir.resolve("data").toString()).out());
     assertThat(AuditCliEndToEndTest.run("audit", "verify", "--config", config.toString()).exit()).isZero();
+  }
+
+  @Test
+  void aServerThatCannotReachPostgresDoesNotStart() throws Exception {
+    proxy.stop();
+    assertThatThrownBy(this::start).hasMessageContaining("PostgreSQL")
+        .hasMessageContaining("127.0.0.1:" + proxy.port());
+    server = null;
+    proxy.start();
+    start(); // and starts once it can
+    openSession(key(), "alice");
   }
 
   // ---------------------------------------------------------------- helpers

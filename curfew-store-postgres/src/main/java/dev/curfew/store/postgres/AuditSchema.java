@@ -14,6 +14,16 @@ import org.flywaydb.core.api.output.MigrateResult;
 public final class AuditSchema {
   static final String LOCATION = "classpath:dev/curfew/store/postgres/migration";
   static final String HISTORY_TABLE = "curfew_schema_history";
+  /**
+   * Flyway reports each step at INFO through java.util.logging; the server says in one line what
+   * migrate did, so only Flyway's warnings go through. Held here: a logger's level lives only as
+   * long as someone references the logger.
+   */
+  private static final java.util.logging.Logger FLYWAY_LOG = java.util.logging.Logger.getLogger("org.flywaydb");
+
+  static {
+    FLYWAY_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
 
   private AuditSchema() {}
 
