@@ -334,8 +334,8 @@ public final class PgAuditLog implements AuditSink, AuditLogReader, AutoCloseabl
             + " records but the log holds " + size + ": signed records are missing; run 'curfew audit verify'");
       }
       byte[] root;
-      try {
-        root = tree.rootHash(signed.treeSize());
+      try { // over a view: its reads are batched, the writer's tree would read node by node
+        root = PgTreeView.tree(db, node.id(), signed.treeSize()).rootHash();
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }

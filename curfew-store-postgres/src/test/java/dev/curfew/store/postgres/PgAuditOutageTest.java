@@ -8,6 +8,7 @@ import dev.curfew.core.Policies;
 import dev.curfew.core.Policy;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.audit.MerkleTree;
 import dev.curfew.core.audit.NoteSigner;
 import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.store.postgres.testing.TcpProxy;
@@ -60,10 +61,11 @@ class PgAuditOutageTest {
 
   @Test
   void recordsAcceptedDuringAnOutageAreCommittedWhenPostgresReturns() throws Exception {
-    log.append(List.of(record("s_before")), List.of()).get(10, TimeUnit.SECONDS);
+    for (int i = 0; i < 37; i++) log.append(List.of(record("s_before_" + i)), List.of());
+    log.durableThrough(37).get(10, TimeUnit.SECONDS);
     proxy.stop();
     List<CompletableFuture<Void>> during = new ArrayList<>();
-    for (int i = 0; i < 20; i++) during.add(log.append(List.of(record("s_during_" + i)), List.of()));
+    for (int i = 0; i < 40; i++) during.add(log.append(List.of(record("s_during_" + i)), List.of()));
     awaitTrue(() -> !log.writable(), "not writable while PostgreSQL is unreachable");
     Thread.sleep(500); // several retries fail meanwhile
     assertThat(during).noneMatch(CompletableFuture::isDone); // neither lost nor acknowledged
@@ -71,10 +73,23 @@ class PgAuditOutageTest {
     CompletableFuture.allOf(during.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
     assertThat(log.writable()).isTrue();
     log.append(List.of(record("s_after")), List.of()).get(10, TimeUnit.SECONDS);
-    assertThat(database.queryLong("SELECT count(*) FROM audit_records")).isEqualTo(22);
-    assertThat(database.queryLong("SELECT max(seq) FROM audit_records")).isEqualTo(21);
+    assertThat(database.queryLong("SELECT count(*) FROM audit_records")).isEqualTo(78);
+    assertThat(database.queryLong("SELECT max(seq) FROM audit_records")).isEqualTo(77);
     log.checkpointNow();
     assertThat(PgAuditVerifier.verify(db, List.of(signer.verifier()), List.of(), Long.MAX_VALUE, null).ok()).isTrue();
+    // the interior nodes written after the failed attempts are those of the tree of the records
+    MerkleTree reference = MerkleTree.inMemory();
+    log.scan(0, line -> {
+      reference.append(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return true;
+    });
+    MerkleTree stored = PgTreeView.tree(db, log.node().id(), 78);
+    assertThat(stored.rootHash()).isEqualTo(reference.rootHash());
+    for (long leaf = 0; leaf < 78; leaf += 7) {
+      assertThat(stored.inclusionProof(leaf, 78)).usingElementComparator(java.util.Arrays::compare)
+          .containsExactlyElementsOf(reference.inclusionProof(leaf, 78));
+    }
+    assertThat(database.queryLong("SELECT count(*) FROM audit_tree WHERE level = 4")).isEqualTo(78 / 16);
   }
 
   @Test
