@@ -169,23 +169,46 @@ public final class AuditDatabase implements AutoCloseable {
 
   /**
    * Calls {@code visitor} with the node's rows whose seq is in {@code [fromSeq, toSeq)}, in seq
-   * order, a page at a time, until it returns false. Rows are what the table holds: a missing or
-   * moved row shows as a gap or a disorder in the lines' own seq, which verification reports.
+   * order, until it returns false. Rows are what the table holds: a missing or moved row shows as
+   * a gap or a disorder in the lines' own seq, which verification reports.
+   *
+   * <p>Pages are windows of {@link #PAGE_ROWS} consecutive seq values, not {@code LIMIT}s: a
+   * window bounds the rows a page reads whatever plan the server picks (on a table whose
+   * statistics are not yet gathered, a {@code LIMIT} page can be planned as a scan and sort of
+   * every row after it, which made a full scan quadratic). An empty window (a gap) is skipped to
+   * the next stored seq.
    */
   public void scan(int nodeId, long fromSeq, long toSeq, RowVisitor visitor) throws IOException {
     long next = fromSeq;
-    while (next < toSeq) {
-      RowSet<Row> page = query("SELECT seq, line, leaf_hash FROM audit_records WHERE node_id = $1 AND seq >= $2"
-          + " AND seq < $3 ORDER BY seq LIMIT $4", Tuple.of(nodeId, next, toSeq, PAGE_ROWS),
-          "reading the records of node " + nodeId + " from seq " + next);
-      long last = -1;
+    Future<RowSet<Row>> pending = next < toSeq ? window(nodeId, next, toSeq) : null;
+    while (pending != null) {
+      RowSet<Row> page = await(pending, "reading the records of node " + nodeId + " from seq " + next);
+      next = windowEnd(next, toSeq);
+      // the next window is read while this one is visited: the database and the visitor overlap
+      pending = page.size() > 0 && next < toSeq ? window(nodeId, next, toSeq) : null;
       for (Row r : page) {
-        last = r.getLong(0);
-        if (!visitor.visit(last, r.getString(1), r.getBuffer(2).getBytes())) return;
+        if (!visitor.visit(r.getLong(0), r.getString(1), r.getBuffer(2).getBytes())) return;
       }
-      if (page.size() < PAGE_ROWS) return;
-      next = last + 1;
+      if (page.size() == 0 && next < toSeq) { // a gap, or the end: on from the next stored seq, if any
+        Long following = null;
+        for (Row r : query("SELECT min(seq) FROM audit_records WHERE node_id = $1 AND seq >= $2",
+            Tuple.of(nodeId, next), "reading the records of node " + nodeId + " from seq " + next)) {
+          following = r.getLong(0);
+        }
+        if (following == null || following >= toSeq) return;
+        next = following;
+        pending = window(nodeId, next, toSeq);
+      }
     }
+  }
+
+  private static long windowEnd(long from, long toSeq) {
+    return toSeq - from > PAGE_ROWS ? from + PAGE_ROWS : toSeq;
+  }
+
+  private Future<RowSet<Row>> window(int nodeId, long from, long toSeq) {
+    return pool.preparedQuery("SELECT seq, line, leaf_hash FROM audit_records WHERE node_id = $1 AND seq >= $2"
+        + " AND seq < $3 ORDER BY seq").execute(Tuple.of(nodeId, from, windowEnd(from, toSeq)));
   }
 
   /** Every record of {@code sessionId}, by node then seq; only on {@code nodeId} unless it is null. */

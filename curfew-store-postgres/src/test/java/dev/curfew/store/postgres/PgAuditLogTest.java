@@ -325,6 +325,25 @@ class PgAuditLogTest {
     assertThatThrownBy(() -> again.catchUp(shorter)).hasMessageContaining("local journal only 1");
   }
 
+  @Test
+  void aScanReadsPastGapsWiderThanAPage() throws Exception {
+    PgAuditLog log = open("node-a", signer);
+    List<AuditRecord> batch = new ArrayList<>();
+    for (int i = 0; i < 4500; i++) batch.add(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_" + i));
+    log.append(batch, List.of()).get(30, TimeUnit.SECONDS);
+    database.sql("ALTER TABLE audit_records DISABLE TRIGGER audit_records_append_only;"
+        + " DELETE FROM audit_records WHERE seq >= 1000 AND seq < 3999");
+    List<Long> seen = new ArrayList<>();
+    db.scan(log.node().id(), 0, Long.MAX_VALUE, (seq, line, hash) -> seen.add(seq));
+    assertThat(seen).hasSize(1000 + 501);
+    assertThat(seen.get(999)).isEqualTo(999);
+    assertThat(seen.get(1000)).isEqualTo(3999);
+    assertThat(seen.get(seen.size() - 1)).isEqualTo(4499);
+    List<Long> tail = new ArrayList<>();
+    db.scan(log.node().id(), 4490, 4495, (seq, line, hash) -> tail.add(seq) && seq < 4492);
+    assertThat(tail).containsExactly(4490L, 4491L, 4492L);
+  }
+
   private static String hex(byte[] b) {
     StringBuilder sb = new StringBuilder();
     for (byte x : b) sb.append(String.format("%02x", x));
