@@ -116,6 +116,7 @@ class ServePostgresTest {
     assertThat(first.origin()).isEqualTo("curfew/node-a");
     for (int i = 6; i < 9; i++) ids.add(openSession(key, "user-" + i));
     Checkpoint later = awaitCheckpointAbove(key, first.treeSize());
+    assertThat(later.treeSize()).as("a checkpoint within a second of new records").isGreaterThan(first.treeSize());
     HttpResponse<String> cons = get("/v1/audit/consistency?from=" + first.treeSize() + "&to=" + later.treeSize(), key);
     assertThat(cons.statusCode()).isEqualTo(200);
     List<byte[]> proof = new ArrayList<>();

@@ -534,6 +534,21 @@ public final class PgAuditLog implements AuditSink, AuditLogReader, AutoCloseabl
     } catch (Throwable t) {
       failClosed(t, batch);
     }
+    answerCheckpointRequestsAtExit();
+  }
+
+  /** Requests that arrived while the writer was closing get the last checkpoint, or fail. */
+  private void answerCheckpointRequestsAtExit() {
+    List<CompletableFuture<String>> requests;
+    synchronized (lock) {
+      requests = new ArrayList<>(checkpointRequests);
+      checkpointRequests.clear();
+    }
+    String note = lastCheckpointNote;
+    for (CompletableFuture<String> r : requests) {
+      if (note != null) r.complete(note);
+      else r.completeExceptionally(new IllegalStateException("the PostgreSQL audit log is closed"));
+    }
   }
 
   /** Everything queued (up to a batch), an empty list when the checkpoint interval passed, null when closed and drained. */
