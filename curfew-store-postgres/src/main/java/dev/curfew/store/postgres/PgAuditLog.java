@@ -45,9 +45,9 @@ import java.util.function.Predicate;
  * maxBatchRecords), appends the leaves to its tree, and writes the records, the new interior tree
  * nodes and the token bindings in ONE statement (data-modifying CTEs over unnest() arrays: one
  * round trip, one transaction, one WAL flush with synchronous_commit on). Only after PostgreSQL
- * answered does it complete the batch's futures. (PostgreSQL 15 manual: §7.8.4 "Data-Modifying
- * Statements in WITH" runs every sub-statement to completion in the statement's snapshot whether
- * or not the outer query reads it; §9.19 unnest() with several arrays zips them row by row.)
+ * answered does it complete the batch's futures. (PostgreSQL 15 manual, queries-with.html, "Data-
+ * Modifying Statements in WITH": each such sub-statement runs to completion whether or not the
+ * outer query reads it; functions-array.html: unnest() of several arrays zips them row by row.)
  *
  * Fail closed, but keep what was accepted. When a commit fails because PostgreSQL cannot be
  * reached (refused connection, terminated backend, timeout), writable() turns false at once, so

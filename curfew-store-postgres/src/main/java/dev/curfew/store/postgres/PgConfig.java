@@ -93,7 +93,8 @@ public record PgConfig(String host, int port, String database, String schema, St
         .setPipeliningLimit(16);
     if (password != null) o.setPassword(password);
     o.addProperty("application_name", "curfew");
-    // the startup message may set run-time parameters (PostgreSQL 15 manual, §55.7 StartupMessage)
+    // the startup message may set run-time parameters (PostgreSQL 15 manual,
+    // protocol-message-formats.html, StartupMessage)
     if (schema != null) o.addProperty("search_path", schema);
     return o;
   }
