@@ -119,7 +119,7 @@ class ServeCrashTest {
   }
 
   /** A child JVM running {@code curfew serve --port 0}. */
-  private record Server(Process process, int port, List<String> output) {
+  record Server(Process process, int port, List<String> output) {
     static Server start(Path config, Path data) throws Exception {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
