@@ -18,7 +18,7 @@ import net.jqwik.api.Provide;
  * invariants, and never have needed a database read (the store here has none: a read that is not
  * served from the pending hashes or the last committed ones fails).
  */
-class PgHashStoreProperties {
+class PgHashStorePropertiesTest {
 
   /** One step: append {@code leaves} leaves, then commit them or fail and reopen. */
   record Step(int leaves, boolean commit) {}
