@@ -88,6 +88,10 @@ class ServePostgresCrashTest {
     }
 
     ServeCrashTest.Server second = ServeCrashTest.Server.start(config, data);
+    // serve registers its shutdown hook just after it prints that it listens: answer a request first
+    assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + second.port() + "/v1/audit?limit=1"))
+        .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    Thread.sleep(200);
     second.process().destroy(); // a clean stop: node.stopped and a final checkpoint
     second.process().waitFor(30, TimeUnit.SECONDS);
     assertThat(second.output()).anyMatch(l -> l.contains("did not stop cleanly"));
