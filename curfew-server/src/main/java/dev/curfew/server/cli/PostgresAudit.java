@@ -2,7 +2,9 @@ package dev.curfew.server.cli;
 
 import dev.curfew.core.Clock;
 import dev.curfew.core.audit.NoteSigner;
+import dev.curfew.core.audit.NoteVerifier;
 import dev.curfew.server.config.CurfewConfig;
+import dev.curfew.server.console.AuditView;
 import dev.curfew.store.embedded.AuditFiles;
 import dev.curfew.store.embedded.EmbeddedStore;
 import dev.curfew.store.embedded.LeafListener;
@@ -10,13 +12,18 @@ import dev.curfew.store.postgres.AuditDatabase;
 import dev.curfew.store.postgres.AuditSchema;
 import dev.curfew.store.postgres.PgAuditLog;
 import dev.curfew.store.postgres.PgAuditProofs;
+import dev.curfew.store.postgres.PgAuditVerifier;
 import dev.curfew.store.postgres.PgConfig;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 
 /**
  * {@code audit: postgres} for {@code curfew serve}: the node's audit log in PostgreSQL, a mirror of
@@ -27,7 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@link #open} after the store opened (it created the node's signing key): migrates the
  *       schema, registers the node with its verifier key, opens the log, and copies what
  *       PostgreSQL lacks from the journal;</li>
- *   <li>{@link #sink} is the engine's audit sink; {@link #log} and {@link #proofs} serve the API;</li>
+ *   <li>{@link #sink} is the engine's (or the Redis store's) audit sink; {@link #log} and {@link
+ *       #proofs} serve the API, {@link #view} the admin console;</li>
  *   <li>{@link #close} after the store closed, so that {@code node.stopped} reaches PostgreSQL with
  *       the final checkpoint.</li>
  * </ol>
@@ -84,6 +92,41 @@ final class PostgresAudit implements AutoCloseable {
 
   PgAuditProofs proofs() {
     return new PgAuditProofs(log());
+  }
+
+  /** What the admin console shows and verifies: this node's log in PostgreSQL. */
+  AuditView view() {
+    PgAuditLog l = log();
+    return new AuditView() {
+      @Override
+      public long records() {
+        return l.size();
+      }
+
+      @Override
+      public Optional<String> latestCheckpoint() {
+        return l.latestCheckpoint();
+      }
+
+      @Override
+      public NoteVerifier verifier() {
+        return l.verifier();
+      }
+
+      @Override
+      public List<String> sessionRecords(String sessionId) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (AuditDatabase.RecordRow r : l.database().sessionRecords(sessionId, l.node().id())) lines.add(r.line());
+        return lines;
+      }
+
+      @Override
+      public Verified verify(LongConsumer progress) throws IOException {
+        PgAuditVerifier.NodeResult r = PgAuditVerifier.verifyNode(l.database(), l.node(), l.verifier(), true, null,
+            PROGRESS_EVERY_RECORDS, progress);
+        return new Verified(r.verification(), r.suspectSeq());
+      }
+    };
   }
 
   /** Commits what is queued (node.stopped included), writes a final checkpoint, closes the pool. */

@@ -1,10 +1,21 @@
 package dev.curfew.server.cli;
 
+import dev.curfew.core.AuditSink;
 import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.Policies;
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
+import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.store.redis.RedisSessionStore;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import dev.curfew.core.SystemClock;
 import dev.curfew.server.config.ConfigException;
+import dev.curfew.server.console.AuditView;
+import dev.curfew.server.console.Console;
+import dev.curfew.server.console.ConsolePolicy;
+import dev.curfew.server.console.ConsoleScope;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.server.http.ApiKey;
 import dev.curfew.server.http.ApiKeys;
@@ -32,8 +43,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code curfew serve}: the API with the embedded store, until SIGTERM or SIGINT. With {@code audit:
- * postgres} the audit trail the API serves is the node's log in PostgreSQL ({@link PostgresAudit}).
+ * {@code curfew serve}: the API, sessions in the embedded store or in Redis, until SIGTERM or
+ * SIGINT. With {@code audit: postgres} the node's audit log in its data directory is mirrored to
+ * its log in PostgreSQL, which is the trail the API and the console serve ({@link PostgresAudit}).
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Run the Curfew API (and the gateway when routes are configured) with the embedded store.",
@@ -64,9 +76,6 @@ final class ServeCommand implements Callable<Integer> {
 
   /** What this build cannot do yet is refused at start, never silently ignored. */
   static void requireSupported(CurfewConfig cfg) {
-    if (!cfg.store().equals("embedded")) {
-      throw new ConfigException("store", "\"" + cfg.store() + "\" is not available in this version; use embedded");
-    }
     if (!cfg.audit().equals("file") && !cfg.audit().equals("postgres")) {
       throw new ConfigException("audit", "\"" + cfg.audit() + "\" is not available in this version; use file or postgres");
     }
@@ -75,22 +84,27 @@ final class ServeCommand implements Callable<Integer> {
   /** A started server: what {@link #stop} closes, in reverse order of start. */
   static final class Running {
     final Vertx vertx;
-    final EmbeddedStore store;
-    final DeadlineDriver driver;
+    final EmbeddedStore store; // the embedded store, or only the audit log beside Redis
+    final DeadlineDriver driver; // null: sessions in Redis
     final ApiServer api;
-    final SessionEngine engine;
+    final SessionEngine engine; // null: sessions in Redis
+    final RedisSessionStore redis; // null: embedded
     final int port;
     Gateway gateway; // null: no routes
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
+    String nodeName;
+    Console console; // null: sessions in Redis (the console needs the embedded engine)
     PostgresAudit postgres; // null: audit: file
 
-    Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine, int port) {
+    Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine,
+        RedisSessionStore redis, int port) {
       this.vertx = vertx;
       this.store = store;
       this.driver = driver;
       this.api = api;
       this.engine = engine;
+      this.redis = redis;
       this.port = port;
     }
 
@@ -105,8 +119,19 @@ final class ServeCommand implements Callable<Integer> {
       } catch (Exception e) {
         log.println("curfew: API did not close cleanly: " + e.getMessage());
       }
-      driver.close();
+      if (driver != null) driver.close();
+      if (console != null) console.close();
       if (notifier != null) notifier.close(); // retries are held in memory: any still waiting are dropped
+      if (redis != null) {
+        try {
+          redis.close().await(10, TimeUnit.SECONDS);
+          store.log().append(List.of(AuditRecord.builder(RecordTypes.NODE_STOPPED, System.currentTimeMillis(),
+              nodeName).put("version", Main.version()).build()), List.of())
+              .get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          log.println("curfew: Redis store did not close cleanly: " + e.getMessage());
+        }
+      }
       try {
         store.close();
         log.println("curfew: stopped (final snapshot written, node.stopped recorded)");
@@ -132,7 +157,10 @@ final class ServeCommand implements Callable<Integer> {
         .withClock(clock)
         .withVersion(Main.version())
         .withSnapshotInterval(cfg.snapshotInterval())
-        .withLogMetrics((nanos, records) -> metrics.auditFsync(nanos))
+        .withLogMetrics((nanos, records) -> {
+          metrics.auditFsync(nanos);
+          metrics.auditRecords(records);
+        })
         .withLeafListener(postgres == null ? null : postgres.listener())
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
             .withRetention(cfg.auditRetention())), node);
@@ -149,33 +177,70 @@ final class ServeCommand implements Callable<Integer> {
     }
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
-    Policies policies = new Policies(new ArrayList<>(cfg.policies().values()), cfg.defaultPolicy());
-    SessionEngine engine = new SessionEngine(clock, node, policies, postgres == null ? store.log() : postgres.sink(store),
-        events, metrics, new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
-    EmbeddedStore.Recovery r = store.recover(engine);
-    log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
-        + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"
-        + (store.log().recordsAtOpen() == 0 ? " (first start)"
-            : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
-    adoptConfiguredPolicies(cfg, engine, log);
-    DeadlineDriver driver = new DeadlineDriver(engine).start();
-    ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), postgres == null ? store.log() : postgres.log(),
+    // The admin console's sessions have a policy of their own, built in unless the configuration defines one.
+    Policies policies = new Policies(ConsolePolicy.withConsole(cfg.policies().values()), cfg.defaultPolicy());
+    SessionEngine engine = null;
+    DeadlineDriver driver = null;
+    RedisSessionStore redis = null;
+    SessionStore sessions;
+    // audit: postgres: the journal in the data directory, mirrored to the node's log in PostgreSQL
+    AuditSink audit = postgres == null ? store.log() : postgres.sink(store);
+    if (cfg.store().equals("redis")) {
+      // Stateless node: sessions in Redis; this node's audit log (its own Merkle tree) in its data directory.
+      redis = RedisSessionStore.start(vertx, Redis.createClient(vertx, new RedisOptions()
+              .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000)),
+          node, clock, policies, audit, events, events.remote(), metrics, RedisSessionStore.Settings.defaults()
+              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix()))
+          .await(30, TimeUnit.SECONDS);
+      store.log().append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, clock.millis(), node)
+          .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);
+      log.println("curfew: node " + node + ", sessions in Redis at " + redactedUri(cfg.redisUri())
+          + ", audit log in " + dataDir.toAbsolutePath() + (postgres == null ? "" : " and PostgreSQL"));
+      sessions = redis;
+    } else {
+      engine = new SessionEngine(clock, node, policies, audit, events, metrics,
+          new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
+      EmbeddedStore.Recovery r = store.recover(engine);
+      log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
+          + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"
+          + (store.log().recordsAtOpen() == 0 ? " (first start)"
+              : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
+      adoptConfiguredPolicies(cfg, engine, log);
+      driver = new DeadlineDriver(engine).start();
+      sessions = SessionStore.of(engine);
+    }
+    ApiKeys apiKeys = ApiKeys.of(keys);
+    ApiServer api = new ApiServer(vertx, sessions, engine, hub, apiKeys, postgres == null ? store.log() : postgres.log(),
         metrics, ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()),
         postgres == null ? store.auditTrail() : postgres.proofs());
-    EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), engine, dataDir, System.getenv());
+    Console console = null;
+    if (engine != null) {
+      // Until API keys carry scopes, every configured key is an admin of the console.
+      console = new Console(vertx, engine, hub, apiKeys,
+          ConsoleScope.everyKeyAdmin(keys.stream().map(ApiKey::name).toList()),
+          postgres == null ? AuditView.embedded(store) : postgres.view(), metrics);
+      api.extend(console::mount);
+    } else {
+      log.println("curfew: the admin console is not served with store: redis (it reads the embedded engine)");
+    }
+    EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), sessions, dataDir, System.getenv());
     if (notifier != null) {
-      events.addEndingListener(notifier);
+      events.addOriginEndingListener(notifier);
       api.publishJwks(notifier.jwks());
     }
     int actual = api.listen(cfg.host(), cfg.port()).await(30, TimeUnit.SECONDS);
-    log.println("curfew: API listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual
+    String base = "http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual;
+    log.println("curfew: API listening on " + base
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
-    Running running = new Running(vertx, store, driver, api, engine, actual);
+    if (console != null) log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
+    Running running = new Running(vertx, store, driver, api, engine, redis, actual);
+    running.nodeName = node;
     running.notifier = notifier;
+    running.console = console;
     running.postgres = postgres;
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
-      running.gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults());
+      running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults());
       events.addEndingListener(running.gateway.endings());
       int gw = running.gateway.listen(cfg.host(), cfg.gateway().port()).await(30, TimeUnit.SECONDS);
       running.gatewayPort = gw;
@@ -198,6 +263,11 @@ final class ServeCommand implements Callable<Integer> {
       c.durable().get(30, TimeUnit.SECONDS);
       log.println("curfew: policy " + configured.name() + " v" + c.policy().version() + " from the configuration file");
     }
+  }
+
+  /** A Redis URI without its password, for the log. */
+  static String redactedUri(String uri) {
+    return uri.replaceAll("//([^:@/]*):[^@/]*@", "//$1:***@");
   }
 
   static String defaultNode() {

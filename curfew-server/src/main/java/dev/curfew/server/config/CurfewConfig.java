@@ -35,6 +35,7 @@ public record CurfewConfig(
     List<ApiKeyConfig> apiKeys,
     String store,
     String redisUri,
+    String redisKeyPrefix,
     String audit,
     String postgresUrl,
     String postgresUser,
@@ -79,7 +80,7 @@ public record CurfewConfig(
   public static CurfewConfig defaults() {
     Map<String, Policy> policies = new LinkedHashMap<>();
     policies.put("default", builtInDefaultPolicy());
-    return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "file",
+    return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
         Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null);
   }
@@ -142,9 +143,16 @@ public record CurfewConfig(
     JsonNode redis = root.path("redis");
     if (!redis.isMissingNode()) {
       requireObject("redis", redis);
-      onlyKeys("redis.", redis, Set.of("uri"));
+      onlyKeys("redis.", redis, Set.of("uri", "key_prefix"));
     }
     String redisUri = string("redis.uri", redis.path("uri"), "redis://127.0.0.1:6379");
+    if (!redisUri.startsWith("redis://") && !redisUri.startsWith("rediss://") && !redisUri.startsWith("unix://")) {
+      throw new ConfigException("redis.uri", "must start with redis://, rediss:// or unix://");
+    }
+    String redisKeyPrefix = string("redis.key_prefix", redis.path("key_prefix"), "curfew");
+    if (!redisKeyPrefix.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new ConfigException("redis.key_prefix", "must be 1-64 of [A-Za-z0-9._-]");
+    }
     String audit = oneOf("audit", root.path("audit"), "file", Set.of("file", "postgres"));
     JsonNode pg = root.path("postgres");
     if (!pg.isMissingNode()) {
@@ -176,7 +184,8 @@ public record CurfewConfig(
       onlyKeys("metrics.", metrics, Set.of("auth"));
     }
     boolean metricsAuth = bool("metrics.auth", metrics.path("auth"), false);
-    return new CurfewConfig(host, port, dataDir, node, keys, store, redisUri, audit, pgUrl, pgUser, pgPasswordEnv,
+    return new CurfewConfig(host, port, dataDir, node, keys, store, redisUri, redisKeyPrefix, audit, pgUrl, pgUser,
+        pgPasswordEnv,
         defaultPolicy, policies, gateway,
         duration("snapshot_interval", root.path("snapshot_interval"), d.snapshotInterval()),
         duration("ended_retention", root.path("ended_retention"), d.endedRetention()),
@@ -188,9 +197,9 @@ public record CurfewConfig(
   /** The same configuration with command-line overrides applied (null: keep). */
   public CurfewConfig withOverrides(Integer portOverride, Path dataDirOverride) {
     return new CurfewConfig(host, portOverride == null ? port : portOverride,
-        dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, audit, postgresUrl,
-        postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval, endedRetention,
-        auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey);
+        dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
+        postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
+        endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.curfew.server.gateway;
 import dev.curfew.server.http.ServerInstances;
 
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.HolderRoutes;
 import dev.curfew.server.http.Problem;
@@ -47,7 +48,7 @@ public final class Gateway {
   static final String SCRIPT_RESOURCE = "/curfew-web/curfew.js";
 
   private final Vertx vertx;
-  private final SessionEngine engine;
+  private final SessionStore engine;
   private final EventHub hub;
   private final List<GatewayRoute> routes;
   private final Settings settings;
@@ -94,6 +95,10 @@ public final class Gateway {
   }
 
   public Gateway(Vertx vertx, SessionEngine engine, EventHub hub, List<GatewayRoute> routes, Settings settings) {
+    this(vertx, SessionStore.of(engine), hub, routes, settings);
+  }
+
+  public Gateway(Vertx vertx, SessionStore engine, EventHub hub, List<GatewayRoute> routes, Settings settings) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.instances = new ServerInstances(vertx);
     this.engine = Objects.requireNonNull(engine, "engine");

@@ -2,7 +2,7 @@ package dev.curfew.server.gateway;
 
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.HolderRoutes;
@@ -35,6 +35,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,7 +64,7 @@ final class SessionGate implements ProxyInterceptor {
   private static final String CLIENT_REQUEST = "curfew.clientRequest";
   private static final String GENERATED = "curfew.generated";
 
-  private final SessionEngine engine;
+  private final SessionStore engine;
   private final EventHub hub;
   private final LiveConnections live;
   private final List<GatewayRoute> routes;
@@ -78,7 +79,7 @@ final class SessionGate implements ProxyInterceptor {
   private record Admitted(HttpServerRequest request, GatewayRoute route, SessionStatus status, String newToken,
       String presentedToken) {}
 
-  SessionGate(SessionEngine engine, EventHub hub, LiveConnections live, List<GatewayRoute> routes, HttpClient client,
+  SessionGate(SessionStore engine, EventHub hub, LiveConnections live, List<GatewayRoute> routes, HttpClient client,
       Gateway.Settings settings) {
     this.engine = engine;
     this.hub = hub;
@@ -120,7 +121,26 @@ final class SessionGate implements ProxyInterceptor {
       return;
     }
     boolean touch = !(normal && route.isPassive(path));
-    Decision d = engine.check(token, touch);
+    CompletableFuture<Decision> answer = engine.check(token, touch);
+    if (answer.isDone() && !answer.isCompletedExceptionally()) {
+      decided(ctx, route, token, touch, answer.join());
+      return;
+    }
+    // A store across the network: hold the request body until the answer arrives.
+    req.pause();
+    Future.fromCompletionStage(answer, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+      req.resume();
+      if (ar.succeeded()) {
+        decided(ctx, route, token, touch, ar.result());
+      } else {
+        Problem.unavailable("the session store did not answer").send(noStore(req.response()));
+      }
+    });
+  }
+
+  /** The store's answer to a gateway request: forward it once durable, or refuse it. */
+  private void decided(RoutingContext ctx, GatewayRoute route, String token, boolean touch, Decision d) {
+    HttpServerRequest req = ctx.request();
     switch (d.verdict()) {
       case ALLOWED -> {
         if (touch) HolderRoutes.announce(hub, d.status());
@@ -272,13 +292,15 @@ final class SessionGate implements ProxyInterceptor {
    */
   private Future<Void> sendLongLived(ProxyContext pc, Admitted a) {
     if (a.status() == null) return pc.sendResponse();
-    Decision d = engine.check(a.newToken() != null ? a.newToken() : a.presentedToken(), false);
-    if (!d.allowed()) {
-      pc.response().release();
-      pc.request().proxiedRequest().connection().close();
-      return Future.succeededFuture();
-    }
-    return pc.sendResponse();
+    String token = a.newToken() != null ? a.newToken() : a.presentedToken();
+    return Future.fromCompletionStage(engine.check(token, false), io.vertx.core.Vertx.currentContext()).compose(d -> {
+      if (!d.allowed()) {
+        pc.response().release();
+        pc.request().proxiedRequest().connection().close();
+        return Future.succeededFuture();
+      }
+      return pc.sendResponse();
+    });
   }
 
   /** {@code Curfew-Login: subject=<id>[; policy=<name>]} from the upstream: open the session, set its cookie. */
@@ -291,23 +313,29 @@ final class SessionGate implements ProxyInterceptor {
           "the upstream's Curfew-Login header names no valid subject or an unknown policy"));
       return pc.sendResponse();
     }
-    if (a.presentedToken() != null) {
-      Decision old = engine.check(a.presentedToken(), false);
-      if (old.allowed()) engine.logout(a.presentedToken()); // a new login replaces the old session
-    }
-    Decision d;
-    try {
-      d = engine.open(login.subject(), policy, Map.of("via", "gateway", "route", a.route().path()));
-    } catch (IllegalArgumentException e) {
-      replace(pc, Problem.of(502, "bad-login-handoff", "Bad gateway", "the upstream's login handoff was refused: "
-          + e.getMessage()));
-      return pc.sendResponse();
-    }
+    io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+    // A new login replaces the old session: the old token is logged out first (an ended one is refused, harmlessly).
+    CompletableFuture<Decision> replaced = a.presentedToken() == null ? CompletableFuture.completedFuture(null)
+        : engine.logout(a.presentedToken());
+    return Future.fromCompletionStage(replaced, context).transform(ignored -> {
+      CompletableFuture<Decision> opened;
+      try {
+        opened = engine.open(login.subject(), policy, Map.of("via", "gateway", "route", a.route().path()));
+      } catch (IllegalArgumentException e) {
+        replace(pc, Problem.of(502, "bad-login-handoff", "Bad gateway", "the upstream's login handoff was refused: "
+            + e.getMessage()));
+        return pc.sendResponse();
+      }
+      return Future.fromCompletionStage(opened, context).compose(d -> opened(pc, a, d, context));
+    });
+  }
+
+  private Future<Void> opened(ProxyContext pc, Admitted a, Decision d, io.vertx.core.Context context) {
     if (!d.allowed()) {
       replace(pc, Problem.unavailable(d.detail()));
       return pc.sendResponse();
     }
-    return Future.fromCompletionStage(d.durable(), io.vertx.core.Vertx.currentContext())
+    return Future.fromCompletionStage(d.durable(), context)
         .timeout(durableTimeoutMs, TimeUnit.MILLISECONDS)
         .transform(ar -> {
           if (ar.succeeded()) {

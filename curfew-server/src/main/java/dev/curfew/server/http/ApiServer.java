@@ -4,6 +4,7 @@ package dev.curfew.server.http;
 import dev.curfew.core.AuditLogReader;
 import dev.curfew.core.AuditProofs;
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
 import dev.curfew.server.http.JsonBodies.BadInput;
 import dev.curfew.server.metrics.CurfewMetrics;
 import io.netty.handler.codec.TooLongFrameException;
@@ -52,6 +53,7 @@ public final class ApiServer {
 
   private final Vertx vertx;
   private final SessionEngine engine;
+  private final SessionStore store;
   private final EventHub hub;
   private final ApiKeys apiKeys;
   private final CurfewMetrics metrics;
@@ -132,23 +134,35 @@ public final class ApiServer {
    */
   public ApiServer(Vertx vertx, SessionEngine engine, EventHub events, ApiKeys apiKeys, AuditLogReader auditLog,
       CurfewMetrics metrics, Settings settings, AuditProofs proofs) {
+    this(vertx, SessionStore.of(engine), engine, events, apiKeys, auditLog, metrics, settings, proofs);
+  }
+
+  /**
+   * A server over any session store (embedded or distributed).
+   *
+   * @param engine the in-memory engine behind {@code store} when it is the embedded one, else null
+   */
+  public ApiServer(Vertx vertx, SessionStore store, SessionEngine engine, EventHub events, ApiKeys apiKeys,
+      AuditLogReader auditLog, CurfewMetrics metrics, Settings settings, AuditProofs proofs) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.instances = new ServerInstances(vertx);
-    this.engine = Objects.requireNonNull(engine, "engine");
+    this.store = Objects.requireNonNull(store, "store");
+    this.engine = engine;
     this.hub = Objects.requireNonNull(events, "events");
     this.apiKeys = Objects.requireNonNull(apiKeys, "apiKeys");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.settings = Objects.requireNonNull(settings, "settings");
-    metrics.bindLiveSessions(engine::liveSessions);
+    metrics.bindLiveSessions(() -> (int) Math.min(Integer.MAX_VALUE, store.liveSessions()));
     Reply reply = new Reply(settings.durableTimeout().toMillis(), settings.cookieName());
-    this.holder = new HolderRoutes(engine, hub, reply, settings.heartbeat().toMillis());
-    this.backend = new BackendRoutes(engine, hub, reply);
+    this.holder = new HolderRoutes(store, hub, reply, settings.heartbeat().toMillis());
+    this.backend = new BackendRoutes(store, hub, reply);
     this.audit = new AuditQuery(auditLog);
     this.auditProofs = new AuditProofRoutes(proofs);
-    this.policies = new PolicyRoutes(engine, reply);
+    this.policies = new PolicyRoutes(store, reply);
   }
 
   private volatile Map<String, Object> jwks;
+  private volatile java.util.function.Consumer<ApiRoutes> extension;
 
   /**
    * Publishes a JSON Web Key Set at {@code /.well-known/jwks.json} (the keys that verify Curfew's
@@ -158,13 +172,27 @@ public final class ApiServer {
     this.jwks = Map.copyOf(keySet);
   }
 
+  /**
+   * Adds an extension's routes (the admin console) to the API, through {@link ApiRoutes}. Call
+   * before {@link #listen}; {@code mount} runs once for each server instance's router.
+   */
+  public void extend(java.util.function.Consumer<ApiRoutes> mount) {
+    this.extension = Objects.requireNonNull(mount, "mount");
+  }
+
   /** The SSE hub, which the engine publishes to. */
   public EventHub events() {
     return hub;
   }
 
+  /** The in-memory engine of the embedded store; null over a distributed one. */
   public SessionEngine engine() {
     return engine;
+  }
+
+  /** Where sessions live. */
+  public SessionStore store() {
+    return store;
   }
 
   /** Starts listening; port 0 picks a free port. Completes with the actual port. */
@@ -233,6 +261,7 @@ public final class ApiServer {
     route(r, "/v1/audit", key, audit::handle, HttpMethod.GET);
     route(r, "/v1/policies", key, policies::list, HttpMethod.GET);
     route(r, "/v1/policies/check", key, policies::check, HttpMethod.POST);
+    route(r, "/v1/policies/explain", key, policies::explain, HttpMethod.POST);
     route(r, "/v1/policies/:name", key, policies::get, HttpMethod.GET);
     route(r, "/v1/policies/:name", key, policies::put, HttpMethod.PUT);
     route(r, "/v1/audit/checkpoint", key, auditProofs::checkpoint, HttpMethod.GET);
@@ -253,6 +282,11 @@ public final class ApiServer {
       route(r, "/metrics", key, this::metrics, HttpMethod.GET);
     } else {
       route(r, "/metrics", this::metrics, HttpMethod.GET);
+    }
+
+    if (extension != null) {
+      extension.accept(new ApiRoutes(r, (path, guard, handler, methods) -> route(r, path, guard, handler, methods),
+          backend, audit, auditProofs, policies));
     }
 
     r.route().failureHandler(this::failure);

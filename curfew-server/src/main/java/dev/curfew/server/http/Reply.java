@@ -75,6 +75,34 @@ final class Reply {
   }
 
   /**
+   * Runs {@code then} with the store's answer: at once when it is already there (the embedded
+   * store), otherwise on this request's context when it arrives. A failed answer is a defect (a
+   * store answers UNAVAILABLE when it cannot be reached) and fails the request.
+   */
+  static <T> void when(RoutingContext ctx, CompletableFuture<T> answer, Consumer<T> then) {
+    if (answer.isDone() && !answer.isCompletedExceptionally()) {
+      then.accept(answer.join());
+      return;
+    }
+    Future.fromCompletionStage(answer, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      try {
+        then.accept(ar.result());
+      } catch (RuntimeException e) {
+        ctx.fail(e);
+      }
+    });
+  }
+
+  /** As {@link #token(RoutingContext, Presented, Decision, Consumer)}, once the store has answered. */
+  void token(RoutingContext ctx, Presented p, CompletableFuture<Decision> answer, Consumer<Decision> onAllowed) {
+    when(ctx, answer, d -> token(ctx, p, d, onAllowed));
+  }
+
+  /**
    * Answers a token operation: ALLOWED runs {@code onAllowed} once durable; ENDED is 401 with the
    * reason; REFUSED is 409 {@code extension_refused} (after its refusal record is durable);
    * UNAVAILABLE is 503.

@@ -56,7 +56,7 @@ class ServePostgresCrashTest {
           default: { idle_timeout: 10m, absolute_timeout: 1h, warn_before: 1m, max_extensions: 3 }
         """.formatted(TestDatabase.HOST, TestDatabase.PORT, database.name(), TestDatabase.USER));
     Path data = dir.resolve("data");
-    ServeCrashTest.Server first = ServeCrashTest.Server.start(config, data);
+    ServerProcess first = ServerProcess.start(config, data);
     String key = Files.readString(data.resolve("api-key")).trim();
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     AtomicBoolean running = new AtomicBoolean(true);
@@ -87,7 +87,7 @@ class ServePostgresCrashTest {
           .as("record of acknowledged session " + id).isEqualTo(1);
     }
 
-    ServeCrashTest.Server second = ServeCrashTest.Server.start(config, data);
+    ServerProcess second = ServerProcess.start(config, data);
     // serve registers its shutdown hook just after it prints that it listens: answer a request first
     assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + second.port() + "/v1/audit?limit=1"))
         .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);

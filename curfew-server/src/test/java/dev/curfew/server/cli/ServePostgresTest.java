@@ -225,6 +225,59 @@ class ServePostgresTest {
     openSession(key(), "alice");
   }
 
+  @Test
+  void redisNodesEachWriteTheirOwnTreeIntoTheOneDatabase() throws Exception {
+    String prefix = "t" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    List<ServeCommand.Running> nodes = new ArrayList<>();
+    try {
+      for (String name : List.of("node-r1", "node-r2")) {
+        Path nodeConfig = dir.resolve(name + ".yaml");
+        Files.writeString(nodeConfig, """
+            node: %s
+            store: redis
+            redis: { uri: "redis://127.0.0.1:6379", key_prefix: %s }
+            audit: postgres
+            postgres: { url: "jdbc:postgresql://%s:%d/%s", user: %s }
+            """.formatted(name, prefix, TestDatabase.HOST, TestDatabase.PORT, database.name(), TestDatabase.USER));
+        CurfewConfig cfg = CurfewConfig.load(nodeConfig).withOverrides(0, dir.resolve(name));
+        nodes.add(ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+      }
+      for (int i = 0; i < 2; i++) {
+        server = nodes.get(i);
+        String key = Files.readString(dir.resolve("node-r" + (i + 1)).resolve(KeyBootstrap.KEY_FILE)).trim();
+        String id = openSession(key, "user-r" + (i + 1));
+        HttpResponse<String> ev = get("/v1/audit/evidence?session_id=" + id, key);
+        assertThat(ev.statusCode()).isEqualTo(200);
+        assertThat(EvidenceBundle.verify(ev.body(), null).ok()).isTrue();
+        assertThat(ev.body()).contains("curfew/node-r" + (i + 1));
+      }
+    } finally {
+      server = null;
+      for (ServeCommand.Running n : nodes) n.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      new ProcessBuilder("sh", "-c", "redis-cli --scan --pattern '{" + prefix + "*' | xargs -r redis-cli del >/dev/null")
+          .inheritIO().start().waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertThat(database.queryLong("SELECT count(*) FROM audit_nodes")).isEqualTo(2);
+    for (String name : List.of("node-r1", "node-r2")) {
+      assertThat(database.queryString("SELECT string_agg(line, '|' ORDER BY seq) FROM audit_records r JOIN audit_nodes n"
+          + " USING (node_id) WHERE n.name = '" + name + "'"))
+          .contains("\"type\":\"node.started\"", "\"type\":\"session.created\"", "\"type\":\"node.stopped\"")
+          .contains("\"node\":\"" + name + "\"");
+    }
+    Path cliConfig = dir.resolve("cli.yaml"); // the audit tools need only where the database is
+    Files.writeString(cliConfig, "audit: postgres\npostgres: { url: \"jdbc:postgresql://" + TestDatabase.HOST + ":"
+        + TestDatabase.PORT + "/" + database.name() + "\", user: " + TestDatabase.USER + " }\n");
+    AuditCliEndToEndTest.Run verify = AuditCliEndToEndTest.run("audit", "verify", "--config", cliConfig.toString());
+    assertThat(verify.exit()).as(verify.out()).isZero();
+    assertThat(verify.out()).contains("(PostgreSQL, 2 nodes)", "node node-r1: OK", "node node-r2: OK");
+    for (String name : List.of("node-r1", "node-r2")) {
+      AuditCliEndToEndTest.Run exported = AuditCliEndToEndTest.run("audit", "export", "--config", cliConfig.toString(),
+          "--node", name);
+      assertThat(exported.out()).isEqualTo(AuditCliEndToEndTest.run("audit", "export", "--data",
+          dir.resolve(name).toString()).out());
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private String openSession(String key, String subject) throws Exception {
