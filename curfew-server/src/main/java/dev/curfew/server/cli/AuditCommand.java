@@ -8,6 +8,7 @@ import dev.curfew.core.audit.Json;
 import dev.curfew.core.audit.NoteVerifier;
 import dev.curfew.core.audit.Times;
 import dev.curfew.server.config.CurfewConfig;
+import dev.curfew.store.postgres.AuditDatabase;
 import dev.curfew.store.embedded.AuditFileVerifier;
 import dev.curfew.store.embedded.AuditFiles;
 import dev.curfew.store.embedded.AuditTrail;
@@ -33,8 +34,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code curfew audit}: the proof step (spec/audit.md). Every subcommand reads the files of a data
  * directory directly, so it works with the server stopped; verify and export also tolerate a
- * running server (they read up to the last complete line). Exit 0: all holds; 1: a verification
- * failed (the first failing record or checkpoint is named); 2: bad input.
+ * running server (they read up to the last complete line). With {@code --config} naming {@code
+ * audit: postgres} (and no {@code --data}) they read the PostgreSQL audit store instead, every
+ * node's log in it, servers running or not. Exit 0: all holds; 1: a verification failed (the first
+ * failing record or checkpoint is named); 2: bad input.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = "Prove the audit trail: verify it, build and check evidence bundles, export it, print the verifier key.",
@@ -50,11 +53,26 @@ final class AuditCommand {
     @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default ./curfew-data, or data_dir of --config).")
     Path data;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file: its data_dir and audit_signing_key.")
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Configuration file: its data_dir and audit_signing_key, or with audit: postgres its PostgreSQL audit store.")
     Path config;
 
     private CurfewConfig cfg() {
       return config == null ? CurfewConfig.defaults() : CurfewConfig.load(config);
+    }
+
+    /** Whether the log is the PostgreSQL audit store that --config names (audit: postgres), not files. */
+    boolean postgres() {
+      return data == null && config != null && cfg().audit().equals("postgres");
+    }
+
+    /** The PostgreSQL audit store of --config; read only (the schema is the servers' to migrate). */
+    AuditDatabase database() {
+      return AuditDatabase.connect(null, cfg().postgres(System.getenv()), 2);
+    }
+
+    void requirePostgresFor(String option) {
+      if (!postgres()) throw new IllegalArgumentException(option + " applies to the PostgreSQL audit store (--config with audit: postgres)");
     }
 
     /** The data directory, which need not hold a log yet. */
@@ -102,17 +120,24 @@ final class AuditCommand {
     @picocli.CommandLine.Mixin Location location = new Location();
 
     @Option(names = "--public-key", paramLabel = "FILE",
-        description = "The verifier key to trust (what 'curfew audit public-key' printed, kept elsewhere). Default: the key in the data directory.")
+        description = {"The verifier key to trust (what 'curfew audit public-key' printed, kept elsewhere). Default: the key in the data directory.",
+            "PostgreSQL: one key per line, matched to nodes by key name; default: the keys registered in the database."})
     Path publicKey;
 
     @Option(names = "--trusted-checkpoint", paramLabel = "FILE",
-        description = "A signed checkpoint kept outside the data directory (GET /v1/audit/checkpoint): the log must extend it.")
-    Path trustedCheckpoint;
+        description = {"A signed checkpoint kept outside the data directory (GET /v1/audit/checkpoint): the log must extend it.",
+            "PostgreSQL: repeat it, one per node; each applies to the node whose key name is its origin."})
+    List<Path> trustedCheckpoints = new java.util.ArrayList<>();
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
+      if (location.postgres()) return PostgresAuditCli.verify(location, publicKey, trustedCheckpoints, out, err);
+      if (trustedCheckpoints.size() > 1) {
+        throw new IllegalArgumentException("one --trusted-checkpoint for the files of a data directory (one log)");
+      }
+      Path trustedCheckpoint = trustedCheckpoints.isEmpty() ? null : trustedCheckpoints.get(0);
       Path dir = location.dataDir();
       NoteVerifier key = publicKey != null ? readPublicKey(publicKey) : location.ownKey(dir);
       String trusted = null;
@@ -188,8 +213,14 @@ final class AuditCommand {
     @Option(names = "--session", paramLabel = "ID", required = true, description = "The session id.")
     String session;
 
+    @Option(names = "--node", paramLabel = "NAME",
+        description = "PostgreSQL: the node whose tree proves the records (needed only when several nodes hold records of the session).")
+    String node;
+
     @Override
     public Integer call() {
+      if (node != null) location.requirePostgresFor("--node");
+      if (location.postgres()) return PostgresAuditCli.evidence(location, session, node, spec);
       Path dir = location.dataDir();
       NoteVerifier key = location.ownKey(dir);
       AuditTrail.FileEvidence e;
@@ -280,6 +311,9 @@ final class AuditCommand {
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "jsonl", description = "jsonl (default) or csv.")
     String format;
 
+    @Option(names = "--node", paramLabel = "NAME", description = "PostgreSQL: only this node's records (default: every node, one after the other).")
+    String node;
+
     static final List<String> CSV_COLUMNS = List.of("seq", "time", "type", "node", "session_id", "subject", "policy",
         "policy_version", "data");
 
@@ -290,9 +324,11 @@ final class AuditCommand {
       }
       String fromTime = from == null ? null : Times.format(parseTime("--from", from));
       String toTime = to == null ? null : Times.format(parseTime("--to", to));
-      Path dir = location.dataDir();
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
+      if (node != null) location.requirePostgresFor("--node");
+      if (location.postgres()) return PostgresAuditCli.export(location, node, fromTime, toTime, format, out, err);
+      Path dir = location.dataDir();
       if (format.equals("csv")) out.print(String.join(",", CSV_COLUMNS) + "\r\n");
       long[] written = {0};
       try {
@@ -352,13 +388,19 @@ final class AuditCommand {
   @Command(name = "public-key", mixinStandardHelpOptions = true,
       description = {"Print the verifier key of the checkpoints.",
           "C2SP signed-note verifier key format: name+hex8+base64(0x01||key).",
-          "Keep a copy outside the data directory: it is what 'audit verify --public-key' and third parties check against."})
+          "Keep a copy outside the data directory: it is what 'audit verify --public-key' and third parties check against.",
+          "PostgreSQL: the keys the nodes registered in the database, one per line."})
   static final class PublicKey implements Callable<Integer> {
     @Spec CommandSpec spec;
     @picocli.CommandLine.Mixin Location location = new Location();
 
+    @Option(names = "--node", paramLabel = "NAME", description = "PostgreSQL: only this node's key (default: every node's, one per line).")
+    String node;
+
     @Override
     public Integer call() {
+      if (node != null) location.requirePostgresFor("--node");
+      if (location.postgres()) return PostgresAuditCli.publicKeys(location, node, spec.commandLine().getOut());
       spec.commandLine().getOut().println(location.ownKey(location.dataDirAnyState()).verifierKey());
       spec.commandLine().getOut().flush();
       return 0;

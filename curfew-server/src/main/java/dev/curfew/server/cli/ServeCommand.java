@@ -1,5 +1,6 @@
 package dev.curfew.server.cli;
 
+import dev.curfew.core.AuditSink;
 import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.Policies;
 import dev.curfew.core.SessionEngine;
@@ -44,7 +45,11 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code curfew serve}: the API with the embedded store, until SIGTERM or SIGINT. */
+/**
+ * {@code curfew serve}: the API, sessions in the embedded store or in Redis, until SIGTERM or
+ * SIGINT. With {@code audit: postgres} the node's audit log in its data directory is mirrored to
+ * its log in PostgreSQL, which is the trail the API and the console serve ({@link PostgresAudit}).
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Run the Curfew API (and the gateway when routes are configured) with the embedded store.",
         "Stops cleanly on SIGTERM/SIGINT: a final snapshot and checkpoint, and a node.stopped record."})
@@ -74,8 +79,8 @@ final class ServeCommand implements Callable<Integer> {
 
   /** What this build cannot do yet is refused at start, never silently ignored. */
   static void requireSupported(CurfewConfig cfg) {
-    if (!cfg.audit().equals("file")) {
-      throw new ConfigException("audit", "\"" + cfg.audit() + "\" is not available in this version; use file");
+    if (!cfg.audit().equals("file") && !cfg.audit().equals("postgres")) {
+      throw new ConfigException("audit", "\"" + cfg.audit() + "\" is not available in this version; use file or postgres");
     }
   }
 
@@ -93,6 +98,7 @@ final class ServeCommand implements Callable<Integer> {
     EndNotifier notifier; // null: nobody to notify
     String nodeName;
     Console console; // null: sessions in Redis (the console needs the embedded engine)
+    PostgresAudit postgres; // null: audit: file
 
     Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine,
         RedisSessionStore redis, int port) {
@@ -135,6 +141,7 @@ final class ServeCommand implements Callable<Integer> {
       } catch (Exception e) {
         log.println("curfew: store did not close cleanly: " + e.getMessage());
       }
+      if (postgres != null) postgres.close(); // after the store: node.stopped goes to PostgreSQL too
       vertx.close();
     }
   }
@@ -152,6 +159,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     SystemClock clock = new SystemClock();
     CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    PostgresAudit postgres = cfg.audit().equals("postgres") ? new PostgresAudit() : null;
     EmbeddedStore store = EmbeddedStore.open(dataDir, EmbeddedStore.Options.defaults()
         .withClock(clock)
         .withVersion(Main.version())
@@ -160,9 +168,20 @@ final class ServeCommand implements Callable<Integer> {
           metrics.auditFsync(nanos);
           metrics.auditRecords(records);
         })
+        .withLeafListener(postgres == null ? null : postgres.listener())
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
             .withRetention(cfg.auditRetention())), node);
     Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
+    if (postgres != null) {
+      try {
+        postgres.open(cfg, node, store, vertx, clock, log);
+      } catch (Exception e) {
+        postgres.close();
+        store.close();
+        vertx.close();
+        throw e;
+      }
+    }
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
     // The admin console's sessions have a policy of their own, built in unless the configuration defines one.
@@ -171,20 +190,22 @@ final class ServeCommand implements Callable<Integer> {
     DeadlineDriver driver = null;
     RedisSessionStore redis = null;
     SessionStore sessions;
+    // audit: postgres: the journal in the data directory, mirrored to the node's log in PostgreSQL
+    AuditSink audit = postgres == null ? store.log() : postgres.sink(store);
     if (cfg.store().equals("redis")) {
       // Stateless node: sessions in Redis; this node's audit log (its own Merkle tree) in its data directory.
       redis = RedisSessionStore.start(vertx, Redis.createClient(vertx, new RedisOptions()
               .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000)),
-          node, clock, policies, store.log(), events, events.remote(), metrics, RedisSessionStore.Settings.defaults()
+          node, clock, policies, audit, events, events.remote(), metrics, RedisSessionStore.Settings.defaults()
               .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix()))
           .await(30, TimeUnit.SECONDS);
       store.log().append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, clock.millis(), node)
           .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);
       log.println("curfew: node " + node + ", sessions in Redis at " + redactedUri(cfg.redisUri())
-          + ", audit log in " + dataDir.toAbsolutePath());
+          + ", audit log in " + dataDir.toAbsolutePath() + (postgres == null ? "" : " and PostgreSQL"));
       sessions = redis;
     } else {
-      engine = new SessionEngine(clock, node, policies, store.log(), events, metrics,
+      engine = new SessionEngine(clock, node, policies, audit, events, metrics,
           new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
       EmbeddedStore.Recovery r = store.recover(engine);
       log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
@@ -198,13 +219,14 @@ final class ServeCommand implements Callable<Integer> {
     // Each node keeps its own buckets: with several nodes, a limit holds per node.
     RateLimits rateLimits = new RateLimits(cfg.rateLimits(), clock);
     ApiKeys apiKeys = ApiKeys.of(keys);
-    ApiServer api = new ApiServer(vertx, sessions, engine, hub, apiKeys, store.log(), metrics,
-        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits)
+    ApiServer api = new ApiServer(vertx, sessions, engine, hub, apiKeys, postgres == null ? store.log() : postgres.log(),
+        metrics, ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits)
             .withTls(cfg.serverTls()),
-        store.auditTrail());
+        postgres == null ? store.auditTrail() : postgres.proofs());
     Console console = null;
     if (engine != null) {
-      console = new Console(vertx, engine, hub, apiKeys, ConsoleScope.fromKeys(keys), AuditView.embedded(store), metrics);
+      console = new Console(vertx, engine, hub, apiKeys, ConsoleScope.fromKeys(keys),
+          postgres == null ? AuditView.embedded(store) : postgres.view(), metrics);
       api.extend(console::mount);
     } else {
       log.println("curfew: the admin console is not served with store: redis (it reads the embedded engine)");
@@ -223,6 +245,7 @@ final class ServeCommand implements Callable<Integer> {
     running.nodeName = node;
     running.notifier = notifier;
     running.console = console;
+    running.postgres = postgres;
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
       running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)

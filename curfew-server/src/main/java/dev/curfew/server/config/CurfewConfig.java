@@ -15,6 +15,7 @@ import dev.curfew.server.security.RateLimiter;
 import dev.curfew.server.security.RateLimits;
 import dev.curfew.server.security.SecurityHeaders;
 import dev.curfew.server.security.Tls;
+import dev.curfew.store.postgres.PgConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +44,7 @@ public record CurfewConfig(
     String audit,
     String postgresUrl,
     String postgresUser,
+    String postgresPasswordEnv,
     String defaultPolicy,
     Map<String, Policy> policies,
     GatewayConfig gateway,
@@ -108,7 +110,7 @@ public record CurfewConfig(
     Map<String, Policy> policies = new LinkedHashMap<>();
     policies.put("default", builtInDefaultPolicy());
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
-        null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
+        null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
         Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null);
   }
 
@@ -188,6 +190,10 @@ public record CurfewConfig(
       requireObject("postgres", pg);
       onlyKeys("postgres.", pg, Set.of("url", "user", "password_env"));
     }
+    String pgUrl = string("postgres.url", pg.path("url"), null);
+    String pgUser = string("postgres.user", pg.path("user"), null);
+    String pgPasswordEnv = string("postgres.password_env", pg.path("password_env"), null);
+    checkPostgres(audit, pgUrl, pgUser, pgPasswordEnv);
     Map<String, Policy> policies = policies(root.path("policies"), d.policies());
     for (Policy p : policies.values()) {
       checkDeclaredPresets("policies." + p.name(), p, enforceCompliance);
@@ -209,8 +215,8 @@ public record CurfewConfig(
       onlyKeys("metrics.", metrics, Set.of("auth"));
     }
     boolean metricsAuth = bool("metrics.auth", metrics.path("auth"), false);
-    return new CurfewConfig(host, port, dataDir, node, keys, store, redisUri, redisKeyPrefix, audit,
-        string("postgres.url", pg.path("url"), null), string("postgres.user", pg.path("user"), null),
+    return new CurfewConfig(host, port, dataDir, node, keys, store, redisUri, redisKeyPrefix, audit, pgUrl, pgUser,
+        pgPasswordEnv,
         defaultPolicy, policies, gateway,
         duration("snapshot_interval", root.path("snapshot_interval"), d.snapshotInterval()),
         duration("ended_retention", root.path("ended_retention"), d.endedRetention()),
@@ -224,9 +230,50 @@ public record CurfewConfig(
   public CurfewConfig withOverrides(Integer portOverride, Path dataDirOverride) {
     return new CurfewConfig(host, portOverride == null ? port : portOverride,
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
-        postgresUrl,
-        postgresUser, defaultPolicy, policies, gateway, snapshotInterval, endedRetention, auditRetention,
-        maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits, serverTls);
+        postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
+        endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
+        serverTls);
+  }
+
+  /**
+   * The {@code postgres} section: a URL of the form {@code jdbc:postgresql://host[:port]/database
+   * [?currentSchema=name]} and a user, both required with {@code audit: postgres}; the password, if
+   * the server asks for one, from the environment variable {@code password_env} (never in the file).
+   */
+  private static void checkPostgres(String audit, String url, String user, String passwordEnv) {
+    boolean needed = audit.equals("postgres");
+    if (url == null && needed) throw new ConfigException("postgres.url", "required when audit is postgres");
+    if (user == null && needed) throw new ConfigException("postgres.user", "required when audit is postgres");
+    if (user != null && user.isBlank()) throw new ConfigException("postgres.user", "must not be blank");
+    if (url != null) {
+      try {
+        PgConfig.parse(url, user == null ? "curfew" : user, null);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("postgres.url", e.getMessage());
+      }
+    }
+    if (passwordEnv != null && !passwordEnv.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw new ConfigException("postgres.password_env", "must be the name of an environment variable");
+    }
+  }
+
+  /**
+   * Where the PostgreSQL audit store is, with the password read from {@code env}.
+   *
+   * @throws ConfigException if the configuration names no PostgreSQL, or its password variable is unset
+   */
+  public PgConfig postgres(Map<String, String> env) {
+    if (postgresUrl == null || postgresUser == null) {
+      throw new ConfigException("postgres", "give postgres.url and postgres.user");
+    }
+    String password = null;
+    if (postgresPasswordEnv != null) {
+      password = env.get(postgresPasswordEnv);
+      if (password == null) {
+        throw new ConfigException("postgres.password_env", "the environment variable " + postgresPasswordEnv + " is not set");
+      }
+    }
+    return PgConfig.parse(postgresUrl, postgresUser, password);
   }
 
   /** {@code audit_signing_key: FILE}: the checkpoint signer key (NoteSigner format); absent: created in the data dir. */

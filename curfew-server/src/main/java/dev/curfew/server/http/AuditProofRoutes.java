@@ -11,8 +11,8 @@ import java.util.Optional;
  * {@code curfew audit verify --trusted-checkpoint} takes), {@code text/plain; charset=utf-8}; 503
  * before the first checkpoint. GET /v1/audit/evidence?session_id=: the evidence bundle of one
  * session (spec/audit.md), {@code application/json}; 404 for a session the log does not know, 400
- * without {@code session_id}. Both read files and may sign a checkpoint, so they run off the
- * event loop.
+ * without {@code session_id}. Evidence and consistency proofs read files or the database and may
+ * sign a checkpoint, so they run off the event loop.
  */
 final class AuditProofRoutes {
   static final String TEXT = "text/plain; charset=utf-8";
@@ -49,18 +49,22 @@ final class AuditProofRoutes {
       Reply.problem(ctx, Problem.unavailable("this node keeps no audit proofs"));
       return;
     }
-    Optional<List<byte[]>> proof = proofs.consistencyProof(from, to);
-    if (proof.isEmpty()) {
-      Reply.problem(ctx, Problem.of(404, "not-found", "Not found", "the tree is smaller than " + to));
-      return;
-    }
-    List<String> hashes = new java.util.ArrayList<>();
-    for (byte[] h : proof.get()) hashes.add(java.util.Base64.getEncoder().encodeToString(h));
-    java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
-    body.put("from_size", from);
-    body.put("to_size", to);
-    body.put("proof", hashes);
-    Reply.json(ctx, 200, body);
+    // AuditProofs may block on I/O (the PostgreSQL tree is read from the database): off the event loop
+    ctx.vertx().executeBlocking(() -> proofs.consistencyProof(from, to), false).onComplete(ar -> {
+      if (ar.failed()) {
+        Reply.problem(ctx, Problem.unavailable("the consistency proof could not be computed: " + ar.cause().getMessage()));
+      } else if (ar.result().isEmpty()) {
+        Reply.problem(ctx, Problem.of(404, "not-found", "Not found", "the tree is smaller than " + to));
+      } else {
+        List<String> hashes = new java.util.ArrayList<>();
+        for (byte[] h : ar.result().get()) hashes.add(java.util.Base64.getEncoder().encodeToString(h));
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("from_size", from);
+        body.put("to_size", to);
+        body.put("proof", hashes);
+        Reply.json(ctx, 200, body);
+      }
+    });
   }
 
   private static long size(RoutingContext ctx, String name) {

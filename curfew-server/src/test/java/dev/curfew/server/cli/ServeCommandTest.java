@@ -83,8 +83,10 @@ class ServeCommandTest {
   @Test
   void unavailableBackendsAreRefusedAtStart() {
     ServeCommand.requireSupported(CurfewConfig.parse("store: redis"));
-    assertThatThrownBy(() -> ServeCommand.requireSupported(CurfewConfig.parse("audit: postgres")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("audit");
+    ServeCommand.requireSupported(CurfewConfig.parse(
+        "audit: postgres\npostgres: {url: \"jdbc:postgresql://127.0.0.1/curfew\", user: curfew}\n"));
+    assertThatThrownBy(() -> CurfewConfig.parse("audit: postgres"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("postgres.url");
     assertThatThrownBy(() -> CurfewConfig.parse("store: redis\nredis:\n  uri: http://127.0.0.1:6379\n"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("redis.uri");
   }

@@ -103,4 +103,40 @@ class CurfewConfigTest {
   void notYamlAtAll() {
     assertThatThrownBy(() -> CurfewConfig.parse("a: [1, 2")).isInstanceOf(ConfigException.class);
   }
+
+  @Test
+  void postgres_theSpecsSectionIsReadAndItsPasswordComesFromTheEnvironment() {
+    CurfewConfig c = CurfewConfig.parse("""
+        audit: postgres
+        postgres: { url: "jdbc:postgresql://127.0.0.1:5432/curfew", user: curfew, password_env: CURFEW_PG_PASSWORD }
+        """);
+    assertThat(c.audit()).isEqualTo("postgres");
+    var pg = c.postgres(java.util.Map.of("CURFEW_PG_PASSWORD", "s3cret"));
+    assertThat(pg.host()).isEqualTo("127.0.0.1");
+    assertThat(pg.database()).isEqualTo("curfew");
+    assertThat(pg.user()).isEqualTo("curfew");
+    assertThat(pg.password()).isEqualTo("s3cret");
+    assertThatThrownBy(() -> c.postgres(java.util.Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("CURFEW_PG_PASSWORD is not set")
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("postgres.password_env"));
+    assertThat(CurfewConfig.parse("audit: postgres\npostgres: {url: \"jdbc:postgresql://h/d\", user: u}\n")
+        .postgres(java.util.Map.of()).password()).isNull();
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "audit: postgres|postgres.url",
+      "audit: postgres\\npostgres: {url: \"jdbc:postgresql://h/d\"}|postgres.user",
+      "audit: postgres\\npostgres: {user: u}|postgres.url",
+      "audit: postgres\\npostgres: {url: \"postgres://h/d\", user: u}|postgres.url",
+      "audit: postgres\\npostgres: {url: \"jdbc:postgresql://h/d?ssl=true\", user: u}|postgres.url",
+      "audit: postgres\\npostgres: {url: \"jdbc:postgresql://h/d\", user: u, password: x}|postgres.password",
+      "audit: postgres\\npostgres: {url: \"jdbc:postgresql://h/d\", user: u, password_env: \"1 x\"}|postgres.password_env",
+      "audit: postgres\\npostgres: {url: \"jdbc:postgresql://h/d\", user: \" \"}|postgres.user",
+      "audit: sqlite|audit"})
+  void postgres_errorsNameTheKey(String yaml, String key) {
+    assertThatThrownBy(() -> CurfewConfig.parse(yaml.replace("\\n", "\n")))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo(key));
+  }
 }
