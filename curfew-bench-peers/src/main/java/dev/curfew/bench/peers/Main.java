@@ -1,0 +1,46 @@
+package dev.curfew.bench.peers;
+
+/**
+ * Check-and-touch through Redis with Spring Session.
+ *
+ * <pre>
+ * java -jar curfew-bench-peers/target/curfew-bench-peers.jar spring [options]
+ *
+ * options: --redis 127.0.0.1:6379  --sessions 100000  --threads 8,16,32
+ *          --warmup 5  --duration 20 (seconds, at each concurrency)  --namespace curfew-bench-peers
+ * </pre>
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+      usage();
+      return;
+    }
+    Options o = new Options(args, 1);
+    int status;
+    switch (args[0]) {
+      case "spring" -> {
+        SpringSessionPeer.run(Bench.from(o, "spring"));
+        status = 0;
+      }
+      default -> {
+        usage();
+        status = 2;
+      }
+    }
+    System.exit(status);
+  }
+
+  private static void usage() {
+    System.out.println("""
+        usage: curfew-bench-peers spring [options]
+          --redis HOST:PORT     Redis server (127.0.0.1:6379)
+          --sessions N          sessions created before measuring (100000)
+          --threads LIST        closed-loop callers, each waiting for its answer (8,16,32)
+          --warmup S            seconds of warm-up before each measurement (5)
+          --duration S          measured seconds at each concurrency (20)
+          --namespace NAME      key prefix; NAME:spring:* is deleted afterwards (curfew-bench-peers)""");
+  }
+}
