@@ -1,12 +1,14 @@
 package dev.curfew.bench.peers;
 
 /**
- * Check-and-touch through Redis with Spring Session.
+ * Check-and-touch through Redis: Spring Session and Curfew, driven alike. Run by {@code run.sh}, which
+ * adds redis-benchmark and prints the table.
  *
  * <pre>
  * java -jar curfew-bench-peers/target/curfew-bench-peers.jar spring [options]
+ * java -jar curfew-bench-peers/target/curfew-bench-peers.jar curfew --store redis|embedded|CLASS [options]
  *
- * options: --redis 127.0.0.1:6379  --sessions 100000  --threads 8,16,32
+ * options: --redis 127.0.0.1:6379  --sessions 100000  --threads 8,16,32  --in-flight 64,128 (curfew)
  *          --warmup 5  --duration 20 (seconds, at each concurrency)  --namespace curfew-bench-peers
  * </pre>
  */
@@ -25,6 +27,10 @@ public final class Main {
         SpringSessionPeer.run(Bench.from(o, "spring"));
         status = 0;
       }
+      case "curfew" -> {
+        StoreFactory factory = CurfewCheck.factory(o.string("store", "redis"));
+        status = CurfewCheck.run(Bench.from(o, "curfew"), factory);
+      }
       default -> {
         usage();
         status = 2;
@@ -36,11 +42,17 @@ public final class Main {
   private static void usage() {
     System.out.println("""
         usage: curfew-bench-peers spring [options]
+               curfew-bench-peers curfew [--store redis|embedded|CLASS] [options]
           --redis HOST:PORT     Redis server (127.0.0.1:6379)
           --sessions N          sessions created before measuring (100000)
           --threads LIST        closed-loop callers, each waiting for its answer (8,16,32)
+          --in-flight LIST      curfew: asynchronous checks kept in flight by one thread (64,128)
           --warmup S            seconds of warm-up before each measurement (5)
           --duration S          measured seconds at each concurrency (20)
-          --namespace NAME      key prefix; NAME:spring:* is deleted afterwards (curfew-bench-peers)""");
+          --namespace NAME      key prefix; NAME:spring:* and NAME:curfew:* are deleted afterwards
+                                (curfew-bench-peers)
+          --store               redis: RedisStoreFactory (not plugged in until curfew-store-redis exists);
+                                embedded: the in-process engine, a smoke test that never touches Redis;
+                                or the class name of a StoreFactory""");
   }
 }
