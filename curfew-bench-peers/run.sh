@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Check-and-touch through one local Redis, in one run, against the same server:
 #   1. redis-benchmark -t get, no pipelining (-P 1): the rate of one round trip per check;
-#   2. Spring Session's RedisIndexedSessionRepository: findById + setLastAccessedTime + save per
-#      check, at 8/16/32 threads;
+#   2. Spring Session's RedisIndexedSessionRepository (the reference of the targets) and its plain
+#      RedisSessionRepository (Spring Boot's default repository type): findById +
+#      setLastAccessedTime + save per check, at 8/16/32 threads;
 #   3. Curfew's SessionStore.check(token, touch=true) through Redis, at the same threads, and with
 #      64/128 asynchronous checks in flight from one thread;
 # then one table, with the machine (CPU, cores, JDK, Redis) and the load average of each part.
 #
 # Usage: curfew-bench-peers/run.sh
 # Environment (defaults): REDIS=127.0.0.1:6379 DURATION=20 WARMUP=5 SESSIONS=100000 THREADS=8,16,32
-#   IN_FLIGHT=64,128 GET_REQUESTS=1000000 GET_CLIENTS="50 8 16 32 64 128" CURFEW_STORE=redis
-#   (embedded: a smoke test of the driver, never a Redis figure) PARTS="get spring curfew"
+#   IN_FLIGHT=64,128 GET_REQUESTS=500000 GET_CLIENTS="50 8 16 32 64 128" CURFEW_STORE=redis
+#   (embedded: a smoke test of the driver, never a Redis figure) PARTS="get spring spring-default curfew"
 #   JAVA_OPTS="" NO_BUILD=1 (use the jar as built)
 # Keys are written under curfew-bench-peers:* only and deleted afterwards; the server is never
 # flushed or reconfigured.
@@ -25,10 +26,10 @@ warmup="${WARMUP:-5}"
 sessions="${SESSIONS:-100000}"
 threads="${THREADS:-8,16,32}"
 in_flight="${IN_FLIGHT:-64,128}"
-get_requests="${GET_REQUESTS:-1000000}"
+get_requests="${GET_REQUESTS:-500000}"
 get_clients="${GET_CLIENTS:-50 8 16 32 64 128}"
 store="${CURFEW_STORE:-redis}"
-parts="${PARTS:-get spring curfew}"
+parts="${PARTS:-get spring spring-default curfew}"
 jar="$here/target/curfew-bench-peers.jar"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -84,6 +85,7 @@ for p in $parts; do
   case "$p" in
     get) part get_part ;;
     spring) part java_part spring ;;
+    spring-default) part java_part spring-default ;;
     curfew) part java_part curfew --store "$store" --in-flight "$in_flight" ;;
     *) echo "unknown part: $p" >&2; exit 2 ;;
   esac
@@ -96,11 +98,11 @@ awk -F'|' '
   { n++; peer[n]=$2; mode[n]=$3; conc[n]=$4; rate[n]=$5; p50[n]=$6; p99[n]=$8; p999[n]=$9; max[n]=$10
     refused[n]=$11; failed[n]=$12; cmds[n]=$13; load[n]=$15
     if ($2 == "redis-benchmark GET" && $4 == 50) get50 = $5
-    if ($2 == "spring-session" && $5 > spring) spring = $5 }
+    if ($2 == "spring-session-indexed" && $5 > spring) spring = $5 }
   function f(x) { return x == "" || x == "-" ? "-" : x }
   function th(x,   s) { s = sprintf("%.0f", x); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
   END {
-    print "| peer | mode | concurrency | checks/s | p50 ms | p99 ms | p99.9 ms | max ms | Redis commands per check | vs Spring Session (best) | vs GET -c 50 | load |"
+    print "| peer | mode | concurrency | checks/s | p50 ms | p99 ms | p99.9 ms | max ms | Redis commands per check | vs Spring Session indexed (best) | vs GET -c 50 | load |"
     print "|---|---|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++) {
       if (mode[i] == "not-run") {

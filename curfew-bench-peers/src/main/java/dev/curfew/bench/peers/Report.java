@@ -21,7 +21,7 @@ final class Report {
     String cmds = commands == null ? "-" : String.format(Locale.ROOT, "%.2f", commands.total());
     String breakdown = commands == null ? "-" : commands.breakdown();
     System.out.printf(Locale.ROOT,
-        "%-16s %-9s %4d: %,10.0f ops/s  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  refused %d  failed %d"
+        "%-22s %-9s %4d: %,10.0f ops/s  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  refused %d  failed %d"
             + "  Redis commands/op %s (%s)%n",
         peer, mode, concurrency, r.perSecond(), ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9),
         ms(h.getMaxValue()), r.refused(), r.failed(), cmds, breakdown);

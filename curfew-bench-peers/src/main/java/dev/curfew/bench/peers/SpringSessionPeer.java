@@ -13,29 +13,54 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.data.redis.core.RedisTemplate;
 import org.springframework.data.redis.serializer.RedisSerializer;
 import org.springframework.session.Session;
+import org.springframework.session.SessionRepository;
 import org.springframework.session.data.redis.RedisIndexedSessionRepository;
+import org.springframework.session.data.redis.RedisSessionRepository;
 
 /**
- * Spring Session's {@link RedisIndexedSessionRepository} (what {@code @EnableRedisIndexedHttpSession}
- * and Spring Boot's {@code spring.session.redis.repository-type=indexed} give an app) over a
- * {@link LettuceConnectionFactory}, built the way Spring Session's own configuration builds it: a
- * {@code RedisTemplate} with string keys and hash keys and JDK-serialized values, Lettuce's one
- * shared native connection (Spring's default), the default flush mode (on save) and save mode (on
- * set attribute), and the expired-session cleanup task.
+ * Spring Session over a {@link LettuceConnectionFactory}, built the way Spring Session's own
+ * configuration builds it: a {@code RedisTemplate} with string keys and hash keys and JDK-serialized
+ * values, Lettuce's one shared native connection (Spring's default), the default flush mode (on save)
+ * and save mode (on set attribute). Two repositories:
+ *
+ * <ul>
+ *   <li>{@link RedisIndexedSessionRepository} ({@code @EnableRedisIndexedHttpSession}, Spring Boot's
+ *       {@code spring.session.redis.repository-type=indexed}), the one with what Curfew also offers:
+ *       session-expired events and the sessions of a principal. Its expired-session cleanup task runs;
+ *       the listener for Redis keyspace notifications is not started: it is not on a request's path
+ *       and would reconfigure the shared server ({@code notify-keyspace-events}).
+ *   <li>{@link RedisSessionRepository} (Spring Boot's default repository type): a hash with a TTL, no
+ *       events, no index.
+ * </ul>
  *
  * <p>One check is what {@code SessionRepositoryFilter} does for a request that carries a session
  * cookie: {@code findById(id)}, {@code setLastAccessedTime(now)}, and {@code save(session)} when the
- * response is committed. Not started: the listener for Redis keyspace notifications, which is not on
- * a request's path and would reconfigure the shared server ({@code notify-keyspace-events}).
+ * response is committed.
  */
 final class SpringSessionPeer implements AutoCloseable {
   static final String ATTRIBUTE = "subject";
 
+  /** Which repository. */
+  enum Kind {
+    INDEXED("spring-session-indexed", "RedisIndexedSessionRepository"),
+    DEFAULT("spring-session-default", "RedisSessionRepository");
+
+    final String label;
+    final String className;
+
+    Kind(String label, String className) {
+      this.label = label;
+      this.className = className;
+    }
+  }
+
   private final LettuceConnectionFactory connections;
-  private final RedisIndexedSessionRepository repository;
+  private final SessionRepository<Session> repository;
+  private final RedisIndexedSessionRepository indexed;
   private final String namespace;
 
-  SpringSessionPeer(RedisTarget redis, String namespace, Duration maxInactive) {
+  @SuppressWarnings("unchecked")
+  SpringSessionPeer(Kind kind, RedisTarget redis, String namespace, Duration maxInactive) {
     this.namespace = namespace;
     connections = new LettuceConnectionFactory(new RedisStandaloneConfiguration(redis.host(), redis.port()));
     connections.afterPropertiesSet();
@@ -45,10 +70,19 @@ final class SpringSessionPeer implements AutoCloseable {
     template.setHashKeySerializer(RedisSerializer.string());
     template.setConnectionFactory(connections);
     template.afterPropertiesSet();
-    repository = new RedisIndexedSessionRepository(template);
-    repository.setRedisKeyNamespace(namespace);
-    repository.setDefaultMaxInactiveInterval(maxInactive);
-    repository.afterPropertiesSet();
+    if (kind == Kind.INDEXED) {
+      indexed = new RedisIndexedSessionRepository(template);
+      indexed.setRedisKeyNamespace(namespace);
+      indexed.setDefaultMaxInactiveInterval(maxInactive);
+      indexed.afterPropertiesSet();
+      repository = (SessionRepository<Session>) (SessionRepository<?>) indexed;
+    } else {
+      indexed = null;
+      RedisSessionRepository plain = new RedisSessionRepository(template);
+      plain.setRedisKeyNamespace(namespace);
+      plain.setDefaultMaxInactiveInterval(maxInactive);
+      repository = (SessionRepository<Session>) (SessionRepository<?>) plain;
+    }
   }
 
   /** Every key this repository writes starts with this. */
@@ -67,7 +101,7 @@ final class SpringSessionPeer implements AutoCloseable {
         int to = (int) ((long) n * (t + 1) / threads);
         parts.add(pool.submit(() -> {
           for (int i = from; i < to; i++) {
-            var session = repository.createSession();
+            Session session = repository.createSession();
             session.setAttribute(ATTRIBUTE, "user" + i);
             repository.save(session);
             ids[i] = session.getId();
@@ -87,7 +121,7 @@ final class SpringSessionPeer implements AutoCloseable {
    * accessed now, save. Returns whether the session was valid.
    */
   boolean checkAndTouch(String id) {
-    var session = repository.findById(id);
+    Session session = repository.findById(id);
     if (session == null) return false;
     Object subject = session.getAttribute(ATTRIBUTE);
     session.setLastAccessedTime(Instant.now());
@@ -103,12 +137,12 @@ final class SpringSessionPeer implements AutoCloseable {
   }
 
   /** Creates the sessions, then measures check-and-touch at each number of threads. */
-  static void run(Bench b) throws Exception {
-    System.out.println("== Spring Session RedisIndexedSessionRepository: " + b.describe(false));
+  static void run(Kind kind, Bench b) throws Exception {
+    System.out.println("== Spring Session " + kind.className + ": " + b.describe(false));
     try (RedisServer server = new RedisServer(b.redis())) {
       long stale = server.deleteUnder(b.keyPrefix());
       if (stale > 0) System.out.println("deleted " + stale + " keys left under " + b.keyPrefix() + " by an earlier run");
-      try (SpringSessionPeer peer = new SpringSessionPeer(b.redis(), b.namespace(), Bench.IDLE)) {
+      try (SpringSessionPeer peer = new SpringSessionPeer(kind, b.redis(), b.namespace(), Bench.IDLE)) {
         long t0 = System.nanoTime();
         String[] ids = peer.createSessions(b.sessions(), 8);
         double s = (System.nanoTime() - t0) / 1e9;
@@ -118,7 +152,7 @@ final class SpringSessionPeer implements AutoCloseable {
           CommandCounter commands = new CommandCounter(server);
           Load.Result r = Load.closedLoop(threads, ids.length, b.warmupSeconds(), b.seconds(), commands,
               i -> peer.checkAndTouch(ids[i]));
-          Report.row("spring-session", "threads", threads, r, commands.perOp(r.answers()));
+          Report.row(kind.label, "threads", threads, r, commands.perOp(r.answers()));
         }
       } finally {
         long deleted = server.deleteUnder(b.keyPrefix());
@@ -129,7 +163,7 @@ final class SpringSessionPeer implements AutoCloseable {
 
   @Override
   public void close() {
-    repository.destroy();
+    if (indexed != null) indexed.destroy();
     connections.destroy();
   }
 }
