@@ -267,9 +267,27 @@ public final class RedisSessionStore implements SessionStore {
 
   // ---------------------------------------------------------------- token operations
 
+  /**
+   * One round trip in the common case ({@code check.lua}: a current token of a live session); every
+   * other case (unknown, replayed, ended, expired just now) goes on to {@code session.lua}.
+   */
   @Override
   public CompletableFuture<Decision> check(String token, boolean touch) {
-    return byToken(token, "check", touch ? List.of("1") : List.of("0"));
+    if (!sink.writable()) return CompletableFuture.completedFuture(unavailable(AUDIT_DOWN));
+    if (!Tokens.wellFormed(token)) return byToken(token, "check", List.of(touch ? "1" : "0"));
+    TokenHash hash = TokenHash.of(token);
+    int shard = RedisKeys.shardOf(hash);
+    Future<Decision> answer = run(scripts.check, List.of(keys.token(hash)),
+        List.of(keys.shard(shard), hash.toHex(), touch ? "1" : "0"))
+        .compose(r -> {
+          if (r.size() < 6) {
+            return Future.fromCompletionStage(byToken(token, "check", List.of(touch ? "1" : "0")));
+          }
+          String id = r.get(4).toString();
+          Outcome o = new Outcome("ALLOWED", r.get(1).toLong(), r.get(2).toString(), "", Row.of(id, r.get(5), 0));
+          return checked(o, hash, shard);
+        });
+    return settle(answer);
   }
 
   @Override

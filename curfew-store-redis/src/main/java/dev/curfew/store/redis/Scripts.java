@@ -25,13 +25,19 @@ final class Scripts {
     final String sha;
 
     private Script(String name) {
+      this(name, true);
+    }
+
+    private Script(String name, boolean common) {
       this.name = name;
-      this.text = resource("common.lua") + "\n" + resource(name + ".lua");
+      this.text = common ? resource("common.lua") + "\n" + resource(name + ".lua") : resource(name + ".lua");
       this.sha = sha1Hex(text);
     }
   }
 
   final Script session = new Script("session");
+  /** The hot path of a check, on its own: no shared definitions to run on every call. */
+  final Script check = new Script("check", false);
   final Script open = new Script("open");
   final Script due = new Script("due");
   final Script subject = new Script("subject");
