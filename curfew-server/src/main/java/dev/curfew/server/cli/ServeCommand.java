@@ -1,5 +1,6 @@
 package dev.curfew.server.cli;
 
+import dev.curfew.core.ClockWatch;
 import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.Policies;
 import dev.curfew.core.SessionEngine;
@@ -141,7 +142,7 @@ final class ServeCommand implements Callable<Integer> {
         + (store.log().recordsAtOpen() == 0 ? " (first start)"
             : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
     adoptConfiguredPolicies(cfg, engine, log);
-    DeadlineDriver driver = new DeadlineDriver(engine).start();
+    DeadlineDriver driver = new DeadlineDriver(engine, new ClockWatch(clock, engine)).start();
     ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
         ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()), store.auditTrail());
     EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), engine, dataDir, System.getenv());
