@@ -119,7 +119,37 @@ public final class CrashLoop {
     Files.writeString(config, CONFIG);
   }
 
+  /** Runs the loop; whatever happens, no server it started is left running. */
   public Report run() throws Exception {
+    Thread killer = new Thread(this::killCurrent, "crash-loop-cleanup");
+    Runtime.getRuntime().addShutdownHook(killer);
+    try {
+      return loop();
+    } finally {
+      killCurrent();
+      Runtime.getRuntime().removeShutdownHook(killer);
+    }
+  }
+
+  private volatile ServerProcess current;
+
+  private ServerProcess spawn() throws IOException {
+    current = ServerProcess.start(options.server(), options.jvmOptions(), config, data, serverLog);
+    return current;
+  }
+
+  private void killCurrent() {
+    ServerProcess s = current;
+    if (s != null && s.alive()) {
+      try {
+        s.kill();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private Report loop() throws Exception {
     long began = System.nanoTime();
     out.printf("crash loop: %d kills, seed %d, work dir %s%n", options.kills(), options.seed(), options.work());
     Traffic traffic = new Traffic(new Traffic.Settings(options.workers(), 40, 0, POLICIES, true), judge, options.seed());
@@ -127,7 +157,7 @@ public final class CrashLoop {
     int duringStart = 0;
     String apiKey = null;
     for (int kill = 1; kill <= options.kills(); kill++) {
-      ServerProcess server = ServerProcess.start(options.server(), options.jvmOptions(), config, data, serverLog);
+      ServerProcess server = spawn();
       if (kill > 1 && random.nextDouble() < options.startupKillFraction()) {
         long waitMs = 300 + random.nextInt(2700); // JVM start, recovery, or just after listening
         Thread.sleep(waitMs);
@@ -159,12 +189,13 @@ public final class CrashLoop {
       traffic.stop();
       long[] rec = server.recovered();
       out.printf("kill %d: SIGKILL after %d ms of load; started in %d ms (recovered %s live, %s expired while down);"
-              + " %d sessions checked; %d tracked, %d violations so far%n", kill, loadMs, server.startMillis(),
-          rec == null ? "?" : rec[0], rec == null ? "?" : rec[1], checked, traffic.ledger().size(), judge.count());
+              + " %d sessions checked; %d tracked, %d violations so far; load average %s%n", kill, loadMs,
+          server.startMillis(), rec == null ? "?" : rec[0], rec == null ? "?" : rec[1], checked, traffic.ledger().size(),
+          judge.count(), loadAverage());
       verify(kill);
     }
     // The last restart: check everything once more, stop cleanly, verify, and read the log itself.
-    ServerProcess server = ServerProcess.start(options.server(), options.jvmOptions(), config, data, serverLog);
+    ServerProcess server = spawn();
     int port = awaitReady(server);
     if (port > 0 && apiKey != null) {
       restartMs.add(server.startMillis());
@@ -222,8 +253,24 @@ public final class CrashLoop {
     return ledger.size();
   }
 
+  /** A check's request, retried: on a machine this loaded an answer can take longer than a timeout. */
+  private Api.Answer patiently(Traffic.Call call, Tracked t, String context) throws InterruptedException {
+    IOException last = null;
+    for (int attempt = 0; attempt < 4; attempt++) {
+      try {
+        return call.send();
+      } catch (IOException e) {
+        last = e;
+        Thread.sleep(500L << attempt);
+      }
+    }
+    judge.violation("unanswered", t, context + ": no answer in 4 attempts: " + last);
+    return null;
+  }
+
   private void check(Api api, Tracked t, String context) throws IOException, InterruptedException {
-    Api.Answer byToken = api.status(t.token);
+    Api.Answer byToken = patiently(() -> api.status(t.token), t, context);
+    if (byToken == null) return;
     long now = System.currentTimeMillis();
     if (byToken.status() == 200) {
       judge.answer(t, true, null, now, context + " (token)");
@@ -232,13 +279,23 @@ public final class CrashLoop {
     } else {
       judge.violation("error", t, context + ": GET /v1/session answered " + byToken.status() + " " + byToken.body());
     }
-    Api.Answer byId = api.get(t.sessionId);
+    Api.Answer byId = patiently(() -> api.get(t.sessionId), t, context);
+    if (byId == null) return;
     now = System.currentTimeMillis();
     switch (byId.status()) {
       case 200 -> judge.answer(t, true, null, now, context + " (id)");
       case 410 -> judge.answer(t, false, byId.reason(), now, context + " (id)");
       case 404 -> judge.violation("lost", t, context + ": GET /v1/sessions/{id} answered 404");
       default -> judge.violation("error", t, context + ": GET /v1/sessions/{id} answered " + byId.status() + " " + byId.body());
+    }
+  }
+
+  /** The 1-minute load average (Linux), to say how busy the machine was; "?" elsewhere. */
+  static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (IOException | RuntimeException e) {
+      return "?";
     }
   }
 
