@@ -15,6 +15,17 @@ final class Judge {
 
   private final AtomicLong violations = new AtomicLong();
   private final List<String> first = new ArrayList<>();
+  private final long endedRetentionMs;
+
+  /** A judge for a server that remembers ended sessions for as long as the harness runs (the default 24 h). */
+  Judge() {
+    this(Long.MAX_VALUE);
+  }
+
+  /** A judge for a server configured with {@code ended_retention}: later, an ended session is unknown. */
+  Judge(long endedRetentionMs) {
+    this.endedRetentionMs = endedRetentionMs;
+  }
 
   static boolean isTimeout(String reason) {
     return "idle_timeout".equals(reason) || "absolute_timeout".equals(reason);
@@ -35,6 +46,9 @@ final class Judge {
       }
       return;
     }
+    if ("unknown".equals(reason) && forgottenAfterRetention(t, nowMs)) {
+      return; // ended, and its retention is over: the server forgot it, as configured
+    }
     if (reason == null || reason.equals("unknown")) {
       violation("lost", t, context + ": an acknowledged session is unknown (" + reason + ")");
     } else if (t.acknowledgedEnd != null) {
@@ -53,6 +67,17 @@ final class Judge {
           + " ms before its earliest possible deadline (an acknowledged create or extension was lost)");
     }
     if (t.observedEnd == null) t.observedEnd = reason;
+  }
+
+  /**
+   * An ended session (known, or past its latest deadline) that the server may have forgotten: it
+   * ended no earlier than it was created, so after creation + retention "unknown" is no loss (and
+   * not a revival either: it is still refused).
+   */
+  private boolean forgottenAfterRetention(Tracked t, long nowMs) {
+    if (endedRetentionMs == Long.MAX_VALUE) return false;
+    boolean ended = t.endKnownOrPossible() || nowMs > t.upperDeadlineMs() + MARGIN_MS;
+    return ended && nowMs > t.createdSentMs + endedRetentionMs;
   }
 
   void violation(String kind, Tracked t, String detail) {

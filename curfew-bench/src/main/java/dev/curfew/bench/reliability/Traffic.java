@@ -44,6 +44,7 @@ final class Traffic {
   private final AtomicLong errors = new AtomicLong();
   private final long seed;
   private volatile boolean running;
+  private volatile boolean fillOnly;
   private volatile Api api;
 
   Traffic(Settings settings, Judge judge, long seed) {
@@ -55,13 +56,34 @@ final class Traffic {
 
   /** Starts the workers against {@code api}. */
   void start(Api target) {
+    start(target, false);
+  }
+
+  /**
+   * Starts the workers against {@code api}; with {@code fillOnly}, each only opens sessions, as
+   * fast as answers come, until it holds {@code livePerWorker}, then stops (see {@link #awaitFilled}).
+   */
+  void start(Api target, boolean fillOnly) {
     this.api = target;
+    this.fillOnly = fillOnly;
     running = true;
     for (Worker w : workers) {
       w.thread = new Thread(w::run, "traffic-" + w.index);
       w.thread.setDaemon(true);
       w.thread.start();
     }
+  }
+
+  /** Waits until every worker of a fill-only start has its sessions; false on timeout. */
+  boolean awaitFilled(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    for (Worker w : workers) {
+      long left = (deadline - System.nanoTime()) / 1_000_000L;
+      if (left <= 0) return false;
+      w.thread.join(left);
+      if (w.thread.isAlive()) return false;
+    }
+    return true;
   }
 
   /** Stops the workers and waits for them (requests to a killed server fail at once). */
@@ -128,6 +150,18 @@ final class Traffic {
           : (long) (1e9 * settings.workers() / settings.opsPerSecond());
       long next = System.nanoTime();
       while (running) {
+        if (fillOnly) {
+          if (active.size() >= settings.livePerWorker()) return;
+          try {
+            open();
+          } catch (IOException e) {
+            failures.incrementAndGet();
+            LockSupport.parkNanos(5_000_000);
+          } catch (InterruptedException e) {
+            return;
+          }
+          continue;
+        }
         try {
           step();
         } catch (IOException e) {

@@ -383,7 +383,8 @@ public record CurfewConfig(
     while (names.hasNext()) {
       String k = names.next();
       if (!allowed.contains(k)) {
-        throw new ConfigException(prefix + k, "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+        String shown = k.isBlank() ? "\"" + k + "\"" : k; // an empty key (YAML "?" or "": ) must still be named
+        throw new ConfigException(prefix + shown, "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
       }
     }
   }

@@ -103,4 +103,13 @@ class CurfewConfigTest {
   void notYamlAtAll() {
     assertThatThrownBy(() -> CurfewConfig.parse("a: [1, 2")).isInstanceOf(ConfigException.class);
   }
+
+  @Test
+  void anEmptyKey_isNamedInTheError() {
+    // found by ConfigFuzzTest: YAML "?" is a mapping with an empty key, and the error named nothing
+    assertThatThrownBy(() -> CurfewConfig.parse("?\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("\"\": unknown key")
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("\"\""));
+  }
 }
