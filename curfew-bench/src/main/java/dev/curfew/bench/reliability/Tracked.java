@@ -8,7 +8,7 @@ package dev.curfew.bench.reliability;
  * the server's deadline instants lie between {@link #lowerDeadlineMs()} (built from durable
  * changes only, timed when their request was sent: a crash may forget a touch, never a created
  * session or an extension) and {@link #upperDeadlineMs()} (built from the end of the last request
- * of any kind on the session, answered or not).
+ * that may count as activity, answered or not; passive reads, warning acknowledgements and ends do not).
  */
 final class Tracked {
   final String sessionId;
@@ -20,7 +20,7 @@ final class Tracked {
   final long createdAnsweredMs;
   /** When the request of the last acknowledged durable change (create, extend) was sent. */
   long durableActivitySentMs;
-  /** When the last request of any kind on this session ended (answer, error or timeout). */
+  /** When the last request that may count as activity (touch, extend) ended (answer, error or timeout). */
   long lastContactMs;
   /** {@code logged_out} or {@code revoked}: the server acknowledged it (204). */
   String acknowledgedEnd;

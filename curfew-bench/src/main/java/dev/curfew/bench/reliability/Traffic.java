@@ -139,6 +139,7 @@ final class Traffic {
     final List<Tracked> retired = new ArrayList<>();
     Thread thread;
     long n;
+    long lastSweep = System.nanoTime();
 
     Worker(int index) {
       this.index = index;
@@ -179,7 +180,20 @@ final class Traffic {
       }
     }
 
+    /** Retires every session past its latest possible deadline, so that the population is refilled promptly. */
+    void sweep() {
+      long now = System.currentTimeMillis();
+      for (int i = active.size() - 1; i >= 0; i--) {
+        Tracked t = active.get(i);
+        if (t.endKnownOrPossible() || now > t.upperDeadlineMs() + Judge.MARGIN_MS) retire(i);
+      }
+    }
+
     void step() throws IOException, InterruptedException {
+      if (System.nanoTime() - lastSweep > 1_000_000_000L) {
+        sweep();
+        lastSweep = System.nanoTime();
+      }
       Op op = MIX[random.nextInt(MIX.length)];
       if (active.size() < settings.livePerWorker() && (op == Op.OPEN || active.size() < settings.livePerWorker() / 2)) {
         open();
@@ -199,10 +213,10 @@ final class Traffic {
         return;
       }
       switch (op) {
-        case TOUCH, OPEN -> holder(t, "touched", () -> api.touch(t.token), 200);
-        case STATUS -> holder(t, "read", () -> api.status(t.token), 200);
+        case TOUCH, OPEN -> holder(t, "touched", () -> api.touch(t.token), 200, true);
+        case STATUS -> holder(t, "read", () -> api.status(t.token), 200, false);
         case EXTEND -> extend(t);
-        case ACK -> holder(t, "warning_acknowledged", () -> api.acknowledgeWarning(t.token), 204);
+        case ACK -> holder(t, "warning_acknowledged", () -> api.acknowledgeWarning(t.token), 204, false);
         case LOGOUT -> end(t, "logged_out", () -> api.logout(t.token));
         case REVOKE -> end(t, "revoked", () -> api.revoke(t.sessionId));
         default -> throw new IllegalStateException(op.name());
@@ -230,9 +244,9 @@ final class Traffic {
       active.add(new Tracked(a.field("session_id"), a.field("token"), p.name(), p.idleMs(), p.absoluteMs(), sent, answered));
     }
 
-    /** A holder request; its answer is judged, and the session's last contact moves. */
-    void holder(Tracked t, String kind, Call call, int okStatus) throws IOException, InterruptedException {
-      Api.Answer a = call(t, call);
+    /** A holder request; its answer is judged; one that may count as activity moves the session's last contact. */
+    void holder(Tracked t, String kind, Call call, int okStatus, boolean activity) throws IOException, InterruptedException {
+      Api.Answer a = activity ? call(t, call) : call.send();
       long now = System.currentTimeMillis();
       if (a.status() == okStatus) {
         ack(kind);
@@ -266,7 +280,7 @@ final class Traffic {
 
     void end(Tracked t, String reason, Call call) throws IOException, InterruptedException {
       t.possibleEnd = reason; // until answered: the server may carry it out and die before answering
-      Api.Answer a = call(t, call);
+      Api.Answer a = call.send();
       long now = System.currentTimeMillis();
       if (a.status() == 204) {
         ack(reason);
@@ -283,7 +297,7 @@ final class Traffic {
     }
 
     void endedRead(Tracked t) throws IOException, InterruptedException {
-      Api.Answer a = call(t, () -> api.status(t.token));
+      Api.Answer a = api.status(t.token); // passive: not activity
       long now = System.currentTimeMillis();
       if (a.status() == 200) {
         ack("read");
@@ -296,7 +310,7 @@ final class Traffic {
       }
     }
 
-    /** Sends; whatever happens, the session's last contact is when it ended. */
+    /** Sends a request that may count as activity; whatever happens, the session's last contact is when it ended. */
     Api.Answer call(Tracked t, Call call) throws IOException, InterruptedException {
       try {
         return call.send();

@@ -242,7 +242,8 @@ public record CurfewConfig(
     String pre = at.isEmpty() ? "" : at + ".";
     onlyKeys(pre, p, POLICY_KEYS);
     for (String required : List.of("idle_timeout", "absolute_timeout")) {
-      if (p.path(required).isMissingNode()) throw new ConfigException(pre + required, "required");
+      // a YAML null ("idle_timeout:" or "~") is as absent as a missing key (ConfigFuzzTest found the NPE)
+      if (p.path(required).isMissingNode() || p.path(required).isNull()) throw new ConfigException(pre + required, "required");
     }
     List<String> comply = new ArrayList<>();
     JsonNode c = p.path("comply_with");
