@@ -2,6 +2,7 @@ package dev.curfew.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.curfew.core.Decision;
@@ -45,6 +46,10 @@ class HttpFuzzTest {
 
   @FuzzTest
   void anyRequest_isAnsweredWithoutA5xx(FuzzedDataProvider data) throws IOException {
+    // The one connection this test makes is to the server under test (Jazzer's SSRF detector
+    // would otherwise report it); any other connection is still a finding.
+    BugDetectors.allowNetworkConnections((host, port) -> port == F.port
+        && (host.equals("127.0.0.1") || host.equals("localhost")));
     refreshSession();
     String method = data.pickValue(METHODS);
     String path = data.pickValue(PATHS);
@@ -70,6 +75,7 @@ class HttpFuzzTest {
     byte[] body = data.consumeRemainingAsBytes();
     head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
     int status = exchange(head.toString().getBytes(StandardCharsets.UTF_8), body);
+    if (status == 503 && path.startsWith("/v1/audit/")) return; // this fixture has no Merkle tree: documented 503
     assertThat(status).as("%s%n(%d body bytes)", head, body.length).isLessThan(500);
   }
 
