@@ -12,7 +12,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Mixed session traffic from worker threads: open, touch, passive status, extend, acknowledge a
  * warning, logout, revoke, and reads of sessions that ended (which must stay ended); sessions of a
- * short policy expire on their own. Every answer goes through the {@link Judge}; every acknowledged
+ * short policy expire on their own. Each worker holds {@code livePerWorker} sessions: whatever ends
+ * is replaced by a new one before anything else. Every answer goes through the {@link Judge}; every acknowledged
  * change goes into the sessions' {@link Tracked} ledger. Each worker owns its sessions, so one
  * session sees one request at a time.
  */
@@ -29,11 +30,11 @@ final class Traffic {
    */
   record Settings(int workers, int livePerWorker, double opsPerSecond, List<PolicySpec> policies, boolean keepEnded) {}
 
-  enum Op { OPEN, TOUCH, STATUS, EXTEND, ACK, LOGOUT, REVOKE, ENDED_READ }
+  enum Op { TOUCH, STATUS, EXTEND, ACK, LOGOUT, REVOKE, ENDED_READ }
 
   static final int ENDED_KEPT = 1000;
 
-  private static final Op[] MIX = weighted(Map.of(Op.OPEN, 8, Op.TOUCH, 34, Op.STATUS, 18, Op.EXTEND, 8, Op.ACK, 4,
+  private static final Op[] MIX = weighted(Map.of(Op.TOUCH, 42, Op.STATUS, 18, Op.EXTEND, 8, Op.ACK, 4,
       Op.LOGOUT, 5, Op.REVOKE, 5, Op.ENDED_READ, 8));
 
   private final Settings settings;
@@ -195,7 +196,7 @@ final class Traffic {
         lastSweep = System.nanoTime();
       }
       Op op = MIX[random.nextInt(MIX.length)];
-      if (active.size() < settings.livePerWorker() && (op == Op.OPEN || active.size() < settings.livePerWorker() / 2)) {
+      if (active.size() < settings.livePerWorker()) { // hold the population: replace what ended first
         open();
         return;
       }
@@ -213,7 +214,7 @@ final class Traffic {
         return;
       }
       switch (op) {
-        case TOUCH, OPEN -> holder(t, "touched", () -> api.touch(t.token), 200, true);
+        case TOUCH -> holder(t, "touched", () -> api.touch(t.token), 200, true);
         case STATUS -> holder(t, "read", () -> api.status(t.token), 200, false);
         case EXTEND -> extend(t);
         case ACK -> holder(t, "warning_acknowledged", () -> api.acknowledgeWarning(t.token), 204, false);
