@@ -13,7 +13,7 @@ class CoreFuzzCampaignTest {
     Path classes = Path.of("target/test-classes");
     List<String> targets = FuzzCampaign.targets(classes);
     assertThat(targets).as("fuzz targets found").hasSizeGreaterThanOrEqualTo(12);
-    int seconds = FuzzCampaign.secondsPerTarget(5);
+    int seconds = FuzzCampaign.secondsPerTarget(3);
     if (seconds <= 0) return; // only the kept inputs (they ran as ordinary tests)
     for (String target : targets) {
       FuzzCampaign.Outcome o = FuzzCampaign.fuzz(target, seconds, Path.of("").toAbsolutePath());

@@ -67,6 +67,8 @@ public final class FuzzCampaign {
         FuzzMain.class.getName(), target).directory(moduleDir.toFile()).redirectErrorStream(true);
     pb.environment().put("JAZZER_FUZZ", "1");
     pb.environment().put("JAZZER_MAX_DURATION", seconds + "s");
+    // Coverage of every Curfew class, also those the module gets from a jar (the core, for the server's targets).
+    pb.environment().put("JAZZER_INSTRUMENTATION_INCLUDES", "dev.curfew.**");
     Process p = pb.start();
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(seconds + 120L, TimeUnit.SECONDS)) {

@@ -13,7 +13,7 @@ class StoreFuzzCampaignTest {
   void everyTargetSurvivesItsFuzzingBudget() throws Exception {
     List<String> targets = FuzzCampaign.targets(Path.of("target/test-classes"));
     assertThat(targets).as("fuzz targets found").isNotEmpty();
-    int seconds = FuzzCampaign.secondsPerTarget(5);
+    int seconds = FuzzCampaign.secondsPerTarget(3);
     if (seconds <= 0) return;
     for (String target : targets) {
       FuzzCampaign.Outcome o = FuzzCampaign.fuzz(target, seconds, Path.of("").toAbsolutePath());
