@@ -15,6 +15,8 @@ trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 cat > "$work/curfew.yaml" <<YAML
 policies:
   default: { idle_timeout: 1h, absolute_timeout: 12h, warn_before: 2m, max_extensions: 10 }
+# one key opening sessions as fast as it can is what the default open_per_key limit refuses
+rate_limits: { enabled: false }
 YAML
 export CURFEW_API_KEY="load-test-key-0123456789"
 CURFEW_JAVA_OPTS="${CURFEW_JAVA_OPTS:-}" "$root/curfew" serve --config "$work/curfew.yaml" --port "$port" --data "$work/data" > "$work/serve.log" 2>&1 &

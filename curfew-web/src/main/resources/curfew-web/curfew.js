@@ -11,7 +11,8 @@
 
   const script = document.currentScript;
   const LOGIN = (script && script.getAttribute('data-login-path')) || '/login';
-  const API = '/_curfew/session';
+  // Where the session-holder endpoints are: the gateway's by default; the admin console has its own.
+  const API = (script && script.getAttribute('data-session-path')) || '/_curfew/session';
   const C = '__curfew';               // every injected class and id starts with this
   const SPEAK_AT_S = [60, 30, 10];    // the countdown is announced at these seconds left (and at the start)
   const HOOK_LEAD_MS = 3000;          // beforeEnd hooks start this long before a foreseen end
@@ -35,7 +36,7 @@
   // either, or a late "ended" from another tab would send the login page to itself).
   const LOGIN_PATH = LOGIN.split('?')[0];
   const INERT = location.pathname === LOGIN_PATH || location.pathname.startsWith(LOGIN_PATH.replace(/\/?$/, '/'));
-  const bc = !INERT && typeof BroadcastChannel === 'function' ? new BroadcastChannel('curfew') : null;
+  const bc = !INERT && typeof BroadcastChannel === 'function' ? new BroadcastChannel(API === '/_curfew/session' ? 'curfew' : 'curfew ' + API) : null;
 
   const at = (iso) => (iso ? Date.parse(iso) : NaN);
   const now = () => Date.now() + skew;          // the server's clock, as well as we know it

@@ -331,6 +331,17 @@ public final class SessionEngine {
     return out;
   }
 
+  /**
+   * A page of live sessions for an administrator, passive: all, those whose subject contains
+   * {@code query} ignoring case, or the one whose id {@code query} is; see {@link SessionSearch}.
+   *
+   * @param after where the page starts (null: the first page)
+   * @param limit 1 to {@link SessionSearch#MAX_LIMIT}
+   */
+  public SessionSearch.Page search(String query, SessionSearch.Cursor after, int limit) {
+    return SessionSearch.search(table, clock, query, after, limit);
+  }
+
   // ---------------------------------------------------------------- policies
 
   /**

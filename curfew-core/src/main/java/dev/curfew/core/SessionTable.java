@@ -40,6 +40,23 @@ final class SessionTable {
     return live.get();
   }
 
+  /**
+   * Calls {@code visitor} with every session in the subject index (the live ones) whose subject
+   * {@code subjects} accepts. Weakly consistent: a session opened or ended meanwhile may or may not
+   * be seen, and one seen may have ended since; callers decide under the session's lock.
+   */
+  void forEachLive(java.util.function.Predicate<String> subjects, java.util.function.Consumer<Session> visitor) {
+    for (Map.Entry<String, Object> e : bySubject.entrySet()) {
+      if (!subjects.test(e.getKey())) continue;
+      Object v = e.getValue();
+      if (v instanceof Session) {
+        visitor.accept((Session) v);
+      } else {
+        for (Session s : (Session[]) v) visitor.accept(s);
+      }
+    }
+  }
+
   int size() {
     return byId.size();
   }

@@ -25,6 +25,11 @@ final class Browser implements AutoCloseable {
   private final Path profile;
 
   Browser() {
+    this(1024, 768);
+  }
+
+  /** A browser whose window is {@code width} × {@code height} CSS pixels. */
+  Browser(int width, int height) {
     System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
     try {
       profile = Files.createTempDirectory("curfew-chromium-");
@@ -37,7 +42,7 @@ final class Browser implements AutoCloseable {
     o.setBinary(binary);
     o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=1024,768", "--lang=en-US");
+        "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=" + width + "," + height, "--lang=en-US");
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
     driver = new ChromeDriver(service, o);
@@ -58,6 +63,39 @@ final class Browser implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Saves a PNG of the whole page (the window grown to the page's height for the shot) under
+   * {@code dir}, a directory under target/: a test artefact, never committed.
+   */
+  Path fullPageScreenshot(Path dir, String name) {
+    org.openqa.selenium.Dimension before = driver.manage().window().getSize();
+    try {
+      Number height = (Number) js("return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)");
+      int chrome = before.getHeight() - ((Number) js("return window.innerHeight")).intValue();
+      driver.manage().window().setSize(new org.openqa.selenium.Dimension(before.getWidth(),
+          Math.min(6000, Math.max(before.getHeight(), height.intValue() + chrome))));
+      Files.createDirectories(dir);
+      Path to = dir.resolve(name + ".png");
+      Files.write(to, driver.getScreenshotAs(OutputType.BYTES));
+      return to;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      driver.manage().window().setSize(before);
+    }
+  }
+
+  /** Lets the page download files into {@code dir} (headless Chromium asks for this through DevTools). */
+  void allowDownloads(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    driver.executeCdpCommand("Browser.setDownloadBehavior",
+        java.util.Map.of("behavior", "allow", "downloadPath", dir.toAbsolutePath().toString()));
   }
 
   Object js(String script, Object... args) {

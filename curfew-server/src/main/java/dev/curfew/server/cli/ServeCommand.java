@@ -4,18 +4,31 @@ import dev.curfew.core.ClockWatch;
 import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.Policies;
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
+import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.store.redis.RedisSessionStore;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import dev.curfew.core.SystemClock;
 import dev.curfew.server.config.ConfigException;
+import dev.curfew.server.console.AuditView;
+import dev.curfew.server.console.Console;
+import dev.curfew.server.console.ConsolePolicy;
+import dev.curfew.server.console.ConsoleScope;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.server.http.ApiKey;
 import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiServer;
+import dev.curfew.server.http.Scope;
 import dev.curfew.server.gateway.Gateway;
 import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.SessionEventFanOut;
 import dev.curfew.server.notify.EndNotifier;
 import dev.curfew.server.metrics.CurfewMetrics;
+import dev.curfew.server.security.RateLimits;
+import dev.curfew.server.security.Tls;
 import dev.curfew.store.embedded.AuditTrail;
 import dev.curfew.store.embedded.EmbeddedStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -62,9 +75,6 @@ final class ServeCommand implements Callable<Integer> {
 
   /** What this build cannot do yet is refused at start, never silently ignored. */
   static void requireSupported(CurfewConfig cfg) {
-    if (!cfg.store().equals("embedded")) {
-      throw new ConfigException("store", "\"" + cfg.store() + "\" is not available in this version; use embedded");
-    }
     if (!cfg.audit().equals("file")) {
       throw new ConfigException("audit", "\"" + cfg.audit() + "\" is not available in this version; use file");
     }
@@ -73,21 +83,26 @@ final class ServeCommand implements Callable<Integer> {
   /** A started server: what {@link #stop} closes, in reverse order of start. */
   static final class Running {
     final Vertx vertx;
-    final EmbeddedStore store;
-    final DeadlineDriver driver;
+    final EmbeddedStore store; // the embedded store, or only the audit log beside Redis
+    final DeadlineDriver driver; // null: sessions in Redis
     final ApiServer api;
-    final SessionEngine engine;
+    final SessionEngine engine; // null: sessions in Redis
+    final RedisSessionStore redis; // null: embedded
     final int port;
     Gateway gateway; // null: no routes
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
+    String nodeName;
+    Console console; // null: sessions in Redis (the console needs the embedded engine)
 
-    Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine, int port) {
+    Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine,
+        RedisSessionStore redis, int port) {
       this.vertx = vertx;
       this.store = store;
       this.driver = driver;
       this.api = api;
       this.engine = engine;
+      this.redis = redis;
       this.port = port;
     }
 
@@ -102,8 +117,19 @@ final class ServeCommand implements Callable<Integer> {
       } catch (Exception e) {
         log.println("curfew: API did not close cleanly: " + e.getMessage());
       }
-      driver.close();
+      if (driver != null) driver.close();
+      if (console != null) console.close();
       if (notifier != null) notifier.close(); // retries are held in memory: any still waiting are dropped
+      if (redis != null) {
+        try {
+          redis.close().await(10, TimeUnit.SECONDS);
+          store.log().append(List.of(AuditRecord.builder(RecordTypes.NODE_STOPPED, System.currentTimeMillis(),
+              nodeName).put("version", Main.version()).build()), List.of())
+              .get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          log.println("curfew: Redis store did not close cleanly: " + e.getMessage());
+        }
+      }
       try {
         store.close();
         log.println("curfew: stopped (final snapshot written, node.stopped recorded)");
@@ -115,11 +141,15 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   static Running start(CurfewConfig cfg, PrintStream log) throws Exception {
+    checkTls("server.tls", cfg.serverTls(), log);
+    if (cfg.gateway() != null) checkTls("gateway.tls", cfg.gateway().tls(), log);
     String node = cfg.node() != null ? cfg.node() : defaultNode();
     Path dataDir = cfg.dataDir();
     List<ApiKey> keys = new ArrayList<>();
     for (KeyBootstrap.NamedKeyHash k : KeyBootstrap.resolve(cfg, System.getenv(), dataDir, log)) {
-      keys.add(new ApiKey(k.name(), k.sha256Hex()));
+      keys.add(new ApiKey(k.name(), k.sha256Hex(), k.scopes().stream()
+          .map(s -> Scope.parse(s).orElseThrow(() -> new ConfigException("api_keys", "unknown scope " + s)))
+          .collect(java.util.stream.Collectors.toSet())));
     }
     SystemClock clock = new SystemClock();
     CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -127,44 +157,100 @@ final class ServeCommand implements Callable<Integer> {
         .withClock(clock)
         .withVersion(Main.version())
         .withSnapshotInterval(cfg.snapshotInterval())
-        .withLogMetrics((nanos, records) -> metrics.auditFsync(nanos))
+        .withLogMetrics((nanos, records) -> {
+          metrics.auditFsync(nanos);
+          metrics.auditRecords(records);
+        })
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
             .withRetention(cfg.auditRetention())), node);
     Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
-    Policies policies = new Policies(new ArrayList<>(cfg.policies().values()), cfg.defaultPolicy());
-    SessionEngine engine = new SessionEngine(clock, node, policies, store.log(), events, metrics,
-        new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
-    EmbeddedStore.Recovery r = store.recover(engine);
-    log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
-        + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"
-        + (store.log().recordsAtOpen() == 0 ? " (first start)"
-            : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
-    adoptConfiguredPolicies(cfg, engine, log);
-    DeadlineDriver driver = new DeadlineDriver(engine, new ClockWatch(clock, engine)).start();
-    ApiServer api = new ApiServer(vertx, engine, hub, ApiKeys.of(keys), store.log(), metrics,
-        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()), store.auditTrail());
-    EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), engine, dataDir, System.getenv());
+    // The admin console's sessions have a policy of their own, built in unless the configuration defines one.
+    Policies policies = new Policies(ConsolePolicy.withConsole(cfg.policies().values()), cfg.defaultPolicy());
+    SessionEngine engine = null;
+    DeadlineDriver driver = null;
+    RedisSessionStore redis = null;
+    SessionStore sessions;
+    if (cfg.store().equals("redis")) {
+      // Stateless node: sessions in Redis; this node's audit log (its own Merkle tree) in its data directory.
+      redis = RedisSessionStore.start(vertx, Redis.createClient(vertx, new RedisOptions()
+              .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000)),
+          node, clock, policies, store.log(), events, events.remote(), metrics, RedisSessionStore.Settings.defaults()
+              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix()))
+          .await(30, TimeUnit.SECONDS);
+      store.log().append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, clock.millis(), node)
+          .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);
+      log.println("curfew: node " + node + ", sessions in Redis at " + redactedUri(cfg.redisUri())
+          + ", audit log in " + dataDir.toAbsolutePath());
+      sessions = redis;
+    } else {
+      engine = new SessionEngine(clock, node, policies, store.log(), events, metrics,
+          new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
+      EmbeddedStore.Recovery r = store.recover(engine);
+      log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
+          + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"
+          + (store.log().recordsAtOpen() == 0 ? " (first start)"
+              : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
+      adoptConfiguredPolicies(cfg, engine, log);
+      driver = new DeadlineDriver(engine, new ClockWatch(clock, engine)).start();
+      sessions = SessionStore.of(engine);
+    }
+    // Each node keeps its own buckets: with several nodes, a limit holds per node.
+    RateLimits rateLimits = new RateLimits(cfg.rateLimits(), clock);
+    ApiKeys apiKeys = ApiKeys.of(keys);
+    ApiServer api = new ApiServer(vertx, sessions, engine, hub, apiKeys, store.log(), metrics,
+        ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits)
+            .withTls(cfg.serverTls()),
+        store.auditTrail());
+    Console console = null;
+    if (engine != null) {
+      console = new Console(vertx, engine, hub, apiKeys, ConsoleScope.fromKeys(keys), AuditView.embedded(store), metrics);
+      api.extend(console::mount);
+    } else {
+      log.println("curfew: the admin console is not served with store: redis (it reads the embedded engine)");
+    }
+    EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), sessions, dataDir, System.getenv());
     if (notifier != null) {
-      events.addEndingListener(notifier);
+      events.addOriginEndingListener(notifier);
       api.publishJwks(notifier.jwks());
     }
     int actual = api.listen(cfg.host(), cfg.port()).await(30, TimeUnit.SECONDS);
-    log.println("curfew: API listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host()) + ":" + actual
+    String base = url(cfg.host(), actual, cfg.serverTls());
+    log.println("curfew: API listening on " + base
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
-    Running running = new Running(vertx, store, driver, api, engine, actual);
+    if (console != null) log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
+    Running running = new Running(vertx, store, driver, api, engine, redis, actual);
+    running.nodeName = node;
     running.notifier = notifier;
+    running.console = console;
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
-      running.gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults());
+      running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)
+          .withTls(cfg.gateway().tls()).withSecurityHeaders(cfg.gateway().securityHeaders()));
       events.addEndingListener(running.gateway.endings());
       int gw = running.gateway.listen(cfg.host(), cfg.gateway().port()).await(30, TimeUnit.SECONDS);
       running.gatewayPort = gw;
-      log.println("curfew: gateway listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host())
-          + ":" + gw + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
+      log.println("curfew: gateway listening on " + url(cfg.host(), gw, cfg.gateway().tls())
+          + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }
     return running;
+  }
+
+  /** A TLS certificate or key that cannot serve is a start-up error naming the key; oddities are warnings. */
+  private static void checkTls(String key, Tls tls, PrintStream log) {
+    if (tls == null) return;
+    Tls.Findings f;
+    try {
+      f = tls.check(java.time.Instant.now());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, e.getMessage());
+    }
+    for (String w : f.warnings()) log.println("curfew: warning: " + key + ": " + w);
+  }
+
+  private static String url(String host, int port, Tls tls) {
+    return (tls == null ? "http" : "https") + "://" + (host.equals("0.0.0.0") ? "localhost" : host) + ":" + port;
   }
 
   /**
@@ -180,6 +266,11 @@ final class ServeCommand implements Callable<Integer> {
       c.durable().get(30, TimeUnit.SECONDS);
       log.println("curfew: policy " + configured.name() + " v" + c.policy().version() + " from the configuration file");
     }
+  }
+
+  /** A Redis URI without its password, for the log. */
+  static String redactedUri(String uri) {
+    return uri.replaceAll("//([^:@/]*):[^@/]*@", "//$1:***@");
   }
 
   static String defaultNode() {

@@ -10,6 +10,11 @@ import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
 import dev.curfew.core.compliance.RuleResult;
+import dev.curfew.server.security.ClientAddresses;
+import dev.curfew.server.security.RateLimiter;
+import dev.curfew.server.security.RateLimits;
+import dev.curfew.server.security.SecurityHeaders;
+import dev.curfew.server.security.Tls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +39,7 @@ public record CurfewConfig(
     List<ApiKeyConfig> apiKeys,
     String store,
     String redisUri,
+    String redisKeyPrefix,
     String audit,
     String postgresUrl,
     String postgresUser,
@@ -46,10 +52,25 @@ public record CurfewConfig(
     int maxLiveSessions,
     boolean metricsAuth,
     NotifyConfig notifications,
-    Path auditSigningKey) {
+    Path auditSigningKey,
+    RateLimits.Settings rateLimits,
+    Tls serverTls) {
 
-  /** A backend API key: its name and where its secret comes from (only a hash is kept). */
-  public record ApiKeyConfig(String name, String keySha256, String keyEnv) {}
+  /**
+   * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
+   * ({@code admin}, {@code app}, {@code gateway}, {@code auditor}); without {@code scopes}, admin.
+   */
+  public record ApiKeyConfig(String name, String keySha256, String keyEnv, List<String> scopes) {
+    public static final List<String> DEFAULT_SCOPES = List.of("admin");
+
+    public ApiKeyConfig {
+      scopes = List.copyOf(scopes);
+    }
+
+    public ApiKeyConfig(String name, String keySha256, String keyEnv) {
+      this(name, keySha256, keyEnv, DEFAULT_SCOPES);
+    }
+  }
 
   /**
    * Who is told when a session ends (section {@code notify}): signed webhooks, and OpenID Connect
@@ -65,8 +86,17 @@ public record CurfewConfig(
   /** A relying party's back-channel logout endpoint, and the {@code iss}/{@code aud} of its tokens. */
   public record BackchannelConfig(String url, String issuer, String audience) {}
 
-  /** The gateway section; routes are validated here and enforced by the gateway. */
-  public record GatewayConfig(int port, List<Map<String, Object>> routes) {}
+  /**
+   * The gateway section; routes are validated here and enforced by the gateway.
+   *
+   * @param tls null: plain HTTP
+   * @param securityHeaders whether responses that lack them get the usual security headers
+   */
+  public record GatewayConfig(int port, List<Map<String, Object>> routes, Tls tls, boolean securityHeaders) {
+    public GatewayConfig(int port, List<Map<String, Object>> routes) {
+      this(port, routes, null, true);
+    }
+  }
 
   /** The built-in policy: PCI DSS 4.0 (15 min idle), NIST SP 800-63B AAL2 and WCAG 2.2 compatible. */
   public static Policy builtInDefaultPolicy() {
@@ -77,14 +107,16 @@ public record CurfewConfig(
   public static CurfewConfig defaults() {
     Map<String, Policy> policies = new LinkedHashMap<>();
     policies.put("default", builtInDefaultPolicy());
-    return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "file",
+    return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null);
+        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null);
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
-      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key");
+      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits");
+  /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
+  private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
       "max_extensions", "renew_every", "comply_with");
   private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "policy", "login_path", "login_handoff",
@@ -126,7 +158,7 @@ public record CurfewConfig(
     JsonNode server = root.path("server");
     if (!server.isMissingNode()) {
       requireObject("server", server);
-      onlyKeys("server.", server, Set.of("port", "host"));
+      onlyKeys("server.", server, Set.of("port", "host", "tls"));
     }
     int port = intIn("server.port", server.path("port"), d.port(), 0, 65535);
     String host = string("server.host", server.path("host"), d.host());
@@ -140,9 +172,16 @@ public record CurfewConfig(
     JsonNode redis = root.path("redis");
     if (!redis.isMissingNode()) {
       requireObject("redis", redis);
-      onlyKeys("redis.", redis, Set.of("uri"));
+      onlyKeys("redis.", redis, Set.of("uri", "key_prefix"));
     }
     String redisUri = string("redis.uri", redis.path("uri"), "redis://127.0.0.1:6379");
+    if (!redisUri.startsWith("redis://") && !redisUri.startsWith("rediss://") && !redisUri.startsWith("unix://")) {
+      throw new ConfigException("redis.uri", "must start with redis://, rediss:// or unix://");
+    }
+    String redisKeyPrefix = string("redis.key_prefix", redis.path("key_prefix"), "curfew");
+    if (!redisKeyPrefix.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new ConfigException("redis.key_prefix", "must be 1-64 of [A-Za-z0-9._-]");
+    }
     String audit = oneOf("audit", root.path("audit"), "file", Set.of("file", "postgres"));
     JsonNode pg = root.path("postgres");
     if (!pg.isMissingNode()) {
@@ -170,22 +209,24 @@ public record CurfewConfig(
       onlyKeys("metrics.", metrics, Set.of("auth"));
     }
     boolean metricsAuth = bool("metrics.auth", metrics.path("auth"), false);
-    return new CurfewConfig(host, port, dataDir, node, keys, store, redisUri, audit,
+    return new CurfewConfig(host, port, dataDir, node, keys, store, redisUri, redisKeyPrefix, audit,
         string("postgres.url", pg.path("url"), null), string("postgres.user", pg.path("user"), null),
         defaultPolicy, policies, gateway,
         duration("snapshot_interval", root.path("snapshot_interval"), d.snapshotInterval()),
         duration("ended_retention", root.path("ended_retention"), d.endedRetention()),
         duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
-        metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")));
+        metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
+        rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")));
   }
 
   /** The same configuration with command-line overrides applied (null: keep). */
   public CurfewConfig withOverrides(Integer portOverride, Path dataDirOverride) {
     return new CurfewConfig(host, portOverride == null ? port : portOverride,
-        dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, audit, postgresUrl,
+        dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
+        postgresUrl,
         postgresUser, defaultPolicy, policies, gateway, snapshotInterval, endedRetention, auditRetention,
-        maxLiveSessions, metricsAuth, notifications, auditSigningKey);
+        maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits, serverTls);
   }
 
   /** {@code audit_signing_key: FILE}: the checkpoint signer key (NoteSigner format); absent: created in the data dir. */
@@ -193,6 +234,75 @@ public record CurfewConfig(
     String file = string("audit_signing_key", n, null);
     if (file != null && file.isBlank()) throw new ConfigException("audit_signing_key", "must be a file name");
     return file == null ? null : Path.of(file);
+  }
+
+  /**
+   * {@code tls: {cert: FILE, key: FILE, hsts: {max_age, include_subdomains, preload}}}: PEM files,
+   * read when the server starts ({@link Tls#check}); absent: plain HTTP.
+   */
+  private static Tls tls(String key, JsonNode n) {
+    if (n.isMissingNode() || n.isNull()) return null;
+    requireObject(key, n);
+    onlyKeys(key + ".", n, Set.of("cert", "key", "hsts"));
+    String cert = string(key + ".cert", n.path("cert"), null);
+    String pem = string(key + ".key", n.path("key"), null);
+    if (cert == null || cert.isBlank()) throw new ConfigException(key + ".cert", "required: the PEM certificate (chain) file");
+    if (pem == null || pem.isBlank()) throw new ConfigException(key + ".key", "required: the PEM private key file");
+    SecurityHeaders.Hsts hsts = SecurityHeaders.Hsts.DEFAULT;
+    JsonNode h = n.path("hsts");
+    if (!h.isMissingNode() && !h.isNull()) {
+      requireObject(key + ".hsts", h);
+      onlyKeys(key + ".hsts.", h, Set.of("max_age", "include_subdomains", "preload"));
+      try {
+        hsts = new SecurityHeaders.Hsts(duration(key + ".hsts.max_age", h.path("max_age"), hsts.maxAge()),
+            bool(key + ".hsts.include_subdomains", h.path("include_subdomains"), false),
+            bool(key + ".hsts.preload", h.path("preload"), false));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(key + ".hsts", e.getMessage());
+      }
+    }
+    return new Tls(Path.of(cert), Path.of(pem), hsts);
+  }
+
+  /** {@code rate_limits}: each limit {@code {limit: N, per: DURATION}}; what is left out keeps its default. */
+  private static RateLimits.Settings rateLimits(JsonNode node) {
+    RateLimits.Settings d = RateLimits.Settings.defaults();
+    if (node.isMissingNode() || node.isNull()) return d;
+    requireObject("rate_limits", node);
+    onlyKeys("rate_limits.", node, Set.of("enabled", "open_per_key", "open_per_subject", "extend_per_subject",
+        "failed_checks_per_key", "failed_checks_per_address", "max_tracked", "trusted_proxies"));
+    List<String> proxies = new ArrayList<>();
+    for (JsonNode p : list("rate_limits.trusted_proxies", node.path("trusted_proxies"))) {
+      if (!p.isTextual()) throw new ConfigException("rate_limits.trusted_proxies", "addresses are strings, not " + kind(p));
+      proxies.add(p.asText());
+    }
+    try {
+      ClientAddresses.trusting(proxies);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("rate_limits.trusted_proxies", e.getMessage());
+    }
+    return new RateLimits.Settings(bool("rate_limits.enabled", node.path("enabled"), d.enabled()),
+        rate("rate_limits.open_per_key", node.path("open_per_key"), d.openPerKey()),
+        rate("rate_limits.open_per_subject", node.path("open_per_subject"), d.openPerSubject()),
+        rate("rate_limits.extend_per_subject", node.path("extend_per_subject"), d.extendPerSubject()),
+        rate("rate_limits.failed_checks_per_key", node.path("failed_checks_per_key"), d.failedChecksPerKey()),
+        rate("rate_limits.failed_checks_per_address", node.path("failed_checks_per_address"),
+            d.failedChecksPerAddress()),
+        intIn("rate_limits.max_tracked", node.path("max_tracked"), d.maxTracked(), 100, 10_000_000),
+        proxies);
+  }
+
+  private static RateLimiter.Rate rate(String key, JsonNode n, RateLimiter.Rate dflt) {
+    if (n.isMissingNode() || n.isNull()) return dflt;
+    requireObject(key, n);
+    onlyKeys(key + ".", n, Set.of("limit", "per"));
+    int limit = intIn(key + ".limit", n.path("limit"), dflt.limit(), 1, 1_000_000);
+    Duration per = duration(key + ".per", n.path("per"), dflt.per());
+    try {
+      return RateLimiter.Rate.of(limit, per);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, e.getMessage());
+    }
   }
 
   private static List<ApiKeyConfig> apiKeys(JsonNode node) {
@@ -204,7 +314,7 @@ public record CurfewConfig(
       String at = "api_keys[" + i + "]";
       JsonNode k = node.get(i);
       requireObject(at, k);
-      onlyKeys(at + ".", k, Set.of("name", "key_sha256", "key_env"));
+      onlyKeys(at + ".", k, Set.of("name", "key_sha256", "key_env", "scopes"));
       String name = string(at + ".name", k.path("name"), null);
       if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
         throw new ConfigException(at + ".name", "required, 1-64 of [A-Za-z0-9._-]");
@@ -218,8 +328,23 @@ public record CurfewConfig(
       if (sha != null && !sha.matches("[0-9a-fA-F]{64}")) {
         throw new ConfigException(at + ".key_sha256", "must be 64 hex digits (SHA-256 of the key)");
       }
-      out.add(new ApiKeyConfig(name, sha == null ? null : sha.toLowerCase(), env));
+      out.add(new ApiKeyConfig(name, sha == null ? null : sha.toLowerCase(), env, scopes(at + ".scopes", k.path("scopes"))));
     }
+    return out;
+  }
+
+  /** {@code scopes: [app, gateway]}: a non-empty list of known scopes without repeats; absent: admin. */
+  private static List<String> scopes(String key, JsonNode n) {
+    if (n.isMissingNode() || n.isNull()) return ApiKeyConfig.DEFAULT_SCOPES;
+    List<String> out = new ArrayList<>();
+    for (JsonNode s : list(key, n)) {
+      if (!s.isTextual() || !SCOPES.contains(s.asText())) {
+        throw new ConfigException(key, "unknown scope: " + kind(s) + " (known: " + String.join(", ", SCOPES) + ")");
+      }
+      if (out.contains(s.asText())) throw new ConfigException(key, "scope " + s.asText() + " is listed twice");
+      out.add(s.asText());
+    }
+    if (out.isEmpty()) throw new ConfigException(key, "give at least one scope (" + String.join(", ", SCOPES) + ")");
     return out;
   }
 
@@ -336,7 +461,7 @@ public record CurfewConfig(
   private static GatewayConfig gateway(JsonNode node, Map<String, Policy> policies) {
     if (node.isMissingNode() || node.isNull()) return null;
     requireObject("gateway", node);
-    onlyKeys("gateway.", node, Set.of("port", "routes"));
+    onlyKeys("gateway.", node, Set.of("port", "routes", "tls", "security_headers"));
     int port = intIn("gateway.port", node.path("port"), 8081, 0, 65535);
     List<Map<String, Object>> routes = new ArrayList<>();
     JsonNode rs = node.path("routes");
@@ -370,7 +495,8 @@ public record CurfewConfig(
         routes.add(route);
       }
     }
-    return new GatewayConfig(port, routes);
+    return new GatewayConfig(port, routes, tls("gateway.tls", node.path("tls")),
+        bool("gateway.security_headers", node.path("security_headers"), true));
   }
 
   // ------------------------------------------------------------ typed readers that name the key

@@ -3,10 +3,15 @@ package dev.curfew.server.gateway;
 import dev.curfew.server.http.ServerInstances;
 
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.HolderRoutes;
 import dev.curfew.server.http.Problem;
 import dev.curfew.server.http.SessionEventFanOut;
+import dev.curfew.server.http.Throttle;
+import dev.curfew.server.security.RateLimits;
+import dev.curfew.server.security.SecurityHeaders;
+import dev.curfew.server.security.Tls;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -47,12 +52,13 @@ public final class Gateway {
   static final String SCRIPT_RESOURCE = "/curfew-web/curfew.js";
 
   private final Vertx vertx;
-  private final SessionEngine engine;
+  private final SessionStore engine;
   private final EventHub hub;
   private final List<GatewayRoute> routes;
   private final Settings settings;
   private final LiveConnections live = new LiveConnections();
   private final HolderRoutes holder;
+  private final Throttle throttle;
   private final Buffer script;
   private final ServerInstances instances;
 
@@ -63,9 +69,15 @@ public final class Gateway {
    * @param heartbeat SSE heartbeat interval of {@code /_curfew/session/events} (default 15 s)
    * @param instances event loops serving the port (default: the processor count)
    * @param upstreamConnections most pooled connections to each upstream, per event loop (default 256)
+   * @param rateLimits the limits on extensions, handoff opens and failed checks (default: none;
+   *     {@code curfew serve} gives the configured ones, shared with the API)
+   * @param tls the certificate and key to serve HTTPS with, and its HSTS policy (default null: plain HTTP)
+   * @param securityHeaders whether responses that lack them get the usual security headers (default
+   *     true; see {@link SecurityHeaders#gateway})
    */
   public record Settings(Duration upstreamTimeout, Duration connectTimeout, Duration durableTimeout,
-      Duration heartbeat, int instances, int upstreamConnections) {
+      Duration heartbeat, int instances, int upstreamConnections, RateLimits rateLimits, Tls tls,
+      boolean securityHeaders) {
     public Settings {
       if (upstreamTimeout.toMillis() < 1) throw new IllegalArgumentException("upstreamTimeout < 1ms: " + upstreamTimeout);
       if (connectTimeout.toMillis() < 1) throw new IllegalArgumentException("connectTimeout < 1ms: " + connectTimeout);
@@ -73,27 +85,51 @@ public final class Gateway {
       if (heartbeat.toMillis() < 1) throw new IllegalArgumentException("heartbeat < 1ms: " + heartbeat);
       if (instances < 1) throw new IllegalArgumentException("instances < 1: " + instances);
       if (upstreamConnections < 1) throw new IllegalArgumentException("upstreamConnections < 1: " + upstreamConnections);
+      Objects.requireNonNull(rateLimits, "rateLimits");
     }
 
     public static Settings defaults() {
       return new Settings(Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(10),
-          Duration.ofSeconds(15), Math.max(1, Runtime.getRuntime().availableProcessors()), 256);
+          Duration.ofSeconds(15), Math.max(1, Runtime.getRuntime().availableProcessors()), 256, RateLimits.unlimited(),
+          null, true);
     }
 
     public Settings withUpstreamTimeout(Duration d) {
-      return new Settings(d, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections);
+      return new Settings(d, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections, rateLimits,
+          tls, securityHeaders);
     }
 
     public Settings withHeartbeat(Duration d) {
-      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, d, instances, upstreamConnections);
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, d, instances, upstreamConnections,
+          rateLimits, tls, securityHeaders);
     }
 
     public Settings withInstances(int n) {
-      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, n, upstreamConnections);
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, n, upstreamConnections,
+          rateLimits, tls, securityHeaders);
+    }
+
+    public Settings withTls(Tls t) {
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
+          rateLimits, t, securityHeaders);
+    }
+
+    public Settings withSecurityHeaders(boolean on) {
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
+          rateLimits, tls, on);
+    }
+
+    public Settings withRateLimits(RateLimits limits) {
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
+          limits, tls, securityHeaders);
     }
   }
 
   public Gateway(Vertx vertx, SessionEngine engine, EventHub hub, List<GatewayRoute> routes, Settings settings) {
+    this(vertx, SessionStore.of(engine), hub, routes, settings);
+  }
+
+  public Gateway(Vertx vertx, SessionStore engine, EventHub hub, List<GatewayRoute> routes, Settings settings) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.instances = new ServerInstances(vertx);
     this.engine = Objects.requireNonNull(engine, "engine");
@@ -105,6 +141,7 @@ public final class Gateway {
     for (GatewayRoute r : this.routes) cookies.add(r.cookie());
     this.holder = HolderRoutes.forGateway(engine, hub, new ArrayList<>(cookies), settings.durableTimeout(),
         settings.heartbeat());
+    this.throttle = new Throttle(settings.rateLimits(), new ArrayList<>(cookies));
     this.script = loadScript();
   }
 
@@ -146,6 +183,7 @@ public final class Gateway {
           .setMaxHeaderSize(32 * 1024)
           .setTcpNoDelay(true)
           .setCompressionSupported(false);
+      if (settings.tls() != null) settings.tls().apply(options);
       return vertx.createHttpServer(options)
           .requestHandler(router())
           .listen(port, host);
@@ -158,13 +196,19 @@ public final class Gateway {
 
     private Router router() {
       Router r = Router.router(vertx);
+      SecurityHeaders.Hsts hsts = settings.tls() == null ? null : settings.tls().hsts();
+      r.route().handler(ctx -> {
+        ctx.addHeadersEndHandler(v -> SecurityHeaders.gateway(ctx.response().headers(), hsts, settings.securityHeaders()));
+        ctx.next();
+      });
+      r.route().handler(throttle.credentials());
       r.route("/_curfew/*").handler(ctx -> {
         ctx.addHeadersEndHandler(v -> ctx.response().headers()
             .set("Cache-Control", "no-store").set("X-Content-Type-Options", "nosniff"));
         ctx.next();
       });
       r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(Gateway.this::script);
-      holder.mount(r, "/_curfew/session");
+      holder.mount(r, "/_curfew/session", throttle);
       r.route("/_curfew/*").handler(ctx -> Problem.forStatus(404).send(ctx.response()));
       SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings);
       r.route().handler(gate::handle);

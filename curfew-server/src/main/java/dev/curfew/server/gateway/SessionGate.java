@@ -2,13 +2,15 @@ package dev.curfew.server.gateway;
 
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.HolderRoutes;
 import dev.curfew.server.http.IdentityHeaders;
 import dev.curfew.server.http.Problem;
 import dev.curfew.server.http.SessionCookies;
+import dev.curfew.server.http.Throttle;
+import dev.curfew.server.security.RateLimits;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -35,6 +37,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,7 +66,7 @@ final class SessionGate implements ProxyInterceptor {
   private static final String CLIENT_REQUEST = "curfew.clientRequest";
   private static final String GENERATED = "curfew.generated";
 
-  private final SessionEngine engine;
+  private final SessionStore engine;
   private final EventHub hub;
   private final LiveConnections live;
   private final List<GatewayRoute> routes;
@@ -71,6 +74,7 @@ final class SessionGate implements ProxyInterceptor {
   private final Map<GatewayRoute, HttpProxy> proxies = new HashMap<>();
   private final long upstreamTimeoutMs;
   private final long durableTimeoutMs;
+  private final RateLimits rateLimits;
   /** Handed from {@link #handle} to {@link #handleProxyRequest}, which the proxy calls synchronously. */
   private Admitted current;
 
@@ -78,7 +82,7 @@ final class SessionGate implements ProxyInterceptor {
   private record Admitted(HttpServerRequest request, GatewayRoute route, SessionStatus status, String newToken,
       String presentedToken) {}
 
-  SessionGate(SessionEngine engine, EventHub hub, LiveConnections live, List<GatewayRoute> routes, HttpClient client,
+  SessionGate(SessionStore engine, EventHub hub, LiveConnections live, List<GatewayRoute> routes, HttpClient client,
       Gateway.Settings settings) {
     this.engine = engine;
     this.hub = hub;
@@ -86,6 +90,7 @@ final class SessionGate implements ProxyInterceptor {
     this.routes = routes;
     this.upstreamTimeoutMs = settings.upstreamTimeout().toMillis();
     this.durableTimeoutMs = settings.durableTimeout().toMillis();
+    this.rateLimits = settings.rateLimits();
     for (GatewayRoute r : routes) {
       cookieNames.add(r.cookie());
       RequestOptions origin = new RequestOptions().setHost(r.upstreamHost()).setPort(r.upstreamPort())
@@ -120,7 +125,26 @@ final class SessionGate implements ProxyInterceptor {
       return;
     }
     boolean touch = !(normal && route.isPassive(path));
-    Decision d = engine.check(token, touch);
+    CompletableFuture<Decision> answer = engine.check(token, touch);
+    if (answer.isDone() && !answer.isCompletedExceptionally()) {
+      decided(ctx, route, token, touch, answer.join());
+      return;
+    }
+    // A store across the network: hold the request body until the answer arrives.
+    req.pause();
+    Future.fromCompletionStage(answer, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+      req.resume();
+      if (ar.succeeded()) {
+        decided(ctx, route, token, touch, ar.result());
+      } else {
+        Problem.unavailable("the session store did not answer").send(noStore(req.response()));
+      }
+    });
+  }
+
+  /** The store's answer to a gateway request: forward it once durable, or refuse it. */
+  private void decided(RoutingContext ctx, GatewayRoute route, String token, boolean touch, Decision d) {
+    HttpServerRequest req = ctx.request();
     switch (d.verdict()) {
       case ALLOWED -> {
         if (touch) HolderRoutes.announce(hub, d.status());
@@ -141,7 +165,10 @@ final class SessionGate implements ProxyInterceptor {
               }
             });
       }
-      case ENDED, NOT_FOUND -> refuse(ctx, route, d.reason(), true);
+      case ENDED, NOT_FOUND -> {
+        if (d.reason() == EndReason.UNKNOWN) Throttle.failedCheck(ctx);
+        refuse(ctx, route, d.reason(), true);
+      }
       case REFUSED, UNAVAILABLE -> Problem.unavailable(d.detail()).send(noStore(req.response()));
     }
   }
@@ -272,13 +299,15 @@ final class SessionGate implements ProxyInterceptor {
    */
   private Future<Void> sendLongLived(ProxyContext pc, Admitted a) {
     if (a.status() == null) return pc.sendResponse();
-    Decision d = engine.check(a.newToken() != null ? a.newToken() : a.presentedToken(), false);
-    if (!d.allowed()) {
-      pc.response().release();
-      pc.request().proxiedRequest().connection().close();
-      return Future.succeededFuture();
-    }
-    return pc.sendResponse();
+    String token = a.newToken() != null ? a.newToken() : a.presentedToken();
+    return Future.fromCompletionStage(engine.check(token, false), io.vertx.core.Vertx.currentContext()).compose(d -> {
+      if (!d.allowed()) {
+        pc.response().release();
+        pc.request().proxiedRequest().connection().close();
+        return Future.succeededFuture();
+      }
+      return pc.sendResponse();
+    });
   }
 
   /** {@code Curfew-Login: subject=<id>[; policy=<name>]} from the upstream: open the session, set its cookie. */
@@ -291,23 +320,35 @@ final class SessionGate implements ProxyInterceptor {
           "the upstream's Curfew-Login header names no valid subject or an unknown policy"));
       return pc.sendResponse();
     }
-    if (a.presentedToken() != null) {
-      Decision old = engine.check(a.presentedToken(), false);
-      if (old.allowed()) engine.logout(a.presentedToken()); // a new login replaces the old session
-    }
-    Decision d;
-    try {
-      d = engine.open(login.subject(), policy, Map.of("via", "gateway", "route", a.route().path()));
-    } catch (IllegalArgumentException e) {
-      replace(pc, Problem.of(502, "bad-login-handoff", "Bad gateway", "the upstream's login handoff was refused: "
-          + e.getMessage()));
+    RateLimits.Refusal limited = rateLimits.open(null, login.subject());
+    if (limited != null) {
+      replace(pc, Problem.tooManyRequests(limited.detail()), Map.of("limit", limited.limit()));
+      pc.response().putHeader("Retry-After", Long.toString(limited.retryAfterSeconds()));
       return pc.sendResponse();
     }
+    io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+    // A new login replaces the old session: the old token is logged out first (an ended one is refused, harmlessly).
+    CompletableFuture<Decision> replaced = a.presentedToken() == null ? CompletableFuture.completedFuture(null)
+        : engine.logout(a.presentedToken());
+    return Future.fromCompletionStage(replaced, context).transform(ignored -> {
+      CompletableFuture<Decision> opened;
+      try {
+        opened = engine.open(login.subject(), policy, Map.of("via", "gateway", "route", a.route().path()));
+      } catch (IllegalArgumentException e) {
+        replace(pc, Problem.of(502, "bad-login-handoff", "Bad gateway", "the upstream's login handoff was refused: "
+            + e.getMessage()));
+        return pc.sendResponse();
+      }
+      return Future.fromCompletionStage(opened, context).compose(d -> opened(pc, a, d, context));
+    });
+  }
+
+  private Future<Void> opened(ProxyContext pc, Admitted a, Decision d, io.vertx.core.Context context) {
     if (!d.allowed()) {
       replace(pc, Problem.unavailable(d.detail()));
       return pc.sendResponse();
     }
-    return Future.fromCompletionStage(d.durable(), io.vertx.core.Vertx.currentContext())
+    return Future.fromCompletionStage(d.durable(), context)
         .timeout(durableTimeoutMs, TimeUnit.MILLISECONDS)
         .transform(ar -> {
           if (ar.succeeded()) {
@@ -329,12 +370,20 @@ final class SessionGate implements ProxyInterceptor {
   }
 
   private static void replace(ProxyContext pc, Problem p) {
+    replace(pc, p, Map.of());
+  }
+
+  private static void replace(ProxyContext pc, Problem p, Map<String, Object> extensions) {
     pc.set(GENERATED, Boolean.TRUE);
-    fill(pc.response().release(), p);
+    fill(pc.response().release(), p, extensions);
   }
 
   private static void fill(ProxyResponse r, Problem p) {
-    Buffer body = Buffer.buffer(io.vertx.core.json.Json.encode(p.toMap()));
+    fill(r, p, Map.of());
+  }
+
+  private static void fill(ProxyResponse r, Problem p, Map<String, Object> extensions) {
+    Buffer body = Buffer.buffer(io.vertx.core.json.Json.encode(p.toMap(extensions)));
     r.headers().clear();
     r.setStatusCode(p.status())
         .setStatusMessage(HttpResponseStatus.valueOf(p.status()).reasonPhrase())

@@ -21,18 +21,17 @@ public final class ApiKeys {
   /** Longest credential looked at; longer ones are refused without hashing. */
   static final int MAX_CREDENTIAL_CHARS = 4096;
 
-  private final List<String> names;
+  private final List<ApiKey> keys;
   private final List<byte[]> digests;
 
   private ApiKeys(List<ApiKey> keys) {
     Set<String> seen = new HashSet<>();
-    names = new ArrayList<>(keys.size());
+    this.keys = keys;
     digests = new ArrayList<>(keys.size());
     for (ApiKey k : keys) {
       if (!seen.add(k.name())) {
         throw new IllegalArgumentException("api key name \"" + k.name() + "\" is defined twice");
       }
-      names.add(k.name());
       digests.add(k.digest());
     }
   }
@@ -47,11 +46,16 @@ public final class ApiKeys {
   }
 
   public int size() {
-    return names.size();
+    return keys.size();
   }
 
   /** The name of the key that {@code authorizationHeader} presents, or empty when none matches. */
   public Optional<String> verify(String authorizationHeader) {
+    return authenticate(authorizationHeader).map(ApiKey::name);
+  }
+
+  /** The key (with its scopes) that {@code authorizationHeader} presents, or empty when none matches. */
+  public Optional<ApiKey> authenticate(String authorizationHeader) {
     if (authorizationHeader == null || authorizationHeader.length() > MAX_CREDENTIAL_CHARS) {
       return Optional.empty();
     }
@@ -66,7 +70,7 @@ public final class ApiKeys {
     return Optional.empty();
   }
 
-  private Optional<String> basic(String b64) {
+  private Optional<ApiKey> basic(String b64) {
     String decoded;
     try {
       decoded = new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
@@ -79,13 +83,13 @@ public final class ApiKeys {
   }
 
   /** Compares with every key; {@code name} null: any name. */
-  private Optional<String> match(String name, String key) {
+  private Optional<ApiKey> match(String name, String key) {
     byte[] presented = ApiKey.sha256(key);
-    String found = null;
+    ApiKey found = null;
     for (int i = 0; i < digests.size(); i++) {
       boolean same = MessageDigest.isEqual(presented, digests.get(i));
-      if (same && found == null && (name == null || name.equals(names.get(i)))) {
-        found = names.get(i);
+      if (same && found == null && (name == null || name.equals(keys.get(i).name()))) {
+        found = keys.get(i);
       }
     }
     return Optional.ofNullable(found);

@@ -4,8 +4,12 @@ package dev.curfew.server.http;
 import dev.curfew.core.AuditLogReader;
 import dev.curfew.core.AuditProofs;
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
 import dev.curfew.server.http.JsonBodies.BadInput;
 import dev.curfew.server.metrics.CurfewMetrics;
+import dev.curfew.server.security.RateLimits;
+import dev.curfew.server.security.SecurityHeaders;
+import dev.curfew.server.security.Tls;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -23,9 +27,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -52,8 +56,10 @@ public final class ApiServer {
 
   private final Vertx vertx;
   private final SessionEngine engine;
+  private final SessionStore store;
   private final EventHub hub;
-  private final ApiKeys apiKeys;
+  private final ApiAccess access;
+  private final Throttle throttle;
   private final CurfewMetrics metrics;
   private final Settings settings;
   private final HolderRoutes holder;
@@ -74,9 +80,12 @@ public final class ApiServer {
    * @param heartbeat interval of SSE comment heartbeats (default 15 s)
    * @param durableTimeout longest wait for an audit record to be durable before answering 503 (default 10 s)
    * @param instances HTTP server instances (event loops) sharing the port (default: the processor count)
+   * @param rateLimits the limits on opens, extensions and failed checks (default: none; {@code curfew
+   *     serve} gives the configured ones, shared with the gateway)
+   * @param tls the certificate and key to serve HTTPS with (default null: plain HTTP)
    */
   public record Settings(String cookieName, boolean metricsRequireApiKey, int maxBodyBytes, Duration heartbeat,
-      Duration durableTimeout, int instances) {
+      Duration durableTimeout, int instances, RateLimits rateLimits, Tls tls) {
     public static final String DEFAULT_COOKIE_NAME = "__Host-curfew";
     public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
@@ -89,31 +98,46 @@ public final class ApiServer {
       if (heartbeat.toMillis() < 1) throw new IllegalArgumentException("heartbeat < 1ms: " + heartbeat);
       if (durableTimeout.toMillis() < 1) throw new IllegalArgumentException("durableTimeout < 1ms: " + durableTimeout);
       if (instances < 1) throw new IllegalArgumentException("instances < 1: " + instances);
+      Objects.requireNonNull(rateLimits, "rateLimits");
     }
 
     public static Settings defaults() {
       return new Settings(DEFAULT_COOKIE_NAME, false, DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(15),
-          Duration.ofSeconds(10), Math.max(1, Runtime.getRuntime().availableProcessors()));
+          Duration.ofSeconds(10), Math.max(1, Runtime.getRuntime().availableProcessors()), RateLimits.unlimited(), null);
     }
 
     public Settings withCookieName(String name) {
-      return new Settings(name, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances);
+      return new Settings(name, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances, rateLimits,
+          tls);
     }
 
     public Settings withMetricsRequireApiKey(boolean required) {
-      return new Settings(cookieName, required, maxBodyBytes, heartbeat, durableTimeout, instances);
+      return new Settings(cookieName, required, maxBodyBytes, heartbeat, durableTimeout, instances, rateLimits, tls);
     }
 
     public Settings withHeartbeat(Duration interval) {
-      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, interval, durableTimeout, instances);
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, interval, durableTimeout, instances,
+          rateLimits, tls);
     }
 
     public Settings withDurableTimeout(Duration timeout) {
-      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, timeout, instances);
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, timeout, instances, rateLimits,
+          tls);
+    }
+
+    public Settings withRateLimits(RateLimits limits) {
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances,
+          limits, tls);
+    }
+
+    public Settings withTls(Tls t) {
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, instances,
+          rateLimits, t);
     }
 
     public Settings withInstances(int n) {
-      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, n);
+      return new Settings(cookieName, metricsRequireApiKey, maxBodyBytes, heartbeat, durableTimeout, n, rateLimits,
+          tls);
     }
   }
 
@@ -132,23 +156,36 @@ public final class ApiServer {
    */
   public ApiServer(Vertx vertx, SessionEngine engine, EventHub events, ApiKeys apiKeys, AuditLogReader auditLog,
       CurfewMetrics metrics, Settings settings, AuditProofs proofs) {
+    this(vertx, SessionStore.of(engine), engine, events, apiKeys, auditLog, metrics, settings, proofs);
+  }
+
+  /**
+   * A server over any session store (embedded or distributed).
+   *
+   * @param engine the in-memory engine behind {@code store} when it is the embedded one, else null
+   */
+  public ApiServer(Vertx vertx, SessionStore store, SessionEngine engine, EventHub events, ApiKeys apiKeys,
+      AuditLogReader auditLog, CurfewMetrics metrics, Settings settings, AuditProofs proofs) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.instances = new ServerInstances(vertx);
-    this.engine = Objects.requireNonNull(engine, "engine");
+    this.store = Objects.requireNonNull(store, "store");
+    this.engine = engine;
     this.hub = Objects.requireNonNull(events, "events");
-    this.apiKeys = Objects.requireNonNull(apiKeys, "apiKeys");
+    this.access = new ApiAccess(apiKeys);
+    this.throttle = new Throttle(settings.rateLimits(), List.of(settings.cookieName()));
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.settings = Objects.requireNonNull(settings, "settings");
-    metrics.bindLiveSessions(engine::liveSessions);
+    metrics.bindLiveSessions(() -> (int) Math.min(Integer.MAX_VALUE, store.liveSessions()));
     Reply reply = new Reply(settings.durableTimeout().toMillis(), settings.cookieName());
-    this.holder = new HolderRoutes(engine, hub, reply, settings.heartbeat().toMillis());
-    this.backend = new BackendRoutes(engine, hub, reply);
+    this.holder = new HolderRoutes(store, hub, reply, settings.heartbeat().toMillis());
+    this.backend = new BackendRoutes(store, hub, reply);
     this.audit = new AuditQuery(auditLog);
     this.auditProofs = new AuditProofRoutes(proofs);
-    this.policies = new PolicyRoutes(engine, reply);
+    this.policies = new PolicyRoutes(store, reply);
   }
 
   private volatile Map<String, Object> jwks;
+  private volatile java.util.function.Consumer<ApiRoutes> extension;
 
   /**
    * Publishes a JSON Web Key Set at {@code /.well-known/jwks.json} (the keys that verify Curfew's
@@ -158,13 +195,27 @@ public final class ApiServer {
     this.jwks = Map.copyOf(keySet);
   }
 
+  /**
+   * Adds an extension's routes (the admin console) to the API, through {@link ApiRoutes}. Call
+   * before {@link #listen}; {@code mount} runs once for each server instance's router.
+   */
+  public void extend(java.util.function.Consumer<ApiRoutes> mount) {
+    this.extension = Objects.requireNonNull(mount, "mount");
+  }
+
   /** The SSE hub, which the engine publishes to. */
   public EventHub events() {
     return hub;
   }
 
+  /** The in-memory engine of the embedded store; null over a distributed one. */
   public SessionEngine engine() {
     return engine;
+  }
+
+  /** Where sessions live. */
+  public SessionStore store() {
+    return store;
   }
 
   /** Starts listening; port 0 picks a free port. Completes with the actual port. */
@@ -190,6 +241,7 @@ public final class ApiServer {
           .setMaxHeaderSize(16 * 1024)
           .setMaxFormAttributeSize(8192)
           .setCompressionSupported(false);
+      if (settings.tls() != null) settings.tls().apply(options);
       return vertx.createHttpServer(options)
           .requestHandler(router())
           .invalidRequestHandler(ApiServer.this::invalidRequest)
@@ -213,34 +265,45 @@ public final class ApiServer {
       ctx.put(BODY_READ, Boolean.TRUE);
       ctx.next();
     });
+    r.route().handler(throttle.credentials());
 
-    Handler<RoutingContext> key = this::requireApiKey;
+    // The route table: who may call what. Holder routes take the session token; every backend
+    // route names the one scope it needs (admin holds them all); docs/security.md has this table.
     route(r, "/v1/session", holder::status, HttpMethod.GET);
     route(r, "/v1/session", holder::logout, HttpMethod.DELETE);
     route(r, "/v1/session/activity", holder::activity, HttpMethod.POST);
-    route(r, "/v1/session/extend", holder::extend, HttpMethod.POST);
+    route(r, "/v1/session/extend", holder.extendLimit(throttle), holder::extend, HttpMethod.POST);
     route(r, "/v1/session/warning-ack", holder::warningAck, HttpMethod.POST);
     route(r, "/v1/session/events", holder::events, HttpMethod.GET);
 
-    route(r, "/v1/sessions", key, backend::create, HttpMethod.POST);
-    route(r, "/v1/sessions", key, backend::list, HttpMethod.GET);
-    route(r, "/v1/sessions/:session_id", key, backend::get, HttpMethod.GET);
-    route(r, "/v1/sessions/:session_id", key, backend::revoke, HttpMethod.DELETE);
-    route(r, "/v1/subjects/:subject/revoke", key, backend::revokeSubject, HttpMethod.POST);
-    route(r, "/v1/introspect", key, backend::introspect, HttpMethod.POST);
-    route(r, "/v1/check", key, backend::check, HttpMethod.POST);
-    route(r, "/v1/revoke", key, backend::revokeToken, HttpMethod.POST);
-    route(r, "/v1/audit", key, audit::handle, HttpMethod.GET);
-    route(r, "/v1/policies", key, policies::list, HttpMethod.GET);
-    route(r, "/v1/policies/check", key, policies::check, HttpMethod.POST);
-    route(r, "/v1/policies/:name", key, policies::get, HttpMethod.GET);
-    route(r, "/v1/policies/:name", key, policies::put, HttpMethod.PUT);
-    route(r, "/v1/audit/checkpoint", key, auditProofs::checkpoint, HttpMethod.GET);
-    route(r, "/v1/audit/evidence", key, auditProofs::evidence, HttpMethod.GET);
-    route(r, "/v1/audit/consistency", key, auditProofs::consistency, HttpMethod.GET);
+    Handler<RoutingContext> app = access.require(Scope.APP);
+    Handler<RoutingContext> gateway = access.require(Scope.GATEWAY);
+    Handler<RoutingContext> auditor = access.require(Scope.AUDITOR);
+    Handler<RoutingContext> admin = access.require(Scope.ADMIN);
+    Handler<RoutingContext> keyFailures = throttle.keyFailures();
+    route(r, "/v1/sessions", List.of(app, throttle.open()), backend::create, HttpMethod.POST);
+    route(r, "/v1/introspect", List.of(app, keyFailures), backend::introspect, HttpMethod.POST);
+    route(r, "/v1/revoke", List.of(app, keyFailures), backend::revokeToken, HttpMethod.POST);
+    route(r, "/v1/check", List.of(gateway, keyFailures), backend::check, HttpMethod.POST);
+    route(r, "/v1/sessions", admin, backend::list, HttpMethod.GET);
+    route(r, "/v1/sessions/:session_id", admin, backend::get, HttpMethod.GET);
+    route(r, "/v1/sessions/:session_id", admin, backend::revoke, HttpMethod.DELETE);
+    route(r, "/v1/subjects/:subject/revoke", admin, backend::revokeSubject, HttpMethod.POST);
+    route(r, "/v1/policies", admin, policies::list, HttpMethod.GET);
+    route(r, "/v1/policies/check", admin, policies::check, HttpMethod.POST);
+    route(r, "/v1/policies/explain", admin, policies::explain, HttpMethod.POST);
+    route(r, "/v1/policies/:name", admin, policies::get, HttpMethod.GET);
+    route(r, "/v1/policies/:name", admin, policies::put, HttpMethod.PUT);
+    route(r, "/v1/audit", auditor, audit::handle, HttpMethod.GET);
+    route(r, "/v1/audit/checkpoint", auditor, auditProofs::checkpoint, HttpMethod.GET);
+    route(r, "/v1/audit/evidence", auditor, auditProofs::evidence, HttpMethod.GET);
+    route(r, "/v1/audit/consistency", auditor, auditProofs::consistency, HttpMethod.GET);
+    // Needs no key (the contract): it answers what the token's holder can read at GET /v1/session.
+    // A key in Authorization is taken (scope gateway), and the token then comes from the cookie.
     // Gateways may forward the original method, and Envoy appends the original path.
-    route(r, "/v1/forward-auth", backend::forwardAuth);
-    route(r, "/v1/forward-auth/*", backend::forwardAuth);
+    List<Handler<RoutingContext>> forwardAuthKey = List.of(access.optional(Scope.GATEWAY), keyFailures);
+    route(r, "/v1/forward-auth", forwardAuthKey, backend::forwardAuth);
+    route(r, "/v1/forward-auth/*", forwardAuthKey, backend::forwardAuth);
 
     if (jwks != null) {
       route(r, "/.well-known/jwks.json", ctx -> {
@@ -250,9 +313,14 @@ public final class ApiServer {
     }
     route(r, "/healthz", ctx -> Reply.json(ctx, 200, Map.of("status", "ok")), HttpMethod.GET, HttpMethod.HEAD);
     if (settings.metricsRequireApiKey()) {
-      route(r, "/metrics", key, this::metrics, HttpMethod.GET);
+      route(r, "/metrics", access.anyKey(), this::metrics, HttpMethod.GET);
     } else {
       route(r, "/metrics", this::metrics, HttpMethod.GET);
+    }
+
+    if (extension != null) {
+      extension.accept(new ApiRoutes(r, (path, guard, handler, methods) -> route(r, path, guard, handler, methods),
+          backend, audit, auditProofs, policies, throttle));
     }
 
     r.route().failureHandler(this::failure);
@@ -263,10 +331,16 @@ public final class ApiServer {
   }
 
   private void route(Router r, String path, Handler<RoutingContext> handler, HttpMethod... methods) {
-    route(r, path, null, handler, methods);
+    route(r, path, List.of(), handler, methods);
   }
 
   private void route(Router r, String path, Handler<RoutingContext> guard, Handler<RoutingContext> handler,
+      HttpMethod... methods) {
+    route(r, path, guard == null ? List.of() : List.of(guard), handler, methods);
+  }
+
+  /** A route: its path and methods, the guards that run first in order, then its handler. */
+  private void route(Router r, String path, List<Handler<RoutingContext>> guards, Handler<RoutingContext> handler,
       HttpMethod... methods) {
     allowedMethods.merge(path, Arrays.stream(methods).map(HttpMethod::name).collect(Collectors.joining(", ")),
         (a, b) -> a.contains(b) ? a : a + ", " + b);
@@ -276,28 +350,23 @@ public final class ApiServer {
       ctx.put(ROUTE, path);
       ctx.next();
     });
-    if (guard != null) route.handler(guard);
+    for (Handler<RoutingContext> guard : guards) route.handler(guard);
     route.handler(handler);
   }
 
   /** Headers that every response carries, and the request count once the status is known. */
   private void everyResponse(RoutingContext ctx) {
     ctx.addHeadersEndHandler(v -> {
-      ctx.response().headers().set("Cache-Control", "no-store").set("X-Content-Type-Options", "nosniff");
+      ctx.response().headers().set("Cache-Control", "no-store");
+      SecurityHeaders.api(ctx.response().headers(), hsts());
       String route = ctx.get(ROUTE);
       metrics.httpRequest(route == null ? "unmatched" : route, ctx.response().getStatusCode());
     });
     ctx.next();
   }
 
-  private void requireApiKey(RoutingContext ctx) {
-    Optional<String> name = apiKeys.verify(ctx.request().getHeader("Authorization"));
-    if (name.isEmpty()) {
-      Reply.problem(ctx, Problem.apiKeyRequired());
-      return;
-    }
-    ctx.put(BackendRoutes.ACTOR, name.get());
-    ctx.next();
+  private SecurityHeaders.Hsts hsts() {
+    return settings.tls() == null ? null : settings.tls().hsts();
   }
 
   private void metrics(RoutingContext ctx) {
@@ -363,6 +432,7 @@ public final class ApiServer {
     }
     metrics.httpRequest("invalid", status);
     try {
+      SecurityHeaders.api(req.response().headers(), hsts());
       req.response().setStatusCode(status)
           .putHeader("Content-Type", Problem.CONTENT_TYPE)
           .putHeader("Cache-Control", "no-store")

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.curfew.core.Decision;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionStatus;
+import dev.curfew.core.SessionStore;
 import dev.curfew.core.audit.Times;
 import dev.curfew.server.http.JsonBodies.BadInput;
 import dev.curfew.server.http.Reply.Presented;
@@ -23,11 +24,11 @@ final class BackendRoutes {
   static final int MAX_TOKEN_CHARS = 4096;
   static final int MAX_REASON_TEXT_CHARS = 1024;
 
-  private final SessionEngine engine;
+  private final SessionStore engine;
   private final EventHub hub;
   private final Reply reply;
 
-  BackendRoutes(SessionEngine engine, EventHub hub, Reply reply) {
+  BackendRoutes(SessionStore engine, EventHub hub, Reply reply) {
     this.engine = engine;
     this.hub = hub;
     this.reply = reply;
@@ -41,21 +42,23 @@ final class BackendRoutes {
     String policy = JsonBodies.text(body, "policy", false, 256);
     Map<String, Object> attributes = JsonBodies.attributes(body, "attributes");
     if (subject.isBlank()) throw new BadInput("\"subject\" must not be blank");
-    Decision d;
+    java.util.concurrent.CompletableFuture<Decision> answer;
     try {
-      d = engine.open(subject, policy, attributes);
+      answer = engine.open(subject, policy, attributes);
     } catch (IllegalArgumentException e) {
       throw new BadInput(e.getMessage());
     }
-    if (d.verdict() != Decision.Verdict.ALLOWED) {
-      Reply.problem(ctx, Problem.unavailable(d.detail()));
-      return;
-    }
-    reply.afterDurable(ctx, d.durable(), () -> {
-      Map<String, Object> out = d.status().toMap();
-      out.put("token", d.token());
-      ctx.response().putHeader("Location", "/v1/sessions/" + d.status().sessionId());
-      Reply.json(ctx, 201, out);
+    Reply.when(ctx, answer, d -> {
+      if (d.verdict() != Decision.Verdict.ALLOWED) {
+        Reply.problem(ctx, Problem.unavailable(d.detail()));
+        return;
+      }
+      reply.afterDurable(ctx, d.durable(), () -> {
+        Map<String, Object> out = d.status().toMap();
+        out.put("token", d.token());
+        ctx.response().putHeader("Location", "/v1/sessions/" + d.status().sessionId());
+        Reply.json(ctx, 201, out);
+      });
     });
   }
 
@@ -74,8 +77,10 @@ final class BackendRoutes {
     if (subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
       throw new BadInput("\"subject\" is longer than " + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
     }
-    List<Map<String, Object>> sessions = engine.sessionsOf(subject).stream().map(SessionStatus::toMap).toList();
-    Reply.json(ctx, 200, Map.of("sessions", sessions));
+    Reply.when(ctx, engine.sessionsOf(subject), found -> {
+      List<Map<String, Object>> sessions = found.stream().map(SessionStatus::toMap).toList();
+      Reply.json(ctx, 200, Map.of("sessions", sessions));
+    });
   }
 
   /** DELETE /v1/sessions/{session_id}: revoke, optional {@code {"reason_text"}}; 204. */
@@ -92,22 +97,27 @@ final class BackendRoutes {
     if (subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
       throw new BadInput("subject is longer than " + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
     }
-    SessionEngine.Revocation r = engine.revokeSubject(subject, ctx.get(ACTOR), reasonText);
-    if (r.revoked() < 0) {
-      Reply.problem(ctx, Problem.unavailable("the audit log cannot be written"));
-      return;
-    }
-    reply.afterDurable(ctx, r.durable(), () -> Reply.json(ctx, 200, Map.of("revoked", r.revoked())));
+    Reply.when(ctx, engine.revokeSubject(subject, ctx.get(ACTOR), reasonText), r -> {
+      if (r.revoked() < 0) {
+        Reply.problem(ctx, Problem.unavailable("the session store or the audit log cannot be written"));
+        return;
+      }
+      reply.afterDurable(ctx, r.durable(), () -> Reply.json(ctx, 200, Map.of("revoked", r.revoked())));
+    });
   }
 
   /** POST /v1/introspect (RFC 7662): passive; anything not valid is {@code {"active": false}}. */
   void introspect(RoutingContext ctx) {
-    Decision d = engine.check(formToken(ctx), false);
-    switch (d.verdict()) {
-      case ALLOWED -> reply.afterDurable(ctx, d.durable(), () -> Reply.json(ctx, 200, introspection(d.status())));
-      case UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
-      default -> Reply.json(ctx, 200, Map.of("active", false));
-    }
+    Reply.when(ctx, engine.check(formToken(ctx), false), d -> {
+      switch (d.verdict()) {
+        case ALLOWED -> reply.afterDurable(ctx, d.durable(), () -> Reply.json(ctx, 200, introspection(d.status())));
+        case UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
+        default -> {
+          Throttle.checked(ctx, d);
+          Reply.json(ctx, 200, Map.of("active", false));
+        }
+      }
+    });
   }
 
   private static Map<String, Object> introspection(SessionStatus s) {
@@ -128,7 +138,7 @@ final class BackendRoutes {
     JsonBodies.onlyFields(body, Set.of("token", "touch"));
     String token = JsonBodies.text(body, "token", true, MAX_TOKEN_CHARS);
     boolean touch = JsonBodies.bool(body, "touch", false);
-    reply.token(ctx, engine.check(token, touch), d -> {
+    reply.token(ctx, null, engine.check(token, touch), d -> {
       Map<String, Object> out = d.status().toMap();
       if (d.token() != null) out.put("token", d.token());
       if (touch) HolderRoutes.announce(hub, d.status());
@@ -138,19 +148,23 @@ final class BackendRoutes {
 
   /** POST /v1/revoke (RFC 7009): 200 whether or not the token was valid. */
   void revokeToken(RoutingContext ctx) {
-    Decision d = engine.check(formToken(ctx), false);
-    switch (d.verdict()) {
-      case ALLOWED -> {
-        Decision r = engine.revoke(d.status().sessionId(), ctx.get(ACTOR), "token revoked (RFC 7009)");
-        switch (r.verdict()) {
-          case ALLOWED -> reply.afterDurable(ctx, r.durable(), () -> Reply.empty(ctx, 200));
-          case UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(r.detail()));
-          default -> Reply.empty(ctx, 200);
+    Reply.when(ctx, engine.check(formToken(ctx), false), d -> {
+      switch (d.verdict()) {
+        case ALLOWED -> Reply.when(ctx, engine.revoke(d.status().sessionId(), ctx.get(ACTOR), "token revoked (RFC 7009)"),
+            r -> {
+              switch (r.verdict()) {
+                case ALLOWED -> reply.afterDurable(ctx, r.durable(), () -> Reply.empty(ctx, 200));
+                case UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(r.detail()));
+                default -> Reply.empty(ctx, 200);
+              }
+            });
+        case UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
+        default -> {
+          Throttle.checked(ctx, d);
+          Reply.empty(ctx, 200);
         }
       }
-      case UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
-      default -> Reply.empty(ctx, 200);
-    }
+    });
   }
 
   /**
@@ -167,7 +181,10 @@ final class BackendRoutes {
     }
     String passiveHeader = ctx.request().getHeader("X-Curfew-Passive");
     boolean touch = !("1".equals(passiveHeader) || "true".equalsIgnoreCase(passiveHeader));
-    Decision d = engine.check(p.token(), touch);
+    Reply.when(ctx, engine.check(p.token(), touch), d -> forwardAuthAnswer(ctx, p, touch, d));
+  }
+
+  private void forwardAuthAnswer(RoutingContext ctx, Presented p, boolean touch, Decision d) {
     if (d.verdict() == Decision.Verdict.ENDED) {
       ctx.response().putHeader("X-Curfew-Reason", d.reason().wire());
     }
@@ -208,6 +225,11 @@ final class BackendRoutes {
       }
     }
     return b.toString();
+  }
+
+  private void byId(RoutingContext ctx, String id, java.util.concurrent.CompletableFuture<Decision> answer,
+      java.util.function.Consumer<Decision> onAllowed) {
+    Reply.when(ctx, answer, d -> byId(ctx, id, d, onAllowed));
   }
 
   private void byId(RoutingContext ctx, String id, Decision d, java.util.function.Consumer<Decision> onAllowed) {

@@ -1,9 +1,11 @@
 package dev.curfew.server.http;
 
 import dev.curfew.core.Decision;
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.server.http.Reply.Presented;
+import dev.curfew.server.security.RateLimits;
+import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
@@ -18,12 +20,12 @@ import java.util.function.Consumer;
  * (see {@link #mount}), where an ended session's answers also carry {@code Clear-Site-Data}.
  */
 public final class HolderRoutes {
-  private final SessionEngine engine;
+  private final SessionStore engine;
   private final EventHub hub;
   private final Reply reply;
   private final long heartbeatMs;
 
-  HolderRoutes(SessionEngine engine, EventHub hub, Reply reply, long heartbeatMs) {
+  HolderRoutes(SessionStore engine, EventHub hub, Reply reply, long heartbeatMs) {
     this.engine = engine;
     this.hub = hub;
     this.reply = reply;
@@ -34,17 +36,20 @@ public final class HolderRoutes {
    * The gateway's flavour: the token from any of {@code cookieNames} (or Bearer), and an ended
    * session's answers (and a logout) carry {@code Clear-Site-Data} and an expired cookie.
    */
-  public static HolderRoutes forGateway(SessionEngine engine, EventHub hub, List<String> cookieNames,
+  public static HolderRoutes forGateway(SessionStore engine, EventHub hub, List<String> cookieNames,
       Duration durableTimeout, Duration heartbeat) {
     return new HolderRoutes(engine, hub, new Reply(durableTimeout.toMillis(), cookieNames, true), heartbeat.toMillis());
   }
 
-  /** Mounts the endpoints under {@code prefix} (e.g. {@code /_curfew/session}); bodies are not read. */
-  public void mount(Router r, String prefix) {
+  /**
+   * Mounts the endpoints under {@code prefix} (e.g. {@code /_curfew/session}), extensions behind the
+   * per-subject limit of {@code throttle}; bodies are not read.
+   */
+  public void mount(Router r, String prefix, Throttle throttle) {
     r.get(prefix).handler(this::status);
     r.delete(prefix).handler(this::logout);
     r.post(prefix + "/activity").handler(this::activity);
-    r.post(prefix + "/extend").handler(this::extend);
+    r.post(prefix + "/extend").handler(extendLimit(throttle)).handler(this::extend);
     r.post(prefix + "/warning-ack").handler(this::warningAck);
     r.get(prefix + "/events").handler(this::events);
   }
@@ -86,28 +91,31 @@ public final class HolderRoutes {
 
   /** GET /v1/session/events: passive Server-Sent Events, see {@link EventHub}. */
   void events(RoutingContext ctx) {
-    withToken(ctx, false, p -> {
-      Decision first = engine.check(p.token(), false);
-      if (!first.allowed()) {
-        reply.token(ctx, p, first, d -> {});
+    withToken(ctx, false, p -> Reply.when(ctx, engine.check(p.token(), false), first -> follow(ctx, p, first)));
+  }
+
+  /** Starts the stream of a session found valid; see {@link EventHub} for the ordering rule. */
+  private void follow(RoutingContext ctx, Presented p, Decision first) {
+    if (!first.allowed()) {
+      reply.token(ctx, p, first, d -> {});
+      return;
+    }
+    EventStream stream = new EventStream(hub, first.status().sessionId(), ctx.vertx().getOrCreateContext(),
+        ctx.response());
+    switch (hub.admit(stream)) {
+      case SESSION_LIMIT -> {
+        Reply.problem(ctx, Problem.of(429, "too-many-streams", "Too many event streams",
+            "at most " + hub.maxStreamsPerSession() + " event streams may follow one session"));
         return;
       }
-      EventStream stream = new EventStream(hub, first.status().sessionId(), ctx.vertx().getOrCreateContext(),
-          ctx.response());
-      switch (hub.admit(stream)) {
-        case SESSION_LIMIT -> {
-          Reply.problem(ctx, Problem.of(429, "too-many-streams", "Too many event streams",
-              "at most " + hub.maxStreamsPerSession() + " event streams may follow one session"));
-          return;
-        }
-        case TOTAL_LIMIT -> {
-          Reply.problem(ctx, Problem.unavailable("the server follows its limit of " + hub.maxStreams() + " event streams"));
-          return;
-        }
-        case ADMITTED -> { }
+      case TOTAL_LIMIT -> {
+        Reply.problem(ctx, Problem.unavailable("the server follows its limit of " + hub.maxStreams() + " event streams"));
+        return;
       }
-      // Checked again once registered: an ending published in between has reached the stream's queue.
-      Decision now = engine.check(p.token(), false);
+      case ADMITTED -> { }
+    }
+    // Checked again once registered: an ending published in between has reached the stream's queue.
+    Reply.when(ctx, engine.check(p.token(), false), now -> {
       if (!now.allowed()) {
         hub.remove(stream);
         reply.token(ctx, p, now, d -> {});
@@ -115,6 +123,28 @@ public final class HolderRoutes {
       }
       stream.start(EventStream.frame("status", now.status().toMap()), heartbeatMs);
     });
+  }
+
+  /**
+   * Before {@code extend}: the per-subject extension limit of {@code throttle}. A passive check
+   * finds the session's subject; a token that is not valid passes, for the handler to refuse.
+   */
+  Handler<RoutingContext> extendLimit(Throttle throttle) {
+    return ctx -> {
+      Presented p = throttle.limits().enabled() ? reply.sessionToken(ctx.request()) : null;
+      if (p == null) {
+        ctx.next();
+        return;
+      }
+      Reply.when(ctx, engine.check(p.token(), false), d -> {
+        RateLimits.Refusal r = d.allowed() ? throttle.limits().extend(d.status().subject()) : null;
+        if (r != null) {
+          Throttle.refuse(ctx, r);
+        } else {
+          ctx.next();
+        }
+      });
+    };
   }
 
   /** Tells the session's streams its new status after a touch, when anyone listens. */

@@ -6,10 +6,14 @@ import dev.curfew.core.Durations;
 import dev.curfew.core.Policy;
 import dev.curfew.core.PolicyException;
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
 import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
 import dev.curfew.core.compliance.RuleResult;
+import dev.curfew.core.explain.Explainer;
+import dev.curfew.core.explain.Explanation;
+import dev.curfew.core.explain.TimelineSvg;
 import dev.curfew.server.http.JsonBodies.BadInput;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
@@ -31,10 +35,10 @@ final class PolicyRoutes {
       "warn_before_ms", "max_extensions", "renew_every_ms", "comply_with", "idle_timeout", "absolute_timeout",
       "warn_before", "renew_every");
 
-  private final SessionEngine engine;
+  private final SessionStore engine;
   private final Reply reply;
 
-  PolicyRoutes(SessionEngine engine, Reply reply) {
+  PolicyRoutes(SessionStore engine, Reply reply) {
     this.engine = engine;
     this.reply = reply;
   }
@@ -75,20 +79,22 @@ final class PolicyRoutes {
             + r.citation() + ")");
       }
     }
-    SessionEngine.PolicyChange change;
+    java.util.concurrent.CompletableFuture<SessionEngine.PolicyChange> answer;
     try {
-      change = engine.changePolicy(values, applyToLive, ctx.get(BackendRoutes.ACTOR));
+      answer = engine.changePolicy(values, applyToLive, ctx.get(BackendRoutes.ACTOR));
     } catch (IllegalArgumentException e) {
       throw new BadInput(e.getMessage());
     }
-    if (change.policy() == null) {
-      Reply.problem(ctx, Problem.unavailable("the audit log cannot be written"));
-      return;
-    }
-    reply.afterDurable(ctx, change.durable(), () -> {
-      Map<String, Object> out = describe(change.policy());
-      out.put("applied_to_live", change.appliedToLive());
-      Reply.json(ctx, 200, out);
+    Reply.when(ctx, answer, change -> {
+      if (change.policy() == null) {
+        Reply.problem(ctx, Problem.unavailable("the session store or the audit log cannot be written"));
+        return;
+      }
+      reply.afterDurable(ctx, change.durable(), () -> {
+        Map<String, Object> out = describe(change.policy());
+        out.put("applied_to_live", change.appliedToLive());
+        Reply.json(ctx, 200, out);
+      });
     });
   }
 
@@ -110,6 +116,58 @@ final class PolicyRoutes {
       throw new BadInput(e.getMessage());
     }
     Reply.json(ctx, 200, report.toMap());
+  }
+
+  /** Most steps in the activity trace of {@code POST /v1/policies/explain}. */
+  static final int MAX_TRACE_STEPS = 1000;
+
+  /**
+   * POST /v1/policies/explain: the timeline of one session under the policy in the body for the
+   * activity trace {@code "activity": "0s,5m,9m:extend"} (the grammar of {@code curfew policy
+   * explain --activity}), lived by the engine on a virtual clock: the events, the text the CLI
+   * prints, and the SVG picture.
+   */
+  void explain(RoutingContext ctx) {
+    ObjectNode body = JsonBodies.object(JsonBodies.bytes(ctx), false);
+    String activity = JsonBodies.text(body, "activity", false, 32 * 1024);
+    body.remove("activity");
+    String name = JsonBodies.text(body, "name", false, 64);
+    Policy p = parse(body, name == null ? "explained" : name);
+    Explanation e;
+    try {
+      List<Explanation.TraceStep> trace = Explanation.parseTrace(activity);
+      if (trace.size() > MAX_TRACE_STEPS) {
+        throw new BadInput("\"activity\" has more than " + MAX_TRACE_STEPS + " steps");
+      }
+      e = Explainer.explain(p, trace);
+    } catch (ArithmeticException tooFar) {
+      throw new BadInput("\"activity\": an offset is too far in the future");
+    } catch (IllegalArgumentException bad) {
+      throw new BadInput("\"activity\": " + bad.getMessage());
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("policy", SessionEngine.policyData(p));
+    List<Object> events = new ArrayList<>();
+    for (Explanation.Event ev : e.events()) events.add(event(ev));
+    out.put("events", events);
+    out.put("end_offset_ms", e.endOffsetMs());
+    out.put("end_reason", e.endReason());
+    out.put("text", Explainer.text(e));
+    out.put("svg", TimelineSvg.render(e));
+    Reply.json(ctx, 200, out);
+  }
+
+  private static Map<String, Object> event(Explanation.Event ev) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("offset_ms", ev.offsetMs());
+    m.put("type", ev.type());
+    m.put("text", ev.text());
+    // -1 in the core: not known at that event.
+    m.put("expires_at_offset_ms", ev.expiresAtOffsetMs() < 0 ? null : ev.expiresAtOffsetMs());
+    m.put("idle_deadline_offset_ms", ev.idleDeadlineOffsetMs() < 0 ? null : ev.idleDeadlineOffsetMs());
+    m.put("absolute_deadline_offset_ms", ev.absoluteDeadlineOffsetMs() < 0 ? null : ev.absoluteDeadlineOffsetMs());
+    m.put("extensions_left", ev.extensionsLeft() < 0 ? null : ev.extensionsLeft());
+    return m;
   }
 
   private Map<String, Object> describe(Policy p) {

@@ -28,6 +28,22 @@ public record Problem(int status, String type, String title, String detail, Stri
         "send a valid API key as 'Authorization: Bearer <key>' or HTTP Basic <name>:<key>");
   }
 
+  /**
+   * A valid API key without the scope a route needs: 403. The scope is also named in the member
+   * {@code scope} and in {@code WWW-Authenticate} (RFC 6750 section 3.1, {@code insufficient_scope}),
+   * which {@link #send(HttpServerResponse, Map)} callers set.
+   */
+  public static Problem insufficientScope(String keyName, String held, String needed) {
+    return of(403, "insufficient-scope", "Insufficient scope",
+        "the API key \"" + keyName + "\" (scopes: " + held + ") may not call this endpoint: it needs the scope "
+            + needed + " (or admin)");
+  }
+
+  /** A rate limit was reached: 429; callers set {@code Retry-After}. */
+  public static Problem tooManyRequests(String detail) {
+    return of(429, "rate-limited", "Too many requests", detail);
+  }
+
   /** A token (or no token) that is not a valid session: 401 with the reason. */
   public static Problem sessionEnded(EndReason reason) {
     EndReason r = reason == null ? EndReason.UNKNOWN : reason;
@@ -95,8 +111,23 @@ public record Problem(int status, String type, String title, String detail, Stri
     return m;
   }
 
+  /** {@link #toMap()} with RFC 9457 extension members added (never replacing a standard one). */
+  public Map<String, Object> toMap(Map<String, Object> extensions) {
+    Map<String, Object> m = toMap();
+    extensions.forEach(m::putIfAbsent);
+    return m;
+  }
+
   /** Writes this problem unless the response has already begun, in which case the stream is cut. */
   public void send(HttpServerResponse response) {
+    send(response, Map.of());
+  }
+
+  /**
+   * As {@link #send(HttpServerResponse)}, with RFC 9457 extension members added to the body. A
+   * {@code Retry-After} already on the response is kept (else 429 and 503 get one second).
+   */
+  public void send(HttpServerResponse response, Map<String, Object> extensions) {
     if (response.ended()) return;
     if (response.headWritten()) {
       response.reset();
@@ -109,7 +140,9 @@ public record Problem(int status, String type, String title, String detail, Stri
       response.putHeader("WWW-Authenticate", reason == null ? "Bearer realm=\"curfew\""
           : "Bearer realm=\"curfew\", error=\"invalid_token\"");
     }
-    if (status == 503 || status == 429) response.putHeader("Retry-After", "1");
-    response.end(Buffer.buffer(JsonBodies.write(toMap())));
+    if ((status == 503 || status == 429) && !response.headers().contains("Retry-After")) {
+      response.putHeader("Retry-After", "1");
+    }
+    response.end(Buffer.buffer(JsonBodies.write(toMap(extensions))));
   }
 }

@@ -75,6 +75,34 @@ final class Reply {
   }
 
   /**
+   * Runs {@code then} with the store's answer: at once when it is already there (the embedded
+   * store), otherwise on this request's context when it arrives. A failed answer is a defect (a
+   * store answers UNAVAILABLE when it cannot be reached) and fails the request.
+   */
+  static <T> void when(RoutingContext ctx, CompletableFuture<T> answer, Consumer<T> then) {
+    if (answer.isDone() && !answer.isCompletedExceptionally()) {
+      then.accept(answer.join());
+      return;
+    }
+    Future.fromCompletionStage(answer, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      try {
+        then.accept(ar.result());
+      } catch (RuntimeException e) {
+        ctx.fail(e);
+      }
+    });
+  }
+
+  /** As {@link #token(RoutingContext, Presented, Decision, Consumer)}, once the store has answered. */
+  void token(RoutingContext ctx, Presented p, CompletableFuture<Decision> answer, Consumer<Decision> onAllowed) {
+    when(ctx, answer, d -> token(ctx, p, d, onAllowed));
+  }
+
+  /**
    * Answers a token operation: ALLOWED runs {@code onAllowed} once durable; ENDED is 401 with the
    * reason; REFUSED is 409 {@code extension_refused} (after its refusal record is durable);
    * UNAVAILABLE is 503.
@@ -88,6 +116,7 @@ final class Reply {
     switch (d.verdict()) {
       case ALLOWED -> afterDurable(ctx, d.durable(), () -> onAllowed.accept(d));
       case ENDED, NOT_FOUND -> {
+        Throttle.checked(ctx, d);
         if (clearSiteData && p != null && p.fromCookie()) forget(ctx.response(), p.cookieName());
         problem(ctx, Problem.sessionEnded(d.reason()));
       }
@@ -114,11 +143,18 @@ final class Reply {
     return null;
   }
 
-  /** A rotated token goes back the way the old one came: in the cookie, and in the body. */
+  /**
+   * A rotated token goes back the way the old one came: in the body to a Bearer client; only in
+   * the {@code HttpOnly} cookie to a cookie client, so that no script on the page (an XSS in the
+   * app) can read a session token out of an answer.
+   */
   void rotated(RoutingContext ctx, Presented p, Decision d, Map<String, Object> body) {
     if (d.token() == null) return;
-    if (body != null) body.put("token", d.token());
-    if (p.fromCookie()) ctx.response().headers().add("Set-Cookie", SessionCookies.header(p.cookieName(), d.token()));
+    if (p.fromCookie()) {
+      ctx.response().headers().add("Set-Cookie", SessionCookies.header(p.cookieName(), d.token()));
+    } else if (body != null) {
+      body.put("token", d.token());
+    }
   }
 
   /** After a logout with the cookie: the cookie is expired, and with Clear-Site-Data the browser forgets the rest. */

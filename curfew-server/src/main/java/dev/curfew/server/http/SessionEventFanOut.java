@@ -24,6 +24,7 @@ public final class SessionEventFanOut implements SessionEvents {
 
   private final SessionEvents hub;
   private final List<EndingListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<EndingListener> originListeners = new CopyOnWriteArrayList<>();
 
   public SessionEventFanOut(SessionEvents hub) {
     this.hub = Objects.requireNonNull(hub, "hub");
@@ -33,11 +34,30 @@ public final class SessionEventFanOut implements SessionEvents {
     listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
+  /**
+   * A listener told only of endings decided on this node (the notifier: with several nodes, the
+   * node that ended a session tells the apps, once).
+   */
+  public void addOriginEndingListener(EndingListener listener) {
+    originListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Where other nodes' events go: the event streams and the ordinary listeners, not the origin-only ones. */
+  public SessionEvents remote() {
+    return (sessionId, event, data) -> deliver(sessionId, event, data, false);
+  }
+
   @Override
   public int publish(String sessionId, String event, Map<String, Object> data) {
+    return deliver(sessionId, event, data, true);
+  }
+
+  private int deliver(String sessionId, String event, Map<String, Object> data, boolean here) {
     int delivered = hub.publish(sessionId, event, data);
     if (EventHub.ENDING_EVENTS.contains(event)) {
-      for (EndingListener l : listeners) {
+      List<EndingListener> all = new java.util.ArrayList<>(listeners);
+      if (here) all.addAll(originListeners);
+      for (EndingListener l : all) {
         try {
           l.sessionEnded(sessionId, event, data);
         } catch (RuntimeException e) {

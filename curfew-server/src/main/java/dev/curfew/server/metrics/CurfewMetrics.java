@@ -21,7 +21,8 @@ import java.util.function.IntSupplier;
  *   <li>{@code curfew_expiry_lateness_seconds{detected_by}}: histogram of how late an expiry was
  *       detected after its deadline ({@code timer}, {@code request}, {@code recovery});
  *   <li>{@code curfew_http_requests_total{route,status}}: route is the route template, never the raw path;
- *   <li>{@code curfew_audit_fsync_seconds}: histogram of audit log fsync latency, reported by the store.
+ *   <li>{@code curfew_audit_fsync_seconds}: histogram of audit log fsync latency, reported by the store;
+ *   <li>{@code curfew_audit_records_total}: audit records made durable, reported by the store.
  * </ul>
  * Every tag takes values from a closed set, so the number of series is bounded.
  */
@@ -31,6 +32,7 @@ public final class CurfewMetrics implements EngineMetrics {
   private final Map<String, Timer> lateness = new ConcurrentHashMap<>();
   private final Map<String, Counter> httpRequests = new ConcurrentHashMap<>();
   private final Timer auditFsync;
+  private final Counter auditRecords;
   private volatile IntSupplier liveSessions = () -> 0;
 
   public CurfewMetrics(PrometheusMeterRegistry registry) {
@@ -44,6 +46,9 @@ public final class CurfewMetrics implements EngineMetrics {
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofNanos(10_000)) // 10 µs: a battery-backed cache
         .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+    auditRecords = Counter.builder("curfew.audit.records")
+        .description("Audit records made durable (appended and fsynced)")
         .register(registry);
   }
 
@@ -78,6 +83,11 @@ public final class CurfewMetrics implements EngineMetrics {
   /** The store reports each audit log fsync here. */
   public void auditFsync(long nanos) {
     auditFsync.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+  }
+
+  /** The store made {@code records} more audit records durable (one group commit). */
+  public void auditRecords(int records) {
+    auditRecords.increment(Math.max(0, records));
   }
 
   /** One HTTP response: {@code route} is the route template (or {@code unmatched}). */

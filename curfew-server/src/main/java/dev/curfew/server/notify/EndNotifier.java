@@ -1,7 +1,7 @@
 package dev.curfew.server.notify;
 
 import dev.curfew.core.Decision;
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionStore;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.audit.Ed25519Keys;
 import dev.curfew.server.http.JsonBodies;
@@ -80,7 +80,7 @@ public final class EndNotifier implements SessionEventFanOut.EndingListener, Aut
     }
   }
 
-  private final SessionEngine engine;
+  private final SessionStore engine;
   private final List<Webhook> webhooks;
   private final List<BackchannelLogout> backchannel;
   private final KeyPair signingKey;
@@ -93,7 +93,7 @@ public final class EndNotifier implements SessionEventFanOut.EndingListener, Aut
     return t;
   });
 
-  public EndNotifier(SessionEngine engine, List<Webhook> webhooks, List<BackchannelLogout> backchannel,
+  public EndNotifier(SessionStore engine, List<Webhook> webhooks, List<BackchannelLogout> backchannel,
       KeyPair signingKey, Settings settings) {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.webhooks = List.copyOf(webhooks);
@@ -111,7 +111,7 @@ public final class EndNotifier implements SessionEventFanOut.EndingListener, Aut
    * The notifier that {@code cfg} describes, or null when it names no receiver. Webhook secrets come
    * from the environment; the signing key from {@code dataDir}, created on first use.
    */
-  public static EndNotifier fromConfig(dev.curfew.server.config.CurfewConfig.NotifyConfig cfg, SessionEngine engine,
+  public static EndNotifier fromConfig(dev.curfew.server.config.CurfewConfig.NotifyConfig cfg, SessionStore engine,
       java.nio.file.Path dataDir, Map<String, String> env) throws java.io.IOException {
     if (cfg.webhooks().isEmpty() && cfg.backchannelLogout().isEmpty()) return null;
     List<Webhook> hooks = new java.util.ArrayList<>();
@@ -173,9 +173,16 @@ public final class EndNotifier implements SessionEventFanOut.EndingListener, Aut
   }
 
   private void notifyAll(String sessionId, String event, String reason, String endedAt) {
-    Decision d = engine.get(sessionId);
-    SessionStatus s = d.status();
-    if (s == null) return; // forgotten already: nothing can be said about it
+    engine.get(sessionId).whenComplete((d, err) -> {
+      if (err != null) {
+        LOG.log(System.Logger.Level.ERROR, "could not read " + sessionId + " to notify its end", err);
+      } else if (d.status() != null) { // null: forgotten already, nothing can be said about it
+        notifyAll(sessionId, event, reason, endedAt, d.status());
+      }
+    });
+  }
+
+  private void notifyAll(String sessionId, String event, String reason, String endedAt, SessionStatus s) {
     for (Webhook w : webhooks) {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("type", "session.ended");

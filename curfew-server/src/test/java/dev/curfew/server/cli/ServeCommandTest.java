@@ -58,8 +58,34 @@ class ServeCommandTest {
   }
 
   @Test
+  void serveMountsTheAdminConsole_whoseSessionsHaveTheBuiltInPolicyUnlessTheConfigurationDefinesOne() throws Exception {
+    ServeCommand.Running r = start("10m");
+    try {
+      HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.port + "/console")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).isEqualTo(303);
+      assertThat(page.headers().firstValue("Location")).hasValue("/console/login?return=%2Fconsole");
+      assertThat(get(r, "/v1/policies/curfew-console")).contains("\"idle_timeout_ms\":900000", "\"absolute_timeout_ms\":28800000");
+    } finally {
+      r.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+    CurfewConfig own = CurfewConfig.parse("default_policy: default\npolicies:\n  default:\n    idle_timeout: 10m\n"
+        + "    absolute_timeout: 1h\n  curfew-console:\n    idle_timeout: 5m\n    absolute_timeout: 4h\n"
+        + "    warn_before: 1m\n    max_extensions: 10\n").withOverrides(0, dir.resolve("data"));
+    ServeCommand.Running again = ServeCommand.start(own, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    try {
+      assertThat(get(again, "/v1/policies/curfew-console")).contains("\"version\":2", "\"idle_timeout_ms\":300000");
+    } finally {
+      again.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
   void unavailableBackendsAreRefusedAtStart() {
-    assertThatThrownBy(() -> ServeCommand.requireSupported(CurfewConfig.parse("store: redis")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("store");
+    ServeCommand.requireSupported(CurfewConfig.parse("store: redis"));
+    assertThatThrownBy(() -> ServeCommand.requireSupported(CurfewConfig.parse("audit: postgres")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("audit");
+    assertThatThrownBy(() -> CurfewConfig.parse("store: redis\nredis:\n  uri: http://127.0.0.1:6379\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("redis.uri");
   }
 }

@@ -2,13 +2,10 @@ package dev.curfew.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the API acknowledged (a created session, a logout) survives, and nothing that ended comes back.
  */
 class ServeCrashTest {
-  private static final Pattern LISTENING = Pattern.compile("API listening on http://localhost:(\\d+)");
   private static final Pattern TOKEN = Pattern.compile("\"token\":\"(cft_[A-Za-z0-9_-]+)\"");
 
   @TempDir Path dir;
@@ -39,7 +35,7 @@ class ServeCrashTest {
     Path config = dir.resolve("curfew.yaml");
     Files.writeString(config, "policies:\n  default:\n    idle_timeout: 10m\n    absolute_timeout: 1h\n"
         + "    warn_before: 1m\n    max_extensions: 3\n");
-    Server first = Server.start(config, dir.resolve("data"));
+    ServerProcess first = ServerProcess.start(config, dir.resolve("data"));
     String key = Files.readString(dir.resolve("data/api-key")).trim();
     Map<String, String> live = new ConcurrentHashMap<>();
     Map<String, String> loggedOut = new ConcurrentHashMap<>();
@@ -51,13 +47,13 @@ class ServeCrashTest {
         int i = 0;
         while (running.get()) {
           try {
-            HttpResponse<String> r = post(first.port, "/v1/sessions", key, "{\"subject\":\"u" + id + "-" + i++ + "\"}");
+            HttpResponse<String> r = post(first.port(), "/v1/sessions", key, "{\"subject\":\"u" + id + "-" + i++ + "\"}");
             if (r.statusCode() != 201) continue;
             Matcher m = TOKEN.matcher(r.body());
             if (!m.find()) continue;
             String token = m.group(1);
             if (i % 3 == 0) {
-              HttpResponse<String> out = http.send(HttpRequest.newBuilder(uri(first.port, "/v1/session"))
+              HttpResponse<String> out = http.send(HttpRequest.newBuilder(uri(first.port(), "/v1/session"))
                   .header("Authorization", "Bearer " + token).DELETE().build(), HttpResponse.BodyHandlers.ofString());
               if (out.statusCode() == 204) loggedOut.put(token, "");
               else live.put(token, "");
@@ -73,26 +69,26 @@ class ServeCrashTest {
       workers.add(t);
     }
     Thread.sleep(2500);
-    first.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
+    first.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
     running.set(false);
     for (Thread t : workers) t.join(10_000);
     assertThat(live.size() + loggedOut.size()).as("acknowledged changes before the kill").isGreaterThan(50);
 
-    Server second = Server.start(config, dir.resolve("data"));
+    ServerProcess second = ServerProcess.start(config, dir.resolve("data"));
     try {
       for (String token : live.keySet()) {
-        HttpResponse<String> r = get(second.port, "/v1/session", token);
+        HttpResponse<String> r = get(second.port(), "/v1/session", token);
         assertThat(r.statusCode()).as("acknowledged session lost: " + r.body()).isEqualTo(200);
       }
       for (String token : loggedOut.keySet()) {
-        HttpResponse<String> r = get(second.port, "/v1/session", token);
+        HttpResponse<String> r = get(second.port(), "/v1/session", token);
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.body()).contains("\"reason\":\"logged_out\"");
       }
-      assertThat(second.output).anyMatch(l -> l.contains("did not stop cleanly"));
+      assertThat(second.output()).anyMatch(l -> l.contains("did not stop cleanly"));
     } finally {
-      second.process.destroy();
-      second.process.waitFor(20, TimeUnit.SECONDS);
+      second.process().destroy();
+      second.process().waitFor(20, TimeUnit.SECONDS);
     }
     // a clean stop after the recovery: the last record is node.stopped
     List<Path> segments;
@@ -116,40 +112,5 @@ class ServeCrashTest {
 
   private static URI uri(int port, String path) {
     return URI.create("http://127.0.0.1:" + port + path);
-  }
-
-  /** A child JVM running {@code curfew serve --port 0}. */
-  private record Server(Process process, int port, List<String> output) {
-    static Server start(Path config, Path data) throws Exception {
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-          Main.class.getName(), "serve", "--config", config.toString(), "--port", "0", "--data", data.toString());
-      pb.redirectErrorStream(true);
-      pb.environment().remove("CURFEW_API_KEY");
-      Process p = pb.start();
-      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-      List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (System.nanoTime() < deadline) {
-        String line = out.readLine();
-        if (line == null) break;
-        lines.add(line);
-        Matcher m = LISTENING.matcher(line);
-        if (m.find()) {
-          Thread drain = new Thread(() -> {
-            try {
-              for (String l; (l = out.readLine()) != null; ) lines.add(l);
-            } catch (Exception ignored) {
-              // process gone
-            }
-          });
-          drain.setDaemon(true);
-          drain.start();
-          return new Server(p, Integer.parseInt(m.group(1)), lines);
-        }
-      }
-      p.destroyForcibly();
-      throw new AssertionError("server did not start: " + lines);
-    }
   }
 }

@@ -111,6 +111,10 @@ final class GatewayFixture implements AutoCloseable {
       }
       case "/strict/login-other" -> req.response().putHeader("Curfew-Login", "subject=mallory").end("no handoff here");
       case "/slow" -> { } // never answers
+      case "/own-headers" -> req.response().putHeader("X-Frame-Options", "DENY")
+          .putHeader("Content-Security-Policy", "default-src 'self'").putHeader("Referrer-Policy", "no-referrer")
+          .putHeader("X-Content-Type-Options", "nosniff").putHeader("Strict-Transport-Security", "max-age=5")
+          .end("the app's own security headers");
       case "/stream" -> {
         req.response().setChunked(true).putHeader("Content-Type", "text/plain");
         req.response().write("first\n");

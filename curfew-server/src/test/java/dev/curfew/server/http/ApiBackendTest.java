@@ -249,7 +249,9 @@ class ApiBackendTest {
     f.open("bob");
     assertThat(f.call("GET", "/metrics", null).body()).contains("curfew_live_sessions 2.0");
     f.metrics.auditFsync(2_000_000);
-    assertThat(f.call("GET", "/metrics", null).body()).contains("curfew_audit_fsync_seconds_count 1");
+    f.metrics.auditRecords(3);
+    assertThat(f.call("GET", "/metrics", null).body()).contains("curfew_audit_fsync_seconds_count 1")
+        .contains("curfew_audit_records_total 3.0");
   }
 
   @Test

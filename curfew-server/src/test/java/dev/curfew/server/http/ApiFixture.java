@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -33,6 +34,11 @@ import java.util.function.Predicate;
 final class ApiFixture implements AutoCloseable {
   static final String KEY = "k3y-for-tests-0123456789";
   static final String OTHER_KEY = "second-key-abcdef";
+  /** Keys with one scope each (and one with two), named after what they hold. */
+  static final String APP_KEY = "scoped-app-key-0001";
+  static final String GATEWAY_KEY = "scoped-gateway-key-0002";
+  static final String AUDITOR_KEY = "scoped-auditor-key-0003";
+  static final String APP_AUDITOR_KEY = "scoped-app-auditor-key-0004";
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration TIMEOUT = Duration.ofSeconds(5);
 
@@ -62,7 +68,11 @@ final class ApiFixture implements AutoCloseable {
         Policy.of("strict", Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofMinutes(1), 0)), "default");
     engine = new SessionEngine(clock, "node-1", policies, durability, hub, metrics, SessionEngine.Limits.defaults());
     server = new ApiServer(vertx, engine, hub,
-        ApiKeys.of(List.of(ApiKey.ofSecret("app-backend", KEY), ApiKey.ofSecret("admin", OTHER_KEY))),
+        ApiKeys.of(List.of(ApiKey.ofSecret("app-backend", KEY), ApiKey.ofSecret("admin", OTHER_KEY),
+            ApiKey.ofSecret("app", APP_KEY, Set.of(Scope.APP)),
+            ApiKey.ofSecret("gateway", GATEWAY_KEY, Set.of(Scope.GATEWAY)),
+            ApiKey.ofSecret("auditor", AUDITOR_KEY, Set.of(Scope.AUDITOR)),
+            ApiKey.ofSecret("app-auditor", APP_AUDITOR_KEY, Set.of(Scope.APP, Scope.AUDITOR)))),
         withAuditLog ? new MemoryAuditLog(sink) : null, metrics, settings);
     try {
       port = server.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);

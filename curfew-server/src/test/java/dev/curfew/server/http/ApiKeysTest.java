@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ApiKeysTest {
@@ -47,6 +48,23 @@ class ApiKeysTest {
         .hasMessageContaining("defined twice");
     assertThatThrownBy(() -> ApiKey.ofSecret("k", "")).hasMessageContaining("empty");
     assertThat(ApiKeys.none().verify("Bearer anything")).isEmpty();
+  }
+
+  @Test
+  void aKeyCarriesItsScopes_adminPermitsEveryScope() {
+    ApiKeys scoped = ApiKeys.of(List.of(ApiKey.ofSecret("edge", "secret-e", Set.of(Scope.GATEWAY)),
+        ApiKey.ofSecret("root", "secret-r")));
+    ApiKey edge = scoped.authenticate("Bearer secret-e").orElseThrow();
+    assertThat(edge.scopes()).containsExactly(Scope.GATEWAY);
+    assertThat(edge.permits(Scope.GATEWAY)).isTrue();
+    assertThat(edge.permits(Scope.APP)).isFalse();
+    assertThat(edge.permits(Scope.ADMIN)).isFalse();
+    ApiKey root = scoped.authenticate(basic("root:secret-r")).orElseThrow();
+    assertThat(root.scopes()).containsExactly(Scope.ADMIN);
+    for (Scope s : Scope.values()) assertThat(root.permits(s)).isTrue();
+    assertThatThrownBy(() -> ApiKey.ofSecret("none", "x", Set.of())).hasMessageContaining("\"none\" has no scopes");
+    assertThat(Scope.parse("auditor")).hasValue(Scope.AUDITOR);
+    assertThat(Scope.parse("Auditor")).isEmpty();
   }
 
   private static String basic(String userPass) {

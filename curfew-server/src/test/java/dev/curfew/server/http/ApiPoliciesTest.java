@@ -87,4 +87,34 @@ class ApiPoliciesTest {
     assertProblem(f.backend("POST", "/v1/policies/check",
         "{\"idle_timeout\":\"15m\",\"absolute_timeout\":\"12h\",\"against\":[\"sox\"]}"), 400, null);
   }
+
+  @Test
+  void explain_livesTheTraceOnAVirtualClockAndAnswersEventsTextAndPicture() {
+    JsonNode e = assertJson(f.backend("POST", "/v1/policies/explain",
+        "{\"name\":\"draft\",\"idle_timeout\":\"10m\",\"absolute_timeout\":\"1h\",\"warn_before\":\"2m\","
+            + "\"max_extensions\":1,\"activity\":\"0s,5m,14m:extend\"}"), 200);
+    assertThat(e.get("policy").get("name").asText()).isEqualTo("draft");
+    assertThat(e.get("events").findValuesAsText("type")).containsExactly("session.created", "activity", "activity",
+        "session.warning_sent", "session.extended", "session.warning_sent", "session.expired");
+    JsonNode warning = e.get("events").get(3);
+    assertThat(warning.get("offset_ms").asLong()).isEqualTo(Duration.ofMinutes(13).toMillis());
+    assertThat(warning.get("expires_at_offset_ms").asLong()).isEqualTo(Duration.ofMinutes(15).toMillis());
+    assertThat(e.get("end_offset_ms").asLong()).isEqualTo(Duration.ofMinutes(24).toMillis());
+    assertThat(e.get("end_reason").asText()).isEqualTo("idle_timeout");
+    assertThat(e.get("text").asText()).contains("The session ends at +24m (idle_timeout).");
+    assertThat(e.get("svg").asText()).startsWith("<svg").contains("ends: idle_timeout");
+    // Nothing about the explained session reaches the real audit log.
+    assertThat(f.sink.lines()).isEmpty();
+  }
+
+  @Test
+  void explain_badTracesAre400() {
+    String policy = "\"idle_timeout\":\"10m\",\"absolute_timeout\":\"1h\"";
+    assertProblem(f.backend("POST", "/v1/policies/explain", "{" + policy + ",\"activity\":\"5m,1m\"}"), 400, null);
+    assertProblem(f.backend("POST", "/v1/policies/explain", "{" + policy + ",\"activity\":\"1m:dance\"}"), 400, null);
+    assertProblem(f.backend("POST", "/v1/policies/explain", "{" + policy + ",\"activity\":\"999999999999d\"}"), 400, null);
+    assertProblem(f.backend("POST", "/v1/policies/explain", "{" + policy + ",\"activity\":\""
+        + "1s,".repeat(1001) + "\"}"), 400, null);
+    assertProblem(f.call("POST", "/v1/policies/explain", "{" + policy + "}"), 401, null);
+  }
 }

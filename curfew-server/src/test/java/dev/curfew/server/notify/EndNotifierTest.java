@@ -77,7 +77,7 @@ class EndNotifierTest {
 
   EndNotifier start(int maxAttempts) {
     String base = "http://127.0.0.1:" + receiver.actualPort();
-    notifier = new EndNotifier(engine,
+    notifier = new EndNotifier(dev.curfew.core.SessionStore.of(engine),
         List.of(new EndNotifier.Webhook(URI.create(base + "/hook"), SECRET)),
         List.of(new EndNotifier.BackchannelLogout(URI.create(base + "/bcl"), "https://curfew.example", "app-1")),
         Ed25519Keys.generate(), new EndNotifier.Settings(maxAttempts, Duration.ofMillis(20), Duration.ofSeconds(5)));

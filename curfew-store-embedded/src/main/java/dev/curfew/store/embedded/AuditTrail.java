@@ -462,6 +462,25 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
   }
 
   /**
+   * The records of {@code sessionId}, as their canonical lines in seq order, found through the
+   * session index (no scan of the log); empty when the log holds none. Unlike {@link #evidence},
+   * this signs nothing and includes records not yet under a checkpoint.
+   */
+  public List<String> sessionRecords(String sessionId) throws IOException {
+    Objects.requireNonNull(sessionId, "sessionId");
+    FileAuditLog l;
+    synchronized (this) {
+      l = log;
+    }
+    if (l == null) throw new IllegalStateException("not attached");
+    List<String> out = new ArrayList<>();
+    for (SessionIndex.Found f : index.find(sessionId, size(), l.segmentsSnapshot())) {
+      out.add(new String(f.line(), StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+
+  /**
    * An evidence bundle built from the files alone, with no server running on the directory (what
    * {@code curfew audit evidence} does): proven against the latest checkpoint in the file, so
    * records after it are left out and counted.

@@ -116,6 +116,17 @@ class AuditTrailTest {
     assertThat(trail.evidence("decoy")).isEmpty();
   }
 
+  @Test
+  void sessionRecords_areTheSessionsLinesVerbatim() throws IOException {
+    segmentMaxBytes = 4096;
+    start();
+    for (int i = 0; i < 120; i++) append("s_" + (i % 5), RecordTypes.SESSION_CREATED);
+    List<String> all = lines();
+    List<String> expected = all.stream().filter(l -> "s_2".equals(Json.parseObject(l).get("session_id"))).toList();
+    assertThat(trail.sessionRecords("s_2")).hasSize(24).isEqualTo(expected);
+    assertThat(trail.sessionRecords("decoy")).isEmpty();
+  }
+
   private void checkEvidence(int sessions) throws IOException {
     List<String> all = lines();
     NoteVerifier key = trail.verifier();

@@ -1,0 +1,76 @@
+package dev.curfew.core;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/** {@link SessionStore} over the in-memory {@link SessionEngine}: every answer is complete on return. */
+final class EngineStore implements SessionStore {
+  private final SessionEngine engine;
+
+  EngineStore(SessionEngine engine) {
+    this.engine = Objects.requireNonNull(engine, "engine");
+  }
+
+  SessionEngine engine() { return engine; }
+
+  @Override public Policies policies() { return engine.policies(); }
+
+  @Override public long liveSessions() { return engine.liveSessions(); }
+
+  @Override
+  public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes) {
+    return CompletableFuture.completedFuture(engine.open(subject, policyName, attributes));
+  }
+
+  @Override
+  public CompletableFuture<Decision> check(String token, boolean touch) {
+    return CompletableFuture.completedFuture(engine.check(token, touch));
+  }
+
+  @Override
+  public CompletableFuture<Decision> extend(String token) {
+    return CompletableFuture.completedFuture(engine.extend(token));
+  }
+
+  @Override
+  public CompletableFuture<Decision> acknowledgeWarning(String token) {
+    return CompletableFuture.completedFuture(engine.acknowledgeWarning(token));
+  }
+
+  @Override
+  public CompletableFuture<Decision> logout(String token) {
+    return CompletableFuture.completedFuture(engine.logout(token));
+  }
+
+  @Override
+  public CompletableFuture<Decision> get(String sessionId) {
+    return CompletableFuture.completedFuture(engine.get(sessionId));
+  }
+
+  @Override
+  public CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText) {
+    return CompletableFuture.completedFuture(engine.revoke(sessionId, actor, reasonText));
+  }
+
+  @Override
+  public CompletableFuture<SessionEngine.Revocation> revokeSubject(String subject, String actor, String reasonText) {
+    return CompletableFuture.completedFuture(engine.revokeSubject(subject, actor, reasonText));
+  }
+
+  @Override
+  public CompletableFuture<List<SessionStatus>> sessionsOf(String subject) {
+    return CompletableFuture.completedFuture(engine.sessionsOf(subject));
+  }
+
+  @Override
+  public CompletableFuture<SessionEngine.PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
+    return CompletableFuture.completedFuture(engine.changePolicy(values, applyToLive, actor));
+  }
+
+  @Override
+  public CompletableFuture<Void> recordNotification(String sessionId, Map<String, Object> data) {
+    return engine.recordNotification(sessionId, data);
+  }
+}

@@ -1,0 +1,54 @@
+package dev.curfew.core;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where sessions live, as the edges (API, gateway, notifier, console) see it: every operation of
+ * {@link SessionEngine}, answered asynchronously so that a store across the network (Redis) never
+ * blocks an event loop. The embedded store answers at once ({@link #of(SessionEngine)}).
+ *
+ * <p>Arguments are validated before any I/O: a bad subject, an unknown policy or too many
+ * attributes throw {@link IllegalArgumentException} from the call itself, never through the future.
+ * A store that cannot be reached answers {@link Decision.Verdict#UNAVAILABLE} (fail closed); the
+ * future fails only on a defect.
+ */
+public interface SessionStore {
+  /** The policies sessions are opened under (versions included). */
+  Policies policies();
+
+  /** Live sessions, for the gauge; a distributed store may answer a recent count. */
+  long liveSessions();
+
+  CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes);
+
+  /** Checks a token at this instant; with {@code touch}, records activity. */
+  CompletableFuture<Decision> check(String token, boolean touch);
+
+  CompletableFuture<Decision> extend(String token);
+
+  CompletableFuture<Decision> acknowledgeWarning(String token);
+
+  CompletableFuture<Decision> logout(String token);
+
+  /** A session's status by id, passive. */
+  CompletableFuture<Decision> get(String sessionId);
+
+  CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText);
+
+  CompletableFuture<SessionEngine.Revocation> revokeSubject(String subject, String actor, String reasonText);
+
+  /** The live sessions of a subject, oldest first, passive. */
+  CompletableFuture<List<SessionStatus>> sessionsOf(String subject);
+
+  CompletableFuture<SessionEngine.PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor);
+
+  /** Records one delivery attempt of a session's end to an app (see SessionEngine#recordNotification). */
+  CompletableFuture<Void> recordNotification(String sessionId, Map<String, Object> data);
+
+  /** The embedded store: the engine itself, each answer already complete. */
+  static SessionStore of(SessionEngine engine) {
+    return new EngineStore(engine);
+  }
+}

@@ -1,0 +1,66 @@
+package dev.curfew.server.console;
+
+import dev.curfew.core.Decision;
+import dev.curfew.core.Policy;
+import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionSearch;
+import dev.curfew.server.http.EventHub;
+import dev.curfew.server.http.HolderRoutes;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Every call the console makes into the session engine, in one place: opening and checking the
+ * console's own sessions, searching live sessions, and the session-holder endpoints of the console
+ * session. (Revocations and policy versions go through the API's handlers, which call the engine
+ * themselves.) When the engine moves behind an asynchronous store, these few calls are what move.
+ */
+final class ConsoleSessions {
+  /** The {@code kind} attribute of a console session; {@code api_key} names the key it was opened with. */
+  static final String KIND = "console";
+  /** Console sessions' subjects are the key's name under this prefix, apart from the apps' subjects. */
+  static final String SUBJECT_PREFIX = "console:";
+
+  private final SessionEngine engine;
+  private final EventHub hub;
+
+  ConsoleSessions(SessionEngine engine, EventHub hub) {
+    this.engine = Objects.requireNonNull(engine, "engine");
+    this.hub = Objects.requireNonNull(hub, "hub");
+  }
+
+  /** Opens a console session for the key {@code keyName} under the console policy; audited as {@code session.created}. */
+  Decision open(String keyName, ConsoleScope scope) {
+    return engine.open(SUBJECT_PREFIX + keyName, ConsolePolicy.NAME,
+        Map.of("kind", KIND, "api_key", keyName, "scope", scope.label()));
+  }
+
+  /**
+   * Checks a console session token; with {@code touch} it counts as activity, and the session's
+   * event streams (curfew.js in the operator's tabs) learn the new deadline.
+   */
+  Decision check(String token, boolean touch) {
+    Decision d = engine.check(token, touch);
+    if (touch && d.allowed()) HolderRoutes.announce(hub, d.status());
+    return d;
+  }
+
+  /** A page of live sessions (passive); blocking for large tables: call off the event loop. */
+  SessionSearch.Page search(String query, SessionSearch.Cursor after, int limit) {
+    return engine.search(query, after, limit);
+  }
+
+  /** The current version of the console's policy. */
+  Optional<Policy> policy() {
+    return engine.policies().current(ConsolePolicy.NAME);
+  }
+
+  /** The session-holder endpoints (status, extend, warning-ack, logout, events) for the console cookie. */
+  HolderRoutes holderRoutes(String cookieName, Duration durableTimeout, Duration heartbeat) {
+    return HolderRoutes.forGateway(dev.curfew.core.SessionStore.of(engine), hub, List.of(cookieName), durableTimeout,
+        heartbeat);
+  }
+}

@@ -1,0 +1,34 @@
+// What an audit record says, in a line: shared by a session's page and the audit page.
+
+import { dateTime, reason, duration } from './format.js';
+
+/** compact: one short line (the log-wide list), else everything the record says. */
+export function details(r, compact) {
+  const d = r.data || {};
+  if (compact && r.type === 'session.created') {
+    const kind = d.attributes && d.attributes.kind === 'console' ? ' (console sign-in)' : '';
+    return `under ${r.policy} v${r.policy_version}, idle ${duration(d.idle_timeout_ms)}, absolute ${duration(d.absolute_timeout_ms)}${kind}`;
+  }
+  switch (r.type) {
+    case 'session.created': return `idle timeout ${duration(d.idle_timeout_ms)}, absolute ${duration(d.absolute_timeout_ms)}, warning ${duration(d.warn_before_ms)} before, up to ${d.max_extensions} extensions`;
+    case 'session.warning_sent': return `ends at ${dateTime(d.expires_at)}; ${Math.round(d.lead_ms / 1000)} s warning; ${d.delivered_to} open page${d.delivered_to === 1 ? '' : 's'} told`;
+    case 'session.warning_acknowledged': return `the user saw the warning (end was ${dateTime(d.expires_at)})`;
+    case 'session.extended': return `end moved from ${dateTime(d.previous_expires_at)} to ${dateTime(d.expires_at)}; ${d.extensions_used} used`;
+    case 'session.extension_refused': return d.why;
+    case 'session.expired': return `${reason(d.reason)}: deadline ${dateTime(d.deadline)}, detected ${d.lateness_ms} ms later by the ${d.detected_by}; last activity ${dateTime(d.last_activity_at)}`;
+    case 'session.revoked': return `by ${d.actor}${d.reason_text ? ': “' + d.reason_text + '”' : ''}`;
+    case 'session.refused': return `${reason(d.reason)} token presented again` + (d.repeats ? ` (+${d.repeats} more)` : '');
+    case 'session.notified': return `${d.kind} to ${d.target}: ${d.outcome}`;
+    case 'session.policy_applied': return `deadline moved from ${dateTime(d.previous_expires_at)} to ${dateTime(d.expires_at)}`;
+    case 'policy.changed': return `${d.name} v${d.version} by ${d.actor}: idle ${duration(d.idle_timeout_ms)}, absolute ${duration(d.absolute_timeout_ms)}`;
+    case 'node.started': return `version ${d.version}; ${d.recovered_sessions} sessions recovered, ${d.expired_during_downtime} expired while down`
+      + (d.clean_shutdown === false && r.seq > 0 ? '; the previous run did not stop cleanly' : r.seq === 0 ? '; first start' : '');
+    case 'node.stopped': return `version ${d.version}`;
+    case 'log.repaired': return `a torn last line (${d.cut_bytes} bytes) was cut after seq ${d.after_seq}`;
+    default: return '';
+  }
+}
+
+export const TYPES = ['session.created', 'session.warning_sent', 'session.warning_acknowledged', 'session.extended',
+  'session.extension_refused', 'session.expired', 'session.revoked', 'session.logged_out', 'session.refused',
+  'session.rotated', 'session.policy_applied', 'session.notified', 'policy.changed', 'node.started', 'node.stopped', 'log.repaired'];

@@ -1,0 +1,231 @@
+package dev.curfew.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three {@code curfew serve} nodes with {@code store: redis} over the machine's Redis, each with its
+ * own audit log: two in this JVM, one a child process that is killed with SIGKILL under load.
+ */
+class ServeRedisNodesTest {
+  private static final String KEY = "test-key-" + UUID.randomUUID();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> ENDINGS = Set.of("session.expired", "session.revoked", "session.logged_out");
+
+  @TempDir Path dir;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
+
+  private Path config(String redisUri) throws Exception {
+    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(KEY.getBytes(StandardCharsets.UTF_8)));
+    Path config = dir.resolve("curfew-" + UUID.randomUUID() + ".yaml");
+    Files.writeString(config, "store: redis\nredis:\n  uri: " + redisUri + "\n  key_prefix: " + prefix + "\n"
+        + "api_keys:\n  - name: test\n    key_sha256: \"" + sha + "\"\n"
+        + "policies:\n  default:\n    idle_timeout: 2s\n    absolute_timeout: 1h\n    warn_before: 1s\n"
+        + "    max_extensions: 3\nended_retention: 2m\nrate_limits:\n  enabled: false\n");
+    return config;
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void removeKeys() throws Exception {
+    // The machine's Redis outlives the test: leave none of this test's keys behind.
+    new ProcessBuilder("sh", "-c", "redis-cli --scan --pattern '{" + prefix + "*' | xargs -r redis-cli del >/dev/null")
+        .inheritIO().start().waitFor(20, TimeUnit.SECONDS);
+  }
+
+  private ServeCommand.Running inProcess(Path config, String name) throws Exception {
+    var cfg = dev.curfew.server.config.CurfewConfig.load(config).withOverrides(0, dir.resolve(name));
+    return ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void revocationIsSeenEverywhereAndEveryEndingIsRecordedOnceThoughANodeIsKilled() throws Exception {
+    Path config = config("redis://127.0.0.1:6379");
+    ServeCommand.Running a = inProcess(config, "a");
+    ServeCommand.Running b = inProcess(config, "b");
+    ServerProcess c = ServerProcess.start(config, dir.resolve("c"));
+    int[] ports = {a.port, b.port, c.port()};
+    try {
+      // Revoke on one node, refused by the very next request on another, for every pair.
+      for (int i = 0; i < 3; i++) {
+        String[] s = open(ports[i], "alice");
+        int other = ports[(i + 1) % 3];
+        assertThat(post(other, "/v1/check", null, "{\"token\":\"" + s[0] + "\",\"touch\":true}").statusCode()).isEqualTo(200);
+        assertThat(delete(ports[(i + 2) % 3], "/v1/sessions/" + s[1]).statusCode()).isEqualTo(204);
+        HttpResponse<String> refused = post(other, "/v1/check", null, "{\"token\":\"" + s[0] + "\"}");
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.body()).contains("\"reason\":\"revoked\"");
+      }
+
+      // Mixed load on the three nodes; the child is killed in the middle of it.
+      Map<String, String> opened = new ConcurrentHashMap<>(); // session id -> token, acknowledged
+      AtomicBoolean going = new AtomicBoolean(true);
+      List<Thread> workers = new ArrayList<>();
+      for (int w = 0; w < 3; w++) {
+        int port = ports[w];
+        Thread t = new Thread(() -> {
+          int i = 0;
+          while (going.get()) {
+            try {
+              String[] s = open(port, "user" + (i++ % 7));
+              opened.put(s[1], s[0]);
+              post(ports[i % 3], "/v1/check", null, "{\"token\":\"" + s[0] + "\",\"touch\":true}");
+            } catch (Exception e) {
+              if (port == c.port()) return; // the killed node
+            }
+          }
+        });
+        t.start();
+        workers.add(t);
+      }
+      Thread.sleep(1_000);
+      c.kill();
+      Thread.sleep(800);
+      going.set(false);
+      for (Thread t : workers) t.join(10_000);
+      assertThat(opened).hasSizeGreaterThan(20);
+
+      // Every acknowledged session ends (idle 2 s) and its ending is recorded exactly once, though
+      // the node that opened a third of them is dead: the survivors claim its deadlines.
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+          .until(() -> endings(List.of(dir.resolve("a"), dir.resolve("b"), dir.resolve("c"))).keySet()
+              .containsAll(opened.keySet()));
+      Thread.sleep(500);
+      Map<String, Integer> counted = endings(List.of(dir.resolve("a"), dir.resolve("b"), dir.resolve("c")));
+      for (String id : opened.keySet()) assertThat(counted.get(id)).as("endings of " + id).isEqualTo(1);
+      for (String token : opened.values()) {
+        assertThat(post(a.port, "/v1/check", null, "{\"token\":\"" + token + "\"}").statusCode()).isEqualTo(401);
+      }
+    } finally {
+      a.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      b.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      c.stop();
+    }
+    // The killed node restarts on its log (a torn tail is repaired) and stops cleanly; then every
+    // node's audit trail verifies.
+    ServerProcess again = ServerProcess.start(config, dir.resolve("c"));
+    again.stop();
+    for (String n : List.of("a", "b", "c")) {
+      assertThat(Main.run("audit", "verify", "--data", dir.resolve(n).toString())).as("audit verify " + n).isZero();
+    }
+  }
+
+  @Test
+  void redisStoppedFailsClosedAndServiceResumesWhenItReturns() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path redisDir = Files.createDirectories(dir.resolve("redis"));
+    Process redis = startRedis(port, redisDir);
+    ServeCommand.Running a = null;
+    try {
+      a = inProcess(config("redis://127.0.0.1:" + port), "a");
+      String[] s = open(a.port, "bob");
+      redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+      HttpResponse<String> down = post(a.port, "/v1/check", null, "{\"token\":\"" + s[0] + "\",\"touch\":true}");
+      assertThat(down.statusCode()).isEqualTo(503);
+      assertThat(post(a.port, "/v1/sessions", KEY, "{\"subject\":\"carol\"}").statusCode()).isEqualTo(503);
+
+      redis = startRedis(port, redisDir);
+      int p = a.port;
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+          .until(() -> post(p, "/v1/check", null, "{\"token\":\"" + s[0] + "\",\"touch\":true}").statusCode() == 200);
+      // The deadline scheduler resumed too: the session still expires on time, recorded once.
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+          .until(() -> endings(List.of(dir.resolve("a"))).getOrDefault(s[1], 0) == 1);
+    } finally {
+      if (a != null) a.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A private Redis that keeps every write in its append-only file, so that a restart loses nothing. */
+  private static Process startRedis(int port, Path dir) throws Exception {
+    Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+        "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      try (var socket = new java.net.Socket("127.0.0.1", port)) {
+        return true;
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    });
+    return p;
+  }
+
+  /** Session id -> number of ending records, across the audit logs of the given data directories. */
+  private static Map<String, Integer> endings(List<Path> dataDirs) throws Exception {
+    Map<String, Integer> m = new HashMap<>();
+    for (Path d : dataDirs) {
+      Path audit = d.resolve("audit");
+      if (!Files.isDirectory(audit)) continue;
+      try (var files = Files.list(audit)) {
+        for (Path f : files.filter(x -> x.getFileName().toString().matches("audit-\\d+\\.jsonl")).toList()) {
+          for (String line : Files.readAllLines(f)) {
+            if (line.isBlank()) continue;
+            JsonNode r;
+            try {
+              r = JSON.readTree(line);
+            } catch (Exception torn) {
+              continue; // the killed node's last line may be torn
+            }
+            if (ENDINGS.contains(r.path("type").asText())) m.merge(r.path("session_id").asText(), 1, Integer::sum);
+          }
+        }
+      }
+    }
+    return m;
+  }
+
+  /** Opens a session on the node at {@code port}: {token, session id}. */
+  private String[] open(int port, String subject) throws Exception {
+    HttpResponse<String> r = post(port, "/v1/sessions", KEY, "{\"subject\":\"" + subject + "\"}");
+    if (r.statusCode() != 201) throw new IllegalStateException("open: " + r.statusCode() + " " + r.body());
+    JsonNode n = JSON.readTree(r.body());
+    return new String[] {n.path("token").asText(), n.path("session_id").asText()};
+  }
+
+  private HttpResponse<String> post(int port, String path, String key, String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    b.header("Authorization", "Bearer " + KEY);
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> delete(int port, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + KEY).DELETE().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}

@@ -1,0 +1,183 @@
+package dev.curfew.store.redis;
+
+import dev.curfew.core.Decision;
+import dev.curfew.core.Policies;
+import dev.curfew.core.Policy;
+import dev.curfew.core.SessionEngine;
+import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.audit.CanonicalJson;
+import dev.curfew.core.audit.Json;
+import dev.curfew.core.audit.RecordTypes;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Policy versions shared by all nodes, in one Redis hash ({@code policy.lua} numbers them), and
+ * applied to live sessions when a change says so. A session carries the values of the version it
+ * runs under, so no check ever needs this table.
+ */
+final class PolicySync {
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+  private final RedisSessionStore store;
+  private final Policies policies;
+
+  PolicySync(RedisSessionStore store, Policies policies) {
+    this.store = store;
+    this.policies = policies;
+  }
+
+  /** Every version of every policy, from Redis into {@link Policies}. */
+  Future<Void> load() {
+    return store.redis.send(Request.cmd(Command.HGETALL).arg(store.keys.policies())).map(r -> {
+      if (r != null) install(toMap(r));
+      return null;
+    });
+  }
+
+  /** One policy's versions again (another node changed it). */
+  void reload(String name) {
+    load();
+  }
+
+  private static Map<String, String> toMap(Response r) {
+    Map<String, String> m = new java.util.HashMap<>();
+    for (String k : r.getKeys()) m.put(k, r.get(k).toString());
+    return m;
+  }
+
+  private synchronized void install(Map<String, String> fields) {
+    for (Map.Entry<String, String> e : fields.entrySet()) {
+      if (e.getKey().contains("#")) continue;
+      String name = e.getKey();
+      int latest = Integer.parseInt(e.getValue());
+      for (int v = 1; v <= latest; v++) {
+        String json = fields.get(name + "#" + v);
+        if (json != null) policies.restore(fromJson(json).withVersion(v));
+      }
+    }
+  }
+
+  static String valuesJson(Policy p) {
+    Map<String, Object> m = SessionEngine.policyData(p);
+    m.remove("version");
+    return CanonicalJson.write(m);
+  }
+
+  @SuppressWarnings("unchecked")
+  static Policy fromJson(String json) {
+    Map<String, Object> m = Json.parseObject(json);
+    Object renew = m.get("renew_every_ms");
+    List<String> comply = new ArrayList<>();
+    for (Object o : (List<Object>) m.getOrDefault("comply_with", List.of())) comply.add((String) o);
+    return new Policy((String) m.get("name"), 1, Duration.ofMillis(((Number) m.get("idle_timeout_ms")).longValue()),
+        Duration.ofMillis(((Number) m.get("absolute_timeout_ms")).longValue()),
+        Duration.ofMillis(((Number) m.get("warn_before_ms")).longValue()),
+        ((Number) m.get("max_extensions")).intValue(),
+        renew == null ? null : Duration.ofMillis(((Number) renew).longValue()), comply);
+  }
+
+  /**
+   * A new version of {@code values}' policy ({@code force}: even with the latest's values). With
+   * {@code applyToLive}, every live session of the policy moves to it; it may only shorten.
+   */
+  Future<SessionEngine.PolicyChange> change(Policy values, boolean applyToLive, String actor, boolean force) {
+    Policy current = policies.current(values.name()).orElse(null);
+    if (applyToLive && current != null && !current.onlyShortens(values)) {
+      throw new IllegalArgumentException("apply_to_live may only shorten deadlines: " + values.name()
+          + " would lengthen idle_timeout or absolute_timeout");
+    }
+    if (!store.sink.writable()) return Future.succeededFuture(new SessionEngine.PolicyChange(null, 0, DONE));
+    return store.run(store.scripts.policy, List.of(store.keys.policies()),
+        List.of(values.name(), valuesJson(values), store.keys.policiesChannel(), force ? "1" : "0"))
+        .compose(r -> {
+          int version = r.get(0).toInteger();
+          boolean added = r.get(1).toInteger() == 1;
+          long now = r.get(2).toLong();
+          Policy stored = values.withVersion(version);
+          return load().map(v -> {
+            synchronized (this) {
+              policies.restore(stored);
+            }
+            return stored;
+          }).compose(p -> {
+            List<CompletableFuture<Void>> durables = new ArrayList<>();
+            if (added) {
+              Map<String, Object> data = SessionEngine.policyData(p);
+              data.put("actor", actor == null ? "unknown" : actor);
+              AuditRecord.Builder b = AuditRecord.builder(RecordTypes.POLICY_CHANGED, now, store.node);
+              data.forEach(b::put);
+              durables.add(store.sink.append(List.of(b.build()), List.of()));
+            }
+            Future<Integer> applied = applyToLive ? applyAll(p, durables) : Future.succeededFuture(0);
+            return applied.map(n -> new SessionEngine.PolicyChange(p, n,
+                CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0]))));
+          });
+        });
+  }
+
+  /** Moves every live session of {@code p}'s policy to {@code p}, shard by shard. */
+  private Future<Integer> applyAll(Policy p, List<CompletableFuture<Void>> durables) {
+    Future<Integer> chain = Future.succeededFuture(0);
+    for (int shard = 0; shard < RedisKeys.SHARDS; shard++) {
+      int s = shard;
+      chain = chain.compose(n -> scan(p, s, "0", durables).map(m -> n + m));
+    }
+    return chain;
+  }
+
+  private Future<Integer> scan(Policy p, int shard, String cursor, List<CompletableFuture<Void>> durables) {
+    return store.redis.send(Request.cmd(Command.ZSCAN).arg(store.keys.due(shard)).arg(cursor).arg("COUNT").arg(500))
+        .compose(r -> {
+          String next = r.get(0).toString();
+          Response items = r.get(1);
+          List<Future<Boolean>> each = new ArrayList<>();
+          for (int i = 0; i < items.size(); i += 2) each.add(apply(p, items.get(i).toString(), durables));
+          return Future.all(each).compose(all -> {
+            int n = 0;
+            for (int i = 0; i < all.size(); i++) if (Boolean.TRUE.equals(all.resultAt(i))) n++;
+            int count = n;
+            return next.equals("0") ? Future.succeededFuture(count) : scan(p, shard, next, durables).map(m -> count + m);
+          });
+        });
+  }
+
+  private Future<Boolean> apply(Policy p, String id, List<CompletableFuture<Void>> durables) {
+    List<String> args = List.of(p.name(), Integer.toString(p.version()), Long.toString(p.idleTimeoutMs()),
+        Long.toString(p.absoluteTimeoutMs()), Long.toString(p.warnBeforeMs()), Integer.toString(p.maxExtensions()),
+        Long.toString(p.renewEvery() == null ? 0 : p.renewEvery().toMillis()));
+    return store.run(store.scripts.session, List.of(store.keys.session(id)), store.sessionArgsForId("apply", id, args))
+        .map(r -> {
+          RedisSessionStore.Outcome o = RedisSessionStore.Outcome.of(r);
+          if (o.row() == null) return false;
+          if (o.verdict().equals("ENDED")) {
+            Decision d = store.endedOutcome(o);
+            durables.add(d.durable());
+            return false;
+          }
+          if (!o.flag().startsWith("applied")) return false;
+          Row s = o.row();
+          synchronized (durables) {
+            durables.add(store.sink.append(List.of(store.record(RecordTypes.POLICY_APPLIED, s, o.now())
+                .putTime("previous_expires_at", Long.parseLong(o.extra()))
+                .putTime("expires_at", s.expiresAt())
+                .putTime("idle_expires_at", s.idleExpiresAt())
+                .putTime("absolute_expires_at", s.absoluteExpiresAt())
+                .build()), List.of()));
+            if (o.flag().equals("applied_ended")) {
+              durables.add(store.endedHere(s));
+            } else {
+              store.publish(s.id(), "status", s.status(o.now()).toMap());
+            }
+          }
+          return true;
+        });
+  }
+}

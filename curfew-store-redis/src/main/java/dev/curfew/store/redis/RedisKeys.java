@@ -1,0 +1,101 @@
+package dev.curfew.store.redis;
+
+import dev.curfew.core.TokenHash;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The key layout. Sessions are spread over {@link #SHARDS} shards; every key of a shard carries the
+ * hash tag {@code {<prefix>:<n>}}, so one session's hash, its token keys and its shard's deadline set
+ * live in one slot of a Redis Cluster, and a script that starts from a token touches one slot.
+ *
+ * <pre>
+ * {curfew:7}:s:&lt;session id&gt;    hash: the session
+ * {curfew:7}:t:&lt;sha-256 hex&gt;    string: the session id of a token (current and previous)
+ * {curfew:7}:due                zset: session id by the next instant it must be looked at
+ * {curfew:7}:pending            zset: endings and warnings claimed but not yet audited, by lease end
+ * {curfew:7}:live               counter: live sessions of the shard
+ * {curfew:u:&lt;sha-256 hex&gt;}     set: the session ids of a subject
+ * {curfew}:policies             hash: every version of every policy
+ * </pre>
+ *
+ * A session's shard is chosen from its token's hash; its id is drawn so that {@link #shardOfId}
+ * gives the same shard, so that operations by id find it without a lookup.
+ */
+final class RedisKeys {
+  static final int SHARDS = 16;
+
+  final String prefix;
+
+  RedisKeys(String prefix) {
+    if (prefix == null || !prefix.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException("redis key prefix must be 1-64 of [A-Za-z0-9._-]: " + prefix);
+    }
+    this.prefix = prefix;
+  }
+
+  static int shardOf(TokenHash h) {
+    return (h.toBytes()[0] & 0xff) % SHARDS;
+  }
+
+  static int shardOfId(String sessionId) {
+    return Math.floorMod(sessionId.hashCode(), SHARDS);
+  }
+
+  /** The common beginning of a shard's keys, {@code {prefix:n}:}. */
+  String shard(int n) {
+    return "{" + prefix + ":" + n + "}:";
+  }
+
+  String session(String id) {
+    return shard(shardOfId(id)) + "s:" + id;
+  }
+
+  String token(TokenHash h) {
+    return shard(shardOf(h)) + "t:" + h.toHex();
+  }
+
+  String due(int shard) {
+    return shard(shard) + "due";
+  }
+
+  String live(int shard) {
+    return shard(shard) + "live";
+  }
+
+  String pending(int shard) {
+    return shard(shard) + "pending";
+  }
+
+  String subject(String subject) {
+    return "{" + prefix + ":u:" + sha256Hex(subject) + "}";
+  }
+
+  String policies() {
+    return "{" + prefix + "}:policies";
+  }
+
+  /** Session events for the other nodes' event streams and gateways. */
+  String eventsChannel() {
+    return prefix + ":events";
+  }
+
+  /** "A shard has a new earliest deadline": lets the nodes look in time. */
+  String dueChannel() {
+    return prefix + ":due";
+  }
+
+  String policiesChannel() {
+    return prefix + ":policies";
+  }
+
+  private static String sha256Hex(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,623 @@
+package dev.curfew.store.redis;
+
+import dev.curfew.core.AuditSink;
+import dev.curfew.core.Decision;
+import dev.curfew.core.EndReason;
+import dev.curfew.core.EngineMetrics;
+import dev.curfew.core.Policies;
+import dev.curfew.core.Policy;
+import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionEvents;
+import dev.curfew.core.SessionStatus;
+import dev.curfew.core.SessionStore;
+import dev.curfew.core.TokenHash;
+import dev.curfew.core.Tokens;
+import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.audit.CanonicalJson;
+import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.core.audit.Times;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sessions in Redis, for any number of stateless nodes. Every operation is one atomic script that
+ * reads the deadlines against Redis's own clock and changes the session in the same step
+ * ({@code session.lua}), so all nodes decide on one clock and a revoke on one node is seen by the
+ * very next request on any other: there is no node-local cache to be stale.
+ *
+ * <p>Audit records are built here from what the script returned (with Redis's time) and written to
+ * this node's {@link AuditSink}; an answer is given only once they are durable. Endings and
+ * warnings found by the deadline scheduler ({@link DuePoller}) are claimed atomically, so each is
+ * emitted by one node; a node that dies after claiming leaves a pending entry that another node
+ * claims when its lease runs out.
+ *
+ * <p>Fail closed: when Redis cannot be reached (or does not answer within the timeout), or the audit
+ * sink cannot be written, every operation answers {@link Decision.Verdict#UNAVAILABLE}; the client
+ * reconnects by itself, so service resumes when Redis returns.
+ */
+public final class RedisSessionStore implements SessionStore {
+  private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+  /** Tunables; {@link #defaults()} suit most deployments. */
+  public record Settings(String prefix, Duration timeout, Duration lease, Duration endedRetention, int claimBatch,
+      Duration maxPollInterval) {
+    public Settings {
+      Objects.requireNonNull(prefix, "prefix");
+      if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive");
+      if (lease.toMillis() < 100) throw new IllegalArgumentException("lease must be at least 100ms");
+      if (claimBatch < 1) throw new IllegalArgumentException("claimBatch < 1");
+    }
+
+    public static Settings defaults() {
+      return new Settings("curfew", Duration.ofSeconds(2), Duration.ofSeconds(5),
+          Duration.ofMillis(SessionEngine.DEFAULT_ENDED_RETENTION_MS), 256, Duration.ofMillis(100));
+    }
+
+    public Settings withPrefix(String p) {
+      return new Settings(p, timeout, lease, endedRetention, claimBatch, maxPollInterval);
+    }
+
+    public Settings withLease(Duration d) {
+      return new Settings(prefix, timeout, d, endedRetention, claimBatch, maxPollInterval);
+    }
+
+    public Settings withEndedRetention(Duration d) {
+      return new Settings(prefix, timeout, lease, d, claimBatch, maxPollInterval);
+    }
+
+    public Settings withTimeout(Duration d) {
+      return new Settings(prefix, d, lease, endedRetention, claimBatch, maxPollInterval);
+    }
+  }
+
+  final Vertx vertx;
+  final Redis redis;
+  final RedisKeys keys;
+  final Scripts scripts;
+  final String node;
+  final AuditSink sink;
+  final SessionEvents events;
+  final EngineMetrics metrics;
+  final Settings settings;
+  private final Policies policies;
+  private final PolicySync policySync;
+  private final EventRelay relay;
+  private final DuePoller poller;
+  private final long timeoutMs;
+  private final dev.curfew.core.Clock nodeClock;
+  private volatile long liveSessions;
+  private volatile long clockSkewMs;
+  private volatile boolean skewReported;
+  private long liveTimer = -1;
+
+  /**
+   * @param events where this node's events go (its event streams, gateway and notifier)
+   * @param remoteEvents where other nodes' events go (this node's event streams and gateway; their
+   *     notifier already told the apps)
+   */
+  private RedisSessionStore(Vertx vertx, Redis redis, String node, dev.curfew.core.Clock nodeClock, Policies policies,
+      AuditSink sink,
+      SessionEvents events, SessionEvents remoteEvents, EngineMetrics metrics, Settings settings) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.node = node;
+    this.nodeClock = nodeClock;
+    this.policies = policies;
+    this.sink = sink;
+    this.events = events == null ? SessionEvents.NONE : events;
+    this.metrics = metrics == null ? EngineMetrics.NONE : metrics;
+    this.settings = settings;
+    this.keys = new RedisKeys(settings.prefix());
+    this.scripts = new Scripts(redis);
+    this.timeoutMs = settings.timeout().toMillis();
+    this.policySync = new PolicySync(this, policies);
+    this.poller = new DuePoller(this);
+    this.relay = new EventRelay(this, remoteEvents == null ? SessionEvents.NONE : remoteEvents, poller, policySync);
+  }
+
+  /**
+   * Connects, loads the shared policy versions, subscribes to the other nodes' events and starts
+   * claiming deadlines. The Redis client is owned by the store from here on.
+   *
+   * @param nodeClock this node's clock: never used to decide anything (Redis's clock decides), only
+   *     compared with Redis's to report this node's skew ({@link #clockSkewMs()})
+   */
+  public static Future<RedisSessionStore> start(Vertx vertx, Redis redis, String node, dev.curfew.core.Clock nodeClock,
+      Policies policies, AuditSink sink, SessionEvents events, SessionEvents remoteEvents, EngineMetrics metrics,
+      Settings settings) {
+    RedisSessionStore store = new RedisSessionStore(vertx, redis, node, nodeClock, policies, sink, events, remoteEvents,
+        metrics, settings);
+    // What this node was configured with becomes the latest version everywhere, unless it already is.
+    List<Policy> configured = policies.all();
+    return store.policySync.load()
+        .compose(v -> {
+          Future<Void> chain = Future.succeededFuture();
+          for (Policy p : configured) chain = chain.compose(x -> store.adopt(p).mapEmpty());
+          return chain;
+        })
+        .compose(v -> store.relay.start())
+        .map(v -> {
+          store.poller.start();
+          store.liveTimer = vertx.setPeriodic(0, 1000, id -> store.countLive());
+          return store;
+        });
+  }
+
+  public Future<Void> close() {
+    if (liveTimer >= 0) vertx.cancelTimer(liveTimer);
+    poller.stop();
+    return relay.stop().eventually(() -> redis.close());
+  }
+
+  /** This node's clock minus Redis's, as last seen; deadlines never depend on it. */
+  public long clockSkewMs() {
+    return clockSkewMs;
+  }
+
+  /** Called with Redis's time as each deadline claim answers. */
+  void sawRedisTime(long redisNowMs) {
+    long skew = nodeClock.millis() - redisNowMs;
+    clockSkewMs = skew;
+    if (Math.abs(skew) > 1_000 && !skewReported) {
+      skewReported = true;
+      LOG.log(System.Logger.Level.WARNING, "this node's clock is " + skew + " ms off Redis's; "
+          + "sessions are decided on Redis's clock, so enforcement is unaffected, but check the node's time service");
+    }
+  }
+
+  @Override
+  public Policies policies() {
+    return policies;
+  }
+
+  @Override
+  public long liveSessions() {
+    return liveSessions;
+  }
+
+  private void countLive() {
+    List<Request> gets = new ArrayList<>();
+    for (int i = 0; i < RedisKeys.SHARDS; i++) gets.add(Request.cmd(Command.GET).arg(keys.live(i)));
+    redis.batch(gets).onSuccess(rs -> {
+      long n = 0;
+      for (Response r : rs) n += r == null ? 0 : r.toLong();
+      liveSessions = n;
+    });
+  }
+
+  /** A script's answer, bounded by the timeout. */
+  Future<Response> run(Scripts.Script s, List<String> k, List<String> args) {
+    return scripts.run(s, k, args).timeout(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  static Decision unavailable(String detail) {
+    return new Decision(Decision.Verdict.UNAVAILABLE, null, null, detail, null, DONE);
+  }
+
+  private static final String REDIS_DOWN = "the session store (Redis) cannot be reached";
+  private static final String AUDIT_DOWN = "the audit log cannot be written";
+
+  // ---------------------------------------------------------------- open
+
+  @Override
+  public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes) {
+    if (subject == null || subject.isBlank() || subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
+      throw new IllegalArgumentException("subject must be 1-" + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
+    }
+    String name = policyName == null ? policies.defaultName() : policyName;
+    Policy policy = policies.current(name)
+        .orElseThrow(() -> new IllegalArgumentException("unknown policy \"" + name + "\""));
+    Map<String, Object> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
+    if (attrs.size() > SessionEngine.MAX_ATTRIBUTES) {
+      throw new IllegalArgumentException("more than " + SessionEngine.MAX_ATTRIBUTES + " attributes");
+    }
+    if (!sink.writable()) return CompletableFuture.completedFuture(unavailable(AUDIT_DOWN));
+    String token = Tokens.newToken();
+    TokenHash hash = TokenHash.of(token);
+    int shard = RedisKeys.shardOf(hash);
+    String id;
+    do {
+      id = Tokens.newSessionId();
+    } while (RedisKeys.shardOfId(id) != shard);
+    String sessionId = id;
+    long retention = settings.endedRetention().toMillis();
+    long lifetime = policy.absoluteTimeoutMs() + retention;
+    // The subject's index first: a crash between the two leaves a dangling id, never an unlisted session.
+    Future<Decision> answer = run(scripts.subject, List.of(keys.subject(subject)), List.of(sessionId, Long.toString(lifetime)))
+        .compose(x -> run(scripts.open, List.of(keys.session(sessionId), keys.token(hash)), List.of(
+            keys.shard(shard), sessionId, Long.toString(retention), subject, policy.name(),
+            Integer.toString(policy.version()), Long.toString(policy.idleTimeoutMs()),
+            Long.toString(policy.absoluteTimeoutMs()), Long.toString(policy.warnBeforeMs()),
+            Integer.toString(policy.maxExtensions()),
+            Long.toString(policy.renewEvery() == null ? 0 : policy.renewEvery().toMillis()), hash.toHex(),
+            CanonicalJson.write(attrs), keys.dueChannel())))
+        .map(r -> {
+          if (!"ALLOWED".equals(r.get(0).toString())) {
+            return unavailable("session id collision, try again");
+          }
+          long now = r.get(1).toLong();
+          Row row = Row.of(sessionId, r, 5);
+          AuditRecord.Builder created = record(RecordTypes.SESSION_CREATED, row, now)
+              .put("idle_timeout_ms", policy.idleTimeoutMs())
+              .put("absolute_timeout_ms", policy.absoluteTimeoutMs())
+              .put("warn_before_ms", policy.warnBeforeMs())
+              .put("max_extensions", (long) policy.maxExtensions());
+          if (policy.renewEvery() != null) created.put("renew_every_ms", policy.renewEvery().toMillis());
+          created.putTime("idle_expires_at", row.idleExpiresAt())
+              .putTime("absolute_expires_at", row.absoluteExpiresAt())
+              .put("attributes", attrs);
+          CompletableFuture<Void> durable = sink.append(List.of(created.build()), List.of());
+          return new Decision(Decision.Verdict.ALLOWED, row.status(now), null, null, token, durable);
+        });
+    return settle(answer);
+  }
+
+  // ---------------------------------------------------------------- token operations
+
+  @Override
+  public CompletableFuture<Decision> check(String token, boolean touch) {
+    return byToken(token, "check", touch ? List.of("1") : List.of("0"));
+  }
+
+  @Override
+  public CompletableFuture<Decision> extend(String token) {
+    return byToken(token, "extend", List.of());
+  }
+
+  @Override
+  public CompletableFuture<Decision> acknowledgeWarning(String token) {
+    return byToken(token, "ack", List.of());
+  }
+
+  @Override
+  public CompletableFuture<Decision> logout(String token) {
+    return byToken(token, "logout", List.of());
+  }
+
+  private CompletableFuture<Decision> byToken(String token, String op, List<String> opArgs) {
+    if (!sink.writable()) return CompletableFuture.completedFuture(unavailable(AUDIT_DOWN));
+    if (!Tokens.wellFormed(token)) {
+      metrics.checked(EndReason.UNKNOWN.wire());
+      return CompletableFuture.completedFuture(
+          new Decision(Decision.Verdict.ENDED, null, EndReason.UNKNOWN, null, null, DONE));
+    }
+    TokenHash hash = TokenHash.of(token);
+    int shard = RedisKeys.shardOf(hash);
+    Future<Decision> answer = run(scripts.session, List.of(keys.token(hash)), sessionArgs("token", op, shard,
+        hash.toHex(), opArgs))
+        .compose(r -> {
+          Outcome o = Outcome.of(r);
+          if (o.row == null) {
+            metrics.checked(EndReason.UNKNOWN.wire());
+            return Future.succeededFuture(new Decision(Decision.Verdict.ENDED, null, EndReason.UNKNOWN, null, null, DONE));
+          }
+          if (o.verdict.equals("ENDED")) return Future.succeededFuture(ended(o, false));
+          return switch (op) {
+            case "check" -> checked(o, hash, shard);
+            case "extend" -> Future.succeededFuture(extended(o));
+            case "ack" -> Future.succeededFuture(allowed(o, sink.append(List.of(record(RecordTypes.WARNING_ACKNOWLEDGED,
+                o.row, o.now).putTime("expires_at", o.row.expiresAt()).build()), List.of())));
+            case "logout" -> Future.succeededFuture(allowed(o, endedHere(o.row)));
+            default -> throw new IllegalStateException("operation " + op);
+          };
+        });
+    return settle(answer);
+  }
+
+  List<String> sessionArgsForId(String op, String id, List<String> opArgs) {
+    return sessionArgs("id", op, RedisKeys.shardOfId(id), "", opArgs);
+  }
+
+  /** An ENDED answer met outside a request (policy application): recorded like any other. */
+  Decision endedOutcome(Outcome o) {
+    return ended(o, true);
+  }
+
+  private List<String> sessionArgs(String mode, String op, int shard, String tokenHex, List<String> opArgs) {
+    List<String> a = new ArrayList<>(6 + opArgs.size());
+    a.add(mode);
+    a.add(op);
+    a.add(keys.shard(shard));
+    a.add(tokenHex);
+    a.add(Long.toString(settings.endedRetention().toMillis()));
+    a.add(Long.toString(settings.lease().toMillis()));
+    a.addAll(opArgs);
+    return a;
+  }
+
+  /** A script's answer: verdict, Redis's time, a flag, an extra value and the session's row. */
+  record Outcome(String verdict, long now, String flag, String extra, Row row) {
+    static Outcome of(Response r) {
+      String verdict = r.get(0).toString();
+      long now = r.get(1).toLong();
+      if (r.size() <= 2) return new Outcome(verdict, now, "", "", null);
+      String id = r.get(4).toString();
+      return new Outcome(verdict, now, r.get(2).toString(), r.get(3).toString(), Row.of(id, r, 5));
+    }
+  }
+
+  private Future<Decision> checked(Outcome o, TokenHash presented, int shard) {
+    metrics.checked("valid");
+    if (!o.flag.equals("rotate_due")) return Future.succeededFuture(allowed(o, DONE));
+    // renew_every: a second round trip, only when a rotation is due. The new token must fall in the
+    // session's shard, so that it finds the session's keys.
+    String token;
+    TokenHash hash;
+    do {
+      token = Tokens.newToken();
+      hash = TokenHash.of(token);
+    } while (RedisKeys.shardOf(hash) != shard);
+    String newToken = token;
+    return run(scripts.session, List.of(keys.token(presented)), sessionArgs("token", "rotate", shard,
+        presented.toHex(), List.of(hash.toHex())))
+        .map(r -> {
+          Outcome rot = Outcome.of(r);
+          if (rot.row == null || !rot.flag.equals("rotated")) return allowed(o, DONE);
+          CompletableFuture<Void> durable = sink.append(List.of(record(RecordTypes.ROTATED, rot.row, rot.now)
+              .putTime("renewed_at", rot.now).build()), List.of());
+          return new Decision(Decision.Verdict.ALLOWED, rot.row.status(rot.now), null, null, newToken, durable);
+        });
+  }
+
+  private Decision extended(Outcome o) {
+    Row s = o.row;
+    if (o.verdict.equals("REFUSED")) {
+      String why = o.flag.equals("no_extensions")
+          ? (s.maxExtensions() == 0 ? "the policy allows no extensions" : "no extensions left (" + s.maxExtensions() + " used)")
+          : "the absolute deadline " + Times.format(s.absoluteExpiresAt()) + " is the limit";
+      CompletableFuture<Void> durable = sink.append(List.of(record(RecordTypes.EXTENSION_REFUSED, s, o.now)
+          .put("why", why).build()), List.of());
+      return new Decision(Decision.Verdict.REFUSED, s.status(o.now), null, why, null, durable);
+    }
+    CompletableFuture<Void> durable = sink.append(List.of(record(RecordTypes.EXTENDED, s, o.now)
+        .putTime("previous_expires_at", Long.parseLong(o.extra))
+        .putTime("expires_at", s.expiresAt())
+        .put("extensions_used", (long) s.extensionsUsed())
+        .putTime("idle_expires_at", s.idleExpiresAt())
+        .build()), List.of());
+    SessionStatus status = s.status(o.now);
+    publish(s.id(), "extended", status.toMap());
+    publish(s.id(), "status", status.toMap());
+    return allowed(o, durable);
+  }
+
+  /**
+   * A token or id found ended: if the script ended it just now (deadline passed, or a replayed
+   * token), this node records the ending; a refused token is recorded at most once a second.
+   */
+  private Decision ended(Outcome o, boolean withStatus) {
+    Row s = o.row;
+    CompletableFuture<Void> durable = DONE;
+    switch (o.flag) {
+      case "expired", "replayed" -> durable = endedHere(s);
+      case "refused_record" -> durable = sink.append(List.of(record(RecordTypes.REFUSED, s, o.now)
+          .put("reason", s.endReason())
+          .put("repeats", Long.parseLong(o.extra))
+          .build()), List.of());
+      default -> { }
+    }
+    metrics.checked(s.endReason());
+    return new Decision(Decision.Verdict.ENDED, withStatus ? s.status(o.now) : null, s.reason(), null, null, durable);
+  }
+
+  private static Decision allowed(Outcome o, CompletableFuture<Void> durable) {
+    return new Decision(Decision.Verdict.ALLOWED, o.row.status(o.now), null, null, null, durable);
+  }
+
+  /**
+   * Records and announces an ending that a script performed for this node, then clears its
+   * pending entry once the record is durable. Until then, the entry lets another node record it
+   * should this one die.
+   */
+  CompletableFuture<Void> endedHere(Row s) {
+    if (s.reason() == EndReason.IDLE_TIMEOUT || s.reason() == EndReason.ABSOLUTE_TIMEOUT) {
+      metrics.expired(s.detectedBy(), s.endedAt() - s.deadline());
+    }
+    CompletableFuture<Void> durable = sink.append(List.of(endRecord(s)), List.of());
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("reason", s.endReason());
+    data.put("expired_at", Times.format(s.endedAt()));
+    publish(s.id(), endEvent(s.reason()), data);
+    durable.thenRun(() -> confirm(RedisKeys.shardOfId(s.id()), "e|" + s.id()));
+    return durable;
+  }
+
+  /** The record of an ending, from the session's own fields: the same whichever node writes it. */
+  AuditRecord endRecord(Row s) {
+    EndReason reason = s.reason();
+    AuditRecord.Builder b;
+    switch (reason) {
+      case IDLE_TIMEOUT, ABSOLUTE_TIMEOUT -> b = record(RecordTypes.EXPIRED, s, s.endedAt())
+          .put("reason", reason.wire())
+          .putTime("deadline", s.deadline())
+          .putTime("detected_at", s.endedAt())
+          .put("lateness_ms", s.endedAt() - s.deadline())
+          .putTime("last_activity_at", s.lastActivityAt())
+          .put("detected_by", s.detectedBy());
+      case LOGGED_OUT -> b = record(RecordTypes.LOGGED_OUT, s, s.endedAt());
+      default -> b = record(RecordTypes.REVOKED, s, s.endedAt())
+          .put("actor", s.revokedBy().isEmpty() ? "unknown" : s.revokedBy())
+          .put("reason", reason.wire())
+          .put("reason_text", s.reasonText());
+    }
+    return b.build();
+  }
+
+  static String endEvent(EndReason reason) {
+    return reason == EndReason.LOGGED_OUT ? "logged_out"
+        : reason == EndReason.REVOKED || reason == EndReason.REPLAYED ? "revoked" : "expired";
+  }
+
+  /**
+   * Removes a pending entry once its record is durable, retrying for as long as the lease lasts: an
+   * entry left behind would be recorded a second time by the node that claims it next.
+   */
+  void confirm(int shard, String member) {
+    confirm(shard, member, 0);
+  }
+
+  private void confirm(int shard, String member, int attempt) {
+    redis.send(Request.cmd(Command.ZREM).arg(keys.pending(shard)).arg(member)).onFailure(e -> {
+      long delay = 50L << Math.min(attempt, 5);
+      if ((attempt + 1) * 50L * 8 < settings.lease().toMillis() * 2) {
+        vertx.setTimer(delay, id -> confirm(shard, member, attempt + 1));
+      } else {
+        LOG.log(System.Logger.Level.WARNING, "could not confirm " + member + " (it may be recorded twice): "
+            + e.getMessage());
+      }
+    });
+  }
+
+  /** Delivers an event here and to the other nodes. Returns the streams reached on this node. */
+  int publish(String sessionId, String event, Map<String, Object> data) {
+    int reached = events.publish(sessionId, event, data);
+    relay.broadcast(sessionId, event, data);
+    return reached;
+  }
+
+  AuditRecord.Builder record(String type, Row s, long now) {
+    return AuditRecord.builder(type, now, node).session(s.id(), s.subject(), s.policy(), s.policyVersion());
+  }
+
+  // ---------------------------------------------------------------- backend operations
+
+  @Override
+  public CompletableFuture<Decision> get(String sessionId) {
+    return byId(sessionId, "get", List.of());
+  }
+
+  @Override
+  public CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText) {
+    return byId(sessionId, "revoke", List.of(actor == null ? "unknown" : actor, reasonText == null ? "" : reasonText));
+  }
+
+  private CompletableFuture<Decision> byId(String sessionId, String op, List<String> opArgs) {
+    if (!sink.writable()) return CompletableFuture.completedFuture(unavailable(AUDIT_DOWN));
+    if (sessionId == null || !sessionId.startsWith("s_") || sessionId.length() > 64) {
+      return CompletableFuture.completedFuture(notFound());
+    }
+    Future<Decision> answer = run(scripts.session, List.of(keys.session(sessionId)),
+        sessionArgs("id", op, RedisKeys.shardOfId(sessionId), "", opArgs))
+        .map(r -> {
+          Outcome o = Outcome.of(r);
+          if (o.row == null) return notFound();
+          if (o.verdict.equals("ENDED")) return ended(o, true);
+          return op.equals("revoke") ? allowed(o, endedHere(o.row)) : allowed(o, DONE);
+        });
+    return settle(answer);
+  }
+
+  private static Decision notFound() {
+    return new Decision(Decision.Verdict.NOT_FOUND, null, null, null, null, DONE);
+  }
+
+  @Override
+  public CompletableFuture<SessionEngine.Revocation> revokeSubject(String subject, String actor, String reasonText) {
+    if (!sink.writable()) return CompletableFuture.completedFuture(new SessionEngine.Revocation(-1, DONE));
+    Future<SessionEngine.Revocation> answer = members(subject).compose(ids -> {
+      List<Future<Decision>> each = new ArrayList<>();
+      for (String id : ids) {
+        each.add(Future.fromCompletionStage(revoke(id, actor, reasonText)));
+      }
+      return Future.all(each).map(all -> {
+        int n = 0;
+        List<CompletableFuture<Void>> durables = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+          Decision d = all.resultAt(i);
+          if (d.verdict() == Decision.Verdict.UNAVAILABLE) return new SessionEngine.Revocation(-1, DONE);
+          if (d.allowed()) n++;
+          durables.add(d.durable());
+        }
+        return new SessionEngine.Revocation(n, CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
+      });
+    });
+    return answer.toCompletionStage().toCompletableFuture()
+        .exceptionally(e -> new SessionEngine.Revocation(-1, DONE));
+  }
+
+  @Override
+  public CompletableFuture<List<SessionStatus>> sessionsOf(String subject) {
+    Future<List<SessionStatus>> answer = members(subject).compose(ids -> {
+      List<Future<Response>> each = new ArrayList<>();
+      for (String id : ids) {
+        each.add(run(scripts.session, List.of(keys.session(id)), sessionArgs("id", "peek", RedisKeys.shardOfId(id), "",
+            List.of())));
+      }
+      return Future.all(each).map(all -> {
+        List<SessionStatus> out = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+          Outcome o = Outcome.of(all.resultAt(i));
+          if (o.row == null) {
+            redis.send(Request.cmd(Command.SREM).arg(keys.subject(subject)).arg(ids.get(i)));
+          } else if (!o.row.ended() && o.now < o.row.expiresAt()) {
+            out.add(o.row.status(o.now));
+          }
+        }
+        out.sort((a, b) -> Long.compare(a.createdAtMs(), b.createdAtMs()));
+        return out;
+      });
+    });
+    return answer.toCompletionStage().toCompletableFuture();
+  }
+
+  private Future<List<String>> members(String subject) {
+    return redis.send(Request.cmd(Command.SMEMBERS).arg(keys.subject(subject)))
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .map(r -> {
+          List<String> ids = new ArrayList<>();
+          if (r != null) for (Response x : r) ids.add(x.toString());
+          return ids;
+        });
+  }
+
+  // ---------------------------------------------------------------- policies
+
+  @Override
+  public CompletableFuture<SessionEngine.PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
+    Future<SessionEngine.PolicyChange> change = policySync.change(values, applyToLive, actor, true);
+    return change.recover(e -> Future.succeededFuture(new SessionEngine.PolicyChange(null, 0, DONE)))
+        .toCompletionStage().toCompletableFuture();
+  }
+
+  /** Adopts a policy from configuration: a new version only when its values differ from the latest. */
+  public Future<SessionEngine.PolicyChange> adopt(Policy values) {
+    return policySync.change(values, false, "config", false);
+  }
+
+  // ---------------------------------------------------------------- notifications
+
+  @Override
+  public CompletableFuture<Void> recordNotification(String sessionId, Map<String, Object> data) {
+    Future<Void> answer = run(scripts.session, List.of(keys.session(sessionId)),
+        sessionArgs("id", "peek", RedisKeys.shardOfId(sessionId), "", List.of()))
+        .compose(r -> {
+          Outcome o = Outcome.of(r);
+          if (o.row == null) return Future.succeededFuture();
+          AuditRecord.Builder b = record(RecordTypes.NOTIFIED, o.row, o.now);
+          data.forEach(b::put);
+          return Future.fromCompletionStage(sink.append(List.of(b.build()), List.of()));
+        });
+    return answer.toCompletionStage().toCompletableFuture();
+  }
+
+  /** An answer that never fails: Redis unreachable or slow becomes UNAVAILABLE (fail closed). */
+  private static CompletableFuture<Decision> settle(Future<Decision> answer) {
+    return answer.recover(e -> {
+      LOG.log(System.Logger.Level.DEBUG, "session store unavailable: " + e);
+      return Future.succeededFuture(unavailable(REDIS_DOWN));
+    }).toCompletionStage().toCompletableFuture();
+  }
+}

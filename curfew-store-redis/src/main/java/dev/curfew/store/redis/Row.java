@@ -1,0 +1,84 @@
+package dev.curfew.store.redis;
+
+import dev.curfew.core.EndReason;
+import dev.curfew.core.SessionStatus;
+import dev.curfew.core.audit.Json;
+import io.vertx.redis.client.Response;
+import java.util.Map;
+
+/**
+ * One session as a script returned it: the fields of {@code common.lua}'s list F, in its order.
+ * Times are Redis's, in epoch milliseconds.
+ */
+record Row(
+    String id,
+    String subject,
+    String policy,
+    int policyVersion,
+    long idleMs,
+    long absoluteMs,
+    long warnMs,
+    int maxExtensions,
+    long renewMs,
+    long createdAt,
+    long lastActivityAt,
+    long idleExpiresAt,
+    long absoluteExpiresAt,
+    int extensionsUsed,
+    long tokenIssuedAt,
+    String endReason,
+    long endedAt,
+    String attributes,
+    String revokedBy,
+    String reasonText,
+    long deadline,
+    String detectedBy) {
+
+  static final int FIELDS = 26;
+
+  /** The row of session {@code id} from {@code r[offset] .. r[offset + FIELDS - 1]}. */
+  static Row of(String id, Response r, int offset) {
+    return new Row(id,
+        text(r, offset), text(r, offset + 1), (int) num(r, offset + 2), num(r, offset + 3), num(r, offset + 4),
+        num(r, offset + 5), (int) num(r, offset + 6), num(r, offset + 7), num(r, offset + 8), num(r, offset + 9),
+        num(r, offset + 10), num(r, offset + 11), (int) num(r, offset + 12),
+        // 13, 14: the token hashes, which never leave this class
+        num(r, offset + 15), text(r, offset + 16), num(r, offset + 17),
+        // 18: the deadline the last warning was for
+        text(r, offset + 19),
+        // 20, 21: when a refusal was last recorded, and the repeats since
+        text(r, offset + 22), text(r, offset + 23), num(r, offset + 24), text(r, offset + 25));
+  }
+
+  private static String text(Response r, int i) {
+    Response x = r.get(i);
+    return x == null ? "" : x.toString();
+  }
+
+  private static long num(Response r, int i) {
+    String s = text(r, i);
+    return s.isEmpty() ? 0 : Long.parseLong(s);
+  }
+
+  long expiresAt() {
+    return Math.min(idleExpiresAt, absoluteExpiresAt);
+  }
+
+  boolean ended() {
+    return !endReason.isEmpty();
+  }
+
+  EndReason reason() {
+    return ended() ? EndReason.fromWire(endReason) : null;
+  }
+
+  Map<String, Object> attributeMap() {
+    return attributes.isEmpty() ? Map.of() : Json.parseObject(attributes);
+  }
+
+  SessionStatus status(long nowMs) {
+    return new SessionStatus(id, subject, policy, policyVersion, createdAt, lastActivityAt, idleExpiresAt,
+        absoluteExpiresAt, expiresAt() - warnMs, extensionsUsed, Math.max(0, maxExtensions - extensionsUsed), nowMs,
+        reason(), ended() ? endedAt : 0, attributeMap());
+  }
+}

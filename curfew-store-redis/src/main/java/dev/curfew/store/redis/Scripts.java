@@ -1,0 +1,79 @@
+package dev.curfew.store.redis;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The Lua scripts, each run with {@code EVALSHA} (one round trip) and loaded again when Redis
+ * answers {@code NOSCRIPT} (after a restart or a failover, the script cache is empty).
+ */
+final class Scripts {
+  /** One script: {@code common.lua} followed by its own body. */
+  static final class Script {
+    final String name;
+    final String text;
+    final String sha;
+
+    private Script(String name) {
+      this.name = name;
+      this.text = resource("common.lua") + "\n" + resource(name + ".lua");
+      this.sha = sha1Hex(text);
+    }
+  }
+
+  final Script session = new Script("session");
+  final Script open = new Script("open");
+  final Script due = new Script("due");
+  final Script subject = new Script("subject");
+  final Script policy = new Script("policy");
+
+  private final Redis redis;
+
+  Scripts(Redis redis) {
+    this.redis = redis;
+  }
+
+  Future<Response> run(Script s, List<String> keys, List<String> args) {
+    return redis.send(request(s, keys, args)).recover(err -> {
+      String m = err.getMessage();
+      if (m == null || !m.startsWith("NOSCRIPT")) return Future.failedFuture(err);
+      return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(s.text))
+          .compose(loaded -> redis.send(request(s, keys, args)));
+    });
+  }
+
+  private static Request request(Script s, List<String> keys, List<String> args) {
+    Request r = Request.cmd(Command.EVALSHA).arg(s.sha).arg(keys.size());
+    for (String k : keys) r.arg(k);
+    for (String a : args) r.arg(a);
+    return r;
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = Scripts.class.getResourceAsStream(name)) {
+      if (in == null) throw new IllegalStateException("missing script " + name);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read script " + name, e);
+    }
+  }
+
+  private static String sha1Hex(String text) {
+    try {
+      // Redis names a script by the SHA-1 of its text (EVALSHA); SHA-1 is an identifier here, not a control.
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+-- Adds a version of a policy. KEYS[1]: the policies hash.
+-- ARGV: name, values (canonical JSON without the version), channel, force ('1': always a new
+-- version; '0': only when the latest differs, as when nodes adopt their configuration).
+-- Fields: "<name>" holds the latest version number, "<name>#<n>" the values of version n.
+-- Returns {version, 1 if added else 0, now}.
+local now = clock()
+local latest = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if ARGV[4] ~= '1' and latest > 0 and redis.call('HGET', KEYS[1], ARGV[1] .. '#' .. latest) == ARGV[2] then
+  return {latest, 0, now}
+end
+local v = latest + 1
+redis.call('HSET', KEYS[1], ARGV[1], v, ARGV[1] .. '#' .. v, ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[1])
+return {v, 1, now}

@@ -1,0 +1,112 @@
+-- One operation on one session, atomically, on Redis's clock.
+-- KEYS[1]: the token key (ARGV[1] = 'token') or the session key (ARGV[1] = 'id')
+-- ARGV: mode, op, shard prefix "<prefix>:{<shard>}:", token hash hex or '', retention ms, lease ms, op args...
+-- Returns {verdict, now, flag, extra, id, row...} or {'NOT_FOUND', now}.
+local mode, op, shard, presented = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local retention, lease = tonumber(ARGV[5]), tonumber(ARGV[6])
+local sprefix, tprefix = shard .. 's:', shard .. 't:'
+local now = clock()
+local id, skey
+if mode == 'token' then
+  id = redis.call('GET', KEYS[1])
+  if not id then return {'NOT_FOUND', now} end
+  skey = sprefix .. id
+else
+  skey = KEYS[1]
+  id = string.sub(skey, #sprefix + 1)
+end
+local s = load(skey)
+if not s then return {'NOT_FOUND', now} end
+if mode == 'token' and presented ~= s.tok and presented ~= s.prev then return {'NOT_FOUND', now} end
+
+local function answer(verdict, flag, extra)
+  local out = {verdict, now, flag or '', tostring(extra or ''), id}
+  for i, v in ipairs(row(s)) do out[5 + i] = v end
+  return out
+end
+
+local function finish_here(reason, fields)
+  finish(skey, tprefix, shard, id, s, now, reason, fields, retention, lease)
+end
+
+if op == 'peek' then return answer('PEEK') end
+
+-- A rotated-out token presented again: the session is taken over, end it.
+if mode == 'token' and s.er == '' and presented == s.prev then
+  finish_here('replayed', {ra = 'curfew', rt = 'a rotated-out token was presented again'})
+  return answer('ENDED', 'replayed')
+end
+-- A deadline passed: end it now, whoever asks first.
+if s.er == '' and now >= expires(s) then
+  local deadline = expires(s)
+  finish_here(timeout_reason(s), {dl = deadline, db = 'request'})
+  return answer('ENDED', 'expired')
+end
+if s.er ~= '' then
+  if mode == 'token' then
+    -- Refusals of an ended token are recorded at most once a second, with the repeats between.
+    if s.lr == '' or now - tonumber(s.lr) >= 1000 then
+      local repeats = tonumber(s.rr) or 0
+      redis.call('HSET', skey, 'lr', now, 'rr', 0)
+      return answer('ENDED', 'refused_record', repeats)
+    end
+    redis.call('HINCRBY', skey, 'rr', 1)
+  end
+  return answer('ENDED')
+end
+
+if op == 'check' then
+  if ARGV[7] == '1' then
+    s.la = tostring(now)
+    s.ie = tostring(now + num(s, 'idle'))
+    redis.call('HSET', skey, 'la', s.la, 'ie', s.ie)
+    if num(s, 'renew') > 0 and now - num(s, 'ti') >= num(s, 'renew') then return answer('ALLOWED', 'rotate_due') end
+  end
+  return answer('ALLOWED')
+elseif op == 'rotate' then
+  -- ARGV[7]: the new token's hash. Only the current token rotates, and only when due.
+  if presented ~= s.tok or num(s, 'renew') <= 0 or now - num(s, 'ti') < num(s, 'renew') then
+    return answer('ALLOWED')
+  end
+  if s.prev ~= '' then redis.call('DEL', tprefix .. s.prev) end
+  local ttl = num(s, 'ae') - now + retention
+  redis.call('SET', tprefix .. ARGV[7], id, 'PX', ttl)
+  s.prev, s.tok, s.ti = s.tok, ARGV[7], tostring(now)
+  redis.call('HSET', skey, 'prev', s.prev, 'tok', s.tok, 'ti', s.ti)
+  return answer('ALLOWED', 'rotated')
+elseif op == 'extend' then
+  if num(s, 'ext') >= num(s, 'maxext') then return answer('REFUSED', 'no_extensions') end
+  if num(s, 'ae') <= num(s, 'ie') then return answer('REFUSED', 'absolute_limit') end
+  local previous = expires(s)
+  s.la = tostring(now)
+  s.ie = tostring(now + num(s, 'idle'))
+  s.ext = tostring(num(s, 'ext') + 1)
+  redis.call('HSET', skey, 'la', s.la, 'ie', s.ie, 'ext', s.ext)
+  return answer('ALLOWED', 'extended', previous)
+elseif op == 'ack' or op == 'get' then
+  return answer('ALLOWED')
+elseif op == 'logout' then
+  finish_here('logged_out', {})
+  return answer('ALLOWED', 'ended')
+elseif op == 'revoke' then
+  finish_here('revoked', {ra = ARGV[7], rt = ARGV[8]})
+  return answer('ALLOWED', 'ended')
+elseif op == 'apply' then
+  -- A new version of the session's policy that may only shorten: ARGV[7..13] = name, version,
+  -- idle, absolute, warn, max extensions, renew (ms).
+  if s.pol ~= ARGV[7] then return answer('SKIPPED') end
+  local previous = expires(s)
+  s.ver, s.idle, s.abs, s.warn, s.maxext, s.renew = ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+  s.ie = tostring(math.min(num(s, 'ie'), num(s, 'la') + num(s, 'idle')))
+  s.ae = tostring(math.min(num(s, 'ae'), num(s, 'c') + num(s, 'abs')))
+  redis.call('HSET', skey, 'ver', s.ver, 'idle', s.idle, 'abs', s.abs, 'warn', s.warn, 'maxext', s.maxext,
+    'renew', s.renew, 'ie', s.ie, 'ae', s.ae)
+  if now >= expires(s) then
+    local deadline = expires(s)
+    finish_here(timeout_reason(s), {dl = deadline, db = 'request'})
+    return answer('ALLOWED', 'applied_ended', previous)
+  end
+  redis.call('ZADD', shard .. 'due', next_event(s), id)
+  return answer('ALLOWED', 'applied', previous)
+end
+return redis.error_reply('unknown operation ' .. op)
