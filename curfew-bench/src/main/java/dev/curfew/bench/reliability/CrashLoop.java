@@ -76,8 +76,11 @@ public final class CrashLoop {
       new Traffic.PolicySpec("long", 600_000, 3_600_000),
       new Traffic.PolicySpec("short", 2_000, 6_000));
 
+  /** Rate limits off: the harness is one client opening and ending sessions fast (docs/reliability.md). */
   private static final String CONFIG = """
       snapshot_interval: 1s
+      rate_limits:
+        enabled: false
       default_policy: long
       policies:
         long:
