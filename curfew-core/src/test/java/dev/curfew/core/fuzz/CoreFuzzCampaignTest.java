@@ -13,13 +13,13 @@ class CoreFuzzCampaignTest {
     Path classes = Path.of("target/test-classes");
     List<String> targets = FuzzCampaign.targets(classes);
     assertThat(targets).as("fuzz targets found").hasSizeGreaterThanOrEqualTo(12);
-    int seconds = FuzzCampaign.secondsPerTarget(3);
+    int seconds = FuzzCampaign.secondsPerTarget(2);
     if (seconds <= 0) return; // only the kept inputs (they ran as ordinary tests)
-    for (String target : targets) {
-      FuzzCampaign.Outcome o = FuzzCampaign.fuzz(target, seconds, Path.of("").toAbsolutePath());
-      System.out.println(target + ": " + FuzzCampaign.summary(o));
-      assertThat(o.passed()).as("%s found something (the input is in its inputs directory):%n%s", target, o.output()).isTrue();
-      assertThat(o.output()).as(target + " fuzzed").contains("Done ");
+    for (FuzzCampaign.Outcome o : FuzzCampaign.fuzzAll(targets, seconds, Path.of("").toAbsolutePath(),
+        FuzzCampaign.parallelism())) {
+      System.out.println(o.target() + ": " + FuzzCampaign.summary(o));
+      assertThat(o.passed()).as("%s found something (the input is in its inputs directory):%n%s", o.target(), o.output()).isTrue();
+      assertThat(o.output()).as(o.target() + " fuzzed").contains("Done ");
     }
   }
 }

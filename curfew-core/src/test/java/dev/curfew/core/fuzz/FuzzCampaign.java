@@ -78,6 +78,29 @@ public final class FuzzCampaign {
     return new Outcome(target, p.exitValue(), new String(out, StandardCharsets.UTF_8));
   }
 
+  /**
+   * Fuzzes every target, {@code parallel} child JVMs at a time (each fuzzes on one core), and
+   * returns the outcomes in the order of {@code targets}.
+   */
+  public static List<Outcome> fuzzAll(List<String> targets, int seconds, Path moduleDir, int parallel)
+      throws InterruptedException, java.util.concurrent.ExecutionException {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, parallel));
+    try {
+      List<java.util.concurrent.Future<Outcome>> futures = new ArrayList<>();
+      for (String t : targets) futures.add(pool.submit(() -> fuzz(t, seconds, moduleDir)));
+      List<Outcome> out = new ArrayList<>();
+      for (java.util.concurrent.Future<Outcome> f : futures) out.add(f.get());
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Child JVMs at a time: one per core. */
+  public static int parallelism() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
   /** The libFuzzer closing line ("Done N runs in S second(s)"), or the last line. */
   public static String summary(Outcome o) {
     String[] lines = o.output().split("\n");
