@@ -270,6 +270,15 @@ public final class SessionEngine {
     }
   }
 
+  /**
+   * Records a step of the wall clock ({@code clock.stepped}); changes no session, since deadlines are
+   * measured on the node's clock, which does not follow the step. Returns when the record is durable.
+   */
+  public CompletableFuture<Void> recordClockStep(ClockStep step, String detectedBy) {
+    Objects.requireNonNull(step, "step");
+    return sink.append(List.of(step.record(node, detectedBy)), List.of());
+  }
+
   /** Revokes one session; {@code actor} is the API key's name. */
   public Decision revoke(String sessionId, String actor, String reasonText) {
     if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");

@@ -20,6 +20,8 @@ public final class RecordTypes {
   public static final String POLICY_CHANGED = "policy.changed";
   public static final String NODE_STARTED = "node.started";
   public static final String NODE_STOPPED = "node.stopped";
+  /** The wall clock was stepped (the node's clock did not follow); see docs/contract-changes.md. */
+  public static final String CLOCK_STEPPED = "clock.stepped";
   /** A torn last line was cut from the log on restart. */
   public static final String LOG_REPAIRED = "log.repaired";
 

@@ -1,6 +1,7 @@
 package dev.curfew.server.cli;
 
 import dev.curfew.core.AuditSink;
+import dev.curfew.core.ClockWatch;
 import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.Policies;
 import dev.curfew.core.SessionEngine;
@@ -213,7 +214,7 @@ final class ServeCommand implements Callable<Integer> {
           + (store.log().recordsAtOpen() == 0 ? " (first start)"
               : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
       adoptConfiguredPolicies(cfg, engine, log);
-      driver = new DeadlineDriver(engine).start();
+      driver = new DeadlineDriver(engine, new ClockWatch(clock, engine)).start();
       sessions = SessionStore.of(engine);
     }
     // Each node keeps its own buckets: with several nodes, a limit holds per node.

@@ -414,7 +414,8 @@ public record CurfewConfig(
     String pre = at.isEmpty() ? "" : at + ".";
     onlyKeys(pre, p, POLICY_KEYS);
     for (String required : List.of("idle_timeout", "absolute_timeout")) {
-      if (p.path(required).isMissingNode()) throw new ConfigException(pre + required, "required");
+      // a YAML null ("idle_timeout:" or "~") is as absent as a missing key (ConfigFuzzTest found the NPE)
+      if (p.path(required).isMissingNode() || p.path(required).isNull()) throw new ConfigException(pre + required, "required");
     }
     List<String> comply = new ArrayList<>();
     JsonNode c = p.path("comply_with");
@@ -556,7 +557,8 @@ public record CurfewConfig(
     while (names.hasNext()) {
       String k = names.next();
       if (!allowed.contains(k)) {
-        throw new ConfigException(prefix + k, "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+        String shown = k.isBlank() ? "\"" + k + "\"" : k; // an empty key (YAML "?" or "": ) must still be named
+        throw new ConfigException(prefix + shown, "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
       }
     }
   }

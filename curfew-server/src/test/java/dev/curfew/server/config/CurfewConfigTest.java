@@ -139,4 +139,23 @@ class CurfewConfigTest {
         .isInstanceOf(ConfigException.class)
         .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo(key));
   }
+
+  @Test
+  void anEmptyKey_isNamedInTheError() {
+    // found by ConfigFuzzTest: YAML "?" is a mapping with an empty key, and the error named nothing
+    assertThatThrownBy(() -> CurfewConfig.parse("?\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("\"\": unknown key")
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("\"\""));
+  }
+
+  @Test
+  void aRequiredDurationThatIsNull_isRequired_notACrash() {
+    // found by ConfigFuzzTest: "idle_timeout: NULL" reached the Policy constructor as null
+    for (String value : new String[] {"null", "NULL", "~", ""}) {
+      assertThatThrownBy(() -> CurfewConfig.parse("policies:\n  p:\n    idle_timeout: " + value + "\n    absolute_timeout: 1h\n"))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage("policies.p.idle_timeout: required");
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package dev.curfew.store.embedded;
 
 import dev.curfew.core.Clock;
+import dev.curfew.core.ClockStep;
 import dev.curfew.core.Policy;
 import dev.curfew.core.Replay;
 import dev.curfew.core.SessionEngine;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -128,10 +130,14 @@ public final class EmbeddedStore implements AutoCloseable {
   private final AuditTrail trail;
   private final Snapshotter snapshotter;
   private final ScheduledExecutorService scheduler;
+  /** The wall clock at open was behind the log's last record: recorded by {@link #recover}. */
+  private final Optional<ClockStep> stepAtStart;
   private volatile SessionEngine engine;
   private boolean closed;
 
-  private EmbeddedStore(Path dataDir, Options options, String node, FileAuditLog log, AuditTrail trail) {
+  private EmbeddedStore(Path dataDir, Options options, String node, FileAuditLog log, AuditTrail trail,
+      Optional<ClockStep> stepAtStart) {
+    this.stepAtStart = stepAtStart;
     this.dataDir = dataDir;
     this.options = options;
     this.node = node;
@@ -145,7 +151,12 @@ public final class EmbeddedStore implements AutoCloseable {
     });
   }
 
-  /** Opens the data directory (creating it 0700), repairing a torn audit log end. */
+  /**
+   * Opens the data directory (creating it 0700), repairing a torn audit log end. When the clock is
+   * a {@link SystemClock} and the log's last record is later than it, the clock is moved forward to
+   * that record first (a wall clock that went back must not give sessions time back): build the
+   * engine after this.
+   */
   public static EmbeddedStore open(Path dataDir, Options options, String node) throws IOException {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(options, "options");
@@ -169,7 +180,14 @@ public final class EmbeddedStore implements AutoCloseable {
       trail.halt();
       throw e;
     }
-    return new EmbeddedStore(dataDir, options, node, log, trail);
+    Optional<ClockStep> step = Optional.empty();
+    long lastTimeMs = log.openReport().lastTimeMsAtOpen();
+    if (options.clock() instanceof SystemClock system && lastTimeMs != Long.MIN_VALUE) {
+      step = system.startNoEarlierThan(lastTimeMs);
+      step.ifPresent(s -> LOG.log(System.Logger.Level.WARNING, "at start, " + s
+          + ": the node's clock continues from the log's last record"));
+    }
+    return new EmbeddedStore(dataDir, options, node, log, trail, step);
   }
 
   /** The Merkle tree, checkpoints and evidence of the log: what the audit API serves. */
@@ -215,6 +233,8 @@ public final class EmbeddedStore implements AutoCloseable {
       return true;
     });
     TokenJournal.read(dataDir, snap.tokensGeneration(), replay::bind);
+    CompletableFuture<Void> stepRecorded = stepAtStart.map(s -> engine.recordClockStep(s, "start"))
+        .orElse(CompletableFuture.completedFuture(null));
     SessionEngine.RecoveryResult restored = engine.restore(replay.result());
     boolean clean = RecordTypes.NODE_STOPPED.equals(log.openReport().lastTypeAtOpen());
     AuditRecord started = AuditRecord.builder(RecordTypes.NODE_STARTED, engine.clock().millis(), node)
@@ -223,7 +243,7 @@ public final class EmbeddedStore implements AutoCloseable {
         .put("expired_during_downtime", (long) restored.expiredDuringDowntime())
         .put("clean_shutdown", clean)
         .build();
-    await(CompletableFuture.allOf(restored.durable(), log.append(List.of(started), List.of())));
+    await(CompletableFuture.allOf(stepRecorded, restored.durable(), log.append(List.of(started), List.of())));
     long periodMs = options.snapshotInterval().toMillis();
     scheduler.scheduleWithFixedDelay(this::scheduledSnapshot, periodMs, periodMs, TimeUnit.MILLISECONDS);
     return new Recovery(restored.recoveredSessions(), restored.expiredDuringDowntime(), clean, snap.seq(),

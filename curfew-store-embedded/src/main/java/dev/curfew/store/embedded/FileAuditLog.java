@@ -82,8 +82,12 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
   private final ByteArrayOutputStream tokenBuf = new ByteArrayOutputStream(1 << 12);
   private volatile long durableSize;
 
-  /** What open found: records already there, the type of the last one, and any cut. */
-  public record OpenReport(long recordsAtOpen, String lastTypeAtOpen, long cutBytes, String repairedSegment) {}
+  /**
+   * What open found: records already there, the type and time of the last one ({@code
+   * Long.MIN_VALUE}: none), and any cut.
+   */
+  public record OpenReport(long recordsAtOpen, String lastTypeAtOpen, long lastTimeMsAtOpen, long cutBytes,
+      String repairedSegment) {}
 
   /**
    * One append call, or a token journal rotation marker ({@code tokenGeneration >= 0}). Its seq
@@ -193,7 +197,7 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
 
   private OpenReport recoverSegments() throws IOException {
     TreeMap<Long, Path> found = AuditFiles.of(dataDir).segments();
-    if (found.isEmpty()) return new OpenReport(0, null, 0, null);
+    if (found.isEmpty()) return new OpenReport(0, null, Long.MIN_VALUE, 0, null);
     if (!found.lastEntry().getValue().getParent().equals(auditDir)) {
       throw new IOException("the newest audit segment " + found.lastEntry().getValue() + " is archived;"
           + " move it back to " + auditDir);
@@ -226,7 +230,7 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     resumeSegment(last, tail.lines() > 0 ? lastLine : null);
     if (lastLine != null) lastTimeMs = Times.parse((String) Json.parseObject(lastLine).get("time"));
     String lastType = lastLine == null ? null : (String) Json.parseObject(lastLine).get("type");
-    return new OpenReport(size, lastType, tail.cutBytes(), last.getFileName().toString());
+    return new OpenReport(size, lastType, lastTimeMs, tail.cutBytes(), last.getFileName().toString());
   }
 
   private static void checkStart(Path segment, long nameSeq, long expected, String firstLine) throws IOException {
