@@ -189,12 +189,10 @@ final class PgConnection implements GovernedConnection {
         client.write(Buffer.buffer(new byte[] {'N'}));
         return;
       }
-      client.write(Buffer.buffer(new byte[] {'S'}));
-      client.pause();
-      client.upgradeToSsl(gateway.tls).onComplete(ar -> {
+      // Vert.x writes the 'S' in clear, then puts the TLS handler in place before reading on.
+      client.upgradeToSsl(gateway.tls, Buffer.buffer(new byte[] {'S'})).onComplete(ar -> {
         if (ar.succeeded()) {
           tls = true;
-          client.resume();
         } else {
           refuseQuietly("tls_failed", ar.cause().getMessage());
         }
