@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.curfew.core.AuditSink.TokenBinding;
+import dev.curfew.core.EngineMetrics;
 import dev.curfew.core.ManualClock;
+import dev.curfew.core.Policies;
+import dev.curfew.core.Policy;
+import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionEvents;
 import dev.curfew.core.TokenHash;
 import dev.curfew.core.WriteOutage;
 import dev.curfew.core.audit.AuditRecord;
@@ -118,6 +123,40 @@ class DiskFullTest {
         tokenLines += lines.size();
       }
       assertThat(tokenLines).as("every binding once").isEqualTo(appended - 100 - 20);
+    }
+  }
+
+  @Test
+  void aSnapshotThatCannotBeWritten_leavesThePreviousOneWholeAndNoTemporaryFile() throws Exception {
+    try (SmallTmpfs fs = SmallTmpfs.mount(parent, FS_BYTES)) {
+      Path data = fs.dir().resolve("data");
+      EmbeddedStore store = EmbeddedStore.open(data, EmbeddedStore.Options.defaults().withClock(clock)
+          .withSnapshotInterval(Duration.ofHours(1)), "node-1");
+      try {
+        SessionEngine engine = new SessionEngine(clock, "node-1", new Policies(List.of(Policy.of("standard",
+            Duration.ofMinutes(15), Duration.ofHours(12), Duration.ofMinutes(2), 3)), "standard"),
+            store.log(), SessionEvents.NONE, EngineMetrics.NONE, SessionEngine.Limits.defaults());
+        store.recover(engine);
+        // sessions with large attributes: the snapshot is bigger than the few bytes left later
+        for (int i = 0; i < 200; i++) {
+          engine.open("user-" + i, null, Map.of("note", "n".repeat(900))).durable().join();
+        }
+        store.snapshot();
+        byte[] previous = Files.readAllBytes(data.resolve(Snapshotter.FILE));
+
+        fs.fill();
+        assertThatThrownBy(store::snapshot).hasMessageContaining("No space left on device");
+        assertThat(Files.readAllBytes(data.resolve(Snapshotter.FILE))).as("previous snapshot untouched").isEqualTo(previous);
+        assertThat(data.resolve(Snapshotter.FILE + ".tmp")).as("the partial temporary file is removed").doesNotExist();
+        assertThat(Snapshotter.read(data)).isPresent();
+
+        fs.free();
+        long seq = store.snapshot();
+        assertThat(Snapshotter.read(data).orElseThrow().seq()).isEqualTo(seq);
+        assertThat(Snapshotter.read(data).orElseThrow().sessions()).hasSize(200);
+      } finally {
+        store.close();
+      }
     }
   }
 }
