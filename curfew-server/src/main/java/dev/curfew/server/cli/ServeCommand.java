@@ -9,6 +9,8 @@ import dev.curfew.core.WriteOutage;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.gateway.postgres.DatabaseTarget;
+import dev.curfew.gateway.postgres.PgGateway;
 import dev.curfew.store.redis.RedisSessionStore;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -98,6 +100,7 @@ final class ServeCommand implements Callable<Integer> {
     final RedisSessionStore redis; // null: embedded
     final int port;
     Gateway gateway; // null: no routes
+    final List<PgGateway> databases = new ArrayList<>(); // one listener per databases: entry
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
     String nodeName;
@@ -116,6 +119,13 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     void stop(PrintStream log) {
+      for (PgGateway db : databases) {
+        try {
+          db.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          log.println("curfew: database gateway " + db.target().name() + " did not close cleanly: " + e.getMessage());
+        }
+      }
       try {
         if (gateway != null) gateway.close().await(10, TimeUnit.SECONDS);
       } catch (Exception e) {
@@ -271,7 +281,22 @@ final class ServeCommand implements Callable<Integer> {
       log.println("curfew: gateway listening on " + url(cfg.host(), gw, cfg.gateway().tls())
           + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }
+    startDatabases(cfg, vertx, sessions, events, running, log);
     return running;
+  }
+
+  /** One listener per {@code databases:} entry; each follows every session event for its connections. */
+  private static void startDatabases(CurfewConfig cfg, Vertx vertx, SessionStore sessions, SessionEventFanOut events,
+      Running running, PrintStream log) throws Exception {
+    for (int i = 0; i < cfg.databases().size(); i++) {
+      DatabaseTarget target = cfg.databases().get(i).target(System.getenv(), i);
+      PgGateway db = PgGateway.start(vertx, sessions, target, PgGateway.Settings.defaults()).await(30, TimeUnit.SECONDS);
+      events.addFollower(db.events());
+      running.databases.add(db);
+      log.println("curfew: database " + target.name() + " (postgres) listening on " + target.listenHost() + ":" + db.port()
+          + ", upstream " + target.upstreamHost() + ":" + target.upstreamPort()
+          + (target.tls() == null ? "" : target.tls().require() ? " (TLS required)" : " (TLS offered)"));
+    }
   }
 
   /** A TLS certificate or key that cannot serve is a start-up error naming the key; oddities are warnings. */
