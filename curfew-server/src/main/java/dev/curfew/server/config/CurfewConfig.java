@@ -101,7 +101,11 @@ public record CurfewConfig(
     }
   }
 
-  /** The built-in policy: PCI DSS 4.0 (15 min idle), NIST SP 800-63B AAL2 and WCAG 2.2 compatible. */
+  /**
+   * The built-in policy: PCI DSS 4.0 (15 min idle) and NIST SP 800-63B AAL2 compatible, and WCAG 2.2
+   * SC 2.2.1 for its idle limit (its 12h absolute limit, which cannot be extended, warns: it relies
+   * on the Essential Exception).
+   */
   public static Policy builtInDefaultPolicy() {
     return Policy.builder("default").idleTimeout(Duration.ofMinutes(15)).absoluteTimeout(Duration.ofHours(12))
         .warnBefore(Duration.ofMinutes(2)).maxExtensions(10).build();
