@@ -89,9 +89,13 @@ class ServeDataDirLockTest {
   void aDamagedLogIsNamedWithTheRepairCommand_notAStackTrace() throws Exception {
     Path data = dir.resolve("data");
     ServerProcess.start(null, data).stop();
-    Path segment = segments(data).get(0);
-    List<String> lines = Files.readAllLines(segment);
-    Files.write(segment, List.of(lines.get(0), lines.get(1), lines.get(0)), StandardCharsets.UTF_8);
+    List<Path> all = segments(data);
+    Path segment = all.get(all.size() - 1);
+    List<String> lines = new java.util.ArrayList<>(Files.readAllLines(segment));
+    long due = auditLines(data).size();
+    lines.add(lines.get(0)); // a seq that was already written: what a second writer leaves behind
+    Files.write(segment, lines, StandardCharsets.UTF_8);
+    String repeated = lines.get(0).replaceAll(".*\"seq\":(\\d+).*", "$1");
     byte[] damaged = Files.readAllBytes(segment);
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit = run(err, "serve", "--port", "0", "--data", data.toString());
@@ -100,6 +104,35 @@ class ServeDataDirLockTest {
     assertThat(text).contains("is damaged").contains(segment.getFileName().toString())
         .contains("curfew audit repair --data " + data).doesNotContain("\tat ");
     assertThat(Files.readAllBytes(segment)).as("nothing changed").isEqualTo(damaged);
+
+    // The repair command names the break and cuts nothing: the records after it may have been acknowledged.
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(runOut(out, "audit", "repair", "--data", data.toString())).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains(segment.getFileName() + " line " + lines.size() + " has seq " + repeated + " where seq " + due + " was due")
+        .contains("1 record(s) follow").contains("Nothing was changed");
+    assertThat(Files.readAllBytes(segment)).as("nothing changed").isEqualTo(damaged);
+  }
+
+  @Test
+  void repairFindsNothingToDoOnAContinuousLog_andIsRefusedWhileAServerHoldsTheDirectory() throws Exception {
+    Path data = dir.resolve("data");
+    ServerProcess running = ServerProcess.start(null, data);
+    try {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      assertThat(run(err, "audit", "repair", "--data", data.toString())).isEqualTo(1);
+      assertThat(err.toString(StandardCharsets.UTF_8)).contains("pid " + running.process().pid());
+    } finally {
+      running.stop();
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(runOut(out, "audit", "repair", "--data", data.toString())).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("is continuous");
+  }
+
+  private static int runOut(ByteArrayOutputStream out, String... args) {
+    CommandLine cl = Main.commandLine();
+    cl.setOut(new java.io.PrintWriter(new PrintStream(out, true, StandardCharsets.UTF_8), true));
+    return cl.execute(args);
   }
 
   private static List<Path> segments(Path data) throws Exception {
