@@ -1,7 +1,7 @@
 package dev.curfew.server.http;
 
+import dev.curfew.core.testing.RequiredTool;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServer;
@@ -48,8 +48,7 @@ class GatewayNginxForwardAuthTest {
   @BeforeAll
   static void start() throws Exception {
     String bin = nginxBinary();
-    assumeTrue(bin != null, "nginx is not installed: skipping the nginx auth_request test "
-        + "(.ci/run installs nginx-light; locally: apt-get install nginx-light)");
+    RequiredTool.require(bin != null, "nginx (apt-get install nginx-light)");
     f = new ApiFixture();
     app = f.vertx.createHttpServer().requestHandler(req -> {
       received.add(MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
