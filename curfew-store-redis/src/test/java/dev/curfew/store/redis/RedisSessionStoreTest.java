@@ -78,7 +78,8 @@ class RedisSessionStoreTest {
     Decision refused = get(a.store.extend(opened.token()));
     assertThat(refused.verdict()).isEqualTo(Decision.Verdict.REFUSED);
     assertThat(refused.detail()).isEqualTo("no extensions left (2 used)");
-    assertThat(get(a.store.acknowledgeWarning(opened.token())).allowed()).isTrue();
+    // no warning was sent yet: nothing to acknowledge (and the refusal shares the once-a-second record limit)
+    assertThat(get(a.store.acknowledgeWarning(opened.token())).verdict()).isEqualTo(Decision.Verdict.REFUSED);
 
     List<SessionStatus> listed = a.store.sessionsOf("bob").get(5, TimeUnit.SECONDS);
     assertThat(listed).extracting(SessionStatus::sessionId).containsExactly(s.sessionId());
@@ -92,9 +93,10 @@ class RedisSessionStoreTest {
     assertThat(get(a.store.get("s_unknown")).verdict()).isEqualTo(Decision.Verdict.NOT_FOUND);
     assertThat(get(a.store.check("cft_" + "A".repeat(43), false)).reason()).isEqualTo(EndReason.UNKNOWN);
 
-    assertThat(a.sink.records()).filteredOn(r -> r.sessionId() != null).extracting(AuditRecord::type).containsExactly(RecordTypes.SESSION_CREATED,
-        RecordTypes.EXTENDED, RecordTypes.EXTENDED, RecordTypes.EXTENSION_REFUSED, RecordTypes.WARNING_ACKNOWLEDGED,
-        RecordTypes.LOGGED_OUT, RecordTypes.REFUSED);
+    // Refusals are recorded at most once a second per session: those after the first may be only counted.
+    assertThat(a.sink.records()).filteredOn(r -> r.sessionId() != null && !r.type().equals(RecordTypes.REFUSED))
+        .extracting(AuditRecord::type).containsExactly(RecordTypes.SESSION_CREATED,
+        RecordTypes.EXTENDED, RecordTypes.EXTENDED, RecordTypes.EXTENSION_REFUSED, RecordTypes.LOGGED_OUT);
   }
 
   @Test
