@@ -194,7 +194,7 @@ class TokenLeakTest {
     expect(401, call("GET", base + "/v1/session", null, bearer(nearMiss)));
     expect(401, call("POST", base + "/v1/check", "{\"token\":\"" + nearMiss + "\"}", key("gateway")));
     expect(200, form(base + "/v1/introspect", "token=" + nearMiss, key("app")));
-    expect(401, call("GET", base + "/v1/forward-auth", null, "Cookie", "__Host-curfew=" + nearMiss));
+    expect(401, call("GET", base + "/v1/forward-auth", null, "X-Curfew-Audience", "app:app", "Cookie", "__Host-curfew=" + nearMiss));
     expect(401, call("GET", base + "/v1/audit", null, "Authorization", "Bearer " + keys.get("auditor") + "x"));
     expect(401, call("POST", base + "/v1/sessions", "{\"subject\":\"x\"}", bearer(grace)));
     expect(403, call("GET", base + "/v1/audit", null, key("app")));
@@ -222,7 +222,7 @@ class TokenLeakTest {
     served.add(expect(200, call("GET", base + "/metrics", null)).body());
     served.add(expect(200, call("GET", base + "/v1/sessions?subject=grace", null, key("admin"))).body());
     assertThat(served.get(0)).contains("\"session.rotated\"", "\"replayed\"", "\"session.logged_out\"",
-        "\"session.extended\"", "\"session.warning_acknowledged\"", "\"session.revoked\"");
+        "\"session.extended\"", "\"no_warning_sent\"", "\"session.revoked\"");
     // ended sessions are told to the webhook receiver
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (sentToApps.stream().filter(s -> s.startsWith("webhook")).count() < 5 && System.nanoTime() < deadline) {
