@@ -330,6 +330,28 @@ public final class SessionEngine {
   }
 
   /**
+   * Records what a protocol gateway saw ({@link RecordTypes#GATEWAY_EVENTS}): under the session when
+   * it is known here, else a record without session fields. Changes nothing about any session.
+   */
+  public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
+    if (!RecordTypes.GATEWAY_EVENTS.contains(type)) {
+      throw new IllegalArgumentException("not a gateway record type: " + type);
+    }
+    Objects.requireNonNull(data, "data");
+    Session s = sessionId == null ? null : table.byId(sessionId);
+    if (s == null) {
+      AuditRecord.Builder r = AuditRecord.builder(type, clock.millis(), node);
+      data.forEach(r::put);
+      return sink.append(List.of(r.build()), List.of());
+    }
+    synchronized (s) {
+      AuditRecord.Builder r = record(type, s, clock.millis());
+      data.forEach(r::put);
+      return sink.append(List.of(r.build()), List.of());
+    }
+  }
+
+  /**
    * Records a step of the wall clock ({@code clock.stepped}); changes no session, since deadlines are
    * measured on the node's clock, which does not follow the step. Returns when the record is durable.
    */

@@ -56,7 +56,8 @@ public record CurfewConfig(
     NotifyConfig notifications,
     Path auditSigningKey,
     RateLimits.Settings rateLimits,
-    Tls serverTls) {
+    Tls serverTls,
+    List<DatabaseConfig> databases) {
 
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
@@ -107,7 +108,11 @@ public record CurfewConfig(
     }
   }
 
-  /** The built-in policy: PCI DSS 4.0 (15 min idle), NIST SP 800-63B AAL2 and WCAG 2.2 compatible. */
+  /**
+   * The built-in policy: PCI DSS 4.0 (15 min idle) and NIST SP 800-63B AAL2 compatible, and WCAG 2.2
+   * SC 2.2.1 for its idle limit (its 12h absolute limit, which cannot be extended, warns: it relies
+   * on the Essential Exception).
+   */
   public static Policy builtInDefaultPolicy() {
     return Policy.builder("default").idleTimeout(Duration.ofMinutes(15)).absoluteTimeout(Duration.ofHours(12))
         .warnBefore(Duration.ofMinutes(2)).maxExtensions(10).build();
@@ -118,12 +123,12 @@ public record CurfewConfig(
     policies.put("default", builtInDefaultPolicy());
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null);
+        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of());
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
-      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits");
+      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
@@ -230,7 +235,8 @@ public record CurfewConfig(
         duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
-        rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")));
+        rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
+        DatabaseConfig.parseAll(root.path("databases"), policies.keySet()));
   }
 
   /** The same configuration with command-line overrides applied (null: keep). */
@@ -239,7 +245,7 @@ public record CurfewConfig(
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
         postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls);
+        serverTls, databases);
   }
 
   /**
@@ -521,7 +527,7 @@ public record CurfewConfig(
     return new NotifyConfig(attempts, hooks, rps);
   }
 
-  private static List<JsonNode> list(String key, JsonNode n) {
+  static List<JsonNode> list(String key, JsonNode n) {
     if (n.isMissingNode() || n.isNull()) return List.of();
     if (!n.isArray()) throw new ConfigException(key, "must be a list");
     List<JsonNode> out = new ArrayList<>();
@@ -578,11 +584,11 @@ public record CurfewConfig(
 
   // ------------------------------------------------------------ typed readers that name the key
 
-  private static void requireObject(String key, JsonNode n) {
+  static void requireObject(String key, JsonNode n) {
     if (!n.isObject()) throw new ConfigException(key, "must be a mapping, not " + kind(n));
   }
 
-  private static void onlyKeys(String prefix, JsonNode n, Set<String> allowed) {
+  static void onlyKeys(String prefix, JsonNode n, Set<String> allowed) {
     Iterator<String> names = n.fieldNames();
     while (names.hasNext()) {
       String k = names.next();
@@ -593,7 +599,7 @@ public record CurfewConfig(
     }
   }
 
-  private static String string(String key, JsonNode n, String dflt) {
+  static String string(String key, JsonNode n, String dflt) {
     if (n.isMissingNode() || n.isNull()) return dflt;
     if (!n.isTextual()) throw new ConfigException(key, "must be a string, not " + kind(n));
     return n.asText();
@@ -605,7 +611,7 @@ public record CurfewConfig(
     return v;
   }
 
-  private static boolean bool(String key, JsonNode n, boolean dflt) {
+  static boolean bool(String key, JsonNode n, boolean dflt) {
     if (n.isMissingNode() || n.isNull()) return dflt;
     if (!n.isBoolean()) throw new ConfigException(key, "must be true or false, not " + kind(n));
     return n.asBoolean();
@@ -631,7 +637,7 @@ public record CurfewConfig(
     }
   }
 
-  private static String kind(JsonNode n) {
+  static String kind(JsonNode n) {
     JsonNodeType t = n.getNodeType();
     return t == JsonNodeType.OBJECT ? "a mapping" : t == JsonNodeType.ARRAY ? "a list"
         : t == JsonNodeType.STRING ? "the string \"" + n.asText() + "\"" : n.toString();

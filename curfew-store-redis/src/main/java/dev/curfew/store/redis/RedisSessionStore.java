@@ -667,6 +667,30 @@ public final class RedisSessionStore implements SessionStore {
     return answer.toCompletionStage().toCompletableFuture();
   }
 
+  @Override
+  public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
+    if (!RecordTypes.GATEWAY_EVENTS.contains(type)) {
+      throw new IllegalArgumentException("not a gateway record type: " + type);
+    }
+    if (sessionId == null) return appendWithoutSession(type, data);
+    Future<Void> answer = run(scripts.session, List.of(keys.session(sessionId)),
+        sessionArgs("id", "peek", RedisKeys.shardOfId(sessionId), "", List.of()))
+        .compose(r -> {
+          Outcome o = Outcome.of(r);
+          if (o.row == null) return Future.fromCompletionStage(appendWithoutSession(type, data));
+          AuditRecord.Builder b = record(type, o.row, o.now);
+          data.forEach(b::put);
+          return Future.fromCompletionStage(sink.append(List.of(b.build()), List.of()));
+        });
+    return answer.toCompletionStage().toCompletableFuture();
+  }
+
+  private CompletableFuture<Void> appendWithoutSession(String type, Map<String, Object> data) {
+    AuditRecord.Builder b = AuditRecord.builder(type, nodeClock.millis(), node);
+    data.forEach(b::put);
+    return sink.append(List.of(b.build()), List.of());
+  }
+
   /** An answer that never fails: Redis unreachable or slow becomes UNAVAILABLE (fail closed). */
   private static CompletableFuture<Decision> settle(Future<Decision> answer) {
     return answer.recover(e -> {
