@@ -193,9 +193,12 @@ final class ServeCommand implements Callable<Integer> {
       throws Exception {
     List<ApiKey> keys = new ArrayList<>();
     for (KeyBootstrap.NamedKeyHash k : KeyBootstrap.resolve(cfg, System.getenv(), dataDir, log)) {
+      dev.curfew.core.Audience audience = cfg.apiKeys().stream().filter(c -> c.name().equals(k.name()))
+          .map(CurfewConfig.ApiKeyConfig::audience).filter(java.util.Objects::nonNull).findFirst()
+          .map(dev.curfew.core.Audience::of).orElse(null);
       keys.add(new ApiKey(k.name(), k.sha256Hex(), k.scopes().stream()
           .map(s -> Scope.parse(s).orElseThrow(() -> new ConfigException("api_keys", "unknown scope " + s)))
-          .collect(java.util.stream.Collectors.toSet())));
+          .collect(java.util.stream.Collectors.toSet()), audience));
     }
     SystemClock clock = new SystemClock();
     CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));

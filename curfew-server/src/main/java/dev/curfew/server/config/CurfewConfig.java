@@ -64,12 +64,19 @@ public record CurfewConfig(
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
    * ({@code admin}, {@code app}, {@code gateway}, {@code auditor}); without {@code scopes}, admin.
+   * {@code audience}: where the sessions it opens may be used by default and the places it checks
+   * for (null: {@code app:<name>}).
    */
-  public record ApiKeyConfig(String name, String keySha256, String keyEnv, List<String> scopes) {
+  public record ApiKeyConfig(String name, String keySha256, String keyEnv, List<String> scopes, List<String> audience) {
     public static final List<String> DEFAULT_SCOPES = List.of("admin");
 
     public ApiKeyConfig {
       scopes = List.copyOf(scopes);
+      audience = audience == null ? null : List.copyOf(audience);
+    }
+
+    public ApiKeyConfig(String name, String keySha256, String keyEnv, List<String> scopes) {
+      this(name, keySha256, keyEnv, scopes, null);
     }
 
     public ApiKeyConfig(String name, String keySha256, String keyEnv) {
@@ -372,7 +379,7 @@ public record CurfewConfig(
       String at = "api_keys[" + i + "]";
       JsonNode k = node.get(i);
       requireObject(at, k);
-      onlyKeys(at + ".", k, Set.of("name", "key_sha256", "key_env", "scopes"));
+      onlyKeys(at + ".", k, Set.of("name", "key_sha256", "key_env", "scopes", "audience"));
       String name = string(at + ".name", k.path("name"), null);
       if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
         throw new ConfigException(at + ".name", "required, 1-64 of [A-Za-z0-9._-]");
@@ -386,7 +393,30 @@ public record CurfewConfig(
       if (sha != null && !sha.matches("[0-9a-fA-F]{64}")) {
         throw new ConfigException(at + ".key_sha256", "must be 64 hex digits (SHA-256 of the key)");
       }
-      out.add(new ApiKeyConfig(name, sha == null ? null : sha.toLowerCase(), env, scopes(at + ".scopes", k.path("scopes"))));
+      out.add(new ApiKeyConfig(name, sha == null ? null : sha.toLowerCase(), env, scopes(at + ".scopes", k.path("scopes")),
+          keyAudience(at + ".audience", k.path("audience"))));
+    }
+    return out;
+  }
+
+  /**
+   * {@code audience: ["app:web", "route:/"]}: a non-empty list of places (dev.curfew.core.Audience's
+   * grammar), never {@code console}, which only console sign-in gives; absent: null.
+   */
+  private static List<String> keyAudience(String key, JsonNode n) {
+    if (n.isMissingNode() || n.isNull()) return null;
+    List<String> out = new ArrayList<>();
+    for (JsonNode s : list(key, n)) {
+      if (!s.isTextual()) throw new ConfigException(key, "must be a list of strings, found " + kind(s));
+      out.add(s.asText());
+    }
+    try {
+      dev.curfew.core.Audience a = dev.curfew.core.Audience.of(out);
+      if (a.entries().contains(dev.curfew.core.Audience.CONSOLE_ENTRY)) {
+        throw new ConfigException(key, "console is reserved for console sign-in");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, e.getMessage());
     }
     return out;
   }

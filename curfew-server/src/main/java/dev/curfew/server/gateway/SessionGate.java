@@ -127,7 +127,8 @@ final class SessionGate implements ProxyInterceptor {
       return;
     }
     boolean touch = !(normal && route.isPassive(path));
-    CompletableFuture<Decision> answer = engine.check(token, touch);
+    // The route's own place: a session opened for another route, an app or the console does not pass.
+    CompletableFuture<Decision> answer = engine.check(token, touch, route.audience());
     if (answer.isDone() && !answer.isCompletedExceptionally()) {
       decided(ctx, route, token, touch, answer.join());
       return;
@@ -171,6 +172,8 @@ final class SessionGate implements ProxyInterceptor {
         if (d.reason() == EndReason.UNKNOWN) Throttle.failedCheck(ctx);
         refuse(ctx, route, d.reason(), true);
       }
+      // The session lives on elsewhere: its cookie is kept, nothing is cleared, no redirect to log in again.
+      case WRONG_AUDIENCE -> Problem.wrongAudience(d.detail()).send(noStore(req.response()));
       case REFUSED, UNAVAILABLE -> Problem.unavailable(d.detail()).send(noStore(req.response()));
     }
   }
@@ -319,7 +322,8 @@ final class SessionGate implements ProxyInterceptor {
   private Future<Void> sendLongLived(ProxyContext pc, Admitted a) {
     if (a.status() == null) return pc.sendResponse();
     String token = a.newToken() != null ? a.newToken() : a.presentedToken();
-    return Future.fromCompletionStage(engine.check(token, false), io.vertx.core.Vertx.currentContext()).compose(d -> {
+    return Future.fromCompletionStage(engine.check(token, false, a.route().audience()),
+        io.vertx.core.Vertx.currentContext()).compose(d -> {
       if (!d.allowed()) {
         pc.response().release();
         pc.request().proxiedRequest().connection().close();
@@ -364,7 +368,9 @@ final class SessionGate implements ProxyInterceptor {
     return Future.fromCompletionStage(replaced, context).transform(ignored -> {
       CompletableFuture<Decision> opened;
       try {
-        opened = engine.open(login.subject(), policy, Map.of("via", "gateway", "route", a.route().path()));
+        // Opened by this route, for this route only: its actor and audience are Curfew's own fields.
+        opened = engine.open(login.subject(), policy, Map.of("via", "gateway", "route", a.route().path()),
+            a.route().audience(), "gateway:" + a.route().path());
       } catch (IllegalArgumentException e) {
         replace(pc, Problem.of(502, "bad-login-handoff", "Bad gateway", "the upstream's login handoff was refused: "
             + e.getMessage()));

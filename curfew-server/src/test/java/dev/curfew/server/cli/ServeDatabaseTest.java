@@ -46,7 +46,8 @@ class ServeDatabaseTest {
       ServeCommand.Running running = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       try {
         int port = running.databases.get(0).port();
-        String token = running.engine.open("alice", "quick", Map.of()).token();
+        String token = running.engine.open("alice", "quick", Map.of(), dev.curfew.core.Audience.of("db:orders"), "portal")
+            .token();
         Result ok = psql(port, db.name(), "alice", token, "SELECT 40 + 2 AS answer");
         assertThat(ok.out).contains("42");
         assertThat(ok.exit).isZero();

@@ -159,9 +159,16 @@ final class GatewayFixture implements AutoCloseable {
     }
   }
 
-  /** A session opened by the engine, as the login handoff would: its token. */
+  /** A session opened by the engine for every route of the fixture (as an app opening sessions for its site would): its token. */
   String login(String subject) {
-    return engine.open(subject, null, java.util.Map.of()).token();
+    return engine.open(subject, null, java.util.Map.of(),
+        dev.curfew.core.Audience.of("route:/", "route:/strict", "route:/down"), "app-backend").token();
+  }
+
+  /** A session opened for one route only, as that route's login handoff would: its token. */
+  String login(String subject, String routePath) {
+    return engine.open(subject, null, java.util.Map.of(), dev.curfew.core.Audience.route(routePath),
+        "gateway:" + routePath).token();
   }
 
   static String cookie(String token) {

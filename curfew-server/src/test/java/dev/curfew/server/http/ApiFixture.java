@@ -33,6 +33,8 @@ import java.util.function.Predicate;
  */
 final class ApiFixture implements AutoCloseable {
   static final String KEY = "k3y-for-tests-0123456789";
+  /** Where the sessions of the key "app-backend" (KEY) are used: what the forward-auth proxy and the gateway key name. */
+  static final dev.curfew.core.Audience BACKEND_PLACES = dev.curfew.core.Audience.of("app:app-backend");
   static final String OTHER_KEY = "second-key-abcdef";
   /** Keys with one scope each (and one with two), named after what they hold. */
   static final String APP_KEY = "scoped-app-key-0001";
@@ -69,8 +71,9 @@ final class ApiFixture implements AutoCloseable {
     engine = new SessionEngine(clock, "node-1", policies, durability, hub, metrics, SessionEngine.Limits.defaults());
     server = new ApiServer(vertx, engine, hub,
         ApiKeys.of(List.of(ApiKey.ofSecret("app-backend", KEY), ApiKey.ofSecret("admin", OTHER_KEY),
-            ApiKey.ofSecret("app", APP_KEY, Set.of(Scope.APP)),
-            ApiKey.ofSecret("gateway", GATEWAY_KEY, Set.of(Scope.GATEWAY)),
+            // The app and the gateway serve the place of the app-backend's sessions.
+            ApiKey.ofSecret("app", APP_KEY, Set.of(Scope.APP)).withAudience(BACKEND_PLACES),
+            ApiKey.ofSecret("gateway", GATEWAY_KEY, Set.of(Scope.GATEWAY)).withAudience(BACKEND_PLACES),
             ApiKey.ofSecret("auditor", AUDITOR_KEY, Set.of(Scope.AUDITOR)),
             ApiKey.ofSecret("app-auditor", APP_AUDITOR_KEY, Set.of(Scope.APP, Scope.AUDITOR)))),
         withAuditLog ? new MemoryAuditLog(sink) : null, metrics, settings);

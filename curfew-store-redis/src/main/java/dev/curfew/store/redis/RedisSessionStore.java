@@ -1,5 +1,6 @@
 package dev.curfew.store.redis;
 
+import dev.curfew.core.Audience;
 import dev.curfew.core.AuditSink;
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
@@ -8,6 +9,7 @@ import dev.curfew.core.Policies;
 import dev.curfew.core.Policy;
 import dev.curfew.core.RotationGrace;
 import dev.curfew.core.SealedToken;
+import dev.curfew.core.SessionAttributes;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionEvents;
 import dev.curfew.core.SessionStatus;
@@ -225,7 +227,8 @@ public final class RedisSessionStore implements SessionStore {
   // ---------------------------------------------------------------- open
 
   @Override
-  public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes) {
+  public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
+      Audience audience, String actor) {
     if (subject == null || subject.isBlank() || subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
       throw new IllegalArgumentException("subject must be 1-" + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
     }
@@ -233,9 +236,8 @@ public final class RedisSessionStore implements SessionStore {
     Policy policy = policies.current(name)
         .orElseThrow(() -> new IllegalArgumentException("unknown policy \"" + name + "\""));
     Map<String, Object> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
-    if (attrs.size() > SessionEngine.MAX_ATTRIBUTES) {
-      throw new IllegalArgumentException("more than " + SessionEngine.MAX_ATTRIBUTES + " attributes");
-    }
+    SessionAttributes.check(attrs);
+    SessionEngine.checkOpening(audience, actor);
     if (!sink.writable()) return CompletableFuture.completedFuture(unavailable(AUDIT_DOWN));
     String token = Tokens.newToken();
     TokenHash hash = TokenHash.of(token);
@@ -255,7 +257,7 @@ public final class RedisSessionStore implements SessionStore {
             Long.toString(policy.absoluteTimeoutMs()), Long.toString(policy.warnBeforeMs()),
             Integer.toString(policy.maxExtensions()),
             Long.toString(policy.renewEvery() == null ? 0 : policy.renewEvery().toMillis()), hash.toHex(),
-            CanonicalJson.write(attrs), keys.dueChannel())))
+            CanonicalJson.write(attrs), keys.dueChannel(), audience.wire())))
         .map(r -> {
           if (!"ALLOWED".equals(r.get(0).toString())) {
             return unavailable("session id collision, try again");
@@ -270,7 +272,9 @@ public final class RedisSessionStore implements SessionStore {
           if (policy.renewEvery() != null) created.put("renew_every_ms", policy.renewEvery().toMillis());
           created.putTime("idle_expires_at", row.idleExpiresAt())
               .putTime("absolute_expires_at", row.absoluteExpiresAt())
-              .put("attributes", attrs);
+              .put("attributes", attrs)
+              .put("actor", actor)
+              .put("audience", audience.toList());
           CompletableFuture<Void> durable = sink.append(List.of(created.build()), List.of());
           return new Decision(Decision.Verdict.ALLOWED, row.status(now), null, null, token, durable);
         });
@@ -284,16 +288,18 @@ public final class RedisSessionStore implements SessionStore {
    * other case (unknown, replayed, ended, expired just now) goes on to {@code session.lua}.
    */
   @Override
-  public CompletableFuture<Decision> check(String token, boolean touch) {
+  public CompletableFuture<Decision> check(String token, boolean touch, Audience usedAt) {
     if (!sink.writable()) return CompletableFuture.completedFuture(unavailable(AUDIT_DOWN));
-    if (!Tokens.wellFormed(token)) return byToken(token, "check", List.of(touch ? "1" : "0"));
+    // The places the enforcement point speaks for, as the scripts compare them ('': the holder's own endpoints).
+    List<String> checkArgs = List.of(touch ? "1" : "0", usedAt == null ? "" : usedAt.wire());
+    if (!Tokens.wellFormed(token)) return byToken(token, "check", checkArgs);
     TokenHash hash = TokenHash.of(token);
     int shard = RedisKeys.shardOf(hash);
     Future<Decision> answer = run(scripts.check, List.of(keys.token(hash)),
-        List.of(keys.shard(shard), hash.toHex(), touch ? "1" : "0"))
+        List.of(keys.shard(shard), hash.toHex(), checkArgs.get(0), checkArgs.get(1)))
         .compose(r -> {
           if (r.size() < 6) {
-            return Future.fromCompletionStage(byToken(token, "check", List.of(touch ? "1" : "0")));
+            return Future.fromCompletionStage(byToken(token, "check", checkArgs));
           }
           String id = r.get(4).toString();
           Outcome o = new Outcome("ALLOWED", r.get(1).toLong(), r.get(2).toString(), "", Row.of(id, r.get(5), 0));
@@ -335,11 +341,11 @@ public final class RedisSessionStore implements SessionStore {
             return Future.succeededFuture(new Decision(Decision.Verdict.ENDED, null, EndReason.UNKNOWN, null, null, DONE));
           }
           if (o.verdict.equals("ENDED")) return Future.succeededFuture(ended(o, false));
+          if (o.verdict.equals("WRONG_AUDIENCE")) return Future.succeededFuture(wrongAudience(o, opArgs.get(1)));
           return switch (op) {
             case "check" -> checked(o, token, hash, shard);
             case "extend" -> Future.succeededFuture(extended(o));
-            case "ack" -> Future.succeededFuture(allowed(o, sink.append(List.of(record(RecordTypes.WARNING_ACKNOWLEDGED,
-                o.row, o.now).putTime("expires_at", o.row.expiresAt()).build()), List.of())));
+            case "ack" -> Future.succeededFuture(acknowledged(o));
             case "logout" -> Future.succeededFuture(allowed(o, endedHere(o.row)));
             default -> throw new IllegalStateException("operation " + op);
           };
@@ -419,8 +425,10 @@ public final class RedisSessionStore implements SessionStore {
       String why = o.flag.equals("no_extensions")
           ? (s.maxExtensions() == 0 ? "the policy allows no extensions" : "no extensions left (" + s.maxExtensions() + " used)")
           : "the absolute deadline " + Times.format(s.absoluteExpiresAt()) + " is the limit";
-      CompletableFuture<Void> durable = sink.append(List.of(record(RecordTypes.EXTENSION_REFUSED, s, o.now)
-          .put("why", why).build()), List.of());
+      // The script says whether this refusal is recorded (its repeats) or only counted (empty).
+      CompletableFuture<Void> durable = o.extra.isEmpty() ? DONE
+          : sink.append(List.of(record(RecordTypes.EXTENSION_REFUSED, s, o.now)
+              .put("why", why).put("repeats", Long.parseLong(o.extra)).build()), List.of());
       return new Decision(Decision.Verdict.REFUSED, s.status(o.now), null, why, null, durable);
     }
     CompletableFuture<Void> durable = sink.append(List.of(record(RecordTypes.EXTENDED, s, o.now)
@@ -433,6 +441,34 @@ public final class RedisSessionStore implements SessionStore {
     publish(s.id(), "extended", status.toMap());
     publish(s.id(), "status", status.toMap());
     return allowed(o, durable);
+  }
+
+  /** A warning acknowledged (once, for a warning that was sent), or the refusal of one. */
+  private Decision acknowledged(Outcome o) {
+    Row s = o.row;
+    if (o.verdict.equals("REFUSED")) {
+      String why = o.flag.equals("no_warning_sent") ? SessionEngine.NO_WARNING_SENT
+          : SessionEngine.WARNING_ALREADY_ACKNOWLEDGED;
+      CompletableFuture<Void> durable = o.extra.isEmpty() ? DONE
+          : sink.append(List.of(record(RecordTypes.REFUSED, s, o.now).put("reason", o.flag)
+              .put("repeats", Long.parseLong(o.extra)).build()), List.of());
+      return new Decision(Decision.Verdict.REFUSED, s.status(o.now), null, why, null, durable);
+    }
+    return allowed(o, sink.append(List.of(record(RecordTypes.WARNING_ACKNOWLEDGED, s, o.now)
+        .putTime("expires_at", s.warnedFor()).build()), List.of()));
+  }
+
+  /** A live session presented outside its audience: refused untouched; the script says whether to record it. */
+  private Decision wrongAudience(Outcome o, String usedAtWire) {
+    Row s = o.row;
+    Audience usedAt = Audience.fromWire(usedAtWire);
+    metrics.checked(Decision.WRONG_AUDIENCE_REASON);
+    CompletableFuture<Void> durable = !o.flag.equals("refused_record") ? DONE
+        : sink.append(List.of(record(RecordTypes.REFUSED, s, o.now).put("reason", Decision.WRONG_AUDIENCE_REASON)
+            .put("repeats", Long.parseLong(o.extra)).put("used_at", usedAt.toList()).build()), List.of());
+    return new Decision(Decision.Verdict.WRONG_AUDIENCE, null, null,
+        "this session may be used at " + String.join(", ", s.audience().entries()) + ", not at "
+            + String.join(", ", usedAt.entries()), null, durable);
   }
 
   /**

@@ -48,17 +48,19 @@ end
 if s.er ~= '' then
   if mode == 'token' then
     -- Refusals of an ended token are recorded at most once a second, with the repeats between.
-    if s.lr == '' or now - tonumber(s.lr) >= 1000 then
-      local repeats = tonumber(s.rr) or 0
-      redis.call('HSET', skey, 'lr', now, 'rr', 0)
-      return answer('ENDED', 'refused_record', repeats)
-    end
-    redis.call('HINCRBY', skey, 'rr', 1)
+    local repeats = refusal_due(skey, s, now)
+    if repeats then return answer('ENDED', 'refused_record', repeats) end
   end
   return answer('ENDED')
 end
 
 if op == 'check' then
+  -- ARGV[8]: the places the enforcement point speaks for ('': the holder's own endpoints).
+  if ARGV[8] and ARGV[8] ~= '' and not admits(s.aud, ARGV[8]) then
+    local repeats = refusal_due(skey, s, now)
+    if repeats then return answer('WRONG_AUDIENCE', 'refused_record', repeats) end
+    return answer('WRONG_AUDIENCE')
+  end
   if ARGV[7] == '1' then
     s.la = tostring(now)
     s.ie = tostring(now + num(s, 'idle'))
@@ -84,15 +86,26 @@ elseif op == 'rotate' then
   redis.call('HSET', skey, 'prev', s.prev, 'tok', s.tok, 'ti', s.ti, 'gu', now + tonumber(ARGV[9]), 'nt', ARGV[8])
   return answer('ALLOWED', 'rotated')
 elseif op == 'extend' then
-  if num(s, 'ext') >= num(s, 'maxext') then return answer('REFUSED', 'no_extensions') end
-  if num(s, 'ae') <= num(s, 'ie') then return answer('REFUSED', 'absolute_limit') end
+  -- A refusal's extra: the repeats to record with it, or '' when it is only counted.
+  if num(s, 'ext') >= num(s, 'maxext') then return answer('REFUSED', 'no_extensions', refusal_due(skey, s, now)) end
+  if num(s, 'ae') <= num(s, 'ie') then return answer('REFUSED', 'absolute_limit', refusal_due(skey, s, now)) end
   local previous = expires(s)
   s.la = tostring(now)
   s.ie = tostring(now + num(s, 'idle'))
   s.ext = tostring(num(s, 'ext') + 1)
   redis.call('HSET', skey, 'la', s.la, 'ie', s.ie, 'ext', s.ext)
   return answer('ALLOWED', 'extended', previous)
-elseif op == 'ack' or op == 'get' then
+elseif op == 'ack' then
+  -- Only a warning that was sent, and each once: a holder cannot write records at will.
+  if s.wf == '' or s.wa == s.wf then
+    local flag = 'warning_already_acknowledged'
+    if s.wf == '' then flag = 'no_warning_sent' end
+    return answer('REFUSED', flag, refusal_due(skey, s, now))
+  end
+  s.wa = s.wf
+  redis.call('HSET', skey, 'wa', s.wa)
+  return answer('ALLOWED', 'acknowledged')
+elseif op == 'get' then
   return answer('ALLOWED')
 elseif op == 'logout' then
   finish_here('logged_out', {})
@@ -101,11 +114,12 @@ elseif op == 'revoke' then
   finish_here('revoked', {ra = ARGV[7], rt = ARGV[8]})
   return answer('ALLOWED', 'ended')
 elseif op == 'apply' then
-  -- A new version of the session's policy that may only shorten: ARGV[7..13] = name, version,
-  -- idle, absolute, warn, max extensions, renew (ms).
+  -- A new version of the session's policy, narrowed field by field against the session's own
+  -- values (common.lua's narrow): ARGV[7..13] = name, version, idle, absolute, warn, max
+  -- extensions, renew (ms, 0: never).
   if s.pol ~= ARGV[7] then return answer('SKIPPED') end
   local previous = expires(s)
-  s.ver, s.idle, s.abs, s.warn, s.maxext, s.renew = ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+  narrow(s, {ver = ARGV[8], idle = ARGV[9], abs = ARGV[10], warn = ARGV[11], maxext = ARGV[12], renew = ARGV[13]})
   s.ie = tostring(math.min(num(s, 'ie'), num(s, 'la') + num(s, 'idle')))
   s.ae = tostring(math.min(num(s, 'ae'), num(s, 'c') + num(s, 'abs')))
   redis.call('HSET', skey, 'ver', s.ver, 'idle', s.idle, 'abs', s.abs, 'warn', s.warn, 'maxext', s.maxext,
