@@ -67,6 +67,11 @@ public record Policy(
     }
     if (renewEvery != null) {
       requirePositive("renew_every", renewEvery);
+      // A rotation interval longer than any session is never reached; the limit also keeps its
+      // milliseconds within what the audit records' canonical JSON holds (2^53-1).
+      if (renewEvery.compareTo(MAX_TIMEOUT) > 0) {
+        throw new PolicyException("renew_every", "renew_every > " + Durations.format(MAX_TIMEOUT));
+      }
     }
     requireWholeMillis("idle_timeout", idleTimeout);
     requireWholeMillis("absolute_timeout", absoluteTimeout);

@@ -82,6 +82,12 @@ class CurfewConfigTest {
       "gateway: {routes: [{path: /, upstream: ftp://x}]}|gateway.routes[0].upstream",
       "policies: {p: {idle_timeout: 20m, absolute_timeout: 1h, comply_with: [pci-dss-4.0]}}|policies.p.idle_timeout",
       "policies: {p: {idle_timeout: 10m, absolute_timeout: 1h, comply_with: [sox]}}|policies.p.comply_with",
+      // issue 20: durations whose milliseconds overflow a long, or too long for any timeout
+      "policies: {p: {idle_timeout: 999999999999d, absolute_timeout: 1h}}|policies.p.idle_timeout",
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, renew_every: PT2562047788015215H}}|policies.p.renew_every",
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, renew_every: 401d}}|policies.p.renew_every",
+      "snapshot_interval: 999999999999d|snapshot_interval",
+      "audit_retention: P106751991167300D|audit_retention",
   })
   void badValuesAreErrorsThatNameTheKey(String yaml, String key) {
     assertThatThrownBy(() -> CurfewConfig.parse(yaml))
