@@ -73,4 +73,9 @@ final class EngineStore implements SessionStore {
   public CompletableFuture<Void> recordNotification(String sessionId, Map<String, Object> data) {
     return engine.recordNotification(sessionId, data);
   }
+
+  @Override
+  public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
+    return engine.recordGatewayEvent(sessionId, type, data);
+  }
 }

@@ -271,6 +271,34 @@ public final class SessionEngine {
   }
 
   /**
+   * Records what a protocol gateway saw of a session ({@link RecordTypes#GATEWAY_EVENTS}). Changes
+   * nothing about the session; a session already forgotten (or none) gives a record without session
+   * fields. Returns when the record is durable.
+   */
+  public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
+    requireGatewayEvent(type);
+    Objects.requireNonNull(data, "data");
+    Session s = sessionId == null ? null : table.byId(sessionId);
+    if (s == null) {
+      AuditRecord.Builder r = AuditRecord.builder(type, clock.millis(), node);
+      data.forEach(r::put);
+      return sink.append(List.of(r.build()), List.of());
+    }
+    synchronized (s) {
+      AuditRecord.Builder r = record(type, s, clock.millis());
+      data.forEach(r::put);
+      return sink.append(List.of(r.build()), List.of());
+    }
+  }
+
+  /** The one check of what an edge may record; every store calls it before any I/O. */
+  public static void requireGatewayEvent(String type) {
+    if (!RecordTypes.GATEWAY_EVENTS.contains(type)) {
+      throw new IllegalArgumentException("not a gateway event type: " + type);
+    }
+  }
+
+  /**
    * Records a step of the wall clock ({@code clock.stepped}); changes no session, since deadlines are
    * measured on the node's clock, which does not follow the step. Returns when the record is durable.
    */

@@ -47,6 +47,16 @@ public interface SessionStore {
   /** Records one delivery attempt of a session's end to an app (see SessionEngine#recordNotification). */
   CompletableFuture<Void> recordNotification(String sessionId, Map<String, Object> data);
 
+  /**
+   * Records what a protocol gateway saw of a session (a {@link dev.curfew.core.audit.RecordTypes#GATEWAY_EVENTS}
+   * type: {@code connection.opened}, {@code connection.closed}, {@code connection.refused}) in the same
+   * audit trail as the session's own records, with the session's fields when it is still known. Changes
+   * nothing about the session; the future completes when the record is durable.
+   *
+   * @throws IllegalArgumentException for a type that is not a gateway event
+   */
+  CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data);
+
   /** The embedded store: the engine itself, each answer already complete. */
   static SessionStore of(SessionEngine engine) {
     return new EngineStore(engine);

@@ -25,5 +25,16 @@ public final class RecordTypes {
   /** A torn last line was cut from the log on restart. */
   public static final String LOG_REPAIRED = "log.repaired";
 
+  /** A protocol gateway's connection of a session was opened (spec/protocol-gateways.md, audit records). */
+  public static final String CONNECTION_OPENED = "connection.opened";
+  /** A protocol gateway's connection ended: {@code why}, counters, and a recording's SHA-256 where recorded. */
+  public static final String CONNECTION_CLOSED = "connection.closed";
+  /** A protocol gateway refused a connection at login ({@code why}: the session's reason, {@code wrong_subject}, ...). */
+  public static final String CONNECTION_REFUSED = "connection.refused";
+
+  /** The types an edge may record about a session through {@code SessionStore#recordGatewayEvent}. */
+  public static final java.util.Set<String> GATEWAY_EVENTS = java.util.Set.of(
+      CONNECTION_OPENED, CONNECTION_CLOSED, CONNECTION_REFUSED);
+
   private RecordTypes() {}
 }

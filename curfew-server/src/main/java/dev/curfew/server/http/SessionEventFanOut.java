@@ -1,9 +1,12 @@
 package dev.curfew.server.http;
 
+import dev.curfew.core.SessionEventSource;
 import dev.curfew.core.SessionEvents;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -11,8 +14,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * endings ({@code expired}, {@code revoked}, {@code logged_out}) also to whoever else must act when
  * a session ends: the gateway cuts its long-lived connections, the notifier tells the apps. Called
  * under the session's lock like any {@link SessionEvents}: listeners hand off and return at once.
+ *
+ * <p>It is also the {@link SessionEventSource} of the protocol gateways: a follower of one session gets
+ * every event of it (warnings included), decided here or on another node.
  */
-public final class SessionEventFanOut implements SessionEvents {
+public final class SessionEventFanOut implements SessionEvents, SessionEventSource {
   private static final System.Logger LOG = System.getLogger(SessionEventFanOut.class.getName());
 
   /** Told of each ending of a session, once. */
@@ -25,6 +31,7 @@ public final class SessionEventFanOut implements SessionEvents {
   private final SessionEvents hub;
   private final List<EndingListener> listeners = new CopyOnWriteArrayList<>();
   private final List<EndingListener> originListeners = new CopyOnWriteArrayList<>();
+  private final Map<String, Set<SessionEvents>> followers = new ConcurrentHashMap<>();
 
   public SessionEventFanOut(SessionEvents hub) {
     this.hub = Objects.requireNonNull(hub, "hub");
@@ -42,6 +49,17 @@ public final class SessionEventFanOut implements SessionEvents {
     originListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
+  @Override
+  public Subscription follow(String sessionId, SessionEvents listener) {
+    Objects.requireNonNull(sessionId, "sessionId");
+    Objects.requireNonNull(listener, "listener");
+    followers.computeIfAbsent(sessionId, id -> ConcurrentHashMap.newKeySet()).add(listener);
+    return () -> followers.computeIfPresent(sessionId, (id, set) -> {
+      set.remove(listener);
+      return set.isEmpty() ? null : set;
+    });
+  }
+
   /** Where other nodes' events go: the event streams and the ordinary listeners, not the origin-only ones. */
   public SessionEvents remote() {
     return (sessionId, event, data) -> deliver(sessionId, event, data, false);
@@ -54,6 +72,16 @@ public final class SessionEventFanOut implements SessionEvents {
 
   private int deliver(String sessionId, String event, Map<String, Object> data, boolean here) {
     int delivered = hub.publish(sessionId, event, data);
+    Set<SessionEvents> following = followers.get(sessionId);
+    if (following != null) {
+      for (SessionEvents f : following) {
+        try {
+          delivered += f.publish(sessionId, event, data);
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.ERROR, "session follower failed for " + sessionId, e);
+        }
+      }
+    }
     if (EventHub.ENDING_EVENTS.contains(event)) {
       List<EndingListener> all = new java.util.ArrayList<>(listeners);
       if (here) all.addAll(originListeners);

@@ -631,6 +631,26 @@ public final class RedisSessionStore implements SessionStore {
     return answer.toCompletionStage().toCompletableFuture();
   }
 
+  @Override
+  public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
+    SessionEngine.requireGatewayEvent(type);
+    java.util.Objects.requireNonNull(data, "data");
+    if (sessionId == null) return appendGatewayEvent(AuditRecord.builder(type, nodeClock.millis(), node), data);
+    Future<Void> answer = run(scripts.session, List.of(keys.session(sessionId)),
+        sessionArgs("id", "peek", RedisKeys.shardOfId(sessionId), "", List.of()))
+        .compose(r -> {
+          Outcome o = Outcome.of(r);
+          AuditRecord.Builder b = o.row == null ? AuditRecord.builder(type, o.now, node) : record(type, o.row, o.now);
+          return Future.fromCompletionStage(appendGatewayEvent(b, data));
+        });
+    return answer.toCompletionStage().toCompletableFuture();
+  }
+
+  private CompletableFuture<Void> appendGatewayEvent(AuditRecord.Builder b, Map<String, Object> data) {
+    data.forEach(b::put);
+    return sink.append(List.of(b.build()), List.of());
+  }
+
   /** An answer that never fails: Redis unreachable or slow becomes UNAVAILABLE (fail closed). */
   private static CompletableFuture<Decision> settle(Future<Decision> answer) {
     return answer.recover(e -> {
