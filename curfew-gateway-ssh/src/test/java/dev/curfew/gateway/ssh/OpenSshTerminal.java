@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * Debian's OpenSSH client in a pseudo-terminal ({@code script} gives it one), with the token typed
  * by {@code sshpass}: what a person at a terminal does, and everything the terminal shows.
  */
-final class OpenSshTerminal implements AutoCloseable {
+public final class OpenSshTerminal implements AutoCloseable {
   private final Process process;
   private final ByteArrayOutputStream seen = new ByteArrayOutputStream();
   private final OutputStream keys;
@@ -39,7 +39,7 @@ final class OpenSshTerminal implements AutoCloseable {
   }
 
   /** {@code ssh -tt} to the gateway as {@code login}, with {@code sshArgs} before the destination. */
-  static OpenSshTerminal open(int port, String login, String token, List<String> sshArgs, String remoteCommand)
+  public static OpenSshTerminal open(int port, String login, String token, List<String> sshArgs, String remoteCommand)
       throws IOException {
     List<String> ssh = new ArrayList<>(List.of("sshpass", "-e", "ssh", "-tt", "-p", Integer.toString(port),
         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
@@ -59,23 +59,23 @@ final class OpenSshTerminal implements AutoCloseable {
     return "'" + s.replace("'", "'\\''") + "'";
   }
 
-  void type(String text) throws IOException {
+  public void type(String text) throws IOException {
     keys.write(text.getBytes(StandardCharsets.UTF_8));
     keys.flush();
   }
 
   /** Everything the terminal showed so far. */
-  String screen() {
+  public String screen() {
     synchronized (seen) {
       return seen.toString(StandardCharsets.UTF_8);
     }
   }
 
-  boolean alive() {
+  public boolean alive() {
     return process.isAlive();
   }
 
-  boolean waitFor(long seconds) throws InterruptedException {
+  public boolean waitFor(long seconds) throws InterruptedException {
     return process.waitFor(seconds, TimeUnit.SECONDS);
   }
 

@@ -14,18 +14,18 @@ import java.util.concurrent.TimeUnit;
  * temporary directory, listening on a free loopback port, logging in only the user running the
  * tests with the key Curfew uses. The machine's own sshd is never touched.
  */
-final class PrivateSshd implements AutoCloseable {
-  static final Path SSHD = Path.of("/usr/sbin/sshd");
+public final class PrivateSshd implements AutoCloseable {
+  public static final Path SSHD = Path.of("/usr/sbin/sshd");
 
-  final Path dir;
-  final int port;
-  final Path curfewKey;
-  final String hostPublicKey;
-  final String user = System.getProperty("user.name");
+  public final Path dir;
+  public final int port;
+  public final Path curfewKey;
+  public final String hostPublicKey;
+  public final String user = System.getProperty("user.name");
   private final Process process;
 
   /** Whether the tools are here; in CI their absence fails the tests instead (see .ci/run). */
-  static boolean available() {
+  public static boolean available() {
     return Files.isExecutable(SSHD) && onPath("ssh") && onPath("ssh-keygen") && onPath("sshpass") && onPath("script");
   }
 
@@ -36,7 +36,7 @@ final class PrivateSshd implements AutoCloseable {
     return false;
   }
 
-  PrivateSshd(Path dir) throws Exception {
+  public PrivateSshd(Path dir) throws Exception {
     this.dir = dir;
     run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("host_ed25519").toString());
     run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "curfew", "-f", dir.resolve("curfew_ed25519").toString());
@@ -79,11 +79,11 @@ final class PrivateSshd implements AutoCloseable {
   }
 
   /** A gateway target for this sshd: Curfew's key, the host key pinned. */
-  SshTarget target(String name, boolean busyIsActivity) {
+  public SshTarget target(String name, boolean busyIsActivity) {
     return new SshTarget(name, "127.0.0.1", port, user, curfewKey, null, hostPublicKey, null, busyIsActivity);
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }

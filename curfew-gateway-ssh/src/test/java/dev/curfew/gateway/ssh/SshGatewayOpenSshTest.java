@@ -164,7 +164,7 @@ class SshGatewayOpenSshTest {
 
   @Test
   void revokeCutsEveryConnectionOfTheSessionAtOnce() throws Exception {
-    String token = f.open("alice");
+    String token = f.open("alice", "long");
     try (OpenSshTerminal one = ssh("alice@build-box", token, null);
          OpenSshTerminal two = ssh("alice@build-box", token, null)) {
       awaitPrompt(one);

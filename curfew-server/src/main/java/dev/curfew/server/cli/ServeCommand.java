@@ -22,6 +22,8 @@ import dev.curfew.server.http.ApiKey;
 import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiServer;
 import dev.curfew.server.http.Scope;
+import dev.curfew.gateway.ssh.SshGateway;
+import dev.curfew.gateway.ssh.SshGatewaySettings;
 import dev.curfew.server.gateway.Gateway;
 import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.EventHub;
@@ -95,6 +97,7 @@ final class ServeCommand implements Callable<Integer> {
     final RedisSessionStore redis; // null: embedded
     final int port;
     Gateway gateway; // null: no routes
+    SshGateway ssh; // null: no ssh section
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
     String nodeName;
@@ -113,6 +116,11 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     void stop(PrintStream log) {
+      try {
+        if (ssh != null) ssh.close();
+      } catch (Exception e) {
+        log.println("curfew: SSH gateway did not close cleanly: " + e.getMessage());
+      }
       try {
         if (gateway != null) gateway.close().await(10, TimeUnit.SECONDS);
       } catch (Exception e) {
@@ -257,7 +265,26 @@ final class ServeCommand implements Callable<Integer> {
       log.println("curfew: gateway listening on " + url(cfg.host(), gw, cfg.gateway().tls())
           + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }
+    if (cfg.ssh() != null) {
+      running.ssh = startSsh(cfg, sessions, events, log);
+    }
     return running;
+  }
+
+  /** The SSH gateway of the {@code ssh:} section; a key or file it cannot use is a start-up error. */
+  private static SshGateway startSsh(CurfewConfig cfg, SessionStore sessions, SessionEventFanOut events,
+      PrintStream log) {
+    SshGatewaySettings settings = cfg.ssh().settings(cfg.dataDir());
+    SshGateway ssh;
+    try {
+      ssh = SshGateway.start(settings, sessions, events);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new ConfigException("ssh", "the SSH gateway cannot start: " + e.getMessage());
+    }
+    log.println("curfew: SSH gateway listening on " + settings.host() + ":" + ssh.port() + " ("
+        + settings.targets().size() + " target" + (settings.targets().size() == 1 ? "" : "s")
+        + (settings.record() ? ", recording to " + settings.recordingsDir().toAbsolutePath() : "") + ")");
+    return ssh;
   }
 
   /** A TLS certificate or key that cannot serve is a start-up error naming the key; oddities are warnings. */

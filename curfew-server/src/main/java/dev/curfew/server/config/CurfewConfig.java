@@ -56,7 +56,8 @@ public record CurfewConfig(
     NotifyConfig notifications,
     Path auditSigningKey,
     RateLimits.Settings rateLimits,
-    Tls serverTls) {
+    Tls serverTls,
+    SshConfig ssh) {
 
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
@@ -111,12 +112,12 @@ public record CurfewConfig(
     policies.put("default", builtInDefaultPolicy());
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null);
+        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, null);
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
-      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits");
+      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "ssh");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
@@ -223,7 +224,8 @@ public record CurfewConfig(
         duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
-        rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")));
+        rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
+        SshConfig.parse(root.path("ssh"), policies));
   }
 
   /** The same configuration with command-line overrides applied (null: keep). */
@@ -232,7 +234,7 @@ public record CurfewConfig(
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
         postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls);
+        serverTls, ssh);
   }
 
   /**
@@ -548,11 +550,11 @@ public record CurfewConfig(
 
   // ------------------------------------------------------------ typed readers that name the key
 
-  private static void requireObject(String key, JsonNode n) {
+  static void requireObject(String key, JsonNode n) {
     if (!n.isObject()) throw new ConfigException(key, "must be a mapping, not " + kind(n));
   }
 
-  private static void onlyKeys(String prefix, JsonNode n, Set<String> allowed) {
+  static void onlyKeys(String prefix, JsonNode n, Set<String> allowed) {
     Iterator<String> names = n.fieldNames();
     while (names.hasNext()) {
       String k = names.next();
@@ -563,7 +565,7 @@ public record CurfewConfig(
     }
   }
 
-  private static String string(String key, JsonNode n, String dflt) {
+  static String string(String key, JsonNode n, String dflt) {
     if (n.isMissingNode() || n.isNull()) return dflt;
     if (!n.isTextual()) throw new ConfigException(key, "must be a string, not " + kind(n));
     return n.asText();
@@ -575,7 +577,7 @@ public record CurfewConfig(
     return v;
   }
 
-  private static boolean bool(String key, JsonNode n, boolean dflt) {
+  static boolean bool(String key, JsonNode n, boolean dflt) {
     if (n.isMissingNode() || n.isNull()) return dflt;
     if (!n.isBoolean()) throw new ConfigException(key, "must be true or false, not " + kind(n));
     return n.asBoolean();
