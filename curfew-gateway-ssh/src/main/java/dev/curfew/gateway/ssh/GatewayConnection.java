@@ -262,14 +262,11 @@ final class GatewayConnection implements SessionEvents {
         .whenComplete((v, e) -> disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, TerminalText.disconnectText(reason)));
   }
 
+  /** The target's connection closed under a client still connected: nothing more can be relayed. */
   private void upstreamClosed() {
-    if (closed.get() || ended.get()) return;
-    // The target went away with channels open: the client is told so by the close.
-    if (!relays.isEmpty()) {
-      why = "upstream_closed";
-      ended.set(true);
-      disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, "curfew: the target closed the connection");
-    }
+    if (closed.get() || !ended.compareAndSet(false, true)) return;
+    why = "upstream_closed";
+    disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, "curfew: the target closed the connection");
   }
 
   private void disconnect(int code, String text) {

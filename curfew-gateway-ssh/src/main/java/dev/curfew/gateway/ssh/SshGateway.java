@@ -116,7 +116,9 @@ public final class SshGateway implements AutoCloseable {
     s.setKeyboardInteractiveAuthenticator(new DefaultKeyboardInteractiveAuthenticator() {
       @Override
       protected String getInteractionPrompt(ServerSession session) {
-        return "Curfew session token: ";
+        // OpenSSH tries keyboard-interactive before password; tools that type a password (sshpass)
+        // recognise a prompt by "assword", so the prompt names both.
+        return "Password (Curfew session token): ";
       }
     });
     s.setPublickeyAuthenticator(RejectAllPublickeyAuthenticator.INSTANCE);

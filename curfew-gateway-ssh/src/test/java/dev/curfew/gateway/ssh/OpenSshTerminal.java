@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's OpenSSH client in a pseudo-terminal ({@code script} gives it one), with the token typed
- * by {@code sshpass}: what a person at a terminal does, and everything the terminal shows.
+ * by {@code sshpass}: what a person at a terminal does, and everything the terminal shows. OpenSSH's
+ * own order of methods applies (keyboard-interactive, then password) unless {@code sshArgs} choose.
  */
 public final class OpenSshTerminal implements AutoCloseable {
   private final Process process;
@@ -43,8 +44,7 @@ public final class OpenSshTerminal implements AutoCloseable {
       throws IOException {
     List<String> ssh = new ArrayList<>(List.of("sshpass", "-e", "ssh", "-tt", "-p", Integer.toString(port),
         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-        "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive",
-        "-o", "NumberOfPasswordPrompts=1"));
+        "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1"));
     ssh.addAll(sshArgs);
     ssh.add(login + "@127.0.0.1");
     if (remoteCommand != null) ssh.add(remoteCommand);

@@ -94,6 +94,15 @@ class SshGatewayOpenSshTest {
   }
 
   @Test
+  void theTokenIsAcceptedAsAPasswordToo() throws Exception {
+    try (OpenSshTerminal t = ssh("alice@build-box", f.open("alice", "long"), "echo by-password-$((6*7))",
+        "-o", "PreferredAuthentications=password")) {
+      awaitScreen(t, "by-password-42", 20);
+      awaitScreen(t, "[ssh exit 0]", 10);
+    }
+  }
+
+  @Test
   void aTokenOfAnotherSubjectAnEndedTokenAndAnUnknownTargetAreRefusedWithTheReason() throws Exception {
     String token = f.open("alice");
     try (OpenSshTerminal t = ssh("bob@build-box", token, null)) {
