@@ -1,5 +1,7 @@
 // Overview: metrics at a glance (live sessions, checks per second by outcome, expiry lateness
-// percentiles, audit append rate) and the audit trail's state, refreshed every 2 s (passively).
+// percentiles, audit append rate), whether the node can write its storage (GET /readyz: a full
+// disk shows here with the file, the error and the free space), and the audit trail's state,
+// refreshed every 2 s (passively).
 
 import { get } from '../api.js';
 import { h, s, replace } from '../dom.js';
@@ -24,8 +26,40 @@ function card(title, id, ...body) {
 
 export const title = 'Overview';
 
+const COMPONENT = { audit_log: 'Audit log', audit_trail: 'Merkle tree', snapshot: 'Snapshots' };
+
+/** GET /readyz: its 503 is an answer too (the body names what cannot write). */
+async function readiness() {
+  try {
+    return await get('/readyz', { passive: true });
+  } catch (e) {
+    if (e.status === 503 && e.problem && e.problem.status) return e.problem;
+    throw e;
+  }
+}
+
+function storageView(r) {
+  if (r.outages.length === 0 && r.status === 'ready') {
+    return h('p', {}, h('span', { class: 'badge badge-ok' }, 'writable'), ' The audit log, the Merkle tree and snapshots are written normally.');
+  }
+  return [
+    h('p', {}, r.status === 'ready'
+      ? h('span', { class: 'badge badge-warn' }, 'degraded')
+      : h('span', { class: 'badge badge-danger' }, 'not writable: changes are refused (503)'),
+      ' Each part retries by itself and recovers without a restart once it can write again.'),
+    h('table', { class: 'small' },
+      h('caption', { class: 'sr-only' }, 'Storage that cannot be written now'),
+      h('thead', {}, h('tr', {}, ['What', 'File', 'Error', 'Since', 'Free space'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, r.outages.map((o) => h('tr', {},
+        h('td', {}, COMPONENT[o.component] || o.component),
+        h('td', {}, h('code', {}, o.path)),
+        h('td', {}, o.error),
+        h('td', {}, relative(o.since)),
+        h('td', { class: 'num' }, o.free_bytes < 0 ? 'unknown' : number(o.free_bytes) + ' bytes')))))];
+}
+
 export default async function overview(main, ctx) {
-  const live = h('div'), checks = h('div'), lateness = h('div'), audit = h('div'), trail = h('div');
+  const live = h('div'), checks = h('div'), lateness = h('div'), audit = h('div'), trail = h('div'), storage = h('div');
   const updated = h('span', { class: 'muted small' });
   replace(main,
     h('div', { class: 'page-head' },
@@ -40,13 +74,16 @@ export default async function overview(main, ctx) {
         card('Checks per second', 'm-checks', checks),
         card('Expiry lateness', 'm-late', lateness),
         card('Audit appends', 'm-audit', audit))),
+    h('section', { class: 'section', 'aria-labelledby': 'storage' },
+      h('h2', { id: 'storage' }, 'Storage'), storage),
     h('section', { class: 'section', 'aria-labelledby': 'trail' },
       h('h2', { id: 'trail' }, 'Audit trail'), trail));
 
   async function refresh() {
-    let m, a;
+    let m, a, r;
     try {
-      [m, a] = await Promise.all([get('/console/api/metrics', { passive: true }), get('/console/api/audit', { passive: true })]);
+      [m, a, r] = await Promise.all([get('/console/api/metrics', { passive: true }), get('/console/api/audit', { passive: true }),
+        readiness()]);
     } catch (e) {
       updated.textContent = 'Could not refresh: ' + e.message;
       return;
@@ -87,6 +124,8 @@ export default async function overview(main, ctx) {
       h('p', { class: 'metric num' }, rate(m.audit_records_per_second.now), h('small', {}, ' records/s')),
       sparkline(m.audit_records_per_second.series, 'audit records per second'),
       h('p', { class: 'help' }, `${number(m.audit_records_per_second.total)} records appended since the server started.`));
+
+    replace(storage, h('div', { class: 'card' }, storageView(r)));
 
     const cp = a.checkpoint, last = a.verification.last;
     replace(trail, h('div', { class: 'card' },

@@ -5,6 +5,7 @@ import dev.curfew.core.ClockWatch;
 import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.Policies;
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.WriteOutage;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
@@ -27,6 +28,7 @@ import dev.curfew.gateway.ssh.SshGatewaySettings;
 import dev.curfew.server.gateway.Gateway;
 import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.EventHub;
+import dev.curfew.server.http.Readiness;
 import dev.curfew.server.http.SessionEventFanOut;
 import dev.curfew.server.notify.EndNotifier;
 import dev.curfew.server.metrics.CurfewMetrics;
@@ -34,6 +36,7 @@ import dev.curfew.server.security.RateLimits;
 import dev.curfew.server.security.Tls;
 import dev.curfew.store.embedded.AuditTrail;
 import dev.curfew.store.embedded.EmbeddedStore;
+import dev.curfew.store.embedded.LogMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -173,9 +176,17 @@ final class ServeCommand implements Callable<Integer> {
         .withClock(clock)
         .withVersion(Main.version())
         .withSnapshotInterval(cfg.snapshotInterval())
-        .withLogMetrics((nanos, records) -> {
-          metrics.auditFsync(nanos);
-          metrics.auditRecords(records);
+        .withLogMetrics(new LogMetrics() {
+          @Override
+          public void fsynced(long nanos, int records) {
+            metrics.auditFsync(nanos);
+            metrics.auditRecords(records);
+          }
+
+          @Override
+          public void outage(WriteOutage outage) {
+            metrics.auditOutage();
+          }
         })
         .withLeafListener(postgres == null ? null : postgres.listener())
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
@@ -232,6 +243,9 @@ final class ServeCommand implements Callable<Integer> {
         metrics, ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits)
             .withTls(cfg.serverTls()),
         postgres == null ? store.auditTrail() : postgres.proofs());
+    Readiness readiness = new Readiness(audit, store::outages);
+    metrics.bindUnwritable(readiness::unwritable);
+    api.readiness(readiness);
     Console console = null;
     if (engine != null) {
       console = new Console(vertx, engine, hub, apiKeys, ConsoleScope.fromKeys(keys),

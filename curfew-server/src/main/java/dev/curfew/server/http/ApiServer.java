@@ -69,6 +69,7 @@ public final class ApiServer {
   private final AuditProofRoutes auditProofs;
   private final ServerInstances instances;
   /** Route template → its methods, for the Allow header of a 405. */
+  private volatile Readiness readiness;
   private final Map<String, String> allowedMethods = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
@@ -203,6 +204,11 @@ public final class ApiServer {
     this.extension = Objects.requireNonNull(mount, "mount");
   }
 
+  /** Serves {@code GET /readyz} from {@code r}; call before {@link #listen}. Without it, there is no such route. */
+  public void readiness(Readiness r) {
+    this.readiness = Objects.requireNonNull(r, "readiness");
+  }
+
   /** The SSE hub, which the engine publishes to. */
   public EventHub events() {
     return hub;
@@ -312,6 +318,10 @@ public final class ApiServer {
       }, HttpMethod.GET, HttpMethod.HEAD);
     }
     route(r, "/healthz", ctx -> Reply.json(ctx, 200, Map.of("status", "ok")), HttpMethod.GET, HttpMethod.HEAD);
+    Readiness ready = readiness;
+    if (ready != null) {
+      route(r, "/readyz", ctx -> Reply.json(ctx, ready.ready() ? 200 : 503, ready.toMap()), HttpMethod.GET, HttpMethod.HEAD);
+    }
     if (settings.metricsRequireApiKey()) {
       route(r, "/metrics", access.anyKey(), this::metrics, HttpMethod.GET);
     } else {

@@ -34,6 +34,8 @@ public final class CurfewMetrics implements EngineMetrics {
   private final Timer auditFsync;
   private final Counter auditRecords;
   private volatile IntSupplier liveSessions = () -> 0;
+  private final Counter auditOutages;
+  private volatile java.util.function.Supplier<java.util.List<String>> unwritable = java.util.List::of;
 
   public CurfewMetrics(PrometheusMeterRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
@@ -50,6 +52,27 @@ public final class CurfewMetrics implements EngineMetrics {
     auditRecords = Counter.builder("curfew.audit.records")
         .description("Audit records made durable (appended and fsynced)")
         .register(registry);
+    // Registered from the start, so that an alert on 0 or on an increase sees the series before the first outage.
+    for (String component : new String[] {"audit_log", "audit_trail", "snapshot"}) {
+      Gauge.builder("curfew.storage.writable", this, m -> m.unwritable.get().contains(component) ? 0 : 1)
+          .description("1 while this part of the node can write to its storage, 0 during an outage (a full disk)")
+          .tag("component", component)
+          .strongReference(true)
+          .register(registry);
+    }
+    auditOutages = Counter.builder("curfew.audit.write.outages")
+        .description("Times the audit log could not be written and refused changes until it could again")
+        .register(registry);
+  }
+
+  /** Where the writable gauges read which components cannot write now. */
+  public void bindUnwritable(java.util.function.Supplier<java.util.List<String>> components) {
+    this.unwritable = Objects.requireNonNull(components, "components");
+  }
+
+  /** The audit log began an outage. */
+  public void auditOutage() {
+    auditOutages.increment();
   }
 
   public PrometheusMeterRegistry registry() {

@@ -2,6 +2,7 @@ package dev.curfew.store.embedded;
 
 import dev.curfew.core.AuditProofs;
 import dev.curfew.core.Clock;
+import dev.curfew.core.WriteOutage;
 import dev.curfew.core.audit.Checkpoint;
 import dev.curfew.core.audit.CheckpointLine;
 import dev.curfew.core.audit.EvidenceBundle;
@@ -132,6 +133,10 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
   private FileChannel checkpoints;
   private volatile String lastCheckpointNote;
   private volatile long lastCheckpointSize = -1;
+  private boolean checkpointFailing; // the checkpoint timer's thread only
+
+  /** Set while the tree cannot take leaves (a write failed); the checkpoint timer catches it up. */
+  private volatile WriteOutage behind;
 
   private AuditTrail(AuditFiles files, Settings settings, Clock clock, NoteSigner signer) {
     this.files = files;
@@ -331,18 +336,71 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
 
   // ---------------------------------------------------------------- leaves
 
-  /** The log's leaf listener: on the writer thread, after the fsync, in seq order. */
+  /**
+   * The log's leaf listener: on the writer thread, after the fsync, in seq order. It never throws
+   * (that would stop the log for a derived file): a leaf it cannot store puts the trail behind,
+   * and the checkpoint timer catches it up from the log once it can write again.
+   */
   @Override
   public void appended(long seq, byte[] line) {
     synchronized (this) {
-      if (log == null || closed) return; // before attach: catchUp reads it from the file
+      if (log == null || closed || behind != null) return; // catchUp reads these from the files
       if (seq < tree.size()) return;
-      if (seq > tree.size()) {
-        throw new IllegalStateException("audit trail at " + tree.size() + " leaves was given seq " + seq);
+      try {
+        if (seq > tree.size()) {
+          throw new IllegalStateException("audit trail at " + tree.size() + " leaves was given seq " + seq);
+        }
+        tree.appendLeafHash(MerkleTree.leafHash(line));
+        indexLine(seq, line);
+      } catch (RuntimeException e) {
+        fallBehind(e);
       }
-      tree.appendLeafHash(MerkleTree.leafHash(line));
-      indexLine(seq, line);
     }
+  }
+
+  /** Stops taking leaves until {@link #catchUpAfterOutage} succeeds; one log line. Under this. */
+  private void fallBehind(Exception cause) {
+    long free = FileAuditLog.freeBytes(files.auditDir());
+    behind = new WriteOutage("audit_trail", files.treeDir().toString(), String.valueOf(cause.getMessage()),
+        clock.millis(), free);
+    LOG.log(System.Logger.Level.ERROR, "the Merkle tree in " + files.treeDir() + " cannot be written: "
+        + cause.getMessage() + " (" + free + " bytes free); checkpoints wait, and the tree is caught up from the"
+        + " audit log (which stays the record) once it can be written", cause);
+  }
+
+  /** Why the tree is behind the log (it catches up by itself), if it is. */
+  public Optional<WriteOutage> outage() {
+    return Optional.ofNullable(behind);
+  }
+
+  /**
+   * After a failed write of the tree: drops its state in memory (which may hold hashes the files
+   * lack), reopens it from the files (a level found inconsistent is rebuilt from the log) and
+   * catches it and the session index up with the log.
+   */
+  private void catchUpAfterOutage() throws IOException {
+    synchronized (this) {
+      if (behind == null || closed || log == null) return;
+      store.abandon();
+      try {
+        store = FileHashStore.open(files.treeDir());
+        tree = MerkleTree.open(store);
+      } catch (IllegalStateException corrupt) {
+        deleteTree(files);
+        store = FileHashStore.open(files.treeDir());
+        tree = MerkleTree.open(store);
+      }
+      // the log's size counts a batch before its leaves are handed here, so none is missed:
+      // leaves of that batch still to come are below tree.size() afterwards and are skipped
+      long logSize = log.size();
+      if (tree.size() > logSize || !lastLeafMatches(logSize)) rebuildTree();
+      catchUp(log, logSize);
+      store.flush();
+      LOG.log(System.Logger.Level.INFO, "the Merkle tree in " + files.treeDir() + " is written again and caught up"
+          + " with the audit log (" + logSize + " records)");
+      behind = null;
+    }
+    indexClosedSegments();
   }
 
   private void indexLine(long seq, byte[] line) {
@@ -410,13 +468,31 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
       synchronized (t) { // MerkleTree serializes on itself; the store is not thread-safe
         cp = Checkpoint.of(signer.name(), t);
         if (cp.treeSize() == lastCheckpointSize) return lastCheckpointNote;
-        s.force();
+        try {
+          s.force();
+        } catch (UncheckedIOException | IllegalStateException e) {
+          synchronized (this) {
+            if (behind == null && s == store) fallBehind(e);
+          }
+          throw new IOException("cannot force the Merkle tree: " + e.getMessage(), e);
+        }
       }
       String note = signer.sign(cp.body());
       byte[] line = (new CheckpointLine(cp.treeSize(), note).toJson() + "\n").getBytes(StandardCharsets.UTF_8);
-      ByteBuffer b = ByteBuffer.wrap(line);
-      while (b.hasRemaining()) checkpoints.write(b);
-      checkpoints.force(false);
+      long before = checkpoints.size();
+      try {
+        ByteBuffer b = ByteBuffer.wrap(line);
+        while (b.hasRemaining()) checkpoints.write(b);
+        checkpoints.force(false);
+      } catch (IOException e) {
+        // a line cut short by a full disk must not stay in front of the next one
+        try {
+          checkpoints.truncate(before);
+        } catch (IOException again) {
+          e.addSuppressed(again);
+        }
+        throw e;
+      }
       lastCheckpointNote = note;
       lastCheckpointSize = cp.treeSize();
       return note;
@@ -425,10 +501,19 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
 
   private void tick() {
     try {
-      if (size() > lastCheckpointSize) checkpointNow();
+      if (behind != null) catchUpAfterOutage();
+      if (behind == null && size() > lastCheckpointSize) checkpointNow();
     } catch (IOException | RuntimeException e) {
-      // the next tick retries; records stay durable in the log meanwhile
-      LOG.log(System.Logger.Level.WARNING, "checkpoint failed: " + e, e);
+      // the next tick retries; records stay durable in the log meanwhile. One line per outage.
+      if (!checkpointFailing) LOG.log(System.Logger.Level.WARNING, "checkpoint failed (retried every "
+          + settings.checkpointInterval().toMillis() + " ms): " + e + " (" + FileAuditLog.freeBytes(files.auditDir())
+          + " bytes free)", e);
+      checkpointFailing = true;
+      return;
+    }
+    if (checkpointFailing && behind == null) {
+      checkpointFailing = false;
+      LOG.log(System.Logger.Level.INFO, "checkpoints are written again to " + files.checkpointsFile());
     }
   }
 

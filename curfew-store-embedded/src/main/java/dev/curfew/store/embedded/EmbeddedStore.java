@@ -6,6 +6,7 @@ import dev.curfew.core.Policy;
 import dev.curfew.core.Replay;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SystemClock;
+import dev.curfew.core.WriteOutage;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.Json;
 import dev.curfew.core.audit.RecordTypes;
@@ -133,6 +134,7 @@ public final class EmbeddedStore implements AutoCloseable {
   /** The wall clock at open was behind the log's last record: recorded by {@link #recover}. */
   private final Optional<ClockStep> stepAtStart;
   private volatile SessionEngine engine;
+  private volatile WriteOutage snapshotOutage; // written by the snapshot thread only
   private boolean closed;
 
   private EmbeddedStore(Path dataDir, Options options, String node, FileAuditLog log, AuditTrail trail,
@@ -258,13 +260,41 @@ public final class EmbeddedStore implements AutoCloseable {
   }
 
   private void scheduledSnapshot() {
-    if (!log.writable()) return; // failed closed: nothing to snapshot that the log could back
+    if (!log.writable()) return; // the log cannot back a snapshot now; the next one tries again
     try {
       snapshot();
     } catch (IOException | RuntimeException e) {
-      // the next one retries; recovery from an older snapshot is slower, not wrong
-      LOG.log(System.Logger.Level.WARNING, "snapshot failed: " + e, e);
+      // the next one retries; recovery from an older snapshot is slower, not wrong. One line per outage.
+      Path file = dataDir.resolve(Snapshotter.FILE);
+      long free = FileAuditLog.freeBytes(dataDir);
+      if (snapshotOutage == null) {
+        LOG.log(System.Logger.Level.ERROR, "snapshot cannot be written: " + file + ": " + e.getMessage() + " (" + free
+            + " bytes free); the previous snapshot is kept, and the next one is tried in "
+            + options.snapshotInterval().toMillis() + " ms", e);
+      }
+      snapshotOutage = new WriteOutage("snapshot", file.toString(), String.valueOf(e.getMessage()),
+          options.clock().millis(), free);
+      return;
     }
+    if (snapshotOutage != null) {
+      snapshotOutage = null;
+      LOG.log(System.Logger.Level.INFO, "snapshot written again: " + dataDir.resolve(Snapshotter.FILE) + " ("
+          + FileAuditLog.freeBytes(dataDir) + " bytes free)");
+    }
+  }
+
+  /**
+   * What cannot be written now, in the order a reader should fix it: the audit log (requests are
+   * refused while it cannot), the Merkle tree (checkpoints wait), snapshots (recovery gets slower).
+   * Each part retries by itself; empty when everything writes.
+   */
+  public List<WriteOutage> outages() {
+    List<WriteOutage> out = new java.util.ArrayList<>(3);
+    log.outage().ifPresent(out::add);
+    trail.outage().ifPresent(out::add);
+    WriteOutage s = snapshotOutage;
+    if (s != null) out.add(s);
+    return out;
   }
 
   /**

@@ -2,7 +2,9 @@ package dev.curfew.store.embedded;
 
 import dev.curfew.core.AuditLogReader;
 import dev.curfew.core.AuditSink;
+import dev.curfew.core.WriteOutage;
 import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.audit.GroupCommit;
 import dev.curfew.core.audit.Json;
 import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.core.audit.Times;
@@ -14,73 +16,71 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
 /**
  * The audit log on local disk: canonical JSON lines in segment files, group-committed.
  *
- * <p><b>Group commit.</b> {@link #append} only enqueues: under one lock it gives the records their
- * {@code seq} in call order and their {@code time}, clamped to the last time given (so time never
- * decreases in the log), and returns a future; the calling thread then serializes its own lines
- * outside the lock (serialization is most of the CPU cost, so it runs on the callers' cores). One
- * writer thread drains everything queued (up to {@code maxBatchRecords}), writes the lines and the
- * batch's token bindings, forces each file once, shows the durable lines to the {@link
- * LeafListener}, and only then completes the batch's futures. Many appends share one fsync, so
- * throughput grows with concurrency while each acknowledged record is on stable storage
- * (spec/audit.md, Durability). Futures complete on the writer thread: chain with the
- * {@code *Async} variants or keep dependents short and non-blocking.
+ * <p><b>Group commit</b> is {@link GroupCommit}'s (queue, seq and time, batching, back-pressure,
+ * retry, fail closed); this class is its file writer: for each batch it writes the lines and the
+ * batch's token bindings, forces each file once, and then shows the durable lines to the {@link
+ * LeafListener}. Futures complete on the writer thread: chain with the {@code *Async} variants or
+ * keep dependents short and non-blocking.
  *
  * <p><b>Segments</b> ({@link Segments}) roll over when the next line would pass {@code
  * segmentMaxBytes} or when the record's UTC day differs from the segment's. <b>Open</b> cuts a torn
  * end of the last segment and records that cut as a {@code log.repaired} record; it checks that
  * {@code seq} runs without a gap across segments and fails with the first break otherwise.
  *
- * <p><b>Fail closed.</b> If a write or a force throws, the log stops for good: {@link #writable()}
- * turns false, the failing batch's and every queued future fail, later appends fail at once. It
- * does not retry: after a failed fsync the kernel may have dropped the dirty pages and a second
- * fsync can report success for data that is gone ("fsyncgate"), so the only trustworthy state is
- * what a restart reads back from disk. A restart (reopen) repairs and continues.
+ * <p><b>A write that fails</b> (ENOSPC, EIO: any IOException) is an outage, not the end: the
+ * writer puts the files back exactly as they were before the batch (the segment and the token
+ * journal truncated to their durable length, so a line cut short by a full disk leaves no torn
+ * tail; segment and journal files the batch created deleted) and {@link GroupCommit} retries the
+ * same batch until it succeeds, refusing requests meanwhile ({@link #writable()} false). Truncating
+ * and writing every byte of the batch again, instead of calling fsync a second time, is what makes
+ * a retry after a failed fsync trustworthy: after such a failure the kernel may have dropped the
+ * dirty pages and marked them clean, so a second fsync could report success for data that is gone
+ * ("fsyncgate", PostgreSQL wiki "Fsync Errors"); rewritten pages are dirty again and the next fsync
+ * covers them. One log line says when writing fails (the file, the error, the free space) and one
+ * when it works again.
  */
 public final class FileAuditLog implements AuditSink, AuditLogReader, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(FileAuditLog.class.getName());
   private static final long DAY_MS = 86_400_000L;
+  /** The longest pause between attempts during an outage: space that returns is used within it. */
+  static final Duration RETRY_DELAY_MAX = Duration.ofMillis(200);
 
   private final Path dataDir;
   private final Path auditDir;
   private final EmbeddedStore.Options options;
   private final ConcurrentSkipListMap<Long, Path> segments = new ConcurrentSkipListMap<>();
   private final OpenReport openReport;
-  private final Thread writer;
-
-  // Enqueue side: guarded by lock.
-  private final Object lock = new Object();
-  private ArrayDeque<Pending> queue = new ArrayDeque<>();
-  private long nextSeq;
-  private long queuedRecords;
-  private long tokenGeneration;
-  /** Time of the last record given a seq: times are clamped to it so they never decrease. */
-  private long lastTimeMs = Long.MIN_VALUE;
-  private boolean closing;
-  private volatile Throwable failure;
+  private final GroupCommit commits;
+  private long tokenGeneration; // guarded by this: the generation the next mark starts
+  private volatile WriteOutage outage;
 
   // Writer side: touched by the writer thread only (and by open before it starts).
   private FileChannel segment;
+  private long segmentFirstSeq = -1;
   private long segmentBytes;
   private long segmentDay;
   private FileChannel tokens;
+  private long tokensGeneration;
+  private long tokensBytes;
   private long written;
+  private Path writing; // the file of the current write, for the outage report
+  private Position restoreBefore; // set while the files may hold bytes of a failed attempt
   private final ByteArrayOutputStream auditBuf = new ByteArrayOutputStream(1 << 16);
   private final ByteArrayOutputStream tokenBuf = new ByteArrayOutputStream(1 << 12);
-  private volatile long durableSize;
 
   /**
    * What open found: records already there, the type and time of the last one ({@code
@@ -89,64 +89,15 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
   public record OpenReport(long recordsAtOpen, String lastTypeAtOpen, long lastTimeMsAtOpen, long cutBytes,
       String repairedSegment) {}
 
-  /**
-   * One append call, or a token journal rotation marker ({@code tokenGeneration >= 0}). Its seq
-   * and clamped times are fixed under the enqueue lock; its lines are serialized once, by whichever
-   * thread claims it first: the appending thread right after enqueueing (so that serialization
-   * runs in parallel on the callers' cores), or the writer if it gets there first.
-   */
-  private static final class Pending {
-    final List<AuditRecord> records;
-    final List<TokenBinding> bindings;
-    final long firstSeq;
-    final long[] timesMs;
-    final long tokenGeneration;
-    final CompletableFuture<Void> future;
-    private final AtomicBoolean claimed = new AtomicBoolean();
-    private volatile boolean serialized;
-    private byte[][] lines;
-    private byte[][] tokenLines;
-    private RuntimeException error;
-
-    Pending(List<AuditRecord> records, List<TokenBinding> bindings, long firstSeq, long[] timesMs,
-        long tokenGeneration, CompletableFuture<Void> future) {
-      this.records = records;
-      this.bindings = bindings;
-      this.firstSeq = firstSeq;
-      this.timesMs = timesMs;
-      this.tokenGeneration = tokenGeneration;
-      this.future = future;
-    }
-
-    void serialize() {
-      if (!claimed.compareAndSet(false, true)) return;
-      try {
-        byte[][] l = new byte[records.size()][];
-        for (int i = 0; i < l.length; i++) l[i] = records.get(i).canonicalLine(firstSeq + i, timesMs[i]);
-        byte[][] t = new byte[bindings.size()][];
-        for (int i = 0; i < t.length; i++) t[i] = TokenJournal.line(bindings.get(i));
-        lines = l;
-        tokenLines = t;
-      } catch (RuntimeException e) {
-        error = e;
-      } finally {
-        serialized = true; // publishes the fields above
-      }
-    }
-
-    /** Serializes unless another thread claimed it, then waits (microseconds) for that thread. */
-    void awaitSerialized() {
-      serialize();
-      while (!serialized) Thread.onSpinWait();
-      if (error != null) {
-        // its seq is taken: the log cannot skip it, so it fails closed like a write error
-        throw new IllegalStateException("record at seq " + firstSeq + " cannot be serialized: " + error, error);
-      }
-    }
-  }
-
   /** Where a snapshot starts: a new token journal generation at log size {@code seq}. */
   record Mark(long tokenGeneration, long seq, CompletableFuture<Void> durable) {}
+
+  /** The marker that switches the token journal to a new generation. */
+  private record TokenGeneration(long generation) {}
+
+  /** The writer's files as they were before a batch: what a failed attempt is rolled back to. */
+  private record Position(long written, long segmentFirstSeq, long segmentBytes, long segmentDay,
+      long tokensGeneration, long tokensBytes) {}
 
   private FileAuditLog(Path dataDir, EmbeddedStore.Options options) throws IOException {
     this.dataDir = dataDir;
@@ -156,11 +107,11 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     PrivateFiles.createDirectories(auditDir);
     this.openReport = recoverSegments();
     openTokenJournal();
-    this.nextSeq = openReport.recordsAtOpen();
-    this.written = nextSeq;
-    this.durableSize = nextSeq;
-    this.writer = new Thread(this::run, "curfew-audit-writer");
-    this.writer.setDaemon(true);
+    this.written = openReport.recordsAtOpen();
+    this.commits = new GroupCommit("the audit log in " + auditDir,
+        new GroupCommit.Options(options.maxQueuedRecords(), options.maxBatchRecords(), Duration.ofMillis(5),
+            RETRY_DELAY_MAX, Duration.ofSeconds(30)),
+        new FileWriter(), new Health(), openReport.recordsAtOpen(), openReport.lastTimeMsAtOpen());
   }
 
   /**
@@ -171,7 +122,7 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
   public static FileAuditLog open(Path dataDir, EmbeddedStore.Options options, String node) throws IOException {
     Objects.requireNonNull(node, "node");
     FileAuditLog log = new FileAuditLog(dataDir, Objects.requireNonNull(options, "options"));
-    log.writer.start();
+    log.commits.start();
     OpenReport r = log.openReport;
     if (r.cutBytes() > 0) {
       AuditRecord repaired = AuditRecord.builder(RecordTypes.LOG_REPAIRED, options.clock().millis(), node)
@@ -227,8 +178,8 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     }
     segments.put(first, last);
     long size = first + tail.lines();
-    resumeSegment(last, tail.lines() > 0 ? lastLine : null);
-    if (lastLine != null) lastTimeMs = Times.parse((String) Json.parseObject(lastLine).get("time"));
+    resumeSegment(last, first, tail.lines() > 0 ? lastLine : null);
+    long lastTimeMs = lastLine == null ? Long.MIN_VALUE : Times.parse((String) Json.parseObject(lastLine).get("time"));
     String lastType = lastLine == null ? null : (String) Json.parseObject(lastLine).get("type");
     return new OpenReport(size, lastType, lastTimeMs, tail.cutBytes(), last.getFileName().toString());
   }
@@ -249,8 +200,9 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     }
   }
 
-  private void resumeSegment(Path last, String lastLineInSegment) throws IOException {
+  private void resumeSegment(Path last, long firstSeq, String lastLineInSegment) throws IOException {
     segment = PrivateFiles.openAppend(last);
+    segmentFirstSeq = firstSeq;
     segmentBytes = segment.size();
     if (lastLineInSegment != null) {
       segmentDay = Math.floorDiv(Times.parse((String) Json.parseObject(lastLineInSegment).get("time")), DAY_MS);
@@ -263,6 +215,8 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     Path file = TokenJournal.file(dataDir, tokenGeneration);
     if (Files.exists(file)) TokenJournal.repair(file);
     tokens = PrivateFiles.openAppend(file);
+    tokensGeneration = tokenGeneration;
+    tokensBytes = tokens.size();
     PrivateFiles.forceDirectory(dataDir);
   }
 
@@ -270,43 +224,18 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
 
   /**
    * Enqueues {@code records} (seq assigned now, in call order) and {@code bindings}; the future
-   * completes when both are durable, or fails if the log fails first. The lists must not change
-   * afterwards. Blocks only while more than {@code maxQueuedRecords} wait for the writer.
+   * completes when both are durable, or fails if the log fails for good first (during an outage
+   * it waits: the records are kept and retried). The lists must not change afterwards. Blocks only
+   * while more than {@code maxQueuedRecords} are not durable yet.
    */
   @Override
   public CompletableFuture<Void> append(List<AuditRecord> records, List<TokenBinding> bindings) {
-    Objects.requireNonNull(records, "records");
-    Objects.requireNonNull(bindings, "bindings");
-    CompletableFuture<Void> future = new CompletableFuture<>();
-    int n = records.size();
-    Pending pending;
-    synchronized (lock) {
-      while (queuedRecords > 0 && queuedRecords + n > options.maxQueuedRecords() && acceptingLocked()) {
-        try {
-          lock.wait();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return CompletableFuture.failedFuture(e);
-        }
-      }
-      if (!acceptingLocked()) return CompletableFuture.failedFuture(notWritable());
-      long[] timesMs = new long[n];
-      for (int i = 0; i < n; i++) {
-        lastTimeMs = Math.max(lastTimeMs, records.get(i).timeMs());
-        timesMs[i] = lastTimeMs;
-      }
-      pending = new Pending(records, bindings, nextSeq, timesMs, -1, future);
-      enqueueLocked(pending);
-      nextSeq += n;
-      queuedRecords += n;
-    }
-    pending.serialize();
-    return future;
+    return commits.append(records, bindings);
   }
 
   /** Completes when everything appended before this call is durable. */
   public CompletableFuture<Void> sync() {
-    return append(List.of(), List.of());
+    return commits.sync();
   }
 
   /**
@@ -314,14 +243,11 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
    * the log size at the same point: bindings of records with seq {@code >= seq} go to the new
    * generation. The future completes when the switch (and all before it) is durable.
    */
-  Mark startTokenGeneration() {
-    CompletableFuture<Void> future = new CompletableFuture<>();
-    synchronized (lock) {
-      if (!acceptingLocked()) throw notWritable();
-      long gen = ++tokenGeneration;
-      enqueueLocked(new Pending(List.of(), List.of(), nextSeq, new long[0], gen, future));
-      return new Mark(gen, nextSeq, future);
-    }
+  synchronized Mark startTokenGeneration() {
+    long gen = tokenGeneration + 1;
+    GroupCommit.Marked m = commits.mark(new TokenGeneration(gen));
+    tokenGeneration = gen;
+    return new Mark(gen, m.seq(), m.durable());
   }
 
   /** Deletes token journal generations older than {@code generation} (after a durable snapshot). */
@@ -333,106 +259,146 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     if (deleted) PrivateFiles.forceDirectory(dataDir);
   }
 
-  private void enqueueLocked(Pending p) {
-    if (queue.isEmpty()) lock.notifyAll();
-    queue.add(p);
-  }
-
-  private boolean acceptingLocked() {
-    return failure == null && !closing;
-  }
-
-  private IllegalStateException notWritable() {
-    Throwable f = failure;
-    return f != null ? new IllegalStateException("audit log failed closed: " + f, f)
-        : new IllegalStateException("audit log is closed");
-  }
-
+  /** False while an outage lasts, after a failure for good, and once closing. */
   @Override
   public boolean writable() {
-    return failure == null && !closing;
+    return commits.writable();
   }
 
-  /** Why the log failed closed, or null. */
+  /** Why the log failed for good, or null. */
   public Throwable failure() {
-    return failure;
+    return commits.failure();
+  }
+
+  /** The outage under way (the file, the error, the free space), if writing fails now. */
+  public Optional<WriteOutage> outage() {
+    return Optional.ofNullable(outage);
   }
 
   // ---------------------------------------------------------------- writer
 
-  private void run() {
-    List<Pending> batch = List.of();
-    try {
-      while ((batch = take()) != null) {
-        commit(batch);
+  private final class FileWriter implements GroupCommit.Writer {
+    @Override
+    public void write(List<GroupCommit.Entry> batch) throws IOException {
+      if (restoreBefore != null) restore(restoreBefore); // a failed attempt's bytes go first
+      Position before = position();
+      try {
+        writeBatch(batch);
+      } catch (IOException e) {
+        restoreBefore = before;
+        try {
+          restore(before);
+        } catch (IOException | RuntimeException again) {
+          e.addSuppressed(again); // the next attempt restores first
+        }
+        throw e;
       }
-    } catch (Throwable t) {
-      failClosed(t, batch);
+    }
+
+    @Override
+    public void durable(List<GroupCommit.Entry> batch) {
+      for (GroupCommit.Entry p : batch) {
+        for (int i = 0; i < p.size(); i++) options.leafListener().appended(p.firstSeq() + i, p.line(i));
+      }
     }
   }
 
-  private List<Pending> take() throws InterruptedException {
-    synchronized (lock) {
-      while (queue.isEmpty() && !closing) lock.wait();
-      if (queue.isEmpty()) return null;
-      List<Pending> batch = new ArrayList<>();
-      long n = 0;
-      while (!queue.isEmpty() && (batch.isEmpty() || n + queue.peek().records.size() <= options.maxBatchRecords())) {
-        Pending p = queue.poll();
-        batch.add(p);
-        n += p.records.size();
-      }
-      queuedRecords -= n;
-      lock.notifyAll(); // appenders waiting for room
-      return batch;
-    }
-  }
-
-  private void commit(List<Pending> batch) throws IOException {
+  private void writeBatch(List<GroupCommit.Entry> batch) throws IOException {
     long firstSeq = written;
     long forceNanos = 0;
-    for (Pending p : batch) {
-      if (p.firstSeq != written) {
-        throw new IllegalStateException("writer at seq " + written + " but next append has seq " + p.firstSeq);
+    for (GroupCommit.Entry p : batch) {
+      if (p.firstSeq() != written) {
+        throw new IllegalStateException("writer at seq " + written + " but next append has seq " + p.firstSeq());
       }
-      if (p.tokenGeneration >= 0) {
-        forceNanos += rotateTokens(p.tokenGeneration);
+      if (p.marker() instanceof TokenGeneration g) {
+        forceNanos += rotateTokens(g.generation());
         continue;
       }
-      p.awaitSerialized();
-      for (int i = 0; i < p.lines.length; i++) {
-        byte[] line = p.lines[i];
-        forceNanos += rollIfNeeded(line.length + 1L, p.timesMs[i]);
+      for (int i = 0; i < p.size(); i++) {
+        byte[] line = p.line(i);
+        forceNanos += rollIfNeeded(line.length + 1L, p.timeMs(i));
         auditBuf.write(line, 0, line.length);
         auditBuf.write('\n');
         segmentBytes += line.length + 1L;
         written++;
       }
-      for (byte[] line : p.tokenLines) tokenBuf.write(line, 0, line.length);
+      for (TokenBinding b : p.bindings()) {
+        byte[] line = TokenJournal.line(b);
+        tokenBuf.write(line, 0, line.length);
+      }
     }
     forceNanos += flushAndForce();
     options.logMetrics().fsynced(forceNanos, (int) (written - firstSeq));
-    for (Pending p : batch) {
-      for (int i = 0; i < p.records.size(); i++) options.leafListener().appended(p.firstSeq + i, p.lines[i]);
+  }
+
+  private Position position() {
+    return new Position(written, segmentFirstSeq, segmentBytes, segmentDay, tokensGeneration, tokensBytes);
+  }
+
+  /**
+   * Puts the files back as they were at {@code p}: drops what is buffered, deletes segments and
+   * token journal generations created since, and truncates the segment and the journal that were
+   * open then to their length then (a torn line from a full disk goes with it). Truncating needs
+   * no free space.
+   */
+  private void restore(Position p) throws IOException {
+    closeQuietly(segment);
+    closeQuietly(tokens);
+    segment = null;
+    tokens = null;
+    auditBuf.reset();
+    tokenBuf.reset();
+    boolean deleted = false;
+    for (Long first : List.copyOf(segments.tailMap(p.segmentFirstSeq(), false).keySet())) {
+      writing = segments.get(first);
+      deleted |= Files.deleteIfExists(writing);
+      segments.remove(first);
     }
-    durableSize = written;
-    for (Pending p : batch) {
-      p.future.complete(null);
+    if (deleted) PrivateFiles.forceDirectory(auditDir);
+    if (p.segmentFirstSeq() >= 0) {
+      writing = segments.get(p.segmentFirstSeq());
+      segment = PrivateFiles.openAppend(writing);
+      if (segment.size() > p.segmentBytes()) segment.truncate(p.segmentBytes());
     }
+    deleted = false;
+    for (Path gen : TokenJournal.generations(dataDir).tailMap(p.tokensGeneration(), false).values()) {
+      writing = gen;
+      deleted |= Files.deleteIfExists(gen);
+    }
+    if (deleted) PrivateFiles.forceDirectory(dataDir);
+    writing = TokenJournal.file(dataDir, p.tokensGeneration());
+    tokens = PrivateFiles.openAppend(writing);
+    if (tokens.size() > p.tokensBytes()) tokens.truncate(p.tokensBytes());
+    written = p.written();
+    segmentFirstSeq = p.segmentFirstSeq();
+    segmentBytes = p.segmentBytes();
+    segmentDay = p.segmentDay();
+    tokensGeneration = p.tokensGeneration();
+    tokensBytes = p.tokensBytes();
+    restoreBefore = null;
   }
 
   /** Writes both buffers and forces each file that got bytes; returns the nanoseconds forcing. */
   private long flushAndForce() throws IOException {
-    boolean tokenBytes = tokenBuf.size() > 0;
+    int tokenBytes = tokenBuf.size();
     boolean auditBytes = auditBuf.size() > 0;
+    writing = TokenJournal.file(dataDir, tokensGeneration);
     writeFully(tokens, tokenBuf);
     if (auditBytes) {
       if (segment == null) throw new IllegalStateException("no open segment for " + auditBuf.size() + " bytes");
+      writing = segments.get(segmentFirstSeq);
       writeFully(segment, auditBuf);
     }
     long t0 = System.nanoTime();
-    if (tokenBytes) tokens.force(false);
-    if (auditBytes) segment.force(false);
+    if (tokenBytes > 0) {
+      writing = TokenJournal.file(dataDir, tokensGeneration);
+      tokens.force(false);
+      tokensBytes += tokenBytes;
+    }
+    if (auditBytes) {
+      writing = segments.get(segmentFirstSeq);
+      segment.force(false);
+    }
     return System.nanoTime() - t0;
   }
 
@@ -459,9 +425,11 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     }
     if (segment == null) {
       Path p = auditDir.resolve(Segments.name(written));
+      writing = p;
+      segments.put(written, p); // before the file exists: a failed attempt's restore deletes it
       segment = PrivateFiles.openAppend(p);
       PrivateFiles.forceDirectory(auditDir);
-      segments.put(written, p);
+      segmentFirstSeq = written;
       segmentBytes = 0;
     }
     if (segmentBytes == 0) segmentDay = day;
@@ -471,48 +439,67 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
   private long rotateTokens(long generation) throws IOException {
     long forceNanos = flushAndForce();
     tokens.close();
-    tokens = PrivateFiles.openAppend(TokenJournal.file(dataDir, generation));
+    writing = TokenJournal.file(dataDir, generation);
+    tokens = PrivateFiles.openAppend(writing);
+    tokensGeneration = generation;
+    tokensBytes = tokens.size();
     PrivateFiles.forceDirectory(dataDir);
     return forceNanos;
-  }
-
-  private void failClosed(Throwable cause, List<Pending> batch) {
-    List<Pending> failed = new ArrayList<>(batch);
-    synchronized (lock) {
-      failure = cause;
-      failed.addAll(queue);
-      queue = new ArrayDeque<>();
-      queuedRecords = 0;
-      lock.notifyAll();
-    }
-    IllegalStateException e = notWritable();
-    for (Pending p : failed) {
-      p.future.completeExceptionally(e);
-    }
-    closeQuietly(segment);
-    closeQuietly(tokens);
   }
 
   private static void closeQuietly(FileChannel ch) {
     try {
       if (ch != null) ch.close();
     } catch (IOException ignored) {
-      // already failing closed; the first cause is the one reported
+      // already failing or closing; the first cause is the one reported
+    }
+  }
+
+  /** The two log lines of an outage: what failed, the file, the free space; and the recovery. */
+  private final class Health implements GroupCommit.Health {
+    @Override
+    public void outage(Throwable cause, long firstSeq, int records) {
+      Path file = writing == null ? auditDir : writing;
+      long free = freeBytes(auditDir);
+      outage = new WriteOutage("audit_log", file.toString(), String.valueOf(cause.getMessage()),
+          options.clock().millis(), free);
+      LOG.log(System.Logger.Level.ERROR, "audit log cannot be written: " + file + ": " + cause.getMessage()
+          + " (" + free + " bytes free on its file system); requests that change sessions are refused (503)"
+          + " and the " + records + " records from seq " + firstSeq + " are kept and retried until it can");
+      options.logMetrics().outage(outage);
+    }
+
+    @Override
+    public void recovered(long outageNanos, int attempts) {
+      WriteOutage was = outage;
+      outage = null;
+      LOG.log(System.Logger.Level.INFO, "audit log writable again after " + outageNanos / 1_000_000 + " ms ("
+          + attempts + " failed attempts): " + auditDir + " (" + freeBytes(auditDir) + " bytes free)");
+      options.logMetrics().recovered(was, outageNanos);
+    }
+  }
+
+  /** Usable bytes on the file system of {@code p}, -1 if it cannot be asked. */
+  static long freeBytes(Path p) {
+    try {
+      return Files.getFileStore(p).getUsableSpace();
+    } catch (IOException e) {
+      return -1;
     }
   }
 
   // ---------------------------------------------------------------- read
 
-  /** Durable records: those whose futures have completed, all readable by {@link #scan}. */
+  /** Durable records, all readable by {@link #scan} (their futures complete right after). */
   @Override
   public long size() {
-    return durableSize;
+    return commits.durableSize();
   }
 
   @Override
   public void scan(long fromSeq, Predicate<String> visitor) throws IOException {
     if (fromSeq < 0) throw new IllegalArgumentException("fromSeq < 0: " + fromSeq);
-    long end = durableSize;
+    long end = commits.durableSize();
     if (fromSeq >= end) return;
     Long start = segments.floorKey(fromSeq);
     for (Map.Entry<Long, Path> e : segments.tailMap(start, true).entrySet()) {
@@ -568,16 +555,7 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
   /** Stops the writer after it has written everything queued, and closes the files. */
   @Override
   public void close() {
-    synchronized (lock) {
-      if (closing) return;
-      closing = true;
-      lock.notifyAll();
-    }
-    try {
-      writer.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    commits.close();
     closeQuietly(segment);
     closeQuietly(tokens);
   }

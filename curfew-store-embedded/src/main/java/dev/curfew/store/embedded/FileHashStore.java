@@ -249,6 +249,14 @@ public final class FileHashStore implements HashStore, Closeable {
     }
   }
 
+  /**
+   * Closes the files without writing what is buffered: for a store whose state in memory can no
+   * longer be trusted after a failed write. Reopen the directory to go on from what is on disk.
+   */
+  public void abandon() {
+    closeQuietly();
+  }
+
   private void writeAll() throws IOException {
     for (Level l : levels) {
       if (l != null) {
@@ -330,11 +338,16 @@ public final class FileHashStore implements HashStore, Closeable {
       return new Level(file, channel, channel.size() / HASH_BYTES);
     }
 
+    /**
+     * Writes the buffer at its place in the file. It writes from a view, so a write that fails
+     * part way (a full disk) leaves the buffer whole, and the next call writes the same bytes at
+     * the same offsets again.
+     */
     void write() throws IOException {
-      buffer.flip();
+      ByteBuffer out = buffer.duplicate().flip();
       long position = written * HASH_BYTES;
-      while (buffer.hasRemaining()) {
-        position += channel.write(buffer, position);
+      while (out.hasRemaining()) {
+        position += channel.write(out, position);
       }
       written = size;
       buffer.clear();

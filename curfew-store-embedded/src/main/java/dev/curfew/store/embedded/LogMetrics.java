@@ -1,8 +1,10 @@
 package dev.curfew.store.embedded;
 
+import dev.curfew.core.WriteOutage;
+
 /**
- * What the audit log's writer reports about durability. Called on the writer thread after each
- * group commit, so implementations must be quick and must not block (record into a histogram).
+ * What the audit log's writer reports about durability. Called on the writer thread, so
+ * implementations must be quick and must not block (record into a histogram, set a gauge).
  */
 public interface LogMetrics {
   LogMetrics NONE = (nanos, records) -> {};
@@ -12,4 +14,10 @@ public interface LogMetrics {
    * {@code FileChannel.force} (audit segment and token journal together).
    */
   void fsynced(long nanos, int records);
+
+  /** Writing failed: the log refuses changes and retries until it can write again. */
+  default void outage(WriteOutage outage) {}
+
+  /** Writing works again after {@code outage}, which lasted {@code nanos}. */
+  default void recovered(WriteOutage outage, long nanos) {}
 }

@@ -78,6 +78,24 @@ final class Snapshotter {
   private void write(FileAuditLog.Mark mark, long timeMs, List<Policy> policies, List<SessionSnapshot> sessions)
       throws IOException {
     Path tmp = dataDir.resolve(FILE + ".tmp");
+    try {
+      writeTemporary(tmp, mark, timeMs, policies, sessions);
+    } catch (IOException | RuntimeException e) {
+      // a full disk: the part written goes (it would hold the space the log needs); snapshot.json
+      // was never touched, so the previous snapshot stays whole
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException again) {
+        e.addSuppressed(again);
+      }
+      throw e;
+    }
+    Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    PrivateFiles.forceDirectory(dataDir);
+  }
+
+  private void writeTemporary(Path tmp, FileAuditLog.Mark mark, long timeMs, List<Policy> policies,
+      List<SessionSnapshot> sessions) throws IOException {
     try (FileChannel ch = PrivateFiles.createTruncate(tmp)) {
       OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
       Map<String, Object> head = new LinkedHashMap<>();
@@ -101,8 +119,6 @@ final class Snapshotter {
       out.flush();
       ch.force(true);
     }
-    Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    PrivateFiles.forceDirectory(dataDir);
   }
 
   /** The last durable snapshot, if any. */

@@ -1,0 +1,102 @@
+package dev.curfew.core.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class GroupCommitTest {
+  private static final GroupCommit.Options OPTIONS = new GroupCommit.Options(1_000, 100, Duration.ofMillis(1),
+      Duration.ofMillis(20), Duration.ofMillis(200));
+
+  private static AuditRecord event(long i) {
+    return AuditRecord.builder("test.event", 1_000, "node-1").put("i", i).build();
+  }
+
+  /** A storage that keeps what it was given and fails while {@code full} is set. */
+  private static final class Storage implements GroupCommit.Writer {
+    final List<Long> seqs = new CopyOnWriteArrayList<>();
+    final AtomicBoolean full = new AtomicBoolean();
+    final AtomicInteger attempts = new AtomicInteger();
+
+    @Override
+    public void write(List<GroupCommit.Entry> batch) throws IOException {
+      attempts.incrementAndGet();
+      if (full.get()) throw new IOException("No space left on device");
+      for (GroupCommit.Entry e : batch) {
+        for (int i = 0; i < e.size(); i++) seqs.add(e.firstSeq() + i);
+      }
+    }
+  }
+
+  @Test
+  void outage_keepsTheBatch_refusesNothingAcknowledged_andRecoversWithoutGapOrDuplicate() throws Exception {
+    Storage storage = new Storage();
+    List<String> health = new CopyOnWriteArrayList<>();
+    GroupCommit log = new GroupCommit("test log", OPTIONS, storage, new GroupCommit.Health() {
+      @Override public void outage(Throwable cause, long firstSeq, int records) {
+        health.add("outage at " + firstSeq + ": " + cause.getMessage());
+      }
+
+      @Override public void recovered(long outageNanos, int attempts) {
+        health.add("recovered");
+      }
+    }, 0, Long.MIN_VALUE).start();
+    try {
+      log.append(List.of(event(0), event(1)), List.of()).join();
+      storage.full.set(true);
+      List<CompletableFuture<Void>> during = new ArrayList<>();
+      for (int i = 2; i < 12; i++) during.add(log.append(List.of(event(i)), List.of()));
+      await().atMost(Duration.ofSeconds(5)).until(() -> !log.writable() && storage.attempts.get() >= 5);
+      assertThat(log.inOutage()).isTrue();
+      assertThat(during).noneMatch(CompletableFuture::isDone);
+      assertThat(log.durableSize()).isEqualTo(2);
+
+      storage.full.set(false);
+      assertThat(CompletableFuture.allOf(during.toArray(CompletableFuture[]::new))).succeedsWithin(Duration.ofSeconds(5));
+      assertThat(log.writable()).isTrue();
+      assertThat(storage.seqs).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L);
+      assertThat(health).containsExactly("outage at 2: No space left on device", "recovered");
+      assertThat(log.failure()).isNull();
+    } finally {
+      log.close();
+    }
+  }
+
+  @Test
+  void aWriterBug_failsClosedForGood() {
+    GroupCommit log = new GroupCommit("test log", OPTIONS, batch -> {
+      throw new IllegalStateException("bug");
+    }, null, 0, Long.MIN_VALUE).start();
+    try {
+      CompletableFuture<Void> f = log.append(List.of(event(0)), List.of());
+      await().atMost(Duration.ofSeconds(5)).until(f::isDone);
+      assertThat(f).isCompletedExceptionally();
+      assertThat(log.writable()).isFalse();
+      assertThat(log.failure()).hasMessage("bug");
+      assertThat(log.append(List.of(event(1)), List.of())).isCompletedExceptionally();
+    } finally {
+      log.close();
+    }
+  }
+
+  @Test
+  void closeDuringAnOutage_givesUpAfterTheCloseTimeout() {
+    Storage storage = new Storage();
+    storage.full.set(true);
+    GroupCommit log = new GroupCommit("test log", OPTIONS, storage, null, 0, Long.MIN_VALUE).start();
+    CompletableFuture<Void> f = log.append(List.of(event(0)), List.of());
+    await().atMost(Duration.ofSeconds(5)).until(log::inOutage);
+    log.close(); // returns once the 200 ms close timeout passed
+    assertThat(f).isCompletedExceptionally();
+    assertThat(log.failure()).hasMessageContaining("closed while test log could not be written");
+  }
+}

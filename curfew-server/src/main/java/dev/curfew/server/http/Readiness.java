@@ -1,0 +1,58 @@
+package dev.curfew.server.http;
+
+import dev.curfew.core.AuditSink;
+import dev.curfew.core.WriteOutage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * What {@code GET /readyz} answers: whether this node can take changes now. It can while its audit
+ * sink is writable (every change is an audit record made durable before it is acknowledged:
+ * ARCHITECTURE.md, invariants 3 and 6); a load balancer should send no traffic to a node that
+ * answers 503. The body names what cannot write and why (the file, the error, the free space),
+ * also for parts whose outage does not stop changes (the Merkle tree, snapshots).
+ */
+public final class Readiness {
+  private final AuditSink audit;
+  private final Supplier<List<WriteOutage>> outages;
+
+  /**
+   * @param audit the sink the sessions' changes are recorded in
+   * @param outages what cannot write now, each part retrying by itself (empty when everything writes)
+   */
+  public Readiness(AuditSink audit, Supplier<List<WriteOutage>> outages) {
+    this.audit = Objects.requireNonNull(audit, "audit");
+    this.outages = Objects.requireNonNull(outages, "outages");
+  }
+
+  /** Whether changes are taken now. */
+  public boolean ready() {
+    return audit.writable();
+  }
+
+  /** Names of the parts that cannot write now ({@code audit_log} first when the sink cannot). */
+  public List<String> unwritable() {
+    List<String> names = new ArrayList<>();
+    if (!audit.writable()) names.add("audit_log");
+    for (WriteOutage o : outages.get()) {
+      if (!names.contains(o.component())) names.add(o.component());
+    }
+    return names;
+  }
+
+  /** The body of {@code /readyz} (and the console's overview). */
+  public Map<String, Object> toMap() {
+    boolean ready = ready();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("status", ready ? "ready" : "not_ready");
+    m.put("not_writable", unwritable());
+    List<Object> details = new ArrayList<>();
+    for (WriteOutage o : outages.get()) details.add(o.toMap());
+    m.put("outages", details);
+    return m;
+  }
+}
