@@ -135,8 +135,9 @@ final class GatewayConnection implements SessionEvents {
       subscription = gateway.events().follow(sessionId, this);
       record(RecordTypes.CONNECTION_OPENED, opened());
       answer.setAuthed(true);
-      // An ending between the check above and the subscription would be missed: look once more.
-      gate.check(false).thenAccept(this::settle);
+      // A completed login is the person's act, so it counts as activity; this check also catches
+      // an ending between the first check and the subscription, which the events would have missed.
+      gate.check(true).thenAccept(this::settle);
     });
   }
 

@@ -63,7 +63,7 @@ class SshGatewayOpenSshTest {
   /** Waits for the target's shell prompt: what is typed before it would reach no shell. */
   private static void awaitPrompt(OpenSshTerminal t) {
     await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
-        .until(() -> t.screen().matches("(?s).*[#$] $"));
+        .untilAsserted(() -> assertThat(t.screen()).matches("(?s).*[#$] $"));
   }
 
   private static void awaitScreen(OpenSshTerminal t, String text, int seconds) {
