@@ -271,12 +271,13 @@ public final class SessionEngine {
   }
 
   /**
-   * Records what a protocol gateway saw of a session ({@link RecordTypes#GATEWAY_EVENTS}). Changes
-   * nothing about the session; a session already forgotten (or none) gives a record without session
-   * fields. Returns when the record is durable.
+   * Records what a protocol gateway saw ({@link RecordTypes#GATEWAY_EVENTS}): under the session when
+   * it is known here, else a record without session fields. Changes nothing about any session.
    */
   public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
-    requireGatewayEvent(type);
+    if (!RecordTypes.GATEWAY_EVENTS.contains(type)) {
+      throw new IllegalArgumentException("not a gateway record type: " + type);
+    }
     Objects.requireNonNull(data, "data");
     Session s = sessionId == null ? null : table.byId(sessionId);
     if (s == null) {
@@ -288,13 +289,6 @@ public final class SessionEngine {
       AuditRecord.Builder r = record(type, s, clock.millis());
       data.forEach(r::put);
       return sink.append(List.of(r.build()), List.of());
-    }
-  }
-
-  /** The one check of what an edge may record; every store calls it before any I/O. */
-  public static void requireGatewayEvent(String type) {
-    if (!RecordTypes.GATEWAY_EVENTS.contains(type)) {
-      throw new IllegalArgumentException("not a gateway event type: " + type);
     }
   }
 

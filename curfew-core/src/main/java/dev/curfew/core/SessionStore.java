@@ -48,12 +48,12 @@ public interface SessionStore {
   CompletableFuture<Void> recordNotification(String sessionId, Map<String, Object> data);
 
   /**
-   * Records what a protocol gateway saw of a session (a {@link dev.curfew.core.audit.RecordTypes#GATEWAY_EVENTS}
-   * type: {@code connection.opened}, {@code connection.closed}, {@code connection.refused}) in the same
-   * audit trail as the session's own records, with the session's fields when it is still known. Changes
-   * nothing about the session; the future completes when the record is durable.
+   * Appends one record a protocol gateway made ({@link dev.curfew.core.audit.RecordTypes#GATEWAY_EVENTS}:
+   * connections and statements), under the session when {@code sessionId} names a known one, else
+   * without session fields (a refused connection whose token is unknown). Changes no session.
+   * Completes when the record is durable.
    *
-   * @throws IllegalArgumentException for a type that is not a gateway event
+   * @throws IllegalArgumentException for any other record type
    */
   CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data);
 

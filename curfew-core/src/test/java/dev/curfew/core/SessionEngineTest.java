@@ -236,6 +236,33 @@ class SessionEngineTest {
     }
   }
 
+  @Test
+  void gatewayEvent_isRecordedUnderTheSession_orWithoutOneWhenUnknown() {
+    EngineFixture f = new EngineFixture();
+    Decision d = f.open("alice");
+    String id = d.status().sessionId();
+    f.engine.recordGatewayEvent(id, "connection.opened", Map.of("target", "orders", "protocol", "postgres")).join();
+    f.engine.recordGatewayEvent(null, "connection.refused", Map.of("target", "orders", "why", "unknown")).join();
+    assertThat(f.types()).containsExactly("session.created", "connection.opened", "connection.refused");
+    Map<String, Object> opened = Json.parseObject(f.sink.lines().get(1));
+    assertThat(opened.get("session_id")).isEqualTo(id);
+    assertThat(opened.get("subject")).isEqualTo("alice");
+    assertThat(dataOf(f, 1).get("target")).isEqualTo("orders");
+    Map<String, Object> refused = Json.parseObject(f.sink.lines().get(2));
+    assertThat(refused).doesNotContainKey("session_id");
+    assertThat(dataOf(f, 2).get("why")).isEqualTo("unknown");
+    assertThat(f.engine.check(d.token(), false).status().lastActivityAtMs()).isEqualTo(d.status().lastActivityAtMs());
+  }
+
+  @Test
+  void gatewayEvent_refusesLifecycleTypes() {
+    EngineFixture f = new EngineFixture();
+    String id = f.open("alice").status().sessionId();
+    assertThatThrownBy(() -> f.engine.recordGatewayEvent(id, "session.expired", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("session.expired");
+    assertThat(f.types()).containsExactly("session.created");
+  }
+
   @SuppressWarnings("unchecked")
   private static Map<String, Object> dataOf(EngineFixture f, int seq) {
     return (Map<String, Object>) Json.parseObject(f.sink.lines().get(seq)).get("data");

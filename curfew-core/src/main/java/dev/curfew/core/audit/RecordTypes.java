@@ -24,17 +24,18 @@ public final class RecordTypes {
   public static final String CLOCK_STEPPED = "clock.stepped";
   /** A torn last line was cut from the log on restart. */
   public static final String LOG_REPAIRED = "log.repaired";
-
-  /** A protocol gateway's connection of a session was opened (spec/protocol-gateways.md, audit records). */
+  /** A protocol gateway let a client in (spec/protocol-gateways.md, "Audit records"). */
   public static final String CONNECTION_OPENED = "connection.opened";
-  /** A protocol gateway's connection ended: {@code why}, counters, and a recording's SHA-256 where recorded. */
+  /** A protocol gateway's client connection ended, with why and its counters. */
   public static final String CONNECTION_CLOSED = "connection.closed";
-  /** A protocol gateway refused a connection at login ({@code why}: the session's reason, {@code wrong_subject}, ...). */
+  /** A protocol gateway turned a client away (dead token, wrong subject, TLS required, bad frames ...). */
   public static final String CONNECTION_REFUSED = "connection.refused";
+  /** One statement a client ran through a database gateway ({@code audit_statements: digest|full}). */
+  public static final String STATEMENT_EXECUTED = "statement.executed";
 
-  /** The types an edge may record about a session through {@code SessionStore#recordGatewayEvent}. */
-  public static final java.util.Set<String> GATEWAY_EVENTS = java.util.Set.of(
-      CONNECTION_OPENED, CONNECTION_CLOSED, CONNECTION_REFUSED);
+  /** The types an edge may append through {@code SessionStore#recordGatewayEvent}: nothing of the lifecycle. */
+  public static final java.util.Set<String> GATEWAY_EVENTS =
+      java.util.Set.of(CONNECTION_OPENED, CONNECTION_CLOSED, CONNECTION_REFUSED, STATEMENT_EXECUTED);
 
   private RecordTypes() {}
 }

@@ -2,7 +2,6 @@ package dev.curfew.gateway.ssh;
 
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
-import dev.curfew.core.SessionEventSource;
 import dev.curfew.core.SessionEvents;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.Tokens;
@@ -63,8 +62,9 @@ final class GatewayConnection implements SessionEvents {
   private volatile SessionStatus status;
   private volatile ActivityGate gate;
   private volatile ClientSession upstream;
-  private volatile SessionEventSource.Subscription subscription;
+  private volatile Runnable unfollow;
   private volatile String why = "client_closed";
+  private volatile String endReason; // the session's reason, when why is session_ended
 
   GatewayConnection(SshGateway gateway, ServerSession session, String connectionId, long openedAtMs) {
     this.gateway = gateway;
@@ -127,12 +127,12 @@ final class GatewayConnection implements SessionEvents {
       if (e != null) {
         LOG.log(System.Logger.Level.WARNING, "ssh gateway: cannot log in to target " + target.name() + " at "
             + target.upstream() + ": " + e.getMessage());
-        refuse("upstream_unavailable", true, sessionId);
+        refuse("upstream_error", true, sessionId);
         return;
       }
       upstream = up;
       up.addCloseFutureListener(f -> upstreamClosed());
-      subscription = gateway.events().follow(sessionId, this);
+      unfollow = gateway.follow(sessionId, this);
       record(RecordTypes.CONNECTION_OPENED, opened());
       answer.setAuthed(true);
       // A completed login is the person's act, so it counts as activity; this check also catches
@@ -158,6 +158,7 @@ final class GatewayConnection implements SessionEvents {
       data.put("target", target == null ? "" : target.name());
       data.put("protocol", "ssh");
       data.put("client_address", clientAddress());
+      data.put("connection_id", connectionId);
       data.put("why", reason);
       gateway.sessions().recordGatewayEvent(sessionId, RecordTypes.CONNECTION_REFUSED, data);
     }
@@ -256,6 +257,7 @@ final class GatewayConnection implements SessionEvents {
   void endConnection(String reason, String closedWhy) {
     if (!ended.compareAndSet(false, true)) return;
     why = closedWhy;
+    endReason = reason;
     List<CompletableFuture<Void>> told = new ArrayList<>();
     for (Relay r : relays) told.add(r.end(reason));
     CompletableFuture<Void> all = CompletableFuture.allOf(told.toArray(CompletableFuture[]::new));
@@ -318,8 +320,8 @@ final class GatewayConnection implements SessionEvents {
   void closed() {
     if (!closed.compareAndSet(false, true)) return;
     for (Relay r : List.copyOf(relays)) r.stop();
-    SessionEventSource.Subscription sub = subscription;
-    if (sub != null) sub.close();
+    Runnable u = unfollow;
+    if (u != null) u.run();
     ClientSession up = upstream;
     if (up != null) up.close(true);
     if (up == null || sessionId == null) return; // never opened: a refusal was recorded, if any
@@ -327,6 +329,7 @@ final class GatewayConnection implements SessionEvents {
     data.put("target", target.name());
     data.put("connection_id", connectionId);
     data.put("why", why);
+    if (why.equals("session_ended")) data.put("reason", endReason);
     data.put("active_messages", activeMessages.get());
     data.put("bytes_in", bytesIn.get());
     data.put("bytes_out", bytesOut.get());

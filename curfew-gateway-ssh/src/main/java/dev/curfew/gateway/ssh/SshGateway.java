@@ -1,6 +1,6 @@
 package dev.curfew.gateway.ssh;
 
-import dev.curfew.core.SessionEventSource;
+import dev.curfew.core.SessionEvents;
 import dev.curfew.core.SessionStore;
 import java.io.IOException;
 import java.security.KeyPair;
@@ -8,7 +8,10 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,16 +45,16 @@ public final class SshGateway implements AutoCloseable {
 
   private final SshGatewaySettings settings;
   private final SessionStore sessions;
-  private final SessionEventSource events;
+  /** The open connections of each session, for its warning and ending. */
+  private final Map<String, Set<GatewayConnection>> bySession = new ConcurrentHashMap<>();
   private final Upstreams upstreams;
   private final SshServer server;
   private final ScheduledExecutorService scheduler;
   private final AtomicInteger connections = new AtomicInteger();
 
-  private SshGateway(SshGatewaySettings settings, SessionStore sessions, SessionEventSource events) throws IOException {
+  private SshGateway(SshGatewaySettings settings, SessionStore sessions) throws IOException {
     this.settings = settings;
     this.sessions = sessions;
-    this.events = events;
     this.upstreams = new Upstreams(settings.targets());
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "curfew-ssh-gateway-ticks");
@@ -61,12 +64,15 @@ public final class SshGateway implements AutoCloseable {
     this.server = server(SshKeys.hostKey(settings.hostKeyFile()));
   }
 
-  /** Starts listening; the host key is created on first start. */
-  public static SshGateway start(SshGatewaySettings settings, SessionStore sessions, SessionEventSource events)
-      throws IOException {
+  /**
+   * Starts listening; the host key is created on first start. Give {@link #events()} every session
+   * event (the server's fan-out, which also carries other nodes' events), or warnings and endings
+   * reach the terminals only on the next keystroke.
+   */
+  public static SshGateway start(SshGatewaySettings settings, SessionStore sessions) throws IOException {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(sessions, "sessions");
-    SshGateway g = new SshGateway(settings, sessions, events == null ? SessionEventSource.NONE : events);
+    SshGateway g = new SshGateway(settings, sessions);
     try {
       g.server.start();
     } catch (IOException | RuntimeException e) {
@@ -94,8 +100,27 @@ public final class SshGateway implements AutoCloseable {
     return sessions;
   }
 
-  SessionEventSource events() {
-    return events;
+  /**
+   * Where session events go in (a follower of every session): a warning is written into the
+   * session's terminals, an ending cuts its connections. Hands off and returns at once.
+   */
+  public SessionEvents events() {
+    return (sessionId, event, data) -> {
+      Set<GatewayConnection> held = bySession.get(sessionId);
+      if (held == null) return 0;
+      int delivered = 0;
+      for (GatewayConnection c : held) delivered += c.publish(sessionId, event, data);
+      return delivered;
+    };
+  }
+
+  /** Follows {@code sessionId}'s events for {@code c} until the returned action runs. */
+  Runnable follow(String sessionId, GatewayConnection c) {
+    bySession.computeIfAbsent(sessionId, id -> ConcurrentHashMap.newKeySet()).add(c);
+    return () -> bySession.computeIfPresent(sessionId, (id, set) -> {
+      set.remove(c);
+      return set.isEmpty() ? null : set;
+    });
   }
 
   Upstreams upstreams() {

@@ -6,7 +6,6 @@ import dev.curfew.core.MemoryAuditSink;
 import dev.curfew.core.Policies;
 import dev.curfew.core.Policy;
 import dev.curfew.core.SessionEngine;
-import dev.curfew.core.SessionEventSource;
 import dev.curfew.core.SessionEvents;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.SystemClock;
@@ -15,8 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A gateway in front of a private sshd, on an embedded engine with a real clock and its deadline
@@ -43,7 +40,8 @@ final class GatewayFixture implements AutoCloseable {
     sessions = SessionStore.of(engine);
     driver = new DeadlineDriver(engine).start();
     gateway = SshGateway.start(SshGatewaySettings.of("127.0.0.1", 0, dataDir.resolve("ssh_host_ed25519_key"), record,
-        dataDir.resolve("recordings"), targets), sessions, events);
+        dataDir.resolve("recordings"), targets), sessions);
+    events.follower = gateway.events();
   }
 
   /** Opens a session for {@code subject}: its token. */
@@ -71,21 +69,13 @@ final class GatewayFixture implements AutoCloseable {
     driver.close();
   }
 
-  /** What the server's fan-out is to a gateway: every event of a followed session. */
-  static final class Followers implements SessionEvents, SessionEventSource {
-    private final Map<String, Set<SessionEvents>> bySession = new ConcurrentHashMap<>();
+  /** What the server's fan-out is to a gateway: it hands every event to the gateway's follower. */
+  static final class Followers implements SessionEvents {
+    volatile SessionEvents follower = SessionEvents.NONE;
 
     @Override
     public int publish(String sessionId, String event, Map<String, Object> data) {
-      int n = 0;
-      for (SessionEvents f : bySession.getOrDefault(sessionId, Set.of())) n += f.publish(sessionId, event, data);
-      return n;
-    }
-
-    @Override
-    public Subscription follow(String sessionId, SessionEvents listener) {
-      bySession.computeIfAbsent(sessionId, id -> ConcurrentHashMap.newKeySet()).add(listener);
-      return () -> bySession.getOrDefault(sessionId, Set.of()).remove(listener);
+      return follower.publish(sessionId, event, data);
     }
   }
 }

@@ -148,7 +148,8 @@ class SshGatewayOpenSshTest {
     AuditRecord expired = f.records(RecordTypes.EXPIRED).get(0);
     assertThat(expired.data()).containsEntry("reason", "idle_timeout");
     await().atMost(Duration.ofSeconds(5)).until(() -> !f.records(RecordTypes.CONNECTION_CLOSED).isEmpty());
-    assertThat(f.records(RecordTypes.CONNECTION_CLOSED).get(0).data()).containsEntry("why", "session_ended");
+    assertThat(f.records(RecordTypes.CONNECTION_CLOSED).get(0).data()).containsEntry("why", "session_ended")
+        .containsEntry("reason", "idle_timeout");
   }
 
   @Test

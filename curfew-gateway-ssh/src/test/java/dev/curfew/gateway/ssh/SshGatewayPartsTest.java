@@ -110,6 +110,6 @@ class SshGatewayPartsTest {
     assertThat(opened.subject()).isEqualTo("alice");
     assertThat(audit.records().get(audit.records().size() - 1).sessionId()).isNull();
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.recordGatewayEvent(id, "session.revoked", Map.of()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a gateway event type");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a gateway record type");
   }
 }

@@ -1,12 +1,9 @@
 package dev.curfew.server.http;
 
-import dev.curfew.core.SessionEventSource;
 import dev.curfew.core.SessionEvents;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -14,11 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * endings ({@code expired}, {@code revoked}, {@code logged_out}) also to whoever else must act when
  * a session ends: the gateway cuts its long-lived connections, the notifier tells the apps. Called
  * under the session's lock like any {@link SessionEvents}: listeners hand off and return at once.
- *
- * <p>It is also the {@link SessionEventSource} of the protocol gateways: a follower of one session gets
- * every event of it (warnings included), decided here or on another node.
  */
-public final class SessionEventFanOut implements SessionEvents, SessionEventSource {
+public final class SessionEventFanOut implements SessionEvents {
   private static final System.Logger LOG = System.getLogger(SessionEventFanOut.class.getName());
 
   /** Told of each ending of a session, once. */
@@ -31,7 +25,7 @@ public final class SessionEventFanOut implements SessionEvents, SessionEventSour
   private final SessionEvents hub;
   private final List<EndingListener> listeners = new CopyOnWriteArrayList<>();
   private final List<EndingListener> originListeners = new CopyOnWriteArrayList<>();
-  private final Map<String, Set<SessionEvents>> followers = new ConcurrentHashMap<>();
+  private final List<SessionEvents> followers = new CopyOnWriteArrayList<>();
 
   public SessionEventFanOut(SessionEvents hub) {
     this.hub = Objects.requireNonNull(hub, "hub");
@@ -42,22 +36,20 @@ public final class SessionEventFanOut implements SessionEvents, SessionEventSour
   }
 
   /**
+   * An edge told of every event of every session, this node's and the other nodes' alike (the
+   * protocol gateways: a warning goes into the protocol, an ending cuts connections). Followers see
+   * only core's {@link SessionEvents}, so a gateway module needs nothing of this server.
+   */
+  public void addFollower(SessionEvents follower) {
+    followers.add(Objects.requireNonNull(follower, "follower"));
+  }
+
+  /**
    * A listener told only of endings decided on this node (the notifier: with several nodes, the
    * node that ended a session tells the apps, once).
    */
   public void addOriginEndingListener(EndingListener listener) {
     originListeners.add(Objects.requireNonNull(listener, "listener"));
-  }
-
-  @Override
-  public Subscription follow(String sessionId, SessionEvents listener) {
-    Objects.requireNonNull(sessionId, "sessionId");
-    Objects.requireNonNull(listener, "listener");
-    followers.computeIfAbsent(sessionId, id -> ConcurrentHashMap.newKeySet()).add(listener);
-    return () -> followers.computeIfPresent(sessionId, (id, set) -> {
-      set.remove(listener);
-      return set.isEmpty() ? null : set;
-    });
   }
 
   /** Where other nodes' events go: the event streams and the ordinary listeners, not the origin-only ones. */
@@ -72,14 +64,11 @@ public final class SessionEventFanOut implements SessionEvents, SessionEventSour
 
   private int deliver(String sessionId, String event, Map<String, Object> data, boolean here) {
     int delivered = hub.publish(sessionId, event, data);
-    Set<SessionEvents> following = followers.get(sessionId);
-    if (following != null) {
-      for (SessionEvents f : following) {
-        try {
-          delivered += f.publish(sessionId, event, data);
-        } catch (RuntimeException e) {
-          LOG.log(System.Logger.Level.ERROR, "session follower failed for " + sessionId, e);
-        }
+    for (SessionEvents f : followers) {
+      try {
+        delivered += f.publish(sessionId, event, data);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "session event follower failed for " + sessionId, e);
       }
     }
     if (EventHub.ENDING_EVENTS.contains(event)) {

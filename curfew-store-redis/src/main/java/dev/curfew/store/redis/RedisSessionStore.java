@@ -633,20 +633,24 @@ public final class RedisSessionStore implements SessionStore {
 
   @Override
   public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
-    SessionEngine.requireGatewayEvent(type);
-    java.util.Objects.requireNonNull(data, "data");
-    if (sessionId == null) return appendGatewayEvent(AuditRecord.builder(type, nodeClock.millis(), node), data);
+    if (!RecordTypes.GATEWAY_EVENTS.contains(type)) {
+      throw new IllegalArgumentException("not a gateway record type: " + type);
+    }
+    if (sessionId == null) return appendWithoutSession(type, data);
     Future<Void> answer = run(scripts.session, List.of(keys.session(sessionId)),
         sessionArgs("id", "peek", RedisKeys.shardOfId(sessionId), "", List.of()))
         .compose(r -> {
           Outcome o = Outcome.of(r);
-          AuditRecord.Builder b = o.row == null ? AuditRecord.builder(type, o.now, node) : record(type, o.row, o.now);
-          return Future.fromCompletionStage(appendGatewayEvent(b, data));
+          if (o.row == null) return Future.fromCompletionStage(appendWithoutSession(type, data));
+          AuditRecord.Builder b = record(type, o.row, o.now);
+          data.forEach(b::put);
+          return Future.fromCompletionStage(sink.append(List.of(b.build()), List.of()));
         });
     return answer.toCompletionStage().toCompletableFuture();
   }
 
-  private CompletableFuture<Void> appendGatewayEvent(AuditRecord.Builder b, Map<String, Object> data) {
+  private CompletableFuture<Void> appendWithoutSession(String type, Map<String, Object> data) {
+    AuditRecord.Builder b = AuditRecord.builder(type, nodeClock.millis(), node);
     data.forEach(b::put);
     return sink.append(List.of(b.build()), List.of());
   }
