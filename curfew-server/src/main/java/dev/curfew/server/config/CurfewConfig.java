@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.curfew.core.Durations;
 import dev.curfew.core.Policy;
 import dev.curfew.core.PolicyException;
+import dev.curfew.core.RotationGrace;
 import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
@@ -58,6 +59,7 @@ public record CurfewConfig(
     RateLimits.Settings rateLimits,
     Tls serverTls,
     List<DatabaseConfig> databases,
+    RotationGrace rotationGrace,
     SshConfig ssh) {
 
   /**
@@ -117,12 +119,14 @@ public record CurfewConfig(
     policies.put("default", builtInDefaultPolicy());
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(), null);
+        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
+        RotationGrace.DEFAULT, null);
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
-      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases", "ssh");
+      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases",
+      "rotation_grace", "ssh");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
@@ -231,6 +235,7 @@ public record CurfewConfig(
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
         DatabaseConfig.parseAll(root.path("databases"), policies.keySet()),
+        rotationGrace(root.path("rotation_grace"), d.rotationGrace()),
         SshConfig.parse(root.path("ssh"), policies));
   }
 
@@ -240,7 +245,7 @@ public record CurfewConfig(
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
         postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls, databases, ssh);
+        serverTls, databases, rotationGrace, ssh);
   }
 
   /**
@@ -595,6 +600,16 @@ public record CurfewConfig(
     int v = n.asInt();
     if (v < min || v > max) throw new ConfigException(key, "must be " + min + ".." + max + ", not " + v);
     return v;
+  }
+
+  /** {@code rotation_grace}: how long a rotated-out token still gets the new token; see {@link RotationGrace}. */
+  private static RotationGrace rotationGrace(JsonNode n, RotationGrace dflt) {
+    Duration d = duration("rotation_grace", n, dflt.duration());
+    try {
+      return RotationGrace.of(d);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("rotation_grace", e.getMessage());
+    }
   }
 
   private static Duration duration(String key, JsonNode n, Duration dflt) {
