@@ -25,6 +25,8 @@ import dev.curfew.server.http.ApiKey;
 import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiServer;
 import dev.curfew.server.http.Scope;
+import dev.curfew.gateway.ssh.SshGateway;
+import dev.curfew.gateway.ssh.SshGatewaySettings;
 import dev.curfew.server.gateway.Gateway;
 import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.EventHub;
@@ -104,6 +106,7 @@ final class ServeCommand implements Callable<Integer> {
     int port;
     DataDirLock lock; // released last: no other process may write the directory before this one has stopped
     Gateway gateway; // null: no routes
+    SshGateway ssh; // null: no ssh section
     final List<PgGateway> databases = new ArrayList<>(); // one listener per databases: entry
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
@@ -129,6 +132,11 @@ final class ServeCommand implements Callable<Integer> {
         } catch (Exception e) {
           log.println("curfew: database gateway " + db.target().name() + " did not close cleanly: " + e.getMessage());
         }
+      }
+      try {
+        if (ssh != null) ssh.close();
+      } catch (Exception e) {
+        log.println("curfew: SSH gateway did not close cleanly: " + e.getMessage());
       }
       try {
         if (gateway != null) gateway.close().await(10, TimeUnit.SECONDS);
@@ -336,7 +344,31 @@ final class ServeCommand implements Callable<Integer> {
           + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }
     startDatabases(cfg, vertx, sessions, events, running, log);
+    if (cfg.ssh() != null) {
+      running.ssh = startSsh(cfg, sessions, events, running, log);
+    }
     return running;
+  }
+
+  /**
+   * The SSH gateway of the {@code ssh:} section, following every session event like the database
+   * gateways; a key or file it cannot use stops what was started and is a start-up error naming the section.
+   */
+  private static SshGateway startSsh(CurfewConfig cfg, SessionStore sessions, SessionEventFanOut events,
+      Running running, PrintStream log) {
+    SshGatewaySettings settings = cfg.ssh().settings(cfg.dataDir());
+    SshGateway ssh;
+    try {
+      ssh = SshGateway.start(settings, sessions);
+    } catch (java.io.IOException | RuntimeException e) {
+      running.stop(log);
+      throw new ConfigException("ssh", "the SSH gateway cannot start: " + e.getMessage());
+    }
+    events.addFollower(ssh.events());
+    log.println("curfew: SSH gateway listening on " + settings.host() + ":" + ssh.port() + " ("
+        + settings.targets().size() + " target" + (settings.targets().size() == 1 ? "" : "s")
+        + (settings.record() ? ", recording to " + settings.recordingsDir().toAbsolutePath() : "") + ")");
+    return ssh;
   }
 
   /** One listener per {@code databases:} entry; each follows every session event for its connections. */
