@@ -9,7 +9,7 @@ import dev.curfew.core.WriteOutage;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
-import dev.curfew.gateway.postgres.DatabaseTarget;
+import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.postgres.PgGateway;
 import dev.curfew.store.redis.RedisSessionStore;
 import io.vertx.redis.client.Redis;

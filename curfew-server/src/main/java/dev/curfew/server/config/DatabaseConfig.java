@@ -1,8 +1,8 @@
 package dev.curfew.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.curfew.gateway.postgres.DatabaseTarget;
-import dev.curfew.gateway.postgres.PassiveStatements;
+import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.gateway.db.PassiveStatements;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

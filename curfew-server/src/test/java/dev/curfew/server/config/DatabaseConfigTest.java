@@ -3,7 +3,7 @@ package dev.curfew.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.curfew.gateway.postgres.DatabaseTarget;
+import dev.curfew.gateway.db.DatabaseTarget;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

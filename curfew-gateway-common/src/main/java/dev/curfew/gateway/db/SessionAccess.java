@@ -1,4 +1,4 @@
-package dev.curfew.gateway.postgres;
+package dev.curfew.gateway.db;
 
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
@@ -11,11 +11,11 @@ import java.util.concurrent.CompletableFuture;
  * What the gateway asks of the session store, in one place: checking a token (with or without
  * counting activity) and appending its audit records. The gateway never knows which store answers.
  */
-final class SessionAccess {
+public final class SessionAccess {
   private final SessionStore store;
   private final DatabaseTarget target;
 
-  SessionAccess(SessionStore store, DatabaseTarget target) {
+  public SessionAccess(SessionStore store, DatabaseTarget target) {
     this.store = Objects.requireNonNull(store, "store");
     this.target = Objects.requireNonNull(target, "target");
   }
@@ -24,7 +24,7 @@ final class SessionAccess {
    * The one store call that decides whether a connection may go on. A database connection's
    * audience is {@link DatabaseTarget#audience()}.
    */
-  CompletableFuture<Decision> check(String token, boolean touch) {
+  public CompletableFuture<Decision> check(String token, boolean touch) {
     try {
       return store.check(token, touch);
     } catch (IllegalArgumentException malformed) {
@@ -35,11 +35,11 @@ final class SessionAccess {
   }
 
   /** Appends a connection.* or statement.executed record; completes when it is durable. */
-  CompletableFuture<Void> record(String sessionId, String type, Map<String, Object> data) {
+  public CompletableFuture<Void> record(String sessionId, String type, Map<String, Object> data) {
     return store.recordGatewayEvent(sessionId, type, data);
   }
 
-  DatabaseTarget target() {
+  public DatabaseTarget target() {
     return target;
   }
 }
