@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.curfew.core.Durations;
 import dev.curfew.core.Policy;
 import dev.curfew.core.PolicyException;
+import dev.curfew.core.RotationGrace;
 import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
@@ -57,7 +58,8 @@ public record CurfewConfig(
     Path auditSigningKey,
     RateLimits.Settings rateLimits,
     Tls serverTls,
-    List<DatabaseConfig> databases) {
+    List<DatabaseConfig> databases,
+    RotationGrace rotationGrace) {
 
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
@@ -101,7 +103,11 @@ public record CurfewConfig(
     }
   }
 
-  /** The built-in policy: PCI DSS 4.0 (15 min idle), NIST SP 800-63B AAL2 and WCAG 2.2 compatible. */
+  /**
+   * The built-in policy: PCI DSS 4.0 (15 min idle) and NIST SP 800-63B AAL2 compatible, and WCAG 2.2
+   * SC 2.2.1 for its idle limit (its 12h absolute limit, which cannot be extended, warns: it relies
+   * on the Essential Exception).
+   */
   public static Policy builtInDefaultPolicy() {
     return Policy.builder("default").idleTimeout(Duration.ofMinutes(15)).absoluteTimeout(Duration.ofHours(12))
         .warnBefore(Duration.ofMinutes(2)).maxExtensions(10).build();
@@ -112,12 +118,14 @@ public record CurfewConfig(
     policies.put("default", builtInDefaultPolicy());
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of());
+        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
+        RotationGrace.DEFAULT);
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
-      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases");
+      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases",
+      "rotation_grace");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
@@ -225,7 +233,8 @@ public record CurfewConfig(
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
-        DatabaseConfig.parseAll(root.path("databases"), policies.keySet()));
+        DatabaseConfig.parseAll(root.path("databases"), policies.keySet()),
+        rotationGrace(root.path("rotation_grace"), d.rotationGrace()));
   }
 
   /** The same configuration with command-line overrides applied (null: keep). */
@@ -234,7 +243,7 @@ public record CurfewConfig(
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
         postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls, databases);
+        serverTls, databases, rotationGrace);
   }
 
   /**
@@ -589,6 +598,16 @@ public record CurfewConfig(
     int v = n.asInt();
     if (v < min || v > max) throw new ConfigException(key, "must be " + min + ".." + max + ", not " + v);
     return v;
+  }
+
+  /** {@code rotation_grace}: how long a rotated-out token still gets the new token; see {@link RotationGrace}. */
+  private static RotationGrace rotationGrace(JsonNode n, RotationGrace dflt) {
+    Duration d = duration("rotation_grace", n, dflt.duration());
+    try {
+      return RotationGrace.of(d);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("rotation_grace", e.getMessage());
+    }
   }
 
   private static Duration duration(String key, JsonNode n, Duration dflt) {
