@@ -1,8 +1,8 @@
 package dev.curfew.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.curfew.core.testing.RequiredTool;
 import dev.curfew.server.config.CurfewConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -33,9 +33,7 @@ class ServeMysqlTest {
 
   @Test
   void mariadbClientThroughServe_runsStatements_seesTheWarning_andIsToldWhyTheSessionEnded() throws Exception {
-    boolean cli = Files.isExecutable(Path.of("/usr/bin/mariadb"));
-    if ("true".equals(System.getenv("CI"))) assertThat(cli).as("mariadb is installed (.ci/run)").isTrue();
-    assumeTrue(cli, "the mariadb client is not installed: apt-get install mariadb-client");
+    RequiredTool.require(Files.isExecutable(Path.of("/usr/bin/mariadb")), "mariadb (apt-get install mariadb-client)");
     String suffix = HexFormat.of().formatHex(new SecureRandom().generateSeed(5));
     String db = "curfew_serve_my_" + suffix;
     String user = "cu_serve_" + suffix;
