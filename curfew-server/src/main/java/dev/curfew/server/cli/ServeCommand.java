@@ -9,7 +9,10 @@ import dev.curfew.core.WriteOutage;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
-import dev.curfew.gateway.postgres.DatabaseTarget;
+import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.gateway.db.DatabaseGateway;
+import dev.curfew.gateway.db.GatewaySettings;
+import dev.curfew.gateway.mysql.MyGateway;
 import dev.curfew.gateway.postgres.PgGateway;
 import dev.curfew.store.redis.RedisSessionStore;
 import io.vertx.redis.client.Redis;
@@ -43,6 +46,7 @@ import dev.curfew.store.embedded.EmbeddedStore;
 import dev.curfew.store.embedded.LogMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -50,6 +54,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -107,7 +112,7 @@ final class ServeCommand implements Callable<Integer> {
     DataDirLock lock; // released last: no other process may write the directory before this one has stopped
     Gateway gateway; // null: no routes
     SshGateway ssh; // null: no ssh section
-    final List<PgGateway> databases = new ArrayList<>(); // one listener per databases: entry
+    final List<DatabaseGateway> databases = new ArrayList<>(); // one listener per databases: entry
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
     String nodeName;
@@ -126,7 +131,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     void stop(PrintStream log) {
-      for (PgGateway db : databases) {
+      for (DatabaseGateway db : databases) {
         try {
           db.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -371,15 +376,31 @@ final class ServeCommand implements Callable<Integer> {
     return ssh;
   }
 
+  /** Starts one database gateway; chosen by the entry's {@code protocol}. */
+  private interface DatabaseStarter {
+    Future<? extends DatabaseGateway> start(Vertx vertx, SessionStore store, DatabaseTarget target, GatewaySettings settings);
+  }
+
+  /** The gateway of each {@code protocol:} value (spec/protocol-gateways.md: postgres | mysql). */
+  private static final Map<String, DatabaseStarter> DATABASE_PROTOCOLS = Map.of(
+      "postgres", PgGateway::start,
+      "mysql", MyGateway::start);
+
   /** One listener per {@code databases:} entry; each follows every session event for its connections. */
   private static void startDatabases(CurfewConfig cfg, Vertx vertx, SessionStore sessions, SessionEventFanOut events,
       Running running, PrintStream log) throws Exception {
     for (int i = 0; i < cfg.databases().size(); i++) {
+      String protocol = cfg.databases().get(i).protocol();
       DatabaseTarget target = cfg.databases().get(i).target(System.getenv(), i);
-      PgGateway db = PgGateway.start(vertx, sessions, target, PgGateway.Settings.defaults()).await(30, TimeUnit.SECONDS);
+      DatabaseGateway db;
+      try {
+        db = DATABASE_PROTOCOLS.get(protocol).start(vertx, sessions, target, GatewaySettings.defaults()).await(30, TimeUnit.SECONDS);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("databases[" + i + "].tls", e.getMessage());
+      }
       events.addFollower(db.events());
       running.databases.add(db);
-      log.println("curfew: database " + target.name() + " (postgres) listening on " + target.listenHost() + ":" + db.port()
+      log.println("curfew: database " + target.name() + " (" + protocol + ") listening on " + target.listenHost() + ":" + db.port()
           + ", upstream " + target.upstreamHost() + ":" + target.upstreamPort()
           + (target.tls() == null ? "" : target.tls().require() ? " (TLS required)" : " (TLS offered)"));
     }
