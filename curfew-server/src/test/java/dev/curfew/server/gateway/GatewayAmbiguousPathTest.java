@@ -69,7 +69,7 @@ class GatewayAmbiguousPathTest {
       "/login/.%2e/secret", "/login/%2e./secret", "/login;x=1/../secret", "/login/../secret", "/login/./../secret",
       "/login/x/../../secret", "/login/..%252fsecret", "/login/%c0%ae%c0%ae/secret", "/login/..%c0%afsecret",
       "/login/%ef%bc%8e%ef%bc%8e/secret", "/login/..%ef%bc%8fsecret", "/login//..//secret", "/login/..;jsessionid=x/secret",
-      "/login/..%3b/secret", "/login/../secret%00.html", "/login/..%00/secret", "/login/..%2500/../secret",
+      "/login/..%3b/secret", "/login/../secret%00.html", "/login/%2e%2e/secret%00", "/login/%2e%2e/secret%2500.js",
       "/login/x/..;/..;/secret", "/login\\..\\secret", "/_curfew/..;/secret", "/_curfew/curfew.js/..;/..;/secret",
       "/_curfew/session/..%2f..%2fsecret", "/api/poll/..;/..;/secret", "/login/%2e%2e%2fsecret", "/login/..%255csecret");
 

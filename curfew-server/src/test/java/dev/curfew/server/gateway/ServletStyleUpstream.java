@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * removed (RFC 3986 §5.2.4). It serves a secret at {@code /secret} (and under it) to anyone, and
  * counts how often it did: the gateway in front is the only guard.
  */
-final class ServletStyleUpstream {
+public final class ServletStyleUpstream {
   static final String SECRET = "the-secret-page";
 
   final AtomicInteger secretsServed = new AtomicInteger();
@@ -44,7 +44,7 @@ final class ServletStyleUpstream {
   }
 
   /** The path the servlet would serve for a request target (query dropped). */
-  static String map(String target) {
+  public static String map(String target) {
     int q = target.indexOf('?');
     String path = q < 0 ? target : target.substring(0, q);
     // strip ";..." up to the next "/" in every segment, before decoding
@@ -63,7 +63,7 @@ final class ServletStyleUpstream {
   }
 
   /** Percent-decoding as UTF-8, leniently: a '%' without two hex digits stays as it is; bad UTF-8 as Latin-1. */
-  static String decode(String s) {
+  public static String decode(String s) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
