@@ -263,7 +263,8 @@ final class ServeCommand implements Callable<Integer> {
       redis = RedisSessionStore.start(vertx, Redis.createClient(vertx, new RedisOptions()
               .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000)),
           node, clock, policies, audit, events, events.remote(), metrics, RedisSessionStore.Settings.defaults()
-              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix()))
+              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix())
+              .withRotationGrace(cfg.rotationGrace()))
           .await(30, TimeUnit.SECONDS);
       store.log().append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, clock.millis(), node)
           .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);
@@ -272,7 +273,7 @@ final class ServeCommand implements Callable<Integer> {
       sessions = redis;
     } else {
       engine = new SessionEngine(clock, node, policies, audit, events, metrics,
-          new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
+          new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis(), cfg.rotationGrace()));
       EmbeddedStore.Recovery r = store.recover(engine);
       log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
           + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"

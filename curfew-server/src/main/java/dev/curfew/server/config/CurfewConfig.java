@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.curfew.core.Durations;
 import dev.curfew.core.Policy;
 import dev.curfew.core.PolicyException;
+import dev.curfew.core.RotationGrace;
 import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
@@ -58,7 +59,8 @@ public record CurfewConfig(
     Path auditSigningKey,
     RateLimits.Settings rateLimits,
     Tls serverTls,
-    List<DatabaseConfig> databases) {
+    List<DatabaseConfig> databases,
+    RotationGrace rotationGrace) {
 
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
@@ -123,12 +125,14 @@ public record CurfewConfig(
     policies.put("default", builtInDefaultPolicy());
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of());
+        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
+        RotationGrace.DEFAULT);
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
-      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases");
+      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases",
+      "rotation_grace");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
@@ -236,7 +240,8 @@ public record CurfewConfig(
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
-        DatabaseConfig.parseAll(root.path("databases"), policies.keySet()));
+        DatabaseConfig.parseAll(root.path("databases"), policies.keySet()),
+        rotationGrace(root.path("rotation_grace"), d.rotationGrace()));
   }
 
   /** The same configuration with command-line overrides applied (null: keep). */
@@ -245,7 +250,7 @@ public record CurfewConfig(
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
         postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls, databases);
+        serverTls, databases, rotationGrace);
   }
 
   /**
@@ -617,6 +622,16 @@ public record CurfewConfig(
     int v = n.asInt();
     if (v < min || v > max) throw new ConfigException(key, "must be " + min + ".." + max + ", not " + v);
     return v;
+  }
+
+  /** {@code rotation_grace}: how long a rotated-out token still gets the new token; see {@link RotationGrace}. */
+  private static RotationGrace rotationGrace(JsonNode n, RotationGrace dflt) {
+    Duration d = duration("rotation_grace", n, dflt.duration());
+    try {
+      return RotationGrace.of(d);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("rotation_grace", e.getMessage());
+    }
   }
 
   private static Duration duration(String key, JsonNode n, Duration dflt) {
