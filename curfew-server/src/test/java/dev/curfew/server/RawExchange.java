@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * One HTTP/1.1 exchange written byte for byte on a fresh socket, with a deadline on the answer: for
+ * One HTTP/1.x exchange written byte for byte on a fresh socket, with a deadline on the answer: for
  * requests that no well-behaved client would send (a bad escape, a broken form, a half-sent header).
  *
  * @param status the status code of the answer; 0 when the server closed without answering
@@ -59,7 +59,7 @@ public record RawExchange(int status, String head, String body) {
         if (System.nanoTime() >= endNanos) throw new AssertionError("no answer within " + deadline + " to: " + firstLine(request));
         return new RawExchange(0, "", "");
       }
-      if (!text.startsWith("HTTP/1.1 ") || text.length() < 12) throw new AssertionError("not an HTTP answer: " + text);
+      if (!text.startsWith("HTTP/1.") || text.length() < 12) throw new AssertionError("not an HTTP answer: " + text);
       int status = Integer.parseInt(text.substring(9, 12));
       if (headEnd < 0) throw new AssertionError("headers not complete within " + deadline + ": " + text);
       return new RawExchange(status, text.substring(0, headEnd), text.substring(headEnd + 4));

@@ -338,7 +338,8 @@ final class ServeCommand implements Callable<Integer> {
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
       running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)
-          .withTls(cfg.gateway().tls()).withSecurityHeaders(cfg.gateway().securityHeaders()));
+          .withTls(cfg.gateway().tls()).withSecurityHeaders(cfg.gateway().securityHeaders())
+          .withTrustedProxies(cfg.gateway().trustedProxies()));
       events.addEndingListener(running.gateway.endings());
       Gateway gateway = running.gateway;
       int gw = listen(running, "gateway", cfg.host(), cfg.gateway().port(),

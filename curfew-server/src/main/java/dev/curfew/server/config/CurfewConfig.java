@@ -11,6 +11,7 @@ import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
 import dev.curfew.core.compliance.RuleResult;
+import dev.curfew.server.http.RequestTarget;
 import dev.curfew.server.security.ClientAddresses;
 import dev.curfew.server.security.RateLimiter;
 import dev.curfew.server.security.RateLimits;
@@ -104,10 +105,16 @@ public record CurfewConfig(
    *
    * @param tls null: plain HTTP
    * @param securityHeaders whether responses that lack them get the usual security headers
+   * @param trustedProxies addresses or CIDR networks in front of the gateway whose forwarding headers are kept
    */
-  public record GatewayConfig(int port, List<Map<String, Object>> routes, Tls tls, boolean securityHeaders) {
+  public record GatewayConfig(int port, List<Map<String, Object>> routes, Tls tls, boolean securityHeaders,
+      List<String> trustedProxies) {
+    public GatewayConfig {
+      trustedProxies = List.copyOf(trustedProxies);
+    }
+
     public GatewayConfig(int port, List<Map<String, Object>> routes) {
-      this(port, routes, null, true);
+      this(port, routes, null, true, List.of());
     }
   }
 
@@ -338,16 +345,7 @@ public record CurfewConfig(
     requireObject("rate_limits", node);
     onlyKeys("rate_limits.", node, Set.of("enabled", "open_per_key", "open_per_subject", "extend_per_subject",
         "failed_checks_per_key", "failed_checks_per_address", "max_tracked", "trusted_proxies"));
-    List<String> proxies = new ArrayList<>();
-    for (JsonNode p : list("rate_limits.trusted_proxies", node.path("trusted_proxies"))) {
-      if (!p.isTextual()) throw new ConfigException("rate_limits.trusted_proxies", "addresses are strings, not " + kind(p));
-      proxies.add(p.asText());
-    }
-    try {
-      ClientAddresses.trusting(proxies);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("rate_limits.trusted_proxies", e.getMessage());
-    }
+    List<String> proxies = trustedProxies("rate_limits.trusted_proxies", node.path("trusted_proxies"));
     return new RateLimits.Settings(bool("rate_limits.enabled", node.path("enabled"), d.enabled()),
         rate("rate_limits.open_per_key", node.path("open_per_key"), d.openPerKey()),
         rate("rate_limits.open_per_subject", node.path("open_per_subject"), d.openPerSubject()),
@@ -542,6 +540,29 @@ public record CurfewConfig(
     return out;
   }
 
+  /** A list of IP addresses or CIDR networks ({@code 10.0.0.0/8}, {@code ::1}), each checked by {@link ClientAddresses}. */
+  private static List<String> trustedProxies(String key, JsonNode node) {
+    List<String> proxies = new ArrayList<>();
+    for (JsonNode p : list(key, node)) {
+      if (!p.isTextual()) throw new ConfigException(key, "addresses are strings, not " + kind(p));
+      proxies.add(p.asText());
+    }
+    try {
+      ClientAddresses.trusting(proxies);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, e.getMessage());
+    }
+    return proxies;
+  }
+
+  /** A path of the gateway's configuration: it starts with / and is one the gateway would not refuse as ambiguous. */
+  private static String routePath(String key, String path) {
+    if (path == null) return null;
+    String why = path.startsWith("/") ? RequestTarget.pathAmbiguity(path, RequestTarget.Port.FORWARDING) : "it does not start with /";
+    if (why != null) throw new ConfigException(key, "\"" + path + "\" can never match a request: " + why);
+    return path;
+  }
+
   private static String url(String key, JsonNode n) {
     String u = string(key, n, null);
     if (u == null || !u.matches("https?://[^\\s]+")) throw new ConfigException(key, "required, an http(s) URL");
@@ -551,7 +572,7 @@ public record CurfewConfig(
   private static GatewayConfig gateway(JsonNode node, Map<String, Policy> policies) {
     if (node.isMissingNode() || node.isNull()) return null;
     requireObject("gateway", node);
-    onlyKeys("gateway.", node, Set.of("port", "routes", "tls", "security_headers"));
+    onlyKeys("gateway.", node, Set.of("port", "routes", "tls", "security_headers", "trusted_proxies"));
     int port = intIn("gateway.port", node.path("port"), 8081, 0, 65535);
     List<Map<String, Object>> routes = new ArrayList<>();
     JsonNode rs = node.path("routes");
@@ -564,6 +585,7 @@ public record CurfewConfig(
         onlyKeys(at + ".", r, ROUTE_KEYS);
         String path = string(at + ".path", r.path("path"), null);
         if (path == null || !path.startsWith("/")) throw new ConfigException(at + ".path", "required, starts with /");
+        routePath(at + ".path", path);
         String upstream = string(at + ".upstream", r.path("upstream"), null);
         if (upstream == null || !upstream.matches("https?://[^/\\s]+/?")) {
           throw new ConfigException(at + ".upstream", "required, http(s)://host:port");
@@ -576,17 +598,19 @@ public record CurfewConfig(
         route.put("path", path);
         route.put("upstream", upstream);
         route.put("policy", policy);
-        route.put("login_path", string(at + ".login_path", r.path("login_path"), null));
+        route.put("login_path", routePath(at + ".login_path", string(at + ".login_path", r.path("login_path"), null)));
         route.put("login_handoff", bool(at + ".login_handoff", r.path("login_handoff"), false));
         route.put("cookie", string(at + ".cookie", r.path("cookie"), "__Host-curfew"));
         List<String> passive = new ArrayList<>();
-        for (JsonNode pp : r.path("passive_paths")) passive.add(pp.asText());
+        JsonNode pps = r.path("passive_paths");
+        for (int j = 0; j < pps.size(); j++) passive.add(routePath(at + ".passive_paths[" + j + "]", pps.get(j).asText()));
         route.put("passive_paths", passive);
         routes.add(route);
       }
     }
     return new GatewayConfig(port, routes, tls("gateway.tls", node.path("tls")),
-        bool("gateway.security_headers", node.path("security_headers"), true));
+        bool("gateway.security_headers", node.path("security_headers"), true),
+        trustedProxies("gateway.trusted_proxies", node.path("trusted_proxies")));
   }
 
   // ------------------------------------------------------------ typed readers that name the key

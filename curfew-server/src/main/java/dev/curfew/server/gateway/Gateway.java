@@ -2,6 +2,7 @@ package dev.curfew.server.gateway;
 
 import dev.curfew.server.http.ConnectionDeadlines;
 import dev.curfew.server.http.RequestQuery;
+import dev.curfew.server.http.RequestTarget;
 import dev.curfew.server.http.ServerInstances;
 
 import dev.curfew.core.SessionEngine;
@@ -12,6 +13,7 @@ import dev.curfew.server.http.InvalidRequests;
 import dev.curfew.server.http.Problem;
 import dev.curfew.server.http.SessionEventFanOut;
 import dev.curfew.server.http.Throttle;
+import dev.curfew.server.security.ClientAddresses;
 import dev.curfew.server.security.RateLimits;
 import dev.curfew.server.security.SecurityHeaders;
 import dev.curfew.server.security.Tls;
@@ -85,7 +87,7 @@ public final class Gateway {
    */
   public record Settings(Duration upstreamTimeout, Duration connectTimeout, Duration durableTimeout,
       Duration heartbeat, int instances, int upstreamConnections, RateLimits rateLimits, Tls tls,
-      boolean securityHeaders, Duration headerTimeout, Duration idleTimeout) {
+      boolean securityHeaders, Duration headerTimeout, Duration idleTimeout, List<String> trustedProxies) {
     public Settings {
       if (upstreamTimeout.toMillis() < 1) throw new IllegalArgumentException("upstreamTimeout < 1ms: " + upstreamTimeout);
       if (connectTimeout.toMillis() < 1) throw new IllegalArgumentException("connectTimeout < 1ms: " + connectTimeout);
@@ -96,48 +98,60 @@ public final class Gateway {
       Objects.requireNonNull(rateLimits, "rateLimits");
       if (headerTimeout.toMillis() < 1) throw new IllegalArgumentException("headerTimeout < 1ms: " + headerTimeout);
       if (idleTimeout.toMillis() < 1) throw new IllegalArgumentException("idleTimeout < 1ms: " + idleTimeout);
+      trustedProxies = List.copyOf(trustedProxies);
+      ClientAddresses.trusting(trustedProxies); // validates: a malformed entry is an IllegalArgumentException
     }
 
     public static Settings defaults() {
       return new Settings(Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(10),
           Duration.ofSeconds(15), Math.max(1, Runtime.getRuntime().availableProcessors()), 256, RateLimits.unlimited(),
-          null, true, Duration.ofSeconds(10), Duration.ofSeconds(60));
+          null, true, Duration.ofSeconds(10), Duration.ofSeconds(60), List.of());
     }
 
     public Settings withUpstreamTimeout(Duration d) {
       return new Settings(d, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections, rateLimits,
-          tls, securityHeaders, headerTimeout, idleTimeout);
+          tls, securityHeaders, headerTimeout, idleTimeout, trustedProxies);
     }
 
     public Settings withHeartbeat(Duration d) {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, d, instances, upstreamConnections,
-          rateLimits, tls, securityHeaders, headerTimeout, idleTimeout);
+          rateLimits, tls, securityHeaders, headerTimeout, idleTimeout, trustedProxies);
     }
 
     public Settings withInstances(int n) {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, n, upstreamConnections,
-          rateLimits, tls, securityHeaders, headerTimeout, idleTimeout);
+          rateLimits, tls, securityHeaders, headerTimeout, idleTimeout, trustedProxies);
     }
 
     public Settings withTls(Tls t) {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
-          rateLimits, t, securityHeaders, headerTimeout, idleTimeout);
+          rateLimits, t, securityHeaders, headerTimeout, idleTimeout, trustedProxies);
     }
 
     public Settings withSecurityHeaders(boolean on) {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
-          rateLimits, tls, on, headerTimeout, idleTimeout);
+          rateLimits, tls, on, headerTimeout, idleTimeout, trustedProxies);
     }
 
     /** The deadlines of {@link ConnectionDeadlines}: a request head must arrive within each. */
     public Settings withConnectionDeadlines(Duration header, Duration idle) {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
-          rateLimits, tls, securityHeaders, header, idle);
+          rateLimits, tls, securityHeaders, header, idle, trustedProxies);
+    }
+
+    /**
+     * The proxies in front of the gateway (IP addresses or CIDR networks): their forwarding headers are
+     * kept and appended to, and their {@code X-Forwarded-For} names the client for the per-address
+     * limit; anyone else's are replaced by what the gateway saw ({@link ForwardedHeaders}).
+     */
+    public Settings withTrustedProxies(List<String> proxies) {
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
+          rateLimits, tls, securityHeaders, headerTimeout, idleTimeout, proxies);
     }
 
     public Settings withRateLimits(RateLimits limits) {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
-          limits, tls, securityHeaders, headerTimeout, idleTimeout);
+          limits, tls, securityHeaders, headerTimeout, idleTimeout, trustedProxies);
     }
   }
 
@@ -157,7 +171,8 @@ public final class Gateway {
     for (GatewayRoute r : this.routes) cookies.add(r.cookie());
     this.holder = HolderRoutes.forGateway(engine, hub, new ArrayList<>(cookies), settings.durableTimeout(),
         settings.heartbeat());
-    this.throttle = new Throttle(settings.rateLimits(), new ArrayList<>(cookies));
+    this.throttle = new Throttle(settings.rateLimits(), new ArrayList<>(cookies),
+        ClientAddresses.trusting(settings.trustedProxies()));
     this.script = loadScript();
   }
 
@@ -211,6 +226,11 @@ public final class Gateway {
       return deadlines.install(vertx.createHttpServer(options))
           .requestHandler(req -> {
             deadlines.track(req);
+            // Before anything reads the path: the routes, the login exemption, the passive paths, the forward.
+            if (RequestTarget.answeredIfAmbiguous(req, RequestTarget.Port.FORWARDING,
+                h -> SecurityHeaders.gateway(h, hsts(), settings.securityHeaders()))) {
+              return;
+            }
             router.handle(req);
           })
           .invalidRequestHandler(InvalidRequests.handler(

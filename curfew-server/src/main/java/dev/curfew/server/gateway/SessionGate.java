@@ -10,6 +10,7 @@ import dev.curfew.server.http.IdentityHeaders;
 import dev.curfew.server.http.Problem;
 import dev.curfew.server.http.SessionCookies;
 import dev.curfew.server.http.Throttle;
+import dev.curfew.server.security.ClientAddresses;
 import dev.curfew.server.security.RateLimits;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Future;
@@ -76,6 +77,7 @@ final class SessionGate implements ProxyInterceptor {
   private final long upstreamTimeoutMs;
   private final long durableTimeoutMs;
   private final RateLimits rateLimits;
+  private final ForwardedHeaders forwarded;
   /** Handed from {@link #handle} to {@link #handleProxyRequest}, which the proxy calls synchronously. */
   private Admitted current;
   private LiveConnections.Exchange currentExchange;
@@ -93,6 +95,7 @@ final class SessionGate implements ProxyInterceptor {
     this.upstreamTimeoutMs = settings.upstreamTimeout().toMillis();
     this.durableTimeoutMs = settings.durableTimeout().toMillis();
     this.rateLimits = settings.rateLimits();
+    this.forwarded = new ForwardedHeaders(ClientAddresses.trusting(settings.trustedProxies()));
     for (GatewayRoute r : routes) {
       cookieNames.add(r.cookie());
       RequestOptions origin = new RequestOptions().setHost(r.upstreamHost()).setPort(r.upstreamPort())
@@ -246,12 +249,7 @@ final class SessionGate implements ProxyInterceptor {
     IdentityHeaders.removeClientSent(h);
     h.remove(LOGIN_HEADER);
     stripSessionCookies(h);
-    HttpServerRequest in = pc.request().proxiedRequest();
-    String xff = h.get("X-Forwarded-For");
-    String client = in.remoteAddress() == null ? "unknown" : in.remoteAddress().hostAddress();
-    h.set("X-Forwarded-For", xff == null ? client : xff + ", " + client);
-    h.set("X-Forwarded-Proto", in.isSSL() ? "https" : "http");
-    if (in.authority() != null) h.set("X-Forwarded-Host", in.authority().toString());
+    forwarded.apply(h, pc.request().proxiedRequest());
     if (a.status() != null) IdentityHeaders.put(h, a.status());
     return pc.sendRequest()
         .timeout(upstreamTimeoutMs, TimeUnit.MILLISECONDS)

@@ -261,6 +261,11 @@ public final class ApiServer {
       return deadlines.install(vertx.createHttpServer(options))
           .requestHandler(req -> {
             deadlines.track(req);
+            // The router matches only the literal path: one that it would normalise is refused first.
+            if (RequestTarget.answeredIfAmbiguous(req, RequestTarget.Port.ROUTING, h -> SecurityHeaders.api(h, hsts()))) {
+              metrics.httpRequest("ambiguous", 400);
+              return;
+            }
             router.handle(req);
           })
           .invalidRequestHandler(InvalidRequests.handler(h -> SecurityHeaders.api(h, hsts()),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
+import dev.curfew.server.security.ClientAddresses;
 import dev.curfew.server.security.RateLimits;
 import dev.curfew.server.security.RateLimits.Refusal;
 import io.vertx.core.Handler;
@@ -27,11 +28,28 @@ public final class Throttle {
 
   private final RateLimits limits;
   private final List<String> cookieNames;
+  /** Whose X-Forwarded-For names the client on this port; null: {@code rate_limits.trusted_proxies}. */
+  private final ClientAddresses addresses;
 
   /** @param cookieNames the session cookies whose presence makes a request present a credential */
   public Throttle(RateLimits limits, List<String> cookieNames) {
+    this(limits, cookieNames, null);
+  }
+
+  /**
+   * As above, on a port with its own trusted proxies (the gateway's {@code gateway.trusted_proxies}):
+   * the client of a request is told by {@code addresses} instead of the limits' own list.
+   */
+  public Throttle(RateLimits limits, List<String> cookieNames, ClientAddresses addresses) {
     this.limits = Objects.requireNonNull(limits, "limits");
     this.cookieNames = List.copyOf(cookieNames);
+    this.addresses = addresses;
+  }
+
+  private String clientKey(HttpServerRequest req) {
+    String peer = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
+    List<String> forwardedFor = req.headers().getAll("X-Forwarded-For");
+    return addresses == null ? limits.clientKey(peer, forwardedFor) : addresses.clientKey(peer, forwardedFor);
   }
 
   public RateLimits limits() {
@@ -60,8 +78,7 @@ public final class Throttle {
         return;
       }
       HttpServerRequest req = ctx.request();
-      String client = limits.clientKey(req.remoteAddress() == null ? null : req.remoteAddress().hostAddress(),
-          req.headers().getAll("X-Forwarded-For"));
+      String client = clientKey(req);
       ctx.addHeadersEndHandler(v -> {
         if (ctx.get(FAILED_CHECK) == null) return;
         ApiKey key = ctx.get(ApiAccess.KEY);
@@ -91,8 +108,7 @@ public final class Throttle {
     return ctx -> {
       if (limits.enabled()) {
         HttpServerRequest req = ctx.request();
-        String client = limits.clientKey(req.remoteAddress() == null ? null : req.remoteAddress().hostAddress(),
-            req.headers().getAll("X-Forwarded-For"));
+        String client = clientKey(req);
         Refusal r = limits.failedChecksFrom(client);
         if (r != null) {
           refuse(ctx, r);

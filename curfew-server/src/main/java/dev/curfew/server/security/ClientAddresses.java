@@ -91,6 +91,15 @@ public final class ClientAddresses {
     return key(client);
   }
 
+  /**
+   * Whether {@code peer} (a connection's remote address, an IP literal) is a trusted proxy, whose
+   * forwarding headers are believed: the one rule for reading them, on every port.
+   */
+  public boolean trusts(String peer) {
+    byte[] a = parse(peer);
+    return a != null && trusted(a);
+  }
+
   private boolean trusted(byte[] address) {
     for (Network n : trusted) if (n.contains(address)) return true;
     return false;

@@ -109,7 +109,8 @@ class ConsoleTest {
     assertThat(f.get("/console/static/js/app.js", null).headers().firstValue("Content-Type")).hasValue("text/javascript; charset=utf-8");
     assertThat(f.get("/console/curfew.js", null).body()).contains("data-session-path");
     assertThat(f.get("/console/static/index.html", null).statusCode()).isEqualTo(404);
-    assertThat(f.get("/console/static/../../pom.xml", null).statusCode()).isEqualTo(404);
+    // a dot segment never reaches the static handler: the API port refuses it as ambiguous (issue 12, item 5)
+    assertThat(f.get("/console/static/../../pom.xml", null).statusCode()).isEqualTo(400);
   }
 
   // ---------------------------------------------------------------- the console session is a real session

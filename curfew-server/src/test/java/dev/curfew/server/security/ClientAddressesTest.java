@@ -51,4 +51,15 @@ class ClientAddressesTest {
     assertThat(ClientAddresses.trusting(List.of("0.0.0.0/0")).clientKey("192.0.2.1", List.of("198.51.100.1")))
         .isEqualTo("198.51.100.1");
   }
+
+  @Test
+  void trusts_isTheRuleThatClientKeyUses() {
+    assertThat(behindProxies.trusts("10.1.2.3")).isTrue();
+    assertThat(behindProxies.trusts("::1")).isTrue();
+    assertThat(behindProxies.trusts("::ffff:10.0.0.1")).as("IPv4-mapped").isTrue();
+    assertThat(behindProxies.trusts("192.0.2.1")).isFalse();
+    assertThat(behindProxies.trusts("not an address")).isFalse();
+    assertThat(behindProxies.trusts(null)).isFalse();
+    assertThat(direct.trusts("127.0.0.1")).isFalse();
+  }
 }
