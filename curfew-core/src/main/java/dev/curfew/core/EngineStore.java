@@ -73,4 +73,14 @@ final class EngineStore implements SessionStore {
   public CompletableFuture<Void> recordNotification(String sessionId, Map<String, Object> data) {
     return engine.recordNotification(sessionId, data);
   }
+
+  @Override
+  public CompletableFuture<SessionEngine.Revocation> endIdpSessions(IdpLogout logout) {
+    return CompletableFuture.completedFuture(engine.endIdpSessions(logout));
+  }
+
+  @Override
+  public CompletableFuture<Void> recordIdpLogoutRefused(Map<String, Object> data) {
+    return engine.recordIdpLogoutRefused(data);
+  }
 }
