@@ -659,7 +659,7 @@ public final class RedisSessionStore implements SessionStore {
   private Future<String> endIfMatching(String id, IdpLogout logout) {
     return run(scripts.session, List.of(keys.session(id)), sessionArgsForId("peek", id, List.of())).compose(r -> {
       Outcome o = Outcome.of(r);
-      if (o.row == null || o.row.ended() || !logout.matches(o.row.subject(), o.row.attributes())) {
+      if (o.row == null || o.row.ended() || !logout.matches(o.row.subject(), o.row.attributeMap())) {
         return Future.succeededFuture((String) null);
       }
       return Future.fromCompletionStage(byId(id, "revoke",
