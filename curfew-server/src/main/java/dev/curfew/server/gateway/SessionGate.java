@@ -333,7 +333,7 @@ final class SessionGate implements ProxyInterceptor {
     return Future.fromCompletionStage(replaced, context).transform(ignored -> {
       CompletableFuture<Decision> opened;
       try {
-        opened = engine.open(login.subject(), policy, Map.of("via", "gateway", "route", a.route().path()));
+        opened = engine.open(login.subject(), policy, login.attributes(a.route().path()));
       } catch (IllegalArgumentException e) {
         replace(pc, Problem.of(502, "bad-login-handoff", "Bad gateway", "the upstream's login handoff was refused: "
             + e.getMessage()));
