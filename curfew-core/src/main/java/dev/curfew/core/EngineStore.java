@@ -83,4 +83,9 @@ final class EngineStore implements SessionStore {
   public CompletableFuture<Void> recordIdpLogoutRefused(Map<String, Object> data) {
     return engine.recordIdpLogoutRefused(data);
   }
+
+  @Override
+  public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
+    return engine.recordGatewayEvent(sessionId, type, data);
+  }
 }

@@ -19,6 +19,12 @@ final class Session extends Timer {
   TokenHash tokenHash;
   TokenHash previousTokenHash;
   long tokenIssuedAtMs;
+  /**
+   * Until when the previous token is still honoured after a rotation ({@link RotationGrace}), and
+   * the current token sealed under it ({@link SealedToken}); neither outlives a restart.
+   */
+  long previousGraceUntilMs = Long.MIN_VALUE;
+  String sealedForPrevious;
   long lastActivityAtMs;
   long idleExpiresAtMs;
   long absoluteExpiresAtMs;

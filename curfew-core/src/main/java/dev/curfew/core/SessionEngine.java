@@ -47,15 +47,29 @@ public final class SessionEngine {
   private static final int WHEEL_SHARDS = 64;
   private static final long WHEEL_SPREAD_MS = 4_096;
 
-  /** Bounds on what the engine holds. */
-  public record Limits(int maxLiveSessions, long endedRetentionMs) {
+  /**
+   * Bounds on what the engine holds, and on how long a rotated-out token is still honoured.
+   *
+   * @param rotationGrace how long the previous token of a rotation gets the new token instead of a
+   *     replay verdict
+   */
+  public record Limits(int maxLiveSessions, long endedRetentionMs, RotationGrace rotationGrace) {
     public Limits {
       if (maxLiveSessions < 1) throw new IllegalArgumentException("maxLiveSessions < 1: " + maxLiveSessions);
       if (endedRetentionMs < 0) throw new IllegalArgumentException("endedRetentionMs < 0: " + endedRetentionMs);
+      Objects.requireNonNull(rotationGrace, "rotationGrace");
+    }
+
+    public Limits(int maxLiveSessions, long endedRetentionMs) {
+      this(maxLiveSessions, endedRetentionMs, RotationGrace.DEFAULT);
     }
 
     public static Limits defaults() {
       return new Limits(10_000_000, DEFAULT_ENDED_RETENTION_MS);
+    }
+
+    public Limits withRotationGrace(RotationGrace grace) {
+      return new Limits(maxLiveSessions, endedRetentionMs, grace);
     }
   }
 
@@ -147,21 +161,38 @@ public final class SessionEngine {
       if (touch) {
         s.lastActivityAtMs = now;
         s.idleExpiresAtMs = Math.addExact(now, s.policy.idleTimeoutMs());
-        if (s.policy.renewEvery() != null && now - s.tokenIssuedAtMs >= s.policy.renewEvery().toMillis()) {
-          newToken = Tokens.newToken();
-          TokenHash dropped = s.previousTokenHash;
-          s.previousTokenHash = s.tokenHash;
-          s.tokenHash = TokenHash.of(newToken);
-          s.tokenIssuedAtMs = now;
-          table.rotated(s, dropped);
-          records = List.of(record(RecordTypes.ROTATED, s, now).putTime("renewed_at", now).build());
-          bindings = List.of(new TokenBinding(s.id(), s.tokenHash, now));
-        }
+      }
+      if (!hash.equals(s.tokenHash)) {
+        // The previous token within its grace (refuseIfEnded let it through): hand it the current one.
+        newToken = SealedToken.open(s.sealedForPrevious, token);
+        if (newToken == null) throw new IllegalStateException(s.id() + ": the sealed token does not open");
+      } else if (touch && s.policy.renewEvery() != null
+          && now - s.tokenIssuedAtMs >= s.policy.renewEvery().toMillis()) {
+        newToken = rotate(s, token, now);
+        records = List.of(record(RecordTypes.ROTATED, s, now).putTime("renewed_at", now).build());
+        bindings = List.of(new TokenBinding(s.id(), s.tokenHash, now));
       }
       metrics.checked("valid");
       CompletableFuture<Void> durable = records.isEmpty() ? Decision.DONE : sink.append(records, bindings);
       return new Decision(Decision.Verdict.ALLOWED, s.status(now), null, null, newToken, durable);
     }
+  }
+
+  /**
+   * Replaces the token of {@code s}, presented as {@code current}: the current one becomes the
+   * previous one, honoured for the rotation grace, with the new token sealed under it. Returns the new token.
+   */
+  private String rotate(Session s, String current, long now) {
+    String newToken = Tokens.newToken();
+    TokenHash dropped = s.previousTokenHash;
+    s.previousTokenHash = s.tokenHash;
+    s.tokenHash = TokenHash.of(newToken);
+    s.tokenIssuedAtMs = now;
+    long graceMs = limits.rotationGrace().windowMs(s.policy.renewEvery().toMillis());
+    s.previousGraceUntilMs = now + graceMs;
+    s.sealedForPrevious = graceMs > 0 ? SealedToken.seal(newToken, current) : null;
+    table.rotated(s, dropped);
+    return newToken;
   }
 
   /** The user's explicit extension: resets the idle deadline if the policy allows one more. */
@@ -265,6 +296,28 @@ public final class SessionEngine {
     if (s == null) return Decision.DONE;
     synchronized (s) {
       AuditRecord.Builder r = record(RecordTypes.NOTIFIED, s, clock.millis());
+      data.forEach(r::put);
+      return sink.append(List.of(r.build()), List.of());
+    }
+  }
+
+  /**
+   * Records what a protocol gateway saw ({@link RecordTypes#GATEWAY_EVENTS}): under the session when
+   * it is known here, else a record without session fields. Changes nothing about any session.
+   */
+  public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
+    if (!RecordTypes.GATEWAY_EVENTS.contains(type)) {
+      throw new IllegalArgumentException("not a gateway record type: " + type);
+    }
+    Objects.requireNonNull(data, "data");
+    Session s = sessionId == null ? null : table.byId(sessionId);
+    if (s == null) {
+      AuditRecord.Builder r = AuditRecord.builder(type, clock.millis(), node);
+      data.forEach(r::put);
+      return sink.append(List.of(r.build()), List.of());
+    }
+    synchronized (s) {
+      AuditRecord.Builder r = record(type, s, clock.millis());
       data.forEach(r::put);
       return sink.append(List.of(r.build()), List.of());
     }
@@ -562,6 +615,7 @@ public final class SessionEngine {
     }
     s.endReason = reason;
     s.endedAtMs = now;
+    s.sealedForPrevious = null;
     table.ended(s);
     schedule(s, now + limits.endedRetentionMs());
     CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
@@ -574,10 +628,11 @@ public final class SessionEngine {
 
   /**
    * Under the session's lock: refuses a token whose session has ended (or ends it now if a deadline
-   * passed), records replays, and ends a session whose rotated-out token comes back. Null: valid.
+   * passed), records replays, and ends a session whose rotated-out token comes back after its
+   * rotation grace. Null: valid (the current token, or the previous one within its grace).
    */
   private Decision refuseIfEnded(Session s, TokenHash presented, long now) {
-    if (!s.ended() && presented.equals(s.previousTokenHash)) {
+    if (!s.ended() && presented.equals(s.previousTokenHash) && now >= s.previousGraceUntilMs) {
       AuditRecord r = record(RecordTypes.REVOKED, s, now)
           .put("actor", "curfew")
           .put("reason", EndReason.REPLAYED.wire())

@@ -61,6 +61,16 @@ public interface SessionStore {
    */
   CompletableFuture<Void> recordIdpLogoutRefused(Map<String, Object> data);
 
+  /**
+   * Appends one record a protocol gateway made ({@link dev.curfew.core.audit.RecordTypes#GATEWAY_EVENTS}:
+   * connections and statements), under the session when {@code sessionId} names a known one, else
+   * without session fields (a refused connection whose token is unknown). Changes no session.
+   * Completes when the record is durable.
+   *
+   * @throws IllegalArgumentException for any other record type
+   */
+  CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data);
+
   /** The embedded store: the engine itself, each answer already complete. */
   static SessionStore of(SessionEngine engine) {
     return new EngineStore(engine);

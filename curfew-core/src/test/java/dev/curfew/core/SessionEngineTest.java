@@ -199,6 +199,7 @@ class SessionEngineTest {
     Decision rotated = f.engine.check(t1, true);
     assertThat(rotated.token()).isNotNull().isNotEqualTo(t1);
     assertThat(f.engine.check(rotated.token(), true).allowed()).isTrue();
+    f.clock.advance(RotationGrace.DEFAULT.duration()); // after the grace (RotationGraceTest covers it)
     assertThat(f.engine.check(t1, true).reason()).isEqualTo(EndReason.REPLAYED);
     assertThat(f.engine.check(rotated.token(), true).reason()).isEqualTo(EndReason.REPLAYED);
   }
@@ -234,6 +235,33 @@ class SessionEngineTest {
       assertThat((String) r.get("time")).isGreaterThanOrEqualTo(prevTime);
       prevTime = (String) r.get("time");
     }
+  }
+
+  @Test
+  void gatewayEvent_isRecordedUnderTheSession_orWithoutOneWhenUnknown() {
+    EngineFixture f = new EngineFixture();
+    Decision d = f.open("alice");
+    String id = d.status().sessionId();
+    f.engine.recordGatewayEvent(id, "connection.opened", Map.of("target", "orders", "protocol", "postgres")).join();
+    f.engine.recordGatewayEvent(null, "connection.refused", Map.of("target", "orders", "why", "unknown")).join();
+    assertThat(f.types()).containsExactly("session.created", "connection.opened", "connection.refused");
+    Map<String, Object> opened = Json.parseObject(f.sink.lines().get(1));
+    assertThat(opened.get("session_id")).isEqualTo(id);
+    assertThat(opened.get("subject")).isEqualTo("alice");
+    assertThat(dataOf(f, 1).get("target")).isEqualTo("orders");
+    Map<String, Object> refused = Json.parseObject(f.sink.lines().get(2));
+    assertThat(refused).doesNotContainKey("session_id");
+    assertThat(dataOf(f, 2).get("why")).isEqualTo("unknown");
+    assertThat(f.engine.check(d.token(), false).status().lastActivityAtMs()).isEqualTo(d.status().lastActivityAtMs());
+  }
+
+  @Test
+  void gatewayEvent_refusesLifecycleTypes() {
+    EngineFixture f = new EngineFixture();
+    String id = f.open("alice").status().sessionId();
+    assertThatThrownBy(() -> f.engine.recordGatewayEvent(id, "session.expired", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("session.expired");
+    assertThat(f.types()).containsExactly("session.created");
   }
 
   @SuppressWarnings("unchecked")

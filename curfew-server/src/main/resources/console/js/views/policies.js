@@ -182,7 +182,8 @@ export default async function policies(main, ctx, params, query) {
         ' ', `against ${r.presets.map((p) => p.title).join(', ')}`),
       failing.length ? h('ul', { class: 'verdict-list' }, failing.map((x) => h('li', {},
         h('strong', {}, x.status === 'fail' ? 'Fails ' : 'Warns '), `${x.title}: ${x.field} is ${x.value === null ? 'not set' : x.value}`,
-        x.limit ? `, limit ${x.limit}` : '', h('span', { class: 'cite' }, ` (${x.citation})`)))) : null));
+        x.limit ? `, rule ${x.rule}` : '', h('span', { class: 'cite' }, ` (${x.citation})`),
+        x.status === 'warn' ? h('div', { class: 'small' }, x.text) : null))) : null));
     replace(report, r.presets.map((p) => h('div', { class: 'preset' },
       h('div', { class: 'preset-head' }, h('h3', {}, p.title), h('span', { class: ['badge', STATUS_BADGE[p.status]] }, p.status)),
       h('ul', { class: 'rules' }, p.rules.map((rule) => h('li', {},
@@ -191,7 +192,7 @@ export default async function policies(main, ctx, params, query) {
           h('div', {}, rule.text),
           rule.value !== null || rule.limit !== null
             ? h('div', { class: 'small' }, `${rule.strength} ${rule.field || ''}: `, h('strong', {}, rule.value === null ? 'not set' : rule.value),
-              rule.limit ? ` (limit ${rule.limit})` : '') : null,
+              rule.limit ? ` (rule ${rule.rule})` : '') : null,
           h('div', { class: 'cite' }, rule.citation))))))));
     const fails = r.presets.filter((p) => p.status === 'fail').map((p) => p.title);
     liveSummary.textContent = fails.length ? `Compliance: fails ${fails.join(', ')}.` : `Compliance: ${r.status === 'pass' ? 'passes' : 'passes with warnings'}.`;

@@ -29,6 +29,18 @@ public final class RecordTypes {
    * sessions it ended) or {@code refused} (with the {@code why}); see docs/contract-changes.md.
    */
   public static final String IDP_LOGOUT = "idp.logout";
+  /** A protocol gateway let a client in (spec/protocol-gateways.md, "Audit records"). */
+  public static final String CONNECTION_OPENED = "connection.opened";
+  /** A protocol gateway's client connection ended, with why and its counters. */
+  public static final String CONNECTION_CLOSED = "connection.closed";
+  /** A protocol gateway turned a client away (dead token, wrong subject, TLS required, bad frames ...). */
+  public static final String CONNECTION_REFUSED = "connection.refused";
+  /** One statement a client ran through a database gateway ({@code audit_statements: digest|full}). */
+  public static final String STATEMENT_EXECUTED = "statement.executed";
+
+  /** The types an edge may append through {@code SessionStore#recordGatewayEvent}: nothing of the lifecycle. */
+  public static final java.util.Set<String> GATEWAY_EVENTS =
+      java.util.Set.of(CONNECTION_OPENED, CONNECTION_CLOSED, CONNECTION_REFUSED, STATEMENT_EXECUTED);
 
   private RecordTypes() {}
 }

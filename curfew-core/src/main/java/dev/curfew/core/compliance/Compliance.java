@@ -13,10 +13,10 @@ import java.util.regex.Pattern;
  * Checks a policy against compliance presets. Pure: the same policy and presets always give the
  * same report.
  *
- * <p>Per rule: a rule that holds passes; a failing MUST fails and a failing SHOULD warns; a NOTE
- * is reported as a note. When one of a preset's exceptions holds (WCAG 2.2's 20 Hour Exception:
- * {@code absolute_timeout > 20h}), its failing MUST rules warn instead of failing, and the
- * exception itself is listed as a note saying whether it applies.
+ * <p>Per rule: a rule that holds passes; so does one whose exception holds (WCAG 2.2's 20 Hour
+ * Exception for the idle limit: {@code idle_timeout > 20h}), saying so; otherwise a failing MUST
+ * fails and a failing SHOULD warns. A NOTE is reported as a note, and so is each exception, saying
+ * whether it applies and to which rules.
  */
 public final class Compliance {
 
@@ -58,41 +58,41 @@ public final class Compliance {
 
   /** The result of one preset, which need not be built in (tests, custom presets). */
   public static PresetResult check(Policy policy, Preset preset) {
-    Rule excusing = null;
-    for (Rule e : preset.exceptions()) {
-      if (e.holdsFor(policy)) {
-        excusing = e;
-        break;
-      }
-    }
     List<RuleResult> results = new ArrayList<>();
     for (Rule rule : preset.rules()) {
-      results.add(evaluate(policy, rule, excusing));
+      results.add(evaluate(policy, rule));
     }
     for (Rule e : preset.exceptions()) {
-      String verdict = e == excusing
-          ? " Applies: failing MUST rules of this preset are reported as warn."
-          : " Does not apply.";
-      results.add(result(policy, e, Status.NOTE, e.text() + verdict));
+      results.add(result(policy, e, Status.NOTE, e.text() + exceptionVerdict(policy, preset, e)));
     }
     return new PresetResult(preset.id(), preset.title(), results);
   }
 
-  private static RuleResult evaluate(Policy policy, Rule rule, Rule excusing) {
+  private static RuleResult evaluate(Policy policy, Rule rule) {
     if (rule.strength() == Strength.NOTE) {
       return result(policy, rule, Status.NOTE, rule.text());
     }
     if (rule.holdsFor(policy)) {
       return result(policy, rule, Status.PASS, rule.text());
     }
-    if (rule.strength() == Strength.SHOULD) {
-      return result(policy, rule, Status.WARN, rule.text());
+    if (rule.excusedFor(policy)) {
+      Rule e = rule.unless();
+      return result(policy, rule, Status.PASS, rule.text() + " Not met, but " + e.name() + ": " + e.text());
     }
-    if (excusing != null) {
-      return result(policy, rule, Status.WARN, rule.text() + " Not met, but excused: "
-          + excusing.name() + " (" + excusing.citation() + ").");
+    return result(policy, rule, rule.strength() == Strength.MUST ? Status.FAIL : Status.WARN, rule.text());
+  }
+
+  /** " Applies: ..." or " Does not apply: ...", naming the rules the exception covers. */
+  private static String exceptionVerdict(Policy policy, Preset preset, Rule e) {
+    List<String> covered = new ArrayList<>();
+    for (Rule r : preset.rules()) {
+      if (e.equals(r.unless())) {
+        covered.add(r.name());
+      }
     }
-    return result(policy, rule, Status.FAIL, rule.text());
+    return e.holdsFor(policy)
+        ? " Applies: " + String.join(" and ", covered) + " pass even where not met."
+        : " Does not apply: " + String.join(" and ", covered) + " must hold.";
   }
 
   private static RuleResult result(Policy policy, Rule rule, Status status, String text) {

@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param title the human name ({@code PCI DSS 4.0})
  * @param source the document the rules come from
  * @param rules the MUST, SHOULD and NOTE rules, in file order
- * @param exceptions conditions under which the failing MUST rules only warn; usually none
+ * @param exceptions the exceptions the rules refer to ({@link Rule#unless()}), in file order;
+ *     usually none
  */
 public record Preset(String id, String title, String source, List<Rule> rules, List<Rule> exceptions) {
 
@@ -26,16 +27,18 @@ public record Preset(String id, String title, String source, List<Rule> rules, L
     if (rules.isEmpty()) {
       throw new IllegalArgumentException("preset " + id + " has no rules");
     }
-    for (Rule r : rules) {
-      requireOwn(id, r);
-      if (r.op() == Rule.Op.OVER) {
-        throw new IllegalArgumentException("preset " + id + ": op > is for exceptions (UNLESS) only");
-      }
-    }
     for (Rule e : exceptions) {
       requireOwn(id, e);
-      if (e.strength() != Strength.NOTE || !e.isComparison()) {
-        throw new IllegalArgumentException("preset " + id + ": an exception is a NOTE with a comparison");
+      Rule.requireException(e);
+      if (rules.stream().noneMatch(r -> e.equals(r.unless()))) {
+        throw new IllegalArgumentException("preset " + id + ": exception " + e.name() + " covers no rule");
+      }
+    }
+    for (Rule r : rules) {
+      requireOwn(id, r);
+      if (r.unless() != null && !exceptions.contains(r.unless())) {
+        throw new IllegalArgumentException("preset " + id + ": rule " + r.name()
+            + " has an exception the preset does not list: " + r.unless().name());
       }
     }
   }

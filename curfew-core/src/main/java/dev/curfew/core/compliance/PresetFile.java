@@ -76,7 +76,11 @@ final class PresetFile {
     PolicyField field = cols[2].equals("-") ? null : PolicyField.fromKey(cols[2]).orElseThrow(
         () -> new IllegalArgumentException("unknown field \"" + cols[2] + "\""));
     Rule rule = new Rule(id, strength, field, Rule.Op.fromSymbol(cols[3]), cols[4], cols[5], cols[6]);
-    (exception ? draft.exceptions : draft.rules).add(rule);
+    if (exception) {
+      draft.addException(rule);
+    } else {
+      draft.rules.add(rule);
+    }
   }
 
   private static Strength strength(String kind) {
@@ -107,11 +111,32 @@ final class PresetFile {
     final String source;
     final List<Rule> rules = new ArrayList<>();
     final List<Rule> exceptions = new ArrayList<>();
+    /** Index in {@link #rules} of the first rule the next UNLESS line covers. */
+    int uncovered;
 
     Draft(String id, String title, String source) {
       this.id = id;
       this.title = title;
       this.source = source;
+    }
+
+    /** {@code e} becomes the exception of the MUST and SHOULD rules read since the previous UNLESS. */
+    void addException(Rule e) {
+      Rule.requireException(e);
+      boolean covers = false;
+      for (int i = uncovered; i < rules.size(); i++) {
+        Rule r = rules.get(i);
+        if (r.strength() != Strength.NOTE) {
+          rules.set(i, r.unless(e));
+          covers = true;
+        }
+      }
+      if (!covers) {
+        throw new IllegalArgumentException(
+            "UNLESS with no MUST or SHOULD line above it (since the TITLE or the previous UNLESS)");
+      }
+      uncovered = rules.size();
+      exceptions.add(e);
     }
   }
 }

@@ -14,6 +14,8 @@ import java.util.OptionalLong;
  * @param limit the limit as written ({@code 15m}, {@code 10}); for a note, free text or {@code -}
  * @param citation where the requirement is written ({@code PCI DSS v4.0.1 req. 8.2.8})
  * @param text the requirement in one line
+ * @param unless the exception (an UNLESS line) under which the rule passes even where not met;
+ *     null for none
  */
 public record Rule(
     String presetId,
@@ -22,13 +24,20 @@ public record Rule(
     Op op,
     String limit,
     String citation,
-    String text) {
+    String text,
+    Rule unless) {
+
+  /** A rule without an exception. */
+  public Rule(String presetId, Strength strength, PolicyField field, Op op, String limit, String citation,
+      String text) {
+    this(presetId, strength, field, op, limit, citation, text, null);
+  }
 
   /** A comparison of a policy field; all are inclusive except {@link #OVER}. */
   public enum Op {
     AT_MOST("<="),
     AT_LEAST(">="),
-    /** Strictly greater: used by exceptions ("longer than 20 hours"). */
+    /** Strictly greater, as in "longer than 20 hours" (WCAG 2.2's 20 Hour Exception). */
     OVER(">"),
     /** The field has a value. */
     SET("set"),
@@ -82,6 +91,38 @@ public record Rule(
     if (op.isComparison()) { // not this.isComparison(): fields are unassigned in a compact constructor
       field.parseLimit(limit); // fails here, at load time, rather than during a check
     }
+    if (unless != null) {
+      if (strength == Strength.NOTE) {
+        throw new IllegalArgumentException("a NOTE cannot have an exception: it never fails");
+      }
+      if (!unless.presetId.equals(presetId)) {
+        throw new IllegalArgumentException("exception of " + unless.presetId + " on a rule of " + presetId);
+      }
+      requireException(unless);
+    }
+  }
+
+  /** An exception is a NOTE with a comparison, without an exception of its own. */
+  static void requireException(Rule e) {
+    if (e.strength() != Strength.NOTE || !e.op().isComparison() || e.unless() != null) {
+      throw new IllegalArgumentException("an exception (UNLESS) needs a comparison (<=, >= or >): "
+          + e.op().symbol() + " " + e.limit());
+    }
+  }
+
+  /** This rule with {@code exception} as its exception. */
+  Rule unless(Rule exception) {
+    return new Rule(presetId, strength, field, op, limit, citation, text, exception);
+  }
+
+  /** Whether the rule passes for {@code p}: it holds, or its exception does. */
+  public boolean passesFor(Policy p) {
+    return holdsFor(p) || excusedFor(p);
+  }
+
+  /** Whether the rule's exception holds for {@code p} (false without an exception). */
+  public boolean excusedFor(Policy p) {
+    return unless != null && unless.holdsFor(p);
   }
 
   /** True for {@code <=}, {@code >=} and {@code >}: the rule has a numeric limit. */

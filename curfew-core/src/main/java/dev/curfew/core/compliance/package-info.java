@@ -17,8 +17,9 @@
  *       {@code note}. A preset's and a report's status is the worst of their rules'
  *       ({@code fail} over {@code warn} over {@code pass}; notes never change it).</dd>
  *   <dt>exception</dt>
- *   <dd>A condition under which a preset's failing {@code MUST} rules are reported as
- *       {@code warn} (WCAG 2.2's 20 Hour Exception).</dd>
+ *   <dd>A condition under which the rules it covers pass even where not met (WCAG 2.2's 20 Hour
+ *       Exception: an idle limit longer than 20 hours need not be adjustable). Each exception is
+ *       reported as a note saying whether it applies.</dd>
  * </dl>
  *
  * <p>Limits are inclusive, as the spec's signs say: a policy exactly at {@code idle_timeout ≤ 15m}

@@ -13,10 +13,11 @@ import org.junit.jupiter.api.Test;
 class CompliancePresetsTest {
 
   /**
-   * The spec's table, copied by hand: "strength rule @ citation" per numeric rule, and
-   * "UNLESS ..." for an exception. Notes are checked separately (they carry no number).
+   * The spec's table, copied by hand: "strength rule [unless exception] @ citation" per numeric
+   * rule, and "UNLESS ..." for an exception. Notes are checked separately (they carry no number).
    */
   private static final Map<String, List<String>> SPEC = new LinkedHashMap<>();
+  private static final String WCAG = "WCAG 2.2 SC 2.2.1 Timing Adjustable (exceptions: real-time, essential, 20 hour)";
 
   static {
     SPEC.put("pci-dss-4.0", List.of("MUST idle_timeout <= 15m @ PCI DSS v4.0.1 req. 8.2.8"));
@@ -44,9 +45,10 @@ class CompliancePresetsTest {
         "MUST idle_timeout <= 5m @ Commission Delegated Regulation (EU) 2018/389 Art. 4(3)(d)"));
     SPEC.put("hipaa", List.of("MUST idle_timeout set @ 45 CFR 164.312(a)(2)(iii)"));
     SPEC.put("wcag-2.2", List.of(
-        "MUST warn_before >= 20s @ WCAG 2.2 SC 2.2.1 Timing Adjustable",
-        "MUST max_extensions >= 10 @ WCAG 2.2 SC 2.2.1 Timing Adjustable",
-        "UNLESS absolute_timeout > 20h @ WCAG 2.2 SC 2.2.1 Timing Adjustable"));
+        "MUST warn_before >= 20s unless idle_timeout > 20h @ " + WCAG,
+        "MUST max_extensions >= 10 unless idle_timeout > 20h @ " + WCAG,
+        "SHOULD absolute_timeout > 20h @ " + WCAG,
+        "UNLESS idle_timeout > 20h @ " + WCAG));
   }
 
   @Test
@@ -61,7 +63,8 @@ class CompliancePresetsTest {
       List<String> actual = new ArrayList<>();
       for (Rule r : preset.rules()) {
         if (r.strength() != Strength.NOTE) {
-          actual.add(r.strength() + " " + r.name() + " @ " + r.citation());
+          actual.add(r.strength() + " " + r.name()
+              + (r.unless() == null ? "" : " unless " + r.unless().name()) + " @ " + r.citation());
         }
       }
       for (Rule r : preset.exceptions()) {
@@ -127,11 +130,17 @@ class CompliancePresetsTest {
         "",
         "x | TITLE | X | Doc X",
         "x | MUST | idle_timeout | <= | 10m | X 1 | idle",
+        "x | NOTE | - | - | - | X 3 | remember",
+        "x | SHOULD | warn_before | >= | 1m | X 4 | warned",
         "x | UNLESS | absolute_timeout | > | 1d | X 2 | long",
-        "x | NOTE | - | - | - | X 3 | remember"), "t.txt");
+        "x | MUST | absolute_timeout | > | 2h | X 5 | not short"), "t.txt");
     assertThat(presets).singleElement().satisfies(p -> {
-      assertThat(p.rules()).extracting(Rule::name).containsExactly("idle_timeout <= 10m", "note");
+      assertThat(p.rules()).extracting(Rule::name)
+          .containsExactly("idle_timeout <= 10m", "note", "warn_before >= 1m", "absolute_timeout > 2h");
       assertThat(p.exceptions()).extracting(Rule::name).containsExactly("absolute_timeout > 1d");
+      // an UNLESS line covers the MUST and SHOULD lines above it, not notes, not the lines after it
+      assertThat(p.rules()).extracting(r -> r.unless() == null ? "-" : r.unless().name())
+          .containsExactly("absolute_timeout > 1d", "-", "absolute_timeout > 1d", "-");
     });
   }
 
@@ -149,6 +158,9 @@ class CompliancePresetsTest {
     assertParseError("x | TITLE | X | D\nx | TITLE | X | D", "t.txt:2:", "second TITLE");
     assertParseError("x | TITLE | X | D", "t.txt", "no rules");
     assertParseError("# nothing", "t.txt", "no presets");
+    assertParseError("x | TITLE | X | D\nx | UNLESS | idle_timeout | > | 1h | C | t", "t.txt:2:", "no MUST or SHOULD");
+    assertParseError("x | TITLE | X | D\nx | MUST | idle_timeout | <= | 1h | C | t\nx | UNLESS | idle_timeout | set | - | C | t",
+        "t.txt:3:", "comparison");
   }
 
   private static void assertParseError(String text, String where, String what) {

@@ -1,6 +1,7 @@
 package dev.curfew.server.cli;
 
 import dev.curfew.server.config.ConfigException;
+import dev.curfew.server.security.Tls;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,6 +18,8 @@ public final class Main {
   public static final int EXIT_BAD_INPUT = 2;
 
   public static void main(String[] args) {
+    // First, before any TLS class can load: the JDK reads this once per process (see Tls).
+    Tls.refuseClientInitiatedRenegotiation();
     System.exit(run(args));
   }
 
@@ -31,6 +34,10 @@ public final class Main {
       if (ex instanceof ConfigException || ex instanceof IllegalArgumentException) {
         commandLine.getErr().println("curfew: " + ex.getMessage());
         return EXIT_BAD_INPUT;
+      }
+      if (ex instanceof StartRefused) {
+        commandLine.getErr().println("curfew: " + ex.getMessage());
+        return StartRefused.EXIT_REFUSED;
       }
       throw ex;
     });

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.curfew.core.Durations;
 import dev.curfew.core.Policy;
 import dev.curfew.core.PolicyException;
+import dev.curfew.core.RotationGrace;
 import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
@@ -57,6 +58,8 @@ public record CurfewConfig(
     Path auditSigningKey,
     RateLimits.Settings rateLimits,
     Tls serverTls,
+    List<DatabaseConfig> databases,
+    RotationGrace rotationGrace,
     List<IdentityProviderConfig> identityProviders) {
 
   /**
@@ -124,7 +127,11 @@ public record CurfewConfig(
     }
   }
 
-  /** The built-in policy: PCI DSS 4.0 (15 min idle), NIST SP 800-63B AAL2 and WCAG 2.2 compatible. */
+  /**
+   * The built-in policy: PCI DSS 4.0 (15 min idle) and NIST SP 800-63B AAL2 compatible, and WCAG 2.2
+   * SC 2.2.1 for its idle limit (its 12h absolute limit, which cannot be extended, warns: it relies
+   * on the Essential Exception).
+   */
   public static Policy builtInDefaultPolicy() {
     return Policy.builder("default").idleTimeout(Duration.ofMinutes(15)).absoluteTimeout(Duration.ofHours(12))
         .warnBefore(Duration.ofMinutes(2)).maxExtensions(10).build();
@@ -135,12 +142,14 @@ public record CurfewConfig(
     policies.put("default", builtInDefaultPolicy());
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of());
+        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
+        RotationGrace.DEFAULT, List.of());
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
-      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits",
+      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases",
+      "rotation_grace",
       "identity_providers");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
@@ -249,6 +258,8 @@ public record CurfewConfig(
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
+        DatabaseConfig.parseAll(root.path("databases"), policies.keySet()),
+        rotationGrace(root.path("rotation_grace"), d.rotationGrace()),
         identityProviders(root.path("identity_providers")));
   }
 
@@ -258,7 +269,7 @@ public record CurfewConfig(
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
         postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls, identityProviders);
+        serverTls, databases, rotationGrace, identityProviders);
   }
 
   /**
@@ -548,7 +559,7 @@ public record CurfewConfig(
     return List.copyOf(out);
   }
 
-  private static List<JsonNode> list(String key, JsonNode n) {
+  static List<JsonNode> list(String key, JsonNode n) {
     if (n.isMissingNode() || n.isNull()) return List.of();
     if (!n.isArray()) throw new ConfigException(key, "must be a list");
     List<JsonNode> out = new ArrayList<>();
@@ -605,11 +616,11 @@ public record CurfewConfig(
 
   // ------------------------------------------------------------ typed readers that name the key
 
-  private static void requireObject(String key, JsonNode n) {
+  static void requireObject(String key, JsonNode n) {
     if (!n.isObject()) throw new ConfigException(key, "must be a mapping, not " + kind(n));
   }
 
-  private static void onlyKeys(String prefix, JsonNode n, Set<String> allowed) {
+  static void onlyKeys(String prefix, JsonNode n, Set<String> allowed) {
     Iterator<String> names = n.fieldNames();
     while (names.hasNext()) {
       String k = names.next();
@@ -620,7 +631,7 @@ public record CurfewConfig(
     }
   }
 
-  private static String string(String key, JsonNode n, String dflt) {
+  static String string(String key, JsonNode n, String dflt) {
     if (n.isMissingNode() || n.isNull()) return dflt;
     if (!n.isTextual()) throw new ConfigException(key, "must be a string, not " + kind(n));
     return n.asText();
@@ -632,7 +643,7 @@ public record CurfewConfig(
     return v;
   }
 
-  private static boolean bool(String key, JsonNode n, boolean dflt) {
+  static boolean bool(String key, JsonNode n, boolean dflt) {
     if (n.isMissingNode() || n.isNull()) return dflt;
     if (!n.isBoolean()) throw new ConfigException(key, "must be true or false, not " + kind(n));
     return n.asBoolean();
@@ -644,6 +655,16 @@ public record CurfewConfig(
     int v = n.asInt();
     if (v < min || v > max) throw new ConfigException(key, "must be " + min + ".." + max + ", not " + v);
     return v;
+  }
+
+  /** {@code rotation_grace}: how long a rotated-out token still gets the new token; see {@link RotationGrace}. */
+  private static RotationGrace rotationGrace(JsonNode n, RotationGrace dflt) {
+    Duration d = duration("rotation_grace", n, dflt.duration());
+    try {
+      return RotationGrace.of(d);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("rotation_grace", e.getMessage());
+    }
   }
 
   private static Duration duration(String key, JsonNode n, Duration dflt) {
@@ -658,7 +679,7 @@ public record CurfewConfig(
     }
   }
 
-  private static String kind(JsonNode n) {
+  static String kind(JsonNode n) {
     JsonNodeType t = n.getNodeType();
     return t == JsonNodeType.OBJECT ? "a mapping" : t == JsonNodeType.ARRAY ? "a list"
         : t == JsonNodeType.STRING ? "the string \"" + n.asText() + "\"" : n.toString();

@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * The policy of the console's own sessions, built in: 15 minutes idle, 8 hours at most, a warning
  * 2 minutes before the end, up to 10 extensions. It meets the presets it declares (PCI DSS 8.2.8,
- * NIST SP 800-63B AAL3, OWASP ASVS L3, WCAG 2.2 SC 2.2.1), as an administrator's session should.
+ * NIST SP 800-63B AAL3, OWASP ASVS L3, WCAG 2.2 SC 2.2.1), as an administrator's session should;
+ * WCAG warns that the 8h absolute limit, which cannot be extended, relies on the Essential Exception.
  * A configuration that defines a policy of the same name replaces it (and is held to the presets
  * it declares, like any configured policy).
  */

@@ -56,8 +56,11 @@ public final class HolderRoutes {
 
   /** GET /v1/session: passive. */
   void status(RoutingContext ctx) {
-    withToken(ctx, false, p -> reply.token(ctx, p, engine.check(p.token(), false),
-        d -> Reply.json(ctx, 200, d.status().toMap())));
+    withToken(ctx, false, p -> reply.token(ctx, p, engine.check(p.token(), false), d -> {
+      Map<String, Object> body = d.status().toMap();
+      reply.rotated(ctx, p, d, body); // a token within its rotation grace learns the current one
+      Reply.json(ctx, 200, body);
+    }));
   }
 
   /** POST /v1/session/activity: resets the idle deadline. */

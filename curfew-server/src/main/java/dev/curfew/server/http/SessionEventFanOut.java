@@ -25,6 +25,7 @@ public final class SessionEventFanOut implements SessionEvents {
   private final SessionEvents hub;
   private final List<EndingListener> listeners = new CopyOnWriteArrayList<>();
   private final List<EndingListener> originListeners = new CopyOnWriteArrayList<>();
+  private final List<SessionEvents> followers = new CopyOnWriteArrayList<>();
 
   public SessionEventFanOut(SessionEvents hub) {
     this.hub = Objects.requireNonNull(hub, "hub");
@@ -32,6 +33,15 @@ public final class SessionEventFanOut implements SessionEvents {
 
   public void addEndingListener(EndingListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * An edge told of every event of every session, this node's and the other nodes' alike (the
+   * protocol gateways: a warning goes into the protocol, an ending cuts connections). Followers see
+   * only core's {@link SessionEvents}, so a gateway module needs nothing of this server.
+   */
+  public void addFollower(SessionEvents follower) {
+    followers.add(Objects.requireNonNull(follower, "follower"));
   }
 
   /**
@@ -54,6 +64,13 @@ public final class SessionEventFanOut implements SessionEvents {
 
   private int deliver(String sessionId, String event, Map<String, Object> data, boolean here) {
     int delivered = hub.publish(sessionId, event, data);
+    for (SessionEvents f : followers) {
+      try {
+        delivered += f.publish(sessionId, event, data);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "session event follower failed for " + sessionId, e);
+      }
+    }
     if (EventHub.ENDING_EVENTS.contains(event)) {
       List<EndingListener> all = new java.util.ArrayList<>(listeners);
       if (here) all.addAll(originListeners);

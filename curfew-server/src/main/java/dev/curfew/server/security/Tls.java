@@ -1,6 +1,7 @@
 package dev.curfew.server.security;
 
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +36,13 @@ import java.util.regex.Pattern;
  * finite-field DHE suites: for TLS 1.2 only ECDHE key exchange (forward secrecy) with AEAD ciphers,
  * so no RSA key transport, no CBC, no SHA-1 MACs.
  *
+ * <p>Renegotiation: a client may not start one (testssl.sh rates client-initiated renegotiation
+ * a HIGH DoS risk: each request costs the server a full handshake). Vert.x runs TLS on the JDK's
+ * engine here ({@link #apply} pins it), whose switch for this is a system property read once per
+ * process (see {@link #refuseClientInitiatedRenegotiation}). TLS 1.3 has no renegotiation; its
+ * KeyUpdate is unaffected. Any port that serves TLS, including a protocol gateway's, configures it
+ * through {@link #apply}, so that it gets the same engine and the same refusal.
+ *
  * @param hsts the {@code Strict-Transport-Security} policy sent on this port's responses
  */
 public record Tls(Path certFile, Path keyFile, SecurityHeaders.Hsts hsts) {
@@ -50,6 +58,14 @@ public record Tls(Path certFile, Path keyFile, SecurityHeaders.Hsts hsts) {
       "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
       "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
+  /**
+   * The JDK's server-side switch (JSSE, {@code sun.security.ssl.ServerHandshakeContext}): when
+   * true, a ClientHello on an established TLS 1.2 connection gets a fatal handshake_failure alert.
+   * The JDK reads it into a static final field when the process's first server handshake loads
+   * that class; set later, it changes nothing.
+   */
+  public static final String REJECT_CLIENT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
   private static final Pattern PEM = Pattern.compile(
       "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)\\s*-----END \\1-----");
   private static final Set<String> KEY_LABELS = Set.of("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY");
@@ -64,9 +80,25 @@ public record Tls(Path certFile, Path keyFile, SecurityHeaders.Hsts hsts) {
     this(certFile, keyFile, SecurityHeaders.Hsts.DEFAULT);
   }
 
-  /** {@code options} serving TLS with this certificate and key, the protocols and suites above. */
+  /**
+   * Refuses client-initiated renegotiation in this process. {@code curfew}'s {@code main} calls it
+   * before anything else (and the launcher passes the property too), because the JDK reads the
+   * property only once; {@link #apply} calls it again for servers started in-process (tests, an
+   * embedding), where it works as long as no server handshake has happened yet.
+   */
+  public static void refuseClientInitiatedRenegotiation() {
+    System.setProperty(REJECT_CLIENT_RENEGOTIATION, "true");
+  }
+
+  /**
+   * {@code options} serving TLS with this certificate and key, the protocols and suites above, on
+   * the JDK's engine: the renegotiation refusal is the JDK's, so an OpenSSL engine (which Vert.x
+   * would pick only if asked) must not be used.
+   */
   public HttpServerOptions apply(HttpServerOptions options) {
+    refuseClientInitiatedRenegotiation();
     options.setSsl(true)
+        .setSslEngineOptions(new JdkSSLEngineOptions())
         .setKeyCertOptions(new PemKeyCertOptions().setCertPath(certFile.toString()).setKeyPath(keyFile.toString()))
         .setEnabledSecureTransportProtocols(PROTOCOLS);
     CIPHER_SUITES.forEach(options::addEnabledCipherSuite);

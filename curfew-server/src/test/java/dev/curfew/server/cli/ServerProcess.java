@@ -11,12 +11,15 @@ import java.util.regex.Pattern;
 
 /** A child JVM running {@code curfew serve --port 0}, for tests that kill it. */
 record ServerProcess(Process process, int port, List<String> output) {
-  private static final Pattern LISTENING = Pattern.compile("API listening on http://localhost:(\\d+)");
+  private static final Pattern LISTENING = Pattern.compile("API listening on https?://localhost:(\\d+)");
+  private static final Pattern GATEWAY = Pattern.compile("gateway listening on https?://localhost:(\\d+)");
 
   static ServerProcess start(Path config, Path data) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "serve", "--config", config.toString(), "--port", "0", "--data", data.toString());
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "serve", "--port", "0", "--data", data.toString()));
+    if (config != null) command.addAll(List.of("--config", config.toString())); // null: the built-in defaults
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.redirectErrorStream(true);
     pb.environment().remove("CURFEW_API_KEY");
     Process p = pb.start();
@@ -43,6 +46,19 @@ record ServerProcess(Process process, int port, List<String> output) {
     }
     p.destroyForcibly();
     throw new AssertionError("server did not start: " + lines);
+  }
+
+  /** The gateway's port, once its listening line is out (within {@code seconds}). */
+  int gatewayPort(int seconds) {
+    return org.awaitility.Awaitility.await("gateway listening line in " + output)
+        .atMost(java.time.Duration.ofSeconds(seconds))
+        .until(() -> {
+          for (String line : output) {
+            Matcher m = GATEWAY.matcher(line);
+            if (m.find()) return Integer.parseInt(m.group(1));
+          }
+          return null;
+        }, java.util.Objects::nonNull);
   }
 
   /** SIGKILL: no shutdown hook runs. */

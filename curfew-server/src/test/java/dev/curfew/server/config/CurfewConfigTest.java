@@ -100,6 +100,19 @@ class CurfewConfigTest {
   }
 
   @Test
+  void rotationGrace_defaultsToFiveSecondsAndIsBoundedAtThirty() {
+    assertThat(CurfewConfig.parse("").rotationGrace().duration()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(CurfewConfig.parse("rotation_grace: 2s").rotationGrace().duration()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(CurfewConfig.parse("rotation_grace: 0s").rotationGrace().duration()).isZero();
+    for (String bad : new String[] {"31s", "1h", "[a]", "soon"}) {
+      assertThatThrownBy(() -> CurfewConfig.parse("rotation_grace: " + bad))
+          .isInstanceOf(ConfigException.class)
+          .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("rotation_grace"));
+    }
+    assertThatThrownBy(() -> CurfewConfig.parse("rotation_grace: 31s")).hasMessageContaining("at most 30s");
+  }
+
+  @Test
   void notYamlAtAll() {
     assertThatThrownBy(() -> CurfewConfig.parse("a: [1, 2")).isInstanceOf(ConfigException.class);
   }

@@ -292,9 +292,14 @@ class ConsoleTest {
   }
 
   @Test
-  void consolePolicy_meetsThePresetsItDeclares() {
+  void consolePolicy_meetsThePresetsItDeclares_itsAbsoluteLimitReliesOnWcagsEssentialException() {
     assertThat(Compliance.check(ConsolePolicy.builtIn()).failures()).isEmpty();
-    assertThat(Compliance.check(ConsolePolicy.builtIn()).warnings()).isEmpty();
+    // 8 hours cannot be extended: SC 2.2.1 is met only if the limit is essential (spec/policy.md)
+    assertThat(Compliance.check(ConsolePolicy.builtIn()).warnings()).singleElement().satisfies(w -> {
+      assertThat(w.preset()).isEqualTo("wcag-2.2");
+      assertThat(w.rule()).isEqualTo("absolute_timeout > 20h");
+      assertThat(w.text()).contains("Essential Exception");
+    });
   }
 
   // ---------------------------------------------------------------- metrics

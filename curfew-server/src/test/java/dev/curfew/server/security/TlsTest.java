@@ -26,6 +26,14 @@ class TlsTest {
   }
 
   @Test
+  void apply_usesTheJdkEngine_whoseRenegotiationRefusalItSwitchesOn() {
+    io.vertx.core.http.HttpServerOptions o = new Tls(ec.cert(), ec.key()).apply(new io.vertx.core.http.HttpServerOptions());
+    assertThat(o.isSsl()).isTrue();
+    assertThat(o.getSslEngineOptions()).isInstanceOf(io.vertx.core.net.JdkSSLEngineOptions.class);
+    assertThat(System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation")).isEqualTo("true");
+  }
+
+  @Test
   void aMatchingPairPasses_withoutWarnings() {
     for (TestCertificates.Pem p : new TestCertificates.Pem[] {ec, rsa}) {
       Tls.Findings f = new Tls(p.cert(), p.key()).check(Instant.now());

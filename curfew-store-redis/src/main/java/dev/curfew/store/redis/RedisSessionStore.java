@@ -7,6 +7,8 @@ import dev.curfew.core.EngineMetrics;
 import dev.curfew.core.IdpLogout;
 import dev.curfew.core.Policies;
 import dev.curfew.core.Policy;
+import dev.curfew.core.RotationGrace;
+import dev.curfew.core.SealedToken;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionEvents;
 import dev.curfew.core.SessionStatus;
@@ -52,35 +54,45 @@ public final class RedisSessionStore implements SessionStore {
   private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
-  /** Tunables; {@link #defaults()} suit most deployments. */
+  /**
+   * Tunables; {@link #defaults()} suit most deployments.
+   *
+   * @param rotationGrace how long the previous token of a rotation is handed the new token instead of
+   *     a replay verdict; every node should be given the same (each rotation stores its own end)
+   */
   public record Settings(String prefix, Duration timeout, Duration lease, Duration endedRetention, int claimBatch,
-      Duration maxPollInterval) {
+      Duration maxPollInterval, RotationGrace rotationGrace) {
     public Settings {
       Objects.requireNonNull(prefix, "prefix");
       if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive");
       if (lease.toMillis() < 100) throw new IllegalArgumentException("lease must be at least 100ms");
       if (claimBatch < 1) throw new IllegalArgumentException("claimBatch < 1");
+      Objects.requireNonNull(rotationGrace, "rotationGrace");
     }
 
     public static Settings defaults() {
       return new Settings("curfew", Duration.ofSeconds(2), Duration.ofSeconds(5),
-          Duration.ofMillis(SessionEngine.DEFAULT_ENDED_RETENTION_MS), 256, Duration.ofMillis(100));
+          Duration.ofMillis(SessionEngine.DEFAULT_ENDED_RETENTION_MS), 256, Duration.ofMillis(100), RotationGrace.DEFAULT);
     }
 
     public Settings withPrefix(String p) {
-      return new Settings(p, timeout, lease, endedRetention, claimBatch, maxPollInterval);
+      return new Settings(p, timeout, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace);
     }
 
     public Settings withLease(Duration d) {
-      return new Settings(prefix, timeout, d, endedRetention, claimBatch, maxPollInterval);
+      return new Settings(prefix, timeout, d, endedRetention, claimBatch, maxPollInterval, rotationGrace);
     }
 
     public Settings withEndedRetention(Duration d) {
-      return new Settings(prefix, timeout, lease, d, claimBatch, maxPollInterval);
+      return new Settings(prefix, timeout, lease, d, claimBatch, maxPollInterval, rotationGrace);
     }
 
     public Settings withTimeout(Duration d) {
-      return new Settings(prefix, d, lease, endedRetention, claimBatch, maxPollInterval);
+      return new Settings(prefix, d, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace);
+    }
+
+    public Settings withRotationGrace(RotationGrace g) {
+      return new Settings(prefix, timeout, lease, endedRetention, claimBatch, maxPollInterval, g);
     }
   }
 
@@ -286,7 +298,7 @@ public final class RedisSessionStore implements SessionStore {
           }
           String id = r.get(4).toString();
           Outcome o = new Outcome("ALLOWED", r.get(1).toLong(), r.get(2).toString(), "", Row.of(id, r.get(5), 0));
-          return checked(o, hash, shard);
+          return checked(o, token, hash, shard);
         });
     return settle(answer);
   }
@@ -325,7 +337,7 @@ public final class RedisSessionStore implements SessionStore {
           }
           if (o.verdict.equals("ENDED")) return Future.succeededFuture(ended(o, false));
           return switch (op) {
-            case "check" -> checked(o, hash, shard);
+            case "check" -> checked(o, token, hash, shard);
             case "extend" -> Future.succeededFuture(extended(o));
             case "ack" -> Future.succeededFuture(allowed(o, sink.append(List.of(record(RecordTypes.WARNING_ACKNOWLEDGED,
                 o.row, o.now).putTime("expires_at", o.row.expiresAt()).build()), List.of())));
@@ -368,8 +380,9 @@ public final class RedisSessionStore implements SessionStore {
     }
   }
 
-  private Future<Decision> checked(Outcome o, TokenHash presented, int shard) {
+  private Future<Decision> checked(Outcome o, String presentedToken, TokenHash presented, int shard) {
     metrics.checked("valid");
+    if (o.flag.equals("grace")) return Future.succeededFuture(inGrace(o, presentedToken));
     if (!o.flag.equals("rotate_due")) return Future.succeededFuture(allowed(o, DONE));
     // renew_every: a second round trip, only when a rotation is due. The new token must fall in the
     // session's shard, so that it finds the session's keys.
@@ -380,15 +393,25 @@ public final class RedisSessionStore implements SessionStore {
       hash = TokenHash.of(token);
     } while (RedisKeys.shardOf(hash) != shard);
     String newToken = token;
+    long graceMs = settings.rotationGrace().windowMs(o.row.renewMs());
     return run(scripts.session, List.of(keys.token(presented)), sessionArgs("token", "rotate", shard,
-        presented.toHex(), List.of(hash.toHex())))
+        presented.toHex(), List.of(hash.toHex(), SealedToken.seal(newToken, presentedToken), Long.toString(graceMs))))
         .map(r -> {
           Outcome rot = Outcome.of(r);
+          if (rot.row != null && rot.verdict.equals("ENDED")) return ended(rot, false);
+          if (rot.flag.equals("grace")) return inGrace(rot, presentedToken);
           if (rot.row == null || !rot.flag.equals("rotated")) return allowed(o, DONE);
           CompletableFuture<Void> durable = sink.append(List.of(record(RecordTypes.ROTATED, rot.row, rot.now)
               .putTime("renewed_at", rot.now).build()), List.of());
           return new Decision(Decision.Verdict.ALLOWED, rot.row.status(rot.now), null, null, newToken, durable);
         });
+  }
+
+  /** The previous token within its rotation grace: valid, and handed the current token it alone can unseal. */
+  private static Decision inGrace(Outcome o, String presentedToken) {
+    String current = SealedToken.open(o.extra, presentedToken);
+    if (current == null) throw new IllegalStateException(o.row.id() + ": the sealed token does not open");
+    return new Decision(Decision.Verdict.ALLOWED, o.row.status(o.now), null, null, current, DONE);
   }
 
   private Decision extended(Outcome o) {
@@ -701,6 +724,30 @@ public final class RedisSessionStore implements SessionStore {
     AuditRecord.Builder b = AuditRecord.builder(RecordTypes.IDP_LOGOUT, nodeClock.millis(), node);
     data.forEach(b::put);
     b.put("outcome", "refused");
+    return sink.append(List.of(b.build()), List.of());
+  }
+
+  @Override
+  public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
+    if (!RecordTypes.GATEWAY_EVENTS.contains(type)) {
+      throw new IllegalArgumentException("not a gateway record type: " + type);
+    }
+    if (sessionId == null) return appendWithoutSession(type, data);
+    Future<Void> answer = run(scripts.session, List.of(keys.session(sessionId)),
+        sessionArgs("id", "peek", RedisKeys.shardOfId(sessionId), "", List.of()))
+        .compose(r -> {
+          Outcome o = Outcome.of(r);
+          if (o.row == null) return Future.fromCompletionStage(appendWithoutSession(type, data));
+          AuditRecord.Builder b = record(type, o.row, o.now);
+          data.forEach(b::put);
+          return Future.fromCompletionStage(sink.append(List.of(b.build()), List.of()));
+        });
+    return answer.toCompletionStage().toCompletableFuture();
+  }
+
+  private CompletableFuture<Void> appendWithoutSession(String type, Map<String, Object> data) {
+    AuditRecord.Builder b = AuditRecord.builder(type, nodeClock.millis(), node);
+    data.forEach(b::put);
     return sink.append(List.of(b.build()), List.of());
   }
 

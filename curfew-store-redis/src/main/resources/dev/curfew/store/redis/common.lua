@@ -57,6 +57,7 @@ local function finish(skey, tprefix, shard, id, s, now, reason, fields, retentio
     set[#set + 1] = v
   end
   redis.call('HSET', skey, unpack(set))
+  redis.call('HDEL', skey, 'nt') -- an ended session hands out no token, sealed or not
   redis.call('PEXPIRE', skey, retention)
   redis.call('PEXPIRE', tprefix .. s.tok, retention)
   if s.prev ~= '' then redis.call('PEXPIRE', tprefix .. s.prev, retention) end

@@ -31,8 +31,11 @@ end
 
 if op == 'peek' then return answer('PEEK') end
 
--- A rotated-out token presented again: the session is taken over, end it.
-if mode == 'token' and s.er == '' and presented == s.prev then
+-- The previous token of a rotation within its grace ('gu', set by the rotation from the node's
+-- RotationGrace) acts on the session; its check is handed the current token, sealed under the
+-- previous one ('nt', see SealedToken). After the grace, it is a replay: the session is taken over, end it.
+local in_grace = mode == 'token' and presented == s.prev and now < (tonumber(redis.call('HGET', skey, 'gu')) or 0)
+if mode == 'token' and s.er == '' and presented == s.prev and not in_grace then
   finish_here('replayed', {ra = 'curfew', rt = 'a rotated-out token was presented again'})
   return answer('ENDED', 'replayed')
 end
@@ -60,11 +63,17 @@ if op == 'check' then
     s.la = tostring(now)
     s.ie = tostring(now + num(s, 'idle'))
     redis.call('HSET', skey, 'la', s.la, 'ie', s.ie)
-    if num(s, 'renew') > 0 and now - num(s, 'ti') >= num(s, 'renew') then return answer('ALLOWED', 'rotate_due') end
+  end
+  if in_grace then return answer('ALLOWED', 'grace', redis.call('HGET', skey, 'nt')) end
+  if ARGV[7] == '1' and num(s, 'renew') > 0 and now - num(s, 'ti') >= num(s, 'renew') then
+    return answer('ALLOWED', 'rotate_due')
   end
   return answer('ALLOWED')
 elseif op == 'rotate' then
-  -- ARGV[7]: the new token's hash. Only the current token rotates, and only when due.
+  -- ARGV[7]: the new token's hash; ARGV[8]: the new token sealed under the presented one; ARGV[9]:
+  -- the grace in ms. Only the current token rotates, and only when due; a request that lost the
+  -- race to rotate (it holds the previous token now) is handed the winner's token.
+  if in_grace then return answer('ALLOWED', 'grace', redis.call('HGET', skey, 'nt')) end
   if presented ~= s.tok or num(s, 'renew') <= 0 or now - num(s, 'ti') < num(s, 'renew') then
     return answer('ALLOWED')
   end
@@ -72,7 +81,7 @@ elseif op == 'rotate' then
   local ttl = num(s, 'ae') - now + retention
   redis.call('SET', tprefix .. ARGV[7], id, 'PX', ttl)
   s.prev, s.tok, s.ti = s.tok, ARGV[7], tostring(now)
-  redis.call('HSET', skey, 'prev', s.prev, 'tok', s.tok, 'ti', s.ti)
+  redis.call('HSET', skey, 'prev', s.prev, 'tok', s.tok, 'ti', s.ti, 'gu', now + tonumber(ARGV[9]), 'nt', ARGV[8])
   return answer('ALLOWED', 'rotated')
 elseif op == 'extend' then
   if num(s, 'ext') >= num(s, 'maxext') then return answer('REFUSED', 'no_extensions') end

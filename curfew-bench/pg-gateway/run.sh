@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# pgbench -S (select-only) with 16 clients against the machine's PostgreSQL three ways, in one run:
+# direct, through PgBouncer (session pooling, started here on a loopback port with its own config)
+# and through Curfew's PostgreSQL gateway (`curfew serve` with one databases: entry). Prints one
+# Markdown table row per path: TPS, mean and median (p50) latency, and the load average.
+# Usage: curfew-bench/pg-gateway/run.sh [SECONDS] [CLIENTS]   (defaults 20 s, 16 clients)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+seconds="${1:-20}"
+clients="${2:-16}"
+pg_host=127.0.0.1
+pg_port=5432
+db=curfew_bench_pgw
+bouncer_port=6543
+curfew_port=6544
+api_port=18088
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  psql -X -q -h $pg_host -p $pg_port -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+command -v pgbench >/dev/null || { echo "pgbench missing: apt-get install postgresql-contrib" >&2; exit 1; }
+command -v pgbouncer >/dev/null || { echo "pgbouncer missing: apt-get install pgbouncer" >&2; exit 1; }
+
+psql -X -q -h $pg_host -p $pg_port -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+pgbench -q -i -s 10 -h $pg_host -p $pg_port -U postgres $db >/dev/null 2>&1
+
+# PgBouncer: session pooling, trust on loopback, Curfew's upstream user forced in the [databases] line.
+cat > "$work/pgbouncer.ini" <<INI
+[databases]
+$db = host=$pg_host port=$pg_port dbname=$db user=postgres
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncer_port
+unix_socket_dir =
+auth_type = any
+pool_mode = session
+max_client_conn = 200
+default_pool_size = $((clients + 4))
+logfile = $work/pgbouncer.log
+pidfile = $work/pgbouncer.pid
+INI
+# PgBouncer refuses to run as root: there, it runs as the postgres user.
+chmod 755 "$work"
+if [ "$(id -u)" = 0 ]; then
+  touch "$work/pgbouncer.log" && chown postgres "$work/pgbouncer.log" && chmod 777 "$work"
+  runuser -u postgres -- pgbouncer "$work/pgbouncer.ini" >/dev/null 2>&1 &
+else
+  pgbouncer "$work/pgbouncer.ini" >/dev/null 2>&1 &
+fi
+pids+=($!)
+
+# Curfew: a policy long enough that nothing ends during the run; statements not audited.
+export BENCH_API_KEY="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+cat > "$work/curfew.yaml" <<YAML
+server: {host: 127.0.0.1, port: $api_port}
+data_dir: $work/curfew-data
+api_keys: [{name: bench, key_env: BENCH_API_KEY}]
+rate_limits: {enabled: false}
+policies:
+  default: {idle_timeout: 1h, absolute_timeout: 8h}
+databases:
+  - name: bench
+    protocol: postgres
+    listen: 127.0.0.1:$curfew_port
+    upstream: $pg_host:$pg_port
+    database: $db
+    user: postgres
+    audit_statements: "off"
+YAML
+"$here/curfew" serve --config "$work/curfew.yaml" >"$work/curfew.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do
+  grep -q "database bench (postgres) listening" "$work/curfew.log" 2>/dev/null && break
+  sleep 1
+done
+grep -q "database bench (postgres) listening" "$work/curfew.log" || { cat "$work/curfew.log" >&2; exit 1; }
+token="$(curl -fsS -X POST "http://127.0.0.1:$api_port/v1/sessions" -H "Authorization: Bearer $BENCH_API_KEY" \
+  -H 'Content-Type: application/json' -d '{"subject": "bench"}' | sed -E 's/.*"token" *: *"([^"]+)".*/\1/')"
+
+# One run: TPS from pgbench's summary, p50 from its per-transaction log (3rd column: latency in µs).
+run() {
+  local name="$1" port="$2" user="$3" password="$4"
+  rm -f "$work"/log.*
+  local out
+  out="$(cd "$work" && PGPASSWORD="$password" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 -T "$seconds" \
+    -h 127.0.0.1 -p "$port" -U "$user" -l --log-prefix=log $db 2>&1)" || { echo "$name: pgbench failed: $out" >&2; return 1; }
+  local tps mean p50 load
+  tps="$(echo "$out" | sed -nE 's/^tps = ([0-9.]+).*/\1/p' | head -1)"
+  mean="$(echo "$out" | sed -nE 's/^latency average = ([0-9.]+) ms/\1/p')"
+  p50="$(cat "$work"/log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1000}')"
+  load="$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "| $name | $tps | $mean | $p50 | $load |"
+}
+
+echo "pgbench -S -c $clients -j 2 -T $seconds, scale 10; $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "| path | TPS | mean latency ms | p50 latency ms | load average (1/5/15 min) at the end |"
+echo "|---|---|---|---|---|"
+run direct $pg_port postgres ""
+run "PgBouncer (session pooling)" $bouncer_port postgres ""
+run "Curfew gateway" $curfew_port bench "$token"

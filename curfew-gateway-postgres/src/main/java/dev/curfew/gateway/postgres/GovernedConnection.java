@@ -1,0 +1,16 @@
+package dev.curfew.gateway.postgres;
+
+import dev.curfew.core.EndReason;
+
+/**
+ * A client connection held under a session, as the session's events reach it. Both methods are
+ * called under the engine's session lock: implementations hand off to their own event loop and
+ * return at once.
+ */
+interface GovernedConnection {
+  /** The session's warning ({@code warning} event): {@code expiresAtMs} and its deadline kind. */
+  void warn(long expiresAtMs, long secondsLeft);
+
+  /** The session ended: say why in the protocol, cancel work in flight, close. */
+  void end(EndReason reason);
+}

@@ -1,0 +1,787 @@
+package dev.curfew.gateway.postgres;
+
+import dev.curfew.core.Decision;
+import dev.curfew.core.EndReason;
+import dev.curfew.core.SessionStatus;
+import dev.curfew.core.audit.RecordTypes;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One client connection through the gateway, on one event loop: the startup and login, then the
+ * relay. Client messages are read only as far as the idle clock and the audit need (Query, Parse,
+ * Bind, Execute, Sync and their names and texts); upstream messages only by their type byte (to
+ * know when a statement is done). Bytes are relayed as they came, except that the gateway writes
+ * its own authentication exchange, BackendKeyData, warnings and the final error.
+ *
+ * <p>Activity: a {@code Query} whose text is not a passive statement, an {@code Execute} of such a
+ * statement, or a {@code FunctionCall}, is checked with the store (touching) before it is relayed;
+ * a passive one is checked without touching. While a statement runs (from a Query or Sync to the
+ * upstream's ReadyForQuery) the session is touched periodically, so that a long query is not idle.
+ */
+final class PgConnection implements GovernedConnection {
+  private static final System.Logger LOG = System.getLogger(PgConnection.class.getName());
+  private static final DateTimeFormatter CLOCK_TIME = DateTimeFormatter.ofPattern("HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
+
+  private enum State { STARTUP, PASSWORD, CONNECTING, RELAY, CLOSED }
+
+  /** A client message decoded from one chunk, with where it ends in that chunk. */
+  private record ClientFrame(char type, int bodyBytes, Buffer body, int endInChunk) {}
+
+  /** A statement sent upstream and not yet answered, for its {@code statement.executed} record. */
+  private static final class Pending {
+    final String text;
+    final boolean simple; // a Query (answered by ReadyForQuery) rather than an Execute
+    final long startNanos;
+    boolean failed;
+
+    Pending(String text, boolean simple, long startNanos) {
+      this.text = text;
+      this.simple = simple;
+      this.startNanos = startNanos;
+    }
+  }
+
+  private final PgGateway gateway;
+  private final DatabaseTarget target;
+  private final NetSocket client;
+  private final Context context;
+  private final String connectionId;
+  private final String clientAddress;
+  private final long openedNanos;
+  private final PgFrameDecoder clientDecoder;
+  private final PgFrameDecoder upstreamDecoder = new PgFrameDecoder(false, Integer.MAX_VALUE, PgFrameDecoder.KeepBody.NONE);
+
+  private State state = State.STARTUP;
+  private boolean tls;
+  private long startupTimer = -1;
+  private Map<String, String> startupParameters;
+  private String database;
+  private String token;
+  private String sessionId;
+  private SessionStatus status;
+  private UpstreamLogin.Upstream upstream;
+  private long cancelKey = -1;
+
+  // relay state
+  private List<ClientFrame> held = List.of(); // frames decoded but not yet processed (a check is pending)
+  private Buffer heldChunk;
+  private int heldIndex;
+  private int forwardedTo;
+  private boolean checking;
+  private boolean upstreamFull;
+  private int readiesExpected; // ReadyForQuery messages the upstream still owes: > 0 while a statement runs
+  private long busyTimer = -1;
+  private long stallTimer = -1;
+  private Buffer pendingNotice;
+  private EndReason pendingEnd;
+  private final Map<String, String> statements = new HashMap<>();
+  private final Map<String, String> portals = new HashMap<>();
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private long activeMessages;
+  private long bytesIn;
+  private long bytesOut;
+
+  PgConnection(PgGateway gateway, NetSocket client) {
+    this.gateway = gateway;
+    this.target = gateway.target;
+    this.client = client;
+    this.context = gateway.vertx.getOrCreateContext();
+    this.connectionId = "pg-" + HexFormat.of().formatHex(randomBytes(8));
+    this.clientAddress = client.remoteAddress() == null ? "unknown" : client.remoteAddress().hostAddress();
+    this.openedNanos = gateway.settings.nanoTime().getAsLong();
+    this.clientDecoder = new PgFrameDecoder(true, gateway.settings.maxFrameBytes(), t -> t != 'd');
+  }
+
+  void start() {
+    client.setWriteQueueMaxSize(gateway.settings.writeQueueBytes());
+    client.handler(this::fromClient);
+    client.closeHandler(v -> closed("client_closed", null));
+    client.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, connectionId + ": client: " + e));
+    startupTimer = gateway.vertx.setTimer(gateway.settings.startupTimeout().toMillis(), id -> {
+      startupTimer = -1;
+      if (state == State.STARTUP || state == State.PASSWORD || state == State.CONNECTING) {
+        refuse("startup_timeout", "08P01", "curfew: the login did not finish within "
+            + gateway.settings.startupTimeout().toSeconds() + " s");
+      }
+    });
+  }
+
+  // ================================================================== client → gateway
+
+  private void fromClient(Buffer chunk) {
+    if (state == State.CLOSED) return;
+    bytesIn += chunk.length();
+    List<ClientFrame> frames = new ArrayList<>();
+    try {
+      clientDecoder.decode(chunk, (type, bodyBytes, body, end) -> {
+        frames.add(new ClientFrame(type, bodyBytes, body, end));
+        // A StartupMessage ends the typeless phase at once: the bytes after it carry type bytes.
+        if (type == PgFrameDecoder.STARTUP && state == State.STARTUP && startupEnds(body)) clientDecoder.startupDone();
+        return true;
+      });
+    } catch (PgFrameDecoder.FrameException e) {
+      protocolViolation(e.getMessage());
+      return;
+    }
+    if (state == State.RELAY) {
+      held = frames;
+      heldChunk = chunk;
+      heldIndex = 0;
+      forwardedTo = 0;
+      relayHeld();
+      return;
+    }
+    for (ClientFrame f : frames) {
+      if (state == State.CLOSED) return;
+      try {
+        login(f);
+      } catch (PgFrameDecoder.FrameException e) {
+        protocolViolation(e.getMessage());
+        return;
+      }
+    }
+  }
+
+  private static boolean startupEnds(Buffer body) {
+    if (body.length() < 4) return false;
+    int code = body.getInt(0);
+    return code != PgMessages.SSL_REQUEST && code != PgMessages.GSSENC_REQUEST && code != PgMessages.CANCEL_REQUEST;
+  }
+
+  // ------------------------------------------------------------------ startup and login
+
+  private void login(ClientFrame f) throws PgFrameDecoder.FrameException {
+    switch (state) {
+      case STARTUP -> startup(StartupPacket.parse(f.body()));
+      case PASSWORD -> {
+        if (f.type() != 'p') {
+          refuse("protocol_violation", "08P01", "curfew: expected a password message");
+          return;
+        }
+        String password = PgMessages.cstringAt(f.body(), 0);
+        state = State.CONNECTING;
+        client.pause();
+        checkToken(password);
+      }
+      default -> refuse("protocol_violation", "08P01", "curfew: unexpected message during login");
+    }
+  }
+
+  private void startup(StartupPacket p) {
+    if (p.sslRequest()) {
+      if (tls || gateway.tls == null) {
+        client.write(Buffer.buffer(new byte[] {'N'}));
+        return;
+      }
+      // Vert.x writes the 'S' in clear, then puts the TLS handler in place before reading on.
+      client.upgradeToSsl(gateway.tls, Buffer.buffer(new byte[] {'S'})).onComplete(ar -> {
+        if (ar.succeeded()) {
+          tls = true;
+        } else {
+          refuseQuietly("tls_failed", ar.cause().getMessage());
+        }
+      });
+      return;
+    }
+    if (p.gssEncRequest()) {
+      client.write(Buffer.buffer(new byte[] {'N'})); // GSSAPI encryption is not offered
+      return;
+    }
+    if (p.cancelRequest()) {
+      PgConnection c = gateway.byCancelKey(p.processId(), p.secretKey());
+      if (c != null) c.cancelFromClient();
+      state = State.CLOSED; // a cancel connection carries nothing else (55.2.8); no record: cancels are passive
+      cancelStartupTimer();
+      client.close();
+      return;
+    }
+    if (!p.protocol3()) {
+      refuse("unsupported_protocol", "0A000", "curfew: unsupported frontend protocol " + (p.code() >>> 16) + "."
+          + (p.code() & 0xffff) + ": this gateway speaks 3.0");
+      return;
+    }
+    if (gateway.target.tls() != null && gateway.target.tls().require() && !tls) {
+      refuse("tls_required", "28000", "curfew: this database requires TLS (connect with sslmode=require)");
+      return;
+    }
+    startupParameters = p.parameters();
+    String user = p.parameters().get("user");
+    if (user == null || user.isEmpty()) {
+      refuse("protocol_violation", "28000", "curfew: no user name in the startup packet");
+      return;
+    }
+    database = p.parameters().getOrDefault("database", user);
+    if (database.isEmpty()) database = user;
+    if (target.database() != null && !target.database().equals(database)) {
+      refuse("wrong_database", "3D000", "curfew: this gateway serves only the database \"" + target.database() + "\"");
+      return;
+    }
+    if (p.minorVersion() > 0) client.write(PgMessages.negotiateProtocolVersion(0, List.of()));
+    state = State.PASSWORD;
+    client.write(PgMessages.authentication(PgMessages.AUTH_CLEARTEXT));
+  }
+
+  private void checkToken(String presented) {
+    gateway.access.check(presented, true).whenComplete((d, e) -> context.runOnContext(v -> {
+      if (state == State.CLOSED) return;
+      if (e != null || d == null) {
+        refuse("unavailable", "57P03", "curfew: the session store cannot be reached");
+      } else if (d.verdict() == Decision.Verdict.UNAVAILABLE) {
+        refuse("unavailable", "57P03", "curfew: the session store cannot be reached");
+      } else if (!d.allowed()) {
+        String why = d.reason() == null ? EndReason.UNKNOWN.wire() : d.reason().wire();
+        refuse(why, "28P01", "curfew: session token refused (" + why + ")");
+      } else if (!d.status().subject().equals(startupParameters.get("user"))) {
+        sessionId = d.status().sessionId();
+        refuse("wrong_subject", "28000", "curfew: the user name must be the session's subject");
+      } else {
+        token = presented;
+        status = d.status();
+        sessionId = d.status().sessionId();
+        gateway.connections.add(sessionId, this);
+        connectUpstream();
+      }
+    }));
+  }
+
+  private void connectUpstream() {
+    UpstreamLogin.login(gateway.upstreamClient, target, database, startupParameters, gateway.random)
+        .onComplete(ar -> {
+          if (state == State.CLOSED) {
+            if (ar.succeeded()) ar.result().socket().close();
+            return;
+          }
+          if (ar.failed()) {
+            String sqlstate = ar.cause() instanceof UpstreamLogin.Failed f ? f.sqlstate : "08006";
+            refuse("upstream_error", sqlstate, "curfew: the database refused the gateway's login",
+                Map.of("detail", String.valueOf(ar.cause().getMessage())));
+            return;
+          }
+          upstream = ar.result();
+          Map<String, Object> data = base();
+          data.put("protocol", "postgres");
+          data.put("client_address", clientAddress);
+          data.put("database", database);
+          data.put("tls", tls);
+          // The opening is on record before the client is told it is in (fail closed).
+          gateway.access.record(sessionId, RecordTypes.CONNECTION_OPENED, data)
+              .whenComplete((ok, e) -> context.runOnContext(v -> {
+                if (state == State.CLOSED) return;
+                if (e != null) {
+                  refuse("unavailable", "57P03", "curfew: the audit log cannot be written");
+                } else {
+                  opened();
+                }
+              }));
+        });
+  }
+
+  private void opened() {
+    cancelStartupTimer();
+    cancelKey = gateway.registerCancelKey(this);
+    Buffer out = Buffer.buffer().appendBuffer(PgMessages.authentication(PgMessages.AUTH_OK));
+    for (Buffer s : upstream.parameterStatus()) out.appendBuffer(s);
+    out.appendBuffer(upstream.notices());
+    out.appendBuffer(PgMessages.backendKeyData((int) (cancelKey >>> 32), (int) cancelKey));
+    out.appendBuffer(PgMessages.readyForQuery('I'));
+    state = State.RELAY;
+    NetSocket up = upstream.socket();
+    up.setWriteQueueMaxSize(gateway.settings.writeQueueBytes());
+    up.handler(this::fromUpstream);
+    up.closeHandler(v -> upstreamClosed());
+    up.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, connectionId + ": upstream: " + e));
+    up.resume();
+    write(out);
+    client.resume();
+  }
+
+  // ------------------------------------------------------------------ the relay, client side
+
+  /** Processes the held frames in order; stops (the client paused) while a store check is pending. */
+  private void relayHeld() {
+    while (heldIndex < held.size()) {
+      if (state != State.RELAY) return;
+      ClientFrame f = held.get(heldIndex);
+      Boolean touch;
+      try {
+        touch = classify(f);
+      } catch (PgFrameDecoder.FrameException e) {
+        protocolViolation(e.getMessage());
+        return;
+      }
+      if (touch != null) {
+        CompletableFuture<Decision> answer = gateway.access.check(token, touch);
+        if (touch) activeMessages++;
+        if (!answer.isDone()) {
+          // Hold this message (and what follows) until the store answers: flush what precedes it.
+          int before = f.endInChunk() - Math.min(f.endInChunk(), f.bodyBytes() + 5);
+          flushUpstream(before);
+          checking = true;
+          client.pause();
+          answer.whenComplete((d, e) -> context.runOnContext(v -> {
+            checking = false;
+            if (admitted(d, e)) {
+              afterFrame(f);
+              heldIndex++;
+              relayHeld();
+            }
+          }));
+          return;
+        }
+        if (!admitted(answer.join(), null)) return;
+      }
+      afterFrame(f);
+      heldIndex++;
+    }
+    flushUpstream(heldChunk.length());
+    held = List.of();
+    heldChunk = null;
+    if (!checking && !upstreamFull) client.resume();
+  }
+
+  /**
+   * Reads what the idle clock and the audit need of one client message. Null: no check; true: an
+   * active message (check and touch); false: passive but still checked (it reaches the database).
+   */
+  private Boolean classify(ClientFrame f) throws PgFrameDecoder.FrameException {
+    switch (f.type()) {
+      case 'Q' -> {
+        String text = PgMessages.cstringAt(f.body(), 0);
+        boolean passive = target.passiveStatements().contains(text);
+        expectReady();
+        if (target.auditStatements() != DatabaseTarget.AuditStatements.OFF) {
+          pending.add(new Pending(text, true, gateway.settings.nanoTime().getAsLong()));
+        }
+        return !passive;
+      }
+      case 'P' -> {
+        int nameEnd = PgMessages.nulAt(f.body(), 0);
+        String name = f.body().getString(0, nameEnd, "UTF-8");
+        statements.put(name, PgMessages.cstringAt(f.body(), nameEnd + 1));
+        return null;
+      }
+      case 'B' -> {
+        int portalEnd = PgMessages.nulAt(f.body(), 0);
+        String portal = f.body().getString(0, portalEnd, "UTF-8");
+        portals.put(portal, statements.get(PgMessages.cstringAt(f.body(), portalEnd + 1)));
+        return null;
+      }
+      case 'E' -> {
+        String text = portals.get(PgMessages.cstringAt(f.body(), 0));
+        if (target.auditStatements() != DatabaseTarget.AuditStatements.OFF) {
+          pending.add(new Pending(text == null ? "" : text, false, gateway.settings.nanoTime().getAsLong()));
+        }
+        return !(text != null && target.passiveStatements().contains(text));
+      }
+      case 'C' -> {
+        if (f.body().length() < 2) throw new PgFrameDecoder.FrameException("malformed Close message");
+        String name = PgMessages.cstringAt(f.body(), 1);
+        if (f.body().getByte(0) == 'S') statements.remove(name);
+        else portals.remove(name);
+        return null;
+      }
+      case 'S' -> {
+        expectReady();
+        return null;
+      }
+      case 'F' -> {
+        expectReady();
+        return true;
+      }
+      default -> {
+        return null;
+      }
+    }
+  }
+
+  /** After a message is admitted: a Terminate ends the connection once relayed. */
+  private void afterFrame(ClientFrame f) {
+    if (f.type() == 'X') {
+      flushUpstream(f.endInChunk());
+      closed("client_closed", null);
+    }
+  }
+
+  /** Whether the store still allows the session; if not, the connection ends with the reason. */
+  private boolean admitted(Decision d, Throwable e) {
+    if (state != State.RELAY) return false;
+    if (e != null || d == null || d.verdict() == Decision.Verdict.UNAVAILABLE) {
+      endNow(null, "08006", "curfew: the session store cannot be reached; the connection is closed");
+      return false;
+    }
+    if (!d.allowed()) {
+      endNow(d.reason() == null ? EndReason.UNKNOWN : d.reason(), null, null);
+      return false;
+    }
+    status = d.status();
+    return true;
+  }
+
+  private void flushUpstream(int upTo) {
+    if (heldChunk == null || upTo <= forwardedTo || state != State.RELAY) return;
+    NetSocket up = upstream.socket();
+    up.write(heldChunk.slice(forwardedTo, upTo));
+    forwardedTo = upTo;
+    if (up.writeQueueFull()) {
+      upstreamFull = true;
+      client.pause();
+      up.drainHandler(v -> {
+        upstreamFull = false;
+        if (!checking && state == State.RELAY) client.resume();
+      });
+    }
+  }
+
+  private void expectReady() {
+    readiesExpected++;
+    if (busyTimer < 0) {
+      long periodMs = busyTouchPeriodMs();
+      busyTimer = gateway.vertx.setPeriodic(periodMs, periodMs, id -> busyTouch());
+    }
+  }
+
+  /** A quarter of the idle timeout (as last seen), within the configured bounds. */
+  private long busyTouchPeriodMs() {
+    long idleMs = status == null ? Long.MAX_VALUE : Math.max(1, status.idleExpiresAtMs() - status.lastActivityAtMs());
+    return Math.max(gateway.settings.busyTouchMin().toMillis(), Math.min(gateway.settings.busyTouchMax().toMillis(), idleMs / 4));
+  }
+
+  /** A statement is still running: that keeps the session active (spec: busy is activity). */
+  private void busyTouch() {
+    if (state != State.RELAY || readiesExpected == 0) return;
+    gateway.access.check(token, true).whenComplete((d, e) -> context.runOnContext(v -> {
+      if (state == State.RELAY && d != null && !d.allowed() && d.verdict() == Decision.Verdict.ENDED) {
+        endNow(d.reason(), null, null);
+      } else if (d != null && d.allowed()) {
+        status = d.status();
+      }
+    }));
+  }
+
+  private void stopBusyTimer() {
+    if (busyTimer >= 0) gateway.vertx.cancelTimer(busyTimer);
+    busyTimer = -1;
+  }
+
+  // ------------------------------------------------------------------ the relay, upstream side
+
+  private void fromUpstream(Buffer chunk) {
+    if (state != State.RELAY) return;
+    int[] boundary = {-1};
+    try {
+      upstreamDecoder.decode(chunk, (type, bodyBytes, body, end) -> {
+        answered(type);
+        if (pendingEnd != null && boundary[0] < 0) boundary[0] = end;
+        return true;
+      });
+    } catch (PgFrameDecoder.FrameException e) {
+      // The decoder bounds nothing upstream (Integer.MAX_VALUE); only a negative length lands here.
+      endNow(null, "08P01", "curfew: the database sent a malformed message");
+      return;
+    }
+    if (pendingEnd != null) {
+      // The session ended while a message was half relayed: finish that message, then say why.
+      if (boundary[0] >= 0) {
+        write(chunk.slice(0, boundary[0]));
+        EndReason r = pendingEnd;
+        pendingEnd = null;
+        endNow(r, null, null);
+      } else {
+        write(chunk);
+      }
+      return;
+    }
+    write(chunk);
+    if (pendingNotice != null && !upstreamDecoder.midFrame()) {
+      write(pendingNotice);
+      pendingNotice = null;
+    }
+    if (client.writeQueueFull()) {
+      upstream.socket().pause();
+      client.drainHandler(v -> {
+        cancelStall();
+        if (state == State.RELAY) upstream.socket().resume();
+      });
+      if (stallTimer < 0) {
+        stallTimer = gateway.vertx.setTimer(gateway.settings.stalledReaderTimeout().toMillis(), id -> {
+          stallTimer = -1;
+          if (state == State.RELAY && client.writeQueueFull()) {
+            cancelUpstreamStatement();
+            shut("error", Map.of("detail", "client_not_reading"));
+          }
+        });
+      }
+    }
+  }
+
+  private void cancelStall() {
+    if (stallTimer >= 0) gateway.vertx.cancelTimer(stallTimer);
+    stallTimer = -1;
+  }
+
+  /** Tracks statements by the upstream's answers (55.2.2 / 55.2.3). */
+  private void answered(char type) {
+    switch (type) {
+      case 'C', 'I', 's' -> {
+        Pending p = pending.peek();
+        if (p != null && !p.simple) statementDone(pending.poll(), "ok");
+      }
+      case 'E' -> {
+        Pending p = pending.peek();
+        if (p != null) {
+          p.failed = true;
+          if (!p.simple) statementDone(pending.poll(), "error");
+        }
+      }
+      case 'Z' -> {
+        // A simple Query is done; Executes skipped after an error (until Sync) never ran.
+        while (!pending.isEmpty()) {
+          Pending p = pending.peek();
+          if (p.simple) {
+            statementDone(pending.poll(), p.failed ? "error" : "ok");
+            break;
+          }
+          pending.poll();
+        }
+        if (readiesExpected > 0) readiesExpected--;
+        if (readiesExpected == 0) stopBusyTimer();
+      }
+      default -> { }
+    }
+  }
+
+  private void statementDone(Pending p, String outcome) {
+    Map<String, Object> data = base();
+    data.put("sha256", sha256(p.text));
+    if (target.auditStatements() == DatabaseTarget.AuditStatements.FULL) data.put("text", p.text);
+    data.put("duration_ms", (gateway.settings.nanoTime().getAsLong() - p.startNanos) / 1_000_000);
+    data.put("outcome", outcome);
+    gateway.access.record(sessionId, RecordTypes.STATEMENT_EXECUTED, data);
+  }
+
+  private void upstreamClosed() {
+    if (state == State.CLOSED) return;
+    shut("upstream_closed", null);
+  }
+
+  // ================================================================== session events
+
+  @Override
+  public void warn(long expiresAtMs, long secondsLeft) {
+    context.runOnContext(v -> {
+      if (state != State.RELAY) return;
+      boolean absolute = status != null && expiresAtMs >= status.absoluteExpiresAtMs();
+      String message = "curfew: this session ends at " + CLOCK_TIME.format(Instant.ofEpochMilli(expiresAtMs))
+          + (absolute ? " (absolute timeout) in " : " (idle timeout) in ") + secondsLeft + " s; "
+          + (absolute ? "save your work and reconnect with a new session" : "run a statement to stay connected");
+      Buffer notice = PgMessages.noticeResponse("WARNING", "01000", message);
+      if (upstreamDecoder.midFrame()) {
+        pendingNotice = notice; // written at the next message boundary, never inside a relayed message
+      } else {
+        write(notice);
+      }
+    });
+  }
+
+  @Override
+  public void end(EndReason reason) {
+    context.runOnContext(v -> {
+      if (state == State.CLOSED) return;
+      if (state != State.RELAY) { // ended while logging in: the client is not in yet
+        refuse(reason.wire(), reason == EndReason.IDLE_TIMEOUT ? "57P05" : "57P01",
+            "curfew: session ended (" + reason.wire() + ")");
+        return;
+      }
+      if (state == State.RELAY && upstreamDecoder.midFrame()) {
+        pendingEnd = reason;
+        gateway.vertx.setTimer(200, id -> { // bound: a stalled upstream must not hold the end
+          if (pendingEnd != null) endNow(pendingEnd, null, null);
+        });
+        return;
+      }
+      endNow(reason, null, null);
+    });
+  }
+
+  /** Client sent a CancelRequest with this connection's key: passed on with the upstream's key. */
+  void cancelFromClient() {
+    context.runOnContext(v -> {
+      if (state == State.RELAY) cancelUpstreamStatement();
+    });
+  }
+
+  /** Server shutdown. */
+  void shutdown() {
+    context.runOnContext(v -> {
+      if (state != State.CLOSED) endNow(null, "57P01", "curfew: the gateway is shutting down");
+    });
+  }
+
+  /**
+   * Ends the connection now: the protocol's FATAL error naming the reason (57P05 for an idle
+   * timeout, 57P01 otherwise: spec/protocol-gateways.md), the statement in flight cancelled upstream.
+   */
+  private void endNow(EndReason reason, String sqlstate, String message) {
+    if (state == State.CLOSED) return;
+    pendingEnd = null;
+    if (reason != null) {
+      sqlstate = reason == EndReason.IDLE_TIMEOUT ? "57P05" : "57P01";
+      message = "curfew: session ended (" + reason.wire() + ")";
+    }
+    if (readiesExpected > 0) cancelUpstreamStatement();
+    write(PgMessages.errorResponse("FATAL", sqlstate, message));
+    Map<String, Object> extra = new LinkedHashMap<>();
+    if (reason != null) extra.put("reason", reason.wire());
+    shut(reason != null ? "session_ended" : "error", extra);
+  }
+
+  private void cancelUpstreamStatement() {
+    if (upstream == null) return;
+    int pid = upstream.processId();
+    int key = upstream.secretKey();
+    gateway.upstreamClient.connect(target.upstreamPort(), target.upstreamHost()).onSuccess(s -> {
+      s.write(PgMessages.cancelRequest(pid, key)).onComplete(x -> s.close());
+    });
+  }
+
+  // ================================================================== endings
+
+  private void protocolViolation(String detail) {
+    if (state == State.RELAY) {
+      write(PgMessages.errorResponse("FATAL", "08P01", "curfew: " + detail));
+      if (readiesExpected > 0) cancelUpstreamStatement();
+      shut("error", Map.of("detail", detail));
+    } else {
+      refuse("bad_frame", "08P01", "curfew: " + detail, Map.of("detail", detail));
+    }
+  }
+
+  private void refuse(String why, String sqlstate, String message) {
+    refuse(why, sqlstate, message, Map.of());
+  }
+
+  /** Turns the client away before it is in: the record is durable before the client hears why. */
+  private void refuse(String why, String sqlstate, String message, Map<String, Object> extra) {
+    if (state == State.CLOSED) return;
+    State was = state;
+    state = State.CLOSED;
+    cancelStartupTimer();
+    client.pause();
+    if (sessionId != null) gateway.connections.remove(sessionId, this);
+    if (upstream != null) upstream.socket().close();
+    Map<String, Object> data = refusal(why);
+    data.putAll(extra);
+    gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
+        .whenComplete((ok, e) -> context.runOnContext(v -> {
+          if (e != null) LOG.log(System.Logger.Level.ERROR, connectionId + ": refusal not recorded: " + e);
+          // Before the startup packet was read the client may not speak v3 at all; it still gets one.
+          client.write(PgMessages.errorResponse("FATAL", sqlstate, message)).onComplete(x -> client.close());
+        }));
+    LOG.log(System.Logger.Level.DEBUG, connectionId + ": refused in " + was + ": " + why);
+  }
+
+  /** A refusal where the client cannot be told (a failed TLS handshake). */
+  private void refuseQuietly(String why, String detail) {
+    if (state == State.CLOSED) return;
+    state = State.CLOSED;
+    cancelStartupTimer();
+    Map<String, Object> data = refusal(why);
+    data.put("detail", String.valueOf(detail));
+    gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
+    client.close();
+  }
+
+  private Map<String, Object> refusal(String why) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("target", target.name());
+    data.put("protocol", "postgres");
+    data.put("client_address", clientAddress);
+    data.put("connection_id", connectionId);
+    data.put("why", why);
+    return data;
+  }
+
+  /** The client's side closed (or a Terminate): tidy up, record once. */
+  private void closed(String why, Map<String, Object> extra) {
+    if (state == State.CLOSED) return;
+    if (state != State.RELAY) {
+      // Gone before being let in: a startup that never finished is still on record.
+      refuseQuietly("client_closed", "the client closed the connection during login");
+      return;
+    }
+    shut(why, extra);
+  }
+
+  /** Closes both sides and records {@code connection.closed}. */
+  private void shut(String why, Map<String, Object> extra) {
+    if (state == State.CLOSED) return;
+    state = State.CLOSED;
+    stopBusyTimer();
+    cancelStall();
+    cancelStartupTimer();
+    if (cancelKey >= 0) gateway.unregisterCancelKey(cancelKey);
+    if (sessionId != null) gateway.connections.remove(sessionId, this);
+    if (upstream != null) {
+      NetSocket up = upstream.socket();
+      up.handler(null);
+      up.closeHandler(null);
+      up.write(PgMessages.terminate()).onComplete(x -> up.close());
+    }
+    client.end().onComplete(x -> client.close());
+    Map<String, Object> data = base();
+    data.put("why", why);
+    if (extra != null) data.putAll(extra);
+    data.put("active_messages", activeMessages);
+    data.put("bytes_in", bytesIn);
+    data.put("bytes_out", bytesOut);
+    data.put("duration_ms", (gateway.settings.nanoTime().getAsLong() - openedNanos) / 1_000_000);
+    gateway.access.record(sessionId, RecordTypes.CONNECTION_CLOSED, data);
+  }
+
+  private void cancelStartupTimer() {
+    if (startupTimer >= 0) gateway.vertx.cancelTimer(startupTimer);
+    startupTimer = -1;
+  }
+
+  private void write(Buffer b) {
+    bytesOut += b.length();
+    client.write(b);
+  }
+
+  private Map<String, Object> base() {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("target", target.name());
+    data.put("connection_id", connectionId);
+    return data;
+  }
+
+  private byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    gateway.random.nextBytes(b);
+    return b;
+  }
+
+  static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+}

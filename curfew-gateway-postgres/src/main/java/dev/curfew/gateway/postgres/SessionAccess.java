@@ -1,0 +1,45 @@
+package dev.curfew.gateway.postgres;
+
+import dev.curfew.core.Decision;
+import dev.curfew.core.EndReason;
+import dev.curfew.core.SessionStore;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the gateway asks of the session store, in one place: checking a token (with or without
+ * counting activity) and appending its audit records. The gateway never knows which store answers.
+ */
+final class SessionAccess {
+  private final SessionStore store;
+  private final DatabaseTarget target;
+
+  SessionAccess(SessionStore store, DatabaseTarget target) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.target = Objects.requireNonNull(target, "target");
+  }
+
+  /**
+   * The one store call that decides whether a connection may go on. A database connection's
+   * audience is {@link DatabaseTarget#audience()}.
+   */
+  CompletableFuture<Decision> check(String token, boolean touch) {
+    try {
+      return store.check(token, touch);
+    } catch (IllegalArgumentException malformed) {
+      // A password that is no token at all is refused like an unknown token.
+      return CompletableFuture.completedFuture(new Decision(Decision.Verdict.ENDED, null, EndReason.UNKNOWN,
+          malformed.getMessage(), null, CompletableFuture.completedFuture(null)));
+    }
+  }
+
+  /** Appends a connection.* or statement.executed record; completes when it is durable. */
+  CompletableFuture<Void> record(String sessionId, String type, Map<String, Object> data) {
+    return store.recordGatewayEvent(sessionId, type, data);
+  }
+
+  DatabaseTarget target() {
+    return target;
+  }
+}

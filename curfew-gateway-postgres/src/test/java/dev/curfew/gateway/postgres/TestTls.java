@@ -1,0 +1,25 @@
+package dev.curfew.gateway.postgres;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** A self-signed certificate for 127.0.0.1, made at test time with openssl (nothing secret is committed). */
+final class TestTls {
+  record Files2(Path cert, Path key) {}
+
+  private TestTls() {}
+
+  static Files2 create() throws Exception {
+    Path dir = Files.createTempDirectory("curfew-pg-tls");
+    Path cert = dir.resolve("server.pem");
+    Path key = dir.resolve("server-key.pem");
+    Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+        "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=localhost",
+        "-addext", "subjectAltName=IP:127.0.0.1").redirectErrorStream(true).start();
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("openssl could not make a test certificate: " + new String(p.getInputStream().readAllBytes()));
+    }
+    return new Files2(cert, key);
+  }
+}

@@ -1,0 +1,91 @@
+package dev.curfew.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.curfew.gateway.postgres.DatabaseTarget;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** The {@code databases:} section of spec/protocol-gateways.md, read strictly. */
+class DatabaseConfigTest {
+  private static final String SPEC_EXAMPLE = """
+      policies:
+        default: {idle_timeout: 15m, absolute_timeout: 12h}
+        dba: {idle_timeout: 10m, absolute_timeout: 8h}
+      databases:
+        - name: orders
+          protocol: postgres
+          listen: 127.0.0.1:6432
+          upstream: 127.0.0.1:5432
+          database: orders
+          user: app_rw
+          password_env: ORDERS_DB_PASSWORD
+          policy: dba
+          passive_statements: ["SELECT 1"]
+          audit_statements: off
+          tls: { cert: server.pem, key: server-key.pem, require: false }
+      """;
+
+  @Test
+  void theSpecsExample_isRead_andThePasswordComesFromTheEnvironment() {
+    CurfewConfig cfg = CurfewConfig.parse(SPEC_EXAMPLE);
+    assertThat(cfg.databases()).hasSize(1);
+    DatabaseTarget t = cfg.databases().get(0).target(Map.of("ORDERS_DB_PASSWORD", "s3cret"), 0);
+    assertThat(t.name()).isEqualTo("orders");
+    assertThat(t.listenHost()).isEqualTo("127.0.0.1");
+    assertThat(t.listenPort()).isEqualTo(6432);
+    assertThat(t.upstreamPort()).isEqualTo(5432);
+    assertThat(t.database()).isEqualTo("orders");
+    assertThat(t.user()).isEqualTo("app_rw");
+    assertThat(t.password()).isEqualTo("s3cret");
+    assertThat(t.policy()).isEqualTo("dba");
+    assertThat(t.passiveStatements().contains(" select 1; ")).isTrue();
+    assertThat(t.auditStatements()).isEqualTo(DatabaseTarget.AuditStatements.OFF);
+    assertThat(t.tls().require()).isFalse();
+    assertThat(t.audience()).isEqualTo("db:orders");
+  }
+
+  @Test
+  void anUnsetPasswordVariable_isAnErrorNamingTheKey() {
+    CurfewConfig cfg = CurfewConfig.parse(SPEC_EXAMPLE);
+    assertThatThrownBy(() -> cfg.databases().get(0).target(Map.of(), 0))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("databases[0].password_env:");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "protocol: oracle|databases[0].protocol",
+      "protocol: mysql|databases[0].protocol",
+      "listen: nowhere|databases[0].listen",
+      "upstream: 127.0.0.1:0|databases[0].upstream",
+      "audit_statements: some|databases[0].audit_statements",
+      "policy: nobody|databases[0].policy",
+      "colour: red|databases[0].colour",
+      "tls: {cert: a.pem}|databases[0].tls.key",
+      "passive_statements: [1]|databases[0].passive_statements"})
+  void badEntries_nameTheKey(String line, String key) {
+    String yaml = """
+        databases:
+          - name: orders
+            protocol: postgres
+            listen: 127.0.0.1:6432
+            upstream: 127.0.0.1:5432
+            user: app
+        """;
+    String k = line.substring(0, line.indexOf(':'));
+    String replaced = yaml.contains("    " + k + ":") ? yaml.replaceAll("    " + k + ":.*", "    " + line) : yaml + "    " + line + "\n";
+    assertThatThrownBy(() -> CurfewConfig.parse(replaced))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo(key));
+  }
+
+  @Test
+  void twoDatabasesWithOneName_areRefused() {
+    String one = "  - {name: a, protocol: postgres, listen: '127.0.0.1:7001', upstream: '127.0.0.1:5432', user: u}\n";
+    assertThatThrownBy(() -> CurfewConfig.parse("databases:\n" + one + one.replace("7001", "7002")))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("databases[1].name:");
+  }
+}
