@@ -1,19 +1,32 @@
 package dev.curfew.core;
 
-/** Why a session ended, or why a token is refused: the closed vocabulary of the API's {@code reason}. */
+/**
+ * Why a session ended, or why a token is refused: the closed vocabulary of the API's {@code reason}
+ * (spec/http-api.md), each with the event that announces such an ending on the session's event
+ * stream ({@code expired}, {@code revoked} or {@code logged_out}).
+ */
 public enum EndReason {
-  IDLE_TIMEOUT("idle_timeout"),
-  ABSOLUTE_TIMEOUT("absolute_timeout"),
-  REVOKED("revoked"),
-  LOGGED_OUT("logged_out"),
-  REPLAYED("replayed"),
+  IDLE_TIMEOUT("idle_timeout", "expired"),
+  ABSOLUTE_TIMEOUT("absolute_timeout", "expired"),
+  REVOKED("revoked", "revoked"),
+  LOGGED_OUT("logged_out", "logged_out"),
+  REPLAYED("replayed", "revoked"),
+  /** The identity provider logged the user out (an OpenID Connect back-channel logout): the holder is logged out. */
+  IDP_LOGOUT("idp_logout", "logged_out"),
   /** A token that was never issued, is malformed, or whose session is no longer remembered. */
-  UNKNOWN("unknown");
+  UNKNOWN("unknown", "expired");
 
   private final String wire;
+  private final String event;
 
-  EndReason(String wire) {
+  EndReason(String wire, String event) {
     this.wire = wire;
+    this.event = event;
+  }
+
+  /** The event name that announces an ending for this reason (every store and stream uses this one). */
+  public String event() {
+    return event;
   }
 
   /** The name used in the API and in audit records. */

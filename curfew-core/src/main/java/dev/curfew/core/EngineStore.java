@@ -76,6 +76,16 @@ final class EngineStore implements SessionStore {
   }
 
   @Override
+  public CompletableFuture<SessionEngine.Revocation> endIdpSessions(IdpLogout logout) {
+    return CompletableFuture.completedFuture(engine.endIdpSessions(logout));
+  }
+
+  @Override
+  public CompletableFuture<Void> recordIdpLogoutRefused(Map<String, Object> data) {
+    return engine.recordIdpLogoutRefused(data);
+  }
+
+  @Override
   public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
     return engine.recordGatewayEvent(sessionId, type, data);
   }

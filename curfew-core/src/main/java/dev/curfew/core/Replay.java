@@ -98,7 +98,7 @@ public final class Replay {
         end(s, EndReason.fromWire((String) data.get("reason")), Times.parse((String) data.get("detected_at")));
         break;
       case RecordTypes.REVOKED:
-        end(s, EndReason.REPLAYED.wire().equals(data.get("reason")) ? EndReason.REPLAYED : EndReason.REVOKED, timeMs);
+        end(s, revokedFor(data.get("reason")), timeMs);
         break;
       case RecordTypes.LOGGED_OUT:
         end(s, EndReason.LOGGED_OUT, timeMs);
@@ -106,6 +106,13 @@ public final class Replay {
       default:
         break;
     }
+  }
+
+  /** A revocation's reason as recorded ({@code revoked}, {@code replayed}, {@code idp_logout}); older records have none. */
+  private static EndReason revokedFor(Object recorded) {
+    if (EndReason.REPLAYED.wire().equals(recorded)) return EndReason.REPLAYED;
+    if (EndReason.IDP_LOGOUT.wire().equals(recorded)) return EndReason.IDP_LOGOUT;
+    return EndReason.REVOKED;
   }
 
   private static void end(Session s, EndReason reason, long atMs) {

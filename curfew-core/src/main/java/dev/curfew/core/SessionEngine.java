@@ -427,6 +427,62 @@ public final class SessionEngine {
     return new Revocation(n, CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
   }
 
+  /**
+   * Ends every live session that an identity provider's logout matches (see {@link IdpLogout}) with
+   * reason {@link EndReason#IDP_LOGOUT}, then records the logout ({@code idp.logout}). Without a
+   * {@code sid} only the subject's sessions are candidates; with one, every session is looked at
+   * (an IdP's {@code sub} need not be the Curfew subject), which costs a pass over the table.
+   */
+  public Revocation endIdpSessions(IdpLogout logout) {
+    Objects.requireNonNull(logout, "logout");
+    if (!sink.writable()) return new Revocation(-1, Decision.DONE);
+    Iterable<Session> candidates = logout.bySubjectOnly() ? table.bySubject(logout.subject()) : table.all();
+    List<CompletableFuture<Void>> futures = new ArrayList<>();
+    List<Object> ended = new ArrayList<>();
+    for (Session s : candidates) {
+      if (!logout.matches(s.subject, s.attributes)) continue; // both are final: no lock needed to look
+      synchronized (s) {
+        long now = clock.millis();
+        if (s.ended()) continue;
+        if (now >= s.expiresAtMs()) {
+          futures.add(expire(s, now, "request"));
+          continue;
+        }
+        AuditRecord r = record(RecordTypes.REVOKED, s, now)
+            .put("actor", logout.actor())
+            .put("reason", EndReason.IDP_LOGOUT.wire())
+            .put("reason_text", logout.reasonText())
+            .build();
+        futures.add(end(s, EndReason.IDP_LOGOUT, now, r));
+        ended.add(s.id());
+      }
+    }
+    futures.add(recordIdpLogout(idpAccepted(logout, ended)));
+    return new Revocation(ended.size(), CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
+  }
+
+  /** The data of an accepted logout's {@code idp.logout} record (the same in every store). */
+  public static Map<String, Object> idpAccepted(IdpLogout logout, List<Object> endedSessionIds) {
+    Map<String, Object> data = logout.auditData();
+    data.put("outcome", "accepted");
+    data.put("ended", (long) endedSessionIds.size());
+    data.put("session_ids", List.copyOf(endedSessionIds));
+    return data;
+  }
+
+  /** Records a refused logout token ({@code idp.logout}, outcome {@code refused}); changes no session. */
+  public CompletableFuture<Void> recordIdpLogoutRefused(Map<String, Object> data) {
+    Map<String, Object> d = new LinkedHashMap<>(data);
+    d.put("outcome", "refused");
+    return recordIdpLogout(d);
+  }
+
+  private CompletableFuture<Void> recordIdpLogout(Map<String, Object> data) {
+    AuditRecord.Builder b = AuditRecord.builder(RecordTypes.IDP_LOGOUT, clock.millis(), node);
+    data.forEach(b::put);
+    return sink.append(List.of(b.build()), List.of());
+  }
+
   /** The result of revoking a subject's sessions: how many, and when it is durable. -1: unavailable. */
   public record Revocation(int revoked, CompletableFuture<Void> durable) {}
 
@@ -634,9 +690,7 @@ public final class SessionEngine {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("reason", reason.wire());
     data.put("expired_at", Times.format(now));
-    String event = reason == EndReason.LOGGED_OUT ? "logged_out"
-        : reason == EndReason.REVOKED || reason == EndReason.REPLAYED ? "revoked" : "expired";
-    events.publish(s.id(), event, data);
+    events.publish(s.id(), reason.event(), data);
     return durable;
   }
 

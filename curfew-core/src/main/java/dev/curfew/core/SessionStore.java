@@ -70,6 +70,20 @@ public interface SessionStore {
   CompletableFuture<Void> recordNotification(String sessionId, Map<String, Object> data);
 
   /**
+   * Ends, with reason {@link EndReason#IDP_LOGOUT}, every live session that {@code logout} matches
+   * ({@link IdpLogout#matches}), each recorded as {@code session.revoked} by {@link IdpLogout#actor()},
+   * then records the logout itself ({@code idp.logout}, outcome {@code accepted}, the ended session ids).
+   * Revoked -1: the store or the audit log is unavailable.
+   */
+  CompletableFuture<SessionEngine.Revocation> endIdpSessions(IdpLogout logout);
+
+  /**
+   * Records a logout token that was refused ({@code idp.logout}, outcome {@code refused}): {@code data}
+   * names the provider, the error and why, and the token's {@code jti} when it could be read. Changes no session.
+   */
+  CompletableFuture<Void> recordIdpLogoutRefused(Map<String, Object> data);
+
+  /**
    * Appends one record a protocol gateway made ({@link dev.curfew.core.audit.RecordTypes#GATEWAY_EVENTS}:
    * connections and statements), under the session when {@code sessionId} names a known one, else
    * without session fields (a refused connection whose token is unknown). Changes no session.

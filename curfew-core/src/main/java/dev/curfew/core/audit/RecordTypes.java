@@ -24,6 +24,11 @@ public final class RecordTypes {
   public static final String CLOCK_STEPPED = "clock.stepped";
   /** A torn last line was cut from the log on restart. */
   public static final String LOG_REPAIRED = "log.repaired";
+  /**
+   * An identity provider's logout token was received: {@code outcome} {@code accepted} (with the
+   * sessions it ended) or {@code refused} (with the {@code why}); see docs/contract-changes.md.
+   */
+  public static final String IDP_LOGOUT = "idp.logout";
   /** A protocol gateway let a client in (spec/protocol-gateways.md, "Audit records"). */
   public static final String CONNECTION_OPENED = "connection.opened";
   /** A protocol gateway's client connection ended, with why and its counters. */

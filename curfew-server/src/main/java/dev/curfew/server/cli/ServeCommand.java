@@ -271,13 +271,15 @@ final class ServeCommand implements Callable<Integer> {
     SessionEngine engine = null;
     DeadlineDriver driver = null;
     RedisSessionStore redis = null;
+    Redis redisClient = null;
     SessionStore sessions;
     // audit: postgres: the journal in the data directory, mirrored to the node's log in PostgreSQL
     AuditSink audit = postgres == null ? store.log() : postgres.sink(store);
     if (cfg.store().equals("redis")) {
       // Stateless node: sessions in Redis; this node's audit log (its own Merkle tree) in its data directory.
-      redis = RedisSessionStore.start(vertx, Redis.createClient(vertx, new RedisOptions()
-              .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000)),
+      redisClient = Redis.createClient(vertx, new RedisOptions()
+          .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000));
+      redis = RedisSessionStore.start(vertx, redisClient,
           node, clock, policies, audit, events, events.remote(), metrics, RedisSessionStore.Settings.defaults()
               .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix())
               .withRotationGrace(cfg.rotationGrace()))
@@ -320,7 +322,18 @@ final class ServeCommand implements Callable<Integer> {
     EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), sessions, dataDir, System.getenv());
     if (notifier != null) {
       events.addOriginEndingListener(notifier);
-      api.publishJwks(notifier.jwks());
+      api.publishJwks(notifier::jwks);
+      String issuer = cfg.notifications().discoveryIssuer();
+      if (issuer != null) {
+        api.publishDiscovery(dev.curfew.server.oidc.DiscoveryDocument.of(issuer, notifier.signingKeys().algorithms()));
+      }
+    }
+    if (!cfg.identityProviders().isEmpty()) {
+      api.backchannelLogout(IdentityProviders.routes(cfg.identityProviders(), sessions, clock,
+          redisClient == null ? dev.curfew.server.oidc.SeenLogoutTokens.inMemory(clock)
+              : new dev.curfew.server.oidc.RedisSeenLogoutTokens(redisClient, cfg.redisKeyPrefix(), clock)));
+      log.println("curfew: back-channel logout from " + cfg.identityProviders().size() + " identity provider"
+          + (cfg.identityProviders().size() == 1 ? "" : "s") + " at /v1/backchannel-logout/{provider}");
     }
     Running running = new Running(vertx, store, driver, api, engine, redis, cfg.port());
     running.nodeName = node;

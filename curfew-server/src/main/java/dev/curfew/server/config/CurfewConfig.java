@@ -61,7 +61,8 @@ public record CurfewConfig(
     Tls serverTls,
     List<DatabaseConfig> databases,
     RotationGrace rotationGrace,
-    SshConfig ssh) {
+    SshConfig ssh,
+    List<IdentityProviderConfig> identityProviders) {
 
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
@@ -90,9 +91,32 @@ public record CurfewConfig(
    * Who is told when a session ends (section {@code notify}): signed webhooks, and OpenID Connect
    * back-channel logout endpoints; each delivery tried at most {@code maxAttempts} times.
    */
-  public record NotifyConfig(int maxAttempts, List<WebhookConfig> webhooks, List<BackchannelConfig> backchannelLogout) {
-    public static final NotifyConfig NONE = new NotifyConfig(6, List.of(), List.of());
+  public record NotifyConfig(int maxAttempts, List<WebhookConfig> webhooks, List<BackchannelConfig> backchannelLogout,
+      String signingAlg, String issuer) {
+    public static final NotifyConfig NONE = new NotifyConfig(6, List.of(), List.of(), "RS256", null);
+
+    public NotifyConfig(int maxAttempts, List<WebhookConfig> webhooks, List<BackchannelConfig> backchannelLogout) {
+      this(maxAttempts, webhooks, backchannelLogout, "RS256", null);
+    }
+
+    /**
+     * The issuer Curfew's discovery document names: {@code issuer} if set, else the one issuer all
+     * back-channel receivers share; null when there is none.
+     */
+    public String discoveryIssuer() {
+      if (issuer != null) return issuer;
+      java.util.Set<String> all = new java.util.HashSet<>();
+      backchannelLogout.forEach(b -> all.add(b.issuer()));
+      return all.size() == 1 ? all.iterator().next() : null;
+    }
   }
+
+  /**
+   * An identity provider whose back-channel logouts end Curfew sessions (section {@code
+   * identity_providers}): exactly one of {@code jwksUri} and {@code discoveryUrl}.
+   */
+  public record IdentityProviderConfig(String name, String issuer, String jwksUri, String discoveryUrl, String audience,
+      Duration maxTokenAge) {}
 
   /** A webhook receiver; its HMAC secret is read from the environment variable {@code secretEnv}. */
   public record WebhookConfig(String url, String secretEnv) {}
@@ -134,13 +158,14 @@ public record CurfewConfig(
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
         Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
-        RotationGrace.DEFAULT, null);
+        RotationGrace.DEFAULT, null, List.of());
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
       "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases",
-      "rotation_grace", "ssh");
+      "rotation_grace", "ssh",
+      "identity_providers");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
@@ -250,7 +275,8 @@ public record CurfewConfig(
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
         DatabaseConfig.parseAll(root.path("databases"), policies.keySet()),
         rotationGrace(root.path("rotation_grace"), d.rotationGrace()),
-        SshConfig.parse(root.path("ssh"), policies));
+        SshConfig.parse(root.path("ssh"), policies),
+        identityProviders(root.path("identity_providers")));
   }
 
   /** The same configuration with command-line overrides applied (null: keep). */
@@ -259,7 +285,7 @@ public record CurfewConfig(
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
         postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls, databases, rotationGrace, ssh);
+        serverTls, databases, rotationGrace, ssh, identityProviders);
   }
 
   /**
@@ -505,7 +531,9 @@ public record CurfewConfig(
   private static NotifyConfig notifications(JsonNode node) {
     if (node.isMissingNode() || node.isNull()) return NotifyConfig.NONE;
     requireObject("notify", node);
-    onlyKeys("notify.", node, Set.of("max_attempts", "webhooks", "backchannel_logout"));
+    onlyKeys("notify.", node, Set.of("max_attempts", "webhooks", "backchannel_logout", "signing_alg", "issuer"));
+    String alg = oneOf("notify.signing_alg", node.path("signing_alg"), "RS256", Set.of("RS256", "ES256", "EdDSA"));
+    String issuer = node.path("issuer").isMissingNode() ? null : url("notify.issuer", node.path("issuer"));
     int attempts = intIn("notify.max_attempts", node.path("max_attempts"), NotifyConfig.NONE.maxAttempts(), 1, 20);
     List<WebhookConfig> hooks = new ArrayList<>();
     for (JsonNode w : list("notify.webhooks", node.path("webhooks"))) {
@@ -529,7 +557,36 @@ public record CurfewConfig(
       if (aud == null || aud.isBlank()) throw new ConfigException(at + ".audience", "required (the client_id of the relying party)");
       rps.add(new BackchannelConfig(url(at + ".url", b.path("url")), iss, aud));
     }
-    return new NotifyConfig(attempts, hooks, rps);
+    return new NotifyConfig(attempts, hooks, rps, alg, issuer);
+  }
+
+  private static List<IdentityProviderConfig> identityProviders(JsonNode node) {
+    List<IdentityProviderConfig> out = new ArrayList<>();
+    Set<String> names = new java.util.HashSet<>();
+    for (JsonNode p : list("identity_providers", node)) {
+      String at = "identity_providers[" + out.size() + "]";
+      requireObject(at, p);
+      onlyKeys(at + ".", p, Set.of("name", "issuer", "jwks_uri", "discovery_url", "audience", "max_token_age"));
+      String name = string(at + ".name", p.path("name"), null);
+      if (name == null || !name.matches("[A-Za-z0-9_-]{1,64}")) {
+        throw new ConfigException(at + ".name", "required: 1-64 of A-Z a-z 0-9 _ - (it is the endpoint's path segment)");
+      }
+      if (!names.add(name)) throw new ConfigException(at + ".name", "\"" + name + "\" is configured twice");
+      String issuer = string(at + ".issuer", p.path("issuer"), null);
+      if (issuer == null || issuer.isBlank()) throw new ConfigException(at + ".issuer", "required: the provider's iss");
+      boolean hasJwks = !p.path("jwks_uri").isMissingNode();
+      boolean hasDiscovery = !p.path("discovery_url").isMissingNode();
+      if (hasJwks == hasDiscovery) throw new ConfigException(at + ".jwks_uri", "give exactly one of jwks_uri and discovery_url");
+      String aud = string(at + ".audience", p.path("audience"), null);
+      if (aud == null || aud.isBlank()) throw new ConfigException(at + ".audience", "required: Curfew's client_id at the provider");
+      Duration age = duration(at + ".max_token_age", p.path("max_token_age"), Duration.ofMinutes(5));
+      if (age.isNegative() || age.isZero() || age.compareTo(Duration.ofHours(1)) > 0) {
+        throw new ConfigException(at + ".max_token_age", "must be more than 0 and at most 1h");
+      }
+      out.add(new IdentityProviderConfig(name, issuer, hasJwks ? url(at + ".jwks_uri", p.path("jwks_uri")) : null,
+          hasDiscovery ? url(at + ".discovery_url", p.path("discovery_url")) : null, aud, age));
+    }
+    return List.copyOf(out);
   }
 
   static List<JsonNode> list(String key, JsonNode n) {

@@ -367,7 +367,7 @@ final class SessionGate implements ProxyInterceptor {
       CompletableFuture<Decision> opened;
       try {
         // Opened by this route, for this route only: its actor and audience are Curfew's own fields.
-        opened = engine.open(login.subject(), policy, Map.of("via", "gateway", "route", a.route().path()),
+        opened = engine.open(login.subject(), policy, login.attributes(a.route().path()),
             a.route().audience(), "gateway:" + a.route().path());
       } catch (IllegalArgumentException e) {
         replace(pc, Problem.of(502, "bad-login-handoff", "Bad gateway", "the upstream's login handoff was refused: "

@@ -184,15 +184,30 @@ public final class ApiServer {
     this.policies = new PolicyRoutes(store, reply);
   }
 
-  private volatile Map<String, Object> jwks;
+  private volatile java.util.function.Supplier<Map<String, Object>> jwks;
+  private volatile Map<String, Object> discovery;
+  private volatile BackchannelLogoutRoutes backchannelLogout;
   private volatile java.util.function.Consumer<ApiRoutes> extension;
 
   /**
    * Publishes a JSON Web Key Set at {@code /.well-known/jwks.json} (the keys that verify Curfew's
    * back-channel logout tokens). Call before {@link #listen}.
    */
-  public void publishJwks(Map<String, Object> keySet) {
-    this.jwks = Map.copyOf(keySet);
+  public void publishJwks(java.util.function.Supplier<Map<String, Object>> keySet) {
+    this.jwks = Objects.requireNonNull(keySet, "keySet");
+  }
+
+  /**
+   * Publishes OpenID provider metadata at {@code /.well-known/openid-configuration}
+   * ({@link dev.curfew.server.oidc.DiscoveryDocument}). Call before {@link #listen}.
+   */
+  public void publishDiscovery(Map<String, Object> metadata) {
+    this.discovery = Map.copyOf(metadata);
+  }
+
+  /** Serves {@code POST /v1/backchannel-logout/{provider}} with {@code routes}. Call before {@link #listen}. */
+  public void backchannelLogout(BackchannelLogoutRoutes routes) {
+    this.backchannelLogout = Objects.requireNonNull(routes, "routes");
   }
 
   /**
@@ -331,11 +346,22 @@ public final class ApiServer {
     route(r, "/v1/forward-auth", forwardAuthKey, backend::forwardAuth);
     route(r, "/v1/forward-auth/*", forwardAuthKey, backend::forwardAuth);
 
-    if (jwks != null) {
+    java.util.function.Supplier<Map<String, Object>> keySet = jwks;
+    if (keySet != null) {
+      // Read on every request: a rotated key appears at once (RFC 7517 §8.5.1 media type).
       route(r, "/.well-known/jwks.json", ctx -> {
         ctx.response().putHeader("Content-Type", "application/jwk-set+json")
-            .end(Buffer.buffer(JsonBodies.write(jwks)));
+            .end(Buffer.buffer(JsonBodies.write(keySet.get())));
       }, HttpMethod.GET, HttpMethod.HEAD);
+    }
+    Map<String, Object> metadata = discovery;
+    if (metadata != null) {
+      route(r, "/.well-known/openid-configuration", ctx -> Reply.json(ctx, 200, metadata), HttpMethod.GET, HttpMethod.HEAD);
+    }
+    BackchannelLogoutRoutes idp = backchannelLogout;
+    if (idp != null) {
+      // No API key: the logout token's signature authenticates the provider.
+      route(r, "/v1/backchannel-logout/:provider", idp::handle, HttpMethod.POST);
     }
     route(r, "/healthz", ctx -> Reply.json(ctx, 200, Map.of("status", "ok")), HttpMethod.GET, HttpMethod.HEAD);
     Readiness ready = readiness;

@@ -53,6 +53,7 @@ public record Problem(int status, String type, String title, String detail, Stri
       case REVOKED -> "the session was revoked";
       case LOGGED_OUT -> "the session was logged out";
       case REPLAYED -> "the session was ended because a rotated-out token was presented again";
+      case IDP_LOGOUT -> "the identity provider logged the user out";
       case UNKNOWN -> "the token is not a valid session token";
     };
     return new Problem(401, TYPE_PREFIX + "session-ended", "Session not valid", detail, r.wire());

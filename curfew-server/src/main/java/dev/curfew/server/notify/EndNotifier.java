@@ -3,8 +3,10 @@ package dev.curfew.server.notify;
 import dev.curfew.core.Decision;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.SessionStatus;
-import dev.curfew.core.audit.Ed25519Keys;
 import dev.curfew.server.http.JsonBodies;
+import dev.curfew.server.oidc.CompactJws;
+import dev.curfew.server.oidc.JwsAlgorithm;
+import dev.curfew.server.oidc.LogoutSigningKeys;
 import dev.curfew.server.http.SessionEventFanOut;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -13,9 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.MessageDigest;
-import java.security.Signature;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -40,8 +39,9 @@ import javax.crypto.spec.SecretKeySpec;
  * "reason", "ended_at", "delivery_id"}} with {@code Curfew-Signature: t=<unix seconds>,v1=<hex>},
  * v1 = HMAC-SHA256(secret, t + "." + body). Receivers should reject a t far from their clock.
  *
- * <p>Back-channel logout: {@code POST} form {@code logout_token=<JWT>}, the JWT signed EdDSA
- * (Ed25519) with the key published at {@code /.well-known/jwks.json}, claims {@code iss}, {@code
+ * <p>Back-channel logout: {@code POST} form {@code logout_token=<JWT>}, the JWT signed with the
+ * current key of {@link LogoutSigningKeys} (RS256 unless configured otherwise) and published with
+ * its {@code kid} at {@code /.well-known/jwks.json}, claims {@code iss}, {@code
  * aud}, {@code iat}, {@code exp}, {@code jti}, {@code sub}, {@code sid} (the session id) and {@code
  * events: {"http://schemas.openid.net/event/backchannel-logout": {}}}; no {@code nonce}.
  */
@@ -49,7 +49,7 @@ public final class EndNotifier implements SessionEventFanOut.EndingListener, Aut
   private static final System.Logger LOG = System.getLogger(EndNotifier.class.getName());
   public static final String BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout";
   /** How long a logout token is valid after it was issued. */
-  static final Duration LOGOUT_TOKEN_LIFETIME = Duration.ofMinutes(2);
+  static final Duration LOGOUT_TOKEN_LIFETIME = LogoutSigningKeys.TOKEN_LIFETIME;
 
   /** A webhook receiver and its HMAC secret. */
   public record Webhook(URI url, byte[] secret) {
@@ -83,8 +83,7 @@ public final class EndNotifier implements SessionEventFanOut.EndingListener, Aut
   private final SessionStore engine;
   private final List<Webhook> webhooks;
   private final List<BackchannelLogout> backchannel;
-  private final KeyPair signingKey;
-  private final String keyId;
+  private final LogoutSigningKeys signingKeys;
   private final Settings settings;
   private final HttpClient http;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -94,18 +93,14 @@ public final class EndNotifier implements SessionEventFanOut.EndingListener, Aut
   });
 
   public EndNotifier(SessionStore engine, List<Webhook> webhooks, List<BackchannelLogout> backchannel,
-      KeyPair signingKey, Settings settings) {
+      LogoutSigningKeys signingKeys, Settings settings) {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.webhooks = List.copyOf(webhooks);
     this.backchannel = List.copyOf(backchannel);
-    this.signingKey = Objects.requireNonNull(signingKey, "signingKey");
-    this.keyId = keyId(signingKey);
+    this.signingKeys = Objects.requireNonNull(signingKeys, "signingKeys");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.http = HttpClient.newBuilder().connectTimeout(settings.requestTimeout()).build();
   }
-
-  /** The key file under the data directory: the raw 32-byte Ed25519 seed, mode 0600. */
-  public static final String KEY_FILE = "notify-ed25519.seed";
 
   /**
    * The notifier that {@code cfg} describes, or null when it names no receiver. Webhook secrets come
@@ -126,43 +121,20 @@ public final class EndNotifier implements SessionEventFanOut.EndingListener, Aut
     List<BackchannelLogout> rps = new java.util.ArrayList<>();
     for (var b : cfg.backchannelLogout()) rps.add(new BackchannelLogout(URI.create(b.url()), b.issuer(), b.audience()));
     Settings settings = new Settings(cfg.maxAttempts(), Settings.defaults().baseDelay(), Settings.defaults().requestTimeout());
-    return new EndNotifier(engine, hooks, rps, loadOrCreateKey(dataDir.resolve(KEY_FILE)), settings);
+    JwsAlgorithm alg = JwsAlgorithm.named(cfg.signingAlg())
+        .orElseThrow(() -> new dev.curfew.server.config.ConfigException("notify.signing_alg", "unknown: " + cfg.signingAlg()));
+    return new EndNotifier(engine, hooks, rps, LogoutSigningKeys.open(dataDir, alg, new dev.curfew.core.SystemClock()),
+        settings);
   }
 
-  static KeyPair loadOrCreateKey(java.nio.file.Path file) throws java.io.IOException {
-    if (java.nio.file.Files.exists(file)) return Ed25519Keys.fromSeed(java.nio.file.Files.readAllBytes(file));
-    KeyPair k = Ed25519Keys.generate();
-    java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
-    java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    java.nio.file.Files.write(tmp, Ed25519Keys.rawSeed(k.getPrivate()));
-    try {
-      java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException notPosix) {
-      // not a POSIX file system: the directory's own protection applies
-    }
-    java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    return k;
-  }
-
-  /** The JWKS (RFC 7517, OKP keys of RFC 8037) that verifies the logout tokens. */
+  /** The JWKS (RFC 7517) that verifies the logout tokens: the signing key and recently retired ones, each with its {@code kid}. */
   public Map<String, Object> jwks() {
-    Map<String, Object> k = new LinkedHashMap<>();
-    k.put("kty", "OKP");
-    k.put("crv", "Ed25519");
-    k.put("x", b64url(Ed25519Keys.rawPublicKey(signingKey.getPublic())));
-    k.put("kid", keyId);
-    k.put("use", "sig");
-    k.put("alg", "EdDSA");
-    return Map.of("keys", List.of(k));
+    return signingKeys.jwks();
   }
 
-  static String keyId(KeyPair key) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(Ed25519Keys.rawPublicKey(key.getPublic()));
-      return b64url(java.util.Arrays.copyOf(h, 12));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+  /** The key ring the logout tokens are signed with. */
+  public LogoutSigningKeys signingKeys() {
+    return signingKeys;
   }
 
   @Override
@@ -239,13 +211,17 @@ public final class EndNotifier implements SessionEventFanOut.EndingListener, Aut
     });
   }
 
-  /** The logout token of OpenID Connect Back-Channel Logout 1.0 §2.4, signed EdDSA. */
+  /**
+   * The logout token of OpenID Connect Back-Channel Logout 1.0 §2.4, signed with the current key:
+   * explicitly typed {@code logout+jwt} (§2.4) and naming its key by {@code kid}.
+   */
   String logoutToken(BackchannelLogout b, SessionStatus s) {
     long iat = System.currentTimeMillis() / 1000;
+    LogoutSigningKeys.SigningKey key = signingKeys.current();
     Map<String, Object> header = new LinkedHashMap<>();
-    header.put("alg", "EdDSA");
+    header.put("alg", key.alg().name());
     header.put("typ", "logout+jwt");
-    header.put("kid", keyId);
+    header.put("kid", key.kid());
     Map<String, Object> claims = new LinkedHashMap<>();
     claims.put("iss", b.issuer());
     claims.put("aud", b.audience());
@@ -255,16 +231,7 @@ public final class EndNotifier implements SessionEventFanOut.EndingListener, Aut
     claims.put("sub", s.subject());
     claims.put("sid", s.sessionId());
     claims.put("events", Map.of(BACKCHANNEL_EVENT, Map.of()));
-    String signingInput = b64url(JsonBodies.writeString(header).getBytes(StandardCharsets.UTF_8)) + "."
-        + b64url(JsonBodies.writeString(claims).getBytes(StandardCharsets.UTF_8));
-    try {
-      Signature sig = Signature.getInstance("Ed25519");
-      sig.initSign(signingKey.getPrivate());
-      sig.update(signingInput.getBytes(StandardCharsets.US_ASCII));
-      return signingInput + "." + b64url(sig.sign());
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("Ed25519 signing failed", e);
-    }
+    return CompactJws.sign(header, claims, key.alg(), key.privateKey());
   }
 
   static String hmacHex(byte[] secret, String message) {

@@ -10,7 +10,6 @@ import dev.curfew.core.MemoryAuditSink;
 import dev.curfew.core.Policies;
 import dev.curfew.core.Policy;
 import dev.curfew.core.SessionEngine;
-import dev.curfew.core.audit.Ed25519Keys;
 import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiServer;
 import dev.curfew.server.http.EventHub;
@@ -69,6 +68,10 @@ class EndNotifierTest {
     })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
   }
 
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path keyDir;
+  final dev.curfew.core.ManualClock keyClock = new dev.curfew.core.ManualClock(java.time.Instant.parse("2026-11-26T22:00:00Z"));
+  dev.curfew.server.oidc.LogoutSigningKeys keys;
+
   @AfterEach
   void close() throws Exception {
     if (notifier != null) notifier.close();
@@ -76,11 +79,16 @@ class EndNotifierTest {
   }
 
   EndNotifier start(int maxAttempts) {
+    try {
+      keys = dev.curfew.server.oidc.LogoutSigningKeys.open(keyDir, dev.curfew.server.oidc.JwsAlgorithm.RS256, keyClock);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     String base = "http://127.0.0.1:" + receiver.actualPort();
     notifier = new EndNotifier(dev.curfew.core.SessionStore.of(engine),
         List.of(new EndNotifier.Webhook(URI.create(base + "/hook"), SECRET)),
         List.of(new EndNotifier.BackchannelLogout(URI.create(base + "/bcl"), "https://curfew.example", "app-1")),
-        Ed25519Keys.generate(), new EndNotifier.Settings(maxAttempts, Duration.ofMillis(20), Duration.ofSeconds(5)));
+        keys, new EndNotifier.Settings(maxAttempts, Duration.ofMillis(20), Duration.ofSeconds(5)));
     fanOut.addEndingListener(notifier);
     return notifier;
   }
@@ -124,11 +132,12 @@ class EndNotifierTest {
   }
 
   @Test
-  void backchannelLogoutTokenVerifiesWithThePublishedJwksAndHasTheRightClaims() throws Exception {
+  void backchannelLogoutToken_isRs256WithAKid_andANimbusVerifierAcceptsItWithThePublishedJwks() throws Exception {
     start(3);
     api = new ApiServer(vertx, engine, hub, ApiKeys.of(List.of()), null,
         new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), ApiServer.Settings.defaults().withInstances(1));
-    api.publishJwks(notifier.jwks());
+    api.publishJwks(notifier::jwks);
+    api.publishDiscovery(dev.curfew.server.oidc.DiscoveryDocument.of("https://curfew.example", keys.algorithms()));
     int port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
 
     String token = engine.open("carol", null, java.util.Map.of()).token();
@@ -137,38 +146,108 @@ class EndNotifierTest {
     String form = logouts.poll(5, TimeUnit.SECONDS);
     assertThat(form).startsWith("logout_token=");
     String jwt = URLDecoder.decode(form.substring("logout_token=".length()), StandardCharsets.UTF_8);
-    String[] parts = jwt.split("\\.");
-    assertThat(parts).hasSize(3);
 
-    HttpResponse<String> jwksResp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + port + "/.well-known/jwks.json")).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(jwksResp.statusCode()).isEqualTo(200);
-    JsonNode key = JSON.readTree(jwksResp.body()).get("keys").get(0);
-    JsonNode header = JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
-    assertThat(header.get("alg").asText()).isEqualTo("EdDSA");
-    assertThat(header.get("typ").asText()).isEqualTo("logout+jwt");
-    assertThat(header.get("kid").asText()).isEqualTo(key.get("kid").asText());
-    assertThat(key.get("kty").asText()).isEqualTo("OKP");
-    assertThat(key.get("crv").asText()).isEqualTo("Ed25519");
+    com.nimbusds.jose.jwk.JWKSet published = com.nimbusds.jose.jwk.JWKSet.parse(get(port, "/.well-known/jwks.json"));
+    com.nimbusds.jwt.SignedJWT signed = com.nimbusds.jwt.SignedJWT.parse(jwt);
+    assertThat(signed.getHeader().getAlgorithm()).isEqualTo(com.nimbusds.jose.JWSAlgorithm.RS256);
+    assertThat(signed.getHeader().getType().toString()).isEqualTo("logout+jwt");
+    com.nimbusds.jose.jwk.JWK key = published.getKeyByKeyId(signed.getHeader().getKeyID());
+    assertThat(key).isNotNull();
+    assertThat(key.getKeyType()).isEqualTo(com.nimbusds.jose.jwk.KeyType.RSA);
+    assertThat(signed.verify(new com.nimbusds.jose.crypto.RSASSAVerifier(key.toRSAKey()))).isTrue();
 
-    Signature verify = Signature.getInstance("Ed25519");
-    verify.initVerify(Ed25519Keys.publicKey(Base64.getUrlDecoder().decode(key.get("x").asText())));
-    verify.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
-    assertThat(verify.verify(Base64.getUrlDecoder().decode(parts[2]))).isTrue();
-
-    JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
-    assertThat(claims.get("iss").asText()).isEqualTo("https://curfew.example");
-    assertThat(claims.get("aud").asText()).isEqualTo("app-1");
-    assertThat(claims.get("sub").asText()).isEqualTo("carol");
-    assertThat(claims.get("sid").asText()).isEqualTo(sid);
-    assertThat(claims.get("jti").asText()).isNotBlank();
-    assertThat(claims.get("exp").asLong()).isGreaterThan(claims.get("iat").asLong());
-    assertThat(Math.abs(claims.get("iat").asLong() - System.currentTimeMillis() / 1000)).isLessThan(30);
-    assertThat(claims.get("events").has(EndNotifier.BACKCHANNEL_EVENT)).isTrue();
-    assertThat(claims.get("events").get(EndNotifier.BACKCHANNEL_EVENT).isObject()).isTrue();
-    assertThat(claims.has("nonce")).isFalse();
+    com.nimbusds.jwt.JWTClaimsSet claims = signed.getJWTClaimsSet();
+    assertThat(claims.getIssuer()).isEqualTo("https://curfew.example");
+    assertThat(claims.getAudience()).containsExactly("app-1");
+    assertThat(claims.getSubject()).isEqualTo("carol");
+    assertThat(claims.getStringClaim("sid")).isEqualTo(sid);
+    assertThat(claims.getJWTID()).isNotBlank();
+    assertThat(claims.getExpirationTime()).isAfter(claims.getIssueTime());
+    assertThat(claims.getJSONObjectClaim("events")).containsKey(EndNotifier.BACKCHANNEL_EVENT);
+    assertThat(claims.getClaims()).doesNotContainKey("nonce");
     await().atMost(Duration.ofSeconds(5)).until(() -> notified("backchannel_logout").size() == 1);
+
+    JsonNode discovery = JSON.readTree(get(port, "/.well-known/openid-configuration"));
+    assertThat(discovery.get("issuer").asText()).isEqualTo("https://curfew.example");
+    assertThat(discovery.get("jwks_uri").asText()).isEqualTo("https://curfew.example/.well-known/jwks.json");
+    assertThat(discovery.get("backchannel_logout_supported").asBoolean()).isTrue();
+    assertThat(discovery.get("backchannel_logout_session_supported").asBoolean()).isTrue();
+    assertThat(discovery.get("id_token_signing_alg_values_supported").get(0).asText()).isEqualTo("RS256");
     api.close();
+  }
+
+  @Test
+  void rotation_newTokensUseTheNewKey_theOldStaysPublishedUntilItsTokensExpired() throws Exception {
+    start(3);
+    String oldKid = keys.current().kid();
+    keyClock.advance(Duration.ofHours(1));
+    String newKid = dev.curfew.server.oidc.LogoutSigningKeys.rotate(keyDir, dev.curfew.server.oidc.JwsAlgorithm.RS256, keyClock);
+    awaitDirectoryChange(newKid);
+
+    String token = engine.open("dave", null, java.util.Map.of()).token();
+    engine.logout(token);
+    String jwt = URLDecoder.decode(logouts.poll(5, TimeUnit.SECONDS).substring("logout_token=".length()), StandardCharsets.UTF_8);
+    assertThat(com.nimbusds.jwt.SignedJWT.parse(jwt).getHeader().getKeyID()).isEqualTo(newKid);
+    assertThat(kids()).containsExactly(newKid, oldKid);
+
+    keyClock.advance(dev.curfew.server.oidc.LogoutSigningKeys.RETIRED_KEY_PUBLISHED_FOR.minusMillis(1));
+    assertThat(kids()).containsExactly(newKid, oldKid);
+    keyClock.advance(Duration.ofMillis(1));
+    assertThat(kids()).containsExactly(newKid);
+  }
+
+  @Test
+  void es256AndEdDsa_areSelectable_andVerifyWithNimbus() throws Exception {
+    for (var alg : List.of(dev.curfew.server.oidc.JwsAlgorithm.ES256, dev.curfew.server.oidc.JwsAlgorithm.EdDSA)) {
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(keyDir, alg.name());
+      var ring = dev.curfew.server.oidc.LogoutSigningKeys.open(dir, alg, keyClock);
+      var k = ring.current();
+      String jwt = dev.curfew.server.oidc.CompactJws.sign(java.util.Map.of("alg", alg.name(), "kid", k.kid()),
+          java.util.Map.of("iss", "https://curfew.example"), alg, k.privateKey());
+      com.nimbusds.jose.jwk.JWK jwk = com.nimbusds.jose.jwk.JWKSet.parse(JsonBodiesBridge.write(ring.jwks())).getKeyByKeyId(k.kid());
+      String[] parts = jwt.split("\\.");
+      if (alg == dev.curfew.server.oidc.JwsAlgorithm.ES256) {
+        assertThat(com.nimbusds.jwt.SignedJWT.parse(jwt).verify(new com.nimbusds.jose.crypto.ECDSAVerifier(jwk.toECKey())))
+            .isTrue();
+      } else { // Nimbus verifies Ed25519 only with Tink on the class path: the JDK checks it here
+        Signature verify = Signature.getInstance("Ed25519");
+        verify.initVerify(dev.curfew.core.audit.Ed25519Keys.publicKey(jwk.toOctetKeyPair().getDecodedX()));
+        verify.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+        assertThat(verify.verify(Base64.getUrlDecoder().decode(parts[2]))).isTrue();
+      }
+      java.nio.file.Path file;
+      try (var files = java.nio.file.Files.list(dir.resolve("logout-keys"))) {
+        file = files.findFirst().orElseThrow();
+      }
+      assertThat(java.nio.file.Files.getPosixFilePermissions(file))
+          .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+  }
+
+  /** The JSON writer the API uses, for handing a key set to Nimbus. */
+  private static final class JsonBodiesBridge {
+    static String write(Object o) throws Exception {
+      return JSON.writeValueAsString(o);
+    }
+  }
+
+  private List<String> kids() {
+    @SuppressWarnings("unchecked")
+    List<java.util.Map<String, Object>> ks = (List<java.util.Map<String, Object>>) keys.jwks().get("keys");
+    return ks.stream().map(k -> (String) k.get("kid")).toList();
+  }
+
+  /** The ring notices a rotation by the directory's modification time; wait until it has. */
+  private void awaitDirectoryChange(String kid) {
+    await().atMost(Duration.ofSeconds(5)).until(() -> keys.current().kid().equals(kid));
+  }
+
+  private static String get(int port, String path) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Cache-Control")).contains("no-store");
+    return r.body();
   }
 
   private List<JsonNode> notified(String kind) {

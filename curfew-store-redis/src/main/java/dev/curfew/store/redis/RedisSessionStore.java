@@ -5,6 +5,7 @@ import dev.curfew.core.AuditSink;
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.EngineMetrics;
+import dev.curfew.core.IdpLogout;
 import dev.curfew.core.Policies;
 import dev.curfew.core.Policy;
 import dev.curfew.core.RotationGrace;
@@ -507,7 +508,7 @@ public final class RedisSessionStore implements SessionStore {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("reason", s.endReason());
     data.put("expired_at", Times.format(s.endedAt()));
-    publish(s.id(), endEvent(s.reason()), data);
+    publish(s.id(), s.reason().event(), data);
     durable.thenRun(() -> confirm(RedisKeys.shardOfId(s.id()), "e|" + s.id()));
     return durable;
   }
@@ -531,11 +532,6 @@ public final class RedisSessionStore implements SessionStore {
           .put("reason_text", s.reasonText());
     }
     return b.build();
-  }
-
-  static String endEvent(EndReason reason) {
-    return reason == EndReason.LOGGED_OUT ? "logged_out"
-        : reason == EndReason.REVOKED || reason == EndReason.REPLAYED ? "revoked" : "expired";
   }
 
   /**
@@ -688,6 +684,83 @@ public final class RedisSessionStore implements SessionStore {
           return Future.fromCompletionStage(sink.append(List.of(b.build()), List.of()));
         });
     return answer.toCompletionStage().toCompletableFuture();
+  }
+
+  // ---------------------------------------------------------------- identity providers
+
+  @Override
+  public CompletableFuture<SessionEngine.Revocation> endIdpSessions(IdpLogout logout) {
+    Objects.requireNonNull(logout, "logout");
+    SessionEngine.Revocation unavailable = new SessionEngine.Revocation(-1, DONE);
+    if (!sink.writable()) return CompletableFuture.completedFuture(unavailable);
+    Future<List<String>> candidates = logout.bySubjectOnly() ? members(logout.subject()) : allSessionIds();
+    Future<SessionEngine.Revocation> answer = candidates.compose(ids -> {
+      List<Future<String>> each = new ArrayList<>();
+      for (String id : ids) each.add(endIfMatching(id, logout));
+      return Future.all(each).map(all -> {
+        List<Object> ended = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+          if (all.resultAt(i) != null) ended.add(all.resultAt(i));
+        }
+        return ended;
+      });
+    }).compose(ended -> {
+      // Each ending's own record was appended by endedHere; the logout's record follows them.
+      AuditRecord.Builder b = AuditRecord.builder(RecordTypes.IDP_LOGOUT, nodeClock.millis(), node);
+      SessionEngine.idpAccepted(logout, ended).forEach(b::put);
+      CompletableFuture<Void> durable = sink.append(List.of(b.build()), List.of());
+      return Future.succeededFuture(new SessionEngine.Revocation(ended.size(), durable));
+    });
+    return answer.toCompletionStage().toCompletableFuture().exceptionally(e -> unavailable);
+  }
+
+  /** Ends session {@code id} if {@code logout} matches it; the id when it ended here, else null. */
+  private Future<String> endIfMatching(String id, IdpLogout logout) {
+    return run(scripts.session, List.of(keys.session(id)), sessionArgsForId("peek", id, List.of())).compose(r -> {
+      Outcome o = Outcome.of(r);
+      if (o.row == null || o.row.ended() || !logout.matches(o.row.subject(), o.row.attributeMap())) {
+        return Future.succeededFuture((String) null);
+      }
+      return Future.fromCompletionStage(byId(id, "revoke",
+          List.of(logout.actor(), logout.reasonText(), EndReason.IDP_LOGOUT.wire())))
+          .map(d -> d.allowed() ? id : null);
+    });
+  }
+
+  /**
+   * Every session id of this deployment's prefix, shard by shard ({@code SCAN}, 1,000 keys a step):
+   * a logout by IdP session id may concern any subject. With Redis Cluster, SCAN walks one node.
+   */
+  private Future<List<String>> allSessionIds() {
+    List<Future<List<String>>> shards = new ArrayList<>();
+    for (int n = 0; n < RedisKeys.SHARDS; n++) {
+      shards.add(scan(keys.shard(n) + "s:", "0", new ArrayList<>()));
+    }
+    return Future.all(shards).map(all -> {
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < all.size(); i++) ids.addAll(all.resultAt(i));
+      return ids;
+    });
+  }
+
+  private Future<List<String>> scan(String keyPrefix, String cursor, List<String> into) {
+    // A glob: the shard's hash tag braces are literal characters for MATCH, so escape them.
+    String pattern = keyPrefix.replace("{", "\\{").replace("}", "\\}") + "*";
+    return redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(1000))
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .compose(r -> {
+          for (Response k : r.get(1)) into.add(k.toString().substring(keyPrefix.length()));
+          String next = r.get(0).toString();
+          return next.equals("0") ? Future.succeededFuture(into) : scan(keyPrefix, next, into);
+        });
+  }
+
+  @Override
+  public CompletableFuture<Void> recordIdpLogoutRefused(Map<String, Object> data) {
+    AuditRecord.Builder b = AuditRecord.builder(RecordTypes.IDP_LOGOUT, nodeClock.millis(), node);
+    data.forEach(b::put);
+    b.put("outcome", "refused");
+    return sink.append(List.of(b.build()), List.of());
   }
 
   @Override

@@ -111,7 +111,8 @@ elseif op == 'logout' then
   finish_here('logged_out', {})
   return answer('ALLOWED', 'ended')
 elseif op == 'revoke' then
-  finish_here('revoked', {ra = ARGV[7], rt = ARGV[8]})
+  -- ARGV[9]: the end reason when not 'revoked' (an IdP's logout: 'idp_logout'); the caller checks it.
+  finish_here(ARGV[9] or 'revoked', {ra = ARGV[7], rt = ARGV[8]})
   return answer('ALLOWED', 'ended')
 elseif op == 'apply' then
   -- A new version of the session's policy, narrowed field by field against the session's own
