@@ -20,4 +20,12 @@ public interface Witnesses {
    * @param proofs consistency proofs of the log, from any size the witness holds to the checkpoint's
    */
   String cosign(String signedNote, Checkpoint checkpoint, AuditProofs proofs);
+
+  /**
+   * Whether {@code signedNote} already carries a valid cosignature of every witness; when not, the
+   * log offers the same checkpoint again later (a witness that was down meanwhile cosigns it then).
+   */
+  default boolean complete(String signedNote) {
+    return true;
+  }
 }

@@ -7,6 +7,8 @@ import dev.curfew.core.audit.EvidenceVerification;
 import dev.curfew.core.audit.Json;
 import dev.curfew.core.audit.NoteVerifier;
 import dev.curfew.core.audit.Times;
+import dev.curfew.core.audit.WitnessKey;
+import dev.curfew.core.audit.WitnessQuorum;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.store.postgres.AuditDatabase;
 import dev.curfew.store.embedded.AuditFileVerifier;
@@ -99,6 +101,43 @@ final class AuditCommand {
     }
   }
 
+  /** {@code --witness-key FILE ... [--witnesses K]}: the k-of-n witness rule, or none. */
+  static final class WitnessOptions {
+    @Option(names = "--witness-key", paramLabel = "FILE",
+        description = {"A witness's verifier key (what 'curfew witness public-key' prints; one key per line). Repeatable.",
+            "Then the checkpoint relied on must carry K valid cosignatures of these witnesses (C2SP tlog-cosignature)."})
+    List<Path> keys = new java.util.ArrayList<>();
+
+    @Option(names = "--witnesses", paramLabel = "K", description = "How many of the witnesses given must have cosigned (default: all).")
+    Integer required;
+
+    /** The rule, or null when no witness key is given. */
+    WitnessQuorum quorum() {
+      if (keys.isEmpty()) {
+        if (required != null) throw new IllegalArgumentException("--witnesses needs at least one --witness-key");
+        return null;
+      }
+      List<WitnessKey> all = new java.util.ArrayList<>();
+      for (Path f : keys) {
+        List<String> lines;
+        try {
+          lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          throw new IllegalArgumentException("cannot read " + f + ": " + e.getMessage());
+        }
+        for (String line : lines) {
+          if (line.isBlank()) continue;
+          try {
+            all.add(WitnessKey.parse(line));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(f + " is not a witness key (name+hex8+base64(0x04||key)): " + e.getMessage());
+          }
+        }
+      }
+      return WitnessQuorum.of(all, required == null ? all.size() : required);
+    }
+  }
+
   static NoteVerifier readPublicKey(Path file) {
     try {
       return NoteVerifier.parse(Files.readString(file, StandardCharsets.UTF_8).strip());
@@ -129,11 +168,19 @@ final class AuditCommand {
             "PostgreSQL: repeat it, one per node; each applies to the node whose key name is its origin."})
     List<Path> trustedCheckpoints = new java.util.ArrayList<>();
 
+    @picocli.CommandLine.Mixin WitnessOptions witnessOptions = new WitnessOptions();
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      if (location.postgres()) return PostgresAuditCli.verify(location, publicKey, trustedCheckpoints, out, err);
+      WitnessQuorum witnesses = witnessOptions.quorum();
+      if (location.postgres()) {
+        if (witnesses != null) {
+          throw new IllegalArgumentException("--witness-key applies to the files of a data directory; the PostgreSQL audit store's checkpoints are not submitted to witnesses");
+        }
+        return PostgresAuditCli.verify(location, publicKey, trustedCheckpoints, out, err);
+      }
       if (trustedCheckpoints.size() > 1) {
         throw new IllegalArgumentException("one --trusted-checkpoint for the files of a data directory (one log)");
       }
@@ -151,7 +198,7 @@ final class AuditCommand {
       long startNanos = System.nanoTime();
       AuditFileVerifier.Result r;
       try {
-        r = AuditFileVerifier.verify(AuditFiles.of(dir), key, trusted, PROGRESS_EVERY_RECORDS, n -> {
+        r = AuditFileVerifier.verify(AuditFiles.of(dir), key, trusted, witnesses, PROGRESS_EVERY_RECORDS, n -> {
           double s = (System.nanoTime() - startNanos) / 1e9;
           err.printf("curfew audit verify: %,d records verified (%,.0f records/s)%n", n, n / Math.max(s, 1e-9));
           err.flush();
@@ -160,6 +207,10 @@ final class AuditCommand {
         throw new IllegalArgumentException("cannot read the audit log in " + dir + ": " + e.getMessage());
       }
       report(out, r, key, publicKey == null, trustedCheckpoint, System.nanoTime() - startNanos);
+      if (witnesses != null && r.verification().witnessedSize() >= 0) {
+        out.printf("  witnesses:   the latest checkpoint (tree size %,d) carries at least %d of the %d trusted witnesses' cosignatures%n",
+            r.verification().witnessedSize(), witnesses.required(), witnesses.witnesses().size());
+      }
       if (r.incompleteTailBytes() > 0) {
         err.println("curfew audit verify: note: the last segment ends in " + r.incompleteTailBytes()
             + " bytes without a line feed, not verified: a write in progress, or a torn write that the next start cuts and records");
@@ -259,8 +310,11 @@ final class AuditCommand {
         description = "The verifier key to trust. Without it the bundle's own key is used, which proves the records are consistent but not who signed.")
     Path publicKey;
 
+    @picocli.CommandLine.Mixin WitnessOptions witnessOptions = new WitnessOptions();
+
     @Override
     public Integer call() throws IOException {
+      WitnessQuorum witnesses = witnessOptions.quorum();
       String json;
       try {
         json = file.toString().equals("-") ? new String(System.in.readNBytes(EvidenceBundle.MAX_BUNDLE_CHARS + 1),
@@ -271,11 +325,22 @@ final class AuditCommand {
       NoteVerifier key = publicKey == null ? null : readPublicKey(publicKey);
       EvidenceVerification v = EvidenceBundle.verify(json, key);
       PrintWriter out = spec.commandLine().getOut();
+      WitnessQuorum.Result w = null;
+      if (v.ok() && witnesses != null) {
+        w = witnesses.check(String.valueOf(Json.parseObject(json).get("checkpoint")));
+        if (!w.satisfied()) {
+          out.println("curfew audit verify-evidence: INVALID");
+          out.println("  The bundle's checkpoint carries " + w.describe() + ".");
+          out.flush();
+          return EXIT_FAILED;
+        }
+      }
       if (v.ok()) {
         out.printf("curfew audit verify-evidence: OK: %d records of session %s, included in the tree of size %,d%n",
             v.entries(), v.sessionId(), v.treeSize());
         out.println(v.keyAuthenticated() ? "  signed by the trusted key " + key.verifierKey()
             : "  signed by the bundle's own key (not authenticated: pass --public-key with the log's key)");
+        if (w != null) out.println("  witnessed: " + w.describe());
       } else {
         out.println("curfew audit verify-evidence: INVALID");
         for (String p : v.problems()) out.println("  " + p);

@@ -57,7 +57,8 @@ public record CurfewConfig(
     Path auditSigningKey,
     RateLimits.Settings rateLimits,
     Tls serverTls,
-    List<DatabaseConfig> databases) {
+    List<DatabaseConfig> databases,
+    List<WitnessConfig> witnesses) {
 
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
@@ -82,6 +83,13 @@ public record CurfewConfig(
   public record NotifyConfig(int maxAttempts, List<WebhookConfig> webhooks, List<BackchannelConfig> backchannelLogout) {
     public static final NotifyConfig NONE = new NotifyConfig(6, List.of(), List.of());
   }
+
+  /**
+   * A witness every checkpoint is submitted to (c2sp.org/tlog-witness): its base URL (the
+   * submission prefix: {@code <url>/add-checkpoint}) and its verifier key, {@code
+   * name+hex8+base64(0x04||key)} as {@code curfew witness public-key} prints it.
+   */
+  public record WitnessConfig(String url, String key) {}
 
   /** A webhook receiver; its HMAC secret is read from the environment variable {@code secretEnv}. */
   public record WebhookConfig(String url, String secretEnv) {}
@@ -116,12 +124,14 @@ public record CurfewConfig(
     policies.put("default", builtInDefaultPolicy());
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of());
+        Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
+        List.of());
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
-      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases");
+      "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases",
+      "witnesses");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
@@ -229,7 +239,33 @@ public record CurfewConfig(
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
-        DatabaseConfig.parseAll(root.path("databases"), policies.keySet()));
+        DatabaseConfig.parseAll(root.path("databases"), policies.keySet()), witnesses(root.path("witnesses")));
+  }
+
+  /** {@code witnesses: [{url, key}]}: each URL http(s), each key a witness verifier key (0x04). */
+  private static List<WitnessConfig> witnesses(JsonNode n) {
+    if (n.isMissingNode() || n.isNull()) return List.of();
+    if (!n.isArray()) throw new ConfigException("witnesses", "must be a list of {url, key}");
+    List<WitnessConfig> out = new ArrayList<>();
+    for (int i = 0; i < n.size(); i++) {
+      String at = "witnesses[" + i + "]";
+      JsonNode w = n.get(i);
+      requireObject(at, w);
+      onlyKeys(at + ".", w, Set.of("url", "key"));
+      String url = string(at + ".url", w.path("url"), null);
+      String key = string(at + ".key", w.path("key"), null);
+      if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
+        throw new ConfigException(at + ".url", "must be an http:// or https:// URL");
+      }
+      try {
+        java.net.URI.create(url);
+        dev.curfew.core.audit.WitnessKey.parse(key == null ? "" : key);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(key == null ? at + ".key" : at, e.getMessage());
+      }
+      out.add(new WitnessConfig(url, key));
+    }
+    return List.copyOf(out);
   }
 
   /** The same configuration with command-line overrides applied (null: keep). */
@@ -238,7 +274,7 @@ public record CurfewConfig(
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
         postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls, databases);
+        serverTls, databases, witnesses);
   }
 
   /**
