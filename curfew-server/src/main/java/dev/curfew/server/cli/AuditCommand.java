@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = "Prove the audit trail: verify it, build and check evidence bundles, export it, print the verifier key.",
     subcommands = {AuditCommand.Verify.class, AuditCommand.Evidence.class, AuditCommand.VerifyEvidence.class,
-        AuditCommand.Export.class, AuditCommand.PublicKey.class})
+        AuditCommand.Export.class, AuditCommand.PublicKey.class, AuditCommand.Attest.class})
 final class AuditCommand {
   static final int EXIT_FAILED = 1;
   /** Progress lines on stderr every this many records. */
@@ -88,6 +88,11 @@ final class AuditCommand {
         throw new IllegalArgumentException("no audit log in " + dir + " (no audit/ directory)");
       }
       return dir;
+    }
+
+    /** audit_signing_key of the config, or null. */
+    Path cfgSigningKey() {
+      return cfg().auditSigningKey();
     }
 
     /** The verifier key of the log's signer: audit_signing_key of the config, or the data dir's key. */
@@ -446,6 +451,82 @@ final class AuditCommand {
         throw new IllegalArgumentException(option + " must be a date (2026-01-31) or an RFC 3339 instant"
             + " (2026-01-31T12:00:00Z), not \"" + text + "\"");
       }
+    }
+  }
+
+  /** {@code curfew audit attest}. */
+  @Command(name = "attest", mixinStandardHelpOptions = true,
+      description = {"Write or check a signed period attestation.",
+          "Writes OUT/attestation.json (the figures of [--from, --to): policies in force, sessions opened and how they",
+          "ended, expiry lateness p50/p99/max, warnings, extensions and refusals, revocations by actor, clock steps,",
+          "anomalies; bound to the latest signed checkpoint and signed Ed25519 by the log's key) and OUT/attestation.pdf.",
+          "With --verify FILE: recompute every figure from the log and the checkpoint; exit 0 equal, 1 naming each",
+          "difference, 2 bad input."})
+  static final class Attest implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin Location location = new Location();
+
+    @Option(names = "--from", paramLabel = "T", description = "Start, inclusive (a date or an RFC 3339 instant, UTC).")
+    String from;
+
+    @Option(names = "--to", paramLabel = "T", description = "End, exclusive.")
+    String to;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to write attestation.json and attestation.pdf.")
+    Path out;
+
+    @Option(names = "--verify", paramLabel = "FILE", description = "Check this attestation.json against the log instead.")
+    Path verify;
+
+    @Option(names = "--public-key", paramLabel = "FILE", description = "With --verify: the log's verifier key to trust (default: the data directory's).")
+    Path publicKey;
+
+    @Override
+    public Integer call() throws IOException {
+      if (location.postgres()) {
+        throw new IllegalArgumentException("audit attest reads the files of a data directory (--data); the PostgreSQL audit store is not supported yet");
+      }
+      Path dir = location.dataDir();
+      PrintWriter o = spec.commandLine().getOut();
+      if (verify != null) {
+        if (from != null || to != null || out != null) throw new IllegalArgumentException("--verify takes no --from, --to or --out");
+        NoteVerifier key = publicKey != null ? readPublicKey(publicKey) : location.ownKey(dir);
+        String json;
+        try {
+          json = Files.readString(verify, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          throw new IllegalArgumentException("cannot read " + verify + ": " + e.getMessage());
+        }
+        List<String> problems = dev.curfew.server.attest.Attestation.verify(json, AuditFiles.of(dir), key);
+        if (problems.isEmpty()) {
+          o.println("curfew audit attest --verify: OK: the signature holds and every figure equals the one recomputed from the log");
+        } else {
+          o.println("curfew audit attest --verify: FAILED");
+          for (String p : problems) o.println("  " + p);
+        }
+        o.flush();
+        return problems.isEmpty() ? 0 : EXIT_FAILED;
+      }
+      if (from == null || to == null || out == null) throw new IllegalArgumentException("give --from, --to and --out (or --verify FILE)");
+      long fromMs = Export.parseTime("--from", from);
+      long toMs = Export.parseTime("--to", to);
+      if (toMs <= fromMs) throw new IllegalArgumentException("--to must be after --from");
+      Path keyFile = location.cfgSigningKey() != null ? location.cfgSigningKey() : AuditFiles.of(dir).defaultSigningKeyFile();
+      Map<String, Object> a;
+      try {
+        a = dev.curfew.server.attest.Attestation.build(AuditFiles.of(dir), AuditFiles.readSigner(keyFile), fromMs, toMs,
+            System.currentTimeMillis());
+      } catch (IllegalStateException e) {
+        throw new IllegalArgumentException(e.getMessage());
+      }
+      Files.createDirectories(out);
+      Files.writeString(out.resolve("attestation.json"), CanonicalJson.write(a) + "\n", StandardCharsets.UTF_8);
+      try (java.io.OutputStream pdf = Files.newOutputStream(out.resolve("attestation.pdf"))) {
+        dev.curfew.server.attest.AttestationPdf.write(a, pdf);
+      }
+      o.println("curfew audit attest: wrote " + out.resolve("attestation.json") + " and " + out.resolve("attestation.pdf"));
+      o.flush();
+      return 0;
     }
   }
 
