@@ -57,7 +57,10 @@ import java.util.concurrent.TimeUnit;
  * ever covers durable records, so a crash cannot leave a checkpoint above the log's end; the
  * checkpoints file's own torn last line is cut at open. The origin and key name are
  * "curfew/<node>" of the first start; the key is read from the configured file or from
- * audit-signing.key, created 0600 on first start.
+ * audit-signing.key, created 0600 on first start. With witnesses configured (Witnesses), each new
+ * checkpoint is submitted to them before its line is written, and the line's note carries the
+ * cosignatures obtained; while the latest one lacks a witness's cosignature the timer offers it
+ * again, and what that adds is one more line of the same tree size (docs/audit.md).
  *
  * Session index: SessionIndex (per closed segment a sorted file of (session hash, seq, offset)
  * searched by binary search; the open segment in memory). This class tells it where each line is:
