@@ -32,6 +32,11 @@ public record Decision(
     NOT_FOUND,
     /** The session is valid but the policy forbids the operation (HTTP 409). */
     REFUSED,
+    /**
+     * The session is valid but may not be used here: the enforcement point is not in its audience
+     * (HTTP 403, {@code reason: "wrong_audience"}). The session was not touched and lives on.
+     */
+    WRONG_AUDIENCE,
     /** The store or the audit log cannot be written: fail closed (HTTP 503). */
     UNAVAILABLE
   }
@@ -49,6 +54,9 @@ public record Decision(
   static Decision ended(EndReason reason, SessionStatus status, CompletableFuture<Void> durable) {
     return new Decision(Verdict.ENDED, status, reason, null, null, durable);
   }
+
+  /** The wire name of the {@link Verdict#WRONG_AUDIENCE} refusal (spec/http-api.md). */
+  public static final String WRONG_AUDIENCE_REASON = "wrong_audience";
 
   static Decision unavailable(String detail) {
     return new Decision(Verdict.UNAVAILABLE, null, null, detail, null, DONE);

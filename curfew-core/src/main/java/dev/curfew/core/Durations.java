@@ -10,6 +10,14 @@ import java.util.regex.Pattern;
  * {@code 12h}, {@code 30d}, or ISO-8601 ({@code PT15M}).
  */
 public final class Durations {
+  /**
+   * The longest duration accepted: 1000 years (365,250 days). Far beyond any timeout a policy allows
+   * ({@link Policy#MAX_TIMEOUT}), and small enough that its milliseconds added to any instant of
+   * the years 0000-9999 fit a long: without a limit, {@code 999999999999d} parsed and the first
+   * {@code toMillis()} overflowed.
+   */
+  public static final Duration MAX = Duration.ofDays(365_250);
+  private static final Duration LONGEST_IN_MS = Duration.ofMillis(Long.MAX_VALUE);
   private static final Pattern SHORT = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
 
   private Durations() {}
@@ -24,11 +32,11 @@ public final class Durations {
     if (m.matches()) {
       long n = Long.parseLong(m.group(1));
       switch (m.group(2)) {
-        case "ms": return Duration.ofMillis(n);
-        case "s": return Duration.ofSeconds(n);
-        case "m": return Duration.ofMinutes(n);
-        case "h": return Duration.ofHours(n);
-        default: return Duration.ofDays(n);
+        case "ms": return atMostMax(Duration.ofMillis(n), text);
+        case "s": return atMostMax(Duration.ofSeconds(n), text);
+        case "m": return atMostMax(Duration.ofMinutes(n), text);
+        case "h": return atMostMax(Duration.ofHours(n), text);
+        default: return atMostMax(Duration.ofDays(n), text);
       }
     }
     if (t.startsWith("P") || t.startsWith("p")) {
@@ -37,7 +45,7 @@ public final class Durations {
         if (d.isNegative()) {
           throw new IllegalArgumentException("negative duration: \"" + text + "\"");
         }
-        return d;
+        return atMostMax(d, text);
       } catch (DateTimeParseException e) {
         // fall through to the common message
       }
@@ -46,8 +54,19 @@ public final class Durations {
         "not a duration: \"" + text + "\" (write e.g. 1500ms, 2s, 15m, 12h, 30d or PT15M)");
   }
 
+  private static Duration atMostMax(Duration d, String text) {
+    if (d.compareTo(MAX) > 0) {
+      throw new IllegalArgumentException("duration longer than " + format(MAX) + ": \"" + text + "\"");
+    }
+    return d;
+  }
+
   /** The shortest exact short form: {@code 15m}, {@code 1500ms}, {@code 0s}. */
   public static String format(Duration d) {
+    if (d.compareTo(LONGEST_IN_MS) > 0) {
+      // Too long for milliseconds in a long (only code, not parse, can make one): whole seconds.
+      return d.getNano() == 0 && d.getSeconds() % 86_400 == 0 ? d.getSeconds() / 86_400 + "d" : d.toString();
+    }
     long ms = d.toMillis();
     if (ms == 0) return "0s";
     if (ms % 86_400_000L == 0) return ms / 86_400_000L + "d";

@@ -20,13 +20,14 @@ final class EngineStore implements SessionStore {
   @Override public long liveSessions() { return engine.liveSessions(); }
 
   @Override
-  public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes) {
-    return CompletableFuture.completedFuture(engine.open(subject, policyName, attributes));
+  public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
+      Audience audience, String actor) {
+    return CompletableFuture.completedFuture(engine.open(subject, policyName, attributes, audience, actor));
   }
 
   @Override
-  public CompletableFuture<Decision> check(String token, boolean touch) {
-    return CompletableFuture.completedFuture(engine.check(token, touch));
+  public CompletableFuture<Decision> check(String token, boolean touch, Audience usedAt) {
+    return CompletableFuture.completedFuture(engine.check(token, touch, usedAt));
   }
 
   @Override

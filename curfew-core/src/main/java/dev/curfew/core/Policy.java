@@ -67,6 +67,11 @@ public record Policy(
     }
     if (renewEvery != null) {
       requirePositive("renew_every", renewEvery);
+      // A rotation interval longer than any session is never reached; the limit also keeps its
+      // milliseconds within what the audit records' canonical JSON holds (2^53-1).
+      if (renewEvery.compareTo(MAX_TIMEOUT) > 0) {
+        throw new PolicyException("renew_every", "renew_every > " + Durations.format(MAX_TIMEOUT));
+      }
     }
     requireWholeMillis("idle_timeout", idleTimeout);
     requireWholeMillis("absolute_timeout", absoluteTimeout);
@@ -122,10 +127,63 @@ public record Policy(
         && java.util.Objects.equals(renewEvery, other.renewEvery) && complyWith.equals(other.complyWith);
   }
 
-  /** True when every deadline under {@code other} is no later than under this policy. */
-  public boolean onlyShortens(Policy other) {
-    return other.idleTimeout.compareTo(idleTimeout) <= 0
-        && other.absoluteTimeout.compareTo(absoluteTimeout) <= 0;
+  /*
+   * "Tighter or equal", field by field: the one definition that apply_to_live (spec/http-api.md,
+   * PUT /v1/policies: "may only shorten deadlines") uses in every store.
+   *   idle_timeout, absolute_timeout: shorter is tighter (the session ends sooner).
+   *   max_extensions: fewer is tighter (the session can be kept alive less).
+   *   renew_every: shorter is tighter (a stolen token is useful for less time); none (null) is the
+   *     loosest of all, since the token then never changes.
+   *   warn_before: not a limit on the session's life, so neither direction loosens it. The new
+   *     value is taken (an operator may correct a warning), unless it would no longer fit under the
+   *     effective idle timeout, in which case the old one is kept.
+   *   comply_with: a declaration, not a limit: the new one is taken.
+   */
+
+  /**
+   * The first field in which {@code next} is looser than this policy (snake_case, as in the
+   * contract), or null when {@code next} is tighter or equal in every field.
+   */
+  public String loosenedField(Policy next) {
+    if (next.idleTimeout.compareTo(idleTimeout) > 0) return "idle_timeout";
+    if (next.absoluteTimeout.compareTo(absoluteTimeout) > 0) return "absolute_timeout";
+    if (next.maxExtensions > maxExtensions) return "max_extensions";
+    if (renewEvery != null && (next.renewEvery == null || next.renewEvery.compareTo(renewEvery) > 0)) {
+      return "renew_every";
+    }
+    return null;
+  }
+
+  /**
+   * The policy a live session runs under once {@code next} is applied to it: {@code next}'s name
+   * and version, each field the tighter of this policy's and {@code next}'s. Nothing of this policy
+   * is ever loosened, whichever version the session started under.
+   */
+  public Policy narrowedBy(Policy next) {
+    Duration idle = min(idleTimeout, next.idleTimeout);
+    Duration absolute = min(absoluteTimeout, next.absoluteTimeout);
+    Duration renew = renewEvery == null ? next.renewEvery
+        : next.renewEvery == null ? renewEvery : min(renewEvery, next.renewEvery);
+    // warnBefore < idleTimeout holds for both policies, and idle is one of the two idle timeouts.
+    Duration warn = next.warnBefore.compareTo(idle) < 0 ? next.warnBefore : warnBefore;
+    return new Policy(next.name, next.version, idle, absolute, warn, Math.min(maxExtensions, next.maxExtensions),
+        renew, next.complyWith);
+  }
+
+  /**
+   * Refuses {@code next} as a version applied to live sessions when it is looser than this one in
+   * any field: an IllegalArgumentException (a 400 at the API) naming the field.
+   */
+  public void requireNotLoosenedBy(Policy next) {
+    String field = loosenedField(next);
+    if (field != null) {
+      throw new PolicyException(field, "apply_to_live may only tighten a policy: " + name + " would loosen " + field
+          + " (tighter means shorter timeouts and renew_every, fewer max_extensions)");
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   public static Builder builder(String name) {

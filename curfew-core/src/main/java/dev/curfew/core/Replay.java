@@ -57,7 +57,9 @@ public final class Replay {
       long absolute = Times.parse((String) data.get("absolute_expires_at"));
       long created = absolute - p.absoluteTimeoutMs();
       Session s = new Session(id, (String) record.get("subject"), p, created,
-          (Map<String, Object>) data.getOrDefault("attributes", Map.of()));
+          (Map<String, Object>) data.getOrDefault("attributes", Map.of()),
+          // A record written before audiences existed: the session passes no enforcement point.
+          Audience.fromStored(data.get("audience")));
       s.tokenIssuedAtMs = created;
       s.lastActivityAtMs = created;
       s.idleExpiresAtMs = Times.parse((String) data.get("idle_expires_at"));
@@ -78,9 +80,19 @@ public final class Replay {
       case RecordTypes.WARNING_SENT:
         s.warnedForMs = Times.parse((String) data.get("expires_at"));
         break;
+      case RecordTypes.WARNING_ACKNOWLEDGED:
+        s.acknowledgedForMs = Times.parse((String) data.get("expires_at"));
+        break;
       case RecordTypes.POLICY_APPLIED:
         s.idleExpiresAtMs = Times.parse((String) data.get("idle_expires_at"));
         s.absoluteExpiresAtMs = Times.parse((String) data.get("absolute_expires_at"));
+        if (data.containsKey("idle_timeout_ms")) {
+          // The narrowed values the session runs under from here on: a restart must not loosen them.
+          Map<String, Object> values = new LinkedHashMap<>(data);
+          values.put("policy", record.get("policy"));
+          values.put("policy_version", record.get("policy_version"));
+          s.policy = SessionSnapshot.policyFrom(values);
+        }
         break;
       case RecordTypes.EXPIRED:
         end(s, EndReason.fromWire((String) data.get("reason")), Times.parse((String) data.get("detected_at")));

@@ -28,7 +28,7 @@ public final class SessionEngine {
   /** How long an ended session is remembered by default, so that its token is refused with a reason. */
   public static final long DEFAULT_ENDED_RETENTION_MS = 24 * 3_600_000L;
   /** Most attributes a session may carry, and the longest subject. */
-  public static final int MAX_ATTRIBUTES = 32;
+  public static final int MAX_ATTRIBUTES = SessionAttributes.MAX_ATTRIBUTES;
   public static final int MAX_SUBJECT_LENGTH = 256;
 
   private final Clock clock;
@@ -47,15 +47,29 @@ public final class SessionEngine {
   private static final int WHEEL_SHARDS = 64;
   private static final long WHEEL_SPREAD_MS = 4_096;
 
-  /** Bounds on what the engine holds. */
-  public record Limits(int maxLiveSessions, long endedRetentionMs) {
+  /**
+   * Bounds on what the engine holds, and on how long a rotated-out token is still honoured.
+   *
+   * @param rotationGrace how long the previous token of a rotation gets the new token instead of a
+   *     replay verdict
+   */
+  public record Limits(int maxLiveSessions, long endedRetentionMs, RotationGrace rotationGrace) {
     public Limits {
       if (maxLiveSessions < 1) throw new IllegalArgumentException("maxLiveSessions < 1: " + maxLiveSessions);
       if (endedRetentionMs < 0) throw new IllegalArgumentException("endedRetentionMs < 0: " + endedRetentionMs);
+      Objects.requireNonNull(rotationGrace, "rotationGrace");
+    }
+
+    public Limits(int maxLiveSessions, long endedRetentionMs) {
+      this(maxLiveSessions, endedRetentionMs, RotationGrace.DEFAULT);
     }
 
     public static Limits defaults() {
       return new Limits(10_000_000, DEFAULT_ENDED_RETENTION_MS);
+    }
+
+    public Limits withRotationGrace(RotationGrace grace) {
+      return new Limits(maxLiveSessions, endedRetentionMs, grace);
     }
   }
 
@@ -79,8 +93,26 @@ public final class SessionEngine {
 
   // ---------------------------------------------------------------- open
 
-  /** Opens a session for {@code subject} under {@code policyName} (null: the default policy). */
+  /**
+   * Opens a session that the embedding program itself asks for (benchmarks, the policy explainer):
+   * actor {@value #LOCAL_ACTOR}, audience {@code app:}{@value #LOCAL_ACTOR}.
+   */
   public Decision open(String subject, String policyName, Map<String, Object> attributes) {
+    return open(subject, policyName, attributes, Audience.app(LOCAL_ACTOR), LOCAL_ACTOR);
+  }
+
+  /** The actor of sessions the embedding program opens itself. */
+  public static final String LOCAL_ACTOR = "local";
+
+  /**
+   * Opens a session for {@code subject} under {@code policyName} (null: the default policy).
+   *
+   * @param attributes the caller's notes; none in the reserved namespace ({@link SessionAttributes})
+   * @param audience where the session may be used
+   * @param actor who opens it: an API key's name, {@code console}, {@code gateway:ROUTE}
+   */
+  public Decision open(String subject, String policyName, Map<String, Object> attributes, Audience audience,
+      String actor) {
     if (subject == null || subject.isBlank() || subject.length() > MAX_SUBJECT_LENGTH) {
       throw new IllegalArgumentException("subject must be 1-" + MAX_SUBJECT_LENGTH + " characters");
     }
@@ -88,16 +120,15 @@ public final class SessionEngine {
     Policy policy = policies.current(name)
         .orElseThrow(() -> new IllegalArgumentException("unknown policy \"" + name + "\""));
     Map<String, Object> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
-    if (attrs.size() > MAX_ATTRIBUTES) {
-      throw new IllegalArgumentException("more than " + MAX_ATTRIBUTES + " attributes");
-    }
+    SessionAttributes.check(attrs);
+    checkOpening(audience, actor);
     if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
     if (table.liveCount() >= limits.maxLiveSessions()) {
       return Decision.unavailable("live session limit reached (" + limits.maxLiveSessions() + ")");
     }
     long now = clock.millis();
     String token = Tokens.newToken();
-    Session s = new Session(Tokens.newSessionId(), subject, policy, now, attrs);
+    Session s = new Session(Tokens.newSessionId(), subject, policy, now, attrs, audience);
     s.tokenHash = TokenHash.of(token);
     s.tokenIssuedAtMs = now;
     s.lastActivityAtMs = now;
@@ -114,12 +145,23 @@ public final class SessionEngine {
       }
       created.putTime("idle_expires_at", s.idleExpiresAtMs)
           .putTime("absolute_expires_at", s.absoluteExpiresAtMs)
-          .put("attributes", attrs);
+          .put("attributes", attrs)
+          .put("actor", actor)
+          .put("audience", audience.toList());
       table.insert(s);
       schedule(s, s.nextEventMs());
       CompletableFuture<Void> durable = sink.append(List.of(created.build()),
           List.of(new TokenBinding(s.id(), s.tokenHash, now)));
       return new Decision(Decision.Verdict.ALLOWED, s.status(now), null, null, token, durable);
+    }
+  }
+
+  /** What every store checks of a new session's audience and actor before any I/O. */
+  public static void checkOpening(Audience audience, String actor) {
+    Objects.requireNonNull(audience, "audience");
+    if (audience.isEmpty()) throw new IllegalArgumentException("audience must name at least one place");
+    if (actor == null || actor.isBlank() || actor.length() > 300) {
+      throw new IllegalArgumentException("actor must be 1-300 characters");
     }
   }
 
@@ -130,6 +172,16 @@ public final class SessionEngine {
    * deadline). A token of an ended session is refused with the reason it ended.
    */
   public Decision check(String token, boolean touch) {
+    return check(token, touch, null);
+  }
+
+  /**
+   * Checks a session token at an enforcement point that speaks for {@code usedAt}: a session
+   * whose audience does not admit it is refused ({@link Decision.Verdict#WRONG_AUDIENCE}) without
+   * being touched, and the refusal is recorded at most once a second. Null: the session's own
+   * holder endpoints, which are not a place.
+   */
+  public Decision check(String token, boolean touch, Audience usedAt) {
     if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
     TokenHash hash = hashOf(token);
     Session s = hash == null ? null : table.byToken(hash);
@@ -141,27 +193,45 @@ public final class SessionEngine {
       long now = clock.millis();
       Decision refused = refuseIfEnded(s, hash, now);
       if (refused != null) return refused;
+      if (usedAt != null && !s.audience.admits(usedAt)) return wrongAudience(s, usedAt, now);
       String newToken = null;
       List<AuditRecord> records = List.of();
       List<TokenBinding> bindings = List.of();
       if (touch) {
         s.lastActivityAtMs = now;
         s.idleExpiresAtMs = Math.addExact(now, s.policy.idleTimeoutMs());
-        if (s.policy.renewEvery() != null && now - s.tokenIssuedAtMs >= s.policy.renewEvery().toMillis()) {
-          newToken = Tokens.newToken();
-          TokenHash dropped = s.previousTokenHash;
-          s.previousTokenHash = s.tokenHash;
-          s.tokenHash = TokenHash.of(newToken);
-          s.tokenIssuedAtMs = now;
-          table.rotated(s, dropped);
-          records = List.of(record(RecordTypes.ROTATED, s, now).putTime("renewed_at", now).build());
-          bindings = List.of(new TokenBinding(s.id(), s.tokenHash, now));
-        }
+      }
+      if (!hash.equals(s.tokenHash)) {
+        // The previous token within its grace (refuseIfEnded let it through): hand it the current one.
+        newToken = SealedToken.open(s.sealedForPrevious, token);
+        if (newToken == null) throw new IllegalStateException(s.id() + ": the sealed token does not open");
+      } else if (touch && s.policy.renewEvery() != null
+          && now - s.tokenIssuedAtMs >= s.policy.renewEvery().toMillis()) {
+        newToken = rotate(s, token, now);
+        records = List.of(record(RecordTypes.ROTATED, s, now).putTime("renewed_at", now).build());
+        bindings = List.of(new TokenBinding(s.id(), s.tokenHash, now));
       }
       metrics.checked("valid");
       CompletableFuture<Void> durable = records.isEmpty() ? Decision.DONE : sink.append(records, bindings);
       return new Decision(Decision.Verdict.ALLOWED, s.status(now), null, null, newToken, durable);
     }
+  }
+
+  /**
+   * Replaces the token of {@code s}, presented as {@code current}: the current one becomes the
+   * previous one, honoured for the rotation grace, with the new token sealed under it. Returns the new token.
+   */
+  private String rotate(Session s, String current, long now) {
+    String newToken = Tokens.newToken();
+    TokenHash dropped = s.previousTokenHash;
+    s.previousTokenHash = s.tokenHash;
+    s.tokenHash = TokenHash.of(newToken);
+    s.tokenIssuedAtMs = now;
+    long graceMs = limits.rotationGrace().windowMs(s.policy.renewEvery().toMillis());
+    s.previousGraceUntilMs = now + graceMs;
+    s.sealedForPrevious = graceMs > 0 ? SealedToken.seal(newToken, current) : null;
+    table.rotated(s, dropped);
+    return newToken;
   }
 
   /** The user's explicit extension: resets the idle deadline if the policy allows one more. */
@@ -175,8 +245,12 @@ public final class SessionEngine {
         why = "the absolute deadline " + Times.format(s.absoluteExpiresAtMs) + " is the limit";
       }
       if (why != null) {
-        AuditRecord r = record(RecordTypes.EXTENSION_REFUSED, s, now).put("why", why).build();
-        CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
+        CompletableFuture<Void> durable = Decision.DONE;
+        if (s.refusalRecordDue(now)) {
+          AuditRecord r = record(RecordTypes.EXTENSION_REFUSED, s, now).put("why", why)
+              .put("repeats", s.takeRepeats()).build();
+          durable = sink.append(List.of(r), List.of());
+        }
         return new Decision(Decision.Verdict.REFUSED, s.status(now), null, why, null, durable);
       }
       long previous = s.expiresAtMs();
@@ -197,14 +271,30 @@ public final class SessionEngine {
     });
   }
 
-  /** The user saw the warning: recorded as proof that the user was told. */
+  /**
+   * The user saw the warning: recorded as proof that the user was told. Only a warning that was
+   * sent can be acknowledged, and each only once ({@link Decision.Verdict#REFUSED} otherwise, the
+   * refusal recorded at most once a second): the holder cannot write records at will.
+   */
   public Decision acknowledgeWarning(String token) {
     return onValidSession(token, (s, now) -> {
+      if (!s.warningUnacknowledged()) {
+        String why = s.warnedForMs == Long.MIN_VALUE ? NO_WARNING_SENT : WARNING_ALREADY_ACKNOWLEDGED;
+        return new Decision(Decision.Verdict.REFUSED, s.status(now), null, why, null,
+            refusedRecord(s, now, why.equals(NO_WARNING_SENT) ? "no_warning_sent" : "warning_already_acknowledged",
+                null));
+      }
+      s.acknowledgedForMs = s.warnedForMs;
       AuditRecord r = record(RecordTypes.WARNING_ACKNOWLEDGED, s, now)
-          .putTime("expires_at", s.expiresAtMs()).build();
+          .putTime("expires_at", s.warnedForMs).build();
       return Decision.allowed(s.status(now), sink.append(List.of(r), List.of()));
     });
   }
+
+  /** The {@code detail} of a refused acknowledgement: no warning was sent yet. */
+  public static final String NO_WARNING_SENT = "no warning was sent for this session yet";
+  /** The {@code detail} of a refused acknowledgement: the last warning was acknowledged already. */
+  public static final String WARNING_ALREADY_ACKNOWLEDGED = "the last warning was acknowledged already";
 
   /** Logout: the token is dead from this instant. */
   public Decision logout(String token) {
@@ -374,10 +464,7 @@ public final class SessionEngine {
    */
   public PolicyChange changePolicy(Policy values, boolean applyToLive, String actor) {
     Policy current = policies.current(values.name()).orElse(null);
-    if (applyToLive && current != null && !current.onlyShortens(values)) {
-      throw new IllegalArgumentException("apply_to_live may only shorten deadlines: " + values.name()
-          + " would lengthen idle_timeout or absolute_timeout");
-    }
+    if (applyToLive && current != null) current.requireNotLoosenedBy(values);
     if (!sink.writable()) return new PolicyChange(null, 0, Decision.DONE);
     Policy stored;
     CompletableFuture<Void> recorded;
@@ -398,15 +485,18 @@ public final class SessionEngine {
           if (s.ended() || !s.policy.name().equals(stored.name())) continue;
           long now = clock.millis();
           long previous = s.expiresAtMs();
-          s.policy = stored;
-          s.idleExpiresAtMs = Math.min(s.idleExpiresAtMs, s.lastActivityAtMs + stored.idleTimeoutMs());
-          s.absoluteExpiresAtMs = Math.min(s.absoluteExpiresAtMs, s.createdAtMs + stored.absoluteTimeoutMs());
-          futures.add(sink.append(List.of(record(RecordTypes.POLICY_APPLIED, s, now)
+          // Field by field the tighter of what the session ran under and the new version: a session
+          // still on an older, tighter version than the current one is never loosened.
+          s.policy = s.policy.narrowedBy(stored);
+          s.idleExpiresAtMs = Math.min(s.idleExpiresAtMs, s.lastActivityAtMs + s.policy.idleTimeoutMs());
+          s.absoluteExpiresAtMs = Math.min(s.absoluteExpiresAtMs, s.createdAtMs + s.policy.absoluteTimeoutMs());
+          AuditRecord.Builder appliedRecord = record(RecordTypes.POLICY_APPLIED, s, now)
               .putTime("previous_expires_at", previous)
               .putTime("expires_at", s.expiresAtMs())
               .putTime("idle_expires_at", s.idleExpiresAtMs)
-              .putTime("absolute_expires_at", s.absoluteExpiresAtMs)
-              .build()), List.of()));
+              .putTime("absolute_expires_at", s.absoluteExpiresAtMs);
+          effectiveValues(appliedRecord, s.policy);
+          futures.add(sink.append(List.of(appliedRecord.build()), List.of()));
           applied++;
           if (now >= s.expiresAtMs()) {
             futures.add(expire(s, now, "request"));
@@ -418,6 +508,15 @@ public final class SessionEngine {
       }
     }
     return new PolicyChange(stored, applied, CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
+  }
+
+  /** The values a session runs under, as {@code session.policy_applied} records them (what recovery restores). */
+  public static void effectiveValues(AuditRecord.Builder b, Policy p) {
+    b.put("idle_timeout_ms", p.idleTimeoutMs())
+        .put("absolute_timeout_ms", p.absoluteTimeoutMs())
+        .put("warn_before_ms", p.warnBeforeMs())
+        .put("max_extensions", (long) p.maxExtensions());
+    if (p.renewEvery() != null) b.put("renew_every_ms", p.renewEvery().toMillis());
   }
 
   /** The new version (null: the audit log cannot be written), how many live sessions moved to it, and when durable. */
@@ -528,6 +627,7 @@ public final class SessionEngine {
     }
     s.endReason = reason;
     s.endedAtMs = now;
+    s.sealedForPrevious = null;
     table.ended(s);
     schedule(s, now + limits.endedRetentionMs());
     CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
@@ -542,10 +642,11 @@ public final class SessionEngine {
 
   /**
    * Under the session's lock: refuses a token whose session has ended (or ends it now if a deadline
-   * passed), records replays, and ends a session whose rotated-out token comes back. Null: valid.
+   * passed), records replays, and ends a session whose rotated-out token comes back after its
+   * rotation grace. Null: valid (the current token, or the previous one within its grace).
    */
   private Decision refuseIfEnded(Session s, TokenHash presented, long now) {
-    if (!s.ended() && presented.equals(s.previousTokenHash)) {
+    if (!s.ended() && presented.equals(s.previousTokenHash) && now >= s.previousGraceUntilMs) {
       AuditRecord r = record(RecordTypes.REVOKED, s, now)
           .put("actor", "curfew")
           .put("reason", EndReason.REPLAYED.wire())
@@ -561,19 +662,28 @@ public final class SessionEngine {
     }
     if (!s.ended()) return null;
     metrics.checked(s.endReason.wire());
-    CompletableFuture<Void> durable = Decision.DONE;
-    if (s.lastRefusedRecordMs == Long.MIN_VALUE || now - s.lastRefusedRecordMs >= 1000) {
-      AuditRecord r = record(RecordTypes.REFUSED, s, now)
-          .put("reason", s.endReason.wire())
-          .put("repeats", (long) s.refusedRepeats)
-          .build();
-      s.lastRefusedRecordMs = now;
-      s.refusedRepeats = 0;
-      durable = sink.append(List.of(r), List.of());
-    } else {
-      s.refusedRepeats++;
-    }
-    return Decision.ended(s.endReason, null, durable);
+    return Decision.ended(s.endReason, null, refusedRecord(s, now, s.endReason.wire(), null));
+  }
+
+  /** A live session presented where its audience does not reach: refused, untouched, recorded at most once a second. */
+  private Decision wrongAudience(Session s, Audience usedAt, long now) {
+    metrics.checked(Decision.WRONG_AUDIENCE_REASON);
+    CompletableFuture<Void> durable = refusedRecord(s, now, Decision.WRONG_AUDIENCE_REASON, usedAt);
+    return new Decision(Decision.Verdict.WRONG_AUDIENCE, null, null,
+        "this session may be used at " + String.join(", ", s.audience.entries()) + ", not at "
+            + String.join(", ", usedAt.entries()), null, durable);
+  }
+
+  /**
+   * A {@code session.refused} record, unless one was written for this session less than a second
+   * ago (spec/audit.md: "at most one record per session per second; the rest are counted in
+   * {@code repeats}"): then the refusal is only counted.
+   */
+  private CompletableFuture<Void> refusedRecord(Session s, long now, String reason, Audience usedAt) {
+    if (!s.refusalRecordDue(now)) return Decision.DONE;
+    AuditRecord.Builder r = record(RecordTypes.REFUSED, s, now).put("reason", reason).put("repeats", s.takeRepeats());
+    if (usedAt != null) r.put("used_at", usedAt.toList());
+    return sink.append(List.of(r.build()), List.of());
   }
 
   private AuditRecord revokedRecord(Session s, long now, String actor, String reasonText) {

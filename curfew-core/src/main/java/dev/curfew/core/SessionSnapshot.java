@@ -1,6 +1,7 @@
 package dev.curfew.core;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,12 +24,15 @@ public record SessionSnapshot(
     int extensionsUsed,
     long warnedForMs,
     EndReason endReason,
-    long endedAtMs) {
+    long endedAtMs,
+    Audience audience,
+    long acknowledgedForMs) {
 
   static SessionSnapshot of(Session s) {
     return new SessionSnapshot(s.id(), s.subject, s.policy, s.createdAtMs,
         s.attributes, s.tokenHash, s.previousTokenHash, s.tokenIssuedAtMs, s.lastActivityAtMs,
-        s.idleExpiresAtMs, s.absoluteExpiresAtMs, s.extensionsUsed, s.warnedForMs, s.endReason, s.endedAtMs);
+        s.idleExpiresAtMs, s.absoluteExpiresAtMs, s.extensionsUsed, s.warnedForMs, s.endReason, s.endedAtMs,
+        s.audience, s.acknowledgedForMs);
   }
 
   /**
@@ -37,7 +41,8 @@ public record SessionSnapshot(
    */
   Session toSession(Policies policies) {
     Policy p = policies.version(policy.name(), policy.version()).filter(policy::equals).orElse(policy);
-    Session s = new Session(sessionId, subject, p, createdAtMs, attributes == null ? Map.of() : attributes);
+    Session s = new Session(sessionId, subject, p, createdAtMs, attributes == null ? Map.of() : attributes,
+        audience == null ? Audience.NOWHERE : audience);
     s.tokenHash = tokenHash;
     s.previousTokenHash = previousTokenHash;
     s.tokenIssuedAtMs = tokenIssuedAtMs;
@@ -46,6 +51,7 @@ public record SessionSnapshot(
     s.absoluteExpiresAtMs = absoluteExpiresAtMs;
     s.extensionsUsed = extensionsUsed;
     s.warnedForMs = warnedForMs;
+    s.acknowledgedForMs = acknowledgedForMs;
     s.endReason = endReason;
     s.endedAtMs = endedAtMs;
     return s;
@@ -79,6 +85,8 @@ public record SessionSnapshot(
     m.put("warned_for_ms", warnedForMs == Long.MIN_VALUE ? null : warnedForMs);
     m.put("end_reason", endReason == null ? null : endReason.wire());
     m.put("ended_at_ms", endedAtMs);
+    m.put("audience", audience == null ? List.of() : audience.toList());
+    m.put("acknowledged_for_ms", acknowledgedForMs == Long.MIN_VALUE ? null : acknowledgedForMs);
     return m;
   }
 
@@ -87,6 +95,7 @@ public record SessionSnapshot(
     String token = (String) m.get("token_sha256");
     String prev = (String) m.get("previous_token_sha256");
     Object warned = m.get("warned_for_ms");
+    Object acknowledged = m.get("acknowledged_for_ms");
     String end = (String) m.get("end_reason");
     return new SessionSnapshot(
         (String) m.get("session_id"), (String) m.get("subject"), policyFrom(m),
@@ -97,7 +106,10 @@ public record SessionSnapshot(
         ((Number) m.get("idle_expires_at_ms")).longValue(), ((Number) m.get("absolute_expires_at_ms")).longValue(),
         ((Number) m.get("extensions_used")).intValue(),
         warned == null ? Long.MIN_VALUE : ((Number) warned).longValue(),
-        end == null ? null : EndReason.fromWire(end), ((Number) m.get("ended_at_ms")).longValue());
+        end == null ? null : EndReason.fromWire(end), ((Number) m.get("ended_at_ms")).longValue(),
+        // A snapshot written before audiences existed: the session passes no enforcement point.
+        Audience.fromStored(m.get("audience")),
+        acknowledged == null ? Long.MIN_VALUE : ((Number) acknowledged).longValue());
   }
 
   /** The policy values stored beside a session: {@code policy}, {@code policy_version} and the {@code *_ms} fields. */

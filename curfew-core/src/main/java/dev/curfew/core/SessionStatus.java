@@ -23,7 +23,8 @@ public record SessionStatus(
     long serverTimeMs,
     EndReason endReason,
     long endedAtMs,
-    Map<String, Object> attributes) {
+    Map<String, Object> attributes,
+    Audience audience) {
 
   public long expiresAtMs() {
     return Math.min(idleExpiresAtMs, absoluteExpiresAtMs);
@@ -49,6 +50,7 @@ public record SessionStatus(
     m.put("extensions_used", extensionsUsed);
     m.put("extensions_left", extensionsLeft);
     m.put("server_time", Times.format(serverTimeMs));
+    m.put("audience", audience.toList());
     if (endReason != null) {
       m.put("ended_reason", endReason.wire());
       m.put("ended_at", Times.format(endedAtMs));

@@ -21,10 +21,32 @@ public interface SessionStore {
   /** Live sessions, for the gauge; a distributed store may answer a recent count. */
   long liveSessions();
 
-  CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes);
+  /**
+   * Opens a session (see {@link SessionEngine#open(String, String, Map, Audience, String)}): an
+   * attribute in the reserved namespace, an empty audience or a missing actor throw.
+   */
+  CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
+      Audience audience, String actor);
 
-  /** Checks a token at this instant; with {@code touch}, records activity. */
-  CompletableFuture<Decision> check(String token, boolean touch);
+  /** As {@link SessionEngine#open(String, String, Map)}: a session the embedding program opens itself. */
+  default CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes) {
+    return open(subject, policyName, attributes, Audience.app(SessionEngine.LOCAL_ACTOR), SessionEngine.LOCAL_ACTOR);
+  }
+
+  /**
+   * Checks a token at this instant for the session's own holder endpoints (not a place: any
+   * audience passes); with {@code touch}, records activity.
+   */
+  default CompletableFuture<Decision> check(String token, boolean touch) {
+    return check(token, touch, null);
+  }
+
+  /**
+   * Checks a token at an enforcement point that speaks for {@code usedAt}, in the same atomic step
+   * as the deadlines: outside the session's audience it is {@link Decision.Verdict#WRONG_AUDIENCE},
+   * untouched. Null {@code usedAt}: the holder's own endpoints.
+   */
+  CompletableFuture<Decision> check(String token, boolean touch, Audience usedAt);
 
   CompletableFuture<Decision> extend(String token);
 

@@ -17,14 +17,22 @@ final class EngineFixture {
     this(Instant.parse("2026-11-26T22:00:00.000Z"), policies);
   }
 
+  EngineFixture(RotationGrace grace, Policy... policies) {
+    this(Instant.parse("2026-11-26T22:00:00.000Z"), grace, policies);
+  }
+
   EngineFixture(Instant start, Policy... policies) {
+    this(start, RotationGrace.DEFAULT, policies);
+  }
+
+  EngineFixture(Instant start, RotationGrace grace, Policy... policies) {
     clock = new ManualClock(start);
     List<Policy> list = policies.length == 0 ? List.of(standard()) : List.of(policies);
     engine = new SessionEngine(clock, "node-1", new Policies(list, list.get(0).name()), sink,
         (id, event, data) -> {
           events.add(id + " " + event);
           return 1;
-        }, EngineMetrics.NONE, SessionEngine.Limits.defaults());
+        }, EngineMetrics.NONE, SessionEngine.Limits.defaults().withRotationGrace(grace));
   }
 
   static Policy standard() {

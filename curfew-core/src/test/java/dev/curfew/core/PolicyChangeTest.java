@@ -54,7 +54,40 @@ class PolicyChangeTest {
   void applyToLive_refusesToLengthen() {
     EngineFixture f = new EngineFixture();
     assertThatThrownBy(() -> f.engine.changePolicy(values(Duration.ofMinutes(30), Duration.ofHours(12)), true, "admin"))
-        .hasMessageContaining("only shorten");
+        .hasMessageContaining("loosen idle_timeout");
+  }
+
+  @Test
+  void applyToLive_refusesToRaiseMaxExtensions_namingTheField() {
+    EngineFixture f = new EngineFixture();
+    assertThatThrownBy(() -> f.engine.changePolicy(
+        Policy.of("standard", Duration.ofMinutes(15), Duration.ofHours(12), Duration.ofMinutes(1), 50), true, "admin"))
+        .isInstanceOf(PolicyException.class).hasMessageContaining("max_extensions");
+  }
+
+  @Test
+  void applyToLive_neverLoosensASessionStillOnAnOlderTighterVersion() {
+    EngineFixture f = new EngineFixture();
+    Decision open = f.open("alice");
+    // v2 (not applied) allows 50 extensions; v3, applied, allows 40: tighter than v2, looser than v1's 3.
+    f.engine.changePolicy(Policy.of("standard", Duration.ofMinutes(15), Duration.ofHours(12), Duration.ofMinutes(1), 50),
+        false, "admin");
+    f.engine.changePolicy(Policy.of("standard", Duration.ofMinutes(10), Duration.ofHours(12), Duration.ofMinutes(1), 40),
+        true, "admin");
+    Decision now = f.engine.check(open.token(), false);
+    assertThat(now.status().policyVersion()).isEqualTo(3);
+    assertThat(now.status().extensionsLeft()).isEqualTo(3);
+    for (int i = 0; i < 3; i++) assertThat(f.engine.extend(open.token()).allowed()).isTrue();
+    assertThat(f.engine.extend(open.token()).verdict()).isEqualTo(Decision.Verdict.REFUSED);
+    // recovery from the log keeps the narrowed values
+    Policies fresh = new Policies(List.of(EngineFixture.standard()), "standard");
+    Replay replay = new Replay(fresh, List.of());
+    for (String line : f.sink.lines()) replay.apply(dev.curfew.core.audit.Json.parseObject(line));
+    replay.bind(new AuditSink.TokenBinding(open.status().sessionId(), TokenHash.of(open.token()), 0));
+    Policy recovered = replay.result().get(0).policy();
+    assertThat(recovered.maxExtensions()).isEqualTo(3);
+    assertThat(recovered.idleTimeout()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(recovered.version()).isEqualTo(3);
   }
 
   @Test

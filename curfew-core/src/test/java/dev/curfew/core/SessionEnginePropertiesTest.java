@@ -44,7 +44,7 @@ class SessionEnginePropertiesTest {
     return step.list().ofMinSize(1).ofMaxSize(120);
   }
 
-  @Property(tries = 300)
+  @Property(tries = 300, seed = "20261128")
   void invariantsHoldUnderAnySchedule(@ForAll("schedules") List<Step> steps,
       @ForAll @LongRange(min = 0, max = 4_000_000_000_000L) long startMs) {
     Policy p = Policy.of("p", Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofSeconds(30), 2);

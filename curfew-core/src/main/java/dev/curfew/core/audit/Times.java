@@ -58,12 +58,36 @@ public final class Times {
     }
   }
 
-  /** Parses any RFC 3339 instant ({@code Z} or an offset); throws IllegalArgumentException. */
+  /** The first instant {@link #parse} accepts: 0000-01-01T00:00:00.000Z. */
+  public static final long MIN_MS = -62_167_219_200_000L;
+  /** The last instant {@link #parse} accepts: 9999-12-31T23:59:59.999Z. */
+  public static final long MAX_MS = 253_402_300_799_999L;
+
+  /**
+   * Parses an RFC 3339 instant ({@code Z} or an offset) of years 0000 to 9999; throws
+   * IllegalArgumentException for anything else. RFC 3339 section 5.6 writes the year with four
+   * digits; java.time also reads signed years of up to nine digits, whose milliseconds may not fit
+   * a long ({@code -444440001-12-15T00:00Z}) and which the record form cannot write, so the range
+   * is checked on the instant, before it becomes milliseconds.
+   */
   public static long parse(String text) {
+    Instant instant;
     try {
-      return java.time.OffsetDateTime.parse(text).toInstant().toEpochMilli();
+      instant = java.time.OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException | NullPointerException e) {
-      throw new IllegalArgumentException("not an RFC 3339 time: \"" + text + "\"");
+      throw new IllegalArgumentException("not an RFC 3339 time: \"" + shorten(text) + "\"");
     }
+    if (instant.isBefore(FIRST) || instant.isAfter(LAST)) {
+      throw new IllegalArgumentException("an RFC 3339 time must be within the years 0000-9999 (UTC): \""
+          + shorten(text) + "\"");
+    }
+    return instant.toEpochMilli();
+  }
+
+  private static final Instant FIRST = Instant.ofEpochMilli(MIN_MS);
+  private static final Instant LAST = Instant.ofEpochMilli(MAX_MS).plusNanos(999_999);
+
+  private static String shorten(String text) {
+    return text != null && text.length() > 64 ? text.substring(0, 64) + "..." : text;
   }
 }

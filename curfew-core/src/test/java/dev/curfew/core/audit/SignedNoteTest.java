@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -193,7 +192,9 @@ class SignedNoteTest {
 
   @Test
   void checkpoint_signedWithBouncyCastle_verifiesWithJdk() {
-    Ed25519PrivateKeyParameters bcPrivate = new Ed25519PrivateKeyParameters(new SecureRandom());
+    byte[] bcSeed = new byte[32];
+    new java.util.Random(20261128L).nextBytes(bcSeed); // a fixed key: the same run every time
+    Ed25519PrivateKeyParameters bcPrivate = new Ed25519PrivateKeyParameters(bcSeed, 0);
     byte[] bcPublic = bcPrivate.generatePublicKey().getEncoded();
     Checkpoint checkpoint = new Checkpoint("bc.example/log", 5, MerkleTreeVectorsTest.ROOTS.get(5));
     byte[] body = checkpoint.body().getBytes(StandardCharsets.UTF_8);

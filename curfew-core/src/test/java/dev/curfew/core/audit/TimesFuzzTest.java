@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 /** RFC 3339 times from untrusted text (audit query parameters, records given to verify). */
 class TimesFuzzTest {
 
-  /** Parse returns an instant or throws IllegalArgumentException; what it returns formats and parses back. */
+  /**
+   * Parse returns an instant of years 0000-9999 or throws IllegalArgumentException (never an
+   * ArithmeticException: finding-year-out-of-range); what it returns formats and parses back.
+   */
   @FuzzTest
   void parse_returnsOrRefuses_andFormatParsesBack(byte[] input) {
     String text = new String(input, StandardCharsets.UTF_8);
@@ -21,9 +24,9 @@ class TimesFuzzTest {
     }
     String formatted = Times.format(ms);
     assertThat(Times.parse(formatted)).as("%s -> %s", text, formatted).isEqualTo(ms);
-    if (formatted.length() == 24) { // years 0000-9999: the form records use
-      assertThat(AuditVerifier.parseTimeMs(formatted)).as("the verifier reads what format writes").isEqualTo(ms);
-    }
+    // Only years 0000-9999 are accepted (RFC 3339 section 5.6): always the form records use.
+    assertThat(formatted).as("%s -> %s", text, formatted).hasSize(24);
+    assertThat(AuditVerifier.parseTimeMs(formatted)).as("the verifier reads what format writes").isEqualTo(ms);
   }
 
   /** The verifier's hand-written reader of record times accepts exactly what format writes. */

@@ -15,7 +15,7 @@ import net.jqwik.api.constraints.Size;
 class ExplainerPropertiesTest {
   private static final Policy P = Policy.of("p", Duration.ofMinutes(10), Duration.ofMinutes(45), Duration.ofMinutes(1), 0);
 
-  @Property(tries = 200)
+  @Property(tries = 200, seed = "20261128")
   void endsWhereTheDefinitionSays(@ForAll @Size(max = 12) List<@IntRange(min = 0, max = 15) Integer> gapsMinutes) {
     List<Explanation.TraceStep> trace = new ArrayList<>();
     long t = 0;

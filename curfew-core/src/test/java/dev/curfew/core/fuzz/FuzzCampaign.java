@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A bounded coverage-guided run of every {@code @FuzzTest} of a module: each target in its own
+ * Exploration, never part of the ordinary build (the {@code fuzz} profile runs it): a bounded
+ * coverage-guided run of every {@code @FuzzTest} of a module: each target in its own
  * child JVM (Jazzer fuzzes one test per JVM) with {@code JAZZER_FUZZ=1} for a fixed time. The
  * corpus Jazzer grows goes to the module's {@code .cifuzz-corpus/} (not kept); a finding is written
  * to the target's inputs directory under {@code src/test/resources}, where the ordinary test run
@@ -34,6 +35,34 @@ public final class FuzzCampaign {
   /** Seconds per target from {@value #SECONDS_PROPERTY} (default {@code defaultSeconds}). */
   public static int secondsPerTarget(int defaultSeconds) {
     return Integer.parseInt(System.getProperty(SECONDS_PROPERTY, Integer.toString(defaultSeconds)).trim());
+  }
+
+  /**
+   * The campaign of one module, as {@code mvn -Pfuzz verify} runs it: every target of the test
+   * classes in the working directory, {@value #SECONDS_PROPERTY} each (default 60), every target
+   * to its end even after a finding, so that one run saves every finding. Returns one line per
+   * target; throws an AssertionError naming every target that found something.
+   */
+  public static List<String> exploreModule(int minTargets) throws Exception {
+    List<String> targets = targets(Path.of("target/test-classes"));
+    if (targets.size() < minTargets) {
+      throw new AssertionError("fuzz targets found: " + targets.size() + ", expected at least " + minTargets);
+    }
+    int seconds = secondsPerTarget(60);
+    List<String> lines = new ArrayList<>();
+    if (seconds <= 0) return lines; // only the kept inputs (they ran as ordinary tests)
+    StringBuilder findings = new StringBuilder();
+    for (Outcome o : fuzzAll(targets, seconds, Path.of("").toAbsolutePath(), parallelism())) {
+      lines.add(o.target() + ": " + summary(o));
+      System.out.println(lines.get(lines.size() - 1));
+      if (!o.passed() || !o.output().contains("Done ")) {
+        findings.append(System.lineSeparator()).append("== ").append(o.target())
+            .append(" found something (the input is in its inputs directory under src/test/resources):")
+            .append(System.lineSeparator()).append(o.output());
+      }
+    }
+    if (findings.length() > 0) throw new AssertionError(findings.toString());
+    return lines;
   }
 
   /** Every {@code @FuzzTest} method of the compiled test classes under {@code testClasses}, as CLASS#METHOD(PARAMETERS). */

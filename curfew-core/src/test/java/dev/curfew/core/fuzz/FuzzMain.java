@@ -20,7 +20,9 @@ public final class FuzzMain {
       System.err.println("usage: FuzzMain CLASS#METHOD");
       System.exit(2);
     }
-    LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request().selectors(selectMethod(args[0])).build();
+    // As in the ordinary build (the parent POM's surefire configuration): no jqwik run database.
+    LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request().selectors(selectMethod(args[0]))
+        .configurationParameter("jqwik.database", "").build();
     Launcher launcher = LauncherFactory.create();
     SummaryGeneratingListener listener = new SummaryGeneratingListener();
     launcher.execute(request, listener);

@@ -24,7 +24,7 @@ class StaggeredWheelsTest {
     }
   }
 
-  @Property(tries = 300)
+  @Property(tries = 300, seed = "20261128")
   void firesExactlyTheDueTimers(
       @ForAll @LongRange(min = 0, max = 4_000_000_000_000L) long startMs,
       @ForAll @IntRange(min = 1, max = 16) int shards,

@@ -45,7 +45,7 @@ class TimerWheelFuzzTest {
     }
   }
 
-  @Property(tries = 400)
+  @Property(tries = 400, seed = "20261128")
   void schedule_fuzzy(@ForAll("starts") long startMs, @ForAll("steps") List<Step> steps) {
     TimerWheel<FuzzTimer> wheel = new TimerWheel<>(startMs);
     FuzzTimer[] timers = new FuzzTimer[TIMERS];

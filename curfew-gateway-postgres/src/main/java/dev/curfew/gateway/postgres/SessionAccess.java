@@ -1,5 +1,6 @@
 package dev.curfew.gateway.postgres;
 
+import dev.curfew.core.Audience;
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.SessionStore;
@@ -14,10 +15,12 @@ import java.util.concurrent.CompletableFuture;
 final class SessionAccess {
   private final SessionStore store;
   private final DatabaseTarget target;
+  private final Audience audience;
 
   SessionAccess(SessionStore store, DatabaseTarget target) {
     this.store = Objects.requireNonNull(store, "store");
     this.target = Objects.requireNonNull(target, "target");
+    this.audience = Audience.of(target.audience());
   }
 
   /**
@@ -26,7 +29,8 @@ final class SessionAccess {
    */
   CompletableFuture<Decision> check(String token, boolean touch) {
     try {
-      return store.check(token, touch);
+      // The database's own place: a session opened for the web, another database or the console does not pass.
+      return store.check(token, touch, audience);
     } catch (IllegalArgumentException malformed) {
       // A password that is no token at all is refused like an unknown token.
       return CompletableFuture.completedFuture(new Decision(Decision.Verdict.ENDED, null, EndReason.UNKNOWN,

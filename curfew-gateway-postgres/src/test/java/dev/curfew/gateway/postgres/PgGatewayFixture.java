@@ -60,9 +60,9 @@ final class PgGatewayFixture implements AutoCloseable {
     follower = gateway.events();
   }
 
-  /** Opens a session and returns its token. */
+  /** Opens a session for the database "orders" (audience db:orders), as a portal would, and returns its token. */
   String open(String subject, String policy) {
-    return engine.open(subject, policy, Map.of()).token();
+    return engine.open(subject, policy, Map.of(), dev.curfew.core.Audience.of("db:orders"), "portal").token();
   }
 
   String jdbcUrl(String database) {

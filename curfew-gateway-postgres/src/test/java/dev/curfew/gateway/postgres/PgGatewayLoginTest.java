@@ -72,6 +72,21 @@ class PgGatewayLoginTest {
   }
 
   @Test
+  void aSessionForAnotherPlace_isRefusedAsWrongAudience_andLivesOn() throws Exception {
+    String web = f.engine.open("bob", "long", java.util.Map.of(), dev.curfew.core.Audience.route("/"), "gateway:/").token();
+    String otherDb = f.engine.open("bob", "long", java.util.Map.of(), dev.curfew.core.Audience.of("db:billing"), "portal")
+        .token();
+    for (String token : new String[] {web, otherDb}) {
+      assertThatThrownBy(() -> f.connect("bob", token))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("curfew: session token refused (wrong_audience)");
+      assertThat(f.engine.check(token, false).allowed()).isTrue();
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.records("connection.refused").stream()
+        .anyMatch(r -> "wrong_audience".equals(r.data().get("why"))));
+  }
+
+  @Test
   void unknownToken_isRefused() {
     assertThatThrownBy(() -> f.connect("bob", "cft_not_a_token"))
         .isInstanceOf(SQLException.class).hasMessageContaining("session token refused (unknown)");

@@ -21,8 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +42,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = "Prove the audit trail: verify it, build and check evidence bundles, export it, print the verifier key.",
     subcommands = {AuditCommand.Verify.class, AuditCommand.Evidence.class, AuditCommand.VerifyEvidence.class,
-        AuditCommand.Export.class, AuditCommand.PublicKey.class, AuditCommand.Attest.class})
+        AuditCommand.Export.class, AuditCommand.PublicKey.class, AuditCommand.Attest.class, AuditRepair.class})
 final class AuditCommand {
   static final int EXIT_FAILED = 1;
   /** Progress lines on stderr every this many records. */
@@ -443,13 +441,14 @@ final class AuditCommand {
       return '"' + s.replace("\"", "\"\"") + '"';
     }
 
+    /** A date (midnight UTC) or an instant; both as {@link Times#parse} reads them: years 0000-9999. */
     static long parseTime(String option, String text) {
       try {
-        if (text.length() == 10) return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-        return OffsetDateTime.parse(text).toInstant().toEpochMilli();
-      } catch (DateTimeParseException e) {
+        if (text.length() == 10) return Times.parse(LocalDate.parse(text) + "T00:00:00Z");
+        return Times.parse(text);
+      } catch (DateTimeParseException | IllegalArgumentException e) {
         throw new IllegalArgumentException(option + " must be a date (2026-01-31) or an RFC 3339 instant"
-            + " (2026-01-31T12:00:00Z), not \"" + text + "\"");
+            + " (2026-01-31T12:00:00Z) of the years 0000-9999, not \"" + text + "\"");
       }
     }
   }

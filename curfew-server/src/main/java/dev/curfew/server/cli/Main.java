@@ -35,6 +35,10 @@ public final class Main {
         commandLine.getErr().println("curfew: " + ex.getMessage());
         return EXIT_BAD_INPUT;
       }
+      if (ex instanceof StartRefused) {
+        commandLine.getErr().println("curfew: " + ex.getMessage());
+        return StartRefused.EXIT_REFUSED;
+      }
       throw ex;
     });
     cl.setParameterExceptionHandler((ex, args) -> {

@@ -35,11 +35,14 @@ import dev.curfew.server.metrics.CurfewMetrics;
 import dev.curfew.server.security.RateLimits;
 import dev.curfew.server.security.Tls;
 import dev.curfew.store.embedded.AuditTrail;
+import dev.curfew.store.embedded.DataDirLock;
+import dev.curfew.store.embedded.FileAuditLog;
 import dev.curfew.store.embedded.EmbeddedStore;
 import dev.curfew.store.embedded.LogMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -98,7 +101,8 @@ final class ServeCommand implements Callable<Integer> {
     final ApiServer api;
     final SessionEngine engine; // null: sessions in Redis
     final RedisSessionStore redis; // null: embedded
-    final int port;
+    int port;
+    DataDirLock lock; // released last: no other process may write the directory before this one has stopped
     Gateway gateway; // null: no routes
     final List<PgGateway> databases = new ArrayList<>(); // one listener per databases: entry
     int gatewayPort; // 0: no gateway
@@ -157,6 +161,11 @@ final class ServeCommand implements Callable<Integer> {
       }
       if (postgres != null) postgres.close(); // after the store: node.stopped goes to PostgreSQL too
       vertx.close();
+      try {
+        if (lock != null) lock.close();
+      } catch (java.io.IOException e) {
+        log.println("curfew: the data directory lock was not released cleanly: " + e.getMessage());
+      }
     }
   }
 
@@ -176,16 +185,55 @@ final class ServeCommand implements Callable<Integer> {
     if (cfg.gateway() != null) checkTls("gateway.tls", cfg.gateway().tls(), log);
     String node = cfg.node() != null ? cfg.node() : defaultNode();
     Path dataDir = cfg.dataDir();
+    // Before anything is written to the directory: one process per data directory.
+    DataDirLock lock;
+    try {
+      lock = DataDirLock.acquire(dataDir, "serve");
+    } catch (DataDirLock.HeldException e) {
+      throw new StartRefused(e.getMessage(), e);
+    }
+    try {
+      return start(cfg, log, node, dataDir, lock);
+    } catch (Exception | Error e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static Running start(CurfewConfig cfg, PrintStream log, String node, Path dataDir, DataDirLock lock)
+      throws Exception {
     List<ApiKey> keys = new ArrayList<>();
     for (KeyBootstrap.NamedKeyHash k : KeyBootstrap.resolve(cfg, System.getenv(), dataDir, log)) {
+      dev.curfew.core.Audience audience = cfg.apiKeys().stream().filter(c -> c.name().equals(k.name()))
+          .map(CurfewConfig.ApiKeyConfig::audience).filter(java.util.Objects::nonNull).findFirst()
+          .map(dev.curfew.core.Audience::of).orElse(null);
       keys.add(new ApiKey(k.name(), k.sha256Hex(), k.scopes().stream()
           .map(s -> Scope.parse(s).orElseThrow(() -> new ConfigException("api_keys", "unknown scope " + s)))
-          .collect(java.util.stream.Collectors.toSet())));
+          .collect(java.util.stream.Collectors.toSet()), audience));
     }
     SystemClock clock = new SystemClock();
     CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     PostgresAudit postgres = cfg.audit().equals("postgres") ? new PostgresAudit() : null;
-    EmbeddedStore store = EmbeddedStore.open(dataDir, EmbeddedStore.Options.defaults()
+    EmbeddedStore store = openStore(cfg, dataDir, node, clock, metrics, postgres);
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
+    if (postgres != null) {
+      try {
+        postgres.open(cfg, node, store, vertx, clock, log);
+      } catch (Exception e) {
+        postgres.close();
+        store.close();
+        vertx.close();
+        throw e;
+      }
+    }
+    return serve(cfg, log, node, dataDir, lock, keys, clock, metrics, postgres, store, vertx);
+  }
+
+  /** The embedded store (or the audit log beside Redis); a damaged log is a refusal naming the damage and the repair. */
+  private static EmbeddedStore openStore(CurfewConfig cfg, Path dataDir, String node, SystemClock clock,
+      CurfewMetrics metrics, PostgresAudit postgres) throws IOException {
+    try {
+      return EmbeddedStore.open(dataDir, EmbeddedStore.Options.defaults()
         .withClock(clock)
         .withVersion(Main.version())
         .withSnapshotInterval(cfg.snapshotInterval())
@@ -204,17 +252,16 @@ final class ServeCommand implements Callable<Integer> {
         .withLeafListener(postgres == null ? null : postgres.listener())
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
             .withRetention(cfg.auditRetention()).withWitnesses(witnesses(cfg))), node);
-    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
-    if (postgres != null) {
-      try {
-        postgres.open(cfg, node, store, vertx, clock, log);
-      } catch (Exception e) {
-        postgres.close();
-        store.close();
-        vertx.close();
-        throw e;
-      }
+    } catch (FileAuditLog.DamagedLogException e) {
+      throw new StartRefused("the audit log in " + dataDir.toAbsolutePath() + " is damaged: " + e.getMessage()
+          + ". Nothing was changed. See what a repair would do with: curfew audit repair --data " + dataDir
+          + " (docs/reliability.md, \"A damaged audit log\")", e);
     }
+  }
+
+  private static Running serve(CurfewConfig cfg, PrintStream log, String node, Path dataDir, DataDirLock lock,
+      List<ApiKey> keys, SystemClock clock, CurfewMetrics metrics, PostgresAudit postgres, EmbeddedStore store,
+      Vertx vertx) throws Exception {
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
     // The admin console's sessions have a policy of their own, built in unless the configuration defines one.
@@ -230,7 +277,8 @@ final class ServeCommand implements Callable<Integer> {
       redis = RedisSessionStore.start(vertx, Redis.createClient(vertx, new RedisOptions()
               .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000)),
           node, clock, policies, audit, events, events.remote(), metrics, RedisSessionStore.Settings.defaults()
-              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix()))
+              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix())
+              .withRotationGrace(cfg.rotationGrace()))
           .await(30, TimeUnit.SECONDS);
       store.log().append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, clock.millis(), node)
           .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);
@@ -239,7 +287,7 @@ final class ServeCommand implements Callable<Integer> {
       sessions = redis;
     } else {
       engine = new SessionEngine(clock, node, policies, audit, events, metrics,
-          new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis()));
+          new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis(), cfg.rotationGrace()));
       EmbeddedStore.Recovery r = store.recover(engine);
       log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
           + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"
@@ -272,23 +320,29 @@ final class ServeCommand implements Callable<Integer> {
       events.addOriginEndingListener(notifier);
       api.publishJwks(notifier.jwks());
     }
-    int actual = api.listen(cfg.host(), cfg.port()).await(30, TimeUnit.SECONDS);
-    String base = url(cfg.host(), actual, cfg.serverTls());
-    log.println("curfew: API listening on " + base
-        + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
-    if (console != null) log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
-    Running running = new Running(vertx, store, driver, api, engine, redis, actual);
+    Running running = new Running(vertx, store, driver, api, engine, redis, cfg.port());
     running.nodeName = node;
     running.notifier = notifier;
     running.console = console;
     running.postgres = postgres;
+    running.lock = lock;
+    int actual = listen(running, "API", cfg.host(), cfg.port(), () -> api.listen(cfg.host(), cfg.port()), log);
+    running.port = actual;
+    lock.note("api_port", Integer.toString(actual));
+    String base = url(cfg.host(), actual, cfg.serverTls());
+    log.println("curfew: API listening on " + base
+        + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
+    if (console != null) log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
       running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)
           .withTls(cfg.gateway().tls()).withSecurityHeaders(cfg.gateway().securityHeaders()));
       events.addEndingListener(running.gateway.endings());
-      int gw = running.gateway.listen(cfg.host(), cfg.gateway().port()).await(30, TimeUnit.SECONDS);
+      Gateway gateway = running.gateway;
+      int gw = listen(running, "gateway", cfg.host(), cfg.gateway().port(),
+          () -> gateway.listen(cfg.host(), cfg.gateway().port()), log);
       running.gatewayPort = gw;
+      lock.note("gateway_port", Integer.toString(gw));
       log.println("curfew: gateway listening on " + url(cfg.host(), gw, cfg.gateway().tls())
           + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }
@@ -307,6 +361,23 @@ final class ServeCommand implements Callable<Integer> {
       log.println("curfew: database " + target.name() + " (postgres) listening on " + target.listenHost() + ":" + db.port()
           + ", upstream " + target.upstreamHost() + ":" + target.upstreamPort()
           + (target.tls() == null ? "" : target.tls().require() ? " (TLS required)" : " (TLS offered)"));
+    }
+  }
+
+  /**
+   * Listens, or stops what was started (a clean stop: final snapshot, node.stopped) and refuses the
+   * start with a sentence naming the listener and the port, instead of a stack trace.
+   */
+  private static int listen(Running running, String listener, String host, int port,
+      java.util.function.Supplier<io.vertx.core.Future<Integer>> bind, PrintStream log) throws Exception {
+    try {
+      return bind.get().await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      running.stop(log);
+      String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      throw new StartRefused("cannot listen for the " + listener + " on " + host + ":" + port + ": " + why
+          + (listener.equals("API") ? " (choose another with --port or server.port)" : " (choose another with gateway.port)"),
+          e);
     }
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.curfew.core.Durations;
 import dev.curfew.core.Policy;
 import dev.curfew.core.PolicyException;
+import dev.curfew.core.RotationGrace;
 import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
@@ -58,17 +59,25 @@ public record CurfewConfig(
     RateLimits.Settings rateLimits,
     Tls serverTls,
     List<DatabaseConfig> databases,
+    RotationGrace rotationGrace,
     List<WitnessConfig> witnesses) {
 
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
    * ({@code admin}, {@code app}, {@code gateway}, {@code auditor}); without {@code scopes}, admin.
+   * {@code audience}: where the sessions it opens may be used by default and the places it checks
+   * for (null: {@code app:<name>}).
    */
-  public record ApiKeyConfig(String name, String keySha256, String keyEnv, List<String> scopes) {
+  public record ApiKeyConfig(String name, String keySha256, String keyEnv, List<String> scopes, List<String> audience) {
     public static final List<String> DEFAULT_SCOPES = List.of("admin");
 
     public ApiKeyConfig {
       scopes = List.copyOf(scopes);
+      audience = audience == null ? null : List.copyOf(audience);
+    }
+
+    public ApiKeyConfig(String name, String keySha256, String keyEnv, List<String> scopes) {
+      this(name, keySha256, keyEnv, scopes, null);
     }
 
     public ApiKeyConfig(String name, String keySha256, String keyEnv) {
@@ -125,13 +134,13 @@ public record CurfewConfig(
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
         Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
-        List.of());
+        RotationGrace.DEFAULT, List.of());
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
       "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases",
-      "witnesses");
+      "rotation_grace", "witnesses");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
@@ -239,7 +248,8 @@ public record CurfewConfig(
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
-        DatabaseConfig.parseAll(root.path("databases"), policies.keySet()), witnesses(root.path("witnesses")));
+        DatabaseConfig.parseAll(root.path("databases"), policies.keySet()),
+        rotationGrace(root.path("rotation_grace"), d.rotationGrace()), witnesses(root.path("witnesses")));
   }
 
   /** {@code witnesses: [{url, key}]}: each URL http(s), each key a witness verifier key (0x04). */
@@ -274,7 +284,7 @@ public record CurfewConfig(
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
         postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls, databases, witnesses);
+        serverTls, databases, rotationGrace, witnesses);
   }
 
   /**
@@ -403,7 +413,7 @@ public record CurfewConfig(
       String at = "api_keys[" + i + "]";
       JsonNode k = node.get(i);
       requireObject(at, k);
-      onlyKeys(at + ".", k, Set.of("name", "key_sha256", "key_env", "scopes"));
+      onlyKeys(at + ".", k, Set.of("name", "key_sha256", "key_env", "scopes", "audience"));
       String name = string(at + ".name", k.path("name"), null);
       if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
         throw new ConfigException(at + ".name", "required, 1-64 of [A-Za-z0-9._-]");
@@ -417,7 +427,30 @@ public record CurfewConfig(
       if (sha != null && !sha.matches("[0-9a-fA-F]{64}")) {
         throw new ConfigException(at + ".key_sha256", "must be 64 hex digits (SHA-256 of the key)");
       }
-      out.add(new ApiKeyConfig(name, sha == null ? null : sha.toLowerCase(), env, scopes(at + ".scopes", k.path("scopes"))));
+      out.add(new ApiKeyConfig(name, sha == null ? null : sha.toLowerCase(), env, scopes(at + ".scopes", k.path("scopes")),
+          keyAudience(at + ".audience", k.path("audience"))));
+    }
+    return out;
+  }
+
+  /**
+   * {@code audience: ["app:web", "route:/"]}: a non-empty list of places (dev.curfew.core.Audience's
+   * grammar), never {@code console}, which only console sign-in gives; absent: null.
+   */
+  private static List<String> keyAudience(String key, JsonNode n) {
+    if (n.isMissingNode() || n.isNull()) return null;
+    List<String> out = new ArrayList<>();
+    for (JsonNode s : list(key, n)) {
+      if (!s.isTextual()) throw new ConfigException(key, "must be a list of strings, found " + kind(s));
+      out.add(s.asText());
+    }
+    try {
+      dev.curfew.core.Audience a = dev.curfew.core.Audience.of(out);
+      if (a.entries().contains(dev.curfew.core.Audience.CONSOLE_ENTRY)) {
+        throw new ConfigException(key, "console is reserved for console sign-in");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, e.getMessage());
     }
     return out;
   }
@@ -629,6 +662,16 @@ public record CurfewConfig(
     int v = n.asInt();
     if (v < min || v > max) throw new ConfigException(key, "must be " + min + ".." + max + ", not " + v);
     return v;
+  }
+
+  /** {@code rotation_grace}: how long a rotated-out token still gets the new token; see {@link RotationGrace}. */
+  private static RotationGrace rotationGrace(JsonNode n, RotationGrace dflt) {
+    Duration d = duration("rotation_grace", n, dflt.duration());
+    try {
+      return RotationGrace.of(d);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("rotation_grace", e.getMessage());
+    }
   }
 
   private static Duration duration(String key, JsonNode n, Duration dflt) {

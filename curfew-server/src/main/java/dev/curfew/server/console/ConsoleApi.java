@@ -87,7 +87,7 @@ final class ConsoleApi {
       for (SessionStatus s : page.sessions()) {
         Map<String, Object> row = s.toMap();
         row.put("attributes", s.attributes());
-        row.put("console", ConsoleSessions.KIND.equals(s.attributes().get("kind")));
+        row.put("console", ConsoleSessions.keyOf(s).isPresent());
         row.put("yours", s.sessionId().equals(self));
         rows.add(row);
       }

@@ -42,7 +42,9 @@ import javax.crypto.spec.SecretKeySpec;
  * again and retries once.
  *
  * <p>Authorization: the scope of the key the session was opened with, asked of {@link
- * ConsoleScope.Resolver} on every request.
+ * ConsoleScope.Resolver} on every request. Only a session of audience {@code console} is checked
+ * here (inside the store's atomic check), and only console sign-in opens one: a session opened
+ * through the API, whatever its attributes, is refused with {@code wrong_audience}.
  */
 final class ConsoleGuard {
   static final String COOKIE = "__Host-curfew-console";
@@ -161,17 +163,20 @@ final class ConsoleGuard {
       case UNAVAILABLE -> {
         return new Outcome(null, Problem.unavailable(d.detail()), true);
       }
+      case WRONG_AUDIENCE -> {
+        // A session opened anywhere but console sign-in: refused (and recorded), never an operator.
+        return new Outcome(null, Problem.wrongAudience(d.detail()), true);
+      }
       default -> {
         return new Outcome(null, Problem.sessionEnded(d.reason() == null ? EndReason.UNKNOWN : d.reason()), true);
       }
     }
     if (d.token() != null) ctx.response().headers().add("Set-Cookie", cookie(d.token())); // a policy that rotates
     SessionStatus s = d.status();
-    Object kind = s.attributes().get("kind");
-    Object key = s.attributes().get("api_key");
-    if (!ConsoleSessions.KIND.equals(kind) || !(key instanceof String keyName)) {
-      return new Outcome(null, Problem.sessionEnded(EndReason.UNKNOWN), true);
-    }
+    // Bound to the key that signed in by the subject of a console-audience session, never by attributes.
+    Optional<String> key = ConsoleSessions.keyOf(s);
+    if (key.isEmpty()) return new Outcome(null, Problem.sessionEnded(EndReason.UNKNOWN), true);
+    String keyName = key.get();
     Optional<ConsoleScope> scope = scopes.scopeOf(keyName);
     if (scope.isEmpty()) {
       return new Outcome(null, Problem.of(403, "scope", "Not allowed",

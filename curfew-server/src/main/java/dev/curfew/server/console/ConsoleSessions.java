@@ -1,5 +1,6 @@
 package dev.curfew.server.console;
 
+import dev.curfew.core.Audience;
 import dev.curfew.core.Decision;
 import dev.curfew.core.Policy;
 import dev.curfew.core.SessionEngine;
@@ -19,10 +20,14 @@ import java.util.Optional;
  * themselves.) When the engine moves behind an asynchronous store, these few calls are what move.
  */
 final class ConsoleSessions {
-  /** The {@code kind} attribute of a console session; {@code api_key} names the key it was opened with. */
-  static final String KIND = "console";
-  /** Console sessions' subjects are the key's name under this prefix, apart from the apps' subjects. */
+  /**
+   * Console sessions' subjects are the key's name under this prefix, apart from the apps' subjects.
+   * The key is read back from the subject only of a session whose audience is {@code console},
+   * which only {@link #open} gives (the API refuses it), so the binding cannot be forged.
+   */
   static final String SUBJECT_PREFIX = "console:";
+  /** The actor that {@code session.created} names for a console session. */
+  static final String ACTOR = "console";
 
   private final SessionEngine engine;
   private final EventHub hub;
@@ -34,8 +39,17 @@ final class ConsoleSessions {
 
   /** Opens a console session for the key {@code keyName} under the console policy; audited as {@code session.created}. */
   Decision open(String keyName, ConsoleScope scope) {
+    // The attributes are for people reading the list; the guard decides on the audience and the subject.
     return engine.open(SUBJECT_PREFIX + keyName, ConsolePolicy.NAME,
-        Map.of("kind", KIND, "api_key", keyName, "scope", scope.label()));
+        Map.of("api_key", keyName, "scope", scope.label()), Audience.CONSOLE, ACTOR);
+  }
+
+  /** The key a console session was opened with: from the subject of a session of audience {@code console}. */
+  static java.util.Optional<String> keyOf(dev.curfew.core.SessionStatus s) {
+    if (!s.audience().admits(Audience.CONSOLE) || !s.subject().startsWith(SUBJECT_PREFIX)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(s.subject().substring(SUBJECT_PREFIX.length()));
   }
 
   /**
@@ -43,7 +57,7 @@ final class ConsoleSessions {
    * event streams (curfew.js in the operator's tabs) learn the new deadline.
    */
   Decision check(String token, boolean touch) {
-    Decision d = engine.check(token, touch);
+    Decision d = engine.check(token, touch, Audience.CONSOLE);
     if (touch && d.allowed()) HolderRoutes.announce(hub, d.status());
     return d;
   }

@@ -1,11 +1,14 @@
 package dev.curfew.server.gateway;
 
+import dev.curfew.server.http.ConnectionDeadlines;
+import dev.curfew.server.http.RequestQuery;
 import dev.curfew.server.http.ServerInstances;
 
 import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionStore;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.HolderRoutes;
+import dev.curfew.server.http.InvalidRequests;
 import dev.curfew.server.http.Problem;
 import dev.curfew.server.http.SessionEventFanOut;
 import dev.curfew.server.http.Throttle;
@@ -74,10 +77,15 @@ public final class Gateway {
    * @param tls the certificate and key to serve HTTPS with, and its HSTS policy (default null: plain HTTP)
    * @param securityHeaders whether responses that lack them get the usual security headers (default
    *     true; see {@link SecurityHeaders#gateway})
+   * @param headerTimeout longest wait for the first request head on a new connection; then it is
+   *     closed (default 10 s; {@link ConnectionDeadlines})
+   * @param idleTimeout longest wait for the next request head on a kept-alive connection with no
+   *     request in flight; then it is closed (default 60 s). A request in flight (a stream, a
+   *     WebSocket) is never cut by either: its session ends it
    */
   public record Settings(Duration upstreamTimeout, Duration connectTimeout, Duration durableTimeout,
       Duration heartbeat, int instances, int upstreamConnections, RateLimits rateLimits, Tls tls,
-      boolean securityHeaders) {
+      boolean securityHeaders, Duration headerTimeout, Duration idleTimeout) {
     public Settings {
       if (upstreamTimeout.toMillis() < 1) throw new IllegalArgumentException("upstreamTimeout < 1ms: " + upstreamTimeout);
       if (connectTimeout.toMillis() < 1) throw new IllegalArgumentException("connectTimeout < 1ms: " + connectTimeout);
@@ -86,42 +94,50 @@ public final class Gateway {
       if (instances < 1) throw new IllegalArgumentException("instances < 1: " + instances);
       if (upstreamConnections < 1) throw new IllegalArgumentException("upstreamConnections < 1: " + upstreamConnections);
       Objects.requireNonNull(rateLimits, "rateLimits");
+      if (headerTimeout.toMillis() < 1) throw new IllegalArgumentException("headerTimeout < 1ms: " + headerTimeout);
+      if (idleTimeout.toMillis() < 1) throw new IllegalArgumentException("idleTimeout < 1ms: " + idleTimeout);
     }
 
     public static Settings defaults() {
       return new Settings(Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(10),
           Duration.ofSeconds(15), Math.max(1, Runtime.getRuntime().availableProcessors()), 256, RateLimits.unlimited(),
-          null, true);
+          null, true, Duration.ofSeconds(10), Duration.ofSeconds(60));
     }
 
     public Settings withUpstreamTimeout(Duration d) {
       return new Settings(d, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections, rateLimits,
-          tls, securityHeaders);
+          tls, securityHeaders, headerTimeout, idleTimeout);
     }
 
     public Settings withHeartbeat(Duration d) {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, d, instances, upstreamConnections,
-          rateLimits, tls, securityHeaders);
+          rateLimits, tls, securityHeaders, headerTimeout, idleTimeout);
     }
 
     public Settings withInstances(int n) {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, n, upstreamConnections,
-          rateLimits, tls, securityHeaders);
+          rateLimits, tls, securityHeaders, headerTimeout, idleTimeout);
     }
 
     public Settings withTls(Tls t) {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
-          rateLimits, t, securityHeaders);
+          rateLimits, t, securityHeaders, headerTimeout, idleTimeout);
     }
 
     public Settings withSecurityHeaders(boolean on) {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
-          rateLimits, tls, on);
+          rateLimits, tls, on, headerTimeout, idleTimeout);
+    }
+
+    /** The deadlines of {@link ConnectionDeadlines}: a request head must arrive within each. */
+    public Settings withConnectionDeadlines(Duration header, Duration idle) {
+      return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
+          rateLimits, tls, securityHeaders, header, idle);
     }
 
     public Settings withRateLimits(RateLimits limits) {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
-          limits, tls, securityHeaders);
+          limits, tls, securityHeaders, headerTimeout, idleTimeout);
     }
   }
 
@@ -178,14 +194,27 @@ public final class Gateway {
               .setTcpNoDelay(true),
           new PoolOptions().setHttp1MaxSize(settings.upstreamConnections()));
       HttpServerOptions options = new HttpServerOptions()
-          .setIdleTimeout(0) // proxied streams and WebSockets may be quiet for long; sessions end them
+          // No byte-level idle timeout: proxied streams and WebSockets may be quiet for long, and
+          // their sessions end them. Between requests, ConnectionDeadlines closes idle and half-sent ones.
+          .setIdleTimeout(0)
           .setMaxInitialLineLength(8192)
           .setMaxHeaderSize(32 * 1024)
           .setTcpNoDelay(true)
-          .setCompressionSupported(false);
+          .setCompressionSupported(false)
+          // Cleartext HTTP/2 (h2c) detection holds a new connection back from the connection handler
+          // until it has read enough, and ConnectionDeadlines could then neither see nor close a
+          // half-sent request head; nothing here speaks h2c (HTTP/2 comes only over TLS, by ALPN).
+          .setHttp2ClearTextEnabled(false);
       if (settings.tls() != null) settings.tls().apply(options);
-      return vertx.createHttpServer(options)
-          .requestHandler(router())
+      ConnectionDeadlines deadlines = new ConnectionDeadlines(vertx, settings.headerTimeout(), settings.idleTimeout());
+      Router router = router();
+      return deadlines.install(vertx.createHttpServer(options))
+          .requestHandler(req -> {
+            deadlines.track(req);
+            router.handle(req);
+          })
+          .invalidRequestHandler(InvalidRequests.handler(
+              h -> SecurityHeaders.gateway(h, hsts(), settings.securityHeaders()), status -> { }))
           .listen(port, host);
     }
 
@@ -196,11 +225,12 @@ public final class Gateway {
 
     private Router router() {
       Router r = Router.router(vertx);
-      SecurityHeaders.Hsts hsts = settings.tls() == null ? null : settings.tls().hsts();
+      SecurityHeaders.Hsts hsts = hsts();
       r.route().handler(ctx -> {
         ctx.addHeadersEndHandler(v -> SecurityHeaders.gateway(ctx.response().headers(), hsts, settings.securityHeaders()));
         ctx.next();
       });
+      r.route().handler(RequestQuery.decodable());
       r.route().handler(throttle.credentials());
       r.route("/_curfew/*").handler(ctx -> {
         ctx.addHeadersEndHandler(v -> ctx.response().headers()
@@ -214,10 +244,16 @@ public final class Gateway {
       r.route().handler(gate::handle);
       r.route().failureHandler(ctx -> {
         if (ctx.response().closed()) return;
-        Problem.forStatus(ctx.statusCode() >= 400 ? ctx.statusCode() : 500).send(ctx.response());
+        Problem p = Problem.forStatus(ctx.statusCode() >= 400 ? ctx.statusCode() : 500);
+        if (ctx.statusCode() == 400 && ctx.failure() != null) p = Problem.badRequest(ctx.failure().getMessage());
+        p.send(ctx.response());
       });
       return r;
     }
+  }
+
+  private SecurityHeaders.Hsts hsts() {
+    return settings.tls() == null ? null : settings.tls().hsts();
   }
 
   private void script(RoutingContext ctx) {

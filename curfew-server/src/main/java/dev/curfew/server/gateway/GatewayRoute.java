@@ -51,6 +51,11 @@ public record GatewayRoute(String path, String upstreamHost, int upstreamPort, b
     return requestPath.startsWith(p) && (requestPath.length() == p.length() || requestPath.charAt(p.length()) == '/');
   }
 
+  /** The route's place: {@code route:<path>}, what sessions used here must have in their audience. */
+  public dev.curfew.core.Audience audience() {
+    return dev.curfew.core.Audience.route(path);
+  }
+
   boolean serves(String requestPath) {
     return under(requestPath, path);
   }

@@ -65,6 +65,7 @@ final class SessionGate implements ProxyInterceptor {
   private static final String ADMITTED = "curfew.admitted";
   private static final String CLIENT_REQUEST = "curfew.clientRequest";
   private static final String GENERATED = "curfew.generated";
+  private static final String EXCHANGE = "curfew.exchange";
 
   private final SessionStore engine;
   private final EventHub hub;
@@ -77,6 +78,7 @@ final class SessionGate implements ProxyInterceptor {
   private final RateLimits rateLimits;
   /** Handed from {@link #handle} to {@link #handleProxyRequest}, which the proxy calls synchronously. */
   private Admitted current;
+  private LiveConnections.Exchange currentExchange;
 
   /** A request let through: its route, and the session it belongs to (null on a login path). */
   private record Admitted(HttpServerRequest request, GatewayRoute route, SessionStatus status, String newToken,
@@ -125,7 +127,8 @@ final class SessionGate implements ProxyInterceptor {
       return;
     }
     boolean touch = !(normal && route.isPassive(path));
-    CompletableFuture<Decision> answer = engine.check(token, touch);
+    // The route's own place: a session opened for another route, an app or the console does not pass.
+    CompletableFuture<Decision> answer = engine.check(token, touch, route.audience());
     if (answer.isDone() && !answer.isCompletedExceptionally()) {
       decided(ctx, route, token, touch, answer.join());
       return;
@@ -169,6 +172,8 @@ final class SessionGate implements ProxyInterceptor {
         if (d.reason() == EndReason.UNKNOWN) Throttle.failedCheck(ctx);
         refuse(ctx, route, d.reason(), true);
       }
+      // The session lives on elsewhere: its cookie is kept, nothing is cleared, no redirect to log in again.
+      case WRONG_AUDIENCE -> Problem.wrongAudience(d.detail()).send(noStore(req.response()));
       case REFUSED, UNAVAILABLE -> Problem.unavailable(d.detail()).send(noStore(req.response()));
     }
   }
@@ -207,15 +212,18 @@ final class SessionGate implements ProxyInterceptor {
   }
 
   private void forward(HttpServerRequest req, Admitted a) {
+    LiveConnections.Exchange exchange = null;
     if (a.status() != null) {
       boolean ws = req.canUpgradeToWebSocket();
-      live.track(a.status().sessionId(), req, io.vertx.core.Vertx.currentContext(), ws);
+      exchange = live.track(a.status().sessionId(), req, io.vertx.core.Vertx.currentContext(), ws);
     }
     current = a;
+    currentExchange = exchange;
     try {
       proxies.get(a.route()).handle(req);
     } finally {
       current = null;
+      currentExchange = null;
     }
   }
 
@@ -224,13 +232,16 @@ final class SessionGate implements ProxyInterceptor {
   @Override
   public Future<ProxyResponse> handleProxyRequest(ProxyContext pc) {
     Admitted a = current;
+    LiveConnections.Exchange exchange = currentExchange;
     current = null;
+    currentExchange = null;
     if (a == null || a.request() != pc.request().proxiedRequest()) {
       // Never forward a request that did not pass the check above.
       LOG.log(System.Logger.Level.ERROR, "a proxied request arrived without its check; refused");
       return Future.succeededFuture(generated(pc, Problem.forStatus(500)));
     }
     pc.set(ADMITTED, a);
+    if (exchange != null) pc.set(EXCHANGE, exchange);
     MultiMap h = pc.request().headers();
     IdentityHeaders.removeClientSent(h);
     h.remove(LOGIN_HEADER);
@@ -286,11 +297,22 @@ final class SessionGate implements ProxyInterceptor {
     String login = resp.headers().get(LOGIN_HEADER);
     resp.headers().remove(LOGIN_HEADER);
     resp.headers().set("Cache-Control", "no-store");
-    if (a.newToken() != null) resp.headers().add("Set-Cookie", SessionCookies.header(a.route().cookie(), a.newToken()));
+    if (login != null && a.route().loginHandoff() && !pc.isWebSocket()) return handoff(pc, a, login);
+    if (login != null) {
+      LOG.log(System.Logger.Level.WARNING, "the upstream of " + a.route().path() + " sent Curfew-Login on a route"
+          + " without login_handoff; removed and ignored");
+    }
+    keepRotatedToken(pc, a);
     if (pc.isWebSocket()) return sendLongLived(pc, a);
-    if (login != null && a.route().loginHandoff()) return handoff(pc, a, login);
     if (a.status() != null && resp.headers().get("Content-Length") == null) return sendLongLived(pc, a);
     return pc.sendResponse();
+  }
+
+  /** The token this request's check rotated to goes back in the cookie, whatever the answer is. */
+  private static void keepRotatedToken(ProxyContext pc, Admitted a) {
+    if (a.newToken() != null) {
+      pc.response().headers().add("Set-Cookie", SessionCookies.header(a.route().cookie(), a.newToken()));
+    }
   }
 
   /**
@@ -300,7 +322,8 @@ final class SessionGate implements ProxyInterceptor {
   private Future<Void> sendLongLived(ProxyContext pc, Admitted a) {
     if (a.status() == null) return pc.sendResponse();
     String token = a.newToken() != null ? a.newToken() : a.presentedToken();
-    return Future.fromCompletionStage(engine.check(token, false), io.vertx.core.Vertx.currentContext()).compose(d -> {
+    return Future.fromCompletionStage(engine.check(token, false, a.route().audience()),
+        io.vertx.core.Vertx.currentContext()).compose(d -> {
       if (!d.allowed()) {
         pc.response().release();
         pc.request().proxiedRequest().connection().close();
@@ -310,7 +333,13 @@ final class SessionGate implements ProxyInterceptor {
     });
   }
 
-  /** {@code Curfew-Login: subject=<id>[; policy=<name>]} from the upstream: open the session, set its cookie. */
+  /**
+   * {@code Curfew-Login: subject=<id>[; policy=<name>]} from the upstream: open the session, set its
+   * cookie. On the login path or on any other path of the route (an app that switches the signed-in
+   * user, or signs in again, from a page of its own): a new login replaces the session the request
+   * came with, which is logged out first; this exchange is no longer one of that session's, so its
+   * ending does not cut the answer that carries the new cookie.
+   */
   private Future<Void> handoff(ProxyContext pc, Admitted a, String header) {
     LoginHandoff login = LoginHandoff.parse(header);
     String policy = login == null ? null : login.policy() != null ? login.policy() : a.route().policy();
@@ -318,22 +347,30 @@ final class SessionGate implements ProxyInterceptor {
       LOG.log(System.Logger.Level.WARNING, "upstream of " + a.route().path() + " sent a malformed Curfew-Login header");
       replace(pc, Problem.of(502, "bad-login-handoff", "Bad gateway",
           "the upstream's Curfew-Login header names no valid subject or an unknown policy"));
+      keepRotatedToken(pc, a);
       return pc.sendResponse();
     }
     RateLimits.Refusal limited = rateLimits.open(null, login.subject());
     if (limited != null) {
       replace(pc, Problem.tooManyRequests(limited.detail()), Map.of("limit", limited.limit()));
       pc.response().putHeader("Retry-After", Long.toString(limited.retryAfterSeconds()));
+      keepRotatedToken(pc, a);
       return pc.sendResponse();
     }
     io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
-    // A new login replaces the old session: the old token is logged out first (an ended one is refused, harmlessly).
-    CompletableFuture<Decision> replaced = a.presentedToken() == null ? CompletableFuture.completedFuture(null)
-        : engine.logout(a.presentedToken());
+    LiveConnections.Exchange exchange = pc.get(EXCHANGE, LiveConnections.Exchange.class);
+    if (exchange != null) exchange.done();
+    // The newest token of the old session: if this very request rotated it, the presented one is
+    // only the previous token, which after its grace would be a replay rather than a logout.
+    String oldToken = a.newToken() != null ? a.newToken() : a.presentedToken();
+    CompletableFuture<Decision> replaced = oldToken == null ? CompletableFuture.completedFuture(null)
+        : engine.logout(oldToken);
     return Future.fromCompletionStage(replaced, context).transform(ignored -> {
       CompletableFuture<Decision> opened;
       try {
-        opened = engine.open(login.subject(), policy, Map.of("via", "gateway", "route", a.route().path()));
+        // Opened by this route, for this route only: its actor and audience are Curfew's own fields.
+        opened = engine.open(login.subject(), policy, Map.of("via", "gateway", "route", a.route().path()),
+            a.route().audience(), "gateway:" + a.route().path());
       } catch (IllegalArgumentException e) {
         replace(pc, Problem.of(502, "bad-login-handoff", "Bad gateway", "the upstream's login handoff was refused: "
             + e.getMessage()));
@@ -351,12 +388,13 @@ final class SessionGate implements ProxyInterceptor {
     return Future.fromCompletionStage(d.durable(), context)
         .timeout(durableTimeoutMs, TimeUnit.MILLISECONDS)
         .transform(ar -> {
-          if (ar.succeeded()) {
-            pc.response().headers().add("Set-Cookie", SessionCookies.header(a.route().cookie(), d.token()));
-          } else {
+          if (!ar.succeeded()) {
             replace(pc, Problem.unavailable("the new session could not be written durably to the audit log"));
+            return pc.sendResponse();
           }
-          return pc.sendResponse();
+          pc.response().headers().add("Set-Cookie", SessionCookies.header(a.route().cookie(), d.token()));
+          // A session whose cookie never reached the browser would be live and unusable: end it.
+          return pc.sendResponse().onFailure(e -> engine.logout(d.token()));
         });
   }
 

@@ -1,5 +1,6 @@
 package dev.curfew.server.http;
 
+import dev.curfew.core.Audience;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,8 +16,11 @@ import java.util.Set;
  *     Basic; must not contain {@code ':'}
  * @param sha256Hex SHA-256 of the key's UTF-8 bytes, 64 hex digits
  * @param scopes what the key may do; at least one
+ * @param audience where the sessions it opens may be used by default, and the places it may check
+ *     them for ({@code /v1/check}, {@code /v1/introspect}, {@code /v1/revoke}, forward-auth); null:
+ *     {@code app:<name>}. Never {@code console}: only console sign-in opens console sessions.
  */
-public record ApiKey(String name, String sha256Hex, Set<Scope> scopes) {
+public record ApiKey(String name, String sha256Hex, Set<Scope> scopes, Audience audience) {
   public ApiKey {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(sha256Hex, "sha256Hex");
@@ -30,11 +34,46 @@ public record ApiKey(String name, String sha256Hex, Set<Scope> scopes) {
     }
     if (scopes.isEmpty()) throw new IllegalArgumentException("api key \"" + name + "\" has no scopes");
     scopes = Set.copyOf(EnumSet.copyOf(scopes));
+    if (audience == null) audience = Audience.app(name);
+    if (audience.entries().contains(Audience.CONSOLE_ENTRY)) {
+      throw new IllegalArgumentException("api key \"" + name + "\": the audience console is reserved for console sign-in");
+    }
+  }
+
+  /** A key whose audience is {@code app:<name>}. */
+  public ApiKey(String name, String sha256Hex, Set<Scope> scopes) {
+    this(name, sha256Hex, scopes, null);
   }
 
   /** A key with the scope {@code admin}: what a key without configured scopes may do. */
   public ApiKey(String name, String sha256Hex) {
     this(name, sha256Hex, Set.of(Scope.ADMIN));
+  }
+
+  /** This key with another audience. */
+  public ApiKey withAudience(Audience a) {
+    return new ApiKey(name, sha256Hex, scopes, a);
+  }
+
+  /**
+   * The audience of a session this key opens: {@code requested} when given, else the key's own.
+   * A key may name its own places and any gateway or protocol place, never the console, nor
+   * another backend's {@code app:} place (that app would then accept sessions it never opened).
+   *
+   * @throws IllegalArgumentException naming the place refused
+   */
+  public Audience audienceToOpen(Audience requested) {
+    if (requested == null) return audience;
+    for (String e : requested.entries()) {
+      if (e.equals(Audience.CONSOLE_ENTRY)) {
+        throw new IllegalArgumentException("audience \"console\" is reserved: console sessions are opened by console sign-in only");
+      }
+      if (e.startsWith("app:") && !audience.entries().contains(e)) {
+        throw new IllegalArgumentException("audience \"" + e + "\" is another backend's: the key \"" + name
+            + "\" may open sessions for " + String.join(", ", audience.entries()) + " and gateway or protocol places");
+      }
+    }
+    return requested;
   }
 
   /** The key named {@code name} whose secret is {@code key} (e.g. {@code CURFEW_API_KEY}, named {@code default}), scope admin. */

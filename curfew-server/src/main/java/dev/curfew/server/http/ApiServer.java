@@ -10,7 +10,6 @@ import dev.curfew.server.metrics.CurfewMetrics;
 import dev.curfew.server.security.RateLimits;
 import dev.curfew.server.security.SecurityHeaders;
 import dev.curfew.server.security.Tls;
-import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Handler;
@@ -224,6 +223,11 @@ public final class ApiServer {
     return store;
   }
 
+  /** A new connection's first request head must arrive within this ({@link ConnectionDeadlines}). */
+  static final Duration HEADER_TIMEOUT = Duration.ofSeconds(10);
+  /** No bytes for this long, or no request head this long after the last answer: the connection is closed. */
+  static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
+
   /** Starts listening; port 0 picks a free port. Completes with the actual port. */
   public Future<Integer> listen(String host, int port) {
     return instances.deploy(port, settings.instances(), p -> new HttpVerticle(host, p));
@@ -242,15 +246,25 @@ public final class ApiServer {
     @Override
     public Future<?> start() {
       HttpServerOptions options = new HttpServerOptions()
-          .setIdleTimeout(120) // seconds; SSE heartbeats keep live streams well inside it
+          .setIdleTimeout((int) IDLE_TIMEOUT.toSeconds()) // SSE heartbeats keep live streams well inside it
           .setMaxInitialLineLength(8192)
           .setMaxHeaderSize(16 * 1024)
           .setMaxFormAttributeSize(8192)
-          .setCompressionSupported(false);
+          .setCompressionSupported(false)
+          // Cleartext HTTP/2 (h2c) detection holds a new connection back from the connection handler
+          // until it has read enough, and ConnectionDeadlines could then neither see nor close a
+          // half-sent request head; nothing here speaks h2c (HTTP/2 comes only over TLS, by ALPN).
+          .setHttp2ClearTextEnabled(false);
       if (settings.tls() != null) settings.tls().apply(options);
-      return vertx.createHttpServer(options)
-          .requestHandler(router())
-          .invalidRequestHandler(ApiServer.this::invalidRequest)
+      ConnectionDeadlines deadlines = new ConnectionDeadlines(vertx, HEADER_TIMEOUT, IDLE_TIMEOUT);
+      Router router = router();
+      return deadlines.install(vertx.createHttpServer(options))
+          .requestHandler(req -> {
+            deadlines.track(req);
+            router.handle(req);
+          })
+          .invalidRequestHandler(InvalidRequests.handler(h -> SecurityHeaders.api(h, hsts()),
+              status -> metrics.httpRequest("invalid", status)))
           .listen(port, host);
     }
   }
@@ -266,6 +280,7 @@ public final class ApiServer {
   Router router() {
     Router r = Router.router(vertx);
     r.route().handler(this::everyResponse);
+    r.route().handler(RequestQuery.decodable()); // before the body handler, which decodes it where a failure is lost
     r.route().handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
     r.route().handler(ctx -> {
       ctx.put(BODY_READ, Boolean.TRUE);
@@ -430,27 +445,5 @@ public final class ApiServer {
       if (path.matches(regex + "/?")) return e.getValue();
     }
     return "GET, POST, DELETE";
-  }
-
-  /** Requests that are not HTTP at all, or have too long a line or headers: a problem, then close. */
-  private void invalidRequest(HttpServerRequest req) {
-    Throwable cause = req.decoderResult() == null ? null : req.decoderResult().cause();
-    int status = 400;
-    if (cause instanceof TooLongFrameException) {
-      String m = String.valueOf(cause.getMessage());
-      status = m.contains("header") ? 431 : 414;
-    }
-    metrics.httpRequest("invalid", status);
-    try {
-      SecurityHeaders.api(req.response().headers(), hsts());
-      req.response().setStatusCode(status)
-          .putHeader("Content-Type", Problem.CONTENT_TYPE)
-          .putHeader("Cache-Control", "no-store")
-          .putHeader("Connection", "close")
-          .end(Buffer.buffer(JsonBodies.write(Problem.forStatus(status).toMap())))
-          .onComplete(v -> req.connection().close());
-    } catch (RuntimeException e) {
-      req.connection().close();
-    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.curfew.server.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.curfew.core.Audience;
 import dev.curfew.core.Decision;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionStatus;
@@ -37,14 +38,17 @@ final class BackendRoutes {
   /** POST /v1/sessions: 201 with the status and the token, which appears here only. */
   void create(RoutingContext ctx) {
     ObjectNode body = JsonBodies.object(JsonBodies.bytes(ctx), false);
-    JsonBodies.onlyFields(body, Set.of("subject", "policy", "attributes"));
+    JsonBodies.onlyFields(body, Set.of("subject", "policy", "attributes", "audience"));
     String subject = JsonBodies.text(body, "subject", true, SessionEngine.MAX_SUBJECT_LENGTH);
     String policy = JsonBodies.text(body, "policy", false, 256);
     Map<String, Object> attributes = JsonBodies.attributes(body, "attributes");
     if (subject.isBlank()) throw new BadInput("\"subject\" must not be blank");
+    ApiKey key = ctx.get(ApiAccess.KEY);
     java.util.concurrent.CompletableFuture<Decision> answer;
     try {
-      answer = engine.open(subject, policy, attributes);
+      // Who opened it (the key) and where it may be used are Curfew's own fields, never attributes.
+      Audience audience = key.audienceToOpen(audience(body));
+      answer = engine.open(subject, policy, attributes, audience, key.name());
     } catch (IllegalArgumentException e) {
       throw new BadInput(e.getMessage());
     }
@@ -108,10 +112,12 @@ final class BackendRoutes {
 
   /** POST /v1/introspect (RFC 7662): passive; anything not valid is {@code {"active": false}}. */
   void introspect(RoutingContext ctx) {
-    Reply.when(ctx, engine.check(formToken(ctx), false), d -> {
+    // A token outside the key's audience is not active for it (RFC 7662 section 2.2).
+    Reply.when(ctx, engine.check(formToken(ctx), false, keyAudience(ctx)), d -> {
       switch (d.verdict()) {
         case ALLOWED -> reply.afterDurable(ctx, d.durable(), () -> Reply.json(ctx, 200, introspection(d.status())));
         case UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
+        case WRONG_AUDIENCE -> reply.afterDurable(ctx, d.durable(), () -> Reply.json(ctx, 200, Map.of("active", false)));
         default -> {
           Throttle.checked(ctx, d);
           Reply.json(ctx, 200, Map.of("active", false));
@@ -135,10 +141,12 @@ final class BackendRoutes {
   /** POST /v1/check: {@code {"token", "touch"}}; 200 status or 401 with reason. */
   void check(RoutingContext ctx) {
     ObjectNode body = JsonBodies.object(JsonBodies.bytes(ctx), false);
-    JsonBodies.onlyFields(body, Set.of("token", "touch"));
+    JsonBodies.onlyFields(body, Set.of("token", "touch", "audience"));
     String token = JsonBodies.text(body, "token", true, MAX_TOKEN_CHARS);
     boolean touch = JsonBodies.bool(body, "touch", false);
-    reply.token(ctx, null, engine.check(token, touch), d -> {
+    Audience usedAt = usedAt(ctx, audience(body));
+    if (usedAt == null) return;
+    reply.token(ctx, null, engine.check(token, touch, usedAt), d -> {
       Map<String, Object> out = d.status().toMap();
       if (d.token() != null) out.put("token", d.token());
       if (touch) HolderRoutes.announce(hub, d.status());
@@ -148,8 +156,10 @@ final class BackendRoutes {
 
   /** POST /v1/revoke (RFC 7009): 200 whether or not the token was valid. */
   void revokeToken(RoutingContext ctx) {
-    Reply.when(ctx, engine.check(formToken(ctx), false), d -> {
+    // Only a token issued for the caller (RFC 7009 section 2.1): outside the key's audience, 403.
+    Reply.when(ctx, engine.check(formToken(ctx), false, keyAudience(ctx)), d -> {
       switch (d.verdict()) {
+        case WRONG_AUDIENCE -> reply.afterDurable(ctx, d.durable(), () -> Reply.problem(ctx, Problem.wrongAudience(d.detail())));
         case ALLOWED -> Reply.when(ctx, engine.revoke(d.status().sessionId(), ctx.get(ACTOR), "token revoked (RFC 7009)"),
             r -> {
               switch (r.verdict()) {
@@ -181,12 +191,34 @@ final class BackendRoutes {
     }
     String passiveHeader = ctx.request().getHeader("X-Curfew-Passive");
     boolean touch = !("1".equals(passiveHeader) || "true".equalsIgnoreCase(passiveHeader));
-    Reply.when(ctx, engine.check(p.token(), touch), d -> forwardAuthAnswer(ctx, p, touch, d));
+    Audience asked;
+    try {
+      String header = ctx.request().getHeader(AUDIENCE_HEADER);
+      asked = header == null ? null : Audience.of(java.util.Arrays.stream(header.split(",")).map(String::trim).toList());
+    } catch (IllegalArgumentException e) {
+      throw new BadInput(AUDIENCE_HEADER + ": " + e.getMessage());
+    }
+    if (asked == null && ctx.get(ApiAccess.KEY) == null) {
+      throw new BadInput("forward-auth needs the place it checks for: set " + AUDIENCE_HEADER
+          + " in the proxy (e.g. app:<the key that opens the sessions>, see docs/forward-auth.md), or send a gateway key");
+    }
+    Audience usedAt = usedAt(ctx, asked);
+    if (usedAt == null) return;
+    Reply.when(ctx, engine.check(p.token(), touch, usedAt), d -> forwardAuthAnswer(ctx, p, touch, d));
   }
+
+  /**
+   * The header in which a proxy names the place forward-auth checks for (one or more audience
+   * entries, comma-separated). The proxy must set it itself (nginx: {@code proxy_set_header}), so
+   * that a client's own never passes.
+   */
+  static final String AUDIENCE_HEADER = "X-Curfew-Audience";
 
   private void forwardAuthAnswer(RoutingContext ctx, Presented p, boolean touch, Decision d) {
     if (d.verdict() == Decision.Verdict.ENDED) {
       ctx.response().putHeader("X-Curfew-Reason", d.reason().wire());
+    } else if (d.verdict() == Decision.Verdict.WRONG_AUDIENCE) {
+      ctx.response().putHeader("X-Curfew-Reason", Decision.WRONG_AUDIENCE_REASON);
     }
     reply.token(ctx, d, ok -> {
       SessionStatus s = ok.status();
@@ -237,7 +269,7 @@ final class BackendRoutes {
       case ALLOWED -> reply.afterDurable(ctx, d.durable(), () -> onAllowed.accept(d));
       case ENDED -> Reply.problem(ctx, Problem.sessionGone(id, d.reason()));
       case NOT_FOUND -> Reply.problem(ctx, Problem.sessionNotFound(id));
-      case REFUSED, UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
+      case REFUSED, WRONG_AUDIENCE, UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
     }
   }
 
@@ -258,6 +290,51 @@ final class BackendRoutes {
     }
     if (token.length() > MAX_TOKEN_CHARS) throw new BadInput("\"token\" is longer than " + MAX_TOKEN_CHARS + " characters");
     return token;
+  }
+
+  /** The optional {@code audience} field: a place or a list of places; null when absent. */
+  private static Audience audience(ObjectNode body) {
+    com.fasterxml.jackson.databind.JsonNode n = body.get("audience");
+    if (n == null || n.isNull()) return null;
+    List<String> places = new java.util.ArrayList<>();
+    if (n.isTextual()) {
+      places.add(n.textValue());
+    } else if (n.isArray()) {
+      if (n.size() > Audience.MAX_ENTRIES) throw new BadInput("\"audience\" names more than " + Audience.MAX_ENTRIES + " places");
+      for (com.fasterxml.jackson.databind.JsonNode e : n) {
+        if (!e.isTextual()) throw new BadInput("\"audience\" must be a list of strings");
+        places.add(e.textValue());
+      }
+    } else {
+      throw new BadInput("\"audience\" must be a list of strings");
+    }
+    try {
+      return Audience.of(places);
+    } catch (IllegalArgumentException e) {
+      throw new BadInput("\"audience\": " + e.getMessage());
+    }
+  }
+
+  /** The audience of the calling key; null when no key came (forward-auth without one). */
+  private static Audience keyAudience(RoutingContext ctx) {
+    ApiKey key = ctx.get(ApiAccess.KEY);
+    return key == null ? null : key.audience();
+  }
+
+  /**
+   * Where a check counts as made: {@code asked} (which must lie inside the calling key's own
+   * audience), else the key's audience. Null when refused (403 answered).
+   */
+  private static Audience usedAt(RoutingContext ctx, Audience asked) {
+    ApiKey key = ctx.get(ApiAccess.KEY);
+    if (key == null) return asked;
+    if (asked == null) return key.audience();
+    if (!key.audience().covers(asked)) {
+      Reply.problem(ctx, Problem.audienceNotAllowed(key.name(), "may check sessions for "
+          + String.join(", ", key.audience().entries()) + ", not for " + String.join(", ", asked.entries())));
+      return null;
+    }
+    return asked;
   }
 
   private static String reasonText(RoutingContext ctx) {

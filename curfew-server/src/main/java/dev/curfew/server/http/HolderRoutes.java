@@ -56,8 +56,11 @@ public final class HolderRoutes {
 
   /** GET /v1/session: passive. */
   void status(RoutingContext ctx) {
-    withToken(ctx, false, p -> reply.token(ctx, p, engine.check(p.token(), false),
-        d -> Reply.json(ctx, 200, d.status().toMap())));
+    withToken(ctx, false, p -> reply.token(ctx, p, engine.check(p.token(), false), d -> {
+      Map<String, Object> body = d.status().toMap();
+      reply.rotated(ctx, p, d, body); // a token within its rotation grace learns the current one
+      Reply.json(ctx, 200, body);
+    }));
   }
 
   /** POST /v1/session/activity: resets the idle deadline. */
@@ -76,9 +79,19 @@ public final class HolderRoutes {
         d -> Reply.json(ctx, 200, d.status().toMap())));
   }
 
-  /** POST /v1/session/warning-ack: audited proof that the user was told. */
+  /**
+   * POST /v1/session/warning-ack: audited proof that the user was told; 409 {@code
+   * warning-ack-refused} when no warning was sent or it was acknowledged already
+   * (docs/contract-changes.md), so that a holder cannot write records at will.
+   */
   void warningAck(RoutingContext ctx) {
-    withToken(ctx, true, p -> reply.token(ctx, p, engine.acknowledgeWarning(p.token()), d -> Reply.empty(ctx, 204)));
+    withToken(ctx, true, p -> Reply.when(ctx, engine.acknowledgeWarning(p.token()), d -> {
+      if (d.verdict() == Decision.Verdict.REFUSED) {
+        reply.afterDurable(ctx, d.durable(), () -> Reply.problem(ctx, Problem.warningAckRefused(d.detail())));
+        return;
+      }
+      reply.token(ctx, p, d, ok -> Reply.empty(ctx, 204));
+    }));
   }
 
   /** DELETE /v1/session: logout; the token is dead from this instant. */

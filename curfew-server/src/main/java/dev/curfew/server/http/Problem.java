@@ -78,6 +78,25 @@ public record Problem(int status, String type, String title, String detail, Stri
         detail == null ? "the policy allows no extension now" : detail, "extension_refused");
   }
 
+  /**
+   * A live session presented outside its audience: 403 with {@code reason: "wrong_audience"}
+   * (spec/http-api.md); the session itself lives on.
+   */
+  public static Problem wrongAudience(String detail) {
+    return new Problem(403, TYPE_PREFIX + "wrong-audience", "Session not valid here",
+        detail == null ? "this session may not be used here" : detail, dev.curfew.core.Decision.WRONG_AUDIENCE_REASON);
+  }
+
+  /** An API key asked to check sessions for a place outside its own audience: 403. */
+  public static Problem audienceNotAllowed(String keyName, String detail) {
+    return of(403, "audience-not-allowed", "Audience not allowed", "the API key \"" + keyName + "\" " + detail);
+  }
+
+  /** A warning acknowledgement with no warning to acknowledge (none sent, or acknowledged already): 409. */
+  public static Problem warningAckRefused(String detail) {
+    return of(409, "warning-ack-refused", "Nothing to acknowledge", detail);
+  }
+
   public static Problem unavailable(String detail) {
     return of(503, "unavailable", "Service unavailable", detail);
   }

@@ -105,7 +105,7 @@ final class Reply {
   /**
    * Answers a token operation: ALLOWED runs {@code onAllowed} once durable; ENDED is 401 with the
    * reason; REFUSED is 409 {@code extension_refused} (after its refusal record is durable);
-   * UNAVAILABLE is 503.
+   * WRONG_AUDIENCE is 403 {@code wrong_audience}; UNAVAILABLE is 503.
    */
   void token(RoutingContext ctx, Decision d, Consumer<Decision> onAllowed) {
     token(ctx, null, d, onAllowed);
@@ -121,6 +121,8 @@ final class Reply {
         problem(ctx, Problem.sessionEnded(d.reason()));
       }
       case REFUSED -> afterDurable(ctx, d.durable(), () -> problem(ctx, Problem.extensionRefused(d.detail())));
+      // The session lives on: no Clear-Site-Data, no expired cookie.
+      case WRONG_AUDIENCE -> afterDurable(ctx, d.durable(), () -> problem(ctx, Problem.wrongAudience(d.detail())));
       case UNAVAILABLE -> problem(ctx, Problem.unavailable(d.detail()));
     }
   }

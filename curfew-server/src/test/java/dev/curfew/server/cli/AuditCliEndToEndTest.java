@@ -266,6 +266,17 @@ class AuditCliEndToEndTest {
     assertThat(to.out.isEmpty() ? 0 : to.out.split("\n").length).isLessThanOrEqualTo(5);
   }
 
+  /** Issue 20: a time java.time reads but no long holds was an ArithmeticException with a stack trace. */
+  @Test
+  void export_refusesTimesOutsideTheYears0000To9999_exitTwoNamingTheOption() throws Exception {
+    for (String[] opt : new String[][] {{"--from", "-444440001-12-15T00:00Z"}, {"--to", "+999999999-12-31T23:59:59Z"},
+        {"--from", "+10000-01-01T00:00:00Z"}, {"--to", "-0001-12-31T00:00:00Z"}, {"--from", "2026-02-30"}}) {
+      Run r = run("audit", "export", "--data", data.toString(), opt[0], opt[1]);
+      assertThat(r.exit).as(String.join(" ", opt) + ": " + r.err).isEqualTo(2);
+      assertThat(r.err).as(String.join(" ", opt)).startsWith("curfew: " + opt[0]).doesNotContain("Exception", "\tat ");
+    }
+  }
+
   // ---------------------------------------------------------------- torn write
 
   @Test

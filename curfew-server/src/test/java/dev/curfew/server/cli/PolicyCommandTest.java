@@ -75,4 +75,14 @@ class PolicyCommandTest {
       assertThat(r.out()).contains("Usage:");
     }
   }
+
+  /** Issue 20: an offset whose milliseconds overflow was an ArithmeticException with a stack trace. */
+  @Test
+  void explain_refusesOffsetsBeyondTheLongestDuration_exitTwo() throws Exception {
+    for (String trace : new String[] {"0s,999999999999d", "PT2562047788015215H", "0s,365251d:extend"}) {
+      Run r = run("policy", "explain", policy("p", "15m").toString(), "--activity", trace);
+      assertThat(r.exit()).as(trace + ": " + r.err()).isEqualTo(2);
+      assertThat(r.err()).as(trace).startsWith("curfew: ").contains("longer than").doesNotContain("Exception", "\tat ");
+    }
+  }
 }

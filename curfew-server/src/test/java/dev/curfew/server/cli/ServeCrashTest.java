@@ -68,7 +68,10 @@ class ServeCrashTest {
       t.start();
       workers.add(t);
     }
-    Thread.sleep(2500);
+    // Kill once enough changes were acknowledged, however slow the machine is (a fixed sleep
+    // measured the machine's load, not the store).
+    org.awaitility.Awaitility.await("more than 50 acknowledged changes").atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(50)).until(() -> live.size() + loggedOut.size() > 50);
     first.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
     running.set(false);
     for (Thread t : workers) t.join(10_000);

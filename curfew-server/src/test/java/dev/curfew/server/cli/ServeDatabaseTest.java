@@ -1,7 +1,7 @@
 package dev.curfew.server.cli;
 
+import dev.curfew.core.testing.RequiredTool;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.store.postgres.testing.TestDatabase;
@@ -27,8 +27,7 @@ class ServeDatabaseTest {
   @Test
   void psqlThroughServe_runsStatements_andIsToldWhyTheSessionEnded() throws Exception {
     boolean psql = Files.isExecutable(Path.of("/usr/bin/psql"));
-    if ("true".equals(System.getenv("CI"))) assertThat(psql).as("psql is installed (.ci/run)").isTrue();
-    assumeTrue(psql, "psql is not installed: apt-get install postgresql-client");
+    RequiredTool.require(psql, "psql (apt-get install postgresql-client)");
     try (TestDatabase db = TestDatabase.create("serve_db")) {
       CurfewConfig cfg = CurfewConfig.parse("""
           policies:
@@ -47,7 +46,8 @@ class ServeDatabaseTest {
       ServeCommand.Running running = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       try {
         int port = running.databases.get(0).port();
-        String token = running.engine.open("alice", "quick", Map.of()).token();
+        String token = running.engine.open("alice", "quick", Map.of(), dev.curfew.core.Audience.of("db:orders"), "portal")
+            .token();
         Result ok = psql(port, db.name(), "alice", token, "SELECT 40 + 2 AS answer");
         assertThat(ok.out).contains("42");
         assertThat(ok.exit).isZero();

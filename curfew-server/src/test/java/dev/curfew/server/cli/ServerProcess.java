@@ -16,8 +16,10 @@ record ServerProcess(Process process, int port, List<String> output) {
 
   static ServerProcess start(Path config, Path data) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "serve", "--config", config.toString(), "--port", "0", "--data", data.toString());
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "serve", "--port", "0", "--data", data.toString()));
+    if (config != null) command.addAll(List.of("--config", config.toString())); // null: the built-in defaults
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.redirectErrorStream(true);
     pb.environment().remove("CURFEW_API_KEY");
     Process p = pb.start();

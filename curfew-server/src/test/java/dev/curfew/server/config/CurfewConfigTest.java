@@ -82,6 +82,12 @@ class CurfewConfigTest {
       "gateway: {routes: [{path: /, upstream: ftp://x}]}|gateway.routes[0].upstream",
       "policies: {p: {idle_timeout: 20m, absolute_timeout: 1h, comply_with: [pci-dss-4.0]}}|policies.p.idle_timeout",
       "policies: {p: {idle_timeout: 10m, absolute_timeout: 1h, comply_with: [sox]}}|policies.p.comply_with",
+      // issue 20: durations whose milliseconds overflow a long, or too long for any timeout
+      "policies: {p: {idle_timeout: 999999999999d, absolute_timeout: 1h}}|policies.p.idle_timeout",
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, renew_every: PT2562047788015215H}}|policies.p.renew_every",
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, renew_every: 401d}}|policies.p.renew_every",
+      "snapshot_interval: 999999999999d|snapshot_interval",
+      "audit_retention: P106751991167300D|audit_retention",
   })
   void badValuesAreErrorsThatNameTheKey(String yaml, String key) {
     assertThatThrownBy(() -> CurfewConfig.parse(yaml))
@@ -97,6 +103,19 @@ class CurfewConfigTest {
     assertThatThrownBy(() -> CurfewConfig.parse("audit_signing_key: [a]"))
         .isInstanceOf(ConfigException.class)
         .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("audit_signing_key"));
+  }
+
+  @Test
+  void rotationGrace_defaultsToFiveSecondsAndIsBoundedAtThirty() {
+    assertThat(CurfewConfig.parse("").rotationGrace().duration()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(CurfewConfig.parse("rotation_grace: 2s").rotationGrace().duration()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(CurfewConfig.parse("rotation_grace: 0s").rotationGrace().duration()).isZero();
+    for (String bad : new String[] {"31s", "1h", "[a]", "soon"}) {
+      assertThatThrownBy(() -> CurfewConfig.parse("rotation_grace: " + bad))
+          .isInstanceOf(ConfigException.class)
+          .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("rotation_grace"));
+    }
+    assertThatThrownBy(() -> CurfewConfig.parse("rotation_grace: 31s")).hasMessageContaining("at most 30s");
   }
 
   @Test

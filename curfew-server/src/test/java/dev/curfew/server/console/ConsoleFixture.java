@@ -38,6 +38,8 @@ import java.util.concurrent.TimeUnit;
 final class ConsoleFixture implements AutoCloseable {
   static final String KEY = "console-test-key-0123456789abcdef";
   static final String AUDITOR_KEY = "auditor-test-key-0123456789abcdef";
+  /** A key of scope app only (named "shop"): it opens sessions, and must reach no admin power. */
+  static final String SHOP_KEY = "shop-app-key-0123456789abcdef";
   static final ObjectMapper JSON = new ObjectMapper();
 
   final ManualClock clock = new ManualClock(Instant.parse("2026-11-26T22:00:00.000Z"));
@@ -58,7 +60,8 @@ final class ConsoleFixture implements AutoCloseable {
         Policy.of("standard", Duration.ofMinutes(15), Duration.ofHours(12), Duration.ofMinutes(2), 3))), "standard");
     engine = new SessionEngine(clock, "node-1", policies, store.log(), hub, metrics, SessionEngine.Limits.defaults());
     store.recover(engine);
-    ApiKeys keys = ApiKeys.of(List.of(ApiKey.ofSecret("app", KEY), ApiKey.ofSecret("auditor", AUDITOR_KEY)));
+    ApiKeys keys = ApiKeys.of(List.of(ApiKey.ofSecret("app", KEY), ApiKey.ofSecret("auditor", AUDITOR_KEY),
+        ApiKey.ofSecret("shop", SHOP_KEY, java.util.Set.of(dev.curfew.server.http.Scope.APP))));
     ConsoleScope.Resolver scopes = name -> switch (name) {
       case "app" -> Optional.of(ConsoleScope.ADMIN);
       case "auditor" -> Optional.of(ConsoleScope.AUDITOR);

@@ -50,7 +50,8 @@ class ConsoleTest {
     Map<String, Object> data = (Map<String, Object>) created.get("data");
     assertThat(data).containsEntry("idle_timeout_ms", 900_000L).containsEntry("absolute_timeout_ms", 28_800_000L)
         .containsEntry("warn_before_ms", 120_000L);
-    assertThat(data.get("attributes")).isEqualTo(Map.of("kind", "console", "api_key", "app", "scope", "admin"));
+    assertThat(data.get("attributes")).isEqualTo(Map.of("api_key", "app", "scope", "admin"));
+    assertThat(data).containsEntry("actor", "console").containsEntry("audience", java.util.List.of("console"));
     assertThat(created.toString()).doesNotContain(cookie.substring(cookie.indexOf('=') + 1, cookie.indexOf(';')));
   }
 

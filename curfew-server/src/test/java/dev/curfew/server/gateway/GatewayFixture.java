@@ -110,6 +110,13 @@ final class GatewayFixture implements AutoCloseable {
             .end("<p>welcome</p>");
       }
       case "/strict/login-other" -> req.response().putHeader("Curfew-Login", "subject=mallory").end("no handoff here");
+      // A login handoff outside the login path: the app switches the signed-in user (issue 12, item 8).
+      // Its body streams in two parts, so that an exchange cut on the way would show.
+      case "/account/switch" -> {
+        req.response().setChunked(true).putHeader("Curfew-Login", "subject=" + req.getParam("as", "bob"))
+            .putHeader("Content-Type", "text/plain").write("swi");
+        vertx.setTimer(200, t -> req.response().end("tched"));
+      }
       case "/slow" -> { } // never answers
       case "/own-headers" -> req.response().putHeader("X-Frame-Options", "DENY")
           .putHeader("Content-Security-Policy", "default-src 'self'").putHeader("Referrer-Policy", "no-referrer")
@@ -152,9 +159,16 @@ final class GatewayFixture implements AutoCloseable {
     }
   }
 
-  /** A session opened by the engine, as the login handoff would: its token. */
+  /** A session opened by the engine for every route of the fixture (as an app opening sessions for its site would): its token. */
   String login(String subject) {
-    return engine.open(subject, null, java.util.Map.of()).token();
+    return engine.open(subject, null, java.util.Map.of(),
+        dev.curfew.core.Audience.of("route:/", "route:/strict", "route:/down"), "app-backend").token();
+  }
+
+  /** A session opened for one route only, as that route's login handoff would: its token. */
+  String login(String subject, String routePath) {
+    return engine.open(subject, null, java.util.Map.of(), dev.curfew.core.Audience.route(routePath),
+        "gateway:" + routePath).token();
   }
 
   static String cookie(String token) {

@@ -39,7 +39,8 @@ class GatewayFuzzTest {
 
   private static synchronized void refreshSession() {
     if (liveToken != null && F.engine.check(liveToken, false).allowed()) return;
-    Decision d = F.engine.open("fuzz-user", null, Map.of());
+    Decision d = F.engine.open("fuzz-user", null, Map.of(),
+        dev.curfew.core.Audience.of("route:/", "route:/strict", "route:/down"), "app-backend");
     d.durable().join();
     liveToken = d.token();
     liveSessionId = d.status().sessionId();

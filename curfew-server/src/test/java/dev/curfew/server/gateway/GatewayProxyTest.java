@@ -211,7 +211,8 @@ class GatewayProxyTest {
     assertThat(json(s).get("subject").asText()).isEqualTo("kate");
     assertThat(f.send("POST", "/_curfew/session/activity", "Cookie", cookie(token)).statusCode()).isEqualTo(200);
     assertThat(f.send("POST", "/_curfew/session/extend", "Cookie", cookie(token)).statusCode()).isEqualTo(200);
-    assertThat(f.send("POST", "/_curfew/session/warning-ack", "Cookie", cookie(token)).statusCode()).isEqualTo(204);
+    // no warning was sent yet: nothing to acknowledge
+    assertThat(f.send("POST", "/_curfew/session/warning-ack", "Cookie", cookie(token)).statusCode()).isEqualTo(409);
     HttpResponse<String> out = f.send("DELETE", "/_curfew/session", "Cookie", cookie(token));
     assertThat(out.statusCode()).isEqualTo(204);
     assertEndedHeaders(out);

@@ -172,19 +172,19 @@ class ApiBackendTest {
   void forwardAuthWithCookieOrBearer_countsAsActivityUnlessPassive() {
     ApiFixture.Created s = f.open("alice");
     f.clock.advance(Duration.ofMinutes(4));
-    HttpResponse<String> passive = f.call("GET", "/v1/forward-auth", null,
+    HttpResponse<String> passive = f.call("GET", "/v1/forward-auth", null, "X-Curfew-Audience", "app:app-backend",
         "Cookie", "__Host-curfew=" + s.token(), "X-Curfew-Passive", "1");
     assertEmpty(passive, 200);
     assertThat(passive.headers().firstValue("X-Curfew-Subject")).hasValue("alice");
     assertThat(passive.headers().firstValue("X-Curfew-Session-Id")).hasValue(s.sessionId());
     assertThat(passive.headers().firstValue("X-Curfew-Expires-At")).hasValue("2026-11-26T22:15:00.000Z");
 
-    HttpResponse<String> active = f.call("GET", "/v1/forward-auth", null, "Authorization", "Bearer " + s.token());
+    HttpResponse<String> active = f.call("GET", "/v1/forward-auth", null, "X-Curfew-Audience", "app:app-backend", "Authorization", "Bearer " + s.token());
     assertEmpty(active, 200);
     assertThat(active.headers().firstValue("X-Curfew-Expires-At")).hasValue("2026-11-26T22:19:00.000Z");
 
     // Envoy ext_authz forwards the original method and appends the original path.
-    assertThat(f.call("POST", "/v1/forward-auth/app/orders?x=1", "{}", "Cookie", "__Host-curfew=" + s.token())
+    assertThat(f.call("POST", "/v1/forward-auth/app/orders?x=1", "{}", "X-Curfew-Audience", "app:app-backend", "Cookie", "__Host-curfew=" + s.token())
         .statusCode()).isEqualTo(200);
 
     HttpResponse<String> none = f.call("GET", "/v1/forward-auth", null);
@@ -192,7 +192,7 @@ class ApiBackendTest {
     assertThat(none.headers().firstValue("X-Curfew-Reason")).hasValue("unknown");
 
     f.advance(Duration.ofMinutes(15));
-    HttpResponse<String> ended = f.call("GET", "/v1/forward-auth", null, "Cookie", "__Host-curfew=" + s.token());
+    HttpResponse<String> ended = f.call("GET", "/v1/forward-auth", null, "X-Curfew-Audience", "app:app-backend", "Cookie", "__Host-curfew=" + s.token());
     assertProblem(ended, 401, "idle_timeout");
     assertThat(ended.headers().firstValue("X-Curfew-Reason")).hasValue("idle_timeout");
   }
@@ -202,7 +202,7 @@ class ApiBackendTest {
     String subject = "jos\u00e9 %x\\r\\nInjected: 1";
     HttpResponse<String> r = f.backend("POST", "/v1/sessions", "{\"subject\":\"" + subject + "\"}");
     String token = assertJson(r, 201).get("token").asText();
-    HttpResponse<String> fa = f.call("GET", "/v1/forward-auth", null, "Authorization", "Bearer " + token);
+    HttpResponse<String> fa = f.call("GET", "/v1/forward-auth", null, "X-Curfew-Audience", "app:app-backend", "Authorization", "Bearer " + token);
     assertThat(fa.statusCode()).isEqualTo(200);
     assertThat(fa.headers().firstValue("X-Curfew-Subject")).hasValue("jos%C3%A9%20%25x%0D%0AInjected:%201");
     assertThat(fa.headers().firstValue("Injected")).isEmpty();

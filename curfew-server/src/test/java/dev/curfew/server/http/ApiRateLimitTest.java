@@ -111,9 +111,9 @@ class ApiRateLimitTest {
     ApiFixture.Created s = f.open("alice");
     assertProblem(f.holder("GET", "/v1/session", guess(1)), 401, "unknown");
     assertProblem(f.holder("POST", "/v1/session/activity", guess(2)), 401, "unknown");
-    assertProblem(f.call("GET", "/v1/forward-auth", null, "Cookie", "__Host-curfew=" + guess(3)), 401, "unknown");
+    assertProblem(f.call("GET", "/v1/forward-auth", null, "X-Curfew-Audience", "app:app-backend", "Cookie", "__Host-curfew=" + guess(3)), 401, "unknown");
     assertLimited(f.holder("GET", "/v1/session", s.token()), "failed_checks_per_address", 20);
-    assertLimited(f.call("GET", "/v1/forward-auth", null, "Cookie", "__Host-curfew=" + s.token()), "failed_checks_per_address", 20);
+    assertLimited(f.call("GET", "/v1/forward-auth", null, "X-Curfew-Audience", "app:app-backend", "Cookie", "__Host-curfew=" + s.token()), "failed_checks_per_address", 20);
     assertLimited(f.backend("GET", "/v1/sessions?subject=alice", null), "failed_checks_per_address", 20);
     // what presents no credential is not throttled
     assertThat(f.call("GET", "/healthz", null).statusCode()).isEqualTo(200);
@@ -154,7 +154,7 @@ class ApiRateLimitTest {
     String gateway = "Bearer " + ApiFixture.GATEWAY_KEY;
     assertProblem(f.call("POST", "/v1/check", "{\"token\":\"" + guess(1) + "\"}", "Authorization", gateway), 401, "unknown");
     assertProblem(f.call("POST", "/v1/check", "{\"token\":\"not-even-a-token\"}", "Authorization", gateway), 401, "unknown");
-    assertProblem(f.call("GET", "/v1/forward-auth", null, "Authorization", gateway, "Cookie", "__Host-curfew=" + guess(2)),
+    assertProblem(f.call("GET", "/v1/forward-auth", null, "X-Curfew-Audience", "app:app-backend", "Authorization", gateway, "Cookie", "__Host-curfew=" + guess(2)),
         401, "unknown");
     assertLimited(f.call("POST", "/v1/check", "{\"token\":\"" + s.token() + "\"}", "Authorization", gateway),
         "failed_checks_per_key", 20);

@@ -5,6 +5,7 @@ import static dev.curfew.server.http.ApiAssertions.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.curfew.core.RotationGrace;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -53,6 +54,26 @@ class ApiRotationTest {
     String next = set.substring("__Host-curfew=".length(), set.indexOf(';'));
     assertThat(r.body()).doesNotContain(next);
     assertJson(f.call("GET", "/v1/session", null, "Cookie", "__Host-curfew=" + next), 200);
+    f.clock.advance(RotationGrace.DEFAULT.duration());
     assertProblem(f.call("GET", "/v1/session", null, "Cookie", "__Host-curfew=" + token), 401, "replayed");
+  }
+
+  @Test
+  void withinTheRotationGraceThePreviousTokenLearnsTheCurrentOneTheWayItCame() {
+    String token = open();
+    f.clock.advance(Duration.ofMinutes(1));
+    String next = assertJson(f.holder("POST", "/v1/session/activity", token), 200).path("token").asText();
+    f.clock.advance(RotationGrace.DEFAULT.duration().minusMillis(1));
+    // Bearer: in the body, on the passive status as on activity and /v1/check.
+    assertThat(assertJson(f.holder("GET", "/v1/session", token), 200).path("token").asText()).isEqualTo(next);
+    assertThat(assertJson(f.holder("POST", "/v1/session/activity", token), 200).path("token").asText()).isEqualTo(next);
+    assertThat(assertJson(f.backend("POST", "/v1/check", "{\"token\":\"" + token + "\"}"), 200).path("token").asText())
+        .isEqualTo(next);
+    // Cookie: only in Set-Cookie.
+    HttpResponse<String> r = f.call("GET", "/v1/session", null, "Cookie", "__Host-curfew=" + token);
+    assertThat(assertJson(r, 200).has("token")).isFalse();
+    assertThat(r.headers().firstValue("Set-Cookie").orElseThrow()).startsWith("__Host-curfew=" + next + ";");
+    f.clock.advance(Duration.ofMillis(1));
+    assertProblem(f.holder("GET", "/v1/session", token), 401, "replayed");
   }
 }

@@ -138,15 +138,15 @@ class ApiScopesTest {
   void forwardAuthNeedsNoKey_takesAGatewayKey_andRefusesAKeyWithoutTheScope() {
     ApiFixture.Created s = f.open("alice");
     String cookie = "__Host-curfew=" + s.token();
-    assertThat(f.call("GET", "/v1/forward-auth", null, "Cookie", cookie).statusCode()).isEqualTo(200);
-    assertThat(f.call("GET", "/v1/forward-auth", null, "Authorization", "Bearer " + s.token()).statusCode()).isEqualTo(200);
-    HttpResponse<String> withKey = f.call("GET", "/v1/forward-auth/app/page", null,
+    assertThat(f.call("GET", "/v1/forward-auth", null, "X-Curfew-Audience", "app:app-backend", "Cookie", cookie).statusCode()).isEqualTo(200);
+    assertThat(f.call("GET", "/v1/forward-auth", null, "X-Curfew-Audience", "app:app-backend", "Authorization", "Bearer " + s.token()).statusCode()).isEqualTo(200);
+    HttpResponse<String> withKey = f.call("GET", "/v1/forward-auth/app/page", null, "X-Curfew-Audience", "app:app-backend",
         "Authorization", "Bearer " + ApiFixture.GATEWAY_KEY, "Cookie", cookie);
     assertThat(withKey.statusCode()).isEqualTo(200);
     assertThat(withKey.headers().firstValue("X-Curfew-Subject")).hasValue("alice");
     // the key is not mistaken for the session token: without a cookie there is no token at all
-    assertProblem(f.call("GET", "/v1/forward-auth", null, "Authorization", "Bearer " + ApiFixture.GATEWAY_KEY), 401, "unknown");
-    JsonNode p = assertProblem(f.call("GET", "/v1/forward-auth", null,
+    assertProblem(f.call("GET", "/v1/forward-auth", null, "X-Curfew-Audience", "app:app-backend", "Authorization", "Bearer " + ApiFixture.GATEWAY_KEY), 401, "unknown");
+    JsonNode p = assertProblem(f.call("GET", "/v1/forward-auth", null, "X-Curfew-Audience", "app:app-backend",
         "Authorization", "Bearer " + ApiFixture.AUDITOR_KEY, "Cookie", cookie), 403, null);
     assertThat(p.path("scope").asText()).isEqualTo("gateway");
   }

@@ -95,6 +95,7 @@ class ApiSessionLifecycleTest {
   @Test
   void warningAckIs204AndAudited() {
     ApiFixture.Created s = f.open("alice");
+    f.advance(java.time.Duration.ofMinutes(13)); // the warning is sent 2m before the 15m idle deadline
     assertEmpty(f.holder("POST", "/v1/session/warning-ack", s.token()), 204);
     assertThat(f.sink.records()).extracting(r -> r.type()).contains("session.warning_acknowledged");
   }

@@ -1,7 +1,7 @@
 package dev.curfew.server.http;
 
+import dev.curfew.core.testing.RequiredTool;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServer;
@@ -48,8 +48,7 @@ class GatewayNginxForwardAuthTest {
   @BeforeAll
   static void start() throws Exception {
     String bin = nginxBinary();
-    assumeTrue(bin != null, "nginx is not installed: skipping the nginx auth_request test "
-        + "(.ci/run installs nginx-light; locally: apt-get install nginx-light)");
+    RequiredTool.require(bin != null, "nginx (apt-get install nginx-light)");
     f = new ApiFixture();
     app = f.vertx.createHttpServer().requestHandler(req -> {
       received.add(MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
@@ -148,6 +147,68 @@ class GatewayNginxForwardAuthTest {
     assertThat(r.statusCode()).isEqualTo(401);
     assertThat(r.headers().firstValue("X-Curfew-Reason")).hasValue("revoked");
     assertThat(received).isEmpty();
+  }
+
+  /** A session under a policy that rotates its token every minute (the class's engine is shared: a policy of its own). */
+  static String openRotating(String subject) {
+    f.engine.changePolicy(dev.curfew.core.Policy.builder("rotating").renewEvery(Duration.ofMinutes(1)).build(), false,
+        "test");
+    HttpResponse<String> r = f.backend("POST", "/v1/sessions",
+        "{\"subject\":\"" + subject + "\",\"policy\":\"rotating\"}");
+    assertThat(r.statusCode()).isEqualTo(201);
+    return ApiFixture.json(r).get("token").asText();
+  }
+
+  /** The session token of the cookie a response sets, or null. */
+  static String rotatedToken(HttpResponse<String> r) {
+    return r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("__Host-curfew=cft_"))
+        .map(c -> c.substring("__Host-curfew=".length(), c.indexOf(';'))).findFirst().orElse(null);
+  }
+
+  java.util.concurrent.CompletableFuture<HttpResponse<String>> async(String path, String token) {
+    HttpRequest req = HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + nginxPort + path))
+        .timeout(Duration.ofSeconds(30)).header("Cookie", "__Host-curfew=" + token).GET().build();
+    return f.http.sendAsync(req, HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void burstsAcrossRotationsBehindNginxGetTheRotatedCookieAndNoneIsLoggedOut() throws Exception {
+    String token = openRotating("dora");
+    int rotations = 4;
+    int burst = 6;
+    for (int round = 0; round < rotations; round++) {
+      f.clock.advance(Duration.ofMinutes(1));
+      java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+      for (int i = 0; i < burst; i++) answers.add(async(i % 3 == 2 ? "/api/poll" : "/orders/" + i, token));
+      java.util.Set<String> handedOut = new java.util.HashSet<>();
+      for (int i = 0; i < burst; i++) {
+        HttpResponse<String> r = answers.get(i).get(30, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).as("round %d request %d: %s", round, i, r.headers().map()).isEqualTo(200);
+        assertThat(r.body()).startsWith("app:/");
+        String next = rotatedToken(r);
+        if (next != null) handedOut.add(next);
+      }
+      assertThat(handedOut).as("round %d: nginx relays the one rotated cookie", round).hasSize(1);
+      token = handedOut.iterator().next();
+      assertThat(async("/orders/after", token).get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+    long replays = f.sink.records().stream().filter(r -> r.type().equals("session.revoked")
+        && "replayed".equals(r.data().get("reason"))).count();
+    assertThat(replays).isZero();
+  }
+
+  @Test
+  void theOldCookieAfterTheGraceIsAReplayBehindNginxToo() throws Exception {
+    String t1 = openRotating("eve");
+    f.clock.advance(Duration.ofMinutes(1));
+    HttpResponse<String> r = async("/orders", t1).get(30, TimeUnit.SECONDS);
+    String t2 = rotatedToken(r);
+    assertThat(t2).as("the rotated cookie is relayed: %s", r.headers().map()).isNotNull();
+    f.clock.advance(dev.curfew.core.RotationGrace.DEFAULT.duration());
+    HttpResponse<String> replay = async("/orders", t1).get(30, TimeUnit.SECONDS);
+    assertThat(replay.statusCode()).isEqualTo(401);
+    assertThat(replay.headers().firstValue("X-Curfew-Reason")).hasValue("replayed");
+    assertThat(async("/orders", t2).get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(401);
   }
 
   @Test

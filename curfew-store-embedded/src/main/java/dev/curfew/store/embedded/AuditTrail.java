@@ -243,7 +243,7 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
         rebuildTree();
         catchUp(log, logSize);
         if (!agreesWithLastCheckpoint()) {
-          throw new IOException("the audit log does not match its last signed checkpoint (tree size "
+          throw new FileAuditLog.DamagedLogException("the audit log does not match its last signed checkpoint (tree size "
               + lastCheckpointSize + "); refusing to sign over it: run 'curfew audit verify' on " + files.dataDir());
         }
       }
@@ -265,11 +265,11 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     try {
       signed = Checkpoint.parse(signer.verifier().verify(lastCheckpointNote).textOrThrow());
     } catch (RuntimeException e) {
-      throw new IOException("the last checkpoint in " + files.checkpointsFile() + " is not signed by this node's key: "
+      throw new FileAuditLog.DamagedLogException("the last checkpoint in " + files.checkpointsFile() + " is not signed by this node's key: "
           + e.getMessage(), e);
     }
     if (signed.treeSize() > tree.size()) {
-      throw new IOException("the last checkpoint in " + files.checkpointsFile() + " covers " + signed.treeSize()
+      throw new FileAuditLog.DamagedLogException("the last checkpoint in " + files.checkpointsFile() + " covers " + signed.treeSize()
           + " records but the audit log holds only " + tree.size() + ": signed records are missing from the log");
     }
     return Arrays.equals(tree.rootHash(signed.treeSize()), signed.rootHash());
@@ -320,7 +320,7 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
           return true;
         });
     if (tree.size() != logSize || r.nextSeq() != logSize) {
-      throw new IOException("the audit log holds " + logSize + " records but its files gave " + r.nextSeq()
+      throw new FileAuditLog.DamagedLogException("the audit log holds " + logSize + " records but its files gave " + r.nextSeq()
           + " (tree at " + tree.size() + ")");
     }
   }

@@ -135,6 +135,21 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     return log;
   }
 
+  /**
+   * The audit log's files contradict each other or themselves (a seq gap or repeat, a missing
+   * segment): opening it would build on a log that does not verify. The message names the file and
+   * the seq. Nothing was changed on disk.
+   */
+  public static final class DamagedLogException extends IOException {
+    public DamagedLogException(String message) {
+      super(message);
+    }
+
+    public DamagedLogException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   public OpenReport openReport() {
     return openReport;
   }
@@ -150,7 +165,7 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     TreeMap<Long, Path> found = AuditFiles.of(dataDir).segments();
     if (found.isEmpty()) return new OpenReport(0, null, Long.MIN_VALUE, 0, null);
     if (!found.lastEntry().getValue().getParent().equals(auditDir)) {
-      throw new IOException("the newest audit segment " + found.lastEntry().getValue() + " is archived;"
+      throw new DamagedLogException("the newest audit segment " + found.lastEntry().getValue() + " is archived;"
           + " move it back to " + auditDir);
     }
     long expected = found.firstKey() == 0 ? 0 : -1;
@@ -168,12 +183,12 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
       checkStart(last, first, expected, tail.firstLine());
       long lastSeq = Segments.seqOf(tail.lastLine());
       if (lastSeq != first + tail.lines() - 1) {
-        throw new IOException("audit log seq is not continuous: " + last.getFileName() + " holds "
+        throw new DamagedLogException("audit log seq is not continuous: " + last.getFileName() + " holds "
             + tail.lines() + " records from seq " + first + " but its last record has seq " + lastSeq);
       }
       lastLine = tail.lastLine();
     } else if (first != expected) {
-      throw new IOException("audit log seq is not continuous: empty segment " + last.getFileName()
+      throw new DamagedLogException("audit log seq is not continuous: empty segment " + last.getFileName()
           + " but the next seq is " + expected);
     }
     segments.put(first, last);
@@ -186,16 +201,16 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
 
   private static void checkStart(Path segment, long nameSeq, long expected, String firstLine) throws IOException {
     if (expected == -1) {
-      throw new IOException("audit log starts at segment " + segment.getFileName() + ", not at seq 0:"
+      throw new DamagedLogException("audit log starts at segment " + segment.getFileName() + ", not at seq 0:"
           + " the segments before it are missing from audit/ and audit/archive/");
     }
     if (nameSeq != expected) {
-      throw new IOException("audit log seq is not continuous: segment " + segment.getFileName()
+      throw new DamagedLogException("audit log seq is not continuous: segment " + segment.getFileName()
           + " starts at seq " + nameSeq + " but the previous segment ends at seq " + (expected - 1));
     }
     long seq = firstLine == null ? -1 : Segments.seqOf(firstLine);
     if (seq != nameSeq) {
-      throw new IOException("audit log segment " + segment.getFileName() + " begins with seq " + seq
+      throw new DamagedLogException("audit log segment " + segment.getFileName() + " begins with seq " + seq
           + ", not the seq in its name");
     }
   }

@@ -32,7 +32,7 @@ class PgHashStorePropertiesTest {
     return step.list().ofMinSize(1).ofMaxSize(40);
   }
 
-  @Property(tries = 200)
+  @Property(tries = 200, seed = "20261128")
   void committedOrDiscardedBatchesKeepTheTreeOfTheCommittedLeaves(@ForAll("steps") List<Step> steps) {
     PgHashStore store = PgHashStore.detached();
     MerkleTree tree = MerkleTree.open(store);

@@ -86,14 +86,12 @@ final class PolicySync {
 
   /**
    * A new version of {@code values}' policy ({@code force}: even with the latest's values). With
-   * {@code applyToLive}, every live session of the policy moves to it; it may only shorten.
+   * {@code applyToLive}, every live session of the policy moves to it, narrowed field by field
+   * against the session's own values ({@link Policy#narrowedBy}, common.lua's {@code narrow}).
    */
   Future<SessionEngine.PolicyChange> change(Policy values, boolean applyToLive, String actor, boolean force) {
     Policy current = policies.current(values.name()).orElse(null);
-    if (applyToLive && current != null && !current.onlyShortens(values)) {
-      throw new IllegalArgumentException("apply_to_live may only shorten deadlines: " + values.name()
-          + " would lengthen idle_timeout or absolute_timeout");
-    }
+    if (applyToLive && current != null) current.requireNotLoosenedBy(values);
     if (!store.sink.writable()) return Future.succeededFuture(new SessionEngine.PolicyChange(null, 0, DONE));
     return store.run(store.scripts.policy, List.of(store.keys.policies()),
         List.of(values.name(), valuesJson(values), store.keys.policiesChannel(), force ? "1" : "0"))
@@ -165,12 +163,13 @@ final class PolicySync {
           if (!o.flag().startsWith("applied")) return false;
           Row s = o.row();
           synchronized (durables) {
-            durables.add(store.sink.append(List.of(store.record(RecordTypes.POLICY_APPLIED, s, o.now())
+            AuditRecord.Builder applied = store.record(RecordTypes.POLICY_APPLIED, s, o.now())
                 .putTime("previous_expires_at", Long.parseLong(o.extra()))
                 .putTime("expires_at", s.expiresAt())
                 .putTime("idle_expires_at", s.idleExpiresAt())
-                .putTime("absolute_expires_at", s.absoluteExpiresAt())
-                .build()), List.of()));
+                .putTime("absolute_expires_at", s.absoluteExpiresAt());
+            SessionEngine.effectiveValues(applied, s.policyValues());
+            durables.add(store.sink.append(List.of(applied.build()), List.of()));
             if (o.flag().equals("applied_ended")) {
               durables.add(store.endedHere(s));
             } else {

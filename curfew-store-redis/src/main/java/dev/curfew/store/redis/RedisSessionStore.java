@@ -1,11 +1,15 @@
 package dev.curfew.store.redis;
 
+import dev.curfew.core.Audience;
 import dev.curfew.core.AuditSink;
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.EngineMetrics;
 import dev.curfew.core.Policies;
 import dev.curfew.core.Policy;
+import dev.curfew.core.RotationGrace;
+import dev.curfew.core.SealedToken;
+import dev.curfew.core.SessionAttributes;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionEvents;
 import dev.curfew.core.SessionStatus;
@@ -51,35 +55,45 @@ public final class RedisSessionStore implements SessionStore {
   private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
-  /** Tunables; {@link #defaults()} suit most deployments. */
+  /**
+   * Tunables; {@link #defaults()} suit most deployments.
+   *
+   * @param rotationGrace how long the previous token of a rotation is handed the new token instead of
+   *     a replay verdict; every node should be given the same (each rotation stores its own end)
+   */
   public record Settings(String prefix, Duration timeout, Duration lease, Duration endedRetention, int claimBatch,
-      Duration maxPollInterval) {
+      Duration maxPollInterval, RotationGrace rotationGrace) {
     public Settings {
       Objects.requireNonNull(prefix, "prefix");
       if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive");
       if (lease.toMillis() < 100) throw new IllegalArgumentException("lease must be at least 100ms");
       if (claimBatch < 1) throw new IllegalArgumentException("claimBatch < 1");
+      Objects.requireNonNull(rotationGrace, "rotationGrace");
     }
 
     public static Settings defaults() {
       return new Settings("curfew", Duration.ofSeconds(2), Duration.ofSeconds(5),
-          Duration.ofMillis(SessionEngine.DEFAULT_ENDED_RETENTION_MS), 256, Duration.ofMillis(100));
+          Duration.ofMillis(SessionEngine.DEFAULT_ENDED_RETENTION_MS), 256, Duration.ofMillis(100), RotationGrace.DEFAULT);
     }
 
     public Settings withPrefix(String p) {
-      return new Settings(p, timeout, lease, endedRetention, claimBatch, maxPollInterval);
+      return new Settings(p, timeout, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace);
     }
 
     public Settings withLease(Duration d) {
-      return new Settings(prefix, timeout, d, endedRetention, claimBatch, maxPollInterval);
+      return new Settings(prefix, timeout, d, endedRetention, claimBatch, maxPollInterval, rotationGrace);
     }
 
     public Settings withEndedRetention(Duration d) {
-      return new Settings(prefix, timeout, lease, d, claimBatch, maxPollInterval);
+      return new Settings(prefix, timeout, lease, d, claimBatch, maxPollInterval, rotationGrace);
     }
 
     public Settings withTimeout(Duration d) {
-      return new Settings(prefix, d, lease, endedRetention, claimBatch, maxPollInterval);
+      return new Settings(prefix, d, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace);
+    }
+
+    public Settings withRotationGrace(RotationGrace g) {
+      return new Settings(prefix, timeout, lease, endedRetention, claimBatch, maxPollInterval, g);
     }
   }
 
@@ -213,7 +227,8 @@ public final class RedisSessionStore implements SessionStore {
   // ---------------------------------------------------------------- open
 
   @Override
-  public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes) {
+  public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
+      Audience audience, String actor) {
     if (subject == null || subject.isBlank() || subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
       throw new IllegalArgumentException("subject must be 1-" + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
     }
@@ -221,9 +236,8 @@ public final class RedisSessionStore implements SessionStore {
     Policy policy = policies.current(name)
         .orElseThrow(() -> new IllegalArgumentException("unknown policy \"" + name + "\""));
     Map<String, Object> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
-    if (attrs.size() > SessionEngine.MAX_ATTRIBUTES) {
-      throw new IllegalArgumentException("more than " + SessionEngine.MAX_ATTRIBUTES + " attributes");
-    }
+    SessionAttributes.check(attrs);
+    SessionEngine.checkOpening(audience, actor);
     if (!sink.writable()) return CompletableFuture.completedFuture(unavailable(AUDIT_DOWN));
     String token = Tokens.newToken();
     TokenHash hash = TokenHash.of(token);
@@ -243,7 +257,7 @@ public final class RedisSessionStore implements SessionStore {
             Long.toString(policy.absoluteTimeoutMs()), Long.toString(policy.warnBeforeMs()),
             Integer.toString(policy.maxExtensions()),
             Long.toString(policy.renewEvery() == null ? 0 : policy.renewEvery().toMillis()), hash.toHex(),
-            CanonicalJson.write(attrs), keys.dueChannel())))
+            CanonicalJson.write(attrs), keys.dueChannel(), audience.wire())))
         .map(r -> {
           if (!"ALLOWED".equals(r.get(0).toString())) {
             return unavailable("session id collision, try again");
@@ -258,7 +272,9 @@ public final class RedisSessionStore implements SessionStore {
           if (policy.renewEvery() != null) created.put("renew_every_ms", policy.renewEvery().toMillis());
           created.putTime("idle_expires_at", row.idleExpiresAt())
               .putTime("absolute_expires_at", row.absoluteExpiresAt())
-              .put("attributes", attrs);
+              .put("attributes", attrs)
+              .put("actor", actor)
+              .put("audience", audience.toList());
           CompletableFuture<Void> durable = sink.append(List.of(created.build()), List.of());
           return new Decision(Decision.Verdict.ALLOWED, row.status(now), null, null, token, durable);
         });
@@ -272,20 +288,22 @@ public final class RedisSessionStore implements SessionStore {
    * other case (unknown, replayed, ended, expired just now) goes on to {@code session.lua}.
    */
   @Override
-  public CompletableFuture<Decision> check(String token, boolean touch) {
+  public CompletableFuture<Decision> check(String token, boolean touch, Audience usedAt) {
     if (!sink.writable()) return CompletableFuture.completedFuture(unavailable(AUDIT_DOWN));
-    if (!Tokens.wellFormed(token)) return byToken(token, "check", List.of(touch ? "1" : "0"));
+    // The places the enforcement point speaks for, as the scripts compare them ('': the holder's own endpoints).
+    List<String> checkArgs = List.of(touch ? "1" : "0", usedAt == null ? "" : usedAt.wire());
+    if (!Tokens.wellFormed(token)) return byToken(token, "check", checkArgs);
     TokenHash hash = TokenHash.of(token);
     int shard = RedisKeys.shardOf(hash);
     Future<Decision> answer = run(scripts.check, List.of(keys.token(hash)),
-        List.of(keys.shard(shard), hash.toHex(), touch ? "1" : "0"))
+        List.of(keys.shard(shard), hash.toHex(), checkArgs.get(0), checkArgs.get(1)))
         .compose(r -> {
           if (r.size() < 6) {
-            return Future.fromCompletionStage(byToken(token, "check", List.of(touch ? "1" : "0")));
+            return Future.fromCompletionStage(byToken(token, "check", checkArgs));
           }
           String id = r.get(4).toString();
           Outcome o = new Outcome("ALLOWED", r.get(1).toLong(), r.get(2).toString(), "", Row.of(id, r.get(5), 0));
-          return checked(o, hash, shard);
+          return checked(o, token, hash, shard);
         });
     return settle(answer);
   }
@@ -323,11 +341,11 @@ public final class RedisSessionStore implements SessionStore {
             return Future.succeededFuture(new Decision(Decision.Verdict.ENDED, null, EndReason.UNKNOWN, null, null, DONE));
           }
           if (o.verdict.equals("ENDED")) return Future.succeededFuture(ended(o, false));
+          if (o.verdict.equals("WRONG_AUDIENCE")) return Future.succeededFuture(wrongAudience(o, opArgs.get(1)));
           return switch (op) {
-            case "check" -> checked(o, hash, shard);
+            case "check" -> checked(o, token, hash, shard);
             case "extend" -> Future.succeededFuture(extended(o));
-            case "ack" -> Future.succeededFuture(allowed(o, sink.append(List.of(record(RecordTypes.WARNING_ACKNOWLEDGED,
-                o.row, o.now).putTime("expires_at", o.row.expiresAt()).build()), List.of())));
+            case "ack" -> Future.succeededFuture(acknowledged(o));
             case "logout" -> Future.succeededFuture(allowed(o, endedHere(o.row)));
             default -> throw new IllegalStateException("operation " + op);
           };
@@ -367,8 +385,9 @@ public final class RedisSessionStore implements SessionStore {
     }
   }
 
-  private Future<Decision> checked(Outcome o, TokenHash presented, int shard) {
+  private Future<Decision> checked(Outcome o, String presentedToken, TokenHash presented, int shard) {
     metrics.checked("valid");
+    if (o.flag.equals("grace")) return Future.succeededFuture(inGrace(o, presentedToken));
     if (!o.flag.equals("rotate_due")) return Future.succeededFuture(allowed(o, DONE));
     // renew_every: a second round trip, only when a rotation is due. The new token must fall in the
     // session's shard, so that it finds the session's keys.
@@ -379,15 +398,25 @@ public final class RedisSessionStore implements SessionStore {
       hash = TokenHash.of(token);
     } while (RedisKeys.shardOf(hash) != shard);
     String newToken = token;
+    long graceMs = settings.rotationGrace().windowMs(o.row.renewMs());
     return run(scripts.session, List.of(keys.token(presented)), sessionArgs("token", "rotate", shard,
-        presented.toHex(), List.of(hash.toHex())))
+        presented.toHex(), List.of(hash.toHex(), SealedToken.seal(newToken, presentedToken), Long.toString(graceMs))))
         .map(r -> {
           Outcome rot = Outcome.of(r);
+          if (rot.row != null && rot.verdict.equals("ENDED")) return ended(rot, false);
+          if (rot.flag.equals("grace")) return inGrace(rot, presentedToken);
           if (rot.row == null || !rot.flag.equals("rotated")) return allowed(o, DONE);
           CompletableFuture<Void> durable = sink.append(List.of(record(RecordTypes.ROTATED, rot.row, rot.now)
               .putTime("renewed_at", rot.now).build()), List.of());
           return new Decision(Decision.Verdict.ALLOWED, rot.row.status(rot.now), null, null, newToken, durable);
         });
+  }
+
+  /** The previous token within its rotation grace: valid, and handed the current token it alone can unseal. */
+  private static Decision inGrace(Outcome o, String presentedToken) {
+    String current = SealedToken.open(o.extra, presentedToken);
+    if (current == null) throw new IllegalStateException(o.row.id() + ": the sealed token does not open");
+    return new Decision(Decision.Verdict.ALLOWED, o.row.status(o.now), null, null, current, DONE);
   }
 
   private Decision extended(Outcome o) {
@@ -396,8 +425,10 @@ public final class RedisSessionStore implements SessionStore {
       String why = o.flag.equals("no_extensions")
           ? (s.maxExtensions() == 0 ? "the policy allows no extensions" : "no extensions left (" + s.maxExtensions() + " used)")
           : "the absolute deadline " + Times.format(s.absoluteExpiresAt()) + " is the limit";
-      CompletableFuture<Void> durable = sink.append(List.of(record(RecordTypes.EXTENSION_REFUSED, s, o.now)
-          .put("why", why).build()), List.of());
+      // The script says whether this refusal is recorded (its repeats) or only counted (empty).
+      CompletableFuture<Void> durable = o.extra.isEmpty() ? DONE
+          : sink.append(List.of(record(RecordTypes.EXTENSION_REFUSED, s, o.now)
+              .put("why", why).put("repeats", Long.parseLong(o.extra)).build()), List.of());
       return new Decision(Decision.Verdict.REFUSED, s.status(o.now), null, why, null, durable);
     }
     CompletableFuture<Void> durable = sink.append(List.of(record(RecordTypes.EXTENDED, s, o.now)
@@ -410,6 +441,34 @@ public final class RedisSessionStore implements SessionStore {
     publish(s.id(), "extended", status.toMap());
     publish(s.id(), "status", status.toMap());
     return allowed(o, durable);
+  }
+
+  /** A warning acknowledged (once, for a warning that was sent), or the refusal of one. */
+  private Decision acknowledged(Outcome o) {
+    Row s = o.row;
+    if (o.verdict.equals("REFUSED")) {
+      String why = o.flag.equals("no_warning_sent") ? SessionEngine.NO_WARNING_SENT
+          : SessionEngine.WARNING_ALREADY_ACKNOWLEDGED;
+      CompletableFuture<Void> durable = o.extra.isEmpty() ? DONE
+          : sink.append(List.of(record(RecordTypes.REFUSED, s, o.now).put("reason", o.flag)
+              .put("repeats", Long.parseLong(o.extra)).build()), List.of());
+      return new Decision(Decision.Verdict.REFUSED, s.status(o.now), null, why, null, durable);
+    }
+    return allowed(o, sink.append(List.of(record(RecordTypes.WARNING_ACKNOWLEDGED, s, o.now)
+        .putTime("expires_at", s.warnedFor()).build()), List.of()));
+  }
+
+  /** A live session presented outside its audience: refused untouched; the script says whether to record it. */
+  private Decision wrongAudience(Outcome o, String usedAtWire) {
+    Row s = o.row;
+    Audience usedAt = Audience.fromWire(usedAtWire);
+    metrics.checked(Decision.WRONG_AUDIENCE_REASON);
+    CompletableFuture<Void> durable = !o.flag.equals("refused_record") ? DONE
+        : sink.append(List.of(record(RecordTypes.REFUSED, s, o.now).put("reason", Decision.WRONG_AUDIENCE_REASON)
+            .put("repeats", Long.parseLong(o.extra)).put("used_at", usedAt.toList()).build()), List.of());
+    return new Decision(Decision.Verdict.WRONG_AUDIENCE, null, null,
+        "this session may be used at " + String.join(", ", s.audience().entries()) + ", not at "
+            + String.join(", ", usedAt.entries()), null, durable);
   }
 
   /**

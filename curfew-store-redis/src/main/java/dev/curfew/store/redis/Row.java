@@ -1,6 +1,10 @@
 package dev.curfew.store.redis;
 
+import dev.curfew.core.Audience;
 import dev.curfew.core.EndReason;
+import dev.curfew.core.Policy;
+import java.time.Duration;
+import java.util.List;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.audit.Json;
 import io.vertx.redis.client.Response;
@@ -32,9 +36,11 @@ record Row(
     String revokedBy,
     String reasonText,
     long deadline,
-    String detectedBy) {
+    String detectedBy,
+    Audience audience,
+    long warnedFor) {
 
-  static final int FIELDS = 26;
+  static final int FIELDS = 28;
 
   /** The row of session {@code id} from {@code r[offset] .. r[offset + FIELDS - 1]}. */
   static Row of(String id, Response r, int offset) {
@@ -44,10 +50,13 @@ record Row(
         num(r, offset + 10), num(r, offset + 11), (int) num(r, offset + 12),
         // 13, 14: the token hashes, which never leave this class
         num(r, offset + 15), text(r, offset + 16), num(r, offset + 17),
-        // 18: the deadline the last warning was for
         text(r, offset + 19),
         // 20, 21: when a refusal was last recorded, and the repeats since
-        text(r, offset + 22), text(r, offset + 23), num(r, offset + 24), text(r, offset + 25));
+        text(r, offset + 22), text(r, offset + 23), num(r, offset + 24), text(r, offset + 25),
+        // 26: where the session may be used (a session written before audiences: nowhere)
+        Audience.fromWire(text(r, offset + 26)),
+        // 18: the expires_at the last warning was sent for (0: none); 27: the one last acknowledged
+        num(r, offset + 18));
   }
 
   private static String text(Response r, int i) {
@@ -76,9 +85,15 @@ record Row(
     return attributes.isEmpty() ? Map.of() : Json.parseObject(attributes);
   }
 
+  /** The values the session runs under, as a policy of its name and version. */
+  Policy policyValues() {
+    return new Policy(policy, policyVersion, Duration.ofMillis(idleMs), Duration.ofMillis(absoluteMs),
+        Duration.ofMillis(warnMs), maxExtensions, renewMs == 0 ? null : Duration.ofMillis(renewMs), List.of());
+  }
+
   SessionStatus status(long nowMs) {
     return new SessionStatus(id, subject, policy, policyVersion, createdAt, lastActivityAt, idleExpiresAt,
         absoluteExpiresAt, expiresAt() - warnMs, extensionsUsed, Math.max(0, maxExtensions - extensionsUsed), nowMs,
-        reason(), ended() ? endedAt : 0, attributeMap());
+        reason(), ended() ? endedAt : 0, attributeMap(), audience);
   }
 }

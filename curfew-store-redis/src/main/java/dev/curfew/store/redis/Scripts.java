@@ -65,7 +65,7 @@ final class Scripts {
     return r;
   }
 
-  private static String resource(String name) {
+  static String resource(String name) {
     try (InputStream in = Scripts.class.getResourceAsStream(name)) {
       if (in == null) throw new IllegalStateException("missing script " + name);
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);

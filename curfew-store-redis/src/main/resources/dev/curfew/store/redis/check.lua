@@ -1,7 +1,8 @@
 -- The hot path: a check (with or without touch) of a current token of a live session, in as few
 -- steps as Redis can take. Anything else (unknown or rotated-out token, an ended session, a passed
 -- deadline) answers {'SLOW'}: the node then runs session.lua, which handles every case.
--- KEYS[1]: the token key. ARGV: shard prefix, token hash hex, touch ('1' or '0').
+-- KEYS[1]: the token key. ARGV: shard prefix, token hash hex, touch ('1' or '0'), the places the
+-- enforcement point speaks for (Audience#wire(); '': the holder's own endpoints).
 -- Returns {verdict, now, flag, '', id, {fields of F}}.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -10,11 +11,21 @@ if not id then return {'SLOW'} end
 local skey = ARGV[1] .. 's:' .. id
 -- The fields of F (common.lua), in its order.
 local v = redis.call('HMGET', skey, 'sub', 'pol', 'ver', 'idle', 'abs', 'warn', 'maxext', 'renew', 'c', 'la', 'ie',
-  'ae', 'ext', 'tok', 'prev', 'ti', 'er', 'ea', 'wf', 'attrs', 'lr', 'rr', 'ra', 'rt', 'dl', 'db')
+  'ae', 'ext', 'tok', 'prev', 'ti', 'er', 'ea', 'wf', 'attrs', 'lr', 'rr', 'ra', 'rt', 'dl', 'db', 'aud', 'wa')
 -- 14 tok, 17 er, 11 ie, 12 ae: only the current token of a live session before its deadline
 if not v[1] or v[14] ~= ARGV[2] or v[17] ~= '' then return {'SLOW'} end
 local ie, ae = tonumber(v[11]), tonumber(v[12])
 if now >= math.min(ie, ae) then return {'SLOW'} end
+-- 27 aud: outside the session's audience, session.lua refuses (and records) without touching.
+-- The same test as common.lua's admits (dev.curfew.core.Audience#admits), inlined for speed.
+if ARGV[4] ~= '' then
+  local have, ok = {}, false
+  for e in string.gmatch(v[27], '[^\n]+') do have[e] = true end
+  for e in string.gmatch(ARGV[4], '[^\n]+') do
+    if have[e] then ok = true end
+  end
+  if not ok then return {'SLOW'} end
+end
 local flag = ''
 if ARGV[3] == '1' then
   v[10] = tostring(now)

@@ -4,7 +4,7 @@
 -- hash tag, so a script that starts from a token or an id touches one slot of a Redis Cluster.
 -- Time is Redis's own (TIME), so every node decides on one clock.
 local F = {'sub', 'pol', 'ver', 'idle', 'abs', 'warn', 'maxext', 'renew', 'c', 'la', 'ie', 'ae', 'ext',
-  'tok', 'prev', 'ti', 'er', 'ea', 'wf', 'attrs', 'lr', 'rr', 'ra', 'rt', 'dl', 'db'}
+  'tok', 'prev', 'ti', 'er', 'ea', 'wf', 'attrs', 'lr', 'rr', 'ra', 'rt', 'dl', 'db', 'aud', 'wa'}
 
 local function clock()
   local t = redis.call('TIME')
@@ -57,10 +57,59 @@ local function finish(skey, tprefix, shard, id, s, now, reason, fields, retentio
     set[#set + 1] = v
   end
   redis.call('HSET', skey, unpack(set))
+  redis.call('HDEL', skey, 'nt') -- an ended session hands out no token, sealed or not
   redis.call('PEXPIRE', skey, retention)
   redis.call('PEXPIRE', tprefix .. s.tok, retention)
   if s.prev ~= '' then redis.call('PEXPIRE', tprefix .. s.prev, retention) end
   redis.call('ZREM', shard .. 'due', id)
   redis.call('ZADD', shard .. 'pending', now + lease, 'e|' .. id)
   redis.call('DECR', shard .. 'live')
+end
+
+-- dev.curfew.core.Audience#admits: whether a session's audience shares a place with the places an
+-- enforcement point speaks for. Both are Audience#wire() (entries joined by newlines, an entry never
+-- holds whitespace). A test in this module checks this function against the core's rule.
+local function admits(aud, at)
+  local have = {}
+  for e in string.gmatch(aud, '[^\n]+') do have[e] = true end
+  for e in string.gmatch(at, '[^\n]+') do
+    if have[e] then return true end
+  end
+  return false
+end
+
+-- At most one refusal record per session per second (spec/audit.md, session.refused), whatever the
+-- refusal: returns the refusals held back since the last record when this one is to be recorded,
+-- nil when it is only counted.
+local function refusal_due(skey, s, now)
+  if s.lr == '' or now - tonumber(s.lr) >= 1000 then
+    local repeats = tonumber(s.rr) or 0
+    s.lr, s.rr = tostring(now), '0'
+    redis.call('HSET', skey, 'lr', now, 'rr', 0)
+    return repeats
+  end
+  s.rr = tostring((tonumber(s.rr) or 0) + 1)
+  redis.call('HINCRBY', skey, 'rr', 1)
+  return nil
+end
+
+local function min_num(a, b)
+  if tonumber(a) <= tonumber(b) then return a end
+  return b
+end
+
+-- dev.curfew.core.Policy#narrowedBy: the values a live session runs under once a new version is
+-- applied, each field the tighter of the session's and the new one's (renew 0: never, the loosest;
+-- warn: the new one unless it no longer fits under the idle timeout). A test in this module checks
+-- this function against the core's rule. n: {ver, idle, abs, warn, maxext, renew}.
+local function narrow(s, n)
+  local idle = min_num(s.idle, n.idle)
+  local renew
+  if tonumber(s.renew) <= 0 then renew = n.renew
+  elseif tonumber(n.renew) <= 0 then renew = s.renew
+  else renew = min_num(s.renew, n.renew) end
+  local warn = s.warn
+  if tonumber(n.warn) < tonumber(idle) then warn = n.warn end
+  s.ver, s.idle, s.abs, s.warn, s.maxext, s.renew = n.ver, idle, min_num(s.abs, n.abs), warn,
+    min_num(s.maxext, n.maxext), renew
 end

@@ -1,6 +1,6 @@
 -- Opens a session. KEYS[1]: session key, KEYS[2]: token key.
 -- ARGV: shard prefix, id, retention ms, subject, policy, version, idle, absolute, warn, max extensions,
--- renew (ms, 0: never), token hash hex, attributes (JSON), due-hint channel.
+-- renew (ms, 0: never), token hash hex, attributes (JSON), due-hint channel, audience (Audience#wire()).
 local shard, id, retention = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return {'COLLISION'} end
 local now = clock()
@@ -8,7 +8,7 @@ local s = {sub = ARGV[4], pol = ARGV[5], ver = ARGV[6], idle = ARGV[7], abs = AR
   maxext = ARGV[10], renew = ARGV[11], c = tostring(now), la = tostring(now),
   ie = tostring(now + tonumber(ARGV[7])), ae = tostring(now + tonumber(ARGV[8])), ext = '0', tok = ARGV[12],
   prev = '', ti = tostring(now), er = '', ea = '', wf = '', attrs = ARGV[13], lr = '', rr = '0', ra = '',
-  rt = '', dl = '', db = ''}
+  rt = '', dl = '', db = '', aud = ARGV[15], wa = ''}
 local set = {}
 for _, k in ipairs(F) do
   set[#set + 1] = k

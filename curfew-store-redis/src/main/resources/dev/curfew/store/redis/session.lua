@@ -31,8 +31,11 @@ end
 
 if op == 'peek' then return answer('PEEK') end
 
--- A rotated-out token presented again: the session is taken over, end it.
-if mode == 'token' and s.er == '' and presented == s.prev then
+-- The previous token of a rotation within its grace ('gu', set by the rotation from the node's
+-- RotationGrace) acts on the session; its check is handed the current token, sealed under the
+-- previous one ('nt', see SealedToken). After the grace, it is a replay: the session is taken over, end it.
+local in_grace = mode == 'token' and presented == s.prev and now < (tonumber(redis.call('HGET', skey, 'gu')) or 0)
+if mode == 'token' and s.er == '' and presented == s.prev and not in_grace then
   finish_here('replayed', {ra = 'curfew', rt = 'a rotated-out token was presented again'})
   return answer('ENDED', 'replayed')
 end
@@ -45,26 +48,34 @@ end
 if s.er ~= '' then
   if mode == 'token' then
     -- Refusals of an ended token are recorded at most once a second, with the repeats between.
-    if s.lr == '' or now - tonumber(s.lr) >= 1000 then
-      local repeats = tonumber(s.rr) or 0
-      redis.call('HSET', skey, 'lr', now, 'rr', 0)
-      return answer('ENDED', 'refused_record', repeats)
-    end
-    redis.call('HINCRBY', skey, 'rr', 1)
+    local repeats = refusal_due(skey, s, now)
+    if repeats then return answer('ENDED', 'refused_record', repeats) end
   end
   return answer('ENDED')
 end
 
 if op == 'check' then
+  -- ARGV[8]: the places the enforcement point speaks for ('': the holder's own endpoints).
+  if ARGV[8] and ARGV[8] ~= '' and not admits(s.aud, ARGV[8]) then
+    local repeats = refusal_due(skey, s, now)
+    if repeats then return answer('WRONG_AUDIENCE', 'refused_record', repeats) end
+    return answer('WRONG_AUDIENCE')
+  end
   if ARGV[7] == '1' then
     s.la = tostring(now)
     s.ie = tostring(now + num(s, 'idle'))
     redis.call('HSET', skey, 'la', s.la, 'ie', s.ie)
-    if num(s, 'renew') > 0 and now - num(s, 'ti') >= num(s, 'renew') then return answer('ALLOWED', 'rotate_due') end
+  end
+  if in_grace then return answer('ALLOWED', 'grace', redis.call('HGET', skey, 'nt')) end
+  if ARGV[7] == '1' and num(s, 'renew') > 0 and now - num(s, 'ti') >= num(s, 'renew') then
+    return answer('ALLOWED', 'rotate_due')
   end
   return answer('ALLOWED')
 elseif op == 'rotate' then
-  -- ARGV[7]: the new token's hash. Only the current token rotates, and only when due.
+  -- ARGV[7]: the new token's hash; ARGV[8]: the new token sealed under the presented one; ARGV[9]:
+  -- the grace in ms. Only the current token rotates, and only when due; a request that lost the
+  -- race to rotate (it holds the previous token now) is handed the winner's token.
+  if in_grace then return answer('ALLOWED', 'grace', redis.call('HGET', skey, 'nt')) end
   if presented ~= s.tok or num(s, 'renew') <= 0 or now - num(s, 'ti') < num(s, 'renew') then
     return answer('ALLOWED')
   end
@@ -72,18 +83,29 @@ elseif op == 'rotate' then
   local ttl = num(s, 'ae') - now + retention
   redis.call('SET', tprefix .. ARGV[7], id, 'PX', ttl)
   s.prev, s.tok, s.ti = s.tok, ARGV[7], tostring(now)
-  redis.call('HSET', skey, 'prev', s.prev, 'tok', s.tok, 'ti', s.ti)
+  redis.call('HSET', skey, 'prev', s.prev, 'tok', s.tok, 'ti', s.ti, 'gu', now + tonumber(ARGV[9]), 'nt', ARGV[8])
   return answer('ALLOWED', 'rotated')
 elseif op == 'extend' then
-  if num(s, 'ext') >= num(s, 'maxext') then return answer('REFUSED', 'no_extensions') end
-  if num(s, 'ae') <= num(s, 'ie') then return answer('REFUSED', 'absolute_limit') end
+  -- A refusal's extra: the repeats to record with it, or '' when it is only counted.
+  if num(s, 'ext') >= num(s, 'maxext') then return answer('REFUSED', 'no_extensions', refusal_due(skey, s, now)) end
+  if num(s, 'ae') <= num(s, 'ie') then return answer('REFUSED', 'absolute_limit', refusal_due(skey, s, now)) end
   local previous = expires(s)
   s.la = tostring(now)
   s.ie = tostring(now + num(s, 'idle'))
   s.ext = tostring(num(s, 'ext') + 1)
   redis.call('HSET', skey, 'la', s.la, 'ie', s.ie, 'ext', s.ext)
   return answer('ALLOWED', 'extended', previous)
-elseif op == 'ack' or op == 'get' then
+elseif op == 'ack' then
+  -- Only a warning that was sent, and each once: a holder cannot write records at will.
+  if s.wf == '' or s.wa == s.wf then
+    local flag = 'warning_already_acknowledged'
+    if s.wf == '' then flag = 'no_warning_sent' end
+    return answer('REFUSED', flag, refusal_due(skey, s, now))
+  end
+  s.wa = s.wf
+  redis.call('HSET', skey, 'wa', s.wa)
+  return answer('ALLOWED', 'acknowledged')
+elseif op == 'get' then
   return answer('ALLOWED')
 elseif op == 'logout' then
   finish_here('logged_out', {})
@@ -92,11 +114,12 @@ elseif op == 'revoke' then
   finish_here('revoked', {ra = ARGV[7], rt = ARGV[8]})
   return answer('ALLOWED', 'ended')
 elseif op == 'apply' then
-  -- A new version of the session's policy that may only shorten: ARGV[7..13] = name, version,
-  -- idle, absolute, warn, max extensions, renew (ms).
+  -- A new version of the session's policy, narrowed field by field against the session's own
+  -- values (common.lua's narrow): ARGV[7..13] = name, version, idle, absolute, warn, max
+  -- extensions, renew (ms, 0: never).
   if s.pol ~= ARGV[7] then return answer('SKIPPED') end
   local previous = expires(s)
-  s.ver, s.idle, s.abs, s.warn, s.maxext, s.renew = ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+  narrow(s, {ver = ARGV[8], idle = ARGV[9], abs = ARGV[10], warn = ARGV[11], maxext = ARGV[12], renew = ARGV[13]})
   s.ie = tostring(math.min(num(s, 'ie'), num(s, 'la') + num(s, 'idle')))
   s.ae = tostring(math.min(num(s, 'ae'), num(s, 'c') + num(s, 'abs')))
   redis.call('HSET', skey, 'ver', s.ver, 'idle', s.idle, 'abs', s.abs, 'warn', s.warn, 'maxext', s.maxext,

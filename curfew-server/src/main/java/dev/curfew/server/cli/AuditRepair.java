@@ -1,0 +1,103 @@
+package dev.curfew.server.cli;
+
+import dev.curfew.core.audit.Json;
+import dev.curfew.store.embedded.AuditFiles;
+import dev.curfew.store.embedded.DataDirLock;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code curfew audit repair}: what can be done about a log that {@code serve} refuses to open.
+ * A torn last line needs nothing from here (the next start cuts it and records the cut). A seq that
+ * breaks continuity in the middle of the log cannot be cut safely: every record written after it
+ * was fsynced, so any of them may have been acknowledged to a caller, and a repair that removes
+ * acknowledged records breaks the promise the trail makes (spec/audit.md, Durability). So this
+ * command changes nothing: it holds the data directory's lock (no server may start meanwhile),
+ * finds the first break (file, line, seq), counts what follows, and explains the choice left to
+ * the operator, who keeps the directory as evidence.
+ */
+@Command(name = "repair", mixinStandardHelpOptions = true,
+    description = {"Diagnose an audit log that 'curfew serve' refuses to open; never removes a record.",
+        "Names the first break in seq continuity (file, line, seq) and how many records follow it.",
+        "Records after a break may have been acknowledged, so they are never cut: exit 0 when the log",
+        "is continuous (the next start repairs a torn last line itself), 1 with the diagnosis otherwise."})
+final class AuditRepair implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--data", paramLabel = "DIR", required = true, description = "The data directory.")
+  Path data;
+
+  /** The first line whose seq does not follow the one before. */
+  record Break(Path file, long line, long expectedSeq, long foundSeq, long recordsAfter) {}
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    if (!Files.isDirectory(data.resolve("audit"))) throw new IllegalArgumentException("no audit log in " + data);
+    try (DataDirLock lock = DataDirLock.acquire(data, "audit repair")) {
+      Break b = firstBreak(AuditFiles.of(data).segments());
+      if (b == null) {
+        out.println("the audit log in " + data + " is continuous; a torn last line, if any, is cut and recorded"
+            + " as log.repaired at the next start. Nothing to do.");
+        return 0;
+      }
+      out.println("damage: " + b.file() + " line " + b.line() + " has seq " + b.foundSeq() + " where seq "
+          + b.expectedSeq() + " was due; " + b.recordsAfter() + " record(s) follow from there.");
+      out.println("not repaired: those records were written to disk and may have been acknowledged (two servers"
+          + " writing one directory interleave like this); cutting them could drop acknowledged sessions from"
+          + " the trail. Nothing was changed.");
+      out.println("what to do: keep this directory as evidence (copy it aside: cp -a " + data + " " + data
+          + ".damaged), and start the server on a new data directory; 'curfew audit verify --data' and"
+          + " 'curfew audit export --data' still read the records before the break.");
+      return AuditCommand.EXIT_FAILED;
+    } catch (DataDirLock.HeldException e) {
+      throw new StartRefused(e.getMessage(), e);
+    }
+  }
+
+  static Break firstBreak(Map<Long, Path> segments) throws IOException {
+    long expected = 0;
+    Break found = null;
+    long after = 0;
+    for (Path segment : segments.values()) {
+      try (BufferedReader r = Files.newBufferedReader(segment, StandardCharsets.UTF_8)) {
+        long lineNo = 0;
+        for (String line; (line = r.readLine()) != null; ) {
+          lineNo++;
+          if (line.isBlank()) continue;
+          if (found != null) {
+            after++;
+            continue;
+          }
+          long seq = seqOf(line);
+          if (seq != expected) {
+            found = new Break(segment, lineNo, expected, seq, 0);
+            after = 1;
+          } else {
+            expected++;
+          }
+        }
+      }
+    }
+    return found == null ? null : new Break(found.file(), found.line(), found.expectedSeq(), found.foundSeq(), after);
+  }
+
+  private static long seqOf(String line) {
+    try {
+      Object seq = Json.parseObject(line).get("seq");
+      return seq instanceof Number n ? n.longValue() : -1;
+    } catch (RuntimeException e) {
+      return -1; // not a record: a break as well
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package dev.curfew.server.http;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Deadlines on a connection while no request is in flight: a new connection must complete a
+ * request head within {@code headerTimeout}, and a kept-alive connection between requests is
+ * closed after {@code idleTimeout} without a new request head. Netty's idle timeout counts bytes,
+ * so a client that sends one header byte now and then (slowloris) holds a connection forever; and
+ * the gateway cannot use it at all, because a proxied stream or WebSocket may be quiet for long
+ * (issue 12, item 4). Here the clock runs only between requests: a request in flight (a stream, an
+ * upgrade to a WebSocket) is never cut by these deadlines; its session ends it.
+ *
+ * <p>One instance per HTTP server, used on that server's event loop only (no locking).
+ */
+public final class ConnectionDeadlines {
+  private final Vertx vertx;
+  private final long headerTimeoutMs;
+  private final long idleTimeoutMs;
+  private final Map<HttpConnection, State> connections = new IdentityHashMap<>();
+
+  private static final class State {
+    long timerId = -1;
+    int inFlight;
+    boolean upgraded; // a WebSocket: no request heads follow, and quiet is normal
+  }
+
+  public ConnectionDeadlines(Vertx vertx, Duration headerTimeout, Duration idleTimeout) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    if (headerTimeout.toMillis() < 1) throw new IllegalArgumentException("headerTimeout < 1ms: " + headerTimeout);
+    if (idleTimeout.toMillis() < 1) throw new IllegalArgumentException("idleTimeout < 1ms: " + idleTimeout);
+    this.headerTimeoutMs = headerTimeout.toMillis();
+    this.idleTimeoutMs = idleTimeout.toMillis();
+  }
+
+  /** Installs the deadlines on {@code server}; call before {@code requestHandler} wraps with {@link #track}. */
+  public HttpServer install(HttpServer server) {
+    return server.connectionHandler(this::opened);
+  }
+
+  private void opened(HttpConnection c) {
+    State s = new State();
+    connections.put(c, s);
+    arm(c, s, headerTimeoutMs);
+    c.closeHandler(v -> {
+      State gone = connections.remove(c);
+      if (gone != null && gone.timerId >= 0) vertx.cancelTimer(gone.timerId);
+    });
+  }
+
+  /** Marks a request head as received (no deadline while it is in flight); call first in the request handler. */
+  public void track(HttpServerRequest req) {
+    HttpConnection c = req.connection();
+    State s = c == null ? null : connections.get(c);
+    if (s == null) return; // HTTP/2 streams share a connection: the connection's own state is enough
+    disarm(s);
+    s.inFlight++;
+    if (req.canUpgradeToWebSocket()) s.upgraded = true;
+    req.response().endHandler(v -> finished(c, s));
+  }
+
+  private void finished(HttpConnection c, State s) {
+    s.inFlight = Math.max(0, s.inFlight - 1);
+    if (s.inFlight == 0 && !s.upgraded && connections.containsKey(c)) arm(c, s, idleTimeoutMs);
+  }
+
+  private void arm(HttpConnection c, State s, long delayMs) {
+    disarm(s);
+    s.timerId = vertx.setTimer(delayMs, id -> {
+      s.timerId = -1;
+      if (s.inFlight == 0 && !s.upgraded) c.close();
+    });
+  }
+
+  private void disarm(State s) {
+    if (s.timerId >= 0) {
+      vertx.cancelTimer(s.timerId);
+      s.timerId = -1;
+    }
+  }
+}
