@@ -57,8 +57,8 @@ class AttestEndToEndTest {
   @Test
   void attestation_figuresEqualAnIndependentCount_verifyHolds_andATamperedFigureIsNamed() throws Exception {
     Path data = dir.resolve("data");
-    CurfewConfig cfg = CurfewConfig.parse("default_policy: quick\npolicies:\n  quick:\n    idle_timeout: 3s\n"
-        + "    absolute_timeout: 1h\n    warn_before: 1s\n    max_extensions: 1\n").withOverrides(0, data);
+    CurfewConfig cfg = CurfewConfig.parse("default_policy: quick\npolicies:\n  quick:\n    idle_timeout: 6s\n"
+        + "    absolute_timeout: 1h\n    warn_before: 4s\n    max_extensions: 1\n").withOverrides(0, data);
     Instant from = Instant.now().minusSeconds(3600);
     ServeCommand.Running server = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream()));
     try {
@@ -70,7 +70,11 @@ class AttestEndToEndTest {
           assertThat(post(server.port, "/v1/session/extend", token, "").statusCode()).isEqualTo(200);
           assertThat(post(server.port, "/v1/session/extend", token, "").statusCode()).isEqualTo(409);
         }
-        if (i == 1) assertThat(post(server.port, "/v1/session/warning-ack", token, "").statusCode()).isEqualTo(204);
+        if (i == 1) { // an acknowledgement needs a warning sent first (warning at 2 s, then 4 s to acknowledge)
+          Awaitility.await("the warning, then its acknowledgement").atMost(Duration.ofSeconds(10))
+              .pollInterval(Duration.ofMillis(100))
+              .until(() -> post(server.port, "/v1/session/warning-ack", token, "").statusCode() == 204);
+        }
         if (i == 2) HTTP.send(req(server.port, "/v1/session", token).DELETE().build(), HttpResponse.BodyHandlers.ofString());
         if (i == 3) HTTP.send(req(server.port, "/v1/sessions/" + s[1], key).DELETE().build(), HttpResponse.BodyHandlers.ofString());
       }
