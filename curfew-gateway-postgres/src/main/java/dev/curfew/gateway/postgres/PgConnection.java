@@ -1,5 +1,9 @@
 package dev.curfew.gateway.postgres;
 
+import dev.curfew.gateway.db.StatementDigest;
+import dev.curfew.gateway.db.SessionNotices;
+import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.gateway.db.GovernedConnection;
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.SessionStatus;
@@ -7,12 +11,6 @@ import dev.curfew.core.audit.RecordTypes;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,7 +34,6 @@ import java.util.concurrent.CompletableFuture;
  */
 final class PgConnection implements GovernedConnection {
   private static final System.Logger LOG = System.getLogger(PgConnection.class.getName());
-  private static final DateTimeFormatter CLOCK_TIME = DateTimeFormatter.ofPattern("HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
   private enum State { STARTUP, PASSWORD, CONNECTING, RELAY, CLOSED }
 
@@ -247,7 +244,7 @@ final class PgConnection implements GovernedConnection {
       } else if (!d.allowed()) {
         String why = d.verdict() == Decision.Verdict.WRONG_AUDIENCE ? Decision.WRONG_AUDIENCE_REASON
             : d.reason() == null ? EndReason.UNKNOWN.wire() : d.reason().wire();
-        refuse(why, "28P01", "curfew: session token refused (" + why + ")");
+        refuse(why, "28P01", SessionNotices.tokenRefused(why));
       } else if (!d.status().subject().equals(startupParameters.get("user"))) {
         sessionId = d.status().sessionId();
         refuse("wrong_subject", "28000", "curfew: the user name must be the session's subject");
@@ -460,7 +457,7 @@ final class PgConnection implements GovernedConnection {
   /** A quarter of the idle timeout (as last seen), within the configured bounds. */
   private long busyTouchPeriodMs() {
     long idleMs = status == null ? Long.MAX_VALUE : Math.max(1, status.idleExpiresAtMs() - status.lastActivityAtMs());
-    return Math.max(gateway.settings.busyTouchMin().toMillis(), Math.min(gateway.settings.busyTouchMax().toMillis(), idleMs / 4));
+    return gateway.settings.busyTouchPeriodMs(idleMs);
   }
 
   /** A statement is still running: that keeps the session active (spec: busy is activity). */
@@ -569,7 +566,7 @@ final class PgConnection implements GovernedConnection {
 
   private void statementDone(Pending p, String outcome) {
     Map<String, Object> data = base();
-    data.put("sha256", sha256(p.text));
+    data.put("sha256", StatementDigest.sha256(p.text));
     if (target.auditStatements() == DatabaseTarget.AuditStatements.FULL) data.put("text", p.text);
     data.put("duration_ms", (gateway.settings.nanoTime().getAsLong() - p.startNanos) / 1_000_000);
     data.put("outcome", outcome);
@@ -587,11 +584,7 @@ final class PgConnection implements GovernedConnection {
   public void warn(long expiresAtMs, long secondsLeft) {
     context.runOnContext(v -> {
       if (state != State.RELAY) return;
-      boolean absolute = status != null && expiresAtMs >= status.absoluteExpiresAtMs();
-      String message = "curfew: this session ends at " + CLOCK_TIME.format(Instant.ofEpochMilli(expiresAtMs))
-          + (absolute ? " (absolute timeout) in " : " (idle timeout) in ") + secondsLeft + " s; "
-          + (absolute ? "save your work and reconnect with a new session" : "run a statement to stay connected");
-      Buffer notice = PgMessages.noticeResponse("WARNING", "01000", message);
+      Buffer notice = PgMessages.noticeResponse("WARNING", "01000", SessionNotices.warning(status, expiresAtMs, secondsLeft));
       if (upstreamDecoder.midFrame()) {
         pendingNotice = notice; // written at the next message boundary, never inside a relayed message
       } else {
@@ -606,7 +599,7 @@ final class PgConnection implements GovernedConnection {
       if (state == State.CLOSED) return;
       if (state != State.RELAY) { // ended while logging in: the client is not in yet
         refuse(reason.wire(), reason == EndReason.IDLE_TIMEOUT ? "57P05" : "57P01",
-            "curfew: session ended (" + reason.wire() + ")");
+            SessionNotices.ended(reason));
         return;
       }
       if (state == State.RELAY && upstreamDecoder.midFrame()) {
@@ -643,7 +636,7 @@ final class PgConnection implements GovernedConnection {
     pendingEnd = null;
     if (reason != null) {
       sqlstate = reason == EndReason.IDLE_TIMEOUT ? "57P05" : "57P01";
-      message = "curfew: session ended (" + reason.wire() + ")";
+      message = SessionNotices.ended(reason);
     }
     if (readiesExpected > 0) cancelUpstreamStatement();
     write(PgMessages.errorResponse("FATAL", sqlstate, message));
@@ -776,13 +769,5 @@ final class PgConnection implements GovernedConnection {
     byte[] b = new byte[n];
     gateway.random.nextBytes(b);
     return b;
-  }
-
-  static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
   }
 }

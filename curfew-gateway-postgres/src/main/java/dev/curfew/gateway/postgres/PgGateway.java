@@ -1,5 +1,10 @@
 package dev.curfew.gateway.postgres;
 
+import dev.curfew.gateway.db.DatabaseGateway;
+import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.gateway.db.SessionAccess;
+import dev.curfew.gateway.db.SessionConnections;
+import dev.curfew.gateway.db.GatewaySettings;
 import dev.curfew.core.SessionEvents;
 import dev.curfew.core.SessionStore;
 import io.vertx.core.Future;
@@ -11,11 +16,9 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
 
 /**
  * The PostgreSQL wire-protocol gateway of one configured database (spec/protocol-gateways.md,
@@ -27,56 +30,10 @@ import java.util.function.LongSupplier;
  * <p>The server wires it: {@link #start}, then hands {@link #events()} the session events (a
  * follower of every session event, this node's and the other nodes').
  */
-public final class PgGateway {
-  /**
-   * Limits and timings.
-   *
-   * @param startupTimeout a client must be logged in within this (PostgreSQL's authentication_timeout is 1 min)
-   * @param maxFrameBytes the largest message a client may send
-   * @param stalledReaderTimeout how long a client may leave relayed output unread before it is cut
-   * @param writeQueueBytes output held for a slow reader before the upstream is paused
-   * @param busyTouchMin the shortest interval of the activity touches while a statement runs
-   * @param busyTouchMax the longest such interval (a quarter of the idle timeout, within these bounds)
-   * @param nanoTime the monotonic clock of durations ({@code duration_ms})
-   */
-  public record Settings(Duration startupTimeout, int maxFrameBytes, Duration stalledReaderTimeout,
-      int writeQueueBytes, Duration busyTouchMin, Duration busyTouchMax, LongSupplier nanoTime) {
-    public Settings {
-      Objects.requireNonNull(nanoTime, "nanoTime");
-      if (startupTimeout.isNegative() || startupTimeout.isZero()) throw new IllegalArgumentException("startupTimeout <= 0: " + startupTimeout);
-      if (stalledReaderTimeout.isNegative() || stalledReaderTimeout.isZero()) {
-        throw new IllegalArgumentException("stalledReaderTimeout <= 0: " + stalledReaderTimeout);
-      }
-      if (maxFrameBytes < 1024) throw new IllegalArgumentException("maxFrameBytes < 1024: " + maxFrameBytes);
-      if (writeQueueBytes < 1024) throw new IllegalArgumentException("writeQueueBytes < 1024: " + writeQueueBytes);
-      if (busyTouchMin.compareTo(busyTouchMax) > 0) throw new IllegalArgumentException("busyTouchMin > busyTouchMax");
-    }
-
-    public static Settings defaults() {
-      return new Settings(Duration.ofSeconds(30), 64 << 20, Duration.ofSeconds(60), 1 << 20,
-          Duration.ofMillis(100), Duration.ofSeconds(30), System::nanoTime);
-    }
-
-    public Settings withStartupTimeout(Duration d) {
-      return new Settings(d, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime);
-    }
-
-    public Settings withMaxFrameBytes(int n) {
-      return new Settings(startupTimeout, n, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime);
-    }
-
-    public Settings withStalledReaderTimeout(Duration d) {
-      return new Settings(startupTimeout, maxFrameBytes, d, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime);
-    }
-
-    public Settings withWriteQueueBytes(int n) {
-      return new Settings(startupTimeout, maxFrameBytes, stalledReaderTimeout, n, busyTouchMin, busyTouchMax, nanoTime);
-    }
-  }
-
+public final class PgGateway implements DatabaseGateway {
   final Vertx vertx;
   final DatabaseTarget target;
-  final Settings settings;
+  final GatewaySettings settings;
   final SessionAccess access;
   final SessionConnections connections = new SessionConnections();
   final SecureRandom random = new SecureRandom();
@@ -86,7 +43,7 @@ public final class PgGateway {
   private final Map<Long, PgConnection> cancelKeys = new ConcurrentHashMap<>();
   private NetServer server;
 
-  private PgGateway(Vertx vertx, SessionStore store, DatabaseTarget target, Settings settings) {
+  private PgGateway(Vertx vertx, SessionStore store, DatabaseTarget target, GatewaySettings settings) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.target = Objects.requireNonNull(target, "target");
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -97,7 +54,7 @@ public final class PgGateway {
   }
 
   /** Starts listening on the target's {@code listen} address; completes with the bound port. */
-  public static Future<PgGateway> start(Vertx vertx, SessionStore store, DatabaseTarget target, Settings settings) {
+  public static Future<PgGateway> start(Vertx vertx, SessionStore store, DatabaseTarget target, GatewaySettings settings) {
     PgGateway g = new PgGateway(vertx, store, target, settings);
     NetServer server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
     server.connectHandler(socket -> new PgConnection(g, socket).start());
@@ -108,24 +65,29 @@ public final class PgGateway {
   }
 
   /** The session events this gateway must follow: warnings and endings of its connections' sessions. */
+  @Override
   public SessionEvents events() {
     return connections;
   }
 
+  @Override
   public int port() {
     return server.actualPort();
   }
 
+  @Override
   public DatabaseTarget target() {
     return target;
   }
 
   /** Client connections held in all. */
+  @Override
   public int connections() {
     return connections.count();
   }
 
   /** Stops listening and closes every connection. */
+  @Override
   public Future<Void> close() {
     for (PgConnection c : cancelKeys.values()) c.shutdown();
     return server.close().eventually(() -> upstreamClient.close());

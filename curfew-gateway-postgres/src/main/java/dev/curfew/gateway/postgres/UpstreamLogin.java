@@ -1,5 +1,6 @@
 package dev.curfew.gateway.postgres;
 
+import dev.curfew.gateway.db.DatabaseTarget;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;

@@ -1,5 +1,8 @@
 package dev.curfew.gateway.postgres;
 
+import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.gateway.db.PassiveStatements;
+import dev.curfew.gateway.db.GatewaySettings;
 import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.EngineMetrics;
 import dev.curfew.core.MemoryAuditSink;
@@ -43,7 +46,7 @@ final class PgGatewayFixture implements AutoCloseable {
   }
 
   PgGatewayFixture(String purpose, java.util.function.UnaryOperator<DatabaseTarget> adjust,
-      java.util.function.UnaryOperator<PgGateway.Settings> settings) {
+      java.util.function.UnaryOperator<GatewaySettings> settings) {
     engine = new SessionEngine(new SystemClock(), "node-1", new Policies(List.of(SHORT, LONG), "long"), sink,
         (id, event, data) -> follower.publish(id, event, data), EngineMetrics.NONE, SessionEngine.Limits.defaults());
     driver = new DeadlineDriver(engine).start();
@@ -52,7 +55,7 @@ final class PgGatewayFixture implements AutoCloseable {
         db.name(), TestDatabase.USER, null, null, PassiveStatements.of(List.of("SELECT 1")),
         DatabaseTarget.AuditStatements.FULL, null));
     try {
-      gateway = PgGateway.start(vertx, SessionStore.of(engine), target, settings.apply(PgGateway.Settings.defaults()))
+      gateway = PgGateway.start(vertx, SessionStore.of(engine), target, settings.apply(GatewaySettings.defaults()))
           .await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);

@@ -1,5 +1,7 @@
 package dev.curfew.gateway.postgres;
 
+import dev.curfew.gateway.db.testing.TestTls;
+import dev.curfew.gateway.db.DatabaseTarget;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;

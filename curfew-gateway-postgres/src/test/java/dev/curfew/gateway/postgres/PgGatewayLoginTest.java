@@ -1,5 +1,6 @@
 package dev.curfew.gateway.postgres;
 
+import dev.curfew.gateway.db.StatementDigest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -139,7 +140,7 @@ class PgGatewayLoginTest {
     AuditRecord select = f.records("statement.executed").stream()
         .filter(r -> "erin".equals(r.subject()) && String.valueOf(r.data().get("text")).startsWith("SELECT name")).findFirst().orElseThrow();
     assertThat(select.data()).containsEntry("outcome", "ok")
-        .containsEntry("sha256", PgConnection.sha256("SELECT name FROM items WHERE id = $1")).containsKey("duration_ms");
+        .containsEntry("sha256", StatementDigest.sha256("SELECT name FROM items WHERE id = $1")).containsKey("duration_ms");
   }
 
   @Test

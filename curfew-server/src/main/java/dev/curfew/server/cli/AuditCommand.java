@@ -42,7 +42,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = "Prove the audit trail: verify it, build and check evidence bundles, export it, print the verifier key.",
     subcommands = {AuditCommand.Verify.class, AuditCommand.Evidence.class, AuditCommand.VerifyEvidence.class,
-        AuditCommand.Export.class, AuditCommand.PublicKey.class, AuditCommand.Attest.class, AuditRepair.class})
+        AuditCommand.Export.class, AuditCommand.PublicKey.class, AuditCommand.Attest.class, AuditRepair.class,
+        VerifyRecordingCommand.class})
 final class AuditCommand {
   static final int EXIT_FAILED = 1;
   /** Progress lines on stderr every this many records. */

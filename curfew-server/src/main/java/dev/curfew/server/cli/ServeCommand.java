@@ -9,7 +9,10 @@ import dev.curfew.core.WriteOutage;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
-import dev.curfew.gateway.postgres.DatabaseTarget;
+import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.gateway.db.DatabaseGateway;
+import dev.curfew.gateway.db.GatewaySettings;
+import dev.curfew.gateway.mysql.MyGateway;
 import dev.curfew.gateway.postgres.PgGateway;
 import dev.curfew.store.redis.RedisSessionStore;
 import io.vertx.redis.client.Redis;
@@ -25,6 +28,8 @@ import dev.curfew.server.http.ApiKey;
 import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiServer;
 import dev.curfew.server.http.Scope;
+import dev.curfew.gateway.ssh.SshGateway;
+import dev.curfew.gateway.ssh.SshGatewaySettings;
 import dev.curfew.server.gateway.Gateway;
 import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.EventHub;
@@ -41,6 +46,7 @@ import dev.curfew.store.embedded.EmbeddedStore;
 import dev.curfew.store.embedded.LogMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -48,6 +54,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -104,7 +111,8 @@ final class ServeCommand implements Callable<Integer> {
     int port;
     DataDirLock lock; // released last: no other process may write the directory before this one has stopped
     Gateway gateway; // null: no routes
-    final List<PgGateway> databases = new ArrayList<>(); // one listener per databases: entry
+    SshGateway ssh; // null: no ssh section
+    final List<DatabaseGateway> databases = new ArrayList<>(); // one listener per databases: entry
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
     String nodeName;
@@ -123,12 +131,17 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     void stop(PrintStream log) {
-      for (PgGateway db : databases) {
+      for (DatabaseGateway db : databases) {
         try {
           db.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
           log.println("curfew: database gateway " + db.target().name() + " did not close cleanly: " + e.getMessage());
         }
+      }
+      try {
+        if (ssh != null) ssh.close();
+      } catch (Exception e) {
+        log.println("curfew: SSH gateway did not close cleanly: " + e.getMessage());
       }
       try {
         if (gateway != null) gateway.close().await(10, TimeUnit.SECONDS);
@@ -347,18 +360,58 @@ final class ServeCommand implements Callable<Integer> {
           + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }
     startDatabases(cfg, vertx, sessions, events, running, log);
+    if (cfg.ssh() != null) {
+      running.ssh = startSsh(cfg, sessions, events, running, log);
+    }
     return running;
   }
+
+  /**
+   * The SSH gateway of the {@code ssh:} section, following every session event like the database
+   * gateways; a key or file it cannot use stops what was started and is a start-up error naming the section.
+   */
+  private static SshGateway startSsh(CurfewConfig cfg, SessionStore sessions, SessionEventFanOut events,
+      Running running, PrintStream log) {
+    SshGatewaySettings settings = cfg.ssh().settings(cfg.dataDir());
+    SshGateway ssh;
+    try {
+      ssh = SshGateway.start(settings, sessions);
+    } catch (java.io.IOException | RuntimeException e) {
+      running.stop(log);
+      throw new ConfigException("ssh", "the SSH gateway cannot start: " + e.getMessage());
+    }
+    events.addFollower(ssh.events());
+    log.println("curfew: SSH gateway listening on " + settings.host() + ":" + ssh.port() + " ("
+        + settings.targets().size() + " target" + (settings.targets().size() == 1 ? "" : "s")
+        + (settings.record() ? ", recording to " + settings.recordingsDir().toAbsolutePath() : "") + ")");
+    return ssh;
+  }
+
+  /** Starts one database gateway; chosen by the entry's {@code protocol}. */
+  private interface DatabaseStarter {
+    Future<? extends DatabaseGateway> start(Vertx vertx, SessionStore store, DatabaseTarget target, GatewaySettings settings);
+  }
+
+  /** The gateway of each {@code protocol:} value (spec/protocol-gateways.md: postgres | mysql). */
+  private static final Map<String, DatabaseStarter> DATABASE_PROTOCOLS = Map.of(
+      "postgres", PgGateway::start,
+      "mysql", MyGateway::start);
 
   /** One listener per {@code databases:} entry; each follows every session event for its connections. */
   private static void startDatabases(CurfewConfig cfg, Vertx vertx, SessionStore sessions, SessionEventFanOut events,
       Running running, PrintStream log) throws Exception {
     for (int i = 0; i < cfg.databases().size(); i++) {
+      String protocol = cfg.databases().get(i).protocol();
       DatabaseTarget target = cfg.databases().get(i).target(System.getenv(), i);
-      PgGateway db = PgGateway.start(vertx, sessions, target, PgGateway.Settings.defaults()).await(30, TimeUnit.SECONDS);
+      DatabaseGateway db;
+      try {
+        db = DATABASE_PROTOCOLS.get(protocol).start(vertx, sessions, target, GatewaySettings.defaults()).await(30, TimeUnit.SECONDS);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("databases[" + i + "].tls", e.getMessage());
+      }
       events.addFollower(db.events());
       running.databases.add(db);
-      log.println("curfew: database " + target.name() + " (postgres) listening on " + target.listenHost() + ":" + db.port()
+      log.println("curfew: database " + target.name() + " (" + protocol + ") listening on " + target.listenHost() + ":" + db.port()
           + ", upstream " + target.upstreamHost() + ":" + target.upstreamPort()
           + (target.tls() == null ? "" : target.tls().require() ? " (TLS required)" : " (TLS offered)"));
     }

@@ -60,6 +60,7 @@ public record CurfewConfig(
     Tls serverTls,
     List<DatabaseConfig> databases,
     RotationGrace rotationGrace,
+    SshConfig ssh,
     List<WitnessConfig> witnesses) {
 
   /**
@@ -134,13 +135,13 @@ public record CurfewConfig(
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
         Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
-        RotationGrace.DEFAULT, List.of());
+        RotationGrace.DEFAULT, null, List.of());
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
       "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases",
-      "rotation_grace", "witnesses");
+      "rotation_grace", "ssh", "witnesses");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
@@ -249,7 +250,8 @@ public record CurfewConfig(
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
         DatabaseConfig.parseAll(root.path("databases"), policies.keySet()),
-        rotationGrace(root.path("rotation_grace"), d.rotationGrace()), witnesses(root.path("witnesses")));
+        rotationGrace(root.path("rotation_grace"), d.rotationGrace()),
+        SshConfig.parse(root.path("ssh"), policies), witnesses(root.path("witnesses")));
   }
 
   /** {@code witnesses: [{url, key}]}: each URL http(s), each key a witness verifier key (0x04). */
@@ -284,7 +286,7 @@ public record CurfewConfig(
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
         postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls, databases, rotationGrace, witnesses);
+        serverTls, databases, rotationGrace, ssh, witnesses);
   }
 
   /**

@@ -1,8 +1,8 @@
 package dev.curfew.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.curfew.gateway.postgres.DatabaseTarget;
-import dev.curfew.gateway.postgres.PassiveStatements;
+import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.gateway.db.PassiveStatements;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -78,10 +78,7 @@ public record DatabaseConfig(
     }
     String protocol = CurfewConfig.string(at + ".protocol", n.path("protocol"), null);
     if (protocol == null) throw new ConfigException(at + ".protocol", "required: postgres or mysql");
-    if (protocol.equals("mysql")) {
-      throw new ConfigException(at + ".protocol", "mysql is not available in this version; use postgres");
-    }
-    if (!protocol.equals("postgres")) throw new ConfigException(at + ".protocol", "must be postgres or mysql, not \"" + protocol + "\"");
+    if (!protocol.equals("postgres") && !protocol.equals("mysql")) throw new ConfigException(at + ".protocol", "must be postgres or mysql, not \"" + protocol + "\"");
     String[] listen = hostPort(at + ".listen", CurfewConfig.string(at + ".listen", n.path("listen"), null), true);
     String[] upstream = hostPort(at + ".upstream", CurfewConfig.string(at + ".upstream", n.path("upstream"), null), false);
     String database = CurfewConfig.string(at + ".database", n.path("database"), null);

@@ -3,7 +3,7 @@ package dev.curfew.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.curfew.gateway.postgres.DatabaseTarget;
+import dev.curfew.gateway.db.DatabaseTarget;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -49,6 +49,14 @@ class DatabaseConfigTest {
   }
 
   @Test
+  void aMysqlEntry_isRead_withTheSameKeys() {
+    CurfewConfig cfg = CurfewConfig.parse(SPEC_EXAMPLE.replace("protocol: postgres", "protocol: mysql")
+        .replace("127.0.0.1:5432", "127.0.0.1:3306"));
+    assertThat(cfg.databases().get(0).protocol()).isEqualTo("mysql");
+    assertThat(cfg.databases().get(0).target(Map.of("ORDERS_DB_PASSWORD", "s3cret"), 0).upstreamPort()).isEqualTo(3306);
+  }
+
+  @Test
   void anUnsetPasswordVariable_isAnErrorNamingTheKey() {
     CurfewConfig cfg = CurfewConfig.parse(SPEC_EXAMPLE);
     assertThatThrownBy(() -> cfg.databases().get(0).target(Map.of(), 0))
@@ -58,7 +66,6 @@ class DatabaseConfigTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "protocol: oracle|databases[0].protocol",
-      "protocol: mysql|databases[0].protocol",
       "listen: nowhere|databases[0].listen",
       "upstream: 127.0.0.1:0|databases[0].upstream",
       "audit_statements: some|databases[0].audit_statements",

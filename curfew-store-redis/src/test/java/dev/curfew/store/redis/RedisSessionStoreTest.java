@@ -65,6 +65,23 @@ class RedisSessionStoreTest {
   }
 
   @Test
+  void aGatewayEventIsRecordedWithTheSessionFromAnyNode() throws Exception {
+    var a = redis.add("a", new SystemClock(), List.of(STANDARD));
+    var b = redis.add("b", new SystemClock(), List.of(STANDARD));
+    String id = get(a.store.open("dana", null, Map.of())).status().sessionId();
+    b.store.recordGatewayEvent(id, RecordTypes.CONNECTION_OPENED, Map.of("target", "build-box", "protocol", "ssh"))
+        .get(10, TimeUnit.SECONDS);
+    b.store.recordGatewayEvent(null, RecordTypes.CONNECTION_REFUSED, Map.of("why", "revoked")).get(10, TimeUnit.SECONDS);
+    AuditRecord opened = b.records(RecordTypes.CONNECTION_OPENED).get(0);
+    assertThat(opened.sessionId()).isEqualTo(id);
+    assertThat(opened.subject()).isEqualTo("dana");
+    assertThat(opened.data()).containsEntry("target", "build-box");
+    assertThat(b.records(RecordTypes.CONNECTION_REFUSED).get(0).sessionId()).isNull();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.store.recordGatewayEvent(id, RecordTypes.REVOKED, Map.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void statusOperationsAndRecordsMatchTheEmbeddedEngine() throws Exception {
     var a = redis.add("a", new SystemClock(), List.of(STANDARD));
     Decision opened = get(a.store.open("bob", null, Map.of()));

@@ -1,17 +1,17 @@
-package dev.curfew.gateway.postgres;
+package dev.curfew.gateway.db.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /** A self-signed certificate for 127.0.0.1, made at test time with openssl (nothing secret is committed). */
-final class TestTls {
-  record Files2(Path cert, Path key) {}
+public final class TestTls {
+  public record Files2(Path cert, Path key) {}
 
   private TestTls() {}
 
-  static Files2 create() throws Exception {
-    Path dir = Files.createTempDirectory("curfew-pg-tls");
+  public static Files2 create() throws Exception {
+    Path dir = Files.createTempDirectory("curfew-db-tls");
     Path cert = dir.resolve("server.pem");
     Path key = dir.resolve("server-key.pem");
     Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",

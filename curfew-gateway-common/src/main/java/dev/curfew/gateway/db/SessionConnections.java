@@ -1,4 +1,4 @@
-package dev.curfew.gateway.postgres;
+package dev.curfew.gateway.db;
 
 import dev.curfew.core.EndReason;
 import dev.curfew.core.SessionEvents;
@@ -13,16 +13,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * session, an ending ({@code expired}, {@code revoked}, {@code logged_out}) ends them all at once.
  * One session may hold several connections (two psql windows); they share one clock and one end.
  */
-final class SessionConnections implements SessionEvents {
+public final class SessionConnections implements SessionEvents {
   private static final Set<String> ENDINGS = Set.of("expired", "revoked", "logged_out");
 
   private final Map<String, Set<GovernedConnection>> bySession = new ConcurrentHashMap<>();
 
-  void add(String sessionId, GovernedConnection c) {
+  public void add(String sessionId, GovernedConnection c) {
     bySession.computeIfAbsent(sessionId, id -> ConcurrentHashMap.newKeySet()).add(c);
   }
 
-  void remove(String sessionId, GovernedConnection c) {
+  public void remove(String sessionId, GovernedConnection c) {
     bySession.computeIfPresent(sessionId, (id, set) -> {
       set.remove(c);
       return set.isEmpty() ? null : set;
@@ -30,13 +30,13 @@ final class SessionConnections implements SessionEvents {
   }
 
   /** Connections held under {@code sessionId}. */
-  int count(String sessionId) {
+  public int count(String sessionId) {
     Set<GovernedConnection> set = bySession.get(sessionId);
     return set == null ? 0 : set.size();
   }
 
   /** Connections held in all. */
-  int count() {
+  public int count() {
     return bySession.values().stream().mapToInt(Set::size).sum();
   }
 

@@ -1,4 +1,4 @@
-package dev.curfew.gateway.postgres;
+package dev.curfew.gateway.db;
 
 import dev.curfew.core.EndReason;
 
@@ -7,7 +7,7 @@ import dev.curfew.core.EndReason;
  * called under the engine's session lock: implementations hand off to their own event loop and
  * return at once.
  */
-interface GovernedConnection {
+public interface GovernedConnection {
   /** The session's warning ({@code warning} event): {@code expiresAtMs} and its deadline kind. */
   void warn(long expiresAtMs, long secondsLeft);
 

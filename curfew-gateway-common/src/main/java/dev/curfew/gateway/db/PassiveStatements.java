@@ -1,4 +1,4 @@
-package dev.curfew.gateway.postgres;
+package dev.curfew.gateway.db;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.curfew.gateway.postgres;
+package dev.curfew.gateway.db;
 
 import dev.curfew.core.Audience;
 import dev.curfew.core.Decision;
@@ -12,12 +12,12 @@ import java.util.concurrent.CompletableFuture;
  * What the gateway asks of the session store, in one place: checking a token (with or without
  * counting activity) and appending its audit records. The gateway never knows which store answers.
  */
-final class SessionAccess {
+public final class SessionAccess {
   private final SessionStore store;
   private final DatabaseTarget target;
   private final Audience audience;
 
-  SessionAccess(SessionStore store, DatabaseTarget target) {
+  public SessionAccess(SessionStore store, DatabaseTarget target) {
     this.store = Objects.requireNonNull(store, "store");
     this.target = Objects.requireNonNull(target, "target");
     this.audience = Audience.of(target.audience());
@@ -27,7 +27,7 @@ final class SessionAccess {
    * The one store call that decides whether a connection may go on. A database connection's
    * audience is {@link DatabaseTarget#audience()}.
    */
-  CompletableFuture<Decision> check(String token, boolean touch) {
+  public CompletableFuture<Decision> check(String token, boolean touch) {
     try {
       // The database's own place: a session opened for the web, another database or the console does not pass.
       return store.check(token, touch, audience);
@@ -39,11 +39,11 @@ final class SessionAccess {
   }
 
   /** Appends a connection.* or statement.executed record; completes when it is durable. */
-  CompletableFuture<Void> record(String sessionId, String type, Map<String, Object> data) {
+  public CompletableFuture<Void> record(String sessionId, String type, Map<String, Object> data) {
     return store.recordGatewayEvent(sessionId, type, data);
   }
 
-  DatabaseTarget target() {
+  public DatabaseTarget target() {
     return target;
   }
 }

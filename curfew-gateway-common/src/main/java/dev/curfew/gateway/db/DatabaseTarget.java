@@ -1,4 +1,4 @@
-package dev.curfew.gateway.postgres;
+package dev.curfew.gateway.db;
 
 import java.nio.file.Path;
 import java.util.Objects;

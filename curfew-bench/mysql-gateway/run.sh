@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# mysqlslap against the machine's MariaDB two ways, in one run: direct, and through Curfew's MySQL
+# gateway (`curfew serve` with one databases: entry, protocol: mysql). Both paths log in upstream as
+# the same user with a password (mysql_native_password), created here and dropped at the end.
+# Prints one Markdown table row per path: queries per second (from mysqlslap's average time),
+# the mean time per query of one client, and the load average.
+# Usage: curfew-bench/mysql-gateway/run.sh [QUERIES_PER_CLIENT] [CLIENTS]   (defaults 2000, 16)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+per_client="${1:-2000}"
+clients="${2:-16}"
+my_host=127.0.0.1
+my_port=3306
+db=curfew_bench_myw
+user=curfew_bench_myw
+curfew_port=13306
+api_port=18089
+work="$(mktemp -d)"
+pids=()
+root() { mariadb -h $my_host -P $my_port -u root -e "$1"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  root "DROP DATABASE IF EXISTS $db; DROP USER IF EXISTS '$user'@'%'" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+command -v mysqlslap >/dev/null || { echo "mysqlslap missing: apt-get install mariadb-client" >&2; exit 1; }
+
+export BENCH_DB_PASSWORD="pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+root "DROP DATABASE IF EXISTS $db; DROP USER IF EXISTS '$user'@'%'; CREATE DATABASE $db;
+      CREATE USER '$user'@'%' IDENTIFIED BY '$BENCH_DB_PASSWORD'; GRANT ALL ON $db.* TO '$user'@'%'"
+
+# Curfew: a policy long enough that nothing ends during the run; statements not audited.
+export BENCH_API_KEY="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+cat > "$work/curfew.yaml" <<YAML
+server: {host: 127.0.0.1, port: $api_port}
+data_dir: $work/curfew-data
+api_keys: [{name: bench, key_env: BENCH_API_KEY}]
+rate_limits: {enabled: false}
+policies:
+  default: {idle_timeout: 1h, absolute_timeout: 8h}
+databases:
+  - name: bench
+    protocol: mysql
+    listen: 127.0.0.1:$curfew_port
+    upstream: $my_host:$my_port
+    database: $db
+    user: $user
+    password_env: BENCH_DB_PASSWORD
+    audit_statements: "off"
+YAML
+"$here/curfew" serve --config "$work/curfew.yaml" >"$work/curfew.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do
+  grep -q "database bench (mysql) listening" "$work/curfew.log" 2>/dev/null && break
+  sleep 1
+done
+grep -q "database bench (mysql) listening" "$work/curfew.log" || { cat "$work/curfew.log" >&2; exit 1; }
+token=$(curl -fsS -X POST "http://127.0.0.1:$api_port/v1/sessions" -H "Authorization: Bearer $BENCH_API_KEY" \
+  -H 'Content-Type: application/json' -d '{"subject":"bench"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
+
+# mysqlslap: one query, run CLIENTS ways at once, PER_CLIENT times each; its timings are of the whole batch.
+slap() { # port user password concurrency queries
+  mysqlslap -h 127.0.0.1 -P "$1" -u "$2" -p"$3" --create-schema=$db --query="SELECT 1 + 1" \
+    --concurrency="$4" --number-of-queries="$5" --iterations=3 2>/dev/null \
+    | awk '/Average number of seconds/ {print $(NF-1)}'
+}
+echo "| path | queries/s ($clients clients) | mean ms per query (1 client) | load average (1/5/15 min) at the end |"
+echo "|---|---|---|---|"
+for path in direct curfew; do
+  if [ $path = direct ]; then port=$my_port; u=$user; pw=$BENCH_DB_PASSWORD; else port=$curfew_port; u=bench; pw=$token; fi
+  many=$(slap $port $u "$pw" "$clients" $((per_client * clients)))
+  one=$(slap $port $u "$pw" 1 "$per_client")
+  qps=$(awk -v s="$many" -v n=$((per_client * clients)) 'BEGIN {printf "%d", n / s}')
+  ms=$(awk -v s="$one" -v n="$per_client" 'BEGIN {printf "%.3f", 1000 * s / n}')
+  echo "| $path | $qps | $ms | $(cut -d' ' -f1-3 /proc/loadavg) |"
+done

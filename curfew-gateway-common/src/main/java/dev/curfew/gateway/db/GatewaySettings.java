@@ -1,0 +1,61 @@
+package dev.curfew.gateway.db;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * Limits and timings of a database gateway, whatever its protocol.
+ *
+ * @param startupTimeout a client must be logged in within this (PostgreSQL's authentication_timeout
+ *     is 1 min, MySQL's connect_timeout 10 s: 30 s sits between)
+ * @param maxFrameBytes the largest message (PostgreSQL) or command (MySQL) a client may send
+ * @param stalledReaderTimeout how long a client may leave relayed output unread before it is cut
+ * @param writeQueueBytes output held for a slow reader before the upstream is paused
+ * @param busyTouchMin the shortest interval of the activity touches while a statement runs
+ * @param busyTouchMax the longest such interval (a quarter of the idle timeout, within these bounds)
+ * @param nanoTime the monotonic clock of durations ({@code duration_ms})
+ */
+public record GatewaySettings(Duration startupTimeout, int maxFrameBytes, Duration stalledReaderTimeout,
+    int writeQueueBytes, Duration busyTouchMin, Duration busyTouchMax, LongSupplier nanoTime) {
+  public GatewaySettings {
+    Objects.requireNonNull(nanoTime, "nanoTime");
+    if (startupTimeout.isNegative() || startupTimeout.isZero()) throw new IllegalArgumentException("startupTimeout <= 0: " + startupTimeout);
+    if (stalledReaderTimeout.isNegative() || stalledReaderTimeout.isZero()) {
+      throw new IllegalArgumentException("stalledReaderTimeout <= 0: " + stalledReaderTimeout);
+    }
+    if (maxFrameBytes < 1024) throw new IllegalArgumentException("maxFrameBytes < 1024: " + maxFrameBytes);
+    if (writeQueueBytes < 1024) throw new IllegalArgumentException("writeQueueBytes < 1024: " + writeQueueBytes);
+    if (busyTouchMin.compareTo(busyTouchMax) > 0) throw new IllegalArgumentException("busyTouchMin > busyTouchMax");
+  }
+
+  public static GatewaySettings defaults() {
+    return new GatewaySettings(Duration.ofSeconds(30), 64 << 20, Duration.ofSeconds(60), 1 << 20,
+        Duration.ofMillis(100), Duration.ofSeconds(30), System::nanoTime);
+  }
+
+  public GatewaySettings withStartupTimeout(Duration d) {
+    return new GatewaySettings(d, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime);
+  }
+
+  public GatewaySettings withMaxFrameBytes(int n) {
+    return new GatewaySettings(startupTimeout, n, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime);
+  }
+
+  public GatewaySettings withStalledReaderTimeout(Duration d) {
+    return new GatewaySettings(startupTimeout, maxFrameBytes, d, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime);
+  }
+
+  public GatewaySettings withWriteQueueBytes(int n) {
+    return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, n, busyTouchMin, busyTouchMax, nanoTime);
+  }
+
+  /**
+   * How often a running statement touches the session: a quarter of the idle timeout (so that a
+   * touch always lands well before the idle deadline), within {@link #busyTouchMin} and
+   * {@link #busyTouchMax}. {@code idleTimeoutMs} unknown: the longest interval.
+   */
+  public long busyTouchPeriodMs(long idleTimeoutMs) {
+    return Math.max(busyTouchMin.toMillis(), Math.min(busyTouchMax.toMillis(), idleTimeoutMs / 4));
+  }
+}

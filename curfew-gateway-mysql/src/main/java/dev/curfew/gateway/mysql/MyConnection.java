@@ -1,0 +1,783 @@
+package dev.curfew.gateway.mysql;
+
+import dev.curfew.core.Decision;
+import dev.curfew.core.EndReason;
+import dev.curfew.core.SessionStatus;
+import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.gateway.db.GovernedConnection;
+import dev.curfew.gateway.db.SessionNotices;
+import dev.curfew.gateway.db.StatementDigest;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One client connection through the MySQL/MariaDB gateway, on one event loop: the gateway's own
+ * greeting and login (the token as a mysql_clear_password answer), Curfew's login upstream, then
+ * the relay. Client commands are read whole (the command byte, a statement's text, a statement
+ * id); upstream packets only by their first bytes ({@link MyResponses}). Bytes are relayed as they
+ * came, except the login exchange, the gateway's own answers to commands it refuses, one added
+ * warning in a warning count, the curfew row of a SHOW WARNINGS, and the final error.
+ *
+ * <p>Activity: COM_QUERY, COM_STMT_PREPARE and COM_STMT_EXECUTE whose statement is not a passive
+ * one are checked with the store (touching) before they are relayed; other commands that reach the
+ * database (COM_PING, COM_INIT_DB ...) are checked without touching. While an active statement
+ * runs the session is touched periodically, so that a long query is not idle.
+ */
+final class MyConnection implements GovernedConnection, MyResponses.Listener {
+  private static final System.Logger LOG = System.getLogger(MyConnection.class.getName());
+  /** A login packet is a few hundred bytes; this bounds a hostile one. */
+  private static final int LOGIN_PACKET_BYTES_MAX = 64 << 10;
+  /** {@code USE name} (with or without back quotes) as a whole statement. */
+  private static final Pattern USE = Pattern.compile("(?is)\\s*use\\s+`?([^`;\\s]+)`?\\s*;?\\s*");
+  private static final byte[] COM_QUIT_PACKET = {1, 0, 0, 0, MyPackets.COM_QUIT};
+
+  private enum State { GREETED, SWITCHING, CHECKING, CONNECTING, RELAY, CLOSED }
+
+  /** A whole client packet with its sequence id. */
+  private record Frame(int seq, Buffer payload, Buffer raw) {}
+
+  private final MyGateway gateway;
+  private final DatabaseTarget target;
+  private final NetSocket client;
+  private final Context context;
+  private final String connectionId;
+  private final String clientAddress;
+  private final long openedNanos;
+  private final byte[] nonce = new byte[20];
+  private MyPacketDecoder clientDecoder = new MyPacketDecoder(LOGIN_PACKET_BYTES_MAX);
+  private final MyPacketScanner upstreamScanner = new MyPacketScanner();
+  private MyResponses responses;
+
+  private State state = State.GREETED;
+  private boolean tls;
+  private long startupTimer = -1;
+  private int lastClientSeq;
+  private MyHandshake.Response login;
+  private String database;
+  private String token;
+  private String sessionId;
+  private SessionStatus status;
+  private MyUpstreamLogin.Upstream upstream;
+
+  // relay state
+  private List<Frame> held = List.of();
+  private int heldIndex;
+  private boolean checking;
+  private boolean upstreamFull;
+  private long busyTimer = -1;
+  private long stallTimer = -1;
+  private EndReason pendingEnd;
+  private final Map<Long, String> statements = new HashMap<>();
+  private long activeMessages;
+  private long bytesIn;
+  private long bytesOut;
+
+  MyConnection(MyGateway gateway, NetSocket client) {
+    this.gateway = gateway;
+    this.target = gateway.target;
+    this.client = client;
+    this.context = gateway.vertx.getOrCreateContext();
+    this.connectionId = "my-" + HexFormat.of().formatHex(randomBytes(8));
+    this.clientAddress = client.remoteAddress() == null ? "unknown" : client.remoteAddress().hostAddress();
+    this.openedNanos = gateway.settings.nanoTime().getAsLong();
+    // A scramble of printable bytes: clients treat the greeting's second part as NUL-terminated.
+    for (int i = 0; i < nonce.length; i++) nonce[i] = (byte) (33 + gateway.random.nextInt(94));
+  }
+
+  void start() {
+    client.setWriteQueueMaxSize(gateway.settings.writeQueueBytes());
+    client.handler(this::fromClient);
+    client.closeHandler(v -> closed());
+    client.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, connectionId + ": client: " + e));
+    startupTimer = gateway.vertx.setTimer(gateway.settings.startupTimeout().toMillis(), id -> {
+      startupTimer = -1;
+      if (state != State.RELAY && state != State.CLOSED) {
+        refuse("startup_timeout", MyPackets.ER_HANDSHAKE, "08S01",
+            "curfew: the login did not finish within " + gateway.settings.startupTimeout().toSeconds() + " s");
+      }
+    });
+    int offered = MyPackets.OFFERED | (gateway.tls != null ? MyPackets.CLIENT_SSL : 0);
+    write(MyHandshake.greeting(gateway.serverVersion(), gateway.nextConnectionId(), nonce, offered,
+        MyPackets.UTF8MB4_GENERAL_CI, MyPackets.SERVER_STATUS_AUTOCOMMIT));
+  }
+
+  // ================================================================== client → gateway
+
+  private void fromClient(Buffer chunk) {
+    if (state == State.CLOSED) return;
+    bytesIn += chunk.length();
+    List<Frame> frames = new ArrayList<>();
+    try {
+      clientDecoder.decode(chunk, (seq, payload, raw) -> {
+        Frame f = new Frame(seq, payload, raw);
+        frames.add(f);
+        // After an SSLRequest comes the TLS handshake, not packets: left unread for the TLS handler.
+        return !(state == State.GREETED && !tls && isSslRequest(f));
+      });
+    } catch (MyPacketDecoder.FrameException e) {
+      protocolViolation(e.getMessage());
+      return;
+    }
+    if (state == State.RELAY) {
+      held = frames;
+      heldIndex = 0;
+      relayHeld();
+      return;
+    }
+    for (int i = 0; i < frames.size(); i++) {
+      if (state == State.CLOSED || state == State.RELAY) return;
+      try {
+        Frame f = frames.get(i);
+        if (state == State.GREETED && !tls && isSslRequest(f)) {
+          // What followed the SSLRequest is the TLS ClientHello: it goes through the TLS handler, not to us.
+          Buffer early = clientDecoder.takeHeld();
+          lastClientSeq = f.seq();
+          startTls(early);
+          return;
+        }
+        login(f);
+      } catch (MyPacketDecoder.FrameException e) {
+        protocolViolation(e.getMessage());
+        return;
+      }
+    }
+  }
+
+  private static boolean isSslRequest(Frame f) {
+    return f.payload().length() == 32 && (f.payload().getUnsignedIntLE(0) & MyPackets.CLIENT_SSL) != 0;
+  }
+
+  private void startTls(Buffer early) {
+    if (gateway.tls == null) {
+      refuse("protocol_violation", MyPackets.ER_HANDSHAKE, "08S01", "curfew: TLS is not offered here");
+      return;
+    }
+    gateway.tls.start(client, early).onComplete(ar -> context.runOnContext(v -> {
+      if (ar.succeeded()) {
+        tls = true;
+      } else {
+        refuseQuietly("tls_failed", ar.cause().getMessage());
+      }
+    }));
+  }
+
+  // ------------------------------------------------------------------ login
+
+  private void login(Frame f) throws MyPacketDecoder.FrameException {
+    lastClientSeq = f.seq();
+    switch (state) {
+      case GREETED -> handshakeResponse(MyHandshake.parseResponse(f.payload()));
+      case SWITCHING -> password(f.payload());
+      default -> refuse("protocol_violation", MyPackets.ER_HANDSHAKE, "08S01", "curfew: unexpected packet during login");
+    }
+  }
+
+  private void handshakeResponse(MyHandshake.Response r) {
+    if (r.sslRequest()) { // a second SSLRequest, inside TLS
+      refuse("protocol_violation", MyPackets.ER_HANDSHAKE, "08S01", "curfew: TLS is already on");
+      return;
+    }
+    if (target.tls() != null && target.tls().require() && !tls) {
+      refuse("tls_required", MyPackets.ER_SECURE_TRANSPORT_REQUIRED, "HY000",
+          "curfew: this database requires TLS (connect with --ssl, or sslMode=trust/verify-full)");
+      return;
+    }
+    login = r;
+    if (r.user() == null || r.user().isEmpty()) {
+      refuse("protocol_violation", MyPackets.ER_ACCESS_DENIED, "28000", "curfew: no user name in the login");
+      return;
+    }
+    database = r.database() != null ? r.database() : target.database();
+    if (target.database() != null && !target.database().equals(database)) {
+      refuse("wrong_database", MyPackets.ER_DBACCESS_DENIED, "42000",
+          "curfew: this gateway serves only the database '" + target.database() + "'");
+      return;
+    }
+    if (MyPackets.CLEAR_PASSWORD.equals(r.plugin())) {
+      password(Buffer.buffer(r.authResponse()));
+      return;
+    }
+    // Ask for the token in clear (it is checked, never hashed): mysql_clear_password, over TLS where offered.
+    state = State.SWITCHING;
+    write(MyHandshake.authSwitch(lastClientSeq + 1, MyPackets.CLEAR_PASSWORD, nonce));
+  }
+
+  private void password(Buffer p) {
+    int n = p.length();
+    while (n > 0 && p.getByte(n - 1) == 0) n--; // clients send it NUL-terminated
+    state = State.CHECKING;
+    client.pause();
+    checkToken(p.getString(0, n, "UTF-8"));
+  }
+
+  private void checkToken(String presented) {
+    gateway.access.check(presented, true).whenComplete((d, e) -> context.runOnContext(v -> {
+      if (state == State.CLOSED) return;
+      if (e != null || d == null || d.verdict() == Decision.Verdict.UNAVAILABLE) {
+        refuse("unavailable", MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached");
+      } else if (!d.allowed()) {
+        String why = d.reason() == null ? EndReason.UNKNOWN.wire() : d.reason().wire();
+        refuse(why, MyPackets.ER_ACCESS_DENIED, "28000", SessionNotices.tokenRefused(why));
+      } else if (!d.status().subject().equals(login.user())) {
+        sessionId = d.status().sessionId();
+        refuse("wrong_subject", MyPackets.ER_ACCESS_DENIED, "28000", "curfew: the user name must be the session's subject");
+      } else {
+        token = presented;
+        status = d.status();
+        sessionId = d.status().sessionId();
+        gateway.connections.add(sessionId, this);
+        connectUpstream();
+      }
+    }));
+  }
+
+  private void connectUpstream() {
+    state = State.CONNECTING;
+    int caps = login.capabilities() & (MyPackets.OFFERED | MyPackets.CLIENT_SSL);
+    MyUpstreamLogin.login(gateway.upstreamClient, target, caps, login.maxPacketBytes(), login.charset(), database,
+        login.attributes()).onComplete(ar -> {
+          if (state == State.CLOSED) {
+            if (ar.succeeded()) ar.result().socket().close();
+            return;
+          }
+          if (ar.failed()) {
+            int code = ar.cause() instanceof MyUpstreamLogin.Failed f && f.code != 0 ? f.code : 1105; // ER_UNKNOWN_ERROR
+            refuse("upstream_error", code, "HY000", "curfew: the database refused the gateway's login",
+                Map.of("detail", String.valueOf(ar.cause().getMessage())));
+            return;
+          }
+          upstream = ar.result();
+          gateway.learnServerVersion(upstream.greeting().serverVersion());
+          Map<String, Object> data = base();
+          data.put("protocol", "mysql");
+          data.put("client_address", clientAddress);
+          if (database != null) data.put("database", database);
+          data.put("tls", tls);
+          // The opening is on record before the client is told it is in (fail closed).
+          gateway.access.record(sessionId, RecordTypes.CONNECTION_OPENED, data)
+              .whenComplete((ok, e) -> context.runOnContext(v -> {
+                if (state == State.CLOSED) return;
+                if (e != null) {
+                  refuse("unavailable", MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the audit log cannot be written");
+                } else {
+                  opened();
+                }
+              }));
+        });
+  }
+
+  private void opened() {
+    cancelStartupTimer();
+    state = State.RELAY;
+    clientDecoder = new MyPacketDecoder(gateway.settings.maxFrameBytes());
+    responses = new MyResponses((upstream.capabilities() & MyPackets.CLIENT_DEPRECATE_EOF) != 0, this);
+    NetSocket up = upstream.socket();
+    up.setWriteQueueMaxSize(gateway.settings.writeQueueBytes());
+    up.handler(this::fromUpstream);
+    up.closeHandler(v -> upstreamClosed());
+    up.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, connectionId + ": upstream: " + e));
+    up.resume();
+    // The upstream's own OK (its status and session state), in the client's sequence.
+    write(MyPackets.packet(lastClientSeq + 1, upstream.okPayload()));
+    client.resume();
+  }
+
+  // ------------------------------------------------------------------ the relay, client side
+
+  /** Processes the held commands in order; stops (the client paused) while a store check is pending. */
+  private void relayHeld() {
+    while (heldIndex < held.size()) {
+      if (state != State.RELAY) return;
+      Frame f = held.get(heldIndex);
+      Boolean touch = checkKind(f);
+      if (touch != null) {
+        CompletableFuture<Decision> answer = gateway.access.check(token, touch);
+        if (touch) activeMessages++;
+        if (!answer.isDone()) {
+          checking = true;
+          client.pause();
+          answer.whenComplete((d, e) -> context.runOnContext(v -> {
+            checking = false;
+            if (admitted(d, e)) {
+              act(f);
+              heldIndex++;
+              relayHeld();
+            }
+          }));
+          return;
+        }
+        if (!admitted(answer.join(), null)) return;
+      }
+      act(f);
+      heldIndex++;
+    }
+    held = List.of();
+    if (!checking && !upstreamFull && state == State.RELAY) client.resume();
+  }
+
+  private static int command(Frame f) {
+    return f.payload().length() == 0 ? -1 : f.payload().getUnsignedByte(0);
+  }
+
+  private static String text(Frame f) {
+    return f.payload().getString(1, f.payload().length(), "UTF-8");
+  }
+
+  /** Null: not checked; true: active (check and touch); false: checked, not activity. */
+  private Boolean checkKind(Frame f) {
+    switch (command(f)) {
+      case MyPackets.COM_QUERY -> {
+        String t = text(f);
+        if (otherSchema(useTarget(t))) return null; // refused here, never reaches the database
+        return !target.passiveStatements().contains(t);
+      }
+      case MyPackets.COM_STMT_PREPARE -> {
+        return !target.passiveStatements().contains(text(f));
+      }
+      case MyPackets.COM_STMT_EXECUTE -> {
+        String t = statements.get(statementId(f));
+        return !(t != null && target.passiveStatements().contains(t));
+      }
+      case MyPackets.COM_INIT_DB -> {
+        return otherSchema(text(f)) ? null : false;
+      }
+      case MyPackets.COM_PING, MyPackets.COM_FIELD_LIST, MyPackets.COM_STATISTICS, MyPackets.COM_STMT_RESET,
+          MyPackets.COM_SET_OPTION, MyPackets.COM_STMT_FETCH, MyPackets.COM_RESET_CONNECTION, MyPackets.COM_PROCESS_INFO,
+          MyPackets.COM_PROCESS_KILL, MyPackets.COM_REFRESH, MyPackets.COM_DEBUG -> {
+        return false;
+      }
+      default -> {
+        return null; // COM_QUIT, COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA, and what is refused
+      }
+    }
+  }
+
+  /** Relays one admitted command (or answers it here), noting the response it is owed. */
+  private void act(Frame f) {
+    int cmd = command(f);
+    long now = gateway.settings.nanoTime().getAsLong();
+    boolean audit = target.auditStatements() != DatabaseTarget.AuditStatements.OFF;
+    switch (cmd) {
+      case MyPackets.COM_QUIT -> {
+        forward(f);
+        shut("client_closed", null);
+      }
+      case MyPackets.COM_QUERY -> {
+        String t = text(f);
+        if (otherSchema(useTarget(t))) {
+          refuseCommand(f, MyPackets.ER_DBACCESS_DENIED, "42000", "curfew: this gateway serves only the database '" + target.database() + "'");
+          return;
+        }
+        boolean showWarnings = "show warnings".equals(normalized(t)) && responses.warningShown();
+        if (!showWarnings) responses.forgetShownWarning();
+        boolean active = !target.passiveStatements().contains(t);
+        expect(f, MyResponses.Expected.of(MyResponses.Kind.RESULT, t, active, audit, showWarnings, now));
+      }
+      case MyPackets.COM_STMT_PREPARE -> {
+        responses.forgetShownWarning();
+        String t = text(f);
+        expect(f, MyResponses.Expected.of(MyResponses.Kind.PREPARE, t, !target.passiveStatements().contains(t), false, false, now));
+      }
+      case MyPackets.COM_STMT_EXECUTE -> {
+        responses.forgetShownWarning();
+        String t = statements.get(statementId(f));
+        boolean active = !(t != null && target.passiveStatements().contains(t));
+        expect(f, MyResponses.Expected.of(MyResponses.Kind.RESULT, t == null ? "" : t, active, audit, false, now));
+      }
+      case MyPackets.COM_INIT_DB -> {
+        if (otherSchema(text(f))) {
+          refuseCommand(f, MyPackets.ER_DBACCESS_DENIED, "42000", "curfew: this gateway serves only the database '" + target.database() + "'");
+          return;
+        }
+        expect(f, MyResponses.Expected.of(MyResponses.Kind.SINGLE, null, false, false, false, now));
+      }
+      case MyPackets.COM_STMT_CLOSE -> {
+        statements.remove(statementId(f));
+        forward(f);
+      }
+      case MyPackets.COM_STMT_SEND_LONG_DATA -> forward(f);
+      case MyPackets.COM_STMT_FETCH, MyPackets.COM_FIELD_LIST ->
+          expect(f, MyResponses.Expected.of(MyResponses.Kind.ROWS, null, false, false, false, now));
+      case MyPackets.COM_PROCESS_INFO -> expect(f, MyResponses.Expected.of(MyResponses.Kind.RESULT, null, false, false, false, now));
+      case MyPackets.COM_RESET_CONNECTION -> {
+        statements.clear();
+        expect(f, MyResponses.Expected.of(MyResponses.Kind.SINGLE, null, false, false, false, now));
+      }
+      case MyPackets.COM_PING, MyPackets.COM_STATISTICS, MyPackets.COM_STMT_RESET, MyPackets.COM_SET_OPTION,
+          MyPackets.COM_PROCESS_KILL, MyPackets.COM_REFRESH, MyPackets.COM_DEBUG ->
+          expect(f, MyResponses.Expected.of(MyResponses.Kind.SINGLE, null, false, false, false, now));
+      case MyPackets.COM_CHANGE_USER -> {
+        // Another login on this connection would bypass the token: refused, and the connection ends.
+        write(MyPackets.err(f.seq() + 1, MyPackets.ER_ACCESS_DENIED, "28000", "curfew: COM_CHANGE_USER is not allowed; open a new connection"));
+        if (responses.inFlight()) killQuery();
+        shut("error", Map.of("detail", "change_user"));
+      }
+      default -> refuseCommand(f, MyPackets.ER_UNKNOWN_COM, "08S01", "curfew: command 0x" + Integer.toHexString(Math.max(cmd, 0))
+          + " is not relayed by the gateway");
+    }
+  }
+
+  private void expect(Frame f, MyResponses.Expected e) {
+    e.seq = f.seq();
+    responses.expect(e);
+    forward(f);
+    if (e.active && busyTimer < 0) {
+      long periodMs = gateway.settings.busyTouchPeriodMs(status == null ? Long.MAX_VALUE
+          : Math.max(1, status.idleExpiresAtMs() - status.lastActivityAtMs()));
+      busyTimer = gateway.vertx.setPeriodic(periodMs, periodMs, id -> busyTouch());
+    }
+  }
+
+  private void forward(Frame f) {
+    NetSocket up = upstream.socket();
+    up.write(f.raw());
+    if (up.writeQueueFull() && !upstreamFull) {
+      upstreamFull = true;
+      client.pause();
+      up.drainHandler(v -> {
+        upstreamFull = false;
+        if (!checking && state == State.RELAY) client.resume();
+      });
+    }
+  }
+
+  /** The gateway's own error for one command, in its turn among the responses owed. */
+  private void refuseCommand(Frame f, int code, String sqlstate, String message) {
+    responses.expect(MyResponses.Expected.local(MyPackets.err(f.seq() + 1, code, sqlstate, message)));
+    if (!upstreamScanner.midPacket()) {
+      Buffer b = responses.takeLocal();
+      if (b != null) write(b);
+    }
+  }
+
+  private boolean otherSchema(String schema) {
+    return schema != null && target.database() != null && !target.database().equals(schema);
+  }
+
+  /** The schema of a {@code USE} statement, or null when the text is not one. */
+  private static String useTarget(String text) {
+    Matcher m = USE.matcher(text);
+    return m.matches() ? m.group(1) : null;
+  }
+
+  private static String normalized(String text) {
+    String t = text.strip();
+    while (t.endsWith(";")) t = t.substring(0, t.length() - 1).strip();
+    return t.replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+  }
+
+  private static long statementId(Frame f) {
+    return f.payload().length() >= 5 ? f.payload().getUnsignedIntLE(1) : -1;
+  }
+
+  /** Whether the store still allows the session; if not, the connection ends with the reason. */
+  private boolean admitted(Decision d, Throwable e) {
+    if (state != State.RELAY) return false;
+    if (e != null || d == null || d.verdict() == Decision.Verdict.UNAVAILABLE) {
+      endNow(null, MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached; the connection is closed");
+      return false;
+    }
+    if (!d.allowed()) {
+      endNow(d.reason() == null ? EndReason.UNKNOWN : d.reason(), 0, null, null);
+      return false;
+    }
+    status = d.status();
+    return true;
+  }
+
+  /** An active statement is still running: that keeps the session active (spec: busy is activity). */
+  private void busyTouch() {
+    if (state != State.RELAY || !responses.activeInFlight()) return;
+    gateway.access.check(token, true).whenComplete((d, e) -> context.runOnContext(v -> {
+      if (state == State.RELAY && d != null && !d.allowed() && d.verdict() == Decision.Verdict.ENDED) {
+        end(d.reason());
+      } else if (d != null && d.allowed()) {
+        status = d.status();
+      }
+    }));
+  }
+
+  private void stopBusyTimer() {
+    if (busyTimer >= 0) gateway.vertx.cancelTimer(busyTimer);
+    busyTimer = -1;
+  }
+
+  // ------------------------------------------------------------------ the relay, upstream side
+
+  private void fromUpstream(Buffer chunk) {
+    if (state != State.RELAY) return;
+    upstreamScanner.scan(chunk, responses::packet, this::write);
+    if (state != State.RELAY) return;
+    if (!upstreamScanner.midPacket()) {
+      Buffer local = responses.takeLocal();
+      if (local != null) write(local);
+      if (pendingEnd != null) {
+        EndReason r = pendingEnd;
+        pendingEnd = null;
+        endNow(r, 0, null, null);
+        return;
+      }
+    }
+    if (client.writeQueueFull()) {
+      upstream.socket().pause();
+      client.drainHandler(v -> {
+        cancelStall();
+        if (state == State.RELAY) upstream.socket().resume();
+      });
+      if (stallTimer < 0) {
+        stallTimer = gateway.vertx.setTimer(gateway.settings.stalledReaderTimeout().toMillis(), id -> {
+          stallTimer = -1;
+          if (state == State.RELAY && client.writeQueueFull()) {
+            killQuery();
+            shut("error", Map.of("detail", "client_not_reading"));
+          }
+        });
+      }
+    }
+  }
+
+  private void cancelStall() {
+    if (stallTimer >= 0) gateway.vertx.cancelTimer(stallTimer);
+    stallTimer = -1;
+  }
+
+  @Override
+  public void done(MyResponses.Expected e, boolean ok) {
+    if (!responses.activeInFlight()) stopBusyTimer();
+    if (!e.audited) return;
+    Map<String, Object> data = base();
+    data.put("sha256", StatementDigest.sha256(e.text));
+    if (target.auditStatements() == DatabaseTarget.AuditStatements.FULL) data.put("text", e.text);
+    data.put("duration_ms", (gateway.settings.nanoTime().getAsLong() - e.startNanos) / 1_000_000);
+    data.put("outcome", ok ? "ok" : "error");
+    gateway.access.record(sessionId, RecordTypes.STATEMENT_EXECUTED, data);
+  }
+
+  @Override
+  public void prepared(long statementId, String text) {
+    statements.put(statementId, text);
+  }
+
+  private void upstreamClosed() {
+    if (state == State.CLOSED) return;
+    shut("upstream_closed", null);
+  }
+
+  // ================================================================== session events
+
+  @Override
+  public void warn(long expiresAtMs, long secondsLeft) {
+    context.runOnContext(v -> {
+      if (state == State.RELAY) responses.warn(SessionNotices.warning(status, expiresAtMs, secondsLeft));
+    });
+  }
+
+  @Override
+  public void end(EndReason reason) {
+    context.runOnContext(v -> {
+      if (state == State.CLOSED) return;
+      if (state != State.RELAY) { // ended while logging in: the client is not in yet
+        refuse(reason.wire(), endCode(reason), endState(reason), SessionNotices.ended(reason));
+        return;
+      }
+      if (upstreamScanner.midPacket()) {
+        // A packet is half relayed: the error follows it, bounded so that a stalled upstream cannot hold the end.
+        pendingEnd = reason;
+        killQuery();
+        gateway.vertx.setTimer(200, id -> {
+          if (pendingEnd != null) endNow(pendingEnd, 0, null, null);
+        });
+        return;
+      }
+      endNow(reason, 0, null, null);
+    });
+  }
+
+  /** Server shutdown. */
+  void shutdown() {
+    context.runOnContext(v -> {
+      if (state != State.CLOSED) endNow(null, MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the gateway is shutting down");
+    });
+  }
+
+  private static int endCode(EndReason reason) {
+    return reason == EndReason.IDLE_TIMEOUT ? MyPackets.ER_CLIENT_INTERACTION_TIMEOUT : MyPackets.ER_CONNECTION_KILLED;
+  }
+
+  private static String endState(EndReason reason) {
+    return reason == EndReason.IDLE_TIMEOUT ? "HY000" : "70100";
+  }
+
+  /**
+   * Ends the connection now: error 4031 for an idle timeout, 1927 otherwise
+   * (spec/protocol-gateways.md), message {@code curfew: session ended (REASON)}; a statement in
+   * flight is killed upstream ({@code KILL QUERY} on a connection of its own). In the middle of a
+   * response the error takes the response's next sequence id; between commands it takes 1, the
+   * id that answers the client's next command.
+   */
+  private void endNow(EndReason reason, int code, String sqlstate, String message) {
+    if (state == State.CLOSED) return;
+    pendingEnd = null;
+    if (reason != null) {
+      code = endCode(reason);
+      sqlstate = endState(reason);
+      message = SessionNotices.ended(reason);
+    }
+    boolean inFlight = responses != null && responses.inFlight();
+    if (inFlight) killQuery();
+    write(MyPackets.err(inFlight ? responses.nextSeq() : 1, code, sqlstate, message));
+    Map<String, Object> extra = new LinkedHashMap<>();
+    if (reason != null) extra.put("reason", reason.wire());
+    shut(reason != null ? "session_ended" : "error", extra);
+  }
+
+  /** {@code KILL QUERY} of the upstream thread, on a connection of its own with Curfew's credentials. */
+  private void killQuery() {
+    if (upstream == null) return;
+    long thread = upstream.greeting().connectionId();
+    MyUpstreamLogin.login(gateway.upstreamClient, target, MyPackets.CLIENT_PROTOCOL_41 | MyPackets.CLIENT_TRANSACTIONS,
+        1 << 24, MyPackets.UTF8MB4_GENERAL_CI, null, null).onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.log(System.Logger.Level.WARNING, connectionId + ": KILL QUERY " + thread + " not sent: " + ar.cause().getMessage());
+            return;
+          }
+          NetSocket s = ar.result().socket();
+          s.handler(answer -> s.write(Buffer.buffer(COM_QUIT_PACKET)).onComplete(x -> s.close()));
+          s.resume();
+          Buffer q = Buffer.buffer().appendByte((byte) MyPackets.COM_QUERY).appendString("KILL QUERY " + thread, "US-ASCII");
+          s.write(MyPackets.packet(0, q));
+        });
+  }
+
+  // ================================================================== endings
+
+  private void protocolViolation(String detail) {
+    boolean tooLarge = detail.startsWith("packet too large");
+    int code = tooLarge ? MyPackets.ER_NET_PACKET_TOO_LARGE : MyPackets.ER_HANDSHAKE;
+    if (state == State.RELAY) {
+      write(MyPackets.err(lastClientSeq + 1, code, "08S01", "curfew: " + detail));
+      if (responses.inFlight()) killQuery();
+      shut("error", Map.of("detail", detail));
+    } else {
+      refuse("bad_frame", code, "08S01", "curfew: " + detail, Map.of("detail", detail));
+    }
+  }
+
+  private void refuse(String why, int code, String sqlstate, String message) {
+    refuse(why, code, sqlstate, message, Map.of());
+  }
+
+  /** Turns the client away before it is in: the record is durable before the client hears why. */
+  private void refuse(String why, int code, String sqlstate, String message, Map<String, Object> extra) {
+    if (state == State.CLOSED) return;
+    state = State.CLOSED;
+    cancelStartupTimer();
+    client.pause();
+    gateway.forget(this);
+    if (sessionId != null) gateway.connections.remove(sessionId, this);
+    if (upstream != null) upstream.socket().close();
+    Map<String, Object> data = refusal(why);
+    data.putAll(extra);
+    gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
+        .whenComplete((ok, e) -> context.runOnContext(v -> {
+          if (e != null) LOG.log(System.Logger.Level.ERROR, connectionId + ": refusal not recorded: " + e);
+          client.write(MyPackets.err(lastClientSeq + 1, code, sqlstate, message)).onComplete(x -> client.close());
+        }));
+  }
+
+  /** A refusal where the client cannot be told (a failed TLS handshake, a client gone). */
+  private void refuseQuietly(String why, String detail) {
+    if (state == State.CLOSED) return;
+    state = State.CLOSED;
+    cancelStartupTimer();
+    gateway.forget(this);
+    if (sessionId != null) gateway.connections.remove(sessionId, this);
+    if (upstream != null) upstream.socket().close();
+    Map<String, Object> data = refusal(why);
+    data.put("detail", String.valueOf(detail));
+    gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
+    client.close();
+  }
+
+  private Map<String, Object> refusal(String why) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("target", target.name());
+    data.put("protocol", "mysql");
+    data.put("client_address", clientAddress);
+    data.put("connection_id", connectionId);
+    data.put("why", why);
+    return data;
+  }
+
+  /** The client's side closed. */
+  private void closed() {
+    if (state == State.CLOSED) return;
+    if (state != State.RELAY) {
+      refuseQuietly("client_closed", "the client closed the connection during login");
+      return;
+    }
+    if (responses.inFlight()) killQuery();
+    shut("client_closed", null);
+  }
+
+  /** Closes both sides and records {@code connection.closed}. */
+  private void shut(String why, Map<String, Object> extra) {
+    if (state == State.CLOSED) return;
+    state = State.CLOSED;
+    stopBusyTimer();
+    cancelStall();
+    cancelStartupTimer();
+    if (sessionId != null) gateway.connections.remove(sessionId, this);
+    gateway.forget(this);
+    if (upstream != null) {
+      NetSocket up = upstream.socket();
+      up.handler(null);
+      up.closeHandler(null);
+      up.write(Buffer.buffer(COM_QUIT_PACKET)).onComplete(x -> up.close());
+    }
+    client.end().onComplete(x -> client.close());
+    Map<String, Object> data = base();
+    data.put("why", why);
+    if (extra != null) data.putAll(extra);
+    data.put("active_messages", activeMessages);
+    data.put("bytes_in", bytesIn);
+    data.put("bytes_out", bytesOut);
+    data.put("duration_ms", (gateway.settings.nanoTime().getAsLong() - openedNanos) / 1_000_000);
+    gateway.access.record(sessionId, RecordTypes.CONNECTION_CLOSED, data);
+  }
+
+  private void cancelStartupTimer() {
+    if (startupTimer >= 0) gateway.vertx.cancelTimer(startupTimer);
+    startupTimer = -1;
+  }
+
+  private void write(Buffer b) {
+    bytesOut += b.length();
+    client.write(b);
+  }
+
+  private Map<String, Object> base() {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("target", target.name());
+    data.put("connection_id", connectionId);
+    return data;
+  }
+
+  private byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    gateway.random.nextBytes(b);
+    return b;
+  }
+}

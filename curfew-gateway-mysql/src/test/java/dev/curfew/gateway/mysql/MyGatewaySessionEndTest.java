@@ -1,0 +1,168 @@
+package dev.curfew.gateway.mysql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.curfew.core.audit.AuditRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The session's clock through the MySQL gateway with MariaDB Connector/J on the machine's
+ * MariaDB, on the real clock with policy {@code short} (idle 2 s, warning 1 s before): idle expiry
+ * (4031), long statements that are not idle, the warning in the warning count and SHOW WARNINGS,
+ * revocation mid-query (1927, the statement killed upstream), several connections of one session,
+ * prepared statements, and a schema switch refused.
+ */
+class MyGatewaySessionEndTest {
+  private static MyGatewayFixture f;
+
+  @BeforeAll
+  static void start() {
+    f = new MyGatewayFixture("my_gateway_end");
+  }
+
+  @AfterAll
+  static void stop() {
+    f.close();
+  }
+
+  private static AuditRecord closedOf(String subject) {
+    return f.records("connection.closed").stream().filter(r -> subject.equals(r.subject())).findFirst().orElseThrow();
+  }
+
+  @Test
+  void idleConnection_endsAtTheIdleDeadline_withError4031() throws Exception {
+    String token = f.open("ida", "short");
+    try (Connection c = f.connect("ida", token); Statement s = c.createStatement()) {
+      s.execute("SELECT NOW()");
+      Awaitility.await().atMost(Duration.ofSeconds(6)).until(() -> f.records("connection.closed").stream()
+          .anyMatch(r -> "ida".equals(r.subject())));
+      assertThatThrownBy(() -> s.executeQuery("SELECT NOW()"))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("curfew: session ended (idle_timeout)")
+          .satisfies(e -> assertThat(((SQLException) e).getErrorCode()).isEqualTo(4031));
+    }
+    assertThat(closedOf("ida").data()).containsEntry("why", "session_ended").containsEntry("reason", "idle_timeout");
+  }
+
+  @Test
+  void aLongStatement_isNotIdle() throws Exception {
+    String token = f.open("liz", "short");
+    try (Connection c = f.connect("liz", token); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT SLEEP(4.5), 'done'")) { // more than twice the idle timeout
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(2)).isEqualTo("done");
+      }
+      try (ResultSet rs = s.executeQuery("SELECT 'still here'")) {
+        assertThat(rs.next()).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void theWarning_isCountedInTheNextResponse_andNamedBySHOWWARNINGS() throws Exception {
+    String token = f.open("wes", "short");
+    try (Connection c = f.connect("wes", token); Statement s = c.createStatement()) {
+      s.execute("SELECT 1 + 1");
+      Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> f.records("session.warning_sent").stream()
+          .anyMatch(r -> "wes".equals(r.subject())));
+      s.execute("DO 0");
+      // Connector/J reads the warning count and asks SHOW WARNINGS for the rows.
+      SQLWarning w = s.getWarnings();
+      assertThat((Throwable) w).isNotNull();
+      assertThat(w.getMessage()).contains("curfew: this session ends at").contains("(idle timeout)");
+      assertThat(w.getErrorCode()).isEqualTo(MyPackets.CURFEW_WARNING_CODE);
+      s.execute("DO 0");
+      assertThat((Throwable) s.getWarnings()).isNull(); // counted once
+    }
+  }
+
+  @Test
+  void revokeMidQuery_cutsEveryConnectionOfTheSession_andKillsTheStatementUpstream() throws Exception {
+    String token = f.open("rex", "long");
+    String sessionId = f.engine.check(token, false).status().sessionId();
+    String marker = "rex_" + System.nanoTime();
+    try (Connection busy = f.connect("rex", token); Connection idle = f.connect("rex", token)) {
+      CompletableFuture<Throwable> failure = CompletableFuture.supplyAsync(() -> {
+        try (Statement s = busy.createStatement()) {
+          s.executeQuery("SELECT SLEEP(30) AS " + marker);
+          return null;
+        } catch (SQLException e) {
+          return e;
+        }
+      });
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> f.db.running(marker));
+      assertThat(f.gateway.connections.count(sessionId)).isEqualTo(2);
+      f.engine.revoke(sessionId, "test", "leaving");
+      Throwable e = failure.get(10, TimeUnit.SECONDS);
+      assertThat(e).isInstanceOf(SQLException.class).hasMessageContaining("curfew: session ended (revoked)");
+      assertThat(((SQLException) e).getErrorCode()).isEqualTo(1927);
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !f.db.running(marker));
+      assertThatThrownBy(() -> idle.createStatement().executeQuery("SELECT 1"))
+          .isInstanceOf(SQLException.class).hasMessageContaining("session ended (revoked)");
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.records("connection.closed").stream()
+        .filter(r -> "rex".equals(r.subject()) && "session_ended".equals(r.data().get("why"))).count() == 2);
+    assertThatThrownBy(() -> f.connect("rex", token)).isInstanceOf(SQLException.class).hasMessageContaining("(revoked)");
+  }
+
+  @Test
+  void preparedStatements_runThroughAndAreActivity() throws Exception {
+    String token = f.open("pam", "long");
+    Properties serverSide = new Properties();
+    serverSide.setProperty("useServerPrepStmts", "true");
+    try (Connection c = f.connect("pam", token, f.db.name, serverSide); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS pam (id INT PRIMARY KEY, name VARCHAR(20))");
+      try (PreparedStatement ins = c.prepareStatement("INSERT INTO pam VALUES (?, ?)")) {
+        for (int i = 1; i <= 3; i++) {
+          ins.setInt(1, i);
+          ins.setString(2, "n" + i);
+          assertThat(ins.executeUpdate()).isEqualTo(1);
+        }
+      }
+      try (PreparedStatement sel = c.prepareStatement("SELECT name FROM pam WHERE id >= ? ORDER BY id")) {
+        sel.setInt(1, 2);
+        try (ResultSet rs = sel.executeQuery()) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getString(1)).isEqualTo("n2");
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getString(1)).isEqualTo("n3");
+          assertThat(rs.next()).isFalse();
+        }
+      }
+    }
+    assertThat(f.records("statement.executed").stream().filter(r -> "pam".equals(r.subject()))
+        .map(r -> r.data().get("text")))
+        .contains("INSERT INTO pam VALUES (?, ?)", "SELECT name FROM pam WHERE id >= ? ORDER BY id");
+  }
+
+  @Test
+  void anotherSchema_isRefused_andTheConnectionGoesOn() throws Exception {
+    String token = f.open("uma", "long");
+    try (Connection c = f.connect("uma", token); Statement s = c.createStatement()) {
+      assertThatThrownBy(() -> s.execute("USE mysql")).isInstanceOf(SQLException.class)
+          .hasMessageContaining("serves only the database")
+          .satisfies(e -> assertThat(((SQLException) e).getErrorCode()).isEqualTo(1044));
+      assertThatThrownBy(() -> c.setCatalog("mysql")).isInstanceOf(SQLException.class);
+      try (ResultSet rs = s.executeQuery("SELECT DATABASE()")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo(f.db.name);
+      }
+    }
+    assertThatThrownBy(() -> f.connect("uma", token, "mysql", new Properties())).isInstanceOf(SQLException.class)
+        .hasMessageContaining("serves only the database");
+  }
+}

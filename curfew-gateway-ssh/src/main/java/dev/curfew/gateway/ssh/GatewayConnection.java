@@ -1,0 +1,362 @@
+package dev.curfew.gateway.ssh;
+
+import dev.curfew.core.Decision;
+import dev.curfew.core.EndReason;
+import dev.curfew.core.SessionEvents;
+import dev.curfew.core.SessionStatus;
+import dev.curfew.core.Tokens;
+import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.core.audit.Times;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.server.auth.AsyncAuthException;
+import org.apache.sshd.server.session.ServerSession;
+
+/**
+ * One client connection to the SSH gateway, from login to close: the Curfew session it runs under,
+ * its login to the target, its channels, what it counts for the audit trail, and what it does when
+ * the session warns or ends.
+ *
+ * <p>Login ({@code SUBJECT@TARGET}, the token as password): the token's session must be live and its
+ * subject equal SUBJECT, TARGET configured; only then does the gateway log in to the target with its
+ * own key and let the client in. A refusal that concerns a known session is audited
+ * ({@code connection.refused}) and the client is disconnected with the reason.
+ */
+final class GatewayConnection implements SessionEvents {
+  private static final System.Logger LOG = System.getLogger(GatewayConnection.class.getName());
+  /** How long the end waits for a client to take its last line before disconnecting anyway. */
+  static final long END_FLUSH_MS = 250;
+
+  private final SshGateway gateway;
+  private final ServerSession session;
+  private final String connectionId;
+  private final long openedAtMs;
+  private final long openedAtNanos;
+  private final AtomicBoolean loginStarted = new AtomicBoolean();
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger channelNumbers = new AtomicInteger();
+  private final AtomicLong activeMessages = new AtomicLong();
+  private final AtomicLong bytesIn = new AtomicLong();
+  private final AtomicLong bytesOut = new AtomicLong();
+  private final List<Map<String, Object>> recordings = new ArrayList<>();
+  private volatile SshTarget target;
+  private volatile String sessionId;
+  private volatile SessionStatus status;
+  private volatile ActivityGate gate;
+  private volatile ClientSession upstream;
+  private volatile Runnable unfollow;
+  private volatile String why = "client_closed";
+  private volatile String endReason; // the session's reason, when why is session_ended
+
+  GatewayConnection(SshGateway gateway, ServerSession session, String connectionId, long openedAtMs) {
+    this.gateway = gateway;
+    this.session = session;
+    this.connectionId = connectionId;
+    this.openedAtMs = openedAtMs;
+    this.openedAtNanos = System.nanoTime();
+  }
+
+  String connectionId() {
+    return connectionId;
+  }
+
+  String sessionId() {
+    return sessionId;
+  }
+
+  ClientSession upstream() {
+    return upstream;
+  }
+
+  // ---------------------------------------------------------------- login
+
+  /** The password (or keyboard-interactive answer) is the token; decided asynchronously. */
+  boolean login(String userName, String token) {
+    if (!loginStarted.compareAndSet(false, true)) return false; // one attempt per connection
+    TargetLogin login = TargetLogin.parse(userName).orElse(null);
+    SshTarget t = login == null ? null : gateway.settings().target(login.target());
+    if (t == null) {
+      refuse("unknown_target", false, null);
+      return false;
+    }
+    target = t;
+    if (!Tokens.wellFormed(token)) {
+      refuse(EndReason.UNKNOWN.wire(), false, null);
+      return false;
+    }
+    AsyncAuthException answer = new AsyncAuthException();
+    gate = new ActivityGate(gateway.sessions(), token);
+    gate.check(false).whenComplete((d, e) -> {
+      if (e != null || d.verdict() == Decision.Verdict.UNAVAILABLE) {
+        refuse("unavailable", false, null);
+      } else if (!d.allowed()) {
+        // An ended session's token: the store recorded session.refused with the session; this
+        // record says where it was presented. A token never issued concerns no session: not recorded.
+        refuse(TerminalText.reasonOf(d.reason()), d.reason() != EndReason.UNKNOWN, null);
+      } else if (!d.status().subject().equals(login.subject())) {
+        refuse("wrong_subject", true, d.status().sessionId());
+      } else {
+        status = d.status();
+        sessionId = d.status().sessionId();
+        connectUpstream(answer);
+      }
+    });
+    throw answer;
+  }
+
+  private void connectUpstream(AsyncAuthException answer) {
+    gateway.upstreams().connect(target).whenComplete((up, e) -> {
+      if (e != null) {
+        LOG.log(System.Logger.Level.WARNING, "ssh gateway: cannot log in to target " + target.name() + " at "
+            + target.upstream() + ": " + e.getMessage());
+        refuse("upstream_error", true, sessionId);
+        return;
+      }
+      upstream = up;
+      up.addCloseFutureListener(f -> upstreamClosed());
+      unfollow = gateway.follow(sessionId, this);
+      record(RecordTypes.CONNECTION_OPENED, opened());
+      answer.setAuthed(true);
+      // A completed login is the person's act, so it counts as activity; this check also catches
+      // an ending between the first check and the subscription, which the events would have missed.
+      gate.check(true).thenAccept(this::settle);
+    });
+  }
+
+  private Map<String, Object> opened() {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("target", target.name());
+    data.put("protocol", "ssh");
+    data.put("client_address", clientAddress());
+    data.put("connection_id", connectionId);
+    data.put("ssh_user", target.user());
+    return data;
+  }
+
+  /** Disconnects with the reason; {@code audited}: with a connection.refused record (of {@code sessionId} when known). */
+  private void refuse(String reason, boolean audited, String sessionId) {
+    if (audited) {
+      Map<String, Object> data = new LinkedHashMap<>();
+      data.put("target", target == null ? "" : target.name());
+      data.put("protocol", "ssh");
+      data.put("client_address", clientAddress());
+      data.put("connection_id", connectionId);
+      data.put("why", reason);
+      gateway.sessions().recordGatewayEvent(sessionId, RecordTypes.CONNECTION_REFUSED, data);
+    }
+    disconnect(SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, TerminalText.refusedText(reason));
+  }
+
+  // ---------------------------------------------------------------- activity
+
+  /**
+   * A client's request or keystroke batch of {@code bytes} bytes: checked (and touched) through the
+   * gate; answers whether to pass it on. A refusal ends the connection with the session's reason.
+   */
+  CompletableFuture<Boolean> activity(int bytes) {
+    if (ended.get() || gate == null) return CompletableFuture.completedFuture(false);
+    return gate.check(true).handle((d, e) -> {
+      boolean ok = e == null && settle(d);
+      if (ok) {
+        activeMessages.incrementAndGet();
+        bytesIn.addAndGet(bytes);
+      }
+      return ok;
+    });
+  }
+
+  /** Acts on a store answer: keeps the status, or ends the connection; answers whether the session is valid. */
+  private boolean settle(Decision d) {
+    if (d.allowed()) {
+      status = d.status();
+      return true;
+    }
+    if (d.verdict() == Decision.Verdict.UNAVAILABLE) {
+      // Fail closed: a keystroke that cannot be checked is not passed on, and the terminal says why.
+      endConnection("unavailable", "error");
+    } else {
+      endConnection(TerminalText.reasonOf(d.reason()), "session_ended");
+    }
+    return false;
+  }
+
+  void output(int bytes) {
+    bytesOut.addAndGet(bytes);
+  }
+
+  /**
+   * Keeps the session active while an {@code exec} command runs (spec/protocol-gateways.md: work the
+   * client waits for counts), unless the target says otherwise: a touch every quarter of the policy's
+   * idle timeout, so a tick always lands well before the deadline. Null when nothing to tick.
+   */
+  ScheduledFuture<?> keepBusy() {
+    if (!target.busyIsActivity()) return null;
+    SessionStatus s = status;
+    long idleMs = gateway.sessions().policies().version(s.policy(), s.policyVersion())
+        .map(p -> p.idleTimeoutMs()).orElse(60_000L);
+    long everyMs = Math.max(50, Math.min(60_000, idleMs / 4));
+    return gateway.scheduler().scheduleAtFixedRate(() -> {
+      if (!ended.get()) gate.check(true).thenAccept(this::settle);
+    }, everyMs, everyMs, TimeUnit.MILLISECONDS);
+  }
+
+  // ---------------------------------------------------------------- session events
+
+  @Override
+  public int publish(String id, String event, Map<String, Object> data) {
+    switch (event) {
+      case "warning" -> {
+        warn(data);
+        return relays.isEmpty() ? 0 : 1;
+      }
+      case "expired", "revoked", "logged_out" -> {
+        Object reason = data.get("reason");
+        endConnection(reason == null ? EndReason.UNKNOWN.wire() : reason.toString(), "session_ended");
+        return 0;
+      }
+      default -> {
+        return 0;
+      }
+    }
+  }
+
+  private void warn(Map<String, Object> data) {
+    SessionStatus s = status;
+    Object at = data.get("expires_at");
+    Object left = data.get("seconds_left");
+    if (s == null || at == null || left == null) return;
+    long expiresAtMs = Times.parse(at.toString());
+    boolean absolute = expiresAtMs >= s.absoluteExpiresAtMs();
+    String text = TerminalText.warning(expiresAtMs, ((Number) left).longValue(), absolute);
+    for (Relay r : relays) r.say(text);
+  }
+
+  /**
+   * Ends every channel at once (the last line, exit-signal HUP), then disconnects with the reason's
+   * text; a client that does not take its last line within {@link #END_FLUSH_MS} is disconnected
+   * anyway, so the end stays within the expiry lateness bound.
+   */
+  void endConnection(String reason, String closedWhy) {
+    if (!ended.compareAndSet(false, true)) return;
+    why = closedWhy;
+    endReason = reason;
+    List<CompletableFuture<Void>> told = new ArrayList<>();
+    for (Relay r : relays) told.add(r.end(reason));
+    CompletableFuture<Void> all = CompletableFuture.allOf(told.toArray(CompletableFuture[]::new));
+    all.completeOnTimeout(null, END_FLUSH_MS, TimeUnit.MILLISECONDS)
+        .whenComplete((v, e) -> disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, TerminalText.disconnectText(reason)));
+  }
+
+  /** The target's connection closed under a client still connected: nothing more can be relayed. */
+  private void upstreamClosed() {
+    if (closed.get() || !ended.compareAndSet(false, true)) return;
+    why = "upstream_closed";
+    disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, "curfew: the target closed the connection");
+  }
+
+  private void disconnect(int code, String text) {
+    try {
+      session.disconnect(code, text);
+    } catch (IOException | RuntimeException e) {
+      session.close(true);
+    }
+  }
+
+  // ---------------------------------------------------------------- channels
+
+  boolean relayStarted(Relay r) {
+    if (ended.get() || relays.size() >= gateway.settings().maxChannelsPerConnection()) return false;
+    relays.add(r);
+    return true;
+  }
+
+  void relayStopped(Relay r) {
+    if (relays.remove(r)) {
+      Map<String, Object> rec = r.finishRecording();
+      if (rec != null) {
+        synchronized (recordings) {
+          recordings.add(rec);
+        }
+      }
+    }
+  }
+
+  int nextChannelNumber() {
+    return channelNumbers.incrementAndGet();
+  }
+
+  Recording startRecording(Relay r, RelayChannelSession.Pty pty) throws IOException {
+    if (!gateway.settings().record()) return null;
+    Path file = gateway.settings().recordingsDir().resolve(connectionId + "-" + r.number() + ".cast");
+    return Recording.start(file, pty == null ? 80 : pty.columns(), pty == null ? 24 : pty.rows(),
+        pty == null ? null : pty.term(), System.currentTimeMillis(), System.nanoTime());
+  }
+
+  void recordingFailed(Relay r, IOException e) {
+    LOG.log(System.Logger.Level.ERROR, "ssh gateway: recording of " + connectionId + "-" + r.number() + " failed: " + e);
+  }
+
+  // ---------------------------------------------------------------- close
+
+  /** The client connection is closed (by whichever side): channels, target, subscription, record. */
+  void closed() {
+    if (!closed.compareAndSet(false, true)) return;
+    for (Relay r : List.copyOf(relays)) r.stop();
+    Runnable u = unfollow;
+    if (u != null) u.run();
+    ClientSession up = upstream;
+    if (up != null) up.close(true);
+    if (up == null || sessionId == null) return; // never opened: a refusal was recorded, if any
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("target", target.name());
+    data.put("connection_id", connectionId);
+    data.put("why", why);
+    if (why.equals("session_ended")) data.put("reason", endReason);
+    data.put("active_messages", activeMessages.get());
+    data.put("bytes_in", bytesIn.get());
+    data.put("bytes_out", bytesOut.get());
+    data.put("duration_ms", (System.nanoTime() - openedAtNanos) / 1_000_000);
+    List<Map<String, Object>> recorded;
+    synchronized (recordings) {
+      recorded = List.copyOf(recordings);
+    }
+    if (!recorded.isEmpty()) {
+      data.put("recording_sha256", recorded.get(0).get("sha256"));
+      data.put("recordings", recorded);
+    }
+    record(RecordTypes.CONNECTION_CLOSED, data);
+  }
+
+  private void record(String type, Map<String, Object> data) {
+    gateway.sessions().recordGatewayEvent(sessionId, type, data).whenComplete((v, e) -> {
+      if (e != null) LOG.log(System.Logger.Level.ERROR, "ssh gateway: " + type + " of " + connectionId + " not recorded: " + e);
+    });
+  }
+
+  private String clientAddress() {
+    SocketAddress a = session.getClientAddress();
+    return a instanceof InetSocketAddress i ? i.getAddress().getHostAddress() : String.valueOf(a);
+  }
+
+  long openedAtMs() {
+    return openedAtMs;
+  }
+}

@@ -1,0 +1,198 @@
+package dev.curfew.gateway.ssh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.curfew.core.audit.RecordTypes;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.AbstractClientChannel;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannel;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a client can send that a terminal would not: broken key exchanges, channel types the
+ * gateway does not know, huge terminal sizes, a client that stops reading. Each is refused or
+ * bounded, and the gateway keeps serving everyone else. Driven by MINA SSHD's own client.
+ */
+class SshGatewayBadInputTest {
+  static PrivateSshd sshd;
+  static SshClient client;
+  GatewayFixture f;
+  @TempDir Path data;
+
+  @BeforeAll
+  static void start() throws Exception {
+    boolean here = PrivateSshd.available();
+    if (!here && "true".equals(System.getenv("CI"))) throw new IllegalStateException("OpenSSH tools missing (see .ci/run)");
+    Assumptions.assumeTrue(here, "openssh-server missing: skipped outside CI");
+    sshd = new PrivateSshd(Files.createTempDirectory("curfew-sshd"));
+    client = SshClient.setUpDefaultClient();
+    client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+    client.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (client != null) client.stop();
+    if (sshd != null) sshd.close();
+  }
+
+  @BeforeEach
+  void gateway() throws Exception {
+    f = new GatewayFixture(data, List.of(sshd.target("build-box", true)), false);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    f.close();
+  }
+
+  private ClientSession login(String user, String token) throws Exception {
+    ClientSession s = client.connect(user, "127.0.0.1", f.gateway.port()).verify(Duration.ofSeconds(20)).getSession();
+    s.addPasswordIdentity(token);
+    s.auth().verify(Duration.ofSeconds(30));
+    return s;
+  }
+
+  private static String exec(ClientSession s, String command) throws Exception {
+    try (ChannelExec c = s.createExecChannel(command)) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      c.setOut(out);
+      c.setErr(out);
+      c.open().verify(Duration.ofSeconds(20));
+      c.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(30));
+      return out.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Another user's command still runs: the gateway is unaffected. */
+  private void othersAreServed() throws Exception {
+    try (ClientSession s = login("bob@build-box", f.open("bob", "long"))) {
+      assertThat(exec(s, "echo served-$((6*7))")).contains("served-42");
+    }
+  }
+
+  @Test
+  void brokenKeyExchangesAreCutAndOthersAreServed() throws Exception {
+    Random random = new Random(16);
+    for (String opening : List.of("SSH-2.0-broken\r\n", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", "")) {
+      try (Socket raw = new Socket("127.0.0.1", f.gateway.port())) {
+        raw.setSoTimeout(30_000);
+        OutputStream out = raw.getOutputStream();
+        byte[] junk = new byte[64 * 1024];
+        random.nextBytes(junk);
+        out.write(opening.getBytes(StandardCharsets.US_ASCII));
+        try {
+          out.write(junk);
+          out.flush();
+        } catch (java.io.IOException closedAlready) {
+          // the gateway may close before all the junk is written: that is the point
+        }
+        InputStream in = raw.getInputStream();
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        int n = 0;
+        try {
+          while (n >= 0 && System.nanoTime() < until) n = in.read(new byte[4096]);
+        } catch (java.net.SocketException reset) {
+          n = -1;
+        }
+        assertThat(n).as("the gateway closed the connection (seed 16, opening %s)", opening.trim()).isEqualTo(-1);
+      }
+    }
+    othersAreServed();
+    assertThat(f.records(RecordTypes.CONNECTION_REFUSED)).isEmpty(); // no session was known
+  }
+
+  @Test
+  void unknownChannelTypesAndForwardingChannelsAreRefusedAndTheConnectionGoesOn() throws Exception {
+    try (ClientSession s = login("alice@build-box", f.open("alice", "long"))) {
+      // MINA's client opens only the types it knows: a channel of its own type is what a hostile client sends.
+      ClientChannel bogus = new AbstractClientChannel("x-curfew-unknown@example.com") {
+        @Override
+        protected void doOpen() {
+          // nothing to set up: the open is refused
+        }
+      };
+      s.getService(org.apache.sshd.common.session.ConnectionService.class).registerChannel(bogus);
+      assertThatThrownBy(() -> bogus.open().verify(Duration.ofSeconds(10))).hasMessageContaining("Unsupported channel type: x-curfew-unknown");
+      ClientChannel tcp = s.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 0),
+          new SshdSocketAddress("127.0.0.1", sshd.port));
+      assertThatThrownBy(() -> tcp.open().verify(Duration.ofSeconds(10))).hasMessageContaining("Unsupported channel type: direct-tcpip");
+      assertThat(exec(s, "echo still-$((6*7))")).contains("still-42");
+    }
+  }
+
+  @Test
+  void publicKeyLoginIsRefused() throws Exception {
+    KeyPair key = KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
+    try (ClientSession s = client.connect("alice@build-box", "127.0.0.1", f.gateway.port())
+        .verify(Duration.ofSeconds(20)).getSession()) {
+      s.addPublicKeyIdentity(key);
+      assertThatThrownBy(() -> s.auth().verify(Duration.ofSeconds(20))).isInstanceOf(Exception.class);
+    }
+  }
+
+  @Test
+  void hugeTerminalSizesAreClamped() throws Exception {
+    try (ClientSession s = login("alice@build-box", f.open("alice", "long"))) {
+      try (ChannelExec c = s.createExecChannel("stty size")) {
+        c.setUsePty(true);
+        c.setPtyColumns(Integer.MAX_VALUE);
+        c.setPtyLines(Integer.MAX_VALUE);
+        c.setPtyWidth(Integer.MAX_VALUE);
+        c.setPtyHeight(-1);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        c.setOut(out);
+        c.open().verify(Duration.ofSeconds(20));
+        c.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(30));
+        assertThat(out.toString(StandardCharsets.UTF_8).trim())
+            .isEqualTo(RelayChannelSession.MAX_CELLS + " " + RelayChannelSession.MAX_CELLS);
+      }
+    }
+    othersAreServed();
+  }
+
+  @Test
+  void aClientThatStopsReadingHoldsABoundedAmountAndOthersAreServed() throws Exception {
+    ClientSession stalled = login("carol@build-box", f.open("carol", "long"));
+    ChannelExec flood = stalled.createExecChannel("yes curfew-flood");
+    flood.setStreaming(ClientChannel.Streaming.Async); // and never read
+    flood.open().verify(Duration.ofSeconds(20));
+    Thread.sleep(2_000); // let the windows fill: what is measured is how much the gateway then holds
+    othersAreServed();
+    stalled.close(true);
+    await().atMost(Duration.ofSeconds(20)).until(() -> f.records(RecordTypes.CONNECTION_CLOSED).stream()
+        .anyMatch(r -> "carol".equals(r.subject())));
+    Map<String, Object> closed = f.records(RecordTypes.CONNECTION_CLOSED).stream()
+        .filter(r -> "carol".equals(r.subject())).findFirst().orElseThrow().data();
+    // What the gateway took from the target: the client's window (2 MiB by default) plus one read.
+    assertThat((Long) closed.get("bytes_out")).isPositive().isLessThan(4L * 1024 * 1024);
+  }
+}

@@ -1,0 +1,260 @@
+package dev.curfew.gateway.ssh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.audit.RecordTypes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Debian's OpenSSH client, in a pseudo-terminal, through the gateway to a private OpenSSH server:
+ * what a person at a terminal sees and what the audit trail says.
+ */
+class SshGatewayOpenSshTest {
+  static PrivateSshd sshd;
+  static Path sshdDir;
+  GatewayFixture f;
+  @TempDir Path data;
+
+  @BeforeAll
+  static void startSshd() throws Exception {
+    boolean here = PrivateSshd.available();
+    if (!here && "true".equals(System.getenv("CI"))) {
+      throw new IllegalStateException("openssh-server, openssh-client, sshpass and script are needed (see .ci/run)");
+    }
+    Assumptions.assumeTrue(here, "openssh-server, sshpass or script missing: skipped outside CI");
+    sshdDir = Files.createTempDirectory("curfew-sshd");
+    sshd = new PrivateSshd(sshdDir);
+  }
+
+  @AfterAll
+  static void stopSshd() {
+    if (sshd != null) sshd.close();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    f = new GatewayFixture(data, List.of(sshd.target("build-box", true), sshd.target("batch-box", false)), true);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    f.close();
+  }
+
+  private OpenSshTerminal ssh(String login, String token, String command, String... sshArgs) throws Exception {
+    return OpenSshTerminal.open(f.gateway.port(), login, token, List.of(sshArgs), command);
+  }
+
+  /** Waits for the target's shell prompt: what is typed before it would reach no shell. */
+  private static void awaitPrompt(OpenSshTerminal t) {
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        .untilAsserted(() -> assertThat(t.screen()).matches("(?s).*[#$] $"));
+  }
+
+  private static void awaitScreen(OpenSshTerminal t, String text, int seconds) {
+    await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(50))
+        .untilAsserted(() -> assertThat(t.screen()).contains(text));
+  }
+
+  @Test
+  void aShellIsRelayedWithTheTargetsOwnLoginAndTheConnectionIsAudited() throws Exception {
+    String token = f.open("alice", "long");
+    try (OpenSshTerminal t = ssh("alice@build-box", token, null)) {
+      awaitPrompt(t);
+      t.type("echo relayed-$((6*7)) $(whoami)\r");
+      awaitScreen(t, "relayed-42 " + sshd.user, 20);
+      t.type("exit\r");
+      awaitScreen(t, "[ssh exit 0]", 20);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> !f.records(RecordTypes.CONNECTION_CLOSED).isEmpty());
+    AuditRecord opened = f.records(RecordTypes.CONNECTION_OPENED).get(0);
+    assertThat(opened.subject()).isEqualTo("alice");
+    assertThat(opened.data()).containsEntry("target", "build-box").containsEntry("protocol", "ssh")
+        .containsEntry("client_address", "127.0.0.1").containsEntry("ssh_user", sshd.user);
+    AuditRecord closed = f.records(RecordTypes.CONNECTION_CLOSED).get(0);
+    assertThat(closed.data()).containsEntry("connection_id", opened.data().get("connection_id"))
+        .containsEntry("why", "client_closed");
+    assertThat((Long) closed.data().get("active_messages")).isGreaterThan(1);
+    assertThat((Long) closed.data().get("bytes_out")).isGreaterThan(0);
+  }
+
+  @Test
+  void theTokenIsAcceptedAsAPasswordToo() throws Exception {
+    try (OpenSshTerminal t = ssh("alice@build-box", f.open("alice", "long"), "echo by-password-$((6*7))",
+        "-o", "PreferredAuthentications=password")) {
+      awaitScreen(t, "by-password-42", 20);
+      awaitScreen(t, "[ssh exit 0]", 10);
+    }
+  }
+
+  @Test
+  void aTokenOfAnotherSubjectAnEndedTokenAndAnUnknownTargetAreRefusedWithTheReason() throws Exception {
+    String token = f.open("alice");
+    try (OpenSshTerminal t = ssh("bob@build-box", token, null)) {
+      awaitScreen(t, "curfew: login refused (wrong_subject)", 20);
+      awaitScreen(t, "[ssh exit 255]", 10);
+    }
+    AuditRecord refused = f.records(RecordTypes.CONNECTION_REFUSED).get(0);
+    assertThat(refused.subject()).isEqualTo("alice");
+    assertThat(refused.data()).containsEntry("why", "wrong_subject").containsEntry("target", "build-box")
+        .containsEntry("protocol", "ssh");
+
+    f.sessions.logout(token).get();
+    try (OpenSshTerminal t = ssh("alice@build-box", token, null)) {
+      awaitScreen(t, "curfew: login refused (logged_out)", 20);
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> f.records(RecordTypes.CONNECTION_REFUSED).size() == 2);
+    assertThat(f.records(RecordTypes.CONNECTION_REFUSED).get(1).data()).containsEntry("why", "logged_out");
+
+    try (OpenSshTerminal t = ssh("alice@nowhere", f.open("alice"), null)) {
+      awaitScreen(t, "curfew: login refused (unknown_target)", 20);
+    }
+    assertThat(f.records(RecordTypes.CONNECTION_OPENED)).isEmpty();
+  }
+
+  @Test
+  void outputNeverKeepsTheSessionAliveTheWarningAndTheEndAreInTheTerminal() throws Exception {
+    String token = f.open("alice");
+    try (OpenSshTerminal t = ssh("alice@build-box", token, null)) {
+      awaitPrompt(t);
+      t.type("while true; do echo tick; sleep 0.2; done\r");
+      long lastKeyNanos = System.nanoTime();
+      awaitScreen(t, "tick", 20);
+      awaitScreen(t, "\u0007curfew: this session ends at ", 10);
+      assertThat(t.screen()).containsPattern("this session ends at \\d\\d:\\d\\d:\\d\\dZ \\(idle timeout\\) in \\d+ s; ");
+      awaitScreen(t, "curfew: session ended (idle_timeout)", 10);
+      long endedAfterMs = (System.nanoTime() - lastKeyNanos) / 1_000_000;
+      String screen = t.screen();
+      int warning = screen.indexOf("this session ends at");
+      assertThat(screen.substring(warning)).contains("tick"); // output kept flowing after the warning
+      assertThat(endedAfterMs).isGreaterThanOrEqualTo(2_500); // idle 3 s from the last keystroke
+      awaitScreen(t, "[ssh exit 255]", 10); // exit-signal HUP, then the disconnect
+    }
+    AuditRecord expired = f.records(RecordTypes.EXPIRED).get(0);
+    assertThat(expired.data()).containsEntry("reason", "idle_timeout");
+    await().atMost(Duration.ofSeconds(5)).until(() -> !f.records(RecordTypes.CONNECTION_CLOSED).isEmpty());
+    assertThat(f.records(RecordTypes.CONNECTION_CLOSED).get(0).data()).containsEntry("why", "session_ended")
+        .containsEntry("reason", "idle_timeout");
+  }
+
+  @Test
+  void keystrokesKeepTheSessionAlive() throws Exception {
+    String token = f.open("alice");
+    try (OpenSshTerminal t = ssh("alice@build-box", token, null)) {
+      awaitPrompt(t);
+      t.type("echo started-$((6*7))\r");
+      awaitScreen(t, "started-42", 20);
+      long until = System.nanoTime() + Duration.ofSeconds(6).toNanos(); // twice the idle timeout
+      while (System.nanoTime() < until) {
+        t.type("\r");
+        Thread.sleep(700);
+      }
+      assertThat(t.alive()).isTrue();
+      t.type("echo still-here\r");
+      awaitScreen(t, "still-here", 10);
+      assertThat(t.screen()).doesNotContain("session ended");
+      awaitScreen(t, "curfew: session ended (idle_timeout)", 10);
+    }
+  }
+
+  @Test
+  void revokeCutsEveryConnectionOfTheSessionAtOnce() throws Exception {
+    String token = f.open("alice", "long");
+    try (OpenSshTerminal one = ssh("alice@build-box", token, null);
+         OpenSshTerminal two = ssh("alice@build-box", token, null)) {
+      awaitPrompt(one);
+      awaitPrompt(two);
+      one.type("echo first-$((6*7))\r");
+      two.type("echo second-$((6*7))\r");
+      awaitScreen(one, "first-42", 20);
+      awaitScreen(two, "second-42", 20);
+      f.sessions.revoke(f.sessionIdOf(token), "test", "leaving").get();
+      awaitScreen(one, "curfew: session ended (revoked)", 2);
+      awaitScreen(two, "curfew: session ended (revoked)", 2);
+      awaitScreen(one, "[ssh exit 255]", 5);
+      awaitScreen(two, "[ssh exit 255]", 5);
+    }
+  }
+
+  @Test
+  void aRunningCommandKeepsTheSessionActiveUnlessTheTargetSaysOtherwise() throws Exception {
+    String token = f.open("alice");
+    try (OpenSshTerminal t = ssh("alice@build-box", token, "sleep 5; echo slept-through")) {
+      awaitScreen(t, "slept-through", 20);
+      awaitScreen(t, "[ssh exit 0]", 10);
+    }
+    String other = f.open("alice");
+    try (OpenSshTerminal t = ssh("alice@batch-box", other, "sleep 6; echo slept-through")) {
+      awaitScreen(t, "curfew: session ended (idle_timeout)", 20);
+      assertThat(t.screen()).doesNotContain("slept-through");
+    }
+  }
+
+  @Test
+  void portForwardingIsRefused() throws Exception {
+    String token = f.open("alice", "long");
+    try (OpenSshTerminal t = ssh("alice@build-box", token, null, "-N", "-o", "ExitOnForwardFailure=yes",
+        "-R", "0:127.0.0.1:" + sshd.port)) {
+      awaitScreen(t, "remote port forwarding failed", 20);
+    }
+    int local = PrivateSshd.freePort();
+    try (OpenSshTerminal t = ssh("alice@build-box", f.open("alice", "long"), null, "-N",
+        "-L", local + ":127.0.0.1:" + sshd.port)) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> canConnect(local));
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", local)) {
+        s.setSoTimeout(10_000);
+        assertThat(s.getInputStream().read()).isEqualTo(-1); // closed: no byte of the sshd's banner
+      }
+      assertThat(t.alive()).isTrue(); // the refused channel did not end the connection
+    }
+  }
+
+  private static boolean canConnect(int port) {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  @Test
+  void eachChannelIsRecordedAndItsHashIsInTheClosedRecord() throws Exception {
+    String token = f.open("alice", "long");
+    try (OpenSshTerminal t = ssh("alice@build-box", token, null)) {
+      awaitPrompt(t);
+      t.type("echo recorded-$((6*7))\r");
+      awaitScreen(t, "recorded-42", 20);
+      t.type("exit\r");
+      awaitScreen(t, "[ssh exit 0]", 20);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> !f.records(RecordTypes.CONNECTION_CLOSED).isEmpty());
+    Map<String, Object> closed = f.records(RecordTypes.CONNECTION_CLOSED).get(0).data();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> rec = ((List<Map<String, Object>>) closed.get("recordings")).get(0);
+    Path file = data.resolve("recordings").resolve((String) rec.get("file"));
+    byte[] bytes = Files.readAllBytes(file);
+    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    assertThat(closed).containsEntry("recording_sha256", sha);
+    assertThat(rec).containsEntry("sha256", sha);
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines.get(0)).contains("\"version\":2").contains("\"width\":").contains("\"TERM\":\"xterm\"");
+    assertThat(lines.subList(1, lines.size())).allMatch(l -> l.matches("\\[\\d+\\.\\d{6},\"o\",\".*\"\\]"));
+    assertThat(String.join("\n", lines)).contains("recorded-42");
+    assertThat(Files.getPosixFilePermissions(file)).hasSize(2); // owner read and write only
+  }
+}
