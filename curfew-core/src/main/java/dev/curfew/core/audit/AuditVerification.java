@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param checkpointedSize the largest tree size a verified checkpoint (or the trusted one) commits
  *     to: records at or beyond it are covered by no signature yet
  * @param trustedCheckpointVerified whether a trusted checkpoint was given and held
+ * @param witnessedSize the largest tree size of a checkpoint that carries the witness quorum asked
+ *     for, -1 when none does or none was asked for
  * @param failure the first failure, null when {@code ok}
  */
 public record AuditVerification(
@@ -27,6 +29,7 @@ public record AuditVerification(
     long checkpointsVerified,
     long checkpointedSize,
     boolean trustedCheckpointVerified,
+    long witnessedSize,
     Failure failure) {
 
   public AuditVerification {

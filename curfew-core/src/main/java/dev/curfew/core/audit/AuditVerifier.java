@@ -72,6 +72,7 @@ public final class AuditVerifier {
   private final Iterator<String> checkpointLines;
   private final long progressEveryRecords;
   private final LongConsumer onProgress;
+  private final WitnessQuorum witnesses;
 
   private final MerkleFrontier tree = new MerkleFrontier();
   private final CanonicalJsonScanner scanner = new CanonicalJsonScanner();
@@ -85,6 +86,8 @@ public final class AuditVerifier {
   private long checkpointedSize;
   private long lastGoodCheckpointSize;
   private boolean trustedVerified;
+  private long witnessedSize = -1;
+  private WitnessQuorum.Result lastWitnessing; // of the last checkpoint verified, when witnesses are asked for
   private long firstTimeMs = Long.MIN_VALUE;
   private long lastTimeMs = Long.MIN_VALUE;
   private Failure failure;
@@ -95,6 +98,7 @@ public final class AuditVerifier {
     this.checkpointLines = b.checkpointLines;
     this.progressEveryRecords = b.progressEveryRecords;
     this.onProgress = b.onProgress;
+    this.witnesses = b.witnesses;
     if (b.trustedCheckpointNote != null) {
       trusted = readNote(b.trustedCheckpointNote, -1, "the trusted checkpoint");
       if (trusted.problem != null) {
@@ -213,11 +217,28 @@ public final class AuditVerifier {
       fail(Where.TRUSTED_CHECKPOINT, trusted.size, "the log ends at " + tree.size()
           + " records: truncated below trusted checkpoint.");
     }
+    if (failure == null && witnesses != null) requireWitnessedLatest();
     result = new AuditVerification(failure == null, tree.size(), sessions.size(),
         firstTimeMs == Long.MIN_VALUE ? null : Instant.ofEpochMilli(firstTimeMs),
         lastTimeMs == Long.MIN_VALUE ? null : Instant.ofEpochMilli(lastTimeMs),
-        checkpointsVerified, checkpointedSize, trustedVerified, failure);
+        checkpointsVerified, checkpointedSize, trustedVerified, witnessedSize, failure);
     return result;
+  }
+
+  /**
+   * With witnesses asked for, the latest checkpoint, the one every other is a prefix of, must carry
+   * the quorum: an operator who rewrites the log and signs it again with the log's own key cannot
+   * get a witness to cosign the rewrite (Witness), and dropping the newest checkpoints to hide the
+   * rewrite leaves a latest one without cosignatures.
+   */
+  private void requireWitnessedLatest() {
+    if (checkpointsVerified == 0) {
+      fail(Where.CHECKPOINT, 0, "the log has no checkpoint, so none carries " + witnesses.required()
+          + " witness cosignatures.");
+    } else if (!lastWitnessing.satisfied()) {
+      fail(Where.CHECKPOINT, checkpointedSize, "the latest checkpoint carries " + lastWitnessing.describe()
+          + ": no honest witness vouches that this log is the one it saw.");
+    }
   }
 
   // ---- records ----
@@ -353,6 +374,7 @@ public final class AuditVerifier {
     while (failure == null && nextCheckpoint != null && nextCheckpoint.size == size) {
       PendingCheckpoint c = nextCheckpoint;
       String problem = c.problem != null ? c.problem : checkRoot(c);
+      if (problem == null && witnesses != null) problem = checkCosignatures(c);
       if (problem != null) {
         fail(Where.CHECKPOINT, c.size, problem);
         return;
@@ -371,6 +393,14 @@ public final class AuditVerifier {
       trustedVerified = true;
       checkpointedSize = Math.max(checkpointedSize, size);
     }
+  }
+
+  /** Null when no trusted witness's line on the checkpoint fails; notes whether it has the quorum. */
+  private String checkCosignatures(PendingCheckpoint c) {
+    lastWitnessing = witnesses.check(c.note);
+    if (lastWitnessing.problem() != null) return capitalize(lastWitnessing.problem()) + ".";
+    if (lastWitnessing.satisfied()) witnessedSize = c.size;
+    return null;
   }
 
   private String checkRoot(PendingCheckpoint c) {
@@ -415,20 +445,20 @@ public final class AuditVerifier {
             + r.detail() + ").";
         case MALFORMED_NOTE -> " is not a signed note (" + r.detail() + ").";
       };
-      return new PendingCheckpoint(expectedSize, null, capitalize(what) + why);
+      return new PendingCheckpoint(expectedSize, null, capitalize(what) + why, note);
     }
     Checkpoint checkpoint;
     try {
       checkpoint = Checkpoint.parse(verification.textOrThrow());
     } catch (IllegalArgumentException e) {
       return new PendingCheckpoint(expectedSize, null,
-          capitalize(what) + " is signed but is not a tlog-checkpoint (" + e.getMessage() + ").");
+          capitalize(what) + " is signed but is not a tlog-checkpoint (" + e.getMessage() + ").", note);
     }
     if (expectedSize >= 0 && checkpoint.treeSize() != expectedSize) {
       return new PendingCheckpoint(expectedSize, null, capitalize(what) + " line says tree size "
-          + expectedSize + " but its signed note says " + checkpoint.treeSize() + ".");
+          + expectedSize + " but its signed note says " + checkpoint.treeSize() + ".", note);
     }
-    return new PendingCheckpoint(checkpoint.treeSize(), checkpoint.rootHash(), null);
+    return new PendingCheckpoint(checkpoint.treeSize(), checkpoint.rootHash(), null, note);
   }
 
   private void fail(Where where, long position, String what) {
@@ -533,7 +563,7 @@ public final class AuditVerifier {
   }
 
   /** A checkpoint read and signature-checked: its size and root, or why it cannot count. */
-  private record PendingCheckpoint(long size, byte[] rootHash, String problem) {}
+  private record PendingCheckpoint(long size, byte[] rootHash, String problem, String note) {}
 
   /** Configures an {@link AuditVerifier}. */
   public static final class Builder {
@@ -542,6 +572,7 @@ public final class AuditVerifier {
     private String trustedCheckpointNote;
     private long progressEveryRecords = Long.MAX_VALUE;
     private LongConsumer onProgress;
+    private WitnessQuorum witnesses;
 
     private Builder(NoteVerifier key) {
       this.key = Objects.requireNonNull(key, "key");
@@ -569,6 +600,15 @@ public final class AuditVerifier {
       }
       this.progressEveryRecords = everyRecords;
       this.onProgress = Objects.requireNonNull(onProgress, "onProgress");
+      return this;
+    }
+
+    /**
+     * Also requires witness cosignatures (c2sp.org/tlog-cosignature): a trusted witness's line that
+     * fails on any checkpoint is a failure, and the latest checkpoint must carry the quorum.
+     */
+    public Builder witnesses(WitnessQuorum quorum) {
+      this.witnesses = Objects.requireNonNull(quorum, "quorum");
       return this;
     }
 

@@ -91,7 +91,7 @@ public record Checkpoint(String origin, long treeSize, byte[] rootHash) {
     return "Checkpoint[" + body().replace("\n", " ").trim() + "]";
   }
 
-  private static long parseSize(String line) {
+  static long parseSize(String line) {
     boolean digits = !line.isEmpty() && line.length() <= 19 && line.chars().allMatch(c -> c >= '0' && c <= '9');
     if (!digits || (line.length() > 1 && line.charAt(0) == '0')) {
       throw new IllegalArgumentException("tree size line is not a decimal without leading zeros: \"" + line + "\"");

@@ -228,11 +228,16 @@ public final class NoteVerifier {
   // ---- shared with NoteSigner ----
 
   static int keyId(String name, byte[] rawPublicKey) {
+    return keyId(name, ALGORITHM_ED25519, rawPublicKey);
+  }
+
+  /** SHA-256(name || 0x0A || algorithm || public key)[:4], the key id of c2sp.org/signed-note. */
+  static int keyId(String name, byte algorithm, byte[] rawPublicKey) {
     try {
       MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
       sha256.update(name.getBytes(StandardCharsets.UTF_8));
       sha256.update((byte) '\n');
-      sha256.update(ALGORITHM_ED25519);
+      sha256.update(algorithm);
       sha256.update(rawPublicKey);
       return ByteBuffer.wrap(sha256.digest()).getInt();
     } catch (GeneralSecurityException e) {
@@ -266,12 +271,18 @@ public final class NoteVerifier {
 
   /** Decodes base64(0x01 || 32 bytes) of a key string; names {@code what} in errors. */
   static byte[] decodeKey(String base64, String what) {
+    return decodeKey(base64, ALGORITHM_ED25519, what);
+  }
+
+  /** Decodes base64(algorithm || 32 bytes) of a key string; names {@code what} in errors. */
+  static byte[] decodeKey(String base64, byte algorithm, String what) {
     byte[] typed = decodeCanonical(base64);
     if (typed == null || typed.length == 0) {
       throw new IllegalArgumentException(what + " is not base64");
     }
-    if (typed[0] != ALGORITHM_ED25519) {
-      throw new IllegalArgumentException(what + " algorithm is not Ed25519 (0x01): 0x"
+    if (typed[0] != algorithm) {
+      String want = algorithm == ALGORITHM_ED25519 ? "Ed25519 (0x01)" : "cosignature/v1 Ed25519 (0x04)";
+      throw new IllegalArgumentException(what + " algorithm is not " + want + ": 0x"
           + HexFormat.of().toHexDigits(typed[0]));
     }
     if (typed.length != 1 + Ed25519Keys.KEY_BYTES) {

@@ -7,6 +7,8 @@ import dev.curfew.core.audit.EvidenceVerification;
 import dev.curfew.core.audit.Json;
 import dev.curfew.core.audit.NoteVerifier;
 import dev.curfew.core.audit.Times;
+import dev.curfew.core.audit.WitnessKey;
+import dev.curfew.core.audit.WitnessQuorum;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.store.postgres.AuditDatabase;
 import dev.curfew.store.embedded.AuditFileVerifier;
@@ -40,7 +42,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = "Prove the audit trail: verify it, build and check evidence bundles, export it, print the verifier key.",
     subcommands = {AuditCommand.Verify.class, AuditCommand.Evidence.class, AuditCommand.VerifyEvidence.class,
-        AuditCommand.Export.class, AuditCommand.PublicKey.class, AuditRepair.class, VerifyRecordingCommand.class})
+        AuditCommand.Export.class, AuditCommand.PublicKey.class, AuditCommand.Attest.class, AuditRepair.class,
+        VerifyRecordingCommand.class})
 final class AuditCommand {
   static final int EXIT_FAILED = 1;
   /** Progress lines on stderr every this many records. */
@@ -86,6 +89,11 @@ final class AuditCommand {
       return dir;
     }
 
+    /** audit_signing_key of the config, or null. */
+    Path cfgSigningKey() {
+      return cfg().auditSigningKey();
+    }
+
     /** The verifier key of the log's signer: audit_signing_key of the config, or the data dir's key. */
     NoteVerifier ownKey(Path dataDir) {
       Path key = cfg().auditSigningKey() != null ? cfg().auditSigningKey() : AuditFiles.of(dataDir).defaultSigningKeyFile();
@@ -94,6 +102,43 @@ final class AuditCommand {
       } catch (IOException e) {
         throw new IllegalArgumentException("cannot read the signing key " + key + ": " + e.getMessage());
       }
+    }
+  }
+
+  /** {@code --witness-key FILE ... [--witnesses K]}: the k-of-n witness rule, or none. */
+  static final class WitnessOptions {
+    @Option(names = "--witness-key", paramLabel = "FILE",
+        description = {"A witness's verifier key (what 'curfew witness public-key' prints; one key per line). Repeatable.",
+            "Then the checkpoint relied on must carry K valid cosignatures of these witnesses (C2SP tlog-cosignature)."})
+    List<Path> keys = new java.util.ArrayList<>();
+
+    @Option(names = "--witnesses", paramLabel = "K", description = "How many of the witnesses given must have cosigned (default: all).")
+    Integer required;
+
+    /** The rule, or null when no witness key is given. */
+    WitnessQuorum quorum() {
+      if (keys.isEmpty()) {
+        if (required != null) throw new IllegalArgumentException("--witnesses needs at least one --witness-key");
+        return null;
+      }
+      List<WitnessKey> all = new java.util.ArrayList<>();
+      for (Path f : keys) {
+        List<String> lines;
+        try {
+          lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          throw new IllegalArgumentException("cannot read " + f + ": " + e.getMessage());
+        }
+        for (String line : lines) {
+          if (line.isBlank()) continue;
+          try {
+            all.add(WitnessKey.parse(line));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(f + " is not a witness key (name+hex8+base64(0x04||key)): " + e.getMessage());
+          }
+        }
+      }
+      return WitnessQuorum.of(all, required == null ? all.size() : required);
     }
   }
 
@@ -127,11 +172,19 @@ final class AuditCommand {
             "PostgreSQL: repeat it, one per node; each applies to the node whose key name is its origin."})
     List<Path> trustedCheckpoints = new java.util.ArrayList<>();
 
+    @picocli.CommandLine.Mixin WitnessOptions witnessOptions = new WitnessOptions();
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      if (location.postgres()) return PostgresAuditCli.verify(location, publicKey, trustedCheckpoints, out, err);
+      WitnessQuorum witnesses = witnessOptions.quorum();
+      if (location.postgres()) {
+        if (witnesses != null) {
+          throw new IllegalArgumentException("--witness-key applies to the files of a data directory; the PostgreSQL audit store's checkpoints are not submitted to witnesses");
+        }
+        return PostgresAuditCli.verify(location, publicKey, trustedCheckpoints, out, err);
+      }
       if (trustedCheckpoints.size() > 1) {
         throw new IllegalArgumentException("one --trusted-checkpoint for the files of a data directory (one log)");
       }
@@ -149,7 +202,7 @@ final class AuditCommand {
       long startNanos = System.nanoTime();
       AuditFileVerifier.Result r;
       try {
-        r = AuditFileVerifier.verify(AuditFiles.of(dir), key, trusted, PROGRESS_EVERY_RECORDS, n -> {
+        r = AuditFileVerifier.verify(AuditFiles.of(dir), key, trusted, witnesses, PROGRESS_EVERY_RECORDS, n -> {
           double s = (System.nanoTime() - startNanos) / 1e9;
           err.printf("curfew audit verify: %,d records verified (%,.0f records/s)%n", n, n / Math.max(s, 1e-9));
           err.flush();
@@ -158,6 +211,10 @@ final class AuditCommand {
         throw new IllegalArgumentException("cannot read the audit log in " + dir + ": " + e.getMessage());
       }
       report(out, r, key, publicKey == null, trustedCheckpoint, System.nanoTime() - startNanos);
+      if (witnesses != null && r.verification().witnessedSize() >= 0) {
+        out.printf("  witnesses:   the latest checkpoint (tree size %,d) carries at least %d of the %d trusted witnesses' cosignatures%n",
+            r.verification().witnessedSize(), witnesses.required(), witnesses.witnesses().size());
+      }
       if (r.incompleteTailBytes() > 0) {
         err.println("curfew audit verify: note: the last segment ends in " + r.incompleteTailBytes()
             + " bytes without a line feed, not verified: a write in progress, or a torn write that the next start cuts and records");
@@ -257,8 +314,11 @@ final class AuditCommand {
         description = "The verifier key to trust. Without it the bundle's own key is used, which proves the records are consistent but not who signed.")
     Path publicKey;
 
+    @picocli.CommandLine.Mixin WitnessOptions witnessOptions = new WitnessOptions();
+
     @Override
     public Integer call() throws IOException {
+      WitnessQuorum witnesses = witnessOptions.quorum();
       String json;
       try {
         json = file.toString().equals("-") ? new String(System.in.readNBytes(EvidenceBundle.MAX_BUNDLE_CHARS + 1),
@@ -269,11 +329,22 @@ final class AuditCommand {
       NoteVerifier key = publicKey == null ? null : readPublicKey(publicKey);
       EvidenceVerification v = EvidenceBundle.verify(json, key);
       PrintWriter out = spec.commandLine().getOut();
+      WitnessQuorum.Result w = null;
+      if (v.ok() && witnesses != null) {
+        w = witnesses.check(String.valueOf(Json.parseObject(json).get("checkpoint")));
+        if (!w.satisfied()) {
+          out.println("curfew audit verify-evidence: INVALID");
+          out.println("  The bundle's checkpoint carries " + w.describe() + ".");
+          out.flush();
+          return EXIT_FAILED;
+        }
+      }
       if (v.ok()) {
         out.printf("curfew audit verify-evidence: OK: %d records of session %s, included in the tree of size %,d%n",
             v.entries(), v.sessionId(), v.treeSize());
         out.println(v.keyAuthenticated() ? "  signed by the trusted key " + key.verifierKey()
             : "  signed by the bundle's own key (not authenticated: pass --public-key with the log's key)");
+        if (w != null) out.println("  witnessed: " + w.describe());
       } else {
         out.println("curfew audit verify-evidence: INVALID");
         for (String p : v.problems()) out.println("  " + p);
@@ -380,6 +451,82 @@ final class AuditCommand {
         throw new IllegalArgumentException(option + " must be a date (2026-01-31) or an RFC 3339 instant"
             + " (2026-01-31T12:00:00Z) of the years 0000-9999, not \"" + text + "\"");
       }
+    }
+  }
+
+  /** {@code curfew audit attest}. */
+  @Command(name = "attest", mixinStandardHelpOptions = true,
+      description = {"Write or check a signed period attestation.",
+          "Writes OUT/attestation.json (the figures of [--from, --to): policies in force, sessions opened and how they",
+          "ended, expiry lateness p50/p99/max, warnings, extensions and refusals, revocations by actor, clock steps,",
+          "anomalies; bound to the latest signed checkpoint and signed Ed25519 by the log's key) and OUT/attestation.pdf.",
+          "With --verify FILE: recompute every figure from the log and the checkpoint; exit 0 equal, 1 naming each",
+          "difference, 2 bad input."})
+  static final class Attest implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin Location location = new Location();
+
+    @Option(names = "--from", paramLabel = "T", description = "Start, inclusive (a date or an RFC 3339 instant, UTC).")
+    String from;
+
+    @Option(names = "--to", paramLabel = "T", description = "End, exclusive.")
+    String to;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to write attestation.json and attestation.pdf.")
+    Path out;
+
+    @Option(names = "--verify", paramLabel = "FILE", description = "Check this attestation.json against the log instead.")
+    Path verify;
+
+    @Option(names = "--public-key", paramLabel = "FILE", description = "With --verify: the log's verifier key to trust (default: the data directory's).")
+    Path publicKey;
+
+    @Override
+    public Integer call() throws IOException {
+      if (location.postgres()) {
+        throw new IllegalArgumentException("audit attest reads the files of a data directory (--data); the PostgreSQL audit store is not supported yet");
+      }
+      Path dir = location.dataDir();
+      PrintWriter o = spec.commandLine().getOut();
+      if (verify != null) {
+        if (from != null || to != null || out != null) throw new IllegalArgumentException("--verify takes no --from, --to or --out");
+        NoteVerifier key = publicKey != null ? readPublicKey(publicKey) : location.ownKey(dir);
+        String json;
+        try {
+          json = Files.readString(verify, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          throw new IllegalArgumentException("cannot read " + verify + ": " + e.getMessage());
+        }
+        List<String> problems = dev.curfew.server.attest.Attestation.verify(json, AuditFiles.of(dir), key);
+        if (problems.isEmpty()) {
+          o.println("curfew audit attest --verify: OK: the signature holds and every figure equals the one recomputed from the log");
+        } else {
+          o.println("curfew audit attest --verify: FAILED");
+          for (String p : problems) o.println("  " + p);
+        }
+        o.flush();
+        return problems.isEmpty() ? 0 : EXIT_FAILED;
+      }
+      if (from == null || to == null || out == null) throw new IllegalArgumentException("give --from, --to and --out (or --verify FILE)");
+      long fromMs = Export.parseTime("--from", from);
+      long toMs = Export.parseTime("--to", to);
+      if (toMs <= fromMs) throw new IllegalArgumentException("--to must be after --from");
+      Path keyFile = location.cfgSigningKey() != null ? location.cfgSigningKey() : AuditFiles.of(dir).defaultSigningKeyFile();
+      Map<String, Object> a;
+      try {
+        a = dev.curfew.server.attest.Attestation.build(AuditFiles.of(dir), AuditFiles.readSigner(keyFile), fromMs, toMs,
+            System.currentTimeMillis());
+      } catch (IllegalStateException e) {
+        throw new IllegalArgumentException(e.getMessage());
+      }
+      Files.createDirectories(out);
+      Files.writeString(out.resolve("attestation.json"), CanonicalJson.write(a) + "\n", StandardCharsets.UTF_8);
+      try (java.io.OutputStream pdf = Files.newOutputStream(out.resolve("attestation.pdf"))) {
+        dev.curfew.server.attest.AttestationPdf.write(a, pdf);
+      }
+      o.println("curfew audit attest: wrote " + out.resolve("attestation.json") + " and " + out.resolve("attestation.pdf"));
+      o.flush();
+      return 0;
     }
   }
 

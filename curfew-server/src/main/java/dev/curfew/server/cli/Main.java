@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Designs, enforces and proves session timeouts.",
     subcommands = {ServeCommand.class, PolicyCommand.class, AuditCommand.class, LogoutKeysCommand.class,
-        CommandLine.HelpCommand.class})
+        dev.curfew.server.witness.WitnessCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   /** Exit status for bad input (usage, configuration, unreadable files). */
   public static final int EXIT_BAD_INPUT = 2;

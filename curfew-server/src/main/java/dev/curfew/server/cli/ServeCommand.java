@@ -182,6 +182,17 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
+  /** The configured witnesses, each checkpoint submitted to them (none: checkpoints as they are). */
+  static dev.curfew.core.audit.Witnesses witnesses(CurfewConfig cfg) {
+    if (cfg.witnesses().isEmpty()) return dev.curfew.core.audit.Witnesses.NONE;
+    List<dev.curfew.server.witness.WitnessClient.Endpoint> endpoints = new ArrayList<>();
+    for (CurfewConfig.WitnessConfig w : cfg.witnesses()) {
+      endpoints.add(new dev.curfew.server.witness.WitnessClient.Endpoint(java.net.URI.create(w.url()),
+          dev.curfew.core.audit.WitnessKey.parse(w.key())));
+    }
+    return dev.curfew.server.witness.WitnessClient.of(endpoints);
+  }
+
   static Running start(CurfewConfig cfg, PrintStream log) throws Exception {
     checkTls("server.tls", cfg.serverTls(), log);
     if (cfg.gateway() != null) checkTls("gateway.tls", cfg.gateway().tls(), log);
@@ -253,7 +264,7 @@ final class ServeCommand implements Callable<Integer> {
         })
         .withLeafListener(postgres == null ? null : postgres.listener())
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
-            .withRetention(cfg.auditRetention())), node);
+            .withRetention(cfg.auditRetention()).withWitnesses(witnesses(cfg))), node);
     } catch (FileAuditLog.DamagedLogException e) {
       throw new StartRefused("the audit log in " + dataDir.toAbsolutePath() + " is damaged: " + e.getMessage()
           + ". Nothing was changed. See what a repair would do with: curfew audit repair --data " + dataDir

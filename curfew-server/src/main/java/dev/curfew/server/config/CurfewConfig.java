@@ -62,7 +62,8 @@ public record CurfewConfig(
     List<DatabaseConfig> databases,
     RotationGrace rotationGrace,
     SshConfig ssh,
-    List<IdentityProviderConfig> identityProviders) {
+    List<IdentityProviderConfig> identityProviders,
+    List<WitnessConfig> witnesses) {
 
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
@@ -118,6 +119,13 @@ public record CurfewConfig(
   public record IdentityProviderConfig(String name, String issuer, String jwksUri, String discoveryUrl, String audience,
       Duration maxTokenAge) {}
 
+  /**
+   * A witness every checkpoint is submitted to (c2sp.org/tlog-witness): its base URL (the
+   * submission prefix: {@code <url>/add-checkpoint}) and its verifier key, {@code
+   * name+hex8+base64(0x04||key)} as {@code curfew witness public-key} prints it.
+   */
+  public record WitnessConfig(String url, String key) {}
+
   /** A webhook receiver; its HMAC secret is read from the environment variable {@code secretEnv}. */
   public record WebhookConfig(String url, String secretEnv) {}
 
@@ -158,14 +166,14 @@ public record CurfewConfig(
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
         Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
-        RotationGrace.DEFAULT, null, List.of());
+        RotationGrace.DEFAULT, null, List.of(), List.of());
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
       "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases",
       "rotation_grace", "ssh",
-      "identity_providers");
+      "identity_providers", "witnesses");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
@@ -276,7 +284,34 @@ public record CurfewConfig(
         DatabaseConfig.parseAll(root.path("databases"), policies.keySet()),
         rotationGrace(root.path("rotation_grace"), d.rotationGrace()),
         SshConfig.parse(root.path("ssh"), policies),
-        identityProviders(root.path("identity_providers")));
+        identityProviders(root.path("identity_providers")),
+        witnesses(root.path("witnesses")));
+  }
+
+  /** {@code witnesses: [{url, key}]}: each URL http(s), each key a witness verifier key (0x04). */
+  private static List<WitnessConfig> witnesses(JsonNode n) {
+    if (n.isMissingNode() || n.isNull()) return List.of();
+    if (!n.isArray()) throw new ConfigException("witnesses", "must be a list of {url, key}");
+    List<WitnessConfig> out = new ArrayList<>();
+    for (int i = 0; i < n.size(); i++) {
+      String at = "witnesses[" + i + "]";
+      JsonNode w = n.get(i);
+      requireObject(at, w);
+      onlyKeys(at + ".", w, Set.of("url", "key"));
+      String url = string(at + ".url", w.path("url"), null);
+      String key = string(at + ".key", w.path("key"), null);
+      if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
+        throw new ConfigException(at + ".url", "must be an http:// or https:// URL");
+      }
+      try {
+        java.net.URI.create(url);
+        dev.curfew.core.audit.WitnessKey.parse(key == null ? "" : key);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(key == null ? at + ".key" : at, e.getMessage());
+      }
+      out.add(new WitnessConfig(url, key));
+    }
+    return List.copyOf(out);
   }
 
   /** The same configuration with command-line overrides applied (null: keep). */
@@ -285,7 +320,7 @@ public record CurfewConfig(
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
         postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls, databases, rotationGrace, ssh, identityProviders);
+        serverTls, databases, rotationGrace, ssh, identityProviders, witnesses);
   }
 
   /**

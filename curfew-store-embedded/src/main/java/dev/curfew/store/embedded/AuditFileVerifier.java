@@ -4,6 +4,7 @@ import dev.curfew.core.audit.AuditVerification;
 import dev.curfew.core.audit.AuditVerifier;
 import dev.curfew.core.audit.MerkleTree;
 import dev.curfew.core.audit.NoteVerifier;
+import dev.curfew.core.audit.WitnessQuorum;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,6 +46,12 @@ public final class AuditFileVerifier {
    */
   public static Result verify(AuditFiles files, NoteVerifier key, String trustedCheckpointNote, long progressEvery,
       LongConsumer progress) throws IOException {
+    return verify(files, key, trustedCheckpointNote, null, progressEvery, progress);
+  }
+
+  /** As above, also requiring {@code witnesses} (null: none) on the latest checkpoint. */
+  public static Result verify(AuditFiles files, NoteVerifier key, String trustedCheckpointNote, WitnessQuorum witnesses,
+      long progressEvery, LongConsumer progress) throws IOException {
     Objects.requireNonNull(files, "files");
     Objects.requireNonNull(key, "key");
     long checkpointBytes = Files.exists(files.checkpointsFile()) ? Files.size(files.checkpointsFile()) : 0;
@@ -52,6 +59,7 @@ public final class AuditFileVerifier {
     AuditVerifier.Builder b = AuditVerifier.builder(key).checkpointLines(checkpointLines.iterator());
     if (trustedCheckpointNote != null) b.trustedCheckpoint(trustedCheckpointNote);
     if (progress != null) b.progress(progressEvery, progress);
+    if (witnesses != null) b.witnesses(witnesses);
     AuditVerifier verifier = b.build();
     AuditFiles.Reading r = files.forEachLine(0, Long.MAX_VALUE, AuditVerifier.MAX_LINE_BYTES,
         (seq, first, offset, bytes, off, len) -> verifier.accept(bytes, off, len));

@@ -26,7 +26,8 @@ import java.util.TreeMap;
  * <pre>
  * audit/audit-&lt;first seq, 20 digits&gt;.jsonl   the records (segments), one canonical JSON line each
  * audit/archive/audit-*.jsonl                  segments older than the retention, moved, never deleted
- * audit/checkpoints.jsonl                      {"note":..., "tree_size":N} per checkpoint (CheckpointLine)
+ * audit/checkpoints.jsonl                      {"note":..., "tree_size":N} per checkpoint (CheckpointLine);
+ *                                              a size may repeat, the later line adding witness cosignatures
  * audit/tree/level-*.bin                       the Merkle tree's hashes (FileHashStore), derived
  * audit/index/audit-*.idx                      per closed segment: session id hash to seq (SessionIndex), derived
  * audit-signing.key                            the Ed25519 signer key (NoteSigner format), 0600

@@ -9,6 +9,7 @@ import dev.curfew.core.audit.EvidenceBundle;
 import dev.curfew.core.audit.MerkleTree;
 import dev.curfew.core.audit.NoteSigner;
 import dev.curfew.core.audit.NoteVerifier;
+import dev.curfew.core.audit.Witnesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -56,7 +57,10 @@ import java.util.concurrent.TimeUnit;
  * ever covers durable records, so a crash cannot leave a checkpoint above the log's end; the
  * checkpoints file's own torn last line is cut at open. The origin and key name are
  * "curfew/<node>" of the first start; the key is read from the configured file or from
- * audit-signing.key, created 0600 on first start.
+ * audit-signing.key, created 0600 on first start. With witnesses configured (Witnesses), each new
+ * checkpoint is submitted to them before its line is written, and the line's note carries the
+ * cosignatures obtained; while the latest one lacks a witness's cosignature the timer offers it
+ * again, and what that adds is one more line of the same tree size (docs/audit.md).
  *
  * Session index: SessionIndex (per closed segment a sorted file of (session hash, seq, offset)
  * searched by binary search; the open segment in memory). This class tells it where each line is:
@@ -83,13 +87,15 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
    * @param signingKeyFile the signer key file; null: audit-signing.key in the data directory, created on first start
    * @param retention segments older than this are archived (400 days)
    * @param checkpointInterval the longest time records wait for a checkpoint (1 s)
+   * @param witnesses every new checkpoint is submitted to them before it is written (none)
    */
-  public record Settings(Path signingKeyFile, Duration retention, Duration checkpointInterval) {
+  public record Settings(Path signingKeyFile, Duration retention, Duration checkpointInterval, Witnesses witnesses) {
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(400);
 
     public Settings {
       Objects.requireNonNull(retention, "retention");
       Objects.requireNonNull(checkpointInterval, "checkpointInterval");
+      Objects.requireNonNull(witnesses, "witnesses");
       if (retention.isNegative() || retention.isZero()) throw new IllegalArgumentException("retention <= 0: " + retention);
       if (checkpointInterval.isNegative() || checkpointInterval.isZero() || checkpointInterval.toMillis() > 1000) {
         throw new IllegalArgumentException("checkpointInterval not in (0, 1 s]: " + checkpointInterval);
@@ -97,19 +103,23 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     }
 
     public static Settings defaults() {
-      return new Settings(null, DEFAULT_RETENTION, Duration.ofSeconds(1));
+      return new Settings(null, DEFAULT_RETENTION, Duration.ofSeconds(1), Witnesses.NONE);
     }
 
     public Settings withSigningKeyFile(Path file) {
-      return new Settings(file, retention, checkpointInterval);
+      return new Settings(file, retention, checkpointInterval, witnesses);
     }
 
     public Settings withRetention(Duration d) {
-      return new Settings(signingKeyFile, d, checkpointInterval);
+      return new Settings(signingKeyFile, d, checkpointInterval, witnesses);
     }
 
     public Settings withCheckpointInterval(Duration d) {
-      return new Settings(signingKeyFile, retention, d);
+      return new Settings(signingKeyFile, retention, d, witnesses);
+    }
+
+    public Settings withWitnesses(Witnesses w) {
+      return new Settings(signingKeyFile, retention, checkpointInterval, w);
     }
   }
 
@@ -477,25 +487,49 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
           throw new IOException("cannot force the Merkle tree: " + e.getMessage(), e);
         }
       }
-      String note = signer.sign(cp.body());
-      byte[] line = (new CheckpointLine(cp.treeSize(), note).toJson() + "\n").getBytes(StandardCharsets.UTF_8);
-      long before = checkpoints.size();
-      try {
-        ByteBuffer b = ByteBuffer.wrap(line);
-        while (b.hasRemaining()) checkpoints.write(b);
-        checkpoints.force(false);
-      } catch (IOException e) {
-        // a line cut short by a full disk must not stay in front of the next one
-        try {
-          checkpoints.truncate(before);
-        } catch (IOException again) {
-          e.addSuppressed(again);
-        }
-        throw e;
-      }
+      // cosigned before it is written, so that the one line of this checkpoint carries them (the
+      // witnesses' own timeouts bound the wait; one that fails is left out, never blocks the log)
+      String note = settings.witnesses().cosign(signer.sign(cp.body()), cp, this);
+      writeCheckpointLine(new CheckpointLine(cp.treeSize(), note));
       lastCheckpointNote = note;
       lastCheckpointSize = cp.treeSize();
       return note;
+    }
+  }
+
+  /** Appends one line to the checkpoints file and forces it; under checkpointLock. */
+  private void writeCheckpointLine(CheckpointLine cl) throws IOException {
+    byte[] line = (cl.toJson() + "\n").getBytes(StandardCharsets.UTF_8);
+    long before = checkpoints.size();
+    try {
+      ByteBuffer b = ByteBuffer.wrap(line);
+      while (b.hasRemaining()) checkpoints.write(b);
+      checkpoints.force(false);
+    } catch (IOException e) {
+      // a line cut short by a full disk must not stay in front of the next one
+      try {
+        checkpoints.truncate(before);
+      } catch (IOException again) {
+        e.addSuppressed(again);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Offers the latest checkpoint to the witnesses that have not cosigned it (one was down when it
+   * was written, and no record came since); what they add is written as one more line of the same
+   * tree size, which the verifier reads as the same checkpoint, now with more cosignatures.
+   */
+  private void cosignLatestAgain() throws IOException {
+    synchronized (checkpointLock) {
+      if (checkpoints == null || lastCheckpointNote == null) return;
+      String before = lastCheckpointNote;
+      Checkpoint cp = Checkpoint.parse(signer.verifier().verify(before).textOrThrow());
+      String after = settings.witnesses().cosign(before, cp, this);
+      if (after.equals(before)) return;
+      writeCheckpointLine(new CheckpointLine(cp.treeSize(), after));
+      lastCheckpointNote = after;
     }
   }
 
@@ -503,6 +537,9 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     try {
       if (behind != null) catchUpAfterOutage();
       if (behind == null && size() > lastCheckpointSize) checkpointNow();
+      else if (behind == null && lastCheckpointNote != null && !settings.witnesses().complete(lastCheckpointNote)) {
+        cosignLatestAgain();
+      }
     } catch (IOException | RuntimeException e) {
       // the next tick retries; records stay durable in the log meanwhile. One line per outage.
       if (!checkpointFailing) LOG.log(System.Logger.Level.WARNING, "checkpoint failed (retried every "
