@@ -58,6 +58,16 @@ public record Decision(
   /** The wire name of the {@link Verdict#WRONG_AUDIENCE} refusal (spec/http-api.md). */
   public static final String WRONG_AUDIENCE_REASON = "wrong_audience";
 
+  /**
+   * The word a protocol gateway names a refused check by, in what it tells the client and in
+   * {@code connection.refused}'s {@code why}: {@value #WRONG_AUDIENCE_REASON} for a live session used
+   * outside its audience, else the session's end reason ({@code unknown} for a token never issued).
+   */
+  public String refusalReason() {
+    if (verdict == Verdict.WRONG_AUDIENCE) return WRONG_AUDIENCE_REASON;
+    return reason == null ? EndReason.UNKNOWN.wire() : reason.wire();
+  }
+
   static Decision unavailable(String detail) {
     return new Decision(Verdict.UNAVAILABLE, null, null, detail, null, DONE);
   }

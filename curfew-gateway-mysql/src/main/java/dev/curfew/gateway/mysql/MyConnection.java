@@ -228,7 +228,9 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
       if (e != null || d == null || d.verdict() == Decision.Verdict.UNAVAILABLE) {
         refuse("unavailable", MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached");
       } else if (!d.allowed()) {
-        String why = d.reason() == null ? EndReason.UNKNOWN.wire() : d.reason().wire();
+        // A session for another place (the web, another database) is refused as wrong_audience: the
+        // store left it untouched and recorded session.refused; this record says where it was presented.
+        String why = d.refusalReason();
         refuse(why, MyPackets.ER_ACCESS_DENIED, "28000", SessionNotices.tokenRefused(why));
       } else if (!d.status().subject().equals(login.user())) {
         sessionId = d.status().sessionId();

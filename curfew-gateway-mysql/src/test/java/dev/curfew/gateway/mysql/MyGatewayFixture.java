@@ -1,5 +1,6 @@
 package dev.curfew.gateway.mysql;
 
+import dev.curfew.core.Audience;
 import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.EngineMetrics;
 import dev.curfew.core.MemoryAuditSink;
@@ -70,9 +71,14 @@ final class MyGatewayFixture implements AutoCloseable {
     follower = gateway.events();
   }
 
-  /** Opens a session and returns its token. */
+  /** Opens a session for this database ({@code db:orders}, as a portal would) and returns its token. */
   String open(String subject, String policy) {
-    return engine.open(subject, policy, Map.of()).token();
+    return open(subject, policy, Audience.of("db:orders"));
+  }
+
+  /** Opens a session for {@code audience} and returns its token. */
+  String open(String subject, String policy, Audience audience) {
+    return engine.open(subject, policy, Map.of(), audience, "portal").token();
   }
 
   String jdbcUrl(String database) {

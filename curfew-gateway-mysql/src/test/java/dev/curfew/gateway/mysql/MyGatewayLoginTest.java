@@ -3,11 +3,16 @@ package dev.curfew.gateway.mysql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.curfew.core.Audience;
+import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -52,5 +57,39 @@ class MyGatewayLoginTest {
     f.engine.logout(token);
     assertThatThrownBy(() -> f.connect("alice", token)).isInstanceOf(SQLException.class)
         .hasMessageContaining("curfew: session token refused (logged_out)");
+  }
+
+  @Test
+  void aSessionForAnotherPlaceIsRefusedAsWrongAudienceUntouchedAndRecorded() throws Exception {
+    String web = f.open("bob", "long", Audience.route("/"));
+    String otherDb = f.open("bob", "long", Audience.of("db:billing"));
+    for (String token : List.of(web, otherDb)) {
+      long lastActivityAtMs = f.engine.check(token, false).status().lastActivityAtMs();
+      assertThatThrownBy(() -> f.connect("bob", token)).isInstanceOf(SQLException.class)
+          .hasMessageContaining("curfew: session token refused (wrong_audience)")
+          .satisfies(e -> assertThat(((SQLException) e).getErrorCode()).isEqualTo(1045)); // ER_ACCESS_DENIED_ERROR
+      // Refused, not ended and not touched: the session lives on for its own place.
+      assertThat(f.engine.check(token, false).allowed()).isTrue();
+      assertThat(f.engine.check(token, false).status().lastActivityAtMs()).isEqualTo(lastActivityAtMs);
+    }
+    assertThat(f.records(RecordTypes.CONNECTION_REFUSED)).hasSize(2)
+        .allSatisfy(r -> assertThat(r.data()).containsEntry("why", "wrong_audience").containsEntry("protocol", "mysql"));
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.records(RecordTypes.REFUSED).size() == 2);
+    for (AuditRecord r : f.records(RecordTypes.REFUSED)) {
+      assertThat(r.data()).containsEntry("reason", "wrong_audience").containsEntry("used_at", List.of("db:orders"));
+    }
+    assertThat(f.records(RecordTypes.CONNECTION_OPENED)).isEmpty();
+  }
+
+  @Test
+  void aSessionWhoseAudienceNamesThisDatabaseAmongOthersLogsIn() throws Exception {
+    String token = f.open("bob", "long", Audience.of("route:/", "db:orders"));
+    try (Connection c = f.connect("bob", token); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT 6*7")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getInt(1)).isEqualTo(42);
+    }
+    assertThat(f.records(RecordTypes.CONNECTION_OPENED)).singleElement()
+        .satisfies(r -> assertThat(r.subject()).isEqualTo("bob"));
   }
 }

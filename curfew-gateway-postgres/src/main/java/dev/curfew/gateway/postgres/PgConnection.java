@@ -242,8 +242,7 @@ final class PgConnection implements GovernedConnection {
       } else if (d.verdict() == Decision.Verdict.UNAVAILABLE) {
         refuse("unavailable", "57P03", "curfew: the session store cannot be reached");
       } else if (!d.allowed()) {
-        String why = d.verdict() == Decision.Verdict.WRONG_AUDIENCE ? Decision.WRONG_AUDIENCE_REASON
-            : d.reason() == null ? EndReason.UNKNOWN.wire() : d.reason().wire();
+        String why = d.refusalReason();
         refuse(why, "28P01", SessionNotices.tokenRefused(why));
       } else if (!d.status().subject().equals(startupParameters.get("user"))) {
         sessionId = d.status().sessionId();

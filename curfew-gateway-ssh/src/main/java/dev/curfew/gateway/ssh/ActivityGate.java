@@ -1,7 +1,9 @@
 package dev.curfew.gateway.ssh;
 
+import dev.curfew.core.Audience;
 import dev.curfew.core.Decision;
 import dev.curfew.core.SessionStore;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -13,17 +15,23 @@ import java.util.concurrent.CompletableFuture;
  * share the next call, which starts when the current one answers; so the store is called once per
  * batch at a person's typing speed, and a burst (a paste, several channels) costs one call per round
  * trip, never one per byte, while no batch is let through on an answer given before it arrived.
+ *
+ * <p>Every call names the target's place ({@link SshTarget#audience()}): the store refuses a session
+ * opened for anywhere else ({@link Decision.Verdict#WRONG_AUDIENCE}) in the same atomic step,
+ * without touching it.
  */
 final class ActivityGate {
   private final SessionStore sessions;
   private final String token;
+  private final Audience usedAt;
   private boolean busy;
   private CompletableFuture<Decision> next;
   private boolean nextTouches;
 
-  ActivityGate(SessionStore sessions, String token) {
+  ActivityGate(SessionStore sessions, String token, Audience usedAt) {
     this.sessions = sessions;
     this.token = token;
+    this.usedAt = Objects.requireNonNull(usedAt, "usedAt");
   }
 
   /** Asks whether the session is still valid; with {@code touch}, records activity. */
@@ -42,7 +50,7 @@ final class ActivityGate {
   private CompletableFuture<Decision> start(boolean touch) {
     CompletableFuture<Decision> f;
     try {
-      f = sessions.check(token, touch);
+      f = sessions.check(token, touch, usedAt);
     } catch (RuntimeException e) {
       f = CompletableFuture.failedFuture(e);
     }

@@ -103,14 +103,16 @@ final class GatewayConnection implements SessionEvents {
       return false;
     }
     AsyncAuthException answer = new AsyncAuthException();
-    gate = new ActivityGate(gateway.sessions(), token);
+    gate = new ActivityGate(gateway.sessions(), token, t.audience());
     gate.check(false).whenComplete((d, e) -> {
       if (e != null || d.verdict() == Decision.Verdict.UNAVAILABLE) {
         refuse("unavailable", false, null);
       } else if (!d.allowed()) {
-        // An ended session's token: the store recorded session.refused with the session; this
-        // record says where it was presented. A token never issued concerns no session: not recorded.
-        refuse(TerminalText.reasonOf(d.reason()), d.reason() != EndReason.UNKNOWN, null);
+        // An ended session's token, or a live one opened for another place (wrong_audience, left
+        // untouched): the store recorded session.refused with the session; this record says where it
+        // was presented. A token never issued concerns no session: not recorded.
+        String why = d.refusalReason();
+        refuse(why, !why.equals(EndReason.UNKNOWN.wire()), null);
       } else if (!d.status().subject().equals(login.subject())) {
         refuse("wrong_subject", true, d.status().sessionId());
       } else {
@@ -193,7 +195,7 @@ final class GatewayConnection implements SessionEvents {
       // Fail closed: a keystroke that cannot be checked is not passed on, and the terminal says why.
       endConnection("unavailable", "error");
     } else {
-      endConnection(TerminalText.reasonOf(d.reason()), "session_ended");
+      endConnection(d.refusalReason(), "session_ended");
     }
     return false;
   }

@@ -1,5 +1,6 @@
 package dev.curfew.gateway.ssh;
 
+import dev.curfew.core.Audience;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -42,6 +43,14 @@ public record SshTarget(
     if (knownHostsFile == null && (hostKey == null || hostKey.isBlank())) {
       throw new IllegalArgumentException("target " + name + " needs known_hosts or host_key to check the upstream's host key");
     }
+  }
+
+  /**
+   * The place a session must name to log in here (spec/protocol-gateways.md: {@code ssh:build-box});
+   * a name is already a valid audience entry.
+   */
+  public Audience audience() {
+    return Audience.of("ssh:" + name);
   }
 
   /** The upstream as {@code host:port}, for messages. */

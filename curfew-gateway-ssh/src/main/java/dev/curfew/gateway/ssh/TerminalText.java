@@ -1,6 +1,5 @@
 package dev.curfew.gateway.ssh;
 
-import dev.curfew.core.EndReason;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -40,9 +39,5 @@ final class TerminalText {
   /** The disconnect message of a login refused: names the session's reason or what else is wrong. */
   static String refusedText(String why) {
     return "curfew: login refused (" + why + ")";
-  }
-
-  static String reasonOf(EndReason reason) {
-    return reason == null ? EndReason.UNKNOWN.wire() : reason.wire();
   }
 }

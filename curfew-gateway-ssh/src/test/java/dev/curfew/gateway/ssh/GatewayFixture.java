@@ -1,5 +1,6 @@
 package dev.curfew.gateway.ssh;
 
+import dev.curfew.core.Audience;
 import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.Decision;
 import dev.curfew.core.MemoryAuditSink;
@@ -33,9 +34,12 @@ final class GatewayFixture implements AutoCloseable {
   final DeadlineDriver driver;
   final SshGateway gateway;
   final Path dataDir;
+  /** Every target's place: what a session the tests open may be used at by default. */
+  final Audience everyTarget;
 
   GatewayFixture(Path dataDir, List<SshTarget> targets, boolean record) throws Exception {
     this.dataDir = dataDir;
+    everyTarget = Audience.of(targets.stream().map(t -> "ssh:" + t.name()).toList());
     engine = new SessionEngine(new SystemClock(), "test-node", new Policies(List.of(OPS, LONG), "ops"), audit, events, null, null);
     sessions = SessionStore.of(engine);
     driver = new DeadlineDriver(engine).start();
@@ -44,13 +48,18 @@ final class GatewayFixture implements AutoCloseable {
     events.follower = gateway.events();
   }
 
-  /** Opens a session for {@code subject}: its token. */
+  /** Opens a session for {@code subject}, usable at every target of the fixture: its token. */
   String open(String subject) throws Exception {
     return open(subject, "ops");
   }
 
   String open(String subject, String policy) throws Exception {
-    Decision d = sessions.open(subject, policy, Map.of()).get();
+    return open(subject, policy, everyTarget);
+  }
+
+  /** Opens a session for {@code audience}, as a portal would ({@code POST /v1/sessions}): its token. */
+  String open(String subject, String policy, Audience audience) throws Exception {
+    Decision d = sessions.open(subject, policy, Map.of(), audience, "portal").get();
     if (!d.allowed()) throw new IllegalStateException("open refused: " + d);
     return d.token();
   }

@@ -3,6 +3,7 @@ package dev.curfew.gateway.ssh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.curfew.core.Audience;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
 import java.nio.file.Files;
@@ -128,6 +129,37 @@ class SshGatewayOpenSshTest {
   }
 
   @Test
+  void aSessionForAnotherPlaceIsRefusedAsWrongAudienceUntouchedAndRecorded() throws Exception {
+    String web = f.open("alice", "long", Audience.route("/"));
+    String otherBox = f.open("alice", "long", Audience.of("ssh:batch-box"));
+    for (String token : List.of(web, otherBox)) {
+      long lastActivityAtMs = f.sessions.check(token, false).get().status().lastActivityAtMs();
+      try (OpenSshTerminal t = ssh("alice@build-box", token, null)) {
+        awaitScreen(t, "curfew: login refused (wrong_audience)", 20);
+        awaitScreen(t, "[ssh exit 255]", 10);
+      }
+      // Refused, not ended and not touched: the session lives on for its own place.
+      assertThat(f.sessions.check(token, false).get().allowed()).isTrue();
+      assertThat(f.sessions.check(token, false).get().status().lastActivityAtMs()).isEqualTo(lastActivityAtMs);
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> f.records(RecordTypes.CONNECTION_REFUSED).size() == 2);
+    assertThat(f.records(RecordTypes.CONNECTION_REFUSED)).allSatisfy(r -> assertThat(r.data())
+        .containsEntry("why", "wrong_audience").containsEntry("target", "build-box").containsEntry("protocol", "ssh"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> f.records(RecordTypes.REFUSED).size() == 2);
+    assertThat(f.records(RecordTypes.REFUSED)).allSatisfy(r -> assertThat(r.data())
+        .containsEntry("reason", "wrong_audience").containsEntry("used_at", List.of("ssh:build-box")));
+    assertThat(f.records(RecordTypes.CONNECTION_OPENED)).isEmpty();
+
+    // The same session at its own place logs in.
+    try (OpenSshTerminal t = ssh("alice@batch-box", otherBox, "echo right-place-$((6*7))")) {
+      awaitScreen(t, "right-place-42", 20);
+      awaitScreen(t, "[ssh exit 0]", 10);
+    }
+    assertThat(f.records(RecordTypes.CONNECTION_OPENED)).singleElement()
+        .satisfies(r -> assertThat(r.data()).containsEntry("target", "batch-box"));
+  }
+
+  @Test
   void outputNeverKeepsTheSessionAliveTheWarningAndTheEndAreInTheTerminal() throws Exception {
     String token = f.open("alice");
     try (OpenSshTerminal t = ssh("alice@build-box", token, null)) {
@@ -198,7 +230,7 @@ class SshGatewayOpenSshTest {
       awaitScreen(t, "slept-through", 20);
       awaitScreen(t, "[ssh exit 0]", 10);
     }
-    String other = f.open("alice");
+    String other = f.open("alice", "ops", Audience.of("ssh:batch-box"));
     try (OpenSshTerminal t = ssh("alice@batch-box", other, "sleep 6; echo slept-through")) {
       awaitScreen(t, "curfew: session ended (idle_timeout)", 20);
       assertThat(t.screen()).doesNotContain("slept-through");

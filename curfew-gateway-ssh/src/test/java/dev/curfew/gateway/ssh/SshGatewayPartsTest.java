@@ -2,6 +2,7 @@ package dev.curfew.gateway.ssh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.curfew.core.Audience;
 import dev.curfew.core.Decision;
 import dev.curfew.core.MemoryAuditSink;
 import dev.curfew.core.ManualClock;
@@ -46,6 +47,7 @@ class SshGatewayPartsTest {
   static final class HeldStore {
     final List<CompletableFuture<Decision>> calls = new ArrayList<>();
     final List<Boolean> touches = new ArrayList<>();
+    final List<Object> places = new ArrayList<>();
     final SessionStore store = (SessionStore) Proxy.newProxyInstance(SessionStore.class.getClassLoader(),
         new Class<?>[] {SessionStore.class}, (p, m, args) -> {
           if (!m.getName().equals("check")) throw new UnsupportedOperationException(m.getName());
@@ -53,6 +55,7 @@ class SshGatewayPartsTest {
           synchronized (this) {
             calls.add(f);
             touches.add((Boolean) args[1]);
+            places.add(args.length > 2 ? args[2] : "no place");
           }
           return f;
         });
@@ -61,7 +64,7 @@ class SshGatewayPartsTest {
   @Test
   void batchesArrivingWhileACheckIsInFlightShareTheNextOneNeverTheEarlierAnswer() {
     HeldStore held = new HeldStore();
-    ActivityGate gate = new ActivityGate(held.store, "cft_x");
+    ActivityGate gate = new ActivityGate(held.store, "cft_x", Audience.of("ssh:build-box"));
     CompletableFuture<Decision> first = gate.check(false);
     CompletableFuture<Decision> second = gate.check(true);
     CompletableFuture<Decision> third = gate.check(true);
@@ -78,6 +81,8 @@ class SshGatewayPartsTest {
     assertThat(third).isCompletedWithValue(b);
     gate.check(false);
     assertThat(held.calls).hasSize(3); // idle again: the next batch starts its own call
+    // Every call, touching or not, is made at the target's place: the store enforces the audience.
+    assertThat(held.places).containsOnly(Audience.of("ssh:build-box"));
   }
 
   @Test

@@ -56,7 +56,12 @@ class ServeMysqlTest {
       ServeCommand.Running running = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       try {
         int port = running.databases.get(0).port();
-        String token = running.engine.open("alice", "quick", Map.of()).token();
+        String web = running.engine.open("alice", "quick", Map.of(), dev.curfew.core.Audience.route("/"), "gateway:/").token();
+        Result elsewhere = mariadb(port, db, "alice", web, "SELECT 1");
+        assertThat(elsewhere.exit).isNotZero();
+        assertThat(elsewhere.err).contains("ERROR 1045").contains("curfew: session token refused (wrong_audience)");
+        String token = running.engine.open("alice", "quick", Map.of(), dev.curfew.core.Audience.of("db:orders"), "portal")
+            .token();
         Result ok = mariadb(port, db, "alice", token, "SELECT 40 + 2 AS answer");
         assertThat(ok.err).isEmpty();
         assertThat(ok.out).contains("42");

@@ -54,7 +54,12 @@ class ServeSshGatewayTest {
         assertThat(log.toString(StandardCharsets.UTF_8)).contains("curfew: SSH gateway listening on 127.0.0.1:" + port);
         assertThat(Files.getPosixFilePermissions(data.resolve("ssh_host_ed25519_key")))
             .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-        String token = running.engine.open("alice", "ops", Map.of()).token();
+        String web = running.engine.open("alice", "ops", Map.of(), dev.curfew.core.Audience.route("/"), "gateway:/").token();
+        try (OpenSshTerminal t = OpenSshTerminal.open(port, "alice@build-box", web, List.of(), null)) {
+          await().atMost(Duration.ofSeconds(20)).until(() -> t.screen().contains("curfew: login refused (wrong_audience)"));
+        }
+        String token = running.engine.open("alice", "ops", Map.of(), dev.curfew.core.Audience.of("ssh:build-box"), "portal")
+            .token();
         try (OpenSshTerminal t = OpenSshTerminal.open(port, "alice@build-box", token, List.of(), null)) {
           await().atMost(Duration.ofSeconds(30)).until(() -> t.screen().matches("(?s).*[#$] $"));
           t.type("echo proven-$((6*7))\r");
