@@ -76,7 +76,8 @@ class GatewayAmbiguousPathTest {
   @Test
   void theUpstreamServesTheSecretToASessionAndMapsEveryFixedTrickToIt() {
     for (String t : FIXED) assertThat(ServletStyleUpstream.map(t)).as(t).isEqualTo("/secret");
-    String token = engine.open("alice", null, java.util.Map.of()).token();
+    // A session of this route (sessions are bound to where they may be used).
+    String token = engine.open("alice", null, java.util.Map.of(), dev.curfew.core.Audience.route("/"), "gateway:/").token();
     RawExchange r = get("/secret", "Cookie: " + GatewayFixture.COOKIE + "=" + token + "\r\n");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.body()).contains(ServletStyleUpstream.SECRET);
