@@ -66,6 +66,13 @@ class ServeDiskFullTest {
         assertThat(get(port, "/readyz").statusCode()).isEqualTo(200);
 
         fs.fill();
+        // The clients whose records were in the batch that hit the full disk wait for it to become
+        // durable (it is kept and retried, never acknowledged before); a client arriving now is
+        // refused at once. The prober is such a client: it sends while the disk is full.
+        await().atMost(Duration.ofSeconds(30)).until(() -> get(port, "/readyz").statusCode() == 503);
+        Thread prober = new Thread(() -> load(port, CLIENTS, loading, acknowledged, statuses, unexpected), "prober");
+        prober.start();
+        clients.add(prober);
         await().atMost(Duration.ofSeconds(30)).until(() -> count(statuses, 503) >= 50);
         HttpResponse<String> notReady = get(port, "/readyz");
         assertThat(notReady.statusCode()).isEqualTo(503);
