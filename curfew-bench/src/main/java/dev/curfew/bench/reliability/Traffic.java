@@ -217,7 +217,7 @@ final class Traffic {
         case TOUCH -> holder(t, "touched", () -> api.touch(t.token), 200, true);
         case STATUS -> holder(t, "read", () -> api.status(t.token), 200, false);
         case EXTEND -> extend(t);
-        case ACK -> holder(t, "warning_acknowledged", () -> api.acknowledgeWarning(t.token), 204, false);
+        case ACK -> acknowledge(t);
         case LOGOUT -> end(t, "logged_out", () -> api.logout(t.token));
         case REVOKE -> end(t, "revoked", () -> api.revoke(t.sessionId));
         default -> throw new IllegalStateException(op.name());
@@ -256,6 +256,24 @@ final class Traffic {
         judge.answer(t, false, a.reason(), now, kind);
       } else {
         unexpected(kind, a);
+      }
+    }
+
+    /** A warning acknowledgement: 204 for a warning that was sent, 409 when there is none to acknowledge (a live session). */
+    void acknowledge(Tracked t) throws IOException, InterruptedException {
+      Api.Answer a = api.acknowledgeWarning(t.token);
+      long now = System.currentTimeMillis();
+      switch (a.status()) {
+        case 204 -> {
+          ack("warning_acknowledged");
+          judge.answer(t, true, null, now, "warning_acknowledged");
+        }
+        case 409 -> {
+          ack("warning_ack_refused");
+          judge.answer(t, true, null, now, "warning_ack refused");
+        }
+        case 401 -> judge.answer(t, false, a.reason(), now, "warning_acknowledged");
+        default -> unexpected("warning_acknowledged", a);
       }
     }
 
