@@ -4,10 +4,10 @@ import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.gateway.db.ConnectionRecords;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.GovernedConnection;
 import dev.curfew.gateway.db.SessionNotices;
-import dev.curfew.gateway.db.StatementDigest;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
@@ -53,6 +53,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   private final NetSocket client;
   private final Context context;
   private final String connectionId;
+  private final ConnectionRecords records;
   private final String clientAddress;
   private final long openedNanos;
   private final byte[] nonce = new byte[20];
@@ -91,6 +92,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
     this.context = gateway.vertx.getOrCreateContext();
     this.connectionId = "my-" + HexFormat.of().formatHex(randomBytes(8));
     this.clientAddress = client.remoteAddress() == null ? "unknown" : client.remoteAddress().hostAddress();
+    this.records = new ConnectionRecords(target, "mysql", clientAddress, connectionId);
     this.openedNanos = gateway.settings.nanoTime().getAsLong();
     // A scramble of printable bytes: clients treat the greeting's second part as NUL-terminated.
     for (int i = 0; i < nonce.length; i++) nonce[i] = (byte) (33 + gateway.random.nextInt(94));
@@ -262,11 +264,8 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
           }
           upstream = ar.result();
           gateway.learnServerVersion(upstream.greeting().serverVersion());
-          Map<String, Object> data = base();
-          data.put("protocol", "mysql");
-          data.put("client_address", clientAddress);
+          Map<String, Object> data = records.opened(tls);
           if (database != null) data.put("database", database);
-          data.put("tls", tls);
           // The opening is on record before the client is told it is in (fail closed).
           gateway.access.record(sessionId, RecordTypes.CONNECTION_OPENED, data)
               .whenComplete((ok, e) -> context.runOnContext(v -> {
@@ -559,12 +558,8 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   public void done(MyResponses.Expected e, boolean ok) {
     if (!responses.activeInFlight()) stopBusyTimer();
     if (!e.audited) return;
-    Map<String, Object> data = base();
-    data.put("sha256", StatementDigest.sha256(e.text));
-    if (target.auditStatements() == DatabaseTarget.AuditStatements.FULL) data.put("text", e.text);
-    data.put("duration_ms", (gateway.settings.nanoTime().getAsLong() - e.startNanos) / 1_000_000);
-    data.put("outcome", ok ? "ok" : "error");
-    gateway.access.record(sessionId, RecordTypes.STATEMENT_EXECUTED, data);
+    gateway.access.record(sessionId, RecordTypes.STATEMENT_EXECUTED,
+        records.statement(e.text, (gateway.settings.nanoTime().getAsLong() - e.startNanos) / 1_000_000, ok ? "ok" : "error"));
   }
 
   @Override
@@ -690,7 +685,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
     gateway.forget(this);
     if (sessionId != null) gateway.connections.remove(sessionId, this);
     if (upstream != null) upstream.socket().close();
-    Map<String, Object> data = refusal(why);
+    Map<String, Object> data = records.refused(why);
     data.putAll(extra);
     gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
         .whenComplete((ok, e) -> context.runOnContext(v -> {
@@ -707,20 +702,10 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
     gateway.forget(this);
     if (sessionId != null) gateway.connections.remove(sessionId, this);
     if (upstream != null) upstream.socket().close();
-    Map<String, Object> data = refusal(why);
+    Map<String, Object> data = records.refused(why);
     data.put("detail", String.valueOf(detail));
     gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
     client.close();
-  }
-
-  private Map<String, Object> refusal(String why) {
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("target", target.name());
-    data.put("protocol", "mysql");
-    data.put("client_address", clientAddress);
-    data.put("connection_id", connectionId);
-    data.put("why", why);
-    return data;
   }
 
   /** The client's side closed. */
@@ -750,14 +735,8 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
       up.write(Buffer.buffer(COM_QUIT_PACKET)).onComplete(x -> up.close());
     }
     client.end().onComplete(x -> client.close());
-    Map<String, Object> data = base();
-    data.put("why", why);
-    if (extra != null) data.putAll(extra);
-    data.put("active_messages", activeMessages);
-    data.put("bytes_in", bytesIn);
-    data.put("bytes_out", bytesOut);
-    data.put("duration_ms", (gateway.settings.nanoTime().getAsLong() - openedNanos) / 1_000_000);
-    gateway.access.record(sessionId, RecordTypes.CONNECTION_CLOSED, data);
+    gateway.access.record(sessionId, RecordTypes.CONNECTION_CLOSED, records.closed(why, extra, activeMessages, bytesIn,
+        bytesOut, (gateway.settings.nanoTime().getAsLong() - openedNanos) / 1_000_000));
   }
 
   private void cancelStartupTimer() {
@@ -768,13 +747,6 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   private void write(Buffer b) {
     bytesOut += b.length();
     client.write(b);
-  }
-
-  private Map<String, Object> base() {
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("target", target.name());
-    data.put("connection_id", connectionId);
-    return data;
   }
 
   private byte[] randomBytes(int n) {

@@ -1,7 +1,7 @@
 package dev.curfew.gateway.postgres;
 
-import dev.curfew.gateway.db.StatementDigest;
 import dev.curfew.gateway.db.SessionNotices;
+import dev.curfew.gateway.db.ConnectionRecords;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.GovernedConnection;
 import dev.curfew.core.Decision;
@@ -59,6 +59,7 @@ final class PgConnection implements GovernedConnection {
   private final NetSocket client;
   private final Context context;
   private final String connectionId;
+  private final ConnectionRecords records;
   private final String clientAddress;
   private final long openedNanos;
   private final PgFrameDecoder clientDecoder;
@@ -101,6 +102,7 @@ final class PgConnection implements GovernedConnection {
     this.context = gateway.vertx.getOrCreateContext();
     this.connectionId = "pg-" + HexFormat.of().formatHex(randomBytes(8));
     this.clientAddress = client.remoteAddress() == null ? "unknown" : client.remoteAddress().hostAddress();
+    this.records = new ConnectionRecords(target, "postgres", clientAddress, connectionId);
     this.openedNanos = gateway.settings.nanoTime().getAsLong();
     this.clientDecoder = new PgFrameDecoder(true, gateway.settings.maxFrameBytes(), t -> t != 'd');
   }
@@ -271,11 +273,8 @@ final class PgConnection implements GovernedConnection {
             return;
           }
           upstream = ar.result();
-          Map<String, Object> data = base();
-          data.put("protocol", "postgres");
-          data.put("client_address", clientAddress);
+          Map<String, Object> data = records.opened(tls);
           data.put("database", database);
-          data.put("tls", tls);
           // The opening is on record before the client is told it is in (fail closed).
           gateway.access.record(sessionId, RecordTypes.CONNECTION_OPENED, data)
               .whenComplete((ok, e) -> context.runOnContext(v -> {
@@ -564,12 +563,8 @@ final class PgConnection implements GovernedConnection {
   }
 
   private void statementDone(Pending p, String outcome) {
-    Map<String, Object> data = base();
-    data.put("sha256", StatementDigest.sha256(p.text));
-    if (target.auditStatements() == DatabaseTarget.AuditStatements.FULL) data.put("text", p.text);
-    data.put("duration_ms", (gateway.settings.nanoTime().getAsLong() - p.startNanos) / 1_000_000);
-    data.put("outcome", outcome);
-    gateway.access.record(sessionId, RecordTypes.STATEMENT_EXECUTED, data);
+    gateway.access.record(sessionId, RecordTypes.STATEMENT_EXECUTED,
+        records.statement(p.text, (gateway.settings.nanoTime().getAsLong() - p.startNanos) / 1_000_000, outcome));
   }
 
   private void upstreamClosed() {
@@ -678,7 +673,7 @@ final class PgConnection implements GovernedConnection {
     client.pause();
     if (sessionId != null) gateway.connections.remove(sessionId, this);
     if (upstream != null) upstream.socket().close();
-    Map<String, Object> data = refusal(why);
+    Map<String, Object> data = records.refused(why);
     data.putAll(extra);
     gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
         .whenComplete((ok, e) -> context.runOnContext(v -> {
@@ -694,20 +689,10 @@ final class PgConnection implements GovernedConnection {
     if (state == State.CLOSED) return;
     state = State.CLOSED;
     cancelStartupTimer();
-    Map<String, Object> data = refusal(why);
+    Map<String, Object> data = records.refused(why);
     data.put("detail", String.valueOf(detail));
     gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
     client.close();
-  }
-
-  private Map<String, Object> refusal(String why) {
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("target", target.name());
-    data.put("protocol", "postgres");
-    data.put("client_address", clientAddress);
-    data.put("connection_id", connectionId);
-    data.put("why", why);
-    return data;
   }
 
   /** The client's side closed (or a Terminate): tidy up, record once. */
@@ -737,14 +722,8 @@ final class PgConnection implements GovernedConnection {
       up.write(PgMessages.terminate()).onComplete(x -> up.close());
     }
     client.end().onComplete(x -> client.close());
-    Map<String, Object> data = base();
-    data.put("why", why);
-    if (extra != null) data.putAll(extra);
-    data.put("active_messages", activeMessages);
-    data.put("bytes_in", bytesIn);
-    data.put("bytes_out", bytesOut);
-    data.put("duration_ms", (gateway.settings.nanoTime().getAsLong() - openedNanos) / 1_000_000);
-    gateway.access.record(sessionId, RecordTypes.CONNECTION_CLOSED, data);
+    gateway.access.record(sessionId, RecordTypes.CONNECTION_CLOSED, records.closed(why, extra, activeMessages, bytesIn,
+        bytesOut, (gateway.settings.nanoTime().getAsLong() - openedNanos) / 1_000_000));
   }
 
   private void cancelStartupTimer() {
@@ -755,13 +734,6 @@ final class PgConnection implements GovernedConnection {
   private void write(Buffer b) {
     bytesOut += b.length();
     client.write(b);
-  }
-
-  private Map<String, Object> base() {
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("target", target.name());
-    data.put("connection_id", connectionId);
-    return data;
   }
 
   private byte[] randomBytes(int n) {
