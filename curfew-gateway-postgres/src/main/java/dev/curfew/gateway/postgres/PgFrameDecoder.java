@@ -79,7 +79,7 @@ final class PgFrameDecoder {
         while (headerBytes < headerSize && at < end) header[headerBytes++] = chunk.getByte(at++);
         if (headerBytes < headerSize) return;
         beginBody();
-        if (bodyLeft == 0 && !complete(Buffer.buffer(0), handler, at)) return;
+        if (bodyLeft == 0 && !complete(keepBody.keep(type) ? Buffer.buffer(0) : null, handler, at)) return;
         continue;
       }
       int take = Math.min(bodyLeft, end - at);

@@ -29,7 +29,7 @@ class PgGatewayHostileInputTest {
   @BeforeAll
   static void start() {
     f = new PgGatewayFixture("pg_gateway_hostile", t -> t,
-        s -> s.withStartupTimeout(Duration.ofSeconds(1)).withStalledReaderTimeout(Duration.ofSeconds(1))
+        s -> s.withStartupTimeout(Duration.ofSeconds(3)).withStalledReaderTimeout(Duration.ofSeconds(1))
             .withWriteQueueBytes(64 * 1024));
   }
 
@@ -58,13 +58,13 @@ class PgGatewayHostileInputTest {
   @Test
   void startupThatNeverFinishes_isCutAfterTheTimeout() throws Exception {
     try (Socket s = new Socket("127.0.0.1", f.gateway.port())) {
-      s.setSoTimeout(10_000);
+      s.setSoTimeout(30_000);
       s.getOutputStream().write(new byte[] {0, 0, 0, 40, 0, 3}); // half a startup packet, then silence
       long start = System.nanoTime();
       String answer = readAll(s.getInputStream());
       long waitedMs = (System.nanoTime() - start) / 1_000_000;
       assertThat(answer).contains("08P01").contains("did not finish");
-      assertThat(waitedMs).isBetween(500L, 5_000L);
+      assertThat(waitedMs).as("cut by the startup timeout, not at once").isBetween(500L, 25_000L);
     }
     awaitRefused("startup_timeout");
     stillServes();
@@ -78,7 +78,7 @@ class PgGatewayHostileInputTest {
       String answer = readAll(s.getInputStream());
       assertThat(answer).contains("08P01").contains("invalid message length");
     }
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.records("connection.closed").stream()
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.closed").stream()
         .anyMatch(r -> "olga".equals(r.subject()) && "error".equals(r.data().get("why"))));
     stillServes();
   }
@@ -107,7 +107,7 @@ class PgGatewayHostileInputTest {
       String token = tls.open("tina", "long");
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> tls.connect("tina", token))
           .isInstanceOf(java.sql.SQLException.class).hasMessageContaining("requires TLS");
-      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> tls.records("connection.refused").stream()
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> tls.records("connection.refused").stream()
           .anyMatch(r -> "tls_required".equals(r.data().get("why"))));
       java.util.Properties p = new java.util.Properties();
       p.setProperty("user", "tina");
@@ -164,7 +164,7 @@ class PgGatewayHostileInputTest {
   }
 
   private static void awaitRefused(String why) {
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.records("connection.refused").stream()
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.refused").stream()
         .anyMatch(r -> why.equals(r.data().get("why"))));
   }
 
