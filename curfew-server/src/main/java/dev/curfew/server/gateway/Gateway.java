@@ -222,7 +222,7 @@ public final class Gateway {
           .setHttp2ClearTextEnabled(false);
       if (settings.tls() != null) settings.tls().apply(options);
       ConnectionDeadlines deadlines = new ConnectionDeadlines(vertx, settings.headerTimeout(), settings.idleTimeout());
-      Router router = router();
+      Router router = router(deadlines);
       return deadlines.install(vertx.createHttpServer(options))
           .requestHandler(req -> {
             deadlines.track(req);
@@ -243,7 +243,7 @@ public final class Gateway {
       return client == null ? Future.succeededFuture() : client.close();
     }
 
-    private Router router() {
+    private Router router(ConnectionDeadlines deadlines) {
       Router r = Router.router(vertx);
       SecurityHeaders.Hsts hsts = hsts();
       r.route().handler(ctx -> {
@@ -260,7 +260,7 @@ public final class Gateway {
       r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(Gateway.this::script);
       holder.mount(r, "/_curfew/session", throttle);
       r.route("/_curfew/*").handler(ctx -> Problem.forStatus(404).send(ctx.response()));
-      SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings);
+      SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings, deadlines);
       r.route().handler(gate::handle);
       r.route().failureHandler(ctx -> {
         if (ctx.response().closed()) return;

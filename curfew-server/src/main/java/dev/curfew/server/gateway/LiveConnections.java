@@ -1,5 +1,6 @@
 package dev.curfew.server.gateway;
 
+import dev.curfew.server.http.ConnectionDeadlines;
 import dev.curfew.server.http.SessionEventFanOut;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerRequest;
@@ -51,11 +52,18 @@ final class LiveConnections implements SessionEventFanOut.EndingListener {
    * Tracks {@code request} for {@code sessionId} until its response ends; a WebSocket upgrade is
    * tracked until its connection closes (its response "ends" with the 101).
    */
-  Exchange track(String sessionId, HttpServerRequest request, Context context, boolean webSocket) {
+  Exchange track(String sessionId, HttpServerRequest request, Context context, boolean webSocket,
+      ConnectionDeadlines deadlines) {
     Exchange x = new Exchange(sessionId, request, context);
-    bySession.computeIfAbsent(sessionId, id -> ConcurrentHashMap.newKeySet()).add(x);
+    // Added inside compute: a concurrent done() that empties and drops the session's set cannot
+    // leave this exchange in a set that an ending would no longer find.
+    bySession.compute(sessionId, (id, set) -> {
+      Set<Exchange> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+      s.add(x);
+      return s;
+    });
     if (webSocket) {
-      request.connection().closeHandler(v -> x.done());
+      deadlines.whenClosed(request, v -> x.done());
     } else {
       request.response().endHandler(v -> x.done());
       request.response().closeHandler(v -> x.done());

@@ -4,6 +4,7 @@ import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.SessionStatus;
+import dev.curfew.server.http.ConnectionDeadlines;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.HolderRoutes;
 import dev.curfew.server.http.IdentityHeaders;
@@ -71,6 +72,7 @@ final class SessionGate implements ProxyInterceptor {
   private final SessionStore engine;
   private final EventHub hub;
   private final LiveConnections live;
+  private final ConnectionDeadlines deadlines;
   private final List<GatewayRoute> routes;
   private final Set<String> cookieNames = new LinkedHashSet<>();
   private final Map<GatewayRoute, HttpProxy> proxies = new HashMap<>();
@@ -87,10 +89,11 @@ final class SessionGate implements ProxyInterceptor {
       String presentedToken) {}
 
   SessionGate(SessionStore engine, EventHub hub, LiveConnections live, List<GatewayRoute> routes, HttpClient client,
-      Gateway.Settings settings) {
+      Gateway.Settings settings, ConnectionDeadlines deadlines) {
     this.engine = engine;
     this.hub = hub;
     this.live = live;
+    this.deadlines = deadlines;
     this.routes = routes;
     this.upstreamTimeoutMs = settings.upstreamTimeout().toMillis();
     this.durableTimeoutMs = settings.durableTimeout().toMillis();
@@ -218,7 +221,7 @@ final class SessionGate implements ProxyInterceptor {
     LiveConnections.Exchange exchange = null;
     if (a.status() != null) {
       boolean ws = req.canUpgradeToWebSocket();
-      exchange = live.track(a.status().sessionId(), req, io.vertx.core.Vertx.currentContext(), ws);
+      exchange = live.track(a.status().sessionId(), req, io.vertx.core.Vertx.currentContext(), ws, deadlines);
     }
     current = a;
     currentExchange = exchange;

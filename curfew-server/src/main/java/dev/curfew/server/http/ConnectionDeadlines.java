@@ -1,11 +1,14 @@
 package dev.curfew.server.http;
 
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -30,6 +33,7 @@ public final class ConnectionDeadlines {
     long timerId = -1;
     int inFlight;
     boolean upgraded; // a WebSocket: no request heads follow, and quiet is normal
+    List<Handler<Void>> onClose; // others told of the close: a connection has only one close handler
   }
 
   public ConnectionDeadlines(Vertx vertx, Duration headerTimeout, Duration idleTimeout) {
@@ -51,8 +55,26 @@ public final class ConnectionDeadlines {
     arm(c, s, headerTimeoutMs);
     c.closeHandler(v -> {
       State gone = connections.remove(c);
-      if (gone != null && gone.timerId >= 0) vertx.cancelTimer(gone.timerId);
+      if (gone == null) return;
+      if (gone.timerId >= 0) vertx.cancelTimer(gone.timerId);
+      if (gone.onClose != null) gone.onClose.forEach(h -> h.handle(null));
     });
+  }
+
+  /**
+   * Calls {@code handler} when {@code req}'s connection closes. A Vert.x connection has one close
+   * handler, which these deadlines hold: whoever else must know (the gateway, of a WebSocket's end)
+   * asks here rather than replacing it. Call on the request's event loop.
+   */
+  public void whenClosed(HttpServerRequest req, Handler<Void> handler) {
+    HttpConnection c = req.connection();
+    State s = c == null ? null : connections.get(c);
+    if (s == null) { // not one of these deadlines' connections (an HTTP/2 stream's, say)
+      if (c != null) c.closeHandler(handler);
+      return;
+    }
+    if (s.onClose == null) s.onClose = new ArrayList<>(1);
+    s.onClose.add(handler);
   }
 
   /** Marks a request head as received (no deadline while it is in flight); call first in the request handler. */
@@ -62,12 +84,14 @@ public final class ConnectionDeadlines {
     if (s == null) return; // HTTP/2 streams share a connection: the connection's own state is enough
     disarm(s);
     s.inFlight++;
-    if (req.canUpgradeToWebSocket()) s.upgraded = true;
-    req.response().endHandler(v -> finished(c, s));
+    req.response().endHandler(v -> finished(c, s, req.response().getStatusCode() == 101));
   }
 
-  private void finished(HttpConnection c, State s) {
+  // Only an upgrade that happened (101) takes the connection out of the deadlines: an upgrade asked
+  // for and refused leaves an ordinary kept-alive connection.
+  private void finished(HttpConnection c, State s, boolean upgraded) {
     s.inFlight = Math.max(0, s.inFlight - 1);
+    if (upgraded) s.upgraded = true;
     if (s.inFlight == 0 && !s.upgraded && connections.containsKey(c)) arm(c, s, idleTimeoutMs);
   }
 

@@ -25,7 +25,7 @@ class GatewayUnansweredTest {
   private static final Duration IDLE_TIMEOUT = Duration.ofMillis(1500);
 
   private final GatewayFixture f = new GatewayFixture(Gateway.Settings.defaults().withInstances(2)
-      .withUpstreamTimeout(Duration.ofMillis(700)).withConnectionDeadlines(HEADER_TIMEOUT, IDLE_TIMEOUT));
+      .withUpstreamTimeout(Duration.ofSeconds(3)).withConnectionDeadlines(HEADER_TIMEOUT, IDLE_TIMEOUT));
 
   @AfterEach
   void close() {
@@ -86,6 +86,24 @@ class GatewayUnansweredTest {
       }
       assertThat(new String(head, 0, got, StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 ");
       assertClosedWithin(s, Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void aRefusedWebSocketUpgradeLeavesTheConnectionUnderTheIdleDeadline() throws Exception {
+    // Asking for an upgrade that is then refused (no session here) must not exempt the connection
+    // from the deadlines for ever: only an upgrade that happened (101) is its session's to end.
+    try (Socket s = new Socket("127.0.0.1", f.port)) {
+      OutputStream out = s.getOutputStream();
+      out.write(("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      s.setSoTimeout(10_000);
+      byte[] head = in.readNBytes(12);
+      assertThat(new String(head, StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 ").doesNotContain("101");
+      assertClosedWithin(s, Duration.ofSeconds(15));
     }
   }
 
