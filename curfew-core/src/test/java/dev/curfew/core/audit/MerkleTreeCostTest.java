@@ -10,7 +10,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * Proof cost does not grow with the log: O(log n) hash reads. The 10 M-leaf tree here is virtual
  * (every leaf the same record, so every node of a level has the same hash and the store needs no
- * memory), which lets the test count reads and time proofs at that size in milliseconds. The real
+ * memory), which lets the test count reads at that size in milliseconds. The real
  * 10 M in-memory run (640 MB, several seconds) is opt-in: {@code -Dcurfew.bigTests=true}.
  */
 class MerkleTreeCostTest {
@@ -24,21 +24,16 @@ class MerkleTreeCostTest {
     byte[] root = tree.rootHash();
     SplittableRandom random = new SplittableRandom(42);
     long worstReads = 0;
-    long worstNanos = 0;
+    // The cost is counted in hash reads, which the machine's load cannot change; wall time is
+    // what the opt-in test below and the benchmarks report.
     for (int round = 0; round < 2_000; round++) {
       long index = random.nextLong(TEN_MILLION);
       long reads = store.reads;
-      long start = System.nanoTime();
       List<byte[]> proof = tree.inclusionProof(index, TEN_MILLION);
-      long nanos = System.nanoTime() - start;
       worstReads = Math.max(worstReads, store.reads - reads);
-      if (round >= 1_000) { // after JIT warm-up
-        worstNanos = Math.max(worstNanos, nanos);
-      }
       assertThat(MerkleProofs.verifyInclusion(store.leaf, index, TEN_MILLION, proof, root)).isTrue();
     }
     assertThat(worstReads).as("hash reads per proof, log2(10M) = 23.3").isLessThanOrEqualTo(2 * 24);
-    assertThat(worstNanos / 1_000_000).as("worst proof, ms").isLessThan(50);
 
     long earlier = random.nextLong(1, TEN_MILLION);
     long reads = store.reads;

@@ -82,15 +82,20 @@ class ServeDiskFullTest {
         assertThat(body.path("outages").get(0).path("path").asText()).startsWith(data.toString());
         assertThat(get(port, "/metrics").body()).contains("curfew_storage_writable{component=\"audit_log\"} 0.0");
         long createdWhileFull = count(statuses, 201);
-        Thread.sleep(1_000); // the disk stays full a while under load: still refusing, never a 500
+        long refusedWhileFull = count(statuses, 503);
+        // The disk stays full while the clients keep sending: they are refused, never acknowledged, never a 500.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+            .until(() -> count(statuses, 503) >= refusedWhileFull + 20);
         assertThat(count(statuses, 201)).as("nothing acknowledged while the disk is full").isEqualTo(createdWhileFull);
 
         fs.free();
         long freedNanos = System.nanoTime();
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
             .until(() -> count(statuses, 201) > createdWhileFull);
         long recoveredMs = (System.nanoTime() - freedNanos) / 1_000_000;
-        assertThat(recoveredMs).as("changes taken again soon after space returned, without a restart").isLessThan(2_500);
+        System.out.println("ServeDiskFullTest: changes taken again " + recoveredMs + " ms after space returned");
+        // Without a restart; the bound is generous (a loaded machine's), not a benchmark.
+        assertThat(recoveredMs).as("changes taken again after space returned, without a restart").isLessThan(20_000);
         assertThat(get(port, "/readyz").statusCode()).isEqualTo(200);
         long atRecovery = acknowledged.size();
         await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() >= atRecovery + 100);

@@ -49,7 +49,7 @@ final class GatewayFixture implements AutoCloseable {
   record Received(String method, String uri, MultiMap headers) {}
 
   GatewayFixture() {
-    this(Gateway.Settings.defaults().withInstances(2).withUpstreamTimeout(Duration.ofMillis(700)));
+    this(Gateway.Settings.defaults().withInstances(2).withUpstreamTimeout(Duration.ofSeconds(3)));
   }
 
   GatewayFixture(Gateway.Settings settings) {

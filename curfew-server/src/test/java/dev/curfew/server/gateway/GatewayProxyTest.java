@@ -200,7 +200,8 @@ class GatewayProxyTest {
     HttpResponse<String> r = f.get("/slow", "Cookie", cookie(token));
     assertThat(r.statusCode()).isEqualTo(504);
     assertThat(json(r).get("type").asText()).isEqualTo("urn:curfew:problem:upstream-timeout");
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+    // The upstream timeout (3 s here) answered, not the client's own: a generous bound for a loaded machine.
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(20));
   }
 
   @Test

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class GatewayRateLimitTest {
   private final ManualClock limitClock = new ManualClock(Instant.parse("2029-02-03T04:05:06.000Z"));
   private final GatewayFixture f = new GatewayFixture(Gateway.Settings.defaults().withInstances(2)
-      .withUpstreamTimeout(Duration.ofMillis(700))
+      .withUpstreamTimeout(Duration.ofSeconds(3))
       .withRateLimits(new RateLimits(new RateLimits.Settings(true, Rate.of(100, Duration.ofMinutes(1)),
           Rate.of(2, Duration.ofMinutes(1)), Rate.of(1, Duration.ofMinutes(1)), Rate.of(100, Duration.ofMinutes(1)),
           Rate.of(2, Duration.ofMinutes(1)), 1000, List.of()), limitClock)));

@@ -37,14 +37,14 @@ class GatewayTlsTest {
   }
 
   private GatewayFixture start(Tls tls, boolean securityHeaders) {
-    Gateway.Settings s = Gateway.Settings.defaults().withInstances(1).withUpstreamTimeout(Duration.ofMillis(700))
+    Gateway.Settings s = Gateway.Settings.defaults().withInstances(1).withUpstreamTimeout(Duration.ofSeconds(3))
         .withSecurityHeaders(securityHeaders);
     f = new GatewayFixture(tls == null ? s : s.withTls(tls));
     return f;
   }
 
   private HttpResponse<String> https(String method, String path, String... headers) throws Exception {
-    HttpClient client = HttpClient.newBuilder().sslContext(pem.trustingContext()).connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient client = HttpClient.newBuilder().sslContext(pem.trustingContext()).connectTimeout(Duration.ofSeconds(20)).build();
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://localhost:" + f.port + path))
         .method(method, HttpRequest.BodyPublishers.noBody());
     for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);

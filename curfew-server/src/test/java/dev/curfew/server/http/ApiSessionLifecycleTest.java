@@ -187,7 +187,8 @@ class ApiSessionLifecycleTest {
       slow.durability.mode = ApiFixture.ControlledSink.Mode.NEVER;
       long start = System.nanoTime();
       assertProblem(slow.backend("POST", "/v1/sessions", "{\"subject\":\"bob\"}"), 503, null);
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+      // The 200 ms durable timeout answered, not a hang: a generous bound for a loaded machine.
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
     }
   }
 }
