@@ -14,7 +14,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /** Random requests against a real server: whatever they are, the answer is never a 5xx. */
-class ApiFuzzProperties {
+class ApiFuzzPropertiesTest {
   private static ApiFixture f;
 
   @BeforeContainer
