@@ -341,7 +341,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (!cfg.identityProviders().isEmpty()) {
       api.backchannelLogout(IdentityProviders.routes(cfg.identityProviders(), sessions, clock,
-          redisClient == null ? dev.curfew.server.oidc.SeenLogoutTokens.inMemory(clock)
+          redisClient == null ? dev.curfew.server.oidc.SeenLogoutTokens.inFile(dataDir.resolve("logout-tokens-seen"), clock)
               : new dev.curfew.server.oidc.RedisSeenLogoutTokens(redisClient, cfg.redisKeyPrefix(), clock)));
       log.println("curfew: back-channel logout from " + cfg.identityProviders().size() + " identity provider"
           + (cfg.identityProviders().size() == 1 ? "" : "s") + " at /v1/backchannel-logout/{provider}");

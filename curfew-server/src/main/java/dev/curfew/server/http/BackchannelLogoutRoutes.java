@@ -56,6 +56,10 @@ public final class BackchannelLogoutRoutes {
     verifier.verify(tokens.get(0)).whenComplete((logout, err) -> ctx.vertx().runOnContext(v -> {
       if (err != null) {
         Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (t instanceof dev.curfew.server.oidc.SeenLogoutTokens.Unavailable) {
+          Reply.problem(ctx, Problem.unavailable("the logout tokens already received cannot be recorded"));
+          return;
+        }
         LogoutTokenRejected r = t instanceof LogoutTokenRejected x ? x : new LogoutTokenRejected(String.valueOf(t), null);
         refuse(ctx, name, r.getMessage(), r.jti());
         return;

@@ -85,6 +85,7 @@ public final class LogoutTokenVerifier {
 
   private static Throwable unwrap(Throwable e, String jti) {
     Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (t instanceof SeenLogoutTokens.Unavailable) return t;
     return t instanceof LogoutTokenRejected ? t : new LogoutTokenRejected("the provider's keys could not be read: " + t.getMessage(), jti);
   }
 

@@ -52,7 +52,16 @@ public final class ProviderKeys {
   public CompletableFuture<List<PublicKey>> candidates(String kid) {
     List<PublicKey> known = lookup(kid);
     if (!known.isEmpty()) return CompletableFuture.completedFuture(known);
-    return refetch().handle((ok, err) -> lookup(kid));
+    return refetch().handle((ok, err) -> {
+      List<PublicKey> found = lookup(kid);
+      if (found.isEmpty() && err != null) {
+        // Say why no key is known: the provider's answer was unusable (a refusal names it).
+        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+            ? err.getCause() : err;
+        throw new java.util.concurrent.CompletionException(cause);
+      }
+      return found;
+    });
   }
 
   private List<PublicKey> lookup(String kid) {

@@ -9,8 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The logout tokens already acted on, by provider and {@code jti}, each remembered until it could
  * no longer pass the {@code iat} window anyway: a replayed token is refused (OpenID Connect
- * Back-Channel Logout 1.0 §2.6, the {@code jti} step). {@link #inMemory} is one node's memory;
- * with the Redis store, {@code RedisSeenLogoutTokens} remembers cluster-wide.
+ * Back-Channel Logout 1.0 §2.6, the {@code jti} step). {@link #inMemory} is one node's memory,
+ * {@link #inFile} one node's that survives a restart; with the Redis store,
+ * {@code RedisSeenLogoutTokens} remembers cluster-wide.
  */
 public interface SeenLogoutTokens {
   /** True the first time {@code key} is offered before {@code forgetAtMs}; false for a replay. */
@@ -19,8 +20,23 @@ public interface SeenLogoutTokens {
   /** Forgets {@code key}: its logout could not be carried out, so the provider may send it again. */
   CompletableFuture<Void> forget(String key);
 
+  /**
+   * The memory could not be written: the token is not acted on (a 503, so that the provider sends
+   * it again), since acting on it unremembered would let it be replayed after a restart.
+   */
+  final class Unavailable extends RuntimeException {
+    public Unavailable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /** Most tokens one node remembers; beyond it the oldest-expiring are dropped first. */
   int MAX_REMEMBERED = 100_000;
+
+  /** One node's memory, kept in {@code file} (in the data directory) across restarts. */
+  static SeenLogoutTokens inFile(java.nio.file.Path file, Clock clock) {
+    return new FileSeenLogoutTokens(file, clock);
+  }
 
   static SeenLogoutTokens inMemory(Clock clock) {
     Map<String, Long> seen = new ConcurrentHashMap<>();

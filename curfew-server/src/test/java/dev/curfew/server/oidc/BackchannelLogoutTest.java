@@ -70,6 +70,7 @@ class BackchannelLogoutTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String KC_ISSUER = "https://kc.example/realms/acme";
   static final String OKTA_ISSUER = "https://acme.okta.example";
+  static final String ENTRA_ISSUER = "https://login.entra.example/tenant-1/v2.0";
 
   final Vertx vertx = Vertx.vertx();
   final ManualClock clock = new ManualClock(Instant.now());
@@ -86,11 +87,24 @@ class BackchannelLogoutTest {
   final int port;
   RSAKey kcKey = RSAKeyGenerator(2048, "kc-1");
   final ECKey oktaKey = new ECKeyGenerator(Curve.P_256).keyID("okta-1").generate();
+  final RSAKey entraKey = RSAKeyGenerator(2048, "entra-1");
 
   BackchannelLogoutTest() throws Exception {
     kcKeys.set(new JWKSet(kcKey.toPublicJWK()));
     oktaKeys.set(new JWKSet(oktaKey.toPublicJWK()));
     idp = vertx.createHttpServer().requestHandler(req -> {
+      String self = "http://127.0.0.1:" + req.localAddress().port();
+      // Providers known by their discovery document only: one honest, one naming another issuer.
+      if (req.path().endsWith("/.well-known/openid-configuration")) {
+        String issuer = req.path().startsWith("/entra/") ? ENTRA_ISSUER : "https://someone-else.example";
+        req.response().putHeader("Content-Type", "application/json").end(new io.vertx.core.json.JsonObject()
+            .put("issuer", issuer).put("jwks_uri", self + "/entra/keys").encode());
+        return;
+      }
+      if (req.path().equals("/entra/keys")) {
+        req.response().putHeader("Content-Type", "application/json").end(new JWKSet(entraKey.toPublicJWK()).toString(true));
+        return;
+      }
       if (req.path().equals("/kc/certs")) kcFetches.incrementAndGet();
       JWKSet set = req.path().equals("/kc/certs") ? kcKeys.get() : oktaKeys.get();
       req.response().putHeader("Content-Type", "application/json").end(set.toString(true));
@@ -102,7 +116,13 @@ class BackchannelLogoutTest {
         Duration.ofMinutes(5));
     IdentityProvider okta = new IdentityProvider("okta", OKTA_ISSUER, URI.create(base + "/okta/keys"), null, "curfew-okta",
         Duration.ofMinutes(5));
+    IdentityProvider entra = new IdentityProvider("entra", ENTRA_ISSUER, null,
+        URI.create(base + "/entra/.well-known/openid-configuration"), "curfew-entra", Duration.ofMinutes(5));
+    IdentityProvider liar = new IdentityProvider("liar", ENTRA_ISSUER, null,
+        URI.create(base + "/liar/.well-known/openid-configuration"), "curfew-entra", Duration.ofMinutes(5));
     Map<String, LogoutTokenVerifier> verifiers = Map.of(
+        "entra", new LogoutTokenVerifier(entra, new ProviderKeys(entra, http, clock, Duration.ofSeconds(30)), seen, clock),
+        "liar", new LogoutTokenVerifier(liar, new ProviderKeys(liar, http, clock, Duration.ofSeconds(30)), seen, clock),
         "keycloak", new LogoutTokenVerifier(kc, new ProviderKeys(kc, http, clock, Duration.ofSeconds(30)), seen, clock),
         "okta", new LogoutTokenVerifier(okta, new ProviderKeys(okta, http, clock, Duration.ofSeconds(30)), seen, clock));
     api = new ApiServer(vertx, engine, hub, ApiKeys.of(List.of()), null,
@@ -163,6 +183,20 @@ class BackchannelLogoutTest {
     assertThat(engine.check(a1.token(), false).reason()).isEqualTo(EndReason.IDP_LOGOUT);
     assertThat(engine.check(a2.token(), false).reason()).isEqualTo(EndReason.IDP_LOGOUT);
     assertThat(engine.check(viaKeycloak.token(), false).allowed()).isTrue();
+  }
+
+  @Test
+  void aProviderKnownByItsDiscoveryDocument_hasItsKeysFoundThere_andOneWhoseDocumentNamesAnotherIssuerIsRefused()
+      throws Exception {
+    Decision dana = open("dana", Map.of("idp", "entra", "idp_sid", "entra-sid-1"));
+    JWTClaimsSet claims = claims(ENTRA_ISSUER, "curfew-entra", c -> c.claim("sid", "entra-sid-1"));
+    String token = sign(new RSASSASigner(entraKey), JWSAlgorithm.RS256, "entra-1", claims);
+
+    assertRefused(post("liar", token), "names issuer");
+    assertThat(engine.check(dana.token(), false).allowed()).isTrue();
+
+    assertThat(post("entra", token).statusCode()).isEqualTo(200);
+    assertThat(engine.check(dana.token(), false).reason()).isEqualTo(EndReason.IDP_LOGOUT);
   }
 
   // ---------------------------------------------------------------- refused tokens: nothing ends
@@ -312,7 +346,7 @@ class BackchannelLogoutTest {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + port + "/v1/backchannel-logout/" + provider))
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString(form)).timeout(Duration.ofSeconds(10)).build(),
+        .POST(HttpRequest.BodyPublishers.ofString(form)).timeout(Duration.ofSeconds(30)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
