@@ -7,6 +7,7 @@ import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.gateway.db.ConnectionRecords;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.GovernedConnection;
+import dev.curfew.gateway.db.SessionAccess;
 import dev.curfew.gateway.db.SessionNotices;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -225,24 +226,30 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   }
 
   private void checkToken(String presented) {
-    gateway.access.check(presented, true).whenComplete((d, e) -> context.runOnContext(v -> {
+    gateway.access.login(presented, login.user()).whenComplete((answer, e) -> context.runOnContext(v -> {
       if (state == State.CLOSED) return;
-      if (e != null || d == null || d.verdict() == Decision.Verdict.UNAVAILABLE) {
-        refuse("unavailable", MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached");
-      } else if (!d.allowed()) {
+      if (e != null || answer == null) {
+        refuse(SessionAccess.UNAVAILABLE, MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached");
+        return;
+      }
+      sessionId = answer.sessionId();
+      String why = answer.why();
+      switch (why == null ? "" : why) {
+        case "" -> {
+          token = presented;
+          status = answer.status();
+          gateway.connections.add(sessionId, this);
+          connectUpstream();
+        }
+        case SessionAccess.UNAVAILABLE ->
+            refuse(why, MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached");
+        case SessionAccess.WRONG_SUBJECT ->
+            refuse(why, MyPackets.ER_ACCESS_DENIED, "28000", "curfew: the user name must be the session's subject");
+        case SessionAccess.WRONG_POLICY -> refuse(why, MyPackets.ER_ACCESS_DENIED, "28000",
+            SessionNotices.policyRefused(target.policy(), answer.status().policy()));
         // A session for another place (the web, another database) is refused as wrong_audience: the
         // store left it untouched and recorded session.refused; this record says where it was presented.
-        String why = d.refusalReason();
-        refuse(why, MyPackets.ER_ACCESS_DENIED, "28000", SessionNotices.tokenRefused(why));
-      } else if (!d.status().subject().equals(login.user())) {
-        sessionId = d.status().sessionId();
-        refuse("wrong_subject", MyPackets.ER_ACCESS_DENIED, "28000", "curfew: the user name must be the session's subject");
-      } else {
-        token = presented;
-        status = d.status();
-        sessionId = d.status().sessionId();
-        gateway.connections.add(sessionId, this);
-        connectUpstream();
+        default -> refuse(why, MyPackets.ER_ACCESS_DENIED, "28000", SessionNotices.tokenRefused(why));
       }
     }));
   }

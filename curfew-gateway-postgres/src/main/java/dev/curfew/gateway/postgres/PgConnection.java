@@ -4,6 +4,7 @@ import dev.curfew.gateway.db.SessionNotices;
 import dev.curfew.gateway.db.ConnectionRecords;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.GovernedConnection;
+import dev.curfew.gateway.db.SessionAccess;
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.SessionStatus;
@@ -237,24 +238,25 @@ final class PgConnection implements GovernedConnection {
   }
 
   private void checkToken(String presented) {
-    gateway.access.check(presented, true).whenComplete((d, e) -> context.runOnContext(v -> {
+    gateway.access.login(presented, startupParameters.get("user")).whenComplete((login, e) -> context.runOnContext(v -> {
       if (state == State.CLOSED) return;
-      if (e != null || d == null) {
-        refuse("unavailable", "57P03", "curfew: the session store cannot be reached");
-      } else if (d.verdict() == Decision.Verdict.UNAVAILABLE) {
-        refuse("unavailable", "57P03", "curfew: the session store cannot be reached");
-      } else if (!d.allowed()) {
-        String why = d.refusalReason();
-        refuse(why, "28P01", SessionNotices.tokenRefused(why));
-      } else if (!d.status().subject().equals(startupParameters.get("user"))) {
-        sessionId = d.status().sessionId();
-        refuse("wrong_subject", "28000", "curfew: the user name must be the session's subject");
-      } else {
-        token = presented;
-        status = d.status();
-        sessionId = d.status().sessionId();
-        gateway.connections.add(sessionId, this);
-        connectUpstream();
+      if (e != null || login == null) {
+        refuse(SessionAccess.UNAVAILABLE, "57P03", "curfew: the session store cannot be reached");
+        return;
+      }
+      sessionId = login.sessionId();
+      switch (login.why() == null ? "" : login.why()) {
+        case "" -> {
+          token = presented;
+          status = login.status();
+          gateway.connections.add(sessionId, this);
+          connectUpstream();
+        }
+        case SessionAccess.UNAVAILABLE -> refuse(login.why(), "57P03", "curfew: the session store cannot be reached");
+        case SessionAccess.WRONG_SUBJECT -> refuse(login.why(), "28000", "curfew: the user name must be the session's subject");
+        case SessionAccess.WRONG_POLICY -> refuse(login.why(), "28000",
+            SessionNotices.policyRefused(target.policy(), login.status().policy()));
+        default -> refuse(login.why(), "28P01", SessionNotices.tokenRefused(login.why()));
       }
     }));
   }
