@@ -85,6 +85,13 @@ final class PgConnection implements GovernedConnection {
   private boolean checking;
   private boolean upstreamFull;
   private int readiesExpected; // ReadyForQuery messages the upstream still owes: > 0 while a statement runs
+  /**
+   * The answers the upstream owes, in order, each by the type of the message that completes it
+   * ('1' Parse, '2' Bind, 'T' Describe (or 'n'), 'C' Execute (or 'I', 's'), '3' Close, 'Z' Sync,
+   * Query and FunctionCall): what a Flush without Sync leaves the client waiting for.
+   */
+  private final ArrayDeque<Character> owed = new ArrayDeque<>();
+  private int flushedOwed; // how many of the first answers owed the client flushed and waits for
   private long busyTimer = -1;
   private long stallTimer = -1;
   private Buffer pendingNotice;
@@ -362,6 +369,7 @@ final class PgConnection implements GovernedConnection {
       case 'Q' -> {
         String text = PgMessages.cstringAt(f.body(), 0);
         boolean passive = target.passiveStatements().contains(text);
+        owed.add('Z');
         expectReady();
         if (target.auditStatements() != DatabaseTarget.AuditStatements.OFF) {
           pending.add(new Pending(text, true, gateway.settings.nanoTime().getAsLong()));
@@ -372,16 +380,19 @@ final class PgConnection implements GovernedConnection {
         int nameEnd = PgMessages.nulAt(f.body(), 0);
         String name = f.body().getString(0, nameEnd, "UTF-8");
         statements.put(name, PgMessages.cstringAt(f.body(), nameEnd + 1));
+        owed.add('1');
         return null;
       }
       case 'B' -> {
         int portalEnd = PgMessages.nulAt(f.body(), 0);
         String portal = f.body().getString(0, portalEnd, "UTF-8");
         portals.put(portal, statements.get(PgMessages.cstringAt(f.body(), portalEnd + 1)));
+        owed.add('2');
         return null;
       }
       case 'E' -> {
         String text = portals.get(PgMessages.cstringAt(f.body(), 0));
+        owed.add('C');
         if (target.auditStatements() != DatabaseTarget.AuditStatements.OFF) {
           pending.add(new Pending(text == null ? "" : text, false, gateway.settings.nanoTime().getAsLong()));
         }
@@ -392,13 +403,27 @@ final class PgConnection implements GovernedConnection {
         String name = PgMessages.cstringAt(f.body(), 1);
         if (f.body().getByte(0) == 'S') statements.remove(name);
         else portals.remove(name);
+        owed.add('3');
+        return null;
+      }
+      case 'D' -> {
+        owed.add('T');
         return null;
       }
       case 'S' -> {
+        owed.add('Z');
         expectReady();
         return null;
       }
+      case 'H' -> {
+        // A Flush without Sync (pgjdbc's describe-only paths, a pipelining client): the client now
+        // waits for everything owed so far, as after a Sync, though no ReadyForQuery will say when it is done.
+        flushedOwed = owed.size();
+        if (flushedOwed > 0) startBusyTimer();
+        return null;
+      }
       case 'F' -> {
+        owed.add('Z');
         expectReady();
         return true;
       }
@@ -448,6 +473,15 @@ final class PgConnection implements GovernedConnection {
 
   private void expectReady() {
     readiesExpected++;
+    startBusyTimer();
+  }
+
+  /** Whether the client waits for work it started: a statement up to its ReadyForQuery, or flushed answers. */
+  private boolean busy() {
+    return readiesExpected > 0 || flushedOwed > 0;
+  }
+
+  private void startBusyTimer() {
     if (busyTimer < 0) {
       long periodMs = busyTouchPeriodMs();
       busyTimer = gateway.vertx.setPeriodic(periodMs, periodMs, id -> busyTouch());
@@ -462,7 +496,7 @@ final class PgConnection implements GovernedConnection {
 
   /** A statement is still running: that keeps the session active (spec: busy is activity). */
   private void busyTouch() {
-    if (state != State.RELAY || readiesExpected == 0) return;
+    if (state != State.RELAY || !busy()) return;
     gateway.access.check(token, true).whenComplete((d, e) -> context.runOnContext(v -> {
       if (state == State.RELAY && d != null && !d.allowed() && d.verdict() == Decision.Verdict.ENDED) {
         endNow(d.reason(), null, null);
@@ -535,6 +569,7 @@ final class PgConnection implements GovernedConnection {
 
   /** Tracks statements by the upstream's answers (55.2.2 / 55.2.3). */
   private void answered(char type) {
+    settle(type);
     switch (type) {
       case 'C', 'I', 's' -> {
         Pending p = pending.peek();
@@ -558,10 +593,38 @@ final class PgConnection implements GovernedConnection {
           pending.poll();
         }
         if (readiesExpected > 0) readiesExpected--;
-        if (readiesExpected == 0) stopBusyTimer();
       }
       default -> { }
     }
+    if (!busy()) stopBusyTimer();
+  }
+
+  /**
+   * Takes the answers the upstream just completed off {@link #owed}: one per completing message;
+   * after an error, every extended-protocol answer up to the next Sync, since the server skips those
+   * messages (55.2.3); at a ReadyForQuery, whatever it closes.
+   */
+  private void settle(char type) {
+    switch (type) {
+      case '1', '2', '3' -> settleIf(type);
+      case 'Z' -> { // nothing before a ReadyForQuery is owed after it
+        while (!owed.isEmpty() && owed.peek() != 'Z') settleIf(owed.peek());
+        settleIf('Z');
+      }
+      case 'T', 'n' -> settleIf('T');
+      case 'C', 'I', 's' -> settleIf('C');
+      case 'E' -> {
+        while (!owed.isEmpty() && owed.peek() != 'Z') settleIf(owed.peek());
+      }
+      default -> { }
+    }
+  }
+
+  private void settleIf(char completes) {
+    Character head = owed.peek();
+    if (head == null || head != completes) return; // a Query's own 'T' and 'C', a COPY's: not owed one by one
+    owed.poll();
+    if (flushedOwed > 0) flushedOwed--;
   }
 
   private void statementDone(Pending p, String outcome) {
@@ -634,7 +697,7 @@ final class PgConnection implements GovernedConnection {
       sqlstate = reason == EndReason.IDLE_TIMEOUT ? "57P05" : "57P01";
       message = SessionNotices.ended(reason);
     }
-    if (readiesExpected > 0) cancelUpstreamStatement();
+    if (busy()) cancelUpstreamStatement();
     write(PgMessages.errorResponse("FATAL", sqlstate, message));
     Map<String, Object> extra = new LinkedHashMap<>();
     if (reason != null) extra.put("reason", reason.wire());
@@ -655,7 +718,7 @@ final class PgConnection implements GovernedConnection {
   private void protocolViolation(String detail) {
     if (state == State.RELAY) {
       write(PgMessages.errorResponse("FATAL", "08P01", "curfew: " + detail));
-      if (readiesExpected > 0) cancelUpstreamStatement();
+      if (busy()) cancelUpstreamStatement();
       shut("error", Map.of("detail", detail));
     } else {
       refuse("bad_frame", "08P01", "curfew: " + detail, Map.of("detail", detail));
