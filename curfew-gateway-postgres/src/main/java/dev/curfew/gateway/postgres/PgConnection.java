@@ -1,7 +1,9 @@
 package dev.curfew.gateway.postgres;
 
 import dev.curfew.gateway.db.SessionNotices;
+import dev.curfew.gateway.db.ConnectionCounts;
 import dev.curfew.gateway.db.ConnectionRecords;
+import dev.curfew.gateway.db.ConnectionTimers;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.GovernedConnection;
 import dev.curfew.gateway.db.SessionAccess;
@@ -33,7 +35,7 @@ import java.util.concurrent.CompletableFuture;
  * a passive one is checked without touching. While a statement runs (from a Query or Sync to the
  * upstream's ReadyForQuery) the session is touched periodically, so that a long query is not idle.
  */
-final class PgConnection implements GovernedConnection {
+final class PgConnection implements GovernedConnection, ConnectionTimers.Connection {
   private static final System.Logger LOG = System.getLogger(PgConnection.class.getName());
 
   private enum State { STARTUP, PASSWORD, CONNECTING, RELAY, CLOSED }
@@ -62,13 +64,13 @@ final class PgConnection implements GovernedConnection {
   private final String connectionId;
   private final ConnectionRecords records;
   private final String clientAddress;
-  private final long openedNanos;
+  private final ConnectionCounts counts;
+  private final ConnectionTimers timers;
   private final PgFrameDecoder clientDecoder;
   private final PgFrameDecoder upstreamDecoder = new PgFrameDecoder(false, Integer.MAX_VALUE, PgFrameDecoder.KeepBody.NONE);
 
   private State state = State.STARTUP;
   private boolean tls;
-  private long startupTimer = -1;
   private Map<String, String> startupParameters;
   private String database;
   private String token;
@@ -92,48 +94,46 @@ final class PgConnection implements GovernedConnection {
    */
   private final ArrayDeque<Character> owed = new ArrayDeque<>();
   private int flushedOwed; // how many of the first answers owed the client flushed and waits for
-  private long busyTimer = -1;
-  private long stallTimer = -1;
   private Buffer pendingNotice;
   private EndReason pendingEnd;
   private final Map<String, String> statements = new HashMap<>();
   private final Map<String, String> portals = new HashMap<>();
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-  private long activeMessages;
-  private long bytesIn;
-  private long bytesOut;
 
   PgConnection(PgGateway gateway, NetSocket client) {
     this.gateway = gateway;
-    this.target = gateway.target;
+    this.target = gateway.target();
     this.client = client;
-    this.context = gateway.vertx.getOrCreateContext();
+    this.context = gateway.vertx().getOrCreateContext();
     this.connectionId = "pg-" + HexFormat.of().formatHex(randomBytes(8));
     this.clientAddress = client.remoteAddress() == null ? "unknown" : client.remoteAddress().hostAddress();
     this.records = new ConnectionRecords(target, "postgres", clientAddress, connectionId);
-    this.openedNanos = gateway.settings.nanoTime().getAsLong();
-    this.clientDecoder = new PgFrameDecoder(true, gateway.settings.maxFrameBytes(), t -> t != 'd');
+    this.counts = new ConnectionCounts(gateway.settings().nanoTime());
+    this.timers = new ConnectionTimers(gateway.vertx(), context, gateway.settings(), gateway.access(), this);
+    this.clientDecoder = new PgFrameDecoder(true, gateway.settings().maxFrameBytes(), t -> t != 'd');
   }
 
   void start() {
-    client.setWriteQueueMaxSize(gateway.settings.writeQueueBytes());
+    client.setWriteQueueMaxSize(gateway.settings().writeQueueBytes());
     client.handler(this::fromClient);
     client.closeHandler(v -> closed("client_closed", null));
     client.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, connectionId + ": client: " + e));
-    startupTimer = gateway.vertx.setTimer(gateway.settings.startupTimeout().toMillis(), id -> {
-      startupTimer = -1;
-      if (state == State.STARTUP || state == State.PASSWORD || state == State.CONNECTING) {
-        refuse("startup_timeout", "08P01", "curfew: the login did not finish within "
-            + gateway.settings.startupTimeout().toSeconds() + " s");
-      }
-    });
+    timers.startStartup();
+  }
+
+  @Override
+  public void startupTimedOut() {
+    if (state == State.STARTUP || state == State.PASSWORD || state == State.CONNECTING) {
+      refuse("startup_timeout", "08P01", "curfew: the login did not finish within "
+          + gateway.settings().startupTimeout().toSeconds() + " s");
+    }
   }
 
   // ================================================================== client → gateway
 
   private void fromClient(Buffer chunk) {
     if (state == State.CLOSED) return;
-    bytesIn += chunk.length();
+    counts.in(chunk.length());
     List<ClientFrame> frames = new ArrayList<>();
     try {
       clientDecoder.decode(chunk, (type, bodyBytes, body, end) -> {
@@ -214,7 +214,7 @@ final class PgConnection implements GovernedConnection {
       PgConnection c = gateway.byCancelKey(p.processId(), p.secretKey());
       if (c != null) c.cancelFromClient();
       state = State.CLOSED; // a cancel connection carries nothing else (55.2.8); no record: cancels are passive
-      cancelStartupTimer();
+      timers.cancelStartup();
       client.close();
       return;
     }
@@ -223,7 +223,7 @@ final class PgConnection implements GovernedConnection {
           + (p.code() & 0xffff) + ": this gateway speaks 3.0");
       return;
     }
-    if (gateway.target.tls() != null && gateway.target.tls().require() && !tls) {
+    if (gateway.target().tls() != null && gateway.target().tls().require() && !tls) {
       refuse("tls_required", "28000", "curfew: this database requires TLS (connect with sslmode=require)");
       return;
     }
@@ -245,7 +245,7 @@ final class PgConnection implements GovernedConnection {
   }
 
   private void checkToken(String presented) {
-    gateway.access.login(presented, startupParameters.get("user")).whenComplete((login, e) -> context.runOnContext(v -> {
+    gateway.access().login(presented, startupParameters.get("user")).whenComplete((login, e) -> context.runOnContext(v -> {
       if (state == State.CLOSED) return;
       if (e != null || login == null) {
         refuse(SessionAccess.UNAVAILABLE, "57P03", "curfew: the session store cannot be reached");
@@ -269,7 +269,7 @@ final class PgConnection implements GovernedConnection {
   }
 
   private void connectUpstream() {
-    UpstreamLogin.login(gateway.upstreamClient, target, database, startupParameters, gateway.random)
+    UpstreamLogin.login(gateway.upstreamClient(), target, database, startupParameters, gateway.random())
         .onComplete(ar -> {
           if (state == State.CLOSED) {
             if (ar.succeeded()) ar.result().socket().close();
@@ -285,7 +285,7 @@ final class PgConnection implements GovernedConnection {
           Map<String, Object> data = records.opened(tls);
           data.put("database", database);
           // The opening is on record before the client is told it is in (fail closed).
-          gateway.access.record(sessionId, RecordTypes.CONNECTION_OPENED, data)
+          gateway.access().record(sessionId, RecordTypes.CONNECTION_OPENED, data)
               .whenComplete((ok, e) -> context.runOnContext(v -> {
                 if (state == State.CLOSED) return;
                 if (e != null) {
@@ -298,7 +298,7 @@ final class PgConnection implements GovernedConnection {
   }
 
   private void opened() {
-    cancelStartupTimer();
+    timers.cancelStartup();
     cancelKey = gateway.registerCancelKey(this);
     Buffer out = Buffer.buffer().appendBuffer(PgMessages.authentication(PgMessages.AUTH_OK));
     for (Buffer s : upstream.parameterStatus()) out.appendBuffer(s);
@@ -307,7 +307,7 @@ final class PgConnection implements GovernedConnection {
     out.appendBuffer(PgMessages.readyForQuery('I'));
     state = State.RELAY;
     NetSocket up = upstream.socket();
-    up.setWriteQueueMaxSize(gateway.settings.writeQueueBytes());
+    up.setWriteQueueMaxSize(gateway.settings().writeQueueBytes());
     up.handler(this::fromUpstream);
     up.closeHandler(v -> upstreamClosed());
     up.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, connectionId + ": upstream: " + e));
@@ -331,8 +331,8 @@ final class PgConnection implements GovernedConnection {
         return;
       }
       if (touch != null) {
-        CompletableFuture<Decision> answer = gateway.access.check(token, touch);
-        if (touch) activeMessages++;
+        CompletableFuture<Decision> answer = gateway.access().check(token, touch);
+        if (touch) counts.active();
         if (!answer.isDone()) {
           // Hold this message (and what follows) until the store answers: flush what precedes it.
           int before = f.endInChunk() - Math.min(f.endInChunk(), f.bodyBytes() + 5);
@@ -372,7 +372,7 @@ final class PgConnection implements GovernedConnection {
         owed.add('Z');
         expectReady();
         if (target.auditStatements() != DatabaseTarget.AuditStatements.OFF) {
-          pending.add(new Pending(text, true, gateway.settings.nanoTime().getAsLong()));
+          pending.add(new Pending(text, true, counts.nanos()));
         }
         return !passive;
       }
@@ -394,7 +394,7 @@ final class PgConnection implements GovernedConnection {
         String text = portals.get(PgMessages.cstringAt(f.body(), 0));
         owed.add('C');
         if (target.auditStatements() != DatabaseTarget.AuditStatements.OFF) {
-          pending.add(new Pending(text == null ? "" : text, false, gateway.settings.nanoTime().getAsLong()));
+          pending.add(new Pending(text == null ? "" : text, false, counts.nanos()));
         }
         return !(text != null && target.passiveStatements().contains(text));
       }
@@ -419,7 +419,7 @@ final class PgConnection implements GovernedConnection {
         // A Flush without Sync (pgjdbc's describe-only paths, a pipelining client): the client now
         // waits for everything owed so far, as after a Sync, though no ReadyForQuery will say when it is done.
         flushedOwed = owed.size();
-        if (flushedOwed > 0) startBusyTimer();
+        if (flushedOwed > 0) timers.startBusy(status);
         return null;
       }
       case 'F' -> {
@@ -473,42 +473,33 @@ final class PgConnection implements GovernedConnection {
 
   private void expectReady() {
     readiesExpected++;
-    startBusyTimer();
+    timers.startBusy(status);
   }
 
   /** Whether the client waits for work it started: a statement up to its ReadyForQuery, or flushed answers. */
-  private boolean busy() {
+  @Override
+  public boolean busy() {
     return readiesExpected > 0 || flushedOwed > 0;
   }
 
-  private void startBusyTimer() {
-    if (busyTimer < 0) {
-      long periodMs = busyTouchPeriodMs();
-      busyTimer = gateway.vertx.setPeriodic(periodMs, periodMs, id -> busyTouch());
-    }
+  @Override
+  public boolean relaying() {
+    return state == State.RELAY;
   }
 
-  /** A quarter of the idle timeout (as last seen), within the configured bounds. */
-  private long busyTouchPeriodMs() {
-    long idleMs = status == null ? Long.MAX_VALUE : Math.max(1, status.idleExpiresAtMs() - status.lastActivityAtMs());
-    return gateway.settings.busyTouchPeriodMs(idleMs);
+  @Override
+  public String token() {
+    return token;
   }
 
-  /** A statement is still running: that keeps the session active (spec: busy is activity). */
-  private void busyTouch() {
-    if (state != State.RELAY || !busy()) return;
-    gateway.access.check(token, true).whenComplete((d, e) -> context.runOnContext(v -> {
-      if (state == State.RELAY && d != null && !d.allowed() && d.verdict() == Decision.Verdict.ENDED) {
-        endNow(d.reason(), null, null);
-      } else if (d != null && d.allowed()) {
-        status = d.status();
-      }
-    }));
+  @Override
+  public void touched(SessionStatus s) {
+    status = s;
   }
 
-  private void stopBusyTimer() {
-    if (busyTimer >= 0) gateway.vertx.cancelTimer(busyTimer);
-    busyTimer = -1;
+  @Override
+  public void ended(EndReason reason) {
+    endNow(reason, null, null);
   }
 
   // ------------------------------------------------------------------ the relay, upstream side
@@ -544,28 +535,15 @@ final class PgConnection implements GovernedConnection {
       write(pendingNotice);
       pendingNotice = null;
     }
-    if (client.writeQueueFull()) {
-      upstream.socket().pause();
-      client.drainHandler(v -> {
-        cancelStall();
-        if (state == State.RELAY) upstream.socket().resume();
-      });
-      if (stallTimer < 0) {
-        stallTimer = gateway.vertx.setTimer(gateway.settings.stalledReaderTimeout().toMillis(), id -> {
-          stallTimer = -1;
-          if (state == State.RELAY && client.writeQueueFull()) {
-            cancelUpstreamStatement();
-            shut("error", Map.of("detail", "client_not_reading"));
-          }
-        });
-      }
-    }
+    timers.clientWritten(client, upstream.socket());
   }
 
-  private void cancelStall() {
-    if (stallTimer >= 0) gateway.vertx.cancelTimer(stallTimer);
-    stallTimer = -1;
+  @Override
+  public void stalled() {
+    cancelUpstreamStatement();
+    shut("error", Map.of("detail", "client_not_reading"));
   }
+
 
   /** Tracks statements by the upstream's answers (55.2.2 / 55.2.3). */
   private void answered(char type) {
@@ -596,7 +574,7 @@ final class PgConnection implements GovernedConnection {
       }
       default -> { }
     }
-    if (!busy()) stopBusyTimer();
+    if (!busy()) timers.stopBusy();
   }
 
   /**
@@ -628,8 +606,8 @@ final class PgConnection implements GovernedConnection {
   }
 
   private void statementDone(Pending p, String outcome) {
-    gateway.access.record(sessionId, RecordTypes.STATEMENT_EXECUTED,
-        records.statement(p.text, (gateway.settings.nanoTime().getAsLong() - p.startNanos) / 1_000_000, outcome));
+    gateway.access().record(sessionId, RecordTypes.STATEMENT_EXECUTED,
+        records.statement(p.text, counts.millisSince(p.startNanos), outcome));
   }
 
   private void upstreamClosed() {
@@ -663,7 +641,7 @@ final class PgConnection implements GovernedConnection {
       }
       if (state == State.RELAY && upstreamDecoder.midFrame()) {
         pendingEnd = reason;
-        gateway.vertx.setTimer(200, id -> { // bound: a stalled upstream must not hold the end
+        gateway.vertx().setTimer(200, id -> { // bound: a stalled upstream must not hold the end
           if (pendingEnd != null) endNow(pendingEnd, null, null);
         });
         return;
@@ -708,7 +686,7 @@ final class PgConnection implements GovernedConnection {
     if (upstream == null) return;
     int pid = upstream.processId();
     int key = upstream.secretKey();
-    gateway.upstreamClient.connect(target.upstreamPort(), target.upstreamHost()).onSuccess(s -> {
+    gateway.upstreamClient().connect(target.upstreamPort(), target.upstreamHost()).onSuccess(s -> {
       s.write(PgMessages.cancelRequest(pid, key)).onComplete(x -> s.close());
     });
   }
@@ -734,13 +712,13 @@ final class PgConnection implements GovernedConnection {
     if (state == State.CLOSED) return;
     State was = state;
     state = State.CLOSED;
-    cancelStartupTimer();
+    timers.cancelStartup();
     client.pause();
     if (sessionId != null) gateway.connections.remove(sessionId, this);
     if (upstream != null) upstream.socket().close();
     Map<String, Object> data = records.refused(why);
     data.putAll(extra);
-    gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
+    gateway.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
         .whenComplete((ok, e) -> context.runOnContext(v -> {
           if (e != null) LOG.log(System.Logger.Level.ERROR, connectionId + ": refusal not recorded: " + e);
           // Before the startup packet was read the client may not speak v3 at all; it still gets one.
@@ -753,10 +731,10 @@ final class PgConnection implements GovernedConnection {
   private void refuseQuietly(String why, String detail) {
     if (state == State.CLOSED) return;
     state = State.CLOSED;
-    cancelStartupTimer();
+    timers.cancelStartup();
     Map<String, Object> data = records.refused(why);
     data.put("detail", String.valueOf(detail));
-    gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
+    gateway.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
     client.close();
   }
 
@@ -775,9 +753,7 @@ final class PgConnection implements GovernedConnection {
   private void shut(String why, Map<String, Object> extra) {
     if (state == State.CLOSED) return;
     state = State.CLOSED;
-    stopBusyTimer();
-    cancelStall();
-    cancelStartupTimer();
+    timers.cancelAll();
     if (cancelKey >= 0) gateway.unregisterCancelKey(cancelKey);
     if (sessionId != null) gateway.connections.remove(sessionId, this);
     if (upstream != null) {
@@ -787,23 +763,17 @@ final class PgConnection implements GovernedConnection {
       up.write(PgMessages.terminate()).onComplete(x -> up.close());
     }
     client.end().onComplete(x -> client.close());
-    gateway.access.record(sessionId, RecordTypes.CONNECTION_CLOSED, records.closed(why, extra, activeMessages, bytesIn,
-        bytesOut, (gateway.settings.nanoTime().getAsLong() - openedNanos) / 1_000_000));
-  }
-
-  private void cancelStartupTimer() {
-    if (startupTimer >= 0) gateway.vertx.cancelTimer(startupTimer);
-    startupTimer = -1;
+    gateway.access().record(sessionId, RecordTypes.CONNECTION_CLOSED, counts.closed(records, why, extra));
   }
 
   private void write(Buffer b) {
-    bytesOut += b.length();
+    counts.out(b.length());
     client.write(b);
   }
 
   private byte[] randomBytes(int n) {
     byte[] b = new byte[n];
-    gateway.random.nextBytes(b);
+    gateway.random().nextBytes(b);
     return b;
   }
 }
