@@ -123,6 +123,8 @@ const RECORDS = {
   'session.extended': 'Extended', 'session.extension_refused': 'Extension refused', 'session.expired': 'Expired',
   'session.revoked': 'Revoked', 'session.logged_out': 'Signed out', 'session.refused': 'Ended token presented again',
   'session.rotated': 'Token rotated', 'session.policy_applied': 'Policy change applied', 'session.notified': 'App notified',
+  'connection.opened': 'Connection opened', 'connection.closed': 'Connection closed', 'connection.refused': 'Connection refused',
+  'statement.executed': 'Statement', 'agent.tool_called': 'Tool call',
   'policy.changed': 'Policy version', 'node.started': 'Server started', 'node.stopped': 'Server stopped', 'log.repaired': 'Log repaired',
   activity: 'Activity',
 };

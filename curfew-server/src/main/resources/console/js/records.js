@@ -20,6 +20,11 @@ export function details(r, compact) {
     case 'session.refused': return `${reason(d.reason)} token presented again` + (d.repeats ? ` (+${d.repeats} more)` : '');
     case 'session.notified': return `${d.kind} to ${d.target}: ${d.outcome}`;
     case 'session.policy_applied': return `deadline moved from ${dateTime(d.previous_expires_at)} to ${dateTime(d.expires_at)}`;
+    case 'connection.opened': return `${d.target} (${d.protocol}) from ${d.client_address}` + (d.database ? `, database ${d.database}` : '') + (d.tls ? ', TLS' : '');
+    case 'connection.closed': return `${d.target}: ${d.reason ? reason(d.reason) : d.why}` + (d.detail ? ` (${d.detail})` : '') + `; ${d.active_messages} active messages in ${Math.round(d.duration_ms / 1000)} s`;
+    case 'connection.refused': return `${d.target} (${d.protocol}) from ${d.client_address}: ${reason(d.why)}`;
+    case 'statement.executed': return `${d.target}: ${d.outcome} in ${d.duration_ms} ms` + (d.text !== undefined ? `: ${d.text}` : '');
+    case 'agent.tool_called': return `${d.target}: ${d.tool}, ${d.outcome} in ${d.duration_ms} ms`;
     case 'policy.changed': return `${d.name} v${d.version} by ${d.actor}: idle ${duration(d.idle_timeout_ms)}, absolute ${duration(d.absolute_timeout_ms)}`;
     case 'node.started': return `version ${d.version}; ${d.recovered_sessions} sessions recovered, ${d.expired_during_downtime} expired while down`
       + (d.clean_shutdown === false && r.seq > 0 ? '; the previous run did not stop cleanly' : r.seq === 0 ? '; first start' : '');
@@ -31,4 +36,5 @@ export function details(r, compact) {
 
 export const TYPES = ['session.created', 'session.warning_sent', 'session.warning_acknowledged', 'session.extended',
   'session.extension_refused', 'session.expired', 'session.revoked', 'session.logged_out', 'session.refused',
-  'session.rotated', 'session.policy_applied', 'session.notified', 'policy.changed', 'node.started', 'node.stopped', 'log.repaired'];
+  'session.rotated', 'session.policy_applied', 'session.notified', 'connection.opened', 'connection.closed',
+  'connection.refused', 'statement.executed', 'policy.changed', 'node.started', 'node.stopped', 'log.repaired'];

@@ -8,18 +8,21 @@ import { drawTimeline, storyOfRecords, LEGEND, legendIcon } from '../timeline.js
 import { confirmWithReason } from '../dialog.js';
 import { deadline } from './sessions.js';
 import { details } from '../records.js';
+import { connectionsOf, connectionsView } from '../connections.js';
 
 export const title = 'Session';
 
 export default async function session(main, ctx, params) {
   const id = params[0];
   const head = h('div'), summary = h('div'), picture = h('div'), records = h('div');
+  const connections = h('section', { class: 'section', 'aria-labelledby': 's-conn', id: 'session-connections', hidden: true });
   replace(main,
     h('p', { class: 'crumbs' }, h('a', { href: '/console/sessions', 'data-link': true }, 'Sessions'), ' › ', h('span', { class: 'id' }, id)),
     head,
     h('section', { class: 'section', 'aria-labelledby': 's-now' }, h('h2', { id: 's-now', class: 'sr-only' }, 'Status'), summary),
     h('section', { class: 'section card', 'aria-labelledby': 's-tl' },
       h('h2', { id: 's-tl' }, 'Timeline'), picture),
+    connections,
     h('section', { class: 'section', 'aria-labelledby': 's-rec' },
       h('h2', { id: 's-rec' }, 'Audit records'),
       h('p', { class: 'lede small' }, 'Each record as the signed log holds it: the canonical JSON line whose hash is a leaf of the Merkle tree. The evidence bundle proves these records against a signed checkpoint without revealing any other session.'),
@@ -104,7 +107,14 @@ export default async function session(main, ctx, params) {
         h('figcaption', {}, story.summary + ' Individual requests are not audited: only the last activity before the end is known.'),
         h('ul', { class: 'legend', 'aria-hidden': 'true' }, LEGEND.map(([k, label]) => h('li', {}, legendIcon(k), label)))));
     }
-    replace(records, h('div', { class: 'table-wrap' }, h('table', {},
+    const gateways = connectionsOf(list);
+    connections.hidden = !gateways;
+    if (gateways) {
+      replace(connections, h('h2', { id: 's-conn' }, 'Connections'),
+        h('p', { class: 'lede small' }, 'What the session did through Curfew’s protocol gateways (databases, SSH, AI agents): each connection let in or turned away, and the statements and tool calls on record.'),
+        connectionsView(gateways, list.truncated));
+    }
+    replace(records, h('div', { class: 'table-wrap' }, h('table', { id: 'session-records' },
       h('caption', { class: 'sr-only' }, `Audit records of session ${id}`),
       h('thead', {}, h('tr', {}, ['Seq', 'Time', 'Event', 'Details', 'Record'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((r) => h('tr', { id: 'seq-' + r.seq },

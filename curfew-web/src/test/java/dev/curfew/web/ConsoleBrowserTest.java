@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,6 +164,44 @@ class ConsoleBrowserTest {
     EvidenceVerification v = EvidenceBundle.verify(Files.readString(file), server.store.auditTrail().verifier());
     assertThat(v.ok()).as("%s", v.problems()).isTrue();
     assertThat(v.sessionId()).isEqualTo(id);
+  }
+
+  @Test
+  void aSessionsPageListsItsGatewayConnectionsAndStatements() throws Exception {
+    // What a database gateway records of a session's psql windows: one turned away, one that ran two statements.
+    JsonNode opened = server.open("gina@example.com", "standard");
+    String id = opened.get("session_id").asText();
+    gateway(id, "connection.refused", Map.of("target", "orders", "protocol", "postgres", "client_address", "10.0.0.7",
+        "connection_id", "pg-refused", "why", "tls_required"));
+    gateway(id, "connection.opened", Map.of("target", "orders", "protocol", "postgres", "client_address", "10.0.0.8",
+        "connection_id", "pg-0001", "database", "orders", "tls", true));
+    gateway(id, "statement.executed", Map.of("target", "orders", "connection_id", "pg-0001", "sha256", "ab".repeat(32),
+        "text", "SELECT count(*) FROM orders", "duration_ms", 12, "outcome", "ok"));
+    gateway(id, "statement.executed", Map.of("target", "orders", "connection_id", "pg-0001", "sha256", "cd".repeat(32),
+        "duration_ms", 3, "outcome", "error"));
+    gateway(id, "connection.closed", Map.of("target", "orders", "connection_id", "pg-0001", "why", "session_ended",
+        "reason", "revoked", "active_messages", 2, "bytes_in", 310, "bytes_out", 1204, "duration_ms", 4500));
+
+    signIn(ConsoleServer.ADMIN_KEY);
+    d.get(server.url("/console/sessions/" + id));
+    within(Duration.ofSeconds(5), x -> d.findElements(By.cssSelector("#connections tbody tr")).size() == 2 ? true : null);
+    assertThat(d.findElement(By.id("s-conn")).getText()).isEqualTo("Connections");
+    List<WebElement> rows = d.findElements(By.cssSelector("#connections tbody tr"));
+    assertThat(rows.get(0).getText()).contains("orders (postgres)", "refused", "10.0.0.7", "tls required");
+    assertThat(rows.get(1).getText()).contains("orders (postgres)", "closed", "TLS", "10.0.0.8", "Revoked",
+        "2 (1 failed)", "310 / 1,204", "4.50 s");
+    List<WebElement> statements = d.findElements(By.cssSelector("#statements tbody tr"));
+    assertThat(statements).hasSize(2);
+    assertThat(statements.get(0).getText()).contains("orders", "pg-0001", "SELECT count(*) FROM orders", "ok", "12 ms");
+    assertThat(statements.get(1).getText()).contains("sha256 cdcdcdcdcdcdcdcd", "error");
+    // The same records, verbatim, in the session's audit records.
+    assertThat(d.findElements(By.cssSelector("#session-records tbody tr td:nth-child(3)"))).extracting(WebElement::getText)
+        .containsSubsequence("Opened", "Connection refused", "Connection opened", "Statement", "Statement", "Connection closed");
+    b.fullPageScreenshot(SHOTS, "05b-session-connections");
+  }
+
+  private static void gateway(String sessionId, String type, Map<String, Object> data) throws Exception {
+    server.engine.recordGatewayEvent(sessionId, type, data).get(10, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   @Test

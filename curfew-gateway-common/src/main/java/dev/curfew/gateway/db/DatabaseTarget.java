@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param database the only database a client may open; null: any
  * @param user the upstream login Curfew uses
  * @param password the upstream password; null where the upstream asks for none
- * @param policy the policy the configuration names for this database (null: the default policy)
+ * @param policy the policy a session must be governed by to be used here (null: any; checked at login)
  * @param tls null: clients cannot use TLS
  */
 public record DatabaseTarget(

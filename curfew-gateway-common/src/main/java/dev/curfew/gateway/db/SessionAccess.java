@@ -3,6 +3,7 @@ package dev.curfew.gateway.db;
 import dev.curfew.core.Audience;
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
+import dev.curfew.core.SessionStatus;
 import dev.curfew.core.SessionStore;
 import java.util.Map;
 import java.util.Objects;
@@ -35,6 +36,59 @@ public final class SessionAccess {
       // A password that is no token at all is refused like an unknown token.
       return CompletableFuture.completedFuture(new Decision(Decision.Verdict.ENDED, null, EndReason.UNKNOWN,
           malformed.getMessage(), null, CompletableFuture.completedFuture(null)));
+    }
+  }
+
+  /**
+   * A client's login with {@code token} as {@code user}: admitted ({@link Login#why()} null) when the
+   * session is live at this database, its subject is {@code user} and, when the target names a
+   * {@code policy}, the session is governed by that policy. Every refusal is decided before the
+   * session is touched, so an attempt that is turned away never counts as the session's activity;
+   * an admitted login counts once.
+   */
+  public CompletableFuture<Login> login(String token, String user) {
+    return check(token, false).handle((d, e) -> e == null ? d : null).thenCompose(d -> {
+      Login refused = refusal(d, user);
+      if (refused != null) return CompletableFuture.completedFuture(refused);
+      return check(token, true).handle((t, e) -> {
+        Login late = refusal(e == null ? t : null, user);
+        return late != null ? late : new Login(null, t.status());
+      });
+    });
+  }
+
+  /** Why {@code d} does not admit {@code user} here, or null when it does. */
+  private Login refusal(Decision d, String user) {
+    if (d == null || d.verdict() == Decision.Verdict.UNAVAILABLE) return new Login(UNAVAILABLE, null);
+    if (!d.allowed()) return new Login(d.refusalReason(), null);
+    SessionStatus s = d.status();
+    if (!s.subject().equals(user)) return new Login(WRONG_SUBJECT, s);
+    if (target.policy() != null && !target.policy().equals(s.policy())) return new Login(WRONG_POLICY, s);
+    return null;
+  }
+
+  /** The refusal word of a store that cannot be reached (fail closed). */
+  public static final String UNAVAILABLE = "unavailable";
+  /** The refusal word of a user name that is not the session's subject. */
+  public static final String WRONG_SUBJECT = "wrong_subject";
+  /** The refusal word of a session under another policy than the database's {@code policy}. */
+  public static final String WRONG_POLICY = "wrong_policy";
+
+  /**
+   * The answer to a login.
+   *
+   * @param why null when admitted, else the {@code why} of {@code connection.refused}: {@link
+   *     #UNAVAILABLE}, the session's reason (or {@code wrong_audience}), {@link #WRONG_SUBJECT} or {@link #WRONG_POLICY}
+   * @param status the session's status where one is known (admitted, wrong subject, wrong policy)
+   */
+  public record Login(String why, SessionStatus status) {
+    public boolean admitted() {
+      return why == null;
+    }
+
+    /** The session the attempt is recorded under, or null. */
+    public String sessionId() {
+      return status == null ? null : status.sessionId();
     }
   }
 

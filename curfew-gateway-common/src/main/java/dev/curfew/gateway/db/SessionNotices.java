@@ -32,6 +32,15 @@ public final class SessionNotices {
     return "curfew: session ended (" + reason.wire() + ")";
   }
 
+  /**
+   * {@code curfew: session token refused (wrong_policy): this database takes sessions of policy
+   * "dba", not "web"}.
+   */
+  public static String policyRefused(String targetPolicy, String sessionPolicy) {
+    return tokenRefused(SessionAccess.WRONG_POLICY) + ": this database takes sessions of policy \"" + targetPolicy
+        + "\", not \"" + sessionPolicy + "\"";
+  }
+
   /** {@code curfew: session token refused (idle_timeout)}. */
   public static String tokenRefused(String why) {
     return "curfew: session token refused (" + why + ")";

@@ -4,9 +4,12 @@ import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.gateway.db.ConnectionCounts;
 import dev.curfew.gateway.db.ConnectionRecords;
+import dev.curfew.gateway.db.ConnectionTimers;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.GovernedConnection;
+import dev.curfew.gateway.db.SessionAccess;
 import dev.curfew.gateway.db.SessionNotices;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -35,7 +38,7 @@ import java.util.regex.Pattern;
  * database (COM_PING, COM_INIT_DB ...) are checked without touching. While an active statement
  * runs the session is touched periodically, so that a long query is not idle.
  */
-final class MyConnection implements GovernedConnection, MyResponses.Listener {
+final class MyConnection implements GovernedConnection, MyResponses.Listener, ConnectionTimers.Connection {
   private static final System.Logger LOG = System.getLogger(MyConnection.class.getName());
   /** A login packet is a few hundred bytes; this bounds a hostile one. */
   private static final int LOGIN_PACKET_BYTES_MAX = 64 << 10;
@@ -55,7 +58,8 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   private final String connectionId;
   private final ConnectionRecords records;
   private final String clientAddress;
-  private final long openedNanos;
+  private final ConnectionCounts counts;
+  private final ConnectionTimers timers;
   private final byte[] nonce = new byte[20];
   private MyPacketDecoder clientDecoder = new MyPacketDecoder(LOGIN_PACKET_BYTES_MAX);
   private final MyPacketScanner upstreamScanner = new MyPacketScanner();
@@ -63,7 +67,6 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
 
   private State state = State.GREETED;
   private boolean tls;
-  private long startupTimer = -1;
   private int lastClientSeq;
   private MyHandshake.Response login;
   private String database;
@@ -77,49 +80,47 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   private int heldIndex;
   private boolean checking;
   private boolean upstreamFull;
-  private long busyTimer = -1;
-  private long stallTimer = -1;
   private EndReason pendingEnd;
   private final Map<Long, String> statements = new HashMap<>();
-  private long activeMessages;
-  private long bytesIn;
-  private long bytesOut;
 
   MyConnection(MyGateway gateway, NetSocket client) {
     this.gateway = gateway;
-    this.target = gateway.target;
+    this.target = gateway.target();
     this.client = client;
-    this.context = gateway.vertx.getOrCreateContext();
+    this.context = gateway.vertx().getOrCreateContext();
     this.connectionId = "my-" + HexFormat.of().formatHex(randomBytes(8));
     this.clientAddress = client.remoteAddress() == null ? "unknown" : client.remoteAddress().hostAddress();
     this.records = new ConnectionRecords(target, "mysql", clientAddress, connectionId);
-    this.openedNanos = gateway.settings.nanoTime().getAsLong();
+    this.counts = new ConnectionCounts(gateway.settings().nanoTime());
+    this.timers = new ConnectionTimers(gateway.vertx(), context, gateway.settings(), gateway.access(), this);
     // A scramble of printable bytes: clients treat the greeting's second part as NUL-terminated.
-    for (int i = 0; i < nonce.length; i++) nonce[i] = (byte) (33 + gateway.random.nextInt(94));
+    for (int i = 0; i < nonce.length; i++) nonce[i] = (byte) (33 + gateway.random().nextInt(94));
   }
 
   void start() {
-    client.setWriteQueueMaxSize(gateway.settings.writeQueueBytes());
+    client.setWriteQueueMaxSize(gateway.settings().writeQueueBytes());
     client.handler(this::fromClient);
     client.closeHandler(v -> closed());
     client.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, connectionId + ": client: " + e));
-    startupTimer = gateway.vertx.setTimer(gateway.settings.startupTimeout().toMillis(), id -> {
-      startupTimer = -1;
-      if (state != State.RELAY && state != State.CLOSED) {
-        refuse("startup_timeout", MyPackets.ER_HANDSHAKE, "08S01",
-            "curfew: the login did not finish within " + gateway.settings.startupTimeout().toSeconds() + " s");
-      }
-    });
+    timers.startStartup();
     int offered = MyPackets.OFFERED | (gateway.tls != null ? MyPackets.CLIENT_SSL : 0);
     write(MyHandshake.greeting(gateway.serverVersion(), gateway.nextConnectionId(), nonce, offered,
         MyPackets.UTF8MB4_GENERAL_CI, MyPackets.SERVER_STATUS_AUTOCOMMIT));
+  }
+
+  @Override
+  public void startupTimedOut() {
+    if (state != State.RELAY && state != State.CLOSED) {
+      refuse("startup_timeout", MyPackets.ER_HANDSHAKE, "08S01",
+          "curfew: the login did not finish within " + gateway.settings().startupTimeout().toSeconds() + " s");
+    }
   }
 
   // ================================================================== client → gateway
 
   private void fromClient(Buffer chunk) {
     if (state == State.CLOSED) return;
-    bytesIn += chunk.length();
+    counts.in(chunk.length());
     List<Frame> frames = new ArrayList<>();
     try {
       clientDecoder.decode(chunk, (seq, payload, raw) -> {
@@ -225,24 +226,30 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   }
 
   private void checkToken(String presented) {
-    gateway.access.check(presented, true).whenComplete((d, e) -> context.runOnContext(v -> {
+    gateway.access().login(presented, login.user()).whenComplete((answer, e) -> context.runOnContext(v -> {
       if (state == State.CLOSED) return;
-      if (e != null || d == null || d.verdict() == Decision.Verdict.UNAVAILABLE) {
-        refuse("unavailable", MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached");
-      } else if (!d.allowed()) {
+      if (e != null || answer == null) {
+        refuse(SessionAccess.UNAVAILABLE, MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached");
+        return;
+      }
+      sessionId = answer.sessionId();
+      String why = answer.why();
+      switch (why == null ? "" : why) {
+        case "" -> {
+          token = presented;
+          status = answer.status();
+          gateway.connections.add(sessionId, this);
+          connectUpstream();
+        }
+        case SessionAccess.UNAVAILABLE ->
+            refuse(why, MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached");
+        case SessionAccess.WRONG_SUBJECT ->
+            refuse(why, MyPackets.ER_ACCESS_DENIED, "28000", "curfew: the user name must be the session's subject");
+        case SessionAccess.WRONG_POLICY -> refuse(why, MyPackets.ER_ACCESS_DENIED, "28000",
+            SessionNotices.policyRefused(target.policy(), answer.status().policy()));
         // A session for another place (the web, another database) is refused as wrong_audience: the
         // store left it untouched and recorded session.refused; this record says where it was presented.
-        String why = d.refusalReason();
-        refuse(why, MyPackets.ER_ACCESS_DENIED, "28000", SessionNotices.tokenRefused(why));
-      } else if (!d.status().subject().equals(login.user())) {
-        sessionId = d.status().sessionId();
-        refuse("wrong_subject", MyPackets.ER_ACCESS_DENIED, "28000", "curfew: the user name must be the session's subject");
-      } else {
-        token = presented;
-        status = d.status();
-        sessionId = d.status().sessionId();
-        gateway.connections.add(sessionId, this);
-        connectUpstream();
+        default -> refuse(why, MyPackets.ER_ACCESS_DENIED, "28000", SessionNotices.tokenRefused(why));
       }
     }));
   }
@@ -250,7 +257,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   private void connectUpstream() {
     state = State.CONNECTING;
     int caps = login.capabilities() & (MyPackets.OFFERED | MyPackets.CLIENT_SSL);
-    MyUpstreamLogin.login(gateway.upstreamClient, target, caps, login.maxPacketBytes(), login.charset(), database,
+    MyUpstreamLogin.login(gateway.upstreamClient(), target, caps, login.maxPacketBytes(), login.charset(), database,
         login.attributes()).onComplete(ar -> {
           if (state == State.CLOSED) {
             if (ar.succeeded()) ar.result().socket().close();
@@ -267,7 +274,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
           Map<String, Object> data = records.opened(tls);
           if (database != null) data.put("database", database);
           // The opening is on record before the client is told it is in (fail closed).
-          gateway.access.record(sessionId, RecordTypes.CONNECTION_OPENED, data)
+          gateway.access().record(sessionId, RecordTypes.CONNECTION_OPENED, data)
               .whenComplete((ok, e) -> context.runOnContext(v -> {
                 if (state == State.CLOSED) return;
                 if (e != null) {
@@ -280,12 +287,12 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   }
 
   private void opened() {
-    cancelStartupTimer();
+    timers.cancelStartup();
     state = State.RELAY;
-    clientDecoder = new MyPacketDecoder(gateway.settings.maxFrameBytes());
+    clientDecoder = new MyPacketDecoder(gateway.settings().maxFrameBytes());
     responses = new MyResponses((upstream.capabilities() & MyPackets.CLIENT_DEPRECATE_EOF) != 0, this);
     NetSocket up = upstream.socket();
-    up.setWriteQueueMaxSize(gateway.settings.writeQueueBytes());
+    up.setWriteQueueMaxSize(gateway.settings().writeQueueBytes());
     up.handler(this::fromUpstream);
     up.closeHandler(v -> upstreamClosed());
     up.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, connectionId + ": upstream: " + e));
@@ -304,8 +311,8 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
       Frame f = held.get(heldIndex);
       Boolean touch = checkKind(f);
       if (touch != null) {
-        CompletableFuture<Decision> answer = gateway.access.check(token, touch);
-        if (touch) activeMessages++;
+        CompletableFuture<Decision> answer = gateway.access().check(token, touch);
+        if (touch) counts.active();
         if (!answer.isDone()) {
           checking = true;
           client.pause();
@@ -368,7 +375,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   /** Relays one admitted command (or answers it here), noting the response it is owed. */
   private void act(Frame f) {
     int cmd = command(f);
-    long now = gateway.settings.nanoTime().getAsLong();
+    long now = counts.nanos();
     boolean audit = target.auditStatements() != DatabaseTarget.AuditStatements.OFF;
     switch (cmd) {
       case MyPackets.COM_QUIT -> {
@@ -434,11 +441,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
     e.seq = f.seq();
     responses.expect(e);
     forward(f);
-    if (e.active && busyTimer < 0) {
-      long periodMs = gateway.settings.busyTouchPeriodMs(status == null ? Long.MAX_VALUE
-          : Math.max(1, status.idleExpiresAtMs() - status.lastActivityAtMs()));
-      busyTimer = gateway.vertx.setPeriodic(periodMs, periodMs, id -> busyTouch());
-    }
+    if (e.active) timers.startBusy(status);
   }
 
   private void forward(Frame f) {
@@ -498,21 +501,30 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
     return true;
   }
 
-  /** An active statement is still running: that keeps the session active (spec: busy is activity). */
-  private void busyTouch() {
-    if (state != State.RELAY || !responses.activeInFlight()) return;
-    gateway.access.check(token, true).whenComplete((d, e) -> context.runOnContext(v -> {
-      if (state == State.RELAY && d != null && !d.allowed() && d.verdict() == Decision.Verdict.ENDED) {
-        end(d.reason());
-      } else if (d != null && d.allowed()) {
-        status = d.status();
-      }
-    }));
+  @Override
+  public boolean relaying() {
+    return state == State.RELAY;
   }
 
-  private void stopBusyTimer() {
-    if (busyTimer >= 0) gateway.vertx.cancelTimer(busyTimer);
-    busyTimer = -1;
+  /** An active statement is still running: that keeps the session active (spec: busy is activity). */
+  @Override
+  public boolean busy() {
+    return responses.activeInFlight();
+  }
+
+  @Override
+  public String token() {
+    return token;
+  }
+
+  @Override
+  public void touched(SessionStatus s) {
+    status = s;
+  }
+
+  @Override
+  public void ended(EndReason reason) {
+    end(reason);
   }
 
   // ------------------------------------------------------------------ the relay, upstream side
@@ -531,35 +543,22 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
         return;
       }
     }
-    if (client.writeQueueFull()) {
-      upstream.socket().pause();
-      client.drainHandler(v -> {
-        cancelStall();
-        if (state == State.RELAY) upstream.socket().resume();
-      });
-      if (stallTimer < 0) {
-        stallTimer = gateway.vertx.setTimer(gateway.settings.stalledReaderTimeout().toMillis(), id -> {
-          stallTimer = -1;
-          if (state == State.RELAY && client.writeQueueFull()) {
-            killQuery();
-            shut("error", Map.of("detail", "client_not_reading"));
-          }
-        });
-      }
-    }
-  }
-
-  private void cancelStall() {
-    if (stallTimer >= 0) gateway.vertx.cancelTimer(stallTimer);
-    stallTimer = -1;
+    timers.clientWritten(client, upstream.socket());
   }
 
   @Override
+  public void stalled() {
+    killQuery();
+    shut("error", Map.of("detail", "client_not_reading"));
+  }
+
+
+  @Override
   public void done(MyResponses.Expected e, boolean ok) {
-    if (!responses.activeInFlight()) stopBusyTimer();
+    if (!responses.activeInFlight()) timers.stopBusy();
     if (!e.audited) return;
-    gateway.access.record(sessionId, RecordTypes.STATEMENT_EXECUTED,
-        records.statement(e.text, (gateway.settings.nanoTime().getAsLong() - e.startNanos) / 1_000_000, ok ? "ok" : "error"));
+    gateway.access().record(sessionId, RecordTypes.STATEMENT_EXECUTED,
+        records.statement(e.text, counts.millisSince(e.startNanos), ok ? "ok" : "error"));
   }
 
   @Override
@@ -593,7 +592,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
         // A packet is half relayed: the error follows it, bounded so that a stalled upstream cannot hold the end.
         pendingEnd = reason;
         killQuery();
-        gateway.vertx.setTimer(200, id -> {
+        gateway.vertx().setTimer(200, id -> {
           if (pendingEnd != null) endNow(pendingEnd, 0, null, null);
         });
         return;
@@ -644,7 +643,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   private void killQuery() {
     if (upstream == null) return;
     long thread = upstream.greeting().connectionId();
-    MyUpstreamLogin.login(gateway.upstreamClient, target, MyPackets.CLIENT_PROTOCOL_41 | MyPackets.CLIENT_TRANSACTIONS,
+    MyUpstreamLogin.login(gateway.upstreamClient(), target, MyPackets.CLIENT_PROTOCOL_41 | MyPackets.CLIENT_TRANSACTIONS,
         1 << 24, MyPackets.UTF8MB4_GENERAL_CI, null, null).onComplete(ar -> {
           if (ar.failed()) {
             LOG.log(System.Logger.Level.WARNING, connectionId + ": KILL QUERY " + thread + " not sent: " + ar.cause().getMessage());
@@ -680,14 +679,14 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   private void refuse(String why, int code, String sqlstate, String message, Map<String, Object> extra) {
     if (state == State.CLOSED) return;
     state = State.CLOSED;
-    cancelStartupTimer();
+    timers.cancelStartup();
     client.pause();
     gateway.forget(this);
     if (sessionId != null) gateway.connections.remove(sessionId, this);
     if (upstream != null) upstream.socket().close();
     Map<String, Object> data = records.refused(why);
     data.putAll(extra);
-    gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
+    gateway.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
         .whenComplete((ok, e) -> context.runOnContext(v -> {
           if (e != null) LOG.log(System.Logger.Level.ERROR, connectionId + ": refusal not recorded: " + e);
           client.write(MyPackets.err(lastClientSeq + 1, code, sqlstate, message)).onComplete(x -> client.close());
@@ -698,13 +697,13 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   private void refuseQuietly(String why, String detail) {
     if (state == State.CLOSED) return;
     state = State.CLOSED;
-    cancelStartupTimer();
+    timers.cancelStartup();
     gateway.forget(this);
     if (sessionId != null) gateway.connections.remove(sessionId, this);
     if (upstream != null) upstream.socket().close();
     Map<String, Object> data = records.refused(why);
     data.put("detail", String.valueOf(detail));
-    gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
+    gateway.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
     client.close();
   }
 
@@ -723,9 +722,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
   private void shut(String why, Map<String, Object> extra) {
     if (state == State.CLOSED) return;
     state = State.CLOSED;
-    stopBusyTimer();
-    cancelStall();
-    cancelStartupTimer();
+    timers.cancelAll();
     if (sessionId != null) gateway.connections.remove(sessionId, this);
     gateway.forget(this);
     if (upstream != null) {
@@ -735,23 +732,17 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener {
       up.write(Buffer.buffer(COM_QUIT_PACKET)).onComplete(x -> up.close());
     }
     client.end().onComplete(x -> client.close());
-    gateway.access.record(sessionId, RecordTypes.CONNECTION_CLOSED, records.closed(why, extra, activeMessages, bytesIn,
-        bytesOut, (gateway.settings.nanoTime().getAsLong() - openedNanos) / 1_000_000));
-  }
-
-  private void cancelStartupTimer() {
-    if (startupTimer >= 0) gateway.vertx.cancelTimer(startupTimer);
-    startupTimer = -1;
+    gateway.access().record(sessionId, RecordTypes.CONNECTION_CLOSED, counts.closed(records, why, extra));
   }
 
   private void write(Buffer b) {
-    bytesOut += b.length();
+    counts.out(b.length());
     client.write(b);
   }
 
   private byte[] randomBytes(int n) {
     byte[] b = new byte[n];
-    gateway.random.nextBytes(b);
+    gateway.random().nextBytes(b);
     return b;
   }
 }

@@ -1,20 +1,12 @@
 package dev.curfew.gateway.mysql;
 
-import dev.curfew.core.SessionEvents;
 import dev.curfew.core.SessionStore;
-import dev.curfew.gateway.db.DatabaseGateway;
 import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.gateway.db.GatewayListener;
 import dev.curfew.gateway.db.GatewaySettings;
-import dev.curfew.gateway.db.SessionAccess;
 import dev.curfew.gateway.db.SessionConnections;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
-import java.security.SecureRandom;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,29 +19,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * response's warning count and named by SHOW WARNINGS; the end is error 4031 or 1927. Every
  * connection is served by Vert.x event loops (no thread per connection).
  */
-public final class MyGateway implements DatabaseGateway {
+public final class MyGateway extends GatewayListener {
   /** The greeting's server version until the upstream's own is known (clients read features from it). */
   static final String DEFAULT_SERVER_VERSION = "8.0.0-curfew";
 
-  final Vertx vertx;
-  final DatabaseTarget target;
-  final GatewaySettings settings;
-  final SessionAccess access;
-  final SessionConnections connections = new SessionConnections();
-  final SecureRandom random = new SecureRandom();
-  final NetClient upstreamClient;
   final ClientTls tls;
+  /** The connections by session. */
+  final SessionConnections connections = sessionConnections();
   private final Set<MyConnection> open = ConcurrentHashMap.newKeySet();
   private final AtomicLong connectionIds = new AtomicLong();
   private volatile String serverVersion = DEFAULT_SERVER_VERSION;
-  private NetServer server;
 
   private MyGateway(Vertx vertx, SessionStore store, DatabaseTarget target, GatewaySettings settings) {
-    this.vertx = Objects.requireNonNull(vertx, "vertx");
-    this.target = Objects.requireNonNull(target, "target");
-    this.settings = Objects.requireNonNull(settings, "settings");
-    this.access = new SessionAccess(store, target);
-    this.upstreamClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
+    super(vertx, store, target, settings);
     this.tls = ClientTls.of(target.tls());
   }
 
@@ -60,22 +42,17 @@ public final class MyGateway implements DatabaseGateway {
    */
   public static Future<MyGateway> start(Vertx vertx, SessionStore store, DatabaseTarget target, GatewaySettings settings) {
     MyGateway g = new MyGateway(vertx, store, target, settings);
-    NetServer server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
-    server.connectHandler(socket -> {
-      MyConnection c = new MyConnection(g, socket);
-      g.open.add(c);
-      c.start();
-    });
     return g.probeServerVersion()
-        .transform(ar -> server.listen(target.listenPort(), target.listenHost()))
-        .map(s -> {
-          g.server = s;
-          return g;
-        });
+        .transform(ar -> g.listen(socket -> {
+          MyConnection c = new MyConnection(g, socket);
+          g.open.add(c);
+          c.start();
+        }))
+        .map(v -> g);
   }
 
   private Future<Void> probeServerVersion() {
-    return upstreamClient.connect(target.upstreamPort(), target.upstreamHost()).compose(s -> {
+    return upstreamClient().connect(target().upstreamPort(), target().upstreamHost()).compose(s -> {
       MyPacketDecoder decoder = new MyPacketDecoder(1 << 16);
       io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
       s.handler(chunk -> {
@@ -90,7 +67,7 @@ public final class MyGateway implements DatabaseGateway {
         }
       });
       s.closeHandler(v -> done.tryComplete());
-      vertx.setTimer(5_000, id -> done.tryComplete());
+      vertx().setTimer(5_000, id -> done.tryComplete());
       return done.future().eventually(() -> s.close());
     });
   }
@@ -113,28 +90,7 @@ public final class MyGateway implements DatabaseGateway {
   }
 
   @Override
-  public SessionEvents events() {
-    return connections;
-  }
-
-  @Override
-  public int port() {
-    return server.actualPort();
-  }
-
-  @Override
-  public DatabaseTarget target() {
-    return target;
-  }
-
-  @Override
-  public int connections() {
-    return connections.count();
-  }
-
-  @Override
-  public Future<Void> close() {
+  protected void shutdownConnections() {
     for (MyConnection c : open) c.shutdown();
-    return server.close().eventually(() -> upstreamClient.close());
   }
 }

@@ -1,9 +1,12 @@
 package dev.curfew.gateway.postgres;
 
 import dev.curfew.gateway.db.SessionNotices;
+import dev.curfew.gateway.db.ConnectionCounts;
 import dev.curfew.gateway.db.ConnectionRecords;
+import dev.curfew.gateway.db.ConnectionTimers;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.GovernedConnection;
+import dev.curfew.gateway.db.SessionAccess;
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.SessionStatus;
@@ -32,7 +35,7 @@ import java.util.concurrent.CompletableFuture;
  * a passive one is checked without touching. While a statement runs (from a Query or Sync to the
  * upstream's ReadyForQuery) the session is touched periodically, so that a long query is not idle.
  */
-final class PgConnection implements GovernedConnection {
+final class PgConnection implements GovernedConnection, ConnectionTimers.Connection {
   private static final System.Logger LOG = System.getLogger(PgConnection.class.getName());
 
   private enum State { STARTUP, PASSWORD, CONNECTING, RELAY, CLOSED }
@@ -61,13 +64,13 @@ final class PgConnection implements GovernedConnection {
   private final String connectionId;
   private final ConnectionRecords records;
   private final String clientAddress;
-  private final long openedNanos;
+  private final ConnectionCounts counts;
+  private final ConnectionTimers timers;
   private final PgFrameDecoder clientDecoder;
   private final PgFrameDecoder upstreamDecoder = new PgFrameDecoder(false, Integer.MAX_VALUE, PgFrameDecoder.KeepBody.NONE);
 
   private State state = State.STARTUP;
   private boolean tls;
-  private long startupTimer = -1;
   private Map<String, String> startupParameters;
   private String database;
   private String token;
@@ -84,48 +87,53 @@ final class PgConnection implements GovernedConnection {
   private boolean checking;
   private boolean upstreamFull;
   private int readiesExpected; // ReadyForQuery messages the upstream still owes: > 0 while a statement runs
-  private long busyTimer = -1;
-  private long stallTimer = -1;
+  /**
+   * The answers the upstream owes, in order, each by the type of the message that completes it
+   * ('1' Parse, '2' Bind, 'T' Describe (or 'n'), 'C' Execute (or 'I', 's'), '3' Close, 'Z' Sync,
+   * Query and FunctionCall): what a Flush without Sync leaves the client waiting for.
+   */
+  private final ArrayDeque<Character> owed = new ArrayDeque<>();
+  private int flushedOwed; // how many of the first answers owed the client flushed and waits for
   private Buffer pendingNotice;
   private EndReason pendingEnd;
   private final Map<String, String> statements = new HashMap<>();
   private final Map<String, String> portals = new HashMap<>();
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-  private long activeMessages;
-  private long bytesIn;
-  private long bytesOut;
 
   PgConnection(PgGateway gateway, NetSocket client) {
     this.gateway = gateway;
-    this.target = gateway.target;
+    this.target = gateway.target();
     this.client = client;
-    this.context = gateway.vertx.getOrCreateContext();
+    this.context = gateway.vertx().getOrCreateContext();
     this.connectionId = "pg-" + HexFormat.of().formatHex(randomBytes(8));
     this.clientAddress = client.remoteAddress() == null ? "unknown" : client.remoteAddress().hostAddress();
     this.records = new ConnectionRecords(target, "postgres", clientAddress, connectionId);
-    this.openedNanos = gateway.settings.nanoTime().getAsLong();
-    this.clientDecoder = new PgFrameDecoder(true, gateway.settings.maxFrameBytes(), t -> t != 'd');
+    this.counts = new ConnectionCounts(gateway.settings().nanoTime());
+    this.timers = new ConnectionTimers(gateway.vertx(), context, gateway.settings(), gateway.access(), this);
+    this.clientDecoder = new PgFrameDecoder(true, gateway.settings().maxFrameBytes(), t -> t != 'd');
   }
 
   void start() {
-    client.setWriteQueueMaxSize(gateway.settings.writeQueueBytes());
+    client.setWriteQueueMaxSize(gateway.settings().writeQueueBytes());
     client.handler(this::fromClient);
     client.closeHandler(v -> closed("client_closed", null));
     client.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, connectionId + ": client: " + e));
-    startupTimer = gateway.vertx.setTimer(gateway.settings.startupTimeout().toMillis(), id -> {
-      startupTimer = -1;
-      if (state == State.STARTUP || state == State.PASSWORD || state == State.CONNECTING) {
-        refuse("startup_timeout", "08P01", "curfew: the login did not finish within "
-            + gateway.settings.startupTimeout().toSeconds() + " s");
-      }
-    });
+    timers.startStartup();
+  }
+
+  @Override
+  public void startupTimedOut() {
+    if (state == State.STARTUP || state == State.PASSWORD || state == State.CONNECTING) {
+      refuse("startup_timeout", "08P01", "curfew: the login did not finish within "
+          + gateway.settings().startupTimeout().toSeconds() + " s");
+    }
   }
 
   // ================================================================== client → gateway
 
   private void fromClient(Buffer chunk) {
     if (state == State.CLOSED) return;
-    bytesIn += chunk.length();
+    counts.in(chunk.length());
     List<ClientFrame> frames = new ArrayList<>();
     try {
       clientDecoder.decode(chunk, (type, bodyBytes, body, end) -> {
@@ -206,7 +214,7 @@ final class PgConnection implements GovernedConnection {
       PgConnection c = gateway.byCancelKey(p.processId(), p.secretKey());
       if (c != null) c.cancelFromClient();
       state = State.CLOSED; // a cancel connection carries nothing else (55.2.8); no record: cancels are passive
-      cancelStartupTimer();
+      timers.cancelStartup();
       client.close();
       return;
     }
@@ -215,7 +223,7 @@ final class PgConnection implements GovernedConnection {
           + (p.code() & 0xffff) + ": this gateway speaks 3.0");
       return;
     }
-    if (gateway.target.tls() != null && gateway.target.tls().require() && !tls) {
+    if (gateway.target().tls() != null && gateway.target().tls().require() && !tls) {
       refuse("tls_required", "28000", "curfew: this database requires TLS (connect with sslmode=require)");
       return;
     }
@@ -237,30 +245,31 @@ final class PgConnection implements GovernedConnection {
   }
 
   private void checkToken(String presented) {
-    gateway.access.check(presented, true).whenComplete((d, e) -> context.runOnContext(v -> {
+    gateway.access().login(presented, startupParameters.get("user")).whenComplete((login, e) -> context.runOnContext(v -> {
       if (state == State.CLOSED) return;
-      if (e != null || d == null) {
-        refuse("unavailable", "57P03", "curfew: the session store cannot be reached");
-      } else if (d.verdict() == Decision.Verdict.UNAVAILABLE) {
-        refuse("unavailable", "57P03", "curfew: the session store cannot be reached");
-      } else if (!d.allowed()) {
-        String why = d.refusalReason();
-        refuse(why, "28P01", SessionNotices.tokenRefused(why));
-      } else if (!d.status().subject().equals(startupParameters.get("user"))) {
-        sessionId = d.status().sessionId();
-        refuse("wrong_subject", "28000", "curfew: the user name must be the session's subject");
-      } else {
-        token = presented;
-        status = d.status();
-        sessionId = d.status().sessionId();
-        gateway.connections.add(sessionId, this);
-        connectUpstream();
+      if (e != null || login == null) {
+        refuse(SessionAccess.UNAVAILABLE, "57P03", "curfew: the session store cannot be reached");
+        return;
+      }
+      sessionId = login.sessionId();
+      switch (login.why() == null ? "" : login.why()) {
+        case "" -> {
+          token = presented;
+          status = login.status();
+          gateway.connections.add(sessionId, this);
+          connectUpstream();
+        }
+        case SessionAccess.UNAVAILABLE -> refuse(login.why(), "57P03", "curfew: the session store cannot be reached");
+        case SessionAccess.WRONG_SUBJECT -> refuse(login.why(), "28000", "curfew: the user name must be the session's subject");
+        case SessionAccess.WRONG_POLICY -> refuse(login.why(), "28000",
+            SessionNotices.policyRefused(target.policy(), login.status().policy()));
+        default -> refuse(login.why(), "28P01", SessionNotices.tokenRefused(login.why()));
       }
     }));
   }
 
   private void connectUpstream() {
-    UpstreamLogin.login(gateway.upstreamClient, target, database, startupParameters, gateway.random)
+    UpstreamLogin.login(gateway.upstreamClient(), target, database, startupParameters, gateway.random())
         .onComplete(ar -> {
           if (state == State.CLOSED) {
             if (ar.succeeded()) ar.result().socket().close();
@@ -276,7 +285,7 @@ final class PgConnection implements GovernedConnection {
           Map<String, Object> data = records.opened(tls);
           data.put("database", database);
           // The opening is on record before the client is told it is in (fail closed).
-          gateway.access.record(sessionId, RecordTypes.CONNECTION_OPENED, data)
+          gateway.access().record(sessionId, RecordTypes.CONNECTION_OPENED, data)
               .whenComplete((ok, e) -> context.runOnContext(v -> {
                 if (state == State.CLOSED) return;
                 if (e != null) {
@@ -289,7 +298,7 @@ final class PgConnection implements GovernedConnection {
   }
 
   private void opened() {
-    cancelStartupTimer();
+    timers.cancelStartup();
     cancelKey = gateway.registerCancelKey(this);
     Buffer out = Buffer.buffer().appendBuffer(PgMessages.authentication(PgMessages.AUTH_OK));
     for (Buffer s : upstream.parameterStatus()) out.appendBuffer(s);
@@ -298,7 +307,7 @@ final class PgConnection implements GovernedConnection {
     out.appendBuffer(PgMessages.readyForQuery('I'));
     state = State.RELAY;
     NetSocket up = upstream.socket();
-    up.setWriteQueueMaxSize(gateway.settings.writeQueueBytes());
+    up.setWriteQueueMaxSize(gateway.settings().writeQueueBytes());
     up.handler(this::fromUpstream);
     up.closeHandler(v -> upstreamClosed());
     up.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, connectionId + ": upstream: " + e));
@@ -322,8 +331,8 @@ final class PgConnection implements GovernedConnection {
         return;
       }
       if (touch != null) {
-        CompletableFuture<Decision> answer = gateway.access.check(token, touch);
-        if (touch) activeMessages++;
+        CompletableFuture<Decision> answer = gateway.access().check(token, touch);
+        if (touch) counts.active();
         if (!answer.isDone()) {
           // Hold this message (and what follows) until the store answers: flush what precedes it.
           int before = f.endInChunk() - Math.min(f.endInChunk(), f.bodyBytes() + 5);
@@ -360,9 +369,10 @@ final class PgConnection implements GovernedConnection {
       case 'Q' -> {
         String text = PgMessages.cstringAt(f.body(), 0);
         boolean passive = target.passiveStatements().contains(text);
+        owed.add('Z');
         expectReady();
         if (target.auditStatements() != DatabaseTarget.AuditStatements.OFF) {
-          pending.add(new Pending(text, true, gateway.settings.nanoTime().getAsLong()));
+          pending.add(new Pending(text, true, counts.nanos()));
         }
         return !passive;
       }
@@ -370,18 +380,21 @@ final class PgConnection implements GovernedConnection {
         int nameEnd = PgMessages.nulAt(f.body(), 0);
         String name = f.body().getString(0, nameEnd, "UTF-8");
         statements.put(name, PgMessages.cstringAt(f.body(), nameEnd + 1));
+        owed.add('1');
         return null;
       }
       case 'B' -> {
         int portalEnd = PgMessages.nulAt(f.body(), 0);
         String portal = f.body().getString(0, portalEnd, "UTF-8");
         portals.put(portal, statements.get(PgMessages.cstringAt(f.body(), portalEnd + 1)));
+        owed.add('2');
         return null;
       }
       case 'E' -> {
         String text = portals.get(PgMessages.cstringAt(f.body(), 0));
+        owed.add('C');
         if (target.auditStatements() != DatabaseTarget.AuditStatements.OFF) {
-          pending.add(new Pending(text == null ? "" : text, false, gateway.settings.nanoTime().getAsLong()));
+          pending.add(new Pending(text == null ? "" : text, false, counts.nanos()));
         }
         return !(text != null && target.passiveStatements().contains(text));
       }
@@ -390,13 +403,27 @@ final class PgConnection implements GovernedConnection {
         String name = PgMessages.cstringAt(f.body(), 1);
         if (f.body().getByte(0) == 'S') statements.remove(name);
         else portals.remove(name);
+        owed.add('3');
+        return null;
+      }
+      case 'D' -> {
+        owed.add('T');
         return null;
       }
       case 'S' -> {
+        owed.add('Z');
         expectReady();
         return null;
       }
+      case 'H' -> {
+        // A Flush without Sync (pgjdbc's describe-only paths, a pipelining client): the client now
+        // waits for everything owed so far, as after a Sync, though no ReadyForQuery will say when it is done.
+        flushedOwed = owed.size();
+        if (flushedOwed > 0) timers.startBusy(status);
+        return null;
+      }
       case 'F' -> {
+        owed.add('Z');
         expectReady();
         return true;
       }
@@ -446,33 +473,33 @@ final class PgConnection implements GovernedConnection {
 
   private void expectReady() {
     readiesExpected++;
-    if (busyTimer < 0) {
-      long periodMs = busyTouchPeriodMs();
-      busyTimer = gateway.vertx.setPeriodic(periodMs, periodMs, id -> busyTouch());
-    }
+    timers.startBusy(status);
   }
 
-  /** A quarter of the idle timeout (as last seen), within the configured bounds. */
-  private long busyTouchPeriodMs() {
-    long idleMs = status == null ? Long.MAX_VALUE : Math.max(1, status.idleExpiresAtMs() - status.lastActivityAtMs());
-    return gateway.settings.busyTouchPeriodMs(idleMs);
+  /** Whether the client waits for work it started: a statement up to its ReadyForQuery, or flushed answers. */
+  @Override
+  public boolean busy() {
+    return readiesExpected > 0 || flushedOwed > 0;
   }
 
-  /** A statement is still running: that keeps the session active (spec: busy is activity). */
-  private void busyTouch() {
-    if (state != State.RELAY || readiesExpected == 0) return;
-    gateway.access.check(token, true).whenComplete((d, e) -> context.runOnContext(v -> {
-      if (state == State.RELAY && d != null && !d.allowed() && d.verdict() == Decision.Verdict.ENDED) {
-        endNow(d.reason(), null, null);
-      } else if (d != null && d.allowed()) {
-        status = d.status();
-      }
-    }));
+  @Override
+  public boolean relaying() {
+    return state == State.RELAY;
   }
 
-  private void stopBusyTimer() {
-    if (busyTimer >= 0) gateway.vertx.cancelTimer(busyTimer);
-    busyTimer = -1;
+  @Override
+  public String token() {
+    return token;
+  }
+
+  @Override
+  public void touched(SessionStatus s) {
+    status = s;
+  }
+
+  @Override
+  public void ended(EndReason reason) {
+    endNow(reason, null, null);
   }
 
   // ------------------------------------------------------------------ the relay, upstream side
@@ -508,31 +535,19 @@ final class PgConnection implements GovernedConnection {
       write(pendingNotice);
       pendingNotice = null;
     }
-    if (client.writeQueueFull()) {
-      upstream.socket().pause();
-      client.drainHandler(v -> {
-        cancelStall();
-        if (state == State.RELAY) upstream.socket().resume();
-      });
-      if (stallTimer < 0) {
-        stallTimer = gateway.vertx.setTimer(gateway.settings.stalledReaderTimeout().toMillis(), id -> {
-          stallTimer = -1;
-          if (state == State.RELAY && client.writeQueueFull()) {
-            cancelUpstreamStatement();
-            shut("error", Map.of("detail", "client_not_reading"));
-          }
-        });
-      }
-    }
+    timers.clientWritten(client, upstream.socket());
   }
 
-  private void cancelStall() {
-    if (stallTimer >= 0) gateway.vertx.cancelTimer(stallTimer);
-    stallTimer = -1;
+  @Override
+  public void stalled() {
+    cancelUpstreamStatement();
+    shut("error", Map.of("detail", "client_not_reading"));
   }
+
 
   /** Tracks statements by the upstream's answers (55.2.2 / 55.2.3). */
   private void answered(char type) {
+    settle(type);
     switch (type) {
       case 'C', 'I', 's' -> {
         Pending p = pending.peek();
@@ -556,15 +571,43 @@ final class PgConnection implements GovernedConnection {
           pending.poll();
         }
         if (readiesExpected > 0) readiesExpected--;
-        if (readiesExpected == 0) stopBusyTimer();
+      }
+      default -> { }
+    }
+    if (!busy()) timers.stopBusy();
+  }
+
+  /**
+   * Takes the answers the upstream just completed off {@link #owed}: one per completing message;
+   * after an error, every extended-protocol answer up to the next Sync, since the server skips those
+   * messages (55.2.3); at a ReadyForQuery, whatever it closes.
+   */
+  private void settle(char type) {
+    switch (type) {
+      case '1', '2', '3' -> settleIf(type);
+      case 'Z' -> { // nothing before a ReadyForQuery is owed after it
+        while (!owed.isEmpty() && owed.peek() != 'Z') settleIf(owed.peek());
+        settleIf('Z');
+      }
+      case 'T', 'n' -> settleIf('T');
+      case 'C', 'I', 's' -> settleIf('C');
+      case 'E' -> {
+        while (!owed.isEmpty() && owed.peek() != 'Z') settleIf(owed.peek());
       }
       default -> { }
     }
   }
 
+  private void settleIf(char completes) {
+    Character head = owed.peek();
+    if (head == null || head != completes) return; // a Query's own 'T' and 'C', a COPY's: not owed one by one
+    owed.poll();
+    if (flushedOwed > 0) flushedOwed--;
+  }
+
   private void statementDone(Pending p, String outcome) {
-    gateway.access.record(sessionId, RecordTypes.STATEMENT_EXECUTED,
-        records.statement(p.text, (gateway.settings.nanoTime().getAsLong() - p.startNanos) / 1_000_000, outcome));
+    gateway.access().record(sessionId, RecordTypes.STATEMENT_EXECUTED,
+        records.statement(p.text, counts.millisSince(p.startNanos), outcome));
   }
 
   private void upstreamClosed() {
@@ -598,7 +641,7 @@ final class PgConnection implements GovernedConnection {
       }
       if (state == State.RELAY && upstreamDecoder.midFrame()) {
         pendingEnd = reason;
-        gateway.vertx.setTimer(200, id -> { // bound: a stalled upstream must not hold the end
+        gateway.vertx().setTimer(200, id -> { // bound: a stalled upstream must not hold the end
           if (pendingEnd != null) endNow(pendingEnd, null, null);
         });
         return;
@@ -632,7 +675,7 @@ final class PgConnection implements GovernedConnection {
       sqlstate = reason == EndReason.IDLE_TIMEOUT ? "57P05" : "57P01";
       message = SessionNotices.ended(reason);
     }
-    if (readiesExpected > 0) cancelUpstreamStatement();
+    if (busy()) cancelUpstreamStatement();
     write(PgMessages.errorResponse("FATAL", sqlstate, message));
     Map<String, Object> extra = new LinkedHashMap<>();
     if (reason != null) extra.put("reason", reason.wire());
@@ -643,7 +686,7 @@ final class PgConnection implements GovernedConnection {
     if (upstream == null) return;
     int pid = upstream.processId();
     int key = upstream.secretKey();
-    gateway.upstreamClient.connect(target.upstreamPort(), target.upstreamHost()).onSuccess(s -> {
+    gateway.upstreamClient().connect(target.upstreamPort(), target.upstreamHost()).onSuccess(s -> {
       s.write(PgMessages.cancelRequest(pid, key)).onComplete(x -> s.close());
     });
   }
@@ -653,7 +696,7 @@ final class PgConnection implements GovernedConnection {
   private void protocolViolation(String detail) {
     if (state == State.RELAY) {
       write(PgMessages.errorResponse("FATAL", "08P01", "curfew: " + detail));
-      if (readiesExpected > 0) cancelUpstreamStatement();
+      if (busy()) cancelUpstreamStatement();
       shut("error", Map.of("detail", detail));
     } else {
       refuse("bad_frame", "08P01", "curfew: " + detail, Map.of("detail", detail));
@@ -669,13 +712,13 @@ final class PgConnection implements GovernedConnection {
     if (state == State.CLOSED) return;
     State was = state;
     state = State.CLOSED;
-    cancelStartupTimer();
+    timers.cancelStartup();
     client.pause();
     if (sessionId != null) gateway.connections.remove(sessionId, this);
     if (upstream != null) upstream.socket().close();
     Map<String, Object> data = records.refused(why);
     data.putAll(extra);
-    gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
+    gateway.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
         .whenComplete((ok, e) -> context.runOnContext(v -> {
           if (e != null) LOG.log(System.Logger.Level.ERROR, connectionId + ": refusal not recorded: " + e);
           // Before the startup packet was read the client may not speak v3 at all; it still gets one.
@@ -688,10 +731,10 @@ final class PgConnection implements GovernedConnection {
   private void refuseQuietly(String why, String detail) {
     if (state == State.CLOSED) return;
     state = State.CLOSED;
-    cancelStartupTimer();
+    timers.cancelStartup();
     Map<String, Object> data = records.refused(why);
     data.put("detail", String.valueOf(detail));
-    gateway.access.record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
+    gateway.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
     client.close();
   }
 
@@ -710,9 +753,7 @@ final class PgConnection implements GovernedConnection {
   private void shut(String why, Map<String, Object> extra) {
     if (state == State.CLOSED) return;
     state = State.CLOSED;
-    stopBusyTimer();
-    cancelStall();
-    cancelStartupTimer();
+    timers.cancelAll();
     if (cancelKey >= 0) gateway.unregisterCancelKey(cancelKey);
     if (sessionId != null) gateway.connections.remove(sessionId, this);
     if (upstream != null) {
@@ -722,23 +763,17 @@ final class PgConnection implements GovernedConnection {
       up.write(PgMessages.terminate()).onComplete(x -> up.close());
     }
     client.end().onComplete(x -> client.close());
-    gateway.access.record(sessionId, RecordTypes.CONNECTION_CLOSED, records.closed(why, extra, activeMessages, bytesIn,
-        bytesOut, (gateway.settings.nanoTime().getAsLong() - openedNanos) / 1_000_000));
-  }
-
-  private void cancelStartupTimer() {
-    if (startupTimer >= 0) gateway.vertx.cancelTimer(startupTimer);
-    startupTimer = -1;
+    gateway.access().record(sessionId, RecordTypes.CONNECTION_CLOSED, counts.closed(records, why, extra));
   }
 
   private void write(Buffer b) {
-    bytesOut += b.length();
+    counts.out(b.length());
     client.write(b);
   }
 
   private byte[] randomBytes(int n) {
     byte[] b = new byte[n];
-    gateway.random.nextBytes(b);
+    gateway.random().nextBytes(b);
     return b;
   }
 }

@@ -1,23 +1,15 @@
 package dev.curfew.gateway.postgres;
 
-import dev.curfew.gateway.db.DatabaseGateway;
-import dev.curfew.gateway.db.DatabaseTarget;
-import dev.curfew.gateway.db.SessionAccess;
-import dev.curfew.gateway.db.SessionConnections;
-import dev.curfew.gateway.db.GatewaySettings;
-import dev.curfew.core.SessionEvents;
 import dev.curfew.core.SessionStore;
+import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.gateway.db.GatewayListener;
+import dev.curfew.gateway.db.GatewaySettings;
+import dev.curfew.gateway.db.SessionConnections;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
-import java.security.SecureRandom;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -30,25 +22,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The server wires it: {@link #start}, then hands {@link #events()} the session events (a
  * follower of every session event, this node's and the other nodes').
  */
-public final class PgGateway implements DatabaseGateway {
-  final Vertx vertx;
-  final DatabaseTarget target;
-  final GatewaySettings settings;
-  final SessionAccess access;
-  final SessionConnections connections = new SessionConnections();
-  final SecureRandom random = new SecureRandom();
-  final NetClient upstreamClient;
+public final class PgGateway extends GatewayListener {
   final ServerSSLOptions tls;
+  /** The connections by session. */
+  final SessionConnections connections = sessionConnections();
   /** Our BackendKeyData (process id and secret as one long) to the connection it names. */
   private final Map<Long, PgConnection> cancelKeys = new ConcurrentHashMap<>();
-  private NetServer server;
 
   private PgGateway(Vertx vertx, SessionStore store, DatabaseTarget target, GatewaySettings settings) {
-    this.vertx = Objects.requireNonNull(vertx, "vertx");
-    this.target = Objects.requireNonNull(target, "target");
-    this.settings = Objects.requireNonNull(settings, "settings");
-    this.access = new SessionAccess(store, target);
-    this.upstreamClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
+    super(vertx, store, target, settings);
     this.tls = target.tls() == null ? null : new ServerSSLOptions().setKeyCertOptions(new PemKeyCertOptions()
         .setCertPath(target.tls().cert().toString()).setKeyPath(target.tls().key().toString()));
   }
@@ -56,46 +38,17 @@ public final class PgGateway implements DatabaseGateway {
   /** Starts listening on the target's {@code listen} address; completes with the bound port. */
   public static Future<PgGateway> start(Vertx vertx, SessionStore store, DatabaseTarget target, GatewaySettings settings) {
     PgGateway g = new PgGateway(vertx, store, target, settings);
-    NetServer server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
-    server.connectHandler(socket -> new PgConnection(g, socket).start());
-    return server.listen(target.listenPort(), target.listenHost()).map(s -> {
-      g.server = s;
-      return g;
-    });
-  }
-
-  /** The session events this gateway must follow: warnings and endings of its connections' sessions. */
-  @Override
-  public SessionEvents events() {
-    return connections;
+    return g.listen(socket -> new PgConnection(g, socket).start()).map(v -> g);
   }
 
   @Override
-  public int port() {
-    return server.actualPort();
-  }
-
-  @Override
-  public DatabaseTarget target() {
-    return target;
-  }
-
-  /** Client connections held in all. */
-  @Override
-  public int connections() {
-    return connections.count();
-  }
-
-  /** Stops listening and closes every connection. */
-  @Override
-  public Future<Void> close() {
+  protected void shutdownConnections() {
     for (PgConnection c : cancelKeys.values()) c.shutdown();
-    return server.close().eventually(() -> upstreamClient.close());
   }
 
   long registerCancelKey(PgConnection c) {
     while (true) {
-      long key = random.nextLong() & 0x7fffffff_ffffffffL; // a positive process id, any secret
+      long key = random().nextLong() & 0x7fffffff_ffffffffL; // a positive process id, any secret
       if (((int) (key >>> 32)) != 0 && cancelKeys.putIfAbsent(key, c) == null) return key;
     }
   }

@@ -15,6 +15,12 @@ import dev.curfew.core.SystemClock;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.store.postgres.testing.TestDatabase;
 import io.vertx.core.Vertx;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -82,6 +88,34 @@ final class PgGatewayFixture implements AutoCloseable {
     p.setProperty("password", token);
     p.setProperty("connectTimeout", "10");
     return DriverManager.getConnection(jdbcUrl(database), p);
+  }
+
+  /** Logs in by hand: startup, cleartext password, up to ReadyForQuery. */
+  Socket loggedIn(String user, String token) throws Exception {
+    Socket s = new Socket("127.0.0.1", gateway.port());
+    s.setSoTimeout(10_000);
+    OutputStream out = s.getOutputStream();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(ByteBuffer.allocate(4).putInt(196608).array());
+    for (String kv : new String[] {"user", user, "database", db.name()}) {
+      body.write(kv.getBytes(StandardCharsets.UTF_8));
+      body.write(0);
+    }
+    body.write(0);
+    out.write(ByteBuffer.allocate(4).putInt(body.size() + 4).array());
+    out.write(body.toByteArray());
+    InputStream in = s.getInputStream();
+    if (in.read() != 'R') throw new IllegalStateException("no authentication request");
+    in.readNBytes(8);
+    byte[] pw = (token + "\0").getBytes(StandardCharsets.UTF_8);
+    out.write(ByteBuffer.allocate(5 + pw.length).put((byte) 'p').putInt(4 + pw.length).put(pw).array());
+    while (true) {
+      int type = in.read();
+      int len = ByteBuffer.wrap(in.readNBytes(4)).getInt();
+      byte[] answer = in.readNBytes(len - 4);
+      if (type == 'Z') return s;
+      if (type == 'E') throw new IllegalStateException("login refused: " + new String(answer, StandardCharsets.UTF_8));
+    }
   }
 
   List<AuditRecord> records(String type) {

@@ -4,9 +4,7 @@ import dev.curfew.gateway.db.testing.TestTls;
 import dev.curfew.gateway.db.DatabaseTarget;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -73,7 +71,7 @@ class PgGatewayHostileInputTest {
   @Test
   void oversizedMessageAfterLogin_endsThatConnectionOnly() throws Exception {
     String token = f.open("olga", "long");
-    try (Socket s = loggedIn("olga", token)) {
+    try (Socket s = f.loggedIn("olga", token)) {
       s.getOutputStream().write(ByteBuffer.allocate(5).put((byte) 'Q').putInt(0x7ffffff0).array());
       String answer = readAll(s.getInputStream());
       assertThat(answer).contains("08P01").contains("invalid message length");
@@ -86,7 +84,7 @@ class PgGatewayHostileInputTest {
   @Test
   void aClientThatNeverReads_isCutAfterTheStallTimeout() throws Exception {
     String token = f.open("nora", "long");
-    try (Socket s = loggedIn("nora", token)) {
+    try (Socket s = f.loggedIn("nora", token)) {
       s.setReceiveBufferSize(4096);
       byte[] q = "SELECT repeat('x', 1000) FROM generate_series(1, 2000000)\0".getBytes(StandardCharsets.UTF_8);
       s.getOutputStream().write(ByteBuffer.allocate(5 + q.length).put((byte) 'Q').putInt(4 + q.length).put(q).array());
@@ -120,34 +118,6 @@ class PgGatewayHostileInputTest {
         assertThat(rs.getString(1)).isEqualTo("over tls");
       }
       assertThat(tls.records("connection.opened").get(0).data()).containsEntry("tls", true);
-    }
-  }
-
-  /** Logs in by hand: startup, cleartext password, up to ReadyForQuery. */
-  private static Socket loggedIn(String user, String token) throws Exception {
-    Socket s = new Socket("127.0.0.1", f.gateway.port());
-    s.setSoTimeout(10_000);
-    OutputStream out = s.getOutputStream();
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    body.write(ByteBuffer.allocate(4).putInt(196608).array());
-    for (String kv : new String[] {"user", user, "database", f.db.name()}) {
-      body.write(kv.getBytes(StandardCharsets.UTF_8));
-      body.write(0);
-    }
-    body.write(0);
-    out.write(ByteBuffer.allocate(4).putInt(body.size() + 4).array());
-    out.write(body.toByteArray());
-    InputStream in = s.getInputStream();
-    assertThat(in.read()).isEqualTo('R');
-    in.readNBytes(8);
-    byte[] pw = (token + "\0").getBytes(StandardCharsets.UTF_8);
-    out.write(ByteBuffer.allocate(5 + pw.length).put((byte) 'p').putInt(4 + pw.length).put(pw).array());
-    while (true) {
-      int type = in.read();
-      int len = ByteBuffer.wrap(in.readNBytes(4)).getInt();
-      byte[] answer = in.readNBytes(len - 4);
-      if (type == 'Z') return s;
-      assertThat(type).as("login message %s", new String(answer, StandardCharsets.UTF_8)).isNotEqualTo('E');
     }
   }
 

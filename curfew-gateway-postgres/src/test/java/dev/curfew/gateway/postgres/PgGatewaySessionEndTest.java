@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.curfew.core.audit.AuditRecord;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -65,6 +70,45 @@ class PgGatewaySessionEndTest {
         rs.next();
         assertThat(rs.getString(1)).isEqualTo("still in");
       }
+    }
+  }
+
+  @Test
+  void anExtendedStatementFlushedWithoutSync_isNotIdle_whileTheClientWaitsForIt() throws Exception {
+    String token = f.open("flo", "short");
+    try (Socket s = f.loggedIn("flo", token)) {
+      s.setSoTimeout(30_000);
+      ByteArrayOutputStream batch = new ByteArrayOutputStream();
+      // Parse, Bind, Execute, then Flush (no Sync): the client waits for the answers (55.2.3).
+      batch.writeBytes(message('P', "\0SELECT pg_sleep(4.5), 'flushed'\0\0\0"));
+      batch.writeBytes(message('B', "\0\0\0\0\0\0\0\0"));
+      batch.writeBytes(message('E', "\0\0\0\0\0"));
+      batch.writeBytes(message('H', ""));
+      s.getOutputStream().write(batch.toByteArray());
+      // More than twice the idle timeout later, the answers arrive and no FATAL came before them.
+      assertThat(readUntil(s.getInputStream(), 'C')).doesNotContain("E").contains("1", "2", "D");
+      assertThat(f.engine.check(token, false).allowed()).isTrue();
+      s.getOutputStream().write(message('S', ""));
+      assertThat(readUntil(s.getInputStream(), 'Z')).isEqualTo("Z");
+    }
+  }
+
+  /** One frontend message: type, length, body (the body's NULs written as \0). */
+  private static byte[] message(char type, String body) {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(5 + b.length).put((byte) type).putInt(4 + b.length).put(b).array();
+  }
+
+  /** The types of the backend messages read up to and including the first of type {@code last}. */
+  private static String readUntil(InputStream in, char last) throws Exception {
+    StringBuilder types = new StringBuilder();
+    while (true) {
+      int type = in.read();
+      if (type < 0) return types.append("<closed>").toString();
+      int len = ByteBuffer.wrap(in.readNBytes(4)).getInt();
+      in.readNBytes(len - 4);
+      types.append((char) type);
+      if (type == last) return types.toString();
     }
   }
 

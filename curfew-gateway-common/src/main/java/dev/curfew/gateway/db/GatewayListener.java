@@ -1,0 +1,107 @@
+package dev.curfew.gateway.db;
+
+import dev.curfew.core.SessionEvents;
+import dev.curfew.core.SessionStore;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import java.security.SecureRandom;
+import java.util.Objects;
+
+/**
+ * What every database gateway holds whatever its protocol: the target, its settings, the one way
+ * to the store ({@link SessionAccess}), the connections by session that follow the session events,
+ * the client of the upstream, and the listening server. A protocol's gateway extends it with its
+ * own start and its connections.
+ */
+public abstract class GatewayListener implements DatabaseGateway {
+  private final Vertx vertx;
+  private final DatabaseTarget target;
+  private final GatewaySettings settings;
+  private final SessionAccess access;
+  private final SessionConnections connections = new SessionConnections();
+  private final SecureRandom random = new SecureRandom();
+  private final NetClient upstreamClient;
+  private NetServer server;
+
+  protected GatewayListener(Vertx vertx, SessionStore store, DatabaseTarget target, GatewaySettings settings) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.target = Objects.requireNonNull(target, "target");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.access = new SessionAccess(store, target);
+    this.upstreamClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
+  }
+
+  /** Starts listening on the target's {@code listen} address, each client connection handed to {@code onConnect}. */
+  protected Future<Void> listen(Handler<NetSocket> onConnect) {
+    NetServer s = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
+    s.connectHandler(onConnect);
+    return s.listen(target.listenPort(), target.listenHost()).map(bound -> {
+      server = bound;
+      return null;
+    });
+  }
+
+  /** Ends every connection (the gateway shuts down); called first by {@link #close()}. */
+  protected abstract void shutdownConnections();
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public GatewaySettings settings() {
+    return settings;
+  }
+
+  public SessionAccess access() {
+    return access;
+  }
+
+  /** The connections by session. */
+  public SessionConnections sessionConnections() {
+    return connections;
+  }
+
+  public SecureRandom random() {
+    return random;
+  }
+
+  /** The client of the upstream database. */
+  public NetClient upstreamClient() {
+    return upstreamClient;
+  }
+
+  /** The session events this gateway follows: warnings and endings of its connections' sessions. */
+  @Override
+  public SessionEvents events() {
+    return connections;
+  }
+
+  @Override
+  public int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public DatabaseTarget target() {
+    return target;
+  }
+
+  /** Client connections held in all. */
+  @Override
+  public int connections() {
+    return connections.count();
+  }
+
+  /** Stops listening and closes every connection. */
+  @Override
+  public Future<Void> close() {
+    shutdownConnections();
+    return server.close().eventually(() -> upstreamClient.close());
+  }
+}

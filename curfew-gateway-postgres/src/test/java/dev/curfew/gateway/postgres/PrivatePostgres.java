@@ -1,0 +1,109 @@
+package dev.curfew.gateway.postgres;
+
+import dev.curfew.core.testing.RequiredTool;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A PostgreSQL 15 server of the test's own, in a temporary directory on a free loopback port, with
+ * its own pg_hba.conf: the machine's server trusts 127.0.0.1, so the gateway's password logins
+ * upstream (MD5, SCRAM-SHA-256) can only be tried against one like this. Roles made by {@link
+ * #createRole} log in with the method their password is stored for (members of {@code scram_users}
+ * or {@code md5_users}); the superuser {@code postgres} is trusted. Started with initdb and pg_ctl (as the {@code postgres} account when the test runs as
+ * root, since PostgreSQL refuses to run as root), stopped and deleted by {@link #close}.
+ */
+final class PrivatePostgres implements AutoCloseable {
+  private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
+
+  private final Path dir;
+  final int port;
+
+  private PrivatePostgres(Path dir, int port) {
+    this.dir = dir;
+    this.port = port;
+  }
+
+  static PrivatePostgres start() throws Exception {
+    RequiredTool.require(Files.isExecutable(BIN.resolve("initdb")) && Files.isExecutable(BIN.resolve("pg_ctl")),
+        "PostgreSQL 15's server programs (initdb, pg_ctl in " + BIN + ")");
+    Path dir = Files.createTempDirectory("curfew-private-pg");
+    if (asRoot()) run(List.of("chown", "postgres:postgres", dir.toString()));
+    Path data = dir.resolve("data");
+    run(command("initdb", "-D", data.toString(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"));
+    Files.writeString(data.resolve("pg_hba.conf"), """
+        local all all trust
+        host all +scram_users 127.0.0.1/32 scram-sha-256
+        host all +md5_users 127.0.0.1/32 md5
+        host all postgres 127.0.0.1/32 trust
+        """);
+    int port = freePort();
+    run(command("pg_ctl", "-D", data.toString(), "-w", "-t", "60", "-l", dir.resolve("log").toString(), "-o",
+        "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB", "start"));
+    PrivatePostgres pg = new PrivatePostgres(dir, port);
+    pg.sql("CREATE ROLE scram_users NOLOGIN", "CREATE ROLE md5_users NOLOGIN");
+    return pg;
+  }
+
+  /** Creates a login role whose password is stored as {@code encryption} ({@code scram-sha-256} or {@code md5}). */
+  void createRole(String name, String password, String encryption) throws SQLException {
+    sql("SET password_encryption = '" + encryption + "'",
+        "CREATE ROLE " + name + " LOGIN PASSWORD '" + password.replace("'", "''") + "'",
+        "GRANT " + (encryption.equals("md5") ? "md5_users" : "scram_users") + " TO " + name);
+  }
+
+  /** Runs statements in one session as the trusted superuser. */
+  private void sql(String... statements) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", null);
+         Statement s = c.createStatement()) {
+      for (String sql : statements) s.execute(sql);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      run(command("pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop"));
+    } finally {
+      try (Stream<Path> all = Files.walk(dir)) {
+        all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static List<String> command(String program, String... args) {
+    List<String> c = new ArrayList<>();
+    if (asRoot()) c.addAll(List.of("runuser", "-u", "postgres", "--"));
+    c.add(BIN.resolve(program).toString());
+    c.addAll(List.of(args));
+    return c;
+  }
+
+  private static boolean asRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  private static void run(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException(String.join(" ", command) + " failed: " + new String(out));
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
