@@ -28,6 +28,7 @@ import org.apache.sshd.server.auth.password.UserAuthPasswordFactory;
 import org.apache.sshd.server.auth.pubkey.RejectAllPublickeyAuthenticator;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.server.session.ServerUserAuthServiceFactory;
 
 /**
  * The SSH gateway (spec/protocol-gateways.md, SSH): clients log in as {@code SUBJECT@TARGET} with a
@@ -148,6 +149,9 @@ public final class SshGateway implements AutoCloseable {
     });
     s.setPublickeyAuthenticator(RejectAllPublickeyAuthenticator.INSTANCE);
     s.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
+    // MINA's connection service, telling each connection what it refuses (for the audit trail)
+    s.setServiceFactories(List.of(ServerUserAuthServiceFactory.INSTANCE,
+        GatewayConnectionService.factory(session -> connection((ServerSession) session))));
     s.setChannelFactories(List.<ChannelFactory>of(new ChannelFactory() {
       @Override
       public String getName() {
@@ -192,7 +196,7 @@ public final class SshGateway implements AutoCloseable {
     return new Relay(c, command, c.nextChannelNumber());
   }
 
-  private static GatewayConnection connection(ServerSession session) {
+  static GatewayConnection connection(ServerSession session) {
     GatewayConnection c = session.getAttribute(CONNECTION);
     if (c == null) throw new IllegalStateException("connection refused at its start");
     return c;

@@ -131,22 +131,37 @@ class SshGatewayBadInputTest {
   }
 
   @Test
-  void unknownChannelTypesAndForwardingChannelsAreRefusedAndTheConnectionGoesOn() throws Exception {
+  void unknownChannelTypesAndForwardingChannelsAreRefusedAuditedBoundedAndTheConnectionGoesOn() throws Exception {
+    int bogusChannels = 3 * GatewayConnection.MAX_REFUSALS_RECORDED;
     try (ClientSession s = login("alice@build-box", f.open("alice", "long"))) {
-      // MINA's client opens only the types it knows: a channel of its own type is what a hostile client sends.
-      ClientChannel bogus = new AbstractClientChannel("x-curfew-unknown@example.com") {
-        @Override
-        protected void doOpen() {
-          // nothing to set up: the open is refused
-        }
-      };
-      s.getService(org.apache.sshd.common.session.ConnectionService.class).registerChannel(bogus);
-      assertThatThrownBy(() -> bogus.open().verify(Duration.ofSeconds(10))).hasMessageContaining("Unsupported channel type: x-curfew-unknown");
       ClientChannel tcp = s.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 0),
           new SshdSocketAddress("127.0.0.1", sshd.port));
       assertThatThrownBy(() -> tcp.open().verify(Duration.ofSeconds(10))).hasMessageContaining("Unsupported channel type: direct-tcpip");
+      for (int i = 0; i < bogusChannels; i++) {
+        // MINA's client opens only the types it knows: a channel of its own type is what a hostile client sends.
+        ClientChannel bogus = new AbstractClientChannel("x-curfew-unknown@example.com" + "x".repeat(i == 0 ? 1_000 : 0)) {
+          @Override
+          protected void doOpen() {
+            // nothing to set up: the open is refused
+          }
+        };
+        s.getService(org.apache.sshd.common.session.ConnectionService.class).registerChannel(bogus);
+        assertThatThrownBy(() -> bogus.open().verify(Duration.ofSeconds(10))).hasMessageContaining("Unsupported channel type: x-curfew-unknown");
+      }
       assertThat(exec(s, "echo still-$((6*7))")).contains("still-42");
     }
+    await().atMost(Duration.ofSeconds(20)).until(() -> !f.records(RecordTypes.CONNECTION_CLOSED).isEmpty());
+    // The first refusals are recorded with what was asked; the flood after them is only counted.
+    List<dev.curfew.core.audit.AuditRecord> refused = f.records(RecordTypes.CONNECTION_REFUSED);
+    assertThat(refused).hasSize(GatewayConnection.MAX_REFUSALS_RECORDED);
+    assertThat(refused.get(0).data()).containsEntry("why", "port_forwarding").containsEntry("request", "direct-tcpip")
+        .containsEntry("host", "127.0.0.1").containsEntry("port", (long) sshd.port);
+    assertThat(refused.get(1).data()).containsEntry("why", "channel_type");
+    assertThat((String) refused.get(1).data().get("request")).startsWith("x-curfew-unknown@example.com")
+        .hasSizeLessThanOrEqualTo(GatewayConnection.MAX_NAME_CHARS + 3);
+    assertThat(refused).allSatisfy(r -> assertThat(r.subject()).isEqualTo("alice"));
+    assertThat(f.records(RecordTypes.CONNECTION_CLOSED).get(0).data())
+        .containsEntry("refused_requests", (long) bogusChannels + 1).containsEntry("why", "client_closed");
   }
 
   @Test

@@ -238,7 +238,7 @@ class SshGatewayOpenSshTest {
   }
 
   @Test
-  void portForwardingIsRefused() throws Exception {
+  void portForwardingIsRefusedAndAuditedAndTheConnectionGoesOn() throws Exception {
     String token = f.open("alice", "long");
     try (OpenSshTerminal t = ssh("alice@build-box", token, null, "-N", "-o", "ExitOnForwardFailure=yes",
         "-R", "0:127.0.0.1:" + sshd.port)) {
@@ -253,7 +253,54 @@ class SshGatewayOpenSshTest {
         assertThat(s.getInputStream().read()).isEqualTo(-1); // closed: no byte of the sshd's banner
       }
       assertThat(t.alive()).isTrue(); // the refused channel did not end the connection
+      await().atMost(Duration.ofSeconds(10)).until(() -> refusals("port_forwarding").size() >= 3);
     }
+    List<AuditRecord> refused = refusals("port_forwarding");
+    // -R: the request to listen; -L: the local probe's channel (canConnect) and the one read above
+    assertThat(refused).anySatisfy(r -> assertThat(r.data()).containsEntry("request", "tcpip-forward")
+        .containsEntry("port", 0L));
+    assertThat(refused).filteredOn(r -> "direct-tcpip".equals(r.data().get("request"))).hasSizeGreaterThanOrEqualTo(2)
+        .allSatisfy(r -> assertThat(r.data()).containsEntry("host", "127.0.0.1").containsEntry("port", (long) sshd.port)
+            .containsEntry("target", "build-box").containsEntry("protocol", "ssh").containsKey("connection_id"));
+    assertThat(refused).allSatisfy(r -> assertThat(r.subject()).isEqualTo("alice"));
+    assertThat(f.records(RecordTypes.CONNECTION_OPENED)).hasSize(2); // both logged in: only the forwarding was refused
+  }
+
+  @Test
+  void agentAndX11ForwardingAndSubsystemsAreRefusedAndAudited() throws Exception {
+    Path agentSocket = data.resolve("agent.sock");
+    Process agent = new ProcessBuilder("ssh-agent", "-D", "-a", agentSocket.toString()).redirectErrorStream(true)
+        .redirectOutput(data.resolve("agent.log").toFile()).start();
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(agentSocket));
+      try (OpenSshTerminal t = OpenSshTerminal.open(f.gateway.port(), "alice@build-box", f.open("alice", "long"),
+          List.of("-A"), "echo agent=${SSH_AUTH_SOCK:-none}", Map.of("SSH_AUTH_SOCK", agentSocket.toString()))) {
+        awaitScreen(t, "agent=none", 20); // the target's shell got no agent
+        awaitScreen(t, "[ssh exit 0]", 10);
+      }
+    } finally {
+      agent.destroy();
+    }
+    try (OpenSshTerminal t = OpenSshTerminal.open(f.gateway.port(), "alice@build-box", f.open("alice", "long"),
+        List.of("-X"), "echo display=${DISPLAY:-none}", Map.of("DISPLAY", "127.0.0.1:99"))) {
+      awaitScreen(t, "display=none", 20);
+      awaitScreen(t, "[ssh exit 0]", 10);
+    }
+    try (OpenSshTerminal t = ssh("alice@build-box", f.open("alice", "long"), "sftp", "-s")) {
+      awaitScreen(t, "subsystem request failed", 20);
+    }
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(f.records(RecordTypes.CONNECTION_REFUSED))
+        .extracting(r -> r.data().get("why")).containsExactlyInAnyOrder("agent_forwarding", "x11_forwarding", "subsystem"));
+    assertThat(refusals("agent_forwarding")).singleElement()
+        .satisfies(r -> assertThat(r.data()).containsEntry("request", "auth-agent-req@openssh.com"));
+    assertThat(refusals("x11_forwarding")).singleElement()
+        .satisfies(r -> assertThat(r.data()).containsEntry("request", "x11-req").containsEntry("screen", 0L));
+    assertThat(refusals("subsystem")).singleElement()
+        .satisfies(r -> assertThat(r.data()).containsEntry("subsystem", "sftp"));
+  }
+
+  private List<AuditRecord> refusals(String why) {
+    return f.records(RecordTypes.CONNECTION_REFUSED).stream().filter(r -> why.equals(r.data().get("why"))).toList();
   }
 
   private static boolean canConnect(int port) {
