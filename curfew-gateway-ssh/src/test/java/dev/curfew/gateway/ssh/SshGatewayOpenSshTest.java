@@ -49,7 +49,8 @@ class SshGatewayOpenSshTest {
 
   @BeforeEach
   void start() throws Exception {
-    f = new GatewayFixture(data, List.of(sshd.target("build-box", true), sshd.target("batch-box", false)), true);
+    f = new GatewayFixture(data, List.of(sshd.target("build-box", true), sshd.target("batch-box", false),
+        sshd.target("ops-box", true, "ops")), true);
   }
 
   @AfterEach
@@ -157,6 +158,32 @@ class SshGatewayOpenSshTest {
     }
     assertThat(f.records(RecordTypes.CONNECTION_OPENED)).singleElement()
         .satisfies(r -> assertThat(r.data()).containsEntry("target", "batch-box"));
+  }
+
+  @Test
+  void aSessionUnderAnotherPolicyThanTheTargetsIsRefusedUntouchedAndRecorded() throws Exception {
+    String lax = f.open("alice", "long", Audience.of("ssh:ops-box")); // idle 60 s where the target says 3 s
+    long lastActivityAtMs = f.sessions.check(lax, false).get().status().lastActivityAtMs();
+    try (OpenSshTerminal t = ssh("alice@ops-box", lax, null)) {
+      awaitScreen(t, "curfew: login refused (wrong_policy)", 20);
+      awaitScreen(t, "[ssh exit 255]", 10);
+    }
+    assertThat(f.sessions.check(lax, false).get().allowed()).isTrue();
+    assertThat(f.sessions.check(lax, false).get().status().lastActivityAtMs()).isEqualTo(lastActivityAtMs);
+    await().atMost(Duration.ofSeconds(5)).until(() -> f.records(RecordTypes.CONNECTION_REFUSED).size() == 1);
+    AuditRecord refused = f.records(RecordTypes.CONNECTION_REFUSED).get(0);
+    assertThat(refused.subject()).isEqualTo("alice");
+    assertThat(refused.policy()).isEqualTo("long");
+    assertThat(refused.data()).containsEntry("why", "wrong_policy").containsEntry("target", "ops-box");
+    assertThat(f.records(RecordTypes.CONNECTION_OPENED)).isEmpty();
+
+    try (OpenSshTerminal t = ssh("alice@ops-box", f.open("alice", "ops", Audience.of("ssh:ops-box")),
+        "echo right-policy-$((6*7))")) {
+      awaitScreen(t, "right-policy-42", 20);
+      awaitScreen(t, "[ssh exit 0]", 10);
+    }
+    assertThat(f.records(RecordTypes.CONNECTION_OPENED)).singleElement()
+        .satisfies(r -> assertThat(r.data()).containsEntry("target", "ops-box"));
   }
 
   @Test

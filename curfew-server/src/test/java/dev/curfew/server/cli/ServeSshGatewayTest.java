@@ -123,6 +123,12 @@ class ServeSshGatewayTest {
         .isEqualTo(Path.of("/var/lib/curfew/ssh_host_ed25519_key"));
     assertThat(ok.ssh().port()).isEqualTo(2222);
     assertThat(ok.ssh().targets().get(0).busyIsActivity()).isTrue();
+    // a target that names no policy is governed by default_policy (spec: "omit: default_policy")
+    assertThat(ok.ssh().targets().get(0).policy()).isEqualTo(ok.defaultPolicy()).isNotNull();
+    CurfewConfig named = CurfewConfig.parse("policies:\n  ops: { idle_timeout: 5m, absolute_timeout: 1h }\n"
+        + "  dba: { idle_timeout: 2m, absolute_timeout: 1h }\ndefault_policy: dba\n"
+        + target + "      known_hosts: kh\n      policy: ops\n");
+    assertThat(named.ssh().targets().get(0).policy()).isEqualTo("ops");
   }
 
   private static String keyOf(String yaml) {
