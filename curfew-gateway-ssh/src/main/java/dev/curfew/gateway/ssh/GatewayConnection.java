@@ -138,7 +138,7 @@ final class GatewayConnection implements SessionEvents {
       if (e != null) {
         if (closed.get()) return; // the client left meanwhile: nobody to tell
         LOG.log(System.Logger.Level.WARNING, "ssh gateway: cannot log in to target " + target.name() + " at "
-            + target.upstream() + ": " + e.getMessage());
+            + target.upstream() + ": " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
         refuse("upstream_error", true, sessionId);
         return;
       }

@@ -56,7 +56,10 @@ public final class SshGateway implements AutoCloseable {
   private SshGateway(SshGatewaySettings settings, SessionStore sessions) throws IOException {
     this.settings = settings;
     this.sessions = sessions;
-    this.upstreams = new Upstreams(settings.targets());
+    // A target's login may not outlast the client's: a client whose login timed out waits for nothing.
+    Duration upstreamLogin = settings.loginTimeout().compareTo(Upstreams.LOGIN_TIMEOUT) < 0 ? settings.loginTimeout()
+        : Upstreams.LOGIN_TIMEOUT;
+    this.upstreams = new Upstreams(settings.targets(), upstreamLogin);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "curfew-ssh-gateway-ticks");
       t.setDaemon(true);
