@@ -68,6 +68,19 @@ class SshGatewayOpenSshTest {
         .untilAsserted(() -> assertThat(t.screen()).matches("(?s).*[#$] $"));
   }
 
+  /**
+   * Waits for the prompt while pressing Enter every half second, as a person waiting for a slow shell
+   * does: under a short idle timeout, a target slow to start its shell (a busy machine) would
+   * otherwise see the session end before the test begins. The keystrokes end once the prompt shows.
+   */
+  private static void awaitPromptTyping(OpenSshTerminal t) {
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      if (t.screen().matches("(?s).*[#$] $")) return true;
+      t.type("\r");
+      return false;
+    });
+  }
+
   private static void awaitScreen(OpenSshTerminal t, String text, int seconds) {
     await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(50))
         .untilAsserted(() -> assertThat(t.screen()).contains(text));
@@ -190,7 +203,7 @@ class SshGatewayOpenSshTest {
   void outputNeverKeepsTheSessionAliveTheWarningAndTheEndAreInTheTerminal() throws Exception {
     String token = f.open("alice");
     try (OpenSshTerminal t = ssh("alice@build-box", token, null)) {
-      awaitPrompt(t);
+      awaitPromptTyping(t);
       t.type("while true; do echo tick; sleep 0.2; done\r");
       long lastKeyNanos = System.nanoTime();
       awaitScreen(t, "tick", 20);
@@ -215,7 +228,7 @@ class SshGatewayOpenSshTest {
   void keystrokesKeepTheSessionAlive() throws Exception {
     String token = f.open("alice");
     try (OpenSshTerminal t = ssh("alice@build-box", token, null)) {
-      awaitPrompt(t);
+      awaitPromptTyping(t);
       t.type("echo started-$((6*7))\r");
       awaitScreen(t, "started-42", 20);
       long until = System.nanoTime() + Duration.ofSeconds(6).toNanos(); // twice the idle timeout
