@@ -42,6 +42,10 @@ final class GatewayConnection implements SessionEvents {
   private static final System.Logger LOG = System.getLogger(GatewayConnection.class.getName());
   /** How long the end waits for a client to take its last line before disconnecting anyway. */
   static final long END_FLUSH_MS = 250;
+  /** Refused channels and requests recorded per connection; beyond, they are counted only. */
+  static final int MAX_REFUSALS_RECORDED = 10;
+  /** The longest name (channel type, host, subsystem) a refusal record carries. */
+  static final int MAX_NAME_CHARS = 128;
 
   private final SshGateway gateway;
   private final ServerSession session;
@@ -56,6 +60,7 @@ final class GatewayConnection implements SessionEvents {
   private final AtomicLong activeMessages = new AtomicLong();
   private final AtomicLong bytesIn = new AtomicLong();
   private final AtomicLong bytesOut = new AtomicLong();
+  private final AtomicLong refusedRequests = new AtomicLong();
   private final List<Map<String, Object>> recordings = new ArrayList<>();
   private volatile SshTarget target;
   private volatile String sessionId;
@@ -115,6 +120,10 @@ final class GatewayConnection implements SessionEvents {
         refuse(why, !why.equals(EndReason.UNKNOWN.wire()), null);
       } else if (!d.status().subject().equals(login.subject())) {
         refuse("wrong_subject", true, d.status().sessionId());
+      } else if (t.policy() != null && !t.policy().equals(d.status().policy())) {
+        // The target's policy governs the sessions opened for it: a session under another policy (a
+        // longer idle timeout, say) must not reach this host. Refused untouched, and recorded.
+        refuse("wrong_policy", true, d.status().sessionId());
       } else {
         status = d.status();
         sessionId = d.status().sessionId();
@@ -127,15 +136,24 @@ final class GatewayConnection implements SessionEvents {
   private void connectUpstream(AsyncAuthException answer) {
     gateway.upstreams().connect(target).whenComplete((up, e) -> {
       if (e != null) {
+        if (closed.get()) return; // the client left meanwhile: nobody to tell
         LOG.log(System.Logger.Level.WARNING, "ssh gateway: cannot log in to target " + target.name() + " at "
-            + target.upstream() + ": " + e.getMessage());
+            + target.upstream() + ": " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
         refuse("upstream_error", true, sessionId);
         return;
       }
-      upstream = up;
+      synchronized (this) {
+        if (closed.get()) {
+          // The target answered after the client left or its login timed out: nobody will use this
+          // connection, so it is closed here rather than held open on the target.
+          up.close(true);
+          return;
+        }
+        upstream = up;
+        unfollow = gateway.follow(sessionId, this);
+        record(RecordTypes.CONNECTION_OPENED, opened());
+      }
       up.addCloseFutureListener(f -> upstreamClosed());
-      unfollow = gateway.follow(sessionId, this);
-      record(RecordTypes.CONNECTION_OPENED, opened());
       answer.setAuthed(true);
       // A completed login is the person's act, so it counts as activity; this check also catches
       // an ending between the first check and the subscription, which the events would have missed.
@@ -155,16 +173,44 @@ final class GatewayConnection implements SessionEvents {
 
   /** Disconnects with the reason; {@code audited}: with a connection.refused record (of {@code sessionId} when known). */
   private void refuse(String reason, boolean audited, String sessionId) {
-    if (audited) {
-      Map<String, Object> data = new LinkedHashMap<>();
-      data.put("target", target == null ? "" : target.name());
-      data.put("protocol", "ssh");
-      data.put("client_address", clientAddress());
-      data.put("connection_id", connectionId);
-      data.put("why", reason);
-      gateway.sessions().recordGatewayEvent(sessionId, RecordTypes.CONNECTION_REFUSED, data);
-    }
+    if (audited) gateway.sessions().recordGatewayEvent(sessionId, RecordTypes.CONNECTION_REFUSED, refusal(reason));
     disconnect(SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, TerminalText.refusedText(reason));
+  }
+
+  private Map<String, Object> refusal(String why) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("target", target == null ? "" : target.name());
+    data.put("protocol", "ssh");
+    data.put("client_address", clientAddress());
+    data.put("connection_id", connectionId);
+    data.put("why", why);
+    return data;
+  }
+
+  /**
+   * A channel or request of a logged-in client that the gateway refuses (port, agent or X11
+   * forwarding, a subsystem, a channel type it does not relay): the refusal stands and the connection
+   * goes on. The first {@link #MAX_REFUSALS_RECORDED} of a connection are recorded as
+   * {@code connection.refused} naming what was asked ({@code request}, and {@code details}); the rest
+   * are only counted, in {@code connection.closed}'s {@code refused_requests}, so a client cannot
+   * flood the trail.
+   *
+   * @param why {@code port_forwarding}, {@code agent_forwarding}, {@code x11_forwarding},
+   *     {@code subsystem} or {@code channel_type}
+   */
+  void refusedRequest(String why, String request, Map<String, Object> details) {
+    long n = refusedRequests.incrementAndGet();
+    if (sessionId == null || closed.get() || n > MAX_REFUSALS_RECORDED) return;
+    Map<String, Object> data = refusal(why);
+    data.put("request", clip(request));
+    details.forEach((k, v) -> data.put(k, v instanceof String str ? clip(str) : v));
+    record(RecordTypes.CONNECTION_REFUSED, data);
+  }
+
+  /** What a client named, cut to {@link #MAX_NAME_CHARS} (a channel type may be as long as a packet). */
+  static String clip(String s) {
+    if (s == null) return "";
+    return s.length() <= MAX_NAME_CHARS ? s : s.substring(0, MAX_NAME_CHARS) + "...";
   }
 
   // ---------------------------------------------------------------- activity
@@ -320,11 +366,15 @@ final class GatewayConnection implements SessionEvents {
 
   /** The client connection is closed (by whichever side): channels, target, subscription, record. */
   void closed() {
-    if (!closed.compareAndSet(false, true)) return;
+    ClientSession up;
+    Runnable u;
+    synchronized (this) { // against connectUpstream: a target reached from now on is closed there
+      if (!closed.compareAndSet(false, true)) return;
+      up = upstream;
+      u = unfollow;
+    }
     for (Relay r : List.copyOf(relays)) r.stop();
-    Runnable u = unfollow;
     if (u != null) u.run();
-    ClientSession up = upstream;
     if (up != null) up.close(true);
     if (up == null || sessionId == null) return; // never opened: a refusal was recorded, if any
     Map<String, Object> data = new LinkedHashMap<>();
@@ -335,6 +385,7 @@ final class GatewayConnection implements SessionEvents {
     data.put("active_messages", activeMessages.get());
     data.put("bytes_in", bytesIn.get());
     data.put("bytes_out", bytesOut.get());
+    if (refusedRequests.get() > 0) data.put("refused_requests", refusedRequests.get());
     data.put("duration_ms", (System.nanoTime() - openedAtNanos) / 1_000_000);
     List<Map<String, Object>> recorded;
     synchronized (recordings) {

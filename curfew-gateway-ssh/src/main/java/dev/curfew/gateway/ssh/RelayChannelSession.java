@@ -84,18 +84,25 @@ final class RelayChannelSession extends ChannelSession {
 
   @Override
   protected RequestHandler.Result handleAgentForwardingParsed(String requestType) {
-    return RequestHandler.Result.ReplyFailure;
+    return refused("agent_forwarding", requestType, Map.of());
   }
 
   @Override
   protected RequestHandler.Result handleX11ForwardingParsed(String requestType,
       org.apache.sshd.server.session.ServerSession session, boolean singleConnection, String authProtocol,
       String authCookie, int screenId) {
-    return RequestHandler.Result.ReplyFailure;
+    // the cookie is a secret of the client's display: not recorded
+    return refused("x11_forwarding", requestType, Map.of("screen", (long) screenId));
   }
 
   @Override
   protected RequestHandler.Result handleSubsystemParsed(String request, String subsystem) {
+    return refused("subsystem", request, Map.of("subsystem", subsystem == null ? "" : subsystem));
+  }
+
+  /** Refuses a request of this channel, recorded by its connection (bounded there). */
+  private RequestHandler.Result refused(String why, String request, Map<String, Object> details) {
+    SshGateway.connection(getServerSession()).refusedRequest(why, request, details);
     return RequestHandler.Result.ReplyFailure;
   }
 

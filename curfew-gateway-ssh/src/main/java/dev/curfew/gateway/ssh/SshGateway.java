@@ -28,6 +28,7 @@ import org.apache.sshd.server.auth.password.UserAuthPasswordFactory;
 import org.apache.sshd.server.auth.pubkey.RejectAllPublickeyAuthenticator;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.server.session.ServerUserAuthServiceFactory;
 
 /**
  * The SSH gateway (spec/protocol-gateways.md, SSH): clients log in as {@code SUBJECT@TARGET} with a
@@ -55,7 +56,10 @@ public final class SshGateway implements AutoCloseable {
   private SshGateway(SshGatewaySettings settings, SessionStore sessions) throws IOException {
     this.settings = settings;
     this.sessions = sessions;
-    this.upstreams = new Upstreams(settings.targets());
+    // A target's login may not outlast the client's: a client whose login timed out waits for nothing.
+    Duration upstreamLogin = settings.loginTimeout().compareTo(Upstreams.LOGIN_TIMEOUT) < 0 ? settings.loginTimeout()
+        : Upstreams.LOGIN_TIMEOUT;
+    this.upstreams = new Upstreams(settings.targets(), upstreamLogin);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "curfew-ssh-gateway-ticks");
       t.setDaemon(true);
@@ -148,6 +152,9 @@ public final class SshGateway implements AutoCloseable {
     });
     s.setPublickeyAuthenticator(RejectAllPublickeyAuthenticator.INSTANCE);
     s.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
+    // MINA's connection service, telling each connection what it refuses (for the audit trail)
+    s.setServiceFactories(List.of(ServerUserAuthServiceFactory.INSTANCE,
+        GatewayConnectionService.factory(session -> connection((ServerSession) session))));
     s.setChannelFactories(List.<ChannelFactory>of(new ChannelFactory() {
       @Override
       public String getName() {
@@ -192,7 +199,7 @@ public final class SshGateway implements AutoCloseable {
     return new Relay(c, command, c.nextChannelNumber());
   }
 
-  private static GatewayConnection connection(ServerSession session) {
+  static GatewayConnection connection(ServerSession session) {
     GatewayConnection c = session.getAttribute(CONNECTION);
     if (c == null) throw new IllegalStateException("connection refused at its start");
     return c;

@@ -65,6 +65,11 @@ public record SshGatewaySettings(
         maxChannelsPerConnection, loginTimeout);
   }
 
+  public SshGatewaySettings withLoginTimeout(Duration loginTimeout) {
+    return new SshGatewaySettings(host, port, hostKeyFile, record, recordingsDir, targets, maxConnections,
+        maxChannelsPerConnection, loginTimeout);
+  }
+
   /** The target a client names, or null. */
   SshTarget target(String name) {
     for (SshTarget t : targets) {

@@ -12,6 +12,9 @@ import java.util.regex.Pattern;
  * OpenSSH form ({@code ssh-ed25519 AAAA...}). A target without either is refused at start: the
  * gateway never trusts a host key it was not told.
  *
+ * @param policy the policy the sessions opened for this target must be under: a session under another
+ *     one is refused at login ({@code wrong_policy}); the server's configuration names the default
+ *     policy when the target names none; null here: not checked
  * @param busyIsActivity whether a running {@code exec} command keeps the session active
  *     (spec/protocol-gateways.md: work the client started and waits for counts, unless turned off)
  */

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A gateway in front of a private sshd, on an embedded engine with a real clock and its deadline
@@ -38,13 +39,19 @@ final class GatewayFixture implements AutoCloseable {
   final Audience everyTarget;
 
   GatewayFixture(Path dataDir, List<SshTarget> targets, boolean record) throws Exception {
+    this(dataDir, targets, record, settings -> settings);
+  }
+
+  /** As above, with the gateway's settings changed by {@code adjust} (a shorter login timeout, say). */
+  GatewayFixture(Path dataDir, List<SshTarget> targets, boolean record, UnaryOperator<SshGatewaySettings> adjust)
+      throws Exception {
     this.dataDir = dataDir;
     everyTarget = Audience.of(targets.stream().map(t -> "ssh:" + t.name()).toList());
     engine = new SessionEngine(new SystemClock(), "test-node", new Policies(List.of(OPS, LONG), "ops"), audit, events, null, null);
     sessions = SessionStore.of(engine);
     driver = new DeadlineDriver(engine).start();
-    gateway = SshGateway.start(SshGatewaySettings.of("127.0.0.1", 0, dataDir.resolve("ssh_host_ed25519_key"), record,
-        dataDir.resolve("recordings"), targets), sessions);
+    gateway = SshGateway.start(adjust.apply(SshGatewaySettings.of("127.0.0.1", 0, dataDir.resolve("ssh_host_ed25519_key"),
+        record, dataDir.resolve("recordings"), targets)), sessions);
     events.follower = gateway.events();
   }
 

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,6 +43,12 @@ public final class OpenSshTerminal implements AutoCloseable {
   /** {@code ssh -tt} to the gateway as {@code login}, with {@code sshArgs} before the destination. */
   public static OpenSshTerminal open(int port, String login, String token, List<String> sshArgs, String remoteCommand)
       throws IOException {
+    return open(port, login, token, sshArgs, remoteCommand, Map.of());
+  }
+
+  /** As above, with {@code env} added to the client's environment (a {@code DISPLAY}, say). */
+  public static OpenSshTerminal open(int port, String login, String token, List<String> sshArgs, String remoteCommand,
+      Map<String, String> env) throws IOException {
     List<String> ssh = new ArrayList<>(List.of("sshpass", "-e", "ssh", "-tt", "-p", Integer.toString(port),
         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
         "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1"));
@@ -52,6 +59,7 @@ public final class OpenSshTerminal implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder("script", "-q", "-f", "-e", "-c", line, "/dev/null").redirectErrorStream(true);
     pb.environment().put("SSHPASS", token);
     pb.environment().put("TERM", "xterm");
+    pb.environment().putAll(env);
     return new OpenSshTerminal(pb.start());
   }
 

@@ -80,7 +80,12 @@ public final class PrivateSshd implements AutoCloseable {
 
   /** A gateway target for this sshd: Curfew's key, the host key pinned. */
   public SshTarget target(String name, boolean busyIsActivity) {
-    return new SshTarget(name, "127.0.0.1", port, user, curfewKey, null, hostPublicKey, null, busyIsActivity);
+    return target(name, busyIsActivity, null);
+  }
+
+  /** As above, for sessions under {@code policy} only. */
+  public SshTarget target(String name, boolean busyIsActivity, String policy) {
+    return new SshTarget(name, "127.0.0.1", port, user, curfewKey, null, hostPublicKey, policy, busyIsActivity);
   }
 
   public static int freePort() throws IOException {

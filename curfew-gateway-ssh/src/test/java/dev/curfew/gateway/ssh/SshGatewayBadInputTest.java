@@ -28,6 +28,7 @@ import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.core.CoreModuleProperties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -130,23 +131,100 @@ class SshGatewayBadInputTest {
     assertThat(f.records(RecordTypes.CONNECTION_REFUSED)).isEmpty(); // no session was known
   }
 
+  /** Reads until the gateway closes the connection (-1), or 30 s pass (then what was last read). */
+  private static int readUntilClosed(Socket raw) throws java.io.IOException {
+    raw.setSoTimeout(30_000);
+    InputStream in = raw.getInputStream();
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    int n = 0;
+    try {
+      while (n >= 0 && System.nanoTime() < until) n = in.read(new byte[4096]);
+    } catch (java.net.SocketException reset) {
+      n = -1;
+    }
+    return n;
+  }
+
   @Test
-  void unknownChannelTypesAndForwardingChannelsAreRefusedAndTheConnectionGoesOn() throws Exception {
+  void aKeyExchangeWithNothingInCommonIsCutAndOthersAreServed() throws Exception {
+    try (Socket raw = new Socket("127.0.0.1", f.gateway.port())) {
+      OutputStream out = raw.getOutputStream();
+      out.write("SSH-2.0-curfew-test\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.write(kexInit("x-no-such-kex@example.com", "x-no-such-key@example.com", "x-no-such-cipher@example.com"));
+      out.flush();
+      assertThat(readUntilClosed(raw)).as("the gateway closed the connection").isEqualTo(-1);
+    }
+    othersAreServed();
+    await().atMost(Duration.ofSeconds(10)).until(() -> f.gateway.connections() == 0); // nothing left held
+  }
+
+  /** An SSH_MSG_KEXINIT packet (RFC 4253 section 7.1), unencrypted, naming only the given algorithms. */
+  private static byte[] kexInit(String kex, String hostKey, String cipher) {
+    ByteArrayOutputStream payload = new ByteArrayOutputStream();
+    payload.write(20); // SSH_MSG_KEXINIT
+    payload.writeBytes(new byte[16]); // cookie
+    for (String list : List.of(kex, hostKey, cipher, cipher, "hmac-sha2-256", "hmac-sha2-256", "none", "none", "", "")) {
+      byte[] b = list.getBytes(StandardCharsets.US_ASCII);
+      payload.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(b.length).array());
+      payload.writeBytes(b);
+    }
+    payload.write(0); // first_kex_packet_follows
+    payload.writeBytes(new byte[4]); // reserved
+    byte[] p = payload.toByteArray();
+    int padding = 8 - ((5 + p.length) % 8);
+    if (padding < 4) padding += 8;
+    java.nio.ByteBuffer packet = java.nio.ByteBuffer.allocate(5 + p.length + padding);
+    packet.putInt(1 + p.length + padding).put((byte) padding).put(p).put(new byte[padding]);
+    return packet.array();
+  }
+
+  @Test
+  void aClientThatStallsInTheKeyExchangeIsCutAtTheLoginTimeout() throws Exception {
+    try (GatewayFixture quick = new GatewayFixture(Files.createDirectories(data.resolve("quick")),
+        List.of(sshd.target("build-box", true)), false, s -> s.withLoginTimeout(Duration.ofSeconds(2)));
+         Socket raw = new Socket("127.0.0.1", quick.gateway.port())) {
+      raw.getOutputStream().write("SSH-2.0-curfew-stalls\r\n".getBytes(StandardCharsets.US_ASCII));
+      raw.getOutputStream().flush(); // and then nothing: no KEXINIT
+      long started = System.nanoTime();
+      assertThat(readUntilClosed(raw)).as("the gateway closed the stalled connection").isEqualTo(-1);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(25));
+      await().atMost(Duration.ofSeconds(10)).until(() -> quick.gateway.connections() == 0);
+    }
+    othersAreServed();
+  }
+
+  @Test
+  void unknownChannelTypesAndForwardingChannelsAreRefusedAuditedBoundedAndTheConnectionGoesOn() throws Exception {
+    int bogusChannels = 3 * GatewayConnection.MAX_REFUSALS_RECORDED;
     try (ClientSession s = login("alice@build-box", f.open("alice", "long"))) {
-      // MINA's client opens only the types it knows: a channel of its own type is what a hostile client sends.
-      ClientChannel bogus = new AbstractClientChannel("x-curfew-unknown@example.com") {
-        @Override
-        protected void doOpen() {
-          // nothing to set up: the open is refused
-        }
-      };
-      s.getService(org.apache.sshd.common.session.ConnectionService.class).registerChannel(bogus);
-      assertThatThrownBy(() -> bogus.open().verify(Duration.ofSeconds(10))).hasMessageContaining("Unsupported channel type: x-curfew-unknown");
       ClientChannel tcp = s.createDirectTcpipChannel(new SshdSocketAddress("127.0.0.1", 0),
           new SshdSocketAddress("127.0.0.1", sshd.port));
       assertThatThrownBy(() -> tcp.open().verify(Duration.ofSeconds(10))).hasMessageContaining("Unsupported channel type: direct-tcpip");
+      for (int i = 0; i < bogusChannels; i++) {
+        // MINA's client opens only the types it knows: a channel of its own type is what a hostile client sends.
+        ClientChannel bogus = new AbstractClientChannel("x-curfew-unknown@example.com" + "x".repeat(i == 0 ? 1_000 : 0)) {
+          @Override
+          protected void doOpen() {
+            // nothing to set up: the open is refused
+          }
+        };
+        s.getService(org.apache.sshd.common.session.ConnectionService.class).registerChannel(bogus);
+        assertThatThrownBy(() -> bogus.open().verify(Duration.ofSeconds(10))).hasMessageContaining("Unsupported channel type: x-curfew-unknown");
+      }
       assertThat(exec(s, "echo still-$((6*7))")).contains("still-42");
     }
+    await().atMost(Duration.ofSeconds(20)).until(() -> !f.records(RecordTypes.CONNECTION_CLOSED).isEmpty());
+    // The first refusals are recorded with what was asked; the flood after them is only counted.
+    List<dev.curfew.core.audit.AuditRecord> refused = f.records(RecordTypes.CONNECTION_REFUSED);
+    assertThat(refused).hasSize(GatewayConnection.MAX_REFUSALS_RECORDED);
+    assertThat(refused.get(0).data()).containsEntry("why", "port_forwarding").containsEntry("request", "direct-tcpip")
+        .containsEntry("host", "127.0.0.1").containsEntry("port", (long) sshd.port);
+    assertThat(refused.get(1).data()).containsEntry("why", "channel_type");
+    assertThat((String) refused.get(1).data().get("request")).startsWith("x-curfew-unknown@example.com")
+        .hasSizeLessThanOrEqualTo(GatewayConnection.MAX_NAME_CHARS + 3);
+    assertThat(refused).allSatisfy(r -> assertThat(r.subject()).isEqualTo("alice"));
+    assertThat(f.records(RecordTypes.CONNECTION_CLOSED).get(0).data())
+        .containsEntry("refused_requests", (long) bogusChannels + 1).containsEntry("why", "client_closed");
   }
 
   @Test
@@ -177,6 +255,28 @@ class SshGatewayBadInputTest {
       }
     }
     othersAreServed();
+  }
+
+  @Test
+  void aClientAnnouncingTheLargestWindowThatStopsReadingHoldsABoundedAmountAndOthersAreServed() throws Exception {
+    ClientSession stalled = login("carol@build-box", f.open("carol", "long"));
+    // RFC 4254 lets a window be as large as 2^32 - 1: the gateway may then send without waiting for
+    // window adjustments, so only its own one-read-at-a-time relay and TCP bound what it holds.
+    CoreModuleProperties.WINDOW_SIZE.set(stalled, 0xFFFF_FFFFL);
+    ChannelExec flood = stalled.createExecChannel("yes curfew-flood");
+    flood.setStreaming(ClientChannel.Streaming.Async);
+    flood.open().verify(Duration.ofSeconds(20));
+    assertThat(flood.getLocalWindow().getSize()).isEqualTo(0xFFFF_FFFFL);
+    stalled.getIoSession().suspendRead(); // and the client reads nothing more off its socket
+    Thread.sleep(3_000); // time enough for a relay that buffered without bound to take hundreds of MiB
+    othersAreServed();
+    stalled.close(true);
+    await().atMost(Duration.ofSeconds(20)).until(() -> f.records(RecordTypes.CONNECTION_CLOSED).stream()
+        .anyMatch(r -> "carol".equals(r.subject())));
+    Map<String, Object> closed = f.records(RecordTypes.CONNECTION_CLOSED).stream()
+        .filter(r -> "carol".equals(r.subject())).findFirst().orElseThrow().data();
+    // What the gateway took from the target: what the sockets between it and the client hold, plus one read.
+    assertThat((Long) closed.get("bytes_out")).isPositive().isLessThan(32L * 1024 * 1024);
   }
 
   @Test

@@ -49,7 +49,8 @@ class SshGatewayOpenSshTest {
 
   @BeforeEach
   void start() throws Exception {
-    f = new GatewayFixture(data, List.of(sshd.target("build-box", true), sshd.target("batch-box", false)), true);
+    f = new GatewayFixture(data, List.of(sshd.target("build-box", true), sshd.target("batch-box", false),
+        sshd.target("ops-box", true, "ops")), true);
   }
 
   @AfterEach
@@ -65,6 +66,19 @@ class SshGatewayOpenSshTest {
   private static void awaitPrompt(OpenSshTerminal t) {
     await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
         .untilAsserted(() -> assertThat(t.screen()).matches("(?s).*[#$] $"));
+  }
+
+  /**
+   * Waits for the prompt while pressing Enter every half second, as a person waiting for a slow shell
+   * does: under a short idle timeout, a target slow to start its shell (a busy machine) would
+   * otherwise see the session end before the test begins. The keystrokes end once the prompt shows.
+   */
+  private static void awaitPromptTyping(OpenSshTerminal t) {
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      if (t.screen().matches("(?s).*[#$] $")) return true;
+      t.type("\r");
+      return false;
+    });
   }
 
   private static void awaitScreen(OpenSshTerminal t, String text, int seconds) {
@@ -160,10 +174,36 @@ class SshGatewayOpenSshTest {
   }
 
   @Test
+  void aSessionUnderAnotherPolicyThanTheTargetsIsRefusedUntouchedAndRecorded() throws Exception {
+    String lax = f.open("alice", "long", Audience.of("ssh:ops-box")); // idle 60 s where the target says 3 s
+    long lastActivityAtMs = f.sessions.check(lax, false).get().status().lastActivityAtMs();
+    try (OpenSshTerminal t = ssh("alice@ops-box", lax, null)) {
+      awaitScreen(t, "curfew: login refused (wrong_policy)", 20);
+      awaitScreen(t, "[ssh exit 255]", 10);
+    }
+    assertThat(f.sessions.check(lax, false).get().allowed()).isTrue();
+    assertThat(f.sessions.check(lax, false).get().status().lastActivityAtMs()).isEqualTo(lastActivityAtMs);
+    await().atMost(Duration.ofSeconds(5)).until(() -> f.records(RecordTypes.CONNECTION_REFUSED).size() == 1);
+    AuditRecord refused = f.records(RecordTypes.CONNECTION_REFUSED).get(0);
+    assertThat(refused.subject()).isEqualTo("alice");
+    assertThat(refused.policy()).isEqualTo("long");
+    assertThat(refused.data()).containsEntry("why", "wrong_policy").containsEntry("target", "ops-box");
+    assertThat(f.records(RecordTypes.CONNECTION_OPENED)).isEmpty();
+
+    try (OpenSshTerminal t = ssh("alice@ops-box", f.open("alice", "ops", Audience.of("ssh:ops-box")),
+        "echo right-policy-$((6*7))")) {
+      awaitScreen(t, "right-policy-42", 20);
+      awaitScreen(t, "[ssh exit 0]", 10);
+    }
+    assertThat(f.records(RecordTypes.CONNECTION_OPENED)).singleElement()
+        .satisfies(r -> assertThat(r.data()).containsEntry("target", "ops-box"));
+  }
+
+  @Test
   void outputNeverKeepsTheSessionAliveTheWarningAndTheEndAreInTheTerminal() throws Exception {
     String token = f.open("alice");
     try (OpenSshTerminal t = ssh("alice@build-box", token, null)) {
-      awaitPrompt(t);
+      awaitPromptTyping(t);
       t.type("while true; do echo tick; sleep 0.2; done\r");
       long lastKeyNanos = System.nanoTime();
       awaitScreen(t, "tick", 20);
@@ -188,7 +228,7 @@ class SshGatewayOpenSshTest {
   void keystrokesKeepTheSessionAlive() throws Exception {
     String token = f.open("alice");
     try (OpenSshTerminal t = ssh("alice@build-box", token, null)) {
-      awaitPrompt(t);
+      awaitPromptTyping(t);
       t.type("echo started-$((6*7))\r");
       awaitScreen(t, "started-42", 20);
       long until = System.nanoTime() + Duration.ofSeconds(6).toNanos(); // twice the idle timeout
@@ -238,7 +278,7 @@ class SshGatewayOpenSshTest {
   }
 
   @Test
-  void portForwardingIsRefused() throws Exception {
+  void portForwardingIsRefusedAndAuditedAndTheConnectionGoesOn() throws Exception {
     String token = f.open("alice", "long");
     try (OpenSshTerminal t = ssh("alice@build-box", token, null, "-N", "-o", "ExitOnForwardFailure=yes",
         "-R", "0:127.0.0.1:" + sshd.port)) {
@@ -253,7 +293,54 @@ class SshGatewayOpenSshTest {
         assertThat(s.getInputStream().read()).isEqualTo(-1); // closed: no byte of the sshd's banner
       }
       assertThat(t.alive()).isTrue(); // the refused channel did not end the connection
+      await().atMost(Duration.ofSeconds(10)).until(() -> refusals("port_forwarding").size() >= 3);
     }
+    List<AuditRecord> refused = refusals("port_forwarding");
+    // -R: the request to listen; -L: the local probe's channel (canConnect) and the one read above
+    assertThat(refused).anySatisfy(r -> assertThat(r.data()).containsEntry("request", "tcpip-forward")
+        .containsEntry("port", 0L));
+    assertThat(refused).filteredOn(r -> "direct-tcpip".equals(r.data().get("request"))).hasSizeGreaterThanOrEqualTo(2)
+        .allSatisfy(r -> assertThat(r.data()).containsEntry("host", "127.0.0.1").containsEntry("port", (long) sshd.port)
+            .containsEntry("target", "build-box").containsEntry("protocol", "ssh").containsKey("connection_id"));
+    assertThat(refused).allSatisfy(r -> assertThat(r.subject()).isEqualTo("alice"));
+    assertThat(f.records(RecordTypes.CONNECTION_OPENED)).hasSize(2); // both logged in: only the forwarding was refused
+  }
+
+  @Test
+  void agentAndX11ForwardingAndSubsystemsAreRefusedAndAudited() throws Exception {
+    Path agentSocket = data.resolve("agent.sock");
+    Process agent = new ProcessBuilder("ssh-agent", "-D", "-a", agentSocket.toString()).redirectErrorStream(true)
+        .redirectOutput(data.resolve("agent.log").toFile()).start();
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(agentSocket));
+      try (OpenSshTerminal t = OpenSshTerminal.open(f.gateway.port(), "alice@build-box", f.open("alice", "long"),
+          List.of("-A"), "echo agent=${SSH_AUTH_SOCK:-none}", Map.of("SSH_AUTH_SOCK", agentSocket.toString()))) {
+        awaitScreen(t, "agent=none", 20); // the target's shell got no agent
+        awaitScreen(t, "[ssh exit 0]", 10);
+      }
+    } finally {
+      agent.destroy();
+    }
+    try (OpenSshTerminal t = OpenSshTerminal.open(f.gateway.port(), "alice@build-box", f.open("alice", "long"),
+        List.of("-X"), "echo display=${DISPLAY:-none}", Map.of("DISPLAY", "127.0.0.1:99"))) {
+      awaitScreen(t, "display=none", 20);
+      awaitScreen(t, "[ssh exit 0]", 10);
+    }
+    try (OpenSshTerminal t = ssh("alice@build-box", f.open("alice", "long"), "sftp", "-s")) {
+      awaitScreen(t, "subsystem request failed", 20);
+    }
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(f.records(RecordTypes.CONNECTION_REFUSED))
+        .extracting(r -> r.data().get("why")).containsExactlyInAnyOrder("agent_forwarding", "x11_forwarding", "subsystem"));
+    assertThat(refusals("agent_forwarding")).singleElement()
+        .satisfies(r -> assertThat(r.data()).containsEntry("request", "auth-agent-req@openssh.com"));
+    assertThat(refusals("x11_forwarding")).singleElement()
+        .satisfies(r -> assertThat(r.data()).containsEntry("request", "x11-req").containsEntry("screen", 0L));
+    assertThat(refusals("subsystem")).singleElement()
+        .satisfies(r -> assertThat(r.data()).containsEntry("subsystem", "sftp"));
+  }
+
+  private List<AuditRecord> refusals(String why) {
+    return f.records(RecordTypes.CONNECTION_REFUSED).stream().filter(r -> why.equals(r.data().get("why"))).toList();
   }
 
   private static boolean canConnect(int port) {

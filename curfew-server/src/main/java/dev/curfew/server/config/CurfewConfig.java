@@ -283,7 +283,7 @@ public record CurfewConfig(
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
         DatabaseConfig.parseAll(root.path("databases"), policies.keySet()),
         rotationGrace(root.path("rotation_grace"), d.rotationGrace()),
-        SshConfig.parse(root.path("ssh"), policies),
+        SshConfig.parse(root.path("ssh"), policies, defaultPolicy),
         identityProviders(root.path("identity_providers")),
         witnesses(root.path("witnesses")));
   }

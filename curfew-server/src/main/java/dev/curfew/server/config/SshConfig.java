@@ -31,7 +31,12 @@ public record SshConfig(String host, int port, String hostKey, boolean record, L
         dataDir.resolve("recordings"), targets);
   }
 
-  static SshConfig parse(JsonNode node, Map<String, Policy> policies) {
+  /**
+   * Reads the section; a target without {@code policy} is governed by {@code defaultPolicy}
+   * (spec/protocol-gateways.md: "omit: default_policy"), so every configured target names the policy
+   * its sessions must be under.
+   */
+  static SshConfig parse(JsonNode node, Map<String, Policy> policies, String defaultPolicy) {
     if (node.isMissingNode() || node.isNull()) return null;
     CurfewConfig.requireObject("ssh", node);
     CurfewConfig.onlyKeys("ssh.", node, KEYS);
@@ -59,8 +64,8 @@ public record SshConfig(String host, int port, String hostKey, boolean record, L
       if (knownHosts == null && pinned == null) {
         throw new ConfigException(at + ".known_hosts", "required (or host_key): how the target's host key is checked");
       }
-      String policy = CurfewConfig.string(at + ".policy", t.path("policy"), null);
-      if (policy != null && !policies.containsKey(policy)) {
+      String policy = CurfewConfig.string(at + ".policy", t.path("policy"), defaultPolicy);
+      if (!policies.containsKey(policy)) {
         throw new ConfigException(at + ".policy", "\"" + policy + "\" is not among policies " + policies.keySet());
       }
       boolean busy = CurfewConfig.bool(at + ".busy_is_activity", t.path("busy_is_activity"), true);

@@ -11,6 +11,7 @@ import dev.curfew.server.config.CurfewConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import dev.curfew.store.postgres.testing.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -58,17 +59,7 @@ class ServeSshGatewayTest {
         try (OpenSshTerminal t = OpenSshTerminal.open(port, "alice@build-box", web, List.of(), null)) {
           await().atMost(Duration.ofSeconds(20)).until(() -> t.screen().contains("curfew: login refused (wrong_audience)"));
         }
-        String token = running.engine.open("alice", "ops", Map.of(), dev.curfew.core.Audience.of("ssh:build-box"), "portal")
-            .token();
-        try (OpenSshTerminal t = OpenSshTerminal.open(port, "alice@build-box", token, List.of(), null)) {
-          await().atMost(Duration.ofSeconds(30)).until(() -> t.screen().matches("(?s).*[#$] $"));
-          t.type("echo proven-$((6*7))\r");
-          await().atMost(Duration.ofSeconds(20)).until(() -> t.screen().contains("proven-42"));
-          t.type("exit\r");
-          await().atMost(Duration.ofSeconds(20)).until(() -> t.screen().contains("[ssh exit 0]"));
-        }
-        await().atMost(Duration.ofSeconds(10)).until(() -> Files.list(data.resolve("recordings")).count() == 1
-            && exportedTypes(data).contains("connection.closed"));
+        recordedShell(running, port, data);
       } finally {
         running.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       }
@@ -94,8 +85,82 @@ class ServeSshGatewayTest {
     assertThat(unknown.out).contains("no connection.closed record names stranger.cast");
   }
 
-  private static String exportedTypes(Path data) {
-    return run("audit", "export", "--data", data.toString()).out;
+  /** Logs in through the gateway as a person would, runs one command, leaves; waits for the recording and its record. */
+  private static void recordedShell(ServeCommand.Running running, int port, Path data, String... exportArgs) throws Exception {
+    String token = running.engine.open("alice", "ops", Map.of(), dev.curfew.core.Audience.of("ssh:build-box"), "portal")
+        .token();
+    try (OpenSshTerminal t = OpenSshTerminal.open(port, "alice@build-box", token, List.of(), null)) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> t.screen().matches("(?s).*[#$] $"));
+      t.type("echo proven-$((6*7))\r");
+      await().atMost(Duration.ofSeconds(20)).until(() -> t.screen().contains("proven-42"));
+      t.type("exit\r");
+      await().atMost(Duration.ofSeconds(20)).until(() -> t.screen().contains("[ssh exit 0]"));
+    }
+    String[] export = exportArgs.length > 0 ? exportArgs : new String[] {"--data", data.toString()};
+    await().atMost(Duration.ofSeconds(20)).until(() -> Files.list(data.resolve("recordings")).count() == 1
+        && exportedTypes(export).contains("connection.closed"));
+  }
+
+  private static String exportedTypes(String... location) {
+    List<String> args = new java.util.ArrayList<>(List.of("audit", "export"));
+    args.addAll(List.of(location));
+    return run(args.toArray(String[]::new)).out;
+  }
+
+  @Test
+  void withThePostgresAuditStoreARecordingIsProvenByTheTrailThereAndATamperedCopyIsNot() throws Exception {
+    boolean here = PrivateSshd.available();
+    if (!here && "true".equals(System.getenv("CI"))) throw new IllegalStateException("OpenSSH tools missing (see .ci/run)");
+    Assumptions.assumeTrue(here, "openssh-server, sshpass or script missing: skipped outside CI");
+    Path data = dir.resolve("data");
+    Path config = dir.resolve("curfew.yaml");
+    try (TestDatabase database = TestDatabase.create("sshrec");
+         PrivateSshd sshd = new PrivateSshd(Files.createDirectories(dir.resolve("sshd")))) {
+      int port = PrivateSshd.freePort();
+      Files.writeString(config, "node: node-a\ndata_dir: " + data + "\naudit: postgres\n"
+          + "postgres: { url: \"jdbc:postgresql://" + TestDatabase.HOST + ":" + TestDatabase.PORT + "/" + database.name()
+          + "\", user: " + TestDatabase.USER + " }\n" + config(sshd, port));
+      CurfewConfig cfg = CurfewConfig.load(config).withOverrides(0, null);
+      ServeCommand.requireSupported(cfg);
+      ServeCommand.Running running = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      try {
+        recordedShell(running, port, data, "--config", config.toString());
+      } finally {
+        running.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      }
+      Path recording;
+      try (var files = Files.list(data.resolve("recordings"))) {
+        recording = files.findFirst().orElseThrow();
+      }
+      Run ok = run("audit", "verify-recording", recording.toString(), "--config", config.toString());
+      assertThat(ok.exit).as(ok.out).isZero();
+      assertThat(ok.out).contains("curfew audit verify-recording: OK").contains("(node node-a");
+
+      Path keys = Files.writeString(dir.resolve("keys.txt"),
+          run("audit", "public-key", "--config", config.toString()).out);
+      Run trusted = run("audit", "verify-recording", recording.toString(), "--config", config.toString(),
+          "--public-key", keys.toString());
+      assertThat(trusted.exit).as(trusted.out).isZero();
+
+      String recorded = VerifyRecordingCommand.sha256(recording);
+      Files.writeString(recording, "[9.9,\"o\",\"rm -rf /\"]\n", StandardOpenOption.APPEND);
+      Run tampered = run("audit", "verify-recording", recording.toString(), "--config", config.toString());
+      assertThat(tampered.exit).as(tampered.out).isEqualTo(1);
+      assertThat(tampered.out).contains("FAILED: the file was changed");
+
+      Path stranger = Files.writeString(dir.resolve("stranger.cast"), "{}\n");
+      Run unknown = run("audit", "verify-recording", stranger.toString(), "--config", config.toString());
+      assertThat(unknown.exit).isEqualTo(1);
+      assertThat(unknown.out).contains("no connection.closed record names stranger.cast");
+
+      // the edited file's hash written into the trail: caught, as the trail no longer verifies
+      database.sql("ALTER TABLE audit_records DISABLE TRIGGER audit_records_append_only;"
+          + " UPDATE audit_records SET line = replace(line, '" + recorded + "', '" + VerifyRecordingCommand.sha256(recording)
+          + "') WHERE line LIKE '%connection.closed%'");
+      Run edited = run("audit", "verify-recording", recording.toString(), "--config", config.toString());
+      assertThat(edited.exit).as(edited.out).isEqualTo(1);
+      assertThat(edited.out).contains("FAILED: the audit log does not verify");
+    }
   }
 
   @Test
@@ -123,6 +188,12 @@ class ServeSshGatewayTest {
         .isEqualTo(Path.of("/var/lib/curfew/ssh_host_ed25519_key"));
     assertThat(ok.ssh().port()).isEqualTo(2222);
     assertThat(ok.ssh().targets().get(0).busyIsActivity()).isTrue();
+    // a target that names no policy is governed by default_policy (spec: "omit: default_policy")
+    assertThat(ok.ssh().targets().get(0).policy()).isEqualTo(ok.defaultPolicy()).isNotNull();
+    CurfewConfig named = CurfewConfig.parse("policies:\n  ops: { idle_timeout: 5m, absolute_timeout: 1h }\n"
+        + "  dba: { idle_timeout: 2m, absolute_timeout: 1h }\ndefault_policy: dba\n"
+        + target + "      known_hosts: kh\n      policy: ops\n");
+    assertThat(named.ssh().targets().get(0).policy()).isEqualTo("ops");
   }
 
   private static String keyOf(String yaml) {
