@@ -281,7 +281,7 @@ public record CurfewConfig(
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
-        DatabaseConfig.parseAll(root.path("databases"), policies.keySet()),
+        DatabaseConfig.parseAll(root.path("databases"), policies.keySet(), defaultPolicy),
         rotationGrace(root.path("rotation_grace"), d.rotationGrace()),
         SshConfig.parse(root.path("ssh"), policies, defaultPolicy),
         identityProviders(root.path("identity_providers")),

@@ -53,13 +53,13 @@ public record DatabaseConfig(
         tlsCert == null ? null : new DatabaseTarget.TlsFiles(tlsCert, tlsKey, tlsRequire));
   }
 
-  static List<DatabaseConfig> parseAll(JsonNode node, Set<String> policies) {
+  static List<DatabaseConfig> parseAll(JsonNode node, Set<String> policies, String defaultPolicy) {
     List<DatabaseConfig> out = new ArrayList<>();
     Set<String> names = new HashSet<>();
     Set<String> listens = new HashSet<>();
     List<JsonNode> entries = CurfewConfig.list("databases", node);
     for (int i = 0; i < entries.size(); i++) {
-      DatabaseConfig d = parse("databases[" + i + "]", entries.get(i), policies);
+      DatabaseConfig d = parse("databases[" + i + "]", entries.get(i), policies, defaultPolicy);
       if (!names.add(d.name())) throw new ConfigException("databases[" + i + "].name", "duplicate name \"" + d.name() + "\"");
       if (d.listenPort() != 0 && !listens.add(d.listenHost() + ":" + d.listenPort())) {
         throw new ConfigException("databases[" + i + "].listen", "another database listens on " + d.listenHost() + ":" + d.listenPort());
@@ -69,7 +69,7 @@ public record DatabaseConfig(
     return List.copyOf(out);
   }
 
-  private static DatabaseConfig parse(String at, JsonNode n, Set<String> policies) {
+  private static DatabaseConfig parse(String at, JsonNode n, Set<String> policies, String defaultPolicy) {
     CurfewConfig.requireObject(at, n);
     CurfewConfig.onlyKeys(at + ".", n, KEYS);
     String name = CurfewConfig.string(at + ".name", n.path("name"), null);
@@ -89,7 +89,8 @@ public record DatabaseConfig(
     if (passwordEnv != null && !passwordEnv.matches("[A-Za-z_][A-Za-z0-9_]*")) {
       throw new ConfigException(at + ".password_env", "must be the name of an environment variable");
     }
-    String policy = CurfewConfig.string(at + ".policy", n.path("policy"), null);
+    // Omitted: default_policy (protocol-gateways.md), as for an SSH target.
+    String policy = CurfewConfig.string(at + ".policy", n.path("policy"), defaultPolicy);
     if (policy != null && !policies.contains(policy)) {
       throw new ConfigException(at + ".policy", "\"" + policy + "\" is not among policies " + policies);
     }

@@ -40,6 +40,7 @@ class ServeDatabaseTest {
               upstream: %s:%d
               database: %s
               user: %s
+              policy: quick
               audit_statements: digest
           """.formatted(TestDatabase.HOST, TestDatabase.PORT, db.name(), TestDatabase.USER))
           .withOverrides(0, dir.resolve("data"));

@@ -51,6 +51,7 @@ class ServeMysqlTest {
               upstream: 127.0.0.1:3306
               database: %s
               user: %s
+              policy: quick
               audit_statements: digest
           """.formatted(db, user)).withOverrides(0, dir.resolve("data"));
       ServeCommand.Running running = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));

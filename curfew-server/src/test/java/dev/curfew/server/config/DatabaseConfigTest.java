@@ -57,6 +57,12 @@ class DatabaseConfigTest {
   }
 
   @Test
+  void anEntryWithoutPolicy_isUnderTheDefaultPolicy() {
+    CurfewConfig cfg = CurfewConfig.parse(SPEC_EXAMPLE.replace("    policy: dba\n", ""));
+    assertThat(cfg.databases().get(0).target(Map.of("ORDERS_DB_PASSWORD", "s3cret"), 0).policy()).isEqualTo("default");
+  }
+
+  @Test
   void anUnsetPasswordVariable_isAnErrorNamingTheKey() {
     CurfewConfig cfg = CurfewConfig.parse(SPEC_EXAMPLE);
     assertThatThrownBy(() -> cfg.databases().get(0).target(Map.of(), 0))
