@@ -460,6 +460,7 @@ public final class McpGateway {
       copyHead(up, req.response());
       if (up.statusCode() == 200 && isEventStream(up)) {
         relayEvents(up, req.response(), b, null, s);
+        s.relaying();
       } else {
         s.finish();
         up.body().onComplete(br -> req.response().end(br.succeeded() ? br.result() : Buffer.buffer()));
@@ -748,8 +749,11 @@ public final class McpGateway {
       return context;
     }
 
+    /** A warning that came before the upstream's answer head: written once the stream is relayed. */
+    Buffer pendingWarning;
+
     void warn(Map<String, Object> data, long absoluteExpiresAtMs) {
-      if (done || !response.headWritten() || response.ended()) return;
+      if (done || response.ended()) return;
       long expiresAtMs = Times.parse(String.valueOf(data.get("expires_at")));
       long secondsLeft = ((Number) data.get("seconds_left")).longValue();
       boolean absolute = expiresAtMs >= absoluteExpiresAtMs;
@@ -759,9 +763,25 @@ public final class McpGateway {
           .put("expires_at", data.get("expires_at"))
           .put("seconds_left", secondsLeft)
           .put("reason", reason));
-      response.write(Buffer.buffer("event: message\ndata: ")
-          .appendBuffer(JsonRpc.notification("notifications/message", params)).appendString("\n\n"));
+      Buffer event = Buffer.buffer("event: message\ndata: ")
+          .appendBuffer(JsonRpc.notification("notifications/message", params)).appendString("\n\n");
+      if (open) {
+        response.write(event);
+      } else {
+        pendingWarning = event;
+      }
     }
+
+    /** The upstream's stream is open: a warning that waited goes first. */
+    void relaying() {
+      open = true;
+      // The head goes now, not with the upstream's first event: the agent sees its stream open.
+      response.writeHead();
+      if (pendingWarning != null && !done) response.write(pendingWarning);
+      pendingWarning = null;
+    }
+
+    private boolean open;
 
     void finish() {
       if (done) return;

@@ -85,7 +85,9 @@ final class McpGatewayFixture implements AutoCloseable {
     engine = new SessionEngine(clock, "node-1", new Policies(List.of(IDLE, ABSOLUTE, LONG), "long"), sink,
         (id, event, data) -> follower.publish(id, event, data), EngineMetrics.NONE, SessionEngine.Limits.defaults());
     driver = driveDeadlines ? new DeadlineDriver(engine).start() : null;
-    transport = HttpServletStreamableServerTransportProvider.builder().mcpEndpoint("/mcp").build();
+    transport = HttpServletStreamableServerTransportProvider.builder().mcpEndpoint("/mcp")
+        // The SDK's server sends the GET stream's head with its first event: a ping each second makes one.
+        .keepAliveInterval(Duration.ofSeconds(1)).build();
     server = McpServer.sync(transport).serverInfo("test-server", "1.0.0")
         .capabilities(McpSchema.ServerCapabilities.builder().tools(true).logging().build())
         .toolCall(McpSchema.Tool.builder().name("echo").description("answers its text")
