@@ -185,6 +185,8 @@ public final class McpGateway {
     req.endHandler(v -> {
       if (!over[0]) post(req, route, token, body);
     });
+    req.resume(); // a router may have paused it
+
   }
 
   private boolean tooLong(String contentLength) {

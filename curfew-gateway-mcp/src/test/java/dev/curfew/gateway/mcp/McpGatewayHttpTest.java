@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.curfew.core.ManualClock;
+import dev.curfew.gateway.mcp.testing.SdkMcpServer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -68,7 +69,7 @@ class McpGatewayHttpTest {
       assertThat(new JsonObject(ended.body()).getString("reason")).isEqualTo("logged_out");
       // The end deletes the upstream MCP session; no message of the refused ones ever reached it.
       await().atMost(Duration.ofSeconds(20)).until(() -> f.upstream.stream().anyMatch(r -> r.method().equals("DELETE")));
-      assertThat(f.upstream.subList(seen, f.upstream.size())).extracting(McpGatewayFixture.Received::method)
+      assertThat(f.upstream.subList(seen, f.upstream.size())).extracting(SdkMcpServer.Received::method)
           .containsOnly("DELETE");
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.gateway.mcp.testing.SdkMcpServer;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
 import io.modelcontextprotocol.spec.McpError;
@@ -34,7 +35,7 @@ class McpGatewaySdkTest {
     assertThat(((McpSchema.TextContent) r.content().get(0)).text()).isEqualTo("echo: hi");
 
     assertThat(f.upstream).isNotEmpty().allSatisfy(rec -> assertThat(rec.authorization()).isNull());
-    assertThat(f.upstream.stream().map(McpGatewayFixture.Received::body)).noneMatch(b -> b.contains(token));
+    assertThat(f.upstream.stream().map(SdkMcpServer.Received::body)).noneMatch(b -> b.contains(token));
     AuditRecord opened = f.records("connection.opened").get(0);
     assertThat(opened.data()).containsEntry("protocol", "mcp").containsEntry("target", "/mcp")
         .containsKey("mcp_session_id").containsKey("connection_id");

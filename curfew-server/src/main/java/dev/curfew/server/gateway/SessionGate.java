@@ -78,6 +78,8 @@ final class SessionGate implements ProxyInterceptor {
   private final long durableTimeoutMs;
   private final RateLimits rateLimits;
   private final ForwardedHeaders forwarded;
+  /** The relay of {@code kind: mcp} routes (bearer token, JSON-RPC): none of the cookie logic below applies there. */
+  private final dev.curfew.gateway.mcp.McpGateway mcp;
   /** Handed from {@link #handle} to {@link #handleProxyRequest}, which the proxy calls synchronously. */
   private Admitted current;
   private LiveConnections.Exchange currentExchange;
@@ -87,7 +89,8 @@ final class SessionGate implements ProxyInterceptor {
       String presentedToken) {}
 
   SessionGate(SessionStore engine, EventHub hub, LiveConnections live, List<GatewayRoute> routes, HttpClient client,
-      Gateway.Settings settings) {
+      Gateway.Settings settings, dev.curfew.gateway.mcp.McpGateway mcp) {
+    this.mcp = mcp;
     this.engine = engine;
     this.hub = hub;
     this.live = live;
@@ -97,6 +100,7 @@ final class SessionGate implements ProxyInterceptor {
     this.rateLimits = settings.rateLimits();
     this.forwarded = new ForwardedHeaders(ClientAddresses.trusting(settings.trustedProxies()));
     for (GatewayRoute r : routes) {
+      if (r.mcp() != null) continue;
       cookieNames.add(r.cookie());
       RequestOptions origin = new RequestOptions().setHost(r.upstreamHost()).setPort(r.upstreamPort())
           .setSsl(r.upstreamTls());
@@ -118,6 +122,10 @@ final class SessionGate implements ProxyInterceptor {
     GatewayRoute route = GatewayRoute.match(routes, normal ? path : ctx.normalizedPath());
     if (route == null) {
       Problem.of(404, "no-route", "Not found", "no gateway route serves this path").send(noStore(req.response()));
+      return;
+    }
+    if (route.mcp() != null) {
+      mcp.handle(req, route.mcp());
       return;
     }
     if (normal && route.isLoginPath(path)) {
