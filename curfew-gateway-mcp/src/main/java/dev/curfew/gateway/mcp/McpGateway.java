@@ -38,6 +38,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The MCP gateway (spec/protocol-gateways.md, "AI agents (MCP)"): the Streamable HTTP transport of
@@ -223,7 +224,7 @@ public final class McpGateway {
     admit(req, route, token, active, d -> {
       Binding b = bound(req, route, d, !"initialize".equals(m.method()));
       if (b == NO_BINDING) return;
-      if (b != null && active) b.activeMessages++;
+      if (b != null && active) b.activeMessages.incrementAndGet();
       Call call = m.isRequest() ? new Call(req.response(), route, token, d, b, m, active && route.busyIsActivity()) : null;
       relayPost(req, route, d, b, m, body, call);
     });
@@ -289,6 +290,10 @@ public final class McpGateway {
       return NO_BINDING;
     }
     if (!b.sessionId.equals(d.status().sessionId())) {
+      Map<String, Object> data = new ConnectionRecords(route.path(), "mcp", clientAddress(req), "mcp-" + UUID.randomUUID())
+          .refused("foreign_mcp_session");
+      data.put("mcp_session_id", id);
+      store.recordGatewayEvent(d.status().sessionId(), RecordTypes.CONNECTION_REFUSED, data);
       refusals.problem(req.response(), 403, "mcp-session-foreign", "MCP session of another session",
           "this Mcp-Session-Id belongs to another Curfew session");
       return NO_BINDING;
@@ -314,7 +319,7 @@ public final class McpGateway {
     HttpServerResponse resp = req.response();
     String sessionId = d.status().sessionId();
     if (call != null && !track(sessionId, call)) return;
-    if (b != null) b.bytesIn += body.length();
+    if (b != null) b.bytesIn.addAndGet(body.length());
     client.request(upstream(req, route, HttpMethod.POST))
         .compose(up -> {
           if (call != null) call.upstream = up;
@@ -344,7 +349,7 @@ public final class McpGateway {
                 return;
               }
               Buffer answer = br.result();
-              if (b != null) b.bytesOut += answer.length();
+              if (b != null) b.bytesOut.addAndGet(answer.length());
               if (call != null) call.finish(outcome(answer));
               resp.end(answer);
             });
@@ -370,7 +375,7 @@ public final class McpGateway {
     resp.setChunked(true);
     SseEvents events = new SseEvents(maxBodyBytes, (raw, data) -> {
       if (call != null && call.done || stream != null && stream.done) return;
-      if (b != null) b.bytesOut += raw.length();
+      if (b != null) b.bytesOut.addAndGet(raw.length());
       if (call != null && data != null) {
         String outcome = answerOutcome(data, call.message.id());
         if (outcome != null) call.finish(outcome);
@@ -519,7 +524,7 @@ public final class McpGateway {
     long durationMs = TimeUnit.NANOSECONDS.toMillis(settings.nanoTime().getAsLong() - b.openedNanos);
     Map<String, Object> extra = reason == null ? null : Map.of("reason", reason.wire());
     store.recordGatewayEvent(b.sessionId, RecordTypes.CONNECTION_CLOSED,
-        b.records.closed(why, extra, b.activeMessages, b.bytesIn, b.bytesOut, durationMs));
+        b.records.closed(why, extra, b.activeMessages.get(), b.bytesIn.get(), b.bytesOut.get(), durationMs));
   }
 
   /** The upstream MCP sessions of an ended session: each DELETEd, its connection closed. */
@@ -594,9 +599,10 @@ public final class McpGateway {
     final String connectionId;
     final long openedNanos;
     ConnectionRecords records;
-    volatile long activeMessages;
-    volatile long bytesIn;
-    volatile long bytesOut;
+    // Written from the event loops of the MCP session's requests: several may run at once.
+    final AtomicLong activeMessages = new AtomicLong();
+    final AtomicLong bytesIn = new AtomicLong();
+    final AtomicLong bytesOut = new AtomicLong();
 
     Binding(String mcpSessionId, String sessionId, McpRoute route, String connectionId, long openedNanos) {
       this.mcpSessionId = mcpSessionId;

@@ -32,6 +32,11 @@ class McpGatewayHttpTest {
       assertThat(raw.send(HttpMethod.GET, bob, aliceMcp, null).status()).isEqualTo(403);
       assertThat(raw.post(bob, "not-a-session", LIST).status()).isEqualTo(404);
       assertThat(f.upstream).hasSize(seen);
+      assertThat(f.records("connection.refused")).hasSize(3).allSatisfy(r -> {
+        assertThat(r.sessionId()).isEqualTo(f.sessionIdOf(bob));
+        assertThat(r.data()).containsEntry("why", "foreign_mcp_session").containsEntry("mcp_session_id", aliceMcp)
+            .containsEntry("protocol", "mcp");
+      });
 
       assertThat(raw.post(alice, aliceMcp, LIST).body()).contains("echo");
     }
