@@ -464,6 +464,14 @@ public final class McpGateway {
         return;
       }
       HttpClientResponse up = ar.result();
+      if (up.statusCode() == 405) {
+        // The MCP server keeps no standing stream (a stateless one): the gateway keeps its own, so
+        // that the session's warning still reaches the agent in MCP.
+        up.body();
+        s.upstream = null;
+        ownStream(req.response(), s);
+        return;
+      }
       copyHead(up, req.response());
       if (up.statusCode() == 200 && isEventStream(up)) {
         relayEvents(up, req.response(), b, null, s);
@@ -473,6 +481,23 @@ public final class McpGateway {
         up.body().onComplete(br -> req.response().end(br.succeeded() ? br.result() : Buffer.buffer()));
       }
     });
+  }
+
+  /** SSE comment lines keep a quiet stream of the gateway's own from being cut by idle proxies. */
+  private static final long OWN_STREAM_KEEPALIVE_MS = 15_000;
+
+  private void ownStream(HttpServerResponse resp, Stream s) {
+    resp.setStatusCode(200).setChunked(true).putHeader("Content-Type", "text/event-stream")
+        .putHeader("Cache-Control", "no-store");
+    s.relaying();
+    vertx.setPeriodic(OWN_STREAM_KEEPALIVE_MS, id -> {
+      if (s.done || resp.ended()) {
+        vertx.cancelTimer(id);
+      } else {
+        resp.write(": curfew\n\n");
+      }
+    });
+    resp.closeHandler(v -> s.finish());
   }
 
   /** The client ends its MCP session: relayed, then the binding and the connection are closed. */

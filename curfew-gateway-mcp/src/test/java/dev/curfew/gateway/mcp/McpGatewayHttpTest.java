@@ -92,6 +92,8 @@ class McpGatewayHttpTest {
       String mcp = raw.initialize(token);
       StringBuffer events = new StringBuffer();
       raw.stream(token, mcp, events);
+      // A tool call once the stream is open: the warning falls due 1 s later, whatever came before.
+      assertThat(raw.post(token, mcp, ECHO).status()).isEqualTo(200);
       await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events.toString())
           .contains("\"method\":\"notifications/message\"").contains("\"level\":\"warning\"")
           .contains("\"logger\":\"curfew\"").contains("\"expires_at\"").contains("\"reason\":\"idle_timeout\""));
@@ -121,6 +123,33 @@ class McpGatewayHttpTest {
       clock.advance(Duration.ofSeconds(10));
       assertThat(raw.post(token, mcp, ECHO).body()).contains("echo: hi");
       assertThat(f.engine.get(sessionId).status().lastActivityAtMs()).isEqualTo(clock.millis());
+    }
+  }
+
+  @Test
+  void withoutAStreamUpstreamTheGatewayKeepsItsOwnForTheWarning() throws Exception {
+    try (McpGatewayFixture f = new McpGatewayFixture()) {
+      // A stateless MCP server: no Mcp-Session-Id, 405 to GET (MCP Streamable HTTP allows both).
+      io.vertx.core.http.HttpServer stateless = f.vertx.createHttpServer().requestHandler(req -> {
+        if (req.method() == HttpMethod.GET) {
+          req.response().setStatusCode(405).end();
+        } else {
+          req.body().onSuccess(b -> req.response().putHeader("Content-Type", "application/json")
+              .end("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}"));
+        }
+      }).listen(0, "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
+      McpRoute route = McpRoute.of("/mcp", "http://127.0.0.1:" + stateless.actualPort() + "/mcp", null);
+      io.vertx.core.http.HttpServer front = f.vertx.createHttpServer().requestHandler(req -> f.gateway.handle(req, route))
+          .listen(0, "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
+      RawMcp raw = new RawMcp(f.vertx, front.actualPort());
+      String token = f.open("alice", "idle"); // idle 3 s, warned 2 s before
+      assertThat(raw.post(token, null, RawMcp.INITIALIZE).status()).isEqualTo(200);
+      StringBuffer events = new StringBuffer();
+      assertThat(raw.stream(token, null, events).statusCode()).isEqualTo(200);
+      assertThat(raw.post(token, null, ECHO).status()).isEqualTo(200); // the warning falls due 1 s later
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events.toString())
+          .contains("\"method\":\"notifications/message\"").contains("\"reason\":\"idle_timeout\""));
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events.toString()).endsWith("<end>"));
     }
   }
 }

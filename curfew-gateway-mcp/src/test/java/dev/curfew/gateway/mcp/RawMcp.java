@@ -56,8 +56,8 @@ final class RawMcp {
   /** Opens the standing GET stream; every chunk goes to {@code into}. */
   HttpClientResponse stream(String token, String mcpSessionId, StringBuffer into) {
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI("/mcp")
-        .putHeader("Accept", "text/event-stream").putHeader("Authorization", "Bearer " + token)
-        .putHeader(McpGateway.SESSION_HEADER, mcpSessionId);
+        .putHeader("Accept", "text/event-stream").putHeader("Authorization", "Bearer " + token);
+    if (mcpSessionId != null) o.putHeader(McpGateway.SESSION_HEADER, mcpSessionId);
     try {
       return client.request(o).compose(req -> req.send()).map(r -> {
         r.handler(b -> into.append(b.toString()));
