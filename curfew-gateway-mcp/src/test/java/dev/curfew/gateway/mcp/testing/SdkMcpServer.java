@@ -86,7 +86,9 @@ public final class SdkMcpServer implements AutoCloseable {
     fm.addURLPattern("/*");
     context.addFilterMap(fm);
     try {
-      tomcat.getConnector();
+      // Tomcat closes a kept-alive connection after 100 requests by default; a client's pooled
+      // request may meet that close. Unlimited, so that the benchmark measures calls, not reconnects.
+      tomcat.getConnector().setProperty("maxKeepAliveRequests", "-1");
       tomcat.start();
     } catch (Exception e) {
       throw new IllegalStateException(e);
