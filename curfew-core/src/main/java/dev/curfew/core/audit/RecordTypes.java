@@ -37,10 +37,13 @@ public final class RecordTypes {
   public static final String CONNECTION_REFUSED = "connection.refused";
   /** One statement a client ran through a database gateway ({@code audit_statements: digest|full}). */
   public static final String STATEMENT_EXECUTED = "statement.executed";
+  /** One tool call an agent made through the MCP gateway: tool, arguments' digest, outcome, duration. */
+  public static final String AGENT_TOOL_CALLED = "agent.tool_called";
 
   /** The types an edge may append through {@code SessionStore#recordGatewayEvent}: nothing of the lifecycle. */
   public static final java.util.Set<String> GATEWAY_EVENTS =
-      java.util.Set.of(CONNECTION_OPENED, CONNECTION_CLOSED, CONNECTION_REFUSED, STATEMENT_EXECUTED);
+      java.util.Set.of(CONNECTION_OPENED, CONNECTION_CLOSED, CONNECTION_REFUSED, STATEMENT_EXECUTED,
+          AGENT_TOOL_CALLED);
 
   private RecordTypes() {}
 }

@@ -10,13 +10,25 @@ import java.util.Map;
  */
 public final class ConnectionRecords {
   private final DatabaseTarget target;
+  private final String targetName;
   private final String protocol;
   private final String clientAddress;
   private final String connectionId;
 
   /** {@code protocol} as the records name it: {@code postgres} or {@code mysql}. */
   public ConnectionRecords(DatabaseTarget target, String protocol, String clientAddress, String connectionId) {
+    this(target, target.name(), protocol, clientAddress, connectionId);
+  }
+
+  /** A gateway without a {@link DatabaseTarget} (MCP): its records name {@code targetName}; statements only by digest. */
+  public ConnectionRecords(String targetName, String protocol, String clientAddress, String connectionId) {
+    this(null, targetName, protocol, clientAddress, connectionId);
+  }
+
+  private ConnectionRecords(DatabaseTarget target, String targetName, String protocol, String clientAddress,
+      String connectionId) {
     this.target = target;
+    this.targetName = targetName;
     this.protocol = protocol;
     this.clientAddress = clientAddress;
     this.connectionId = connectionId;
@@ -44,7 +56,7 @@ public final class ConnectionRecords {
   public Map<String, Object> statement(String text, long durationMs, String outcome) {
     Map<String, Object> data = connection();
     data.put("sha256", StatementDigest.sha256(text));
-    if (target.auditStatements() == DatabaseTarget.AuditStatements.FULL) data.put("text", text);
+    if (target != null && target.auditStatements() == DatabaseTarget.AuditStatements.FULL) data.put("text", text);
     data.put("duration_ms", durationMs);
     data.put("outcome", outcome);
     return data;
@@ -65,7 +77,7 @@ public final class ConnectionRecords {
 
   private Map<String, Object> connection() {
     Map<String, Object> data = new LinkedHashMap<>();
-    data.put("target", target.name());
+    data.put("target", targetName);
     data.put("connection_id", connectionId);
     return data;
   }

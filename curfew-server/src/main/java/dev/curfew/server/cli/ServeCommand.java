@@ -365,6 +365,7 @@ final class ServeCommand implements Callable<Integer> {
           .withTls(cfg.gateway().tls()).withSecurityHeaders(cfg.gateway().securityHeaders())
           .withTrustedProxies(cfg.gateway().trustedProxies()));
       events.addEndingListener(running.gateway.endings());
+      events.addFollower(running.gateway.mcpEvents()); // kind: mcp routes: warnings and endings in the protocol
       Gateway gateway = running.gateway;
       int gw = listen(running, "gateway", cfg.host(), cfg.gateway().port(),
           () -> gateway.listen(cfg.host(), cfg.gateway().port()), log);

@@ -179,7 +179,10 @@ public record CurfewConfig(
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
       "max_extensions", "renew_every", "comply_with");
   private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "policy", "login_path", "login_handoff",
-      "passive_paths", "cookie");
+      "passive_paths", "cookie", "kind", "active_methods", "busy_is_activity");
+  /** The keys of a web route that mean nothing on a {@code kind: mcp} route (spec/protocol-gateways.md). */
+  private static final Set<String> WEB_ONLY_ROUTE_KEYS = Set.of("login_path", "login_handoff", "passive_paths", "cookie");
+  private static final Set<String> MCP_ONLY_ROUTE_KEYS = Set.of("active_methods", "busy_is_activity");
 
   /** Loads a configuration file for {@code serve}: policies must meet the presets they declare. */
   public static CurfewConfig load(Path file) {
@@ -648,6 +651,18 @@ public record CurfewConfig(
   }
 
   /** A path of the gateway's configuration: it starts with / and is one the gateway would not refuse as ambiguous. */
+  /** {@code active_methods} of an MCP route: JSON-RPC method names; omitted, the spec's default list. */
+  private static List<String> activeMethods(String key, JsonNode n) {
+    if (n.isMissingNode() || n.isNull()) return dev.curfew.gateway.mcp.McpRoute.DEFAULT_ACTIVE_METHODS;
+    if (!n.isArray()) throw new ConfigException(key, "must be a list of JSON-RPC method names, not " + kind(n));
+    List<String> methods = new ArrayList<>();
+    for (JsonNode m : n) {
+      if (!m.isTextual() || m.asText().isBlank()) throw new ConfigException(key, "method names are non-empty strings, not " + kind(m));
+      methods.add(m.asText());
+    }
+    return methods;
+  }
+
   private static String routePath(String key, String path) {
     if (path == null) return null;
     String why = path.startsWith("/") ? RequestTarget.pathAmbiguity(path, RequestTarget.Port.FORWARDING) : "it does not start with /";
@@ -678,9 +693,17 @@ public record CurfewConfig(
         String path = string(at + ".path", r.path("path"), null);
         if (path == null || !path.startsWith("/")) throw new ConfigException(at + ".path", "required, starts with /");
         routePath(at + ".path", path);
+        String kind = string(at + ".kind", r.path("kind"), "http");
+        if (!kind.equals("http") && !kind.equals("mcp")) {
+          throw new ConfigException(at + ".kind", "\"" + kind + "\" is not a route kind (http | mcp)");
+        }
+        for (String k : kind.equals("mcp") ? WEB_ONLY_ROUTE_KEYS : MCP_ONLY_ROUTE_KEYS) {
+          if (r.has(k)) throw new ConfigException(at + "." + k, "not a key of a kind: " + kind + " route");
+        }
         String upstream = string(at + ".upstream", r.path("upstream"), null);
-        if (upstream == null || !upstream.matches("https?://[^/\\s]+/?")) {
-          throw new ConfigException(at + ".upstream", "required, http(s)://host:port");
+        // An MCP server's endpoint has a path of its own (http://127.0.0.1:9000/mcp); a web upstream has none.
+        if (upstream == null || !upstream.matches(kind.equals("mcp") ? "https?://[^/\\s]+(/[^\\s?#]*)?" : "https?://[^/\\s]+/?")) {
+          throw new ConfigException(at + ".upstream", kind.equals("mcp") ? "required, http(s)://host:port/path" : "required, http(s)://host:port");
         }
         String policy = string(at + ".policy", r.path("policy"), null);
         if (policy != null && !policies.containsKey(policy)) {
@@ -697,6 +720,11 @@ public record CurfewConfig(
         JsonNode pps = r.path("passive_paths");
         for (int j = 0; j < pps.size(); j++) passive.add(routePath(at + ".passive_paths[" + j + "]", pps.get(j).asText()));
         route.put("passive_paths", passive);
+        route.put("kind", kind);
+        if (kind.equals("mcp")) {
+          route.put("active_methods", activeMethods(at + ".active_methods", r.path("active_methods")));
+          route.put("busy_is_activity", bool(at + ".busy_is_activity", r.path("busy_is_activity"), true));
+        }
         routes.add(route);
       }
     }

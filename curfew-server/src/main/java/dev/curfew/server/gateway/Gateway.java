@@ -6,6 +6,9 @@ import dev.curfew.server.http.RequestTarget;
 import dev.curfew.server.http.ServerInstances;
 
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionEvents;
+import dev.curfew.gateway.db.GatewaySettings;
+import dev.curfew.gateway.mcp.McpGateway;
 import dev.curfew.core.SessionStore;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.HolderRoutes;
@@ -66,6 +69,8 @@ public final class Gateway {
   private final Throttle throttle;
   private final Buffer script;
   private final ServerInstances instances;
+  /** The relay of the {@code kind: mcp} routes; null when there are none. */
+  private final McpGateway mcp;
 
   /**
    * @param upstreamTimeout longest wait for the upstream's response head; then 504 (default 30 s)
@@ -174,6 +179,19 @@ public final class Gateway {
     this.throttle = new Throttle(settings.rateLimits(), new ArrayList<>(cookies),
         ClientAddresses.trusting(settings.trustedProxies()));
     this.script = loadScript();
+    this.mcp = this.routes.stream().anyMatch(r -> r.mcp() != null)
+        ? new McpGateway(vertx, engine, new McpProblems(), GatewaySettings.defaults(), MCP_MAX_MESSAGE_BYTES) : null;
+  }
+
+  /** The largest JSON-RPC message an MCP client may POST (4 MiB); larger ones get 413. */
+  static final int MCP_MAX_MESSAGE_BYTES = 4 << 20;
+
+  /**
+   * What the engine's fan-out must tell the MCP routes: every event of every session (warnings go
+   * into the agent's stream, endings answer its calls in flight); nothing when there are none.
+   */
+  public SessionEvents mcpEvents() {
+    return mcp == null ? SessionEvents.NONE : mcp.events();
   }
 
   /** What the engine's fan-out must tell the gateway: a session ended, so its connections end too. */
@@ -187,7 +205,8 @@ public final class Gateway {
   }
 
   public Future<Void> close() {
-    return instances.undeploy();
+    Future<Void> undeployed = instances.undeploy();
+    return mcp == null ? undeployed : undeployed.eventually(() -> mcp.close());
   }
 
   /** One server instance on one event loop: its router, its upstream client, its proxies. */
@@ -260,7 +279,7 @@ public final class Gateway {
       r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(Gateway.this::script);
       holder.mount(r, "/_curfew/session", throttle);
       r.route("/_curfew/*").handler(ctx -> Problem.forStatus(404).send(ctx.response()));
-      SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings, deadlines);
+      SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings, deadlines, mcp);
       r.route().handler(gate::handle);
       r.route().failureHandler(ctx -> {
         if (ctx.response().closed()) return;

@@ -1,5 +1,6 @@
 package dev.curfew.server.gateway;
 
+import dev.curfew.gateway.mcp.McpRoute;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -19,9 +20,10 @@ import java.util.Objects;
  * @param loginHandoff whether the upstream may open sessions with a {@code Curfew-Login} response header
  * @param passivePaths requests under these never count as activity
  * @param cookie the session cookie's name
+ * @param mcp on a {@code kind: mcp} route, the MCP server behind it (module curfew-gateway-mcp); null on a web route
  */
 public record GatewayRoute(String path, String upstreamHost, int upstreamPort, boolean upstreamTls, String policy,
-    String loginPath, boolean loginHandoff, List<String> passivePaths, String cookie) {
+    String loginPath, boolean loginHandoff, List<String> passivePaths, String cookie, McpRoute mcp) {
 
   public GatewayRoute {
     Objects.requireNonNull(path, "path");
@@ -39,9 +41,12 @@ public record GatewayRoute(String path, String upstreamHost, int upstreamPort, b
     URI u = URI.create((String) r.get("upstream"));
     boolean tls = "https".equalsIgnoreCase(u.getScheme());
     int port = u.getPort() > 0 ? u.getPort() : tls ? 443 : 80;
+    McpRoute mcp = !"mcp".equals(r.get("kind")) ? null : new McpRoute((String) r.get("path"), u,
+        java.util.Set.copyOf((List<String>) r.getOrDefault("active_methods", McpRoute.DEFAULT_ACTIVE_METHODS)),
+        !Boolean.FALSE.equals(r.get("busy_is_activity")));
     return new GatewayRoute((String) r.get("path"), u.getHost(), port, tls, (String) r.get("policy"),
         (String) r.get("login_path"), Boolean.TRUE.equals(r.get("login_handoff")),
-        (List<String>) r.getOrDefault("passive_paths", List.of()), (String) r.get("cookie"));
+        (List<String>) r.getOrDefault("passive_paths", List.of()), (String) r.getOrDefault("cookie", "__Host-curfew"), mcp);
   }
 
   /** Whether {@code requestPath} is {@code prefix} or lies under it, segment-aligned. */

@@ -80,6 +80,8 @@ final class SessionGate implements ProxyInterceptor {
   private final long durableTimeoutMs;
   private final RateLimits rateLimits;
   private final ForwardedHeaders forwarded;
+  /** The relay of {@code kind: mcp} routes (bearer token, JSON-RPC): none of the cookie logic below applies there. */
+  private final dev.curfew.gateway.mcp.McpGateway mcp;
   /** Handed from {@link #handle} to {@link #handleProxyRequest}, which the proxy calls synchronously. */
   private Admitted current;
   private LiveConnections.Exchange currentExchange;
@@ -89,7 +91,8 @@ final class SessionGate implements ProxyInterceptor {
       String presentedToken) {}
 
   SessionGate(SessionStore engine, EventHub hub, LiveConnections live, List<GatewayRoute> routes, HttpClient client,
-      Gateway.Settings settings, ConnectionDeadlines deadlines) {
+      Gateway.Settings settings, ConnectionDeadlines deadlines, dev.curfew.gateway.mcp.McpGateway mcp) {
+    this.mcp = mcp;
     this.engine = engine;
     this.hub = hub;
     this.live = live;
@@ -100,6 +103,7 @@ final class SessionGate implements ProxyInterceptor {
     this.rateLimits = settings.rateLimits();
     this.forwarded = new ForwardedHeaders(ClientAddresses.trusting(settings.trustedProxies()));
     for (GatewayRoute r : routes) {
+      if (r.mcp() != null) continue;
       cookieNames.add(r.cookie());
       RequestOptions origin = new RequestOptions().setHost(r.upstreamHost()).setPort(r.upstreamPort())
           .setSsl(r.upstreamTls());
@@ -121,6 +125,10 @@ final class SessionGate implements ProxyInterceptor {
     GatewayRoute route = GatewayRoute.match(routes, normal ? path : ctx.normalizedPath());
     if (route == null) {
       Problem.of(404, "no-route", "Not found", "no gateway route serves this path").send(noStore(req.response()));
+      return;
+    }
+    if (route.mcp() != null) {
+      mcp.handle(req, route.mcp());
       return;
     }
     if (normal && route.isLoginPath(path)) {

@@ -1,0 +1,845 @@
+package dev.curfew.gateway.mcp;
+
+import dev.curfew.core.Decision;
+import dev.curfew.core.EndReason;
+import dev.curfew.core.SessionEvents;
+import dev.curfew.core.SessionStore;
+import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.core.audit.Times;
+import dev.curfew.gateway.db.ConnectionRecords;
+import dev.curfew.gateway.db.GatewaySettings;
+import dev.curfew.gateway.db.StatementDigest;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The MCP gateway (spec/protocol-gateways.md, "AI agents (MCP)"): the Streamable HTTP transport of
+ * an MCP server relayed under a Curfew session. For every request, in order:
+ * <ol>
+ *   <li>the bearer token is checked against the session store for {@code mcp:<path>}; it is never
+ *       forwarded. A POST counts as activity only when it is a request whose method is in the
+ *       route's {@code active_methods}; everything else is checked passively;
+ *   <li>the {@code Mcp-Session-Id} the upstream gave at {@code initialize} is bound to the Curfew
+ *       session that initialized it: presented with another session's token it is refused;
+ *   <li>the message is relayed; an SSE answer event by event (so the gateway can put its own
+ *       events between them), a JSON answer whole.
+ * </ol>
+ * The session's events reach it through {@link #events()}: a {@code warning} becomes a
+ * {@code notifications/message} on the session's standing GET streams; an ending answers every
+ * request in flight with JSON-RPC error -32050 ({@code data.reason}), sends
+ * {@code notifications/cancelled} upstream for each, then DELETEs the upstream MCP session.
+ */
+public final class McpGateway {
+  private static final System.Logger LOG = System.getLogger(McpGateway.class.getName());
+  static final String SESSION_HEADER = "Mcp-Session-Id";
+  private static final Set<String> ENDINGS = Set.of("expired", "revoked", "logged_out");
+  /** Request headers never relayed: the token, hop-by-hop headers, and what the gateway sets itself. */
+  private static final Set<String> NOT_FORWARDED = Set.of("authorization", "host", "cookie", "connection",
+      "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization", "proxy-connection",
+      "content-length", "expect");
+  private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "transfer-encoding", "te",
+      "trailer", "upgrade", "content-length", "set-cookie");
+  /** Ended sessions remembered, for a request admitted just before its session's end was published. */
+  private static final int ENDED_REMEMBERED = 100_000;
+
+  /** How refusals are written: the server's problem documents (RFC 9457), which this module does not own. */
+  public interface Refusals {
+    /** 401: the token is not a live session, with its reason. */
+    void sessionEnded(HttpServerResponse response, EndReason reason);
+
+    /** 403: a live session not valid for this route. */
+    void wrongAudience(HttpServerResponse response, String detail);
+
+    /** Any other refusal: {@code urn:curfew:problem:<slug>}. */
+    void problem(HttpServerResponse response, int status, String slug, String title, String detail);
+  }
+
+  private final Vertx vertx;
+  private final SessionStore store;
+  private final Refusals refusals;
+  private final GatewaySettings settings;
+  private final int maxBodyBytes;
+  private final HttpClient client;
+  private final Map<String, Holding> holdings = new ConcurrentHashMap<>();
+  private final Map<String, Binding> bindings = new ConcurrentHashMap<>();
+  private final Map<String, EndReason> ended = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, EndReason> eldest) {
+      return size() > ENDED_REMEMBERED;
+    }
+  });
+
+  /**
+   * @param maxBodyBytes the largest JSON-RPC message a client may POST; larger ones get 413
+   */
+  public McpGateway(Vertx vertx, SessionStore store, Refusals refusals, GatewaySettings settings, int maxBodyBytes) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.store = Objects.requireNonNull(store, "store");
+    this.refusals = Objects.requireNonNull(refusals, "refusals");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes < 1024: " + maxBodyBytes);
+    this.maxBodyBytes = maxBodyBytes;
+    this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000).setKeepAlive(true)
+        .setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(256));
+  }
+
+  /** What the server's event fan-out must tell this gateway: every event of every session. */
+  public SessionEvents events() {
+    return this::publish;
+  }
+
+  public Future<Void> close() {
+    return client.close();
+  }
+
+  /** MCP sessions bound to Curfew sessions, for tests and metrics. */
+  public int boundSessions() {
+    return bindings.size();
+  }
+
+  // ------------------------------------------------------------------ one request
+
+  /** Serves one request of {@code route}: POST (a message), GET (the standing stream), DELETE (the end of the MCP session). */
+  public void handle(HttpServerRequest req, McpRoute route) {
+    HttpServerResponse resp = req.response().putHeader("Cache-Control", "no-store");
+    String token = bearer(req);
+    if (req.method() != HttpMethod.POST && req.method() != HttpMethod.GET && req.method() != HttpMethod.DELETE) {
+      resp.putHeader("Allow", "GET, POST, DELETE");
+      refusals.problem(resp, 405, "method-not-allowed", "Method not allowed",
+          "an MCP endpoint takes POST, GET and DELETE (MCP Streamable HTTP transport)");
+      return;
+    }
+    if (token == null) {
+      refuse(req, EndReason.UNKNOWN);
+      return;
+    }
+    if (req.method() == HttpMethod.POST) {
+      readBody(req, route, token);
+    } else {
+      admit(req, route, token, false, d -> {
+        if (req.method() == HttpMethod.GET) {
+          stream(req, route, token, d);
+        } else {
+          delete(req, route, d);
+        }
+      });
+    }
+  }
+
+  private static String bearer(HttpServerRequest req) {
+    String h = req.getHeader("Authorization");
+    if (h == null || h.length() < 8 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) return null;
+    String t = h.substring(7).trim();
+    return t.isEmpty() ? null : t;
+  }
+
+  private void refuse(HttpServerRequest req, EndReason reason) {
+    refuse(req.response(), reason == null ? EndReason.UNKNOWN : reason);
+  }
+
+  /** The body, at most {@code maxBodyBytes}: a larger one is answered 413 and the connection closed. */
+  private void readBody(HttpServerRequest req, McpRoute route, String token) {
+    String length = req.getHeader("Content-Length");
+    if (length != null && tooLong(length)) {
+      tooLarge(req);
+      return;
+    }
+    Buffer body = Buffer.buffer();
+    boolean[] over = {false};
+    req.handler(chunk -> {
+      if (over[0]) return;
+      if (body.length() + chunk.length() > maxBodyBytes) {
+        over[0] = true;
+        tooLarge(req);
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    req.endHandler(v -> {
+      if (!over[0]) post(req, route, token, body);
+    });
+    req.resume(); // a router may have paused it
+
+  }
+
+  private boolean tooLong(String contentLength) {
+    try {
+      return Long.parseLong(contentLength.trim()) > maxBodyBytes;
+    } catch (NumberFormatException e) {
+      return true;
+    }
+  }
+
+  private void tooLarge(HttpServerRequest req) {
+    HttpServerResponse resp = req.response();
+    if (resp.ended()) return;
+    resp.setStatusCode(413).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
+        .end(JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "message too large: the limit is " + maxBodyBytes + " bytes", null))
+        .onComplete(v -> req.connection().close());
+  }
+
+  private void post(HttpServerRequest req, McpRoute route, String token, Buffer body) {
+    JsonRpc.Message m;
+    try {
+      m = JsonRpc.parse(body);
+    } catch (JsonRpc.Invalid e) {
+      // Only a live session learns what was wrong with its message.
+      admit(req, route, token, false, d -> jsonRpcError(req.response(), 400, e.id, e.code, e.getMessage(), null));
+      return;
+    }
+    if (m.isRequest() && !allowed(route, m.method())) {
+      admit(req, route, token, false, d -> jsonRpcError(req.response(), 200, m.id(), JsonRpc.METHOD_NOT_FOUND,
+          "method not allowed through this gateway: " + m.method(), null));
+      return;
+    }
+    boolean active = m.isRequest() && route.activeMethods().contains(m.method());
+    admit(req, route, token, active, d -> {
+      Binding b = bound(req, route, d, !"initialize".equals(m.method()));
+      if (b == NO_BINDING) return;
+      if (b != null && active) b.activeMessages.incrementAndGet();
+      Call call = m.isRequest() ? new Call(req.response(), route, token, d, b, m, active && route.busyIsActivity()) : null;
+      relayPost(req, route, d, b, m, body, call);
+    });
+  }
+
+  /** A request method the gateway lets through: the active ones and the passive ones the spec names. */
+  static boolean allowed(McpRoute route, String method) {
+    return route.activeMethods().contains(method) || method.equals("initialize") || method.equals("ping")
+        || method.endsWith("/list");
+  }
+
+  /** Checks the token (touching when {@code active}); calls {@code onAllowed} once the check is durable. */
+  private void admit(HttpServerRequest req, McpRoute route, String token, boolean active,
+      java.util.function.Consumer<Decision> onAllowed) {
+    CompletableFuture<Decision> answer;
+    try {
+      answer = store.check(token, active, route.audience());
+    } catch (IllegalArgumentException malformed) {
+      refuse(req, EndReason.UNKNOWN);
+      return;
+    }
+    Context context = vertx.getOrCreateContext();
+    req.pause();
+    Future.fromCompletionStage(answer, context).onComplete(ar -> {
+      req.resume();
+      if (ar.failed()) {
+        refusals.problem(req.response(), 503, "unavailable", "Service unavailable", "the session store did not answer");
+        return;
+      }
+      Decision d = ar.result();
+      switch (d.verdict()) {
+        case ALLOWED -> Future.fromCompletionStage(d.durable(), context).timeout(10, TimeUnit.SECONDS).onComplete(dr -> {
+          if (dr.succeeded()) {
+            holding(d.status().sessionId()).absoluteExpiresAtMs = d.status().absoluteExpiresAtMs();
+            onAllowed.accept(d);
+          } else {
+            refusals.problem(req.response(), 503, "unavailable", "Service unavailable",
+                "the change could not be written durably to the audit log");
+          }
+        });
+        case ENDED, NOT_FOUND -> refuse(req, d.reason());
+        case WRONG_AUDIENCE -> refusals.wrongAudience(req.response(), d.detail());
+        case REFUSED, UNAVAILABLE -> refusals.problem(req.response(), 503, "unavailable", "Service unavailable", d.detail());
+      }
+    });
+  }
+
+  private static final Binding NO_BINDING = new Binding(null, null, null, null, 0);
+
+  /**
+   * The binding of the request's {@code Mcp-Session-Id}: null when it carries none, {@link
+   * #NO_BINDING} when it was refused here (unknown: 404, so that the client initializes again;
+   * another session's: 403).
+   */
+  private Binding bound(HttpServerRequest req, McpRoute route, Decision d, boolean required) {
+    String id = req.getHeader(SESSION_HEADER);
+    if (id == null) return null;
+    Binding b = bindings.get(id);
+    if (b == null || !b.route.path().equals(route.path())) {
+      if (!required) return null;
+      refusals.problem(req.response(), 404, "mcp-session-unknown", "MCP session not found",
+          "this gateway opened no MCP session with this Mcp-Session-Id (or it has ended): initialize a new one");
+      return NO_BINDING;
+    }
+    if (!b.sessionId.equals(d.status().sessionId())) {
+      Map<String, Object> data = new ConnectionRecords(route.path(), "mcp", clientAddress(req), "mcp-" + UUID.randomUUID())
+          .refused("foreign_mcp_session");
+      data.put("mcp_session_id", id);
+      store.recordGatewayEvent(d.status().sessionId(), RecordTypes.CONNECTION_REFUSED, data);
+      refusals.problem(req.response(), 403, "mcp-session-foreign", "MCP session of another session",
+          "this Mcp-Session-Id belongs to another Curfew session");
+      return NO_BINDING;
+    }
+    return b;
+  }
+
+  // ------------------------------------------------------------------ the relay
+
+  private RequestOptions upstream(HttpServerRequest req, McpRoute route, HttpMethod method) {
+    RequestOptions o = new RequestOptions().setMethod(method).setHost(route.upstreamHost())
+        .setPort(route.upstreamPort()).setSsl(route.tls()).setURI(route.upstreamUri(req.path(), req.query()));
+    MultiMap h = MultiMap.caseInsensitiveMultiMap();
+    for (Map.Entry<String, String> e : req.headers()) {
+      String name = e.getKey().toLowerCase(Locale.ROOT);
+      if (!NOT_FORWARDED.contains(name) && !name.startsWith("x-curfew-")) h.add(e.getKey(), e.getValue());
+    }
+    return o.setHeaders(h);
+  }
+
+  private void relayPost(HttpServerRequest req, McpRoute route, Decision d, Binding b, JsonRpc.Message m, Buffer body,
+      Call call) {
+    HttpServerResponse resp = req.response();
+    String sessionId = d.status().sessionId();
+    if (call != null && !track(sessionId, call)) return;
+    if (b != null) b.bytesIn.addAndGet(body.length());
+    client.request(upstream(req, route, HttpMethod.POST))
+        .compose(up -> {
+          if (call != null) call.upstream = up;
+          return up.send(body);
+        })
+        .onComplete(ar -> {
+          if (call != null && call.done) {
+            if (ar.succeeded()) ar.result().request().reset();
+            return;
+          }
+          if (ar.failed()) {
+            if (call != null) call.finish("error");
+            refusals.problem(resp, 502, "upstream-unavailable", "Bad gateway", "the MCP server could not be reached");
+            return;
+          }
+          HttpClientResponse up = ar.result();
+          if ("initialize".equals(m.method()) && up.statusCode() / 100 == 2) opened(req, route, d, up.getHeader(SESSION_HEADER));
+          copyHead(up, resp);
+          if (isEventStream(up)) {
+            relayEvents(up, resp, b, call, null);
+          } else {
+            up.body().onComplete(br -> {
+              if (call != null && call.done) return;
+              if (br.failed()) {
+                if (call != null) call.finish("error");
+                resp.reset();
+                return;
+              }
+              Buffer answer = br.result();
+              if (b != null) b.bytesOut.addAndGet(answer.length());
+              if (call != null) call.finish(outcome(answer));
+              resp.end(answer);
+            });
+          }
+        });
+  }
+
+  private static boolean isEventStream(HttpClientResponse up) {
+    String ct = up.getHeader("Content-Type");
+    return ct != null && ct.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+  }
+
+  private static void copyHead(HttpClientResponse up, HttpServerResponse resp) {
+    resp.setStatusCode(up.statusCode());
+    for (Map.Entry<String, String> e : up.headers()) {
+      if (!NOT_RETURNED.contains(e.getKey().toLowerCase(Locale.ROOT))) resp.headers().add(e.getKey(), e.getValue());
+    }
+    resp.headers().set("Cache-Control", "no-store");
+  }
+
+  /** Relays an SSE answer event by event; the call's own answer finishes it. */
+  private void relayEvents(HttpClientResponse up, HttpServerResponse resp, Binding b, Call call, Stream stream) {
+    resp.setChunked(true);
+    SseEvents events = new SseEvents(maxBodyBytes, (raw, data) -> {
+      if (call != null && call.done || stream != null && stream.done) return;
+      if (b != null) b.bytesOut.addAndGet(raw.length());
+      if (call != null && data != null) {
+        String outcome = answerOutcome(data, call.message.id());
+        if (outcome != null) call.finish(outcome);
+      }
+      resp.write(raw);
+      if (resp.writeQueueFull()) {
+        up.pause();
+        resp.drainHandler(v -> up.resume());
+      }
+    });
+    up.handler(chunk -> {
+      if (!events.feed(chunk)) up.request().reset();
+    });
+    up.endHandler(v -> {
+      if (call != null && !call.done) call.finish("error");
+      if (stream != null) stream.finish();
+      if (!resp.ended()) resp.end();
+    });
+    up.exceptionHandler(e -> {
+      if (call != null && !call.done) call.finish("error");
+      if (stream != null) stream.finish();
+      if (!resp.ended()) resp.reset();
+    });
+    resp.closeHandler(v -> {
+      if (call != null && !call.done) call.finish("cancelled");
+      if (stream != null) stream.finish();
+      up.request().reset();
+    });
+  }
+
+  /** {@code ok} or {@code error} when {@code data} is the answer to request {@code id}; null when it is anything else. */
+  static String answerOutcome(String data, Object id) {
+    Object v;
+    try {
+      v = Json.decodeValue(data);
+    } catch (RuntimeException e) {
+      return null;
+    }
+    if (!(v instanceof JsonObject o) || o.containsKey("method") || !sameId(o.getValue("id"), id)) return null;
+    return outcomeOf(o);
+  }
+
+  private static boolean sameId(Object a, Object b) {
+    if (a instanceof Number x && b instanceof Number y) return x.toString().equals(y.toString());
+    return Objects.equals(a, b);
+  }
+
+  static String outcome(Buffer answer) {
+    try {
+      return Json.decodeValue(answer) instanceof JsonObject o ? outcomeOf(o) : "error";
+    } catch (RuntimeException e) {
+      return "error";
+    }
+  }
+
+  /** A JSON-RPC error, or a tool result with {@code isError: true}, is an error. */
+  private static String outcomeOf(JsonObject o) {
+    if (o.containsKey("error")) return "error";
+    return o.getValue("result") instanceof JsonObject r && Boolean.TRUE.equals(r.getValue("isError")) ? "error" : "ok";
+  }
+
+  private static void jsonRpcError(HttpServerResponse resp, int status, Object id, int code, String message,
+      Map<String, Object> data) {
+    if (resp.ended()) return;
+    resp.setStatusCode(status).putHeader("Content-Type", "application/json").end(JsonRpc.error(id, code, message, data));
+  }
+
+  /** The standing GET stream: relayed event by event, the session's warning put between them. */
+  private void stream(HttpServerRequest req, McpRoute route, String token, Decision d) {
+    Binding b = bound(req, route, d, true);
+    if (b == NO_BINDING) return;
+    String sessionId = d.status().sessionId();
+    Stream s = new Stream(req.response(), vertx.getOrCreateContext(), sessionId);
+    if (!track(sessionId, s)) return;
+    client.request(upstream(req, route, HttpMethod.GET)).compose(up -> {
+      s.upstream = up;
+      return up.send();
+    }).onComplete(ar -> {
+      if (s.done) {
+        if (ar.succeeded()) ar.result().request().reset();
+        return;
+      }
+      if (ar.failed()) {
+        s.finish();
+        refusals.problem(req.response(), 502, "upstream-unavailable", "Bad gateway", "the MCP server could not be reached");
+        return;
+      }
+      HttpClientResponse up = ar.result();
+      if (up.statusCode() == 405) {
+        // The MCP server keeps no standing stream (a stateless one): the gateway keeps its own, so
+        // that the session's warning still reaches the agent in MCP.
+        up.body();
+        s.upstream = null;
+        ownStream(req.response(), s);
+        return;
+      }
+      copyHead(up, req.response());
+      if (up.statusCode() == 200 && isEventStream(up)) {
+        relayEvents(up, req.response(), b, null, s);
+        s.relaying();
+      } else {
+        s.finish();
+        up.body().onComplete(br -> req.response().end(br.succeeded() ? br.result() : Buffer.buffer()));
+      }
+    });
+  }
+
+  /** SSE comment lines keep a quiet stream of the gateway's own from being cut by idle proxies. */
+  private static final long OWN_STREAM_KEEPALIVE_MS = 15_000;
+
+  private void ownStream(HttpServerResponse resp, Stream s) {
+    resp.setStatusCode(200).setChunked(true).putHeader("Content-Type", "text/event-stream")
+        .putHeader("Cache-Control", "no-store");
+    s.relaying();
+    vertx.setPeriodic(OWN_STREAM_KEEPALIVE_MS, id -> {
+      if (s.done || resp.ended()) {
+        vertx.cancelTimer(id);
+      } else {
+        resp.write(": curfew\n\n");
+      }
+    });
+    resp.closeHandler(v -> s.finish());
+  }
+
+  /** The client ends its MCP session: relayed, then the binding and the connection are closed. */
+  private void delete(HttpServerRequest req, McpRoute route, Decision d) {
+    Binding b = bound(req, route, d, true);
+    if (b == NO_BINDING) return;
+    client.request(upstream(req, route, HttpMethod.DELETE)).compose(HttpClientRequest::send).onComplete(ar -> {
+      if (ar.failed()) {
+        refusals.problem(req.response(), 502, "upstream-unavailable", "Bad gateway", "the MCP server could not be reached");
+        return;
+      }
+      HttpClientResponse up = ar.result();
+      if (b != null && (up.statusCode() / 100 == 2 || up.statusCode() == 404)) unbind(b, "client_closed", null);
+      copyHead(up, req.response());
+      up.body().onComplete(br -> req.response().end(br.succeeded() ? br.result() : Buffer.buffer()));
+    });
+  }
+
+  // ------------------------------------------------------------------ MCP sessions and their records
+
+  /** The upstream answered {@code initialize} with an MCP session id: it belongs to this Curfew session now. */
+  private void opened(HttpServerRequest req, McpRoute route, Decision d, String mcpSessionId) {
+    if (mcpSessionId == null) return; // a stateless MCP server: nothing to bind
+    String sessionId = d.status().sessionId();
+    Binding b = new Binding(mcpSessionId, sessionId, route, "mcp-" + UUID.randomUUID(), settings.nanoTime().getAsLong());
+    b.records = new ConnectionRecords(route.path(), "mcp", clientAddress(req), b.connectionId);
+    Binding before = bindings.putIfAbsent(mcpSessionId, b);
+    if (before != null) {
+      LOG.log(System.Logger.Level.WARNING, "the MCP server at " + route.upstream() + " reused an MCP session id; kept the first binding");
+      return;
+    }
+    Holding h = holding(sessionId);
+    h.bindings.add(b);
+    Map<String, Object> data = b.records.opened(req.isSSL());
+    data.put("mcp_session_id", mcpSessionId);
+    store.recordGatewayEvent(sessionId, RecordTypes.CONNECTION_OPENED, data);
+    EndReason r = ended.get(sessionId);
+    if (r != null) endBindings(List.of(b), r);
+  }
+
+  private static String clientAddress(HttpServerRequest req) {
+    return req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+  }
+
+  private void unbind(Binding b, String why, EndReason reason) {
+    if (!bindings.remove(b.mcpSessionId, b)) return;
+    Holding h = holdings.get(b.sessionId);
+    if (h != null) h.bindings.remove(b);
+    long durationMs = TimeUnit.NANOSECONDS.toMillis(settings.nanoTime().getAsLong() - b.openedNanos);
+    Map<String, Object> extra = reason == null ? null : Map.of("reason", reason.wire());
+    store.recordGatewayEvent(b.sessionId, RecordTypes.CONNECTION_CLOSED,
+        b.records.closed(why, extra, b.activeMessages.get(), b.bytesIn.get(), b.bytesOut.get(), durationMs));
+  }
+
+  /** The upstream MCP sessions of an ended session: each DELETEd, its connection closed. */
+  private void endBindings(List<Binding> list, EndReason reason) {
+    for (Binding b : list) {
+      RequestOptions o = new RequestOptions().setMethod(HttpMethod.DELETE).setHost(b.route.upstreamHost())
+          .setPort(b.route.upstreamPort()).setSsl(b.route.tls()).setURI(b.route.upstreamUri(b.route.path(), null))
+          .putHeader(SESSION_HEADER, b.mcpSessionId);
+      client.request(o).compose(HttpClientRequest::send).compose(HttpClientResponse::body)
+          .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "DELETE of MCP session " + b.mcpSessionId + " failed: " + e));
+      unbind(b, "session_ended", reason);
+    }
+  }
+
+  // ------------------------------------------------------------------ sessions' exchanges and events
+
+  private Holding holding(String sessionId) {
+    return holdings.computeIfAbsent(sessionId, id -> new Holding());
+  }
+
+  /** Registers an exchange under its session; false (and the exchange ended) when the session has ended meanwhile. */
+  private boolean track(String sessionId, Exchange x) {
+    holding(sessionId).exchanges.add(x);
+    EndReason r = ended.get(sessionId);
+    if (r == null) return true;
+    x.end(r);
+    return false;
+  }
+
+  private int publish(String sessionId, String event, Map<String, Object> data) {
+    if (event.equals("warning")) {
+      Holding h = holdings.get(sessionId);
+      if (h == null) return 0;
+      int n = 0;
+      for (Exchange x : h.exchanges) {
+        if (x instanceof Stream s) {
+          s.context.runOnContext(v -> s.warn(data, h.absoluteExpiresAtMs));
+          n++;
+        }
+      }
+      return n;
+    }
+    if (!ENDINGS.contains(event)) return 0;
+    EndReason reason = EndReason.fromWire(String.valueOf(data.get("reason")));
+    ended.put(sessionId, reason);
+    Holding h = holdings.remove(sessionId);
+    if (h == null) return 0;
+    List<Future<Void>> cancelled = new ArrayList<>();
+    for (Exchange x : h.exchanges) {
+      Promise<Void> p = Promise.promise();
+      x.context().runOnContext(v -> x.end(reason).onComplete(p));
+      cancelled.add(p.future());
+    }
+    List<Binding> list = List.copyOf(h.bindings);
+    // The upstream hears of each cancelled request before its MCP session is deleted.
+    Future.join(cancelled).onComplete(v -> endBindings(list, reason));
+    return h.exchanges.size() + list.size();
+  }
+
+  /** A session's exchanges in flight and its MCP sessions. */
+  private static final class Holding {
+    final Set<Exchange> exchanges = ConcurrentHashMap.newKeySet();
+    final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
+    volatile long absoluteExpiresAtMs = Long.MAX_VALUE;
+  }
+
+  /** An upstream MCP session bound to the Curfew session that initialized it. Counters on its requests' loops. */
+  private static final class Binding {
+    final String mcpSessionId;
+    final String sessionId;
+    final McpRoute route;
+    final String connectionId;
+    final long openedNanos;
+    ConnectionRecords records;
+    // Written from the event loops of the MCP session's requests: several may run at once.
+    final AtomicLong activeMessages = new AtomicLong();
+    final AtomicLong bytesIn = new AtomicLong();
+    final AtomicLong bytesOut = new AtomicLong();
+
+    Binding(String mcpSessionId, String sessionId, McpRoute route, String connectionId, long openedNanos) {
+      this.mcpSessionId = mcpSessionId;
+      this.sessionId = sessionId;
+      this.route = route;
+      this.connectionId = connectionId;
+      this.openedNanos = openedNanos;
+    }
+  }
+
+  /** Something in flight for a session that its end must answer. */
+  private interface Exchange {
+    Context context();
+
+    /** On {@link #context()}: answer with the reason, cancel upstream; completes when the upstream was told. */
+    Future<Void> end(EndReason reason);
+  }
+
+  private void untrack(String sessionId, Exchange x) {
+    holdings.computeIfPresent(sessionId, (id, h) -> {
+      h.exchanges.remove(x);
+      return h.exchanges.isEmpty() && h.bindings.isEmpty() ? null : h;
+    });
+  }
+
+  /** A client's request in flight: its answer, its busy touches, its {@code agent.tool_called} record. */
+  private final class Call implements Exchange {
+    final McpRoute route;
+    final String token;
+    final String sessionId;
+    final Binding binding;
+    final JsonRpc.Message message;
+    final HttpServerResponse response;
+    final Context context;
+    final long startNanos = settings.nanoTime().getAsLong();
+    HttpClientRequest upstream;
+    boolean done;
+    private long busyTimer = -1;
+
+    Call(HttpServerResponse response, McpRoute route, String token, Decision d, Binding binding, JsonRpc.Message message,
+        boolean busy) {
+      this.response = response;
+      this.route = route;
+      this.token = token;
+      this.sessionId = d.status().sessionId();
+      this.binding = binding;
+      this.message = message;
+      this.context = vertx.getOrCreateContext();
+      if (busy) {
+        long idleMs = Math.max(1, d.status().idleExpiresAtMs() - d.status().lastActivityAtMs());
+        long periodMs = settings.busyTouchPeriodMs(idleMs);
+        busyTimer = vertx.setPeriodic(periodMs, periodMs, id -> busyTouch());
+      }
+    }
+
+    @Override
+    public Context context() {
+      return context;
+    }
+
+    /** The request is still running upstream: that keeps the session active (spec: busy is activity). */
+    private void busyTouch() {
+      if (done) return;
+      try {
+        store.check(token, true, route.audience());
+      } catch (IllegalArgumentException ignored) {
+        // the token was checked when the call began; nothing to do
+      }
+    }
+
+    /** The answer came (or the exchange failed): the record, and nothing more to cut. */
+    void finish(String outcome) {
+      if (done) return;
+      done = true;
+      stop();
+      record(outcome);
+    }
+
+    private void stop() {
+      if (busyTimer >= 0) vertx.cancelTimer(busyTimer);
+      busyTimer = -1;
+      untrack(sessionId, this);
+    }
+
+    private void record(String outcome) {
+      if (!"tools/call".equals(message.method())) return;
+      Map<String, Object> data = new LinkedHashMap<>();
+      data.put("target", route.path());
+      if (binding != null) {
+        data.put("connection_id", binding.connectionId);
+        data.put("mcp_session_id", binding.mcpSessionId);
+      }
+      String tool = message.toolName();
+      data.put("tool", tool == null ? "" : tool);
+      data.put("arguments_sha256", StatementDigest.sha256(message.argumentsJson()));
+      data.put("outcome", outcome);
+      data.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(settings.nanoTime().getAsLong() - startNanos));
+      store.recordGatewayEvent(sessionId, RecordTypes.AGENT_TOOL_CALLED, data);
+    }
+
+    @Override
+    public Future<Void> end(EndReason reason) {
+      if (done) return Future.succeededFuture();
+      done = true;
+      stop();
+      record("cancelled");
+      HttpServerResponse resp = response;
+      Map<String, Object> data = new LinkedHashMap<>();
+      data.put("reason", reason.wire());
+      data.put("message", "curfew: session ended (" + reason.wire() + ")");
+      Buffer error = JsonRpc.error(message.id(), JsonRpc.SESSION_ENDED, "session ended", data);
+      if (resp != null && !resp.ended()) {
+        if (resp.headWritten()) {
+          resp.end(Buffer.buffer("event: message\ndata: ").appendBuffer(error).appendString("\n\n"));
+        } else {
+          resp.setStatusCode(200).putHeader("Content-Type", "application/json").end(error);
+        }
+      }
+      if (upstream != null) upstream.reset();
+      return cancelUpstream(reason);
+    }
+
+    /** {@code notifications/cancelled} for this request, in its MCP session. */
+    private Future<Void> cancelUpstream(EndReason reason) {
+      RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost(route.upstreamHost())
+          .setPort(route.upstreamPort()).setSsl(route.tls()).setURI(route.upstreamUri(route.path(), null))
+          .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json, text/event-stream");
+      if (binding != null) o.putHeader(SESSION_HEADER, binding.mcpSessionId);
+      Buffer note = JsonRpc.notification("notifications/cancelled", new JsonObject().put("requestId", message.id())
+          .put("reason", "curfew: session ended (" + reason.wire() + ")"));
+      return client.request(o).compose(r -> r.send(note)).compose(HttpClientResponse::body)
+          .<Void>mapEmpty().otherwiseEmpty();
+    }
+  }
+
+  /** A standing GET stream: the warning goes here. */
+  private final class Stream implements Exchange {
+    final HttpServerResponse response;
+    final Context context;
+    final String sessionId;
+    HttpClientRequest upstream;
+    boolean done;
+
+    Stream(HttpServerResponse response, Context context, String sessionId) {
+      this.response = response;
+      this.context = context;
+      this.sessionId = sessionId;
+    }
+
+    @Override
+    public Context context() {
+      return context;
+    }
+
+    /** A warning that came before the upstream's answer head: written once the stream is relayed. */
+    Buffer pendingWarning;
+
+    void warn(Map<String, Object> data, long absoluteExpiresAtMs) {
+      if (done || response.ended()) return;
+      long expiresAtMs = Times.parse(String.valueOf(data.get("expires_at")));
+      long secondsLeft = ((Number) data.get("seconds_left")).longValue();
+      boolean absolute = expiresAtMs >= absoluteExpiresAtMs;
+      String reason = absolute ? EndReason.ABSOLUTE_TIMEOUT.wire() : EndReason.IDLE_TIMEOUT.wire();
+      JsonObject params = new JsonObject().put("level", "warning").put("logger", "curfew").put("data", new JsonObject()
+          .put("message", McpNotices.warning(expiresAtMs, absolute, secondsLeft))
+          .put("expires_at", data.get("expires_at"))
+          .put("seconds_left", secondsLeft)
+          .put("reason", reason));
+      Buffer event = Buffer.buffer("event: message\ndata: ")
+          .appendBuffer(JsonRpc.notification("notifications/message", params)).appendString("\n\n");
+      if (open) {
+        response.write(event);
+      } else {
+        pendingWarning = event;
+      }
+    }
+
+    /** The upstream's stream is open: a warning that waited goes first. */
+    void relaying() {
+      open = true;
+      // The head goes now, not with the upstream's first event: the agent sees its stream open.
+      response.writeHead();
+      if (pendingWarning != null && !done) response.write(pendingWarning);
+      pendingWarning = null;
+    }
+
+    private boolean open;
+
+    void finish() {
+      if (done) return;
+      done = true;
+      untrack(sessionId, this);
+    }
+
+    @Override
+    public Future<Void> end(EndReason reason) {
+      if (done) return Future.succeededFuture();
+      finish();
+      if (upstream != null) upstream.reset();
+      if (!response.ended()) {
+        if (response.headWritten()) {
+          response.end();
+        } else {
+          refuse(response, reason);
+        }
+      }
+      return Future.succeededFuture();
+    }
+  }
+
+  private void refuse(HttpServerResponse resp, EndReason reason) {
+    resp.putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\", error_description=\"" + reason.wire() + "\"");
+    refusals.sessionEnded(resp, reason);
+  }
+}

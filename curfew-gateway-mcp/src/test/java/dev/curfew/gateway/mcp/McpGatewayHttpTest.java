@@ -1,0 +1,155 @@
+package dev.curfew.gateway.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.curfew.core.ManualClock;
+import dev.curfew.gateway.mcp.testing.SdkMcpServer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The gateway's own answers, over plain HTTP: what an SDK would never send, and the warning on the GET stream. */
+class McpGatewayHttpTest {
+  private static final String LIST = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
+  private static final String ECHO = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\","
+      + "\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"hi\"}}}";
+
+  @Test
+  void anMcpSessionIdOfAnotherSessionIsRefusedAndAnUnknownOneIsNotFound() {
+    try (McpGatewayFixture f = new McpGatewayFixture()) {
+      RawMcp raw = new RawMcp(f.vertx, f.port);
+      String alice = f.open("alice", "long");
+      String bob = f.open("bob", "long");
+      String aliceMcp = raw.initialize(alice);
+      int seen = f.upstream.size();
+
+      RawMcp.Answer foreign = raw.post(bob, aliceMcp, LIST);
+      assertThat(foreign.status()).isEqualTo(403);
+      assertThat(new JsonObject(foreign.body()).getString("type")).isEqualTo("urn:curfew:problem:mcp-session-foreign");
+      assertThat(raw.send(HttpMethod.DELETE, bob, aliceMcp, null).status()).isEqualTo(403);
+      assertThat(raw.send(HttpMethod.GET, bob, aliceMcp, null).status()).isEqualTo(403);
+      assertThat(raw.post(bob, "not-a-session", LIST).status()).isEqualTo(404);
+      assertThat(f.upstream).hasSize(seen);
+      assertThat(f.records("connection.refused")).hasSize(3).allSatisfy(r -> {
+        assertThat(r.sessionId()).isEqualTo(f.sessionIdOf(bob));
+        assertThat(r.data()).containsEntry("why", "foreign_mcp_session").containsEntry("mcp_session_id", aliceMcp)
+            .containsEntry("protocol", "mcp");
+      });
+
+      assertThat(raw.post(alice, aliceMcp, LIST).body()).contains("echo");
+    }
+  }
+
+  @Test
+  void badInputGetsTypedErrorsAndNothingIsForwarded() {
+    try (McpGatewayFixture f = new McpGatewayFixture()) {
+      RawMcp raw = new RawMcp(f.vertx, f.port);
+      String token = f.open("alice", "long");
+      String mcp = raw.initialize(token);
+      int seen = f.upstream.size();
+
+      RawMcp.Answer noToken = raw.post(null, mcp, LIST);
+      assertThat(noToken.status()).isEqualTo(401);
+      assertThat(noToken.headers().get("WWW-Authenticate")).startsWith("Bearer error=\"invalid_token\"");
+      assertThat(raw.post("cft_not-a-token", mcp, LIST).status()).isEqualTo(401);
+
+      assertError(raw.post(token, mcp, "[" + LIST + "]"), 400, -32600);
+      assertError(raw.post(token, mcp, "{\"jsonrpc\":"), 400, -32700);
+      assertError(raw.post(token, mcp, "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}"), 400, -32600);
+      assertError(raw.post(token, mcp, "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"ping\"}"), 400, -32600);
+      assertError(raw.post(token, mcp, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"resources/subscribe\"}"), 200, -32601);
+      assertError(raw.post(token, mcp, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"x\",\"params\":\"text\"}"), 400, -32600);
+      String big = "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\""
+          + "x".repeat(70 * 1024) + "\"}}}";
+      assertError(raw.post(token, mcp, big), 413, -32600);
+      assertThat(raw.send(HttpMethod.PUT, token, mcp, LIST).status()).isEqualTo(405);
+      assertThat(f.upstream).hasSize(seen);
+
+      // A session that ended: 401 naming the reason, and still nothing forwarded.
+      f.engine.logout(token);
+      RawMcp.Answer ended = raw.post(token, mcp, LIST);
+      assertThat(ended.status()).isEqualTo(401);
+      assertThat(new JsonObject(ended.body()).getString("reason")).isEqualTo("logged_out");
+      // The end deletes the upstream MCP session; no message of the refused ones ever reached it.
+      await().atMost(Duration.ofSeconds(20)).until(() -> f.upstream.stream().anyMatch(r -> r.method().equals("DELETE")));
+      assertThat(f.upstream.subList(seen, f.upstream.size())).extracting(SdkMcpServer.Received::method)
+          .containsOnly("DELETE");
+    }
+  }
+
+  private static void assertError(RawMcp.Answer a, int status, int code) {
+    assertThat(a.status()).as(a.body()).isEqualTo(status);
+    assertThat(new JsonObject(a.body()).getJsonObject("error").getInteger("code")).isEqualTo(code);
+  }
+
+  @Test
+  void theWarningArrivesOnTheGetStreamAndTheEndClosesIt() {
+    try (McpGatewayFixture f = new McpGatewayFixture()) {
+      RawMcp raw = new RawMcp(f.vertx, f.port);
+      String token = f.open("alice", "idle"); // idle 3 s, warned 2 s before
+      String mcp = raw.initialize(token);
+      StringBuffer events = new StringBuffer();
+      raw.stream(token, mcp, events);
+      // A tool call once the stream is open: the warning falls due 1 s later, whatever came before.
+      assertThat(raw.post(token, mcp, ECHO).status()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events.toString())
+          .contains("\"method\":\"notifications/message\"").contains("\"level\":\"warning\"")
+          .contains("\"logger\":\"curfew\"").contains("\"expires_at\"").contains("\"reason\":\"idle_timeout\""));
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events.toString()).endsWith("<end>"));
+      RawMcp.Answer after = raw.post(token, mcp, LIST);
+      assertThat(after.status()).isEqualTo(401);
+      assertThat(new JsonObject(after.body()).getString("reason")).isEqualTo("idle_timeout");
+    }
+  }
+
+  @Test
+  void onlyActiveMethodsMoveTheIdleClock() {
+    ManualClock clock = ManualClock.at("2026-01-01T00:00:00Z");
+    try (McpGatewayFixture f = new McpGatewayFixture(clock, false)) {
+      RawMcp raw = new RawMcp(f.vertx, f.port);
+      String token = f.open("alice", "long");
+      String sessionId = f.sessionIdOf(token);
+      long opened = clock.millis();
+      String mcp = raw.initialize(token);
+      clock.advance(Duration.ofSeconds(10));
+      assertThat(raw.post(token, mcp, LIST).status()).isEqualTo(200);
+      assertThat(raw.post(token, mcp, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}").status()).isEqualTo(200);
+      raw.post(token, mcp, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/roots/list_changed\"}");
+      assertThat(f.upstreamBodiesContaining("notifications/roots/list_changed")).hasSize(1);
+      assertThat(f.engine.get(sessionId).status().lastActivityAtMs()).isEqualTo(opened);
+
+      clock.advance(Duration.ofSeconds(10));
+      assertThat(raw.post(token, mcp, ECHO).body()).contains("echo: hi");
+      assertThat(f.engine.get(sessionId).status().lastActivityAtMs()).isEqualTo(clock.millis());
+    }
+  }
+
+  @Test
+  void withoutAStreamUpstreamTheGatewayKeepsItsOwnForTheWarning() throws Exception {
+    try (McpGatewayFixture f = new McpGatewayFixture()) {
+      // A stateless MCP server: no Mcp-Session-Id, 405 to GET (MCP Streamable HTTP allows both).
+      io.vertx.core.http.HttpServer stateless = f.vertx.createHttpServer().requestHandler(req -> {
+        if (req.method() == HttpMethod.GET) {
+          req.response().setStatusCode(405).end();
+        } else {
+          req.body().onSuccess(b -> req.response().putHeader("Content-Type", "application/json")
+              .end("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}"));
+        }
+      }).listen(0, "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
+      McpRoute route = McpRoute.of("/mcp", "http://127.0.0.1:" + stateless.actualPort() + "/mcp", null);
+      io.vertx.core.http.HttpServer front = f.vertx.createHttpServer().requestHandler(req -> f.gateway.handle(req, route))
+          .listen(0, "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
+      RawMcp raw = new RawMcp(f.vertx, front.actualPort());
+      String token = f.open("alice", "idle"); // idle 3 s, warned 2 s before
+      assertThat(raw.post(token, null, RawMcp.INITIALIZE).status()).isEqualTo(200);
+      StringBuffer events = new StringBuffer();
+      assertThat(raw.stream(token, null, events).statusCode()).isEqualTo(200);
+      assertThat(raw.post(token, null, ECHO).status()).isEqualTo(200); // the warning falls due 1 s later
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events.toString())
+          .contains("\"method\":\"notifications/message\"").contains("\"reason\":\"idle_timeout\""));
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events.toString()).endsWith("<end>"));
+    }
+  }
+}

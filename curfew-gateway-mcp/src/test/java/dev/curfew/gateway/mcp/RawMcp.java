@@ -1,0 +1,72 @@
+package dev.curfew.gateway.mcp;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.concurrent.TimeUnit;
+
+/** Plain HTTP to the gateway, for what an SDK would never send. Blocking; test threads only. */
+final class RawMcp {
+  static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+      + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}";
+  static final String INITIALIZED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+
+  record Answer(int status, MultiMap headers, String body) {}
+
+  private final HttpClient client;
+  private final int port;
+
+  RawMcp(Vertx vertx, int port) {
+    this.client = vertx.createHttpClient();
+    this.port = port;
+  }
+
+  Answer send(HttpMethod method, String token, String mcpSessionId, String body) {
+    RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI("/mcp")
+        .putHeader("Accept", "application/json, text/event-stream").putHeader("Content-Type", "application/json");
+    if (token != null) o.putHeader("Authorization", "Bearer " + token);
+    if (mcpSessionId != null) o.putHeader(McpGateway.SESSION_HEADER, mcpSessionId);
+    try {
+      return client.request(o)
+          .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body)))
+          .compose(r -> r.body().map(b -> new Answer(r.statusCode(), r.headers(), b.toString())))
+          .await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  Answer post(String token, String mcpSessionId, String body) {
+    return send(HttpMethod.POST, token, mcpSessionId, body);
+  }
+
+  /** Initializes an MCP session under {@code token}; its Mcp-Session-Id. */
+  String initialize(String token) {
+    Answer a = post(token, null, INITIALIZE);
+    if (a.status() != 200) throw new IllegalStateException("initialize: " + a);
+    String id = a.headers().get(McpGateway.SESSION_HEADER);
+    post(token, id, INITIALIZED);
+    return id;
+  }
+
+  /** Opens the standing GET stream; every chunk goes to {@code into}. */
+  HttpClientResponse stream(String token, String mcpSessionId, StringBuffer into) {
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI("/mcp")
+        .putHeader("Accept", "text/event-stream").putHeader("Authorization", "Bearer " + token);
+    if (mcpSessionId != null) o.putHeader(McpGateway.SESSION_HEADER, mcpSessionId);
+    try {
+      return client.request(o).compose(req -> req.send()).map(r -> {
+        r.handler(b -> into.append(b.toString()));
+        r.endHandler(v -> into.append("\n<end>"));
+        r.exceptionHandler(e -> into.append("\n<end>"));
+        return r;
+      }).await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

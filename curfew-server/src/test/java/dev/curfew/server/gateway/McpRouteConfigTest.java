@@ -1,0 +1,47 @@
+package dev.curfew.server.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.curfew.gateway.mcp.McpRoute;
+import dev.curfew.server.config.ConfigException;
+import dev.curfew.server.config.CurfewConfig;
+import org.junit.jupiter.api.Test;
+
+/** {@code kind: mcp} routes as the configuration reads them (spec/protocol-gateways.md, "Configuration"). */
+class McpRouteConfigTest {
+  private static GatewayRoute route(String yaml) {
+    return GatewayRoute.fromConfig(CurfewConfig.parse("gateway:\n  routes:\n" + yaml).gateway().routes().get(0));
+  }
+
+  @Test
+  void anMcpRouteTakesTheSpecsActiveMethodsUnlessItNamesItsOwn() {
+    GatewayRoute r = route("    - {path: /mcp, kind: mcp, upstream: \"http://127.0.0.1:9000/mcp\"}\n");
+    assertThat(r.mcp()).isNotNull();
+    assertThat(r.mcp().activeMethods()).containsExactlyInAnyOrderElementsOf(McpRoute.DEFAULT_ACTIVE_METHODS);
+    assertThat(r.mcp().busyIsActivity()).isTrue();
+    assertThat(r.mcp().upstream().getPath()).isEqualTo("/mcp");
+    assertThat(r.mcp().audience().entries()).containsExactly("mcp:/mcp");
+
+    GatewayRoute own = route("    - {path: /agents, kind: mcp, upstream: \"http://127.0.0.1:9000/\","
+        + " active_methods: [tools/call], busy_is_activity: false}\n");
+    assertThat(own.mcp().activeMethods()).containsExactly("tools/call");
+    assertThat(own.mcp().busyIsActivity()).isFalse();
+
+    assertThat(route("    - {path: /, upstream: \"http://127.0.0.1:9000\"}\n").mcp()).isNull();
+  }
+
+  @Test
+  void keysOfTheOtherKindAndUnknownKindsAreRefusedByName() {
+    assertThatThrownBy(() -> route("    - {path: /mcp, kind: grpc, upstream: \"http://h:1\"}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.routes[0].kind");
+    assertThatThrownBy(() -> route("    - {path: /mcp, kind: mcp, upstream: \"http://h:1/mcp\", login_path: /login}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.routes[0].login_path");
+    assertThatThrownBy(() -> route("    - {path: /, upstream: \"http://h:1\", active_methods: [tools/call]}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.routes[0].active_methods");
+    assertThatThrownBy(() -> route("    - {path: /, upstream: \"http://h:1/app\"}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.routes[0].upstream");
+    assertThatThrownBy(() -> route("    - {path: /mcp, kind: mcp, upstream: \"http://h:1/mcp\", active_methods: [\"\"]}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.routes[0].active_methods");
+  }
+}
