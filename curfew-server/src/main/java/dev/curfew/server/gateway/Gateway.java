@@ -222,7 +222,7 @@ public final class Gateway {
           .setHttp2ClearTextEnabled(false);
       if (settings.tls() != null) settings.tls().apply(options);
       ConnectionDeadlines deadlines = new ConnectionDeadlines(vertx, settings.headerTimeout(), settings.idleTimeout());
-      Router router = router();
+      Router router = router(client);
       return deadlines.install(vertx.createHttpServer(options))
           .requestHandler(req -> {
             deadlines.track(req);
@@ -242,34 +242,38 @@ public final class Gateway {
     public Future<?> stop() {
       return client == null ? Future.succeededFuture() : client.close();
     }
+  }
 
-    private Router router() {
-      Router r = Router.router(vertx);
-      SecurityHeaders.Hsts hsts = hsts();
-      r.route().handler(ctx -> {
-        ctx.addHeadersEndHandler(v -> SecurityHeaders.gateway(ctx.response().headers(), hsts, settings.securityHeaders()));
-        ctx.next();
-      });
-      r.route().handler(RequestQuery.decodable());
-      r.route().handler(throttle.credentials());
-      r.route("/_curfew/*").handler(ctx -> {
-        ctx.addHeadersEndHandler(v -> ctx.response().headers()
-            .set("Cache-Control", "no-store").set("X-Content-Type-Options", "nosniff"));
-        ctx.next();
-      });
-      r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(Gateway.this::script);
-      holder.mount(r, "/_curfew/session", throttle);
-      r.route("/_curfew/*").handler(ctx -> Problem.forStatus(404).send(ctx.response()));
-      SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings);
-      r.route().handler(gate::handle);
-      r.route().failureHandler(ctx -> {
-        if (ctx.response().closed()) return;
-        Problem p = Problem.forStatus(ctx.statusCode() >= 400 ? ctx.statusCode() : 500);
-        if (ctx.statusCode() == 400 && ctx.failure() != null) p = Problem.badRequest(ctx.failure().getMessage());
-        p.send(ctx.response());
-      });
-      return r;
-    }
+  /**
+   * One event loop's router, proxying through {@code client}: the gateway's own endpoints under
+   * {@code /_curfew/}, then every other request through the session gate to its route's upstream.
+   */
+  Router router(HttpClient client) {
+    Router r = Router.router(vertx);
+    SecurityHeaders.Hsts hsts = hsts();
+    r.route().handler(ctx -> {
+      ctx.addHeadersEndHandler(v -> SecurityHeaders.gateway(ctx.response().headers(), hsts, settings.securityHeaders()));
+      ctx.next();
+    });
+    r.route().handler(RequestQuery.decodable());
+    r.route().handler(throttle.credentials());
+    r.route("/_curfew/*").handler(ctx -> {
+      ctx.addHeadersEndHandler(v -> ctx.response().headers()
+          .set("Cache-Control", "no-store").set("X-Content-Type-Options", "nosniff"));
+      ctx.next();
+    });
+    r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::script);
+    holder.mount(r, "/_curfew/session", throttle);
+    r.route("/_curfew/*").handler(ctx -> Problem.forStatus(404).send(ctx.response()));
+    SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings);
+    r.route().handler(gate::handle);
+    r.route().failureHandler(ctx -> {
+      if (ctx.response().closed()) return;
+      Problem p = Problem.forStatus(ctx.statusCode() >= 400 ? ctx.statusCode() : 500);
+      if (ctx.statusCode() == 400 && ctx.failure() != null) p = Problem.badRequest(ctx.failure().getMessage());
+      p.send(ctx.response());
+    });
+    return r;
   }
 
   private SecurityHeaders.Hsts hsts() {
