@@ -151,10 +151,17 @@ class OpenApiAnswersTest {
     JsonNode op = doc.get("paths").get(template).get(method.toLowerCase(Locale.ROOT));
     if (op == null) return List.of(method + " " + template + " is not documented");
     String pointer = "/paths/" + escape(template) + "/" + method.toLowerCase(Locale.ROOT) + "/responses/";
-    JsonNode response = op.get("responses").get(Integer.toString(status));
-    if (response == null && status >= 400) response = op.get("responses").get("default");
-    if (response == null) return List.of(status + " is not documented for " + method + " " + template);
-    pointer += op.get("responses").has(Integer.toString(status)) ? status : "default";
+    // The status itself, else its range (4XX), else the default, which documents errors only.
+    String key = null;
+    for (String k : List.of(Integer.toString(status), status / 100 + "XX", "default")) {
+      if (op.get("responses").has(k) && (status >= 400 || !k.equals("default"))) {
+        key = k;
+        break;
+      }
+    }
+    if (key == null) return List.of(status + " is not documented for " + method + " " + template);
+    JsonNode response = op.get("responses").get(key);
+    pointer += key;
     if (response.has("$ref")) {
       pointer = response.get("$ref").asText().substring(1);
       response = doc.at(pointer);
