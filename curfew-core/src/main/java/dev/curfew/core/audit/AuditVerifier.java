@@ -46,7 +46,7 @@ import java.util.function.LongConsumer;
  * Cost per record: one pass of CanonicalJsonScanner over the bytes (which decides canonical form
  * exactly as re-canonicalizing with Json and CanonicalJson would, without building anything; that
  * reference path runs only to word a failure), a few small strings, and SHA-256 over the line plus
- * about one interior node; no regular expression. See docs/benchmarks-audit.md.
+ * about one interior node; no regular expression. See docs/benchmarks.md ("The audit trail on disk").
  * Memory beyond the frontier: one entry per node (last time) and one per distinct session id.
  */
 

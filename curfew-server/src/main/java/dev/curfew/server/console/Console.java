@@ -77,7 +77,8 @@ public final class Console implements AutoCloseable {
     // A wrong key counts as a failed check of the address, as on the API (rate limits).
     r.route("/console/login", r.throttle().addressFailures(), signIn::submit, HttpMethod.POST);
     Handler<RoutingContext> shell = ctx -> assets.page(ctx, 200, "index.html", Map.of());
-    for (String page : new String[] {"/console", "/console/", "/console/sessions", "/console/sessions/:session_id",
+    // "/console" also answers "/console/": a route's trailing slash is optional in Vert.x Web.
+    for (String page : new String[] {"/console", "/console/sessions", "/console/sessions/:session_id",
         "/console/audit", "/console/policies"}) {
       r.route(page, guard::page, shell, HttpMethod.GET);
     }

@@ -241,7 +241,7 @@ public final class Gateway {
           .setHttp2ClearTextEnabled(false);
       if (settings.tls() != null) settings.tls().apply(options);
       ConnectionDeadlines deadlines = new ConnectionDeadlines(vertx, settings.headerTimeout(), settings.idleTimeout());
-      Router router = router(deadlines);
+      Router router = router(client, deadlines);
       return deadlines.install(vertx.createHttpServer(options))
           .requestHandler(req -> {
             deadlines.track(req);
@@ -261,34 +261,43 @@ public final class Gateway {
     public Future<?> stop() {
       return client == null ? Future.succeededFuture() : client.close();
     }
+  }
 
-    private Router router(ConnectionDeadlines deadlines) {
-      Router r = Router.router(vertx);
-      SecurityHeaders.Hsts hsts = hsts();
-      r.route().handler(ctx -> {
-        ctx.addHeadersEndHandler(v -> SecurityHeaders.gateway(ctx.response().headers(), hsts, settings.securityHeaders()));
-        ctx.next();
-      });
-      r.route().handler(RequestQuery.decodable());
-      r.route().handler(throttle.credentials());
-      r.route("/_curfew/*").handler(ctx -> {
-        ctx.addHeadersEndHandler(v -> ctx.response().headers()
-            .set("Cache-Control", "no-store").set("X-Content-Type-Options", "nosniff"));
-        ctx.next();
-      });
-      r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(Gateway.this::script);
-      holder.mount(r, "/_curfew/session", throttle);
-      r.route("/_curfew/*").handler(ctx -> Problem.forStatus(404).send(ctx.response()));
-      SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings, deadlines, mcp);
-      r.route().handler(gate::handle);
-      r.route().failureHandler(ctx -> {
-        if (ctx.response().closed()) return;
-        Problem p = Problem.forStatus(ctx.statusCode() >= 400 ? ctx.statusCode() : 500);
-        if (ctx.statusCode() == 400 && ctx.failure() != null) p = Problem.badRequest(ctx.failure().getMessage());
-        p.send(ctx.response());
-      });
-      return r;
-    }
+  /**
+   * One event loop's router, proxying through {@code client}: the gateway's own endpoints under
+   * {@code /_curfew/}, then every other request through the session gate to its route's upstream.
+   */
+  Router router(HttpClient client) {
+    return router(client, new ConnectionDeadlines(vertx, settings.headerTimeout(), settings.idleTimeout()));
+  }
+
+  /** As {@link #router(HttpClient)}, the WebSockets' ends heard through {@code deadlines}, the server's. */
+  Router router(HttpClient client, ConnectionDeadlines deadlines) {
+    Router r = Router.router(vertx);
+    SecurityHeaders.Hsts hsts = hsts();
+    r.route().handler(ctx -> {
+      ctx.addHeadersEndHandler(v -> SecurityHeaders.gateway(ctx.response().headers(), hsts, settings.securityHeaders()));
+      ctx.next();
+    });
+    r.route().handler(RequestQuery.decodable());
+    r.route().handler(throttle.credentials());
+    r.route("/_curfew/*").handler(ctx -> {
+      ctx.addHeadersEndHandler(v -> ctx.response().headers()
+          .set("Cache-Control", "no-store").set("X-Content-Type-Options", "nosniff"));
+      ctx.next();
+    });
+    r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::script);
+    holder.mount(r, "/_curfew/session", throttle);
+    r.route("/_curfew/*").handler(ctx -> Problem.forStatus(404).send(ctx.response()));
+    SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings, deadlines, mcp);
+    r.route().handler(gate::handle);
+    r.route().failureHandler(ctx -> {
+      if (ctx.response().closed()) return;
+      Problem p = Problem.forStatus(ctx.statusCode() >= 400 ? ctx.statusCode() : 500);
+      if (ctx.statusCode() == 400 && ctx.failure() != null) p = Problem.badRequest(ctx.failure().getMessage());
+      p.send(ctx.response());
+    });
+    return r;
   }
 
   private SecurityHeaders.Hsts hsts() {

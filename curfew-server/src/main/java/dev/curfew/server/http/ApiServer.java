@@ -364,6 +364,9 @@ public final class ApiServer {
       route(r, "/v1/backchannel-logout/:provider", idp::handle, HttpMethod.POST);
     }
     route(r, "/healthz", ctx -> Reply.json(ctx, 200, Map.of("status", "ok")), HttpMethod.GET, HttpMethod.HEAD);
+    // The document of every route here, the gateway's and the console's (OpenApiDocument); no key.
+    route(r, "/openapi.json", ctx -> ctx.response().setStatusCode(200).putHeader("Content-Type", Reply.JSON)
+        .end(Buffer.buffer(OpenApiDocument.json())), HttpMethod.GET, HttpMethod.HEAD);
     Readiness ready = readiness;
     if (ready != null) {
       route(r, "/readyz", ctx -> Reply.json(ctx, ready.ready() ? 200 : 503, ready.toMap()), HttpMethod.GET, HttpMethod.HEAD);

@@ -113,6 +113,17 @@ class ConsoleTest {
     assertThat(f.get("/console/static/../../pom.xml", null).statusCode()).isEqualTo(400);
   }
 
+  @Test
+  void homePage_isServedWithAndWithoutTheTrailingSlash_fromOneRoute() {
+    ConsoleFixture.Operator op = f.signIn(ConsoleFixture.KEY);
+    HttpResponse<String> bare = f.get("/console", op.token());
+    HttpResponse<String> slash = f.get("/console/", op.token());
+    assertThat(bare.statusCode()).isEqualTo(200);
+    assertThat(slash.statusCode()).isEqualTo(200);
+    assertThat(slash.body()).contains("<title>Curfew console</title>");
+    assertThat(f.get("/console/", null).statusCode()).isEqualTo(303);
+  }
+
   // ---------------------------------------------------------------- the console session is a real session
 
   @Test
