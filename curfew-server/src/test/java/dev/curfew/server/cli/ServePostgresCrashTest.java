@@ -77,7 +77,8 @@ class ServePostgresCrashTest {
       t.start();
       workers.add(t);
     }
-    Thread.sleep(2500);
+    // Killed while the load runs, once enough has been acknowledged (however busy the machine is).
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).until(() -> acknowledged.size() > 50);
     first.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
     running.set(false);
     for (Thread t : workers) t.join(10_000);
