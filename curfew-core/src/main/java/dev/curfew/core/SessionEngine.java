@@ -151,8 +151,9 @@ public final class SessionEngine {
     int excess = live.size() + 1 - limit.maxSessionsPerSubject();
     String id = Tokens.newSessionId();
     if (excess <= 0) return openNow(id, subject, policy, attrs, audience, actor);
+    // Oldest first; within one millisecond, in the order they were opened here.
     live.sort((a, b) -> a.createdAtMs != b.createdAtMs ? Long.compare(a.createdAtMs, b.createdAtMs)
-        : a.id().compareTo(b.id()));
+        : Long.compare(a.openedSeq, b.openedSeq));
     List<Object> liveIds = new ArrayList<>();
     for (Session s : live) liveIds.add(s.id());
     if (limit.whenExceeded() == ConcurrencyLimit.WhenExceeded.REFUSE_NEW) {
@@ -207,6 +208,8 @@ public final class SessionEngine {
   public static final String DISPLACING_ACTOR = "curfew";
 
   private static final int SUBJECT_LOCKS = 256;
+  /** Counts openings, to order sessions opened within one millisecond. */
+  private final java.util.concurrent.atomic.AtomicLong openings = new java.util.concurrent.atomic.AtomicLong();
   private final Object[] subjectLocks = newLocks(SUBJECT_LOCKS);
 
   private static Object[] newLocks(int n) {
@@ -222,6 +225,7 @@ public final class SessionEngine {
     String token = Tokens.newToken();
     Session s = new Session(id, subject, policy, now, attrs, audience);
     s.tokenHash = TokenHash.of(token);
+    s.openedSeq = openings.incrementAndGet();
     s.tokenIssuedAtMs = now;
     s.lastActivityAtMs = now;
     s.idleExpiresAtMs = Math.addExact(now, policy.idleTimeoutMs());
@@ -777,9 +781,11 @@ public final class SessionEngine {
     s.endReason = reason;
     s.endedAtMs = now;
     s.sealedForPrevious = null;
+    // The record before the subject index forgets the session: an opening that no longer counts
+    // it (SessionEngine#openWithin) comes after its ending in the trail too.
+    CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
     table.ended(s);
     schedule(s, now + limits.endedRetentionMs());
-    CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("reason", reason.wire());
     data.put("expired_at", Times.format(now));
