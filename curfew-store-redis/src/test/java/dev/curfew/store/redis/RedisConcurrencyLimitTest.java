@@ -131,4 +131,34 @@ class RedisConcurrencyLimitTest {
     assertThat(nodes.get(1).store.open("alice", "one", Map.of()).get(10, TimeUnit.SECONDS).allowed()).isTrue();
     assertThat(nodes.get(0).store.open("bob", "one", Map.of()).get(10, TimeUnit.SECONDS).allowed()).isTrue();
   }
+
+  @Test
+  void audienceScope_countsOnlySessionsWithTheSameAudience_asTheEngineDoes() throws Exception {
+    Policy one = Policy.builder("one").concurrency(ConcurrencyLimit.of(1, "end_oldest", "audience")).build();
+    List<RedisNodes.Node> nodes = threeNodes(one);
+    Decision web = nodes.get(0).store.open("alice", "one", Map.of(), Audience.route("/"), "web")
+        .get(10, TimeUnit.SECONDS);
+    Decision db = nodes.get(1).store.open("alice", "one", Map.of(), Audience.of("db:orders"), "web")
+        .get(10, TimeUnit.SECONDS);
+    Decision db2 = nodes.get(2).store.open("alice", "one", Map.of(), Audience.of("db:orders"), "web")
+        .get(10, TimeUnit.SECONDS);
+    assertThat(nodes.get(0).store.check(web.token(), false).get(10, TimeUnit.SECONDS).allowed()).isTrue();
+    assertThat(nodes.get(0).store.check(db.token(), false).get(10, TimeUnit.SECONDS).reason())
+        .isEqualTo(EndReason.CONCURRENCY_LIMIT);
+    assertThat(nodes.get(0).store.check(db2.token(), false).get(10, TimeUnit.SECONDS).allowed()).isTrue();
+  }
+
+  @Test
+  void endOthers_onRedis_endsTheHoldersOtherSessionsFromAnyNode() throws Exception {
+    List<RedisNodes.Node> nodes = threeNodes(Policy.builder("open").build());
+    Decision mine = nodes.get(0).store.open("alice", "open", Map.of()).get(10, TimeUnit.SECONDS);
+    Decision other = nodes.get(1).store.open("alice", "open", Map.of()).get(10, TimeUnit.SECONDS);
+    var r = nodes.get(2).store.endOthers(mine.token()).get(10, TimeUnit.SECONDS);
+    r.durable().get(10, TimeUnit.SECONDS);
+    assertThat(r.ended()).isEqualTo(1);
+    assertThat(nodes.get(0).store.check(other.token(), false).get(10, TimeUnit.SECONDS).reason())
+        .isEqualTo(EndReason.REVOKED);
+    assertThat(nodes.get(2).records(RecordTypes.REVOKED).get(0).data())
+        .containsEntry("actor", "holder:" + mine.status().sessionId());
+  }
 }
