@@ -139,4 +139,23 @@ class ConcurrencyLimitTest {
     assertThat(f.engine.sessionsOf("alice")).hasSize(2);
     f.engine.checkInvariants();
   }
+
+  @Test
+  void recovery_keepsTheDisplacedSessionsReason_andIgnoresARefusedOpening() {
+    EngineFixture f = new EngineFixture(policy("one", ConcurrencyLimit.of(1, "end_oldest", null)),
+        policy("strict", ConcurrencyLimit.of(1, null, null)));
+    Decision first = open(f, "alice", null);
+    Decision second = open(f, "alice", null);
+    assertThat(open(f, "alice", "strict").reason()).isEqualTo(EndReason.CONCURRENCY_LIMIT);
+
+    Replay replay = new Replay(new Policies(List.of(policy("one", ConcurrencyLimit.NONE),
+        policy("strict", ConcurrencyLimit.NONE)), "one"), List.of());
+    for (String line : f.sink.lines()) replay.apply(dev.curfew.core.audit.Json.parseObject(line));
+    f.sink.bindings().forEach(replay::bind);
+    Map<String, SessionSnapshot> byId = new java.util.HashMap<>();
+    for (SessionSnapshot snap : replay.result()) byId.put(snap.sessionId(), snap);
+    assertThat(byId).containsOnlyKeys(first.status().sessionId(), second.status().sessionId());
+    assertThat(byId.get(first.status().sessionId()).endReason()).isEqualTo(EndReason.CONCURRENCY_LIMIT);
+    assertThat(byId.get(second.status().sessionId()).endReason()).isNull();
+  }
 }
