@@ -141,4 +141,19 @@ class GatewayLoginHandoffTest {
     assertThat(r.statusCode()).isEqualTo(401);
     assertThat(r.body()).contains("concurrency_limit");
   }
+
+  @Test
+  void theHolderEndsItsOtherSessionsThroughTheGateway_notFromAnotherSite() throws Exception {
+    String mine = f.login("alice");
+    String other = f.login("alice");
+    HttpResponse<String> cross = f.send("POST", "/_curfew/session/end-others", "Cookie", cookie(mine),
+        "Sec-Fetch-Site", "cross-site");
+    assertThat(cross.statusCode()).isEqualTo(403);
+    assertThat(f.engine.check(other, false).allowed()).isTrue();
+    HttpResponse<String> r = f.send("POST", "/_curfew/session/end-others", "Cookie", cookie(mine));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("{\"ended\":1}");
+    assertThat(f.engine.check(other, false).reason()).isEqualTo(EndReason.REVOKED);
+    assertThat(f.engine.check(mine, false).allowed()).isTrue();
+  }
 }
