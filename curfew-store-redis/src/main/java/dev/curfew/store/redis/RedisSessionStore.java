@@ -244,19 +244,13 @@ public final class RedisSessionStore implements SessionStore {
     // Every session of a subject is opened in the subject's shard (its token and id drawn to fall
     // there), so that open.lua counts the subject's live sessions and adds one in one atomic step.
     int shard = RedisKeys.shardOfSubject(subject);
-    String token;
-    TokenHash hash;
-    do {
-      token = Tokens.newToken();
-      hash = TokenHash.of(token);
-    } while (RedisKeys.shardOf(hash) != shard);
+    String token = tokenInShard(shard);
+    TokenHash hash = TokenHash.of(token);
     String id;
     do {
       id = Tokens.newSessionId();
     } while (RedisKeys.shardOfId(id) != shard);
     String sessionId = id;
-    String newToken = token;
-    TokenHash newHash = hash;
     long retention = settings.endedRetention().toMillis();
     long lifetime = policy.absoluteTimeoutMs() + retention;
     ConcurrencyLimit limit = policy.concurrency();
@@ -271,7 +265,7 @@ public final class RedisSessionStore implements SessionStore {
         ConcurrencyLimit.displacement(limit), Long.toString(settings.lease().toMillis()));
     // The subject's index first: a crash between the two leaves a dangling id, never an unlisted session.
     Future<Decision> answer = run(scripts.subject, List.of(keys.subject(subject)), List.of(sessionId, Long.toString(lifetime)))
-        .compose(x -> run(scripts.open, List.of(keys.session(sessionId), keys.token(newHash)), args))
+        .compose(x -> run(scripts.open, List.of(keys.session(sessionId), keys.token(hash)), args))
         .map(r -> {
           String verdict = r.get(0).toString();
           if (verdict.equals("REFUSED")) return refusedOpening(r, sessionId, subject, policy, actor, audience);
@@ -297,7 +291,7 @@ public final class RedisSessionStore implements SessionStore {
               .put("actor", actor)
               .put("audience", audience.toList());
           durables.add(sink.append(List.of(created.build()), List.of()));
-          return new Decision(Decision.Verdict.ALLOWED, row.status(now), null, null, newToken,
+          return new Decision(Decision.Verdict.ALLOWED, row.status(now), null, null, token,
               CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
         });
     return settle(answer);
@@ -429,13 +423,8 @@ public final class RedisSessionStore implements SessionStore {
     if (!o.flag.equals("rotate_due")) return Future.succeededFuture(allowed(o, DONE));
     // renew_every: a second round trip, only when a rotation is due. The new token must fall in the
     // session's shard, so that it finds the session's keys.
-    String token;
-    TokenHash hash;
-    do {
-      token = Tokens.newToken();
-      hash = TokenHash.of(token);
-    } while (RedisKeys.shardOf(hash) != shard);
-    String newToken = token;
+    String newToken = tokenInShard(shard);
+    TokenHash hash = TokenHash.of(newToken);
     long graceMs = settings.rotationGrace().windowMs(o.row.renewMs());
     return run(scripts.session, List.of(keys.token(presented)), sessionArgs("token", "rotate", shard,
         presented.toHex(), List.of(hash.toHex(), SealedToken.seal(newToken, presentedToken), Long.toString(graceMs))))
@@ -448,6 +437,15 @@ public final class RedisSessionStore implements SessionStore {
               .putTime("renewed_at", rot.now).build()), List.of());
           return new Decision(Decision.Verdict.ALLOWED, rot.row.status(rot.now), null, null, newToken, durable);
         });
+  }
+
+  /** A new token whose key falls in {@code shard} (one draw in {@link RedisKeys#SHARDS} does). */
+  private static String tokenInShard(int shard) {
+    String token;
+    do {
+      token = Tokens.newToken();
+    } while (RedisKeys.shardOf(TokenHash.of(token)) != shard);
+    return token;
   }
 
   /** The previous token within its rotation grace: valid, and handed the current token it alone can unseal. */
