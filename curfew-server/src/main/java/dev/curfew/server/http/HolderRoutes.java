@@ -113,8 +113,12 @@ public final class HolderRoutes {
         Reply.problem(ctx, Problem.unavailable(r.holder().detail()));
         return;
       }
-      reply.token(ctx, p, r.holder(), d -> reply.afterDurable(ctx, r.durable(),
-          () -> Reply.json(ctx, 200, Map.of("ended", r.ended()))));
+      reply.token(ctx, p, r.holder(), d -> reply.afterDurable(ctx, r.durable(), () -> {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("ended", r.ended());
+        reply.rotated(ctx, p, d, body); // a check that rotated the token hands on the new one
+        Reply.json(ctx, 200, body);
+      }));
     }));
   }
 
