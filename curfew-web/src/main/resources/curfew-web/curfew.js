@@ -20,6 +20,8 @@
   const LOGOUT_HOOK_MS = 5000;        // longest wait for the hooks on "Sign out"
   const RETRY_MAX_MS = 30000;         // event stream reconnect back-off limit
   const DAY_MS = 86400000;            // setTimeout cannot wait longer than ~24.8 days; re-plan daily
+  const DISPLACED_TEXT = 'Your account signed in again on another device or browser, and it may only have a '
+    + 'limited number of sessions at once, so this one was ended. If that was not you, sign in and change your password.';
 
   let st = null;          // the last status body, on the server's clock
   let skew = 0;           // server clock minus this browser's clock, ms
@@ -31,6 +33,7 @@
   let early = null;       // {e, p}: hooks started ahead of the end foreseen at e
   let ending = false, checking = false, spoken = Infinity, returnFocus = null;
   let root, dialog, left, note, stay, out, close, live;
+  let leave = null;       // set while the notice of a displaced session is shown: goes on to the login page
   const warnCbs = [], endCbs = [];
   // On the login path there is no session to follow: the script stays inert there (no channel
   // either, or a late "ended" from another tab would send the login page to itself).
@@ -174,6 +177,7 @@
     else await hooks(reason, byLogout ? LOGOUT_HOOK_MS : HOOK_MIN_MS); // the session is already over: no time is left
     if (byLogout) try { await fetch(API, { method: 'DELETE', credentials: 'same-origin', keepalive: true }); } catch (x) { /* ended anyway */ }
     if (!fromTab) post({ t: 'ended', reason });
+    if (reason === 'concurrency_limit') await tellDisplaced();
     const back = location.pathname + location.search;
     location.replace(byLogout ? LOGIN : LOGIN + (LOGIN.indexOf('?') < 0 ? '?' : '&') + 'return=' + encodeURIComponent(back));
   }
@@ -197,7 +201,8 @@
       plan();
     });
     on('expired', (d) => finish(d.reason || reasonOf()));
-    on('revoked', () => finish('revoked'));
+    // A revocation names its reason: revoked, replayed, idp_logout, or concurrency_limit (displaced).
+    on('revoked', (d) => finish(d.reason || 'revoked'));
     on('logged_out', () => finish('logged_out'));
     es.onerror = () => {
       if (ending || !es || es.readyState !== EventSource.CLOSED) return; // CONNECTING: the browser retries
@@ -235,7 +240,8 @@ border:2px solid var(--_ac);background:transparent;color:var(--_fg);cursor:point
 .$-dlg button:focus-visible{outline:3px solid var(--_ac);outline-offset:3px}
 .$-dlg button[disabled]{opacity:.6;cursor:progress}
 .$-sr{position:absolute!important;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
-html.$-checking body{visibility:hidden}
+html.$-checking body,html.$-ended body{visibility:hidden}
+html.$-ended .$-dlg,html.$-ended .$-sr{visibility:visible}
 @keyframes $-in{from{opacity:0;transform:translate(-50%,-46%)}}
 @media (prefers-reduced-motion:reduce){.$-dlg{animation:none}}
 @media (forced-colors:active){.$-dlg{border:2px solid CanvasText}}`.replace(/\$/g, C);
@@ -315,8 +321,31 @@ Choose Stay signed in to continue.</p><p class="${C}-note" hidden></p><div class
     b[ev.shiftKey ? (i <= 0 ? b.length - 1 : i - 1) : (i + 1) % b.length].focus();
   }
 
+  /**
+   * The session was ended for a newer one of the same account (the policy's max_sessions_per_subject):
+   * a user sent to the login page without a word would not know why, or that someone else may hold
+   * their account. The page is hidden behind the notice until the user chooses to sign in again.
+   */
+  function tellDisplaced() {
+    build();
+    if (!root) return Promise.resolve();
+    return new Promise((resolve) => {
+      leave = resolve;
+      root.querySelector('#' + C + '-title').textContent = 'You were signed out';
+      root.querySelector('#' + C + '-desc').textContent = DISPLACED_TEXT;
+      note.hidden = true; stay.hidden = true; out.hidden = true;
+      close.hidden = false; close.disabled = false; close.textContent = 'Sign in again';
+      document.documentElement.classList.add(C + '-ended');
+      returnFocus = null;
+      root.hidden = false;
+      close.focus();
+      speak(DISPLACED_TEXT);
+    });
+  }
+
   /** Escape or Close: the dialog goes away, the session is NOT extended, and the user is told so. */
   function dismiss() {
+    if (leave) { leave(); return; } // the notice of a displaced session: on to the login page
     dismissedFor = exp();
     post({ t: 'dismissed', e: dismissedFor });
     hide();

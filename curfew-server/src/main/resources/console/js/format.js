@@ -115,6 +115,7 @@ export function formatDuration(v) {
 const REASONS = {
   idle_timeout: 'Idle timeout', absolute_timeout: 'Absolute timeout', revoked: 'Revoked',
   logged_out: 'Signed out', replayed: 'Replayed token', unknown: 'Unknown',
+  concurrency_limit: 'Displaced by a newer session (concurrency limit)',
 };
 export const reason = (r) => REASONS[r] || r;
 

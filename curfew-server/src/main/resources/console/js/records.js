@@ -16,8 +16,11 @@ export function details(r, compact) {
     case 'session.extended': return `end moved from ${dateTime(d.previous_expires_at)} to ${dateTime(d.expires_at)}; ${d.extensions_used} used`;
     case 'session.extension_refused': return d.why;
     case 'session.expired': return `${reason(d.reason)}: deadline ${dateTime(d.deadline)}, detected ${d.lateness_ms} ms later by the ${d.detected_by}; last activity ${dateTime(d.last_activity_at)}`;
-    case 'session.revoked': return `by ${d.actor}${d.reason_text ? ': “' + d.reason_text + '”' : ''}`;
-    case 'session.refused': return `${reason(d.reason)} token presented again` + (d.repeats ? ` (+${d.repeats} more)` : '');
+    case 'session.revoked': return `by ${d.actor}${d.reason_text ? ': “' + d.reason_text + '”' : ''}`
+      + (d.displaced_by ? `; displaced by ${d.displaced_by}` : '');
+    case 'session.refused': return d.reason === 'concurrency_limit'
+      ? `opening refused: ${(d.live_sessions || []).length} live sessions, the most max_sessions_per_subject (${d.max_sessions_per_subject}) allows`
+      : `${reason(d.reason)} token presented again` + (d.repeats ? ` (+${d.repeats} more)` : '');
     case 'session.notified': return `${d.kind} to ${d.target}: ${d.outcome}`;
     case 'session.policy_applied': return `deadline moved from ${dateTime(d.previous_expires_at)} to ${dateTime(d.expires_at)}`;
     case 'connection.opened': return `${d.target} (${d.protocol}) from ${d.client_address}` + (d.database ? `, database ${d.database}` : '') + (d.tls ? ', TLS' : '');

@@ -13,6 +13,11 @@ public enum EndReason {
   REPLAYED("replayed", "revoked"),
   /** The identity provider logged the user out (an OpenID Connect back-channel logout): the holder is logged out. */
   IDP_LOGOUT("idp_logout", "logged_out"),
+  /**
+   * The subject opened more sessions than its policy's {@code max_sessions_per_subject} allows with
+   * {@code when_exceeded: end_oldest}: this one, the oldest, was displaced by a newer one.
+   */
+  CONCURRENCY_LIMIT("concurrency_limit", "revoked"),
   /** A token that was never issued, is malformed, or whose session is no longer remembered. */
   UNKNOWN("unknown", "expired");
 

@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param maxExtensions how many user-confirmed extensions a session may use; 0: none
  * @param renewEvery the token is rotated at this interval; null: never
  * @param complyWith ids of compliance presets the policy declares it meets
+ * @param concurrency how many live sessions a subject may hold when one is opened under this policy
  */
 public record Policy(
     String name,
@@ -26,7 +27,8 @@ public record Policy(
     Duration warnBefore,
     int maxExtensions,
     Duration renewEvery,
-    List<String> complyWith) {
+    List<String> complyWith,
+    ConcurrencyLimit concurrency) {
 
   /** Longest timeout accepted: 400 days. Beyond that a "session" is no longer a timeout design. */
   public static final Duration MAX_TIMEOUT = Duration.ofDays(400);
@@ -39,6 +41,7 @@ public record Policy(
     Objects.requireNonNull(absoluteTimeout, "absolute_timeout");
     Objects.requireNonNull(warnBefore, "warn_before");
     complyWith = complyWith == null ? List.of() : List.copyOf(complyWith);
+    concurrency = concurrency == null ? ConcurrencyLimit.NONE : concurrency;
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
       throw new PolicyException("name", "policy name must be 1-64 of [A-Za-z0-9._-]: \"" + name + "\"");
     }
@@ -81,6 +84,19 @@ public record Policy(
     }
   }
 
+  /** A policy without a limit on concurrent sessions. */
+  public Policy(String name, int version, Duration idleTimeout, Duration absoluteTimeout, Duration warnBefore,
+      int maxExtensions, Duration renewEvery, List<String> complyWith) {
+    this(name, version, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith,
+        ConcurrencyLimit.NONE);
+  }
+
+  /** The same values with {@code limit} on concurrent sessions. */
+  public Policy withConcurrency(ConcurrencyLimit limit) {
+    return new Policy(name, version, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith,
+        limit);
+  }
+
   /** Deadlines are kept in milliseconds: a finer duration would be silently rounded. */
   private static void requireWholeMillis(String key, Duration d) {
     if (d.getNano() % 1_000_000 != 0) {
@@ -113,18 +129,20 @@ public record Policy(
   /** The same policy values under the next version number. */
   public Policy nextVersion(Policy values) {
     return new Policy(name, version + 1, values.idleTimeout, values.absoluteTimeout, values.warnBefore,
-        values.maxExtensions, values.renewEvery, values.complyWith);
+        values.maxExtensions, values.renewEvery, values.complyWith, values.concurrency);
   }
 
   public Policy withVersion(int v) {
-    return new Policy(name, v, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith);
+    return new Policy(name, v, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith,
+        concurrency);
   }
 
   /** True when {@code other} has the same values (name and version aside). */
   public boolean sameValues(Policy other) {
     return idleTimeout.equals(other.idleTimeout) && absoluteTimeout.equals(other.absoluteTimeout)
         && warnBefore.equals(other.warnBefore) && maxExtensions == other.maxExtensions
-        && java.util.Objects.equals(renewEvery, other.renewEvery) && complyWith.equals(other.complyWith);
+        && java.util.Objects.equals(renewEvery, other.renewEvery) && complyWith.equals(other.complyWith)
+        && concurrency.equals(other.concurrency);
   }
 
   /*
@@ -138,6 +156,8 @@ public record Policy(
    *     value is taken (an operator may correct a warning), unless it would no longer fit under the
    *     effective idle timeout, in which case the old one is kept.
    *   comply_with: a declaration, not a limit: the new one is taken.
+   *   max_sessions_per_subject, when_exceeded, limit_scope: applied when a session opens, never to
+   *     a live one: the new values are taken.
    */
 
   /**
@@ -167,7 +187,7 @@ public record Policy(
     // warnBefore < idleTimeout holds for both policies, and idle is one of the two idle timeouts.
     Duration warn = next.warnBefore.compareTo(idle) < 0 ? next.warnBefore : warnBefore;
     return new Policy(next.name, next.version, idle, absolute, warn, Math.min(maxExtensions, next.maxExtensions),
-        renew, next.complyWith);
+        renew, next.complyWith, next.concurrency);
   }
 
   /**
@@ -200,6 +220,7 @@ public record Policy(
     private int maxExtensions = 10;
     private Duration renewEvery;
     private List<String> complyWith = List.of();
+    private ConcurrencyLimit concurrency = ConcurrencyLimit.NONE;
 
     private Builder(String name) {
       this.name = name;
@@ -212,9 +233,11 @@ public record Policy(
     public Builder maxExtensions(int n) { this.maxExtensions = n; return this; }
     public Builder renewEvery(Duration d) { this.renewEvery = d; return this; }
     public Builder complyWith(List<String> ids) { this.complyWith = ids; return this; }
+    public Builder concurrency(ConcurrencyLimit c) { this.concurrency = c; return this; }
 
     public Policy build() {
-      return new Policy(name, version, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith);
+      return new Policy(name, version, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith,
+          concurrency);
     }
   }
 }

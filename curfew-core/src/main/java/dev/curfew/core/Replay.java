@@ -108,10 +108,14 @@ public final class Replay {
     }
   }
 
-  /** A revocation's reason as recorded ({@code revoked}, {@code replayed}, {@code idp_logout}); older records have none. */
+  /**
+   * A revocation's reason as recorded ({@code revoked}, {@code replayed}, {@code idp_logout},
+   * {@code concurrency_limit}); older records have none.
+   */
   private static EndReason revokedFor(Object recorded) {
-    if (EndReason.REPLAYED.wire().equals(recorded)) return EndReason.REPLAYED;
-    if (EndReason.IDP_LOGOUT.wire().equals(recorded)) return EndReason.IDP_LOGOUT;
+    for (EndReason r : List.of(EndReason.REPLAYED, EndReason.IDP_LOGOUT, EndReason.CONCURRENCY_LIMIT)) {
+      if (r.wire().equals(recorded)) return r;
+    }
     return EndReason.REVOKED;
   }
 

@@ -18,6 +18,8 @@ final class Session extends Timer {
   final Audience audience;
 
   Policy policy;
+  /** The order this engine opened it in (0: restored): ties of {@link #createdAtMs} for the concurrency limit. */
+  long openedSeq;
   TokenHash tokenHash;
   TokenHash previousTokenHash;
   long tokenIssuedAtMs;

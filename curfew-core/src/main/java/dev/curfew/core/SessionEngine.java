@@ -126,10 +126,106 @@ public final class SessionEngine {
     if (table.liveCount() >= limits.maxLiveSessions()) {
       return Decision.unavailable("live session limit reached (" + limits.maxLiveSessions() + ")");
     }
+    // Every opening of a subject holds the subject's lock, so that counting its live sessions and
+    // adding one are one step: no interleaving of openings lets the subject exceed its limit.
+    synchronized (subjectLocks[Math.floorMod(subject.hashCode(), SUBJECT_LOCKS)]) {
+      if (!policy.concurrency().limited()) return openNow(Tokens.newSessionId(), subject, policy, attrs, audience, actor);
+      return openWithin(policy.concurrency(), subject, policy, attrs, audience, actor);
+    }
+  }
+
+  /**
+   * Opens a session under a policy that limits the subject's concurrent sessions: counts the
+   * subject's live sessions (those the limit's scope counts), then refuses the opening or ends the
+   * oldest ones, each recorded with the new session that displaced it. The caller holds the subject's lock.
+   */
+  private Decision openWithin(ConcurrencyLimit limit, String subject, Policy policy, Map<String, Object> attrs,
+      Audience audience, String actor) {
+    long now = clock.millis();
+    List<Session> live = new ArrayList<>();
+    for (Session s : table.bySubject(subject)) {
+      synchronized (s) {
+        if (!s.ended() && now < s.expiresAtMs() && limit.counts(audience, s.audience)) live.add(s);
+      }
+    }
+    int excess = live.size() + 1 - limit.maxSessionsPerSubject();
+    String id = Tokens.newSessionId();
+    if (excess <= 0) return openNow(id, subject, policy, attrs, audience, actor);
+    // Oldest first; within one millisecond, in the order they were opened here.
+    live.sort((a, b) -> a.createdAtMs != b.createdAtMs ? Long.compare(a.createdAtMs, b.createdAtMs)
+        : Long.compare(a.openedSeq, b.openedSeq));
+    List<Object> liveIds = new ArrayList<>();
+    for (Session s : live) liveIds.add(s.id());
+    if (limit.whenExceeded() == ConcurrencyLimit.WhenExceeded.REFUSE_NEW) {
+      AuditRecord r = concurrencyRefused(AuditRecord.builder(RecordTypes.REFUSED, now, node)
+          .session(id, subject, policy.name(), policy.version()), limit, liveIds, actor, audience);
+      return new Decision(Decision.Verdict.REFUSED, null, EndReason.CONCURRENCY_LIMIT,
+          ConcurrencyLimit.refusal(subject, live.size(), policy.name(), limit), null,
+          sink.append(List.of(r), List.of()));
+    }
+    List<CompletableFuture<Void>> futures = new ArrayList<>();
+    for (int i = 0; i < excess; i++) {
+      Session s = live.get(i);
+      synchronized (s) {
+        long at = clock.millis();
+        if (s.ended() || at >= s.expiresAtMs()) continue; // ended meanwhile: it no longer counts
+        AuditRecord r = displacedRecord(record(RecordTypes.REVOKED, s, at),
+            ConcurrencyLimit.displacement(limit), id);
+        futures.add(end(s, EndReason.CONCURRENCY_LIMIT, at, r));
+      }
+    }
+    Decision opened = openNow(id, subject, policy, attrs, audience, actor);
+    futures.add(opened.durable());
+    return new Decision(opened.verdict(), opened.status(), null, null, opened.token(),
+        CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
+  }
+
+  /**
+   * The data of the {@code session.refused} record of an opening refused by the subject's limit
+   * (the same in every store): the refused session's id names no session that ever lived.
+   */
+  public static AuditRecord concurrencyRefused(AuditRecord.Builder b, ConcurrencyLimit limit, List<Object> liveIds,
+      String actor, Audience audience) {
+    return b.put("reason", EndReason.CONCURRENCY_LIMIT.wire())
+        .put("max_sessions_per_subject", (long) limit.maxSessionsPerSubject())
+        .put("limit_scope", limit.scope().wire())
+        .put("live_sessions", List.copyOf(liveIds))
+        .put("actor", actor)
+        .put("audience", audience.toList())
+        .build();
+  }
+
+  /** The {@code session.revoked} record of a session displaced by {@code displacedBy} (the same in every store). */
+  public static AuditRecord displacedRecord(AuditRecord.Builder b, String reasonText, String displacedBy) {
+    return b.put("actor", DISPLACING_ACTOR)
+        .put("reason", EndReason.CONCURRENCY_LIMIT.wire())
+        .put("reason_text", reasonText)
+        .put("displaced_by", displacedBy)
+        .build();
+  }
+
+  /** The actor of a session ended by the subject's concurrency limit: Curfew itself, on the policy's word. */
+  public static final String DISPLACING_ACTOR = "curfew";
+
+  private static final int SUBJECT_LOCKS = 256;
+  /** Counts openings, to order sessions opened within one millisecond. */
+  private final java.util.concurrent.atomic.AtomicLong openings = new java.util.concurrent.atomic.AtomicLong();
+  private final Object[] subjectLocks = newLocks(SUBJECT_LOCKS);
+
+  private static Object[] newLocks(int n) {
+    Object[] locks = new Object[n];
+    for (int i = 0; i < n; i++) locks[i] = new Object();
+    return locks;
+  }
+
+  /** Opens session {@code id}: state, indexes, timer and its {@code session.created} record together. */
+  private Decision openNow(String id, String subject, Policy policy, Map<String, Object> attrs, Audience audience,
+      String actor) {
     long now = clock.millis();
     String token = Tokens.newToken();
-    Session s = new Session(Tokens.newSessionId(), subject, policy, now, attrs, audience);
+    Session s = new Session(id, subject, policy, now, attrs, audience);
     s.tokenHash = TokenHash.of(token);
+    s.openedSeq = openings.incrementAndGet();
     s.tokenIssuedAtMs = now;
     s.lastActivityAtMs = now;
     s.idleExpiresAtMs = Math.addExact(now, policy.idleTimeoutMs());
@@ -589,6 +685,7 @@ public final class SessionEngine {
     m.put("max_extensions", (long) p.maxExtensions());
     if (p.renewEvery() != null) m.put("renew_every_ms", p.renewEvery().toMillis());
     m.put("comply_with", new ArrayList<Object>(p.complyWith()));
+    p.concurrency().putFields(m);
     return m;
   }
 
@@ -684,9 +781,11 @@ public final class SessionEngine {
     s.endReason = reason;
     s.endedAtMs = now;
     s.sealedForPrevious = null;
+    // The record before the subject index forgets the session: an opening that no longer counts
+    // it (SessionEngine#openWithin) comes after its ending in the trail too.
+    CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
     table.ended(s);
     schedule(s, now + limits.endedRetentionMs());
-    CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("reason", reason.wire());
     data.put("expired_at", Times.format(now));

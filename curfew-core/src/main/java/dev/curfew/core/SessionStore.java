@@ -93,6 +93,52 @@ public interface SessionStore {
    */
   CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data);
 
+  /**
+   * The holder of {@code token} ends every other live session of its subject, wherever it is used
+   * (OWASP ASVS 4.0.3 V3.3.4: users can view and log out of any or all of their active sessions).
+   * The token is checked with activity (it is the user's explicit act); each other session is
+   * revoked, recorded as {@code session.revoked} by actor {@code holder:<session id>}. Built on
+   * {@link #check}, {@link #sessionsOf} and {@link #revoke}, so every store has it.
+   */
+  default CompletableFuture<OthersEnded> endOthers(String token) {
+    return check(token, true).thenCompose(d -> {
+      if (!d.allowed()) return CompletableFuture.completedFuture(new OthersEnded(d, 0, d.durable()));
+      String own = d.status().sessionId();
+      return sessionsOf(d.status().subject()).thenCompose(live -> {
+        List<CompletableFuture<Decision>> each = new java.util.ArrayList<>();
+        for (SessionStatus s : live) {
+          if (s.sessionId().equals(own)) continue;
+          each.add(revoke(s.sessionId(), HOLDER_ACTOR_PREFIX + own, "ended by its subject from session " + own));
+        }
+        return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0])).thenApply(x -> {
+          int ended = 0;
+          List<CompletableFuture<Void>> durables = new java.util.ArrayList<>();
+          durables.add(d.durable());
+          for (CompletableFuture<Decision> f : each) {
+            Decision r = f.join();
+            if (r.verdict() == Decision.Verdict.UNAVAILABLE) return new OthersEnded(r, -1, Decision.DONE);
+            if (r.allowed()) ended++;
+            durables.add(r.durable());
+          }
+          return new OthersEnded(d, ended, CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
+        });
+      });
+    });
+  }
+
+  /** The actor prefix of a session ended by its subject's holder of another session ({@link #endOthers}). */
+  String HOLDER_ACTOR_PREFIX = "holder:";
+
+  /**
+   * What {@link #endOthers} did.
+   *
+   * @param holder the check of the presenting token (not allowed: nothing was ended), or the
+   *     UNAVAILABLE answer of a revocation when {@code ended} is -1
+   * @param ended how many other sessions ended; -1: the store or the audit log is unavailable
+   * @param durable completes when every record is durable
+   */
+  record OthersEnded(Decision holder, int ended, CompletableFuture<Void> durable) {}
+
   /** The embedded store: the engine itself, each answer already complete. */
   static SessionStore of(SessionEngine engine) {
     return new EngineStore(engine);

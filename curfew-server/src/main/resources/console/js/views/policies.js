@@ -57,6 +57,13 @@ export default async function policies(main, ctx, params, query) {
       h('p', { class: 'help', id: `f-${key}-help` }, help), errors[key]);
   });
   inputs.max_extensions = h('input', { type: 'number', id: 'f-max_extensions', min: 0, max: 1000, step: 1, 'aria-describedby': 'f-max-help' });
+  // The concurrency limit (docs/concurrent-sessions.md): blank is no limit.
+  inputs.max_sessions_per_subject = h('input', { type: 'number', id: 'f-max_sessions', min: 1, max: 1000, step: 1,
+    'aria-describedby': 'f-max-sessions-help' });
+  inputs.when_exceeded = h('select', { id: 'f-when_exceeded' },
+    h('option', { value: 'refuse_new' }, 'Refuse the new session'), h('option', { value: 'end_oldest' }, 'End the oldest session'));
+  inputs.limit_scope = h('select', { id: 'f-limit_scope' },
+    h('option', { value: 'subject' }, 'All of the subject’s sessions'), h('option', { value: 'audience' }, 'Sessions with the same audience'));
   const presetBoxes = presets.presets.map((p) => h('label', { class: 'check' },
     h('input', { type: 'checkbox', value: p.id, name: 'comply_with' }),
     h('span', {}, p.title, ' ', h('span', { class: 'muted small mono' }, p.id))));
@@ -81,6 +88,11 @@ export default async function policies(main, ctx, params, query) {
       h('div', { class: 'field' }, h('label', { for: 'f-max_extensions' }, 'Max extensions'), inputs.max_extensions,
         h('p', { class: 'help', id: 'f-max-help' }, 'User-confirmed extensions allowed.'))),
     durationFields[3],
+    h('div', { class: 'row2' },
+      h('div', { class: 'field' }, h('label', { for: 'f-max_sessions' }, 'Max sessions per subject'), inputs.max_sessions_per_subject,
+        h('p', { class: 'help', id: 'f-max-sessions-help' }, 'Optional. Live sessions one subject may hold at once, on every gateway.')),
+      h('div', { class: 'field' }, h('label', { for: 'f-when_exceeded' }, 'When exceeded'), inputs.when_exceeded,
+        h('label', { for: 'f-limit_scope' }, 'Counting'), inputs.limit_scope)),
     h('fieldset', { class: 'checks' }, h('legend', {}, 'Comply with'), presetBoxes),
     ctx.isAdmin ? h('div', { class: 'stack save' },
       h('label', { class: 'check' }, applyLive, h('span', {}, 'Apply to live sessions', h('br'),
@@ -116,6 +128,9 @@ export default async function policies(main, ctx, params, query) {
     inputs.warn_before.value = formatDuration(p.warn_before_ms);
     inputs.renew_every.value = p.renew_every_ms ? formatDuration(p.renew_every_ms) : '';
     inputs.max_extensions.value = p.max_extensions;
+    inputs.max_sessions_per_subject.value = p.max_sessions_per_subject || '';
+    inputs.when_exceeded.value = p.when_exceeded || 'refuse_new';
+    inputs.limit_scope.value = p.limit_scope || 'subject';
     for (const box of presetBoxes) box.querySelector('input').checked = (p.comply_with || []).includes(box.querySelector('input').value);
     trace.value = sampleTrace(p);
     traceEdited = false;
@@ -142,6 +157,11 @@ export default async function policies(main, ctx, params, query) {
       else if (text) body[key] = text;
     }
     body.max_extensions = Number(inputs.max_extensions.value || 0);
+    if (inputs.max_sessions_per_subject.value.trim()) {
+      body.max_sessions_per_subject = Number(inputs.max_sessions_per_subject.value);
+      body.when_exceeded = inputs.when_exceeded.value;
+      body.limit_scope = inputs.limit_scope.value;
+    }
     body.comply_with = presetBoxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
     if (!body.name) body.name = 'draft';
     return ok ? body : null;

@@ -14,12 +14,14 @@ export const title = 'Session';
 
 export default async function session(main, ctx, params) {
   const id = params[0];
-  const head = h('div'), summary = h('div'), picture = h('div'), records = h('div');
+  const head = h('div'), summary = h('div'), picture = h('div'), records = h('div'), siblings = h('div');
   const connections = h('section', { class: 'section', 'aria-labelledby': 's-conn', id: 'session-connections', hidden: true });
   replace(main,
     h('p', { class: 'crumbs' }, h('a', { href: '/console/sessions', 'data-link': true }, 'Sessions'), ' › ', h('span', { class: 'id' }, id)),
     head,
     h('section', { class: 'section', 'aria-labelledby': 's-now' }, h('h2', { id: 's-now', class: 'sr-only' }, 'Status'), summary),
+    h('section', { class: 'section', 'aria-labelledby': 's-sub', id: 'subject-sessions' },
+      h('h2', { id: 's-sub' }, 'All live sessions of this subject'), siblings),
     h('section', { class: 'section card', 'aria-labelledby': 's-tl' },
       h('h2', { id: 's-tl' }, 'Timeline'), picture),
     connections,
@@ -28,7 +30,7 @@ export default async function session(main, ctx, params) {
       h('p', { class: 'lede small' }, 'Each record as the signed log holds it: the canonical JSON line whose hash is a leaf of the Merkle tree. The evidence bundle proves these records against a signed checkpoint without revealing any other session.'),
       records));
 
-  let status = null, ended = null, list = [], shownFor = '';
+  let status = null, ended = null, list = [], shownFor = '', subjectList = null;
 
   async function load(passive) {
     try {
@@ -38,6 +40,12 @@ export default async function session(main, ctx, params) {
       if (!(e instanceof ApiError)) throw e;
       status = null;
       ended = e.status === 410 ? { reason: e.problem.reason } : e.status === 404 ? { forgotten: true } : { error: e.message };
+    }
+    const subjectNow = status ? status.subject : null;
+    try {
+      subjectList = subjectNow ? await get(`/console/api/subjects/${enc(subjectNow)}/sessions`, { passive }) : null;
+    } catch (e) {
+      subjectList = null;
     }
     try {
       const r = await get(`/console/api/sessions/${enc(id)}/records`, { passive });
@@ -93,6 +101,7 @@ export default async function session(main, ctx, params) {
       add('Attributes', h('ul', { class: 'data-list' }, Object.entries(created.data.attributes).map(([k, v]) => h('li', {}, h('b', {}, k + ': '), JSON.stringify(v)))));
     }
     replace(summary, h('div', { class: 'card' }, h('dl', { class: 'kv kv-wide' }, items)));
+    renderSiblings(subject);
 
     if (!list.length) {
       replace(picture, h('p', { class: 'muted' }, ended && ended.error ? 'Could not read the session: ' + ended.error : 'The audit log holds no record of this session.'));
@@ -125,6 +134,28 @@ export default async function session(main, ctx, params) {
         h('td', {}, h('details', { class: 'raw' }, h('summary', {}, 'JSON'), h('pre', {}, JSON.stringify(r)))))))),
       list.truncated ? h('p', { class: 'table-foot' }, `Showing ${number(list.length)} of ${number(list.total)} records (the first and the last).`) : null));
     ctx.tick();
+  }
+
+  /** The subject's live sessions together, on every gateway and protocol (its policy may limit how many). */
+  function renderSiblings(subject) {
+    if (!subjectList) {
+      replace(siblings, h('p', { class: 'muted' }, subject ? 'Only a live session’s subject is listed here.' : '—'));
+      return;
+    }
+    const rows = subjectList.sessions;
+    replace(siblings, h('p', { class: 'lede small' }, `${rows.length} live session${rows.length === 1 ? '' : 's'} of `,
+      h('span', { class: 'subject' }, subject), ', oldest first. A policy’s max_sessions_per_subject counts these.'),
+    h('div', { class: 'table-wrap' }, h('table', {},
+      h('caption', { class: 'sr-only' }, `Live sessions of ${subject}`),
+      h('thead', {}, h('tr', {}, ['Session', 'Policy', 'Opened', 'Last activity', 'Ends', 'Audience'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows.map((r) => h('tr', {},
+        h('td', { class: 'id' }, r.session_id === id ? h('span', {}, r.session_id, ' (this one)')
+          : h('a', { href: '/console/sessions/' + enc(r.session_id), 'data-link': true }, r.session_id)),
+        h('td', {}, `${r.policy} v${r.policy_version}`),
+        h('td', { class: 'nowrap' }, dateTime(r.created_at)),
+        h('td', { class: 'nowrap' }, dateTime(r.last_activity_at)),
+        h('td', { class: 'nowrap' }, dateTime(r.expires_at)),
+        h('td', { class: 'mono small' }, (r.audience || []).join(', '))))))));
   }
 
   async function revoke() {

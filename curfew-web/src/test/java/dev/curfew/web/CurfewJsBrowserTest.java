@@ -231,6 +231,24 @@ class CurfewJsBrowserTest {
     assertThat(f.app.beacons).noneMatch(bc -> bc.via().equals("gateway"));
   }
 
+  @Test
+  void aSessionDisplacedByANewerOneOfTheSameAccountTellsTheUserWhy_thenGoesToTheLoginPage() {
+    String token = signIn("single", "/app/seven");
+    within(Duration.ofSeconds(3), x -> (Boolean) b.js("return curfew.status() !== null") ? true : null);
+    // The same account signs in elsewhere under the same policy: this session is the oldest.
+    f.engine.open("alice", "single", java.util.Map.of(), dev.curfew.core.Audience.route("/"), "app");
+    WebElement dialog = within(Duration.ofSeconds(6), x -> visible(DIALOG));
+    assertThat(dialog.getText()).contains("You were signed out").contains("signed in again on another device");
+    assertThat(focused()).isEqualTo("Sign in again");
+    assertThat(d.getPageSource()).contains(TestApp.SECRET); // in the DOM, but hidden behind the notice
+    assertThat((Boolean) b.js("return getComputedStyle(document.body).visibility === 'hidden'")).isTrue();
+    within(Duration.ofSeconds(3), x -> d.findElement(LIVE).getText().contains("may only have a limited number") ? true : null);
+    b.screenshot("displaced-session");
+    keys(Keys.ENTER);
+    within(Duration.ofSeconds(6), x -> path().equals("/login") ? true : null);
+    assertThat(f.holderStatus(token).body().get("reason").asText()).isEqualTo("concurrency_limit");
+  }
+
   // ------------------------------------------------------------------ helpers
 
   /** Signs alice in through the app's login handoff; returns the session token from the cookie. */

@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Policies are short so that the tests are: {@code fast} warns 5 s before an 8 s idle timeout
  * (production policies must give at least 20 s: WCAG 2.2 SC 2.2.1), {@code fixed} allows no
- * extension.
+ * extension, {@code single} allows one session per subject.
  */
 final class Fixture implements AutoCloseable {
   static final String KEY = "browser-test-key-0123456789";
@@ -63,7 +63,10 @@ final class Fixture implements AutoCloseable {
   Fixture() {
     Policies policies = new Policies(List.of(
         Policy.of("fast", Duration.ofSeconds(8), Duration.ofMinutes(10), Duration.ofSeconds(5), 5),
-        Policy.of("fixed", Duration.ofSeconds(8), Duration.ofMinutes(10), Duration.ofSeconds(5), 0)), "fast");
+        Policy.of("fixed", Duration.ofSeconds(8), Duration.ofMinutes(10), Duration.ofSeconds(5), 0),
+        // One session per subject: a newer one displaces the older (max_sessions_per_subject, end_oldest).
+        Policy.of("single", Duration.ofMinutes(1), Duration.ofMinutes(10), Duration.ofSeconds(5), 5)
+            .withConcurrency(dev.curfew.core.ConcurrencyLimit.of(1, "end_oldest", null))), "fast");
     CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     engine = new SessionEngine(new SystemClock(), "web-test", policies, sink, events, metrics,
         SessionEngine.Limits.defaults());

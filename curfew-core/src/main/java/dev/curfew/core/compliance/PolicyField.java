@@ -9,14 +9,16 @@ import java.util.OptionalLong;
 
 /**
  * A policy field a rule can test, by its YAML name. Durations compare in milliseconds (policies
- * hold whole milliseconds); {@code max_extensions} compares as a count.
+ * hold whole milliseconds); {@code max_extensions} and {@code max_sessions_per_subject} compare as counts.
  */
 public enum PolicyField {
   IDLE_TIMEOUT("idle_timeout", true),
   ABSOLUTE_TIMEOUT("absolute_timeout", true),
   WARN_BEFORE("warn_before", true),
   MAX_EXTENSIONS("max_extensions", false),
-  RENEW_EVERY("renew_every", true);
+  RENEW_EVERY("renew_every", true),
+  /** A count; unset when the policy puts no limit on a subject's concurrent sessions. */
+  MAX_SESSIONS_PER_SUBJECT("max_sessions_per_subject", false);
 
   private final String key;
   private final boolean duration;
@@ -46,6 +48,8 @@ public enum PolicyField {
       case ABSOLUTE_TIMEOUT: return OptionalLong.of(p.absoluteTimeoutMs());
       case WARN_BEFORE: return OptionalLong.of(p.warnBeforeMs());
       case MAX_EXTENSIONS: return OptionalLong.of(p.maxExtensions());
+      case MAX_SESSIONS_PER_SUBJECT:
+        return p.concurrency().limited() ? OptionalLong.of(p.concurrency().maxSessionsPerSubject()) : OptionalLong.empty();
       default:
         return p.renewEvery() == null ? OptionalLong.empty() : OptionalLong.of(p.renewEvery().toMillis());
     }

@@ -172,7 +172,11 @@ public final class Explainer {
     b.append("Policy ").append(p.name()).append(" v").append(p.version()).append(": idle timeout ")
         .append(Durations.format(p.idleTimeout())).append(", absolute timeout ").append(Durations.format(p.absoluteTimeout()))
         .append(", warning ").append(p.warnBeforeMs() == 0 ? "none" : Durations.format(p.warnBefore()) + " before the end")
-        .append(", up to ").append(p.maxExtensions()).append(" extension").append(p.maxExtensions() == 1 ? "" : "s").append('\n');
+        .append(", up to ").append(p.maxExtensions()).append(" extension").append(p.maxExtensions() == 1 ? "" : "s");
+    if (p.concurrency().limited()) {
+      b.append(", concurrent sessions: ").append(p.concurrency().describe());
+    }
+    b.append('\n');
     b.append("Trace: ");
     if (e.trace().isEmpty()) b.append("none (no activity after opening)");
     for (int i = 0; i < e.trace().size(); i++) {

@@ -33,6 +33,21 @@ class ComplianceCheckTest {
   }
 
   @Test
+  void ac10_failsWithoutAConcurrencyLimit_andPassesWithOne_citingTheControl() {
+    PresetResult none = Compliance.check(policy().build(), List.of("nist-800-53-ac-10")).presets().get(0);
+    assertThat(none.status()).isEqualTo(Status.FAIL);
+    assertThat(none.rules().get(0).rule()).isEqualTo("max_sessions_per_subject set");
+    assertThat(none.rules().get(0).value()).isNull();
+    assertThat(none.rules().get(0).citation()).isEqualTo("NIST SP 800-53 Rev. 5 AC-10 Concurrent Session Control");
+    Policy limited = policy().concurrency(dev.curfew.core.ConcurrencyLimit.of(3, "end_oldest", null)).build();
+    PresetResult ok = Compliance.check(limited, List.of("nist-800-53-ac-10")).presets().get(0);
+    assertThat(ok.status()).isEqualTo(Status.PASS);
+    assertThat(ok.rules()).extracting(RuleResult::status, RuleResult::value)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(Status.PASS, "3"),
+            org.assertj.core.groups.Tuple.tuple(Status.NOTE, "3"));
+  }
+
+  @Test
   void check_withoutIdsUsesComplyWith() {
     Policy p = policy().complyWith(List.of("psd2-rts", "pci-dss-4.0")).build();
     ComplianceReport report = Compliance.check(p, List.of());

@@ -49,6 +49,9 @@ class CompliancePresetsTest {
         "MUST max_extensions >= 10 unless idle_timeout > 20h @ " + WCAG,
         "SHOULD absolute_timeout > 20h @ " + WCAG,
         "UNLESS idle_timeout > 20h @ " + WCAG));
+    // Not in the spec's table: added with the concurrency limit (docs/contract-changes.md).
+    SPEC.put("nist-800-53-ac-10", List.of(
+        "MUST max_sessions_per_subject set @ NIST SP 800-53 Rev. 5 AC-10 Concurrent Session Control"));
   }
 
   @Test

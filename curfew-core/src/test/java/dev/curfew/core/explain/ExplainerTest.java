@@ -32,6 +32,15 @@ class ExplainerTest {
   }
 
   @Test
+  void text_namesTheConcurrencyLimit_whenThePolicyHasOne() {
+    Explanation plain = Explainer.explain(STANDARD, Explanation.parseTrace("0s"));
+    assertThat(Explainer.text(plain)).doesNotContain("concurrent");
+    Policy limited = STANDARD.withConcurrency(dev.curfew.core.ConcurrencyLimit.of(3, "end_oldest", null));
+    assertThat(Explainer.text(Explainer.explain(limited, Explanation.parseTrace("0s"))).lines().findFirst().orElseThrow())
+        .endsWith(", concurrent sessions: 3 per subject, end_oldest");
+  }
+
+  @Test
   void extensionsInTheTraceAreCountedAndCapped() {
     Policy p = Policy.of("p", Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofMinutes(1), 1);
     Explanation e = Explainer.explain(p, Explanation.parseTrace("9m:extend,18m:extend"));

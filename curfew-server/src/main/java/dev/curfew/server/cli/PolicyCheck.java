@@ -33,7 +33,7 @@ final class PolicyCheck implements Callable<Integer> {
   Path file;
 
   @Option(names = "--against", split = ",", paramLabel = "ID",
-      description = "Preset ids, comma-separated: pci-dss-4.0, nist-800-63b-aal1..3, nist-800-63b-rev3-aal2..3, owasp-asvs-4-l1..3, psd2-rts, hipaa, wcag-2.2.")
+      description = "Preset ids, comma-separated: pci-dss-4.0, nist-800-63b-aal1..3, nist-800-63b-rev3-aal2..3, owasp-asvs-4-l1..3, psd2-rts, hipaa, wcag-2.2, nist-800-53-ac-10.")
   List<String> against = new ArrayList<>();
 
   @Option(names = "--format", defaultValue = "table", paramLabel = "FORMAT",

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.curfew.core.Durations;
+import dev.curfew.core.ConcurrencyLimit;
 import dev.curfew.core.Policy;
 import dev.curfew.core.PolicyException;
 import dev.curfew.core.RotationGrace;
@@ -177,7 +178,7 @@ public record CurfewConfig(
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
-      "max_extensions", "renew_every", "comply_with");
+      "max_extensions", "renew_every", "comply_with", "max_sessions_per_subject", "when_exceeded", "limit_scope");
   private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "policy", "login_path", "login_handoff",
       "passive_paths", "cookie", "kind", "active_methods", "busy_is_activity");
   /** The keys of a web route that mean nothing on a {@code kind: mcp} route (spec/protocol-gateways.md). */
@@ -538,10 +539,19 @@ public record CurfewConfig(
           duration(pre + "warn_before", p.path("warn_before"), Duration.ZERO),
           intIn(pre + "max_extensions", p.path("max_extensions"), 0, 0, Policy.MAX_EXTENSIONS_LIMIT),
           duration(pre + "renew_every", p.path("renew_every"), null),
-          comply);
+          comply, concurrency(pre, p));
     } catch (PolicyException e) {
       throw new ConfigException(pre + e.key(), e.getMessage());
     }
+  }
+
+  /** {@code max_sessions_per_subject}, {@code when_exceeded}, {@code limit_scope}: see {@link ConcurrencyLimit}. */
+  private static ConcurrencyLimit concurrency(String pre, JsonNode p) {
+    JsonNode max = p.path("max_sessions_per_subject");
+    Integer limit = max.isMissingNode() || max.isNull() ? null
+        : intIn(pre + "max_sessions_per_subject", max, 0, 1, ConcurrencyLimit.MAX_LIMIT);
+    return ConcurrencyLimit.of(limit, string(pre + "when_exceeded", p.path("when_exceeded"), null),
+        string(pre + "limit_scope", p.path("limit_scope"), null));
   }
 
   /**

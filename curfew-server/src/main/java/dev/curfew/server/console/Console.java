@@ -98,6 +98,7 @@ public final class Console implements AutoCloseable {
     r.route("/console/api/sessions/:session_id", admin, r.revokeSession(), HttpMethod.DELETE);
     r.route("/console/api/sessions/:session_id/records", anyone, answer(api::records), HttpMethod.GET);
     r.route("/console/api/subjects/:subject/revoke", admin, r.revokeSubject(), HttpMethod.POST);
+    r.route("/console/api/subjects/:subject/sessions", anyone, answer(api::subjectSessions), HttpMethod.GET);
     r.route("/console/api/evidence", anyone, download(r.evidence(), "evidence"), HttpMethod.GET);
     r.route("/console/api/audit", anyone, answer(api::auditStatus), HttpMethod.GET);
     r.route("/console/api/audit/verify", anyone, answer(api::verify), HttpMethod.POST);

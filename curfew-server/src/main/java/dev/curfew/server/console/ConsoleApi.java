@@ -100,6 +100,28 @@ final class ConsoleApi {
     });
   }
 
+  /**
+   * GET /console/api/subjects/{subject}/sessions: every live session of exactly that subject, oldest
+   * first, on whichever gateway or protocol: a subject's sessions together (concurrency limits).
+   */
+  void subjectSessions(RoutingContext ctx) {
+    String subject = ctx.pathParam("subject");
+    if (subject.isBlank() || subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
+      throw badRequest("subject must be 1-" + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
+    }
+    List<Object> rows = new ArrayList<>();
+    for (SessionStatus s : sessions.sessionsOf(subject)) {
+      Map<String, Object> row = s.toMap();
+      row.put("attributes", s.attributes());
+      rows.add(row);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("subject", subject);
+    out.put("sessions", rows);
+    out.put("server_time", Times.format(clock.millis()));
+    ApiRoutes.json(ctx, 200, out);
+  }
+
   /** GET /console/api/sessions/{session_id}/records: the session's audit records, verbatim, through the session index. */
   void records(RoutingContext ctx) {
     String id = ctx.pathParam("session_id");

@@ -63,6 +63,11 @@ final class ConsoleSessions {
   }
 
   /** A page of live sessions (passive); blocking for large tables: call off the event loop. */
+  /** The live sessions of exactly {@code subject}, oldest first, passive. */
+  java.util.List<dev.curfew.core.SessionStatus> sessionsOf(String subject) {
+    return engine.sessionsOf(subject);
+  }
+
   SessionSearch.Page search(String query, SessionSearch.Cursor after, int limit) {
     return engine.search(query, after, limit);
   }

@@ -390,6 +390,17 @@ final class SessionGate implements ProxyInterceptor {
   }
 
   private Future<Void> opened(ProxyContext pc, Admitted a, Decision d, io.vertx.core.Context context) {
+    if (d.verdict() == Decision.Verdict.REFUSED) {
+      // The subject holds as many sessions as its policy allows (refuse_new): no cookie, a 409 once
+      // the refusal's record is durable.
+      return Future.fromCompletionStage(d.durable(), context)
+          .timeout(durableTimeoutMs, TimeUnit.MILLISECONDS)
+          .transform(ar -> {
+            replace(pc, ar.succeeded() ? Problem.concurrencyLimit(d.detail())
+                : Problem.unavailable("the refusal could not be written durably to the audit log"));
+            return pc.sendResponse();
+          });
+    }
     if (!d.allowed()) {
       replace(pc, Problem.unavailable(d.detail()));
       return pc.sendResponse();

@@ -315,6 +315,7 @@ public final class ApiServer {
     route(r, "/v1/session/activity", holder::activity, HttpMethod.POST);
     route(r, "/v1/session/extend", holder.extendLimit(throttle), holder::extend, HttpMethod.POST);
     route(r, "/v1/session/warning-ack", holder::warningAck, HttpMethod.POST);
+    route(r, "/v1/session/end-others", holder::endOthers, HttpMethod.POST);
     route(r, "/v1/session/events", holder::events, HttpMethod.GET);
 
     Handler<RoutingContext> app = access.require(Scope.APP);
@@ -330,6 +331,7 @@ public final class ApiServer {
     route(r, "/v1/sessions/:session_id", admin, backend::get, HttpMethod.GET);
     route(r, "/v1/sessions/:session_id", admin, backend::revoke, HttpMethod.DELETE);
     route(r, "/v1/subjects/:subject/revoke", admin, backend::revokeSubject, HttpMethod.POST);
+    route(r, "/v1/subjects/:subject/sessions", app, backend::subjectSessions, HttpMethod.GET);
     route(r, "/v1/policies", admin, policies::list, HttpMethod.GET);
     route(r, "/v1/policies/check", admin, policies::check, HttpMethod.POST);
     route(r, "/v1/policies/explain", admin, policies::explain, HttpMethod.POST);

@@ -53,6 +53,11 @@ final class BackendRoutes {
       throw new BadInput(e.getMessage());
     }
     Reply.when(ctx, answer, d -> {
+      if (d.verdict() == Decision.Verdict.REFUSED) {
+        // Over the subject's concurrency limit: answered once the session.refused record is durable.
+        reply.afterDurable(ctx, d.durable(), () -> Reply.problem(ctx, Problem.concurrencyLimit(d.detail())));
+        return;
+      }
       if (d.verdict() != Decision.Verdict.ALLOWED) {
         Reply.problem(ctx, Problem.unavailable(d.detail()));
         return;
@@ -84,6 +89,23 @@ final class BackendRoutes {
     Reply.when(ctx, engine.sessionsOf(subject), found -> {
       List<Map<String, Object>> sessions = found.stream().map(SessionStatus::toMap).toList();
       Reply.json(ctx, 200, Map.of("sessions", sessions));
+    });
+  }
+
+  /**
+   * GET /v1/subjects/{subject}/sessions: the subject's live sessions, oldest first, for an app to
+   * show its user where they are signed in (status bodies: never a token). Passive.
+   */
+  void subjectSessions(RoutingContext ctx) {
+    String subject = ctx.pathParam("subject");
+    if (subject.isBlank() || subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
+      throw new BadInput("subject must be 1-" + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
+    }
+    Reply.when(ctx, engine.sessionsOf(subject), found -> {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("subject", subject);
+      out.put("sessions", found.stream().map(SessionStatus::toMap).toList());
+      Reply.json(ctx, 200, out);
     });
   }
 

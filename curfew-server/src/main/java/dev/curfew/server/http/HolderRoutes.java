@@ -51,6 +51,7 @@ public final class HolderRoutes {
     r.post(prefix + "/activity").handler(this::activity);
     r.post(prefix + "/extend").handler(extendLimit(throttle)).handler(this::extend);
     r.post(prefix + "/warning-ack").handler(this::warningAck);
+    r.post(prefix + "/end-others").handler(this::endOthers);
     r.get(prefix + "/events").handler(this::events);
   }
 
@@ -99,6 +100,25 @@ public final class HolderRoutes {
     withToken(ctx, true, p -> reply.token(ctx, p, engine.logout(p.token()), d -> {
       if (p.fromCookie()) reply.clearCookie(ctx, p);
       Reply.empty(ctx, 204);
+    }));
+  }
+
+  /**
+   * POST /v1/session/end-others: the holder ends every other live session of its subject (all
+   * gateways and protocols); {@code {"ended": N}}. Each is audited as revoked by {@code holder:<id>}.
+   */
+  void endOthers(RoutingContext ctx) {
+    withToken(ctx, true, p -> Reply.when(ctx, engine.endOthers(p.token()), r -> {
+      if (r.ended() < 0) {
+        Reply.problem(ctx, Problem.unavailable(r.holder().detail()));
+        return;
+      }
+      reply.token(ctx, p, r.holder(), d -> reply.afterDurable(ctx, r.durable(), () -> {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("ended", r.ended());
+        reply.rotated(ctx, p, d, body); // a check that rotated the token hands on the new one
+        Reply.json(ctx, 200, body);
+      }));
     }));
   }
 

@@ -3,6 +3,7 @@ package dev.curfew.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.curfew.core.Durations;
+import dev.curfew.core.ConcurrencyLimit;
 import dev.curfew.core.Policy;
 import dev.curfew.core.PolicyException;
 import dev.curfew.core.SessionEngine;
@@ -33,7 +34,7 @@ import java.util.Set;
 final class PolicyRoutes {
   private static final Set<String> POLICY_FIELDS = Set.of("name", "idle_timeout_ms", "absolute_timeout_ms",
       "warn_before_ms", "max_extensions", "renew_every_ms", "comply_with", "idle_timeout", "absolute_timeout",
-      "warn_before", "renew_every");
+      "warn_before", "renew_every", "max_sessions_per_subject", "when_exceeded", "limit_scope");
 
   private final SessionStore engine;
   private final Reply reply;
@@ -189,7 +190,9 @@ final class PolicyRoutes {
       return new Policy(name, 1,
           duration(body, "idle_timeout", true), duration(body, "absolute_timeout", true),
           orZero(duration(body, "warn_before", false)), count(body, "max_extensions"),
-          duration(body, "renew_every", false), strings(body, "comply_with"));
+          duration(body, "renew_every", false), strings(body, "comply_with"),
+          ConcurrencyLimit.of(optionalCount(body, "max_sessions_per_subject"),
+              JsonBodies.text(body, "when_exceeded", false, 32), JsonBodies.text(body, "limit_scope", false, 32)));
     } catch (PolicyException e) {
       throw new BadInput("\"" + e.key() + "\": " + e.getMessage());
     }
@@ -222,8 +225,13 @@ final class PolicyRoutes {
   }
 
   private static int count(ObjectNode body, String field) {
+    Integer n = optionalCount(body, field);
+    return n == null ? 0 : n;
+  }
+
+  private static Integer optionalCount(ObjectNode body, String field) {
     JsonNode n = body.get(field);
-    if (n == null || n.isNull()) return 0;
+    if (n == null || n.isNull()) return null;
     if (!n.isIntegralNumber() || !n.canConvertToInt()) throw new BadInput("\"" + field + "\" must be a whole number");
     return n.intValue();
   }

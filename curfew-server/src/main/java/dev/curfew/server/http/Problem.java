@@ -54,6 +54,8 @@ public record Problem(int status, String type, String title, String detail, Stri
       case LOGGED_OUT -> "the session was logged out";
       case REPLAYED -> "the session was ended because a rotated-out token was presented again";
       case IDP_LOGOUT -> "the identity provider logged the user out";
+      case CONCURRENCY_LIMIT -> "the session was ended because the same account opened a newer session, over the "
+          + "policy's limit of concurrent sessions";
       case UNKNOWN -> "the token is not a valid session token";
     };
     return new Problem(401, TYPE_PREFIX + "session-ended", "Session not valid", detail, r.wire());
@@ -91,6 +93,17 @@ public record Problem(int status, String type, String title, String detail, Stri
   /** An API key asked to check sessions for a place outside its own audience: 403. */
   public static Problem audienceNotAllowed(String keyName, String detail) {
     return of(403, "audience-not-allowed", "Audience not allowed", "the API key \"" + keyName + "\" " + detail);
+  }
+
+  /**
+   * An opening refused because the subject holds as many live sessions as its policy allows
+   * ({@code max_sessions_per_subject} with {@code when_exceeded: refuse_new}): 409 with {@code reason:
+   * "concurrency_limit"}.
+   */
+  public static Problem concurrencyLimit(String detail) {
+    return new Problem(409, TYPE_PREFIX + "concurrency-limit", "Too many concurrent sessions",
+        detail == null ? "the subject holds as many live sessions as its policy allows" : detail,
+        EndReason.CONCURRENCY_LIMIT.wire());
   }
 
   /** A warning acknowledgement with no warning to acknowledge (none sent, or acknowledged already): 409. */

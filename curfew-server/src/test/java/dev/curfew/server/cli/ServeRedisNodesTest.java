@@ -49,7 +49,12 @@ class ServeRedisNodesTest {
     Files.writeString(config, "store: redis\nredis:\n  uri: " + redisUri + "\n  key_prefix: " + prefix + "\n"
         + "api_keys:\n  - name: test\n    key_sha256: \"" + sha + "\"\n"
         + "policies:\n  default:\n    idle_timeout: 2s\n    absolute_timeout: 1h\n    warn_before: 1s\n"
-        + "    max_extensions: 3\nended_retention: 2m\nrate_limits:\n  enabled: false\n");
+        + "    max_extensions: 3\n"
+        // One session per subject under "single", the oldest displaced; three under "three", the fourth refused.
+        + "  single:\n    idle_timeout: 1m\n    absolute_timeout: 1h\n    max_sessions_per_subject: 1\n"
+        + "    when_exceeded: end_oldest\n"
+        + "  three:\n    idle_timeout: 1m\n    absolute_timeout: 1h\n    max_sessions_per_subject: 3\n"
+        + "ended_retention: 2m\nrate_limits:\n  enabled: false\n");
     return config;
   }
 
@@ -133,6 +138,55 @@ class ServeRedisNodesTest {
     ServerProcess again = ServerProcess.start(config, dir.resolve("c"));
     again.stop();
     for (String n : List.of("a", "b", "c")) {
+      assertThat(Main.run("audit", "verify", "--data", dir.resolve(n).toString())).as("audit verify " + n).isZero();
+    }
+  }
+
+  @Test
+  void parallelOpeningsOfOneSubjectOnTwoNodes_neverLeaveMoreLiveSessionsThanThePolicyAllows() throws Exception {
+    Path config = config("redis://127.0.0.1:6379");
+    ServeCommand.Running a = inProcess(config, "a");
+    ServeCommand.Running b = inProcess(config, "b");
+    int[] ports = {a.port, b.port};
+    try {
+      for (String policy : List.of("three", "single")) {
+        List<Integer> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Thread> workers = new ArrayList<>();
+        for (int w = 0; w < 6; w++) {
+          int port = ports[w % 2];
+          Thread t = new Thread(() -> {
+            for (int i = 0; i < 5; i++) {
+              try {
+                statuses.add(post(port, "/v1/sessions", KEY,
+                    "{\"subject\":\"dana-" + policy + "\",\"policy\":\"" + policy + "\"}").statusCode());
+              } catch (Exception e) {
+                statuses.add(-1);
+              }
+            }
+          });
+          t.start();
+          workers.add(t);
+        }
+        for (Thread t : workers) t.join(60_000);
+        int max = policy.equals("three") ? 3 : 1;
+        if (policy.equals("three")) {
+          assertThat(statuses.stream().filter(x -> x == 201)).hasSize(3);
+          assertThat(statuses.stream().filter(x -> x == 409)).hasSize(27);
+        } else {
+          assertThat(statuses).containsOnly(201).hasSize(30);
+        }
+        for (int port : ports) {
+          HttpResponse<String> live = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+              + "/v1/subjects/dana-" + policy + "/sessions")).header("Authorization", "Bearer " + KEY).build(),
+              HttpResponse.BodyHandlers.ofString());
+          assertThat(JSON.readTree(live.body()).get("sessions")).as(policy).hasSize(max);
+        }
+      }
+    } finally {
+      a.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      b.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    }
+    for (String n : List.of("a", "b")) {
       assertThat(Main.run("audit", "verify", "--data", dir.resolve(n).toString())).as("audit verify " + n).isZero();
     }
   }

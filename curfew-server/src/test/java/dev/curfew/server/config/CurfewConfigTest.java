@@ -87,6 +87,12 @@ class CurfewConfigTest {
       "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, renew_every: PT2562047788015215H}}|policies.p.renew_every",
       "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, renew_every: 401d}}|policies.p.renew_every",
       "snapshot_interval: 999999999999d|snapshot_interval",
+      // issue 21: concurrency limits
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, max_sessions_per_subject: 0}}|policies.p.max_sessions_per_subject",
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, max_sessions_per_subject: two}}|policies.p.max_sessions_per_subject",
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, max_sessions_per_subject: 2, when_exceeded: kick}}|policies.p.when_exceeded",
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, when_exceeded: end_oldest}}|policies.p.when_exceeded",
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, max_sessions_per_subject: 2, limit_scope: everywhere}}|policies.p.limit_scope",
       "audit_retention: P106751991167300D|audit_retention",
   })
   void badValuesAreErrorsThatNameTheKey(String yaml, String key) {
@@ -116,6 +122,16 @@ class CurfewConfigTest {
           .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("rotation_grace"));
     }
     assertThatThrownBy(() -> CurfewConfig.parse("rotation_grace: 31s")).hasMessageContaining("at most 30s");
+  }
+
+  @Test
+  void concurrencyLimit_isReadWithItsDefaults() {
+    CurfewConfig c = CurfewConfig.parse("policies:\n  p: {idle_timeout: 5m, absolute_timeout: 1h, max_sessions_per_subject: 3}\n"
+        + "  q: {idle_timeout: 5m, absolute_timeout: 1h, max_sessions_per_subject: 1, when_exceeded: end_oldest,"
+        + " limit_scope: audience}\n  r: {idle_timeout: 5m, absolute_timeout: 1h}\ndefault_policy: p\n");
+    assertThat(c.policies().get("p").concurrency()).isEqualTo(dev.curfew.core.ConcurrencyLimit.of(3, "refuse_new", "subject"));
+    assertThat(c.policies().get("q").concurrency().describe()).isEqualTo("1 per audience, end_oldest");
+    assertThat(c.policies().get("r").concurrency().limited()).isFalse();
   }
 
   @Test

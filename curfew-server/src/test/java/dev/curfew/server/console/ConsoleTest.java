@@ -220,6 +220,21 @@ class ConsoleTest {
   }
 
   @Test
+  void subjectSessions_listExactlyThatSubjectsLiveSessionsTogether_forAnAuditorToo() {
+    ConsoleFixture.Operator auditor = f.signIn(ConsoleFixture.AUDITOR_KEY);
+    f.open("alice");
+    f.open("alice");
+    f.open("alicia");
+    JsonNode r = ConsoleFixture.json(f.get("/console/api/subjects/alice/sessions", auditor.token()));
+    assertThat(r.get("subject").asText()).isEqualTo("alice");
+    assertThat(r.get("sessions")).hasSize(2).allSatisfy(s -> {
+      assertThat(s.get("subject").asText()).isEqualTo("alice");
+      assertThat(s.has("token")).isFalse();
+    });
+    assertThat(f.get("/console/api/subjects/alice/sessions", null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
   void auditor_looksAndVerifiesButChangesNothing() {
     ConsoleFixture.Operator auditor = f.signIn(ConsoleFixture.AUDITOR_KEY);
     String id = f.open("alice").get("session_id").asText();

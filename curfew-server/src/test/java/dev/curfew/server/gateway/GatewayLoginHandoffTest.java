@@ -111,4 +111,49 @@ class GatewayLoginHandoffTest {
     assertThat(f.engine.check(token, false).allowed()).isTrue();
     assertThat(count("session.created")).isEqualTo(1);
   }
+
+  @Test
+  void aLoginOverTheSubjectsConcurrencyLimit_refuseNew_isA409WithoutACookie_andRecorded() throws Exception {
+    f.engine.changePolicy(Policy.builder("default").maxExtensions(2)
+        .concurrency(dev.curfew.core.ConcurrencyLimit.of(2, "refuse_new", null)).build(), false, "test");
+    assertThat(sessionCookies(f.send("POST", "/login?as=alice"))).hasSize(1);
+    assertThat(sessionCookies(f.send("POST", "/login?as=alice"))).hasSize(1);
+    HttpResponse<String> third = f.send("POST", "/login?as=alice");
+    assertThat(third.statusCode()).isEqualTo(409);
+    assertThat(third.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith(
+        "application/problem+json"));
+    assertThat(third.body()).contains("\"reason\":\"concurrency_limit\"").contains("concurrency-limit");
+    assertThat(sessionCookies(third)).isEmpty();
+    assertThat(f.engine.sessionsOf("alice")).hasSize(2);
+    assertThat(count("session.refused")).isEqualTo(1);
+  }
+
+  @Test
+  void aLoginOverTheSubjectsConcurrencyLimit_endOldest_displacesTheOldestSession() throws Exception {
+    f.engine.changePolicy(Policy.builder("default").maxExtensions(2)
+        .concurrency(dev.curfew.core.ConcurrencyLimit.of(1, "end_oldest", null)).build(), false, "test");
+    String first = tokenOf(sessionCookies(f.send("POST", "/login?as=alice")).get(0));
+    String second = tokenOf(sessionCookies(f.send("POST", "/login?as=alice")).get(0));
+    assertThat(f.engine.check(second, false).allowed()).isTrue();
+    Decision old = f.engine.check(first, false);
+    assertThat(old.reason()).isEqualTo(EndReason.CONCURRENCY_LIMIT);
+    HttpResponse<String> r = f.get("/home", "Cookie", cookie(first), "Accept", "application/json");
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.body()).contains("concurrency_limit");
+  }
+
+  @Test
+  void theHolderEndsItsOtherSessionsThroughTheGateway_notFromAnotherSite() throws Exception {
+    String mine = f.login("alice");
+    String other = f.login("alice");
+    HttpResponse<String> cross = f.send("POST", "/_curfew/session/end-others", "Cookie", cookie(mine),
+        "Sec-Fetch-Site", "cross-site");
+    assertThat(cross.statusCode()).isEqualTo(403);
+    assertThat(f.engine.check(other, false).allowed()).isTrue();
+    HttpResponse<String> r = f.send("POST", "/_curfew/session/end-others", "Cookie", cookie(mine));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("{\"ended\":1}");
+    assertThat(f.engine.check(other, false).reason()).isEqualTo(EndReason.REVOKED);
+    assertThat(f.engine.check(mine, false).allowed()).isTrue();
+  }
 }

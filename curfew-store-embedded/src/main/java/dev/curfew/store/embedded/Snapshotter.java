@@ -154,6 +154,7 @@ final class Snapshotter {
     m.put("max_extensions", (long) p.maxExtensions());
     m.put("renew_every_ms", p.renewEvery() == null ? null : p.renewEvery().toMillis());
     m.put("comply_with", p.complyWith());
+    p.concurrency().putFields(m);
     return m;
   }
 
@@ -167,6 +168,6 @@ final class Snapshotter {
         Duration.ofMillis(((Number) m.get("warn_before_ms")).longValue()),
         ((Number) m.get("max_extensions")).intValue(),
         renew == null ? null : Duration.ofMillis(((Number) renew).longValue()),
-        comply == null ? List.of() : (List<String>) comply);
+        comply == null ? List.of() : (List<String>) comply, dev.curfew.core.ConcurrencyLimit.fromFields(m));
   }
 }

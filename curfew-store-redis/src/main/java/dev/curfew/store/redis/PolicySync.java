@@ -81,7 +81,8 @@ final class PolicySync {
         Duration.ofMillis(((Number) m.get("absolute_timeout_ms")).longValue()),
         Duration.ofMillis(((Number) m.get("warn_before_ms")).longValue()),
         ((Number) m.get("max_extensions")).intValue(),
-        renew == null ? null : Duration.ofMillis(((Number) renew).longValue()), comply);
+        renew == null ? null : Duration.ofMillis(((Number) renew).longValue()), comply,
+        dev.curfew.core.ConcurrencyLimit.fromFields(m));
   }
 
   /**

@@ -17,6 +17,7 @@ import java.util.HexFormat;
  * {curfew:7}:due                zset: session id by the next instant it must be looked at
  * {curfew:7}:pending            zset: endings and warnings claimed but not yet audited, by lease end
  * {curfew:7}:live               counter: live sessions of the shard
+ * {curfew:7}:u:&lt;sha-1 hex&gt;      zset: live sessions of a subject (all in its shard) by creation time
  * {curfew:u:&lt;sha-256 hex&gt;}     set: the session ids of a subject
  * {curfew}:policies             hash: every version of every policy
  * </pre>
@@ -38,6 +39,14 @@ final class RedisKeys {
 
   static int shardOf(TokenHash h) {
     return (h.toBytes()[0] & 0xff) % SHARDS;
+  }
+
+  /**
+   * The shard every session of {@code subject} is opened in (its token and id are drawn to fall
+   * there), so that the subject's live sessions can be counted in the script that opens one.
+   */
+  static int shardOfSubject(String subject) {
+    return Math.floorMod(subject.hashCode(), SHARDS);
   }
 
   static int shardOfId(String sessionId) {

@@ -2,6 +2,7 @@ package dev.curfew.store.redis;
 
 import dev.curfew.core.Audience;
 import dev.curfew.core.AuditSink;
+import dev.curfew.core.ConcurrencyLimit;
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.EngineMetrics;
@@ -240,9 +241,11 @@ public final class RedisSessionStore implements SessionStore {
     SessionAttributes.check(attrs);
     SessionEngine.checkOpening(audience, actor);
     if (!sink.writable()) return CompletableFuture.completedFuture(unavailable(AUDIT_DOWN));
-    String token = Tokens.newToken();
+    // Every session of a subject is opened in the subject's shard (its token and id drawn to fall
+    // there), so that open.lua counts the subject's live sessions and adds one in one atomic step.
+    int shard = RedisKeys.shardOfSubject(subject);
+    String token = tokenInShard(shard);
     TokenHash hash = TokenHash.of(token);
-    int shard = RedisKeys.shardOf(hash);
     String id;
     do {
       id = Tokens.newSessionId();
@@ -250,21 +253,32 @@ public final class RedisSessionStore implements SessionStore {
     String sessionId = id;
     long retention = settings.endedRetention().toMillis();
     long lifetime = policy.absoluteTimeoutMs() + retention;
+    ConcurrencyLimit limit = policy.concurrency();
+    List<String> args = List.of(
+        keys.shard(shard), sessionId, Long.toString(retention), subject, policy.name(),
+        Integer.toString(policy.version()), Long.toString(policy.idleTimeoutMs()),
+        Long.toString(policy.absoluteTimeoutMs()), Long.toString(policy.warnBeforeMs()),
+        Integer.toString(policy.maxExtensions()),
+        Long.toString(policy.renewEvery() == null ? 0 : policy.renewEvery().toMillis()), hash.toHex(),
+        CanonicalJson.write(attrs), keys.dueChannel(), audience.wire(),
+        Integer.toString(limit.maxSessionsPerSubject()), limit.whenExceeded().wire(), limit.scope().wire(),
+        ConcurrencyLimit.displacement(limit), Long.toString(settings.lease().toMillis()));
     // The subject's index first: a crash between the two leaves a dangling id, never an unlisted session.
     Future<Decision> answer = run(scripts.subject, List.of(keys.subject(subject)), List.of(sessionId, Long.toString(lifetime)))
-        .compose(x -> run(scripts.open, List.of(keys.session(sessionId), keys.token(hash)), List.of(
-            keys.shard(shard), sessionId, Long.toString(retention), subject, policy.name(),
-            Integer.toString(policy.version()), Long.toString(policy.idleTimeoutMs()),
-            Long.toString(policy.absoluteTimeoutMs()), Long.toString(policy.warnBeforeMs()),
-            Integer.toString(policy.maxExtensions()),
-            Long.toString(policy.renewEvery() == null ? 0 : policy.renewEvery().toMillis()), hash.toHex(),
-            CanonicalJson.write(attrs), keys.dueChannel(), audience.wire())))
+        .compose(x -> run(scripts.open, List.of(keys.session(sessionId), keys.token(hash)), args))
         .map(r -> {
-          if (!"ALLOWED".equals(r.get(0).toString())) {
+          String verdict = r.get(0).toString();
+          if (verdict.equals("REFUSED")) return refusedOpening(r, sessionId, subject, policy, actor, audience);
+          if (!"ALLOWED".equals(verdict)) {
             return unavailable("session id collision, try again");
           }
           long now = r.get(1).toLong();
           Row row = Row.of(sessionId, r, 5);
+          // The sessions it displaced ended in the same step: their records come first.
+          List<CompletableFuture<Void>> durables = new ArrayList<>();
+          for (int i = 5 + Row.FIELDS; i < r.size(); i++) {
+            durables.add(endedHere(Row.of(r.get(i).get(0).toString(), r.get(i), 1)));
+          }
           AuditRecord.Builder created = record(RecordTypes.SESSION_CREATED, row, now)
               .put("idle_timeout_ms", policy.idleTimeoutMs())
               .put("absolute_timeout_ms", policy.absoluteTimeoutMs())
@@ -276,10 +290,27 @@ public final class RedisSessionStore implements SessionStore {
               .put("attributes", attrs)
               .put("actor", actor)
               .put("audience", audience.toList());
-          CompletableFuture<Void> durable = sink.append(List.of(created.build()), List.of());
-          return new Decision(Decision.Verdict.ALLOWED, row.status(now), null, null, token, durable);
+          durables.add(sink.append(List.of(created.build()), List.of()));
+          return new Decision(Decision.Verdict.ALLOWED, row.status(now), null, null, token,
+              CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
         });
     return settle(answer);
+  }
+
+  /** An opening the subject's limit refused: recorded as {@code session.refused} under the id it would have had. */
+  private Decision refusedOpening(Response r, String sessionId, String subject, Policy policy, String actor,
+      Audience audience) {
+    long now = r.get(1).toLong();
+    List<Object> live = new ArrayList<>();
+    for (Response x : r.get(2)) live.add(x.toString());
+    ConcurrencyLimit limit = policy.concurrency();
+    AuditRecord rec = SessionEngine.concurrencyRefused(AuditRecord.builder(RecordTypes.REFUSED, now, node)
+        .session(sessionId, subject, policy.name(), policy.version()), limit, live, actor, audience);
+    // The index entry the opening made ahead of the session names no session: drop it.
+    redis.send(Request.cmd(Command.SREM).arg(keys.subject(subject)).arg(sessionId));
+    return new Decision(Decision.Verdict.REFUSED, null, EndReason.CONCURRENCY_LIMIT,
+        ConcurrencyLimit.refusal(subject, live.size(), policy.name(), limit), null,
+        sink.append(List.of(rec), List.of()));
   }
 
   // ---------------------------------------------------------------- token operations
@@ -392,13 +423,8 @@ public final class RedisSessionStore implements SessionStore {
     if (!o.flag.equals("rotate_due")) return Future.succeededFuture(allowed(o, DONE));
     // renew_every: a second round trip, only when a rotation is due. The new token must fall in the
     // session's shard, so that it finds the session's keys.
-    String token;
-    TokenHash hash;
-    do {
-      token = Tokens.newToken();
-      hash = TokenHash.of(token);
-    } while (RedisKeys.shardOf(hash) != shard);
-    String newToken = token;
+    String newToken = tokenInShard(shard);
+    TokenHash hash = TokenHash.of(newToken);
     long graceMs = settings.rotationGrace().windowMs(o.row.renewMs());
     return run(scripts.session, List.of(keys.token(presented)), sessionArgs("token", "rotate", shard,
         presented.toHex(), List.of(hash.toHex(), SealedToken.seal(newToken, presentedToken), Long.toString(graceMs))))
@@ -411,6 +437,15 @@ public final class RedisSessionStore implements SessionStore {
               .putTime("renewed_at", rot.now).build()), List.of());
           return new Decision(Decision.Verdict.ALLOWED, rot.row.status(rot.now), null, null, newToken, durable);
         });
+  }
+
+  /** A new token whose key falls in {@code shard} (one draw in {@link RedisKeys#SHARDS} does). */
+  private static String tokenInShard(int shard) {
+    String token;
+    do {
+      token = Tokens.newToken();
+    } while (RedisKeys.shardOf(TokenHash.of(token)) != shard);
+    return token;
   }
 
   /** The previous token within its rotation grace: valid, and handed the current token it alone can unseal. */
@@ -526,6 +561,11 @@ public final class RedisSessionStore implements SessionStore {
           .putTime("last_activity_at", s.lastActivityAt())
           .put("detected_by", s.detectedBy());
       case LOGGED_OUT -> b = record(RecordTypes.LOGGED_OUT, s, s.endedAt());
+      case CONCURRENCY_LIMIT -> {
+        // The same record as SessionEngine's, whichever node writes it (displaced_by is in the session's hash).
+        return SessionEngine.displacedRecord(record(RecordTypes.REVOKED, s, s.endedAt()),
+            s.reasonText(), s.displacedBy());
+      }
       default -> b = record(RecordTypes.REVOKED, s, s.endedAt())
           .put("actor", s.revokedBy().isEmpty() ? "unknown" : s.revokedBy())
           .put("reason", reason.wire())

@@ -38,9 +38,10 @@ record Row(
     long deadline,
     String detectedBy,
     Audience audience,
-    long warnedFor) {
+    long warnedFor,
+    String displacedBy) {
 
-  static final int FIELDS = 28;
+  static final int FIELDS = 29;
 
   /** The row of session {@code id} from {@code r[offset] .. r[offset + FIELDS - 1]}. */
   static Row of(String id, Response r, int offset) {
@@ -56,10 +57,13 @@ record Row(
         // 26: where the session may be used (a session written before audiences: nowhere)
         Audience.fromWire(text(r, offset + 26)),
         // 18: the expires_at the last warning was sent for (0: none); 27: the one last acknowledged
-        num(r, offset + 18));
+        num(r, offset + 18),
+        // 28: the session that displaced this one (reason concurrency_limit)
+        text(r, offset + 28));
   }
 
   private static String text(Response r, int i) {
+    if (i >= r.size()) return "";
     Response x = r.get(i);
     return x == null ? "" : x.toString();
   }

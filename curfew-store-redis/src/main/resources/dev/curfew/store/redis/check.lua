@@ -11,7 +11,7 @@ if not id then return {'SLOW'} end
 local skey = ARGV[1] .. 's:' .. id
 -- The fields of F (common.lua), in its order.
 local v = redis.call('HMGET', skey, 'sub', 'pol', 'ver', 'idle', 'abs', 'warn', 'maxext', 'renew', 'c', 'la', 'ie',
-  'ae', 'ext', 'tok', 'prev', 'ti', 'er', 'ea', 'wf', 'attrs', 'lr', 'rr', 'ra', 'rt', 'dl', 'db', 'aud', 'wa')
+  'ae', 'ext', 'tok', 'prev', 'ti', 'er', 'ea', 'wf', 'attrs', 'lr', 'rr', 'ra', 'rt', 'dl', 'db', 'aud', 'wa', 'dby')
 -- 14 tok, 17 er, 11 ie, 12 ae: only the current token of a live session before its deadline
 if not v[1] or v[14] ~= ARGV[2] or v[17] ~= '' then return {'SLOW'} end
 local ie, ae = tonumber(v[11]), tonumber(v[12])

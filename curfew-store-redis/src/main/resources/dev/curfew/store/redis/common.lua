@@ -4,7 +4,14 @@
 -- hash tag, so a script that starts from a token or an id touches one slot of a Redis Cluster.
 -- Time is Redis's own (TIME), so every node decides on one clock.
 local F = {'sub', 'pol', 'ver', 'idle', 'abs', 'warn', 'maxext', 'renew', 'c', 'la', 'ie', 'ae', 'ext',
-  'tok', 'prev', 'ti', 'er', 'ea', 'wf', 'attrs', 'lr', 'rr', 'ra', 'rt', 'dl', 'db', 'aud', 'wa'}
+  'tok', 'prev', 'ti', 'er', 'ea', 'wf', 'attrs', 'lr', 'rr', 'ra', 'rt', 'dl', 'db', 'aud', 'wa', 'dby'}
+
+-- The live sessions of one subject in this shard, by creation time: every session of a subject is
+-- opened in the shard its subject names (RedisKeys#shardOfSubject), so that one script can count
+-- them and open one more atomically (open.lua), in one slot of a Redis Cluster.
+local function subject_live(shard, sub)
+  return shard .. 'u:' .. redis.sha1hex(sub)
+end
 
 local function clock()
   local t = redis.call('TIME')
@@ -64,6 +71,7 @@ local function finish(skey, tprefix, shard, id, s, now, reason, fields, retentio
   redis.call('ZREM', shard .. 'due', id)
   redis.call('ZADD', shard .. 'pending', now + lease, 'e|' .. id)
   redis.call('DECR', shard .. 'live')
+  redis.call('ZREM', subject_live(shard, s.sub), id)
 end
 
 -- dev.curfew.core.Audience#admits: whether a session's audience shares a place with the places an
