@@ -32,6 +32,7 @@ export function details(r, compact) {
     case 'node.started': return `version ${d.version}; ${d.recovered_sessions} sessions recovered, ${d.expired_during_downtime} expired while down`
       + (d.clean_shutdown === false && r.seq > 0 ? '; the previous run did not stop cleanly' : r.seq === 0 ? '; first start' : '');
     case 'node.stopped': return `version ${d.version}`;
+    case 'audit.read': return `${d.what} read by ${d.actor}: ${d.path}` + (d.repeats ? ` (+${d.repeats} more like it)` : '');
     case 'log.repaired': return `a torn last line (${d.cut_bytes} bytes) was cut after seq ${d.after_seq}`;
     default: return '';
   }
@@ -40,4 +41,5 @@ export function details(r, compact) {
 export const TYPES = ['session.created', 'session.warning_sent', 'session.warning_acknowledged', 'session.extended',
   'session.extension_refused', 'session.expired', 'session.revoked', 'session.logged_out', 'session.refused',
   'session.rotated', 'session.policy_applied', 'session.notified', 'connection.opened', 'connection.closed',
-  'connection.refused', 'statement.executed', 'policy.changed', 'node.started', 'node.stopped', 'log.repaired'];
+  'connection.refused', 'statement.executed', 'agent.tool_called', 'policy.changed', 'node.started', 'node.stopped',
+  'log.repaired', 'idp.logout', 'audit.read'];

@@ -81,6 +81,11 @@ final class EngineStore implements SessionStore {
   }
 
   @Override
+  public CompletableFuture<Void> recordAuditRead(Map<String, Object> data) {
+    return engine.recordAuditRead(data);
+  }
+
+  @Override
   public CompletableFuture<Void> recordIdpLogoutRefused(Map<String, Object> data) {
     return engine.recordIdpLogoutRefused(data);
   }

@@ -139,6 +139,12 @@ public interface SessionStore {
    */
   record OthersEnded(Decision holder, int ended, CompletableFuture<Void> durable) {}
 
+  /**
+   * Appends an {@code audit.read} record (who read which part of the trail), without session
+   * fields. Changes no session. Completes when the record is durable.
+   */
+  CompletableFuture<Void> recordAuditRead(Map<String, Object> data);
+
   /** The embedded store: the engine itself, each answer already complete. */
   static SessionStore of(SessionEngine engine) {
     return new EngineStore(engine);

@@ -40,6 +40,12 @@ public final class RecordTypes {
   /** One tool call an agent made through the MCP gateway: tool, arguments' digest, outcome, duration. */
   public static final String AGENT_TOOL_CALLED = "agent.tool_called";
 
+  /**
+   * The trail itself was read: a query, an export, an evidence bundle or proof, a verification
+   * (spec/audit.md: reads are recorded with their actor; PCI DSS v4.0 requirement 10.2.1.3 asks that
+   * access to audit logs be logged).
+   */
+  public static final String AUDIT_READ = "audit.read";
   /** The types an edge may append through {@code SessionStore#recordGatewayEvent}: nothing of the lifecycle. */
   public static final java.util.Set<String> GATEWAY_EVENTS =
       java.util.Set.of(CONNECTION_OPENED, CONNECTION_CLOSED, CONNECTION_REFUSED, STATEMENT_EXECUTED,

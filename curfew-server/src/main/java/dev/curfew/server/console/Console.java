@@ -96,12 +96,13 @@ public final class Console implements AutoCloseable {
     r.route("/console/api/sessions", anyone, answer(api::sessions), HttpMethod.GET);
     r.route("/console/api/sessions/:session_id", anyone, r.session(), HttpMethod.GET);
     r.route("/console/api/sessions/:session_id", admin, r.revokeSession(), HttpMethod.DELETE);
-    r.route("/console/api/sessions/:session_id/records", anyone, answer(api::records), HttpMethod.GET);
+    r.route("/console/api/sessions/:session_id/records", anyone, r.recordedRead("session_records", answer(api::records)),
+        HttpMethod.GET);
     r.route("/console/api/subjects/:subject/revoke", admin, r.revokeSubject(), HttpMethod.POST);
     r.route("/console/api/subjects/:subject/sessions", anyone, answer(api::subjectSessions), HttpMethod.GET);
     r.route("/console/api/evidence", anyone, download(r.evidence(), "evidence"), HttpMethod.GET);
     r.route("/console/api/audit", anyone, answer(api::auditStatus), HttpMethod.GET);
-    r.route("/console/api/audit/verify", anyone, answer(api::verify), HttpMethod.POST);
+    r.route("/console/api/audit/verify", anyone, r.recordedRead("verification", answer(api::verify)), HttpMethod.POST);
     r.route("/console/api/audit/records", anyone, r.auditQuery(), HttpMethod.GET);
     r.route("/console/api/audit/checkpoint", anyone, download(r.checkpoint(), "checkpoint"), HttpMethod.GET);
     r.route("/console/api/audit/public-key", anyone, answer(api::publicKey), HttpMethod.GET);

@@ -30,10 +30,12 @@ public final class ApiRoutes {
   private final AuditProofRoutes proofs;
   private final PolicyRoutes policies;
   private final Throttle throttle;
+  private final AuditReads reads;
 
   ApiRoutes(Router router, RouteAdder adder, BackendRoutes backend, AuditQuery audit, AuditProofRoutes proofs,
-      PolicyRoutes policies, Throttle throttle) {
+      PolicyRoutes policies, Throttle throttle, AuditReads reads) {
     this.throttle = throttle;
+    this.reads = reads;
     this.router = router;
     this.adder = adder;
     this.backend = backend;
@@ -81,19 +83,27 @@ public final class ApiRoutes {
     return backend::revokeSubject;
   }
 
-  /** {@code GET /v1/audit}. */
+  /** {@code GET /v1/audit}, recorded as a read of the trail ({@code audit.read}). */
   public Handler<RoutingContext> auditQuery() {
-    return audit::handle;
+    return reads.recorded("records", audit::handle);
   }
 
-  /** {@code GET /v1/audit/checkpoint}. */
+  /** {@code GET /v1/audit/checkpoint}, recorded as a read of the trail. */
   public Handler<RoutingContext> checkpoint() {
-    return proofs::checkpoint;
+    return reads.recorded("checkpoint", proofs::checkpoint);
   }
 
-  /** {@code GET /v1/audit/evidence?session_id=}. */
+  /** {@code GET /v1/audit/evidence?session_id=}, recorded as a read of the trail. */
   public Handler<RoutingContext> evidence() {
-    return proofs::evidence;
+    return reads.recorded("evidence", proofs::evidence);
+  }
+
+  /**
+   * {@code handler}, a read of the trail of the extension's own (a session's records, a
+   * verification), recorded as {@code audit.read} with {@code what} before it is answered.
+   */
+  public Handler<RoutingContext> recordedRead(String what, Handler<RoutingContext> handler) {
+    return reads.recorded(what, handler);
   }
 
   /** {@code GET /v1/policies}. */

@@ -66,6 +66,7 @@ public final class ApiServer {
   private final PolicyRoutes policies;
   private final AuditQuery audit;
   private final AuditProofRoutes auditProofs;
+  private final AuditReads auditReads;
   private final ServerInstances instances;
   /** Route template → its methods, for the Allow header of a 405. */
   private volatile Readiness readiness;
@@ -181,6 +182,7 @@ public final class ApiServer {
     this.backend = new BackendRoutes(store, hub, reply);
     this.audit = new AuditQuery(auditLog);
     this.auditProofs = new AuditProofRoutes(proofs);
+    this.auditReads = new AuditReads(store, reply);
     this.policies = new PolicyRoutes(store, reply);
   }
 
@@ -337,10 +339,11 @@ public final class ApiServer {
     route(r, "/v1/policies/explain", admin, policies::explain, HttpMethod.POST);
     route(r, "/v1/policies/:name", admin, policies::get, HttpMethod.GET);
     route(r, "/v1/policies/:name", admin, policies::put, HttpMethod.PUT);
-    route(r, "/v1/audit", auditor, audit::handle, HttpMethod.GET);
-    route(r, "/v1/audit/checkpoint", auditor, auditProofs::checkpoint, HttpMethod.GET);
-    route(r, "/v1/audit/evidence", auditor, auditProofs::evidence, HttpMethod.GET);
-    route(r, "/v1/audit/consistency", auditor, auditProofs::consistency, HttpMethod.GET);
+    route(r, "/v1/audit", auditor, auditReads.recorded("records", audit::handle), HttpMethod.GET);
+    route(r, "/v1/audit/checkpoint", auditor, auditReads.recorded("checkpoint", auditProofs::checkpoint), HttpMethod.GET);
+    route(r, "/v1/audit/evidence", auditor, auditReads.recorded("evidence", auditProofs::evidence), HttpMethod.GET);
+    route(r, "/v1/audit/consistency", auditor, auditReads.recorded("consistency", auditProofs::consistency),
+        HttpMethod.GET);
     // Needs no key (the contract): it answers what the token's holder can read at GET /v1/session.
     // A key in Authorization is taken (scope gateway), and the token then comes from the cookie.
     // Gateways may forward the original method, and Envoy appends the original path.
@@ -381,7 +384,7 @@ public final class ApiServer {
 
     if (extension != null) {
       extension.accept(new ApiRoutes(r, (path, guard, handler, methods) -> route(r, path, guard, handler, methods),
-          backend, audit, auditProofs, policies, throttle));
+          backend, audit, auditProofs, policies, throttle, auditReads));
     }
 
     r.route().failureHandler(this::failure);

@@ -796,6 +796,13 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   @Override
+  public CompletableFuture<Void> recordAuditRead(Map<String, Object> data) {
+    AuditRecord.Builder b = AuditRecord.builder(RecordTypes.AUDIT_READ, nodeClock.millis(), node);
+    data.forEach(b::put);
+    return sink.append(List.of(b.build()), List.of());
+  }
+
+  @Override
   public CompletableFuture<Void> recordIdpLogoutRefused(Map<String, Object> data) {
     AuditRecord.Builder b = AuditRecord.builder(RecordTypes.IDP_LOGOUT, nodeClock.millis(), node);
     data.forEach(b::put);

@@ -1,0 +1,83 @@
+package dev.curfew.server.http;
+
+import dev.curfew.core.SessionStore;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads of the trail are themselves in the trail (spec/audit.md, {@code audit.read}; PCI DSS v4.0
+ * requirement 10.2.1.3 asks that all access to audit logs be logged): a query, an export, an
+ * evidence bundle, a checkpoint or proof, a verification, by the API or the console. The record
+ * names the {@code actor} (the API key, or the console operator's key), {@code what} was read,
+ * the {@code path} and its query parameters; it is durable before the read is answered (a trail
+ * that cannot record the read answers 503, as a change would).
+ *
+ * <p>A page that polls (the console refreshes a session's records every few seconds) must not
+ * flood the trail: the same read by the same actor is recorded once per {@link #WINDOW_MS}, and
+ * the next record counts the reads in between ({@code repeats}).
+ */
+final class AuditReads {
+  static final long WINDOW_MS = 60_000;
+  private static final int MAX_PARAMS = 16;
+  private static final int MAX_VALUE_CHARS = 256;
+  private static final int MAX_REMEMBERED = 10_000;
+
+  private final SessionStore store;
+  private final Reply reply;
+  private final Map<String, long[]> lastRecorded = new ConcurrentHashMap<>(); // {at (nanoTime), repeats}
+
+  AuditReads(SessionStore store, Reply reply) {
+    this.store = store;
+    this.reply = reply;
+  }
+
+  /** {@code handler}, answered once its read is recorded (or coalesced into a recent record). */
+  Handler<RoutingContext> recorded(String what, Handler<RoutingContext> handler) {
+    return ctx -> {
+      Map<String, Object> data = new LinkedHashMap<>();
+      String actor = ctx.get(BackendRoutes.ACTOR);
+      data.put("actor", actor == null ? "unknown" : actor);
+      data.put("what", what);
+      data.put("path", ctx.request().path());
+      Map<String, Object> query = new TreeMap<>();
+      ctx.queryParams().forEach(e -> {
+        if (query.size() < MAX_PARAMS && !query.containsKey(e.getKey())) {
+          String v = e.getValue();
+          query.put(e.getKey(), v.length() > MAX_VALUE_CHARS ? v.substring(0, MAX_VALUE_CHARS) : v);
+        }
+      });
+      data.put("query", query);
+      long repeats = repeatsBefore(data.toString());
+      if (repeats < 0) {
+        handler.handle(ctx);
+        return;
+      }
+      data.put("repeats", repeats);
+      reply.afterDurable(ctx, store.recordAuditRead(data), () -> handler.handle(ctx));
+    };
+  }
+
+  /** -1: the same read was recorded within the window (counted for the next record); else the reads not recorded since. */
+  private long repeatsBefore(String key) {
+    long now = System.nanoTime();
+    if (lastRecorded.size() > MAX_REMEMBERED) {
+      lastRecorded.values().removeIf(s -> now - s[0] > TimeUnit.MILLISECONDS.toNanos(WINDOW_MS));
+    }
+    long[] result = {0};
+    lastRecorded.compute(key, (k, s) -> {
+      if (s != null && now - s[0] < TimeUnit.MILLISECONDS.toNanos(WINDOW_MS)) {
+        s[1]++;
+        result[0] = -1;
+        return s;
+      }
+      result[0] = s == null ? 0 : s[1];
+      return new long[] {now, 0};
+    });
+    return result[0];
+  }
+}
