@@ -50,6 +50,9 @@ class ConsoleAnswersTest {
     conforms("GET", "/console/api/presets", f.get("/console/api/presets", t), 200);
     conforms("GET", "/console/api/policies", f.get("/console/api/policies", t), 200);
     conforms("GET", "/console/api/policies/standard", f.get("/console/api/policies/standard", t), 200);
+    conforms("GET", "/console/api/subjects/alice/sessions", f.get("/console/api/subjects/alice/sessions", t), 200);
+    conforms("GET", "/console/api/subjects/%20/sessions", f.get("/console/api/subjects/%20/sessions", t), 400);
+    conforms("POST", "/console/session/end-others", f.change("POST", "/console/session/end-others", op, null), 200);
     conforms("POST", "/console/api/audit/verify", f.change("POST", "/console/api/audit/verify", op, null), 202);
     conforms("POST", "/console/api/policies/check", f.change("POST", "/console/api/policies/check", op,
         "{\"idle_timeout\": \"15m\", \"absolute_timeout\": \"8h\", \"against\": [\"pci-dss-4.0\"]}"), 200);

@@ -32,6 +32,8 @@ class GatewayAnswersTest {
         "Sec-Fetch-Site", same), 200);
     conforms("POST", "/_curfew/session/warning-ack", f.send("POST", "/_curfew/session/warning-ack", "Cookie", cookie,
         "Sec-Fetch-Site", same), 409);
+    conforms("POST", "/_curfew/session/end-others", f.send("POST", "/_curfew/session/end-others", "Cookie", cookie,
+        "Sec-Fetch-Site", same), 200);
     conforms("POST", "/_curfew/session/activity", f.send("POST", "/_curfew/session/activity", "Cookie", cookie,
         "Sec-Fetch-Site", "cross-site"), 403);
     conforms("DELETE", "/_curfew/session", f.send("DELETE", "/_curfew/session", "Cookie", cookie,

@@ -84,6 +84,26 @@ class OpenApiAnswersTest {
   }
 
   @Test
+  void concurrentSessionsAnswerAsDocumented() {
+    conforms("PUT", "/v1/policies/default", api.backend("PUT", "/v1/policies/default", "{\"idle_timeout\": \"15m\", "
+        + "\"absolute_timeout\": \"12h\", \"max_sessions_per_subject\": 2, \"when_exceeded\": \"refuse_new\"}"), 200);
+    conforms("GET", "/v1/policies/default", api.backend("GET", "/v1/policies/default", null), 200);
+    String token = api.open("frank").token();
+    api.open("frank");
+    conforms("POST", "/v1/sessions", api.backend("POST", "/v1/sessions", "{\"subject\": \"frank\"}"), 409);
+    HttpResponse<String> listed = conforms("GET", "/v1/subjects/frank/sessions",
+        api.call("GET", "/v1/subjects/frank/sessions", null, "Authorization", "Bearer " + ApiFixture.APP_KEY), 200);
+    assertThat(ApiFixture.json(listed).get("sessions")).hasSize(2);
+    conforms("GET", "/v1/subjects/%20/sessions", api.backend("GET", "/v1/subjects/%20/sessions", null), 400);
+    conforms("GET", "/v1/subjects/frank/sessions", api.call("GET", "/v1/subjects/frank/sessions", null,
+        "Authorization", "Bearer " + ApiFixture.AUDITOR_KEY), 403);
+    HttpResponse<String> ended = conforms("POST", "/v1/session/end-others",
+        api.holder("POST", "/v1/session/end-others", token), 200);
+    assertThat(ApiFixture.json(ended).get("ended").asInt()).isEqualTo(1);
+    conforms("POST", "/v1/session/end-others", api.holder("POST", "/v1/session/end-others", "cft_nothing"), 401);
+  }
+
+  @Test
   void theAuditTrailAndOperationsAnswerAsDocumented() {
     api.open("dave");
     conforms("GET", "/v1/audit", api.backend("GET", "/v1/audit?subject=dave&limit=10", null), 200);
