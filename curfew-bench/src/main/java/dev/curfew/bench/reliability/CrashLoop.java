@@ -152,6 +152,14 @@ public final class CrashLoop {
     }
   }
 
+  /** Acknowledged operations other than opens that each load window runs before its kill. */
+  static final int MIN_MIXED_PER_LOAD = 25;
+
+  private static long mixedOperations(Traffic traffic) {
+    return traffic.acknowledged().entrySet().stream().filter(e -> !e.getKey().equals("opened"))
+        .mapToLong(java.util.Map.Entry::getValue).sum();
+  }
+
   private Report loop() throws Exception {
     long began = System.nanoTime();
     out.printf("crash loop: %d kills, seed %d, work dir %s%n", options.kills(), options.seed(), options.work());
@@ -183,9 +191,16 @@ public final class CrashLoop {
       }
       Api api = new Api(http, port, apiKey);
       int checked = checkAll(api, traffic.ledger(), "after restart " + (kill - 1));
+      long mixedBefore = mixedOperations(traffic);
       traffic.start(api);
       long loadMs = options.loadMinMs() + (long) (random.nextDouble() * (options.loadMaxMs() - options.loadMinMs()));
       Thread.sleep(loadMs);
+      // A busy machine may spend the whole window refilling the population with opens: the kill
+      // waits (at most a minute) until the mixed load (touches, extensions, ends, reads) has run too.
+      long waitUntil = System.nanoTime() + 60_000_000_000L;
+      while (mixedOperations(traffic) < mixedBefore + MIN_MIXED_PER_LOAD && System.nanoTime() < waitUntil) {
+        Thread.sleep(20);
+      }
       keepCheckpoint(api);
       Thread.sleep(random.nextInt(200)); // a few more acknowledged changes after the checkpoint
       server.kill();
