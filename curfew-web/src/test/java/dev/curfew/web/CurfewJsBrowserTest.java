@@ -203,17 +203,17 @@ class CurfewJsBrowserTest {
   @Test
   void aRefusedExtensionSaysWhenTheSessionEndsAndEscapeClosesWithoutExtending() {
     String token = signIn("fixed", "/app/five");
-    within(Duration.ofSeconds(12), x -> visible(DIALOG));
+    within(Duration.ofSeconds(30), x -> visible(DIALOG));
     keys(Keys.ENTER);
-    WebElement note = within(Duration.ofSeconds(5), x -> visible(By.cssSelector(".__curfew-note")));
+    WebElement note = within(Duration.ofSeconds(30), x -> visible(By.cssSelector(".__curfew-note")));
     assertThat(note.getText()).contains("cannot be extended further").contains("It will end at");
     assertThat(d.findElement(STAY).isDisplayed()).isFalse();
     assertThat(focused()).isEqualTo("Close");
     b.screenshot("warning-dialog-refused");
 
     keys(Keys.ESCAPE);
-    within(Duration.ofSeconds(3), x -> visible(DIALOG) == null ? true : null);
-    within(Duration.ofSeconds(3), x -> d.findElement(LIVE).getText().startsWith("Not extended") ? true : null);
+    within(Duration.ofSeconds(30), x -> visible(DIALOG) == null ? true : null);
+    within(Duration.ofSeconds(30), x -> d.findElement(LIVE).getText().startsWith("Not extended") ? true : null);
     assertThat(f.holderStatus(token).status()).isEqualTo(200);
     assertThat(f.holderStatus(token).body().get("extensions_used").asInt()).isZero();
   }

@@ -39,7 +39,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Policies are short so that the tests are: {@code fast} warns 5 s before an 8 s idle timeout
  * (production policies must give at least 20 s: WCAG 2.2 SC 2.2.1), {@code fixed} allows no
- * extension, {@code single} allows one session per subject.
+ * extension and warns as soon, but 37 s before its 40 s idle timeout: its test never waits for the
+ * end, and a loaded machine must not reach it while the test still checks the session is live;
+ * {@code single} allows one session per subject.
  */
 final class Fixture implements AutoCloseable {
   static final String KEY = "browser-test-key-0123456789";
@@ -63,7 +65,7 @@ final class Fixture implements AutoCloseable {
   Fixture() {
     Policies policies = new Policies(List.of(
         Policy.of("fast", Duration.ofSeconds(8), Duration.ofMinutes(10), Duration.ofSeconds(5), 5),
-        Policy.of("fixed", Duration.ofSeconds(8), Duration.ofMinutes(10), Duration.ofSeconds(5), 0),
+        Policy.of("fixed", Duration.ofSeconds(40), Duration.ofMinutes(10), Duration.ofSeconds(37), 0),
         // One session per subject: a newer one displaces the older (max_sessions_per_subject, end_oldest).
         Policy.of("single", Duration.ofMinutes(1), Duration.ofMinutes(10), Duration.ofSeconds(5), 5)
             .withConcurrency(dev.curfew.core.ConcurrencyLimit.of(1, "end_oldest", null))), "fast");
@@ -137,7 +139,7 @@ final class Fixture implements AutoCloseable {
 
   static <T> T await(Future<T> f) {
     try {
-      return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -55,7 +55,7 @@ class GroupCommitTest {
       storage.full.set(true);
       List<CompletableFuture<Void>> during = new ArrayList<>();
       for (int i = 2; i < 12; i++) during.add(log.append(List.of(event(i)), List.of()));
-      await().atMost(Duration.ofSeconds(5)).until(() -> !log.writable() && storage.attempts.get() >= 5);
+      await().atMost(Duration.ofSeconds(30)).until(() -> !log.writable() && storage.attempts.get() >= 5);
       assertThat(log.inOutage()).isTrue();
       assertThat(during).noneMatch(CompletableFuture::isDone);
       assertThat(log.durableSize()).isEqualTo(2);
@@ -78,7 +78,7 @@ class GroupCommitTest {
     }, null, 0, Long.MIN_VALUE).start();
     try {
       CompletableFuture<Void> f = log.append(List.of(event(0)), List.of());
-      await().atMost(Duration.ofSeconds(5)).until(f::isDone);
+      await().atMost(Duration.ofSeconds(30)).until(f::isDone);
       assertThat(f).isCompletedExceptionally();
       assertThat(log.writable()).isFalse();
       assertThat(log.failure()).hasMessage("bug");
@@ -94,7 +94,7 @@ class GroupCommitTest {
     storage.full.set(true);
     GroupCommit log = new GroupCommit("test log", OPTIONS, storage, null, 0, Long.MIN_VALUE).start();
     CompletableFuture<Void> f = log.append(List.of(event(0)), List.of());
-    await().atMost(Duration.ofSeconds(5)).until(log::inOutage);
+    await().atMost(Duration.ofSeconds(30)).until(log::inOutage);
     log.close(); // returns once the 200 ms close timeout passed
     assertThat(f).isCompletedExceptionally();
     assertThat(log.failure()).hasMessageContaining("closed while test log could not be written");

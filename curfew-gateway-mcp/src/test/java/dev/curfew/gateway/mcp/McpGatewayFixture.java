@@ -69,7 +69,7 @@ final class McpGatewayFixture implements AutoCloseable {
         } else {
           req.response().setStatusCode(404).end();
         }
-      }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+      }).listen(0, "127.0.0.1").await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -111,8 +111,8 @@ final class McpGatewayFixture implements AutoCloseable {
       }
     }
     try {
-      front.close().await(10, TimeUnit.SECONDS);
-      gateway.close().await(10, TimeUnit.SECONDS);
+      front.close().await(30, TimeUnit.SECONDS);
+      gateway.close().await(30, TimeUnit.SECONDS);
     } catch (Exception ignored) {
       // closing anyway
     }

@@ -73,7 +73,7 @@ class McpGatewayHttpTest {
       assertThat(ended.status()).isEqualTo(401);
       assertThat(new JsonObject(ended.body()).getString("reason")).isEqualTo("logged_out");
       // The end deletes the upstream MCP session; no message of the refused ones ever reached it.
-      await().atMost(Duration.ofSeconds(20)).until(() -> f.upstream.stream().anyMatch(r -> r.method().equals("DELETE")));
+      await().atMost(Duration.ofSeconds(30)).until(() -> f.upstream.stream().anyMatch(r -> r.method().equals("DELETE")));
       assertThat(f.upstream.subList(seen, f.upstream.size())).extracting(SdkMcpServer.Received::method)
           .containsOnly("DELETE");
     }
@@ -94,10 +94,10 @@ class McpGatewayHttpTest {
       raw.stream(token, mcp, events);
       // A tool call once the stream is open: the warning falls due 1 s later, whatever came before.
       assertThat(raw.post(token, mcp, ECHO).status()).isEqualTo(200);
-      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events.toString())
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events.toString())
           .contains("\"method\":\"notifications/message\"").contains("\"level\":\"warning\"")
           .contains("\"logger\":\"curfew\"").contains("\"expires_at\"").contains("\"reason\":\"idle_timeout\""));
-      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events.toString()).endsWith("<end>"));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events.toString()).endsWith("<end>"));
       RawMcp.Answer after = raw.post(token, mcp, LIST);
       assertThat(after.status()).isEqualTo(401);
       assertThat(new JsonObject(after.body()).getString("reason")).isEqualTo("idle_timeout");
@@ -147,9 +147,9 @@ class McpGatewayHttpTest {
       StringBuffer events = new StringBuffer();
       assertThat(raw.stream(token, null, events).statusCode()).isEqualTo(200);
       assertThat(raw.post(token, null, ECHO).status()).isEqualTo(200); // the warning falls due 1 s later
-      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events.toString())
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events.toString())
           .contains("\"method\":\"notifications/message\"").contains("\"reason\":\"idle_timeout\""));
-      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events.toString()).endsWith("<end>"));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events.toString()).endsWith("<end>"));
     }
   }
 }

@@ -39,7 +39,7 @@ class McpGatewaySdkTest {
     AuditRecord opened = f.records("connection.opened").get(0);
     assertThat(opened.data()).containsEntry("protocol", "mcp").containsEntry("target", "/mcp")
         .containsKey("mcp_session_id").containsKey("connection_id");
-    await().atMost(Duration.ofSeconds(20)).until(() -> !f.records("agent.tool_called").isEmpty());
+    await().atMost(Duration.ofSeconds(30)).until(() -> !f.records("agent.tool_called").isEmpty());
     AuditRecord call = f.records("agent.tool_called").get(0);
     assertThat(call.data()).containsEntry("tool", "echo").containsEntry("outcome", "ok")
         .containsEntry("arguments_sha256", dev.curfew.gateway.db.StatementDigest.sha256("{\"text\":\"hi\"}"))
@@ -60,7 +60,7 @@ class McpGatewaySdkTest {
       assertThat(((Map<?, ?>) e.getJsonRpcError().data()).get("reason")).isEqualTo("absolute_timeout");
     });
 
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       assertThat(f.upstreamBodiesContaining("notifications/cancelled")).hasSize(1);
       assertThat(f.upstream).anyMatch(r -> r.method().equals("DELETE"));
       assertThat(f.records("connection.closed")).singleElement()
@@ -77,7 +77,7 @@ class McpGatewaySdkTest {
     McpSyncClient c = f.client(token);
     CompletableFuture<McpSchema.CallToolResult> running =
         CompletableFuture.supplyAsync(() -> c.callTool(new McpSchema.CallToolRequest("slow", Map.of())));
-    await().atMost(Duration.ofSeconds(20)).until(() -> !f.upstreamBodiesContaining("\"slow\"").isEmpty());
+    await().atMost(Duration.ofSeconds(30)).until(() -> !f.upstreamBodiesContaining("\"slow\"").isEmpty());
     f.engine.revoke(f.sessionIdOf(token), "admin", "test");
     assertThatThrownBy(() -> running.get(30, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(McpError.class, e -> {
       assertThat(e.getJsonRpcError().code()).isEqualTo(-32050);

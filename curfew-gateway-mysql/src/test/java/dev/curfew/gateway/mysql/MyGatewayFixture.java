@@ -110,7 +110,7 @@ final class MyGatewayFixture implements AutoCloseable {
   @Override
   public void close() {
     try {
-      gateway.close().await(10, TimeUnit.SECONDS);
+      gateway.close().await(30, TimeUnit.SECONDS);
     } catch (Exception ignored) {
       // the database and user are dropped below either way
     }

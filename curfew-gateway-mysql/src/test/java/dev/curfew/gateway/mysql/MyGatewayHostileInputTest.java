@@ -47,7 +47,7 @@ class MyGatewayHostileInputTest {
   }
 
   private static AuditRecord refusal(MyGatewayFixture f, String why) {
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> f.records("connection.refused").stream()
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.refused").stream()
         .anyMatch(r -> why.equals(r.data().get("why"))));
     return f.records("connection.refused").stream().filter(r -> why.equals(r.data().get("why"))).findFirst().orElseThrow();
   }
@@ -122,7 +122,7 @@ class MyGatewayHostileInputTest {
             .appendString("SELECT REPEAT('x', 1000) FROM seq_1_to_100000");
         s.getOutputStream().write(MyPackets.packet(0, q).getBytes());
         s.getOutputStream().flush();
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> f.records("connection.closed").stream()
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.closed").stream()
             .anyMatch(r -> "client_not_reading".equals(r.data().get("detail"))));
       }
       stillServes(f);

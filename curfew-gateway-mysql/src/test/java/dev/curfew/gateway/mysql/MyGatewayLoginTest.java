@@ -74,7 +74,7 @@ class MyGatewayLoginTest {
     }
     assertThat(f.records(RecordTypes.CONNECTION_REFUSED)).hasSize(2)
         .allSatisfy(r -> assertThat(r.data()).containsEntry("why", "wrong_audience").containsEntry("protocol", "mysql"));
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.records(RecordTypes.REFUSED).size() == 2);
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records(RecordTypes.REFUSED).size() == 2);
     for (AuditRecord r : f.records(RecordTypes.REFUSED)) {
       assertThat(r.data()).containsEntry("reason", "wrong_audience").containsEntry("used_at", List.of("db:orders"));
     }

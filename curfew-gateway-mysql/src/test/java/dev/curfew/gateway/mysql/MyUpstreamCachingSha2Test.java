@@ -61,24 +61,24 @@ class MyUpstreamCachingSha2Test {
   @Test
   void fastPath_theScrambleMatchesTheStoredDoubleHash() throws Exception {
     try (ScriptedServer s = new ScriptedServer(Path.FAST)) {
-      assertThat(login(s, PASSWORD).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)).isNotNull();
-      assertThat(s.verdict.get(10, TimeUnit.SECONDS)).isEqualTo("fast ok");
+      assertThat(login(s, PASSWORD).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS)).isNotNull();
+      assertThat(s.verdict.get(30, TimeUnit.SECONDS)).isEqualTo("fast ok");
     }
   }
 
   @Test
   void fullPath_thePasswordTravelsRsaEncryptedWithTheServersKey() throws Exception {
     try (ScriptedServer s = new ScriptedServer(Path.FULL)) {
-      assertThat(login(s, PASSWORD).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)).isNotNull();
-      assertThat(s.verdict.get(10, TimeUnit.SECONDS)).isEqualTo("full ok");
+      assertThat(login(s, PASSWORD).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS)).isNotNull();
+      assertThat(s.verdict.get(30, TimeUnit.SECONDS)).isEqualTo("full ok");
     }
   }
 
   @Test
   void anAuthSwitchToCachingSha2_isFollowed() throws Exception {
     try (ScriptedServer s = new ScriptedServer(Path.SWITCH_THEN_FAST)) {
-      assertThat(login(s, PASSWORD).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)).isNotNull();
-      assertThat(s.verdict.get(10, TimeUnit.SECONDS)).isEqualTo("fast ok");
+      assertThat(login(s, PASSWORD).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS)).isNotNull();
+      assertThat(s.verdict.get(30, TimeUnit.SECONDS)).isEqualTo("fast ok");
     }
   }
 
@@ -88,13 +88,13 @@ class MyUpstreamCachingSha2Test {
       try (ScriptedServer s = new ScriptedServer(path)) {
         CompletableFuture<MyUpstreamLogin.Upstream> f = login(s, "not the password").toCompletionStage().toCompletableFuture();
         try {
-          f.get(10, TimeUnit.SECONDS);
+          f.get(30, TimeUnit.SECONDS);
           throw new AssertionError("logged in with a wrong password on the " + path + " path");
         } catch (ExecutionException e) {
           assertThat(e.getCause()).isInstanceOf(MyUpstreamLogin.Failed.class);
           assertThat(((MyUpstreamLogin.Failed) e.getCause()).code).isEqualTo(1045);
         }
-        assertThat(s.verdict.get(10, TimeUnit.SECONDS)).endsWith("refused");
+        assertThat(s.verdict.get(30, TimeUnit.SECONDS)).endsWith("refused");
       }
     }
   }

@@ -125,7 +125,7 @@ final class PgGatewayFixture implements AutoCloseable {
   @Override
   public void close() {
     try {
-      gateway.close().await(10, TimeUnit.SECONDS);
+      gateway.close().await(30, TimeUnit.SECONDS);
     } catch (Exception ignored) {
       // the database is dropped with FORCE below either way
     }

@@ -27,7 +27,7 @@ class PgGatewayHostileInputTest {
   @BeforeAll
   static void start() {
     f = new PgGatewayFixture("pg_gateway_hostile", t -> t,
-        s -> s.withStartupTimeout(Duration.ofSeconds(3)).withStalledReaderTimeout(Duration.ofSeconds(1))
+        s -> s.withStartupTimeout(Duration.ofSeconds(8)).withStalledReaderTimeout(Duration.ofSeconds(1))
             .withWriteQueueBytes(64 * 1024));
   }
 
@@ -56,13 +56,13 @@ class PgGatewayHostileInputTest {
   @Test
   void startupThatNeverFinishes_isCutAfterTheTimeout() throws Exception {
     try (Socket s = new Socket("127.0.0.1", f.gateway.port())) {
-      s.setSoTimeout(30_000);
+      s.setSoTimeout(90_000);
       s.getOutputStream().write(new byte[] {0, 0, 0, 40, 0, 3}); // half a startup packet, then silence
       long start = System.nanoTime();
       String answer = readAll(s.getInputStream());
       long waitedMs = (System.nanoTime() - start) / 1_000_000;
       assertThat(answer).contains("08P01").contains("did not finish");
-      assertThat(waitedMs).as("cut by the startup timeout, not at once").isBetween(500L, 25_000L);
+      assertThat(waitedMs).as("cut by the startup timeout, not at once").isBetween(500L, 60_000L);
     }
     awaitRefused("startup_timeout");
     stillServes();

@@ -41,7 +41,7 @@ class PgGatewayLoginTest {
     AuditRecord opened = f.records("connection.opened").stream().filter(r -> "alice".equals(r.subject())).findFirst().orElseThrow();
     assertThat(opened.data()).containsEntry("target", "orders").containsEntry("protocol", "postgres")
         .containsEntry("database", f.db.name()).containsKey("connection_id").containsKey("client_address");
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> f.records("connection.closed").stream()
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.closed").stream()
         .anyMatch(r -> r.data().get("connection_id").equals(opened.data().get("connection_id"))));
     AuditRecord closed = f.records("connection.closed").stream()
         .filter(r -> r.data().get("connection_id").equals(opened.data().get("connection_id"))).findFirst().orElseThrow();
@@ -68,7 +68,7 @@ class PgGatewayLoginTest {
         .isInstanceOf(SQLException.class)
         .hasMessageContaining("curfew: session token refused (logged_out)")
         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.records("connection.refused").stream()
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.refused").stream()
         .anyMatch(r -> "logged_out".equals(r.data().get("why"))));
   }
 
@@ -83,7 +83,7 @@ class PgGatewayLoginTest {
           .hasMessageContaining("curfew: session token refused (wrong_audience)");
       assertThat(f.engine.check(token, false).allowed()).isTrue();
     }
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.records("connection.refused").stream()
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.refused").stream()
         .anyMatch(r -> "wrong_audience".equals(r.data().get("why"))));
   }
 
@@ -98,7 +98,7 @@ class PgGatewayLoginTest {
     String token = f.open("carol", "long");
     assertThatThrownBy(() -> f.connect("mallory", token))
         .isInstanceOf(SQLException.class).hasMessageContaining("session's subject");
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.records("connection.refused").stream()
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.refused").stream()
         .anyMatch(r -> "wrong_subject".equals(r.data().get("why")) && "carol".equals(r.subject())));
   }
 
@@ -108,7 +108,7 @@ class PgGatewayLoginTest {
     assertThatThrownBy(() -> f.connect("dave", token, "postgres"))
         .isInstanceOf(SQLException.class)
         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("3D000"));
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.records("connection.refused").stream()
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.refused").stream()
         .anyMatch(r -> "wrong_database".equals(r.data().get("why"))));
   }
 
@@ -134,7 +134,7 @@ class PgGatewayLoginTest {
         }
       }
     }
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.records("statement.executed").stream()
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("statement.executed").stream()
         .filter(r -> "erin".equals(r.subject()) && String.valueOf(r.data().get("text")).startsWith("INSERT INTO items"))
         .count() == 10);
     AuditRecord select = f.records("statement.executed").stream()
@@ -153,7 +153,7 @@ class PgGatewayLoginTest {
         assertThat(rs.getInt(1)).isEqualTo(2);
       }
     }
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.records("statement.executed").stream()
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("statement.executed").stream()
         .anyMatch(r -> "fay".equals(r.subject()) && "error".equals(r.data().get("outcome"))));
   }
 }

@@ -45,7 +45,7 @@ class PgGatewayPolicyTest {
     // The session lives on, and this attempt did not count as its activity.
     assertThat(f.engine.check(token, false).allowed()).isTrue();
     assertThat(f.engine.check(token, false).status().lastActivityAtMs()).isEqualTo(lastActivityAtMs);
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> f.records("connection.refused").stream()
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.refused").stream()
         .anyMatch(r -> "wrong_policy".equals(r.data().get("why")) && "alice".equals(r.subject())));
     assertThat(f.records("connection.opened")).noneMatch(r -> "alice".equals(r.subject()));
   }

@@ -155,7 +155,7 @@ class SshGatewayBadInputTest {
       assertThat(readUntilClosed(raw)).as("the gateway closed the connection").isEqualTo(-1);
     }
     othersAreServed();
-    await().atMost(Duration.ofSeconds(10)).until(() -> f.gateway.connections() == 0); // nothing left held
+    await().atMost(Duration.ofSeconds(30)).until(() -> f.gateway.connections() == 0); // nothing left held
   }
 
   /** An SSH_MSG_KEXINIT packet (RFC 4253 section 7.1), unencrypted, naming only the given algorithms. */
@@ -188,7 +188,7 @@ class SshGatewayBadInputTest {
       long started = System.nanoTime();
       assertThat(readUntilClosed(raw)).as("the gateway closed the stalled connection").isEqualTo(-1);
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(25));
-      await().atMost(Duration.ofSeconds(10)).until(() -> quick.gateway.connections() == 0);
+      await().atMost(Duration.ofSeconds(30)).until(() -> quick.gateway.connections() == 0);
     }
     othersAreServed();
   }
@@ -213,7 +213,7 @@ class SshGatewayBadInputTest {
       }
       assertThat(exec(s, "echo still-$((6*7))")).contains("still-42");
     }
-    await().atMost(Duration.ofSeconds(20)).until(() -> !f.records(RecordTypes.CONNECTION_CLOSED).isEmpty());
+    await().atMost(Duration.ofSeconds(30)).until(() -> !f.records(RecordTypes.CONNECTION_CLOSED).isEmpty());
     // The first refusals are recorded with what was asked; the flood after them is only counted.
     List<dev.curfew.core.audit.AuditRecord> refused = f.records(RecordTypes.CONNECTION_REFUSED);
     assertThat(refused).hasSize(GatewayConnection.MAX_REFUSALS_RECORDED);
@@ -268,10 +268,12 @@ class SshGatewayBadInputTest {
     flood.open().verify(Duration.ofSeconds(20));
     assertThat(flood.getLocalWindow().getSize()).isEqualTo(0xFFFF_FFFFL);
     stalled.getIoSession().suspendRead(); // and the client reads nothing more off its socket
-    Thread.sleep(3_000); // time enough for a relay that buffered without bound to take hundreds of MiB
+    // time enough for a relay that buffered without bound to take hundreds of MiB (kept: a slow machine
+    // only makes this check weaker, never wrong)
+    Thread.sleep(3_000);
     othersAreServed();
     stalled.close(true);
-    await().atMost(Duration.ofSeconds(20)).until(() -> f.records(RecordTypes.CONNECTION_CLOSED).stream()
+    await().atMost(Duration.ofSeconds(30)).until(() -> f.records(RecordTypes.CONNECTION_CLOSED).stream()
         .anyMatch(r -> "carol".equals(r.subject())));
     Map<String, Object> closed = f.records(RecordTypes.CONNECTION_CLOSED).stream()
         .filter(r -> "carol".equals(r.subject())).findFirst().orElseThrow().data();
@@ -285,10 +287,12 @@ class SshGatewayBadInputTest {
     ChannelExec flood = stalled.createExecChannel("yes curfew-flood");
     flood.setStreaming(ClientChannel.Streaming.Async); // and never read
     flood.open().verify(Duration.ofSeconds(20));
-    Thread.sleep(2_000); // let the windows fill: what is measured is how much the gateway then holds
+    // let the windows fill: what is measured is how much the gateway then holds (kept: a slow machine
+    // only makes this check weaker, never wrong)
+    Thread.sleep(2_000);
     othersAreServed();
     stalled.close(true);
-    await().atMost(Duration.ofSeconds(20)).until(() -> f.records(RecordTypes.CONNECTION_CLOSED).stream()
+    await().atMost(Duration.ofSeconds(30)).until(() -> f.records(RecordTypes.CONNECTION_CLOSED).stream()
         .anyMatch(r -> "carol".equals(r.subject())));
     Map<String, Object> closed = f.records(RecordTypes.CONNECTION_CLOSED).stream()
         .filter(r -> "carol".equals(r.subject())).findFirst().orElseThrow().data();

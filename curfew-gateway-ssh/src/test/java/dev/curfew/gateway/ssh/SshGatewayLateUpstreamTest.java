@@ -64,8 +64,8 @@ class SshGatewayLateUpstreamTest {
          GatewayFixture f = new GatewayFixture(data, List.of(slowTarget(proxy)), false,
              s -> s.withLoginTimeout(Duration.ofSeconds(5)))) {
       try (ClientSession s = startLogin(f, f.open("alice", "long"))) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> proxy.accepted.get() == 1); // the gateway reached the target
-        await().atMost(Duration.ofSeconds(20)).until(() -> !s.isOpen()); // the client's login timed out
+        await().atMost(Duration.ofSeconds(30)).until(() -> proxy.accepted.get() == 1); // the gateway reached the target
+        await().atMost(Duration.ofSeconds(30)).until(() -> !s.isOpen()); // the client's login timed out
       }
       // the target answers at 10 s: the gateway's connection to it is closed, not logged in and kept
       await().atMost(Duration.ofSeconds(30)).until(() -> proxy.openFromGateway.get() == 0);
@@ -79,9 +79,9 @@ class SshGatewayLateUpstreamTest {
     try (SlowTcpProxy proxy = new SlowTcpProxy(sshd.port, Duration.ofSeconds(3));
          GatewayFixture f = new GatewayFixture(data, List.of(slowTarget(proxy)), false)) {
       ClientSession s = startLogin(f, f.open("alice", "long"));
-      await().atMost(Duration.ofSeconds(20)).until(() -> proxy.accepted.get() == 1);
+      await().atMost(Duration.ofSeconds(30)).until(() -> proxy.accepted.get() == 1);
       s.close(true); // the client leaves while the gateway logs in to the target
-      await().atMost(Duration.ofSeconds(20)).until(() -> f.gateway.connections() == 0);
+      await().atMost(Duration.ofSeconds(30)).until(() -> f.gateway.connections() == 0);
       // the login to the target completes at 3 s, with nobody left to use it: closed at once
       await().atMost(Duration.ofSeconds(30)).until(() -> proxy.openFromGateway.get() == 0);
       assertThat(f.records(RecordTypes.CONNECTION_OPENED)).isEmpty();

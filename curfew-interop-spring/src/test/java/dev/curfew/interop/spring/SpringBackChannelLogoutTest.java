@@ -85,14 +85,14 @@ class SpringBackChannelLogoutTest {
         port = s.getLocalPort();
       }
       api.publishDiscovery(DiscoveryDocument.of("http://127.0.0.1:" + port, keys.algorithms()));
-      return api.listen("127.0.0.1", port).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      return api.listen("127.0.0.1", port).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     void deliverTo(String backChannelUrl) {
       if (notifier != null) return;
       notifier = new EndNotifier(SessionStore.of(engine), List.of(),
           List.of(new EndNotifier.BackchannelLogout(URI.create(backChannelUrl), issuer, RelyingPartyApp.CLIENT_ID)),
-          keys, new EndNotifier.Settings(1, Duration.ofMillis(50), Duration.ofSeconds(10)));
+          keys, new EndNotifier.Settings(1, Duration.ofMillis(50), Duration.ofSeconds(30)));
       fanOut.addEndingListener(notifier);
     }
   }
@@ -108,7 +108,7 @@ class SpringBackChannelLogoutTest {
   @AfterAll
   static void stop() throws Exception {
     if (curfew.notifier != null) curfew.notifier.close();
-    curfew.vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    curfew.vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   @Test
@@ -124,12 +124,12 @@ class SpringBackChannelLogoutTest {
 
     curfew.engine.logout(ended.token());
 
-    await().atMost(Duration.ofSeconds(20)).until(() -> !notified().isEmpty());
+    await().atMost(Duration.ofSeconds(30)).until(() -> !notified().isEmpty());
     JsonNode attempt = notified().get(0);
     assertThat(attempt.at("/data/kind").asText()).isEqualTo("backchannel_logout");
     assertThat(attempt.at("/data/http_status").asInt()).as("Spring's answer to the delivery").isEqualTo(200);
     assertThat(attempt.at("/data/outcome").asText()).isEqualTo("delivered");
-    await().atMost(Duration.ofSeconds(10)).until(() -> get(rp + "/me", cookie).statusCode() != 200);
+    await().atMost(Duration.ofSeconds(30)).until(() -> get(rp + "/me", cookie).statusCode() != 200);
     assertThat(get(rp + "/me", cookie).statusCode()).as("the ended RP session is sent to log in").isEqualTo(302);
     assertThat(get(rp + "/me", otherCookie).statusCode()).as("the RP session of another Curfew session lives").isEqualTo(200);
   }

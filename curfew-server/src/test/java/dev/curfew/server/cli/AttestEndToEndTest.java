@@ -71,7 +71,7 @@ class AttestEndToEndTest {
           assertThat(post(server.port, "/v1/session/extend", token, "").statusCode()).isEqualTo(409);
         }
         if (i == 1) { // an acknowledgement needs a warning sent first (warning at 2 s, then 4 s to acknowledge)
-          Awaitility.await("the warning, then its acknowledgement").atMost(Duration.ofSeconds(10))
+          Awaitility.await("the warning, then its acknowledgement").atMost(Duration.ofSeconds(30))
               .pollInterval(Duration.ofMillis(100))
               .until(() -> post(server.port, "/v1/session/warning-ack", token, "").statusCode() == 204);
         }
@@ -201,7 +201,7 @@ class AttestEndToEndTest {
     boolean present;
     try {
       Process p = new ProcessBuilder("pdftoppm", "-v").redirectErrorStream(true).start();
-      present = p.waitFor(10, TimeUnit.SECONDS);
+      present = p.waitFor(30, TimeUnit.SECONDS);
     } catch (java.io.IOException | InterruptedException e) {
       present = false;
     }

@@ -68,7 +68,13 @@ class AuditCliEndToEndTest {
       String key = Files.readString(data.resolve(KeyBootstrap.KEY_FILE)).trim();
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < 12; i++) ids.add(session(server.port, key, i));
-      Thread.sleep(1200); // a checkpoint is written within a second
+      // a checkpoint is written within a second of new records: wait (generously) for one that covers
+      // at least the 12 session.created and 6 logged_out records just written
+      org.awaitility.Awaitility.await("a checkpoint over the first sessions").atMost(java.time.Duration.ofSeconds(30))
+          .pollInterval(java.time.Duration.ofMillis(100)).until(() -> {
+            HttpResponse<String> c = get(server.port, "/v1/audit/checkpoint", key);
+            return c.statusCode() == 200 && checkpointOf(c.body()).treeSize() >= 18;
+          });
       HttpResponse<String> cp = get(server.port, "/v1/audit/checkpoint", key);
       assertThat(cp.statusCode()).isEqualTo(200);
       assertThat(cp.headers().firstValue("Content-Type")).hasValue("text/plain; charset=utf-8");
@@ -84,7 +90,7 @@ class AuditCliEndToEndTest {
       httpBundle = ev.body();
       long from = checkpointOf(Files.readString(trustedCheckpoint)).treeSize();
       // a checkpoint is written within a second of new records: wait (generously) for one past the kept one
-      long deadline = System.nanoTime() + 10_000_000_000L;
+      long deadline = System.nanoTime() + 60_000_000_000L;
       do {
         laterCheckpoint = get(server.port, "/v1/audit/checkpoint", key).body();
         if (checkpointOf(laterCheckpoint).treeSize() > from) break;

@@ -74,8 +74,9 @@ class ClockStepEndToEndTest {
       assertThat(back.path("data").path("step_ms").asLong()).isBetween(3_599_000L, 3_601_000L);
       assertThat(back.path("data").path("detected_by").asText()).isEqualTo("watch");
       while (get(server.port, "/v1/session", shortToken).statusCode() == 200) {
-        assertThat(System.nanoTime() - openedNanos).as("still valid after 6 s of real time")
-            .isLessThan(TimeUnit.SECONDS.toNanos(6));
+        // an hour's step would keep it for an hour; 30 s leaves a loaded machine room to answer slowly
+        assertThat(System.nanoTime() - openedNanos).as("still valid after 30 s of real time")
+            .isLessThan(TimeUnit.SECONDS.toNanos(30));
         Thread.sleep(50);
       }
       long endedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedNanos);
@@ -130,9 +131,9 @@ class ClockStepEndToEndTest {
     return JSON.readTree(r.body());
   }
 
-  /** Waits (up to 30 s) until the log holds {@code n} clock.stepped records; returns the last. */
+  /** Waits (up to 60 s) until the log holds {@code n} clock.stepped records; returns the last. */
   private JsonNode awaitStep(int port, int n) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       HttpResponse<String> r = get(port, "/v1/audit?type=clock.stepped", key);
       JsonNode records = JSON.readTree(r.body()).path("records");

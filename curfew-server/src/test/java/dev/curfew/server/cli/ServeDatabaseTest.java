@@ -59,7 +59,7 @@ class ServeDatabaseTest {
         Result idle = psql(port, db.name(), "alice", token, "SELECT 1 + 1; \\! sleep 5\nSELECT 2 + 2;");
         assertThat(idle.err).contains("FATAL:  curfew: session ended (idle_timeout)");
         assertThat(idle.out + idle.err).contains("curfew: this session ends at");
-        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> trail(running).contains("\"type\":\"connection.closed\""));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> trail(running).contains("\"type\":\"connection.closed\""));
         String log = trail(running);
         assertThat(log).contains("\"type\":\"connection.opened\"").contains("\"type\":\"connection.refused\"")
             .contains("\"type\":\"statement.executed\"").doesNotContain(token);

@@ -34,7 +34,7 @@ class ServeGatewayTest {
         seenSubjects.add(String.valueOf(req.getHeader("X-Curfew-Subject")));
         req.response().end("secret page");
       }
-    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    }).listen(0, "127.0.0.1").await(30, TimeUnit.SECONDS);
     int gatewayPort;
     try (ServerSocket s = new ServerSocket(0)) {
       gatewayPort = s.getLocalPort();
@@ -87,7 +87,7 @@ class ServeGatewayTest {
     HttpServer upstream = vertx.createHttpServer().requestHandler(req -> {
       if (req.path().endsWith("/login")) req.response().putHeader("Curfew-Login", "subject=bob");
       req.response().end("ok");
-    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    }).listen(0, "127.0.0.1").await(30, TimeUnit.SECONDS);
     int gatewayPort;
     try (ServerSocket s = new ServerSocket(0)) {
       gatewayPort = s.getLocalPort();

@@ -57,7 +57,7 @@ class ServeMcpTest {
 
         CompletableFuture<McpSchema.CallToolResult> slow =
             CompletableFuture.supplyAsync(() -> client.callTool(new McpSchema.CallToolRequest("slow", Map.of())));
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !mcp.bodiesContaining("\"slow\"").isEmpty());
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !mcp.bodiesContaining("\"slow\"").isEmpty());
         running.engine.revoke(opened.status().sessionId(), "admin", "agent misbehaved");
         assertThatThrownBy(() -> slow.get(30, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(McpError.class, e -> {
           assertThat(e.getJsonRpcError().code()).isEqualTo(-32050);
@@ -76,7 +76,7 @@ class ServeMcpTest {
         assertThat(later.body()).contains("\"reason\":\"revoked\"");
 
         assertThat(mcp.received).allSatisfy(r -> assertThat(r.authorization()).isNull());
-        Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(trail(running))
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(trail(running))
             .contains("\"type\":\"connection.opened\"").contains("\"protocol\":\"mcp\"")
             .contains("\"type\":\"agent.tool_called\"").contains("\"outcome\":\"cancelled\"")
             .contains("\"type\":\"connection.closed\"").contains("\"why\":\"session_ended\""));

@@ -75,7 +75,7 @@ class ServeMysqlTest {
         Result idle = mariadb(port, db, "alice", token, "SELECT 1 + 1;\n\\! sleep 2.5\nDO 0;\n\\! sleep 5\nSELECT 2 + 2;");
         assertThat(idle.out + idle.err).contains("curfew: this session ends at");
         assertThat(idle.err).contains("ERROR 4031").contains("curfew: session ended (idle_timeout)");
-        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> trail(running).contains("\"type\":\"connection.closed\""));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> trail(running).contains("\"type\":\"connection.closed\""));
         String log = trail(running);
         assertThat(log).contains("\"type\":\"connection.opened\"").contains("\"type\":\"connection.refused\"")
             .contains("\"type\":\"statement.executed\"").doesNotContain(token);

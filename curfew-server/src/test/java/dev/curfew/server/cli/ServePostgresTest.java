@@ -305,7 +305,7 @@ class ServePostgresTest {
   }
 
   private Checkpoint awaitCheckpointAbove(String key, long size) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (true) {
       Checkpoint c = checkpointOf(get("/v1/audit/checkpoint", key).body());
       if (c.treeSize() > size || System.nanoTime() > deadline) return c;

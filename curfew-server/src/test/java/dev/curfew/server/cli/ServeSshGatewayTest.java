@@ -57,7 +57,7 @@ class ServeSshGatewayTest {
             .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
         String web = running.engine.open("alice", "ops", Map.of(), dev.curfew.core.Audience.route("/"), "gateway:/").token();
         try (OpenSshTerminal t = OpenSshTerminal.open(port, "alice@build-box", web, List.of(), null)) {
-          await().atMost(Duration.ofSeconds(20)).until(() -> t.screen().contains("curfew: login refused (wrong_audience)"));
+          await().atMost(Duration.ofSeconds(30)).until(() -> t.screen().contains("curfew: login refused (wrong_audience)"));
         }
         recordedShell(running, port, data);
       } finally {
@@ -92,12 +92,12 @@ class ServeSshGatewayTest {
     try (OpenSshTerminal t = OpenSshTerminal.open(port, "alice@build-box", token, List.of(), null)) {
       await().atMost(Duration.ofSeconds(30)).until(() -> t.screen().matches("(?s).*[#$] $"));
       t.type("echo proven-$((6*7))\r");
-      await().atMost(Duration.ofSeconds(20)).until(() -> t.screen().contains("proven-42"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> t.screen().contains("proven-42"));
       t.type("exit\r");
-      await().atMost(Duration.ofSeconds(20)).until(() -> t.screen().contains("[ssh exit 0]"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> t.screen().contains("[ssh exit 0]"));
     }
     String[] export = exportArgs.length > 0 ? exportArgs : new String[] {"--data", data.toString()};
-    await().atMost(Duration.ofSeconds(20)).until(() -> Files.list(data.resolve("recordings")).count() == 1
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.list(data.resolve("recordings")).count() == 1
         && exportedTypes(export).contains("connection.closed"));
   }
 

@@ -137,7 +137,7 @@ class ServeTlsRenegotiationTest {
     boolean present;
     try {
       Process p = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start();
-      present = p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+      present = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
     } catch (java.io.IOException e) {
       present = false;
     }

@@ -89,7 +89,7 @@ class WitnessEndToEndTest {
       for (int i = 0; i < 6; i++) ids.add(session(server.port, apiKey, "user-" + i));
       sessionId = ids.get(2);
       // the checkpoint served carries the witness's cosignature, once one covers the records
-      String cosigned = Awaitility.await("a cosigned checkpoint").atMost(Duration.ofSeconds(20))
+      String cosigned = Awaitility.await("a cosigned checkpoint").atMost(Duration.ofSeconds(30))
           .until(() -> get(server.port, "/v1/audit/checkpoint", apiKey).body(),
               note -> note.contains("\u2014 " + witnessKey.name() + " "));
       assertThat(logKey.verifier().verify(cosigned).verified()).isTrue();

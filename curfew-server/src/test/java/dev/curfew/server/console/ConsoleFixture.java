@@ -71,7 +71,7 @@ final class ConsoleFixture implements AutoCloseable {
         store.auditTrail());
     console = new Console(vertx, engine, hub, keys, scopes, AuditView.embedded(store), metrics);
     api.extend(console::mount);
-    port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   /** A signed-in operator: the console cookie's token and the CSRF token. */
@@ -157,8 +157,8 @@ final class ConsoleFixture implements AutoCloseable {
   @Override
   public void close() throws Exception {
     console.close();
-    api.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    api.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     store.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

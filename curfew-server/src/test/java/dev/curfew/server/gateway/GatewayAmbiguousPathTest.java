@@ -51,7 +51,7 @@ class GatewayAmbiguousPathTest {
     String up = "http://127.0.0.1:" + upstream.start(vertx);
     gateway = new Gateway(vertx, engine, hub, List.of(GatewayRoute.fromConfig(
         GatewayFixture.route("/", up, null, "/login", false, List.of("/api/poll")))),
-        Gateway.Settings.defaults().withInstances(1).withUpstreamTimeout(Duration.ofSeconds(2)));
+        Gateway.Settings.defaults().withInstances(1).withUpstreamTimeout(Duration.ofSeconds(30)));
     fanOut.addEndingListener(gateway.endings());
     port = GatewayFixture.await(gateway.listen("127.0.0.1", 0));
   }

@@ -176,14 +176,14 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   Received lastReceived() throws InterruptedException {
-    Received r = received.poll(5, TimeUnit.SECONDS);
+    Received r = received.poll(30, TimeUnit.SECONDS);
     if (r == null) throw new AssertionError("the upstream received nothing");
     return r;
   }
 
   static <T> T await(io.vertx.core.Future<T> f) {
     try {
-      return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

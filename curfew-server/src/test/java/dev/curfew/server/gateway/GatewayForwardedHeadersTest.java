@@ -52,7 +52,7 @@ class GatewayForwardedHeadersTest {
   @Test
   void fromATrustedProxy_theChainIsAppendedTo_andItsHostAndSchemeKept() throws Exception {
     try (GatewayFixture f = new GatewayFixture(Gateway.Settings.defaults().withInstances(1)
-        .withUpstreamTimeout(Duration.ofMillis(700)).withTrustedProxies(List.of("127.0.0.1/32", "10.0.0.0/8")))) {
+        .withUpstreamTimeout(Duration.ofSeconds(30)).withTrustedProxies(List.of("127.0.0.1/32", "10.0.0.0/8")))) {
       f.get("/page", with(f.login("bob")));
       MultiMap h = f.lastReceived().headers();
       assertThat(h.getAll("X-Forwarded-For")).containsExactly("203.0.113.9, 127.0.0.1");
@@ -74,7 +74,7 @@ class GatewayForwardedHeadersTest {
   @Test
   void aProxyNotInTheListIsNotTrusted() throws Exception {
     try (GatewayFixture f = new GatewayFixture(Gateway.Settings.defaults().withInstances(1)
-        .withUpstreamTimeout(Duration.ofMillis(700)).withTrustedProxies(List.of("10.0.0.0/8", "::1")))) {
+        .withUpstreamTimeout(Duration.ofSeconds(30)).withTrustedProxies(List.of("10.0.0.0/8", "::1")))) {
       f.get("/page", with(f.login("dave")));
       MultiMap h = f.lastReceived().headers();
       assertThat(h.getAll("X-Forwarded-For")).containsExactly("127.0.0.1");

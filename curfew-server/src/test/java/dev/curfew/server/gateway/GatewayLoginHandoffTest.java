@@ -95,7 +95,7 @@ class GatewayLoginHandoffTest {
       }
       assertThat(head).contains("200", "Set-Cookie: " + COOKIE + "=cft_");
     } // the browser goes away before the body has ended
-    await().atMost(Duration.ofSeconds(10)).until(() -> f.engine.sessionsOf("frank").isEmpty());
+    await().atMost(Duration.ofSeconds(30)).until(() -> f.engine.sessionsOf("frank").isEmpty());
     assertThat(f.engine.sessionsOf("erin")).isEmpty();
   }
 

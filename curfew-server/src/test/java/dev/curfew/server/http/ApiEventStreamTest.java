@@ -32,7 +32,7 @@ class ApiEventStreamTest {
     Sse(ApiFixture f, String... headers) throws Exception {
       var b = f.request("/v1/session/events").timeout(Duration.ofSeconds(30)).GET();
       for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
-      response = f.http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofLines()).get(5, TimeUnit.SECONDS);
+      response = f.http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofLines()).get(30, TimeUnit.SECONDS);
       CompletableFuture.runAsync(() -> {
         try {
           response.body().forEach(lines::add);
@@ -49,8 +49,8 @@ class ApiEventStreamTest {
       String name = null;
       String data = null;
       while (true) {
-        String line = lines.poll(5, TimeUnit.SECONDS);
-        assertThat(line).as("a line within 5 s").isNotNull();
+        String line = lines.poll(30, TimeUnit.SECONDS);
+        assertThat(line).as("a line within 30 s").isNotNull();
         if (line.equals(EOF)) return new Event(EOF, null);
         if (line.startsWith(":")) continue;
         if (line.startsWith("event: ")) name = line.substring(7);
@@ -73,7 +73,7 @@ class ApiEventStreamTest {
     Event status = sse.next();
     assertThat(status.name()).isEqualTo("status");
     assertThat(status.data().get("session_id").asText()).isEqualTo(s.sessionId());
-    await().atMost(Duration.ofSeconds(5)).until(() -> f.hub.streams(s.sessionId()) == 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> f.hub.streams(s.sessionId()) == 1);
 
     f.advance(Duration.ofMinutes(13));
     Event warning = sse.next();
@@ -89,7 +89,7 @@ class ApiEventStreamTest {
     assertThat(expired.data().get("reason").asText()).isEqualTo("idle_timeout");
     assertThat(expired.data().get("expired_at").asText()).isEqualTo("2026-11-26T22:15:00.000Z");
     assertThat(sse.next().name()).isEqualTo(Sse.EOF);
-    await().atMost(Duration.ofSeconds(5)).until(() -> f.hub.streams() == 0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> f.hub.streams() == 0);
   }
 
   @Test
@@ -158,10 +158,10 @@ class ApiEventStreamTest {
     assertThat(sse.next().name()).isEqualTo("status");
     String line;
     do {
-      line = sse.lines.poll(5, TimeUnit.SECONDS);
+      line = sse.lines.poll(30, TimeUnit.SECONDS);
       assertThat(line).isNotNull();
     } while (!line.startsWith(":"));
-    f.server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    f.server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertThat(sse.next().name()).isEqualTo(Sse.EOF);
   }
 }

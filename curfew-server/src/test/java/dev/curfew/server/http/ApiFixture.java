@@ -80,7 +80,7 @@ final class ApiFixture implements AutoCloseable {
             ApiKey.ofSecret("app-auditor", APP_AUDITOR_KEY, Set.of(Scope.APP, Scope.AUDITOR)))),
         withAuditLog ? new MemoryAuditLog(sink) : null, metrics, settings);
     try {
-      port = server.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      port = server.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("server did not start", e);
     }
@@ -206,7 +206,7 @@ final class ApiFixture implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

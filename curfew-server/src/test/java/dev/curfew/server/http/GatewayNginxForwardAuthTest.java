@@ -53,7 +53,7 @@ class GatewayNginxForwardAuthTest {
     app = f.vertx.createHttpServer().requestHandler(req -> {
       received.add(MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
       req.response().putHeader("Cache-Control", "public, max-age=600").end("app:" + req.path());
-    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     nginxPort = freePort();
     String server = documentedServerBlock()
         .replace("127.0.0.1:8080", "127.0.0.1:" + f.port)
@@ -70,7 +70,7 @@ class GatewayNginxForwardAuthTest {
     Files.writeString(confFile, conf);
     nginx = new ProcessBuilder(bin, "-p", dir.toString(), "-e", dir.resolve("error.log").toString(),
         "-c", confFile.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (true) {
       try (Socket s = new Socket("127.0.0.1", nginxPort)) {
         break;
@@ -121,7 +121,7 @@ class GatewayNginxForwardAuthTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("app:/orders");
     assertThat(r.headers().allValues("Cache-Control")).containsExactly("no-store");
-    MultiMap h = received.poll(5, TimeUnit.SECONDS);
+    MultiMap h = received.poll(30, TimeUnit.SECONDS);
     assertThat(h.getAll("X-Curfew-Subject")).containsExactly("alice");
     assertThat(h.get("X-Curfew-Session-Id")).isEqualTo(s.sessionId());
     assertThat(h.get("X-Curfew-Expires-At")).isNotBlank();

@@ -108,7 +108,7 @@ class BackchannelLogoutTest {
       if (req.path().equals("/kc/certs")) kcFetches.incrementAndGet();
       JWKSet set = req.path().equals("/kc/certs") ? kcKeys.get() : oktaKeys.get();
       req.response().putHeader("Content-Type", "application/json").end(set.toString(true));
-    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     String base = "http://127.0.0.1:" + idp.actualPort();
     HttpClient http = HttpClient.newHttpClient();
     SeenLogoutTokens seen = SeenLogoutTokens.inMemory(clock);
@@ -128,7 +128,7 @@ class BackchannelLogoutTest {
     api = new ApiServer(vertx, engine, hub, ApiKeys.of(List.of()), null,
         new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), ApiServer.Settings.defaults().withInstances(1));
     api.backchannelLogout(new BackchannelLogoutRoutes(SessionStore.of(engine), verifiers, clock, 5_000));
-    port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   private static RSAKey RSAKeyGenerator(int bits, String kid) {
@@ -141,7 +141,7 @@ class BackchannelLogoutTest {
 
   @AfterEach
   void close() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   // ---------------------------------------------------------------- valid tokens
@@ -246,7 +246,7 @@ class BackchannelLogoutTest {
       assertThat(r.headers().firstValue("Cache-Control")).as(c.getKey()).contains("no-store");
       assertThat(engine.check(alice.token(), false).allowed()).as(c.getKey()).isTrue();
       int refused = refusedBefore + 1;
-      await().atMost(Duration.ofSeconds(5)).until(() -> records("idp.logout").size() == refused);
+      await().atMost(Duration.ofSeconds(30)).until(() -> records("idp.logout").size() == refused);
       assertThat(records("idp.logout").get(refused - 1).at("/data/outcome").asText()).as(c.getKey()).isEqualTo("refused");
       refusedBefore = refused;
     }

@@ -68,7 +68,7 @@ class PgAuditLogTest {
     long t = clock.millis();
     CompletableFuture<Void> f = log.append(List.of(record(RecordTypes.SESSION_CREATED, t, "s_1"),
         record(RecordTypes.NODE_STARTED, t - 5, null)), List.of());
-    f.get(10, TimeUnit.SECONDS);
+    f.get(30, TimeUnit.SECONDS);
     assertThat(database.queryLong("SELECT count(*) FROM audit_records")).isEqualTo(2);
     // the same sink semantics as the file log: seq in call order, time clamped never to decrease
     MemoryAuditSink reference = new MemoryAuditSink();
@@ -160,7 +160,7 @@ class PgAuditLogTest {
     for (int i = 0; i < 50; i++) {
       log.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_" + (i % 7))), List.of());
     }
-    log.append(List.of(record(RecordTypes.LOGGED_OUT, clock.millis(), "s_3")), List.of()).get(10, TimeUnit.SECONDS);
+    log.append(List.of(record(RecordTypes.LOGGED_OUT, clock.millis(), "s_3")), List.of()).get(30, TimeUnit.SECONDS);
     PgAuditProofs proofs = new PgAuditProofs(log);
     String bundle = proofs.evidence("s_3").orElseThrow();
     EvidenceVerification v = EvidenceBundle.verify(bundle, signer.verifier());
@@ -181,15 +181,15 @@ class PgAuditLogTest {
   void aReopenedLogContinuesItsSeqTimeTreeAndCheckpoints() throws Exception {
     PgAuditLog first = open("node-a", signer);
     TokenBinding binding = new TokenBinding("s_1", TokenHash.of("cft_" + "a".repeat(43)), clock.millis());
-    first.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_1")), List.of(binding)).get(10, TimeUnit.SECONDS);
-    first.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis() + 500, "s_2")), List.of()).get(10, TimeUnit.SECONDS);
+    first.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_1")), List.of(binding)).get(30, TimeUnit.SECONDS);
+    first.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis() + 500, "s_2")), List.of()).get(30, TimeUnit.SECONDS);
     first.close(); // a final checkpoint
     assertThat(database.queryLong("SELECT max(tree_size) FROM audit_checkpoints")).isEqualTo(2);
 
     PgAuditLog second = open("node-a", signer);
     assertThat(second.size()).isEqualTo(2);
     assertThat(second.latestCheckpoint()).isPresent();
-    second.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_3")), List.of()).get(10, TimeUnit.SECONDS);
+    second.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_3")), List.of()).get(30, TimeUnit.SECONDS);
     List<String> lines = new ArrayList<>();
     second.scan(0, lines::add);
     assertThat(lines.get(2)).startsWith("{\"data\"").contains("\"seq\":2");
@@ -218,9 +218,9 @@ class PgAuditLogTest {
     NoteSigner other = NoteSigner.generate("curfew/node-b");
     PgAuditLog a = open("node-a", signer);
     PgAuditLog b = open("node-b", other);
-    a.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_a")), List.of()).get(10, TimeUnit.SECONDS);
+    a.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_a")), List.of()).get(30, TimeUnit.SECONDS);
     b.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_b1"),
-        record(RecordTypes.SESSION_CREATED, clock.millis(), "s_b2")), List.of()).get(10, TimeUnit.SECONDS);
+        record(RecordTypes.SESSION_CREATED, clock.millis(), "s_b2")), List.of()).get(30, TimeUnit.SECONDS);
     a.checkpointNow();
     b.checkpointNow();
     assertThat(a.size()).isEqualTo(1);
@@ -240,7 +240,7 @@ class PgAuditLogTest {
   void aSecondWriterOfTheSameNodeFailsClosedInsteadOfForkingTheLog() throws Exception {
     PgAuditLog a = open("node-a", signer);
     PgAuditLog b = open("node-a", signer); // e.g. two servers configured with the same node name
-    a.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_1")), List.of()).get(10, TimeUnit.SECONDS);
+    a.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_1")), List.of()).get(30, TimeUnit.SECONDS);
     CompletableFuture<Void> late = b.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_2")), List.of());
     assertThatThrownBy(() -> late.get(30, TimeUnit.SECONDS)).hasMessageContaining("another process writes as this node");
     assertThat(b.writable()).isFalse();
@@ -254,7 +254,7 @@ class PgAuditLogTest {
   void openRefusesALogWhoseStoredTailWasChanged() throws Exception {
     PgAuditLog log = open("node-a", signer);
     log.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis(), "s_1"),
-        record(RecordTypes.SESSION_CREATED, clock.millis(), "s_2")), List.of()).get(10, TimeUnit.SECONDS);
+        record(RecordTypes.SESSION_CREATED, clock.millis(), "s_2")), List.of()).get(30, TimeUnit.SECONDS);
     log.close();
     database.sql("ALTER TABLE audit_records DISABLE TRIGGER audit_records_append_only;"
         + " UPDATE audit_records SET line = replace(line, 's_2', 's_9') WHERE seq = 1");
@@ -300,7 +300,7 @@ class PgAuditLogTest {
     journal.append(List.of(record(RecordTypes.NODE_STARTED, clock.millis() + 99, null)), List.of());
     mirror.replicate(30, journal.lines().get(30).getBytes(StandardCharsets.UTF_8));
     mirror.replicate(12, journal.lines().get(12).getBytes(StandardCharsets.UTF_8)); // already there: ignored
-    mirror.durableThrough(31).get(10, TimeUnit.SECONDS);
+    mirror.durableThrough(31).get(30, TimeUnit.SECONDS);
     List<String> stored = new ArrayList<>();
     mirror.scan(0, stored::add);
     assertThat(stored).isEqualTo(journal.lines());

@@ -37,12 +37,12 @@ class PgAuditVerifierTest {
         a.append(List.of(record("node-a", "s_a" + i)), List.of());
         b.append(List.of(record("node-b", "s_b" + i)), List.of());
         if (i == 19) {
-          a.durableThrough(20).get(10, TimeUnit.SECONDS);
+          a.durableThrough(20).get(30, TimeUnit.SECONDS);
           checkpointOfA = a.checkpointNow(); // kept elsewhere by an auditor
           clock.advance(Duration.ofSeconds(1));
         }
       }
-      a.durableThrough(40).get(10, TimeUnit.SECONDS);
+      a.durableThrough(40).get(30, TimeUnit.SECONDS);
       a.checkpointNow();
       clock.advance(Duration.ofMillis(1500));
     }

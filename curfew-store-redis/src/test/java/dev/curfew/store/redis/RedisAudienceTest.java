@@ -41,8 +41,8 @@ class RedisAudienceTest {
   }
 
   static Decision get(CompletableFuture<Decision> f) throws Exception {
-    Decision d = f.get(10, TimeUnit.SECONDS);
-    d.durable().get(10, TimeUnit.SECONDS);
+    Decision d = f.get(30, TimeUnit.SECONDS);
+    d.durable().get(30, TimeUnit.SECONDS);
     return d;
   }
 
@@ -94,7 +94,7 @@ class RedisAudienceTest {
     long seconds = (System.currentTimeMillis() - started) / 1000 + 1;
     int refusals = a.records(RecordTypes.REFUSED).size() + a.records(RecordTypes.EXTENSION_REFUSED).size();
     assertThat(refusals).isBetween(1, (int) seconds);
-    await().atMost(Duration.ofSeconds(20)).until(() -> !a.records(RecordTypes.WARNING_SENT).isEmpty());
+    await().atMost(Duration.ofSeconds(30)).until(() -> !a.records(RecordTypes.WARNING_SENT).isEmpty());
     assertThat(get(a.store.acknowledgeWarning(opened.token())).allowed()).isTrue();
     Decision again = get(a.store.acknowledgeWarning(opened.token()));
     assertThat(again.verdict()).isEqualTo(Decision.Verdict.REFUSED);
@@ -110,8 +110,8 @@ class RedisAudienceTest {
     Decision opened = get(a.store.open("carol", null, Map.of()));
     assertThatThrownBy(() -> a.store.changePolicy(policy("standard", 60_000, 3_600_000, 10_000, 50), true, "admin"))
         .hasMessageContaining("max_extensions");
-    a.store.changePolicy(policy("standard", 60_000, 3_600_000, 10_000, 50), false, "admin").get(10, TimeUnit.SECONDS);
-    a.store.changePolicy(policy("standard", 30_000, 3_600_000, 10_000, 40), true, "admin").get(10, TimeUnit.SECONDS);
+    a.store.changePolicy(policy("standard", 60_000, 3_600_000, 10_000, 50), false, "admin").get(30, TimeUnit.SECONDS);
+    a.store.changePolicy(policy("standard", 30_000, 3_600_000, 10_000, 40), true, "admin").get(30, TimeUnit.SECONDS);
     Decision now = get(a.store.check(opened.token(), false));
     assertThat(now.status().policyVersion()).isEqualTo(3);
     assertThat(now.status().extensionsLeft()).isEqualTo(2);
