@@ -43,6 +43,41 @@ class McpGatewayHttpTest {
   }
 
   @Test
+  void aRefusedTokenIsRecordedOncePerWindowAndAnUnknownOneIsAFailedCheck() {
+    try (McpGatewayFixture f = new McpGatewayFixture()) {
+      RawMcp raw = new RawMcp(f.vertx, f.port);
+      for (int i = 0; i < 5; i++) {
+        assertThat(raw.post("cft_not-a-token", null, LIST).status()).isEqualTo(401);
+      }
+      assertThat(f.failedChecks).hasValue(5);
+      assertThat(f.records("connection.refused")).singleElement().satisfies(r -> {
+        assertThat(r.sessionId()).isNull();
+        assertThat(r.data()).containsEntry("why", "unknown").containsEntry("protocol", "mcp")
+            .containsEntry("target", "/mcp").containsEntry("repeats", 0L).containsKey("client_address");
+      });
+
+      String revoked = f.open("alice", "long");
+      f.engine.revoke(f.sessionIdOf(revoked), "admin", "test");
+      for (int i = 0; i < 3; i++) {
+        RawMcp.Answer a = raw.post(revoked, null, LIST);
+        assertThat(a.status()).isEqualTo(401);
+        assertThat(new JsonObject(a.body()).getString("reason")).isEqualTo("revoked");
+      }
+      String elsewhere = f.openFor("bob", "app:billing");
+      assertThat(raw.post(elsewhere, null, LIST).status()).isEqualTo(403);
+      assertThat(raw.send(HttpMethod.GET, elsewhere, null, null).status()).isEqualTo(403);
+
+      assertThat(f.failedChecks).as("an ended session or another place is no failed check").hasValue(5);
+      assertThat(f.records("connection.refused")).hasSize(3);
+      assertThat(f.records("connection.refused")).filteredOn(r -> "revoked".equals(r.data().get("why"))).singleElement()
+          .satisfies(r -> assertThat(r.data()).containsEntry("protocol", "mcp").containsEntry("repeats", 0L));
+      assertThat(f.records("connection.refused")).filteredOn(r -> "wrong_audience".equals(r.data().get("why")))
+          .singleElement().satisfies(r -> assertThat(r.data()).containsEntry("protocol", "mcp").containsEntry("target", "/mcp"));
+      assertThat(f.upstream).isEmpty();
+    }
+  }
+
+  @Test
   void badInputGetsTypedErrorsAndNothingIsForwarded() {
     try (McpGatewayFixture f = new McpGatewayFixture()) {
       RawMcp raw = new RawMcp(f.vertx, f.port);
