@@ -362,19 +362,44 @@ public final class McpGateway {
 
   private void relayPost(HttpServerRequest req, McpRoute route, Decision d, Binding b, JsonRpc.Message m, Buffer body,
       Call call) {
-    HttpServerResponse resp = req.response();
     String sessionId = d.status().sessionId();
     if (call != null && !track(sessionId, call)) return;
     if (b != null) b.bytesIn.addAndGet(body.length());
+    sendPost(req, route, d, b, m, body, call, true);
+  }
+
+  /**
+   * One attempt at relaying a POST. A kept-alive connection the MCP server closed under the request
+   * (before any answer) is tried once more on a new connection when that is safe: nothing of the
+   * request had been written, or its method has no effect ({@code ping}, {@code *}{@code /list}).
+   * Otherwise a request is answered with JSON-RPC error -32603 (the server may have carried it out).
+   */
+  private void sendPost(HttpServerRequest req, McpRoute route, Decision d, Binding b, JsonRpc.Message m, Buffer body,
+      Call call, boolean mayRetry) {
+    HttpServerResponse resp = req.response();
+    boolean[] sent = {false};
     client.request(upstream(req, route, HttpMethod.POST))
         .compose(up -> {
           if (call != null) call.upstream = up;
+          sent[0] = true;
           return up.send(body);
         })
         .onComplete(ar -> {
           if (call != null && call.done) {
             if (ar.succeeded()) ar.result().request().reset();
             return;
+          }
+          if (ar.failed() && ar.cause() instanceof io.vertx.core.http.HttpClosedException) {
+            if (mayRetry && (!sent[0] || idempotent(m))) {
+              sendPost(req, route, d, b, m, body, call, false);
+              return;
+            }
+            if (m.isRequest()) {
+              if (call != null) call.finish("error");
+              jsonRpcError(resp, 502, m.id(), JsonRpc.INTERNAL_ERROR, "the MCP server closed the connection before "
+                  + "answering; the request may or may not have been carried out", null);
+              return;
+            }
           }
           if (ar.failed()) {
             if (call != null) call.finish("error");
@@ -401,6 +426,11 @@ public final class McpGateway {
             });
           }
         });
+  }
+
+  /** A request without effect upstream, which may be sent again: {@code ping} and the listings. */
+  static boolean idempotent(JsonRpc.Message m) {
+    return m.isRequest() && (m.method().equals("ping") || m.method().endsWith("/list"));
   }
 
   private static boolean isEventStream(HttpClientResponse up) {

@@ -162,6 +162,44 @@ class McpGatewayHttpTest {
   }
 
   @Test
+  void aKeptAliveConnectionClosedByTheServerIsRetriedForAPingButNotForAToolCall() throws Exception {
+    try (McpGatewayFixture f = new McpGatewayFixture()) {
+      // An MCP server that closes each kept-alive connection when its second request arrives, unanswered.
+      java.util.List<String> arrived = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.util.Map<io.vertx.core.http.HttpConnection, Integer> served = new java.util.concurrent.ConcurrentHashMap<>();
+      io.vertx.core.http.HttpServer closing = f.vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+        arrived.add(new JsonObject(b).getString("method"));
+        if (served.merge(req.connection(), 1, Integer::sum) > 1) {
+          req.connection().close();
+          return;
+        }
+        req.response().putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("jsonrpc", "2.0").put("id", new JsonObject(b).getValue("id"))
+                .put("result", new JsonObject()).encode());
+      })).listen(0, "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
+      McpRoute route = McpRoute.of("/mcp", "http://127.0.0.1:" + closing.actualPort() + "/mcp", null);
+      io.vertx.core.http.HttpServer front = f.vertx.createHttpServer().requestHandler(req -> f.gateway.handle(req, route))
+          .listen(0, "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
+      RawMcp raw = new RawMcp(f.vertx, front.actualPort());
+      String token = f.open("alice", "long");
+      String ping = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}";
+
+      assertThat(raw.post(token, null, ping).status()).isEqualTo(200);
+      RawMcp.Answer again = raw.post(token, null, ping); // its connection is closed under it: sent again
+      assertThat(again.status()).isEqualTo(200);
+      assertThat(new JsonObject(again.body()).getInteger("id")).isEqualTo(1);
+      assertThat(arrived).containsExactly("ping", "ping", "ping");
+
+      RawMcp.Answer call = raw.post(token, null, ECHO); // a tool call may have run: not sent again
+      assertThat(call.status()).isEqualTo(502);
+      JsonObject error = new JsonObject(call.body());
+      assertThat(error.getInteger("id")).isEqualTo(3);
+      assertThat(error.getJsonObject("error").getInteger("code")).isEqualTo(-32603);
+      assertThat(arrived).containsExactly("ping", "ping", "ping", "tools/call");
+    }
+  }
+
+  @Test
   void withoutAStreamUpstreamTheGatewayKeepsItsOwnForTheWarning() throws Exception {
     try (McpGatewayFixture f = new McpGatewayFixture()) {
       // A stateless MCP server: no Mcp-Session-Id, 405 to GET (MCP Streamable HTTP allows both).
