@@ -17,6 +17,7 @@ final class JsonRpc {
   static final int PARSE_ERROR = -32700;
   static final int INVALID_REQUEST = -32600;
   static final int METHOD_NOT_FOUND = -32601;
+  static final int INTERNAL_ERROR = -32603;
   /** spec/protocol-gateways.md: the session ended (apart from the SDKs' -32000 and -32001). */
   static final int SESSION_ENDED = -32050;
 

@@ -129,6 +129,15 @@ public final class McpGateway {
 
   /** Serves one request of {@code route}: POST (a message), GET (the standing stream), DELETE (the end of the MCP session). */
   public void handle(HttpServerRequest req, McpRoute route) {
+    handle(req, route, () -> { });
+  }
+
+  /**
+   * As above; {@code failedCheck} runs (before the refusal is written) when the request presented a
+   * token that is no session here, unknown or malformed, so that the caller's failed-check rate
+   * limit counts it. A token of an ended session or of another place is no failed check.
+   */
+  public void handle(HttpServerRequest req, McpRoute route, Runnable failedCheck) {
     HttpServerResponse resp = req.response().putHeader("Cache-Control", "no-store");
     String token = bearer(req);
     if (req.method() != HttpMethod.POST && req.method() != HttpMethod.GET && req.method() != HttpMethod.DELETE) {
@@ -142,9 +151,9 @@ public final class McpGateway {
       return;
     }
     if (req.method() == HttpMethod.POST) {
-      readBody(req, route, token);
+      readBody(req, route, token, failedCheck);
     } else {
-      admit(req, route, token, false, d -> {
+      admit(req, route, token, false, failedCheck, d -> {
         if (req.method() == HttpMethod.GET) {
           stream(req, route, token, d);
         } else {
@@ -166,7 +175,7 @@ public final class McpGateway {
   }
 
   /** The body, at most {@code maxBodyBytes}: a larger one is answered 413 and the connection closed. */
-  private void readBody(HttpServerRequest req, McpRoute route, String token) {
+  private void readBody(HttpServerRequest req, McpRoute route, String token, Runnable failedCheck) {
     String length = req.getHeader("Content-Length");
     if (length != null && tooLong(length)) {
       tooLarge(req);
@@ -184,7 +193,7 @@ public final class McpGateway {
       body.appendBuffer(chunk);
     });
     req.endHandler(v -> {
-      if (!over[0]) post(req, route, token, body);
+      if (!over[0]) post(req, route, token, body, failedCheck);
     });
     req.resume(); // a router may have paused it
 
@@ -206,22 +215,22 @@ public final class McpGateway {
         .onComplete(v -> req.connection().close());
   }
 
-  private void post(HttpServerRequest req, McpRoute route, String token, Buffer body) {
+  private void post(HttpServerRequest req, McpRoute route, String token, Buffer body, Runnable failedCheck) {
     JsonRpc.Message m;
     try {
       m = JsonRpc.parse(body);
     } catch (JsonRpc.Invalid e) {
       // Only a live session learns what was wrong with its message.
-      admit(req, route, token, false, d -> jsonRpcError(req.response(), 400, e.id, e.code, e.getMessage(), null));
+      admit(req, route, token, false, failedCheck, d -> jsonRpcError(req.response(), 400, e.id, e.code, e.getMessage(), null));
       return;
     }
     if (m.isRequest() && !allowed(route, m.method())) {
-      admit(req, route, token, false, d -> jsonRpcError(req.response(), 200, m.id(), JsonRpc.METHOD_NOT_FOUND,
+      admit(req, route, token, false, failedCheck, d -> jsonRpcError(req.response(), 200, m.id(), JsonRpc.METHOD_NOT_FOUND,
           "method not allowed through this gateway: " + m.method(), null));
       return;
     }
     boolean active = m.isRequest() && route.activeMethods().contains(m.method());
-    admit(req, route, token, active, d -> {
+    admit(req, route, token, active, failedCheck, d -> {
       Binding b = bound(req, route, d, !"initialize".equals(m.method()));
       if (b == NO_BINDING) return;
       if (b != null && active) b.activeMessages.incrementAndGet();
@@ -237,13 +246,14 @@ public final class McpGateway {
   }
 
   /** Checks the token (touching when {@code active}); calls {@code onAllowed} once the check is durable. */
-  private void admit(HttpServerRequest req, McpRoute route, String token, boolean active,
+  private void admit(HttpServerRequest req, McpRoute route, String token, boolean active, Runnable failedCheck,
       java.util.function.Consumer<Decision> onAllowed) {
     CompletableFuture<Decision> answer;
     try {
       answer = store.check(token, active, route.audience());
     } catch (IllegalArgumentException malformed) {
-      refuse(req, EndReason.UNKNOWN);
+      failedCheck.run();
+      tokenRefused(req, route, null, EndReason.UNKNOWN.wire(), () -> refuse(req, EndReason.UNKNOWN));
       return;
     }
     Context context = vertx.getOrCreateContext();
@@ -265,12 +275,48 @@ public final class McpGateway {
                 "the change could not be written durably to the audit log");
           }
         });
-        case ENDED, NOT_FOUND -> refuse(req, d.reason());
-        case WRONG_AUDIENCE -> refusals.wrongAudience(req.response(), d.detail());
+        case ENDED, NOT_FOUND -> {
+          EndReason reason = d.reason() == null ? EndReason.UNKNOWN : d.reason();
+          if (reason == EndReason.UNKNOWN) failedCheck.run();
+          tokenRefused(req, route, d.status() == null ? null : d.status().sessionId(), reason.wire(),
+              () -> refuse(req, reason));
+        }
+        case WRONG_AUDIENCE -> tokenRefused(req, route, d.status() == null ? null : d.status().sessionId(),
+            "wrong_audience", () -> refusals.wrongAudience(req.response(), d.detail()));
         case REFUSED, UNAVAILABLE -> refusals.problem(req.response(), 503, "unavailable", "Service unavailable", d.detail());
       }
     });
   }
+
+  /**
+   * {@code connection.refused} for a token refused on this route ({@code why}: the session's reason,
+   * {@code unknown} or {@code wrong_audience}), then {@code answer}. So that a client cannot flood
+   * the trail, the same refusal (route, client address, session, why) is recorded once per {@link
+   * RefusalCoalescing#WINDOW_MS}; the next record counts the ones in between ({@code repeats}).
+   */
+  private void tokenRefused(HttpServerRequest req, McpRoute route, String sessionId, String why, Runnable answer) {
+    String client = clientAddress(req);
+    long repeats = refusalsRecorded.repeatsBefore(route.path() + "|" + client + "|" + sessionId + "|" + why);
+    if (repeats < 0) {
+      answer.run();
+      return;
+    }
+    Map<String, Object> data = new ConnectionRecords(route.path(), "mcp", client, "mcp-" + UUID.randomUUID()).refused(why);
+    data.put("repeats", repeats);
+    Context context = vertx.getOrCreateContext();
+    CompletableFuture<Void> written;
+    try {
+      written = store.recordGatewayEvent(sessionId, RecordTypes.CONNECTION_REFUSED, data);
+    } catch (RuntimeException e) {
+      written = CompletableFuture.failedFuture(e);
+    }
+    written.whenComplete((ok, e) -> context.runOnContext(v -> {
+      if (e != null) LOG.log(System.Logger.Level.ERROR, "a refusal on " + route.path() + " was not recorded: " + e);
+      answer.run();
+    }));
+  }
+
+  private final RefusalCoalescing refusalsRecorded = new RefusalCoalescing();
 
   private static final Binding NO_BINDING = new Binding(null, null, null, null, 0);
 
@@ -316,19 +362,44 @@ public final class McpGateway {
 
   private void relayPost(HttpServerRequest req, McpRoute route, Decision d, Binding b, JsonRpc.Message m, Buffer body,
       Call call) {
-    HttpServerResponse resp = req.response();
     String sessionId = d.status().sessionId();
     if (call != null && !track(sessionId, call)) return;
     if (b != null) b.bytesIn.addAndGet(body.length());
+    sendPost(req, route, d, b, m, body, call, true);
+  }
+
+  /**
+   * One attempt at relaying a POST. A kept-alive connection the MCP server closed under the request
+   * (before any answer) is tried once more on a new connection when that is safe: nothing of the
+   * request had been written, or its method has no effect ({@code ping}, {@code *}{@code /list}).
+   * Otherwise a request is answered with JSON-RPC error -32603 (the server may have carried it out).
+   */
+  private void sendPost(HttpServerRequest req, McpRoute route, Decision d, Binding b, JsonRpc.Message m, Buffer body,
+      Call call, boolean mayRetry) {
+    HttpServerResponse resp = req.response();
+    boolean[] sent = {false};
     client.request(upstream(req, route, HttpMethod.POST))
         .compose(up -> {
           if (call != null) call.upstream = up;
+          sent[0] = true;
           return up.send(body);
         })
         .onComplete(ar -> {
           if (call != null && call.done) {
             if (ar.succeeded()) ar.result().request().reset();
             return;
+          }
+          if (ar.failed() && ar.cause() instanceof io.vertx.core.http.HttpClosedException) {
+            if (mayRetry && (!sent[0] || idempotent(m))) {
+              sendPost(req, route, d, b, m, body, call, false);
+              return;
+            }
+            if (m.isRequest()) {
+              if (call != null) call.finish("error");
+              jsonRpcError(resp, 502, m.id(), JsonRpc.INTERNAL_ERROR, "the MCP server closed the connection before "
+                  + "answering; the request may or may not have been carried out", null);
+              return;
+            }
           }
           if (ar.failed()) {
             if (call != null) call.finish("error");
@@ -355,6 +426,11 @@ public final class McpGateway {
             });
           }
         });
+  }
+
+  /** A request without effect upstream, which may be sent again: {@code ping} and the listings. */
+  static boolean idempotent(JsonRpc.Message m) {
+    return m.isRequest() && (m.method().equals("ping") || m.method().endsWith("/list"));
   }
 
   private static boolean isEventStream(HttpClientResponse up) {

@@ -20,12 +20,14 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * server and through the MCP gateway (token checked and touched, the call tracked, its SSE answer
  * read event by event, {@code agent.tool_called} appended), same run, same server. Not part of
  * the suite: {@code mvn -o -pl curfew-gateway-mcp -am -Dmcp.bench=true -Dtest=McpGatewayBenchmark
- * -Dsurefire.failIfNoSpecifiedTests=false test}; see docs/gateway-mcp.md for figures.
+ * -Dsurefire.failIfNoSpecifiedTests=false test}, with {@code -Dmcp.bench.order=gateway-first} to
+ * measure the gateway before the direct run; see docs/benchmarks.md ("MCP gateway") for figures.
  */
 @EnabledIfSystemProperty(named = "mcp.bench", matches = "true")
 class McpGatewayBenchmark {
   private static final int CONCURRENCY = Integer.getInteger("mcp.bench.concurrency", 16);
-  private static final long WARMUP_MS = 3_000;
+  private static final long WARMUP_MS = Long.getLong("mcp.bench.warmup", 3) * 1000;
+  private static final boolean GATEWAY_FIRST = "gateway-first".equals(System.getProperty("mcp.bench.order"));
   private static final long MEASURE_MS = Long.getLong("mcp.bench.seconds", 10) * 1000;
   private static final String CALL = "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\","
       + "\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"hi\"}}}";
@@ -36,10 +38,12 @@ class McpGatewayBenchmark {
   void throughTheGatewayVersusDirect() throws Exception {
     try (McpGatewayFixture f = new McpGatewayFixture()) {
       java.net.URI up = java.net.URI.create(f.mcpServer.endpoint());
-      Result direct = run(f, up.getPort(), null);
       String token = f.open("bench", "long");
-      Result gateway = run(f, f.port, token);
-      System.out.printf("MCP tools/call, %d concurrent, %d s each%n", CONCURRENCY, MEASURE_MS / 1000);
+      Result gateway = GATEWAY_FIRST ? run(f, f.port, token) : null;
+      Result direct = run(f, up.getPort(), null);
+      if (!GATEWAY_FIRST) gateway = run(f, f.port, token);
+      System.out.printf("MCP tools/call, %d concurrent, %d s each, %s first%n", CONCURRENCY, MEASURE_MS / 1000,
+          GATEWAY_FIRST ? "gateway" : "direct");
       System.out.printf("direct:  %.0f calls/s, p50 %.2f ms, p99 %.2f ms%n", direct.callsPerSecond, direct.p50Ms, direct.p99Ms);
       System.out.printf("gateway: %.0f calls/s, p50 %.2f ms, p99 %.2f ms%n", gateway.callsPerSecond, gateway.p50Ms, gateway.p99Ms);
       System.out.printf("ratio %.0f %%, added p50 %.2f ms%n", 100 * gateway.callsPerSecond / direct.callsPerSecond,

@@ -50,6 +50,8 @@ final class McpGatewayFixture implements AutoCloseable {
   final int port;
   private final List<McpSyncClient> clients = new CopyOnWriteArrayList<>();
   private volatile SessionEvents follower = SessionEvents.NONE;
+  /** The requests the gateway reported as failed checks (an unknown or malformed token). */
+  final java.util.concurrent.atomic.AtomicInteger failedChecks = new java.util.concurrent.atomic.AtomicInteger();
 
   McpGatewayFixture() {
     this(new SystemClock(), true);
@@ -65,7 +67,7 @@ final class McpGatewayFixture implements AutoCloseable {
     try {
       front = vertx.createHttpServer().requestHandler(req -> {
         if (req.path().startsWith("/mcp")) {
-          gateway.handle(req, route);
+          gateway.handle(req, route, failedChecks::incrementAndGet);
         } else {
           req.response().setStatusCode(404).end();
         }
@@ -79,6 +81,11 @@ final class McpGatewayFixture implements AutoCloseable {
   /** Opens a session for the MCP route (audience mcp:/mcp), as an agent platform would; its token. */
   String open(String subject, String policy) {
     return engine.open(subject, policy, Map.of(), Audience.of("mcp:/mcp"), "platform").token();
+  }
+
+  /** Opens a session for another place (audience {@code audience}); its token. */
+  String openFor(String subject, String audience) {
+    return engine.open(subject, "long", Map.of(), Audience.of(audience), "platform").token();
   }
 
   /** An SDK client through the gateway, presenting {@code token}; initialized. */

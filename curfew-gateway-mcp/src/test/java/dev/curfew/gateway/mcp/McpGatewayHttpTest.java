@@ -43,6 +43,41 @@ class McpGatewayHttpTest {
   }
 
   @Test
+  void aRefusedTokenIsRecordedOncePerWindowAndAnUnknownOneIsAFailedCheck() {
+    try (McpGatewayFixture f = new McpGatewayFixture()) {
+      RawMcp raw = new RawMcp(f.vertx, f.port);
+      for (int i = 0; i < 5; i++) {
+        assertThat(raw.post("cft_not-a-token", null, LIST).status()).isEqualTo(401);
+      }
+      assertThat(f.failedChecks).hasValue(5);
+      assertThat(f.records("connection.refused")).singleElement().satisfies(r -> {
+        assertThat(r.sessionId()).isNull();
+        assertThat(r.data()).containsEntry("why", "unknown").containsEntry("protocol", "mcp")
+            .containsEntry("target", "/mcp").containsEntry("repeats", 0L).containsKey("client_address");
+      });
+
+      String revoked = f.open("alice", "long");
+      f.engine.revoke(f.sessionIdOf(revoked), "admin", "test");
+      for (int i = 0; i < 3; i++) {
+        RawMcp.Answer a = raw.post(revoked, null, LIST);
+        assertThat(a.status()).isEqualTo(401);
+        assertThat(new JsonObject(a.body()).getString("reason")).isEqualTo("revoked");
+      }
+      String elsewhere = f.openFor("bob", "app:billing");
+      assertThat(raw.post(elsewhere, null, LIST).status()).isEqualTo(403);
+      assertThat(raw.send(HttpMethod.GET, elsewhere, null, null).status()).isEqualTo(403);
+
+      assertThat(f.failedChecks).as("an ended session or another place is no failed check").hasValue(5);
+      assertThat(f.records("connection.refused")).hasSize(3);
+      assertThat(f.records("connection.refused")).filteredOn(r -> "revoked".equals(r.data().get("why"))).singleElement()
+          .satisfies(r -> assertThat(r.data()).containsEntry("protocol", "mcp").containsEntry("repeats", 0L));
+      assertThat(f.records("connection.refused")).filteredOn(r -> "wrong_audience".equals(r.data().get("why")))
+          .singleElement().satisfies(r -> assertThat(r.data()).containsEntry("protocol", "mcp").containsEntry("target", "/mcp"));
+      assertThat(f.upstream).isEmpty();
+    }
+  }
+
+  @Test
   void badInputGetsTypedErrorsAndNothingIsForwarded() {
     try (McpGatewayFixture f = new McpGatewayFixture()) {
       RawMcp raw = new RawMcp(f.vertx, f.port);
@@ -123,6 +158,44 @@ class McpGatewayHttpTest {
       clock.advance(Duration.ofSeconds(10));
       assertThat(raw.post(token, mcp, ECHO).body()).contains("echo: hi");
       assertThat(f.engine.get(sessionId).status().lastActivityAtMs()).isEqualTo(clock.millis());
+    }
+  }
+
+  @Test
+  void aKeptAliveConnectionClosedByTheServerIsRetriedForAPingButNotForAToolCall() throws Exception {
+    try (McpGatewayFixture f = new McpGatewayFixture()) {
+      // An MCP server that closes each kept-alive connection when its second request arrives, unanswered.
+      java.util.List<String> arrived = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.util.Map<io.vertx.core.http.HttpConnection, Integer> served = new java.util.concurrent.ConcurrentHashMap<>();
+      io.vertx.core.http.HttpServer closing = f.vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+        arrived.add(new JsonObject(b).getString("method"));
+        if (served.merge(req.connection(), 1, Integer::sum) > 1) {
+          req.connection().close();
+          return;
+        }
+        req.response().putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("jsonrpc", "2.0").put("id", new JsonObject(b).getValue("id"))
+                .put("result", new JsonObject()).encode());
+      })).listen(0, "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
+      McpRoute route = McpRoute.of("/mcp", "http://127.0.0.1:" + closing.actualPort() + "/mcp", null);
+      io.vertx.core.http.HttpServer front = f.vertx.createHttpServer().requestHandler(req -> f.gateway.handle(req, route))
+          .listen(0, "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
+      RawMcp raw = new RawMcp(f.vertx, front.actualPort());
+      String token = f.open("alice", "long");
+      String ping = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}";
+
+      assertThat(raw.post(token, null, ping).status()).isEqualTo(200);
+      RawMcp.Answer again = raw.post(token, null, ping); // its connection is closed under it: sent again
+      assertThat(again.status()).isEqualTo(200);
+      assertThat(new JsonObject(again.body()).getInteger("id")).isEqualTo(1);
+      assertThat(arrived).containsExactly("ping", "ping", "ping");
+
+      RawMcp.Answer call = raw.post(token, null, ECHO); // a tool call may have run: not sent again
+      assertThat(call.status()).isEqualTo(502);
+      JsonObject error = new JsonObject(call.body());
+      assertThat(error.getInteger("id")).isEqualTo(3);
+      assertThat(error.getJsonObject("error").getInteger("code")).isEqualTo(-32603);
+      assertThat(arrived).containsExactly("ping", "ping", "ping", "tools/call");
     }
   }
 

@@ -128,7 +128,7 @@ final class SessionGate implements ProxyInterceptor {
       return;
     }
     if (route.mcp() != null) {
-      mcp.handle(req, route.mcp());
+      mcp.handle(req, route.mcp(), () -> Throttle.failedCheck(ctx));
       return;
     }
     if (normal && route.isLoginPath(path)) {

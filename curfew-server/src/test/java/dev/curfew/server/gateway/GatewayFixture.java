@@ -53,6 +53,11 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   GatewayFixture(Gateway.Settings settings) {
+    this(settings, false);
+  }
+
+  /** @param withMcp also a {@code kind: mcp} route {@code /mcp} in front of the same upstream (audience {@code mcp:/mcp}) */
+  GatewayFixture(Gateway.Settings settings, boolean withMcp) {
     Policies policies = new Policies(List.of(
         Policy.of("default", Duration.ofMinutes(15), Duration.ofHours(12), Duration.ofMinutes(2), 2),
         Policy.of("strict", Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofMinutes(1), 0)), "default");
@@ -60,10 +65,13 @@ final class GatewayFixture implements AutoCloseable {
     upstream = await(vertx.createHttpServer().requestHandler(this::upstream).listen(0, "127.0.0.1"));
     upstreamPort = upstream.actualPort();
     String up = "http://127.0.0.1:" + upstreamPort;
-    List<GatewayRoute> routes = List.of(
+    List<GatewayRoute> routes = new java.util.ArrayList<>(List.of(
         GatewayRoute.fromConfig(route("/", up, null, "/login", true, List.of("/api/poll"))),
         GatewayRoute.fromConfig(route("/strict", up, "strict", "/login", false, List.of())),
-        GatewayRoute.fromConfig(route("/down", "http://127.0.0.1:" + freePort(), null, "/login", false, List.of())));
+        GatewayRoute.fromConfig(route("/down", "http://127.0.0.1:" + freePort(), null, "/login", false, List.of()))));
+    if (withMcp) {
+      routes.add(0, GatewayRoute.fromConfig(java.util.Map.of("path", "/mcp", "kind", "mcp", "upstream", up + "/mcp")));
+    }
     gateway = new Gateway(vertx, engine, hub, routes, settings);
     fanOut.addEndingListener(gateway.endings());
     port = await(gateway.listen("127.0.0.1", 0));

@@ -54,6 +54,36 @@ class GatewayRateLimitTest {
   }
 
   @Test
+  void unknownBearerTokensOnAnMcpRouteAreFailedChecks_andRecordedRefusals() {
+    try (GatewayFixture m = new GatewayFixture(Gateway.Settings.defaults().withInstances(2)
+        .withUpstreamTimeout(Duration.ofSeconds(3)).withRateLimits(new RateLimits(new RateLimits.Settings(true,
+            Rate.of(100, Duration.ofMinutes(1)), Rate.of(2, Duration.ofMinutes(1)), Rate.of(1, Duration.ofMinutes(1)),
+            Rate.of(100, Duration.ofMinutes(1)), Rate.of(2, Duration.ofMinutes(1)), 1000, List.of()), limitClock)), true)) {
+      String token = m.engine.open("agent-7", null, java.util.Map.of(), dev.curfew.core.Audience.of("mcp:/mcp"),
+          "platform").token();
+      String ended = m.engine.open("agent-8", null, java.util.Map.of(), dev.curfew.core.Audience.of("mcp:/mcp"),
+          "platform").token();
+      m.engine.logout(ended);
+      for (int i = 0; i < 3; i++) {
+        assertThat(m.get("/mcp", "Authorization", "Bearer " + ended).statusCode()).as("an ended session is no failure")
+            .isEqualTo(401);
+      }
+      for (int i = 0; i < 2; i++) {
+        HttpResponse<String> r = m.get("/mcp", "Authorization", "Bearer cft_" + String.format("%043d", i));
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.body()).contains("\"reason\":\"unknown\"");
+      }
+      m.received.clear();
+      assertLimited(m.get("/mcp", "Authorization", "Bearer " + token), "failed_checks_per_address");
+      assertThat(m.received).as("nothing reached the upstream").isEmpty();
+      assertThat(m.sink.records()).filteredOn(r -> r.type().equals("connection.refused"))
+          .extracting(r -> r.data().get("why")).containsExactlyInAnyOrder("logged_out", "unknown");
+      assertThat(m.sink.records()).filteredOn(r -> r.type().equals("connection.refused"))
+          .allSatisfy(r -> assertThat(r.data()).containsEntry("protocol", "mcp").containsEntry("target", "/mcp"));
+    }
+  }
+
+  @Test
   void endedSessionCookiesAreNotFailures() {
     String token = f.login("alice");
     f.engine.logout(token);
