@@ -225,7 +225,7 @@ final class ServeCommand implements Callable<Integer> {
           .collect(java.util.stream.Collectors.toSet()), audience));
     }
     SystemClock clock = new SystemClock();
-    CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).bindJvmAndProcess();
     PostgresAudit postgres = cfg.audit().equals("postgres") ? new PostgresAudit() : null;
     EmbeddedStore store = openStore(cfg, dataDir, node, clock, metrics, postgres);
     Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
