@@ -84,6 +84,8 @@ final class ServeCommand implements Callable<Integer> {
     CurfewConfig cfg = (config == null ? CurfewConfig.defaults() : CurfewConfig.load(config)).withOverrides(port, data);
     requireSupported(cfg);
     Running running = start(cfg, System.out);
+    // Last line of a start: every listener is up; scripts can wait for it or poll /readyz.
+    System.out.println("curfew: ready (" + url(cfg.host(), running.port, cfg.serverTls()) + "/readyz answers 200 while the node can serve)");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       running.stop(System.out);

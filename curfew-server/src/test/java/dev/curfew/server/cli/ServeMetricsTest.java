@@ -59,6 +59,20 @@ class ServeMetricsTest {
   }
 
   @Test
+  void theStartEndsWithAReadyLineNamingTheReadinessCheck() {
+    String ready = org.awaitility.Awaitility.await("a ready line in " + server.output()).atMost(Duration.ofSeconds(60))
+        .until(() -> server.output().stream().filter(l -> l.startsWith("curfew: ready")).findFirst().orElse(null),
+            java.util.Objects::nonNull);
+    assertThat(ready).contains("http://localhost:" + server.port() + "/readyz");
+    List<String> lines = List.copyOf(server.output());
+    int key = -1;
+    for (int i = 0; i < lines.size(); i++) if (lines.get(i).contains("created an API key")) key = i;
+    assertThat(key).as("the key line in %s", lines).isNotNegative();
+    assertThat(lines.indexOf(ready)).as("the ready line comes after the key's in %s", lines).isGreaterThan(key);
+    assertThat(Files.exists(dir.resolve("data").resolve(KeyBootstrap.KEY_FILE))).isTrue();
+  }
+
+  @Test
   void everyCurfewMeterIsThereBeforeItsFirstEvent() {
     List<String> expected = new ArrayList<>(List.of(
         "curfew_live_sessions 0.0",
