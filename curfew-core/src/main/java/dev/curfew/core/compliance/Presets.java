@@ -57,13 +57,20 @@ public final class Presets {
     return List.copyOf(BuiltIn.byId().values());
   }
 
+  /** The preset {@code id}, whatever its case ({@code PCI-DSS-4.0} is {@code pci-dss-4.0}). */
   public static Optional<Preset> get(String id) {
-    return Optional.ofNullable(BuiltIn.byId().get(id));
+    if (id == null) return Optional.empty();
+    Preset exact = BuiltIn.byId().get(id);
+    if (exact != null) return Optional.of(exact);
+    for (Preset p : BuiltIn.byId().values()) {
+      if (p.id().equalsIgnoreCase(id)) return Optional.of(p);
+    }
+    return Optional.empty();
   }
 
-  /** The preset {@code id}; throws {@link UnknownPresetException} listing the known ids. */
+  /** The preset {@code id}, whatever its case; throws {@link UnknownPresetException} listing the known ids. */
   public static Preset require(String id) {
-    Preset p = BuiltIn.byId().get(id);
+    Preset p = get(id).orElse(null);
     if (p == null) {
       throw new UnknownPresetException(String.valueOf(id), ids());
     }

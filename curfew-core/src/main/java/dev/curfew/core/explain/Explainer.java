@@ -105,7 +105,7 @@ public final class Explainer {
       case RecordTypes.WARNING_SENT: {
         long expires = time(d, "expires_at") - t0;
         return new Explanation.Event(at, r.type(), "warning: the session ends at " + offset(expires)
-            + " (" + ((Number) d.get("lead_ms")).longValue() / 1000 + " s from now)", expires, -1, -1, -1);
+            + " (" + Durations.format(Duration.ofMillis(((Number) d.get("lead_ms")).longValue())) + " from now)", expires, -1, -1, -1);
       }
       case RecordTypes.WARNING_ACKNOWLEDGED:
         text = "warning acknowledged";

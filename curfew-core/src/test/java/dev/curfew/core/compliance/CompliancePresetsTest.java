@@ -11,6 +11,16 @@ import org.junit.jupiter.api.Test;
 
 /** The preset file against the table of spec/policy.md, and the parser's errors. */
 class CompliancePresetsTest {
+  @Test
+  void presetIdsAreFoundWhateverTheirCase() {
+    for (String id : Presets.ids()) {
+      String upper = id.toUpperCase(java.util.Locale.ROOT);
+      assertThat(Presets.require(upper).id()).isEqualTo(id);
+      assertThat(Presets.get(upper)).map(Preset::id).contains(id);
+    }
+    assertThatThrownBy(() -> Presets.require("PCI-DSS-9")).isInstanceOf(UnknownPresetException.class);
+  }
+
 
   /**
    * The spec's table, copied by hand: "strength rule [unless exception] @ citation" per numeric

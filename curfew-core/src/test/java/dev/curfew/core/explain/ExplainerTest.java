@@ -23,6 +23,12 @@ class ExplainerTest {
   }
 
   @Test
+  void theWarningsLeadIsInItsNaturalUnit() {
+    // STANDARD warns 2 minutes before the end: "2m from now", not "120 s from now".
+    assertThat(Explainer.text(Explainer.explain(STANDARD, List.of()))).contains("(2m from now)").doesNotContain(" s from now");
+  }
+
+  @Test
   void activityTrace_movesTheIdleDeadline() {
     Explanation e = Explainer.explain(STANDARD, Explanation.parseTrace("0s,5m,9m"));
     assertThat(e.endOffsetMs()).isEqualTo(Duration.ofMinutes(24).toMillis());

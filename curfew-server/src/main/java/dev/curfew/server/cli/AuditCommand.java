@@ -326,6 +326,7 @@ final class AuditCommand {
       } catch (IOException e) {
         throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
       }
+      rejectProblem(json);
       NoteVerifier key = publicKey == null ? null : readPublicKey(publicKey);
       EvidenceVerification v = EvidenceBundle.verify(json, key);
       PrintWriter out = spec.commandLine().getOut();
@@ -351,6 +352,26 @@ final class AuditCommand {
       }
       out.flush();
       return v.ok() ? 0 : EXIT_FAILED;
+    }
+
+    /**
+     * An HTTP problem (RFC 9457) saved in place of the bundle, as {@code curl -s} does when the evidence
+     * request was refused: said as such (exit 2), not checked as a bundle.
+     */
+    private void rejectProblem(String json) {
+      java.util.Map<String, Object> o;
+      try {
+        o = Json.parseObject(json);
+      } catch (RuntimeException notAnObject) {
+        return; // the bundle check says what is wrong with it
+      }
+      if (o == null || o.containsKey("checkpoint") || !o.containsKey("title") || !(o.get("status") instanceof Number)) {
+        return;
+      }
+      Object detail = o.get("detail");
+      throw new IllegalArgumentException(file + " is not an evidence bundle but an HTTP problem answer: "
+          + o.get("status") + " " + o.get("title") + (detail == null ? "" : " (" + detail + ")")
+          + "; the evidence request was refused, ask again with a session_id that has records and an API key with the auditor or admin scope");
     }
 
     private static String readLimited(Path file) throws IOException {

@@ -84,6 +84,8 @@ final class ServeCommand implements Callable<Integer> {
     CurfewConfig cfg = (config == null ? CurfewConfig.defaults() : CurfewConfig.load(config)).withOverrides(port, data);
     requireSupported(cfg);
     Running running = start(cfg, System.out);
+    // Last line of a start: every listener is up; scripts can wait for it or poll /readyz.
+    System.out.println("curfew: ready (" + url(cfg.host(), running.port, cfg.serverTls()) + "/readyz answers 200 while the node can serve)");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       running.stop(System.out);
@@ -225,7 +227,7 @@ final class ServeCommand implements Callable<Integer> {
           .collect(java.util.stream.Collectors.toSet()), audience));
     }
     SystemClock clock = new SystemClock();
-    CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).bindJvmAndProcess();
     PostgresAudit postgres = cfg.audit().equals("postgres") ? new PostgresAudit() : null;
     EmbeddedStore store = openStore(cfg, dataDir, node, clock, metrics, postgres);
     Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));

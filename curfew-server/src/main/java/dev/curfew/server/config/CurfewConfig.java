@@ -2,7 +2,6 @@ package dev.curfew.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.curfew.core.Durations;
 import dev.curfew.core.ConcurrencyLimit;
 import dev.curfew.core.Policy;
@@ -19,8 +18,6 @@ import dev.curfew.server.security.RateLimits;
 import dev.curfew.server.security.SecurityHeaders;
 import dev.curfew.server.security.Tls;
 import dev.curfew.store.postgres.PgConfig;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -187,13 +184,7 @@ public record CurfewConfig(
 
   /** Loads a configuration file for {@code serve}: policies must meet the presets they declare. */
   public static CurfewConfig load(Path file) {
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (IOException e) {
-      throw new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
-    }
-    return parse(text, true);
+    return parse(ConfigText.read(file, "config"), true);
   }
 
   public static CurfewConfig parse(String yaml) {
@@ -206,12 +197,7 @@ public record CurfewConfig(
    * false so that they can report on such a policy instead.
    */
   public static CurfewConfig parse(String yaml, boolean enforceCompliance) {
-    JsonNode root;
-    try {
-      root = new YAMLMapper().readTree(yaml);
-    } catch (IOException e) {
-      throw new ConfigException("config", "not valid YAML: " + e.getMessage());
-    }
+    JsonNode root = ConfigText.parse(yaml, "config");
     if (root == null || root.isMissingNode() || root.isNull()) {
       return defaults();
     }

@@ -1,10 +1,7 @@
 package dev.curfew.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.curfew.core.Policy;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,18 +18,8 @@ public final class PolicyFile {
   public record Loaded(Map<String, Policy> policies, String defaultName) {}
 
   public static Loaded load(Path file) {
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (IOException e) {
-      throw new ConfigException("file", "cannot read " + file + ": " + e.getMessage());
-    }
-    JsonNode root;
-    try {
-      root = new YAMLMapper().readTree(text);
-    } catch (IOException e) {
-      throw new ConfigException("file", "not valid YAML: " + e.getMessage());
-    }
+    String text = ConfigText.read(file, "file");
+    JsonNode root = ConfigText.parse(text, "file");
     if (root == null || !root.isObject()) {
       throw new ConfigException("file", file + " holds no policy");
     }

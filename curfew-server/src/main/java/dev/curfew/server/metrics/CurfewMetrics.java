@@ -24,7 +24,11 @@ import java.util.function.IntSupplier;
  *   <li>{@code curfew_audit_fsync_seconds}: histogram of audit log fsync latency, reported by the store;
  *   <li>{@code curfew_audit_records_total}: audit records made durable, reported by the store.
  * </ul>
- * Every tag takes values from a closed set, so the number of series is bounded.
+ * Every tag takes values from a closed set, so the number of series is bounded. Every meter whose tags
+ * are known in advance is registered at 0 from the start (each check outcome, each {@code detected_by}),
+ * so that a dashboard or an alert sees the series before its first event; {@code curfew_http_requests_total}
+ * gets a series per route and status as they are answered. {@link #bindJvmAndProcess()} adds the JVM and
+ * process meters ({@code jvm_*}, {@code process_*}, {@code system_*}).
  */
 public final class CurfewMetrics implements EngineMetrics {
   private final PrometheusMeterRegistry registry;
@@ -63,6 +67,29 @@ public final class CurfewMetrics implements EngineMetrics {
     auditOutages = Counter.builder("curfew.audit.write.outages")
         .description("Times the audit log could not be written and refused changes until it could again")
         .register(registry);
+    checked("valid", 0);
+    for (dev.curfew.core.EndReason r : dev.curfew.core.EndReason.values()) checked(r.wire(), 0);
+    for (String by : DETECTED_BY) expiryTimer(by);
+  }
+
+  /** Every {@code detected_by} of an expiry: the engine's timer, a request that met it, a recovery. */
+  private static final java.util.List<String> DETECTED_BY = java.util.List.of("timer", "request", "recovery");
+
+  /**
+   * Adds the JVM's and the process's meters to this registry (memory, garbage collection, threads,
+   * class loading, processor, uptime). Once per process: the garbage-collection binder listens to the
+   * JVM until the process ends.
+   */
+  public CurfewMetrics bindJvmAndProcess() {
+    new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+    @SuppressWarnings("resource") // lives as long as the process
+    var gc = new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+    gc.bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
+    return this;
   }
 
   /** Where the writable gauges read which components cannot write now. */
@@ -86,21 +113,29 @@ public final class CurfewMetrics implements EngineMetrics {
 
   @Override
   public void checked(String outcome) {
+    checked(outcome, 1);
+  }
+
+  private void checked(String outcome, int by) {
     checks.computeIfAbsent(outcome, o -> Counter.builder("curfew.checks")
         .description("Session token checks by outcome")
         .tag("outcome", o)
-        .register(registry)).increment();
+        .register(registry)).increment(by);
   }
 
   @Override
   public void expired(String detectedBy, long latenessMs) {
-    lateness.computeIfAbsent(detectedBy, d -> Timer.builder("curfew.expiry.lateness")
+    expiryTimer(detectedBy).record(Math.max(0, latenessMs), TimeUnit.MILLISECONDS);
+  }
+
+  private Timer expiryTimer(String detectedBy) {
+    return lateness.computeIfAbsent(detectedBy, d -> Timer.builder("curfew.expiry.lateness")
         .description("How long after its deadline a session's expiry was detected")
         .tag("detected_by", d)
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofMinutes(1))
-        .register(registry)).record(Math.max(0, latenessMs), TimeUnit.MILLISECONDS);
+        .register(registry));
   }
 
   /** The store reports each audit log fsync here. */
