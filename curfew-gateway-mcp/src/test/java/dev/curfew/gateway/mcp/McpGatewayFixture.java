@@ -31,11 +31,12 @@ import java.util.concurrent.TimeUnit;
  * server, route {@code /mcp}), the embedded engine and an in-memory audit sink.
  *
  * <p>Policies: {@code idle} (idle 3 s, warning 2 s before, absolute 1 h), {@code absolute} (idle
- * 2 s, absolute 4 s), {@code long} (idle 1 h).
+ * 5 s, absolute 10 s: wide enough that a busy machine starts the call well inside the idle timeout),
+ * {@code long} (idle 1 h).
  */
 final class McpGatewayFixture implements AutoCloseable {
   static final Policy IDLE = Policy.of("idle", Duration.ofSeconds(3), Duration.ofHours(1), Duration.ofSeconds(2), 0);
-  static final Policy ABSOLUTE = Policy.of("absolute", Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(1), 0);
+  static final Policy ABSOLUTE = Policy.of("absolute", Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(1), 0);
   static final Policy LONG = Policy.of("long", Duration.ofHours(1), Duration.ofHours(2), Duration.ofMinutes(1), 0);
 
   final Vertx vertx = Vertx.vertx();

@@ -121,17 +121,23 @@ class McpGatewayHttpTest {
 
   @Test
   void theWarningArrivesOnTheGetStreamAndTheEndClosesIt() {
-    try (McpGatewayFixture f = new McpGatewayFixture()) {
+    // A manual clock: the warning and the end come when the test moves time, not when a busy machine gets to them.
+    ManualClock clock = ManualClock.at("2026-01-01T00:00:00Z");
+    try (McpGatewayFixture f = new McpGatewayFixture(clock, false)) {
       RawMcp raw = new RawMcp(f.vertx, f.port);
       String token = f.open("alice", "idle"); // idle 3 s, warned 2 s before
       String mcp = raw.initialize(token);
       StringBuffer events = new StringBuffer();
       raw.stream(token, mcp, events);
-      // A tool call once the stream is open: the warning falls due 1 s later, whatever came before.
       assertThat(raw.post(token, mcp, ECHO).status()).isEqualTo(200);
+      assertThat(events.toString()).doesNotContain("notifications/message");
+      clock.advance(Duration.ofMillis(1500)); // past warning_at (1 s after the tool call)
+      f.engine.advanceTimers();
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events.toString())
           .contains("\"method\":\"notifications/message\"").contains("\"level\":\"warning\"")
           .contains("\"logger\":\"curfew\"").contains("\"expires_at\"").contains("\"reason\":\"idle_timeout\""));
+      clock.advance(Duration.ofSeconds(2)); // past the idle deadline
+      f.engine.advanceTimers();
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events.toString()).endsWith("<end>"));
       RawMcp.Answer after = raw.post(token, mcp, LIST);
       assertThat(after.status()).isEqualTo(401);
@@ -201,7 +207,8 @@ class McpGatewayHttpTest {
 
   @Test
   void withoutAStreamUpstreamTheGatewayKeepsItsOwnForTheWarning() throws Exception {
-    try (McpGatewayFixture f = new McpGatewayFixture()) {
+    ManualClock clock = ManualClock.at("2026-01-01T00:00:00Z");
+    try (McpGatewayFixture f = new McpGatewayFixture(clock, false)) {
       // A stateless MCP server: no Mcp-Session-Id, 405 to GET (MCP Streamable HTTP allows both).
       io.vertx.core.http.HttpServer stateless = f.vertx.createHttpServer().requestHandler(req -> {
         if (req.method() == HttpMethod.GET) {
@@ -220,8 +227,12 @@ class McpGatewayHttpTest {
       StringBuffer events = new StringBuffer();
       assertThat(raw.stream(token, null, events).statusCode()).isEqualTo(200);
       assertThat(raw.post(token, null, ECHO).status()).isEqualTo(200); // the warning falls due 1 s later
+      clock.advance(Duration.ofMillis(1500));
+      f.engine.advanceTimers();
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events.toString())
           .contains("\"method\":\"notifications/message\"").contains("\"reason\":\"idle_timeout\""));
+      clock.advance(Duration.ofSeconds(2));
+      f.engine.advanceTimers();
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events.toString()).endsWith("<end>"));
     }
   }

@@ -49,7 +49,7 @@ class McpGatewaySdkTest {
 
   @Test
   void aRunningToolCallKeepsTheSessionActiveAndItsEndAnswersTheCallWithTheReason() throws Exception {
-    // idle 2 s, absolute 4 s: the call outlives the idle timeout (busy is activity) and meets the absolute one
+    // idle 5 s, absolute 10 s: the call outlives the idle timeout (busy is activity) and meets the absolute one
     String token = f.open("agent-7", "absolute");
     McpSyncClient c = f.client(token);
     CompletableFuture<McpSchema.CallToolResult> running =
