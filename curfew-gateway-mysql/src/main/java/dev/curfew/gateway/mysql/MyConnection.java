@@ -167,12 +167,12 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
       refuse("protocol_violation", MyPackets.ER_HANDSHAKE, "08S01", "curfew: TLS is not offered here");
       return;
     }
+    // From here every byte of the client's is read through TLS (or the handshake fails and it is
+    // cut): marked now, not when the handshake's completion is reported, which can come after the
+    // handshake response that followed it (a TLS client was then refused as tls_required).
+    tls = true;
     gateway.tls.start(client, early).onComplete(ar -> context.runOnContext(v -> {
-      if (ar.succeeded()) {
-        tls = true;
-      } else {
-        refuseQuietly("tls_failed", ar.cause().getMessage());
-      }
+      if (ar.failed()) refuseQuietly("tls_failed", ar.cause().getMessage());
     }));
   }
 

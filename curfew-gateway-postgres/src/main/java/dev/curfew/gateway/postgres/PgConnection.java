@@ -196,13 +196,13 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
         client.write(Buffer.buffer(new byte[] {'N'}));
         return;
       }
-      // Vert.x writes the 'S' in clear, then puts the TLS handler in place before reading on.
+      // Vert.x writes the 'S' in clear, then puts the TLS handler in place before reading on: from
+      // here every byte of the client's is read through TLS (or the handshake fails and it is cut).
+      // Marked now, not when the handshake's completion is reported, which may come after the
+      // startup packet that followed it.
+      tls = true;
       client.upgradeToSsl(gateway.tls, Buffer.buffer(new byte[] {'S'})).onComplete(ar -> {
-        if (ar.succeeded()) {
-          tls = true;
-        } else {
-          refuseQuietly("tls_failed", ar.cause().getMessage());
-        }
+        if (ar.failed()) refuseQuietly("tls_failed", ar.cause().getMessage());
       });
       return;
     }
