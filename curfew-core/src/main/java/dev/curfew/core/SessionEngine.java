@@ -566,7 +566,6 @@ public final class SessionEngine {
     return data;
   }
 
-  /** Records a refused logout token ({@code idp.logout}, outcome {@code refused}); changes no session. */
   /** Appends an {@code audit.read} record: who read which part of the trail. */
   public CompletableFuture<Void> recordAuditRead(Map<String, Object> data) {
     AuditRecord.Builder b = AuditRecord.builder(RecordTypes.AUDIT_READ, clock.millis(), node);
@@ -574,6 +573,7 @@ public final class SessionEngine {
     return sink.append(List.of(b.build()), List.of());
   }
 
+  /** Records a refused logout token ({@code idp.logout}, outcome {@code refused}); changes no session. */
   public CompletableFuture<Void> recordIdpLogoutRefused(Map<String, Object> data) {
     Map<String, Object> d = new LinkedHashMap<>(data);
     d.put("outcome", "refused");
