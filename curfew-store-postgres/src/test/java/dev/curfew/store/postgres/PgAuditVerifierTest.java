@@ -96,7 +96,9 @@ class PgAuditVerifierTest {
     assertThat(r.ok()).isFalse();
     PgAuditVerifier.NodeResult a = nodeA(r);
     assertThat(a.verification().failure().where()).isEqualTo(AuditVerification.Where.CHECKPOINT);
-    assertThat(a.verification().failure().position()).isEqualTo(40); // the first checkpoint past the edit
+    // The first checkpoint past the edit: where checkpoints fall depends on timing (one at least every
+    // second while records arrive, and one at the end), so any size after seq 27 up to the last one.
+    assertThat(a.verification().failure().position()).isBetween(28L, 40L);
     java.util.regex.Matcher range = java.util.regex.Pattern.compile("seq (\\d+)\\.\\.(\\d+)")
         .matcher(a.verification().failure().what());
     assertThat(range.find()).isTrue();
