@@ -174,29 +174,49 @@ public final class McpGateway {
     refuse(req.response(), reason == null ? EndReason.UNKNOWN : reason);
   }
 
-  /** The body, at most {@code maxBodyBytes}: a larger one is answered 413 and the connection closed. */
+  /**
+   * Most bytes of an oversized body read and dropped so that its client, still sending, gets to read
+   * the 413 (a client blocked writing to a server that no longer reads may never see the answer);
+   * a body announced or found larger than this (or than twice the limit) is answered at once and its
+   * connection closed.
+   */
+  static final long DRAIN_LIMIT = 1 << 20;
+
+  /** The body, at most {@code maxBodyBytes}: a larger one is answered 413 (after it is read, up to {@link #DRAIN_LIMIT}). */
   private void readBody(HttpServerRequest req, McpRoute route, String token, Runnable failedCheck) {
     String length = req.getHeader("Content-Length");
-    if (length != null && tooLong(length)) {
+    long drainLimit = Math.max(DRAIN_LIMIT, 2L * maxBodyBytes);
+    if (length != null && tooLong(length) && announced(length) > drainLimit) {
       tooLarge(req);
       return;
     }
     Buffer body = Buffer.buffer();
-    boolean[] over = {false};
+    long[] dropped = {length != null && tooLong(length) ? 0 : -1}; // -1: within the limit so far
     req.handler(chunk -> {
-      if (over[0]) return;
-      if (body.length() + chunk.length() > maxBodyBytes) {
-        over[0] = true;
-        tooLarge(req);
+      if (dropped[0] < 0 && body.length() + chunk.length() > maxBodyBytes) dropped[0] = body.length();
+      if (dropped[0] >= 0) {
+        dropped[0] += chunk.length();
+        if (dropped[0] > drainLimit) tooLarge(req);
         return;
       }
       body.appendBuffer(chunk);
     });
     req.endHandler(v -> {
-      if (!over[0]) post(req, route, token, body, failedCheck);
+      if (dropped[0] >= 0) {
+        tooLarge(req);
+      } else {
+        post(req, route, token, body, failedCheck);
+      }
     });
     req.resume(); // a router may have paused it
+  }
 
+  private static long announced(String contentLength) {
+    try {
+      return Long.parseLong(contentLength.trim());
+    } catch (NumberFormatException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   private boolean tooLong(String contentLength) {
