@@ -312,7 +312,7 @@ public final class McpGateway {
    * {@code connection.refused} for a token refused on this route ({@code why}: the session's reason,
    * {@code unknown} or {@code wrong_audience}), then {@code answer}. So that a client cannot flood
    * the trail, the same refusal (route, client address, session, why) is recorded once per {@link
-   * RefusalCoalescing#WINDOW_MS}; the next record counts the ones in between ({@code repeats}).
+   * #REFUSAL_WINDOW_MS}; the next record counts the ones in between ({@code repeats}).
    */
   private void tokenRefused(HttpServerRequest req, McpRoute route, String sessionId, String why, Runnable answer) {
     String client = clientAddress(req);
@@ -336,7 +336,9 @@ public final class McpGateway {
     }));
   }
 
-  private final RefusalCoalescing refusalsRecorded = new RefusalCoalescing();
+  private final dev.curfew.core.RecordCoalescing refusalsRecorded = new dev.curfew.core.RecordCoalescing(REFUSAL_WINDOW_MS);
+  /** The same refusal is recorded once per this window. */
+  static final long REFUSAL_WINDOW_MS = 60_000;
 
   private static final Binding NO_BINDING = new Binding(null, null, null, null, 0);
 

@@ -1,13 +1,12 @@
 package dev.curfew.server.http;
 
+import dev.curfew.core.RecordCoalescing;
 import dev.curfew.core.SessionStore;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Reads of the trail are themselves in the trail (spec/audit.md, {@code audit.read}; PCI DSS v4.0
@@ -25,11 +24,10 @@ final class AuditReads {
   static final long WINDOW_MS = 60_000;
   private static final int MAX_PARAMS = 16;
   private static final int MAX_VALUE_CHARS = 256;
-  private static final int MAX_REMEMBERED = 10_000;
 
   private final SessionStore store;
   private final Reply reply;
-  private final Map<String, long[]> lastRecorded = new ConcurrentHashMap<>(); // {at (nanoTime), repeats}
+  private final RecordCoalescing coalescing = new RecordCoalescing(WINDOW_MS);
 
   AuditReads(SessionStore store, Reply reply) {
     this.store = store;
@@ -52,7 +50,7 @@ final class AuditReads {
         }
       });
       data.put("query", query);
-      long repeats = repeatsBefore(data.toString());
+      long repeats = coalescing.repeatsBefore(data.toString());
       if (repeats < 0) {
         handler.handle(ctx);
         return;
@@ -60,24 +58,5 @@ final class AuditReads {
       data.put("repeats", repeats);
       reply.afterDurable(ctx, store.recordAuditRead(data), () -> handler.handle(ctx));
     };
-  }
-
-  /** -1: the same read was recorded within the window (counted for the next record); else the reads not recorded since. */
-  private long repeatsBefore(String key) {
-    long now = System.nanoTime();
-    if (lastRecorded.size() > MAX_REMEMBERED) {
-      lastRecorded.values().removeIf(s -> now - s[0] > TimeUnit.MILLISECONDS.toNanos(WINDOW_MS));
-    }
-    long[] result = {0};
-    lastRecorded.compute(key, (k, s) -> {
-      if (s != null && now - s[0] < TimeUnit.MILLISECONDS.toNanos(WINDOW_MS)) {
-        s[1]++;
-        result[0] = -1;
-        return s;
-      }
-      result[0] = s == null ? 0 : s[1];
-      return new long[] {now, 0};
-    });
-    return result[0];
   }
 }
