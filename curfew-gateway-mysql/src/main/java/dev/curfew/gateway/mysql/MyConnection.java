@@ -388,7 +388,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
           refuseCommand(f, MyPackets.ER_DBACCESS_DENIED, "42000", "curfew: this gateway serves only the database '" + target.database() + "'");
           return;
         }
-        boolean showWarnings = "show warnings".equals(normalized(t)) && responses.warningShown();
+        boolean showWarnings = responses.warningShown() && "show warnings".equals(normalized(t));
         if (!showWarnings) responses.forgetShownWarning();
         boolean active = !target.passiveStatements().contains(t);
         expect(f, MyResponses.Expected.of(MyResponses.Kind.RESULT, t, active, audit, showWarnings, now));
@@ -472,6 +472,9 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
 
   /** The schema of a {@code USE} statement, or null when the text is not one. */
   private static String useTarget(String text) {
+    int start = 0;
+    while (start < text.length() && Character.isWhitespace(text.charAt(start))) start++;
+    if (!text.regionMatches(true, start, "use", 0, 3)) return null; // most statements: no pattern run
     Matcher m = USE.matcher(text);
     return m.matches() ? m.group(1) : null;
   }
@@ -555,7 +558,6 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
 
   @Override
   public void done(MyResponses.Expected e, boolean ok) {
-    if (!responses.activeInFlight()) timers.stopBusy();
     if (!e.audited) return;
     gateway.access().record(sessionId, RecordTypes.STATEMENT_EXECUTED,
         records.statement(e.text, counts.millisSince(e.startNanos), ok ? "ok" : "error"));

@@ -574,7 +574,6 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
       }
       default -> { }
     }
-    if (!busy()) timers.stopBusy();
   }
 
   /**
