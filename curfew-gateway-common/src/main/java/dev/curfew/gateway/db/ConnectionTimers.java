@@ -89,6 +89,11 @@ public final class ConnectionTimers {
     busyTimer = vertx.setPeriodic(periodMs, periodMs, id -> busyTick());
   }
 
+  /** Whether the busy ticks run. */
+  boolean busyTicking() {
+    return busyTimer >= 0;
+  }
+
   private void stopBusy() {
     if (busyTimer >= 0) vertx.cancelTimer(busyTimer);
     busyTimer = -1;
