@@ -21,7 +21,7 @@ final class SessionTable {
   /**
    * Subject to its sessions that ended by an idle timeout under a policy with {@code resume_within}
    * and were not resumed yet ({@link Resumption}); an immutable list per subject. Bounded by the
-   * ended sessions the table holds: a purged session leaves it too.
+   * ended sessions the table holds (a purged session leaves it too), and pruned of closed windows.
    */
   private final Map<String, List<Session>> resumable = new ConcurrentHashMap<>();
 
@@ -101,10 +101,18 @@ final class SessionTable {
     });
   }
 
+  /**
+   * Remembers an idle-expired session under a policy with {@code resume_within}; those whose window
+   * closed before this one expired are dropped meanwhile, so a subject's list holds only sessions
+   * that may still be resumed (their fields no longer change once ended).
+   */
   private void rememberIfResumable(Session s) {
     if (s.endReason != EndReason.IDLE_TIMEOUT || s.resumedBy != null || s.policy.resumeWithin() == null) return;
     resumable.merge(s.subject, List.of(s), (old, added) -> {
-      List<Session> grown = new ArrayList<>(old);
+      List<Session> grown = new ArrayList<>(old.size() + 1);
+      for (Session o : old) {
+        if (o.idleExpiresAtMs + o.policy.resumeWithinMs() > s.idleExpiresAtMs) grown.add(o);
+      }
       grown.addAll(added);
       return List.copyOf(grown);
     });

@@ -160,6 +160,17 @@ class ResumptionTest {
   }
 
   @Test
+  void aClosedWindowIsNeverResumed_aLaterExpiryOfTheSubjectIs() {
+    EngineFixture f = new EngineFixture(resuming(Duration.ofMinutes(30)));
+    f.open("alice");
+    f.advance(IDLE.plusMinutes(31)); // the first window closed
+    String second = f.open("alice").status().sessionId(); // continues none
+    f.advance(IDLE.plusMinutes(1));
+    assertThat(f.engine.open("alice", null, Map.of()).status().resumedFrom()).isEqualTo(second);
+    assertThat(f.open("alice").status().resumedFrom()).isNull();
+  }
+
+  @Test
   void resumeWithin_isValidated() {
     assertThatThrownBy(() -> resuming(Duration.ZERO)).hasMessageContaining("resume_within must be > 0");
     assertThatThrownBy(() -> resuming(Duration.ofHours(25))).hasMessageContaining("resume_within > 1d");
