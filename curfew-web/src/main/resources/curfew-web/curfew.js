@@ -73,6 +73,18 @@
       units: { hour: ['heure', 'heures'], minute: ['minute', 'minutes'], second: ['seconde', 'secondes'] },
     },
   };
+  // A page may add or correct languages with <script type="application/json" id="curfew-texts">
+  // {"it": {"title": "...", ...}}</script> before this script; a key it leaves out stays English.
+  try {
+    const own = document.getElementById('curfew-texts');
+    const added = own ? JSON.parse(own.textContent) : {};
+    for (const l in added) {
+      const base = String(l).toLowerCase();
+      const t = Object.assign({}, TEXTS.en, TEXTS[base], added[l]);
+      t.units = Object.assign({}, TEXTS.en.units, (TEXTS[base] || {}).units, added[l].units);
+      TEXTS[base] = t;
+    }
+  } catch (e) { console.error('curfew.js: #curfew-texts is not valid JSON', e); }
   /** The first of data-locale, the page's lang, the browser's languages that has texts ('de-CH': 'de'). */
   const LANG = (() => {
     const wanted = [script && script.getAttribute('data-locale'), document.documentElement.lang]

@@ -62,6 +62,13 @@ final class TestApp implements AutoCloseable {
     String clock = ctx.request().getParam("clock_ms");
     String head = clock == null ? "" : "<script>(() => { const real = Date.now; Date.now = () => real() + "
         + Long.parseLong(clock) + "; })();</script>";
+    // ?texts=it: the page adds Italian texts (some only: the rest stay English) and asks for them.
+    if (ctx.request().getParam("texts") != null) {
+      head += """
+          <script type="application/json" id="curfew-texts">{"it": {"title": "La sessione sta per scadere",
+          "desc": "Per la tua sicurezza, la sessione terminerà tra {w}.", "stay": "Resta connesso", "out": "Esci",
+          "units": {"second": ["secondo", "secondi"]}}}</script>""";
+    }
     // ?lang=de: the page's language; ?locale=fr: curfew.js's data-locale option.
     String lang = ctx.request().getParam("lang");
     String locale = ctx.request().getParam("locale");
