@@ -351,15 +351,18 @@
     restored = { resumed_from: s.resumed_from, page: kept.page, saved_at: new Date(kept.saved_at).toISOString(),
       drafts: own, fields };
     const give = () => {
+      let filled = 0;
       for (const el of document.querySelectorAll('[data-curfew-draft]')) {
         const k = draftKey(el);
         if (k in fields && !el.value) {
           el.value = fields[k];
           el.dispatchEvent(new Event('input', { bubbles: true }));
+          filled++;
         }
       }
       for (const cb of restoreCbs) try { cb(restored); } catch (err) { console.error(err); }
-      setTimeout(() => speak(T.restored), 700);
+      // Said only when something visibly came back or the app took the drafts.
+      if (filled || restoreCbs.length) setTimeout(() => speak(T.restored), 700);
     };
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', give); else give();
   }
