@@ -13,6 +13,11 @@ public final class RecordTypes {
   public static final String REFUSED = "session.refused";
   /** The token was rotated ({@code renew_every}); see docs/contract-changes.md. */
   public static final String ROTATED = "session.rotated";
+  /**
+   * An idle-expired session was continued by a new one ({@code resume_within}): recorded on the old
+   * session, with {@code resumed_by}; see {@link dev.curfew.core.Resumption}.
+   */
+  public static final String RESUMED = "session.resumed";
   /** A policy change applied to a live session shortened its deadlines. */
   public static final String POLICY_APPLIED = "session.policy_applied";
   /** An app was told (webhook, back-channel logout) that a session ended: one per delivery attempt. */
