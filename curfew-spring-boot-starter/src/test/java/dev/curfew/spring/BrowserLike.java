@@ -34,6 +34,19 @@ final class BrowserLike {
     return send(b);
   }
 
+  /** A streamed GET (server-sent events): the answer's lines as they come. */
+  HttpResponse<java.util.stream.Stream<String>> stream(String path) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream").GET().build(),
+          HttpResponse.BodyHandlers.ofLines());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The login form, as posted by the page: user, password and the page's CSRF token. */
   HttpResponse<String> login(String user, String password) {
     return postForm("/login", "/login", "username=" + enc(user) + "&password=" + enc(password));

@@ -138,6 +138,20 @@ class CurfewStarterTest {
   }
 
   @Test
+  void theEventStreamIsRelayedUntilTheSessionEnds() throws Exception {
+    BrowserLike browser = new BrowserLike(port);
+    String sessionId = signIn(browser);
+    HttpResponse<java.util.stream.Stream<String>> events = browser.stream("/_curfew/session/events");
+    assertThat(events.statusCode()).isEqualTo(200);
+    assertThat(events.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+    java.util.concurrent.CompletableFuture<java.util.List<String>> names = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+        events.body().filter(l -> l.startsWith("event:")).map(l -> l.substring(6).trim()).toList());
+    admin.revokeSession(sessionId); // the relay answered 200 only once Curfew's stream was open
+    // The stream ends when Curfew closes it after the ending event.
+    assertThat(names.get(30, java.util.concurrent.TimeUnit.SECONDS)).startsWith("status").endsWith("revoked");
+  }
+
+  @Test
   void loggingOutOfTheAppEndsTheCurfewSession() {
     BrowserLike browser = new BrowserLike(port);
     String sessionId = signIn(browser);
