@@ -218,7 +218,7 @@ public final class CurfewClient {
 
   /** {@code GET /v1/audit/checkpoint}: the latest signed checkpoint verbatim (what {@code --trusted-checkpoint} takes). */
   public String checkpoint() {
-    return transport.send(backend("/v1/audit/checkpoint").header("Accept", "text/plain").GET().build());
+    return transport.send(backend("/v1/audit/checkpoint").setHeader("Accept", "text/plain").GET().build());
   }
 
   /** {@code GET /v1/audit/evidence}: the evidence bundle of one session verbatim (what {@code curfew verify-evidence} takes). */
@@ -260,7 +260,7 @@ public final class CurfewClient {
 
   /** {@code GET /metrics}: the Prometheus text (sent with the API key, which {@code metrics.auth: true} requires). */
   public String metrics() {
-    return transport.send(backend("/metrics").header("Accept", "text/plain").GET().build());
+    return transport.send(backend("/metrics").setHeader("Accept", "text/plain").GET().build());
   }
 
   /** {@code GET /openapi.json}: the OpenAPI 3.1 document of the API. */

@@ -66,7 +66,7 @@ public final class HolderSession {
 
   /** The event stream's bytes unchanged, for passing on to a browser. */
   public InputStream rawEvents() {
-    HttpRequest r = transport.request("/v1/session/events", authorization).header("Accept", "text/event-stream")
+    HttpRequest r = transport.request("/v1/session/events", authorization).setHeader("Accept", "text/event-stream")
         .timeout(java.time.Duration.ofDays(1)) // a stream lives as long as its session; the server closes it
         .GET().build();
     return transport.stream(r).body();

@@ -239,7 +239,7 @@ class CurfewClientTest {
   }
 
   @Test
-  void theAuditTrailIsReadPagedAndProved() {
+  void theAuditTrailIsReadPagedAndProved() throws Exception {
     CreatedSession s = app.openSession(SessionRequest.of(subject()));
     app.session(s.token()).logout();
     AuditPage records = admin.audit(AuditQuery.all().sessionId(s.status().sessionId()));
@@ -248,6 +248,8 @@ class CurfewClientTest {
     assertThat(created.sessionId()).isEqualTo(s.status().sessionId());
     assertThat(created.data()).containsEntry("idle_timeout_ms", 900_000L);
     assertThat(created.line()).startsWith("{").contains("\"seq\":" + created.seq());
+    assertThat(rawAudit("/v1/audit?session_id=" + s.status().sessionId())).as("the line as the server keeps it")
+        .contains(created.line());
 
     AuditPage first = admin.audit(AuditQuery.all().limit(1));
     assertThat(first.records()).hasSize(1);
@@ -310,6 +312,23 @@ class CurfewClientTest {
     assertThat(ready.notWritable()).isEmpty();
     assertThat(app.openApi()).contains("\"openapi\"");
     assertThat(admin.metrics()).contains("curfew_live_sessions");
+  }
+
+  @Test
+  void aServerThatCannotBeReachedIsAnIoFailureNotAProblem() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    CurfewClient nowhere = CurfewClient.builder(java.net.URI.create("http://127.0.0.1:" + closed)).apiKey("k").build();
+    assertThatThrownBy(() -> nowhere.sessionById("s_x")).isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessageContaining("GET /v1/sessions/s_x");
+  }
+
+  static String rawAudit(String path) throws Exception {
+    return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(server.uri().resolve(path))
+        .header("Authorization", "Bearer " + CurfewServerProcess.ADMIN_KEY).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
   }
 
   static CurfewProblem problem(Runnable call) {
