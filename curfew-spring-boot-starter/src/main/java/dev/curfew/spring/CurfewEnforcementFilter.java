@@ -16,6 +16,7 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.WebUtils;
 
 /**
  * Every request of a signed-in user, checked with Curfew before the app's authorization. The first
@@ -62,15 +63,23 @@ final class CurfewEnforcementFilter extends OncePerRequestFilter {
   private SessionStatus check(HttpServletRequest request, Authentication user) {
     String token = SessionTokens.get(request);
     if (token == null) {
-      SessionRequest opening = SessionRequest.of(user.getName());
-      if (properties.getPolicy() != null && !properties.getPolicy().isBlank()) opening = opening.withPolicy(properties.getPolicy());
-      CreatedSession created = client.openSession(opening);
-      SessionTokens.put(request, created.token());
-      return created.status();
+      // The first requests after sign-in often come together (the page, its scripts): one opens the session.
+      synchronized (WebUtils.getSessionMutex(request.getSession(true))) {
+        token = SessionTokens.get(request);
+        if (token == null) return open(request, user);
+      }
     }
     SessionStatus status = passive.matches(request) ? client.session(token).status() : client.session(token).activity();
     status.rotatedToken().ifPresent(rotated -> SessionTokens.put(request, rotated));
     return status;
+  }
+
+  private SessionStatus open(HttpServletRequest request, Authentication user) {
+    SessionRequest opening = SessionRequest.of(user.getName());
+    if (properties.getPolicy() != null && !properties.getPolicy().isBlank()) opening = opening.withPolicy(properties.getPolicy());
+    CreatedSession created = client.openSession(opening);
+    SessionTokens.put(request, created.token());
+    return created.status();
   }
 
   private void refuse(HttpServletRequest request, HttpServletResponse response, CurfewProblem p) throws IOException {

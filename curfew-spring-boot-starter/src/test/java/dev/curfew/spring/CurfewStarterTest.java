@@ -87,6 +87,18 @@ class CurfewStarterTest {
   }
 
   @Test
+  void theFirstRequestsAfterSignInTogetherOpenOneSession() throws Exception {
+    BrowserLike browser = new BrowserLike(port);
+    assertThat(browser.login("alice", "wonderland").statusCode()).isEqualTo(302);
+    java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> together = java.util.stream.IntStream.range(0, 6)
+        .mapToObj(i -> java.util.concurrent.CompletableFuture.supplyAsync(() -> browser.get("/me", "application/json")))
+        .toList();
+    java.util.Set<Object> ids = new java.util.HashSet<>();
+    for (var r : together) ids.add(Json.parseObject(r.get(30, java.util.concurrent.TimeUnit.SECONDS).body()).get("session_id"));
+    assertThat(ids).hasSize(1);
+  }
+
+  @Test
   void curfewJsEndpointsAreServedWithTheAppsSession() {
     BrowserLike browser = new BrowserLike(port);
     assertThat(browser.get("/_curfew/session", "application/json").statusCode()).isEqualTo(401);
