@@ -48,7 +48,10 @@ public final class CurfewClient {
 
     private Builder(URI base) {
       Objects.requireNonNull(base, "baseUri");
-      this.base = base.getPath().isEmpty() ? base.resolve("/") : base;
+      if (base.getQuery() != null || base.getFragment() != null) {
+        throw new IllegalArgumentException("a base URI has no query or fragment: " + base);
+      }
+      this.base = base;
     }
 
     /** The API key for backend calls; without one only the holder and unauthenticated calls work. */

@@ -30,10 +30,16 @@ final class Transport {
 
   /** A request to {@code path} (with its query) under the base URI, with {@code authorization} when not null. */
   HttpRequest.Builder request(String path, String authorization) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(timeout)
         .header("Accept", "application/json, application/problem+json");
     if (authorization != null) b.header("Authorization", authorization);
     return b;
+  }
+
+  /** {@code path} under the base URI, also when the base has a path of its own (a proxy's prefix). */
+  URI uri(String path) {
+    String root = base.toString();
+    return URI.create((root.endsWith("/") ? root.substring(0, root.length() - 1) : root) + path);
   }
 
   static HttpRequest.BodyPublisher json(Object body) {
