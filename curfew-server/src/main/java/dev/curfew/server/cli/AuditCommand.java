@@ -202,12 +202,7 @@ final class AuditCommand {
       if (archiveOption.archive != null && location.postgres()) {
         throw new IllegalArgumentException("--archive applies to the files of a data directory");
       }
-      if (location.postgres()) {
-        if (witnesses != null) {
-          throw new IllegalArgumentException("--witness-key applies to the files of a data directory; the PostgreSQL audit store's checkpoints are not submitted to witnesses");
-        }
-        return PostgresAuditCli.verify(location, publicKey, trustedCheckpoints, out, err);
-      }
+      if (location.postgres()) return PostgresAuditCli.verify(location, publicKey, trustedCheckpoints, witnesses, out, err);
       if (trustedCheckpoints.size() > 1) {
         throw new IllegalArgumentException("one --trusted-checkpoint for the files of a data directory (one log)");
       }

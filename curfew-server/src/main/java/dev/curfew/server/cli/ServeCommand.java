@@ -266,7 +266,10 @@ final class ServeCommand implements Callable<Integer> {
         })
         .withLeafListener(postgres == null ? null : postgres.listener())
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
-            .withRetention(cfg.auditRetention()).withWitnesses(witnesses(cfg))), node);
+            .withRetention(cfg.auditRetention())
+            // one submitter per log origin: with audit: postgres the node's log in PostgreSQL (the
+            // trail of record, same key and origin as the journal) is the one its witnesses follow
+            .withWitnesses(postgres == null ? witnesses(cfg) : dev.curfew.core.audit.Witnesses.NONE)), node);
     } catch (FileAuditLog.DamagedLogException e) {
       throw new StartRefused("the audit log in " + dataDir.toAbsolutePath() + " is damaged: " + e.getMessage()
           + ". Nothing was changed. See what a repair would do with: curfew audit repair --data " + dataDir
