@@ -5,10 +5,13 @@ import dev.curfew.core.audit.CanonicalJson;
 import dev.curfew.core.audit.EvidenceBundle;
 import dev.curfew.core.audit.EvidenceVerification;
 import dev.curfew.core.audit.Json;
+import dev.curfew.core.audit.NoteSigner;
 import dev.curfew.core.audit.NoteVerifier;
 import dev.curfew.core.audit.Times;
 import dev.curfew.core.audit.WitnessKey;
 import dev.curfew.core.audit.WitnessQuorum;
+import dev.curfew.server.attest.AttestedLog;
+import dev.curfew.server.attest.Attestation;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.store.postgres.AuditDatabase;
 import dev.curfew.store.embedded.AuditFileVerifier;
@@ -550,26 +553,43 @@ final class AuditCommand {
     @Option(names = "--verify", paramLabel = "FILE", description = "Check this attestation.json against the log instead.")
     Path verify;
 
-    @Option(names = "--public-key", paramLabel = "FILE", description = "With --verify: the log's verifier key to trust (default: the data directory's).")
+    @Option(names = "--public-key", paramLabel = "FILE",
+        description = "With --verify: the log's verifier key to trust (default: the data directory's, or the node's key registered in PostgreSQL).")
     Path publicKey;
+
+    @Option(names = "--node", paramLabel = "NAME",
+        description = "PostgreSQL: the node whose log to attest (needed only when the database holds several).")
+    String node;
 
     @Override
     public Integer call() throws IOException {
-      if (location.postgres()) {
-        throw new IllegalArgumentException("audit attest reads the files of a data directory (--data); the PostgreSQL audit store is not supported yet");
+      if (node != null) location.requirePostgresFor("--node");
+      if (verify != null && (from != null || to != null || out != null)) {
+        throw new IllegalArgumentException("--verify takes no --from, --to or --out");
       }
-      Path dir = location.dataDir();
+      if (verify == null && (from == null || to == null || out == null)) {
+        throw new IllegalArgumentException("give --from, --to and --out (or --verify FILE)");
+      }
+      if (!location.postgres()) return attest(AttestedLog.files(AuditFiles.of(location.dataDir())), null);
+      try (AuditDatabase db = location.database()) {
+        AuditDatabase.Node n = PostgresAuditCli.node(db, node);
+        return attest(AttestedLog.postgres(db, n), n);
+      }
+    }
+
+    /** Writes or checks the attestation of {@code log}; {@code pgNode} is its node in PostgreSQL, or null (files). */
+    private int attest(AttestedLog log, AuditDatabase.Node pgNode) throws IOException {
       PrintWriter o = spec.commandLine().getOut();
       if (verify != null) {
-        if (from != null || to != null || out != null) throw new IllegalArgumentException("--verify takes no --from, --to or --out");
-        NoteVerifier key = publicKey != null ? readPublicKey(publicKey) : location.ownKey(dir);
+        NoteVerifier key = publicKey != null ? readPublicKey(publicKey)
+            : pgNode != null ? NoteVerifier.parse(pgNode.publicKey()) : location.ownKey(location.dataDir());
         String json;
         try {
           json = Files.readString(verify, StandardCharsets.UTF_8);
         } catch (IOException e) {
           throw new IllegalArgumentException("cannot read " + verify + ": " + e.getMessage());
         }
-        List<String> problems = dev.curfew.server.attest.Attestation.verify(json, AuditFiles.of(dir), key);
+        List<String> problems = Attestation.verify(json, log, key);
         if (problems.isEmpty()) {
           o.println("curfew audit attest --verify: OK: the signature holds and every figure equals the one recomputed from the log");
         } else {
@@ -579,15 +599,24 @@ final class AuditCommand {
         o.flush();
         return problems.isEmpty() ? 0 : EXIT_FAILED;
       }
-      if (from == null || to == null || out == null) throw new IllegalArgumentException("give --from, --to and --out (or --verify FILE)");
       long fromMs = Export.parseTime("--from", from);
       long toMs = Export.parseTime("--to", to);
       if (toMs <= fromMs) throw new IllegalArgumentException("--to must be after --from");
-      Path keyFile = location.cfgSigningKey() != null ? location.cfgSigningKey() : AuditFiles.of(dir).defaultSigningKeyFile();
+      Path keyFile = location.cfgSigningKey() != null ? location.cfgSigningKey()
+          : AuditFiles.of(location.dataDirAnyState()).defaultSigningKeyFile();
+      NoteSigner signer;
+      try {
+        signer = AuditFiles.readSigner(keyFile);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read the signing key " + keyFile + ": " + e.getMessage());
+      }
+      if (pgNode != null && !signer.verifier().verifierKey().equals(pgNode.publicKey())) {
+        throw new IllegalArgumentException("the signing key " + keyFile + " is not the key of node " + pgNode.name()
+            + " (" + pgNode.publicKey() + "): an attestation is signed by the key of the log it states");
+      }
       Map<String, Object> a;
       try {
-        a = dev.curfew.server.attest.Attestation.build(AuditFiles.of(dir), AuditFiles.readSigner(keyFile), fromMs, toMs,
-            System.currentTimeMillis());
+        a = Attestation.build(log, signer, fromMs, toMs, System.currentTimeMillis());
       } catch (IllegalStateException e) {
         throw new IllegalArgumentException(e.getMessage());
       }

@@ -90,6 +90,16 @@ final class PostgresAuditCli {
         : " (registered in the database; pass --public-key with copies kept elsewhere for an independent check)"));
   }
 
+  /** Node {@code name} of {@code db}, or its only node when {@code name} is null. */
+  static AuditDatabase.Node node(AuditDatabase db, String name) throws IOException {
+    if (name != null) return db.node(name).orElseThrow(() -> new IllegalArgumentException("no audit node named " + name));
+    List<AuditDatabase.Node> nodes = db.nodes();
+    if (nodes.size() == 1) return nodes.get(0);
+    if (nodes.isEmpty()) throw new IllegalArgumentException("the PostgreSQL audit store holds no node's log yet");
+    throw new IllegalArgumentException("the PostgreSQL audit store holds the logs of nodes "
+        + nodes.stream().map(AuditDatabase.Node::name).toList() + ": name one with --node");
+  }
+
   static int evidence(AuditCommand.Location location, String session, String node, CommandSpec spec) {
     PgAuditProofs.DatabaseEvidence e;
     try (AuditDatabase db = location.database()) {
