@@ -66,7 +66,10 @@ import java.util.function.Predicate;
  * Checkpoints: the writer signs the tree (Ed25519, c2sp.org/signed-note over the
  * c2sp.org/tlog-checkpoint body) and inserts the note when records arrived and a checkpoint
  * interval (1 s) has passed on the injected clock, when asked to (evidence needs one that covers
- * its records), and at close. Checkpoints cover only committed records.
+ * its records), and at close. Checkpoints cover only committed records. With witnesses
+ * (Options.witnesses), each new checkpoint is then handed to PgCosigner, which submits it on its
+ * own thread and inserts the cosignature lines into audit_cosignatures; the latest checkpoint is
+ * offered again every second while it lacks one (c2sp.org/tlog-witness, docs/audit.md).
  *
  * Mirroring. replicate() takes lines that already have their seq (the embedded store's journal,
  * through its leaf listener), verbatim, so that the node's tree in PostgreSQL is the journal's
