@@ -122,8 +122,10 @@ public final class AuditFileVerifier {
       }
       if (!present.containsKey(seq)) break; // the end, or a gap: the verifier names it at finish
       r = files.forEachLine(seq, Long.MAX_VALUE, AuditVerifier.MAX_LINE_BYTES, (s, first, offset, bytes, off, len) -> {
-        holdRecords.see(bytes, off, len);
-        if (verifier.accept(bytes, off, len)) return true;
+        if (verifier.accept(bytes, off, len)) {
+          holdRecords.see(bytes, off, len); // a canonical JSON object by now
+          return true;
+        }
         failed[0] = true;
         return false;
       });

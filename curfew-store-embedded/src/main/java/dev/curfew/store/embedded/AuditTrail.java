@@ -686,7 +686,13 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     }
     if (l == null) return 0;
     long cutoffMs = clock.millis() - settings.retention().toMillis();
-    List<LegalHolds.Hold> holds = LegalHolds.read(files);
+    List<LegalHolds.Hold> holds;
+    try {
+      holds = LegalHolds.read(files);
+    } catch (IOException unreadable) { // which records are held is unknown: none is archived, the node runs on
+      LOG.log(System.Logger.Level.ERROR, "no audit segment is archived: " + unreadable.getMessage());
+      return 0;
+    }
     TreeMap<Long, ArchiveManifest.Entry> manifest = ArchiveManifest.read(files);
     return l.archiveSegmentsBefore(cutoffMs, (segment, firstSeq) -> {
       LegalHolds.Hold held = LegalHolds.holding(holds, segment);

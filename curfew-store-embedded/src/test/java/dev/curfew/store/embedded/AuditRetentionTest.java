@@ -241,6 +241,18 @@ class AuditRetentionTest {
   }
 
   @Test
+  void anUnreadableHoldsFile_archivesNothing_andTheNodeStillStarts() throws IOException {
+    oldAndNewRecords();
+    Files.writeString(files().holdsFile(), "{not json", StandardCharsets.UTF_8);
+    assertThat(trail.applyRetention()).isZero();
+    assertThat(archived()).isEmpty();
+    stop();
+    start(); // attach applies the retention too
+    assertThat(archived()).isEmpty();
+    append("after", "subject-new");
+  }
+
+  @Test
   void liftingAHoldThatIsNotInForce_isRefused_andWritesNothing() throws IOException {
     oldAndNewRecords();
     long before = log.size();
