@@ -694,6 +694,7 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
       return 0;
     }
     TreeMap<Long, ArchiveManifest.Entry> manifest = ArchiveManifest.read(files);
+    describeArchivedBefore(l, manifest);
     return l.archiveSegmentsBefore(cutoffMs, (segment, firstSeq) -> {
       LegalHolds.Hold held = LegalHolds.holding(holds, segment);
       if (held != null) {
@@ -706,6 +707,20 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
       }
       return true;
     });
+  }
+
+  /**
+   * Adds the manifest entry of every segment already in audit/archive/ without one (archived by a
+   * version that kept none, or the manifest was lost), so that it too can be proven without the
+   * archive from now on.
+   */
+  private void describeArchivedBefore(FileAuditLog l, TreeMap<Long, ArchiveManifest.Entry> manifest) throws IOException {
+    for (Map.Entry<Long, Path> e : l.segmentsSnapshot().entrySet()) {
+      if (manifest.containsKey(e.getKey()) || !e.getValue().getParent().equals(files.archiveDir())) continue;
+      ArchiveManifest.Entry entry = ArchiveManifest.describe(e.getValue(), e.getKey(), clock.millis());
+      ArchiveManifest.append(files, entry);
+      manifest.put(e.getKey(), entry);
+    }
   }
 
   private void scheduledRetention() {

@@ -140,6 +140,20 @@ class AuditRetentionTest {
   }
 
   @Test
+  void segmentsArchivedWithoutAManifestEntry_getOneAtTheNextRetentionRun() throws IOException {
+    oldAndNewRecords();
+    int moved = trail.applyRetention();
+    Files.delete(files().archiveManifestFile()); // as a version that kept none left it
+    assertThat(trail.applyRetention()).isZero();
+    assertThat(ArchiveManifest.read(files())).hasSize(moved);
+    stop();
+    moveArchiveElsewhere();
+    AuditFileVerifier.Result r = verify(files());
+    assertThat(r.ok()).as("%s", r.verification().failure()).isTrue();
+    assertThat(r.archive().absentSegments()).isEqualTo(moved);
+  }
+
+  @Test
   void aTamperedArchive_isCaught_andNamed() throws IOException {
     oldAndNewRecords();
     trail.applyRetention();
