@@ -58,7 +58,7 @@ final class AuditHoldCommand {
     SystemClock clock = new SystemClock();
     try (DataDirLock lock = DataDirLock.acquire(dir, command)) {
       AuditTrail trail = AuditTrail.open(dir, AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
-          .withRetention(NO_ARCHIVAL).withWitnesses(ServeCommand.witnesses(cfg)), node, clock);
+          .withRetention(NO_ARCHIVAL).withWitnesses(ServeCommand.journalWitnesses(cfg)), node, clock);
       try {
         FileAuditLog log = FileAuditLog.open(dir, EmbeddedStore.Options.defaults().withClock(clock).withLeafListener(trail), node);
         try {
