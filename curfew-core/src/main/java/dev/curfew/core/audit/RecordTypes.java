@@ -51,6 +51,14 @@ public final class RecordTypes {
    * access to audit logs be logged).
    */
   public static final String AUDIT_READ = "audit.read";
+  /**
+   * A legal hold was placed on a subject's or a period's records: they are not archived while it
+   * stands (docs/audit.md, "Retention and legal holds"). Data: {@code hold_id}, {@code subject} or
+   * {@code from}/{@code to}, {@code reason_text}, {@code actor}.
+   */
+  public static final String AUDIT_HOLD_PLACED = "audit.hold_placed";
+  /** A legal hold was lifted. Data: {@code hold_id}, {@code reason_text}, {@code actor}. */
+  public static final String AUDIT_HOLD_LIFTED = "audit.hold_lifted";
   /** The types an edge may append through {@code SessionStore#recordGatewayEvent}: nothing of the lifecycle. */
   public static final java.util.Set<String> GATEWAY_EVENTS =
       java.util.Set.of(CONNECTION_OPENED, CONNECTION_CLOSED, CONNECTION_REFUSED, STATEMENT_EXECUTED,
