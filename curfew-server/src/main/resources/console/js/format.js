@@ -52,6 +52,14 @@ export function words(leftMs) {
 const timeFmt = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
 const dateFmt = new Intl.DateTimeFormat([], { year: 'numeric', month: 'short', day: 'numeric' });
 
+const zoneFmt = new Intl.DateTimeFormat([], { timeZoneName: 'short' });
+
+/** The short name of this browser's zone at a server instant: "GMT+1", "UTC". */
+export function zoneName(serverMs) {
+  const part = zoneFmt.formatToParts(new Date(serverMs - skewMs)).find((p) => p.type === 'timeZoneName');
+  return part ? part.value : '';
+}
+
 /** This browser's time zone, as the console names it: "Europe/Berlin (UTC+01:00)". */
 export function zone() {
   const name = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';

@@ -8,7 +8,7 @@
 // list beside it is the full text alternative.
 
 import { s } from './dom.js';
-import { duration, offset, reason as reasonText, time } from './format.js';
+import { duration, offset, reason as reasonText, time, dateParts, zoneName } from './format.js';
 
 const LEFT = 24, RIGHT = 24;
 const BAND_Y = 64, BAND_H = 34, MARK_Y = 124, AXIS_Y = 188, H = 214;
@@ -180,6 +180,12 @@ export function drawTimeline(story, widthPx) {
     axis.append(s('line', { x1: x(t), y1: AXIS_Y, x2: x(t), y2: AXIS_Y + 5 }));
     const label = story.axis === 'clock' ? clockLabel(t - skew, step) : (t === t0 ? '0' : offset(t - t0));
     axis.append(s('text', { x: x(t), y: AXIS_Y + 18, 'text-anchor': 'middle' }, label));
+  }
+  if (story.axis === 'clock') {
+    // The axis names its day and zone once: the ticks are times of day.
+    const day = dateParts(t0);
+    axis.append(s('text', { x: W - RIGHT, y: AXIS_Y - 6, 'text-anchor': 'end', class: 'axis-zone' },
+      `${day ? day[0] : ''} · ${zoneName(t0)}`));
   }
   svg.append(axis);
   return svg;

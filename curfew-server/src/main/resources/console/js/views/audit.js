@@ -83,6 +83,7 @@ function recentRecords() {
     if (!page) return;
     const rows = page.records.filter((r) => r.seq < end).reverse();
     note.textContent = `Records ${number(start)} to ${number(end - 1)} of ${number(logSize)}, newest first.`;
+    older.textContent = 'Older records';
     older.hidden = start === 0;
     nextBtn.hidden = true;
     replace(body, table(rows, 'Audit records, newest first'));
@@ -97,6 +98,7 @@ function recentRecords() {
     const first = afters.length * QUERY_PAGE;
     note.textContent = `Matching records ${number(first + (page.records.length ? 1 : 0))} to ${number(first + page.records.length)}`
       + `${page.next === null ? '' : ' and more'}, oldest first, over the whole log.`;
+    older.textContent = 'Previous records';
     older.hidden = afters.length === 0;
     nextBtn.hidden = page.next === null;
     nextBtn.onclick = () => { afters.push(after); after = page.next; loadQuery(); };

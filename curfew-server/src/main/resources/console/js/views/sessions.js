@@ -127,7 +127,7 @@ export default async function sessions(main, ctx, params, query) {
       confirm: 'Revoke session',
       placeholder: 'e.g. Laptop reported stolen (ticket SEC-1234)',
     });
-    if (why === null) return;
+    if (why === null) { catchUp(); return; }
     try {
       await del('/console/api/sessions/' + enc(x.session_id), { reason_text: why });
       toast(`Session ${x.session_id} of ${x.subject} revoked. Recorded in the audit log.`);
@@ -144,7 +144,7 @@ export default async function sessions(main, ctx, params, query) {
       confirm: 'Revoke all',
       placeholder: 'e.g. Account offboarded',
     });
-    if (why === null) return;
+    if (why === null) { catchUp(); return; }
     try {
       const r = await post('/console/api/subjects/' + enc(subject) + '/revoke', { reason_text: why });
       toast(`${r.revoked} session${r.revoked === 1 ? '' : 's'} of ${subject} revoked. Recorded in the audit log.`);
@@ -152,6 +152,11 @@ export default async function sessions(main, ctx, params, query) {
       toast('Not revoked: ' + e.message, true);
     }
     run(false);
+  }
+
+  /** Shows what changed while the list waited (paused, or a dialog open). */
+  function catchUp() {
+    if (stale && !paused) { stale = false; run(false); }
   }
 
   const search = () => {
@@ -165,7 +170,7 @@ export default async function sessions(main, ctx, params, query) {
   input.addEventListener('input', debounce(search, 350));
   pauseBtn.addEventListener('click', () => {
     paused = !paused;
-    if (!paused && stale) { stale = false; run(false); }
+    catchUp();
     pauseBtn.setAttribute('aria-pressed', String(paused));
     pauseBtn.textContent = paused ? 'Resume updates' : 'Pause updates';
   });
