@@ -52,45 +52,27 @@ public final class SessionChanges {
 
   /** One stream: changes are queued from any thread and written in batches on the stream's context. */
   static final class Watcher {
-    private final EventHub hub;
     private final String followerSessionId;
-    private final Context context;
-    private final HttpServerResponse response;
+    private final SseResponse sse;
     private final ConcurrentLinkedQueue<Map<String, Object>> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingCount = new AtomicInteger();
     private final AtomicBoolean more = new AtomicBoolean();
     private final AtomicBoolean scheduled = new AtomicBoolean();
-    private long heartbeatTimer = -1;
-    private volatile boolean closed;
 
     Watcher(EventHub hub, String followerSessionId, Context context, HttpServerResponse response) {
-      this.hub = hub;
       this.followerSessionId = followerSessionId;
-      this.context = context;
-      this.response = response;
+      this.sse = new SseResponse(context, response, () -> hub.unwatch(this));
     }
 
     void start(long heartbeatMs) {
-      if (response.closed()) {
-        close();
-        return;
-      }
-      response.setStatusCode(200)
-          .setChunked(true)
-          .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-          .putHeader("Cache-Control", "no-store")
-          .putHeader("X-Accel-Buffering", "no");
-      response.closeHandler(v -> close());
-      response.exceptionHandler(e -> close());
-      response.write(EventStream.frame("ready", Map.of()));
-      heartbeatTimer = context.owner().setPeriodic(heartbeatMs, id -> write(":\n\n"));
+      sse.start(EventStream.frame("ready", Map.of()), heartbeatMs);
     }
 
     /** From any thread, under a session's lock: queues the change and returns at once. */
     void offer(String sessionId, String event) {
-      if (closed) return;
+      if (sse.closed()) return;
       if (sessionId.equals(followerSessionId) && EventHub.ENDING_EVENTS.contains(event)) {
-        context.runOnContext(v -> close());
+        sse.closeLater();
         return;
       }
       if (pendingCount.incrementAndGet() > MAX_BATCH) {
@@ -103,7 +85,7 @@ public final class SessionChanges {
         pending.add(change);
       }
       if (scheduled.compareAndSet(false, true)) {
-        context.runOnContext(v -> context.owner().setTimer(BATCH_MS, id -> flush()));
+        sse.context().runOnContext(v -> sse.context().owner().setTimer(BATCH_MS, id -> flush()));
       }
     }
 
@@ -117,28 +99,11 @@ public final class SessionChanges {
       Map<String, Object> data = new LinkedHashMap<>();
       data.put("changes", changes);
       data.put("more", more.getAndSet(false));
-      write(EventStream.frame("changed", data));
-    }
-
-    private void write(String frame) {
-      if (closed) return;
-      if (response.writeQueueFull()) {
-        close(); // a client that does not read: it reconnects, and asks for the list again
-        return;
-      }
-      response.write(frame);
+      sse.write(EventStream.frame("changed", data));
     }
 
     void closeLater() {
-      context.runOnContext(v -> close());
-    }
-
-    private void close() {
-      if (closed) return;
-      closed = true;
-      if (heartbeatTimer >= 0) context.owner().cancelTimer(heartbeatTimer);
-      hub.unwatch(this);
-      if (!response.ended() && !response.closed()) response.end();
+      sse.closeLater();
     }
   }
 }
