@@ -6,18 +6,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Every console page checked by axe-core (Deque's accessibility engine, the copy bundled in its
@@ -32,6 +29,7 @@ class ConsoleAccessibilityBrowserTest {
   private static ConsoleServer server;
   private static Browser b;
   private static WebDriver d;
+  private static ConsolePages pages;
   private static String axe;
 
   @BeforeAll
@@ -46,6 +44,7 @@ class ConsoleAccessibilityBrowserTest {
     server = new ConsoleServer(null);
     b = new Browser(1280, 800);
     d = b.driver;
+    pages = new ConsolePages(d, server);
   }
 
   @AfterAll
@@ -64,22 +63,20 @@ class ConsoleAccessibilityBrowserTest {
     WebElement field = d.findElement(By.id("api_key"));
     field.sendKeys(ConsoleServer.ADMIN_KEY);
     field.submit();
-    within(x -> !path().startsWith("/console/login") ? true : null);
+    pages.within(x -> !pages.path().startsWith("/console/login") ? true : null);
     for (String page : List.of("/console", "/console/sessions", "/console/sessions/" + id, "/console/audit", "/console/policies")) {
-      d.get(server.url(page));
-      within(x -> d.findElements(By.cssSelector("main h1")).isEmpty() ? null : true);
-      within(x -> d.findElements(By.cssSelector("main .loading")).isEmpty() ? true : null);
-      within(x -> page.equals("/console/policies") && d.findElements(By.id("compliance-status")).isEmpty() ? null : true);
-      within(x -> page.equals("/console/audit") && d.findElements(By.cssSelector("[aria-labelledby=a-recent] tbody tr")).isEmpty()
+      pages.open(page);
+      pages.within(x -> page.equals("/console/policies") && d.findElements(By.id("compliance-status")).isEmpty() ? null : true);
+      pages.within(x -> page.equals("/console/audit") && d.findElements(By.cssSelector("[aria-labelledby=a-recent] tbody tr")).isEmpty()
           ? null : true);
       assertThat(violations()).as(page).isEmpty();
     }
     // The audit trail filtered, with an error shown.
     d.get(server.url("/console/audit"));
-    within(x -> d.findElements(By.cssSelector("[aria-labelledby=a-recent] tbody tr")).isEmpty() ? null : true);
+    pages.within(x -> d.findElements(By.cssSelector("[aria-labelledby=a-recent] tbody tr")).isEmpty() ? null : true);
     b.js("document.getElementById('r-from').value = '2026-12-03T12:00:00'; document.getElementById('r-to').value = '2026-12-03T11:00:00';");
     d.findElement(By.xpath("//form[@aria-label='Filter records']//button[normalize-space()='Show']")).click();
-    within(x -> d.findElement(By.id("r-error")).isDisplayed() ? true : null);
+    pages.within(x -> d.findElement(By.id("r-error")).isDisplayed() ? true : null);
     assertThat(violations()).as("/console/audit, a refused range").isEmpty();
 
     // The engine does find what it looks for: a field without a label.
@@ -99,15 +96,5 @@ class ConsoleAccessibilityBrowserTest {
               + v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', '))))
           .catch((e) => done(['axe failed: ' + e]));""", WCAG_A_AA);
     return (List<String>) found;
-  }
-
-  private static String path() {
-    return URI.create(d.getCurrentUrl()).getPath();
-  }
-
-  private static <T> T within(Function<WebDriver, T> condition) {
-    WebDriverWait wait = new WebDriverWait(d, Duration.ofSeconds(30), Duration.ofMillis(100));
-    wait.withMessage(() -> "in 30 s; the browser is at " + d.getCurrentUrl());
-    return wait.until(condition);
   }
 }

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,7 +17,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console's lists as an operator on a laptop reads them, in a real headless Chromium of 1280 ×
@@ -36,6 +33,7 @@ class ConsoleListsBrowserTest {
   private static ConsoleServer server;
   private static Browser b;
   private static WebDriver d;
+  private static ConsolePages pages;
 
   @BeforeAll
   static void start() throws Exception {
@@ -43,6 +41,7 @@ class ConsoleListsBrowserTest {
     server = new ConsoleServer(null);
     b = new Browser(1280, 800);
     d = b.driver;
+    pages = new ConsolePages(d, server);
     b.allowDownloads(DOWNLOADS);
     b.driver.executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", "Europe/Berlin"));
   }
@@ -64,14 +63,12 @@ class ConsoleListsBrowserTest {
     // Long subjects, as real ones are (e-mail addresses, service accounts).
     String id = server.open("firstname.lastname-with-a-long-department@subsidiary.example.com", "standard").get("session_id").asText();
     server.open("svc-reporting-batch-nightly-export-job-0042@automation.internal.example.org", "demo");
-    signIn();
+    pages.signIn(ConsoleServer.ADMIN_KEY);
     int[] viewport = {((Number) b.js("return window.innerWidth")).intValue(), ((Number) b.js("return window.innerHeight")).intValue()};
     assertThat(viewport[0]).isEqualTo(1280);
     for (String page : List.of("/console", "/console/sessions", "/console/sessions/" + id, "/console/audit", "/console/policies")) {
-      d.get(server.url(page));
-      within(x -> d.findElements(By.cssSelector("main h1")).isEmpty() ? null : true);
-      within(x -> d.findElements(By.cssSelector("main .loading")).isEmpty() ? true : null);
-      within(x -> page.equals("/console/policies") && d.findElements(By.id("compliance-status")).isEmpty() ? null : true);
+      pages.open(page);
+      pages.within(x -> page.equals("/console/policies") && d.findElements(By.id("compliance-status")).isEmpty() ? null : true);
       Object wide = b.js("""
           const out = [];
           const doc = document.documentElement;
@@ -98,9 +95,9 @@ class ConsoleListsBrowserTest {
   void everyTimeShownHasItsDateAndZone_inTheBrowsersZone() {
     JsonNode opened = server.open("ivy@example.com", "standard");
     String createdAt = opened.get("created_at").asText();
-    signIn();
+    pages.signIn(ConsoleServer.ADMIN_KEY);
     d.get(server.url("/console/sessions?q=ivy"));
-    within(x -> rows().size() == 1 ? true : null);
+    pages.within(x -> pages.rows().size() == 1 ? true : null);
     assertThat(d.findElement(By.id("time-zone")).getText()).isEqualTo("Times in Europe/Berlin (UTC+01:00)");
     WebElement opening = d.findElement(By.cssSelector("tbody tr time[datetime='" + createdAt + "']"));
     assertThat(opening.getText()).matches(DATE_TIME_ZONE);
@@ -109,11 +106,11 @@ class ConsoleListsBrowserTest {
     assertThat(opening.getText()).contains(String.format("%02d:%02d:%02d GMT+1", berlin.getHour(), berlin.getMinute(), berlin.getSecond()));
     assertThat(opening.getDomAttribute("title")).isEqualTo(createdAt);
     // How long ago, kept up to date while the page stays.
-    within(x -> text(By.cssSelector("tbody tr [data-relative]")).matches("\\d+ s ago") ? true : null);
+    pages.within(x -> pages.text(By.cssSelector("tbody tr [data-relative]")).matches("\\d+ s ago") ? true : null);
 
     for (String page : List.of("/console/sessions?q=ivy", "/console/sessions/" + opened.get("session_id").asText(), "/console/audit")) {
       d.get(server.url(page));
-      within(x -> d.findElements(By.cssSelector("main .loading")).isEmpty() && !d.findElements(By.cssSelector("main time")).isEmpty()
+      pages.within(x -> d.findElements(By.cssSelector("main .loading")).isEmpty() && !d.findElements(By.cssSelector("main time")).isEmpty()
           ? true : null);
       Object bare = b.js("""
           const re = new RegExp('^' + arguments[0] + '$');
@@ -130,15 +127,15 @@ class ConsoleListsBrowserTest {
     JsonNode second = server.open("kim@example.com", "standard");
     String secondId = second.get("session_id").asText();
     String secondAt = second.get("created_at").asText();
-    signIn();
+    pages.signIn(ConsoleServer.ADMIN_KEY);
     d.get(server.url("/console/audit"));
-    within(x -> visible(By.id("r-from")));
+    pages.within(x -> pages.visible(By.id("r-from")));
     new Select(d.findElement(By.id("r-type"))).selectByValue("session.created");
     d.findElement(By.id("r-subject")).sendKeys("kim@example.com");
     // From the second's second on, in the browser's zone (what the operator types into the field).
     setLocal("r-from", secondAt);
     d.findElement(By.xpath("//form[@aria-label='Filter records']//button[normalize-space()='Show']")).click();
-    within(x -> text(By.id("r-note")).startsWith("Matching records") ? true : null);
+    pages.within(x -> pages.text(By.id("r-note")).startsWith("Matching records") ? true : null);
     List<WebElement> rows = d.findElements(By.cssSelector("[aria-labelledby=a-recent] tbody tr"));
     assertThat(rows).hasSize(1);
     assertThat(rows.get(0).getText()).contains(secondId, "Opened");
@@ -148,13 +145,13 @@ class ConsoleListsBrowserTest {
     setLocal("r-from", "");
     setLocal("r-to", secondAt);
     d.findElement(By.xpath("//form[@aria-label='Filter records']//button[normalize-space()='Show']")).click();
-    within(x -> text(By.cssSelector("[aria-labelledby=a-recent] tbody")).contains(first) ? true : null);
+    pages.within(x -> pages.text(By.cssSelector("[aria-labelledby=a-recent] tbody")).contains(first) ? true : null);
     assertThat(d.findElements(By.cssSelector("[aria-labelledby=a-recent] tbody tr"))).hasSize(1);
 
     Path file = DOWNLOADS.resolve("curfew-audit.csv");
     Files.deleteIfExists(file);
     d.findElement(By.id("export-csv")).click();
-    within(x -> Files.exists(file) && file.toFile().length() > 0 ? true : null);
+    pages.within(x -> Files.exists(file) && file.toFile().length() > 0 ? true : null);
     List<String> lines = Files.readAllLines(file);
     assertThat(lines).hasSize(2);
     assertThat(lines.get(0)).isEqualTo("seq,time,type,node,session_id,subject,policy,policy_version,data");
@@ -165,7 +162,7 @@ class ConsoleListsBrowserTest {
     // A range that ends before it starts is refused on the page, with the reason.
     setLocal("r-from", secondAt);
     d.findElement(By.xpath("//form[@aria-label='Filter records']//button[normalize-space()='Show']")).click();
-    assertThat(within(x -> visible(By.id("r-error"))).getText()).isEqualTo("“To” must be after “From”.");
+    assertThat(pages.within(x -> pages.visible(By.id("r-error"))).getText()).isEqualTo("“To” must be after “From”.");
   }
 
   @Test
@@ -188,18 +185,18 @@ class ConsoleListsBrowserTest {
           return es;
         };
         """));
-    signIn();
+    pages.signIn(ConsoleServer.ADMIN_KEY);
     d.get(server.url("/console/sessions?q=lena"));
-    within(x -> text(By.cssSelector("main")).contains("No live session matches") ? true : null);
+    pages.within(x -> pages.text(By.cssSelector("main")).contains("No live session matches") ? true : null);
     b.js("window.__samePage = true;");
 
     String lena = server.open("lena@example.com", "standard").get("session_id").asText();
-    within(x -> d.findElements(By.cssSelector("tr[data-id='" + lena + "']")).size() == 1 ? true : null);
+    pages.within(x -> d.findElements(By.cssSelector("tr[data-id='" + lena + "']")).size() == 1 ? true : null);
     server.open("lena@example.com", "standard");
-    within(x -> rows().size() == 2 ? true : null);
+    pages.within(x -> pages.rows().size() == 2 ? true : null);
     assertThat(server.send("DELETE", "/v1/sessions/" + lena, "{\"reason_text\":\"test\"}", ConsoleServer.ADMIN_KEY).status())
         .isEqualTo(204);
-    within(x -> rows().size() == 1 && d.findElements(By.cssSelector("tr[data-id='" + lena + "']")).isEmpty() ? true : null);
+    pages.within(x -> pages.rows().size() == 1 && d.findElements(By.cssSelector("tr[data-id='" + lena + "']")).isEmpty() ? true : null);
     b.fullPageScreenshot(SHOTS, "03b-sessions-live");
 
     assertThat(b.js("return window.__samePage === true")).as("the page was not reloaded").isEqualTo(true);
@@ -227,42 +224,5 @@ class ConsoleListsBrowserTest {
         const t = new Date(arguments[1]), p = (n) => String(n).padStart(2, '0');
         el.value = `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}T${p(t.getHours())}:${p(t.getMinutes())}:${p(t.getSeconds())}`;""",
         id, iso);
-  }
-
-  private static void signIn() {
-    d.get(server.url("/console/login"));
-    WebElement field = d.findElement(By.id("api_key"));
-    field.sendKeys(ConsoleServer.ADMIN_KEY);
-    field.submit();
-    within(x -> path().startsWith("/console") && !path().startsWith("/console/login") ? true : null);
-    within(x -> d.findElements(By.cssSelector("main .loading")).isEmpty() ? true : null);
-  }
-
-  private static String text(By by) {
-    try {
-      List<WebElement> found = d.findElements(by);
-      return found.isEmpty() ? "" : found.get(0).getText();
-    } catch (org.openqa.selenium.StaleElementReferenceException e) {
-      return "";
-    }
-  }
-
-  private static List<WebElement> rows() {
-    return d.findElements(By.cssSelector("tbody tr"));
-  }
-
-  private static String path() {
-    return URI.create(d.getCurrentUrl()).getPath();
-  }
-
-  private static WebElement visible(By by) {
-    List<WebElement> found = d.findElements(by);
-    return found.isEmpty() || !found.get(0).isDisplayed() ? null : found.get(0);
-  }
-
-  private static <T> T within(Function<WebDriver, T> condition) {
-    WebDriverWait wait = new WebDriverWait(d, Duration.ofSeconds(30), Duration.ofMillis(100));
-    wait.withMessage(() -> "in 30 s; the browser is at " + d.getCurrentUrl());
-    return wait.until(condition);
   }
 }
