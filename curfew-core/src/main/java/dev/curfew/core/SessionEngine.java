@@ -295,7 +295,10 @@ public final class SessionEngine {
       table.insert(s);
       schedule(s, s.nextEventMs());
       CompletableFuture<Void> durable = sink.append(records, List.of(new TokenBinding(s.id(), s.tokenHash, now)));
-      return new Decision(Decision.Verdict.ALLOWED, s.status(now), null, null, token, durable);
+      SessionStatus status = s.status(now);
+      // No page follows a session yet; lists of sessions (the admin console's) learn of it here.
+      events.publish(s.id(), "status", status.toMap());
+      return new Decision(Decision.Verdict.ALLOWED, status, null, null, token, durable);
     }
   }
 
