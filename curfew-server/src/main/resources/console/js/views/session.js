@@ -6,7 +6,7 @@ import { h, replace, icon, toast, when } from '../dom.js';
 import { serverNow, reason, recordType, number } from '../format.js';
 import { drawTimeline, storyOfRecords, LEGEND, legendIcon } from '../timeline.js';
 import { confirmWithReason } from '../dialog.js';
-import { deadline } from './sessions.js';
+import { deadline, follow } from './sessions.js';
 import { details } from '../records.js';
 import { connectionsOf, connectionsView } from '../connections.js';
 
@@ -191,6 +191,12 @@ export default async function session(main, ctx, params) {
   }
 
   await load(false);
-  const timer = setInterval(() => { if (status && !document.querySelector('dialog[open]')) load(true); }, 5000);
-  return { stop: () => clearInterval(timer) };
+  // Pushed, not polled: the page loads again when a batch of changes names this session (or was cut short).
+  const live = follow((ev) => {
+    if (!status || document.querySelector('dialog[open]')) return;
+    let batch = null;
+    try { batch = ev.data ? JSON.parse(ev.data) : null; } catch (e) { batch = null; }
+    if (!batch || batch.more || (batch.changes || []).some((c) => c.session_id === id)) load(true);
+  });
+  return { stop: () => live.close() };
 }

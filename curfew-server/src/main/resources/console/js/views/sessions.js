@@ -188,7 +188,7 @@ export default async function sessions(main, ctx, params, query) {
  * Events): on each batch, and after each (re)connection, `changed` is called; nothing is polled.
  * EventSource reconnects by itself; a stream refused for good (the console session ended) stops.
  */
-function follow(changed) {
+export function follow(changed) {
   const source = new EventSource('/console/api/events');
   source.addEventListener('ready', changed);
   source.addEventListener('changed', changed);

@@ -214,6 +214,31 @@ class ConsoleListsBrowserTest {
     assertThat(listsAfterPushes).as("%s", seen).isGreaterThanOrEqualTo(3);
   }
 
+  @Test
+  void aSessionsPageFollowsItsEndPushedByTheServer_withoutReloadingOrPolling() {
+    b.driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", """
+        (() => { // its own scope: another test's script in this browser declares the same names
+          window.__intervals = [];
+          const si = window.setInterval;
+          window.setInterval = function (fn, ms, ...a) { window.__intervals.push(ms); return si.call(this, fn, ms, ...a); };
+        })();
+        """));
+    String mia = server.open("mia@example.com", "standard").get("session_id").asText();
+    pages.signIn(ConsoleServer.ADMIN_KEY);
+    d.get(server.url("/console/sessions/" + mia));
+    pages.within(x -> d.findElements(By.cssSelector("main .loading")).isEmpty() && pages.text(By.cssSelector("main"))
+        .contains("mia@example.com") ? true : null);
+    b.js("window.__samePage = true;");
+
+    assertThat(server.send("DELETE", "/v1/sessions/" + mia, "{\"reason_text\":\"left the company\"}",
+        ConsoleServer.ADMIN_KEY).status()).isEqualTo(204);
+    pages.within(x -> pages.text(By.cssSelector("main")).contains("left the company") ? true : null);
+    assertThat(b.js("return window.__samePage === true")).as("the page was not reloaded").isEqualTo(true);
+    @SuppressWarnings("unchecked")
+    List<Object> intervals = (List<Object>) b.js("return window.__intervals");
+    assertThat(intervals).as("only the countdowns' one-second tick").allSatisfy(ms -> assertThat(ms.toString()).isEqualTo("1000"));
+  }
+
   // ------------------------------------------------------------------ helpers
 
   /** Sets a datetime-local field to {@code iso} in the browser's zone, whole seconds ("" clears it). */
