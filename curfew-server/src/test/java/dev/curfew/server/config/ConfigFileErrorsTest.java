@@ -46,6 +46,20 @@ class ConfigFileErrorsTest {
     }
   }
 
+  /** A key given twice is said with its line, not silently read as the last one. */
+  @Test
+  void aKeyGivenTwiceIsAnErrorWithItsLine() throws Exception {
+    Path twice = dir.resolve("twice.yaml");
+    Files.writeString(twice, "policies:\n  demo:\n    idle_timeout: 10m\n    absolute_timeout: 1h\n    idle_timeout: 20m\n");
+    for (Runnable load : new Runnable[] {() -> CurfewConfig.load(twice), () -> PolicyFile.load(twice)}) {
+      assertThatThrownBy(load::run).isInstanceOf(ConfigException.class)
+          .hasMessageContaining("line 5")
+          .hasMessageContaining("idle_timeout")
+          .hasMessageContaining("given twice")
+          .hasMessageNotContaining("Duplicate field");
+    }
+  }
+
   /**
    * Each error is "key: what is wrong": the key's own name does not come back in the sentence
    * ("policies.demo.renew_every: renew_every must be ..." said it twice), and durations read as they
