@@ -59,18 +59,22 @@ for _ in $(seq 1 120); do
 done
 grep -q "database bench (mysql) listening" "$work/curfew.log" || { cat "$work/curfew.log" >&2; exit 1; }
 token=$(curl -fsS -X POST "http://127.0.0.1:$api_port/v1/sessions" -H "Authorization: Bearer $BENCH_API_KEY" \
-  -H 'Content-Type: application/json' -d '{"subject":"bench"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
+  -H 'Content-Type: application/json' -d '{"subject":"bench","audience":["db:bench"]}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
 
 # mysqlslap: one query, run CLIENTS ways at once, PER_CLIENT times each; its timings are of the whole batch.
-slap() { # port user password concurrency queries
-  mysqlslap -h 127.0.0.1 -P "$1" -u "$2" -p"$3" --create-schema=$db --query="SELECT 1 + 1" \
-    --concurrency="$4" --number-of-queries="$5" --iterations=3 2>/dev/null \
-    | awk '/Average number of seconds/ {print $(NF-1)}'
+slap() { # port user password concurrency queries; a path that fails says why and stops the run
+  local out seconds
+  out="$(mysqlslap -h 127.0.0.1 -P "$1" -u "$2" -p"$3" --create-schema=$db --query="SELECT 1 + 1" \
+    --concurrency="$4" --number-of-queries="$5" --iterations=3 2>&1)" || true
+  seconds="$(echo "$out" | awk '/Average number of seconds/ {print $(NF-1)}')"
+  [ -n "$seconds" ] || { echo "mysqlslap on port $1 failed: $out" >&2; exit 1; }
+  echo "$seconds"
 }
 echo "| path | queries/s ($clients clients) | mean ms per query (1 client) | load average (1/5/15 min) at the end |"
 echo "|---|---|---|---|"
 for path in direct curfew; do
   if [ $path = direct ]; then port=$my_port; u=$user; pw=$BENCH_DB_PASSWORD; else port=$curfew_port; u=bench; pw=$token; fi
+  slap $port $u "$pw" "$clients" $((per_client * clients)) >/dev/null # warm-up (the JVM's compiler), not counted
   many=$(slap $port $u "$pw" "$clients" $((per_client * clients)))
   one=$(slap $port $u "$pw" 1 "$per_client")
   qps=$(awk -v s="$many" -v n=$((per_client * clients)) 'BEGIN {printf "%d", n / s}')

@@ -81,7 +81,7 @@ for _ in $(seq 1 120); do
 done
 grep -q "database bench (postgres) listening" "$work/curfew.log" || { cat "$work/curfew.log" >&2; exit 1; }
 token="$(curl -fsS -X POST "http://127.0.0.1:$api_port/v1/sessions" -H "Authorization: Bearer $BENCH_API_KEY" \
-  -H 'Content-Type: application/json' -d '{"subject": "bench"}' | sed -E 's/.*"token" *: *"([^"]+)".*/\1/')"
+  -H 'Content-Type: application/json' -d '{"subject": "bench", "audience": ["db:bench"]}' | sed -E 's/.*"token" *: *"([^"]+)".*/\1/')"
 
 # One run: TPS from pgbench's summary, p50 from its per-transaction log (3rd column: latency in µs).
 run() {

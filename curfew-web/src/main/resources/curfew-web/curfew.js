@@ -4,6 +4,8 @@
  * dialog ("Stay signed in" / "Sign out"), and at the end runs the app's beforeEnd hooks and goes to
  * the login path with ?return=<path>. Times from the server are corrected by the offset between the
  * server's clock (server_time) and this browser's. Tabs share one state over BroadcastChannel.
+ * Drafts kept at an idle expiry come back after a resumed sign-in (the policy's resume_within).
+ * Texts in English, German and French (data-locale, else the page's lang, else the browser's).
  */
 (() => {
   'use strict';
@@ -20,8 +22,82 @@
   const LOGOUT_HOOK_MS = 5000;        // longest wait for the hooks on "Sign out"
   const RETRY_MAX_MS = 30000;         // event stream reconnect back-off limit
   const DAY_MS = 86400000;            // setTimeout cannot wait longer than ~24.8 days; re-plan daily
-  const DISPLACED_TEXT = 'Your account signed in again on another device or browser, and it may only have a '
-    + 'limited number of sessions at once, so this one was ended. If that was not you, sign in and change your password.';
+  const DRAFTS = C + '-drafts';       // localStorage key of the drafts kept at an idle expiry
+  const DRAFT_MAX_AGE_MS = DAY_MS;    // the longest resume_within: older drafts are never claimed
+
+  // The texts, per language. {w}: a duration in words, {t}: a time of day. Add a language by
+  // adding an entry with every key; 'en' is the fallback.
+  const TEXTS = {
+    en: {
+      title: 'Your session is about to end',
+      desc: 'For your security, you will be signed out in {w}. Choose Stay signed in to continue.',
+      stay: 'Stay signed in', out: 'Sign out', close: 'Close', again: 'Sign in again',
+      endsIn: 'Your session will end in {w}, at {t}.', left: '{w} left.',
+      notExtended: 'Not extended. Your session will end in {w}, at {t}.', still: 'You are still signed in.',
+      refused: 'Your session cannot be extended further. It will end at {t}, in {w}.',
+      unreachable: 'Could not reach the server to extend the session. Try again.',
+      signedOut: 'You were signed out',
+      displaced: 'Your account signed in again on another device or browser, and it may only have a limited number '
+        + 'of sessions at once, so this one was ended. If that was not you, sign in and change your password.',
+      restored: 'Your unsaved work from before you were signed out has been restored.',
+      units: { hour: ['hour', 'hours'], minute: ['minute', 'minutes'], second: ['second', 'seconds'] },
+    },
+    de: {
+      title: 'Ihre Sitzung läuft bald ab',
+      desc: 'Zu Ihrer Sicherheit werden Sie in {w} abgemeldet. Wählen Sie „Angemeldet bleiben“, um fortzufahren.',
+      stay: 'Angemeldet bleiben', out: 'Abmelden', close: 'Schließen', again: 'Erneut anmelden',
+      endsIn: 'Ihre Sitzung endet in {w}, um {t}.', left: 'Noch {w}.',
+      notExtended: 'Nicht verlängert. Ihre Sitzung endet in {w}, um {t}.', still: 'Sie sind weiterhin angemeldet.',
+      refused: 'Ihre Sitzung kann nicht weiter verlängert werden. Sie endet um {t}, in {w}.',
+      unreachable: 'Der Server war nicht erreichbar, die Sitzung wurde nicht verlängert. Versuchen Sie es erneut.',
+      signedOut: 'Sie wurden abgemeldet',
+      displaced: 'Ihr Konto wurde auf einem anderen Gerät oder in einem anderen Browser erneut angemeldet, und es darf '
+        + 'nur eine begrenzte Zahl von Sitzungen zugleich haben; deshalb wurde diese beendet. Wenn Sie das nicht waren, '
+        + 'melden Sie sich an und ändern Sie Ihr Passwort.',
+      restored: 'Ihre ungespeicherte Arbeit von vor der Abmeldung wurde wiederhergestellt.',
+      units: { hour: ['Stunde', 'Stunden'], minute: ['Minute', 'Minuten'], second: ['Sekunde', 'Sekunden'] },
+    },
+    fr: {
+      title: 'Votre session va bientôt se terminer',
+      desc: 'Pour votre sécurité, vous serez déconnecté dans {w}. Choisissez « Rester connecté » pour continuer.',
+      stay: 'Rester connecté', out: 'Se déconnecter', close: 'Fermer', again: 'Se reconnecter',
+      endsIn: 'Votre session se terminera dans {w}, à {t}.', left: 'Encore {w}.',
+      notExtended: 'Non prolongée. Votre session se terminera dans {w}, à {t}.', still: 'Vous êtes toujours connecté.',
+      refused: 'Votre session ne peut plus être prolongée. Elle se terminera à {t}, dans {w}.',
+      unreachable: 'Impossible de joindre le serveur pour prolonger la session. Réessayez.',
+      signedOut: 'Vous avez été déconnecté',
+      displaced: 'Votre compte s’est reconnecté sur un autre appareil ou navigateur, et il ne peut avoir qu’un nombre '
+        + 'limité de sessions à la fois ; celle-ci a donc été fermée. Si ce n’était pas vous, connectez-vous et changez '
+        + 'votre mot de passe.',
+      restored: 'Votre travail non enregistré d’avant la déconnexion a été restauré.',
+      units: { hour: ['heure', 'heures'], minute: ['minute', 'minutes'], second: ['seconde', 'secondes'] },
+    },
+  };
+  // A page may add or correct languages with <script type="application/json" id="curfew-texts">
+  // {"it": {"title": "...", ...}}</script> before this script; a key it leaves out stays English.
+  try {
+    const own = document.getElementById('curfew-texts');
+    const added = own ? JSON.parse(own.textContent) : {};
+    for (const l in added) {
+      const base = String(l).toLowerCase();
+      const t = Object.assign({}, TEXTS.en, TEXTS[base], added[l]);
+      t.units = Object.assign({}, TEXTS.en.units, (TEXTS[base] || {}).units, added[l].units);
+      TEXTS[base] = t;
+    }
+  } catch (e) { console.error('curfew.js: #curfew-texts is not valid JSON', e); }
+  /** The first of data-locale, the page's lang, the browser's languages that has texts ('de-CH': 'de'). */
+  const LANG = (() => {
+    const wanted = [script && script.getAttribute('data-locale'), document.documentElement.lang]
+      .concat(navigator.languages || [navigator.language]);
+    for (const l of wanted) {
+      const base = String(l || '').toLowerCase().split(/[-_]/)[0];
+      if (TEXTS[base]) return base;
+    }
+    return 'en';
+  })();
+  const T = TEXTS[LANG];
+  const fill = (text, w, t) => text.replace('{w}', w).replace('{t}', t);
+  const plural = new Intl.PluralRules(LANG);
 
   let st = null;          // the last status body, on the server's clock
   let skew = 0;           // server clock minus this browser's clock, ms
@@ -34,7 +110,10 @@
   let ending = false, checking = false, spoken = Infinity, returnFocus = null;
   let root, dialog, left, note, stay, out, close, live;
   let leave = null;       // set while the notice of a displaced session is shown: goes on to the login page
-  const warnCbs = [], endCbs = [];
+  const warnCbs = [], endCbs = [], restoreCbs = [];
+  const drafts = {};      // kept by saveDraft, written at an idle expiry
+  let restored = null;    // what came back after a resumed sign-in: {resumed_from, drafts, page, saved_at}
+  let draftsChecked = false;
   // On the login path there is no session to follow: the script stays inert there (no channel
   // either, or a late "ended" from another tab would send the login page to itself).
   const LOGIN_PATH = LOGIN.split('?')[0];
@@ -50,11 +129,11 @@
 
   function words(ms) {
     const s = Math.max(0, Math.ceil(ms / 1000)), m = Math.floor(s / 60), r = s % 60;
-    const n = (k, u) => k + ' ' + u + (k === 1 ? '' : 's');
+    const n = (k, u) => k + ' ' + T.units[u][plural.select(k) === 'one' ? 0 : 1];
     if (m >= 60) return n(Math.floor(m / 60), 'hour') + (m % 60 ? ' ' + n(m % 60, 'minute') : '');
     return m ? n(m, 'minute') + (r ? ' ' + n(r, 'second') : '') : n(r, 'second');
   }
-  const clock = (serverMs) => new Date(serverMs - skew).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+  const clock = (serverMs) => new Date(serverMs - skew).toLocaleTimeString(LANG, { hour: 'numeric', minute: '2-digit' });
 
   // ------------------------------------------------------------------ server calls
 
@@ -108,6 +187,7 @@
     if (st && at(s.server_time) < at(st.server_time)) return; // older news
     const before = exp();
     st = s;
+    if (!draftsChecked) { draftsChecked = true; restoreDrafts(s); }
     const e = exp();
     if (e !== before && isOpen()) {
       if (now() < at(s.warning_at)) hide(); // extended, here or in another tab, or activity
@@ -177,6 +257,7 @@
     else await hooks(reason, byLogout ? LOGOUT_HOOK_MS : HOOK_MIN_MS); // the session is already over: no time is left
     if (byLogout) try { await fetch(API, { method: 'DELETE', credentials: 'same-origin', keepalive: true }); } catch (x) { /* ended anyway */ }
     if (!fromTab) post({ t: 'ended', reason });
+    keepDrafts(reason);
     if (reason === 'concurrency_limit') await tellDisplaced();
     const back = location.pathname + location.search;
     location.replace(byLogout ? LOGIN : LOGIN + (LOGIN.indexOf('?') < 0 ? '?' : '&') + 'return=' + encodeURIComponent(back));
@@ -221,6 +302,71 @@
     else if (m.t === 'ended') finish(m.reason, false, true);
   };
 
+  // ------------------------------------------------------------------ drafts
+
+  const readKept = () => { try { return JSON.parse(localStorage.getItem(DRAFTS)); } catch (e) { return null; } };
+  const dropKept = () => { try { localStorage.removeItem(DRAFTS); } catch (e) { /* no storage */ } };
+
+  /**
+   * At the end, after the hooks and after every answer of the ended session (whose Clear-Site-Data
+   * empties localStorage): an idle expiry keeps the drafts, under the session's id, for a sign-in
+   * that resumes it. Any other end (revoked, logged out, absolute timeout ...) keeps nothing.
+   */
+  function keepDrafts(reason) {
+    if (!st) return;
+    for (const el of document.querySelectorAll('[data-curfew-draft]')) {
+      const k = draftKey(el);
+      if (k && el.value) drafts[FIELD + location.pathname + '#' + k] = el.value;
+    }
+    if (reason !== 'idle_timeout' || !Object.keys(drafts).length) return;
+    const old = readKept(); // another tab of the same session may have kept its own already
+    const same = old && old.session_id === st.session_id;
+    try {
+      localStorage.setItem(DRAFTS, JSON.stringify({ session_id: st.session_id, page: location.pathname,
+        saved_at: Date.now(), drafts: Object.assign(same ? old.drafts : {}, drafts) }));
+    } catch (e) { /* storage full or refused: nothing to restore */ }
+  }
+
+  const FIELD = 'field:';
+  const draftKey = (el) => el.getAttribute('data-curfew-draft') || el.id || el.name;
+
+  /**
+   * The first status of this page: drafts kept under the session it resumes come back (fields
+   * marked data-curfew-draft on the same page, then the onRestore callbacks); drafts kept under any
+   * other session are deleted unread.
+   */
+  function restoreDrafts(s) {
+    const kept = readKept();
+    if (!kept) return;
+    if (!s.resumed_from || kept.session_id !== s.resumed_from || !(Date.now() - kept.saved_at < DRAFT_MAX_AGE_MS)) {
+      if (kept.session_id !== s.session_id) dropKept();
+      return;
+    }
+    dropKept();
+    const fields = {}, own = {}, here = FIELD + location.pathname + '#';
+    for (const k in kept.drafts) {
+      if (!k.startsWith(FIELD)) own[k] = kept.drafts[k];
+      else if (k.startsWith(here)) fields[k.slice(here.length)] = kept.drafts[k];
+    }
+    restored = { resumed_from: s.resumed_from, page: kept.page, saved_at: new Date(kept.saved_at).toISOString(),
+      drafts: own, fields };
+    const give = () => {
+      let filled = 0;
+      for (const el of document.querySelectorAll('[data-curfew-draft]')) {
+        const k = draftKey(el);
+        if (k in fields && !el.value) {
+          el.value = fields[k];
+          el.dispatchEvent(new Event('input', { bubbles: true }));
+          filled++;
+        }
+      }
+      for (const cb of restoreCbs) try { cb(restored); } catch (err) { console.error(err); }
+      // Said only when something visibly came back or the app took the drafts.
+      if (filled || restoreCbs.length) setTimeout(() => speak(T.restored), 700);
+    };
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', give); else give();
+  }
+
   // ------------------------------------------------------------------ the dialog
 
   const CSS = `.$ {--_bg:var(--curfew-bg,#fff);--_fg:var(--curfew-fg,#1b1b1f);--_ac:var(--curfew-accent,#0b57d0);
@@ -256,17 +402,25 @@ html.$-ended .$-dlg,html.$-ended .$-sr{visibility:visible}
     live.className = C + '-sr';
     live.setAttribute('aria-live', 'polite');
     live.setAttribute('aria-atomic', 'true');
+    live.lang = LANG; // the page may be in another language (WCAG 2.2 SC 3.1.2 Language of Parts)
     root = document.createElement('div');
     root.className = C;
+    root.lang = LANG;
     root.hidden = true;
+    const [descBefore, descAfter] = T.desc.split('{w}');
     root.innerHTML = `<div class="${C}-back"></div><div class="${C}-dlg" role="alertdialog" aria-modal="true"
- aria-labelledby="${C}-title" aria-describedby="${C}-desc"><h2 id="${C}-title">Your session is about to end</h2>
-<p id="${C}-desc">For your security, you will be signed out in <strong class="${C}-left"></strong>.
-Choose Stay signed in to continue.</p><p class="${C}-note" hidden></p><div class="${C}-row">
-<button type="button" class="${C}-stay">Stay signed in</button><button type="button" class="${C}-close" hidden>Close</button>
-<button type="button" class="${C}-out">Sign out</button></div></div>`;
+ aria-labelledby="${C}-title" aria-describedby="${C}-desc"><h2 id="${C}-title"></h2>
+<p id="${C}-desc"><span></span><strong class="${C}-left"></strong><span></span></p><p class="${C}-note" hidden></p>
+<div class="${C}-row"><button type="button" class="${C}-stay"></button><button type="button" class="${C}-close" hidden></button>
+<button type="button" class="${C}-out"></button></div></div>`;
+    // Texts as text, never as markup: a translation cannot inject anything.
+    root.querySelector('#' + C + '-title').textContent = T.title;
+    const spans = root.querySelectorAll('#' + C + '-desc span');
+    spans[0].textContent = descBefore;
+    spans[1].textContent = descAfter || '';
     const q = (c) => root.querySelector('.' + C + '-' + c);
     dialog = q('dlg'); left = q('left'); note = q('note'); stay = q('stay'); out = q('out'); close = q('close');
+    stay.textContent = T.stay; out.textContent = T.out; close.textContent = T.close;
     stay.addEventListener('click', onStay);
     out.addEventListener('click', () => { out.disabled = true; logout(); });
     close.addEventListener('click', dismiss);
@@ -294,7 +448,7 @@ Choose Stay signed in to continue.</p><p class="${C}-note" hidden></p><div class
     clearInterval(tickTimer);
     tickTimer = setInterval(tick, 1000);
     // After the dialog's own announcement: polite, so it waits its turn.
-    setTimeout(() => speak('Your session will end in ' + words(ms) + ', at ' + clock(exp()) + '.'), 700);
+    setTimeout(() => speak(fill(T.endsIn, words(ms), clock(exp()))), 700);
   }
 
   function hide() {
@@ -310,7 +464,7 @@ Choose Stay signed in to continue.</p><p class="${C}-note" hidden></p><div class
     const ms = exp() - now();
     left.textContent = words(ms);
     const s = Math.ceil(ms / 1000);
-    for (const a of SPEAK_AT_S) if (s <= a && a < spoken) { spoken = a; speak(words(ms) + ' left.'); break; }
+    for (const a of SPEAK_AT_S) if (s <= a && a < spoken) { spoken = a; speak(fill(T.left, words(ms))); break; }
   }
 
   function onKey(ev) {
@@ -331,15 +485,15 @@ Choose Stay signed in to continue.</p><p class="${C}-note" hidden></p><div class
     if (!root) return Promise.resolve();
     return new Promise((resolve) => {
       leave = resolve;
-      root.querySelector('#' + C + '-title').textContent = 'You were signed out';
-      root.querySelector('#' + C + '-desc').textContent = DISPLACED_TEXT;
+      root.querySelector('#' + C + '-title').textContent = T.signedOut;
+      root.querySelector('#' + C + '-desc').textContent = T.displaced;
       note.hidden = true; stay.hidden = true; out.hidden = true;
-      close.hidden = false; close.disabled = false; close.textContent = 'Sign in again';
+      close.hidden = false; close.disabled = false; close.textContent = T.again;
       document.documentElement.classList.add(C + '-ended');
       returnFocus = null;
       root.hidden = false;
       close.focus();
-      speak(DISPLACED_TEXT);
+      speak(T.displaced);
     });
   }
 
@@ -349,7 +503,7 @@ Choose Stay signed in to continue.</p><p class="${C}-note" hidden></p><div class
     dismissedFor = exp();
     post({ t: 'dismissed', e: dismissedFor });
     hide();
-    speak('Not extended. Your session will end in ' + words(exp() - now()) + ', at ' + clock(exp()) + '.');
+    speak(fill(T.notExtended, words(exp() - now()), clock(exp())));
     call('POST', '/warning-ack').catch(() => {});
   }
 
@@ -357,13 +511,11 @@ Choose Stay signed in to continue.</p><p class="${C}-note" hidden></p><div class
     stay.disabled = true;
     try {
       await extend();
-      speak('You are still signed in.');
+      speak(T.still);
     } catch (err) {
       if (ending) return;
       stay.disabled = false;
-      const text = err.reason === 'extension_refused'
-        ? 'Your session cannot be extended further. It will end at ' + clock(exp()) + ', in ' + words(exp() - now()) + '.'
-        : 'Could not reach the server to extend the session. Try again.';
+      const text = err.reason === 'extension_refused' ? fill(T.refused, words(exp() - now()), clock(exp())) : T.unreachable;
       note.textContent = text;
       note.hidden = false;
       if (err.reason === 'extension_refused') { stay.hidden = true; close.hidden = false; close.focus(); }
@@ -377,6 +529,18 @@ Choose Stay signed in to continue.</p><p class="${C}-note" hidden></p><div class
     onWarning(cb) { warnCbs.push(cb); return () => warnCbs.splice(warnCbs.indexOf(cb) >>> 0, 1); },
     beforeEnd(cb) { endCbs.push(cb); return () => endCbs.splice(endCbs.indexOf(cb) >>> 0, 1); },
     extend, logout, status,
+    /** Keeps {@code value} (JSON) under {@code key} for a sign-in that resumes this session; null forgets it. */
+    saveDraft(key, value) {
+      if (value === null || value === undefined) delete drafts[String(key)];
+      else drafts[String(key)] = JSON.parse(JSON.stringify(value));
+    },
+    /** {@code cb({resumed_from, page, saved_at, drafts, fields})} when drafts come back after a resumed sign-in. */
+    onRestore(cb) {
+      restoreCbs.push(cb);
+      if (restored) Promise.resolve().then(() => cb(restored));
+      return () => restoreCbs.splice(restoreCbs.indexOf(cb) >>> 0, 1);
+    },
+    locale: LANG,
   });
   if (INERT) return;
 

@@ -3,7 +3,7 @@
 
 import { me } from './api.js';
 import { h, replace } from './dom.js';
-import { countdown, serverNow, ms, words } from './format.js';
+import { countdown, serverNow, ms, words, zone, relative } from './format.js';
 import * as overview from './views/overview.js';
 import * as sessions from './views/sessions.js';
 import * as session from './views/session.js';
@@ -81,7 +81,7 @@ document.addEventListener('click', (ev) => {
 });
 addEventListener('popstate', () => render(true));
 
-/** Every second: countdowns ([data-until]), their bars, and the console session's own clock. */
+/** Every second: countdowns ([data-until]), their bars, how long ago ([data-relative]), and the console session's own clock. */
 function tick() {
   const now = serverNow();
   for (const el of document.querySelectorAll('[data-until]:not(.bar)')) {
@@ -93,6 +93,10 @@ function tick() {
     const frac = Math.max(0, Math.min(1, (until - now) / Math.max(1, until - from)));
     bar.firstChild.style.width = (frac * 100).toFixed(1) + '%';
     bar.classList.toggle('is-low', frac < 0.15);
+  }
+  for (const el of document.querySelectorAll('[data-relative]')) {
+    const text = relative(el.dataset.relative);
+    if (el.textContent !== text) el.textContent = text;
   }
   sessionClock();
 }
@@ -117,6 +121,8 @@ async function start() {
   ctx.isAdmin = ctx.me.scope === 'admin';
   replace(document.getElementById('whoami'), 'Signed in with API key ', h('strong', {}, ctx.me.key), ' ',
     h('span', { class: ['badge', ctx.isAdmin ? 'badge-info' : 'badge-neutral'] }, ctx.me.scope));
+  const tz = document.getElementById('time-zone');
+  if (tz) tz.textContent = 'Times in ' + zone();
   const clock = document.getElementById('session-clock');
   clock.setAttribute('href', '/console/sessions/' + ctx.me.session.session_id);
   document.getElementById('sign-out').addEventListener('click', () => {

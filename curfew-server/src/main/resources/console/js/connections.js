@@ -2,8 +2,8 @@
 // its connections (let in or turned away) and the statements and tool calls audited, read from
 // the session's own audit records. One table per kind, whatever the gateway (database, SSH, MCP).
 
-import { h } from './dom.js';
-import { dateTime, millis, number, reason } from './format.js';
+import { h, when } from './dom.js';
+import { millis, number, reason } from './format.js';
 
 export const WORK_TYPES = ['statement.executed', 'agent.tool_called'];
 /** Most statements and tool calls listed (the last ones); the audit records below hold them all. */
@@ -67,8 +67,8 @@ function connectionsTable(rows) {
       h('td', { class: 'nowrap' }, `${c.target || '—'} (${c.protocol || '—'})`, c.opens ? h('div', { class: 'muted small' }, c.opens) : null),
       h('td', {}, state(c), c.tls ? h('span', { class: 'muted small' }, ' TLS') : null),
       h('td', { class: 'nowrap' }, c.from || '—'),
-      h('td', { class: 'nowrap', title: c.opened || '' }, c.opened ? dateTime(c.opened) : '—'),
-      h('td', { class: 'nowrap', title: c.closed || '' }, c.closed ? dateTime(c.closed) : '—'),
+      h('td', {}, when(c.opened)),
+      h('td', {}, when(c.closed)),
       h('td', {}, why(c)),
       h('td', { class: 'num' }, c.state === 'refused' ? '—' : number(c.statements) + (c.errors ? ` (${number(c.errors)} failed)` : '')),
       h('td', { class: 'num' }, number(c.active)),
@@ -86,7 +86,7 @@ function workTable(work) {
       const what = r.type === 'agent.tool_called' ? `tool ${d.tool}`
         : d.text !== undefined ? d.text : `sha256 ${String(d.sha256 || '').slice(0, 16)}…`;
       return h('tr', {},
-        h('td', { class: 'nowrap', title: r.time }, dateTime(r.time)),
+        h('td', {}, when(r.time)),
         h('td', { class: 'nowrap' }, d.target || '—'),
         h('td', { class: 'nowrap id' }, d.connection_id || '—'),
         h('td', {}, h('code', {}, what)),

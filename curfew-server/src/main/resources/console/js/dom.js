@@ -1,6 +1,8 @@
 // A few helpers to build DOM without a framework. Text is always set as text (never parsed as
 // HTML), so nothing a session's subject or attributes contain can become markup.
 
+import { dateParts, relative } from './format.js';
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 function apply(el, props) {
@@ -83,4 +85,18 @@ export function toast(text, isError) {
 export function debounce(fn, ms) {
   let t = 0;
   return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
+}
+
+/**
+ * A server instant as a <time>: the date, the time and the zone, the exact UTC instant as its
+ * datetime and tooltip, and with {relative: true} how long ago (or until) on a second line, kept
+ * up to date by the console's one-second tick.
+ */
+export function when(iso, opts = {}) {
+  const parts = iso ? dateParts(iso) : null;
+  if (!parts) return h('span', { class: 'muted' }, '—');
+  // The date and the time each stay on one line; a narrow column breaks between them.
+  const t = h('time', { datetime: iso, title: iso }, h('span', { class: 'nowrap' }, parts[0] + ','), ' ',
+    h('span', { class: 'nowrap' }, parts[1]));
+  return opts.relative ? [t, h('br'), h('span', { class: 'muted small', 'data-relative': iso }, relative(iso))] : t;
 }

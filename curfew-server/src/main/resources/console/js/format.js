@@ -47,22 +47,49 @@ export function words(leftMs) {
   return m ? n(m, 'minute') + (s % 60 ? ' ' + n(s % 60, 'second') : '') : n(s, 'second');
 }
 
-const timeFmt = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const dateTimeFmt = new Intl.DateTimeFormat([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+// Every time shown names its zone (this browser's): an operator in Berlin and an auditor in New York
+// read the same record. hourCycle h23: no AM/PM to misread in a log.
+const timeFmt = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+const dateFmt = new Intl.DateTimeFormat([], { year: 'numeric', month: 'short', day: 'numeric' });
 
-/** A server instant in this browser's time zone (the clock difference taken out). */
+const zoneFmt = new Intl.DateTimeFormat([], { timeZoneName: 'short' });
+
+/** The short name of this browser's zone at a server instant: "GMT+1", "UTC". */
+export function zoneName(serverMs) {
+  const part = zoneFmt.formatToParts(new Date(serverMs - skewMs)).find((p) => p.type === 'timeZoneName');
+  return part ? part.value : '';
+}
+
+/** This browser's time zone, as the console names it: "Europe/Berlin (UTC+01:00)". */
+export function zone() {
+  const name = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
+  const off = -new Date().getTimezoneOffset();
+  const sign = off < 0 ? '-' : '+', a = Math.abs(off);
+  return `${name} (UTC${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)})`;
+}
+
+/** A server instant as a time of day with its zone, the clock difference taken out: "22:15:04 UTC". */
 export function time(iso) {
-  const t = ms(iso);
+  const t = typeof iso === 'number' ? iso : ms(iso);
   return Number.isNaN(t) ? '—' : timeFmt.format(new Date(t - skewMs));
 }
 
-export function dateTime(iso) {
-  const t = ms(iso);
-  if (Number.isNaN(t)) return '—';
+/** A server instant as its date and its time of day with the zone: ["Dec 3, 2026", "22:15:04 UTC"]. */
+export function dateParts(iso) {
+  const t = typeof iso === 'number' ? iso : ms(iso);
+  if (Number.isNaN(t)) return null;
   const local = new Date(t - skewMs);
-  const today = new Date();
-  return local.toDateString() === today.toDateString() ? timeFmt.format(local) : dateTimeFmt.format(local);
+  return [dateFmt.format(local), timeFmt.format(local)];
 }
+
+/** A server instant as a date, a time and its zone: "Dec 3, 2026, 22:15:04 UTC". */
+export function dateTime(iso) {
+  const p = dateParts(iso);
+  return p ? p.join(', ') : '—';
+}
+
+/** The server's clock now, as dateTime says it. */
+export const nowText = () => dateTime(serverNow());
 
 /** "3 min ago", "in 5 min". */
 export function relative(iso) {

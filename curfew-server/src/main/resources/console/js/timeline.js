@@ -8,7 +8,7 @@
 // list beside it is the full text alternative.
 
 import { s } from './dom.js';
-import { duration, offset, reason as reasonText } from './format.js';
+import { duration, offset, reason as reasonText, time, dateParts, zoneName } from './format.js';
 
 const LEFT = 24, RIGHT = 24;
 const BAND_Y = 64, BAND_H = 34, MARK_Y = 124, AXIS_Y = 188, H = 214;
@@ -181,6 +181,12 @@ export function drawTimeline(story, widthPx) {
     const label = story.axis === 'clock' ? clockLabel(t - skew, step) : (t === t0 ? '0' : offset(t - t0));
     axis.append(s('text', { x: x(t), y: AXIS_Y + 18, 'text-anchor': 'middle' }, label));
   }
+  if (story.axis === 'clock') {
+    // The axis names its day and zone once: the ticks are times of day.
+    const day = dateParts(t0);
+    axis.append(s('text', { x: W - RIGHT, y: AXIS_Y - 6, 'text-anchor': 'end', class: 'axis-zone' },
+      `${day ? day[0] : ''} · ${zoneName(t0)}`));
+  }
   svg.append(axis);
   return svg;
 }
@@ -237,7 +243,7 @@ export function storyOfRecords(records, status, nowMs, skewMs) {
   let t0 = null, absoluteAt = null, end = null;
   for (const r of records) {
     const d = r.data || {}, at = t(r.time);
-    const label = (text) => `${new Date(at - skewMs).toLocaleTimeString()} · ${text}`;
+    const label = (text) => `${time(at)} · ${text}`;
     switch (r.type) {
       case 'session.created':
         t0 = at;
@@ -312,6 +318,6 @@ export function storyOfRecords(records, status, nowMs, skewMs) {
   summary += end ? `ended by ${reasonText(end.reason)}` + (end.latenessMs !== undefined ? `, detected ${end.latenessMs} ms after its deadline.` : '.')
     : 'still live.';
   const warningAt = status && !end ? t(status.warning_at) : null;
-  const futureLabel = expiresAt ? `ends ${new Date(expiresAt - skewMs).toLocaleTimeString()} unless there is activity` : null;
+  const futureLabel = expiresAt ? `ends ${time(expiresAt)} unless there is activity` : null;
   return { axis: 'clock', t0, now: end ? null : nowMs, end, absoluteAt, expiresAt, warningAt, futureLabel, idle, warnings, marks, skewMs, summary };
 }

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param renewEvery the token is rotated at this interval; null: never
  * @param complyWith ids of compliance presets the policy declares it meets
  * @param concurrency how many live sessions a subject may hold when one is opened under this policy
+ * @param resumeWithin after an idle expiry, how long a new session of the same subject, audience
+ *     and policy continues where the user was ({@link Resumption}); null: never
  */
 public record Policy(
     String name,
@@ -28,7 +30,8 @@ public record Policy(
     int maxExtensions,
     Duration renewEvery,
     List<String> complyWith,
-    ConcurrencyLimit concurrency) {
+    ConcurrencyLimit concurrency,
+    Duration resumeWithin) {
 
   /** Longest timeout accepted: 400 days. Beyond that a "session" is no longer a timeout design. */
   public static final Duration MAX_TIMEOUT = Duration.ofDays(400);
@@ -82,6 +85,32 @@ public record Policy(
     if (renewEvery != null) {
       requireWholeMillis("renew_every", renewEvery);
     }
+    if (resumeWithin != null) {
+      requirePositive("resume_within", resumeWithin);
+      if (resumeWithin.compareTo(Resumption.MAX_RESUME_WITHIN) > 0) {
+        throw new PolicyException("resume_within", Durations.format(resumeWithin) + " is longer than "
+            + Durations.format(Resumption.MAX_RESUME_WITHIN) + " (an ended session is remembered for a day)");
+      }
+      requireWholeMillis("resume_within", resumeWithin);
+    }
+  }
+
+  /** A policy without {@code resume_within}. */
+  public Policy(String name, int version, Duration idleTimeout, Duration absoluteTimeout, Duration warnBefore,
+      int maxExtensions, Duration renewEvery, List<String> complyWith, ConcurrencyLimit concurrency) {
+    this(name, version, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith, concurrency,
+        null);
+  }
+
+  /** The same values with {@code resume_within} {@code d} (null: none). */
+  public Policy withResumeWithin(Duration d) {
+    return new Policy(name, version, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith,
+        concurrency, d);
+  }
+
+  /** {@code resume_within} in milliseconds; 0: none. */
+  public long resumeWithinMs() {
+    return resumeWithin == null ? 0 : resumeWithin.toMillis();
   }
 
   /** A policy without a limit on concurrent sessions. */
@@ -94,7 +123,7 @@ public record Policy(
   /** The same values with {@code limit} on concurrent sessions. */
   public Policy withConcurrency(ConcurrencyLimit limit) {
     return new Policy(name, version, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith,
-        limit);
+        limit, resumeWithin);
   }
 
   /** The error of a duration beyond {@link #MAX_TIMEOUT}; the key is the exception's. */
@@ -134,12 +163,12 @@ public record Policy(
   /** The same policy values under the next version number. */
   public Policy nextVersion(Policy values) {
     return new Policy(name, version + 1, values.idleTimeout, values.absoluteTimeout, values.warnBefore,
-        values.maxExtensions, values.renewEvery, values.complyWith, values.concurrency);
+        values.maxExtensions, values.renewEvery, values.complyWith, values.concurrency, values.resumeWithin);
   }
 
   public Policy withVersion(int v) {
     return new Policy(name, v, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith,
-        concurrency);
+        concurrency, resumeWithin);
   }
 
   /** True when {@code other} has the same values (name and version aside). */
@@ -147,7 +176,7 @@ public record Policy(
     return idleTimeout.equals(other.idleTimeout) && absoluteTimeout.equals(other.absoluteTimeout)
         && warnBefore.equals(other.warnBefore) && maxExtensions == other.maxExtensions
         && java.util.Objects.equals(renewEvery, other.renewEvery) && complyWith.equals(other.complyWith)
-        && concurrency.equals(other.concurrency);
+        && concurrency.equals(other.concurrency) && Objects.equals(resumeWithin, other.resumeWithin);
   }
 
   /*
@@ -163,6 +192,8 @@ public record Policy(
    *   comply_with: a declaration, not a limit: the new one is taken.
    *   max_sessions_per_subject, when_exceeded, limit_scope: applied when a session opens, never to
    *     a live one: the new values are taken.
+   *   resume_within: not a limit on the session's life (an ended session stays ended; a resumed one
+   *     is a new session with its own deadlines): the new value is taken.
    */
 
   /**
@@ -192,7 +223,7 @@ public record Policy(
     // warnBefore < idleTimeout holds for both policies, and idle is one of the two idle timeouts.
     Duration warn = next.warnBefore.compareTo(idle) < 0 ? next.warnBefore : warnBefore;
     return new Policy(next.name, next.version, idle, absolute, warn, Math.min(maxExtensions, next.maxExtensions),
-        renew, next.complyWith, next.concurrency);
+        renew, next.complyWith, next.concurrency, next.resumeWithin);
   }
 
   /**
@@ -226,6 +257,7 @@ public record Policy(
     private Duration renewEvery;
     private List<String> complyWith = List.of();
     private ConcurrencyLimit concurrency = ConcurrencyLimit.NONE;
+    private Duration resumeWithin;
 
     private Builder(String name) {
       this.name = name;
@@ -239,10 +271,11 @@ public record Policy(
     public Builder renewEvery(Duration d) { this.renewEvery = d; return this; }
     public Builder complyWith(List<String> ids) { this.complyWith = ids; return this; }
     public Builder concurrency(ConcurrencyLimit c) { this.concurrency = c; return this; }
+    public Builder resumeWithin(Duration d) { this.resumeWithin = d; return this; }
 
     public Policy build() {
       return new Policy(name, version, idleTimeout, absoluteTimeout, warnBefore, maxExtensions, renewEvery, complyWith,
-          concurrency);
+          concurrency, resumeWithin);
     }
   }
 }

@@ -64,10 +64,15 @@ public final class Replay {
       s.lastActivityAtMs = created;
       s.idleExpiresAtMs = Times.parse((String) data.get("idle_expires_at"));
       s.absoluteExpiresAtMs = absolute;
+      s.resumedFrom = (String) data.get("resumed_from");
       sessions.put(id, s);
       return;
     }
     Session s = sessions.get(id);
+    if (s != null && RecordTypes.RESUMED.equals(type)) {
+      s.resumedBy = (String) data.get("resumed_by"); // on an ended session: it is not resumed twice
+      return;
+    }
     if (s == null || s.ended()) return;
     switch (type) {
       case RecordTypes.EXTENDED: {

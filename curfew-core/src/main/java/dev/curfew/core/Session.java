@@ -47,6 +47,10 @@ final class Session extends Timer {
    */
   long lastRefusedRecordMs = Long.MIN_VALUE;
   int refusedRepeats;
+  /** The idle-expired session this one continues ({@link Resumption}); null: none. Set at opening. */
+  String resumedFrom;
+  /** The session that continued this idle-expired one; null: none yet. */
+  String resumedBy;
 
   Session(String id, String subject, Policy policy, long createdAtMs, Map<String, Object> attributes,
       Audience audience) {
@@ -116,6 +120,6 @@ final class Session extends Timer {
   SessionStatus status(long nowMs) {
     return new SessionStatus(id(), subject, policy.name(), policy.version(), createdAtMs, lastActivityAtMs,
         idleExpiresAtMs, absoluteExpiresAtMs, warningAtMs(), extensionsUsed,
-        Math.max(0, policy.maxExtensions() - extensionsUsed), nowMs, endReason, endedAtMs, attributes, audience);
+        Math.max(0, policy.maxExtensions() - extensionsUsed), nowMs, endReason, endedAtMs, attributes, audience, resumedFrom);
   }
 }

@@ -129,9 +129,39 @@ public final class SessionEngine {
     // Every opening of a subject holds the subject's lock, so that counting its live sessions and
     // adding one are one step: no interleaving of openings lets the subject exceed its limit.
     synchronized (subjectLocks[Math.floorMod(subject.hashCode(), SUBJECT_LOCKS)]) {
-      if (!policy.concurrency().limited()) return openNow(Tokens.newSessionId(), subject, policy, attrs, audience, actor);
-      return openWithin(policy.concurrency(), subject, policy, attrs, audience, actor);
+      Session resumes = resumable(subject, policy.name(), audience);
+      if (!policy.concurrency().limited()) {
+        return openNow(Tokens.newSessionId(), subject, policy, attrs, audience, actor, resumes);
+      }
+      return openWithin(policy.concurrency(), subject, policy, attrs, audience, actor, resumes);
     }
+  }
+
+  /**
+   * The idle-expired session a new one of {@code subject} under {@code policyName} with
+   * {@code audience} continues ({@link Resumption}), or null. A live session of the subject whose
+   * idle deadline has passed but whose timer has not fired yet is ended first, so that resuming is
+   * as exact as enforcement. The caller holds the subject's lock, so no two openings take the same one.
+   */
+  private Session resumable(String subject, String policyName, Audience audience) {
+    long now = clock.millis();
+    for (Session s : table.bySubject(subject)) {
+      synchronized (s) {
+        if (!s.ended() && now >= s.expiresAtMs() && s.policy.resumeWithin() != null) expire(s, now, "request");
+      }
+    }
+    Session best = null;
+    long bestExpiredAtMs = Long.MIN_VALUE;
+    for (Session s : table.resumableOf(subject)) {
+      synchronized (s) {
+        if (s.audience.equals(audience) && s.idleExpiresAtMs > bestExpiredAtMs
+            && Resumption.qualifies(s.endReason, s.idleExpiresAtMs, s.policy, s.resumedBy, policyName, now)) {
+          best = s;
+          bestExpiredAtMs = s.idleExpiresAtMs;
+        }
+      }
+    }
+    return best;
   }
 
   /**
@@ -140,7 +170,7 @@ public final class SessionEngine {
    * oldest ones, each recorded with the new session that displaced it. The caller holds the subject's lock.
    */
   private Decision openWithin(ConcurrencyLimit limit, String subject, Policy policy, Map<String, Object> attrs,
-      Audience audience, String actor) {
+      Audience audience, String actor, Session resumes) {
     long now = clock.millis();
     List<Session> live = new ArrayList<>();
     for (Session s : table.bySubject(subject)) {
@@ -150,7 +180,7 @@ public final class SessionEngine {
     }
     int excess = live.size() + 1 - limit.maxSessionsPerSubject();
     String id = Tokens.newSessionId();
-    if (excess <= 0) return openNow(id, subject, policy, attrs, audience, actor);
+    if (excess <= 0) return openNow(id, subject, policy, attrs, audience, actor, resumes);
     // Oldest first; within one millisecond, in the order they were opened here.
     live.sort((a, b) -> a.createdAtMs != b.createdAtMs ? Long.compare(a.createdAtMs, b.createdAtMs)
         : Long.compare(a.openedSeq, b.openedSeq));
@@ -174,7 +204,7 @@ public final class SessionEngine {
         futures.add(end(s, EndReason.CONCURRENCY_LIMIT, at, r));
       }
     }
-    Decision opened = openNow(id, subject, policy, attrs, audience, actor);
+    Decision opened = openNow(id, subject, policy, attrs, audience, actor, resumes);
     futures.add(opened.durable());
     return new Decision(opened.verdict(), opened.status(), null, null, opened.token(),
         CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
@@ -218,12 +248,17 @@ public final class SessionEngine {
     return locks;
   }
 
-  /** Opens session {@code id}: state, indexes, timer and its {@code session.created} record together. */
+  /**
+   * Opens session {@code id}: state, indexes, timer and its {@code session.created} record together;
+   * when it {@code resumes} an idle-expired session (null: none), the {@code session.resumed} record
+   * on that one in the same batch.
+   */
   private Decision openNow(String id, String subject, Policy policy, Map<String, Object> attrs, Audience audience,
-      String actor) {
+      String actor, Session resumes) {
     long now = clock.millis();
     String token = Tokens.newToken();
     Session s = new Session(id, subject, policy, now, attrs, audience);
+    s.resumedFrom = resumes == null ? null : resumes.id();
     s.tokenHash = TokenHash.of(token);
     s.openedSeq = openings.incrementAndGet();
     s.tokenIssuedAtMs = now;
@@ -239,16 +274,31 @@ public final class SessionEngine {
       if (policy.renewEvery() != null) {
         created.put("renew_every_ms", policy.renewEvery().toMillis());
       }
+      if (policy.resumeWithin() != null) created.put("resume_within_ms", policy.resumeWithinMs());
       created.putTime("idle_expires_at", s.idleExpiresAtMs)
           .putTime("absolute_expires_at", s.absoluteExpiresAtMs)
           .put("attributes", attrs)
           .put("actor", actor)
           .put("audience", audience.toList());
+      List<AuditRecord> records = new ArrayList<>(2);
+      if (resumes == null) {
+        records.add(created.build());
+      } else {
+        records.add(created.put("resumed_from", resumes.id()).build());
+        synchronized (resumes) {
+          resumes.resumedBy = id;
+          records.add(Resumption.resumedRecord(record(RecordTypes.RESUMED, resumes, now), id,
+              resumes.idleExpiresAtMs, actor));
+        }
+        table.notResumable(resumes);
+      }
       table.insert(s);
       schedule(s, s.nextEventMs());
-      CompletableFuture<Void> durable = sink.append(List.of(created.build()),
-          List.of(new TokenBinding(s.id(), s.tokenHash, now)));
-      return new Decision(Decision.Verdict.ALLOWED, s.status(now), null, null, token, durable);
+      CompletableFuture<Void> durable = sink.append(records, List.of(new TokenBinding(s.id(), s.tokenHash, now)));
+      SessionStatus status = s.status(now);
+      // No page follows a session yet; lists of sessions (the admin console's) learn of it here.
+      events.publish(s.id(), "status", status.toMap());
+      return new Decision(Decision.Verdict.ALLOWED, status, null, null, token, durable);
     }
   }
 
@@ -676,6 +726,7 @@ public final class SessionEngine {
         .put("warn_before_ms", p.warnBeforeMs())
         .put("max_extensions", (long) p.maxExtensions());
     if (p.renewEvery() != null) b.put("renew_every_ms", p.renewEvery().toMillis());
+    if (p.resumeWithin() != null) b.put("resume_within_ms", p.resumeWithinMs());
   }
 
   /** The new version (null: the audit log cannot be written), how many live sessions moved to it, and when durable. */
@@ -691,6 +742,7 @@ public final class SessionEngine {
     m.put("warn_before_ms", p.warnBeforeMs());
     m.put("max_extensions", (long) p.maxExtensions());
     if (p.renewEvery() != null) m.put("renew_every_ms", p.renewEvery().toMillis());
+    if (p.resumeWithin() != null) m.put("resume_within_ms", p.resumeWithinMs());
     m.put("comply_with", new ArrayList<Object>(p.complyWith()));
     p.concurrency().putFields(m);
     return m;

@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * Delivers session events (the SSE names of spec/http-api.md: {@code status}, {@code warning},
  * {@code extended}, {@code expired}, {@code revoked}, {@code logged_out}) to whoever follows a
- * session. Called under the session's lock: implementations hand off and return at once.
+ * session; a session's opening is a {@code status} too, for those who follow every session. Called under the session's lock: implementations hand off and return at once.
  */
 @FunctionalInterface
 public interface SessionEvents {

@@ -26,13 +26,15 @@ public record SessionSnapshot(
     EndReason endReason,
     long endedAtMs,
     Audience audience,
-    long acknowledgedForMs) {
+    long acknowledgedForMs,
+    String resumedFrom,
+    String resumedBy) {
 
   static SessionSnapshot of(Session s) {
     return new SessionSnapshot(s.id(), s.subject, s.policy, s.createdAtMs,
         s.attributes, s.tokenHash, s.previousTokenHash, s.tokenIssuedAtMs, s.lastActivityAtMs,
         s.idleExpiresAtMs, s.absoluteExpiresAtMs, s.extensionsUsed, s.warnedForMs, s.endReason, s.endedAtMs,
-        s.audience, s.acknowledgedForMs);
+        s.audience, s.acknowledgedForMs, s.resumedFrom, s.resumedBy);
   }
 
   /**
@@ -54,6 +56,8 @@ public record SessionSnapshot(
     s.acknowledgedForMs = acknowledgedForMs;
     s.endReason = endReason;
     s.endedAtMs = endedAtMs;
+    s.resumedFrom = resumedFrom;
+    s.resumedBy = resumedBy;
     return s;
   }
 
@@ -87,6 +91,9 @@ public record SessionSnapshot(
     m.put("ended_at_ms", endedAtMs);
     m.put("audience", audience == null ? List.of() : audience.toList());
     m.put("acknowledged_for_ms", acknowledgedForMs == Long.MIN_VALUE ? null : acknowledgedForMs);
+    m.put("resume_within_ms", policy.resumeWithin() == null ? null : policy.resumeWithinMs());
+    m.put("resumed_from", resumedFrom);
+    m.put("resumed_by", resumedBy);
     return m;
   }
 
@@ -109,19 +116,22 @@ public record SessionSnapshot(
         end == null ? null : EndReason.fromWire(end), ((Number) m.get("ended_at_ms")).longValue(),
         // A snapshot written before audiences existed: the session passes no enforcement point.
         Audience.fromStored(m.get("audience")),
-        acknowledged == null ? Long.MIN_VALUE : ((Number) acknowledged).longValue());
+        acknowledged == null ? Long.MIN_VALUE : ((Number) acknowledged).longValue(),
+        (String) m.get("resumed_from"), (String) m.get("resumed_by"));
   }
 
   /** The policy values stored beside a session: {@code policy}, {@code policy_version} and the {@code *_ms} fields. */
   static Policy policyFrom(Map<String, Object> m) {
     Object renew = m.get("renew_every_ms");
+    Object resume = m.get("resume_within_ms");
     return new Policy((String) m.get("policy"), ((Number) m.get("policy_version")).intValue(),
         java.time.Duration.ofMillis(((Number) m.get("idle_timeout_ms")).longValue()),
         java.time.Duration.ofMillis(((Number) m.get("absolute_timeout_ms")).longValue()),
         java.time.Duration.ofMillis(((Number) m.get("warn_before_ms")).longValue()),
         ((Number) m.get("max_extensions")).intValue(),
         renew == null ? null : java.time.Duration.ofMillis(((Number) renew).longValue()),
-        m.get("comply_with") instanceof java.util.List ? stringList((java.util.List<?>) m.get("comply_with")) : null);
+        m.get("comply_with") instanceof java.util.List ? stringList((java.util.List<?>) m.get("comply_with")) : null,
+        ConcurrencyLimit.NONE, resume == null ? null : java.time.Duration.ofMillis(((Number) resume).longValue()));
   }
 
   private static java.util.List<String> stringList(java.util.List<?> list) {

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * What the API says of a session at one instant: the status body of spec/http-api.md. Immutable.
- * {@code expires_at} is the earlier of the two deadlines.
+ * {@code expires_at} is the earlier of the two deadlines. {@code resumedFrom}: the idle-expired
+ * session this one continues ({@link Resumption}); null: none.
  */
 public record SessionStatus(
     String sessionId,
@@ -24,7 +25,17 @@ public record SessionStatus(
     EndReason endReason,
     long endedAtMs,
     Map<String, Object> attributes,
-    Audience audience) {
+    Audience audience,
+    String resumedFrom) {
+
+  /** A session that continues none. */
+  public SessionStatus(String sessionId, String subject, String policy, int policyVersion, long createdAtMs,
+      long lastActivityAtMs, long idleExpiresAtMs, long absoluteExpiresAtMs, long warningAtMs, int extensionsUsed,
+      int extensionsLeft, long serverTimeMs, EndReason endReason, long endedAtMs, Map<String, Object> attributes,
+      Audience audience) {
+    this(sessionId, subject, policy, policyVersion, createdAtMs, lastActivityAtMs, idleExpiresAtMs, absoluteExpiresAtMs,
+        warningAtMs, extensionsUsed, extensionsLeft, serverTimeMs, endReason, endedAtMs, attributes, audience, null);
+  }
 
   public long expiresAtMs() {
     return Math.min(idleExpiresAtMs, absoluteExpiresAtMs);
@@ -51,6 +62,7 @@ public record SessionStatus(
     m.put("extensions_left", extensionsLeft);
     m.put("server_time", Times.format(serverTimeMs));
     m.put("audience", audience.toList());
+    if (resumedFrom != null) m.put("resumed_from", resumedFrom);
     if (endReason != null) {
       m.put("ended_reason", endReason.wire());
       m.put("ended_at", Times.format(endedAtMs));

@@ -18,6 +18,12 @@ final class SessionTable {
   /** Subject to its live sessions: one {@link Session}, or a {@code Session[]} when several (most subjects have one). */
   private final Map<String, Object> bySubject = new ConcurrentHashMap<>();
   private final AtomicInteger live = new AtomicInteger();
+  /**
+   * Subject to its sessions that ended by an idle timeout under a policy with {@code resume_within}
+   * and were not resumed yet ({@link Resumption}); an immutable list per subject. Bounded by the
+   * ended sessions the table holds (a purged session leaves it too), and pruned of closed windows.
+   */
+  private final Map<String, List<Session>> resumable = new ConcurrentHashMap<>();
 
   Session byToken(TokenHash hash) {
     return byToken.get(hash);
@@ -76,7 +82,40 @@ final class SessionTable {
     if (!s.ended()) {
       bySubject.merge(s.subject, s, SessionTable::withSession);
       live.incrementAndGet();
+    } else {
+      rememberIfResumable(s);
     }
+  }
+
+  /** Ended sessions of {@code subject} that a new session might resume; the caller checks under their locks. */
+  List<Session> resumableOf(String subject) {
+    return resumable.getOrDefault(subject, List.of());
+  }
+
+  /** {@code s} was resumed (or is forgotten): no later session may resume it. */
+  void notResumable(Session s) {
+    resumable.computeIfPresent(s.subject, (k, v) -> {
+      List<Session> kept = new ArrayList<>(v);
+      kept.remove(s);
+      return kept.isEmpty() ? null : List.copyOf(kept);
+    });
+  }
+
+  /**
+   * Remembers an idle-expired session under a policy with {@code resume_within}; those whose window
+   * closed before this one expired are dropped meanwhile, so a subject's list holds only sessions
+   * that may still be resumed (their fields no longer change once ended).
+   */
+  private void rememberIfResumable(Session s) {
+    if (s.endReason != EndReason.IDLE_TIMEOUT || s.resumedBy != null || s.policy.resumeWithin() == null) return;
+    resumable.merge(s.subject, List.of(s), (old, added) -> {
+      List<Session> grown = new ArrayList<>(old.size() + 1);
+      for (Session o : old) {
+        if (o.idleExpiresAtMs + o.policy.resumeWithinMs() > s.idleExpiresAtMs) grown.add(o);
+      }
+      grown.addAll(added);
+      return List.copyOf(grown);
+    });
   }
 
   void rotated(Session s, TokenHash dropped) {
@@ -90,6 +129,7 @@ final class SessionTable {
   void ended(Session s) {
     bySubject.computeIfPresent(s.subject, (k, v) -> withoutSession(v, s));
     live.decrementAndGet();
+    rememberIfResumable(s);
   }
 
   private static Object withSession(Object existing, Object added) {
@@ -121,6 +161,7 @@ final class SessionTable {
 
   /** Forgets an ended session entirely. */
   void purge(Session s) {
+    notResumable(s);
     byId.remove(s.key, s);
     byToken.remove(s.tokenHash, s);
     if (s.previousTokenHash != null) {

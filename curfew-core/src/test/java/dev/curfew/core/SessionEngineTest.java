@@ -57,17 +57,19 @@ class SessionEngineTest {
     EngineFixture f = new EngineFixture();
     Decision d = f.open("alice");
     String id = d.status().sessionId();
+    // The opening is published (lists of sessions follow it); then nothing until the warning.
+    assertThat(f.events).containsExactly(id + " status");
     f.advance(Duration.ofMinutes(13).minusMillis(1));
-    assertThat(f.events).isEmpty();
+    assertThat(f.events).containsExactly(id + " status");
     f.advance(Duration.ofMillis(1));
-    assertThat(f.events).containsExactly(id + " warning");
+    assertThat(f.events).containsExactly(id + " status", id + " warning");
     f.advance(Duration.ofMinutes(2).minusMillis(1));
     assertThat(f.types()).containsExactly("session.created", "session.warning_sent");
     f.advance(Duration.ofMillis(1));
     assertThat(f.types()).containsExactly("session.created", "session.warning_sent", "session.expired");
     assertThat(dataOf(f, 2).get("detected_by")).isEqualTo("timer");
     assertThat(dataOf(f, 2).get("lateness_ms")).isEqualTo(0L);
-    assertThat(f.events).containsExactly(id + " warning", id + " expired");
+    assertThat(f.events).containsExactly(id + " status", id + " warning", id + " expired");
     assertThat(f.engine.liveSessions()).isZero();
   }
 

@@ -2,64 +2,138 @@
 // "verify now" with its progress. Verification runs on the server, as `curfew audit verify` does.
 
 import { get, post } from '../api.js';
-import { h, replace, icon, announce } from '../dom.js';
-import { dateTime, number, relative, duration, recordType } from '../format.js';
+import { h, replace, icon, announce, when } from '../dom.js';
+import { dateTime, number, relative, duration, recordType, zone } from '../format.js';
 import { details, TYPES } from '../records.js';
 
 export const title = 'Audit';
 
-/** The log's latest records (newest first), optionally of one type or one subject. */
+/**
+ * The log's records: without a filter the latest, newest first; filtered by type, subject and a
+ * time range, the server's query (GET /v1/audit's parameters) over the whole log, oldest first,
+ * page by page; either way downloadable as CSV (the export, like every read of the trail, is
+ * itself recorded as audit.read).
+ */
 function recentRecords() {
-  const PAGE = 25, FILTER_SPAN = 5000;
+  const PAGE = 25, QUERY_PAGE = 50;
   const type = h('select', { id: 'r-type' }, h('option', { value: '' }, 'All types'), TYPES.map((t) => h('option', { value: t }, `${recordType(t)} (${t})`)));
   const subject = h('input', { type: 'text', id: 'r-subject', autocomplete: 'off', spellcheck: 'false' });
+  const from = h('input', { type: 'datetime-local', id: 'r-from', step: '1', 'aria-describedby': 'r-zone' });
+  const to = h('input', { type: 'datetime-local', id: 'r-to', step: '1', 'aria-describedby': 'r-zone' });
+  const error = h('p', { class: 'field-error', id: 'r-error', role: 'alert', hidden: true });
   const body = h('div');
   const older = h('button', { type: 'button', class: 'btn btn-small' }, 'Older records');
-  const note = h('p', { class: 'help' });
-  let logSize = 0, end = 0; // records shown are below seq `end`
-  const form = h('form', { class: 'inline', 'aria-label': 'Filter records' },
+  const nextBtn = h('button', { type: 'button', class: 'btn btn-small', hidden: true }, 'Next records');
+  const csv = h('a', { class: 'btn btn-small', id: 'export-csv', href: '/console/api/audit/export', download: 'curfew-audit.csv' },
+    icon('download'), 'Export CSV');
+  const note = h('p', { class: 'help', id: 'r-note' });
+  let logSize = 0, end = 0; // unfiltered: records shown are below seq `end`
+  let query = null, after = null, afters = []; // filtered: the query, the cursor of this page, of the pages before
+  const form = h('form', { class: 'inline filters', 'aria-label': 'Filter records' },
     h('div', { class: 'field' }, h('label', { for: 'r-type' }, 'Type'), type),
     h('div', { class: 'field' }, h('label', { for: 'r-subject' }, 'Subject (exact)'), subject),
-    h('button', { type: 'submit', class: 'btn' }, 'Show'));
+    h('div', { class: 'field' }, h('label', { for: 'r-from' }, 'From (inclusive)'), from),
+    h('div', { class: 'field' }, h('label', { for: 'r-to' }, 'To (exclusive)'), to),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, 'Show'),
+      h('button', { type: 'reset', class: 'btn btn-quiet' }, 'Clear')));
   const section = h('section', { class: 'section card', 'aria-labelledby': 'a-recent' },
-    h('h2', { id: 'a-recent' }, 'Recent records'), form, note, body, h('div', { class: 'actions card-foot' }, older));
+    h('h2', { id: 'a-recent' }, 'Records'), form,
+    h('p', { class: 'help', id: 'r-zone' }, `Times in ${zone()}.`), error, note, body,
+    h('div', { class: 'actions card-foot' }, older, nextBtn, csv));
 
-  async function load() {
-    const filtered = !!(type.value || subject.value.trim());
-    const from = Math.max(0, end - (filtered ? FILTER_SPAN : PAGE));
-    const q = new URLSearchParams({ after: String(from - 1), limit: String(filtered ? 1000 : PAGE) });
-    if (from === 0) q.delete('after');
+  /** The filters as GET /v1/audit's parameters, or a reason they are not valid. */
+  function filters() {
+    const q = new URLSearchParams();
     if (type.value) q.set('type', type.value);
     if (subject.value.trim()) q.set('subject', subject.value.trim());
-    let page;
-    try {
-      page = await get('/console/api/audit/records?' + q, { passive: true });
-    } catch (e) {
-      replace(body, h('p', { class: 'notice notice-danger' }, 'Could not read the log: ' + e.message));
-      return;
-    }
-    const rows = page.records.filter((r) => r.seq < end).slice(-PAGE).reverse();
-    note.textContent = filtered
-      ? `Matches among records ${number(from)} to ${number(end - 1)}, newest first. For the whole log: GET /v1/audit or curfew audit export.`
-      : `Records ${number(from)} to ${number(end - 1)} of ${number(logSize)}, newest first.`;
-    older.hidden = from === 0;
-    replace(body, rows.length === 0 ? h('p', { class: 'muted' }, 'No record matches.') : h('div', { class: 'table-wrap' }, h('table', {},
-      h('caption', { class: 'sr-only' }, 'Audit records, newest first'),
+    const f = from.value ? new Date(from.value) : null, t = to.value ? new Date(to.value) : null;
+    if (f && t && t <= f) return { error: '“To” must be after “From”.' };
+    if (f) q.set('from', f.toISOString());
+    if (t) q.set('to', t.toISOString());
+    return { q };
+  }
+
+  function table(rows, caption) {
+    return rows.length === 0 ? h('p', { class: 'muted' }, 'No record matches.') : h('div', { class: 'table-wrap' }, h('table', { class: 'records' },
+      h('caption', { class: 'sr-only' }, caption),
       h('thead', {}, h('tr', {}, ['Seq', 'Time', 'Event', 'Subject', 'Session', 'Details'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows.map((r) => h('tr', {},
         h('td', { class: 'num' }, number(r.seq)),
-        h('td', { class: 'nowrap', title: r.time }, dateTime(r.time)),
-        h('td', { class: 'nowrap' }, recordType(r.type)),
-        h('td', {}, r.subject || h('span', { class: 'muted' }, '—')),
-        h('td', {}, r.session_id ? h('a', { class: 'id', href: '/console/sessions/' + r.session_id, 'data-link': true }, r.session_id) : ''),
-        h('td', { class: 'small' }, details(r, true))))))));
+        h('td', {}, when(r.time)),
+        h('td', {}, recordType(r.type)),
+        h('td', { class: 'wrap' }, r.subject || h('span', { class: 'muted' }, '—')),
+        h('td', { class: 'wrap' }, r.session_id ? h('a', { class: 'id', href: '/console/sessions/' + r.session_id, 'data-link': true }, r.session_id) : ''),
+        h('td', { class: 'small wrap' }, details(r, true)))))));
   }
-  form.addEventListener('submit', (ev) => { ev.preventDefault(); end = logSize; load(); });
-  older.addEventListener('click', () => { end = Math.max(0, end - (type.value || subject.value.trim() ? FILTER_SPAN : PAGE)); load(); });
+
+  async function read(q) {
+    try {
+      return await get('/console/api/audit/records?' + q, { passive: true });
+    } catch (e) {
+      replace(body, h('p', { class: 'notice notice-danger' }, 'Could not read the log: ' + e.message));
+      return null;
+    }
+  }
+
+  async function loadLatest() {
+    const start = Math.max(0, end - PAGE);
+    const q = new URLSearchParams({ limit: String(PAGE) });
+    if (start > 0) q.set('after', String(start - 1));
+    const page = await read(q);
+    if (!page) return;
+    const rows = page.records.filter((r) => r.seq < end).reverse();
+    note.textContent = `Records ${number(start)} to ${number(end - 1)} of ${number(logSize)}, newest first.`;
+    older.textContent = 'Older records';
+    older.hidden = start === 0;
+    nextBtn.hidden = true;
+    replace(body, table(rows, 'Audit records, newest first'));
+  }
+
+  async function loadQuery() {
+    const q = new URLSearchParams(query);
+    q.set('limit', String(QUERY_PAGE));
+    if (after !== null) q.set('after', String(after));
+    const page = await read(q);
+    if (!page) return;
+    const first = afters.length * QUERY_PAGE;
+    note.textContent = `Matching records ${number(first + (page.records.length ? 1 : 0))} to ${number(first + page.records.length)}`
+      + `${page.next === null ? '' : ' and more'}, oldest first, over the whole log.`;
+    older.textContent = 'Previous records';
+    older.hidden = afters.length === 0;
+    nextBtn.hidden = page.next === null;
+    nextBtn.onclick = () => { afters.push(after); after = page.next; loadQuery(); };
+    replace(body, table(page.records, 'Matching audit records, oldest first'));
+    announce(`${page.records.length}${page.next === null ? '' : ' or more'} records match.`);
+  }
+
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const f = filters();
+    error.hidden = !f.error;
+    error.textContent = f.error || '';
+    if (f.error) { to.setAttribute('aria-invalid', 'true'); to.focus(); return; }
+    to.removeAttribute('aria-invalid');
+    csv.setAttribute('href', '/console/api/audit/export' + (f.q.toString() ? '?' + f.q : ''));
+    if (f.q.toString()) {
+      query = f.q.toString(); after = null; afters = [];
+      loadQuery();
+    } else {
+      query = null; end = logSize;
+      loadLatest();
+    }
+  });
+  form.addEventListener('reset', () => {
+    setTimeout(() => form.requestSubmit(), 0); // after the fields are cleared
+  });
+  older.addEventListener('click', () => {
+    if (query !== null) { after = afters.pop(); loadQuery(); return; }
+    end = Math.max(0, end - PAGE);
+    loadLatest();
+  });
   return {
     section,
     /** Shows the newest records of a log of `size` records. */
-    show(size) { logSize = size; end = size; return load(); },
+    show(size) { logSize = size; end = size; return loadLatest(); },
   };
 }
 
@@ -121,7 +195,7 @@ export default async function audit(main, ctx) {
       const pct = run.records_total ? Math.min(100, Math.round((100 * run.records_done) / run.records_total)) : 0;
       parts.push(h('div', { class: 'stack' },
         h('p', { id: 'verify-progress-label' }, h('strong', {}, 'Verifying… '), `${number(run.records_done)} of ${number(run.records_total)} records (${pct}%)`,
-          h('span', { class: 'muted small' }, ` · started ${relative(run.started_at)} by ${run.actor}`)),
+          h('span', { class: 'muted small' }, ` · started ${dateTime(run.started_at)} (${relative(run.started_at)}) by ${run.actor}`)),
         h('progress', { max: run.records_total || 1, value: run.records_done, 'aria-labelledby': 'verify-progress-label' })));
     }
     if (last) {

@@ -4,8 +4,8 @@
 // refreshed every 2 s (passively).
 
 import { get } from '../api.js';
-import { h, s, replace } from '../dom.js';
-import { number, rate, millis, relative, reason } from '../format.js';
+import { h, s, replace, when } from '../dom.js';
+import { number, rate, millis, relative, reason, nowText } from '../format.js';
 
 const OUTCOME_ORDER = ['valid', 'idle_timeout', 'absolute_timeout', 'revoked', 'logged_out', 'replayed', 'unknown'];
 
@@ -54,7 +54,7 @@ function storageView(r) {
         h('td', {}, COMPONENT[o.component] || o.component),
         h('td', {}, h('code', {}, o.path)),
         h('td', {}, o.error),
-        h('td', {}, relative(o.since)),
+        h('td', {}, when(o.since, { relative: true })),
         h('td', { class: 'num' }, o.free_bytes < 0 ? 'unknown' : number(o.free_bytes) + ' bytes')))))];
 }
 
@@ -136,10 +136,10 @@ export default async function overview(main, ctx) {
           : cp ? h('span', { class: 'badge badge-danger' }, 'signature does not verify') : 'none yet')),
         h('div', {}, h('dt', {}, 'Last verified'), h('dd', {}, a.verification.running
           ? h('span', { class: 'badge badge-info' }, 'verifying now…')
-          : last ? [last.ok ? h('span', { class: 'badge badge-ok' }, 'OK') : h('span', { class: 'badge badge-danger' }, 'FAILED'), ' ', relative(last.finished_at)]
+          : last ? [last.ok ? h('span', { class: 'badge badge-ok' }, 'OK') : h('span', { class: 'badge badge-danger' }, 'FAILED'), ' ', when(last.finished_at, { relative: true })]
             : h('span', { class: 'badge badge-warn' }, 'not since the server started')))),
       h('p', { class: 'card-foot' }, h('a', { href: '/console/audit', 'data-link': true }, 'Audit status and verification'))));
-    updated.textContent = 'Updated ' + new Date().toLocaleTimeString();
+    updated.textContent = 'Updated ' + nowText();
   }
 
   await refresh();

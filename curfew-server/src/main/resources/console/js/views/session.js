@@ -2,8 +2,8 @@
 // records verbatim, the evidence bundle to download, and revocation (admin).
 
 import { get, del, post, enc, ApiError } from '../api.js';
-import { h, replace, icon, toast } from '../dom.js';
-import { dateTime, serverNow, reason, recordType, number } from '../format.js';
+import { h, replace, icon, toast, when } from '../dom.js';
+import { serverNow, reason, recordType, number } from '../format.js';
 import { drawTimeline, storyOfRecords, LEGEND, legendIcon } from '../timeline.js';
 import { confirmWithReason } from '../dialog.js';
 import { deadline } from './sessions.js';
@@ -84,15 +84,15 @@ export default async function session(main, ctx, params) {
     add('Subject', subject ? h('a', { href: '/console/sessions?q=' + enc(subject), 'data-link': true }, subject) : '—');
     add('Policy', policy);
     if (status) {
-      add('Opened', dateTime(status.created_at));
-      add('Last activity', dateTime(status.last_activity_at));
+      add('Opened', when(status.created_at, { relative: true }));
+      add('Last activity', when(status.last_activity_at, { relative: true }));
       add('Idle deadline', deadline(status.idle_expires_at, status.last_activity_at, 'idle'));
       add('Absolute deadline', deadline(status.absolute_expires_at, status.created_at, 'absolute'));
-      add('Warning at', dateTime(status.warning_at));
+      add('Warning at', when(status.warning_at, { relative: true }));
       add('Extensions', `${status.extensions_used} used, ${status.extensions_left} left`);
     } else {
-      if (created) add('Opened', dateTime(created.time));
-      if (ending) add('Ended', `${dateTime(ending.time)} (${reason(endReason)})`);
+      if (created) add('Opened', when(created.time, { relative: true }));
+      if (ending) add('Ended', [when(ending.time, { relative: true }), ` (${reason(endReason)})`]);
       if (ending && ending.type === 'session.expired') add('Detected', `${ending.data.lateness_ms} ms after its deadline, by the ${ending.data.detected_by}`);
       if (ending && ending.type === 'session.revoked') add('Revoked by', `${ending.data.actor}${ending.data.reason_text ? ' — “' + ending.data.reason_text + '”' : ''}`);
       if (ended && ended.forgotten) add('Status', 'No longer in memory (ended sessions are kept for a day); the audit log still holds its records.');
@@ -128,7 +128,7 @@ export default async function session(main, ctx, params) {
       h('thead', {}, h('tr', {}, ['Seq', 'Time', 'Event', 'Details', 'Record'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((r) => h('tr', { id: 'seq-' + r.seq },
         h('td', { class: 'num' }, number(r.seq)),
-        h('td', { class: 'nowrap', title: r.time }, dateTime(r.time)),
+        h('td', {}, when(r.time)),
         h('td', { class: 'nowrap' }, recordType(r.type)),
         h('td', {}, details(r)),
         h('td', {}, h('details', { class: 'raw' }, h('summary', {}, 'JSON'), h('pre', {}, JSON.stringify(r)))))))),
@@ -152,9 +152,9 @@ export default async function session(main, ctx, params) {
         h('td', { class: 'id' }, r.session_id === id ? h('span', {}, r.session_id, ' (this one)')
           : h('a', { href: '/console/sessions/' + enc(r.session_id), 'data-link': true }, r.session_id)),
         h('td', {}, `${r.policy} v${r.policy_version}`),
-        h('td', { class: 'nowrap' }, dateTime(r.created_at)),
-        h('td', { class: 'nowrap' }, dateTime(r.last_activity_at)),
-        h('td', { class: 'nowrap' }, dateTime(r.expires_at)),
+        h('td', {}, when(r.created_at)),
+        h('td', {}, when(r.last_activity_at)),
+        h('td', {}, when(r.expires_at)),
         h('td', { class: 'mono small' }, (r.audience || []).join(', '))))))));
   }
 

@@ -2,8 +2,8 @@
 // its policy and version; revoke one, or all of a subject's (admin only, with a reason, audited).
 
 import { get, del, post, enc, ApiError } from '../api.js';
-import { h, replace, icon, announce, toast, debounce } from '../dom.js';
-import { dateTime, number, serverNow, ms, countdown, relative } from '../format.js';
+import { h, replace, icon, announce, toast, debounce, when } from '../dom.js';
+import { number, serverNow, ms, countdown, nowText } from '../format.js';
 import { confirmWithReason } from '../dialog.js';
 
 export const title = 'Sessions';
@@ -19,7 +19,7 @@ export function deadline(untilIso, fromIso, kind) {
     h('span', { class: 'left', 'data-until': untilIso, 'data-over': 'passed' }, countdown(left)),
     h('div', { class: ['bar', frac < 0.15 && 'is-low'], 'aria-hidden': 'true', 'data-from': fromIso, 'data-until': untilIso },
       h('span', {})),
-    h('span', { class: 'at' }, `${kind} · ${dateTime(untilIso)}`));
+    h('span', { class: 'at' }, `${kind} · `, when(untilIso)));
 }
 
 export default async function sessions(main, ctx, params, query) {
@@ -27,6 +27,7 @@ export default async function sessions(main, ctx, params, query) {
   let cursors = [null]; // the cursor of each page shown so far (first: null)
   let page = 0;
   let paused = false;
+  let stale = false; // a change came while paused or while a dialog was open
 
   const input = h('input', { type: 'search', id: 'q', name: 'q', value: q, autocomplete: 'off', spellcheck: 'false',
     'aria-describedby': 'q-help', placeholder: 'alice, @example.com, s_…' });
@@ -61,7 +62,7 @@ export default async function sessions(main, ctx, params, query) {
     const first = page * PAGE + (body.sessions.length ? 1 : 0), last = page * PAGE + body.sessions.length;
     status.textContent = `${number(body.matched)} live session${body.matched === 1 ? '' : 's'}${q ? ` matching “${q}”` : ''}`
       + (body.matched > body.sessions.length ? ` · showing ${number(first)}–${number(last)}` : '')
-      + ` · updated ${new Date().toLocaleTimeString()}`;
+      + ` · updated ${nowText()}`;
     if (announceIt) announce(`${number(body.matched)} live sessions${q ? ' match ' + q : ''}.`);
   };
 
@@ -90,11 +91,11 @@ export default async function sessions(main, ctx, params, query) {
         h('br'),
         h('a', { class: 'id', href: '/console/sessions/' + x.session_id, 'data-link': true, 'data-key': 'open-' + x.session_id,
           'aria-label': `Session ${x.session_id}: timeline and records` }, x.session_id)),
-      h('td', {}, `${x.policy} `, h('span', { class: 'badge badge-neutral' }, 'v' + x.policy_version)),
-      h('td', { class: 'nowrap' }, h('span', { title: x.created_at }, dateTime(x.created_at)), h('br'), h('span', { class: 'muted small' }, relative(x.created_at))),
+      h('td', {}, `${x.policy} `, h('span', { class: 'badge badge-neutral' }, 'v' + x.policy_version), h('br'),
+        h('span', { class: 'muted small' }, `extensions: ${x.extensions_used} used, ${x.extensions_left} left`)),
+      h('td', {}, when(x.created_at, { relative: true })),
       h('td', {}, deadline(x.idle_expires_at, x.last_activity_at, 'idle')),
       h('td', {}, deadline(x.absolute_expires_at, x.created_at, 'absolute')),
-      h('td', { class: 'nowrap' }, `${x.extensions_used} used`, h('br'), h('span', { class: 'muted small' }, `${x.extensions_left} left`)),
       h('td', { class: 'actions-cell' }, ctx.isAdmin
         ? h('button', { type: 'button', class: 'btn btn-danger-quiet btn-small', 'data-key': 'revoke-' + x.session_id,
           'aria-label': `Revoke session ${x.session_id} of ${x.subject}`, onclick: () => revoke(x) }, icon('revoke'), 'Revoke')
@@ -108,7 +109,7 @@ export default async function sessions(main, ctx, params, query) {
       h('table', {},
         h('caption', { class: 'sr-only' }, 'Live sessions'),
         h('thead', {}, h('tr', {},
-          ['Subject and session', 'Policy', 'Opened', 'Idle deadline', 'Absolute deadline', 'Extensions'].map((t) => h('th', { scope: 'col' }, t)),
+          ['Subject and session', 'Policy and extensions', 'Opened', 'Idle deadline', 'Absolute deadline'].map((t) => h('th', { scope: 'col' }, t)),
           h('th', { scope: 'col', class: 'actions-cell' }, h('span', { class: 'sr-only' }, 'Actions')))),
         h('tbody', {}, rows)),
       pager));
@@ -126,7 +127,7 @@ export default async function sessions(main, ctx, params, query) {
       confirm: 'Revoke session',
       placeholder: 'e.g. Laptop reported stolen (ticket SEC-1234)',
     });
-    if (why === null) return;
+    if (why === null) { catchUp(); return; }
     try {
       await del('/console/api/sessions/' + enc(x.session_id), { reason_text: why });
       toast(`Session ${x.session_id} of ${x.subject} revoked. Recorded in the audit log.`);
@@ -143,7 +144,7 @@ export default async function sessions(main, ctx, params, query) {
       confirm: 'Revoke all',
       placeholder: 'e.g. Account offboarded',
     });
-    if (why === null) return;
+    if (why === null) { catchUp(); return; }
     try {
       const r = await post('/console/api/subjects/' + enc(subject) + '/revoke', { reason_text: why });
       toast(`${r.revoked} session${r.revoked === 1 ? '' : 's'} of ${subject} revoked. Recorded in the audit log.`);
@@ -151,6 +152,11 @@ export default async function sessions(main, ctx, params, query) {
       toast('Not revoked: ' + e.message, true);
     }
     run(false);
+  }
+
+  /** Shows what changed while the list waited (paused, or a dialog open). */
+  function catchUp() {
+    if (stale && !paused) { stale = false; run(false); }
   }
 
   const search = () => {
@@ -164,11 +170,27 @@ export default async function sessions(main, ctx, params, query) {
   input.addEventListener('input', debounce(search, 350));
   pauseBtn.addEventListener('click', () => {
     paused = !paused;
+    catchUp();
     pauseBtn.setAttribute('aria-pressed', String(paused));
     pauseBtn.textContent = paused ? 'Resume updates' : 'Pause updates';
   });
 
   await run(false);
-  const timer = setInterval(() => { if (!paused && !document.querySelector('dialog[open]')) run(false); }, 5000);
-  return { stop: () => clearInterval(timer) };
+  const live = follow(() => {
+    if (paused || document.querySelector('dialog[open]')) { stale = true; return; }
+    run(false);
+  });
+  return { stop: () => live.close() };
+}
+
+/**
+ * Follows every session's changes, pushed by the server (GET /console/api/events, Server-Sent
+ * Events): on each batch, and after each (re)connection, `changed` is called; nothing is polled.
+ * EventSource reconnects by itself; a stream refused for good (the console session ended) stops.
+ */
+function follow(changed) {
+  const source = new EventSource('/console/api/events');
+  source.addEventListener('ready', changed);
+  source.addEventListener('changed', changed);
+  return source;
 }

@@ -249,6 +249,97 @@ class CurfewJsBrowserTest {
     assertThat(f.holderStatus(token).body().get("reason").asText()).isEqualTo("concurrency_limit");
   }
 
+  @Test
+  void draftsKeptAtAnIdleExpiryComeBackAfterASignInThatResumesTheSession() {
+    String token = signIn("resumable", "/app/r1");
+    String oldId = f.holderStatus(token).body().get("session_id").asText();
+    d.findElement(By.id("reply")).sendKeys("Half-written reply");
+
+    within(Duration.ofSeconds(20), x -> path().equals("/login") ? true : null);
+    assertThat(URI.create(d.getCurrentUrl()).getQuery()).isEqualTo("return=/app/r1");
+    assertThat((String) b.js("return localStorage.getItem('__curfew-drafts')")).as("kept after the ending's answers")
+        .contains(oldId).contains("Half-written reply");
+
+    String again = signIn("resumable", "/app/r1");
+    assertThat(f.holderStatus(again).body().get("resumed_from").asText()).isEqualTo(oldId);
+    within(Duration.ofSeconds(10), x -> "Half-written reply".equals(d.findElement(By.id("reply")).getDomProperty("value"))
+        ? true : null);
+    assertThat(b.js("return JSON.stringify(window.restoredDrafts.drafts)")).isEqualTo("{\"cart\":{\"page\":\"r1\",\"items\":2}}");
+    assertThat(b.js("return window.restoredDrafts.resumed_from")).isEqualTo(oldId);
+    assertThat(b.js("return localStorage.getItem('__curfew-drafts')")).as("claimed once").isNull();
+    within(Duration.ofSeconds(5), x -> d.findElement(LIVE).getText().contains("has been restored") ? true : null);
+    // The old session was not revived.
+    assertThat(f.holderStatus(token).body().get("reason").asText()).isEqualTo("idle_timeout");
+  }
+
+  @Test
+  void draftsAreNeverGivenToASessionThatDoesNotResumeTheirs() {
+    signIn("fast", "/app/r2"); // no resume_within: the next session continues none
+    d.findElement(By.id("reply")).sendKeys("Not for the next session");
+    within(Duration.ofSeconds(20), x -> path().equals("/login") ? true : null);
+    assertThat((String) b.js("return localStorage.getItem('__curfew-drafts')")).contains("Not for the next session");
+
+    String again = signIn("fast", "/app/r2");
+    assertThat(f.holderStatus(again).body().has("resumed_from")).isFalse();
+    within(Duration.ofSeconds(10), x -> b.js("return localStorage.getItem('__curfew-drafts')") == null ? true : null);
+    assertThat(d.findElement(By.id("reply")).getDomProperty("value")).isEmpty();
+    assertThat(b.js("return window.restoredDrafts === undefined")).isEqualTo(true);
+  }
+
+  @Test
+  void theDialogSpeaksThePagesLanguage_orTheLocaleOption_andStaysAnAccessibleAlertDialog() {
+    // Policy fixed: 37 s between the warning and the end, so no check here races the session's end.
+    signIn("fixed", "/app/de?lang=de");
+    WebElement dialog = within(Duration.ofSeconds(30), x -> visible(DIALOG));
+    assertAccessibleDialog(dialog, "de", "Ihre Sitzung läuft bald ab", "Zu Ihrer Sicherheit werden Sie in",
+        "\\d+ Sekunden?", "Angemeldet bleiben", "Abmelden");
+    within(Duration.ofSeconds(5), x -> d.findElement(LIVE).getText().contains("Ihre Sitzung endet in") ? true : null);
+    b.screenshot("warning-dialog-de");
+    keys(Keys.ENTER); // fixed allows no extension
+    WebElement note = within(Duration.ofSeconds(30), x -> visible(By.cssSelector(".__curfew-note")));
+    assertThat(note.getText()).startsWith("Ihre Sitzung kann nicht weiter verlängert werden. Sie endet um");
+    assertThat(focused()).isEqualTo("Schließen");
+    keys(Keys.ESCAPE);
+    within(Duration.ofSeconds(30), x -> d.findElement(LIVE).getText().startsWith("Nicht verlängert.") ? true : null);
+
+    signIn("fixed", "/app/fr?locale=fr"); // the page is in English; data-locale asks for French
+    dialog = within(Duration.ofSeconds(30), x -> visible(DIALOG));
+    assertAccessibleDialog(dialog, "fr", "Votre session va bientôt se terminer", "vous serez déconnecté dans",
+        "\\d+ secondes?", "Rester connecté", "Se déconnecter");
+    assertThat(b.js("return document.documentElement.lang")).isEqualTo("en");
+    within(Duration.ofSeconds(5), x -> d.findElement(LIVE).getText().contains("Votre session se terminera dans")
+        ? true : null);
+    b.screenshot("warning-dialog-fr");
+  }
+
+  @Test
+  void aPageMayAddALanguage_andWhatItLeavesOutStaysEnglish() {
+    signIn("fixed", "/app/it?lang=it&texts=1");
+    WebElement dialog = within(Duration.ofSeconds(30), x -> visible(DIALOG));
+    assertAccessibleDialog(dialog, "it", "La sessione sta per scadere", "la sessione terminerà tra", "\\d+ secondi",
+        "Resta connesso", "Esci");
+    within(Duration.ofSeconds(5), x -> d.findElement(LIVE).getText().startsWith("Your session will end in")
+        && d.findElement(LIVE).getText().contains("secondi") ? true : null);
+  }
+
+  /** The checks of the English dialog (role, modality, name, description, buttons, focus), in {@code lang}. */
+  private void assertAccessibleDialog(WebElement dialog, String lang, String title, String text, String timeLeft,
+      String stay, String signOut) {
+    assertThat(dialog.getDomAttribute("role")).isEqualTo("alertdialog");
+    assertThat(dialog.getDomAttribute("aria-modal")).isEqualTo("true");
+    assertThat(b.js("return document.querySelector('[role=alertdialog]').closest('[lang]').lang")).as("language of parts")
+        .isEqualTo(lang);
+    assertThat(b.js("return document.querySelector('[aria-live=polite]').lang")).isEqualTo(lang);
+    assertThat(d.findElement(By.id(dialog.getDomAttribute("aria-labelledby"))).getText()).isEqualTo(title);
+    assertThat(d.findElement(By.id(dialog.getDomAttribute("aria-describedby"))).getText())
+        .contains(text).containsPattern(timeLeft);
+    assertThat(dialog.findElements(By.tagName("button")).stream().filter(WebElement::isDisplayed)
+        .map(WebElement::getText)).containsExactly(stay, signOut);
+    assertThat(focused()).isEqualTo(stay);
+    assertThat(dialog.findElements(By.tagName("button")).stream().filter(WebElement::isDisplayed)
+        .map(e -> e.getSize().getHeight())).allSatisfy(h -> assertThat(h).isGreaterThanOrEqualTo(44));
+  }
+
   // ------------------------------------------------------------------ helpers
 
   /** Signs alice in through the app's login handoff; returns the session token from the cookie. */

@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  * (production policies must give at least 20 s: WCAG 2.2 SC 2.2.1), {@code fixed} allows no
  * extension and warns as soon, but 37 s before its 40 s idle timeout: its test never waits for the
  * end, and a loaded machine must not reach it while the test still checks the session is live;
- * {@code single} allows one session per subject.
+ * {@code single} allows one session per subject; {@code resumable} is {@code fast} with a
+ * {@code resume_within} of one minute.
  */
 final class Fixture implements AutoCloseable {
   static final String KEY = "browser-test-key-0123456789";
@@ -68,7 +69,10 @@ final class Fixture implements AutoCloseable {
         Policy.of("fixed", Duration.ofSeconds(40), Duration.ofMinutes(10), Duration.ofSeconds(37), 0),
         // One session per subject: a newer one displaces the older (max_sessions_per_subject, end_oldest).
         Policy.of("single", Duration.ofMinutes(1), Duration.ofMinutes(10), Duration.ofSeconds(5), 5)
-            .withConcurrency(dev.curfew.core.ConcurrencyLimit.of(1, "end_oldest", null))), "fast");
+            .withConcurrency(dev.curfew.core.ConcurrencyLimit.of(1, "end_oldest", null)),
+        // As fast, and a sign-in within a minute of an idle expiry resumes the session (resume_within).
+        Policy.of("resumable", Duration.ofSeconds(8), Duration.ofMinutes(10), Duration.ofSeconds(5), 5)
+            .withResumeWithin(Duration.ofMinutes(1))), "fast");
     CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     engine = new SessionEngine(new SystemClock(), "web-test", policies, sink, events, metrics,
         SessionEngine.Limits.defaults());

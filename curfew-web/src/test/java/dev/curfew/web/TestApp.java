@@ -30,7 +30,7 @@ final class TestApp implements AutoCloseable {
 
   TestApp(Vertx vertx) {
     Router r = Router.router(vertx);
-    r.get("/login").handler(ctx -> html(ctx, "Sign in", "", "<h1 id=\"login\">Sign in</h1>"));
+    r.get("/login").handler(ctx -> html(ctx, "Sign in", "", "<h1 id=\"login\">Sign in</h1>", "en", null));
     r.get("/login/as").handler(this::loginAs);
     r.get("/app/:page").handler(this::page);
     for (String via : new String[] {"gateway", "probe"}) {
@@ -62,27 +62,42 @@ final class TestApp implements AutoCloseable {
     String clock = ctx.request().getParam("clock_ms");
     String head = clock == null ? "" : "<script>(() => { const real = Date.now; Date.now = () => real() + "
         + Long.parseLong(clock) + "; })();</script>";
+    // ?texts=it: the page adds Italian texts (some only: the rest stay English) and asks for them.
+    if (ctx.request().getParam("texts") != null) {
+      head += """
+          <script type="application/json" id="curfew-texts">{"it": {"title": "La sessione sta per scadere",
+          "desc": "Per la tua sicurezza, la sessione terminerà tra {w}.", "stay": "Resta connesso", "out": "Esci",
+          "units": {"second": ["secondo", "secondi"]}}}</script>""";
+    }
+    // ?lang=de: the page's language; ?locale=fr: curfew.js's data-locale option.
+    String lang = ctx.request().getParam("lang");
+    String locale = ctx.request().getParam("locale");
     html(ctx, "App " + page, head, """
         <h1>Page %1$s</h1>
         <p id="secret">%2$s for %3$s</p>
         <p><label for="notes">Notes</label> <input id="notes" autocomplete="off"></p>
+        <p><label for="reply">Reply</label> <textarea id="reply" data-curfew-draft></textarea></p>
         <p><a id="next" href="/app/%1$s-next">next page</a></p>
         <script>
+          curfew.onRestore((r) => { window.restoredDrafts = r; });
           curfew.beforeEnd(async (info) => {
+            curfew.saveDraft('cart', { page: '%1$s', items: 2 });
             navigator.sendBeacon('http://127.0.0.1:%4$d/probe?page=%1$s&reason=' + info.reason);
             localStorage.setItem('saved-draft', JSON.stringify({ page: '%1$s', reason: info.reason }));
             await fetch('/beacon?page=%1$s&reason=' + info.reason, { method: 'POST', credentials: 'same-origin' });
           });
           curfew.onWarning((w) => { window.warnings = (window.warnings || 0) + 1; });
         </script>
-        """.formatted(page, SECRET, subject, port));
+        """.formatted(page, SECRET, subject, port), lang == null ? "en" : lang.replaceAll("[^A-Za-z-]", ""),
+        locale == null ? null : locale.replaceAll("[^A-Za-z-]", ""));
   }
 
-  private static void html(RoutingContext ctx, String title, String head, String body) {
+  private static void html(RoutingContext ctx, String title, String head, String body, String lang, String locale) {
     ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end("""
-        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>%s</title>%s
-        <script src="/_curfew/curfew.js" data-login-path="/login"></script></head>
-        <body>%s</body></html>""".formatted(title, head, body));
+        <!doctype html><html lang="%s"><head><meta charset="utf-8"><title>%s</title>%s
+        <script src="/_curfew/curfew.js" data-login-path="/login"%s></script></head>
+        <body>%s</body></html>""".formatted(lang, title, head,
+        locale == null ? "" : " data-locale=\"" + locale + "\"", body));
   }
 
   @Override

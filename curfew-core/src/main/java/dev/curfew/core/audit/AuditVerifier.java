@@ -88,6 +88,8 @@ public final class AuditVerifier {
   private boolean trustedVerified;
   private long witnessedSize = -1;
   private WitnessQuorum.Result lastWitnessing; // of the last checkpoint verified, when witnesses are asked for
+  private long summarizedLeaves;
+  private long checkpointsInsideSummaries;
   private long firstTimeMs = Long.MIN_VALUE;
   private long lastTimeMs = Long.MIN_VALUE;
   private Failure failure;
@@ -194,6 +196,52 @@ public final class AuditVerifier {
       end += n;
     }
     return failure == null;
+  }
+
+  /**
+   * Takes the next records as the hashes of the full subtrees that cover them (records archived
+   * and not at hand, summed up when they were archived: MerkleRange), instead of their lines. The
+   * records themselves are then not checked, only that every later checkpoint root holds over
+   * them; a checkpoint whose size falls inside one of the subtrees has its signature checked but
+   * not its root (counted in {@link #checkpointsInsideSummaries()}). Returns false once the log has failed.
+   */
+  public boolean acceptRange(MerkleRange range) {
+    Objects.requireNonNull(range, "range");
+    if (failure != null) return false;
+    if (result != null) throw new IllegalStateException("accept after finish");
+    if (range.begin() != tree.size()) {
+      throw new IllegalArgumentException("range begins at " + range.begin() + " but the log has " + tree.size() + " records");
+    }
+    for (MerkleRange.Subtree s : range.subtrees()) {
+      long end = tree.size() + s.width();
+      while (failure == null && nextCheckpoint != null && nextCheckpoint.size < end) {
+        if (nextCheckpoint.problem != null) {
+          fail(Where.CHECKPOINT, nextCheckpoint.size, nextCheckpoint.problem);
+          return false;
+        }
+        checkpointsInsideSummaries++;
+        takeNextCheckpoint();
+      }
+      if (failure == null && trusted != null && !trustedVerified && trusted.size < end) {
+        fail(Where.TRUSTED_CHECKPOINT, trusted.size, "its tree size falls inside archived records "
+            + s.index() + ".." + (end - 1) + " that are not at hand (only their subtree hashes): give the archive.");
+      }
+      if (failure != null) return false;
+      tree.appendSubtree(s.hash(), s.level());
+      summarizedLeaves += s.width();
+      reachedSize();
+    }
+    return failure == null;
+  }
+
+  /** Records taken as subtree hashes ({@link #acceptRange}) rather than read. */
+  public long summarizedRecords() {
+    return summarizedLeaves;
+  }
+
+  /** Checkpoints whose size fell inside a subtree given to {@link #acceptRange}: signature checked, root not. */
+  public long checkpointsInsideSummaries() {
+    return checkpointsInsideSummaries;
   }
 
   /** Records accepted so far. */

@@ -65,6 +65,30 @@ final class MerkleFrontier {
     size++;
   }
 
+  /**
+   * Appends a full subtree of {@code 2^level} leaves whose hash is {@code subtreeHash}, as if its
+   * leaves were appended one by one: the size must be a multiple of {@code 2^level}, so that the
+   * subtree is one node of the tree (an entry of a compact range, see MerkleRange).
+   */
+  void appendSubtree(byte[] subtreeHash, int level) {
+    if (subtreeHash.length != HASH_BYTES) {
+      throw new IllegalArgumentException("subtreeHash length != " + HASH_BYTES + ": " + subtreeHash.length);
+    }
+    if (level < 0 || level >= HashStore.MAX_LEVEL) throw new IllegalArgumentException("level out of range: " + level);
+    long width = 1L << level;
+    if (size % width != 0) throw new IllegalArgumentException("size " + size + " is not a multiple of 2^" + level);
+    if (size > Long.MAX_VALUE - width) throw new IllegalStateException("tree is full: " + size + " leaves");
+    byte[] hash = subtreeHash.clone();
+    int l = level;
+    while ((size >>> l & 1) == 1) { // carry, as appendLeafHash does from level 0
+      hash = nodeHash(frontier[l], hash);
+      frontier[l] = null;
+      l++;
+    }
+    frontier[l] = hash;
+    size += width;
+  }
+
   /** The root hash of the leaves appended so far (the empty-tree hash when none). */
   byte[] rootHash() {
     byte[] root = null;

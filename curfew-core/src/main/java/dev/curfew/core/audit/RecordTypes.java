@@ -13,6 +13,11 @@ public final class RecordTypes {
   public static final String REFUSED = "session.refused";
   /** The token was rotated ({@code renew_every}); see docs/contract-changes.md. */
   public static final String ROTATED = "session.rotated";
+  /**
+   * An idle-expired session was continued by a new one ({@code resume_within}): recorded on the old
+   * session, with {@code resumed_by}; see {@link dev.curfew.core.Resumption}.
+   */
+  public static final String RESUMED = "session.resumed";
   /** A policy change applied to a live session shortened its deadlines. */
   public static final String POLICY_APPLIED = "session.policy_applied";
   /** An app was told (webhook, back-channel logout) that a session ended: one per delivery attempt. */
@@ -46,6 +51,14 @@ public final class RecordTypes {
    * access to audit logs be logged).
    */
   public static final String AUDIT_READ = "audit.read";
+  /**
+   * A legal hold was placed on a subject's or a period's records: they are not archived while it
+   * stands (docs/audit.md, "Retention and legal holds"). Data: {@code hold_id}, {@code subject} or
+   * {@code from}/{@code to}, {@code reason_text}, {@code actor}.
+   */
+  public static final String AUDIT_HOLD_PLACED = "audit.hold_placed";
+  /** A legal hold was lifted. Data: {@code hold_id}, {@code reason_text}, {@code actor}. */
+  public static final String AUDIT_HOLD_LIFTED = "audit.hold_lifted";
   /** The types an edge may append through {@code SessionStore#recordGatewayEvent}: nothing of the lifecycle. */
   public static final java.util.Set<String> GATEWAY_EVENTS =
       java.util.Set.of(CONNECTION_OPENED, CONNECTION_CLOSED, CONNECTION_REFUSED, STATEMENT_EXECUTED,

@@ -15,7 +15,10 @@ import java.util.Objects;
  *   <li>the <em>startup</em> timer: a client must be logged in within {@link GatewaySettings#startupTimeout()};</li>
  *   <li>the <em>busy ticks</em>: while work the client started runs upstream, the session is touched
  *       every {@link GatewaySettings#busyTouchPeriodMs} (spec/protocol-gateways.md: a running statement
- *       keeps the session active), and an ending found by a tick ends the connection;</li>
+ *       keeps the session active), and an ending found by a tick ends the connection. The ticks stop
+ *       at the first one that finds the connection not busy, not when each statement ends: a client
+ *       sending statement after statement keeps one timer rather than setting and cancelling one per
+ *       statement, and a tick that finds nothing running touches nothing;</li>
  *   <li>the <em>stall</em> timer: when the client leaves relayed output unread, the upstream is paused
  *       until the client drains it, and cut after {@link GatewaySettings#stalledReaderTimeout()}.</li>
  * </ul>
@@ -86,14 +89,22 @@ public final class ConnectionTimers {
     busyTimer = vertx.setPeriodic(periodMs, periodMs, id -> busyTick());
   }
 
-  public void stopBusy() {
+  /** Whether the busy ticks run. */
+  boolean busyTicking() {
+    return busyTimer >= 0;
+  }
+
+  private void stopBusy() {
     if (busyTimer >= 0) vertx.cancelTimer(busyTimer);
     busyTimer = -1;
   }
 
   /** Work the client started is still running: that keeps the session active (spec: busy is activity). */
   private void busyTick() {
-    if (!connection.relaying() || !connection.busy()) return;
+    if (!connection.relaying() || !connection.busy()) {
+      stopBusy();
+      return;
+    }
     access.check(connection.token(), true).whenComplete((d, e) -> context.runOnContext(v -> {
       if (connection.relaying() && d != null && !d.allowed() && d.verdict() == Decision.Verdict.ENDED) {
         connection.ended(d.reason());

@@ -2,12 +2,13 @@ package dev.curfew.gateway.db;
 
 import dev.curfew.core.SessionEvents;
 import dev.curfew.core.SessionStore;
+import dev.curfew.gateway.net.ServerInstances;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import java.security.SecureRandom;
@@ -16,8 +17,12 @@ import java.util.Objects;
 /**
  * What every database gateway holds whatever its protocol: the target, its settings, the one way
  * to the store ({@link SessionAccess}), the connections by session that follow the session events,
- * the client of the upstream, and the listening server. A protocol's gateway extends it with its
+ * the client of the upstream, and the listening servers. A protocol's gateway extends it with its
  * own start and its connections.
+ *
+ * <p>The port is served from {@link GatewaySettings#eventLoops()} event loops ({@link
+ * ServerInstances}): each connection, and its upstream connection with it, lives on the event loop
+ * that accepted it, so connections relay in parallel rather than queue on one thread.
  */
 public abstract class GatewayListener implements DatabaseGateway {
   private final Vertx vertx;
@@ -27,7 +32,8 @@ public abstract class GatewayListener implements DatabaseGateway {
   private final SessionConnections connections = new SessionConnections();
   private final SecureRandom random = new SecureRandom();
   private final NetClient upstreamClient;
-  private NetServer server;
+  private final ServerInstances servers;
+  private volatile int port = -1;
 
   protected GatewayListener(Vertx vertx, SessionStore store, DatabaseTarget target, GatewaySettings settings) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -35,14 +41,23 @@ public abstract class GatewayListener implements DatabaseGateway {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.access = new SessionAccess(store, target);
     this.upstreamClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
+    this.servers = new ServerInstances(vertx);
   }
 
-  /** Starts listening on the target's {@code listen} address, each client connection handed to {@code onConnect}. */
+  /**
+   * Starts listening on the target's {@code listen} address, each client connection handed to
+   * {@code onConnect} on the event loop that accepted it.
+   */
   protected Future<Void> listen(Handler<NetSocket> onConnect) {
-    NetServer s = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
-    s.connectHandler(onConnect);
-    return s.listen(target.listenPort(), target.listenHost()).map(bound -> {
-      server = bound;
+    return servers.deploy(target.listenPort(), settings.eventLoops(), p -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true))
+            .connectHandler(onConnect)
+            .listen(p, target.listenHost());
+      }
+    }).map(bound -> {
+      port = bound;
       return null;
     });
   }
@@ -84,7 +99,7 @@ public abstract class GatewayListener implements DatabaseGateway {
 
   @Override
   public int port() {
-    return server.actualPort();
+    return port;
   }
 
   @Override
@@ -102,6 +117,6 @@ public abstract class GatewayListener implements DatabaseGateway {
   @Override
   public Future<Void> close() {
     shutdownConnections();
-    return server.close().eventually(() -> upstreamClient.close());
+    return servers.undeploy().eventually(() -> upstreamClient.close());
   }
 }

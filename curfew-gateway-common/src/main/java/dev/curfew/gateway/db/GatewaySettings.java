@@ -15,11 +15,14 @@ import java.util.function.LongSupplier;
  * @param busyTouchMin the shortest interval of the activity touches while a statement runs
  * @param busyTouchMax the longest such interval (a quarter of the idle timeout, within these bounds)
  * @param nanoTime the monotonic clock of durations ({@code duration_ms})
+ * @param eventLoops the event loops the listening port is served from, new connections handed out
+ *     among them in turn (default: the processor count, as the API's)
  */
 public record GatewaySettings(Duration startupTimeout, int maxFrameBytes, Duration stalledReaderTimeout,
-    int writeQueueBytes, Duration busyTouchMin, Duration busyTouchMax, LongSupplier nanoTime) {
+    int writeQueueBytes, Duration busyTouchMin, Duration busyTouchMax, LongSupplier nanoTime, int eventLoops) {
   public GatewaySettings {
     Objects.requireNonNull(nanoTime, "nanoTime");
+    if (eventLoops < 1) throw new IllegalArgumentException("eventLoops < 1: " + eventLoops);
     if (startupTimeout.isNegative() || startupTimeout.isZero()) throw new IllegalArgumentException("startupTimeout <= 0: " + startupTimeout);
     if (stalledReaderTimeout.isNegative() || stalledReaderTimeout.isZero()) {
       throw new IllegalArgumentException("stalledReaderTimeout <= 0: " + stalledReaderTimeout);
@@ -31,23 +34,27 @@ public record GatewaySettings(Duration startupTimeout, int maxFrameBytes, Durati
 
   public static GatewaySettings defaults() {
     return new GatewaySettings(Duration.ofSeconds(30), 64 << 20, Duration.ofSeconds(60), 1 << 20,
-        Duration.ofMillis(100), Duration.ofSeconds(30), System::nanoTime);
+        Duration.ofMillis(100), Duration.ofSeconds(30), System::nanoTime, Math.max(1, Runtime.getRuntime().availableProcessors()));
   }
 
   public GatewaySettings withStartupTimeout(Duration d) {
-    return new GatewaySettings(d, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime);
+    return new GatewaySettings(d, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, eventLoops);
   }
 
   public GatewaySettings withMaxFrameBytes(int n) {
-    return new GatewaySettings(startupTimeout, n, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime);
+    return new GatewaySettings(startupTimeout, n, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, eventLoops);
   }
 
   public GatewaySettings withStalledReaderTimeout(Duration d) {
-    return new GatewaySettings(startupTimeout, maxFrameBytes, d, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime);
+    return new GatewaySettings(startupTimeout, maxFrameBytes, d, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, eventLoops);
   }
 
   public GatewaySettings withWriteQueueBytes(int n) {
-    return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, n, busyTouchMin, busyTouchMax, nanoTime);
+    return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, n, busyTouchMin, busyTouchMax, nanoTime, eventLoops);
+  }
+
+  public GatewaySettings withEventLoops(int n) {
+    return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, n);
   }
 
   /**

@@ -11,7 +11,6 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The gateway's own answers, over plain HTTP: what an SDK would never send, and the warning on the GET stream. */
-@org.junit.jupiter.api.Disabled("intermittent: in CI one request of a test in turn (three different tests over two runs) waited 30 s for an answer from the MCP gateway; not yet diagnosed, see docs/gateway-mcp.md, Not done yet")
 class McpGatewayHttpTest {
   private static final String LIST = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
   private static final String ECHO = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\","

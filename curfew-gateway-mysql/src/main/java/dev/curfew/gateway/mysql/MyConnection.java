@@ -1,27 +1,19 @@
 package dev.curfew.gateway.mysql;
 
-import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
-import dev.curfew.core.SessionStatus;
 import dev.curfew.core.audit.RecordTypes;
-import dev.curfew.gateway.db.ConnectionCounts;
-import dev.curfew.gateway.db.ConnectionRecords;
-import dev.curfew.gateway.db.ConnectionTimers;
 import dev.curfew.gateway.db.DatabaseTarget;
-import dev.curfew.gateway.db.GovernedConnection;
+import dev.curfew.gateway.db.RelayedConnection;
 import dev.curfew.gateway.db.SessionAccess;
 import dev.curfew.gateway.db.SessionNotices;
-import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,7 +30,7 @@ import java.util.regex.Pattern;
  * database (COM_PING, COM_INIT_DB ...) are checked without touching. While an active statement
  * runs the session is touched periodically, so that a long query is not idle.
  */
-final class MyConnection implements GovernedConnection, MyResponses.Listener, ConnectionTimers.Connection {
+final class MyConnection extends RelayedConnection<MyConnection.Frame> implements MyResponses.Listener {
   private static final System.Logger LOG = System.getLogger(MyConnection.class.getName());
   /** A login packet is a few hundred bytes; this bounds a hostile one. */
   private static final int LOGIN_PACKET_BYTES_MAX = 64 << 10;
@@ -49,17 +41,9 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
   private enum State { GREETED, SWITCHING, CHECKING, CONNECTING, RELAY, CLOSED }
 
   /** A whole client packet with its sequence id. */
-  private record Frame(int seq, Buffer payload, Buffer raw) {}
+  record Frame(int seq, Buffer payload, Buffer raw) {}
 
   private final MyGateway gateway;
-  private final DatabaseTarget target;
-  private final NetSocket client;
-  private final Context context;
-  private final String connectionId;
-  private final ConnectionRecords records;
-  private final String clientAddress;
-  private final ConnectionCounts counts;
-  private final ConnectionTimers timers;
   private final byte[] nonce = new byte[20];
   private MyPacketDecoder clientDecoder = new MyPacketDecoder(LOGIN_PACKET_BYTES_MAX);
   private final MyPacketScanner upstreamScanner = new MyPacketScanner();
@@ -70,29 +54,15 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
   private int lastClientSeq;
   private MyHandshake.Response login;
   private String database;
-  private String token;
-  private String sessionId;
-  private SessionStatus status;
   private MyUpstreamLogin.Upstream upstream;
 
   // relay state
-  private List<Frame> held = List.of();
-  private int heldIndex;
-  private boolean checking;
-  private boolean upstreamFull;
   private EndReason pendingEnd;
   private final Map<Long, String> statements = new HashMap<>();
 
   MyConnection(MyGateway gateway, NetSocket client) {
+    super(gateway, client, "mysql", "my");
     this.gateway = gateway;
-    this.target = gateway.target();
-    this.client = client;
-    this.context = gateway.vertx().getOrCreateContext();
-    this.connectionId = "my-" + HexFormat.of().formatHex(randomBytes(8));
-    this.clientAddress = client.remoteAddress() == null ? "unknown" : client.remoteAddress().hostAddress();
-    this.records = new ConnectionRecords(target, "mysql", clientAddress, connectionId);
-    this.counts = new ConnectionCounts(gateway.settings().nanoTime());
-    this.timers = new ConnectionTimers(gateway.vertx(), context, gateway.settings(), gateway.access(), this);
     // A scramble of printable bytes: clients treat the greeting's second part as NUL-terminated.
     for (int i = 0; i < nonce.length; i++) nonce[i] = (byte) (33 + gateway.random().nextInt(94));
   }
@@ -134,9 +104,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
       return;
     }
     if (state == State.RELAY) {
-      held = frames;
-      heldIndex = 0;
-      relayHeld();
+      relay(frames);
       return;
     }
     for (int i = 0; i < frames.size(); i++) {
@@ -304,37 +272,6 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
 
   // ------------------------------------------------------------------ the relay, client side
 
-  /** Processes the held commands in order; stops (the client paused) while a store check is pending. */
-  private void relayHeld() {
-    while (heldIndex < held.size()) {
-      if (state != State.RELAY) return;
-      Frame f = held.get(heldIndex);
-      Boolean touch = checkKind(f);
-      if (touch != null) {
-        CompletableFuture<Decision> answer = gateway.access().check(token, touch);
-        if (touch) counts.active();
-        if (!answer.isDone()) {
-          checking = true;
-          client.pause();
-          answer.whenComplete((d, e) -> context.runOnContext(v -> {
-            checking = false;
-            if (admitted(d, e)) {
-              act(f);
-              heldIndex++;
-              relayHeld();
-            }
-          }));
-          return;
-        }
-        if (!admitted(answer.join(), null)) return;
-      }
-      act(f);
-      heldIndex++;
-    }
-    held = List.of();
-    if (!checking && !upstreamFull && state == State.RELAY) client.resume();
-  }
-
   private static int command(Frame f) {
     return f.payload().length() == 0 ? -1 : f.payload().getUnsignedByte(0);
   }
@@ -344,7 +281,8 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
   }
 
   /** Null: not checked; true: active (check and touch); false: checked, not activity. */
-  private Boolean checkKind(Frame f) {
+  @Override
+  protected Boolean classify(Frame f) {
     switch (command(f)) {
       case MyPackets.COM_QUERY -> {
         String t = text(f);
@@ -373,7 +311,8 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
   }
 
   /** Relays one admitted command (or answers it here), noting the response it is owed. */
-  private void act(Frame f) {
+  @Override
+  protected void relayFrame(Frame f) {
     int cmd = command(f);
     long now = counts.nanos();
     boolean audit = target.auditStatements() != DatabaseTarget.AuditStatements.OFF;
@@ -388,7 +327,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
           refuseCommand(f, MyPackets.ER_DBACCESS_DENIED, "42000", "curfew: this gateway serves only the database '" + target.database() + "'");
           return;
         }
-        boolean showWarnings = "show warnings".equals(normalized(t)) && responses.warningShown();
+        boolean showWarnings = responses.warningShown() && "show warnings".equals(normalized(t));
         if (!showWarnings) responses.forgetShownWarning();
         boolean active = !target.passiveStatements().contains(t);
         expect(f, MyResponses.Expected.of(MyResponses.Kind.RESULT, t, active, audit, showWarnings, now));
@@ -445,16 +384,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
   }
 
   private void forward(Frame f) {
-    NetSocket up = upstream.socket();
-    up.write(f.raw());
-    if (up.writeQueueFull() && !upstreamFull) {
-      upstreamFull = true;
-      client.pause();
-      up.drainHandler(v -> {
-        upstreamFull = false;
-        if (!checking && state == State.RELAY) client.resume();
-      });
-    }
+    toUpstream(f.raw());
   }
 
   /** The gateway's own error for one command, in its turn among the responses owed. */
@@ -472,6 +402,9 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
 
   /** The schema of a {@code USE} statement, or null when the text is not one. */
   private static String useTarget(String text) {
+    int start = 0;
+    while (start < text.length() && Character.isWhitespace(text.charAt(start))) start++;
+    if (!text.regionMatches(true, start, "use", 0, 3)) return null; // most statements: no pattern run
     Matcher m = USE.matcher(text);
     return m.matches() ? m.group(1) : null;
   }
@@ -486,19 +419,14 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
     return f.payload().length() >= 5 ? f.payload().getUnsignedIntLE(1) : -1;
   }
 
-  /** Whether the store still allows the session; if not, the connection ends with the reason. */
-  private boolean admitted(Decision d, Throwable e) {
-    if (state != State.RELAY) return false;
-    if (e != null || d == null || d.verdict() == Decision.Verdict.UNAVAILABLE) {
-      endNow(null, MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached; the connection is closed");
-      return false;
-    }
-    if (!d.allowed()) {
-      endNow(d.reason() == null ? EndReason.UNKNOWN : d.reason(), 0, null, null);
-      return false;
-    }
-    status = d.status();
-    return true;
+  @Override
+  protected void storeUnavailable() {
+    endNow(null, MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached; the connection is closed");
+  }
+
+  @Override
+  protected void endNow(EndReason reason) {
+    endNow(reason, 0, null, null);
   }
 
   @Override
@@ -510,16 +438,6 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
   @Override
   public boolean busy() {
     return responses.activeInFlight();
-  }
-
-  @Override
-  public String token() {
-    return token;
-  }
-
-  @Override
-  public void touched(SessionStatus s) {
-    status = s;
   }
 
   @Override
@@ -555,7 +473,6 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
 
   @Override
   public void done(MyResponses.Expected e, boolean ok) {
-    if (!responses.activeInFlight()) timers.stopBusy();
     if (!e.audited) return;
     gateway.access().record(sessionId, RecordTypes.STATEMENT_EXECUTED,
         records.statement(e.text, counts.millisSince(e.startNanos), ok ? "ok" : "error"));
@@ -677,34 +594,7 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
 
   /** Turns the client away before it is in: the record is durable before the client hears why. */
   private void refuse(String why, int code, String sqlstate, String message, Map<String, Object> extra) {
-    if (state == State.CLOSED) return;
-    state = State.CLOSED;
-    timers.cancelStartup();
-    client.pause();
-    gateway.forget(this);
-    if (sessionId != null) gateway.connections.remove(sessionId, this);
-    if (upstream != null) upstream.socket().close();
-    Map<String, Object> data = records.refused(why);
-    data.putAll(extra);
-    gateway.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
-        .whenComplete((ok, e) -> context.runOnContext(v -> {
-          if (e != null) LOG.log(System.Logger.Level.ERROR, connectionId + ": refusal not recorded: " + e);
-          client.write(MyPackets.err(lastClientSeq + 1, code, sqlstate, message)).onComplete(x -> client.close());
-        }));
-  }
-
-  /** A refusal where the client cannot be told (a failed TLS handshake, a client gone). */
-  private void refuseQuietly(String why, String detail) {
-    if (state == State.CLOSED) return;
-    state = State.CLOSED;
-    timers.cancelStartup();
-    gateway.forget(this);
-    if (sessionId != null) gateway.connections.remove(sessionId, this);
-    if (upstream != null) upstream.socket().close();
-    Map<String, Object> data = records.refused(why);
-    data.put("detail", String.valueOf(detail));
-    gateway.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
-    client.close();
+    refuse(why, MyPackets.err(lastClientSeq + 1, code, sqlstate, message), extra);
   }
 
   /** The client's side closed. */
@@ -718,31 +608,25 @@ final class MyConnection implements GovernedConnection, MyResponses.Listener, Co
     shut("client_closed", null);
   }
 
-  /** Closes both sides and records {@code connection.closed}. */
-  private void shut(String why, Map<String, Object> extra) {
-    if (state == State.CLOSED) return;
+  @Override
+  protected NetSocket upstreamSocket() {
+    return upstream == null ? null : upstream.socket();
+  }
+
+  @Override
+  protected Buffer goodbye() {
+    return Buffer.buffer(COM_QUIT_PACKET);
+  }
+
+  @Override
+  protected boolean markClosed() {
+    if (state == State.CLOSED) return false;
     state = State.CLOSED;
-    timers.cancelAll();
-    if (sessionId != null) gateway.connections.remove(sessionId, this);
+    return true;
+  }
+
+  @Override
+  protected void forgotten() {
     gateway.forget(this);
-    if (upstream != null) {
-      NetSocket up = upstream.socket();
-      up.handler(null);
-      up.closeHandler(null);
-      up.write(Buffer.buffer(COM_QUIT_PACKET)).onComplete(x -> up.close());
-    }
-    client.end().onComplete(x -> client.close());
-    gateway.access().record(sessionId, RecordTypes.CONNECTION_CLOSED, counts.closed(records, why, extra));
-  }
-
-  private void write(Buffer b) {
-    counts.out(b.length());
-    client.write(b);
-  }
-
-  private byte[] randomBytes(int n) {
-    byte[] b = new byte[n];
-    gateway.random().nextBytes(b);
-    return b;
   }
 }

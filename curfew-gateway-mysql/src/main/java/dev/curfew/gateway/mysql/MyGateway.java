@@ -1,6 +1,7 @@
 package dev.curfew.gateway.mysql;
 
 import dev.curfew.core.SessionStore;
+import dev.curfew.gateway.db.ClientTls;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.GatewayListener;
 import dev.curfew.gateway.db.GatewaySettings;

@@ -1,27 +1,19 @@
 package dev.curfew.gateway.postgres;
 
-import dev.curfew.gateway.db.SessionNotices;
-import dev.curfew.gateway.db.ConnectionCounts;
-import dev.curfew.gateway.db.ConnectionRecords;
-import dev.curfew.gateway.db.ConnectionTimers;
-import dev.curfew.gateway.db.DatabaseTarget;
-import dev.curfew.gateway.db.GovernedConnection;
-import dev.curfew.gateway.db.SessionAccess;
-import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
-import dev.curfew.core.SessionStatus;
 import dev.curfew.core.audit.RecordTypes;
-import io.vertx.core.Context;
+import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.gateway.db.RelayedConnection;
+import dev.curfew.gateway.db.SessionAccess;
+import dev.curfew.gateway.db.SessionNotices;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One client connection through the gateway, on one event loop: the startup and login, then the
@@ -35,13 +27,13 @@ import java.util.concurrent.CompletableFuture;
  * a passive one is checked without touching. While a statement runs (from a Query or Sync to the
  * upstream's ReadyForQuery) the session is touched periodically, so that a long query is not idle.
  */
-final class PgConnection implements GovernedConnection, ConnectionTimers.Connection {
+final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
   private static final System.Logger LOG = System.getLogger(PgConnection.class.getName());
 
   private enum State { STARTUP, PASSWORD, CONNECTING, RELAY, CLOSED }
 
   /** A client message decoded from one chunk, with where it ends in that chunk. */
-  private record ClientFrame(char type, int bodyBytes, Buffer body, int endInChunk) {}
+  record ClientFrame(char type, int bodyBytes, Buffer body, int endInChunk) {}
 
   /** A statement sent upstream and not yet answered, for its {@code statement.executed} record. */
   private static final class Pending {
@@ -58,14 +50,6 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
   }
 
   private final PgGateway gateway;
-  private final DatabaseTarget target;
-  private final NetSocket client;
-  private final Context context;
-  private final String connectionId;
-  private final ConnectionRecords records;
-  private final String clientAddress;
-  private final ConnectionCounts counts;
-  private final ConnectionTimers timers;
   private final PgFrameDecoder clientDecoder;
   private final PgFrameDecoder upstreamDecoder = new PgFrameDecoder(false, Integer.MAX_VALUE, PgFrameDecoder.KeepBody.NONE);
 
@@ -73,19 +57,12 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
   private boolean tls;
   private Map<String, String> startupParameters;
   private String database;
-  private String token;
-  private String sessionId;
-  private SessionStatus status;
   private UpstreamLogin.Upstream upstream;
   private long cancelKey = -1;
 
   // relay state
-  private List<ClientFrame> held = List.of(); // frames decoded but not yet processed (a check is pending)
-  private Buffer heldChunk;
-  private int heldIndex;
+  private Buffer heldChunk; // the chunk whose messages are being relayed, forwarded up to forwardedTo
   private int forwardedTo;
-  private boolean checking;
-  private boolean upstreamFull;
   private int readiesExpected; // ReadyForQuery messages the upstream still owes: > 0 while a statement runs
   /**
    * The answers the upstream owes, in order, each by the type of the message that completes it
@@ -101,15 +78,8 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
   PgConnection(PgGateway gateway, NetSocket client) {
+    super(gateway, client, "postgres", "pg");
     this.gateway = gateway;
-    this.target = gateway.target();
-    this.client = client;
-    this.context = gateway.vertx().getOrCreateContext();
-    this.connectionId = "pg-" + HexFormat.of().formatHex(randomBytes(8));
-    this.clientAddress = client.remoteAddress() == null ? "unknown" : client.remoteAddress().hostAddress();
-    this.records = new ConnectionRecords(target, "postgres", clientAddress, connectionId);
-    this.counts = new ConnectionCounts(gateway.settings().nanoTime());
-    this.timers = new ConnectionTimers(gateway.vertx(), context, gateway.settings(), gateway.access(), this);
     this.clientDecoder = new PgFrameDecoder(true, gateway.settings().maxFrameBytes(), t -> t != 'd');
   }
 
@@ -147,11 +117,9 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
       return;
     }
     if (state == State.RELAY) {
-      held = frames;
       heldChunk = chunk;
-      heldIndex = 0;
       forwardedTo = 0;
-      relayHeld();
+      relay(frames);
       return;
     }
     for (ClientFrame f : frames) {
@@ -196,14 +164,14 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
         client.write(Buffer.buffer(new byte[] {'N'}));
         return;
       }
-      // Vert.x writes the 'S' in clear, then puts the TLS handler in place before reading on: from
-      // here every byte of the client's is read through TLS (or the handshake fails and it is cut).
+      // The 'S' goes in clear, then the TLS handler is put in place before reading on: from here
+      // every byte of the client's is read through TLS (or the handshake fails and it is cut).
       // Marked now, not when the handshake's completion is reported, which may come after the
       // startup packet that followed it.
       tls = true;
-      client.upgradeToSsl(gateway.tls, Buffer.buffer(new byte[] {'S'})).onComplete(ar -> {
+      gateway.tls.answerThenStart(client, Buffer.buffer(new byte[] {'S'})).onComplete(ar -> context.runOnContext(v -> {
         if (ar.failed()) refuseQuietly("tls_failed", ar.cause().getMessage());
-      });
+      }));
       return;
     }
     if (p.gssEncRequest()) {
@@ -318,53 +286,33 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
 
   // ------------------------------------------------------------------ the relay, client side
 
-  /** Processes the held frames in order; stops (the client paused) while a store check is pending. */
-  private void relayHeld() {
-    while (heldIndex < held.size()) {
-      if (state != State.RELAY) return;
-      ClientFrame f = held.get(heldIndex);
-      Boolean touch;
-      try {
-        touch = classify(f);
-      } catch (PgFrameDecoder.FrameException e) {
-        protocolViolation(e.getMessage());
-        return;
-      }
-      if (touch != null) {
-        CompletableFuture<Decision> answer = gateway.access().check(token, touch);
-        if (touch) counts.active();
-        if (!answer.isDone()) {
-          // Hold this message (and what follows) until the store answers: flush what precedes it.
-          int before = f.endInChunk() - Math.min(f.endInChunk(), f.bodyBytes() + 5);
-          flushUpstream(before);
-          checking = true;
-          client.pause();
-          answer.whenComplete((d, e) -> context.runOnContext(v -> {
-            checking = false;
-            if (admitted(d, e)) {
-              afterFrame(f);
-              heldIndex++;
-              relayHeld();
-            }
-          }));
-          return;
-        }
-        if (!admitted(answer.join(), null)) return;
-      }
-      afterFrame(f);
-      heldIndex++;
+  @Override
+  protected Boolean classify(ClientFrame f) {
+    try {
+      return read(f);
+    } catch (PgFrameDecoder.FrameException e) {
+      protocolViolation(e.getMessage());
+      return null;
     }
+  }
+
+  /** Holds this message (and what follows) until the store answers: what precedes it goes now. */
+  @Override
+  protected void beforeWaiting(ClientFrame f) {
+    flushUpstream(f.endInChunk() - Math.min(f.endInChunk(), f.bodyBytes() + 5));
+  }
+
+  @Override
+  protected void chunkRelayed() {
     flushUpstream(heldChunk.length());
-    held = List.of();
     heldChunk = null;
-    if (!checking && !upstreamFull) client.resume();
   }
 
   /**
    * Reads what the idle clock and the audit need of one client message. Null: no check; true: an
    * active message (check and touch); false: passive but still checked (it reaches the database).
    */
-  private Boolean classify(ClientFrame f) throws PgFrameDecoder.FrameException {
+  private Boolean read(ClientFrame f) throws PgFrameDecoder.FrameException {
     switch (f.type()) {
       case 'Q' -> {
         String text = PgMessages.cstringAt(f.body(), 0);
@@ -433,42 +381,29 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
     }
   }
 
-  /** After a message is admitted: a Terminate ends the connection once relayed. */
-  private void afterFrame(ClientFrame f) {
+  /** After a message is admitted (its bytes go with the chunk's): a Terminate ends the connection once relayed. */
+  @Override
+  protected void relayFrame(ClientFrame f) {
     if (f.type() == 'X') {
       flushUpstream(f.endInChunk());
       closed("client_closed", null);
     }
   }
 
-  /** Whether the store still allows the session; if not, the connection ends with the reason. */
-  private boolean admitted(Decision d, Throwable e) {
-    if (state != State.RELAY) return false;
-    if (e != null || d == null || d.verdict() == Decision.Verdict.UNAVAILABLE) {
-      endNow(null, "08006", "curfew: the session store cannot be reached; the connection is closed");
-      return false;
-    }
-    if (!d.allowed()) {
-      endNow(d.reason() == null ? EndReason.UNKNOWN : d.reason(), null, null);
-      return false;
-    }
-    status = d.status();
-    return true;
+  @Override
+  protected void storeUnavailable() {
+    endNow(null, "08006", "curfew: the session store cannot be reached; the connection is closed");
+  }
+
+  @Override
+  protected void endNow(EndReason reason) {
+    endNow(reason, null, null);
   }
 
   private void flushUpstream(int upTo) {
     if (heldChunk == null || upTo <= forwardedTo || state != State.RELAY) return;
-    NetSocket up = upstream.socket();
-    up.write(heldChunk.slice(forwardedTo, upTo));
+    toUpstream(heldChunk.slice(forwardedTo, upTo));
     forwardedTo = upTo;
-    if (up.writeQueueFull()) {
-      upstreamFull = true;
-      client.pause();
-      up.drainHandler(v -> {
-        upstreamFull = false;
-        if (!checking && state == State.RELAY) client.resume();
-      });
-    }
   }
 
   private void expectReady() {
@@ -485,16 +420,6 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
   @Override
   public boolean relaying() {
     return state == State.RELAY;
-  }
-
-  @Override
-  public String token() {
-    return token;
-  }
-
-  @Override
-  public void touched(SessionStatus s) {
-    status = s;
   }
 
   @Override
@@ -574,7 +499,6 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
       }
       default -> { }
     }
-    if (!busy()) timers.stopBusy();
   }
 
   /**
@@ -709,33 +633,8 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
 
   /** Turns the client away before it is in: the record is durable before the client hears why. */
   private void refuse(String why, String sqlstate, String message, Map<String, Object> extra) {
-    if (state == State.CLOSED) return;
-    State was = state;
-    state = State.CLOSED;
-    timers.cancelStartup();
-    client.pause();
-    if (sessionId != null) gateway.connections.remove(sessionId, this);
-    if (upstream != null) upstream.socket().close();
-    Map<String, Object> data = records.refused(why);
-    data.putAll(extra);
-    gateway.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
-        .whenComplete((ok, e) -> context.runOnContext(v -> {
-          if (e != null) LOG.log(System.Logger.Level.ERROR, connectionId + ": refusal not recorded: " + e);
-          // Before the startup packet was read the client may not speak v3 at all; it still gets one.
-          client.write(PgMessages.errorResponse("FATAL", sqlstate, message)).onComplete(x -> client.close());
-        }));
-    LOG.log(System.Logger.Level.DEBUG, connectionId + ": refused in " + was + ": " + why);
-  }
-
-  /** A refusal where the client cannot be told (a failed TLS handshake). */
-  private void refuseQuietly(String why, String detail) {
-    if (state == State.CLOSED) return;
-    state = State.CLOSED;
-    timers.cancelStartup();
-    Map<String, Object> data = records.refused(why);
-    data.put("detail", String.valueOf(detail));
-    gateway.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
-    client.close();
+    // Before the startup packet was read the client may not speak v3 at all; it still gets one.
+    refuse(why, PgMessages.errorResponse("FATAL", sqlstate, message), extra);
   }
 
   /** The client's side closed (or a Terminate): tidy up, record once. */
@@ -749,31 +648,25 @@ final class PgConnection implements GovernedConnection, ConnectionTimers.Connect
     shut(why, extra);
   }
 
-  /** Closes both sides and records {@code connection.closed}. */
-  private void shut(String why, Map<String, Object> extra) {
-    if (state == State.CLOSED) return;
+  @Override
+  protected NetSocket upstreamSocket() {
+    return upstream == null ? null : upstream.socket();
+  }
+
+  @Override
+  protected Buffer goodbye() {
+    return PgMessages.terminate();
+  }
+
+  @Override
+  protected boolean markClosed() {
+    if (state == State.CLOSED) return false;
     state = State.CLOSED;
-    timers.cancelAll();
+    return true;
+  }
+
+  @Override
+  protected void forgotten() {
     if (cancelKey >= 0) gateway.unregisterCancelKey(cancelKey);
-    if (sessionId != null) gateway.connections.remove(sessionId, this);
-    if (upstream != null) {
-      NetSocket up = upstream.socket();
-      up.handler(null);
-      up.closeHandler(null);
-      up.write(PgMessages.terminate()).onComplete(x -> up.close());
-    }
-    client.end().onComplete(x -> client.close());
-    gateway.access().record(sessionId, RecordTypes.CONNECTION_CLOSED, counts.closed(records, why, extra));
-  }
-
-  private void write(Buffer b) {
-    counts.out(b.length());
-    client.write(b);
-  }
-
-  private byte[] randomBytes(int n) {
-    byte[] b = new byte[n];
-    gateway.random().nextBytes(b);
-    return b;
   }
 }

@@ -1,14 +1,13 @@
 package dev.curfew.gateway.postgres;
 
 import dev.curfew.core.SessionStore;
+import dev.curfew.gateway.db.ClientTls;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.GatewayListener;
 import dev.curfew.gateway.db.GatewaySettings;
 import dev.curfew.gateway.db.SessionConnections;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.ServerSSLOptions;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -23,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * follower of every session event, this node's and the other nodes').
  */
 public final class PgGateway extends GatewayListener {
-  final ServerSSLOptions tls;
+  final ClientTls tls;
   /** The connections by session. */
   final SessionConnections connections = sessionConnections();
   /** Our BackendKeyData (process id and secret as one long) to the connection it names. */
@@ -31,8 +30,7 @@ public final class PgGateway extends GatewayListener {
 
   private PgGateway(Vertx vertx, SessionStore store, DatabaseTarget target, GatewaySettings settings) {
     super(vertx, store, target, settings);
-    this.tls = target.tls() == null ? null : new ServerSSLOptions().setKeyCertOptions(new PemKeyCertOptions()
-        .setCertPath(target.tls().cert().toString()).setKeyPath(target.tls().key().toString()));
+    this.tls = ClientTls.of(target.tls());
   }
 
   /** Starts listening on the target's {@code listen} address; completes with the bound port. */

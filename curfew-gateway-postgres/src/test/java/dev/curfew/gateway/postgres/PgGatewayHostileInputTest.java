@@ -101,7 +101,7 @@ class PgGatewayHostileInputTest {
     try (PgGatewayFixture tls = new PgGatewayFixture("pg_gateway_tls",
         t -> new DatabaseTarget(t.name(), t.listenHost(), 0, t.upstreamHost(), t.upstreamPort(), t.database(), t.user(),
             t.password(), t.policy(), t.passiveStatements(), t.auditStatements(),
-            new DatabaseTarget.TlsFiles(certs.cert(), certs.key(), true)), s -> s)) {
+            new DatabaseTarget.TlsFiles(certs.cert(), certs.key(), true)), s -> s.withEventLoops(2))) {
       String token = tls.open("tina", "long");
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> tls.connect("tina", token))
           .isInstanceOf(java.sql.SQLException.class).hasMessageContaining("requires TLS");
@@ -112,12 +112,16 @@ class PgGatewayHostileInputTest {
       p.setProperty("password", token);
       p.setProperty("sslmode", "require"); // encrypts without verifying the test certificate
       String url = "jdbc:postgresql://127.0.0.1:" + tls.gateway.port() + "/" + tls.db.name();
-      try (Connection c = java.sql.DriverManager.getConnection(url, p); Statement st = c.createStatement();
-           ResultSet rs = st.executeQuery("SELECT 'over tls'")) {
-        rs.next();
-        assertThat(rs.getString(1)).isEqualTo("over tls");
+      // Twice: connections are handed to the port's event loops in turn, and TLS must start on each
+      // (Vert.x's upgradeToSsl failed on every server instance but the first).
+      for (int i = 0; i < 2; i++) {
+        try (Connection c = java.sql.DriverManager.getConnection(url, p); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT 'over tls'")) {
+          rs.next();
+          assertThat(rs.getString(1)).isEqualTo("over tls");
+        }
       }
-      assertThat(tls.records("connection.opened").get(0).data()).containsEntry("tls", true);
+      assertThat(tls.records("connection.opened")).hasSize(2).allMatch(r -> Boolean.TRUE.equals(r.data().get("tls")));
     }
   }
 

@@ -42,7 +42,7 @@ import java.util.Objects;
  * from those records equals the one stated. Each difference is named.
  */
 
-/** Builds, signs and verifies period attestations over the files of a data directory. */
+/** Builds, signs and verifies period attestations over a log (AttestedLog: a data directory's files, or a node in PostgreSQL). */
 public final class Attestation {
   static final String FORMAT = "curfew-period-attestation/v1";
 
@@ -55,10 +55,16 @@ public final class Attestation {
    */
   public static Map<String, Object> build(AuditFiles files, NoteSigner signer, long fromMs, long toMs, long nowMs)
       throws IOException {
-    String note = files.latestCheckpointNote();
-    if (note == null) throw new IllegalStateException("no checkpoint in " + files.checkpointsFile() + " yet");
+    return build(AttestedLog.files(files), signer, fromMs, toMs, nowMs);
+  }
+
+  /** As above, over {@code log}. */
+  public static Map<String, Object> build(AttestedLog log, NoteSigner signer, long fromMs, long toMs, long nowMs)
+      throws IOException {
+    String note = log.latestCheckpointNote()
+        .orElseThrow(() -> new IllegalStateException("no checkpoint in " + log.where() + " yet"));
     Checkpoint cp = Checkpoint.parse(signer.verifier().verify(note).textOrThrow());
-    Recomputed r = recompute(files, cp.treeSize(), fromMs, toMs);
+    Recomputed r = recompute(log, cp.treeSize(), fromMs, toMs);
     if (!MessageDigest.isEqual(r.rootHash(), cp.rootHash())) {
       throw new IllegalStateException("the log does not match its latest checkpoint: run 'curfew audit verify'");
     }
@@ -77,14 +83,12 @@ public final class Attestation {
   /** The figures and the Merkle root over the first {@code treeSize} records. */
   record Recomputed(Map<String, Object> figures, byte[] rootHash, long records) {}
 
-  static Recomputed recompute(AuditFiles files, long treeSize, long fromMs, long toMs) throws IOException {
+  static Recomputed recompute(AttestedLog log, long treeSize, long fromMs, long toMs) throws IOException {
     PeriodFigures figures = new PeriodFigures(fromMs, toMs);
     MerkleTree tree = MerkleTree.inMemory();
-    files.forEachLine(0, treeSize, 1 << 20, (seq, first, offset, b, off, len) -> {
-      byte[] line = java.util.Arrays.copyOfRange(b, off, off + len);
+    log.forEachLine(treeSize, line -> {
       tree.append(line);
       figures.accept(new String(line, StandardCharsets.UTF_8));
-      return true;
     });
     if (tree.size() != treeSize) throw new IOException("the log holds " + tree.size() + " records, fewer than " + treeSize);
     return new Recomputed(figures.figures(), tree.rootHash(), tree.size());
@@ -95,6 +99,11 @@ public final class Attestation {
    * empty when it holds. Every figure that differs is named with both values.
    */
   public static List<String> verify(String attestationJson, AuditFiles files, NoteVerifier key) throws IOException {
+    return verify(attestationJson, AttestedLog.files(files), key);
+  }
+
+  /** As above, against {@code log}. */
+  public static List<String> verify(String attestationJson, AttestedLog log, NoteVerifier key) throws IOException {
     Objects.requireNonNull(key, "key");
     List<String> problems = new ArrayList<>();
     Map<String, Object> a;
@@ -122,7 +131,7 @@ public final class Attestation {
     }
     Recomputed r;
     try {
-      r = recompute(files, cp.treeSize(), fromMs, toMs);
+      r = recompute(log, cp.treeSize(), fromMs, toMs);
     } catch (IOException | RuntimeException e) {
       problems.add("the log cannot be read up to tree size " + cp.treeSize() + ": " + e.getMessage());
       return problems;

@@ -5,10 +5,13 @@ import dev.curfew.core.audit.CanonicalJson;
 import dev.curfew.core.audit.EvidenceBundle;
 import dev.curfew.core.audit.EvidenceVerification;
 import dev.curfew.core.audit.Json;
+import dev.curfew.core.audit.NoteSigner;
 import dev.curfew.core.audit.NoteVerifier;
 import dev.curfew.core.audit.Times;
 import dev.curfew.core.audit.WitnessKey;
 import dev.curfew.core.audit.WitnessQuorum;
+import dev.curfew.server.attest.AttestedLog;
+import dev.curfew.server.attest.Attestation;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.store.postgres.AuditDatabase;
 import dev.curfew.store.embedded.AuditFileVerifier;
@@ -42,7 +45,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = "Prove the audit trail: verify it, build and check evidence bundles, export it, print the verifier key.",
     subcommands = {AuditCommand.Verify.class, AuditCommand.Evidence.class, AuditCommand.VerifyEvidence.class,
-        AuditCommand.Export.class, AuditCommand.PublicKey.class, AuditCommand.Attest.class, AuditRepair.class,
+        AuditCommand.Export.class, AuditCommand.PublicKey.class, AuditCommand.Attest.class, AuditHoldCommand.class, AuditRepair.class,
         VerifyRecordingCommand.class})
 final class AuditCommand {
   static final int EXIT_FAILED = 1;
@@ -60,6 +63,11 @@ final class AuditCommand {
 
     private CurfewConfig cfg() {
       return config == null ? CurfewConfig.defaults() : CurfewConfig.load(config);
+    }
+
+    /** The configuration of --config, or the defaults. */
+    CurfewConfig config() {
+      return cfg();
     }
 
     /** Whether the log is the PostgreSQL audit store that --config names (audit: postgres), not files. */
@@ -142,6 +150,19 @@ final class AuditCommand {
     }
   }
 
+  /** {@code --archive DIR}: where the archived segments are now, when they were moved out of audit/archive/. */
+  static final class ArchiveOption {
+    @Option(names = "--archive", paramLabel = "DIR",
+        description = "Where the archived segments are now, if moved out of DATA/audit/archive/ (default: there).")
+    Path archive;
+
+    AuditFiles files(Path dataDir) {
+      if (archive == null) return AuditFiles.of(dataDir);
+      if (!Files.isDirectory(archive)) throw new IllegalArgumentException("--archive " + archive + " is not a directory");
+      return AuditFiles.of(dataDir).withArchiveDir(archive);
+    }
+  }
+
   static NoteVerifier readPublicKey(Path file) {
     try {
       return NoteVerifier.parse(Files.readString(file, StandardCharsets.UTF_8).strip());
@@ -174,17 +195,17 @@ final class AuditCommand {
 
     @picocli.CommandLine.Mixin WitnessOptions witnessOptions = new WitnessOptions();
 
+    @picocli.CommandLine.Mixin ArchiveOption archiveOption = new ArchiveOption();
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       WitnessQuorum witnesses = witnessOptions.quorum();
-      if (location.postgres()) {
-        if (witnesses != null) {
-          throw new IllegalArgumentException("--witness-key applies to the files of a data directory; the PostgreSQL audit store's checkpoints are not submitted to witnesses");
-        }
-        return PostgresAuditCli.verify(location, publicKey, trustedCheckpoints, out, err);
+      if (archiveOption.archive != null && location.postgres()) {
+        throw new IllegalArgumentException("--archive applies to the files of a data directory");
       }
+      if (location.postgres()) return PostgresAuditCli.verify(location, publicKey, trustedCheckpoints, witnesses, out, err);
       if (trustedCheckpoints.size() > 1) {
         throw new IllegalArgumentException("one --trusted-checkpoint for the files of a data directory (one log)");
       }
@@ -202,7 +223,7 @@ final class AuditCommand {
       long startNanos = System.nanoTime();
       AuditFileVerifier.Result r;
       try {
-        r = AuditFileVerifier.verify(AuditFiles.of(dir), key, trusted, witnesses, PROGRESS_EVERY_RECORDS, n -> {
+        r = AuditFileVerifier.verify(archiveOption.files(dir), key, trusted, witnesses, PROGRESS_EVERY_RECORDS, n -> {
           double s = (System.nanoTime() - startNanos) / 1e9;
           err.printf("curfew audit verify: %,d records verified (%,.0f records/s)%n", n, n / Math.max(s, 1e-9));
           err.flush();
@@ -215,20 +236,48 @@ final class AuditCommand {
         out.printf("  witnesses:   the latest checkpoint (tree size %,d) carries at least %d of the %d trusted witnesses' cosignatures%n",
             r.verification().witnessedSize(), witnesses.required(), witnesses.witnesses().size());
       }
+      reportArchive(out, r.archive());
+      reportHolds(out, r.holds());
       if (r.incompleteTailBytes() > 0) {
         err.println("curfew audit verify: note: the last segment ends in " + r.incompleteTailBytes()
             + " bytes without a line feed, not verified: a write in progress, or a torn write that the next start cuts and records");
       }
       out.flush();
       err.flush();
-      return r.verification().ok() ? 0 : EXIT_FAILED;
+      return r.ok() ? 0 : EXIT_FAILED;
+    }
+
+    private static void reportArchive(PrintWriter out, AuditFileVerifier.ArchiveReport a) {
+      if (a.segments() == 0) return;
+      out.printf("  archive:     %,d segments archived (audit/archived.jsonl)%s%n", a.segments(), a.absentSegments() == 0
+          ? ", all read and compared with what was archived"
+          : "; " + a.absentSegments() + " not at hand (give --archive DIR): their " + String.format("%,d", a.summarizedRecords())
+              + " records were taken as the Merkle subtree hashes kept when they were archived, which every later"
+              + " checkpoint root was recomputed over; the records themselves were not read");
+      if (a.checkpointsInsideSummaries() > 0) {
+        out.printf("               %,d checkpoints fall inside segments not at hand: their signatures checked, their roots not%n",
+            a.checkpointsInsideSummaries());
+      }
+      for (String p : a.problems()) out.println("  ARCHIVE CHANGED: " + p);
+    }
+
+    private static void reportHolds(PrintWriter out, AuditFileVerifier.HoldsReport h) {
+      if (h.inForce().isEmpty() && h.recordedInForce().isEmpty()) {
+        out.println("  holds:       none in force");
+        return;
+      }
+      out.printf("  holds:       %d in force (audit/holds.json); segments holding their records are not archived%n", h.inForce().size());
+      for (dev.curfew.store.embedded.LegalHolds.Hold hold : h.inForce()) out.println("    " + AuditHoldCommand.describe(hold));
+      for (String d : h.disagreements()) out.println("    note: " + d);
     }
 
     private static void report(PrintWriter out, AuditFileVerifier.Result r, NoteVerifier key, boolean ownKey,
         Path trustedFile, long nanos) {
       AuditVerification v = r.verification();
-      if (v.ok()) {
+      if (r.ok()) {
         out.println("curfew audit verify: OK");
+      } else if (v.ok()) {
+        out.println("curfew audit verify: FAILED: an archived segment differs from what was archived (see ARCHIVE CHANGED below)");
       } else {
         out.println("curfew audit verify: FAILED: " + v.failure());
         if (r.suspectSeq() >= 0) {
@@ -272,15 +321,20 @@ final class AuditCommand {
         description = "PostgreSQL: the node whose tree proves the records (needed only when several nodes hold records of the session).")
     String node;
 
+    @picocli.CommandLine.Mixin ArchiveOption archiveOption = new ArchiveOption();
+
     @Override
     public Integer call() {
       if (node != null) location.requirePostgresFor("--node");
+      if (archiveOption.archive != null && location.postgres()) {
+        throw new IllegalArgumentException("--archive applies to the files of a data directory");
+      }
       if (location.postgres()) return PostgresAuditCli.evidence(location, session, node, spec);
       Path dir = location.dataDir();
       NoteVerifier key = location.ownKey(dir);
       AuditTrail.FileEvidence e;
       try {
-        e = AuditTrail.evidenceFromFiles(dir, key, session);
+        e = AuditTrail.evidenceFromFiles(archiveOption.files(dir), key, session);
       } catch (IOException | IllegalStateException ex) {
         throw new IllegalArgumentException(ex.getMessage());
       }
@@ -499,26 +553,43 @@ final class AuditCommand {
     @Option(names = "--verify", paramLabel = "FILE", description = "Check this attestation.json against the log instead.")
     Path verify;
 
-    @Option(names = "--public-key", paramLabel = "FILE", description = "With --verify: the log's verifier key to trust (default: the data directory's).")
+    @Option(names = "--public-key", paramLabel = "FILE",
+        description = "With --verify: the log's verifier key to trust (default: the data directory's, or the node's key registered in PostgreSQL).")
     Path publicKey;
+
+    @Option(names = "--node", paramLabel = "NAME",
+        description = "PostgreSQL: the node whose log to attest (needed only when the database holds several).")
+    String node;
 
     @Override
     public Integer call() throws IOException {
-      if (location.postgres()) {
-        throw new IllegalArgumentException("audit attest reads the files of a data directory (--data); the PostgreSQL audit store is not supported yet");
+      if (node != null) location.requirePostgresFor("--node");
+      if (verify != null && (from != null || to != null || out != null)) {
+        throw new IllegalArgumentException("--verify takes no --from, --to or --out");
       }
-      Path dir = location.dataDir();
+      if (verify == null && (from == null || to == null || out == null)) {
+        throw new IllegalArgumentException("give --from, --to and --out (or --verify FILE)");
+      }
+      if (!location.postgres()) return attest(AttestedLog.files(AuditFiles.of(location.dataDir())), null);
+      try (AuditDatabase db = location.database()) {
+        AuditDatabase.Node n = PostgresAuditCli.node(db, node);
+        return attest(AttestedLog.postgres(db, n), n);
+      }
+    }
+
+    /** Writes or checks the attestation of {@code log}; {@code pgNode} is its node in PostgreSQL, or null (files). */
+    private int attest(AttestedLog log, AuditDatabase.Node pgNode) throws IOException {
       PrintWriter o = spec.commandLine().getOut();
       if (verify != null) {
-        if (from != null || to != null || out != null) throw new IllegalArgumentException("--verify takes no --from, --to or --out");
-        NoteVerifier key = publicKey != null ? readPublicKey(publicKey) : location.ownKey(dir);
+        NoteVerifier key = publicKey != null ? readPublicKey(publicKey)
+            : pgNode != null ? NoteVerifier.parse(pgNode.publicKey()) : location.ownKey(location.dataDir());
         String json;
         try {
           json = Files.readString(verify, StandardCharsets.UTF_8);
         } catch (IOException e) {
           throw new IllegalArgumentException("cannot read " + verify + ": " + e.getMessage());
         }
-        List<String> problems = dev.curfew.server.attest.Attestation.verify(json, AuditFiles.of(dir), key);
+        List<String> problems = Attestation.verify(json, log, key);
         if (problems.isEmpty()) {
           o.println("curfew audit attest --verify: OK: the signature holds and every figure equals the one recomputed from the log");
         } else {
@@ -528,15 +599,24 @@ final class AuditCommand {
         o.flush();
         return problems.isEmpty() ? 0 : EXIT_FAILED;
       }
-      if (from == null || to == null || out == null) throw new IllegalArgumentException("give --from, --to and --out (or --verify FILE)");
       long fromMs = Export.parseTime("--from", from);
       long toMs = Export.parseTime("--to", to);
       if (toMs <= fromMs) throw new IllegalArgumentException("--to must be after --from");
-      Path keyFile = location.cfgSigningKey() != null ? location.cfgSigningKey() : AuditFiles.of(dir).defaultSigningKeyFile();
+      Path keyFile = location.cfgSigningKey() != null ? location.cfgSigningKey()
+          : AuditFiles.of(location.dataDirAnyState()).defaultSigningKeyFile();
+      NoteSigner signer;
+      try {
+        signer = AuditFiles.readSigner(keyFile);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read the signing key " + keyFile + ": " + e.getMessage());
+      }
+      if (pgNode != null && !signer.verifier().verifierKey().equals(pgNode.publicKey())) {
+        throw new IllegalArgumentException("the signing key " + keyFile + " is not the key of node " + pgNode.name()
+            + " (" + pgNode.publicKey() + "): an attestation is signed by the key of the log it states");
+      }
       Map<String, Object> a;
       try {
-        a = dev.curfew.server.attest.Attestation.build(AuditFiles.of(dir), AuditFiles.readSigner(keyFile), fromMs, toMs,
-            System.currentTimeMillis());
+        a = Attestation.build(log, signer, fromMs, toMs, System.currentTimeMillis());
       } catch (IllegalStateException e) {
         throw new IllegalArgumentException(e.getMessage());
       }

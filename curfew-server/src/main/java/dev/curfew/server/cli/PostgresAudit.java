@@ -70,7 +70,8 @@ final class PostgresAudit implements AutoCloseable {
     db = AuditDatabase.connect(vertx, pg, 4);
     Path key = cfg.auditSigningKey() != null ? cfg.auditSigningKey() : AuditFiles.of(store.dataDir()).defaultSigningKeyFile();
     NoteSigner signer = AuditFiles.readSigner(key);
-    PgAuditLog log = PgAuditLog.open(db, node, signer, PgAuditLog.Options.defaults().withClock(clock));
+    PgAuditLog log = PgAuditLog.open(db, node, signer, PgAuditLog.Options.defaults().withClock(clock)
+        .withWitnesses(ServeCommand.witnesses(cfg))); // the same witnesses, and client, as the journal's checkpoints
     long before = log.size();
     mirror.set(log);
     log.catchUp(store.log());

@@ -3,6 +3,7 @@ package dev.curfew.server.cli;
 import dev.curfew.core.audit.AuditVerification;
 import dev.curfew.core.audit.Json;
 import dev.curfew.core.audit.NoteVerifier;
+import dev.curfew.core.audit.WitnessQuorum;
 import dev.curfew.core.audit.Times;
 import dev.curfew.store.postgres.AuditDatabase;
 import dev.curfew.store.postgres.PgAuditProofs;
@@ -26,7 +27,7 @@ final class PostgresAuditCli {
   private PostgresAuditCli() {}
 
   static int verify(AuditCommand.Location location, Path publicKeyFile, List<Path> trustedCheckpointFiles,
-      PrintWriter out, PrintWriter err) {
+      WitnessQuorum witnesses, PrintWriter out, PrintWriter err) {
     List<NoteVerifier> keys = publicKeyFile == null ? List.of() : readKeys(publicKeyFile);
     List<String> trusted = new ArrayList<>();
     for (Path f : trustedCheckpointFiles) {
@@ -39,7 +40,7 @@ final class PostgresAuditCli {
     long start = System.nanoTime();
     PgAuditVerifier.Result r;
     try (AuditDatabase db = location.database()) {
-      r = PgAuditVerifier.verify(db, keys, trusted, AuditCommand.PROGRESS_EVERY_RECORDS, n -> {
+      r = PgAuditVerifier.verify(db, keys, trusted, witnesses, AuditCommand.PROGRESS_EVERY_RECORDS, n -> {
         double s = (System.nanoTime() - start) / 1e9;
         err.printf("curfew audit verify: %,d records verified (%,.0f records/s)%n", n, n / Math.max(s, 1e-9));
         err.flush();
@@ -49,7 +50,13 @@ final class PostgresAuditCli {
     }
     out.println("curfew audit verify: " + (r.ok() ? "OK" : "FAILED") + " (PostgreSQL, " + r.nodes().size() + " node"
         + (r.nodes().size() == 1 ? "" : "s") + ")");
-    for (PgAuditVerifier.NodeResult n : r.nodes()) report(out, n);
+    for (PgAuditVerifier.NodeResult n : r.nodes()) {
+      report(out, n);
+      if (witnesses != null && n.verification().witnessedSize() >= 0) {
+        out.printf("    witnesses:   the latest checkpoint (tree size %,d) carries at least %d of the %d trusted witnesses' cosignatures%n",
+            n.verification().witnessedSize(), witnesses.required(), witnesses.witnesses().size());
+      }
+    }
     for (String p : r.problems()) out.println("  FAILED: " + p);
     out.printf("  took:        %.2f s%n", (System.nanoTime() - start) / 1e9);
     out.flush();
@@ -81,6 +88,16 @@ final class PostgresAuditCli {
     if (v.trustedCheckpointVerified()) out.println("    trusted checkpoint: consistent");
     out.println("    key:         " + n.key().verifierKey() + (n.keyTrusted() ? ""
         : " (registered in the database; pass --public-key with copies kept elsewhere for an independent check)"));
+  }
+
+  /** Node {@code name} of {@code db}, or its only node when {@code name} is null. */
+  static AuditDatabase.Node node(AuditDatabase db, String name) throws IOException {
+    if (name != null) return db.node(name).orElseThrow(() -> new IllegalArgumentException("no audit node named " + name));
+    List<AuditDatabase.Node> nodes = db.nodes();
+    if (nodes.size() == 1) return nodes.get(0);
+    if (nodes.isEmpty()) throw new IllegalArgumentException("the PostgreSQL audit store holds no node's log yet");
+    throw new IllegalArgumentException("the PostgreSQL audit store holds the logs of nodes "
+        + nodes.stream().map(AuditDatabase.Node::name).toList() + ": name one with --node");
   }
 
   static int evidence(AuditCommand.Location location, String session, String node, CommandSpec spec) {

@@ -199,6 +199,15 @@ final class ServeCommand implements Callable<Integer> {
     return dev.curfew.server.witness.WitnessClient.of(endpoints);
   }
 
+  /**
+   * The witnesses the data directory's journal submits its checkpoints to: none with audit:
+   * postgres, where the node's log in PostgreSQL (the trail of record, same key and origin) is the
+   * one they follow; a witness keeps one size per origin, so one submitter per origin.
+   */
+  static dev.curfew.core.audit.Witnesses journalWitnesses(CurfewConfig cfg) {
+    return cfg.audit().equals("postgres") ? dev.curfew.core.audit.Witnesses.NONE : witnesses(cfg);
+  }
+
   static Running start(CurfewConfig cfg, PrintStream log) throws Exception {
     return start(cfg, log, Tracing.fromConfig(cfg.tracing()));
   }
@@ -277,7 +286,7 @@ final class ServeCommand implements Callable<Integer> {
         })
         .withLeafListener(postgres == null ? null : postgres.listener())
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
-            .withRetention(cfg.auditRetention()).withWitnesses(witnesses(cfg))), node);
+            .withRetention(cfg.auditRetention()).withWitnesses(journalWitnesses(cfg))), node);
     } catch (FileAuditLog.DamagedLogException e) {
       throw new StartRefused("the audit log in " + dataDir.toAbsolutePath() + " is damaged: " + e.getMessage()
           + ". Nothing was changed. See what a repair would do with: curfew audit repair --data " + dataDir

@@ -176,7 +176,8 @@ public record CurfewConfig(
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
-      "max_extensions", "renew_every", "comply_with", "max_sessions_per_subject", "when_exceeded", "limit_scope");
+      "max_extensions", "renew_every", "comply_with", "max_sessions_per_subject", "when_exceeded", "limit_scope",
+      "resume_within");
   private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "policy", "login_path", "login_handoff",
       "passive_paths", "cookie", "kind", "active_methods", "busy_is_activity");
   /** The keys of a web route that mean nothing on a {@code kind: mcp} route (spec/protocol-gateways.md). */
@@ -527,7 +528,7 @@ public record CurfewConfig(
           duration(pre + "warn_before", p.path("warn_before"), Duration.ZERO),
           intIn(pre + "max_extensions", p.path("max_extensions"), 0, 0, Policy.MAX_EXTENSIONS_LIMIT),
           duration(pre + "renew_every", p.path("renew_every"), null),
-          comply, concurrency(pre, p));
+          comply, concurrency(pre, p), duration(pre + "resume_within", p.path("resume_within"), null));
     } catch (PolicyException e) {
       throw new ConfigException(pre + e.key(), e.getMessage());
     }

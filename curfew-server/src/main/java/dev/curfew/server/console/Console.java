@@ -5,6 +5,7 @@ import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiRoutes;
 import dev.curfew.server.http.EventHub;
 import dev.curfew.server.http.Problem;
+import dev.curfew.server.http.SessionChanges;
 import dev.curfew.server.metrics.CurfewMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -33,6 +34,7 @@ public final class Console implements AutoCloseable {
   private static final String SECURITY_HEADERS = "curfew.console.headers";
 
   private final Vertx vertx;
+  private final EventHub hub;
   private final ConsoleSessions sessions;
   private final ConsoleGuard guard;
   private final ConsoleAssets assets;
@@ -51,6 +53,7 @@ public final class Console implements AutoCloseable {
   public Console(Vertx vertx, SessionEngine engine, EventHub hub, ApiKeys keys, ConsoleScope.Resolver scopes,
       AuditView audit, CurfewMetrics metrics) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.hub = Objects.requireNonNull(hub, "hub");
     Objects.requireNonNull(keys, "keys");
     Objects.requireNonNull(scopes, "scopes");
     Objects.requireNonNull(audit, "audit");
@@ -94,6 +97,10 @@ public final class Console implements AutoCloseable {
     Handler<RoutingContext> admin = guard.api(ConsoleScope.ADMIN);
     r.route("/console/api/me", anyone, answer(api::me), HttpMethod.GET);
     r.route("/console/api/sessions", anyone, answer(api::sessions), HttpMethod.GET);
+    // Every session's changes, pushed: the live list follows them without polling.
+    r.route("/console/api/events", guard.api(ConsoleScope.AUDITOR, true),
+        SessionChanges.handler(hub, ctx -> ConsoleGuard.operator(ctx).session().sessionId(), HEARTBEAT.toMillis()),
+        HttpMethod.GET);
     r.route("/console/api/sessions/:session_id", anyone, r.session(), HttpMethod.GET);
     r.route("/console/api/sessions/:session_id", admin, r.revokeSession(), HttpMethod.DELETE);
     r.route("/console/api/sessions/:session_id/records", anyone, r.recordedRead("session_records", answer(api::records)),
@@ -104,6 +111,7 @@ public final class Console implements AutoCloseable {
     r.route("/console/api/audit", anyone, answer(api::auditStatus), HttpMethod.GET);
     r.route("/console/api/audit/verify", anyone, r.recordedRead("verification", answer(api::verify)), HttpMethod.POST);
     r.route("/console/api/audit/records", anyone, r.auditQuery(), HttpMethod.GET);
+    r.route("/console/api/audit/export", anyone, csv(r.auditCsv()), HttpMethod.GET);
     r.route("/console/api/audit/checkpoint", anyone, download(r.checkpoint(), "checkpoint"), HttpMethod.GET);
     r.route("/console/api/audit/public-key", anyone, answer(api::publicKey), HttpMethod.GET);
     r.route("/console/api/metrics", anyone, answer(api::metrics), HttpMethod.GET);
@@ -135,6 +143,14 @@ public final class Console implements AutoCloseable {
             : what.equals("checkpoint") ? "curfew-checkpoint.txt" : what + ".json";
         ctx.response().putHeader("Content-Disposition", "attachment; filename=\"" + name + "\"");
       }
+      h.handle(ctx);
+    };
+  }
+
+  /** The CSV export, saved as a file named after what it holds. */
+  private static Handler<RoutingContext> csv(Handler<RoutingContext> h) {
+    return ctx -> {
+      ctx.response().putHeader("Content-Disposition", "attachment; filename=\"curfew-audit.csv\"");
       h.handle(ctx);
     };
   }

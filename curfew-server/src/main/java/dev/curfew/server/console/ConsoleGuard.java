@@ -97,6 +97,14 @@ final class ConsoleGuard {
 
   /** Console API calls: this origin only, a signed-in operator whose key allows {@code needed}, a CSRF token on changes. */
   Handler<RoutingContext> api(ConsoleScope needed) {
+    return api(needed, false);
+  }
+
+  /**
+   * As {@link #api(ConsoleScope)}; with {@code alwaysPassive} the request never counts as activity
+   * (an event stream: EventSource cannot send {@value #PASSIVE_HEADER}, and it is never the operator's act).
+   */
+  Handler<RoutingContext> api(ConsoleScope needed, boolean alwaysPassive) {
     return ctx -> {
       HttpServerRequest req = ctx.request();
       boolean changes = req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD;
@@ -106,7 +114,7 @@ final class ConsoleGuard {
         return;
       }
       String passive = req.getHeader(PASSIVE_HEADER);
-      Outcome o = authenticate(ctx, !("1".equals(passive) || "true".equalsIgnoreCase(passive)));
+      Outcome o = authenticate(ctx, !alwaysPassive && !("1".equals(passive) || "true".equalsIgnoreCase(passive)));
       if (o.operator() == null) {
         if (o.cookiePresented()) ctx.response().headers().add("Set-Cookie", expiredCookie());
         o.problem().send(ctx.response());

@@ -3,7 +3,7 @@ package dev.curfew.server.gateway;
 import dev.curfew.server.http.ConnectionDeadlines;
 import dev.curfew.server.http.RequestQuery;
 import dev.curfew.server.http.RequestTarget;
-import dev.curfew.server.http.ServerInstances;
+import dev.curfew.gateway.net.ServerInstances;
 
 import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionEvents;

@@ -88,6 +88,15 @@ public final class ApiRoutes {
     return reads.recorded("records", audit::handle);
   }
 
+  /**
+   * The records {@code GET /v1/audit}'s filters select, as one CSV file ({@link AuditCsv}), recorded
+   * as a read of the trail ({@code what}: {@code records_csv}).
+   */
+  public Handler<RoutingContext> auditCsv() {
+    AuditCsv csv = new AuditCsv(audit);
+    return reads.recorded("records_csv", csv::handle);
+  }
+
   /** {@code GET /v1/audit/checkpoint}, recorded as a read of the trail. */
   public Handler<RoutingContext> checkpoint() {
     return reads.recorded("checkpoint", proofs::checkpoint);

@@ -5,6 +5,7 @@ import dev.curfew.core.AuditLogReader;
 import dev.curfew.core.AuditProofs;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionStore;
+import dev.curfew.gateway.net.ServerInstances;
 import dev.curfew.server.http.JsonBodies.BadInput;
 import dev.curfew.server.metrics.CurfewMetrics;
 import dev.curfew.server.security.RateLimits;

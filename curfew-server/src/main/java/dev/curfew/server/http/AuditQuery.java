@@ -43,6 +43,11 @@ final class AuditQuery {
   /** What one scan found. */
   record Page(List<String> lines, Long next) {}
 
+  /** Whether this node can read the log. */
+  boolean readable() {
+    return reader != null;
+  }
+
   void handle(RoutingContext ctx) {
     if (reader == null) {
       Reply.problem(ctx, Problem.unavailable("the audit log cannot be read on this node"));

@@ -29,6 +29,11 @@ public final class EventHub implements SessionEvents {
   private final int maxStreams;
   private final Map<String, Set<EventStream>> bySession = new ConcurrentHashMap<>();
   private final AtomicInteger streams = new AtomicInteger();
+  /** Streams told of every session's changes ({@link SessionChanges}). */
+  private final Set<SessionChanges.Watcher> watchers = ConcurrentHashMap.newKeySet();
+
+  /** The most streams that follow every session's changes at once. */
+  public static final int MAX_WATCHERS = 64;
 
   public EventHub(Vertx vertx) {
     this(vertx, DEFAULT_MAX_STREAMS_PER_SESSION, DEFAULT_MAX_STREAMS);
@@ -56,6 +61,8 @@ public final class EventHub implements SessionEvents {
 
   @Override
   public int publish(String sessionId, String event, Map<String, Object> data) {
+    // Watchers are lists, not pages of the session: they are not counted as the session's streams.
+    for (SessionChanges.Watcher w : watchers) w.offer(sessionId, event);
     Set<EventStream> set = bySession.get(sessionId);
     if (set == null || set.isEmpty()) return 0;
     String frame = EventStream.frame(event, data);
@@ -99,6 +106,21 @@ public final class EventHub implements SessionEvents {
     return Admission.ADMITTED;
   }
 
+  /** Admits a stream of every session's changes; false beyond {@link #MAX_WATCHERS}. */
+  synchronized boolean watch(SessionChanges.Watcher w) {
+    if (watchers.size() >= MAX_WATCHERS) return false;
+    return watchers.add(w);
+  }
+
+  void unwatch(SessionChanges.Watcher w) {
+    watchers.remove(w);
+  }
+
+  /** Streams following every session's changes. */
+  public int watchers() {
+    return watchers.size();
+  }
+
   void remove(EventStream s) {
     bySession.computeIfPresent(s.sessionId(), (id, set) -> {
       if (set.remove(s)) streams.decrementAndGet();
@@ -111,5 +133,6 @@ public final class EventHub implements SessionEvents {
     for (Set<EventStream> set : bySession.values()) {
       for (EventStream s : set) s.closeLater();
     }
+    for (SessionChanges.Watcher w : watchers) w.closeLater();
   }
 }

@@ -34,7 +34,8 @@ import java.util.Set;
 final class PolicyRoutes {
   private static final Set<String> POLICY_FIELDS = Set.of("name", "idle_timeout_ms", "absolute_timeout_ms",
       "warn_before_ms", "max_extensions", "renew_every_ms", "comply_with", "idle_timeout", "absolute_timeout",
-      "warn_before", "renew_every", "max_sessions_per_subject", "when_exceeded", "limit_scope");
+      "warn_before", "renew_every", "max_sessions_per_subject", "when_exceeded", "limit_scope", "resume_within_ms",
+      "resume_within");
 
   private final SessionStore engine;
   private final Reply reply;
@@ -192,7 +193,8 @@ final class PolicyRoutes {
           orZero(duration(body, "warn_before", false)), count(body, "max_extensions"),
           duration(body, "renew_every", false), strings(body, "comply_with"),
           ConcurrencyLimit.of(optionalCount(body, "max_sessions_per_subject"),
-              JsonBodies.text(body, "when_exceeded", false, 32), JsonBodies.text(body, "limit_scope", false, 32)));
+              JsonBodies.text(body, "when_exceeded", false, 32), JsonBodies.text(body, "limit_scope", false, 32)),
+          duration(body, "resume_within", false));
     } catch (PolicyException e) {
       throw new BadInput("\"" + e.key() + "\": " + e.getMessage());
     }

@@ -139,6 +139,56 @@ class WitnessEndToEndTest {
   }
 
   @Test
+  void withThePostgresAuditStore_checkpointsAreCosignedInTheDatabase_andVerifyAppliesTheWitnessRule() throws Exception {
+    NoteSigner logKey = NoteSigner.generate("curfew/pg-node");
+    Path signerFile = dir.resolve("log-signing.key");
+    Files.writeString(signerFile, logKey.signerKey() + "\n");
+    Path logPub = dir.resolve("log.pub");
+    Files.writeString(logPub, logKey.verifier().verifierKey() + "\n");
+    Path witnessDir = dir.resolve("witness");
+    int witnessPort = startWitness(witnessDir, logPub);
+    Run pk = run("witness", "public-key", "--data", witnessDir.toString());
+    WitnessKey witnessKey = WitnessKey.parse(pk.out.strip());
+    Path witnessPub = dir.resolve("witness.pub");
+    Files.writeString(witnessPub, pk.out);
+    Path otherWitnessPub = dir.resolve("other-witness.pub");
+    Files.writeString(otherWitnessPub, dev.curfew.core.audit.WitnessSigner.generate("other.witness/w").key().verifierKey() + "\n");
+
+    try (dev.curfew.store.postgres.testing.TestDatabase database = dev.curfew.store.postgres.testing.TestDatabase.create("witnessed")) {
+      String pg = "postgres: { url: \"jdbc:postgresql://" + dev.curfew.store.postgres.testing.TestDatabase.HOST + ":"
+          + dev.curfew.store.postgres.testing.TestDatabase.PORT + "/" + database.name() + "\", user: "
+          + dev.curfew.store.postgres.testing.TestDatabase.USER + " }\n";
+      CurfewConfig cfg = CurfewConfig.parse("node: pg-node\naudit: postgres\n" + pg
+          + "audit_signing_key: " + signerFile + "\n"
+          + "witnesses:\n  - { url: \"http://127.0.0.1:" + witnessPort + "\", key: \"" + witnessKey.verifierKey() + "\" }\n")
+          .withOverrides(0, dir.resolve("data"));
+      ServeCommand.Running server = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream()));
+      try {
+        String apiKey = Files.readString(dir.resolve("data").resolve(KeyBootstrap.KEY_FILE)).trim();
+        for (int i = 0; i < 4; i++) session(server.port, apiKey, "user-" + i);
+        String cosigned = Awaitility.await("a cosigned checkpoint from PostgreSQL").atMost(Duration.ofSeconds(30))
+            .until(() -> get(server.port, "/v1/audit/checkpoint", apiKey).body(),
+                note -> note.contains("\u2014 " + witnessKey.name() + " "));
+        assertThat(logKey.verifier().verify(cosigned).verified()).isTrue();
+      } finally {
+        server.stop(new PrintStream(new ByteArrayOutputStream()));
+      }
+      Path cliConfig = dir.resolve("cli.yaml");
+      Files.writeString(cliConfig, "audit: postgres\n" + pg);
+      // the final checkpoint at stop is cosigned too: the latest one carries the witness
+      Run honest = run("audit", "verify", "--config", cliConfig.toString(), "--public-key", logPub.toString(),
+          "--witness-key", witnessPub.toString());
+      assertThat(honest.exit).as(honest.out + honest.err).isZero();
+      assertThat(honest.out).contains("(PostgreSQL, 1 node)").contains("witnesses:");
+      Run unknownWitness = run("audit", "verify", "--config", cliConfig.toString(), "--public-key", logPub.toString(),
+          "--witness-key", otherWitnessPub.toString());
+      assertThat(unknownWitness.exit).as(unknownWitness.out).isEqualTo(1);
+      assertThat(unknownWitness.out).contains("0 of 1 required witness cosignatures");
+      assertThat(database.queryLong("SELECT count(*) FROM audit_cosignatures")).isPositive();
+    }
+  }
+
+  @Test
   void witnessCommands_haveHelp_andRefuseBadInput() {
     assertThat(run("witness", "--help").out).contains("serve").contains("public-key");
     assertThat(run("witness", "serve", "--help").out).contains("--log-key").contains("409");

@@ -74,6 +74,7 @@ class ConfigFileErrorsTest {
       "renew_every: PT0.0001S|policies.demo.renew_every: must be a whole number of milliseconds, not 0.1ms",
       "idle_timeout: PT0.5001S|policies.demo.idle_timeout: must be a whole number of milliseconds, not 500.1ms",
       "absolute_timeout: 1000d|policies.demo.absolute_timeout: 1000d is longer than the longest timeout (400d)",
+      "resume_within: 25h|policies.demo.resume_within: 25h is longer than 1d (an ended session is remembered for a day)",
       "when_exceeded: end_oldest|policies.demo.when_exceeded: needs max_sessions_per_subject",
       "limit_scope: subject|policies.demo.limit_scope: needs max_sessions_per_subject",
       "max_sessions_per_subject: 2; when_exceeded: nope|policies.demo.when_exceeded: must be refuse_new or end_oldest, not \"nope\"",

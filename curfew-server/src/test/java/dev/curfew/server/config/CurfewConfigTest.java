@@ -94,6 +94,9 @@ class CurfewConfigTest {
       "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, when_exceeded: end_oldest}}|policies.p.when_exceeded",
       "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, max_sessions_per_subject: 2, limit_scope: everywhere}}|policies.p.limit_scope",
       "audit_retention: P106751991167300D|audit_retention",
+      // issue 19: resuming after an idle expiry
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, resume_within: 0s}}|policies.p.resume_within",
+      "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, resume_within: 25h}}|policies.p.resume_within",
   })
   void badValuesAreErrorsThatNameTheKey(String yaml, String key) {
     assertThatThrownBy(() -> CurfewConfig.parse(yaml))
@@ -132,6 +135,14 @@ class CurfewConfigTest {
     assertThat(c.policies().get("p").concurrency()).isEqualTo(dev.curfew.core.ConcurrencyLimit.of(3, "refuse_new", "subject"));
     assertThat(c.policies().get("q").concurrency().describe()).isEqualTo("1 per audience, end_oldest");
     assertThat(c.policies().get("r").concurrency().limited()).isFalse();
+  }
+
+  @Test
+  void resumeWithin_isOptional() {
+    CurfewConfig c = CurfewConfig.parse("policies:\n  p: {idle_timeout: 5m, absolute_timeout: 1h, resume_within: 30m}\n"
+        + "  r: {idle_timeout: 5m, absolute_timeout: 1h}\ndefault_policy: p\n");
+    assertThat(c.policies().get("p").resumeWithin()).isEqualTo(java.time.Duration.ofMinutes(30));
+    assertThat(c.policies().get("r").resumeWithin()).isNull();
   }
 
   @Test

@@ -2,17 +2,24 @@ package dev.curfew.store.embedded;
 
 import dev.curfew.core.audit.AuditVerification;
 import dev.curfew.core.audit.AuditVerifier;
+import dev.curfew.core.audit.Json;
 import dev.curfew.core.audit.MerkleTree;
 import dev.curfew.core.audit.NoteVerifier;
 import dev.curfew.core.audit.WitnessQuorum;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.LongConsumer;
 
 /**
@@ -31,8 +38,40 @@ public final class AuditFileVerifier {
    * @param suspectSeq when a checkpoint's root did not match: the first record in the failing
    *     range whose leaf hash differs from the one the server stored when it wrote it (the hash
    *     store is not signed, so this locates an edit; the checkpoint is the evidence), else -1
+   * @param archive what was archived, and what was found of it
+   * @param holds the legal holds in force
    */
-  public record Result(AuditVerification verification, long incompleteTailBytes, long suspectSeq) {}
+  public record Result(AuditVerification verification, long incompleteTailBytes, long suspectSeq, ArchiveReport archive,
+      HoldsReport holds) {
+    /** The verification held and no archived segment differs from what was archived. */
+    public boolean ok() {
+      return verification.ok() && archive.problems().isEmpty();
+    }
+  }
+
+  /**
+   * The archived segments (audit/archived.jsonl).
+   *
+   * @param segments segments the manifest lists
+   * @param absentSegments those not found (the archive was moved elsewhere and not given)
+   * @param summarizedRecords records of absent segments, taken as their subtree hashes: every
+   *     checkpoint root after them was recomputed over those hashes, so they are proven to be what
+   *     the signed tree holds, but the records themselves were not read
+   * @param checkpointsInsideSummaries checkpoints whose size fell inside an absent segment (their
+   *     signature checked, their root not)
+   * @param problems archived segments that differ from what was archived
+   */
+  public record ArchiveReport(int segments, int absentSegments, long summarizedRecords, long checkpointsInsideSummaries,
+      List<String> problems) {}
+
+  /**
+   * The legal holds.
+   *
+   * @param inForce the holds file (audit/holds.json): what retention obeys
+   * @param recordedInForce ids placed and not lifted according to the {@code audit.hold_*} records read
+   * @param disagreements where the two differ
+   */
+  public record HoldsReport(List<LegalHolds.Hold> inForce, List<String> recordedInForce, List<String> disagreements) {}
 
   private AuditFileVerifier() {}
 
@@ -49,27 +88,109 @@ public final class AuditFileVerifier {
     return verify(files, key, trustedCheckpointNote, null, progressEvery, progress);
   }
 
-  /** As above, also requiring {@code witnesses} (null: none) on the latest checkpoint. */
+  /**
+   * As above, also requiring {@code witnesses} (null: none) on the latest checkpoint. Archived
+   * segments are read from {@code files.archiveDir()}; one that is not there is taken as the
+   * subtree hashes audit/archived.jsonl keeps of it (MerkleRange), one that is there is also
+   * compared with the SHA-256 kept of it.
+   */
   public static Result verify(AuditFiles files, NoteVerifier key, String trustedCheckpointNote, WitnessQuorum witnesses,
       long progressEvery, LongConsumer progress) throws IOException {
     Objects.requireNonNull(files, "files");
     Objects.requireNonNull(key, "key");
     long checkpointBytes = Files.exists(files.checkpointsFile()) ? Files.size(files.checkpointsFile()) : 0;
     List<String> checkpointLines = files.checkpointLines(checkpointBytes);
+    TreeMap<Long, ArchiveManifest.Entry> manifest = ArchiveManifest.read(files);
     AuditVerifier.Builder b = AuditVerifier.builder(key).checkpointLines(checkpointLines.iterator());
     if (trustedCheckpointNote != null) b.trustedCheckpoint(trustedCheckpointNote);
     if (progress != null) b.progress(progressEvery, progress);
     if (witnesses != null) b.witnesses(witnesses);
     AuditVerifier verifier = b.build();
-    AuditFiles.Reading r = files.forEachLine(0, Long.MAX_VALUE, AuditVerifier.MAX_LINE_BYTES,
-        (seq, first, offset, bytes, off, len) -> verifier.accept(bytes, off, len));
+    HoldRecords holdRecords = new HoldRecords();
+    TreeMap<Long, Path> present = files.segments();
+    boolean[] failed = {false};
+    long seq = 0;
+    int absent = 0;
+    AuditFiles.Reading r = new AuditFiles.Reading(0, 0);
+    while (!failed[0]) {
+      ArchiveManifest.Entry e = manifest.get(seq);
+      if (e != null && !present.containsKey(seq)) {
+        absent++;
+        failed[0] = !verifier.acceptRange(e.range());
+        seq = e.endSeq();
+        continue;
+      }
+      if (!present.containsKey(seq)) break; // the end, or a gap: the verifier names it at finish
+      r = files.forEachLine(seq, Long.MAX_VALUE, AuditVerifier.MAX_LINE_BYTES, (s, first, offset, bytes, off, len) -> {
+        if (verifier.accept(bytes, off, len)) {
+          holdRecords.see(bytes, off, len); // a canonical JSON object by now
+          return true;
+        }
+        failed[0] = true;
+        return false;
+      });
+      if (r.nextSeq() == seq) break;
+      seq = r.nextSeq();
+    }
     AuditVerification v = verifier.finish();
     long suspect = -1;
     if (!v.ok() && v.failure().where() == AuditVerification.Where.CHECKPOINT
-        && v.failure().position() <= v.records()) {
+        && v.failure().position() <= v.records() && absent == 0) {
       suspect = firstChangedLeaf(files, v.failure().position());
     }
-    return new Result(v, r.incompleteTailBytes(), suspect);
+    List<String> problems = new ArrayList<>();
+    for (ArchiveManifest.Entry e : manifest.values()) {
+      Path p = present.get(e.firstSeq());
+      if (p == null) continue;
+      String actual = ArchiveManifest.sha256Hex(p);
+      if (!actual.equals(e.sha256Hex())) {
+        problems.add("archived segment " + p + " (seq " + e.firstSeq() + ".." + (e.endSeq() - 1) + ") was changed after it was"
+            + " archived on " + e.archivedAt() + ": its SHA-256 is " + actual + ", not " + e.sha256Hex());
+      }
+    }
+    ArchiveReport archive = new ArchiveReport(manifest.size(), absent, verifier.summarizedRecords(),
+        verifier.checkpointsInsideSummaries(), problems);
+    return new Result(v, r.incompleteTailBytes(), suspect, archive, holdRecords.report(LegalHolds.read(files)));
+  }
+
+  /** Folds the {@code audit.hold_*} records into the ids in force; canonical JSON puts "type" last. */
+  private static final class HoldRecords {
+    private static final byte[] PLACED = "\"type\":\"audit.hold_placed\"}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] LIFTED = "\"type\":\"audit.hold_lifted\"}".getBytes(StandardCharsets.UTF_8);
+    private final Set<String> inForce = new LinkedHashSet<>();
+
+    void see(byte[] bytes, int off, int len) {
+      boolean placed = endsWith(bytes, off, len, PLACED);
+      if (!placed && !endsWith(bytes, off, len, LIFTED)) return;
+      Object data = Json.parseObject(new String(bytes, off, len, StandardCharsets.UTF_8)).get("data");
+      Object id = data instanceof Map<?, ?> m ? m.get("hold_id") : null;
+      if (!(id instanceof String s)) return;
+      if (placed) inForce.add(s);
+      else inForce.remove(s);
+    }
+
+    HoldsReport report(List<LegalHolds.Hold> file) {
+      List<String> disagreements = new ArrayList<>();
+      Set<String> fileIds = new LinkedHashSet<>();
+      for (LegalHolds.Hold h : file) {
+        fileIds.add(h.id());
+        if (!inForce.contains(h.id())) {
+          disagreements.add("hold " + h.id() + " is in audit/holds.json but no audit.hold_placed record read places it"
+              + " (a crash before its record, or the record is in an archived segment not at hand)");
+        }
+      }
+      for (String id : inForce) {
+        if (!fileIds.contains(id)) {
+          disagreements.add("hold " + id + " is placed and not lifted by the records but is not in audit/holds.json:"
+              + " the segments it holds may have been archived");
+        }
+      }
+      return new HoldsReport(file, List.copyOf(inForce), disagreements);
+    }
+
+    private static boolean endsWith(byte[] bytes, int off, int len, byte[] suffix) {
+      return len >= suffix.length && Arrays.equals(bytes, off + len - suffix.length, off + len, suffix, 0, suffix.length);
+    }
   }
 
   /** The first seq below {@code end} whose line no longer hashes to the stored leaf hash, or -1. */

@@ -26,6 +26,8 @@ import java.util.TreeMap;
  * <pre>
  * audit/audit-&lt;first seq, 20 digits&gt;.jsonl   the records (segments), one canonical JSON line each
  * audit/archive/audit-*.jsonl                  segments older than the retention, moved, never deleted
+ * audit/archived.jsonl                         per archived segment: its SHA-256 and Merkle subtree hashes (ArchiveManifest)
+ * audit/holds.json                             the legal holds in force (LegalHolds)
  * audit/checkpoints.jsonl                      {"note":..., "tree_size":N} per checkpoint (CheckpointLine);
  *                                              a size may repeat, the later line adding witness cosignatures
  * audit/tree/level-*.bin                       the Merkle tree's hashes (FileHashStore), derived
@@ -38,13 +40,23 @@ import java.util.TreeMap;
  */
 public final class AuditFiles {
   private final Path dataDir;
+  private final Path archiveDir; // null: audit/archive/
 
-  private AuditFiles(Path dataDir) {
+  private AuditFiles(Path dataDir, Path archiveDir) {
     this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+    this.archiveDir = archiveDir;
   }
 
   public static AuditFiles of(Path dataDir) {
-    return new AuditFiles(dataDir);
+    return new AuditFiles(dataDir, null);
+  }
+
+  /**
+   * The same files, with the archived segments read from {@code dir} instead of audit/archive/
+   * (an archive moved elsewhere); readers only.
+   */
+  public AuditFiles withArchiveDir(Path dir) {
+    return new AuditFiles(dataDir, Objects.requireNonNull(dir, "dir"));
   }
 
   public Path dataDir() {
@@ -56,7 +68,15 @@ public final class AuditFiles {
   }
 
   public Path archiveDir() {
-    return auditDir().resolve("archive");
+    return archiveDir != null ? archiveDir : auditDir().resolve("archive");
+  }
+
+  public Path archiveManifestFile() {
+    return auditDir().resolve("archived.jsonl");
+  }
+
+  public Path holdsFile() {
+    return auditDir().resolve("holds.json");
   }
 
   public Path treeDir() {

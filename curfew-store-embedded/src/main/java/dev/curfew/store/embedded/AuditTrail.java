@@ -68,11 +68,15 @@ import java.util.concurrent.TimeUnit;
  * then gets its index file written in the background.
  *
  * Retention: segments whose newest record is older than `retention` (400 days by default:
- * PCI DSS 4.0 10.5.1 asks for 12 months) are moved to audit/archive/ at attach and daily. Nothing
- * is deleted: the hash store keeps every leaf hash, so inclusion and consistency proofs for the
- * records still in audit/ keep working, and `audit verify` and `audit evidence` read the archive
- * too. An operator who moves the archive elsewhere keeps proofs for kept records (they need only
- * the hash store) but `audit verify` then needs the archive back to recompute the old leaves.
+ * PCI DSS 4.0 10.5.1 asks for 12 months) are moved to audit/archive/ at attach and daily, unless
+ * a legal hold (LegalHolds, audit/holds.json) covers one of their records. Nothing is deleted:
+ * the hash store keeps every leaf hash, so inclusion and consistency proofs keep working, and
+ * `audit verify` and `audit evidence` read the archive too. Before a segment moves, its SHA-256
+ * and the Merkle subtree hashes of its records (a compact range, MerkleRange) are appended to
+ * audit/archived.jsonl (ArchiveManifest), which stays in audit/: with the archive moved elsewhere,
+ * `audit verify` folds those hashes in place of the records and still recomputes every later
+ * checkpoint root, so it proves that the archived records are the ones the signed tree holds;
+ * given the archive (`--archive DIR`), it reads the records and names a file that was changed.
  */
 
 /**
@@ -619,7 +623,15 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
    * @throws IllegalStateException if a server holds the tree, or there is no checkpoint yet
    */
   public static FileEvidence evidenceFromFiles(Path dataDir, NoteVerifier key, String sessionId) throws IOException {
-    AuditFiles files = AuditFiles.of(dataDir);
+    return evidenceFromFiles(AuditFiles.of(dataDir), key, sessionId);
+  }
+
+  /**
+   * As above, from {@code files}: with {@link AuditFiles#withArchiveDir} an archive moved elsewhere
+   * gives the archived records, and the tree (which keeps every leaf hash) proves them against
+   * the latest checkpoint.
+   */
+  public static FileEvidence evidenceFromFiles(AuditFiles files, NoteVerifier key, String sessionId) throws IOException {
     String note = files.latestCheckpointNote();
     if (note == null) throw new IllegalStateException("no checkpoint in " + files.checkpointsFile() + " yet");
     long size = dev.curfew.core.audit.Checkpoint.parse(key.verify(note).textOrThrow()).treeSize();
@@ -674,7 +686,41 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     }
     if (l == null) return 0;
     long cutoffMs = clock.millis() - settings.retention().toMillis();
-    return l.archiveSegmentsBefore(cutoffMs);
+    List<LegalHolds.Hold> holds;
+    try {
+      holds = LegalHolds.read(files);
+    } catch (IOException unreadable) { // which records are held is unknown: none is archived, the node runs on
+      LOG.log(System.Logger.Level.ERROR, "no audit segment is archived: " + unreadable.getMessage());
+      return 0;
+    }
+    TreeMap<Long, ArchiveManifest.Entry> manifest = ArchiveManifest.read(files);
+    describeArchivedBefore(l, manifest);
+    return l.archiveSegmentsBefore(cutoffMs, (segment, firstSeq) -> {
+      LegalHolds.Hold held = LegalHolds.holding(holds, segment);
+      if (held != null) {
+        LOG.log(System.Logger.Level.INFO, "audit segment " + segment.getFileName() + " is past the retention but not archived:"
+            + " legal hold " + held.id() + " on " + held.scope());
+        return false;
+      }
+      if (!manifest.containsKey(firstSeq)) { // else a crash came between writing its entry and the move
+        ArchiveManifest.append(files, ArchiveManifest.describe(segment, firstSeq, clock.millis()));
+      }
+      return true;
+    });
+  }
+
+  /**
+   * Adds the manifest entry of every segment already in audit/archive/ without one (archived by a
+   * version that kept none, or the manifest was lost), so that it too can be proven without the
+   * archive from now on.
+   */
+  private void describeArchivedBefore(FileAuditLog l, TreeMap<Long, ArchiveManifest.Entry> manifest) throws IOException {
+    for (Map.Entry<Long, Path> e : l.segmentsSnapshot().entrySet()) {
+      if (manifest.containsKey(e.getKey()) || !e.getValue().getParent().equals(files.archiveDir())) continue;
+      ArchiveManifest.Entry entry = ArchiveManifest.describe(e.getValue(), e.getKey(), clock.millis());
+      ArchiveManifest.append(files, entry);
+      manifest.put(e.getKey(), entry);
+    }
   }
 
   private void scheduledRetention() {

@@ -540,12 +540,22 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     return k == null ? -1 : k;
   }
 
+  /** Decides on and prepares the archival of one segment. */
+  @FunctionalInterface
+  public interface Archival {
+    /**
+     * Called before {@code segment} moves; false keeps it where it is (a legal hold). What it
+     * writes must be durable when it returns true.
+     */
+    boolean prepare(Path segment, long firstSeq) throws IOException;
+  }
+
   /**
    * Moves every closed segment whose last record is older than {@code cutoffMs} to audit/archive/
-   * (an atomic rename, directories forced); the open segment always stays. Readers find a segment
-   * in either place. Returns how many moved.
+   * (an atomic rename, directories forced) unless {@code archival} keeps it; the open segment
+   * always stays. Readers find a segment in either place. Returns how many moved.
    */
-  public int archiveSegmentsBefore(long cutoffMs) throws IOException {
+  public int archiveSegmentsBefore(long cutoffMs, Archival archival) throws IOException {
     Path archive = AuditFiles.of(dataDir).archiveDir();
     int moved = 0;
     for (Map.Entry<Long, Path> e : segments.entrySet()) {
@@ -554,6 +564,7 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
       if (!p.getParent().equals(auditDir)) continue; // already archived
       String last = Segments.lastLine(p);
       if (last == null || Times.parse((String) Json.parseObject(last).get("time")) >= cutoffMs) break;
+      if (!archival.prepare(p, e.getKey())) continue; // held
       PrivateFiles.createDirectories(archive);
       Path target = archive.resolve(p.getFileName());
       Files.move(p, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

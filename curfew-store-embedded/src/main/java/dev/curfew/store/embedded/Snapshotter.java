@@ -155,6 +155,7 @@ final class Snapshotter {
     m.put("renew_every_ms", p.renewEvery() == null ? null : p.renewEvery().toMillis());
     m.put("comply_with", p.complyWith());
     p.concurrency().putFields(m);
+    if (p.resumeWithin() != null) m.put("resume_within_ms", p.resumeWithinMs());
     return m;
   }
 
@@ -162,12 +163,14 @@ final class Snapshotter {
   static Policy policyFrom(Map<String, Object> m) {
     Object renew = m.get("renew_every_ms");
     Object comply = m.get("comply_with");
+    Object resume = m.get("resume_within_ms");
     return new Policy((String) m.get("policy"), ((Number) m.get("policy_version")).intValue(),
         Duration.ofMillis(((Number) m.get("idle_timeout_ms")).longValue()),
         Duration.ofMillis(((Number) m.get("absolute_timeout_ms")).longValue()),
         Duration.ofMillis(((Number) m.get("warn_before_ms")).longValue()),
         ((Number) m.get("max_extensions")).intValue(),
         renew == null ? null : Duration.ofMillis(((Number) renew).longValue()),
-        comply == null ? List.of() : (List<String>) comply, dev.curfew.core.ConcurrencyLimit.fromFields(m));
+        comply == null ? List.of() : (List<String>) comply, dev.curfew.core.ConcurrencyLimit.fromFields(m),
+        resume == null ? null : Duration.ofMillis(((Number) resume).longValue()));
   }
 }

@@ -252,23 +252,44 @@ public final class AuditDatabase implements AutoCloseable {
 
   // ---------------------------------------------------------------- checkpoints
 
-  /** The node's checkpoints in tree-size order, those of size at most {@code maxTreeSize}. */
+  /**
+   * The note of a checkpoint as read: the stored note with the witness cosignature lines added to
+   * it since (audit_cosignatures), in the order they were added.
+   */
+  private static final String NOTE_WITH_COSIGNATURES = "c.note || coalesce((SELECT string_agg(w.line || E'\\n', ''"
+      + " ORDER BY w.added_at, w.line) FROM audit_cosignatures w WHERE w.node_id = c.node_id AND w.tree_size = c.tree_size), '')";
+
+  /** The node's checkpoints in tree-size order, those of size at most {@code maxTreeSize}, with their cosignatures. */
   public List<CheckpointLine> checkpoints(int nodeId, long maxTreeSize) throws IOException {
     List<CheckpointLine> out = new ArrayList<>();
-    for (Row r : query("SELECT tree_size, note FROM audit_checkpoints WHERE node_id = $1 AND tree_size <= $2"
-        + " ORDER BY tree_size", Tuple.of(nodeId, maxTreeSize), "reading the checkpoints of node " + nodeId)) {
+    for (Row r : query("SELECT c.tree_size, " + NOTE_WITH_COSIGNATURES + " FROM audit_checkpoints c"
+        + " WHERE c.node_id = $1 AND c.tree_size <= $2 ORDER BY c.tree_size", Tuple.of(nodeId, maxTreeSize),
+        "reading the checkpoints of node " + nodeId)) {
       out.add(new CheckpointLine(r.getLong(0), r.getString(1)));
     }
     return out;
   }
 
-  /** The node's checkpoint of the largest tree size, or empty. */
+  /** The node's checkpoint of the largest tree size, with its cosignatures, or empty. */
   public Optional<CheckpointLine> latestCheckpoint(int nodeId) throws IOException {
-    for (Row r : query("SELECT tree_size, note FROM audit_checkpoints WHERE node_id = $1 ORDER BY tree_size DESC LIMIT 1",
+    for (Row r : query("SELECT c.tree_size, " + NOTE_WITH_COSIGNATURES + " FROM audit_checkpoints c"
+        + " WHERE c.node_id = $1 ORDER BY c.tree_size DESC LIMIT 1",
         Tuple.of(nodeId), "reading the latest checkpoint of node " + nodeId)) {
       return Optional.of(new CheckpointLine(r.getLong(0), r.getString(1)));
     }
     return Optional.empty();
+  }
+
+  /**
+   * Adds witness cosignature lines (each without its newline) to the node's checkpoint of {@code
+   * treeSize}; a line already there is kept once.
+   */
+  public void addCosignatures(int nodeId, long treeSize, List<String> lines) throws IOException {
+    for (String line : lines) {
+      await(pool.preparedQuery("INSERT INTO audit_cosignatures (node_id, tree_size, line) VALUES ($1, $2, $3)"
+          + " ON CONFLICT DO NOTHING").execute(Tuple.of(nodeId, treeSize, line)),
+          "adding a witness cosignature to checkpoint " + treeSize + " of node " + nodeId);
+    }
   }
 
   // ---------------------------------------------------------------- token bindings

@@ -11,6 +11,7 @@ import dev.curfew.core.audit.Json;
 import dev.curfew.core.audit.MerkleTree;
 import dev.curfew.core.audit.NoteSigner;
 import dev.curfew.core.audit.Times;
+import dev.curfew.core.audit.Witnesses;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
@@ -65,7 +66,10 @@ import java.util.function.Predicate;
  * Checkpoints: the writer signs the tree (Ed25519, c2sp.org/signed-note over the
  * c2sp.org/tlog-checkpoint body) and inserts the note when records arrived and a checkpoint
  * interval (1 s) has passed on the injected clock, when asked to (evidence needs one that covers
- * its records), and at close. Checkpoints cover only committed records.
+ * its records), and at close. Checkpoints cover only committed records. With witnesses
+ * (Options.witnesses), each new checkpoint is then handed to PgCosigner, which submits it on its
+ * own thread and inserts the cosignature lines into audit_cosignatures; the latest checkpoint is
+ * offered again every second while it lacks one (c2sp.org/tlog-witness, docs/audit.md).
  *
  * Mirroring. replicate() takes lines that already have their seq (the embedded store's journal,
  * through its leaf listener), verbatim, so that the node's tree in PostgreSQL is the journal's
@@ -105,9 +109,10 @@ public final class PgAuditLog implements AuditSink, AuditLogReader, AutoCloseabl
    * @param retryDelayMax the longest pause between attempts while PostgreSQL cannot be reached (1 s)
    * @param closeTimeout how long close waits for PostgreSQL to take what is queued (30 s)
    * @param clock the deployment's clock, which times checkpoints and idle probes
+   * @param witnesses every new checkpoint is submitted to them, off the writer's thread (none)
    */
   public record Options(int maxQueuedRecords, int maxBatchRecords, Duration checkpointInterval, Duration retryDelayMax,
-      Duration closeTimeout, Clock clock) {
+      Duration closeTimeout, Clock clock, Witnesses witnesses) {
     public Options {
       if (maxQueuedRecords < 1) throw new IllegalArgumentException("maxQueuedRecords < 1: " + maxQueuedRecords);
       if (maxBatchRecords < 1) throw new IllegalArgumentException("maxBatchRecords < 1: " + maxBatchRecords);
@@ -120,31 +125,36 @@ public final class PgAuditLog implements AuditSink, AuditLogReader, AutoCloseabl
       }
       if (closeTimeout.isNegative()) throw new IllegalArgumentException("closeTimeout < 0: " + closeTimeout);
       Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(witnesses, "witnesses");
     }
 
     public static Options defaults() {
       return new Options(1_000_000, 10_000, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(30),
-          new SystemClock());
+          new SystemClock(), Witnesses.NONE);
     }
 
     public Options withClock(Clock c) {
-      return new Options(maxQueuedRecords, maxBatchRecords, checkpointInterval, retryDelayMax, closeTimeout, c);
+      return new Options(maxQueuedRecords, maxBatchRecords, checkpointInterval, retryDelayMax, closeTimeout, c, witnesses);
     }
 
     public Options withMaxBatchRecords(int n) {
-      return new Options(maxQueuedRecords, n, checkpointInterval, retryDelayMax, closeTimeout, clock);
+      return new Options(maxQueuedRecords, n, checkpointInterval, retryDelayMax, closeTimeout, clock, witnesses);
     }
 
     public Options withMaxQueuedRecords(int n) {
-      return new Options(n, maxBatchRecords, checkpointInterval, retryDelayMax, closeTimeout, clock);
+      return new Options(n, maxBatchRecords, checkpointInterval, retryDelayMax, closeTimeout, clock, witnesses);
     }
 
     public Options withRetryDelayMax(Duration d) {
-      return new Options(maxQueuedRecords, maxBatchRecords, checkpointInterval, d, closeTimeout, clock);
+      return new Options(maxQueuedRecords, maxBatchRecords, checkpointInterval, d, closeTimeout, clock, witnesses);
+    }
+
+    public Options withWitnesses(Witnesses w) {
+      return new Options(maxQueuedRecords, maxBatchRecords, checkpointInterval, retryDelayMax, closeTimeout, clock, w);
     }
 
     public Options withCloseTimeout(Duration d) {
-      return new Options(maxQueuedRecords, maxBatchRecords, checkpointInterval, retryDelayMax, d, clock);
+      return new Options(maxQueuedRecords, maxBatchRecords, checkpointInterval, retryDelayMax, d, clock, witnesses);
     }
   }
 
@@ -184,8 +194,12 @@ public final class PgAuditLog implements AuditSink, AuditLogReader, AutoCloseabl
 
   private volatile long durableSize;
   private volatile boolean connected = true;
+  // Written together under noteLock (the writer's new checkpoint, the cosigner's cosignatures).
+  private final Object noteLock = new Object();
   private volatile String lastCheckpointNote;
   private volatile long lastCheckpointSize = -1;
+  private final PgCosigner cosigner; // null: no witnesses
+  private long lastOfferMs = Long.MIN_VALUE; // the writer thread only
   private volatile Throwable lastOutage;
 
   /**
@@ -263,6 +277,8 @@ public final class PgAuditLog implements AuditSink, AuditLogReader, AutoCloseabl
     this.signer = signer;
     this.options = options;
     this.store = store;
+    this.cosigner = options.witnesses() == Witnesses.NONE ? null
+        : new PgCosigner(options.witnesses(), db, node, new PgAuditProofs(this), this::cosigned);
     this.writer = new Thread(this::run, "curfew-pg-audit-writer");
     this.writer.setDaemon(true);
   }
@@ -782,6 +798,9 @@ public final class PgAuditLog implements AuditSink, AuditLogReader, AutoCloseabl
     try {
       if (tree.size() > Math.max(lastCheckpointSize, 0) && (due || !requests.isEmpty())) {
         checkpoint();
+      } else if (cosigner != null && lastCheckpointNote != null && now - lastOfferMs >= 1000
+          && !cosigner.complete(lastCheckpointNote)) {
+        offerToWitnesses(); // a witness was down when it was written: offered again every second
       } else if (now - lastContactMs >= intervalMs) {
         probe();
       }
@@ -807,13 +826,33 @@ public final class PgAuditLog implements AuditSink, AuditLogReader, AutoCloseabl
     }
     // Ed25519 signatures are deterministic (RFC 8032), so a checkpoint whose answer was lost and is
     // written again is the same note: ON CONFLICT keeps one.
-    lastCheckpointNote = note;
-    lastCheckpointSize = cp.treeSize();
+    synchronized (noteLock) {
+      lastCheckpointNote = note;
+      lastCheckpointSize = cp.treeSize();
+    }
+    if (cosigner != null) offerToWitnesses();
     lastCheckpointAtMs = options.clock().millis();
     lastContactMs = lastCheckpointAtMs;
     if (!connected) {
       connected = true;
       LOG.log(System.Logger.Level.INFO, "PostgreSQL audit log of node " + node.name() + " is writable again");
+    }
+  }
+
+  /** Hands the latest checkpoint to the cosigner (the writer thread). */
+  private void offerToWitnesses() {
+    String note;
+    synchronized (noteLock) {
+      note = lastCheckpointNote;
+    }
+    lastOfferMs = options.clock().millis();
+    cosigner.offer(Checkpoint.parse(signer.verifier().verify(note).textOrThrow()), note);
+  }
+
+  /** The cosigner stored cosignatures of checkpoint {@code treeSize}: the latest note carries them if it is still that one. */
+  private void cosigned(long treeSize, String note) {
+    synchronized (noteLock) {
+      if (lastCheckpointSize == treeSize) lastCheckpointNote = note;
     }
   }
 
@@ -925,5 +964,6 @@ public final class PgAuditLog implements AuditSink, AuditLogReader, AutoCloseabl
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    if (cosigner != null) cosigner.close(); // the final checkpoint's submission finishes first
   }
 }

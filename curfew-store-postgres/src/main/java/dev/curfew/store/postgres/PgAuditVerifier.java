@@ -5,6 +5,7 @@ import dev.curfew.core.audit.AuditVerifier;
 import dev.curfew.core.audit.CheckpointLine;
 import dev.curfew.core.audit.MerkleTree;
 import dev.curfew.core.audit.NoteVerifier;
+import dev.curfew.core.audit.WitnessQuorum;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -58,6 +59,15 @@ public final class PgAuditVerifier {
    */
   public static Result verify(AuditDatabase db, List<NoteVerifier> trustedKeys, List<String> trustedCheckpoints,
       long progressEvery, LongConsumer progress) throws IOException {
+    return verify(db, trustedKeys, trustedCheckpoints, null, progressEvery, progress);
+  }
+
+  /**
+   * As above, also requiring {@code witnesses} (null: none) on every node's latest checkpoint,
+   * as for the files of a data directory (AuditVerifier.Builder#witnesses).
+   */
+  public static Result verify(AuditDatabase db, List<NoteVerifier> trustedKeys, List<String> trustedCheckpoints,
+      WitnessQuorum witnesses, long progressEvery, LongConsumer progress) throws IOException {
     Objects.requireNonNull(trustedKeys, "trustedKeys");
     Objects.requireNonNull(trustedCheckpoints, "trustedCheckpoints");
     List<String> problems = new ArrayList<>();
@@ -87,7 +97,7 @@ public final class PgAuditVerifier {
       String trustedNote = trustedCheckpoints.stream().filter(n -> n.startsWith(registered.name() + "\n"))
           .findFirst().orElse(null);
       LongConsumer nodeProgress = progress == null ? null : n -> progress.accept(verifiedBefore[0] + n);
-      NodeResult r = verifyNode(db, node, key, trusted, trustedNote, progressEvery, nodeProgress);
+      NodeResult r = verifyNode(db, node, key, trusted, trustedNote, witnesses, progressEvery, nodeProgress);
       verifiedBefore[0] += r.verification().records();
       results.add(r);
     }
@@ -104,12 +114,19 @@ public final class PgAuditVerifier {
   /** Verifies one node's records against its checkpoints with {@code key}. */
   public static NodeResult verifyNode(AuditDatabase db, AuditDatabase.Node node, NoteVerifier key, boolean keyTrusted,
       String trustedCheckpoint, long progressEvery, LongConsumer progress) throws IOException {
+    return verifyNode(db, node, key, keyTrusted, trustedCheckpoint, null, progressEvery, progress);
+  }
+
+  /** As above, also requiring {@code witnesses} (null: none) on the node's latest checkpoint. */
+  public static NodeResult verifyNode(AuditDatabase db, AuditDatabase.Node node, NoteVerifier key, boolean keyTrusted,
+      String trustedCheckpoint, WitnessQuorum witnesses, long progressEvery, LongConsumer progress) throws IOException {
     List<CheckpointLine> checkpoints = db.checkpoints(node.id(), Long.MAX_VALUE);
     List<String> lines = new ArrayList<>(checkpoints.size());
     for (CheckpointLine c : checkpoints) lines.add(c.toJson());
     AuditVerifier.Builder b = AuditVerifier.builder(key).checkpointLines(lines.iterator());
     if (trustedCheckpoint != null) b.trustedCheckpoint(trustedCheckpoint);
     if (progress != null) b.progress(progressEvery, progress);
+    if (witnesses != null) b.witnesses(witnesses);
     AuditVerifier verifier = b.build();
     db.scan(node.id(), 0, Long.MAX_VALUE, (seq, line, hash) -> verifier.accept(line.getBytes(StandardCharsets.UTF_8)));
     AuditVerification v = verifier.finish();

@@ -22,6 +22,11 @@ final class EventRelay {
   private static final System.Logger LOG = System.getLogger(EventRelay.class.getName());
 
   private final RedisSessionStore store;
+  /**
+   * Who sent an event, so that a node skips only its own: this process, not the node's name, which
+   * two processes may share (two nodes on one host both default to its host name).
+   */
+  private final String origin;
   private final SessionEvents remote;
   private final DuePoller poller;
   private final PolicySync policies;
@@ -31,6 +36,7 @@ final class EventRelay {
 
   EventRelay(RedisSessionStore store, SessionEvents remote, DuePoller poller, PolicySync policies) {
     this.store = store;
+    this.origin = store.node + "/" + java.util.UUID.randomUUID();
     this.remote = remote;
     this.poller = poller;
     this.policies = policies;
@@ -87,7 +93,7 @@ final class EventRelay {
 
   void broadcast(String sessionId, String event, Map<String, Object> data) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("o", store.node);
+    m.put("o", origin);
     m.put("s", sessionId);
     m.put("e", event);
     m.put("d", data);
@@ -104,7 +110,7 @@ final class EventRelay {
     try {
       if (channel.equals(store.keys.eventsChannel())) {
         Map<String, Object> m = Json.parseObject(payload);
-        if (store.node.equals(m.get("o"))) return;
+        if (origin.equals(m.get("o"))) return;
         remote.publish((String) m.get("s"), (String) m.get("e"), (Map<String, Object>) m.get("d"));
       } else if (channel.equals(store.keys.dueChannel())) {
         // "{prefix:<shard>}: <at>"

@@ -8,6 +8,7 @@ import dev.curfew.core.EndReason;
 import dev.curfew.core.EngineMetrics;
 import dev.curfew.core.IdpLogout;
 import dev.curfew.core.Policies;
+import dev.curfew.core.PolicyException;
 import dev.curfew.core.Policy;
 import dev.curfew.core.RotationGrace;
 import dev.curfew.core.SealedToken;
@@ -154,6 +155,11 @@ public final class RedisSessionStore implements SessionStore {
   public static Future<RedisSessionStore> start(Vertx vertx, Redis redis, String node, dev.curfew.core.Clock nodeClock,
       Policies policies, AuditSink sink, SessionEvents events, SessionEvents remoteEvents, EngineMetrics metrics,
       Settings settings) {
+    try {
+      policies.all().forEach(RedisSessionStore::requireSupported);
+    } catch (PolicyException e) {
+      return Future.failedFuture(e);
+    }
     RedisSessionStore store = new RedisSessionStore(vertx, redis, node, nodeClock, policies, sink, events, remoteEvents,
         metrics, settings);
     // What this node was configured with becomes the latest version everywhere, unless it already is.
@@ -700,9 +706,22 @@ public final class RedisSessionStore implements SessionStore {
 
   @Override
   public CompletableFuture<SessionEngine.PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
+    requireSupported(values);
     Future<SessionEngine.PolicyChange> change = policySync.change(values, applyToLive, actor, true);
     return change.recover(e -> Future.succeededFuture(new SessionEngine.PolicyChange(null, 0, DONE)))
         .toCompletionStage().toCompletableFuture();
+  }
+
+  /**
+   * Refuses what this store does not enforce yet, rather than accept it and ignore it: {@code
+   * resume_within} ({@link dev.curfew.core.Resumption}) is kept by the embedded store only, since
+   * open.lua does not remember idle-expired sessions for resuming.
+   */
+  static void requireSupported(Policy p) {
+    if (p.resumeWithin() != null) {
+      throw new PolicyException("resume_within", "policy \"" + p.name()
+          + "\": resume_within is not supported with store: redis (the embedded store supports it); remove it");
+    }
   }
 
   /** Adopts a policy from configuration: a new version only when its values differ from the latest. */

@@ -1,4 +1,4 @@
-package dev.curfew.server.http;
+package dev.curfew.gateway.net;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -10,9 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Serves one port from several event loops: {@code instances} verticles, each with its own HTTP
- * server, among which Vert.x shares the listening socket. Port 0 picks a free port for all of
- * them. (Vert.x's own "shared random port", -1, is one per Vert.x instance, so two servers asking
+ * Serves one port from several event loops: {@code instances} verticles, each with its own server
+ * (HTTP or TCP), among which Vert.x shares the listening socket and hands out new connections in
+ * turn; a connection stays on the event loop of the server that accepted it. Port 0 picks a free
+ * port for all of them. (Vert.x's own "shared random port", -1, is one per Vert.x instance, so two servers asking
  * for it, the API and the gateway, would end up on one socket with two routers.)
  */
 public final class ServerInstances {

@@ -1,0 +1,165 @@
+package dev.curfew.spring;
+
+import dev.curfew.client.CurfewClient;
+import dev.curfew.client.CurfewProblem;
+import dev.curfew.client.HolderSession;
+import dev.curfew.core.audit.CanonicalJson;
+import dev.curfew.core.audit.Json;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * What curfew.js calls, same-origin, under {@code /_curfew/} (docs/curfew-js.md): the script
+ * itself, and the session-holder endpoints relayed to Curfew's {@code /v1/session} with the token
+ * kept in the app's HTTP session, the way the gateway serves them (spec/cli-and-config.md, "The
+ * gateway also serves"). These calls never count as the app's activity: only {@code activity} and
+ * {@code extend} do, as in Curfew. A change from another site is refused (403), since the browser
+ * sends the app's cookie with it; a token rotated by Curfew is kept, never shown to the page.
+ */
+final class CurfewJsEndpoints extends OncePerRequestFilter {
+  static final String PREFIX = "/_curfew/";
+  private static final String SCRIPT = "curfew-web/curfew.js";
+  private static final Map<String, Set<String>> SESSION_CALLS = Map.of(
+      "session", Set.of("GET", "DELETE"),
+      "session/activity", Set.of("POST"),
+      "session/extend", Set.of("POST"),
+      "session/warning-ack", Set.of("POST"),
+      "session/end-others", Set.of("POST"),
+      "session/events", Set.of("GET"));
+
+  private final CurfewClient client;
+  private final byte[] script;
+
+  CurfewJsEndpoints(CurfewClient client) {
+    this.client = client;
+    try (InputStream in = CurfewJsEndpoints.class.getClassLoader().getResourceAsStream(SCRIPT)) {
+      if (in == null) throw new IllegalStateException(SCRIPT + " is not on the class path (curfew-web)");
+      this.script = in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  protected boolean shouldNotFilter(HttpServletRequest request) {
+    return !path(request).startsWith(PREFIX);
+  }
+
+  @Override
+  protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws ServletException, IOException {
+    String call = path(request).substring(PREFIX.length());
+    String method = request.getMethod();
+    if (call.equals("curfew.js")) {
+      if (!method.equals("GET") && !method.equals("HEAD")) {
+        notAllowed(response, Set.of("GET", "HEAD"));
+        return;
+      }
+      response.setContentType("text/javascript; charset=utf-8");
+      response.setHeader("Cache-Control", "no-cache");
+      response.setContentLength(script.length);
+      if (method.equals("GET")) response.getOutputStream().write(script);
+      return;
+    }
+    Set<String> methods = SESSION_CALLS.get(call);
+    if (methods == null) {
+      Answers.problem(response, 404, "not-found", "Not found", "no such Curfew endpoint: " + PREFIX + call, null);
+      return;
+    }
+    if (!methods.contains(method)) {
+      notAllowed(response, methods);
+      return;
+    }
+    if (!method.equals("GET") && !sameOrigin(request)) {
+      Answers.problem(response, 403, "cross-site-request", "Cross-site request",
+          "a change to the session must come from this site", null);
+      return;
+    }
+    String token = SessionTokens.get(request);
+    if (token == null) {
+      Answers.problem(response, 401, "session-ended", "Session not valid", "no session", "unknown");
+      return;
+    }
+    try {
+      if (call.equals("session/events")) {
+        stream(client.session(token), response);
+      } else {
+        relay(request, response, client.session(token).relay(method, call.substring("session".length())));
+      }
+    } catch (CurfewProblem p) {
+      if (p.status() == 401 && p.reason().isPresent()) SessionTokens.endAppSession(request);
+      Answers.problem(response, p);
+    } catch (UncheckedIOException | IllegalStateException unreachable) {
+      Answers.problem(response, 503, "unavailable", "Curfew unavailable", unreachable.getMessage(), null);
+    }
+  }
+
+  private static void relay(HttpServletRequest request, HttpServletResponse response, HolderSession.RawAnswer answer)
+      throws IOException {
+    String body = answer.body();
+    if (answer.status() == 200 && body.contains("\"token\"")) {
+      Map<String, Object> status = Json.parseObject(body);
+      Object rotated = status.remove("token");
+      if (rotated instanceof String t) SessionTokens.put(request, t);
+      body = CanonicalJson.write(status);
+    }
+    boolean ended = answer.status() == 401 || (request.getMethod().equals("DELETE") && answer.status() == 204);
+    if (ended) SessionTokens.endAppSession(request);
+    Answers.write(response, answer.status(), answer.contentType(), body);
+  }
+
+  /** The event stream, passed on as it comes; ends when Curfew closes it or the browser goes away. */
+  private static void stream(HolderSession session, HttpServletResponse response) throws IOException {
+    try (InputStream events = session.rawEvents()) {
+      response.setStatus(200);
+      response.setContentType("text/event-stream");
+      response.setCharacterEncoding("UTF-8");
+      response.setHeader("Cache-Control", "no-store");
+      response.setHeader("X-Accel-Buffering", "no"); // a proxy in front must not hold events back
+      OutputStream out = response.getOutputStream();
+      out.flush();
+      byte[] buffer = new byte[8192];
+      for (int n; (n = events.read(buffer)) != -1; ) {
+        out.write(buffer, 0, n);
+        out.flush();
+      }
+    }
+  }
+
+  /**
+   * A change must come from this site: Fetch Metadata's {@code Sec-Fetch-Site} when the browser
+   * sends it, else {@code Origin} when present, must name this origin.
+   */
+  private static boolean sameOrigin(HttpServletRequest request) {
+    String site = request.getHeader("Sec-Fetch-Site");
+    if (site != null) return site.equals("same-origin") || site.equals("none");
+    String origin = request.getHeader("Origin");
+    if (origin == null) return true;
+    String self = request.getScheme() + "://" + request.getServerName()
+        + (isDefaultPort(request) ? "" : ":" + request.getServerPort());
+    return origin.equalsIgnoreCase(self);
+  }
+
+  private static boolean isDefaultPort(HttpServletRequest request) {
+    int port = request.getServerPort();
+    return (request.getScheme().equals("http") && port == 80) || (request.getScheme().equals("https") && port == 443);
+  }
+
+  private static void notAllowed(HttpServletResponse response, Set<String> methods) throws IOException {
+    response.setHeader("Allow", String.join(", ", new java.util.TreeSet<>(methods)));
+    Answers.problem(response, 405, "method-not-allowed", "Method not allowed", "allowed: " + new java.util.TreeSet<>(methods), null);
+  }
+
+  private static String path(HttpServletRequest request) {
+    return request.getRequestURI().substring(request.getContextPath().length());
+  }
+}

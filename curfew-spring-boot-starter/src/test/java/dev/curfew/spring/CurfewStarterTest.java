@@ -1,0 +1,184 @@
+package dev.curfew.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.curfew.client.CurfewClient;
+import dev.curfew.client.CurfewProblem;
+import dev.curfew.client.CurfewServerProcess;
+import dev.curfew.client.SessionStatus;
+import dev.curfew.core.audit.Json;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The starter in a plain Spring Boot app with form login (StarterTestApp), against a real
+ * {@code curfew serve}: the session opened at sign-in, activity and passive requests, curfew.js's
+ * endpoints, an ended session ending the app's, and logout ending Curfew's.
+ */
+@SpringBootTest(classes = StarterTestApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class CurfewStarterTest {
+  static final String APP_KEY = "shop-app-key-for-starter-tests-0001";
+  static CurfewServerProcess curfew;
+  static CurfewClient admin;
+
+  @LocalServerPort
+  int port;
+
+  @DynamicPropertySource
+  static void curfew(DynamicPropertyRegistry registry) throws Exception {
+    curfew = CurfewServerProcess.start(Files.createTempDirectory("curfew-starter-test"), """
+        api_keys:
+          - name: shop
+            key_env: CURFEW_TEST_SHOP_KEY
+            scopes: [app]
+        """, Map.of("CURFEW_TEST_SHOP_KEY", APP_KEY));
+    admin = CurfewClient.builder(curfew.uri()).apiKey(CurfewServerProcess.ADMIN_KEY).build();
+    registry.add("curfew.url", () -> curfew.uri().toString());
+    registry.add("curfew.api-key", () -> APP_KEY);
+    registry.add("curfew.passive-paths", () -> "/poll");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (curfew != null) curfew.close();
+  }
+
+  /** Signs in and answers the Curfew session id the app sees. */
+  private String signIn(BrowserLike browser) {
+    HttpResponse<String> login = browser.login("alice", "wonderland");
+    assertThat(login.statusCode()).isEqualTo(302);
+    HttpResponse<String> me = browser.get("/me", "application/json");
+    assertThat(me.statusCode()).isEqualTo(200);
+    Map<String, Object> body = Json.parseObject(me.body());
+    assertThat(body).containsEntry("subject", "alice");
+    return (String) body.get("session_id");
+  }
+
+  @Test
+  void signingInOpensACurfewSession_whichEveryRequestKeepsAliveUnlessPassive() {
+    BrowserLike browser = new BrowserLike(port);
+    assertThat(browser.get("/me", "text/html").statusCode()).isEqualTo(302); // not signed in: Spring's login
+    String sessionId = signIn(browser);
+    SessionStatus opened = admin.sessionById(sessionId);
+    assertThat(opened.subject()).isEqualTo("alice");
+    assertThat(opened.audience()).containsExactly("app:shop");
+    assertThat(signInAgainSeesTheSameSession(browser)).isEqualTo(sessionId);
+
+    Instant before = admin.sessionById(sessionId).lastActivityAt();
+    await().atMost(Duration.ofSeconds(30)).until(() -> Instant.now().isAfter(before.plusMillis(5)));
+    assertThat(browser.get("/poll", "application/json").statusCode()).isEqualTo(200);
+    assertThat(admin.sessionById(sessionId).lastActivityAt()).isEqualTo(before);
+    assertThat(browser.get("/me", "application/json").statusCode()).isEqualTo(200);
+    assertThat(admin.sessionById(sessionId).lastActivityAt()).isAfter(before);
+  }
+
+  private static String signInAgainSeesTheSameSession(BrowserLike browser) {
+    return (String) Json.parseObject(browser.get("/me", "application/json").body()).get("session_id");
+  }
+
+  @Test
+  void theFirstRequestsAfterSignInTogetherOpenOneSession() throws Exception {
+    BrowserLike browser = new BrowserLike(port);
+    assertThat(browser.login("alice", "wonderland").statusCode()).isEqualTo(302);
+    java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> together = java.util.stream.IntStream.range(0, 6)
+        .mapToObj(i -> java.util.concurrent.CompletableFuture.supplyAsync(() -> browser.get("/me", "application/json")))
+        .toList();
+    java.util.Set<Object> ids = new java.util.HashSet<>();
+    for (var r : together) ids.add(Json.parseObject(r.get(30, java.util.concurrent.TimeUnit.SECONDS).body()).get("session_id"));
+    assertThat(ids).hasSize(1);
+  }
+
+  @Test
+  void curfewJsEndpointsAreServedWithTheAppsSession() {
+    BrowserLike browser = new BrowserLike(port);
+    assertThat(browser.get("/_curfew/session", "application/json").statusCode()).isEqualTo(401);
+    HttpResponse<String> script = browser.get("/_curfew/curfew.js", "*/*");
+    assertThat(script.statusCode()).isEqualTo(200);
+    assertThat(script.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/javascript"));
+    assertThat(script.body()).contains("curfew");
+
+    String sessionId = signIn(browser);
+    HttpResponse<String> status = browser.get("/_curfew/session", "application/json");
+    assertThat(status.statusCode()).isEqualTo(200);
+    assertThat(Json.parseObject(status.body())).containsEntry("session_id", sessionId).doesNotContainKey("token");
+
+    HttpResponse<String> extended = browser.call("POST", "/_curfew/session/extend", "Sec-Fetch-Site", "same-origin");
+    assertThat(extended.statusCode()).isEqualTo(200);
+    assertThat(Json.parseObject(extended.body())).containsEntry("extensions_used", 1L);
+    assertThat(admin.sessionById(sessionId).extensionsUsed()).isEqualTo(1);
+
+    HttpResponse<String> crossSite = browser.call("POST", "/_curfew/session/extend", "Origin", "http://evil.example");
+    assertThat(crossSite.statusCode()).isEqualTo(403);
+    assertThat(admin.sessionById(sessionId).extensionsUsed()).isEqualTo(1);
+    assertThat(browser.call("PUT", "/_curfew/session").statusCode()).isEqualTo(405);
+    assertThat(browser.get("/_curfew/other", "application/json").statusCode()).isEqualTo(404);
+
+    assertThat(browser.call("DELETE", "/_curfew/session", "Sec-Fetch-Site", "same-origin").statusCode()).isEqualTo(204);
+    assertThat(gone(sessionId).reason()).hasValue("logged_out");
+    assertThat(browser.get("/me", "text/html").statusCode()).isEqualTo(302); // the app's session ended too
+  }
+
+  @Test
+  void aSessionCurfewEndedEndsTheAppsSession_pagesGoToTheLoginPathAndCallsGetTheProblem() {
+    BrowserLike page = new BrowserLike(port);
+    String sessionId = signIn(page);
+    admin.revokeSession(sessionId);
+    HttpResponse<String> navigation = page.get("/me?tab=2", "text/html");
+    assertThat(navigation.statusCode()).isEqualTo(302);
+    assertThat(navigation.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/login?return=%2Fme%3Ftab%3D2"));
+    HttpResponse<String> after = page.get("/me", "application/json"); // signed out: Spring's own entry point
+    assertThat(after.statusCode()).isEqualTo(302);
+    assertThat(after.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/login"));
+
+    BrowserLike script = new BrowserLike(port);
+    String other = signIn(script);
+    admin.revokeSession(other);
+    HttpResponse<String> call = script.get("/me", "application/json");
+    assertThat(call.statusCode()).isEqualTo(401);
+    assertThat(call.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+    assertThat(Json.parseObject(call.body())).containsEntry("reason", "revoked");
+  }
+
+  @Test
+  void theEventStreamIsRelayedUntilTheSessionEnds() throws Exception {
+    BrowserLike browser = new BrowserLike(port);
+    String sessionId = signIn(browser);
+    HttpResponse<java.util.stream.Stream<String>> events = browser.stream("/_curfew/session/events");
+    assertThat(events.statusCode()).isEqualTo(200);
+    assertThat(events.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+    java.util.concurrent.CompletableFuture<java.util.List<String>> names = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+        events.body().filter(l -> l.startsWith("event:")).map(l -> l.substring(6).trim()).toList());
+    admin.revokeSession(sessionId); // the relay answered 200 only once Curfew's stream was open
+    // The stream ends when Curfew closes it after the ending event.
+    assertThat(names.get(30, java.util.concurrent.TimeUnit.SECONDS)).startsWith("status").endsWith("revoked");
+  }
+
+  @Test
+  void loggingOutOfTheAppEndsTheCurfewSession() {
+    BrowserLike browser = new BrowserLike(port);
+    String sessionId = signIn(browser);
+    HttpResponse<String> logout = browser.logout();
+    assertThat(logout.statusCode()).isEqualTo(302);
+    assertThat(gone(sessionId).reason()).hasValue("logged_out");
+  }
+
+  private static CurfewProblem gone(String sessionId) {
+    try {
+      admin.sessionById(sessionId);
+    } catch (CurfewProblem p) {
+      assertThat(p.status()).isEqualTo(410);
+      return p;
+    }
+    throw new AssertionError("session " + sessionId + " is still live");
+  }
+}
