@@ -44,7 +44,7 @@ public record ConcurrencyLimit(int maxSessionsPerSubject, WhenExceeded whenExcee
       for (WhenExceeded w : values()) {
         if (w.wire.equals(s)) return w;
       }
-      throw new PolicyException("when_exceeded", "when_exceeded must be refuse_new or end_oldest: \"" + s + "\"");
+      throw new PolicyException("when_exceeded", "must be refuse_new or end_oldest, not \"" + s + "\"");
     }
   }
 
@@ -69,7 +69,7 @@ public record ConcurrencyLimit(int maxSessionsPerSubject, WhenExceeded whenExcee
       for (Scope x : values()) {
         if (x.wire.equals(s)) return x;
       }
-      throw new PolicyException("limit_scope", "limit_scope must be subject or audience: \"" + s + "\"");
+      throw new PolicyException("limit_scope", "must be subject or audience, not \"" + s + "\"");
     }
   }
 
@@ -78,7 +78,7 @@ public record ConcurrencyLimit(int maxSessionsPerSubject, WhenExceeded whenExcee
     Objects.requireNonNull(scope, "limit_scope");
     if (maxSessionsPerSubject < 0 || maxSessionsPerSubject > MAX_LIMIT) {
       throw new PolicyException("max_sessions_per_subject",
-          "max_sessions_per_subject must be 1.." + MAX_LIMIT + ": " + maxSessionsPerSubject);
+          "must be 1.." + MAX_LIMIT + ", not " + maxSessionsPerSubject);
     }
   }
 
@@ -90,14 +90,14 @@ public record ConcurrencyLimit(int maxSessionsPerSubject, WhenExceeded whenExcee
   public static ConcurrencyLimit of(Integer max, String whenExceeded, String scope) {
     if (max == null) {
       if (whenExceeded != null) {
-        throw new PolicyException("when_exceeded", "when_exceeded needs max_sessions_per_subject");
+        throw new PolicyException("when_exceeded", "needs max_sessions_per_subject");
       }
-      if (scope != null) throw new PolicyException("limit_scope", "limit_scope needs max_sessions_per_subject");
+      if (scope != null) throw new PolicyException("limit_scope", "needs max_sessions_per_subject");
       return NONE;
     }
     if (max < 1) {
       throw new PolicyException("max_sessions_per_subject",
-          "max_sessions_per_subject must be 1.." + MAX_LIMIT + " (leave it out for no limit): " + max);
+          "must be 1.." + MAX_LIMIT + ", not " + max + " (leave it out for no limit)");
     }
     return new ConcurrencyLimit(max,
         whenExceeded == null ? WhenExceeded.REFUSE_NEW : WhenExceeded.fromWire(whenExceeded),

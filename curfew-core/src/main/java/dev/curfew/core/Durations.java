@@ -67,6 +67,10 @@ public final class Durations {
       // Too long for milliseconds in a long (only code, not parse, can make one): whole seconds.
       return d.getNano() == 0 && d.getSeconds() % 86_400 == 0 ? d.getSeconds() / 86_400 + "d" : d.toString();
     }
+    if (d.getNano() % 1_000_000 != 0) {
+      // Finer than a millisecond (only ISO-8601 can say so): exact, in milliseconds.
+      return new java.math.BigDecimal(d.toNanos()).movePointLeft(6).stripTrailingZeros().toPlainString() + "ms";
+    }
     long ms = d.toMillis();
     if (ms == 0) return "0s";
     if (ms % 86_400_000L == 0) return ms / 86_400_000L + "d";

@@ -46,37 +46,37 @@ public record Policy(
     complyWith = complyWith == null ? List.of() : List.copyOf(complyWith);
     concurrency = concurrency == null ? ConcurrencyLimit.NONE : concurrency;
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-      throw new PolicyException("name", "policy name must be 1-64 of [A-Za-z0-9._-]: \"" + name + "\"");
+      throw new PolicyException("name", "must be 1-64 of [A-Za-z0-9._-], not \"" + name + "\"");
     }
     if (version < 1) {
-      throw new PolicyException("version", "version < 1: " + version);
+      throw new PolicyException("version", "must be at least 1, not " + version);
     }
     requirePositive("idle_timeout", idleTimeout);
     requirePositive("absolute_timeout", absoluteTimeout);
     if (idleTimeout.compareTo(absoluteTimeout) > 0) {
-      throw new PolicyException("idle_timeout", "idle_timeout (" + Durations.format(idleTimeout)
-          + ") > absolute_timeout (" + Durations.format(absoluteTimeout) + ")");
+      throw new PolicyException("idle_timeout", Durations.format(idleTimeout) + " is longer than absolute_timeout ("
+          + Durations.format(absoluteTimeout) + ")");
     }
     if (absoluteTimeout.compareTo(MAX_TIMEOUT) > 0) {
-      throw new PolicyException("absolute_timeout", "absolute_timeout > " + Durations.format(MAX_TIMEOUT));
+      throw new PolicyException("absolute_timeout", longest(absoluteTimeout));
     }
     if (warnBefore.isNegative()) {
-      throw new PolicyException("warn_before", "warn_before < 0: " + warnBefore);
+      throw new PolicyException("warn_before", "must not be negative, not -" + Durations.format(warnBefore.abs()));
     }
     if (warnBefore.compareTo(idleTimeout) >= 0) {
-      throw new PolicyException("warn_before", "warn_before (" + Durations.format(warnBefore)
-          + ") >= idle_timeout (" + Durations.format(idleTimeout) + ")");
+      throw new PolicyException("warn_before", Durations.format(warnBefore) + " must be shorter than idle_timeout ("
+          + Durations.format(idleTimeout) + ")");
     }
     if (maxExtensions < 0 || maxExtensions > MAX_EXTENSIONS_LIMIT) {
       throw new PolicyException("max_extensions",
-          "max_extensions must be 0.." + MAX_EXTENSIONS_LIMIT + ": " + maxExtensions);
+          "must be 0.." + MAX_EXTENSIONS_LIMIT + ", not " + maxExtensions);
     }
     if (renewEvery != null) {
       requirePositive("renew_every", renewEvery);
       // A rotation interval longer than any session is never reached; the limit also keeps its
       // milliseconds within what the audit records' canonical JSON holds (2^53-1).
       if (renewEvery.compareTo(MAX_TIMEOUT) > 0) {
-        throw new PolicyException("renew_every", "renew_every > " + Durations.format(MAX_TIMEOUT));
+        throw new PolicyException("renew_every", longest(renewEvery));
       }
     }
     requireWholeMillis("idle_timeout", idleTimeout);
@@ -88,8 +88,8 @@ public record Policy(
     if (resumeWithin != null) {
       requirePositive("resume_within", resumeWithin);
       if (resumeWithin.compareTo(Resumption.MAX_RESUME_WITHIN) > 0) {
-        throw new PolicyException("resume_within", "resume_within > " + Durations.format(Resumption.MAX_RESUME_WITHIN)
-            + " (an ended session is remembered for a day)");
+        throw new PolicyException("resume_within", Durations.format(resumeWithin) + " is longer than "
+            + Durations.format(Resumption.MAX_RESUME_WITHIN) + " (an ended session is remembered for a day)");
       }
       requireWholeMillis("resume_within", resumeWithin);
     }
@@ -126,16 +126,21 @@ public record Policy(
         limit, resumeWithin);
   }
 
+  /** The error of a duration beyond {@link #MAX_TIMEOUT}; the key is the exception's. */
+  private static String longest(Duration d) {
+    return Durations.format(d) + " is longer than the longest timeout (" + Durations.format(MAX_TIMEOUT) + ")";
+  }
+
   /** Deadlines are kept in milliseconds: a finer duration would be silently rounded. */
   private static void requireWholeMillis(String key, Duration d) {
     if (d.getNano() % 1_000_000 != 0) {
-      throw new PolicyException(key, key + " must be a whole number of milliseconds: " + d);
+      throw new PolicyException(key, "must be a whole number of milliseconds, not " + Durations.format(d));
     }
   }
 
   private static void requirePositive(String key, Duration d) {
     if (d.isNegative() || d.isZero()) {
-      throw new PolicyException(key, key + " must be > 0: " + Durations.format(d.abs()));
+      throw new PolicyException(key, "must be more than 0s" + (d.isZero() ? "" : ", not -" + Durations.format(d.abs())));
     }
   }
 

@@ -29,14 +29,14 @@ public record RotationGrace(Duration duration) {
   public RotationGrace {
     Objects.requireNonNull(duration, "rotation_grace");
     if (duration.isNegative()) {
-      throw new IllegalArgumentException("rotation_grace < 0: " + Durations.format(duration.abs()));
+      throw new IllegalArgumentException("must not be negative, not -" + Durations.format(duration.abs()));
     }
     if (duration.compareTo(MAX) > 0) {
-      throw new IllegalArgumentException("rotation_grace must be at most " + Durations.format(MAX) + ": "
+      throw new IllegalArgumentException("must be at most " + Durations.format(MAX) + ", not "
           + Durations.format(duration));
     }
     if (duration.getNano() % 1_000_000 != 0) {
-      throw new IllegalArgumentException("rotation_grace must be a whole number of milliseconds: " + duration);
+      throw new IllegalArgumentException("must be a whole number of milliseconds, not " + Durations.format(duration));
     }
   }
 

@@ -27,13 +27,13 @@ class ConcurrencyLimitTest {
     assertThat(ConcurrencyLimit.of(3, null, null))
         .isEqualTo(new ConcurrencyLimit(3, WhenExceeded.REFUSE_NEW, ConcurrencyLimit.Scope.SUBJECT));
     assertThatThrownBy(() -> ConcurrencyLimit.of(0, null, null)).isInstanceOf(PolicyException.class)
-        .hasMessageContaining("max_sessions_per_subject must be 1..1000");
-    assertThatThrownBy(() -> ConcurrencyLimit.of(1001, null, null)).hasMessageContaining("max_sessions_per_subject");
+        .hasMessageContaining("must be 1..1000, not 0");
+    assertThatThrownBy(() -> ConcurrencyLimit.of(1001, null, null)).hasMessageContaining("not 1001");
     assertThatThrownBy(() -> ConcurrencyLimit.of(2, "kick_oldest", null))
-        .hasMessageContaining("when_exceeded must be refuse_new or end_oldest");
+        .hasMessageContaining("must be refuse_new or end_oldest, not \"kick_oldest\"");
     assertThatThrownBy(() -> ConcurrencyLimit.of(null, "end_oldest", null))
-        .hasMessageContaining("when_exceeded needs max_sessions_per_subject");
-    assertThatThrownBy(() -> ConcurrencyLimit.of(2, null, "route")).hasMessageContaining("limit_scope must be");
+        .hasMessage("needs max_sessions_per_subject");
+    assertThatThrownBy(() -> ConcurrencyLimit.of(2, null, "route")).hasMessageContaining("must be subject or audience");
     PolicyException e = (PolicyException) org.assertj.core.api.Assertions.catchThrowable(
         () -> ConcurrencyLimit.of(null, null, "audience"));
     assertThat(e.key()).isEqualTo("limit_scope");

@@ -172,8 +172,8 @@ class ResumptionTest {
 
   @Test
   void resumeWithin_isValidated() {
-    assertThatThrownBy(() -> resuming(Duration.ZERO)).hasMessageContaining("resume_within must be > 0");
-    assertThatThrownBy(() -> resuming(Duration.ofHours(25))).hasMessageContaining("resume_within > 1d");
+    assertThatThrownBy(() -> resuming(Duration.ZERO)).hasMessageContaining("must be more than 0s");
+    assertThatThrownBy(() -> resuming(Duration.ofHours(25))).hasMessageContaining("25h is longer than 1d");
     assertThat(resuming(Duration.ofHours(24)).resumeWithinMs()).isEqualTo(86_400_000L);
   }
 }

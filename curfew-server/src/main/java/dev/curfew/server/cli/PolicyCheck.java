@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code curfew policy check FILE [--against ID,...]}: the compliance report of every policy in FILE. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-    description = {"Check every policy in FILE against compliance presets (the ones given with --against, else the ones",
-        "each policy declares in comply_with), rule by rule with citations.",
+    description = {"Check every policy in FILE against compliance presets, rule by rule with citations.",
+        "The presets are the ones given with --against, else the ones each policy declares in comply_with.",
         "Exit 0: all pass; 1: a MUST rule fails (or, with --strict, a SHOULD rule warns); 2: bad input."})
 final class PolicyCheck implements Callable<Integer> {
   @Spec CommandSpec spec;

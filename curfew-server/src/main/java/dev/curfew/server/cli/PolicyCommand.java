@@ -22,8 +22,9 @@ final class PolicyCommand {
 
   /** {@code curfew policy explain FILE [--activity TRACE]}. */
   @Command(name = "explain", mixinStandardHelpOptions = true,
-      description = {"Print the timeline of one session under a policy for an activity trace: when each warning fires,",
-          "which extensions are possible, when and why the session ends. Runs the enforcing engine on a virtual clock."})
+      description = {"Print the timeline of one session under a policy for an activity trace.",
+          "It says when each warning fires, which extensions are possible, and when and why the session ends;",
+          "the enforcing engine runs on a virtual clock."})
   static final class Explain implements Callable<Integer> {
     @Spec CommandSpec spec;
 

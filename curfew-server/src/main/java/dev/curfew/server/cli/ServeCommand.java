@@ -39,6 +39,8 @@ import dev.curfew.server.notify.EndNotifier;
 import dev.curfew.server.metrics.CurfewMetrics;
 import dev.curfew.server.security.RateLimits;
 import dev.curfew.server.security.Tls;
+import dev.curfew.server.tracing.TracedSessionStore;
+import dev.curfew.server.tracing.Tracing;
 import dev.curfew.store.embedded.AuditTrail;
 import dev.curfew.store.embedded.DataDirLock;
 import dev.curfew.store.embedded.FileAuditLog;
@@ -120,6 +122,7 @@ final class ServeCommand implements Callable<Integer> {
     String nodeName;
     Console console; // null: sessions in Redis (the console needs the embedded engine)
     PostgresAudit postgres; // null: audit: file
+    Tracing tracing = Tracing.OFF;
 
     Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine,
         RedisSessionStore redis, int port) {
@@ -155,6 +158,7 @@ final class ServeCommand implements Callable<Integer> {
       } catch (Exception e) {
         log.println("curfew: API did not close cleanly: " + e.getMessage());
       }
+      tracing.close(); // the last requests' spans are sent
       if (driver != null) driver.close();
       if (console != null) console.close();
       if (notifier != null) notifier.close(); // retries are held in memory: any still waiting are dropped
@@ -205,6 +209,11 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   static Running start(CurfewConfig cfg, PrintStream log) throws Exception {
+    return start(cfg, log, Tracing.fromConfig(cfg.tracing()));
+  }
+
+  /** As {@link #start(CurfewConfig, PrintStream)}, with spans going to {@code tracing} whatever the configuration says. */
+  static Running start(CurfewConfig cfg, PrintStream log, Tracing tracing) throws Exception {
     checkTls("server.tls", cfg.serverTls(), log);
     if (cfg.gateway() != null) checkTls("gateway.tls", cfg.gateway().tls(), log);
     String node = cfg.node() != null ? cfg.node() : defaultNode();
@@ -214,18 +223,20 @@ final class ServeCommand implements Callable<Integer> {
     try {
       lock = DataDirLock.acquire(dataDir, "serve");
     } catch (DataDirLock.HeldException e) {
+      tracing.close();
       throw new StartRefused(e.getMessage(), e);
     }
     try {
-      return start(cfg, log, node, dataDir, lock);
+      return start(cfg, log, node, dataDir, lock, tracing);
     } catch (Exception | Error e) {
+      tracing.close();
       lock.close();
       throw e;
     }
   }
 
-  private static Running start(CurfewConfig cfg, PrintStream log, String node, Path dataDir, DataDirLock lock)
-      throws Exception {
+  private static Running start(CurfewConfig cfg, PrintStream log, String node, Path dataDir, DataDirLock lock,
+      Tracing tracing) throws Exception {
     List<ApiKey> keys = new ArrayList<>();
     for (KeyBootstrap.NamedKeyHash k : KeyBootstrap.resolve(cfg, System.getenv(), dataDir, log)) {
       dev.curfew.core.Audience audience = cfg.apiKeys().stream().filter(c -> c.name().equals(k.name()))
@@ -250,7 +261,7 @@ final class ServeCommand implements Callable<Integer> {
         throw e;
       }
     }
-    return serve(cfg, log, node, dataDir, lock, keys, clock, metrics, postgres, store, vertx);
+    return serve(cfg, log, node, dataDir, lock, keys, clock, metrics, postgres, store, vertx, tracing);
   }
 
   /** The embedded store (or the audit log beside Redis); a damaged log is a refusal naming the damage and the repair. */
@@ -285,7 +296,7 @@ final class ServeCommand implements Callable<Integer> {
 
   private static Running serve(CurfewConfig cfg, PrintStream log, String node, Path dataDir, DataDirLock lock,
       List<ApiKey> keys, SystemClock clock, CurfewMetrics metrics, PostgresAudit postgres, EmbeddedStore store,
-      Vertx vertx) throws Exception {
+      Vertx vertx, Tracing tracing) throws Exception {
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
     // The admin console's sessions have a policy of their own, built in unless the configuration defines one.
@@ -323,6 +334,9 @@ final class ServeCommand implements Callable<Integer> {
       driver = new DeadlineDriver(engine, new ClockWatch(clock, engine)).start();
       sessions = SessionStore.of(engine);
     }
+    // Off by default: then the store is the store itself and every request span a no-op.
+    sessions = TracedSessionStore.of(sessions, tracing, redis != null ? "redis" : "embedded");
+    if (cfg.tracing().enabled()) log.println("curfew: traces exported over OTLP/HTTP to " + cfg.tracing().endpoint());
     // Each node keeps its own buckets: with several nodes, a limit holds per node.
     RateLimits rateLimits = new RateLimits(cfg.rateLimits(), clock);
     ApiKeys apiKeys = ApiKeys.of(keys);
@@ -333,6 +347,7 @@ final class ServeCommand implements Callable<Integer> {
     Readiness readiness = new Readiness(audit, store::outages);
     metrics.bindUnwritable(readiness::unwritable);
     api.readiness(readiness);
+    api.tracing(tracing);
     Console console = null;
     if (engine != null) {
       console = new Console(vertx, engine, hub, apiKeys, ConsoleScope.fromKeys(keys),
@@ -362,6 +377,7 @@ final class ServeCommand implements Callable<Integer> {
     running.notifier = notifier;
     running.console = console;
     running.postgres = postgres;
+    running.tracing = tracing;
     running.lock = lock;
     int actual = listen(running, "API", cfg.host(), cfg.port(), () -> api.listen(cfg.host(), cfg.port()), log);
     running.port = actual;
@@ -375,6 +391,7 @@ final class ServeCommand implements Callable<Integer> {
       running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)
           .withTls(cfg.gateway().tls()).withSecurityHeaders(cfg.gateway().securityHeaders())
           .withTrustedProxies(cfg.gateway().trustedProxies()));
+      running.gateway.tracing(tracing);
       events.addEndingListener(running.gateway.endings());
       events.addFollower(running.gateway.mcpEvents()); // kind: mcp routes: warnings and endings in the protocol
       Gateway gateway = running.gateway;

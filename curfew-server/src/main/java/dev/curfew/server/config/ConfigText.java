@@ -2,6 +2,7 @@ package dev.curfew.server.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
@@ -9,9 +10,14 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Reading a YAML file for the configuration or a policy, with errors a person can act on. */
 final class ConfigText {
+  /** Jackson's words for a key given twice (StreamReadFeature.STRICT_DUPLICATE_DETECTION). */
+  private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'");
+
   private ConfigText() {}
 
   /** The file's text; a missing or unreadable file is a {@link ConfigException} that names it once. */
@@ -32,7 +38,8 @@ final class ConfigText {
   /** The YAML tree of {@code text}; broken YAML is a {@link ConfigException} with line, column and the problem. */
   static JsonNode parse(String text, String key) {
     try {
-      return new YAMLMapper().readTree(text);
+      // A key given twice would otherwise be read as its last value, without a word.
+      return YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build().readTree(text);
     } catch (IOException e) {
       throw new ConfigException(key, "not valid YAML: " + describe(e));
     }
@@ -48,6 +55,8 @@ final class ConfigText {
     String message = e instanceof JsonProcessingException j && j.getOriginalMessage() != null ? j.getOriginalMessage()
         : String.valueOf(e.getMessage());
     message = message.lines().findFirst().orElse("").strip();
+    Matcher twice = DUPLICATE.matcher(message);
+    if (twice.matches()) message = "the key " + twice.group(1) + " is given twice in the same mapping";
     JsonLocation at = e instanceof JsonProcessingException j ? j.getLocation() : null;
     return at == null || at.getLineNr() < 1 ? message : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": " + message;
   }

@@ -61,7 +61,8 @@ public record CurfewConfig(
     RotationGrace rotationGrace,
     SshConfig ssh,
     List<IdentityProviderConfig> identityProviders,
-    List<WitnessConfig> witnesses) {
+    List<WitnessConfig> witnesses,
+    TracingConfig tracing) {
 
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
@@ -164,14 +165,14 @@ public record CurfewConfig(
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
         null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
         Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
-        RotationGrace.DEFAULT, null, List.of(), List.of());
+        RotationGrace.DEFAULT, null, List.of(), List.of(), TracingConfig.OFF);
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
       "postgres", "default_policy", "policies", "gateway", "snapshot_interval", "ended_retention",
       "audit_retention", "max_live_sessions", "metrics", "notify", "audit_signing_key", "rate_limits", "databases",
       "rotation_grace", "ssh",
-      "identity_providers", "witnesses");
+      "identity_providers", "witnesses", "tracing");
   /** The API key scopes (dev.curfew.server.http.Scope, which this package does not depend on). */
   private static final List<String> SCOPES = List.of("admin", "app", "gateway", "auditor");
   private static final Set<String> POLICY_KEYS = Set.of("idle_timeout", "absolute_timeout", "warn_before",
@@ -276,7 +277,8 @@ public record CurfewConfig(
         rotationGrace(root.path("rotation_grace"), d.rotationGrace()),
         SshConfig.parse(root.path("ssh"), policies, defaultPolicy),
         identityProviders(root.path("identity_providers")),
-        witnesses(root.path("witnesses")));
+        witnesses(root.path("witnesses")),
+        TracingConfig.parse(root.path("tracing")));
   }
 
   /** {@code witnesses: [{url, key}]}: each URL http(s), each key a witness verifier key (0x04). */
@@ -311,7 +313,7 @@ public record CurfewConfig(
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
         postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls, databases, rotationGrace, ssh, identityProviders, witnesses);
+        serverTls, databases, rotationGrace, ssh, identityProviders, witnesses, tracing);
   }
 
   /**

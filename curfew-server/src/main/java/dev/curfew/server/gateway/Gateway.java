@@ -30,6 +30,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
+import dev.curfew.server.tracing.HttpSpans;
+import dev.curfew.server.tracing.Tracing;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -275,6 +277,7 @@ public final class Gateway {
   Router router(HttpClient client, ConnectionDeadlines deadlines) {
     Router r = Router.router(vertx);
     SecurityHeaders.Hsts hsts = hsts();
+    r.route().handler(spans::start);
     r.route().handler(ctx -> {
       ctx.addHeadersEndHandler(v -> SecurityHeaders.gateway(ctx.response().headers(), hsts, settings.securityHeaders()));
       ctx.next();
@@ -282,6 +285,7 @@ public final class Gateway {
     r.route().handler(RequestQuery.decodable());
     r.route().handler(throttle.credentials());
     r.route("/_curfew/*").handler(ctx -> {
+      HttpSpans.route(ctx, "/_curfew/*");
       ctx.addHeadersEndHandler(v -> ctx.response().headers()
           .set("Cache-Control", "no-store").set("X-Content-Type-Options", "nosniff"));
       ctx.next();
@@ -298,6 +302,13 @@ public final class Gateway {
       p.send(ctx.response());
     });
     return r;
+  }
+
+  private volatile HttpSpans spans = new HttpSpans(Tracing.OFF, "gateway");
+
+  /** Traces every request ({@link HttpSpans}); call before {@link #listen}. Without it, none is traced. */
+  public void tracing(Tracing t) {
+    this.spans = new HttpSpans(t, "gateway");
   }
 
   private SecurityHeaders.Hsts hsts() {

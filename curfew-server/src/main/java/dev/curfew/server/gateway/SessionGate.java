@@ -127,6 +127,7 @@ final class SessionGate implements ProxyInterceptor {
       Problem.of(404, "no-route", "Not found", "no gateway route serves this path").send(noStore(req.response()));
       return;
     }
+    dev.curfew.server.tracing.HttpSpans.route(ctx, route.path());
     if (route.mcp() != null) {
       mcp.handle(req, route.mcp(), () -> Throttle.failedCheck(ctx));
       return;

@@ -11,6 +11,7 @@ import dev.curfew.server.metrics.CurfewMetrics;
 import dev.curfew.server.security.RateLimits;
 import dev.curfew.server.security.SecurityHeaders;
 import dev.curfew.server.security.Tls;
+import dev.curfew.server.tracing.HttpSpans;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Handler;
@@ -221,6 +222,13 @@ public final class ApiServer {
     this.extension = Objects.requireNonNull(mount, "mount");
   }
 
+  /** Traces every request ({@link HttpSpans}); call before {@link #listen}. Without it, none is traced. */
+  public void tracing(dev.curfew.server.tracing.Tracing t) {
+    this.spans = new HttpSpans(t, "api");
+  }
+
+  private volatile HttpSpans spans = new HttpSpans(dev.curfew.server.tracing.Tracing.OFF, "api");
+
   /** Serves {@code GET /readyz} from {@code r}; call before {@link #listen}. Without it, there is no such route. */
   public void readiness(Readiness r) {
     this.readiness = Objects.requireNonNull(r, "readiness");
@@ -302,6 +310,7 @@ public final class ApiServer {
 
   Router router() {
     Router r = Router.router(vertx);
+    r.route().handler(spans::start);
     r.route().handler(this::everyResponse);
     r.route().handler(RequestQuery.decodable()); // before the body handler, which decodes it where a failure is lost
     r.route().handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
@@ -413,7 +422,8 @@ public final class ApiServer {
     for (HttpMethod m : methods) route.method(m);
     route.handler(ctx -> {
       ctx.put(ROUTE, path);
-      ctx.next();
+      HttpSpans.route(ctx, path);
+      HttpSpans.current(ctx); // the body is read: the store calls below are the request span's children
     });
     for (Handler<RoutingContext> guard : guards) route.handler(guard);
     route.handler(handler);

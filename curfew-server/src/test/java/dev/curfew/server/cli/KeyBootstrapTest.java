@@ -50,6 +50,30 @@ class KeyBootstrapTest {
         .isEqualTo(KeyBootstrap.sha256Hex("replaced-key-0123456789")).isEqualTo(Files.readString(hashFile).trim());
   }
 
+  /** The line that says where the new key is comes once the file holds it: a script may read it at once. */
+  @Test
+  void whereTheKeyIsIsSaidOnlyOnceTheKeyFileHoldsIt() {
+    Path keyFile = dir.resolve(KeyBootstrap.KEY_FILE);
+    List<String> seenWhenSaid = new java.util.ArrayList<>();
+    PrintStream watching = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8) {
+      @Override
+      public void println(String line) {
+        try {
+          seenWhenSaid.add(line.contains(keyFile.toString()) && Files.exists(keyFile)
+              ? Files.readString(keyFile).trim() : "(not there yet) " + line);
+        } catch (java.io.IOException e) {
+          seenWhenSaid.add("(unreadable) " + e);
+        }
+      }
+    };
+
+    KeyBootstrap.NamedKeyHash created = KeyBootstrap.resolve(CurfewConfig.defaults(), Map.of(), dir, watching).get(0);
+
+    assertThat(seenWhenSaid).hasSize(1);
+    assertThat(KeyBootstrap.sha256Hex(seenWhenSaid.get(0))).as("the whole key was in the file when it was named")
+        .isEqualTo(created.sha256Hex());
+  }
+
   @Test
   void aDamagedHashFileIsAStartUpError() throws Exception {
     Files.writeString(dir.resolve(KeyBootstrap.KEY_HASH_FILE), "not a hash\n");

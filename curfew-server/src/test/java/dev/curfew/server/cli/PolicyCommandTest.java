@@ -76,6 +76,27 @@ class PolicyCommandTest {
     }
   }
 
+  /**
+   * A command's list of subcommands shows the first line of each one's description: that line must
+   * be a whole sentence ("policy --help" cut "check" and "explain" mid-sentence).
+   */
+  @Test
+  void everySubcommandIsListedWithAWholeSentence() {
+    java.util.List<String> cut = new java.util.ArrayList<>();
+    java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(Main.commandLine()));
+    while (!todo.isEmpty()) {
+      CommandLine c = todo.pop();
+      for (CommandLine sub : c.getSubcommands().values()) {
+        todo.push(sub);
+        String[] header = sub.getCommandSpec().usageMessage().header();
+        String[] description = sub.getCommandSpec().usageMessage().description();
+        String first = header.length > 0 ? header[0] : description.length > 0 ? description[0] : "";
+        if (!first.strip().matches("(?s).*[.)!?:]$")) cut.add(sub.getCommandSpec().qualifiedName() + ": " + first);
+      }
+    }
+    assertThat(cut).as("commands listed with a sentence cut short").isEmpty();
+  }
+
   /** Issue 20: an offset whose milliseconds overflow was an ArithmeticException with a stack trace. */
   @Test
   void explain_refusesOffsetsBeyondTheLongestDuration_exitTwo() throws Exception {

@@ -48,6 +48,7 @@ class ConfigurationDocTest {
       "ssh: {targets: [{zzz: 1}]}|ssh.targets[].",
       "identity_providers: [{zzz: 1}]|identity_providers[].",
       "witnesses: [{zzz: 1}]|witnesses[].",
+      "tracing: {zzz: 1}|tracing.",
   })
   void everyKeyTheReaderKnowsIsDocumented(String yaml, String documentedAs) throws Exception {
     String doc = Files.readString(DOC);

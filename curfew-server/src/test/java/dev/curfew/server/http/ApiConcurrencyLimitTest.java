@@ -45,9 +45,9 @@ class ApiConcurrencyLimitTest {
         null).get("detail").asText()).contains("max_sessions_per_subject");
     assertThat(assertProblem(f.backend("PUT", "/v1/policies/default",
         base + "\"max_sessions_per_subject\":2,\"when_exceeded\":\"kick\"}"), 400, null).get("detail").asText())
-        .contains("when_exceeded must be refuse_new or end_oldest");
+        .contains("\"when_exceeded\": must be refuse_new or end_oldest");
     assertThat(assertProblem(f.backend("PUT", "/v1/policies/default", base + "\"when_exceeded\":\"end_oldest\"}"), 400,
-        null).get("detail").asText()).contains("when_exceeded needs max_sessions_per_subject");
+        null).get("detail").asText()).contains("\"when_exceeded\": needs max_sessions_per_subject");
   }
 
   @Test

@@ -29,9 +29,9 @@ class ApiResumeWithinTest {
         .isEqualTo(1_800_000L);
     String base = "{\"idle_timeout\":\"15m\",\"absolute_timeout\":\"12h\",";
     assertThat(assertProblem(f.backend("PUT", "/v1/policies/default", base + "\"resume_within_ms\":0}"), 400, null)
-        .get("detail").asText()).contains("resume_within must be > 0");
+        .get("detail").asText()).contains("\"resume_within\": must be more than 0s");
     assertThat(assertProblem(f.backend("PUT", "/v1/policies/default", base + "\"resume_within\":\"2d\"}"), 400, null)
-        .get("detail").asText()).contains("resume_within > 1d");
+        .get("detail").asText()).contains("\"resume_within\": 2d is longer than 1d");
   }
 
   @Test
