@@ -19,7 +19,12 @@ public final class SessionConnections implements SessionEvents {
   private final Map<String, Set<GovernedConnection>> bySession = new ConcurrentHashMap<>();
 
   public void add(String sessionId, GovernedConnection c) {
-    bySession.computeIfAbsent(sessionId, id -> ConcurrentHashMap.newKeySet()).add(c);
+    // In one step with the set's lookup: remove() on another event loop may drop a set it emptied.
+    bySession.compute(sessionId, (id, set) -> {
+      Set<GovernedConnection> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+      s.add(c);
+      return s;
+    });
   }
 
   public void remove(String sessionId, GovernedConnection c) {
