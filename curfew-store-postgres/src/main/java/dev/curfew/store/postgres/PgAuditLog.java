@@ -798,11 +798,13 @@ public final class PgAuditLog implements AuditSink, AuditLogReader, AutoCloseabl
     try {
       if (tree.size() > Math.max(lastCheckpointSize, 0) && (due || !requests.isEmpty())) {
         checkpoint();
-      } else if (cosigner != null && lastCheckpointNote != null && now - lastOfferMs >= 1000
-          && !cosigner.complete(lastCheckpointNote)) {
-        offerToWitnesses(); // a witness was down when it was written: offered again every second
       } else if (now - lastContactMs >= intervalMs) {
         probe();
+      }
+      // Apart from the above: a witness that stays down must not stop the probes of an idle node.
+      if (cosigner != null && lastCheckpointNote != null && now - lastOfferMs >= 1000
+          && !cosigner.complete(lastCheckpointNote)) {
+        offerToWitnesses(); // a witness was down when it was written: offered again every second
       }
       for (CompletableFuture<String> r : requests) {
         if (lastCheckpointNote != null) r.complete(lastCheckpointNote);
