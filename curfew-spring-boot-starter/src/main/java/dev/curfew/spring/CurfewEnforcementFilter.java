@@ -70,6 +70,18 @@ final class CurfewEnforcementFilter extends OncePerRequestFilter {
       }
     }
     SessionStatus status = passive.matches(request) ? client.session(token).status() : client.session(token).activity();
+    if (!status.subject().equals(user.getName())) {
+      // Another user signed in on this browser and kept the HTTP session (Spring's session-fixation
+      // protection keeps its attributes): the previous user's Curfew session ends, the new user's opens.
+      try {
+        client.session(token).logout();
+      } catch (CurfewProblem endedAlready) {
+        // nothing left to end
+      }
+      synchronized (WebUtils.getSessionMutex(request.getSession(true))) {
+        return open(request, user);
+      }
+    }
     status.rotatedToken().ifPresent(rotated -> SessionTokens.put(request, rotated));
     return status;
   }

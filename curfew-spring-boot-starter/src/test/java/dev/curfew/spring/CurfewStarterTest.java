@@ -172,6 +172,19 @@ class CurfewStarterTest {
     assertThat(gone(sessionId).reason()).hasValue("logged_out");
   }
 
+  @Test
+  void anotherUserSigningInOnTheSameBrowserGetsASessionOfTheirOwn() {
+    BrowserLike browser = new BrowserLike(port);
+    String alices = signIn(browser);
+    // Bob signs in without alice logging out; Spring keeps the HTTP session's attributes across it.
+    assertThat(browser.login("bob", "builder").statusCode()).isEqualTo(302);
+    Map<String, Object> me = Json.parseObject(browser.get("/me", "application/json").body());
+    assertThat(me).containsEntry("subject", "bob");
+    assertThat(me.get("session_id")).isNotEqualTo(alices);
+    assertThat(admin.sessionById((String) me.get("session_id")).subject()).isEqualTo("bob");
+    assertThat(gone(alices).reason()).hasValue("logged_out");
+  }
+
   private static CurfewProblem gone(String sessionId) {
     try {
       admin.sessionById(sessionId);

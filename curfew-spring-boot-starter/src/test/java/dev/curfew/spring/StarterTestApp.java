@@ -31,7 +31,8 @@ public class StarterTestApp {
 
   @Bean
   InMemoryUserDetailsManager users() {
-    return new InMemoryUserDetailsManager(User.withUsername("alice").password("{noop}wonderland").roles("USER").build());
+    return new InMemoryUserDetailsManager(User.withUsername("alice").password("{noop}wonderland").roles("USER").build(),
+        User.withUsername("bob").password("{noop}builder").roles("USER").build());
   }
 
   @GetMapping("/me")
