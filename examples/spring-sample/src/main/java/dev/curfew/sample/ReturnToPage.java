@@ -20,7 +20,19 @@ final class ReturnToPage extends SimpleUrlAuthenticationSuccessHandler {
   public void onAuthenticationSuccess(HttpServletRequest request, HttpServletResponse response, Authentication authentication)
       throws IOException {
     String back = request.getParameter("return");
-    boolean local = back != null && back.startsWith("/") && !back.startsWith("//") && !back.startsWith("/\\");
-    getRedirectStrategy().sendRedirect(request, response, local ? back : "/");
+    getRedirectStrategy().sendRedirect(request, response, local(back) ? back : "/");
+  }
+
+  /**
+   * A path of this app: starts with one "/", and has no backslash or control character anywhere
+   * (browsers drop tabs and newlines from a URL, so "/\t/evil.example" would become "//evil.example").
+   */
+  static boolean local(String back) {
+    if (back == null || !back.startsWith("/") || back.startsWith("//")) return false;
+    for (int i = 0; i < back.length(); i++) {
+      char c = back.charAt(i);
+      if (c == '\\' || c < 0x20 || c == 0x7f) return false;
+    }
+    return true;
   }
 }
