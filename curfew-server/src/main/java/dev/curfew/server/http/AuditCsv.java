@@ -8,8 +8,8 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * The records a query of the trail selects ({@link AuditQuery}'s parameters but {@code after} and
- * {@code limit}), as one CSV file (RFC 4180: CRLF line ends, a header line, fields with a comma, a
+ * The records a query of the trail selects ({@link AuditQuery}'s parameters but {@code limit}; {@code
+ * after} continues an export), as one CSV file (RFC 4180: CRLF line ends, a header line, fields with a comma, a
  * quote or a line break quoted, quotes doubled) for a spreadsheet or a ticket. Columns: {@code seq,
  * time, type, node, session_id, subject, policy, policy_version, data} ({@code data} the record's
  * data as compact JSON), the values as the records say them.
@@ -38,8 +38,8 @@ final class AuditCsv {
       return;
     }
     AuditQuery.Filter asked = AuditQuery.parse(ctx.queryParams());
-    if (ctx.queryParams().contains("after") || ctx.queryParams().contains("limit")) {
-      throw new JsonBodies.BadInput("the export takes session_id, subject, type, from and to; not after or limit");
+    if (ctx.queryParams().contains("limit")) {
+      throw new JsonBodies.BadInput("the export takes session_id, subject, type, from, to and after; not limit");
     }
     ctx.vertx().executeBlocking(() -> export(asked), false).onComplete(ar -> {
       if (ar.failed()) {
@@ -57,7 +57,7 @@ final class AuditCsv {
 
   Export export(AuditQuery.Filter asked) throws IOException {
     StringBuilder out = new StringBuilder(256).append(String.join(",", COLUMNS)).append("\r\n");
-    long after = -1;
+    long after = asked.after(); // -1 unless the request continues an export (X-Curfew-Next)
     int written = 0;
     while (true) {
       int want = Math.min(AuditQuery.MAX_LIMIT, MAX_RECORDS - written);

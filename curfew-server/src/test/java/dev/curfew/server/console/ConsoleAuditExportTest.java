@@ -72,6 +72,13 @@ class ConsoleAuditExportTest {
         .containsEntry("path", "/console/api/audit/export");
     assertThat(data.get("query")).isEqualTo(Map.of("type", "session.created", "from", "2026-11-26T22:30:00Z",
         "to", "2026-11-26T23:30:00Z"));
+
+    // An export continues after a seq (what X-Curfew-Next names when more records match than one holds).
+    String firstSeq = lines.get(1).substring(0, lines.get(1).indexOf(','));
+    HttpResponse<String> rest = f.get("/console/api/audit/export?type=session.created&from=2026-11-26T22:30:00Z"
+        + "&to=2026-11-26T23:30:00Z&after=" + firstSeq, op.token());
+    assertThat(rest.statusCode()).as(rest.body()).isEqualTo(200);
+    assertThat(List.of(rest.body().split("\r\n"))).hasSize(2).last().isEqualTo(lines.get(2));
   }
 
   @Test
