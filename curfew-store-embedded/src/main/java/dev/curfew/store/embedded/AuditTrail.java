@@ -693,7 +693,14 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
       LOG.log(System.Logger.Level.ERROR, "no audit segment is archived: " + unreadable.getMessage());
       return 0;
     }
-    TreeMap<Long, ArchiveManifest.Entry> manifest = ArchiveManifest.read(files);
+    TreeMap<Long, ArchiveManifest.Entry> manifest;
+    try {
+      manifest = ArchiveManifest.read(files);
+    } catch (IOException | RuntimeException damaged) { // archiving more would leave segments without proof: none is, the node runs on
+      LOG.log(System.Logger.Level.ERROR, "no audit segment is archived, the archive manifest cannot be read: "
+          + damaged.getMessage());
+      return 0;
+    }
     describeArchivedBefore(l, manifest);
     return l.archiveSegmentsBefore(cutoffMs, (segment, firstSeq) -> {
       LegalHolds.Hold held = LegalHolds.holding(holds, segment);

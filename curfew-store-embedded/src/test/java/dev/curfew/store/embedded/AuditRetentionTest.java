@@ -267,6 +267,18 @@ class AuditRetentionTest {
   }
 
   @Test
+  void aDamagedArchiveManifest_archivesNothing_andTheNodeStillStarts() throws IOException {
+    oldAndNewRecords();
+    Files.writeString(files().archiveManifestFile(), "{not json\n", StandardCharsets.UTF_8);
+    assertThat(trail.applyRetention()).isZero();
+    assertThat(archived()).isEmpty();
+    stop();
+    start(); // attach applies the retention too
+    assertThat(archived()).isEmpty();
+    append("after", "subject-new");
+  }
+
+  @Test
   void liftingAHoldThatIsNotInForce_isRefused_andWritesNothing() throws IOException {
     oldAndNewRecords();
     long before = log.size();
