@@ -192,5 +192,9 @@ export function follow(changed) {
   const source = new EventSource('/console/api/events');
   source.addEventListener('ready', changed);
   source.addEventListener('changed', changed);
+  // Refused for good (too many streams on the server, or the console session ended): say so, never freeze silently.
+  source.addEventListener('error', () => {
+    if (source.readyState === EventSource.CLOSED) toast('Live updates stopped. Reload the page to see changes.', true);
+  });
   return source;
 }

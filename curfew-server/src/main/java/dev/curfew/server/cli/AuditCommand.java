@@ -591,7 +591,9 @@ final class AuditCommand {
         }
         List<String> problems = Attestation.verify(json, log, key);
         if (problems.isEmpty()) {
-          o.println("curfew audit attest --verify: OK: the signature holds and every figure equals the one recomputed from the log");
+          o.println("curfew audit attest --verify: OK: the signature holds and every figure equals the one recomputed from the log"
+              + (publicKey == null && pgNode != null ? " (signature checked with the key registered in the database; pass"
+                  + " --public-key with a copy kept elsewhere for an independent check)" : ""));
         } else {
           o.println("curfew audit attest --verify: FAILED");
           for (String p : problems) o.println("  " + p);

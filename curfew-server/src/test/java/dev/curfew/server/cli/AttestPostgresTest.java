@@ -84,6 +84,7 @@ class AttestPostgresTest {
     AuditCliEndToEndTest.Run ok = AuditCliEndToEndTest.run("audit", "attest", "--config", config.toString(),
         "--verify", out.resolve("attestation.json").toString());
     assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+    assertThat(ok.out()).as("the key came from the database it checks").contains("registered in the database");
 
     ObjectNode tampered = (ObjectNode) a;
     ((ObjectNode) tampered.get("figures").get("sessions")).put("opened", 6);
