@@ -21,6 +21,14 @@ public final class HolderSession {
       "/warning-ack", Set.of("POST"),
       "/end-others", Set.of("POST"));
 
+  /**
+   * The calls {@link #relay} takes: each path under {@code /v1/session} ({@code ""} for the session
+   * itself) with its methods; the one table a proxy of these calls builds on.
+   */
+  public static Map<String, Set<String>> relayedCalls() {
+    return ACTIONS;
+  }
+
   private final Transport transport;
   private final String authorization;
 

@@ -28,13 +28,15 @@ import org.springframework.web.filter.OncePerRequestFilter;
 final class CurfewJsEndpoints extends OncePerRequestFilter {
   static final String PREFIX = "/_curfew/";
   private static final String SCRIPT = "curfew-web/curfew.js";
-  private static final Map<String, Set<String>> SESSION_CALLS = Map.of(
-      "session", Set.of("GET", "DELETE"),
-      "session/activity", Set.of("POST"),
-      "session/extend", Set.of("POST"),
-      "session/warning-ack", Set.of("POST"),
-      "session/end-others", Set.of("POST"),
-      "session/events", Set.of("GET"));
+  /** The client's relayed calls under {@code session}, and the event stream, which is streamed instead. */
+  private static final Map<String, Set<String>> SESSION_CALLS = sessionCalls();
+
+  private static Map<String, Set<String>> sessionCalls() {
+    Map<String, Set<String>> calls = new java.util.HashMap<>();
+    dev.curfew.client.HolderSession.relayedCalls().forEach((action, methods) -> calls.put("session" + action, methods));
+    calls.put("session/events", Set.of("GET"));
+    return Map.copyOf(calls);
+  }
 
   private final CurfewClient client;
   private final byte[] script;
