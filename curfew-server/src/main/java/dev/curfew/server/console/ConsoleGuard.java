@@ -5,6 +5,7 @@ import dev.curfew.core.EndReason;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.server.http.ApiRoutes;
 import dev.curfew.server.http.Problem;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpMethod;
@@ -20,6 +21,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -87,8 +89,8 @@ final class ConsoleGuard {
     if (o.operator() == null) {
       if (o.cookiePresented()) ctx.response().headers().add("Set-Cookie", expiredCookie());
       String back = ctx.request().uri();
-      ctx.response().setStatusCode(303)
-          .putHeader("Location", "/console/login?return=" + URLEncoder.encode(back, StandardCharsets.UTF_8)).end();
+      o.whenRecorded(ctx, () -> ctx.response().setStatusCode(303)
+          .putHeader("Location", "/console/login?return=" + URLEncoder.encode(back, StandardCharsets.UTF_8)).end());
       return;
     }
     ctx.put(OPERATOR, o.operator());
@@ -117,7 +119,7 @@ final class ConsoleGuard {
       Outcome o = authenticate(ctx, !alwaysPassive && !("1".equals(passive) || "true".equalsIgnoreCase(passive)));
       if (o.operator() == null) {
         if (o.cookiePresented()) ctx.response().headers().add("Set-Cookie", expiredCookie());
-        o.problem().send(ctx.response());
+        o.whenRecorded(ctx, () -> o.problem().send(ctx.response()));
         return;
       }
       if (!o.operator().scope().allows(needed)) {
@@ -157,7 +159,25 @@ final class ConsoleGuard {
    * @param problem why not (401 ended or missing, 403 key without the console, 503)
    * @param cookiePresented whether a console cookie came with the request
    */
-  record Outcome(Operator operator, Problem problem, boolean cookiePresented) {}
+  record Outcome(Operator operator, Problem problem, boolean cookiePresented, CompletableFuture<Void> refusalRecorded) {
+    Outcome(Operator operator, Problem problem, boolean cookiePresented) {
+      this(operator, problem, cookiePresented, NOTHING_TO_RECORD);
+    }
+
+    /**
+     * Runs {@code answer} once the refusal's record (a {@code session.refused}, when the check wrote
+     * one) is durable, on the request's context; a record that cannot be written is answered 503.
+     */
+    void whenRecorded(RoutingContext ctx, Runnable answer) {
+      Future.fromCompletionStage(refusalRecorded, ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+        if (ar.succeeded()) {
+          answer.run();
+        } else {
+          Problem.unavailable("the refusal could not be written durably to the audit log").send(ctx.response());
+        }
+      });
+    }
+  }
 
   Outcome authenticate(RoutingContext ctx, boolean touch) {
     Cookie c = ctx.request().getCookie(COOKIE);
@@ -173,10 +193,11 @@ final class ConsoleGuard {
       }
       case WRONG_AUDIENCE -> {
         // A session opened anywhere but console sign-in: refused (and recorded), never an operator.
-        return new Outcome(null, Problem.wrongAudience(d.detail()), true);
+        return new Outcome(null, Problem.wrongAudience(d.detail()), true, durable(d));
       }
       default -> {
-        return new Outcome(null, Problem.sessionEnded(d.reason() == null ? EndReason.UNKNOWN : d.reason()), true);
+        return new Outcome(null, Problem.sessionEnded(d.reason() == null ? EndReason.UNKNOWN : d.reason()), true,
+            durable(d));
       }
     }
     if (d.token() != null) ctx.response().headers().add("Set-Cookie", cookie(d.token())); // a policy that rotates
@@ -191,6 +212,12 @@ final class ConsoleGuard {
           "the API key " + keyName + " may no longer use the console"), true);
     }
     return new Outcome(new Operator(keyName, scope.get(), s), null, true);
+  }
+
+  private static final CompletableFuture<Void> NOTHING_TO_RECORD = CompletableFuture.completedFuture(null);
+
+  private static CompletableFuture<Void> durable(Decision d) {
+    return d.durable() == null ? NOTHING_TO_RECORD : d.durable();
   }
 
   /** A navigation counts as activity when the operator made it here (typed, bookmarked, or from a console page). */

@@ -50,7 +50,7 @@ final class SignIn {
       return;
     }
     if (o.cookiePresented()) ctx.response().headers().add("Set-Cookie", ConsoleGuard.expiredCookie());
-    render(ctx, 200, back, null);
+    o.whenRecorded(ctx, () -> render(ctx, 200, back, null));
   }
 
   /** POST /console/login: form fields {@code api_key} and {@code return}. */
