@@ -62,26 +62,25 @@ final class CurfewEnforcementFilter extends OncePerRequestFilter {
 
   private SessionStatus check(HttpServletRequest request, Authentication user) {
     String token = SessionTokens.get(request);
-    if (token == null) {
-      // The first requests after sign-in often come together (the page, its scripts): one opens the session.
+    if (token == null || !user.getName().equals(SessionTokens.subject(request))) {
+      // The first requests after sign-in often come together (the page, its scripts): one opens the
+      // session. So does a sign-in of another user on this browser, which keeps the HTTP session
+      // (Spring's session-fixation protection keeps its attributes): the previous user's Curfew
+      // session ends first.
       synchronized (WebUtils.getSessionMutex(request.getSession(true))) {
         token = SessionTokens.get(request);
         if (token == null) return open(request, user);
+        if (!user.getName().equals(SessionTokens.subject(request))) {
+          try {
+            client.session(token).logout();
+          } catch (CurfewProblem endedAlready) {
+            // nothing left to end
+          }
+          return open(request, user);
+        }
       }
     }
     SessionStatus status = passive.matches(request) ? client.session(token).status() : client.session(token).activity();
-    if (!status.subject().equals(user.getName())) {
-      // Another user signed in on this browser and kept the HTTP session (Spring's session-fixation
-      // protection keeps its attributes): the previous user's Curfew session ends, the new user's opens.
-      try {
-        client.session(token).logout();
-      } catch (CurfewProblem endedAlready) {
-        // nothing left to end
-      }
-      synchronized (WebUtils.getSessionMutex(request.getSession(true))) {
-        return open(request, user);
-      }
-    }
     status.rotatedToken().ifPresent(rotated -> SessionTokens.put(request, rotated));
     return status;
   }
@@ -90,7 +89,7 @@ final class CurfewEnforcementFilter extends OncePerRequestFilter {
     SessionRequest opening = SessionRequest.of(user.getName());
     if (properties.getPolicy() != null && !properties.getPolicy().isBlank()) opening = opening.withPolicy(properties.getPolicy());
     CreatedSession created = client.openSession(opening);
-    SessionTokens.put(request, created.token());
+    SessionTokens.put(request, created.token(), user.getName());
     return created.status();
   }
 

@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpSession;
  */
 final class SessionTokens {
   static final String ATTRIBUTE = SessionTokens.class.getName() + ".token";
+  static final String SUBJECT_ATTRIBUTE = SessionTokens.class.getName() + ".subject";
 
   private SessionTokens() {}
 
@@ -19,6 +20,19 @@ final class SessionTokens {
 
   static void put(HttpServletRequest request, String token) {
     request.getSession(true).setAttribute(ATTRIBUTE, token);
+  }
+
+  /** The token of a session just opened for {@code subject}. */
+  static void put(HttpServletRequest request, String token, String subject) {
+    HttpSession s = request.getSession(true);
+    s.setAttribute(SUBJECT_ATTRIBUTE, subject);
+    s.setAttribute(ATTRIBUTE, token);
+  }
+
+  /** The subject the kept token's session was opened for, or null. */
+  static String subject(HttpServletRequest request) {
+    HttpSession s = request.getSession(false);
+    return s == null ? null : (String) s.getAttribute(SUBJECT_ATTRIBUTE);
   }
 
   /** The app's session ends with Curfew's: its security context and everything else in it. */

@@ -173,11 +173,22 @@ class CurfewStarterTest {
   }
 
   @Test
-  void anotherUserSigningInOnTheSameBrowserGetsASessionOfTheirOwn() {
+  void anotherUserSigningInOnTheSameBrowserGetsASessionOfTheirOwn() throws Exception {
     BrowserLike browser = new BrowserLike(port);
     String alices = signIn(browser);
     // Bob signs in without alice logging out; Spring keeps the HTTP session's attributes across it.
     assertThat(browser.login("bob", "builder").statusCode()).isEqualTo(302);
+    // His first requests come together: each is his, in one new session, none refused as logged out.
+    java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> together = java.util.stream.IntStream
+        .range(0, 6).mapToObj(i -> java.util.concurrent.CompletableFuture.supplyAsync(() -> browser.get("/me", "application/json")))
+        .toList();
+    java.util.Set<Object> ids = new java.util.HashSet<>();
+    for (var r : together) {
+      HttpResponse<String> answer = r.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      ids.add(Json.parseObject(answer.body()).get("session_id"));
+    }
+    assertThat(ids).hasSize(1);
     Map<String, Object> me = Json.parseObject(browser.get("/me", "application/json").body());
     assertThat(me).containsEntry("subject", "bob");
     assertThat(me.get("session_id")).isNotEqualTo(alices);
