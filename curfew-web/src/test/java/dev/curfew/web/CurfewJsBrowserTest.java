@@ -289,6 +289,7 @@ class CurfewJsBrowserTest {
   @Test
   void theDialogSpeaksThePagesLanguage_orTheLocaleOption_andStaysAnAccessibleAlertDialog() {
     // Policy fixed: 37 s between the warning and the end, so no check here races the session's end.
+    leavePage();
     signIn("fixed", "/app/de?lang=de");
     WebElement dialog = within(Duration.ofSeconds(30), x -> visible(DIALOG));
     assertAccessibleDialog(dialog, "de", "Ihre Sitzung läuft bald ab", "Zu Ihrer Sicherheit werden Sie in",
@@ -302,6 +303,7 @@ class CurfewJsBrowserTest {
     keys(Keys.ESCAPE);
     within(Duration.ofSeconds(30), x -> d.findElement(LIVE).getText().startsWith("Nicht verlängert.") ? true : null);
 
+    leavePage();
     signIn("fixed", "/app/fr?locale=fr"); // the page is in English; data-locale asks for French
     dialog = within(Duration.ofSeconds(30), x -> visible(DIALOG));
     assertAccessibleDialog(dialog, "fr", "Votre session va bientôt se terminer", "vous serez déconnecté dans",
@@ -314,6 +316,7 @@ class CurfewJsBrowserTest {
 
   @Test
   void aPageMayAddALanguage_andWhatItLeavesOutStaysEnglish() {
+    leavePage();
     signIn("fixed", "/app/it?lang=it&texts=1");
     WebElement dialog = within(Duration.ofSeconds(30), x -> visible(DIALOG));
     assertAccessibleDialog(dialog, "it", "La sessione sta per scadere", "la sessione terminerà tra", "\\d+ secondi",
@@ -341,6 +344,14 @@ class CurfewJsBrowserTest {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /**
+   * Leaves the current page for a blank one: its curfew.js, whose session may be ending, cannot then
+   * send the browser to the login page in the middle of the next sign-in (CI saw it win that race once).
+   */
+  private static void leavePage() {
+    d.get("about:blank");
+  }
 
   /** Signs alice in through the app's login handoff; returns the session token from the cookie. */
   private String signIn(String policy, String page) {
