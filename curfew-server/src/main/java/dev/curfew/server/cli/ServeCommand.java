@@ -338,7 +338,9 @@ final class ServeCommand implements Callable<Integer> {
     sessions = TracedSessionStore.of(sessions, tracing, redis != null ? "redis" : "embedded");
     if (cfg.tracing().enabled()) log.println("curfew: traces exported over OTLP/HTTP to " + cfg.tracing().endpoint());
     // Each node keeps its own buckets: with several nodes, a limit holds per node.
-    RateLimits rateLimits = new RateLimits(cfg.rateLimits(), clock);
+    // With Redis, every limit counts for the whole deployment, in Redis, on Redis's clock (docs/security.md).
+    RateLimits rateLimits = new RateLimits(cfg.rateLimits(), clock, redisClient == null ? null
+        : new dev.curfew.server.security.RedisRateBuckets(redisClient, cfg.redisKeyPrefix(), java.time.Duration.ofSeconds(2)));
     ApiKeys apiKeys = ApiKeys.of(keys);
     ApiServer api = new ApiServer(vertx, sessions, engine, hub, apiKeys, postgres == null ? store.log() : postgres.log(),
         metrics, ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits)

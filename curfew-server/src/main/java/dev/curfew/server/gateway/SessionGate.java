@@ -360,14 +360,19 @@ final class SessionGate implements ProxyInterceptor {
       keepRotatedToken(pc, a);
       return pc.sendResponse();
     }
-    RateLimits.Refusal limited = rateLimits.open(null, login.subject());
-    if (limited != null) {
+    io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+    return Future.fromCompletionStage(rateLimits.open(null, login.subject()), context).compose(limited -> {
+      if (limited == null) return handoffAdmitted(pc, a, login, policy, context);
       replace(pc, Problem.tooManyRequests(limited.detail()), Map.of("limit", limited.limit()));
       pc.response().putHeader("Retry-After", Long.toString(limited.retryAfterSeconds()));
       keepRotatedToken(pc, a);
       return pc.sendResponse();
-    }
-    io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+    });
+  }
+
+  /** A login handoff within the rate limits: the old session logged out, the new one opened. */
+  private Future<Void> handoffAdmitted(ProxyContext pc, Admitted a, LoginHandoff login, String policy,
+      io.vertx.core.Context context) {
     LiveConnections.Exchange exchange = pc.get(EXCHANGE, LiveConnections.Exchange.class);
     if (exchange != null) exchange.done();
     // The newest token of the old session: if this very request rotated it, the presented one is

@@ -170,12 +170,17 @@ public final class HolderRoutes {
         return;
       }
       Reply.when(ctx, engine.check(p.token(), false), d -> {
-        RateLimits.Refusal r = d.allowed() ? throttle.limits().extend(d.status().subject()) : null;
-        if (r != null) {
-          Throttle.refuse(ctx, r);
-        } else {
+        if (!d.allowed()) {
           ctx.next();
+          return;
         }
+        Reply.when(ctx, throttle.limits().extend(d.status().subject()), r -> {
+          if (r != null) {
+            Throttle.refuse(ctx, r);
+          } else {
+            ctx.next();
+          }
+        });
       });
     };
   }

@@ -139,15 +139,18 @@ public final class Throttle {
   Handler<RoutingContext> open() {
     return ctx -> {
       String subject = limits.enabled() ? subject(ctx) : null;
-      if (subject != null) {
-        ApiKey key = ctx.get(ApiAccess.KEY);
-        Refusal r = limits.open(key == null ? null : key.name(), subject);
+      if (subject == null) {
+        ctx.next();
+        return;
+      }
+      ApiKey key = ctx.get(ApiAccess.KEY);
+      Reply.when(ctx, limits.open(key == null ? null : key.name(), subject), r -> {
         if (r != null) {
           refuse(ctx, r);
-          return;
+        } else {
+          ctx.next();
         }
-      }
-      ctx.next();
+      });
     };
   }
 

@@ -73,12 +73,17 @@ public final class RateLimiter {
     this.clock = Objects.requireNonNull(clock, "clock");
     if (maxKeys < 1) throw new IllegalArgumentException("maxKeys < 1: " + maxKeys);
     this.maxKeys = maxKeys;
-    this.intervalMicros = rate.per().toMillis() * 1000 / rate.limit();
+    this.intervalMicros = intervalMicros(rate);
     this.toleranceMicros = (rate.limit() - 1) * intervalMicros;
   }
 
   public Rate rate() {
     return rate;
+  }
+
+  /** The time between two tokens of {@code rate}, in microseconds. */
+  static long intervalMicros(Rate rate) {
+    return rate.per().toMillis() * 1000 / rate.limit();
   }
 
   /**

@@ -5,6 +5,9 @@ import dev.curfew.server.security.RateLimiter.Rate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The rate limits of a deployment, shared by the API and the gateway:
@@ -21,6 +24,17 @@ import java.util.Objects;
  * and the answer (401 with the reason) says nothing a guesser could use. Failure limits are asked
  * before the check ({@link #failedChecksFrom}: once the bucket is empty, even a right guess is not
  * looked at) and charged after it ({@link #failedCheckFrom}).
+ *
+ * <p><b>Across nodes.</b> With {@link SharedRateBuckets} (the Redis store), every limit counts for
+ * the whole deployment. Openings and extensions take their token from the shared bucket (one call
+ * to Redis before the operation, which goes to Redis anyway). Failed checks are charged to the
+ * shared bucket after the answer, and the node remembers until when the shared bucket said it is
+ * empty; the question asked before every request that presents a credential is answered from that
+ * memory (and from the node's own buckets, which also count every failure here), so that checking
+ * a cookie costs no extra round trip. A node that has not yet seen the shared bucket empty lets at
+ * most the failures it has in flight through before it learns: each is charged, and the first
+ * answer blocks the address on that node too. When the shared store cannot be asked, the node's own
+ * buckets decide (per node, as without Redis).
  */
 public final class RateLimits {
   /**
@@ -78,9 +92,23 @@ public final class RateLimits {
   private final RateLimiter failedChecksPerKey;
   private final RateLimiter failedChecksPerAddress;
   private final ClientAddresses addresses;
+  private final SharedRateBuckets shared;
+  private final Clock clock;
+  private final BlockedUntil failedKeysBlocked;
+  private final BlockedUntil failedAddressesBlocked;
 
+  /** Limits of this node alone. */
   public RateLimits(Settings s, Clock clock) {
+    this(s, clock, null);
+  }
+
+  /** Limits counted in {@code shared} buckets for every node (null: this node alone); see the class comment. */
+  public RateLimits(Settings s, Clock clock, SharedRateBuckets shared) {
     this.enabled = s.enabled();
+    this.shared = shared;
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.failedKeysBlocked = new BlockedUntil(s.maxTracked());
+    this.failedAddressesBlocked = new BlockedUntil(s.maxTracked());
     this.openPerKey = new RateLimiter(s.openPerKey(), clock, s.maxTracked());
     this.openPerSubject = new RateLimiter(s.openPerSubject(), clock, s.maxTracked());
     this.extendPerSubject = new RateLimiter(s.extendPerSubject(), clock, s.maxTracked());
@@ -105,53 +133,106 @@ public final class RateLimits {
     return addresses.clientKey(peer, forwardedFor);
   }
 
-  /** Opening a session for {@code subject} with the API key {@code keyName} (null: not through a key). */
-  public Refusal open(String keyName, String subject) {
-    if (!enabled) return null;
-    if (keyName != null) {
-      long wait = openPerKey.tryAcquire(keyName);
-      if (wait > 0) {
-        return new Refusal("open_per_key", wait, "the API key \"" + keyName + "\" opened sessions faster than "
-            + openPerKey.rate() + "; retry in " + seconds(wait));
-      }
-    }
-    long wait = openPerSubject.tryAcquire(subject);
-    return wait == 0 ? null : new Refusal("open_per_subject", wait,
-        "sessions for this subject were opened faster than " + openPerSubject.rate() + "; retry in " + seconds(wait));
+  /** Opening a session for {@code subject} with the API key {@code keyName} (null: not through a key): null, or the refusal. */
+  public CompletableFuture<Refusal> open(String keyName, String subject) {
+    if (!enabled) return CompletableFuture.completedFuture(null);
+    CompletableFuture<Refusal> byKey = keyName == null ? CompletableFuture.completedFuture(null)
+        : take("open_per_key", openPerKey, keyName, wait -> new Refusal("open_per_key", wait, "the API key \""
+            + keyName + "\" opened sessions faster than " + openPerKey.rate() + "; retry in " + seconds(wait)));
+    return byKey.thenCompose(refused -> refused != null ? CompletableFuture.completedFuture(refused)
+        : take("open_per_subject", openPerSubject, subject, wait -> new Refusal("open_per_subject", wait,
+            "sessions for this subject were opened faster than " + openPerSubject.rate() + "; retry in " + seconds(wait))));
   }
 
-  /** An extension by the session holder of a session of {@code subject}. */
-  public Refusal extend(String subject) {
-    if (!enabled) return null;
-    long wait = extendPerSubject.tryAcquire(subject);
-    return wait == 0 ? null : new Refusal("extend_per_subject", wait,
-        "sessions of this subject were extended faster than " + extendPerSubject.rate() + "; retry in " + seconds(wait));
+  /** An extension by the session holder of a session of {@code subject}: null, or the refusal. */
+  public CompletableFuture<Refusal> extend(String subject) {
+    if (!enabled) return CompletableFuture.completedFuture(null);
+    return take("extend_per_subject", extendPerSubject, subject, wait -> new Refusal("extend_per_subject", wait,
+        "sessions of this subject were extended faster than " + extendPerSubject.rate() + "; retry in " + seconds(wait)));
+  }
+
+  /** A token from the shared bucket, or from this node's when there is none or it cannot be asked. */
+  private CompletableFuture<Refusal> take(String limit, RateLimiter local, String key,
+      java.util.function.LongFunction<Refusal> refusal) {
+    if (shared == null) {
+      long wait = local.tryAcquire(key);
+      return CompletableFuture.completedFuture(wait == 0 ? null : refusal.apply(wait));
+    }
+    return shared.take(limit, key, local.rate()).handle((wait, err) -> {
+      long w = err != null ? local.tryAcquire(key) : wait;
+      return w == 0 ? null : refusal.apply(w);
+    });
   }
 
   /** Before a token check through the API key {@code keyName}: refused while its failures are used up. */
   public Refusal failedChecksOf(String keyName) {
     if (!enabled) return null;
-    long wait = failedChecksPerKey.peek(keyName);
+    long wait = Math.max(failedChecksPerKey.peek(keyName), failedKeysBlocked.remaining(keyName, clock.millis()));
     return wait == 0 ? null : new Refusal("failed_checks_per_key", wait, "the API key \"" + keyName
         + "\" presented unknown tokens faster than " + failedChecksPerKey.rate() + "; retry in " + seconds(wait));
   }
 
   /** After a check through {@code keyName} found the token unknown. */
   public void failedCheckOf(String keyName) {
-    if (enabled) failedChecksPerKey.record(keyName);
+    if (!enabled) return;
+    failedChecksPerKey.record(keyName);
+    charge("failed_checks_per_key", failedChecksPerKey, keyName, failedKeysBlocked);
   }
 
   /** Before anything that presents a credential from {@code clientKey}: refused while its failures are used up. */
   public Refusal failedChecksFrom(String clientKey) {
     if (!enabled) return null;
-    long wait = failedChecksPerAddress.peek(clientKey);
+    long wait = Math.max(failedChecksPerAddress.peek(clientKey),
+        failedAddressesBlocked.remaining(clientKey, clock.millis()));
     return wait == 0 ? null : new Refusal("failed_checks_per_address", wait, "unknown session tokens or API keys came "
         + "from this address faster than " + failedChecksPerAddress.rate() + "; retry in " + seconds(wait));
   }
 
   /** After an unknown session token or a wrong API key from {@code clientKey}. */
   public void failedCheckFrom(String clientKey) {
-    if (enabled) failedChecksPerAddress.record(clientKey);
+    if (!enabled) return;
+    failedChecksPerAddress.record(clientKey);
+    charge("failed_checks_per_address", failedChecksPerAddress, clientKey, failedAddressesBlocked);
+  }
+
+  /** Counts a failure in the shared bucket too, and remembers until when it is empty. */
+  private void charge(String limit, RateLimiter local, String key, BlockedUntil blocked) {
+    if (shared == null) return;
+    shared.charge(limit, key, local.rate()).whenComplete((wait, err) -> {
+      if (err == null && wait > 0) blocked.block(key, clock.millis() + wait, clock.millis());
+    });
+  }
+
+  /**
+   * Until when a shared bucket was last said to be empty, per key, in bounded memory: at most
+   * {@code max} keys; when full, keys whose time has passed are dropped (at most once a second), and
+   * a key that still finds no room is not remembered (this node's own bucket still counts it).
+   */
+  private static final class BlockedUntil {
+    private final ConcurrentHashMap<String, Long> until = new ConcurrentHashMap<>();
+    private final int max;
+    private final AtomicLong lastSweepMs = new AtomicLong(Long.MIN_VALUE);
+
+    BlockedUntil(int max) {
+      this.max = max;
+    }
+
+    void block(String key, long untilMs, long nowMs) {
+      if (until.size() >= max && !until.containsKey(key)) {
+        long last = lastSweepMs.get();
+        if ((last == Long.MIN_VALUE || nowMs - last >= 1000) && lastSweepMs.compareAndSet(last, nowMs)) {
+          until.values().removeIf(t -> t <= nowMs);
+        }
+        if (until.size() >= max) return;
+      }
+      until.merge(key, untilMs, Math::max);
+    }
+
+    long remaining(String key, long nowMs) {
+      if (until.isEmpty()) return 0;
+      Long t = until.get(key);
+      return t == null ? 0 : Math.max(0, t - nowMs);
+    }
   }
 
   private static String seconds(long ms) {

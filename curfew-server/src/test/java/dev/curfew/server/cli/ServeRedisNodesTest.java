@@ -44,6 +44,10 @@ class ServeRedisNodesTest {
   private final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
 
   private Path config(String redisUri) throws Exception {
+    return config(redisUri, "rate_limits:\n  enabled: false\n");
+  }
+
+  private Path config(String redisUri, String rateLimits) throws Exception {
     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(KEY.getBytes(StandardCharsets.UTF_8)));
     Path config = dir.resolve("curfew-" + UUID.randomUUID() + ".yaml");
     Files.writeString(config, "store: redis\nredis:\n  uri: " + redisUri + "\n  key_prefix: " + prefix + "\n"
@@ -53,8 +57,8 @@ class ServeRedisNodesTest {
         // One session per subject under "single", the oldest displaced; three under "three", the fourth refused.
         + "  single:\n    idle_timeout: 1m\n    absolute_timeout: 1h\n    max_sessions_per_subject: 1\n"
         + "    when_exceeded: end_oldest\n"
-        + "  three:\n    idle_timeout: 1m\n    absolute_timeout: 1h\n    max_sessions_per_subject: 3\n"
-        + "ended_retention: 2m\nrate_limits:\n  enabled: false\n");
+        + "  three:\n    idle_timeout: 1m\n    absolute_timeout: 1h\n    max_sessions_per_subject: 3\n    max_extensions: 5\n"
+        + "ended_retention: 2m\n" + rateLimits);
     return config;
   }
 
@@ -144,6 +148,37 @@ class ServeRedisNodesTest {
     again.stop();
     for (String n : List.of("a", "b", "c")) {
       assertThat(Main.run("audit", "verify", "--data", dir.resolve(n).toString())).as("audit verify " + n).isZero();
+    }
+  }
+
+  @Test
+  void rateLimitsCountForTheWholeClusterNotPerNode() throws Exception {
+    Path config = config("redis://127.0.0.1:6379",
+        "rate_limits:\n  open_per_subject: {limit: 2, per: 1m}\n  extend_per_subject: {limit: 2, per: 1m}\n");
+    ServeCommand.Running a = inProcess(config, "a");
+    ServeCommand.Running b = inProcess(config, "b");
+    try {
+      HttpResponse<String> first = post(a.port, "/v1/sessions", KEY, "{\"subject\":\"erin\",\"policy\":\"three\"}");
+      assertThat(first.statusCode()).isEqualTo(201);
+      assertThat(post(b.port, "/v1/sessions", KEY, "{\"subject\":\"erin\",\"policy\":\"three\"}").statusCode())
+          .isEqualTo(201);
+      // Each node has opened one: per node, a third would pass; for the cluster it is one too many.
+      HttpResponse<String> third = post(a.port, "/v1/sessions", KEY, "{\"subject\":\"erin\",\"policy\":\"three\"}");
+      assertThat(third.statusCode()).as(third.body()).isEqualTo(429);
+      assertThat(JSON.readTree(third.body()).get("limit").asText()).isEqualTo("open_per_subject");
+      assertThat(third.headers().firstValue("Retry-After")).isPresent();
+      assertThat(post(b.port, "/v1/sessions", KEY, "{\"subject\":\"erin\",\"policy\":\"three\"}").statusCode())
+          .isEqualTo(429);
+      // Extensions by the holder: two in the cluster, then refused on either node.
+      String token = JSON.readTree(first.body()).get("token").asText();
+      assertThat(extend(a.port, token).statusCode()).isEqualTo(200);
+      assertThat(extend(b.port, token).statusCode()).isEqualTo(200);
+      HttpResponse<String> extend = extend(a.port, token);
+      assertThat(extend.statusCode()).as(extend.body()).isEqualTo(429);
+      assertThat(JSON.readTree(extend.body()).get("limit").asText()).isEqualTo("extend_per_subject");
+    } finally {
+      a.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      b.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }
   }
 
@@ -280,6 +315,12 @@ class ServeRedisNodesTest {
         .POST(HttpRequest.BodyPublishers.ofString(body));
     b.header("Authorization", "Bearer " + KEY);
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> extend(int port, String token) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/session/extend"))
+        .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + token)
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> delete(int port, String path) throws Exception {
