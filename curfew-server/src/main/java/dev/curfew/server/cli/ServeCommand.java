@@ -314,7 +314,7 @@ final class ServeCommand implements Callable<Integer> {
           .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000));
       redis = RedisSessionStore.start(vertx, redisClient,
           node, clock, policies, audit, events, events.remote(), metrics, RedisSessionStore.Settings.defaults()
-              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix())
+              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix()).withMaxLiveSessions(cfg.maxLiveSessions())
               .withRotationGrace(cfg.rotationGrace()))
           .await(30, TimeUnit.SECONDS);
       store.log().append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, clock.millis(), node)

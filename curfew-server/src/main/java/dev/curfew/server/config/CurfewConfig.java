@@ -270,7 +270,9 @@ public record CurfewConfig(
         duration("snapshot_interval", root.path("snapshot_interval"), d.snapshotInterval()),
         duration("ended_retention", root.path("ended_retention"), d.endedRetention()),
         duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
-        intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), 1, 100_000_000),
+        // With Redis, each of the store's 16 shards holds a share of the limit (docs/distributed.md).
+        intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), store.equals("redis") ? 16 : 1,
+            100_000_000),
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
         DatabaseConfig.parseAll(root.path("databases"), policies.keySet(), defaultPolicy),

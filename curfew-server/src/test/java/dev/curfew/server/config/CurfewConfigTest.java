@@ -97,6 +97,7 @@ class CurfewConfigTest {
       // issue 19: resuming after an idle expiry
       "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, resume_within: 0s}}|policies.p.resume_within",
       "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, resume_within: 25h}}|policies.p.resume_within",
+      "{store: redis, max_live_sessions: 15}|max_live_sessions",
   })
   void badValuesAreErrorsThatNameTheKey(String yaml, String key) {
     assertThatThrownBy(() -> CurfewConfig.parse(yaml))

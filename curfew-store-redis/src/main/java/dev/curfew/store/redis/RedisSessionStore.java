@@ -63,40 +63,61 @@ public final class RedisSessionStore implements SessionStore {
    *
    * @param rotationGrace how long the previous token of a rotation is handed the new token instead of
    *     a replay verdict; every node should be given the same (each rotation stores its own end)
+   * @param maxLiveSessions the most live sessions the deployment holds ({@code max_live_sessions}), at
+   *     least {@link RedisKeys#SHARDS}: each shard holds at most its share ({@link #shardCap}), so that
+   *     the shards together never hold more, each decided atomically in its own slot; every node
+   *     should be given the same
    */
   public record Settings(String prefix, Duration timeout, Duration lease, Duration endedRetention, int claimBatch,
-      Duration maxPollInterval, RotationGrace rotationGrace) {
+      Duration maxPollInterval, RotationGrace rotationGrace, int maxLiveSessions) {
     public Settings {
       Objects.requireNonNull(prefix, "prefix");
       if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive");
       if (lease.toMillis() < 100) throw new IllegalArgumentException("lease must be at least 100ms");
       if (claimBatch < 1) throw new IllegalArgumentException("claimBatch < 1");
       Objects.requireNonNull(rotationGrace, "rotationGrace");
+      if (maxLiveSessions < RedisKeys.SHARDS) {
+        throw new IllegalArgumentException("max_live_sessions must be at least " + RedisKeys.SHARDS
+            + " with store: redis (each of the " + RedisKeys.SHARDS + " shards holds a share of it): " + maxLiveSessions);
+      }
+    }
+
+    /**
+     * The share of {@code maxLiveSessions} shard {@code n} may hold: an equal part, the remainder
+     * one each to the first shards, so that the shares add up to the limit exactly.
+     */
+    public long shardCap(int n) {
+      return maxLiveSessions / RedisKeys.SHARDS + (n < maxLiveSessions % RedisKeys.SHARDS ? 1 : 0);
     }
 
     public static Settings defaults() {
       return new Settings("curfew", Duration.ofSeconds(2), Duration.ofSeconds(5),
-          Duration.ofMillis(SessionEngine.DEFAULT_ENDED_RETENTION_MS), 256, Duration.ofMillis(100), RotationGrace.DEFAULT);
+          Duration.ofMillis(SessionEngine.DEFAULT_ENDED_RETENTION_MS), 256, Duration.ofMillis(100), RotationGrace.DEFAULT,
+          Integer.MAX_VALUE);
     }
 
     public Settings withPrefix(String p) {
-      return new Settings(p, timeout, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace);
+      return new Settings(p, timeout, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace, maxLiveSessions);
     }
 
     public Settings withLease(Duration d) {
-      return new Settings(prefix, timeout, d, endedRetention, claimBatch, maxPollInterval, rotationGrace);
+      return new Settings(prefix, timeout, d, endedRetention, claimBatch, maxPollInterval, rotationGrace, maxLiveSessions);
     }
 
     public Settings withEndedRetention(Duration d) {
-      return new Settings(prefix, timeout, lease, d, claimBatch, maxPollInterval, rotationGrace);
+      return new Settings(prefix, timeout, lease, d, claimBatch, maxPollInterval, rotationGrace, maxLiveSessions);
     }
 
     public Settings withTimeout(Duration d) {
-      return new Settings(prefix, d, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace);
+      return new Settings(prefix, d, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace, maxLiveSessions);
     }
 
     public Settings withRotationGrace(RotationGrace g) {
-      return new Settings(prefix, timeout, lease, endedRetention, claimBatch, maxPollInterval, g);
+      return new Settings(prefix, timeout, lease, endedRetention, claimBatch, maxPollInterval, g, maxLiveSessions);
+    }
+
+    public Settings withMaxLiveSessions(int n) {
+      return new Settings(prefix, timeout, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace, n);
     }
   }
 
@@ -268,13 +289,18 @@ public final class RedisSessionStore implements SessionStore {
         Long.toString(policy.renewEvery() == null ? 0 : policy.renewEvery().toMillis()), hash.toHex(),
         CanonicalJson.write(attrs), keys.dueChannel(), audience.wire(),
         Integer.toString(limit.maxSessionsPerSubject()), limit.whenExceeded().wire(), limit.scope().wire(),
-        ConcurrencyLimit.displacement(limit), Long.toString(settings.lease().toMillis()));
+        ConcurrencyLimit.displacement(limit), Long.toString(settings.lease().toMillis()),
+        Long.toString(settings.shardCap(shard)));
     // The subject's index first: a crash between the two leaves a dangling id, never an unlisted session.
     Future<Decision> answer = run(scripts.subject, List.of(keys.subject(subject)), List.of(sessionId, Long.toString(lifetime)))
         .compose(x -> run(scripts.open, List.of(keys.session(sessionId), keys.token(hash)), args))
         .map(r -> {
           String verdict = r.get(0).toString();
           if (verdict.equals("REFUSED")) return refusedOpening(r, sessionId, subject, policy, actor, audience);
+          if (verdict.equals("FULL")) {
+            // The same answer as the embedded engine's: the deployment holds as many sessions as it may.
+            return unavailable("live session limit reached (" + settings.maxLiveSessions() + ")");
+          }
           if (!"ALLOWED".equals(verdict)) {
             return unavailable("session id collision, try again");
           }

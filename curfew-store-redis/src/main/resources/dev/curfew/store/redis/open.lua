@@ -3,12 +3,16 @@
 -- renew (ms, 0: never), token hash hex, attributes (JSON), due-hint channel, audience (Audience#wire()),
 -- then the policy's concurrency limit (dev.curfew.core.ConcurrencyLimit): max sessions per subject
 -- (0: none), when exceeded ('refuse_new' or 'end_oldest'), scope ('subject' or 'audience'), the
--- reason text of a displaced session, and the lease ms of a pending ending.
+-- reason text of a displaced session, the lease ms of a pending ending, and the most live sessions
+-- this shard may hold (its share of max_live_sessions, RedisSessionStore.Settings#shardCap).
 -- Returns {'ALLOWED', now, '', '', id, row..., {id, row...} of each session it displaced}, or
--- {'REFUSED', now, {ids of the live sessions counted}}, or {'COLLISION'}.
+-- {'REFUSED', now, {ids of the live sessions counted}}, or {'FULL', now}, or {'COLLISION'}.
 local shard, id, retention = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return {'COLLISION'} end
 local now = clock()
+-- The shard's share of the deployment's limit; a session this opening displaces frees no room
+-- first (the embedded engine counts before displacing too).
+if tonumber(redis.call('GET', shard .. 'live') or '0') >= tonumber(ARGV[21]) then return {'FULL', now} end
 local max, when, scope = tonumber(ARGV[16]), ARGV[17], ARGV[18]
 local ukey = subject_live(shard, ARGV[4])
 -- The subject's live sessions that the limit counts (the same rule as SessionEngine#openWithin),
