@@ -37,10 +37,18 @@ final class RedisSearch {
 
   private final RedisSessionStore store;
   private final long timeoutMs;
+  private final int step;
 
   RedisSearch(RedisSessionStore store) {
+    this(store, STEP);
+  }
+
+  /** With {@code step} ids a step (tests: small steps over few sessions). */
+  RedisSearch(RedisSessionStore store, int step) {
+    if (step < 1) throw new IllegalArgumentException("step < 1: " + step);
     this.store = store;
     this.timeoutMs = store.settings.timeout().toMillis();
+    this.step = step;
   }
 
   private record Entry(String id, String subject, long createdAt) {}
@@ -110,9 +118,9 @@ final class RedisSearch {
     });
   }
 
-  /** One shard, {@value #STEP} ids a step, until {@code ZSCAN} says its pass is complete. */
+  /** One shard, {@code step} ids a step, until {@code ZSCAN} says its pass is complete. */
   private Future<Void> scanShard(int shard, String cursor, Pass pass) {
-    Request zscan = Request.cmd(Command.ZSCAN).arg(store.keys.due(shard)).arg(cursor).arg("COUNT").arg(STEP);
+    Request zscan = Request.cmd(Command.ZSCAN).arg(store.keys.due(shard)).arg(cursor).arg("COUNT").arg(step);
     return store.redis.send(zscan).timeout(timeoutMs, TimeUnit.MILLISECONDS).compose(r -> {
       String next = r.get(0).toString();
       Response members = r.get(1);
