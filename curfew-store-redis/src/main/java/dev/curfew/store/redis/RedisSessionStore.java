@@ -302,8 +302,10 @@ public final class RedisSessionStore implements SessionStore {
               .put("actor", actor)
               .put("audience", audience.toList());
           durables.add(sink.append(List.of(created.build()), List.of()));
-          return new Decision(Decision.Verdict.ALLOWED, row.status(now), null, null, token,
-              CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
+          SessionStatus status = row.status(now);
+          // No page follows a session yet; lists of sessions (the admin console's, on any node) learn of it here.
+          publish(sessionId, "status", status.toMap());
+          return Decision.issued(status, token, CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
         });
     return settle(answer);
   }
