@@ -275,7 +275,6 @@ public final class SessionEngine {
     }
   }
 
-
   // ---------------------------------------------------------------- token operations
 
   /**
@@ -572,7 +571,6 @@ public final class SessionEngine {
     return new Revocation(ended.size(), CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
   }
 
-
   /** Appends an {@code audit.read} record: who read which part of the trail. */
   public CompletableFuture<Void> recordAuditRead(Map<String, Object> data) {
     AuditRecord.Builder b = AuditRecord.builder(RecordTypes.AUDIT_READ, clock.millis(), node);
@@ -592,7 +590,6 @@ public final class SessionEngine {
     data.forEach(b::put);
     return sink.append(List.of(b.build()), List.of());
   }
-
 
   /** Live sessions of a subject, passive. */
   public List<SessionStatus> sessionsOf(String subject) {
@@ -678,9 +675,6 @@ public final class SessionEngine {
     }
     return new PolicyChange(stored, applied, CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
   }
-
-
-
 
   // ---------------------------------------------------------------- timers
 
