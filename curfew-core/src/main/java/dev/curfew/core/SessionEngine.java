@@ -25,11 +25,10 @@ import java.util.concurrent.CompletableFuture;
  * without touching the wheel: a timer that fires before the session's next event simply re-arms.
  */
 public final class SessionEngine {
-  /** How long an ended session is remembered by default, so that its token is refused with a reason. */
-  public static final long DEFAULT_ENDED_RETENTION_MS = 24 * 3_600_000L;
-  /** Most attributes a session may carry, and the longest subject. */
-  public static final int MAX_ATTRIBUTES = SessionAttributes.MAX_ATTRIBUTES;
-  public static final int MAX_SUBJECT_LENGTH = 256;
+  /** See {@link SessionRules}: the rules of every store live there. */
+  public static final long DEFAULT_ENDED_RETENTION_MS = SessionRules.DEFAULT_ENDED_RETENTION_MS;
+  public static final int MAX_ATTRIBUTES = SessionRules.MAX_ATTRIBUTES;
+  public static final int MAX_SUBJECT_LENGTH = SessionRules.MAX_SUBJECT_LENGTH;
 
   private final Clock clock;
   private final String node;
@@ -102,7 +101,7 @@ public final class SessionEngine {
   }
 
   /** The actor of sessions the embedding program opens itself. */
-  public static final String LOCAL_ACTOR = "local";
+  public static final String LOCAL_ACTOR = SessionRules.LOCAL_ACTOR;
 
   /**
    * Opens a session for {@code subject} under {@code policyName} (null: the default policy).
@@ -113,15 +112,13 @@ public final class SessionEngine {
    */
   public Decision open(String subject, String policyName, Map<String, Object> attributes, Audience audience,
       String actor) {
-    if (subject == null || subject.isBlank() || subject.length() > MAX_SUBJECT_LENGTH) {
-      throw new IllegalArgumentException("subject must be 1-" + MAX_SUBJECT_LENGTH + " characters");
-    }
+    SessionRules.checkSubject(subject);
     String name = policyName == null ? policies.defaultName() : policyName;
     Policy policy = policies.current(name)
         .orElseThrow(() -> new IllegalArgumentException("unknown policy \"" + name + "\""));
     Map<String, Object> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
     SessionAttributes.check(attrs);
-    checkOpening(audience, actor);
+    SessionRules.checkOpening(audience, actor);
     if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
     if (table.liveCount() >= limits.maxLiveSessions()) {
       return Decision.unavailable("live session limit reached (" + limits.maxLiveSessions() + ")");
@@ -187,7 +184,7 @@ public final class SessionEngine {
     List<Object> liveIds = new ArrayList<>();
     for (Session s : live) liveIds.add(s.id());
     if (limit.whenExceeded() == ConcurrencyLimit.WhenExceeded.REFUSE_NEW) {
-      AuditRecord r = concurrencyRefused(AuditRecord.builder(RecordTypes.REFUSED, now, node)
+      AuditRecord r = SessionRules.concurrencyRefused(AuditRecord.builder(RecordTypes.REFUSED, now, node)
           .session(id, subject, policy.name(), policy.version()), limit, liveIds, actor, audience);
       return new Decision(Decision.Verdict.REFUSED, null, EndReason.CONCURRENCY_LIMIT,
           ConcurrencyLimit.refusal(subject, live.size(), policy.name(), limit), null,
@@ -199,7 +196,7 @@ public final class SessionEngine {
       synchronized (s) {
         long at = clock.millis();
         if (s.ended() || at >= s.expiresAtMs()) continue; // ended meanwhile: it no longer counts
-        AuditRecord r = displacedRecord(record(RecordTypes.REVOKED, s, at),
+        AuditRecord r = SessionRules.displacedRecord(record(RecordTypes.REVOKED, s, at),
             ConcurrencyLimit.displacement(limit), id);
         futures.add(end(s, EndReason.CONCURRENCY_LIMIT, at, r));
       }
@@ -210,32 +207,8 @@ public final class SessionEngine {
         CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
   }
 
-  /**
-   * The data of the {@code session.refused} record of an opening refused by the subject's limit
-   * (the same in every store): the refused session's id names no session that ever lived.
-   */
-  public static AuditRecord concurrencyRefused(AuditRecord.Builder b, ConcurrencyLimit limit, List<Object> liveIds,
-      String actor, Audience audience) {
-    return b.put("reason", EndReason.CONCURRENCY_LIMIT.wire())
-        .put("max_sessions_per_subject", (long) limit.maxSessionsPerSubject())
-        .put("limit_scope", limit.scope().wire())
-        .put("live_sessions", List.copyOf(liveIds))
-        .put("actor", actor)
-        .put("audience", audience.toList())
-        .build();
-  }
-
-  /** The {@code session.revoked} record of a session displaced by {@code displacedBy} (the same in every store). */
-  public static AuditRecord displacedRecord(AuditRecord.Builder b, String reasonText, String displacedBy) {
-    return b.put("actor", DISPLACING_ACTOR)
-        .put("reason", EndReason.CONCURRENCY_LIMIT.wire())
-        .put("reason_text", reasonText)
-        .put("displaced_by", displacedBy)
-        .build();
-  }
-
-  /** The actor of a session ended by the subject's concurrency limit: Curfew itself, on the policy's word. */
-  public static final String DISPLACING_ACTOR = "curfew";
+  /** The actor of a session ended by the subject's concurrency limit ({@link SessionRules#DISPLACING_ACTOR}). */
+  public static final String DISPLACING_ACTOR = SessionRules.DISPLACING_ACTOR;
 
   private static final int SUBJECT_LOCKS = 256;
   /** Counts openings, to order sessions opened within one millisecond. */
@@ -299,15 +272,6 @@ public final class SessionEngine {
       // No page follows a session yet; lists of sessions (the admin console's) learn of it here.
       events.publish(s.id(), "status", status.toMap());
       return new Decision(Decision.Verdict.ALLOWED, status, null, null, token, durable);
-    }
-  }
-
-  /** What every store checks of a new session's audience and actor before any I/O. */
-  public static void checkOpening(Audience audience, String actor) {
-    Objects.requireNonNull(audience, "audience");
-    if (audience.isEmpty()) throw new IllegalArgumentException("audience must name at least one place");
-    if (actor == null || actor.isBlank() || actor.length() > 300) {
-      throw new IllegalArgumentException("actor must be 1-300 characters");
     }
   }
 
@@ -438,9 +402,9 @@ public final class SessionEngine {
   }
 
   /** The {@code detail} of a refused acknowledgement: no warning was sent yet. */
-  public static final String NO_WARNING_SENT = "no warning was sent for this session yet";
+  public static final String NO_WARNING_SENT = SessionRules.NO_WARNING_SENT;
   /** The {@code detail} of a refused acknowledgement: the last warning was acknowledged already. */
-  public static final String WARNING_ALREADY_ACKNOWLEDGED = "the last warning was acknowledged already";
+  public static final String WARNING_ALREADY_ACKNOWLEDGED = SessionRules.WARNING_ALREADY_ACKNOWLEDGED;
 
   /** Logout: the token is dead from this instant. */
   public Decision logout(String token) {
@@ -603,17 +567,8 @@ public final class SessionEngine {
         ended.add(s.id());
       }
     }
-    futures.add(recordIdpLogout(idpAccepted(logout, ended)));
+    futures.add(recordIdpLogout(SessionRules.idpAccepted(logout, ended)));
     return new Revocation(ended.size(), CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
-  }
-
-  /** The data of an accepted logout's {@code idp.logout} record (the same in every store). */
-  public static Map<String, Object> idpAccepted(IdpLogout logout, List<Object> endedSessionIds) {
-    Map<String, Object> data = logout.auditData();
-    data.put("outcome", "accepted");
-    data.put("ended", (long) endedSessionIds.size());
-    data.put("session_ids", List.copyOf(endedSessionIds));
-    return data;
   }
 
   /** Appends an {@code audit.read} record: who read which part of the trail. */
@@ -636,9 +591,6 @@ public final class SessionEngine {
     return sink.append(List.of(b.build()), List.of());
   }
 
-  /** The result of revoking a subject's sessions: how many, and when it is durable. -1: unavailable. */
-  public record Revocation(int revoked, CompletableFuture<Void> durable) {}
-
   /** Live sessions of a subject, passive. */
   public List<SessionStatus> sessionsOf(String subject) {
     List<SessionStatus> out = new ArrayList<>();
@@ -660,7 +612,12 @@ public final class SessionEngine {
    * @param limit 1 to {@link SessionSearch#MAX_LIMIT}
    */
   public SessionSearch.Page search(String query, SessionSearch.Cursor after, int limit) {
-    return SessionSearch.search(table, clock, query, after, limit);
+    return search(new SessionSearch.Query(query, null, after, limit));
+  }
+
+  /** As {@link #search(String, SessionSearch.Cursor, int)}, with every filter of a {@link SessionSearch.Query}. */
+  public SessionSearch.Page search(SessionSearch.Query query) {
+    return SessionSearch.search(table, clock, query);
   }
 
   // ---------------------------------------------------------------- policies
@@ -679,7 +636,7 @@ public final class SessionEngine {
     CompletableFuture<Void> recorded;
     synchronized (policies) {
       stored = policies.add(values);
-      Map<String, Object> data = policyData(stored);
+      Map<String, Object> data = SessionRules.policyData(stored);
       data.put("actor", actor == null ? "unknown" : actor);
       AuditRecord.Builder b = AuditRecord.builder(RecordTypes.POLICY_CHANGED, clock.millis(), node);
       data.forEach(b::put);
@@ -704,7 +661,7 @@ public final class SessionEngine {
               .putTime("expires_at", s.expiresAtMs())
               .putTime("idle_expires_at", s.idleExpiresAtMs)
               .putTime("absolute_expires_at", s.absoluteExpiresAtMs);
-          effectiveValues(appliedRecord, s.policy);
+          SessionRules.effectiveValues(appliedRecord, s.policy);
           futures.add(sink.append(List.of(appliedRecord.build()), List.of()));
           applied++;
           if (now >= s.expiresAtMs()) {
@@ -717,35 +674,6 @@ public final class SessionEngine {
       }
     }
     return new PolicyChange(stored, applied, CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
-  }
-
-  /** The values a session runs under, as {@code session.policy_applied} records them (what recovery restores). */
-  public static void effectiveValues(AuditRecord.Builder b, Policy p) {
-    b.put("idle_timeout_ms", p.idleTimeoutMs())
-        .put("absolute_timeout_ms", p.absoluteTimeoutMs())
-        .put("warn_before_ms", p.warnBeforeMs())
-        .put("max_extensions", (long) p.maxExtensions());
-    if (p.renewEvery() != null) b.put("renew_every_ms", p.renewEvery().toMillis());
-    if (p.resumeWithin() != null) b.put("resume_within_ms", p.resumeWithinMs());
-  }
-
-  /** The new version (null: the audit log cannot be written), how many live sessions moved to it, and when durable. */
-  public record PolicyChange(Policy policy, int appliedToLive, CompletableFuture<Void> durable) {}
-
-  /** A policy's values as audit data: {@code name}, {@code version} and the {@code *_ms} fields. */
-  public static Map<String, Object> policyData(Policy p) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("name", p.name());
-    m.put("version", (long) p.version());
-    m.put("idle_timeout_ms", p.idleTimeoutMs());
-    m.put("absolute_timeout_ms", p.absoluteTimeoutMs());
-    m.put("warn_before_ms", p.warnBeforeMs());
-    m.put("max_extensions", (long) p.maxExtensions());
-    if (p.renewEvery() != null) m.put("renew_every_ms", p.renewEvery().toMillis());
-    if (p.resumeWithin() != null) m.put("resume_within_ms", p.resumeWithinMs());
-    m.put("comply_with", new ArrayList<Object>(p.complyWith()));
-    p.concurrency().putFields(m);
-    return m;
   }
 
   // ---------------------------------------------------------------- timers

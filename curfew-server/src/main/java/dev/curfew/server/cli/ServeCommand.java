@@ -1,10 +1,9 @@
 package dev.curfew.server.cli;
 
 import dev.curfew.core.AuditSink;
-import dev.curfew.core.ClockWatch;
 import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.Policies;
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.PolicyChange;
 import dev.curfew.core.WriteOutage;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.audit.AuditRecord;
@@ -110,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
     final EmbeddedStore store; // the embedded store, or only the audit log beside Redis
     final DeadlineDriver driver; // null: sessions in Redis
     final ApiServer api;
-    final SessionEngine engine; // null: sessions in Redis
+    final SessionStore sessions;
     final RedisSessionStore redis; // null: embedded
     int port;
     DataDirLock lock; // released last: no other process may write the directory before this one has stopped
@@ -120,17 +119,17 @@ final class ServeCommand implements Callable<Integer> {
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
     String nodeName;
-    Console console; // null: sessions in Redis (the console needs the embedded engine)
+    Console console;
     PostgresAudit postgres; // null: audit: file
     Tracing tracing = Tracing.OFF;
 
-    Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine,
+    Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionStore sessions,
         RedisSessionStore redis, int port) {
       this.vertx = vertx;
       this.store = store;
       this.driver = driver;
       this.api = api;
-      this.engine = engine;
+      this.sessions = sessions;
       this.redis = redis;
       this.port = port;
     }
@@ -301,7 +300,6 @@ final class ServeCommand implements Callable<Integer> {
     SessionEventFanOut events = new SessionEventFanOut(hub);
     // The admin console's sessions have a policy of their own, built in unless the configuration defines one.
     Policies policies = new Policies(ConsolePolicy.withConsole(cfg.policies().values()), cfg.defaultPolicy());
-    SessionEngine engine = null;
     DeadlineDriver driver = null;
     RedisSessionStore redis = null;
     Redis redisClient = null;
@@ -323,16 +321,16 @@ final class ServeCommand implements Callable<Integer> {
           + ", audit log in " + dataDir.toAbsolutePath() + (postgres == null ? "" : " and PostgreSQL"));
       sessions = redis;
     } else {
-      engine = new SessionEngine(clock, node, policies, audit, events, metrics,
-          new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis(), cfg.rotationGrace()));
-      EmbeddedStore.Recovery r = store.recover(engine);
+      EmbeddedStore.Serving serving = store.serve(policies, audit, events, metrics, cfg.maxLiveSessions(),
+          cfg.endedRetention(), cfg.rotationGrace());
+      EmbeddedStore.Recovery r = serving.recovery();
       log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
           + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"
           + (store.log().recordsAtOpen() == 0 ? " (first start)"
               : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
-      adoptConfiguredPolicies(cfg, engine, log);
-      driver = new DeadlineDriver(engine, new ClockWatch(clock, engine)).start();
-      sessions = SessionStore.of(engine);
+      driver = serving.driver();
+      sessions = serving.sessions();
+      adoptConfiguredPolicies(cfg, sessions, log);
     }
     // Off by default: then the store is the store itself and every request span a no-op.
     sessions = TracedSessionStore.of(sessions, tracing, redis != null ? "redis" : "embedded");
@@ -342,7 +340,7 @@ final class ServeCommand implements Callable<Integer> {
     RateLimits rateLimits = new RateLimits(cfg.rateLimits(), clock, redisClient == null ? null
         : new dev.curfew.server.security.RedisRateBuckets(redisClient, cfg.redisKeyPrefix(), java.time.Duration.ofSeconds(2)));
     ApiKeys apiKeys = ApiKeys.of(keys);
-    ApiServer api = new ApiServer(vertx, sessions, engine, hub, apiKeys, postgres == null ? store.log() : postgres.log(),
+    ApiServer api = new ApiServer(vertx, sessions, hub, apiKeys, postgres == null ? store.log() : postgres.log(),
         metrics, ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits)
             .withTls(cfg.serverTls()),
         postgres == null ? store.auditTrail() : postgres.proofs());
@@ -350,14 +348,10 @@ final class ServeCommand implements Callable<Integer> {
     metrics.bindUnwritable(readiness::unwritable);
     api.readiness(readiness);
     api.tracing(tracing);
-    Console console = null;
-    if (engine != null) {
-      console = new Console(vertx, engine, hub, apiKeys, ConsoleScope.fromKeys(keys),
-          postgres == null ? AuditView.embedded(store) : postgres.view(), metrics);
-      api.extend(console::mount);
-    } else {
-      log.println("curfew: the admin console is not served with store: redis (it reads the embedded engine)");
-    }
+    // With store: redis too: the console reads and changes sessions through the store, like the API.
+    Console console = new Console(vertx, sessions, clock, hub, apiKeys, ConsoleScope.fromKeys(keys),
+        postgres == null ? AuditView.embedded(store) : postgres.view(), metrics);
+    api.extend(console::mount);
     EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), sessions, dataDir, System.getenv());
     if (notifier != null) {
       events.addOriginEndingListener(notifier);
@@ -374,7 +368,7 @@ final class ServeCommand implements Callable<Integer> {
       log.println("curfew: back-channel logout from " + cfg.identityProviders().size() + " identity provider"
           + (cfg.identityProviders().size() == 1 ? "" : "s") + " at /v1/backchannel-logout/{provider}");
     }
-    Running running = new Running(vertx, store, driver, api, engine, redis, cfg.port());
+    Running running = new Running(vertx, store, driver, api, sessions, redis, cfg.port());
     running.nodeName = node;
     running.notifier = notifier;
     running.console = console;
@@ -387,7 +381,7 @@ final class ServeCommand implements Callable<Integer> {
     String base = url(cfg.host(), actual, cfg.serverTls());
     log.println("curfew: API listening on " + base
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
-    if (console != null) log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
+    log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
       running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)
@@ -500,11 +494,12 @@ final class ServeCommand implements Callable<Integer> {
    * have changed since the last run: a configured policy whose values differ from the current
    * version becomes a new version, recorded as policy.changed by the actor "config".
    */
-  static void adoptConfiguredPolicies(CurfewConfig cfg, SessionEngine engine, PrintStream log) throws Exception {
+  static void adoptConfiguredPolicies(CurfewConfig cfg, SessionStore sessions, PrintStream log) throws Exception {
     for (dev.curfew.core.Policy configured : cfg.policies().values()) {
-      dev.curfew.core.Policy current = engine.policies().current(configured.name()).orElse(null);
+      dev.curfew.core.Policy current = sessions.policies().current(configured.name()).orElse(null);
       if (current != null && current.sameValues(configured)) continue;
-      SessionEngine.PolicyChange c = engine.changePolicy(configured, false, "config");
+      PolicyChange c = sessions.changePolicy(configured, false, "config").get(30, TimeUnit.SECONDS);
+      if (c.policy() == null) throw new IllegalStateException("the audit log cannot record policy " + configured.name());
       c.durable().get(30, TimeUnit.SECONDS);
       log.println("curfew: policy " + configured.name() + " v" + c.policy().version() + " from the configuration file");
     }

@@ -8,13 +8,16 @@ import dev.curfew.core.EndReason;
 import dev.curfew.core.EngineMetrics;
 import dev.curfew.core.IdpLogout;
 import dev.curfew.core.Policies;
+import dev.curfew.core.PolicyChange;
 import dev.curfew.core.PolicyException;
 import dev.curfew.core.Policy;
+import dev.curfew.core.Revocation;
 import dev.curfew.core.RotationGrace;
 import dev.curfew.core.SealedToken;
 import dev.curfew.core.SessionAttributes;
-import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionEvents;
+import dev.curfew.core.SessionRules;
+import dev.curfew.core.SessionSearch;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.TokenHash;
@@ -92,7 +95,7 @@ public final class RedisSessionStore implements SessionStore {
 
     public static Settings defaults() {
       return new Settings("curfew", Duration.ofSeconds(2), Duration.ofSeconds(5),
-          Duration.ofMillis(SessionEngine.DEFAULT_ENDED_RETENTION_MS), 256, Duration.ofMillis(100), RotationGrace.DEFAULT,
+          Duration.ofMillis(SessionRules.DEFAULT_ENDED_RETENTION_MS), 256, Duration.ofMillis(100), RotationGrace.DEFAULT,
           Integer.MAX_VALUE);
     }
 
@@ -132,6 +135,7 @@ public final class RedisSessionStore implements SessionStore {
   final Settings settings;
   private final Policies policies;
   private final PolicySync policySync;
+  private final RedisSearch search;
   private final EventRelay relay;
   private final DuePoller poller;
   private final long timeoutMs;
@@ -163,6 +167,7 @@ public final class RedisSessionStore implements SessionStore {
     this.timeoutMs = settings.timeout().toMillis();
     this.policySync = new PolicySync(this, policies);
     this.poller = new DuePoller(this);
+    this.search = new RedisSearch(this);
     this.relay = new EventRelay(this, remoteEvents == null ? SessionEvents.NONE : remoteEvents, poller, policySync);
   }
 
@@ -258,15 +263,15 @@ public final class RedisSessionStore implements SessionStore {
   @Override
   public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
       Audience audience, String actor) {
-    if (subject == null || subject.isBlank() || subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
-      throw new IllegalArgumentException("subject must be 1-" + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
+    if (subject == null || subject.isBlank() || subject.length() > SessionRules.MAX_SUBJECT_LENGTH) {
+      throw new IllegalArgumentException("subject must be 1-" + SessionRules.MAX_SUBJECT_LENGTH + " characters");
     }
     String name = policyName == null ? policies.defaultName() : policyName;
     Policy policy = policies.current(name)
         .orElseThrow(() -> new IllegalArgumentException("unknown policy \"" + name + "\""));
     Map<String, Object> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
     SessionAttributes.check(attrs);
-    SessionEngine.checkOpening(audience, actor);
+    SessionRules.checkOpening(audience, actor);
     if (!sink.writable()) return CompletableFuture.completedFuture(unavailable(AUDIT_DOWN));
     // Every session of a subject is opened in the subject's shard (its token and id drawn to fall
     // there), so that open.lua counts the subject's live sessions and adds one in one atomic step.
@@ -323,8 +328,10 @@ public final class RedisSessionStore implements SessionStore {
               .put("actor", actor)
               .put("audience", audience.toList());
           durables.add(sink.append(List.of(created.build()), List.of()));
-          return new Decision(Decision.Verdict.ALLOWED, row.status(now), null, null, token,
-              CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
+          SessionStatus status = row.status(now);
+          // No page follows a session yet; lists of sessions (the admin console's, on any node) learn of it here.
+          publish(sessionId, "status", status.toMap());
+          return Decision.issued(status, token, CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
         });
     return settle(answer);
   }
@@ -336,7 +343,7 @@ public final class RedisSessionStore implements SessionStore {
     List<Object> live = new ArrayList<>();
     for (Response x : r.get(2)) live.add(x.toString());
     ConcurrencyLimit limit = policy.concurrency();
-    AuditRecord rec = SessionEngine.concurrencyRefused(AuditRecord.builder(RecordTypes.REFUSED, now, node)
+    AuditRecord rec = SessionRules.concurrencyRefused(AuditRecord.builder(RecordTypes.REFUSED, now, node)
         .session(sessionId, subject, policy.name(), policy.version()), limit, live, actor, audience);
     // The index entry the opening made ahead of the session names no session: drop it.
     redis.send(Request.cmd(Command.SREM).arg(keys.subject(subject)).arg(sessionId));
@@ -515,8 +522,8 @@ public final class RedisSessionStore implements SessionStore {
   private Decision acknowledged(Outcome o) {
     Row s = o.row;
     if (o.verdict.equals("REFUSED")) {
-      String why = o.flag.equals("no_warning_sent") ? SessionEngine.NO_WARNING_SENT
-          : SessionEngine.WARNING_ALREADY_ACKNOWLEDGED;
+      String why = o.flag.equals("no_warning_sent") ? SessionRules.NO_WARNING_SENT
+          : SessionRules.WARNING_ALREADY_ACKNOWLEDGED;
       CompletableFuture<Void> durable = o.extra.isEmpty() ? DONE
           : sink.append(List.of(record(RecordTypes.REFUSED, s, o.now).put("reason", o.flag)
               .put("repeats", Long.parseLong(o.extra)).build()), List.of());
@@ -594,8 +601,8 @@ public final class RedisSessionStore implements SessionStore {
           .put("detected_by", s.detectedBy());
       case LOGGED_OUT -> b = record(RecordTypes.LOGGED_OUT, s, s.endedAt());
       case CONCURRENCY_LIMIT -> {
-        // The same record as SessionEngine's, whichever node writes it (displaced_by is in the session's hash).
-        return SessionEngine.displacedRecord(record(RecordTypes.REVOKED, s, s.endedAt()),
+        // The same record as the embedded engine's, whichever node writes it (displaced_by is in the session's hash).
+        return SessionRules.displacedRecord(record(RecordTypes.REVOKED, s, s.endedAt()),
             s.reasonText(), s.displacedBy());
       }
       default -> b = record(RecordTypes.REVOKED, s, s.endedAt())
@@ -670,9 +677,9 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   @Override
-  public CompletableFuture<SessionEngine.Revocation> revokeSubject(String subject, String actor, String reasonText) {
-    if (!sink.writable()) return CompletableFuture.completedFuture(new SessionEngine.Revocation(-1, DONE));
-    Future<SessionEngine.Revocation> answer = members(subject).compose(ids -> {
+  public CompletableFuture<Revocation> revokeSubject(String subject, String actor, String reasonText) {
+    if (!sink.writable()) return CompletableFuture.completedFuture(new Revocation(-1, DONE));
+    Future<Revocation> answer = members(subject).compose(ids -> {
       List<Future<Decision>> each = new ArrayList<>();
       for (String id : ids) {
         each.add(Future.fromCompletionStage(revoke(id, actor, reasonText)));
@@ -682,15 +689,15 @@ public final class RedisSessionStore implements SessionStore {
         List<CompletableFuture<Void>> durables = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
           Decision d = all.resultAt(i);
-          if (d.verdict() == Decision.Verdict.UNAVAILABLE) return new SessionEngine.Revocation(-1, DONE);
+          if (d.verdict() == Decision.Verdict.UNAVAILABLE) return new Revocation(-1, DONE);
           if (d.allowed()) n++;
           durables.add(d.durable());
         }
-        return new SessionEngine.Revocation(n, CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
+        return new Revocation(n, CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
       });
     });
     return answer.toCompletionStage().toCompletableFuture()
-        .exceptionally(e -> new SessionEngine.Revocation(-1, DONE));
+        .exceptionally(e -> new Revocation(-1, DONE));
   }
 
   @Override
@@ -718,6 +725,13 @@ public final class RedisSessionStore implements SessionStore {
     return answer.toCompletionStage().toCompletableFuture();
   }
 
+  /** One pass over the shards' live sessions in bounded steps ({@link RedisSearch}); fails when Redis cannot be reached. */
+  @Override
+  public CompletableFuture<SessionSearch.Page> search(SessionSearch.Query query) {
+    Objects.requireNonNull(query, "query");
+    return search.search(query).toCompletionStage().toCompletableFuture();
+  }
+
   private Future<List<String>> members(String subject) {
     return redis.send(Request.cmd(Command.SMEMBERS).arg(keys.subject(subject)))
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
@@ -731,10 +745,10 @@ public final class RedisSessionStore implements SessionStore {
   // ---------------------------------------------------------------- policies
 
   @Override
-  public CompletableFuture<SessionEngine.PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
+  public CompletableFuture<PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
     requireSupported(values);
-    Future<SessionEngine.PolicyChange> change = policySync.change(values, applyToLive, actor, true);
-    return change.recover(e -> Future.succeededFuture(new SessionEngine.PolicyChange(null, 0, DONE)))
+    Future<PolicyChange> change = policySync.change(values, applyToLive, actor, true);
+    return change.recover(e -> Future.succeededFuture(new PolicyChange(null, 0, DONE)))
         .toCompletionStage().toCompletableFuture();
   }
 
@@ -751,7 +765,7 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   /** Adopts a policy from configuration: a new version only when its values differ from the latest. */
-  public Future<SessionEngine.PolicyChange> adopt(Policy values) {
+  public Future<PolicyChange> adopt(Policy values) {
     return policySync.change(values, false, "config", false);
   }
 
@@ -774,12 +788,12 @@ public final class RedisSessionStore implements SessionStore {
   // ---------------------------------------------------------------- identity providers
 
   @Override
-  public CompletableFuture<SessionEngine.Revocation> endIdpSessions(IdpLogout logout) {
+  public CompletableFuture<Revocation> endIdpSessions(IdpLogout logout) {
     Objects.requireNonNull(logout, "logout");
-    SessionEngine.Revocation unavailable = new SessionEngine.Revocation(-1, DONE);
+    Revocation unavailable = new Revocation(-1, DONE);
     if (!sink.writable()) return CompletableFuture.completedFuture(unavailable);
     Future<List<String>> candidates = logout.bySubjectOnly() ? members(logout.subject()) : allSessionIds();
-    Future<SessionEngine.Revocation> answer = candidates.compose(ids -> {
+    Future<Revocation> answer = candidates.compose(ids -> {
       List<Future<String>> each = new ArrayList<>();
       for (String id : ids) each.add(endIfMatching(id, logout));
       return Future.all(each).map(all -> {
@@ -792,9 +806,9 @@ public final class RedisSessionStore implements SessionStore {
     }).compose(ended -> {
       // Each ending's own record was appended by endedHere; the logout's record follows them.
       AuditRecord.Builder b = AuditRecord.builder(RecordTypes.IDP_LOGOUT, nodeClock.millis(), node);
-      SessionEngine.idpAccepted(logout, ended).forEach(b::put);
+      SessionRules.idpAccepted(logout, ended).forEach(b::put);
       CompletableFuture<Void> durable = sink.append(List.of(b.build()), List.of());
-      return Future.succeededFuture(new SessionEngine.Revocation(ended.size(), durable));
+      return Future.succeededFuture(new Revocation(ended.size(), durable));
     });
     return answer.toCompletionStage().toCompletableFuture().exceptionally(e -> unavailable);
   }
