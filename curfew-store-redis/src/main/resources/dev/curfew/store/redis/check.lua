@@ -15,7 +15,7 @@ local v = redis.call('HMGET', skey, 'sub', 'pol', 'ver', 'idle', 'abs', 'warn', 
 -- 14 tok, 17 er, 11 ie, 12 ae: only the current token of a live session before its deadline
 if not v[1] or v[14] ~= ARGV[2] or v[17] ~= '' then return {'SLOW'} end
 local ie, ae = tonumber(v[11]), tonumber(v[12])
-if now >= math.min(ie, ae) then return {'SLOW'} end
+if now >= expires_at(ie, ae) then return {'SLOW'} end
 -- 27 aud: outside the session's audience, session.lua refuses (and records) without touching.
 -- The same test as common.lua's admits (dev.curfew.core.Audience#admits), inlined for speed.
 if ARGV[4] ~= '' then

@@ -36,7 +36,7 @@ if op == 'peek' then return answer('PEEK') end
 -- previous one ('nt', see SealedToken). After the grace, it is a replay: the session is taken over, end it.
 local in_grace = mode == 'token' and presented == s.prev and now < (tonumber(redis.call('HGET', skey, 'gu')) or 0)
 if mode == 'token' and s.er == '' and presented == s.prev and not in_grace then
-  finish_here('replayed', {ra = 'curfew', rt = 'a rotated-out token was presented again'})
+  finish_here(R.REPLAYED, {ra = CURFEW_ACTOR, rt = REPLAYED_TEXT})
   return answer('ENDED', 'replayed')
 end
 -- A deadline passed: end it now, whoever asks first.
@@ -87,8 +87,8 @@ elseif op == 'rotate' then
   return answer('ALLOWED', 'rotated')
 elseif op == 'extend' then
   -- A refusal's extra: the repeats to record with it, or '' when it is only counted.
-  if num(s, 'ext') >= num(s, 'maxext') then return answer('REFUSED', 'no_extensions', refusal_due(skey, s, now)) end
-  if num(s, 'ae') <= num(s, 'ie') then return answer('REFUSED', 'absolute_limit', refusal_due(skey, s, now)) end
+  if num(s, 'ext') >= num(s, 'maxext') then return answer('REFUSED', REFUSAL.NO_EXTENSIONS, refusal_due(skey, s, now)) end
+  if num(s, 'ae') <= num(s, 'ie') then return answer('REFUSED', REFUSAL.ABSOLUTE_LIMIT, refusal_due(skey, s, now)) end
   local previous = expires(s)
   s.la = tostring(now)
   s.ie = tostring(now + num(s, 'idle'))
@@ -98,8 +98,8 @@ elseif op == 'extend' then
 elseif op == 'ack' then
   -- Only a warning that was sent, and each once: a holder cannot write records at will.
   if s.wf == '' or s.wa == s.wf then
-    local flag = 'warning_already_acknowledged'
-    if s.wf == '' then flag = 'no_warning_sent' end
+    local flag = REFUSAL.WARNING_ALREADY_ACKNOWLEDGED
+    if s.wf == '' then flag = REFUSAL.NO_WARNING_SENT end
     return answer('REFUSED', flag, refusal_due(skey, s, now))
   end
   s.wa = s.wf
@@ -108,11 +108,11 @@ elseif op == 'ack' then
 elseif op == 'get' then
   return answer('ALLOWED')
 elseif op == 'logout' then
-  finish_here('logged_out', {})
+  finish_here(R.LOGGED_OUT, {})
   return answer('ALLOWED', 'ended')
 elseif op == 'revoke' then
   -- ARGV[9]: the end reason when not 'revoked' (an IdP's logout: 'idp_logout'); the caller checks it.
-  finish_here(ARGV[9] or 'revoked', {ra = ARGV[7], rt = ARGV[8]})
+  finish_here(ARGV[9] or R.REVOKED, {ra = ARGV[7], rt = ARGV[8]})
   return answer('ALLOWED', 'ended')
 elseif op == 'apply' then
   -- A new version of the session's policy, narrowed field by field against the session's own
