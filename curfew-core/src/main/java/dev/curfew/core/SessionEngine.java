@@ -581,6 +581,12 @@ public final class SessionEngine {
         synchronized (s) {
           if (s.ended() || !s.policy.name().equals(stored.name())) continue;
           long now = clock.millis();
+          if (now >= s.expiresAtMs()) {
+            // Past its deadline already (its timer has not fired): not live, so it ends as it would
+            // have, at its own deadline, and the new version is not applied to it (as session.lua does).
+            futures.add(expire(s, now, "request"));
+            continue;
+          }
           long previous = s.expiresAtMs();
           // Field by field the tighter of what the session ran under and the new version: a session
           // still on an older, tighter version than the current one is never loosened.

@@ -597,9 +597,9 @@ public abstract class SessionStoreContract {
   void changePolicy_appliedToLiveSessions_shortensAndEnds() throws Exception {
     Decision a = open("alice", "standard");
     // Long enough for bob to outlive a change that walks every shard of a store over the network.
-    h.pass(5_100);
+    h.pass(8_100);
     Decision b = open("bob", "standard");
-    Policy shorter = Policy.of("standard", Duration.ofMillis(5_000), Duration.ofHours(1), Duration.ofMillis(500), 1);
+    Policy shorter = Policy.of("standard", Duration.ofMillis(8_000), Duration.ofHours(1), Duration.ofMillis(500), 1);
     var change = get(h.store().changePolicy(shorter, true, "admin"));
     change.durable().get(30, TimeUnit.SECONDS);
     assertThat(change.policy().version()).isEqualTo(2);
@@ -608,11 +608,11 @@ public abstract class SessionStoreContract {
     Decision bob = done(h.store().check(b.token(), false));
     assertThat(bob.allowed()).isTrue();
     assertThat(bob.status().policyVersion()).isEqualTo(2);
-    assertThat(bob.status().idleExpiresAtMs()).isEqualTo(b.status().createdAtMs() + 5_000);
+    assertThat(bob.status().idleExpiresAtMs()).isEqualTo(b.status().createdAtMs() + 8_000);
 
     Map<String, Object> changed = new LinkedHashMap<>(dev.curfew.core.SessionRecords.policyData(shorter.withVersion(2)));
     changed.put("actor", "admin");
-    Map<String, Object> appliedValues = data("idle_timeout_ms", 5_000L, "absolute_timeout_ms", 3_600_000L,
+    Map<String, Object> appliedValues = data("idle_timeout_ms", 8_000L, "absolute_timeout_ms", 3_600_000L,
         "warn_before_ms", 500L, "max_extensions", 1L, "previous_expires_at", T, "expires_at", T,
         "idle_expires_at", T, "absolute_expires_at", T);
     List<Map<String, Object>> trail = trail();
@@ -629,6 +629,31 @@ public abstract class SessionStoreContract {
         rec(RecordTypes.REFUSED, "S1", "alice", "standard", 2, data("reason", "idle_timeout", "repeats", 0L)));
     int applied = trail.indexOf(rec(RecordTypes.POLICY_APPLIED, "S1", "alice", "standard", 2, appliedValues));
     assertThat(trail.get(applied + 1).get("type")).isEqualTo(RecordTypes.EXPIRED);
+  }
+
+  /**
+   * A session whose deadline passed before the change is not live: it ends as it would have
+   * (its own deadline and reason), and the new version is not applied to it nor counted.
+   */
+  @Test
+  void changePolicy_doesNotApplyToASessionPastItsDeadline() throws Exception {
+    Decision a = open("alice", "short");
+    h.pass(450);
+    Policy tighter = Policy.of("short", Duration.ofMillis(300), Duration.ofHours(1), Duration.ZERO, 0);
+    var change = get(h.store().changePolicy(tighter, true, "admin"));
+    change.durable().get(30, TimeUnit.SECONDS);
+    assertThat(change.appliedToLive()).isZero();
+    awaitRecord(RecordTypes.EXPIRED);
+    assertThat(done(h.store().check(a.token(), false)).reason()).isEqualTo(EndReason.IDLE_TIMEOUT);
+
+    List<AuditRecord> all = h.records().subList(mark, h.records().size());
+    assertThat(all).extracting(AuditRecord::type).doesNotContain(RecordTypes.POLICY_APPLIED);
+    List<AuditRecord> expired = all.stream().filter(r -> r.type().equals(RecordTypes.EXPIRED)).toList();
+    assertThat(expired).hasSize(1);
+    // Its own deadline, under the version it ran under (whoever found it: the scheduler or the change).
+    assertThat(t(expired.get(0), "deadline")).isEqualTo(a.status().idleExpiresAtMs());
+    assertThat(expired.get(0).policyVersion()).isEqualTo(1);
+    assertThat(expired.get(0).data()).containsEntry("reason", "idle_timeout");
   }
 
   // ---------------------------------------------------------------- concurrency limits
