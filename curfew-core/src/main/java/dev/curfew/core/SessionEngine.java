@@ -561,7 +561,8 @@ public final class SessionEngine {
    * Makes {@code values} the next version of its policy, recorded as {@code policy.changed}. Live
    * sessions keep the version they opened with, unless {@code applyToLive}: then every live session
    * of that policy moves to the new version, which may only shorten deadlines (each change to a
-   * session is recorded as {@code session.policy_applied}; one whose new deadline has passed ends).
+   * session is recorded as {@code session.policy_applied}; one whose new deadline has passed ends; one
+   * already past its own deadline ends as it would have, and is neither changed nor counted).
    */
   public PolicyChange changePolicy(Policy values, boolean applyToLive, String actor) {
     Policy current = policies.current(values.name()).orElse(null);
