@@ -716,6 +716,32 @@ public abstract class SessionStoreContract {
             data("provider", "okta", "why", "bad signature", "outcome", "refused")));
   }
 
+  /** By the provider's session id: any subject's session that carries it, and no other. */
+  @Test
+  void idpLogout_bySid_endsTheSessionThatCarriesIt() throws Exception {
+    Map<String, Object> attrs = data("idp", "okta", "idp_sid", "sid-9");
+    Decision a = done(h.store().open("hank", "standard", attrs, WEB, ACTOR));
+    Decision other = done(h.store().open("hank", "standard", data("idp", "okta", "idp_sid", "sid-8"), WEB, ACTOR));
+    IdpLogout logout = new IdpLogout("okta", "sid-9", null, "jti-2");
+    var r = get(h.store().endIdpSessions(logout));
+    r.durable().get(30, TimeUnit.SECONDS);
+    assertThat(r.revoked()).isEqualTo(1);
+    assertThat(done(h.store().check(a.token(), false)).reason()).isEqualTo(EndReason.IDP_LOGOUT);
+    assertThat(done(h.store().check(other.token(), false)).allowed()).isTrue();
+
+    Map<String, Object> accepted = new LinkedHashMap<>(logout.auditData());
+    accepted.putAll(data("outcome", "accepted", "ended", 1L, "session_ids", List.of("S1")));
+    Map<String, Object> created = created(STANDARD, attrs);
+    Map<String, Object> createdOther = created(STANDARD, data("idp", "okta", "idp_sid", "sid-8"));
+    assertThat(trail()).containsExactly(
+        rec(RecordTypes.SESSION_CREATED, "S1", "hank", "standard", 1, created),
+        rec(RecordTypes.SESSION_CREATED, "S2", "hank", "standard", 1, createdOther),
+        rec(RecordTypes.REVOKED, "S1", "hank", "standard", 1, data("actor", "idp:okta", "reason", "idp_logout",
+            "reason_text", "OpenID Connect back-channel logout, jti jti-2")),
+        rec(RecordTypes.IDP_LOGOUT, null, null, null, 0, accepted),
+        rec(RecordTypes.REFUSED, "S1", "hank", "standard", 1, data("reason", "idp_logout", "repeats", 0L)));
+  }
+
   @Test
   void gatewayEvents_notifications_auditReads() throws Exception {
     Decision a = open("gina", "standard");
