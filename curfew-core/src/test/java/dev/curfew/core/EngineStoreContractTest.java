@@ -24,6 +24,7 @@ class EngineStoreContractTest extends SessionStoreContract {
       @Override public List<AuditRecord> records() { return sink.records(); }
       @Override public void pass(long ms) { clock.advance(Duration.ofMillis(ms)); }
       @Override public void runTimers() { engine.advanceTimers(); }
+      @Override public void auditWritable(boolean writable) { sink.setWritable(writable); }
       @Override public void close() { }
     };
   }

@@ -61,6 +61,9 @@ public abstract class SessionStoreContract {
 
     /** Lets the store's deadline scheduler act on what is due now (a store whose scheduler runs by itself: nothing). */
     void runTimers();
+
+    /** Makes the store's audit sink writable or not (a full disk, a lost database). */
+    void auditWritable(boolean writable);
   }
 
   /** A store with {@code policies} (the first is the default), empty, its records empty or marked. */
@@ -370,6 +373,48 @@ public abstract class SessionStoreContract {
         rec(RecordTypes.SESSION_CREATED, "S1", "alice", "standard", 1, created(STANDARD, IP)),
         rec(RecordTypes.REFUSED, "S1", "alice", "standard", 1,
             data("reason", "wrong_audience", "repeats", 0L, "used_at", List.of("route:/admin"))));
+  }
+
+  /** Refusals of an ended token: one record a second, the others counted in the next one's repeats. */
+  @Test
+  void refusals_areRecordedOnceASecond_withTheirRepeats() throws Exception {
+    Decision d = open("alice", "standard");
+    done(h.store().logout(d.token()));
+    for (int i = 0; i < 3; i++) assertThat(done(h.store().check(d.token(), i % 2 == 0)).reason()).isEqualTo(EndReason.LOGGED_OUT);
+    h.pass(1_000);
+    assertThat(done(h.store().extend(d.token())).reason()).isEqualTo(EndReason.LOGGED_OUT);
+    assertThat(trail()).containsExactly(
+        rec(RecordTypes.SESSION_CREATED, "S1", "alice", "standard", 1, created(STANDARD, IP)),
+        rec(RecordTypes.LOGGED_OUT, "S1", "alice", "standard", 1, Map.of()),
+        rec(RecordTypes.REFUSED, "S1", "alice", "standard", 1, data("reason", "logged_out", "repeats", 0L)),
+        rec(RecordTypes.REFUSED, "S1", "alice", "standard", 1, data("reason", "logged_out", "repeats", 2L)));
+  }
+
+  /** Without a writable audit log every change is refused as unavailable, and nothing is half done. */
+  @Test
+  void failClosed_whenTheAuditLogCannotBeWritten() throws Exception {
+    Decision d = open("alice", "standard");
+    String id = d.status().sessionId();
+    h.auditWritable(false);
+    try {
+      for (Decision x : List.of(get(h.store().open("alice", null, Map.of(), WEB, ACTOR)), get(h.store().check(d.token(), true)),
+          get(h.store().extend(d.token())), get(h.store().acknowledgeWarning(d.token())), get(h.store().logout(d.token())),
+          get(h.store().get(id)), get(h.store().revoke(id, "admin", "x")))) {
+        assertThat(x.verdict()).isEqualTo(Decision.Verdict.UNAVAILABLE);
+        assertThat(x.detail()).isEqualTo("the audit log cannot be written");
+      }
+      assertThat(get(h.store().revokeSubject("alice", "admin", "x")).revoked()).isEqualTo(-1);
+      assertThat(get(h.store().endIdpSessions(new IdpLogout("okta", null, "alice", "jti-3"))).revoked()).isEqualTo(-1);
+      assertThat(get(h.store().changePolicy(STANDARD, false, "admin")).policy()).isNull();
+    } finally {
+      h.auditWritable(true);
+    }
+    Decision after = done(h.store().check(d.token(), false));
+    assertThat(after.allowed()).isTrue();
+    assertThat(after.status().lastActivityAtMs()).as("untouched").isEqualTo(d.status().createdAtMs());
+    assertThat(after.status().extensionsUsed()).isZero();
+    assertThat(trail()).containsExactly(
+        rec(RecordTypes.SESSION_CREATED, "S1", "alice", "standard", 1, created(STANDARD, IP)));
   }
 
   // ---------------------------------------------------------------- extensions and warnings
@@ -702,9 +747,15 @@ public abstract class SessionStoreContract {
     assertThat(r.revoked()).isEqualTo(1);
     assertThat(done(h.store().check(a.token(), false)).reason()).isEqualTo(EndReason.IDP_LOGOUT);
     get(h.store().recordIdpLogoutRefused(data("provider", "okta", "why", "bad signature")));
+    IdpLogout nobody = new IdpLogout("okta", null, "nobody", "jti-4");
+    var none = get(h.store().endIdpSessions(nobody));
+    none.durable().get(30, TimeUnit.SECONDS);
+    assertThat(none.revoked()).isZero();
 
     Map<String, Object> accepted = new LinkedHashMap<>(logout.auditData());
     accepted.putAll(data("outcome", "accepted", "ended", 1L, "session_ids", List.of("S1")));
+    Map<String, Object> noneAccepted = new LinkedHashMap<>(nobody.auditData());
+    noneAccepted.putAll(data("outcome", "accepted", "ended", 0L, "session_ids", List.of()));
     assertThat(trail()).containsExactly(
         rec(RecordTypes.SESSION_CREATED, "S1", "erin", "standard", 1, created(STANDARD, IP)),
         rec(RecordTypes.SESSION_CREATED, "S2", "frank", "standard", 1, created(STANDARD, IP)),
@@ -713,7 +764,8 @@ public abstract class SessionStoreContract {
         rec(RecordTypes.IDP_LOGOUT, null, null, null, 0, accepted),
         rec(RecordTypes.REFUSED, "S1", "erin", "standard", 1, data("reason", "idp_logout", "repeats", 0L)),
         rec(RecordTypes.IDP_LOGOUT, null, null, null, 0,
-            data("provider", "okta", "why", "bad signature", "outcome", "refused")));
+            data("provider", "okta", "why", "bad signature", "outcome", "refused")),
+        rec(RecordTypes.IDP_LOGOUT, null, null, null, 0, noneAccepted));
   }
 
   /** By the provider's session id: any subject's session that carries it, and no other. */

@@ -26,6 +26,7 @@ class RedisStoreContractTest extends SessionStoreContract {
       @Override public List<AuditRecord> records() { return node.sink.records(); }
       @Override public void pass(long ms) throws InterruptedException { Thread.sleep(ms); }
       @Override public void runTimers() { }
+      @Override public void auditWritable(boolean writable) { node.sink.setWritable(writable); }
       @Override public void close() throws Exception { redis.close(); }
     };
   }
