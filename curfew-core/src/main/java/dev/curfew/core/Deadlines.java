@@ -42,6 +42,17 @@ public final class Deadlines {
   }
 
   /**
+   * Whether a scheduler must be told of a live session's new next event after activity moved its
+   * expiry from {@code previousExpiresAtMs}: a scheduler waits for the earliest next event, and
+   * activity only moves the expiry later, so it may wait on, except when the warning for the
+   * previous expiry was sent already (the scheduler then waits for that expiry) and the warning for
+   * the new one comes before it.
+   */
+  public static boolean rearmAfterActivity(long previousExpiresAtMs, long warnedForMs, long nextEventAtMs) {
+    return warnedForMs == previousExpiresAtMs && nextEventAtMs < previousExpiresAtMs;
+  }
+
+  /**
    * These rules as Lua functions of numbers ({@code wf}: nil when no warning was sent), for the
    * Redis store's scripts; {@code timeout_reason} answers the reason's wire name. A test of the
    * Redis store runs them against the methods above.
@@ -61,6 +72,7 @@ public final class Deadlines {
           if warning_due_at(e, warn, wf) then return math.min(warning_at(e, warn), e) end
           return e
         end
+        local function rearm_after_activity(previous, wf, nxt) return wf == previous and nxt < previous end
         """.formatted(EndReason.ABSOLUTE_TIMEOUT.wire(), EndReason.IDLE_TIMEOUT.wire());
   }
 }

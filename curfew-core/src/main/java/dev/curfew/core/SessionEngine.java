@@ -20,7 +20,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>Validity is decided on every call by comparing {@code now} with the deadlines, so enforcement
  * is exact whether or not a timer has fired. Timers (a {@link dev.curfew.core.schedule.TimerWheel} with 1 ms ticks, driven by
  * {@link #advanceTimers()}) only make endings and warnings prompt. A touch moves the idle deadline
- * without touching the wheel: a timer that fires before the session's next event simply re-arms.
+ * without touching the wheel: a timer that fires before the session's next event simply re-arms
+ * (unless a warning was sent and the next one now comes before the timer: {@link
+ * Deadlines#rearmAfterActivity}).
  */
 public final class SessionEngine {
   /** How long an ended session is remembered by default, so that its token is refused with a reason. */
@@ -285,8 +287,10 @@ public final class SessionEngine {
       List<AuditRecord> rotated = List.of();
       List<TokenBinding> bindings = List.of();
       if (touch) {
+        long previous = s.expiresAtMs();
         s.lastActivityAtMs = now;
         s.idleExpiresAtMs = Math.addExact(now, s.policy.idleTimeoutMs());
+        rearmAfterActivity(s, previous);
       }
       if (!hash.equals(s.tokenHash)) {
         // The previous token within its grace (refuseIfEnded let it through): hand it the current one.
@@ -338,6 +342,7 @@ public final class SessionEngine {
       s.lastActivityAtMs = now;
       s.idleExpiresAtMs = Math.addExact(now, s.policy.idleTimeoutMs());
       s.extensionsUsed++;
+      rearmAfterActivity(s, previous);
       AuditRecord r = records.extended(s.about(), now, previous, s.expiresAtMs(), s.extensionsUsed, s.idleExpiresAtMs);
       CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
       SessionStatus status = s.status(now);
@@ -668,6 +673,15 @@ public final class SessionEngine {
       }
       schedule(s, s.nextEventMs());
     }
+  }
+
+  /**
+   * Activity moved the session's expiry from {@code previousExpiresAtMs}: its timer stays where it
+   * is (it fires no later than the next event, and re-arms), unless {@link
+   * Deadlines#rearmAfterActivity} says the warning for the new expiry now comes before it.
+   */
+  private void rearmAfterActivity(Session s, long previousExpiresAtMs) {
+    if (Deadlines.rearmAfterActivity(previousExpiresAtMs, s.warnedForMs, s.nextEventMs())) schedule(s, s.nextEventMs());
   }
 
   private void schedule(Session s, long atMs) {

@@ -504,6 +504,38 @@ public abstract class SessionStoreContract {
     assertThat(acked.data().get("expires_at")).isEqualTo(sent.data().get("expires_at"));
   }
 
+  /** An extension moves the expiry, so the warning is due again, for the new one; an acknowledgement names the last. */
+  @Test
+  void warning_isSentAgainAfterAnExtension() throws Exception {
+    Decision d = open("alice", "warns");
+    h.pass(600);
+    awaitRecord(RecordTypes.WARNING_SENT);
+    Decision extended = done(h.store().extend(d.token()));
+    assertThat(extended.allowed()).isTrue();
+    h.pass(600); // the new warning is due 500 ms after the extension, the old expiry 2.4 s after it
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
+      h.runTimers();
+      return h.records().stream().filter(r -> r.type().equals(RecordTypes.WARNING_SENT)).count() == 2;
+    });
+    assertThat(done(h.store().acknowledgeWarning(d.token())).allowed()).isTrue();
+
+    Map<String, Object> sent = data("expires_at", T, "lead_ms", MS, "delivered_to", 0L);
+    assertThat(trail()).containsExactly(
+        rec(RecordTypes.SESSION_CREATED, "S1", "alice", "warns", 1, created(WARNS, IP)),
+        rec(RecordTypes.WARNING_SENT, "S1", "alice", "warns", 1, sent),
+        rec(RecordTypes.EXTENDED, "S1", "alice", "warns", 1, data("previous_expires_at", T, "expires_at", T,
+            "extensions_used", 1L, "idle_expires_at", T)),
+        rec(RecordTypes.WARNING_SENT, "S1", "alice", "warns", 1, sent),
+        rec(RecordTypes.WARNING_ACKNOWLEDGED, "S1", "alice", "warns", 1, data("expires_at", T)));
+    List<AuditRecord> warnings = h.records().stream().filter(r -> r.type().equals(RecordTypes.WARNING_SENT)).toList();
+    assertThat(t(warnings.get(1), "expires_at")).isEqualTo(extended.status().expiresAtMs());
+    // Sent at its own instant (2.5 s before the new expiry), not when the old expiry comes (0.6 s before).
+    assertThat((long) warnings.get(1).data().get("lead_ms")).isGreaterThan(1_500);
+    AuditRecord acked = h.records().stream().filter(r -> r.type().equals(RecordTypes.WARNING_ACKNOWLEDGED))
+        .findFirst().orElseThrow();
+    assertThat(t(acked, "expires_at")).isEqualTo(extended.status().expiresAtMs());
+  }
+
   // ---------------------------------------------------------------- endings
 
   @Test

@@ -31,6 +31,11 @@ if ARGV[3] == '1' then
   v[10] = tostring(now)
   v[11] = tostring(now + tonumber(v[4]))
   redis.call('HSET', skey, 'la', v[10], 'ie', v[11])
+  -- 19 wf, 6 warn: the due entry stays, unless the warning for the new expiry now comes before it
+  -- (dev.curfew.core.Deadlines#rearmAfterActivity, as session.lua's rearm).
+  local previous = expires_at(ie, ae)
+  local nxt = next_event_at(tonumber(v[11]), ae, tonumber(v[6]), tonumber(v[19]))
+  if rearm_after_activity(previous, tonumber(v[19]), nxt) then redis.call('ZADD', ARGV[1] .. 'due', nxt, id) end
   local renew = tonumber(v[8])
   if renew > 0 and now - tonumber(v[16]) >= renew then flag = 'rotate_due' end
 end

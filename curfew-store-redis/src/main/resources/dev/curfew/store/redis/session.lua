@@ -29,6 +29,14 @@ local function finish_here(reason, fields)
   finish(skey, tprefix, shard, id, s, now, reason, fields, retention, lease)
 end
 
+-- Activity moved the expiry from previous: the due entry stays, unless the warning for the new
+-- expiry now comes before it (dev.curfew.core.Deadlines#rearmAfterActivity).
+local function rearm(previous)
+  if rearm_after_activity(previous, tonumber(s.wf), next_event(s)) then
+    redis.call('ZADD', shard .. 'due', next_event(s), id)
+  end
+end
+
 if op == 'peek' then return answer('PEEK') end
 
 -- The previous token of a rotation within its grace ('gu', set by the rotation from the node's
@@ -62,9 +70,11 @@ if op == 'check' then
     return answer('WRONG_AUDIENCE')
   end
   if ARGV[7] == '1' then
+    local previous = expires(s)
     s.la = tostring(now)
     s.ie = tostring(now + num(s, 'idle'))
     redis.call('HSET', skey, 'la', s.la, 'ie', s.ie)
+    rearm(previous)
   end
   if in_grace then return answer('ALLOWED', 'grace', redis.call('HGET', skey, 'nt')) end
   if ARGV[7] == '1' and num(s, 'renew') > 0 and now - num(s, 'ti') >= num(s, 'renew') then
@@ -94,6 +104,7 @@ elseif op == 'extend' then
   s.ie = tostring(now + num(s, 'idle'))
   s.ext = tostring(num(s, 'ext') + 1)
   redis.call('HSET', skey, 'la', s.la, 'ie', s.ie, 'ext', s.ext)
+  rearm(previous)
   return answer('ALLOWED', 'extended', previous)
 elseif op == 'ack' then
   -- Only a warning that was sent, and each once: a holder cannot write records at will.

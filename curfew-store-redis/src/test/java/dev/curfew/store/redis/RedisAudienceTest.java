@@ -170,8 +170,9 @@ class RedisAudienceTest {
       String harness = Scripts.prelude() + Scripts.resource("common.lua") + "\n"
           + "local s = {ie = ARGV[1], ae = ARGV[2], warn = ARGV[3], wf = ARGV[4]}\n"
           + "local due = 0\nif warning_due(s) then due = 1 end\n"
+          + "local rearm = 0\nif rearm_after_activity(tonumber(ARGV[5]), tonumber(s.wf), next_event(s)) then rearm = 1 end\n"
           + "return {tostring(expires(s)), timeout_reason(s), due, tostring(next_event(s)),"
-          + " tostring(warning_at(expires(s), num(s, 'warn')))}\n";
+          + " tostring(warning_at(expires(s), num(s, 'warn'))), rearm}\n";
       long seed = 20261204L;
       Random random = new Random(seed);
       for (int i = 0; i < 300; i++) {
@@ -184,15 +185,18 @@ class RedisAudienceTest {
         int w = random.nextInt(3);
         String wf = w == 0 ? "" : Long.toString(w == 1 ? expires : expires - 1 - random.nextInt(10_000));
         long warnedFor = wf.isEmpty() ? Long.MIN_VALUE : Long.parseLong(wf);
+        // the expiry before activity moved it: the warned one (or not), before or after the new next event
+        long previous = random.nextBoolean() && !wf.isEmpty() ? warnedFor : expires - random.nextInt(60_000);
         Response r = RedisNodes.get(client.send(eval(harness, Long.toString(ie), Long.toString(ae),
-            Long.toString(warn), wf)));
+            Long.toString(warn), wf, Long.toString(previous))));
         assertThat(List.of(r.get(0).toString(), r.get(1).toString(), r.get(2).toString(), r.get(3).toString(),
-            r.get(4).toString()))
-            .as("seed %d, case %d: ie %d ae %d warn %d wf '%s'", seed, i, ie, ae, warn, wf)
+            r.get(4).toString(), r.get(5).toString()))
+            .as("seed %d, case %d: ie %d ae %d warn %d wf '%s' previous %d", seed, i, ie, ae, warn, wf, previous)
             .containsExactly(Long.toString(Deadlines.expiresAt(ie, ae)), Deadlines.timeoutReason(ie, ae).wire(),
                 Deadlines.warningDue(expires, warn, warnedFor) ? "1" : "0",
                 Long.toString(Deadlines.nextEventAt(ie, ae, warn, warnedFor)),
-                Long.toString(Deadlines.warningAt(expires, warn)));
+                Long.toString(Deadlines.warningAt(expires, warn)),
+                Deadlines.rearmAfterActivity(previous, warnedFor, Deadlines.nextEventAt(ie, ae, warn, warnedFor)) ? "1" : "0");
       }
     } finally {
       client.close();
