@@ -10,7 +10,10 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-/** The store contract against the embedded store (the engine on a manual clock, records in memory). */
+/**
+ * The store contract against the embedded store (the engine on a manual clock, records in memory);
+ * the engine's own invariants are checked each time its timers run.
+ */
 class EngineStoreContractTest extends SessionStoreContract {
   @Override
   protected Harness start(List<Policy> policies) {
@@ -23,7 +26,10 @@ class EngineStoreContractTest extends SessionStoreContract {
       @Override public SessionStore store() { return store; }
       @Override public List<AuditRecord> records() { return sink.records(); }
       @Override public void pass(long ms) { clock.advance(Duration.ofMillis(ms)); }
-      @Override public void runTimers() { engine.advanceTimers(); }
+      @Override public void runTimers() {
+        engine.advanceTimers();
+        engine.checkInvariants(); // among them: no timer later than its session's next event
+      }
       @Override public void auditWritable(boolean writable) { sink.setWritable(writable); }
       @Override public void close() { }
     };

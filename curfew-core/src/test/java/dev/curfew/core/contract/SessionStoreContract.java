@@ -856,9 +856,13 @@ public abstract class SessionStoreContract {
 
   public record Step(Kind kind, int target, long ms) {}
 
-  /** The schedules' policy: short enough for a store on a real clock. */
+  /**
+   * The schedules' policy: short enough for a store on a real clock, and warning more than half
+   * the idle timeout before, so that activity after a warning brings the next warning before the
+   * old expiry (Deadlines#rearmAfterActivity).
+   */
   protected static final Policy SCHEDULED = Policy.of("scheduled", Duration.ofMillis(400), Duration.ofMillis(1_500),
-      Duration.ofMillis(150), 2);
+      Duration.ofMillis(250), 2);
 
   /** Random schedules whose waits add up to a few seconds. */
   protected static net.jqwik.api.Arbitrary<List<Step>> schedules(int maxSteps) {
