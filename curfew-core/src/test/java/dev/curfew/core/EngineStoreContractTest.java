@@ -37,7 +37,7 @@ class EngineStoreContractTest extends SessionStoreContract {
 
   @Provide
   Arbitrary<List<Step>> schedules() {
-    return schedules(60);
+    return schedules(1, 60);
   }
 
   @Property(tries = 200, seed = "20261204")

@@ -865,13 +865,13 @@ public abstract class SessionStoreContract {
       Duration.ofMillis(250), 2);
 
   /** Random schedules whose waits add up to a few seconds. */
-  protected static net.jqwik.api.Arbitrary<List<Step>> schedules(int maxSteps) {
+  protected static net.jqwik.api.Arbitrary<List<Step>> schedules(int minSteps, int maxSteps) {
     net.jqwik.api.Arbitrary<Step> step = net.jqwik.api.Combinators.combine(
         net.jqwik.api.Arbitraries.of(Kind.class),
         net.jqwik.api.Arbitraries.integers().between(0, 7),
         net.jqwik.api.Arbitraries.longs().between(0, 300))
         .as(Step::new);
-    return step.list().ofMinSize(1).ofMaxSize(maxSteps);
+    return step.list().ofMinSize(minSteps).ofMaxSize(maxSteps);
   }
 
   /**
