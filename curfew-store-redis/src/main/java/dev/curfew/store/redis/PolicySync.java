@@ -4,11 +4,9 @@ import dev.curfew.core.Decision;
 import dev.curfew.core.Policies;
 import dev.curfew.core.Policy;
 import dev.curfew.core.PolicyChange;
-import dev.curfew.core.SessionRules;
-import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.SessionRecords;
 import dev.curfew.core.audit.CanonicalJson;
 import dev.curfew.core.audit.Json;
-import dev.curfew.core.audit.RecordTypes;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -67,7 +65,7 @@ final class PolicySync {
   }
 
   static String valuesJson(Policy p) {
-    Map<String, Object> m = SessionRules.policyData(p);
+    Map<String, Object> m = SessionRecords.policyData(p);
     m.remove("version");
     return CanonicalJson.write(m);
   }
@@ -110,11 +108,7 @@ final class PolicySync {
           }).compose(p -> {
             List<CompletableFuture<Void>> durables = new ArrayList<>();
             if (added) {
-              Map<String, Object> data = SessionRules.policyData(p);
-              data.put("actor", actor == null ? "unknown" : actor);
-              AuditRecord.Builder b = AuditRecord.builder(RecordTypes.POLICY_CHANGED, now, store.node);
-              data.forEach(b::put);
-              durables.add(store.sink.append(List.of(b.build()), List.of()));
+              durables.add(store.sink.append(List.of(store.records.policyChanged(now, p, actor)), List.of()));
             }
             Future<Integer> applied = applyToLive ? applyAll(p, durables) : Future.succeededFuture(0);
             return applied.map(n -> new PolicyChange(p, n,
@@ -165,13 +159,8 @@ final class PolicySync {
           if (!o.flag().startsWith("applied")) return false;
           Row s = o.row();
           synchronized (durables) {
-            AuditRecord.Builder applied = store.record(RecordTypes.POLICY_APPLIED, s, o.now())
-                .putTime("previous_expires_at", Long.parseLong(o.extra()))
-                .putTime("expires_at", s.expiresAt())
-                .putTime("idle_expires_at", s.idleExpiresAt())
-                .putTime("absolute_expires_at", s.absoluteExpiresAt());
-            SessionRules.effectiveValues(applied, s.policyValues());
-            durables.add(store.sink.append(List.of(applied.build()), List.of()));
+            durables.add(store.sink.append(List.of(store.records.policyApplied(s.about(), o.now(),
+                Long.parseLong(o.extra()), s.idleExpiresAt(), s.absoluteExpiresAt(), s.policyValues())), List.of()));
             if (o.flag().equals("applied_ended")) {
               durables.add(store.endedHere(s));
             } else {
