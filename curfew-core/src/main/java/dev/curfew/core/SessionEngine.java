@@ -204,9 +204,6 @@ public final class SessionEngine {
         CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
   }
 
-  /** The actor of a session ended by the subject's concurrency limit ({@link SessionRules#DISPLACING_ACTOR}). */
-  public static final String DISPLACING_ACTOR = SessionRules.DISPLACING_ACTOR;
-
   private static final int SUBJECT_LOCKS = 256;
   /** Counts openings, to order sessions opened within one millisecond. */
   private final java.util.concurrent.atomic.AtomicLong openings = new java.util.concurrent.atomic.AtomicLong();
@@ -372,11 +369,6 @@ public final class SessionEngine {
       return Decision.allowed(s.status(now), sink.append(List.of(r), List.of()));
     });
   }
-
-  /** The {@code detail} of a refused acknowledgement: no warning was sent yet. */
-  public static final String NO_WARNING_SENT = SessionRules.NO_WARNING_SENT;
-  /** The {@code detail} of a refused acknowledgement: the last warning was acknowledged already. */
-  public static final String WARNING_ALREADY_ACKNOWLEDGED = SessionRules.WARNING_ALREADY_ACKNOWLEDGED;
 
   /** Logout: the token is dead from this instant. */
   public Decision logout(String token) {

@@ -23,8 +23,8 @@ public interface SessionStore {
 
   /**
    * Opens a session for {@code subject} under {@code policyName} (null: the default policy): a
-   * subject that {@link SessionRules#checkSubject} refuses, an unknown policy, an attribute in the
-   * reserved namespace, an empty audience or a missing actor throw ({@link SessionRules#checkOpening}).
+   * subject that {@link OpenRequest#of} refuses, an unknown policy, an attribute in the
+   * reserved namespace, an empty audience or a missing actor throw ({@link OpenRequest#of}).
    */
   CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
       Audience audience, String actor);
