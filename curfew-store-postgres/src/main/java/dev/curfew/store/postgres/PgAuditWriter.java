@@ -259,11 +259,12 @@ final class PgAuditWriter implements GroupCommit.Writer {
     for (GroupCommit.Entry p : batch) {
       for (int j = 0; j < p.size(); j++, i++) {
         byte[] line = p.line(j);
-        seqs[i] = p.firstSeq() + j;
+        long seq = p.firstSeq() + j;
+        seqs[i] = seq;
         if (p.copied()) {
           Map<String, Object> m = Json.parseObject(new String(line, StandardCharsets.UTF_8));
-          if (!(m.get("seq") instanceof Long s) || s != seqs[i]) {
-            throw new IllegalStateException("copied line has seq " + m.get("seq") + ", expected " + seqs[i]);
+          if (!(m.get("seq") instanceof Long s) || s.longValue() != seq) {
+            throw new IllegalStateException("copied line has seq " + m.get("seq") + ", expected " + seq);
           }
           times[i] = Times.parse((String) m.get("time"));
           sessions[i] = m.get("session_id") instanceof String id ? id : null;
