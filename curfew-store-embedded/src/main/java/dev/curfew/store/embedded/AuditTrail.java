@@ -4,6 +4,7 @@ import dev.curfew.core.AuditProofs;
 import dev.curfew.core.Clock;
 import dev.curfew.core.WriteOutage;
 import dev.curfew.core.audit.Checkpoint;
+import dev.curfew.core.audit.Checkpointer;
 import dev.curfew.core.audit.EvidenceBundle;
 import dev.curfew.core.audit.MerkleTree;
 import dev.curfew.core.audit.NoteSigner;
@@ -180,7 +181,8 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     NoteSigner signer = settings.signingKeyFile() != null ? AuditFiles.readSigner(keyFile)
         : AuditFiles.loadOrCreateSigner(keyFile, "curfew/" + node);
     AuditTrail trail = new AuditTrail(files, settings, clock, signer);
-    trail.checkpoints = FileCheckpoints.open(files, signer, settings.witnesses());
+    trail.checkpoints = FileCheckpoints.open(files, new Checkpointer(signer, clock, settings.checkpointInterval()),
+        settings.witnesses());
     synchronized (trail) {
       try {
         trail.store = FileHashStore.open(files.treeDir());

@@ -3,7 +3,7 @@ package dev.curfew.store.embedded;
 import dev.curfew.core.AuditProofs;
 import dev.curfew.core.audit.Checkpoint;
 import dev.curfew.core.audit.CheckpointLine;
-import dev.curfew.core.audit.NoteSigner;
+import dev.curfew.core.audit.Checkpointer;
 import dev.curfew.core.audit.Witnesses;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,7 +14,8 @@ import java.util.List;
 
 /**
  * The checkpoints file of the audit log, audit/checkpoints.jsonl (the part of {@link AuditTrail}
- * that signs): one {@link CheckpointLine} per line, forced before it counts, its torn last line
+ * that signs; signing and the latest checkpoint are core's {@link Checkpointer}, as for the log in
+ * PostgreSQL): one {@link CheckpointLine} per line, forced before it counts, its torn last line
  * cut at open. With witnesses, each new checkpoint is submitted to them before its line is
  * written, so that the line's note carries the cosignatures obtained; one offered again that
  * gains cosignatures is one more line of the same tree size. Thread-safe (one checkpoint at a
@@ -27,22 +28,18 @@ final class FileCheckpoints {
     Checkpoint next(long lastSize) throws IOException;
   }
 
-  private final AuditFiles files;
-  private final NoteSigner signer;
+  private final Checkpointer rule;
   private final Witnesses witnesses;
   private FileChannel file; // guarded by this; null once closed
-  private volatile String lastNote;
-  private volatile long lastSize = -1;
 
-  private FileCheckpoints(AuditFiles files, NoteSigner signer, Witnesses witnesses) {
-    this.files = files;
-    this.signer = signer;
+  private FileCheckpoints(Checkpointer rule, Witnesses witnesses) {
+    this.rule = rule;
     this.witnesses = witnesses;
   }
 
   /** Opens the file (cutting a torn last line from a crash mid-write) and reads the latest checkpoint. */
-  static FileCheckpoints open(AuditFiles files, NoteSigner signer, Witnesses witnesses) throws IOException {
-    FileCheckpoints c = new FileCheckpoints(files, signer, witnesses);
+  static FileCheckpoints open(AuditFiles files, Checkpointer rule, Witnesses witnesses) throws IOException {
+    FileCheckpoints c = new FileCheckpoints(rule, witnesses);
     Path f = files.checkpointsFile();
     List<String> lines = files.checkpointLines(Long.MAX_VALUE);
     long complete = 0;
@@ -56,8 +53,7 @@ final class FileCheckpoints {
       PrivateFiles.forceDirectory(files.auditDir());
       if (!lines.isEmpty()) {
         CheckpointLine last = CheckpointLine.parse(lines.get(lines.size() - 1));
-        c.lastNote = last.note();
-        c.lastSize = last.treeSize();
+        rule.opened(new Checkpointer.Signed(last.treeSize(), last.note()));
       }
     }
     return c;
@@ -65,12 +61,12 @@ final class FileCheckpoints {
 
   /** The latest checkpoint note, or null before the first. */
   String latestNote() {
-    return lastNote;
+    return rule.latestNote();
   }
 
   /** The tree size of the latest checkpoint, -1 before the first. */
   long latestSize() {
-    return lastSize;
+    return rule.latestSize();
   }
 
   /**
@@ -80,19 +76,17 @@ final class FileCheckpoints {
    */
   synchronized String checkpoint(Source source, AuditProofs proofs) throws IOException {
     if (file == null) throw new IllegalStateException("audit trail is closed");
-    Checkpoint cp = source.next(lastSize);
-    if (cp == null) return lastNote;
-    String note = witnesses.cosign(signer.sign(cp.body()), cp, proofs);
+    Checkpoint cp = source.next(rule.latestSize());
+    if (cp == null) return rule.latestNote();
+    String note = witnesses.cosign(rule.sign(cp).note(), cp, proofs);
     writeLine(new CheckpointLine(cp.treeSize(), note));
-    lastNote = note;
-    lastSize = cp.treeSize();
+    rule.published(new Checkpointer.Signed(cp.treeSize(), note));
     return note;
   }
 
   /** Whether the latest checkpoint lacks a witness's cosignature. */
   boolean lacksCosignatures() {
-    String note = lastNote;
-    return note != null && !witnesses.complete(note);
+    return rule.lacksCosignatures(witnesses);
   }
 
   /**
@@ -101,13 +95,13 @@ final class FileCheckpoints {
    * tree size, which the verifier reads as the same checkpoint, now with more cosignatures.
    */
   synchronized void cosignLatestAgain(AuditProofs proofs) throws IOException {
-    if (file == null || lastNote == null) return;
-    String before = lastNote;
-    Checkpoint cp = Checkpoint.parse(signer.verifier().verify(before).textOrThrow());
+    String before = rule.latestNote();
+    if (file == null || before == null) return;
+    Checkpoint cp = Checkpoint.parse(rule.verifier().verify(before).textOrThrow());
     String after = witnesses.cosign(before, cp, proofs);
     if (after.equals(before)) return;
     writeLine(new CheckpointLine(cp.treeSize(), after));
-    lastNote = after;
+    rule.cosigned(cp.treeSize(), after);
   }
 
   /** Appends one line to the checkpoints file and forces it; under this. */

@@ -4,6 +4,7 @@ import dev.curfew.core.AuditSink.TokenBinding;
 import dev.curfew.core.Clock;
 import dev.curfew.core.audit.Checkpoint;
 import dev.curfew.core.audit.CheckpointLine;
+import dev.curfew.core.audit.Checkpointer;
 import dev.curfew.core.audit.GroupCommit;
 import dev.curfew.core.audit.Json;
 import dev.curfew.core.audit.MerkleTree;
@@ -103,7 +104,7 @@ final class PgAuditWriter implements GroupCommit.Writer {
   private MerkleTree tree;
   private long lastContactMs;
   private boolean retrying; // the last attempt failed: read back before writing again
-  private PgCheckpointer.Signed committedCheckpoint; // published by durable()
+  private Checkpointer.Signed committedCheckpoint; // published by durable()
 
   PgAuditWriter(AuditDatabase db, AuditDatabase.Node node, PgHashStore store, PgCheckpointer checkpoints, Clock clock,
       java.time.Duration interval) {
@@ -214,7 +215,7 @@ final class PgAuditWriter implements GroupCommit.Writer {
 
   @Override
   public void durable(List<GroupCommit.Entry> batch) {
-    PgCheckpointer.Signed cp = committedCheckpoint;
+    Checkpointer.Signed cp = committedCheckpoint;
     committedCheckpoint = null;
     if (cp != null) checkpoints.committed(cp);
     for (GroupCommit.Entry p : batch) {
@@ -283,7 +284,7 @@ final class PgAuditWriter implements GroupCommit.Writer {
     if (store.pendingLeaves().size() != records) {
       throw new IllegalStateException("tree has " + store.pendingLeaves().size() + " pending leaves for " + records + " records");
     }
-    PgCheckpointer.Signed cp = checkpoints.due(tree.size(), asksForCheckpoint(batch)) ? checkpoints.sign(tree) : null;
+    Checkpointer.Signed cp = checkpoints.due(tree.size(), asksForCheckpoint(batch)) ? checkpoints.sign(tree) : null;
     if (records == 0 && cp == null) {
       if (clock.millis() - lastContactMs >= intervalMs) probe();
       return;
@@ -302,7 +303,7 @@ final class PgAuditWriter implements GroupCommit.Writer {
     committed(cp, records, System.nanoTime() - t0);
   }
 
-  private void committed(PgCheckpointer.Signed cp, int records, long nanos) {
+  private void committed(Checkpointer.Signed cp, int records, long nanos) {
     lastContactMs = clock.millis();
     committedCheckpoint = cp;
     if (records > 0) commitListener.committed(nanos, records);
@@ -314,7 +315,7 @@ final class PgAuditWriter implements GroupCommit.Writer {
   }
 
   private Tuple batchTuple(Long[] seqs, Long[] times, String[] sessions, String[] lines, List<byte[]> leaves,
-      PgHashStore.Rows interior, List<TokenBinding> bindings, Long[] bindingSeqs, PgCheckpointer.Signed cp) {
+      PgHashStore.Rows interior, List<TokenBinding> bindings, Long[] bindingSeqs, Checkpointer.Signed cp) {
     String[] bindingSessions = new String[bindings.size()];
     Buffer[] bindingTokens = new Buffer[bindings.size()];
     Long[] bindingIssued = new Long[bindings.size()];
@@ -380,7 +381,7 @@ final class PgAuditWriter implements GroupCommit.Writer {
       committed(null, records, 0);
       // a checkpoint signed for the lost commit was in its transaction: written again (the same
       // note, kept once) so that it is known to have been
-      PgCheckpointer.Signed cp = checkpoints.due(tree.size(), asksForCheckpoint(batch)) ? checkpoints.sign(tree) : null;
+      Checkpointer.Signed cp = checkpoints.due(tree.size(), asksForCheckpoint(batch)) ? checkpoints.sign(tree) : null;
       if (cp != null) {
         try {
           db.await(db.pool().preparedQuery(INSERT_BATCH).execute(batchTuple(new Long[0], new Long[0], new String[0],

@@ -3,6 +3,7 @@ package dev.curfew.store.postgres;
 import dev.curfew.core.AuditProofs;
 import dev.curfew.core.Clock;
 import dev.curfew.core.audit.Checkpoint;
+import dev.curfew.core.audit.Checkpointer;
 import dev.curfew.core.audit.MerkleTree;
 import dev.curfew.core.audit.NoteSigner;
 import dev.curfew.core.audit.Witnesses;
@@ -11,14 +12,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /*
- * The checkpoints of one node's log in PostgreSQL: when one is due, signing it, what the latest
- * one is, and offering it to the witnesses.
+ * The checkpoints of one node's log in PostgreSQL. When one is due, signing it and the latest one
+ * are core's Checkpointer (the rule the file trail follows too); this class adds what PostgreSQL
+ * needs: ticks, and offering checkpoints to the witnesses after they are stored.
  *
- * Due: when records arrived since the last checkpoint and a checkpoint interval has passed on the
- * deployment's clock, when asked to (evidence needs one that covers its records), and at close.
- * The writer (PgAuditWriter) asks at every batch, signs over its tree with the batch's leaves in
- * it, and inserts the note in the batch's own transaction, so that a checkpoint covers only
- * committed records; committed() then publishes it.
+ * The writer (PgAuditWriter) asks at every batch whether one is due, signs over its tree with the
+ * batch's leaves in it, and inserts the note in the batch's own transaction, so that a checkpoint
+ * covers only committed records; committed() then publishes it.
  *
  * Ticks. A thread of its own runs every checkpoint interval: it calls the log's tick (which queues
  * a marker, so that an idle log still checkpoints what arrived and probes PostgreSQL), and offers
@@ -32,28 +32,22 @@ import java.util.concurrent.TimeUnit;
 final class PgCheckpointer implements AutoCloseable {
   private static final long REOFFER_MS = 1000;
 
-  /** A checkpoint signed by the writer, not yet committed. */
-  record Signed(long treeSize, String note) {}
-
-  private final NoteSigner signer;
+  private final Checkpointer rule;
   private final Clock clock;
   private final long intervalMs;
+  private final Witnesses witnesses;
   private final PgCosigner cosigner; // null: no witnesses
   private final ScheduledExecutorService ticker;
-
-  // Written together under noteLock (the writer's new checkpoint, the cosigner's cosignatures).
-  private final Object noteLock = new Object();
-  private volatile String lastCheckpointNote;
-  private volatile long lastCheckpointSize = -1;
-  private volatile long lastCheckpointAtMs = Long.MIN_VALUE;
   private volatile long lastOfferMs = Long.MIN_VALUE;
 
   PgCheckpointer(NoteSigner signer, Clock clock, java.time.Duration interval, Witnesses witnesses, AuditDatabase db,
       AuditDatabase.Node node, AuditProofs proofs) {
-    this.signer = signer;
+    this.rule = new Checkpointer(signer, clock, interval);
     this.clock = clock;
     this.intervalMs = interval.toMillis();
-    this.cosigner = witnesses == Witnesses.NONE ? null : new PgCosigner(witnesses, db, node, proofs, this::cosigned);
+    this.witnesses = witnesses;
+    this.cosigner = witnesses == Witnesses.NONE ? null
+        : new PgCosigner(witnesses, db, node, proofs, (size, note) -> rule.cosigned(size, note));
     this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "curfew-pg-checkpoint");
       t.setDaemon(true);
@@ -63,10 +57,7 @@ final class PgCheckpointer implements AutoCloseable {
 
   /** The latest stored checkpoint at open. */
   void opened(String note, long treeSize) {
-    synchronized (noteLock) {
-      lastCheckpointNote = note;
-      lastCheckpointSize = treeSize;
-    }
+    rule.opened(new Checkpointer.Signed(treeSize, note));
   }
 
   /** Runs {@code tick} every checkpoint interval, then offers the latest checkpoint again if it lacks cosignatures. */
@@ -79,53 +70,38 @@ final class PgCheckpointer implements AutoCloseable {
 
   /** Whether a tree of {@code treeSize} records is to be checkpointed now ({@code asked}: evidence or close wants one). */
   boolean due(long treeSize, boolean asked) {
-    if (treeSize <= Math.max(lastCheckpointSize, 0)) return false;
-    long at = lastCheckpointAtMs;
-    return asked || at == Long.MIN_VALUE || clock.millis() - at >= intervalMs;
+    return rule.due(treeSize, asked);
   }
 
   /** Signs {@code tree} as it is now (Ed25519 over the c2sp.org/tlog-checkpoint body). */
-  Signed sign(MerkleTree tree) {
-    Checkpoint cp = Checkpoint.of(signer.name(), tree);
-    return new Signed(cp.treeSize(), signer.sign(cp.body()));
+  Checkpointer.Signed sign(MerkleTree tree) {
+    return rule.sign(tree);
   }
 
   /** {@code signed} is committed: it is the latest checkpoint now, and is offered to the witnesses. */
-  void committed(Signed signed) {
-    synchronized (noteLock) {
-      lastCheckpointNote = signed.note();
-      lastCheckpointSize = signed.treeSize();
-    }
-    lastCheckpointAtMs = clock.millis();
+  void committed(Checkpointer.Signed signed) {
+    rule.published(signed);
     if (cosigner != null) offer(signed.note());
   }
 
   private void offerAgainIfIncomplete() {
-    String note = lastCheckpointNote;
-    if (cosigner == null || note == null || clock.millis() - lastOfferMs < REOFFER_MS || cosigner.complete(note)) return;
-    offer(note); // a witness was down when it was written: offered again every second
+    if (cosigner == null || clock.millis() - lastOfferMs < REOFFER_MS || !rule.lacksCosignatures(witnesses)) return;
+    offer(rule.latestNote()); // a witness was down when it was written: offered again every second
   }
 
   private void offer(String note) {
     lastOfferMs = clock.millis();
-    cosigner.offer(Checkpoint.parse(signer.verifier().verify(note).textOrThrow()), note);
-  }
-
-  /** The cosigner stored cosignatures of checkpoint {@code treeSize}: the latest note carries them if it is still that one. */
-  private void cosigned(long treeSize, String note) {
-    synchronized (noteLock) {
-      if (lastCheckpointSize == treeSize) lastCheckpointNote = note;
-    }
+    cosigner.offer(Checkpoint.parse(rule.verifier().verify(note).textOrThrow()), note);
   }
 
   /** The latest checkpoint note, or null before the first. */
   String latestNote() {
-    return lastCheckpointNote;
+    return rule.latestNote();
   }
 
   /** The tree size of the latest checkpoint, -1 before the first. */
   long latestSize() {
-    return lastCheckpointSize;
+    return rule.latestSize();
   }
 
   /** Stops the ticks. */
