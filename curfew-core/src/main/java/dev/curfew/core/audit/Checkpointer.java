@@ -8,8 +8,9 @@ import java.util.Objects;
  * The checkpoint rule of an audit log, whatever it writes to (spec/audit.md; c2sp.org/tlog-
  * checkpoint body, signed as a c2sp.org/signed-note with Ed25519): a checkpoint is due when the
  * tree grew since the last one and either a checkpoint interval has passed on the deployment's
- * clock or one is asked for (evidence needs one that covers its records; a clean stop; the file
- * trail's timer). Never over an empty tree, never twice at one size.
+ * clock or one is asked for (evidence needs one that covers its records; a clean stop). Never
+ * over an empty tree, never twice at one size. The PostgreSQL log asks at every batch; the file
+ * trail signs on its own timer (every interval) whenever the tree grew.
  *
  * It also keeps the latest checkpoint: set at open from storage, replaced when a new one is
  * stored (published), and replaced by the same checkpoint with more cosignatures when a witness

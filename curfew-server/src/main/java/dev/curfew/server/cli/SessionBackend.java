@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Where {@code curfew serve} keeps the sessions ({@code store:} in the configuration): {@code
  * embedded}, the engine in this process with its state recovered from the data directory ({@link
- * Embedded}), or {@code redis}, shared by every node ({@link Redis}). Either writes its records to
+ * Embedded}), or {@code redis}, shared by every node ({@link RedisBackend}). Either writes its records to
  * the {@link AuditBackend}'s sink.
  */
 interface SessionBackend {

@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /*
  * The checkpoints of one node's log in PostgreSQL. When one is due, signing it and the latest one
- * are core's Checkpointer (the rule the file trail follows too); this class adds what PostgreSQL
- * needs: ticks, and offering checkpoints to the witnesses after they are stored.
+ * are core's Checkpointer (which the file trail's checkpoints use too); this class adds what
+ * PostgreSQL needs: ticks, and offering checkpoints to the witnesses after they are stored.
  *
  * The writer (PgAuditWriter) asks at every batch whether one is due, signs over its tree with the
  * batch's leaves in it, and inserts the note in the batch's own transaction, so that a checkpoint
