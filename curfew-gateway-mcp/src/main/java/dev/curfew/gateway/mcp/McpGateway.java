@@ -328,7 +328,8 @@ public final class McpGateway {
    * {@code connection.refused} for a token refused on this route ({@code why}: the session's reason,
    * {@code unknown} or {@code wrong_audience}), then {@code answer}. So that a client cannot flood
    * the trail, the same refusal (route, client address, session, why) is recorded once per {@link
-   * RefusalLimit#WINDOW_MS} (one rule with the database gateways); the next record counts the ones in between ({@code repeats}).
+   * RefusalLimit#WINDOW_MS} (one rule with the database gateways); the next record counts the ones
+   * in between ({@code repeats}).
    */
   private void tokenRefused(HttpServerRequest req, McpRoute route, String sessionId, String why, Runnable answer) {
     String client = clientAddress(req);
@@ -351,7 +352,6 @@ public final class McpGateway {
       answer.run();
     }));
   }
-
 
   private static final Binding NO_BINDING = new Binding(null, null, null, null, 0);
 

@@ -21,7 +21,7 @@ import java.util.Locale;
 final class OriginCheck {
   private OriginCheck() {}
 
-  /** Whether a request with {@code origin} (null: none) may be served on a route allowing {@code allowed}. */
+  /** Whether {@code req} (its {@code Origin}, if any) may be served on a route allowing {@code allowed} besides its own. */
   static boolean allowed(HttpServerRequest req, List<String> allowed) {
     String origin = req.getHeader("Origin");
     if (origin == null) return true;
