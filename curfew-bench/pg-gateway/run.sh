@@ -2,7 +2,10 @@
 # pgbench -S (select-only) with 16 clients against the machine's PostgreSQL three ways, in one run:
 # direct, through PgBouncer (session pooling, started here on a loopback port with its own config)
 # and through Curfew's PostgreSQL gateway (`curfew serve` with one databases: entry). Prints one
-# Markdown table row per path: TPS, mean and median (p50) latency, and the load average.
+# Markdown table row per path: TPS, mean and median (p50) latency, the CPU time per transaction
+# (user + system, from /proc/PID/stat) of the process in the middle (PgBouncer's, or the gateway's
+# JVM), and the load average. CPU time per transaction hardly depends on what else the machine runs,
+# unlike the throughput.
 # Usage: curfew-bench/pg-gateway/run.sh [SECONDS] [CLIENTS]   (defaults 20 s, 16 clients)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -75,32 +78,52 @@ databases:
 YAML
 "$here/curfew" serve --config "$work/curfew.yaml" >"$work/curfew.log" 2>&1 &
 pids+=($!)
+curfew_pid=$!
 for _ in $(seq 1 120); do
   grep -q "database bench (postgres) listening" "$work/curfew.log" 2>/dev/null && break
   sleep 1
 done
 grep -q "database bench (postgres) listening" "$work/curfew.log" || { cat "$work/curfew.log" >&2; exit 1; }
+# PgBouncer's own process (as root, $! above is runuser's), from its pid file.
+for _ in $(seq 1 50); do [ -s "$work/pgbouncer.pid" ] && break; sleep 0.1; done
+bouncer_pid="$(cat "$work/pgbouncer.pid")"
 token="$(curl -fsS -X POST "http://127.0.0.1:$api_port/v1/sessions" -H "Authorization: Bearer $BENCH_API_KEY" \
   -H 'Content-Type: application/json' -d '{"subject": "bench", "audience": ["db:bench"]}' | sed -E 's/.*"token" *: *"([^"]+)".*/\1/')"
 
+# CPU time (user and system clock ticks) a process has used so far.
+ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
+# µs of CPU per transaction between two ticks() readings: "user+system (user + system)"
+per_tx() { # before after transactions
+  awk -v b="$1" -v a="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN {split(b, x, " "); split(a, y, " ");
+    if (n < 1) { print "—"; exit } u = (y[1] - x[1]) * 1e6 / hz / n; s = (y[2] - x[2]) * 1e6 / hz / n;
+    printf "%.0f (%.0f + %.0f)", u + s, u, s}'
+}
+
 # One run: TPS from pgbench's summary, p50 from its per-transaction log (3rd column: latency in µs).
 run() {
-  local name="$1" port="$2" user="$3" password="$4"
+  local name="$1" port="$2" user="$3" password="$4" middle="${5:-}"
   rm -f "$work"/log.*
-  local out
+  local out c0="" c1=""
+  # Warm-up, not counted: the gateway's JVM compiles its hot paths, every path opens its backends.
+  (cd "$work" && PGPASSWORD="$password" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 -T 5 \
+    -h 127.0.0.1 -p "$port" -U "$user" $db >/dev/null 2>&1) || true
+  [ -n "$middle" ] && c0="$(ticks "$middle")"
   out="$(cd "$work" && PGPASSWORD="$password" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 -T "$seconds" \
     -h 127.0.0.1 -p "$port" -U "$user" -l --log-prefix=log $db 2>&1)" || { echo "$name: pgbench failed: $out" >&2; return 1; }
-  local tps mean p50 load
+  [ -n "$middle" ] && c1="$(ticks "$middle")"
+  local tps mean p50 load cpu="—" n
   tps="$(echo "$out" | sed -nE 's/^tps = ([0-9.]+).*/\1/p' | head -1)"
   mean="$(echo "$out" | sed -nE 's/^latency average = ([0-9.]+) ms/\1/p')"
   p50="$(cat "$work"/log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1000}')"
   load="$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "| $name | $tps | $mean | $p50 | $load |"
+  n="$(echo "$out" | sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p')"
+  [ -n "$middle" ] && cpu="$(per_tx "$c0" "$c1" "${n:-0}")"
+  echo "| $name | $tps | $mean | $p50 | $cpu | $load |"
 }
 
 echo "pgbench -S -c $clients -j 2 -T $seconds, scale 10; $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "| path | TPS | mean latency ms | p50 latency ms | load average (1/5/15 min) at the end |"
-echo "|---|---|---|---|---|"
+echo "| path | TPS | mean latency ms | p50 latency ms | CPU µs per transaction in the middle (user + sys) | load average (1/5/15 min) at the end |"
+echo "|---|---|---|---|---|---|"
 run direct $pg_port postgres ""
-run "PgBouncer (session pooling)" $bouncer_port postgres ""
-run "Curfew gateway" $curfew_port bench "$token"
+run "PgBouncer (session pooling)" $bouncer_port postgres "" "$bouncer_pid"
+run "Curfew gateway" $curfew_port bench "$token" "$curfew_pid"

@@ -47,12 +47,39 @@ public record Decision(
     return verdict == Verdict.ALLOWED;
   }
 
-  static Decision allowed(SessionStatus status, CompletableFuture<Void> durable) {
+  // ---------------------------------------------------------------- factories, for every store
+
+  /** Done, the session valid: its status after the operation. */
+  public static Decision allowed(SessionStatus status, CompletableFuture<Void> durable) {
     return new Decision(Verdict.ALLOWED, status, null, null, null, durable);
   }
 
-  static Decision ended(EndReason reason, SessionStatus status, CompletableFuture<Void> durable) {
+  /** Done, and a token issued (an opening, a rotation): the token appears in this answer only. */
+  public static Decision issued(SessionStatus status, String token, CompletableFuture<Void> durable) {
+    return new Decision(Verdict.ALLOWED, status, null, null, token, durable);
+  }
+
+  /** The session has ended (or the token was never issued: {@link EndReason#UNKNOWN}); status may be null. */
+  public static Decision ended(EndReason reason, SessionStatus status, CompletableFuture<Void> durable) {
     return new Decision(Verdict.ENDED, status, reason, null, null, durable);
+  }
+
+  /** No session with that id is known (any more). */
+  public static Decision notFound() {
+    return new Decision(Verdict.NOT_FOUND, null, null, null, null, DONE);
+  }
+
+  /**
+   * The policy forbids the operation: {@code detail} says why in a sentence; {@code reason} names
+   * the rule when there is one ({@link EndReason#CONCURRENCY_LIMIT}); status null when no session opened.
+   */
+  public static Decision refused(SessionStatus status, EndReason reason, String detail, CompletableFuture<Void> durable) {
+    return new Decision(Verdict.REFUSED, status, reason, detail, null, durable);
+  }
+
+  /** A live session used outside its audience: untouched; {@code durable} covers the refusal's record. */
+  public static Decision wrongAudience(String detail, CompletableFuture<Void> durable) {
+    return new Decision(Verdict.WRONG_AUDIENCE, null, null, detail, null, durable);
   }
 
   /** The wire name of the {@link Verdict#WRONG_AUDIENCE} refusal (spec/http-api.md). */
@@ -68,7 +95,8 @@ public record Decision(
     return reason == null ? EndReason.UNKNOWN.wire() : reason.wire();
   }
 
-  static Decision unavailable(String detail) {
+  /** The store or the audit log cannot be written: fail closed. */
+  public static Decision unavailable(String detail) {
     return new Decision(Verdict.UNAVAILABLE, null, null, detail, null, DONE);
   }
 }

@@ -21,6 +21,14 @@ public enum EndReason {
   /** A token that was never issued, is malformed, or whose session is no longer remembered. */
   UNKNOWN("unknown", "expired");
 
+  /**
+   * The {@code actor} of an ending Curfew decides itself ({@link #REPLAYED}, {@link
+   * #CONCURRENCY_LIMIT}): Curfew, on the policy's word.
+   */
+  public static final String CURFEW_ACTOR = "curfew";
+  /** The {@code reason_text} of a session ended because a rotated-out token came back ({@link #REPLAYED}). */
+  public static final String REPLAYED_TEXT = "a rotated-out token was presented again";
+
   private final String wire;
   private final String event;
 

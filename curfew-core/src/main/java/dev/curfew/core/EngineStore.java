@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
-/** {@link SessionStore} over the in-memory {@link SessionEngine}: every answer is complete on return. */
+/** {@link SessionStore} over the in-memory {@link SessionEngine}: every answer but a search is complete on return. */
 final class EngineStore implements SessionStore {
   private final SessionEngine engine;
 
@@ -56,7 +56,7 @@ final class EngineStore implements SessionStore {
   }
 
   @Override
-  public CompletableFuture<SessionEngine.Revocation> revokeSubject(String subject, String actor, String reasonText) {
+  public CompletableFuture<Revocation> revokeSubject(String subject, String actor, String reasonText) {
     return CompletableFuture.completedFuture(engine.revokeSubject(subject, actor, reasonText));
   }
 
@@ -65,8 +65,15 @@ final class EngineStore implements SessionStore {
     return CompletableFuture.completedFuture(engine.sessionsOf(subject));
   }
 
+  /** One pass over every live session: run on the common pool, never on the caller's thread (an event loop). */
   @Override
-  public CompletableFuture<SessionEngine.PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
+  public CompletableFuture<SessionSearch.Page> search(SessionSearch.Query query) {
+    Objects.requireNonNull(query, "query");
+    return CompletableFuture.supplyAsync(() -> engine.search(query));
+  }
+
+  @Override
+  public CompletableFuture<PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
     return CompletableFuture.completedFuture(engine.changePolicy(values, applyToLive, actor));
   }
 
@@ -76,7 +83,7 @@ final class EngineStore implements SessionStore {
   }
 
   @Override
-  public CompletableFuture<SessionEngine.Revocation> endIdpSessions(IdpLogout logout) {
+  public CompletableFuture<Revocation> endIdpSessions(IdpLogout logout) {
     return CompletableFuture.completedFuture(engine.endIdpSessions(logout));
   }
 

@@ -1,6 +1,5 @@
 package dev.curfew.core;
 
-import dev.curfew.core.audit.AuditRecord;
 import java.time.Duration;
 
 /**
@@ -40,14 +39,5 @@ public final class Resumption {
     return ended == EndReason.IDLE_TIMEOUT && resumedBy == null && oldPolicy.resumeWithin() != null
         && oldPolicy.name().equals(newPolicyName)
         && nowMs >= idleExpiresAtMs && nowMs - idleExpiresAtMs < oldPolicy.resumeWithinMs();
-  }
-
-  /** The data of the {@code session.resumed} record on the old session (the same in every store). */
-  public static AuditRecord resumedRecord(AuditRecord.Builder onOldSession, String resumedBy, long idleExpiresAtMs,
-      String actor) {
-    return onOldSession.put("resumed_by", resumedBy)
-        .putTime("expired_at", idleExpiresAtMs)
-        .put("actor", actor)
-        .build();
   }
 }

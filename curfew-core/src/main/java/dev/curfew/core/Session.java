@@ -96,25 +96,30 @@ final class Session extends Timer {
   }
 
   long expiresAtMs() {
-    return Math.min(idleExpiresAtMs, absoluteExpiresAtMs);
+    return Deadlines.expiresAt(idleExpiresAtMs, absoluteExpiresAtMs);
   }
 
-  /** The reason the session ends at {@link #expiresAtMs()}; a tie goes to the absolute deadline. */
+  /** The reason the session ends at {@link #expiresAtMs()} ({@link Deadlines#timeoutReason}). */
   EndReason timeoutReason() {
-    return absoluteExpiresAtMs <= idleExpiresAtMs ? EndReason.ABSOLUTE_TIMEOUT : EndReason.IDLE_TIMEOUT;
+    return Deadlines.timeoutReason(idleExpiresAtMs, absoluteExpiresAtMs);
   }
 
   long warningAtMs() {
-    return expiresAtMs() - policy.warnBeforeMs();
+    return Deadlines.warningAt(expiresAtMs(), policy.warnBeforeMs());
   }
 
   boolean warningDue() {
-    return policy.warnBeforeMs() > 0 && warnedForMs != expiresAtMs();
+    return Deadlines.warningDue(expiresAtMs(), policy.warnBeforeMs(), warnedForMs);
   }
 
-  /** The next instant the scheduler must look at this live session. */
+  /** The next instant the scheduler must look at this live session ({@link Deadlines#nextEventAt}). */
   long nextEventMs() {
-    return warningDue() ? Math.min(warningAtMs(), expiresAtMs()) : expiresAtMs();
+    return Deadlines.nextEventAt(idleExpiresAtMs, absoluteExpiresAtMs, policy.warnBeforeMs(), warnedForMs);
+  }
+
+  /** Whom this session's audit records are about. */
+  SessionRecords.About about() {
+    return new SessionRecords.About(id(), subject, policy.name(), policy.version());
   }
 
   SessionStatus status(long nowMs) {

@@ -3,11 +3,9 @@ package dev.curfew.core;
 import dev.curfew.core.AuditSink.TokenBinding;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
-import dev.curfew.core.audit.Times;
 import dev.curfew.core.schedule.StaggeredWheels;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,18 +20,20 @@ import java.util.concurrent.CompletableFuture;
  * <p>Validity is decided on every call by comparing {@code now} with the deadlines, so enforcement
  * is exact whether or not a timer has fired. Timers (a {@link dev.curfew.core.schedule.TimerWheel} with 1 ms ticks, driven by
  * {@link #advanceTimers()}) only make endings and warnings prompt. A touch moves the idle deadline
- * without touching the wheel: a timer that fires before the session's next event simply re-arms.
+ * without touching the wheel: a timer that fires before the session's next event simply re-arms
+ * (unless a warning was sent and the next one now comes before the timer: {@link
+ * Deadlines#rearmAfterActivity}).
  */
 public final class SessionEngine {
-  /** How long an ended session is remembered by default, so that its token is refused with a reason. */
-  public static final long DEFAULT_ENDED_RETENTION_MS = 24 * 3_600_000L;
-  /** Most attributes a session may carry, and the longest subject. */
-  public static final int MAX_ATTRIBUTES = SessionAttributes.MAX_ATTRIBUTES;
-  public static final int MAX_SUBJECT_LENGTH = 256;
+  /** See {@link SessionRules}: the rules of every store live there. */
+  public static final long DEFAULT_ENDED_RETENTION_MS = SessionRules.DEFAULT_ENDED_RETENTION_MS;
+  public static final int MAX_ATTRIBUTES = SessionRules.MAX_ATTRIBUTES;
+  public static final int MAX_SUBJECT_LENGTH = SessionRules.MAX_SUBJECT_LENGTH;
 
   private final Clock clock;
   private final String node;
   private final Policies policies;
+  private final SessionRecords records;
   private final AuditSink sink;
   private final SessionEvents events;
   private final EngineMetrics metrics;
@@ -77,6 +77,7 @@ public final class SessionEngine {
       EngineMetrics metrics, Limits limits) {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.node = Objects.requireNonNull(node, "node");
+    this.records = new SessionRecords(node);
     this.policies = Objects.requireNonNull(policies, "policies");
     this.sink = Objects.requireNonNull(sink, "sink");
     this.events = events == null ? SessionEvents.NONE : events;
@@ -102,7 +103,7 @@ public final class SessionEngine {
   }
 
   /** The actor of sessions the embedding program opens itself. */
-  public static final String LOCAL_ACTOR = "local";
+  public static final String LOCAL_ACTOR = SessionRules.LOCAL_ACTOR;
 
   /**
    * Opens a session for {@code subject} under {@code policyName} (null: the default policy).
@@ -113,15 +114,9 @@ public final class SessionEngine {
    */
   public Decision open(String subject, String policyName, Map<String, Object> attributes, Audience audience,
       String actor) {
-    if (subject == null || subject.isBlank() || subject.length() > MAX_SUBJECT_LENGTH) {
-      throw new IllegalArgumentException("subject must be 1-" + MAX_SUBJECT_LENGTH + " characters");
-    }
-    String name = policyName == null ? policies.defaultName() : policyName;
-    Policy policy = policies.current(name)
-        .orElseThrow(() -> new IllegalArgumentException("unknown policy \"" + name + "\""));
-    Map<String, Object> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
-    SessionAttributes.check(attrs);
-    checkOpening(audience, actor);
+    OpenRequest request = OpenRequest.of(policies, subject, policyName, attributes, audience, actor);
+    Policy policy = request.policy();
+    Map<String, Object> attrs = request.attributes();
     if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
     if (table.liveCount() >= limits.maxLiveSessions()) {
       return Decision.unavailable("live session limit reached (" + limits.maxLiveSessions() + ")");
@@ -187,8 +182,8 @@ public final class SessionEngine {
     List<Object> liveIds = new ArrayList<>();
     for (Session s : live) liveIds.add(s.id());
     if (limit.whenExceeded() == ConcurrencyLimit.WhenExceeded.REFUSE_NEW) {
-      AuditRecord r = concurrencyRefused(AuditRecord.builder(RecordTypes.REFUSED, now, node)
-          .session(id, subject, policy.name(), policy.version()), limit, liveIds, actor, audience);
+      AuditRecord r = records.openingRefused(new SessionRecords.About(id, subject, policy.name(), policy.version()),
+          now, limit, liveIds, actor, audience);
       return new Decision(Decision.Verdict.REFUSED, null, EndReason.CONCURRENCY_LIMIT,
           ConcurrencyLimit.refusal(subject, live.size(), policy.name(), limit), null,
           sink.append(List.of(r), List.of()));
@@ -199,8 +194,7 @@ public final class SessionEngine {
       synchronized (s) {
         long at = clock.millis();
         if (s.ended() || at >= s.expiresAtMs()) continue; // ended meanwhile: it no longer counts
-        AuditRecord r = displacedRecord(record(RecordTypes.REVOKED, s, at),
-            ConcurrencyLimit.displacement(limit), id);
+        AuditRecord r = records.displaced(s.about(), at, ConcurrencyLimit.displacement(limit), id);
         futures.add(end(s, EndReason.CONCURRENCY_LIMIT, at, r));
       }
     }
@@ -209,33 +203,6 @@ public final class SessionEngine {
     return new Decision(opened.verdict(), opened.status(), null, null, opened.token(),
         CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
   }
-
-  /**
-   * The data of the {@code session.refused} record of an opening refused by the subject's limit
-   * (the same in every store): the refused session's id names no session that ever lived.
-   */
-  public static AuditRecord concurrencyRefused(AuditRecord.Builder b, ConcurrencyLimit limit, List<Object> liveIds,
-      String actor, Audience audience) {
-    return b.put("reason", EndReason.CONCURRENCY_LIMIT.wire())
-        .put("max_sessions_per_subject", (long) limit.maxSessionsPerSubject())
-        .put("limit_scope", limit.scope().wire())
-        .put("live_sessions", List.copyOf(liveIds))
-        .put("actor", actor)
-        .put("audience", audience.toList())
-        .build();
-  }
-
-  /** The {@code session.revoked} record of a session displaced by {@code displacedBy} (the same in every store). */
-  public static AuditRecord displacedRecord(AuditRecord.Builder b, String reasonText, String displacedBy) {
-    return b.put("actor", DISPLACING_ACTOR)
-        .put("reason", EndReason.CONCURRENCY_LIMIT.wire())
-        .put("reason_text", reasonText)
-        .put("displaced_by", displacedBy)
-        .build();
-  }
-
-  /** The actor of a session ended by the subject's concurrency limit: Curfew itself, on the policy's word. */
-  public static final String DISPLACING_ACTOR = "curfew";
 
   private static final int SUBJECT_LOCKS = 256;
   /** Counts openings, to order sessions opened within one millisecond. */
@@ -266,48 +233,23 @@ public final class SessionEngine {
     s.idleExpiresAtMs = Math.addExact(now, policy.idleTimeoutMs());
     s.absoluteExpiresAtMs = Math.addExact(now, policy.absoluteTimeoutMs());
     synchronized (s) {
-      AuditRecord.Builder created = record(RecordTypes.SESSION_CREATED, s, now)
-          .put("idle_timeout_ms", policy.idleTimeoutMs())
-          .put("absolute_timeout_ms", policy.absoluteTimeoutMs())
-          .put("warn_before_ms", policy.warnBeforeMs())
-          .put("max_extensions", (long) policy.maxExtensions());
-      if (policy.renewEvery() != null) {
-        created.put("renew_every_ms", policy.renewEvery().toMillis());
-      }
-      if (policy.resumeWithin() != null) created.put("resume_within_ms", policy.resumeWithinMs());
-      created.putTime("idle_expires_at", s.idleExpiresAtMs)
-          .putTime("absolute_expires_at", s.absoluteExpiresAtMs)
-          .put("attributes", attrs)
-          .put("actor", actor)
-          .put("audience", audience.toList());
-      List<AuditRecord> records = new ArrayList<>(2);
-      if (resumes == null) {
-        records.add(created.build());
-      } else {
-        records.add(created.put("resumed_from", resumes.id()).build());
+      List<AuditRecord> batch = new ArrayList<>(2);
+      batch.add(records.created(s.about(), now, policy, s.idleExpiresAtMs, s.absoluteExpiresAtMs, attrs, actor,
+          audience, s.resumedFrom));
+      if (resumes != null) {
         synchronized (resumes) {
           resumes.resumedBy = id;
-          records.add(Resumption.resumedRecord(record(RecordTypes.RESUMED, resumes, now), id,
-              resumes.idleExpiresAtMs, actor));
+          batch.add(records.resumed(resumes.about(), now, id, resumes.idleExpiresAtMs, actor));
         }
         table.notResumable(resumes);
       }
       table.insert(s);
       schedule(s, s.nextEventMs());
-      CompletableFuture<Void> durable = sink.append(records, List.of(new TokenBinding(s.id(), s.tokenHash, now)));
+      CompletableFuture<Void> durable = sink.append(batch, List.of(new TokenBinding(s.id(), s.tokenHash, now)));
       SessionStatus status = s.status(now);
       // No page follows a session yet; lists of sessions (the admin console's) learn of it here.
       events.publish(s.id(), "status", status.toMap());
       return new Decision(Decision.Verdict.ALLOWED, status, null, null, token, durable);
-    }
-  }
-
-  /** What every store checks of a new session's audience and actor before any I/O. */
-  public static void checkOpening(Audience audience, String actor) {
-    Objects.requireNonNull(audience, "audience");
-    if (audience.isEmpty()) throw new IllegalArgumentException("audience must name at least one place");
-    if (actor == null || actor.isBlank() || actor.length() > 300) {
-      throw new IllegalArgumentException("actor must be 1-300 characters");
     }
   }
 
@@ -341,11 +283,13 @@ public final class SessionEngine {
       if (refused != null) return refused;
       if (usedAt != null && !s.audience.admits(usedAt)) return wrongAudience(s, usedAt, now);
       String newToken = null;
-      List<AuditRecord> records = List.of();
+      List<AuditRecord> rotated = List.of();
       List<TokenBinding> bindings = List.of();
       if (touch) {
+        long previous = s.expiresAtMs();
         s.lastActivityAtMs = now;
         s.idleExpiresAtMs = Math.addExact(now, s.policy.idleTimeoutMs());
+        rearmAfterActivity(s, previous);
       }
       if (!hash.equals(s.tokenHash)) {
         // The previous token within its grace (refuseIfEnded let it through): hand it the current one.
@@ -354,11 +298,11 @@ public final class SessionEngine {
       } else if (touch && s.policy.renewEvery() != null
           && now - s.tokenIssuedAtMs >= s.policy.renewEvery().toMillis()) {
         newToken = rotate(s, token, now);
-        records = List.of(record(RecordTypes.ROTATED, s, now).putTime("renewed_at", now).build());
+        rotated = List.of(records.rotated(s.about(), now));
         bindings = List.of(new TokenBinding(s.id(), s.tokenHash, now));
       }
       metrics.checked("valid");
-      CompletableFuture<Void> durable = records.isEmpty() ? Decision.DONE : sink.append(records, bindings);
+      CompletableFuture<Void> durable = rotated.isEmpty() ? Decision.DONE : sink.append(rotated, bindings);
       return new Decision(Decision.Verdict.ALLOWED, s.status(now), null, null, newToken, durable);
     }
   }
@@ -383,19 +327,13 @@ public final class SessionEngine {
   /** The user's explicit extension: resets the idle deadline if the policy allows one more. */
   public Decision extend(String token) {
     return onValidSession(token, (s, now) -> {
-      String why = null;
-      if (s.extensionsUsed >= s.policy.maxExtensions()) {
-        why = s.policy.maxExtensions() == 0 ? "the policy allows no extensions"
-            : "no extensions left (" + s.policy.maxExtensions() + " used)";
-      } else if (s.absoluteExpiresAtMs <= s.idleExpiresAtMs) {
-        why = "the absolute deadline " + Times.format(s.absoluteExpiresAtMs) + " is the limit";
-      }
-      if (why != null) {
+      String refusal = Refusals.extensionRefusal(s.extensionsUsed, s.policy.maxExtensions(), s.idleExpiresAtMs,
+          s.absoluteExpiresAtMs);
+      if (refusal != null) {
+        String why = Refusals.extensionText(refusal, s.policy.maxExtensions(), s.absoluteExpiresAtMs);
         CompletableFuture<Void> durable = Decision.DONE;
         if (s.refusalRecordDue(now)) {
-          AuditRecord r = record(RecordTypes.EXTENSION_REFUSED, s, now).put("why", why)
-              .put("repeats", s.takeRepeats()).build();
-          durable = sink.append(List.of(r), List.of());
+          durable = sink.append(List.of(records.extensionRefused(s.about(), now, why, s.takeRepeats())), List.of());
         }
         return new Decision(Decision.Verdict.REFUSED, s.status(now), null, why, null, durable);
       }
@@ -403,12 +341,8 @@ public final class SessionEngine {
       s.lastActivityAtMs = now;
       s.idleExpiresAtMs = Math.addExact(now, s.policy.idleTimeoutMs());
       s.extensionsUsed++;
-      AuditRecord r = record(RecordTypes.EXTENDED, s, now)
-          .putTime("previous_expires_at", previous)
-          .putTime("expires_at", s.expiresAtMs())
-          .put("extensions_used", (long) s.extensionsUsed)
-          .putTime("idle_expires_at", s.idleExpiresAtMs)
-          .build();
+      rearmAfterActivity(s, previous);
+      AuditRecord r = records.extended(s.about(), now, previous, s.expiresAtMs(), s.extensionsUsed, s.idleExpiresAtMs);
       CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
       SessionStatus status = s.status(now);
       events.publish(s.id(), "extended", status.toMap());
@@ -425,28 +359,21 @@ public final class SessionEngine {
   public Decision acknowledgeWarning(String token) {
     return onValidSession(token, (s, now) -> {
       if (!s.warningUnacknowledged()) {
-        String why = s.warnedForMs == Long.MIN_VALUE ? NO_WARNING_SENT : WARNING_ALREADY_ACKNOWLEDGED;
-        return new Decision(Decision.Verdict.REFUSED, s.status(now), null, why, null,
-            refusedRecord(s, now, why.equals(NO_WARNING_SENT) ? "no_warning_sent" : "warning_already_acknowledged",
-                null));
+        String refusal = s.warnedForMs == Long.MIN_VALUE ? Refusals.NO_WARNING_SENT
+            : Refusals.WARNING_ALREADY_ACKNOWLEDGED;
+        return new Decision(Decision.Verdict.REFUSED, s.status(now), null, Refusals.acknowledgementText(refusal), null,
+            refusedRecord(s, now, refusal, null));
       }
       s.acknowledgedForMs = s.warnedForMs;
-      AuditRecord r = record(RecordTypes.WARNING_ACKNOWLEDGED, s, now)
-          .putTime("expires_at", s.warnedForMs).build();
+      AuditRecord r = records.warningAcknowledged(s.about(), now, s.warnedForMs);
       return Decision.allowed(s.status(now), sink.append(List.of(r), List.of()));
     });
   }
 
-  /** The {@code detail} of a refused acknowledgement: no warning was sent yet. */
-  public static final String NO_WARNING_SENT = "no warning was sent for this session yet";
-  /** The {@code detail} of a refused acknowledgement: the last warning was acknowledged already. */
-  public static final String WARNING_ALREADY_ACKNOWLEDGED = "the last warning was acknowledged already";
-
   /** Logout: the token is dead from this instant. */
   public Decision logout(String token) {
     return onValidSession(token, (s, now) -> {
-      CompletableFuture<Void> durable = end(s, EndReason.LOGGED_OUT, now,
-          record(RecordTypes.LOGGED_OUT, s, now).build());
+      CompletableFuture<Void> durable = end(s, EndReason.LOGGED_OUT, now, records.loggedOut(s.about(), now));
       return Decision.allowed(s.status(now), durable);
     });
   }
@@ -500,9 +427,7 @@ public final class SessionEngine {
     Session s = sessionId == null ? null : table.byId(sessionId);
     if (s == null) return Decision.DONE;
     synchronized (s) {
-      AuditRecord.Builder r = record(RecordTypes.NOTIFIED, s, clock.millis());
-      data.forEach(r::put);
-      return sink.append(List.of(r.build()), List.of());
+      return sink.append(List.of(records.notified(s.about(), clock.millis(), data)), List.of());
     }
   }
 
@@ -511,20 +436,14 @@ public final class SessionEngine {
    * it is known here, else a record without session fields. Changes nothing about any session.
    */
   public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
-    if (!RecordTypes.GATEWAY_EVENTS.contains(type)) {
-      throw new IllegalArgumentException("not a gateway record type: " + type);
-    }
+    SessionRecords.requireGatewayType(type);
     Objects.requireNonNull(data, "data");
     Session s = sessionId == null ? null : table.byId(sessionId);
     if (s == null) {
-      AuditRecord.Builder r = AuditRecord.builder(type, clock.millis(), node);
-      data.forEach(r::put);
-      return sink.append(List.of(r.build()), List.of());
+      return sink.append(List.of(records.gatewayEvent(null, clock.millis(), type, data)), List.of());
     }
     synchronized (s) {
-      AuditRecord.Builder r = record(type, s, clock.millis());
-      data.forEach(r::put);
-      return sink.append(List.of(r.build()), List.of());
+      return sink.append(List.of(records.gatewayEvent(s.about(), clock.millis(), type, data)), List.of());
     }
   }
 
@@ -594,50 +513,24 @@ public final class SessionEngine {
           futures.add(expire(s, now, "request"));
           continue;
         }
-        AuditRecord r = record(RecordTypes.REVOKED, s, now)
-            .put("actor", logout.actor())
-            .put("reason", EndReason.IDP_LOGOUT.wire())
-            .put("reason_text", logout.reasonText())
-            .build();
+        AuditRecord r = records.revoked(s.about(), now, EndReason.IDP_LOGOUT, logout.actor(), logout.reasonText());
         futures.add(end(s, EndReason.IDP_LOGOUT, now, r));
         ended.add(s.id());
       }
     }
-    futures.add(recordIdpLogout(idpAccepted(logout, ended)));
+    futures.add(sink.append(List.of(records.idpLogoutAccepted(clock.millis(), logout, ended)), List.of()));
     return new Revocation(ended.size(), CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
-  }
-
-  /** The data of an accepted logout's {@code idp.logout} record (the same in every store). */
-  public static Map<String, Object> idpAccepted(IdpLogout logout, List<Object> endedSessionIds) {
-    Map<String, Object> data = logout.auditData();
-    data.put("outcome", "accepted");
-    data.put("ended", (long) endedSessionIds.size());
-    data.put("session_ids", List.copyOf(endedSessionIds));
-    return data;
   }
 
   /** Appends an {@code audit.read} record: who read which part of the trail. */
   public CompletableFuture<Void> recordAuditRead(Map<String, Object> data) {
-    AuditRecord.Builder b = AuditRecord.builder(RecordTypes.AUDIT_READ, clock.millis(), node);
-    data.forEach(b::put);
-    return sink.append(List.of(b.build()), List.of());
+    return sink.append(List.of(records.auditRead(clock.millis(), data)), List.of());
   }
 
   /** Records a refused logout token ({@code idp.logout}, outcome {@code refused}); changes no session. */
   public CompletableFuture<Void> recordIdpLogoutRefused(Map<String, Object> data) {
-    Map<String, Object> d = new LinkedHashMap<>(data);
-    d.put("outcome", "refused");
-    return recordIdpLogout(d);
+    return sink.append(List.of(records.idpLogoutRefused(clock.millis(), data)), List.of());
   }
-
-  private CompletableFuture<Void> recordIdpLogout(Map<String, Object> data) {
-    AuditRecord.Builder b = AuditRecord.builder(RecordTypes.IDP_LOGOUT, clock.millis(), node);
-    data.forEach(b::put);
-    return sink.append(List.of(b.build()), List.of());
-  }
-
-  /** The result of revoking a subject's sessions: how many, and when it is durable. -1: unavailable. */
-  public record Revocation(int revoked, CompletableFuture<Void> durable) {}
 
   /** Live sessions of a subject, passive. */
   public List<SessionStatus> sessionsOf(String subject) {
@@ -660,7 +553,12 @@ public final class SessionEngine {
    * @param limit 1 to {@link SessionSearch#MAX_LIMIT}
    */
   public SessionSearch.Page search(String query, SessionSearch.Cursor after, int limit) {
-    return SessionSearch.search(table, clock, query, after, limit);
+    return search(new SessionSearch.Query(query, null, after, limit));
+  }
+
+  /** As {@link #search(String, SessionSearch.Cursor, int)}, with every filter of a {@link SessionSearch.Query}. */
+  public SessionSearch.Page search(SessionSearch.Query query) {
+    return SessionSearch.search(table, clock, query);
   }
 
   // ---------------------------------------------------------------- policies
@@ -669,7 +567,8 @@ public final class SessionEngine {
    * Makes {@code values} the next version of its policy, recorded as {@code policy.changed}. Live
    * sessions keep the version they opened with, unless {@code applyToLive}: then every live session
    * of that policy moves to the new version, which may only shorten deadlines (each change to a
-   * session is recorded as {@code session.policy_applied}; one whose new deadline has passed ends).
+   * session is recorded as {@code session.policy_applied}; one whose new deadline has passed ends; one
+   * already past its own deadline ends as it would have, and is neither changed nor counted).
    */
   public PolicyChange changePolicy(Policy values, boolean applyToLive, String actor) {
     Policy current = policies.current(values.name()).orElse(null);
@@ -679,11 +578,7 @@ public final class SessionEngine {
     CompletableFuture<Void> recorded;
     synchronized (policies) {
       stored = policies.add(values);
-      Map<String, Object> data = policyData(stored);
-      data.put("actor", actor == null ? "unknown" : actor);
-      AuditRecord.Builder b = AuditRecord.builder(RecordTypes.POLICY_CHANGED, clock.millis(), node);
-      data.forEach(b::put);
-      recorded = sink.append(List.of(b.build()), List.of());
+      recorded = sink.append(List.of(records.policyChanged(clock.millis(), stored, actor)), List.of());
     }
     List<CompletableFuture<Void>> futures = new ArrayList<>();
     futures.add(recorded);
@@ -693,19 +588,20 @@ public final class SessionEngine {
         synchronized (s) {
           if (s.ended() || !s.policy.name().equals(stored.name())) continue;
           long now = clock.millis();
+          if (now >= s.expiresAtMs()) {
+            // Past its deadline already (its timer has not fired): not live, so it ends as it would
+            // have, at its own deadline, and the new version is not applied to it (as session.lua does).
+            futures.add(expire(s, now, "request"));
+            continue;
+          }
           long previous = s.expiresAtMs();
           // Field by field the tighter of what the session ran under and the new version: a session
           // still on an older, tighter version than the current one is never loosened.
           s.policy = s.policy.narrowedBy(stored);
           s.idleExpiresAtMs = Math.min(s.idleExpiresAtMs, s.lastActivityAtMs + s.policy.idleTimeoutMs());
           s.absoluteExpiresAtMs = Math.min(s.absoluteExpiresAtMs, s.createdAtMs + s.policy.absoluteTimeoutMs());
-          AuditRecord.Builder appliedRecord = record(RecordTypes.POLICY_APPLIED, s, now)
-              .putTime("previous_expires_at", previous)
-              .putTime("expires_at", s.expiresAtMs())
-              .putTime("idle_expires_at", s.idleExpiresAtMs)
-              .putTime("absolute_expires_at", s.absoluteExpiresAtMs);
-          effectiveValues(appliedRecord, s.policy);
-          futures.add(sink.append(List.of(appliedRecord.build()), List.of()));
+          futures.add(sink.append(List.of(records.policyApplied(s.about(), now, previous, s.idleExpiresAtMs,
+              s.absoluteExpiresAtMs, s.policy)), List.of()));
           applied++;
           if (now >= s.expiresAtMs()) {
             futures.add(expire(s, now, "request"));
@@ -717,35 +613,6 @@ public final class SessionEngine {
       }
     }
     return new PolicyChange(stored, applied, CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
-  }
-
-  /** The values a session runs under, as {@code session.policy_applied} records them (what recovery restores). */
-  public static void effectiveValues(AuditRecord.Builder b, Policy p) {
-    b.put("idle_timeout_ms", p.idleTimeoutMs())
-        .put("absolute_timeout_ms", p.absoluteTimeoutMs())
-        .put("warn_before_ms", p.warnBeforeMs())
-        .put("max_extensions", (long) p.maxExtensions());
-    if (p.renewEvery() != null) b.put("renew_every_ms", p.renewEvery().toMillis());
-    if (p.resumeWithin() != null) b.put("resume_within_ms", p.resumeWithinMs());
-  }
-
-  /** The new version (null: the audit log cannot be written), how many live sessions moved to it, and when durable. */
-  public record PolicyChange(Policy policy, int appliedToLive, CompletableFuture<Void> durable) {}
-
-  /** A policy's values as audit data: {@code name}, {@code version} and the {@code *_ms} fields. */
-  public static Map<String, Object> policyData(Policy p) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("name", p.name());
-    m.put("version", (long) p.version());
-    m.put("idle_timeout_ms", p.idleTimeoutMs());
-    m.put("absolute_timeout_ms", p.absoluteTimeoutMs());
-    m.put("warn_before_ms", p.warnBeforeMs());
-    m.put("max_extensions", (long) p.maxExtensions());
-    if (p.renewEvery() != null) m.put("renew_every_ms", p.renewEvery().toMillis());
-    if (p.resumeWithin() != null) m.put("resume_within_ms", p.resumeWithinMs());
-    m.put("comply_with", new ArrayList<Object>(p.complyWith()));
-    p.concurrency().putFields(m);
-    return m;
   }
 
   // ---------------------------------------------------------------- timers
@@ -794,18 +661,20 @@ public final class SessionEngine {
       if (s.warningDue() && now >= s.warningAtMs()) {
         long expiresAt = s.expiresAtMs();
         s.warnedForMs = expiresAt;
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("expires_at", Times.format(expiresAt));
-        data.put("seconds_left", (expiresAt - now + 999) / 1000);
-        int delivered = events.publish(s.id(), "warning", data);
-        sink.append(List.of(record(RecordTypes.WARNING_SENT, s, now)
-            .putTime("expires_at", expiresAt)
-            .put("lead_ms", expiresAt - now)
-            .put("delivered_to", (long) delivered)
-            .build()), List.of());
+        int delivered = events.publish(s.id(), "warning", SessionEvents.warningData(expiresAt, now));
+        sink.append(List.of(records.warningSent(s.about(), now, expiresAt, delivered)), List.of());
       }
       schedule(s, s.nextEventMs());
     }
+  }
+
+  /**
+   * Activity moved the session's expiry from {@code previousExpiresAtMs}: its timer stays where it
+   * is (it fires no later than the next event, and re-arms), unless {@link
+   * Deadlines#rearmAfterActivity} says the warning for the new expiry now comes before it.
+   */
+  private void rearmAfterActivity(Session s, long previousExpiresAtMs) {
+    if (Deadlines.rearmAfterActivity(previousExpiresAtMs, s.warnedForMs, s.nextEventMs())) schedule(s, s.nextEventMs());
   }
 
   private void schedule(Session s, long atMs) {
@@ -821,14 +690,7 @@ public final class SessionEngine {
     EndReason reason = s.timeoutReason();
     long lateness = now - deadline;
     metrics.expired(detectedBy, lateness);
-    AuditRecord r = record(RecordTypes.EXPIRED, s, now)
-        .put("reason", reason.wire())
-        .putTime("deadline", deadline)
-        .putTime("detected_at", now)
-        .put("lateness_ms", lateness)
-        .putTime("last_activity_at", s.lastActivityAtMs)
-        .put("detected_by", detectedBy)
-        .build();
+    AuditRecord r = records.expired(s.about(), now, reason, deadline, s.lastActivityAtMs, detectedBy);
     return end(s, reason, now, r);
   }
 
@@ -845,10 +707,7 @@ public final class SessionEngine {
     CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
     table.ended(s);
     schedule(s, now + limits.endedRetentionMs());
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("reason", reason.wire());
-    data.put("expired_at", Times.format(now));
-    events.publish(s.id(), reason.event(), data);
+    events.publish(s.id(), reason.event(), SessionEvents.endedData(reason, now));
     return durable;
   }
 
@@ -859,11 +718,7 @@ public final class SessionEngine {
    */
   private Decision refuseIfEnded(Session s, TokenHash presented, long now) {
     if (!s.ended() && presented.equals(s.previousTokenHash) && now >= s.previousGraceUntilMs) {
-      AuditRecord r = record(RecordTypes.REVOKED, s, now)
-          .put("actor", "curfew")
-          .put("reason", EndReason.REPLAYED.wire())
-          .put("reason_text", "a rotated-out token was presented again")
-          .build();
+      AuditRecord r = records.replayed(s.about(), now);
       metrics.checked(EndReason.REPLAYED.wire());
       return Decision.ended(EndReason.REPLAYED, null, end(s, EndReason.REPLAYED, now, r));
     }
@@ -881,9 +736,8 @@ public final class SessionEngine {
   private Decision wrongAudience(Session s, Audience usedAt, long now) {
     metrics.checked(Decision.WRONG_AUDIENCE_REASON);
     CompletableFuture<Void> durable = refusedRecord(s, now, Decision.WRONG_AUDIENCE_REASON, usedAt);
-    return new Decision(Decision.Verdict.WRONG_AUDIENCE, null, null,
-        "this session may be used at " + String.join(", ", s.audience.entries()) + ", not at "
-            + String.join(", ", usedAt.entries()), null, durable);
+    return new Decision(Decision.Verdict.WRONG_AUDIENCE, null, null, Refusals.wrongAudienceText(s.audience, usedAt),
+        null, durable);
   }
 
   /**
@@ -893,20 +747,11 @@ public final class SessionEngine {
    */
   private CompletableFuture<Void> refusedRecord(Session s, long now, String reason, Audience usedAt) {
     if (!s.refusalRecordDue(now)) return Decision.DONE;
-    AuditRecord.Builder r = record(RecordTypes.REFUSED, s, now).put("reason", reason).put("repeats", s.takeRepeats());
-    if (usedAt != null) r.put("used_at", usedAt.toList());
-    return sink.append(List.of(r.build()), List.of());
+    return sink.append(List.of(records.refused(s.about(), now, reason, s.takeRepeats(), usedAt)), List.of());
   }
 
   private AuditRecord revokedRecord(Session s, long now, String actor, String reasonText) {
-    AuditRecord.Builder b = record(RecordTypes.REVOKED, s, now).put("actor", actor == null ? "unknown" : actor);
-    b.put("reason", EndReason.REVOKED.wire());
-    b.put("reason_text", reasonText == null ? "" : reasonText);
-    return b.build();
-  }
-
-  private AuditRecord.Builder record(String type, Session s, long now) {
-    return AuditRecord.builder(type, now, node).session(s.id(), s.subject, s.policy.name(), s.policy.version());
+    return records.revoked(s.about(), now, EndReason.REVOKED, actor, reasonText);
   }
 
   private static TokenHash hashOf(String token) {

@@ -1,5 +1,7 @@
 package dev.curfew.core;
 
+import dev.curfew.core.audit.Times;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -13,4 +15,20 @@ public interface SessionEvents {
   int publish(String sessionId, String event, Map<String, Object> data);
 
   SessionEvents NONE = (sessionId, event, data) -> 0;
+
+  /** The data of a {@code warning} event, sent at {@code nowMs} for a session expiring at {@code expiresAtMs}. */
+  static Map<String, Object> warningData(long expiresAtMs, long nowMs) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("expires_at", Times.format(expiresAtMs));
+    data.put("seconds_left", (expiresAtMs - nowMs + 999) / 1000);
+    return data;
+  }
+
+  /** The data of the event that announces an ending ({@link EndReason#event()}). */
+  static Map<String, Object> endedData(EndReason reason, long endedAtMs) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("reason", reason.wire());
+    data.put("expired_at", Times.format(endedAtMs));
+    return data;
+  }
 }

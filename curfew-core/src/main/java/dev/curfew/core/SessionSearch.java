@@ -8,10 +8,12 @@ import java.util.PriorityQueue;
 import java.util.function.Predicate;
 
 /**
- * Pages through the live sessions of an engine, as an administrator looks for one: all of them,
- * those whose subject contains a text (ignoring case), or the one with a given session id. Pages
- * are in the order subject, opening time, session id, and a {@link Cursor} names where the next
- * one starts, so that paging stays stable while sessions open and end.
+ * Pages through the live sessions of a store, as an administrator looks for one: all of them,
+ * those whose subject contains a text (ignoring case), or the one with a given session id; each
+ * optionally only under one policy ({@link Query}). Pages are in the order subject, opening time,
+ * session id, and a {@link Cursor} names where the next one starts, so that paging stays stable
+ * while sessions open and end. Every {@link SessionStore} answers {@link SessionStore#search} with
+ * these rules; below is the embedded engine's pass.
  *
  * <p>The engine keeps no sorted index (it would cost every open and every ending), so a page is
  * one pass over the subject index that keeps the {@code limit} smallest sessions after the cursor
@@ -23,7 +25,7 @@ public final class SessionSearch {
   /** Largest page. */
   public static final int MAX_LIMIT = 1000;
   /** Longest search text. */
-  public static final int MAX_QUERY_LENGTH = SessionEngine.MAX_SUBJECT_LENGTH;
+  public static final int MAX_QUERY_LENGTH = SessionRules.MAX_SUBJECT_LENGTH;
 
   private SessionSearch() {}
 
@@ -32,6 +34,52 @@ public final class SessionSearch {
     public Cursor {
       Objects.requireNonNull(subject, "subject");
       Objects.requireNonNull(sessionId, "sessionId");
+    }
+  }
+
+  /**
+   * What to look for.
+   *
+   * @param text all live sessions when empty or null; the one whose id it is when it is a session
+   *     id; else those whose subject contains it, ignoring case (leading and trailing spaces dropped)
+   * @param policy only sessions of this policy (any version); null: any policy
+   * @param after where the page starts (null: the first page)
+   * @param limit 1 to {@link #MAX_LIMIT}
+   * @throws IllegalArgumentException for a limit out of range or a text longer than {@link #MAX_QUERY_LENGTH}
+   */
+  public record Query(String text, String policy, Cursor after, int limit) {
+    public Query {
+      if (limit < 1 || limit > MAX_LIMIT) throw new IllegalArgumentException("limit not in 1.." + MAX_LIMIT + ": " + limit);
+      text = text == null ? "" : text.strip();
+      if (text.length() > MAX_QUERY_LENGTH) {
+        throw new IllegalArgumentException("search text longer than " + MAX_QUERY_LENGTH + " characters");
+      }
+      if (policy != null && policy.isBlank()) policy = null;
+    }
+
+    /** The first page of every live session, {@code limit} at a time. */
+    public static Query all(int limit) {
+      return new Query(null, null, null, limit);
+    }
+
+    /** The session id this query names, or null when its text is not one. */
+    public String sessionId() {
+      return SessionId.parse(text) == null ? null : text;
+    }
+
+    /**
+     * Whether a live session of this subject and policy is found by the text and the policy, before
+     * the cursor is applied. (A text that is the id of a live session finds that session only; a
+     * store looks it up first, and matches subjects only when there is none.)
+     */
+    public boolean matches(String subject, String policyName) {
+      if (policy != null && !policy.equals(policyName)) return false;
+      return text.isEmpty() || containsIgnoreCase(subject, text);
+    }
+
+    /** Whether a session with these fields comes after the cursor (always, without one). */
+    public boolean afterCursor(String subject, long createdAtMs, String sessionId) {
+      return after == null || compare(subject, createdAtMs, sessionId, after) > 0;
     }
   }
 
@@ -53,21 +101,21 @@ public final class SessionSearch {
       .thenComparing(Session::id);
 
   /** Reads the page under each session's lock; sessions ended since the pass are left out. */
-  static Page search(SessionTable table, Clock clock, String query, Cursor after, int limit) {
-    if (limit < 1 || limit > MAX_LIMIT) throw new IllegalArgumentException("limit not in 1.." + MAX_LIMIT + ": " + limit);
-    String q = query == null ? "" : query.strip();
-    if (q.length() > MAX_QUERY_LENGTH) {
-      throw new IllegalArgumentException("search text longer than " + MAX_QUERY_LENGTH + " characters");
-    }
-    Session byId = SessionId.parse(q) == null ? null : table.byId(q);
+  static Page search(SessionTable table, Clock clock, Query query) {
+    String q = query.text();
+    String id = query.sessionId();
+    // A session id that is also a substring of a subject: the id wins, as an operator pasting one means it.
+    Session byId = id == null ? null : table.byId(id);
     Predicate<String> subjects = byId != null ? byId.subject::equals : q.isEmpty() ? s -> true : s -> containsIgnoreCase(s, q);
+    int limit = query.limit();
     // A max-heap of the limit + 1 smallest after the cursor: the extra one says whether a next page exists.
     PriorityQueue<Session> smallest = new PriorityQueue<>(limit + 1, ORDER.reversed());
     long[] matched = {0};
     table.forEachLive(subjects, s -> {
       if (byId != null && s != byId) return;
+      if (query.policy() != null && !query.policy().equals(s.policy.name())) return;
       matched[0]++;
-      if (after != null && compare(s, after) <= 0) return;
+      if (!query.afterCursor(s.subject, s.createdAtMs, s.id())) return;
       if (smallest.size() <= limit) {
         smallest.add(s);
       } else if (ORDER.compare(s, smallest.peek()) < 0) {
@@ -94,11 +142,12 @@ public final class SessionSearch {
     return new Page(out, matched[0], next);
   }
 
-  private static int compare(Session s, Cursor c) {
-    int bySubject = s.subject.compareTo(c.subject());
+  /** The order of pages: a session's place against a cursor (negative: before it). */
+  public static int compare(String subject, long createdAtMs, String sessionId, Cursor c) {
+    int bySubject = subject.compareTo(c.subject());
     if (bySubject != 0) return bySubject;
-    int byCreated = Long.compare(s.createdAtMs, c.createdAtMs());
-    return byCreated != 0 ? byCreated : s.id().compareTo(c.sessionId());
+    int byCreated = Long.compare(createdAtMs, c.createdAtMs());
+    return byCreated != 0 ? byCreated : sessionId.compareTo(c.sessionId());
   }
 
   /** {@code text} contains {@code part}, comparing characters without regard to case. */

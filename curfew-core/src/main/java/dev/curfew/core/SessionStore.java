@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where sessions live, as the edges (API, gateway, notifier, console) see it: every operation of
- * {@link SessionEngine}, answered asynchronously so that a store across the network (Redis) never
+ * Where sessions live, as the edges (API, gateway, notifier, console) see it: every operation of a
+ * session's life, answered asynchronously so that a store across the network (Redis) never
  * blocks an event loop. The embedded store answers at once ({@link #of(SessionEngine)}).
  *
  * <p>Arguments are validated before any I/O: a bad subject, an unknown policy or too many
@@ -22,15 +22,16 @@ public interface SessionStore {
   long liveSessions();
 
   /**
-   * Opens a session (see {@link SessionEngine#open(String, String, Map, Audience, String)}): an
-   * attribute in the reserved namespace, an empty audience or a missing actor throw.
+   * Opens a session for {@code subject} under {@code policyName} (null: the default policy): a
+   * subject that {@link OpenRequest#of} refuses, an unknown policy, an attribute in the
+   * reserved namespace, an empty audience or a missing actor throw ({@link OpenRequest#of}).
    */
   CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
       Audience audience, String actor);
 
-  /** As {@link SessionEngine#open(String, String, Map)}: a session the embedding program opens itself. */
+  /** A session the embedding program opens itself: actor and audience {@value SessionRules#LOCAL_ACTOR}. */
   default CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes) {
-    return open(subject, policyName, attributes, Audience.app(SessionEngine.LOCAL_ACTOR), SessionEngine.LOCAL_ACTOR);
+    return open(subject, policyName, attributes, Audience.app(SessionRules.LOCAL_ACTOR), SessionRules.LOCAL_ACTOR);
   }
 
   /**
@@ -59,14 +60,24 @@ public interface SessionStore {
 
   CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText);
 
-  CompletableFuture<SessionEngine.Revocation> revokeSubject(String subject, String actor, String reasonText);
+  CompletableFuture<Revocation> revokeSubject(String subject, String actor, String reasonText);
 
   /** The live sessions of a subject, oldest first, passive. */
   CompletableFuture<List<SessionStatus>> sessionsOf(String subject);
 
-  CompletableFuture<SessionEngine.PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor);
+  /**
+   * A page of live sessions for an operator or the admin console, passive, by the rules of {@link
+   * SessionSearch}: all of them, those whose subject contains a text, or the one a session id names;
+   * optionally of one policy; in the order subject, opening time, id, resumed from a cursor. The
+   * answer never blocks the caller's thread: a store that must look at every live session (a page
+   * costs one pass) does so elsewhere, and a distributed store reads in bounded steps. A store that
+   * cannot be reached fails the future.
+   */
+  CompletableFuture<SessionSearch.Page> search(SessionSearch.Query query);
 
-  /** Records one delivery attempt of a session's end to an app (see SessionEngine#recordNotification). */
+  CompletableFuture<PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor);
+
+  /** Records one delivery attempt of a session's end to an app ({@code session.notified}), under the session. */
   CompletableFuture<Void> recordNotification(String sessionId, Map<String, Object> data);
 
   /**
@@ -75,7 +86,7 @@ public interface SessionStore {
    * then records the logout itself ({@code idp.logout}, outcome {@code accepted}, the ended session ids).
    * Revoked -1: the store or the audit log is unavailable.
    */
-  CompletableFuture<SessionEngine.Revocation> endIdpSessions(IdpLogout logout);
+  CompletableFuture<Revocation> endIdpSessions(IdpLogout logout);
 
   /**
    * Records a logout token that was refused ({@code idp.logout}, outcome {@code refused}): {@code data}

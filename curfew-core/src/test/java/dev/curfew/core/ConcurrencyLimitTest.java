@@ -47,8 +47,8 @@ class ConcurrencyLimitTest {
     assertThat(m).containsEntry("max_sessions_per_subject", 2L).containsEntry("when_exceeded", "end_oldest")
         .containsEntry("limit_scope", "audience");
     assertThat(ConcurrencyLimit.fromFields(m)).isEqualTo(limit);
-    assertThat(SessionEngine.policyData(policy("p", limit))).containsEntry("max_sessions_per_subject", 2L);
-    assertThat(SessionEngine.policyData(EngineFixture.standard())).doesNotContainKey("max_sessions_per_subject");
+    assertThat(SessionRules.policyData(policy("p", limit))).containsEntry("max_sessions_per_subject", 2L);
+    assertThat(SessionRules.policyData(EngineFixture.standard())).doesNotContainKey("max_sessions_per_subject");
     Policy p = policy("p", limit);
     assertThat(p.nextVersion(p).concurrency()).isEqualTo(limit);
     assertThat(p.sameValues(policy("p", ConcurrencyLimit.NONE))).isFalse();

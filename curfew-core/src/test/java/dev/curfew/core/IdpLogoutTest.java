@@ -51,7 +51,7 @@ class IdpLogoutTest {
         .sessionId();
     String bob = f.engine.open("bob", null, Map.of()).status().sessionId();
 
-    SessionEngine.Revocation r = f.engine.endIdpSessions(new IdpLogout("keycloak", "kc-1", "f3a9", "jti-1"));
+    Revocation r = f.engine.endIdpSessions(new IdpLogout("keycloak", "kc-1", "f3a9", "jti-1"));
 
     assertThat(r.revoked()).isEqualTo(1);
     assertThat(r.durable()).isDone();

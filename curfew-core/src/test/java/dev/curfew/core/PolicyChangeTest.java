@@ -16,7 +16,7 @@ class PolicyChangeTest {
   void newVersion_liveSessionsKeepTheirs() {
     EngineFixture f = new EngineFixture();
     String token = f.open("alice").token();
-    SessionEngine.PolicyChange c = f.engine.changePolicy(values(Duration.ofMinutes(5), Duration.ofHours(1)), false, "admin");
+    PolicyChange c = f.engine.changePolicy(values(Duration.ofMinutes(5), Duration.ofHours(1)), false, "admin");
     assertThat(c.policy().version()).isEqualTo(2);
     assertThat(c.appliedToLive()).isZero();
     assertThat(f.engine.check(token, false).status().policyVersion()).isEqualTo(1);
@@ -29,7 +29,7 @@ class PolicyChangeTest {
     EngineFixture f = new EngineFixture();
     Decision open = f.open("alice");
     f.clock.advance(Duration.ofMinutes(6));
-    SessionEngine.PolicyChange c = f.engine.changePolicy(values(Duration.ofMinutes(10), Duration.ofHours(1)), true, "admin");
+    PolicyChange c = f.engine.changePolicy(values(Duration.ofMinutes(10), Duration.ofHours(1)), true, "admin");
     assertThat(c.appliedToLive()).isEqualTo(1);
     Decision now = f.engine.check(open.token(), false);
     assertThat(now.status().idleExpiresAtMs()).isEqualTo(open.status().createdAtMs() + Duration.ofMinutes(10).toMillis());

@@ -67,13 +67,13 @@ class SessionAudienceTest {
     Decision d = open(Audience.route("/"));
     Decision early = f.engine.acknowledgeWarning(d.token());
     assertThat(early.verdict()).isEqualTo(Decision.Verdict.REFUSED);
-    assertThat(early.detail()).isEqualTo(SessionEngine.NO_WARNING_SENT);
+    assertThat(early.detail()).isEqualTo(Refusals.NO_WARNING_SENT_TEXT);
     f.advance(Duration.ofMinutes(13)); // warn_before 2m of a 15m idle timeout
     assertThat(f.types()).contains("session.warning_sent");
     assertThat(f.engine.acknowledgeWarning(d.token()).allowed()).isTrue();
     Decision again = f.engine.acknowledgeWarning(d.token());
     assertThat(again.verdict()).isEqualTo(Decision.Verdict.REFUSED);
-    assertThat(again.detail()).isEqualTo(SessionEngine.WARNING_ALREADY_ACKNOWLEDGED);
+    assertThat(again.detail()).isEqualTo(Refusals.WARNING_ALREADY_ACKNOWLEDGED_TEXT);
     assertThat(f.types().stream().filter("session.warning_acknowledged"::equals)).hasSize(1);
   }
 

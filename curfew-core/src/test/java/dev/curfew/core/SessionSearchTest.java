@@ -81,6 +81,24 @@ class SessionSearchTest {
     assertThatThrownBy(() -> f.engine.search("x".repeat(257), null, 10)).hasMessageContaining("longer than 256");
   }
 
+  @Test
+  void search_ofOnePolicy_throughTheStoreInterface() throws Exception {
+    Policy other = Policy.of("other", Duration.ofMinutes(15), Duration.ofHours(12), Duration.ofMinutes(2), 3);
+    EngineFixture f = new EngineFixture(EngineFixture.standard(), other);
+    String alice = f.open("alice").status().sessionId();
+    String aliceOther = f.engine.open("alice", "other", Map.of()).status().sessionId();
+    f.engine.open("bob", "other", Map.of());
+    SessionStore store = SessionStore.of(f.engine);
+    SessionSearch.Page page = store.search(new SessionSearch.Query("ali", "other", null, 10))
+        .get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(page.sessions()).extracting(SessionStatus::sessionId).containsExactly(aliceOther);
+    assertThat(page.matched()).isEqualTo(1);
+    assertThat(store.search(new SessionSearch.Query(null, "standard", null, 10)).get(10, java.util.concurrent.TimeUnit.SECONDS)
+        .sessions()).extracting(SessionStatus::sessionId).containsExactly(alice);
+    assertThat(store.search(SessionSearch.Query.all(10)).get(10, java.util.concurrent.TimeUnit.SECONDS).matched())
+        .isEqualTo(3);
+  }
+
   /** Random subjects, openings and endings between pages: no page repeats a session or skips one that lived throughout. */
   @Test
   void search_pagingIsStableWhileSessionsOpenAndEnd() {

@@ -79,10 +79,10 @@ final class ConsoleServer implements AutoCloseable {
     store.recover(engine);
     deadlines = new DeadlineDriver(engine).start();
     ApiKeys keys = ApiKeys.of(List.of(ApiKey.ofSecret("admin", ADMIN_KEY), ApiKey.ofSecret("auditor", AUDITOR_KEY)));
-    api = new ApiServer(vertx, engine, hub, keys, store.log(), metrics,
+    api = new ApiServer(vertx, dev.curfew.core.SessionStore.of(engine), hub, keys, store.log(), metrics,
         ApiServer.Settings.defaults().withInstances(1).withHeartbeat(Duration.ofSeconds(5)), store.auditTrail());
     api.readiness(new dev.curfew.server.http.Readiness(store.log(), store::outages)); // as serve wires it: the overview reads it
-    console = new Console(vertx, engine, hub, keys,
+    console = new Console(vertx, dev.curfew.core.SessionStore.of(engine), engine.clock(), hub, keys,
         name -> name.equals("admin") ? Optional.of(ConsoleScope.ADMIN)
             : name.equals("auditor") ? Optional.of(ConsoleScope.AUDITOR) : Optional.empty(),
         AuditView.embedded(store), metrics);

@@ -77,7 +77,7 @@ final class Fixture implements AutoCloseable {
     engine = new SessionEngine(new SystemClock(), "web-test", policies, sink, events, metrics,
         SessionEngine.Limits.defaults());
     deadlines = new DeadlineDriver(engine).start();
-    api = new ApiServer(vertx, engine, hub, ApiKeys.of(List.of(ApiKey.ofSecret("app", KEY))), null, metrics,
+    api = new ApiServer(vertx, dev.curfew.core.SessionStore.of(engine), hub, ApiKeys.of(List.of(ApiKey.ofSecret("app", KEY))), null, metrics,
         ApiServer.Settings.defaults().withInstances(1).withHeartbeat(Duration.ofSeconds(5)));
     // An explicit port: ApiServer and Gateway both map port 0 to Vert.x's shared random port (-1),
     // so in one Vert.x instance two listeners on 0 would become one server with two routers.
@@ -90,7 +90,7 @@ final class Fixture implements AutoCloseable {
     route.put("login_handoff", true);
     route.put("passive_paths", List.of("/beacon"));
     route.put("cookie", COOKIE);
-    gateway = new Gateway(vertx, engine, hub, List.of(GatewayRoute.fromConfig(route)),
+    gateway = new Gateway(vertx, dev.curfew.core.SessionStore.of(engine), hub, List.of(GatewayRoute.fromConfig(route)),
         Gateway.Settings.defaults().withInstances(1).withHeartbeat(Duration.ofSeconds(5)));
     events.addEndingListener(gateway.endings());
     gatewayPort = await(gateway.listen("127.0.0.1", 0));

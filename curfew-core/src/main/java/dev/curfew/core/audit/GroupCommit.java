@@ -38,6 +38,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * caller has already changed its state in memory: dropping them would make memory disagree with
  * the log. Health hears of the outage once when it starts and once when it ends.
  *
+ * Copies. replicate() takes a line that already has its seq (another log's record, verbatim), so
+ * that a log can mirror another through the same queue, batching, back-pressure and retry; a log
+ * takes either appends or copies, not both.
+ *
  * Failure for good. Anything else the Writer throws (a bug, a record that cannot be serialized, a
  * log that another process wrote) stops the log: every queued future fails and later appends fail
  * at once. So does an outage that outlasts closeTimeout once close() was called.
@@ -106,7 +110,7 @@ public final class GroupCommit implements AutoCloseable {
    * lock; its lines are serialized once, by whichever thread claims it first.
    */
   public static final class Entry {
-    private final List<AuditRecord> records;
+    private final List<AuditRecord> records; // null for a copied line
     private final List<TokenBinding> bindings;
     private final Object marker;
     private final long firstSeq;
@@ -127,7 +131,12 @@ public final class GroupCommit implements AutoCloseable {
 
     /** The records' count (0 for a marker). */
     public int size() {
-      return records.size();
+      return records == null ? 1 : records.size();
+    }
+
+    /** Whether this entry is a copied line ({@link #replicate}): no record, no time, its line as given. */
+    public boolean copied() {
+      return records == null;
     }
 
     public long firstSeq() {
@@ -136,7 +145,7 @@ public final class GroupCommit implements AutoCloseable {
 
     /** The seq after this entry's records. */
     public long endSeq() {
-      return firstSeq + records.size();
+      return firstSeq + size();
     }
 
     /** The marker object, or null for an append. */
@@ -144,22 +153,32 @@ public final class GroupCommit implements AutoCloseable {
       return marker;
     }
 
+    /** The records appended (empty for a marker and for a copied line). */
     public List<AuditRecord> records() {
-      return records;
+      return records == null ? List.of() : records;
     }
 
     public List<TokenBinding> bindings() {
       return bindings;
     }
 
-    /** The time of record {@code i} as written (clamped). */
+    /** The time of record {@code i} as written (clamped); not known for a copied line. */
     public long timeMs(int i) {
+      if (records == null) throw new IllegalStateException("a copied line's time is in the line");
       return timesMs[i];
     }
 
     /** The canonical line of record {@code i} (no newline); do not modify it. */
     public byte[] line(int i) {
       return lines[i];
+    }
+
+    private static Entry copied(byte[] line, long seq) {
+      Entry e = new Entry(null, List.of(), null, seq, null);
+      e.lines = new byte[][] {line};
+      e.claimed.set(true);
+      e.serialized = true;
+      return e;
     }
 
     void serialize() {
@@ -205,6 +224,7 @@ public final class GroupCommit implements AutoCloseable {
   private long closeStartedNanos;
   private volatile Throwable failure;
 
+  private final java.util.TreeMap<Long, List<CompletableFuture<Void>>> waiters = new java.util.TreeMap<>(); // by lock
   private volatile boolean outage;
   private volatile Throwable lastOutage;
   private volatile long durableSize;
@@ -268,6 +288,53 @@ public final class GroupCommit implements AutoCloseable {
   /** Completes when everything appended before this call is durable. */
   public CompletableFuture<Void> sync() {
     return append(List.of(), List.of());
+  }
+
+  /**
+   * Enqueues {@code line}, which already is record {@code seq} (a copy of another log's record,
+   * written verbatim). Returns false, enqueuing nothing, when {@code seq} is not the next one (a
+   * seq already held or queued, or one beyond the next), or when the log has failed or is closed.
+   * Blocks only while {@code maxQueuedRecords} are not durable yet. {@link #durableThrough} tells
+   * when it is durable.
+   */
+  public boolean replicate(long seq, byte[] line) {
+    Objects.requireNonNull(line, "line");
+    synchronized (lock) {
+      if (seq != nextSeq) return false;
+      while (notDurableRecords > 0 && notDurableRecords + 1 > options.maxQueuedRecords() && acceptingLocked()) {
+        try {
+          lock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      if (!acceptingLocked() || seq != nextSeq) return false;
+      enqueueLocked(Entry.copied(line.clone(), seq));
+      return true;
+    }
+  }
+
+  /** The seq the next record gets (durable and queued records). */
+  public long nextSeq() {
+    synchronized (lock) {
+      return nextSeq;
+    }
+  }
+
+  /**
+   * Completes once the first {@code size} records are durable; fails if the log fails for good
+   * first.
+   */
+  public CompletableFuture<Void> durableThrough(long size) {
+    if (durableSize >= size) return CompletableFuture.completedFuture(null);
+    synchronized (lock) {
+      if (failure != null) return CompletableFuture.failedFuture(notAccepting());
+      if (durableSize >= size) return CompletableFuture.completedFuture(null);
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      waiters.computeIfAbsent(size, k -> new ArrayList<>(1)).add(f);
+      return f;
+    }
   }
 
   /** Places {@code marker} at this point of the append order; the Writer sees it in its batch. */
@@ -388,11 +455,14 @@ public final class GroupCommit implements AutoCloseable {
       health.recovered(System.nanoTime() - outageStartedNanos, attempts);
     }
     long records = seq - batch.get(0).firstSeq;
+    List<CompletableFuture<Void>> reached = new ArrayList<>();
     synchronized (lock) {
       notDurableRecords -= records;
       lock.notifyAll(); // appenders waiting for room
+      while (!waiters.isEmpty() && waiters.firstKey() <= seq) reached.addAll(waiters.pollFirstEntry().getValue());
     }
     for (Entry e : batch) e.future.complete(null);
+    for (CompletableFuture<Void> f : reached) f.complete(null);
   }
 
   private void giveUpIfClosedTooLong(IOException cause) throws IOException {
@@ -406,15 +476,19 @@ public final class GroupCommit implements AutoCloseable {
 
   private void failClosed(Throwable cause, List<Entry> batch) {
     List<Entry> failed = new ArrayList<>(batch);
+    List<CompletableFuture<Void>> waiting = new ArrayList<>();
     synchronized (lock) {
       failure = cause;
       failed.addAll(queue);
       queue = new ArrayDeque<>();
       notDurableRecords = 0;
+      for (List<CompletableFuture<Void>> w : waiters.values()) waiting.addAll(w);
+      waiters.clear();
       lock.notifyAll();
     }
     IllegalStateException e = notAccepting();
     for (Entry p : failed) p.future.completeExceptionally(e);
+    for (CompletableFuture<Void> w : waiting) w.completeExceptionally(e);
   }
 
   /**

@@ -99,4 +99,51 @@ class GroupCommitTest {
     assertThat(f).isCompletedExceptionally();
     assertThat(log.failure()).hasMessageContaining("closed while test log could not be written");
   }
+  @Test
+  void copiedLines_takeOnlyTheNextSeq_areWrittenVerbatim_andDurableThroughTellsWhen() throws Exception {
+    List<String> written = new CopyOnWriteArrayList<>();
+    AtomicBoolean full = new AtomicBoolean();
+    GroupCommit log = new GroupCommit("test log", OPTIONS, batch -> {
+      if (full.get()) throw new IOException("unreachable");
+      for (GroupCommit.Entry e : batch) {
+        for (int i = 0; i < e.size(); i++) {
+          assertThat(e.copied()).isTrue();
+          written.add(e.firstSeq() + i + ":" + new String(e.line(i), java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+    }, null, 3, Long.MIN_VALUE).start();
+    try {
+      assertThat(log.replicate(4, "ahead".getBytes())).isFalse(); // a gap is never made
+      assertThat(log.replicate(2, "held".getBytes())).isFalse(); // below the log's size
+      full.set(true);
+      CompletableFuture<Void> through5 = log.durableThrough(5);
+      assertThat(log.replicate(3, "a".getBytes())).isTrue();
+      assertThat(log.replicate(3, "a again".getBytes())).isFalse(); // queued already
+      assertThat(log.replicate(4, "b".getBytes())).isTrue();
+      assertThat(log.nextSeq()).isEqualTo(5);
+      await().atMost(Duration.ofSeconds(30)).until(log::inOutage);
+      assertThat(through5).isNotDone(); // kept, not acknowledged
+      full.set(false);
+      assertThat(through5).succeedsWithin(Duration.ofSeconds(5));
+      assertThat(log.durableThrough(4)).isDone();
+      assertThat(written).containsExactly("3:a", "4:b");
+    } finally {
+      log.close();
+    }
+  }
+
+  @Test
+  void durableThrough_failsWhenTheLogFailsForGood() {
+    GroupCommit log = new GroupCommit("test log", OPTIONS, batch -> {
+      if (!batch.isEmpty()) throw new IllegalStateException("bug");
+    }, null, 0, Long.MIN_VALUE).start();
+    try {
+      CompletableFuture<Void> through = log.durableThrough(1);
+      log.append(List.of(event(0)), List.of());
+      assertThat(through).failsWithin(Duration.ofSeconds(5));
+      assertThat(log.durableThrough(1)).isCompletedExceptionally();
+    } finally {
+      log.close();
+    }
+  }
 }

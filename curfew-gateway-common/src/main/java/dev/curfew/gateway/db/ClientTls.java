@@ -28,6 +28,9 @@ import javax.net.ssl.SSLException;
  * {@code SslHandler}) for that one step only.
  */
 public final class ClientTls {
+  /** The TLS handler's name in the connection's pipeline. */
+  private static final String HANDLER = "curfew-tls";
+
   private final SslContext context;
 
   private ClientTls(SslContext context) {
@@ -49,7 +52,7 @@ public final class ClientTls {
   public Future<Void> start(NetSocket socket, Buffer early) {
     ChannelHandlerContext ctx = ((NetSocketInternal) socket).channelHandlerContext();
     SslHandler ssl = context.newHandler(ctx.alloc());
-    ctx.pipeline().addFirst("curfew-mysql-tls", ssl);
+    ctx.pipeline().addFirst(HANDLER, ssl);
     Promise<Void> done = Promise.promise();
     ssl.handshakeFuture().addListener(f -> {
       if (f.isSuccess()) done.tryComplete();
@@ -57,6 +60,11 @@ public final class ClientTls {
     });
     if (early != null && early.length() > 0) ctx.pipeline().fireChannelRead(Unpooled.wrappedBuffer(early.getBytes()));
     return done.future();
+  }
+
+  /** Whether TLS was started on {@code socket}: from then on, what it reads came through TLS. */
+  public static boolean started(NetSocket socket) {
+    return ((NetSocketInternal) socket).channelHandlerContext().pipeline().get(HANDLER) != null;
   }
 
   /**

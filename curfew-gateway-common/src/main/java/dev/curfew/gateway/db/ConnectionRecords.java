@@ -34,6 +34,11 @@ public final class ConnectionRecords {
     this.connectionId = connectionId;
   }
 
+  /** The client's address as the records name it. */
+  public String clientAddress() {
+    return clientAddress;
+  }
+
   /** {@code connection.opened}, less the database opened, which each protocol names its own way. */
   public Map<String, Object> opened(boolean tls) {
     Map<String, Object> data = connection();

@@ -31,6 +31,7 @@ public abstract class GatewayListener implements DatabaseGateway {
   private final SessionAccess access;
   private final SessionConnections connections = new SessionConnections();
   private final SecureRandom random = new SecureRandom();
+  private final RefusalLimit refusalLimit;
   private final NetClient upstreamClient;
   private final ServerInstances servers;
   private volatile int port = -1;
@@ -40,6 +41,7 @@ public abstract class GatewayListener implements DatabaseGateway {
     this.target = Objects.requireNonNull(target, "target");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.access = new SessionAccess(store, target);
+    this.refusalLimit = new RefusalLimit(settings.nanoTime());
     this.upstreamClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
     this.servers = new ServerInstances(vertx);
   }
@@ -80,6 +82,11 @@ public abstract class GatewayListener implements DatabaseGateway {
   /** The connections by session. */
   public SessionConnections sessionConnections() {
     return connections;
+  }
+
+  /** The bound on this gateway's {@code connection.refused} records. */
+  public RefusalLimit refusalLimit() {
+    return refusalLimit;
   }
 
   public SecureRandom random() {

@@ -53,6 +53,11 @@ public record GatewaySettings(Duration startupTimeout, int maxFrameBytes, Durati
     return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, n, busyTouchMin, busyTouchMax, nanoTime, eventLoops);
   }
 
+  /** The same settings on another monotonic clock (tests move it by hand). */
+  public GatewaySettings withNanoTime(LongSupplier clock) {
+    return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, clock, eventLoops);
+  }
+
   public GatewaySettings withEventLoops(int n) {
     return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, n);
   }

@@ -195,7 +195,11 @@ public abstract class RelayedConnection<F> implements GovernedConnection, Connec
 
   // ------------------------------------------------------------------ endings
 
-  /** Turns the client away before it is in with {@code error}: the record is durable before the client hears why. */
+  /**
+   * Turns the client away before it is in with {@code error}: the record is durable before the
+   * client hears why. The same refusal from the same address is recorded once per window ({@link
+   * RefusalLimit}); the ones in between are only counted, and the client hears why at once.
+   */
   protected final void refuse(String why, Buffer error, Map<String, Object> extra) {
     if (!markClosed()) return;
     timers.cancelStartup();
@@ -203,7 +207,11 @@ public abstract class RelayedConnection<F> implements GovernedConnection, Connec
     forget();
     NetSocket up = upstreamSocket();
     if (up != null) up.close();
-    Map<String, Object> data = records.refused(why);
+    Map<String, Object> data = refusal(why);
+    if (data == null) {
+      client.write(error).onComplete(x -> client.close());
+      return;
+    }
     data.putAll(extra);
     listener.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data)
         .whenComplete((ok, e) -> context.runOnContext(v -> {
@@ -219,10 +227,21 @@ public abstract class RelayedConnection<F> implements GovernedConnection, Connec
     forget();
     NetSocket up = upstreamSocket();
     if (up != null) up.close();
-    Map<String, Object> data = records.refused(why);
-    data.put("detail", String.valueOf(detail));
-    listener.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
+    Map<String, Object> data = refusal(why);
+    if (data != null) {
+      data.put("detail", String.valueOf(detail));
+      listener.access().record(sessionId, RecordTypes.CONNECTION_REFUSED, data);
+    }
     client.close();
+  }
+
+  /** The data of a {@code connection.refused} record with its {@code repeats}; null when this one is only counted. */
+  private Map<String, Object> refusal(String why) {
+    long repeats = listener.refusalLimit().repeatsBefore(target.name(), records.clientAddress(), sessionId, why);
+    if (repeats < 0) return null;
+    Map<String, Object> data = records.refused(why);
+    data.put("repeats", repeats);
+    return data;
   }
 
   /** Closes both sides (the upstream told {@link #goodbye()}) and records {@code connection.closed}. */

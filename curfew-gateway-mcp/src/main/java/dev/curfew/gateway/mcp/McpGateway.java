@@ -8,6 +8,7 @@ import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.core.audit.Times;
 import dev.curfew.gateway.db.ConnectionRecords;
 import dev.curfew.gateway.db.GatewaySettings;
+import dev.curfew.gateway.db.RefusalLimit;
 import dev.curfew.gateway.db.StatementDigest;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -86,6 +87,7 @@ public final class McpGateway {
   private final SessionStore store;
   private final Refusals refusals;
   private final GatewaySettings settings;
+  private final RefusalLimit refusalLimit;
   private final int maxBodyBytes;
   private final HttpClient client;
   private final Map<String, Holding> holdings = new ConcurrentHashMap<>();
@@ -105,6 +107,7 @@ public final class McpGateway {
     this.store = Objects.requireNonNull(store, "store");
     this.refusals = Objects.requireNonNull(refusals, "refusals");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.refusalLimit = new RefusalLimit(settings.nanoTime());
     if (maxBodyBytes < 1024) throw new IllegalArgumentException("maxBodyBytes < 1024: " + maxBodyBytes);
     this.maxBodyBytes = maxBodyBytes;
     this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000).setKeepAlive(true)
@@ -139,6 +142,14 @@ public final class McpGateway {
    */
   public void handle(HttpServerRequest req, McpRoute route, Runnable failedCheck) {
     HttpServerResponse resp = req.response().putHeader("Cache-Control", "no-store");
+    if (!OriginCheck.allowed(req, route.allowedOrigins())) {
+      // A browser page of another origin (a DNS rebinding, a cross-site script): the transport's 403,
+      // with a JSON-RPC error without id, before anything of the request is read or relayed.
+      resp.setStatusCode(403).putHeader("Content-Type", "application/json")
+          .end(JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "origin not allowed: " + clip(req.getHeader("Origin"))
+              + " (the route serves browser requests of its own origin and of allowed_origins)", null));
+      return;
+    }
     String token = bearer(req);
     if (req.method() != HttpMethod.POST && req.method() != HttpMethod.GET && req.method() != HttpMethod.DELETE) {
       resp.putHeader("Allow", "GET, POST, DELETE");
@@ -161,6 +172,11 @@ public final class McpGateway {
         }
       });
     }
+  }
+
+  /** A header value as an error message repeats it: at most 200 characters. */
+  private static String clip(String s) {
+    return s.length() <= 200 ? s : s.substring(0, 200) + "...";
   }
 
   private static String bearer(HttpServerRequest req) {
@@ -312,11 +328,12 @@ public final class McpGateway {
    * {@code connection.refused} for a token refused on this route ({@code why}: the session's reason,
    * {@code unknown} or {@code wrong_audience}), then {@code answer}. So that a client cannot flood
    * the trail, the same refusal (route, client address, session, why) is recorded once per {@link
-   * #REFUSAL_WINDOW_MS}; the next record counts the ones in between ({@code repeats}).
+   * RefusalLimit#WINDOW_MS} (one rule with the database gateways); the next record counts the ones
+   * in between ({@code repeats}).
    */
   private void tokenRefused(HttpServerRequest req, McpRoute route, String sessionId, String why, Runnable answer) {
     String client = clientAddress(req);
-    long repeats = refusalsRecorded.repeatsBefore(route.path() + "|" + client + "|" + sessionId + "|" + why);
+    long repeats = refusalLimit.repeatsBefore(route.path(), client, sessionId, why);
     if (repeats < 0) {
       answer.run();
       return;
@@ -335,10 +352,6 @@ public final class McpGateway {
       answer.run();
     }));
   }
-
-  private final dev.curfew.core.RecordCoalescing refusalsRecorded = new dev.curfew.core.RecordCoalescing(REFUSAL_WINDOW_MS);
-  /** The same refusal is recorded once per this window. */
-  static final long REFUSAL_WINDOW_MS = 60_000;
 
   private static final Binding NO_BINDING = new Binding(null, null, null, null, 0);
 

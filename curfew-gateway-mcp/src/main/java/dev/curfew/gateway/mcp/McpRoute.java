@@ -15,8 +15,11 @@ import java.util.Set;
  * @param upstream the MCP server's endpoint, {@code http(s)://host:port/path}
  * @param activeMethods the JSON-RPC request methods that count as activity
  * @param busyIsActivity whether an active request in flight keeps the session active while it runs
+ * @param allowedOrigins the origins ({@code scheme://host[:port]}) whose browser requests are served
+ *     besides the route's own ({@link OriginCheck})
  */
-public record McpRoute(String path, URI upstream, Set<String> activeMethods, boolean busyIsActivity) {
+public record McpRoute(String path, URI upstream, Set<String> activeMethods, boolean busyIsActivity,
+    List<String> allowedOrigins) {
   /** The spec's default {@code active_methods}: what an agent asks for to get work done. */
   public static final List<String> DEFAULT_ACTIVE_METHODS =
       List.of("tools/call", "resources/read", "prompts/get", "completion/complete");
@@ -33,6 +36,17 @@ public record McpRoute(String path, URI upstream, Set<String> activeMethods, boo
     for (String m : activeMethods) {
       if (m.isBlank()) throw new IllegalArgumentException("active_methods has an empty method name");
     }
+    allowedOrigins = allowedOrigins.stream().map(OriginCheck::normalized).toList();
+  }
+
+  /** A route that serves browser requests of its own origin only. */
+  public McpRoute(String path, URI upstream, Set<String> activeMethods, boolean busyIsActivity) {
+    this(path, upstream, activeMethods, busyIsActivity, List.of());
+  }
+
+  /** This route, serving also the browser requests of {@code origins}. */
+  public McpRoute withAllowedOrigins(List<String> origins) {
+    return new McpRoute(path, upstream, activeMethods, busyIsActivity, origins);
   }
 
   public static McpRoute of(String path, String upstream, List<String> activeMethods) {

@@ -39,6 +39,9 @@ final class McpGatewayFixture implements AutoCloseable {
   static final Policy ABSOLUTE = Policy.of("absolute", Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(1), 0);
   static final Policy LONG = Policy.of("long", Duration.ofHours(1), Duration.ofHours(2), Duration.ofMinutes(1), 0);
 
+  /** The route's one allowed origin besides its own. */
+  static final String ALLOWED_ORIGIN = "https://agents.example";
+
   final Vertx vertx = Vertx.vertx();
   final MemoryAuditSink sink = new MemoryAuditSink();
   final SessionEngine engine;
@@ -62,7 +65,7 @@ final class McpGatewayFixture implements AutoCloseable {
     engine = new SessionEngine(clock, "node-1", new Policies(List.of(IDLE, ABSOLUTE, LONG), "long"), sink,
         (id, event, data) -> follower.publish(id, event, data), EngineMetrics.NONE, SessionEngine.Limits.defaults());
     driver = driveDeadlines ? new DeadlineDriver(engine).start() : null;
-    McpRoute route = McpRoute.of("/mcp", mcpServer.endpoint(), null);
+    McpRoute route = McpRoute.of("/mcp", mcpServer.endpoint(), null).withAllowedOrigins(List.of(ALLOWED_ORIGIN));
     gateway = new McpGateway(vertx, SessionStore.of(engine), new TestRefusals(), GatewaySettings.defaults(), 64 * 1024);
     follower = gateway.events();
     try {

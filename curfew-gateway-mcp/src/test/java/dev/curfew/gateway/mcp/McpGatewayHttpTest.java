@@ -43,6 +43,50 @@ class McpGatewayHttpTest {
   }
 
   @Test
+  void aBrowserRequestOfAnotherOriginIsRefused403_beforeAnythingIsRelayed() {
+    try (McpGatewayFixture f = new McpGatewayFixture()) {
+      RawMcp raw = new RawMcp(f.vertx, f.port);
+      String token = f.open("alice", "long");
+      String mcp = raw.initialize(token); // no Origin: an agent, not a browser
+      int seen = f.upstream.size();
+
+      for (String evil : new String[] {"http://evil.example", "null", "http://127.0.0.1:" + (f.port + 1),
+          "https://127.0.0.1:" + f.port, "http://127.0.0.1:" + f.port + "/x", "not an origin"}) {
+        for (HttpMethod m : new HttpMethod[] {HttpMethod.POST, HttpMethod.GET, HttpMethod.DELETE}) {
+          RawMcp.Answer a = raw.send(m, token, mcp, m == HttpMethod.POST ? ECHO : null, origin(evil));
+          assertThat(a.status()).as("%s with Origin %s", m, evil).isEqualTo(403);
+          JsonObject body = new JsonObject(a.body());
+          assertThat(body.containsKey("id")).isTrue();
+          assertThat(body.getValue("id")).isNull();
+          assertThat(body.getJsonObject("error").getInteger("code")).isEqualTo(-32600);
+          assertThat(body.getJsonObject("error").getString("message")).contains("origin not allowed");
+        }
+      }
+      assertThat(f.upstream).as("nothing relayed").hasSize(seen);
+
+      // The route's own origin (the scheme, host and port the request was sent to), and the allowed one.
+      assertThat(raw.send(HttpMethod.POST, token, mcp, ECHO, origin("http://127.0.0.1:" + f.port)).body()).contains("hi");
+      assertThat(raw.send(HttpMethod.POST, token, mcp, ECHO, origin("HTTP://127.0.0.1:" + f.port)).status()).isEqualTo(200);
+      assertThat(raw.send(HttpMethod.POST, token, mcp, ECHO, origin(McpGatewayFixture.ALLOWED_ORIGIN)).status())
+          .isEqualTo(200);
+      assertThat(raw.send(HttpMethod.POST, token, mcp, ECHO, origin(McpGatewayFixture.ALLOWED_ORIGIN + ":443")).status())
+          .isEqualTo(200);
+      assertThat(f.upstream).hasSize(seen + 4);
+    }
+  }
+
+  @Test
+  void allowedOriginsMustBeOrigins() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> McpRoute.of("/mcp", "http://127.0.0.1:9/mcp", null)
+        .withAllowedOrigins(java.util.List.of("https://ok.example", "https://bad.example/path")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("https://bad.example/path");
+  }
+
+  private static io.vertx.core.MultiMap origin(String origin) {
+    return io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("Origin", origin);
+  }
+
+  @Test
   void aRefusedTokenIsRecordedOncePerWindowAndAnUnknownOneIsAFailedCheck() {
     try (McpGatewayFixture f = new McpGatewayFixture()) {
       RawMcp raw = new RawMcp(f.vertx, f.port);

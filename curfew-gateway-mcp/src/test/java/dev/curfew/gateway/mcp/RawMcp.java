@@ -38,8 +38,14 @@ final class RawMcp {
   }
 
   Answer send(HttpMethod method, String token, String mcpSessionId, String body) {
+    return send(method, token, mcpSessionId, body, MultiMap.caseInsensitiveMultiMap());
+  }
+
+  /** As above, with {@code extra} headers ({@code Origin}, {@code Host}). */
+  Answer send(HttpMethod method, String token, String mcpSessionId, String body, MultiMap extra) {
     RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI("/mcp")
         .putHeader("Accept", "application/json, text/event-stream").putHeader("Content-Type", "application/json");
+    extra.forEach(o::putHeader);
     if (token != null) o.putHeader("Authorization", "Bearer " + token);
     if (mcpSessionId != null) o.putHeader(McpGateway.SESSION_HEADER, mcpSessionId);
     try {

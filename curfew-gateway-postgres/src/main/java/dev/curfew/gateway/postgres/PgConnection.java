@@ -2,6 +2,7 @@ package dev.curfew.gateway.postgres;
 
 import dev.curfew.core.EndReason;
 import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.gateway.db.ClientTls;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.RelayedConnection;
 import dev.curfew.gateway.db.SessionAccess;
@@ -104,6 +105,11 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
   private void fromClient(Buffer chunk) {
     if (state == State.CLOSED) return;
     counts.in(chunk.length());
+    if (tls && state == State.STARTUP && !ClientTls.started(client)) {
+      // Read after the 'S' went out but before the TLS handler was in place: sent in clear.
+      unencryptedAfterTlsRequest();
+      return;
+    }
     List<ClientFrame> frames = new ArrayList<>();
     try {
       clientDecoder.decode(chunk, (type, bodyBytes, body, end) -> {
@@ -122,8 +128,13 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
       relay(frames);
       return;
     }
-    for (ClientFrame f : frames) {
+    for (int i = 0; i < frames.size(); i++) {
+      ClientFrame f = frames.get(i);
       if (state == State.CLOSED) return;
+      if (answersTls(f) && (i + 1 < frames.size() || f.endInChunk() < chunk.length())) {
+        unencryptedAfterTlsRequest();
+        return;
+      }
       try {
         login(f);
       } catch (PgFrameDecoder.FrameException e) {
@@ -131,6 +142,22 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
         return;
       }
     }
+  }
+
+  /** Whether {@code f} is an SSLRequest this gateway will answer with {@code 'S'}. */
+  private boolean answersTls(ClientFrame f) {
+    return state == State.STARTUP && !tls && gateway.tls != null && f.type() == PgFrameDecoder.STARTUP
+        && f.body().length() >= 4 && f.body().getInt(0) == PgMessages.SSL_REQUEST;
+  }
+
+  /**
+   * Bytes that came with the SSLRequest, before the TLS handshake, were not encrypted and may have
+   * been put there by someone in the middle: refused unread, as PostgreSQL does since 14.1 / 13.5
+   * (CVE-2021-23214, https://www.postgresql.org/support/security/CVE-2021-23214/). The error, in
+   * clear, is PostgreSQL's own words; a client that waits for the answer as it should never sees it.
+   */
+  private void unencryptedAfterTlsRequest() {
+    refuse("plaintext_after_tls_request", "08P01", "curfew: received unencrypted data after SSL request");
   }
 
   private static boolean startupEnds(Buffer body) {

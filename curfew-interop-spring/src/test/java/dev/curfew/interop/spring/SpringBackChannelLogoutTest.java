@@ -71,7 +71,7 @@ class SpringBackChannelLogoutTest {
     Curfew() throws Exception {
       Path data = Files.createTempDirectory("curfew-rp-test");
       keys = LogoutSigningKeys.open(data, JwsAlgorithm.RS256, new SystemClock());
-      api = new ApiServer(vertx, engine, hub, ApiKeys.of(List.of()), null,
+      api = new ApiServer(vertx, dev.curfew.core.SessionStore.of(engine), hub, ApiKeys.of(List.of()), null,
           new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), ApiServer.Settings.defaults().withInstances(1));
       api.publishJwks(keys::jwks);
       // The issuer is this API's own URL (Discovery 1.0 §4.3).

@@ -3,6 +3,7 @@ package dev.curfew.server.cli;
 import dev.curfew.core.Clock;
 import dev.curfew.core.audit.NoteSigner;
 import dev.curfew.core.audit.NoteVerifier;
+import dev.curfew.core.audit.Witnesses;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.server.console.AuditView;
 import dev.curfew.store.embedded.AuditFiles;
@@ -27,25 +28,21 @@ import java.util.function.LongConsumer;
 
 /**
  * {@code audit: postgres} for {@code curfew serve}: the node's audit log in PostgreSQL, a mirror of
- * the embedded store's journal (see {@link MirroredAuditSink}). Start-up order:
- *
- * <ol>
- *   <li>{@link #listener()} goes into the embedded store's options, before it opens;</li>
- *   <li>{@link #open} after the store opened (it created the node's signing key): migrates the
- *       schema, registers the node with its verifier key, opens the log, and copies what
- *       PostgreSQL lacks from the journal;</li>
- *   <li>{@link #sink} is the engine's (or the Redis store's) audit sink; {@link #log} and {@link
- *       #proofs} serve the API, {@link #view} the admin console;</li>
- *   <li>{@link #close} after the store closed, so that {@code node.stopped} reaches PostgreSQL with
- *       the final checkpoint.</li>
- * </ol>
+ * the embedded store's journal (see {@link MirroredAuditSink}): every durable line of the journal
+ * goes, verbatim, through the PostgreSQL log's group commit (one transaction per batch), and an
+ * append is acknowledged once PostgreSQL committed it. {@link #open} (after the store opened, which
+ * created the node's signing key) migrates the schema, registers the node with its verifier key,
+ * opens the log, and copies what PostgreSQL lacks from the journal; {@link #close} (after the store
+ * closed) commits {@code node.stopped} with the final checkpoint.
  */
-final class PostgresAudit implements AutoCloseable {
+final class PostgresAudit implements AuditBackend {
   private final AtomicReference<PgAuditLog> mirror = new AtomicReference<>();
   private AuditDatabase db;
+  private EmbeddedStore store;
 
   /** The journal's leaf listener: hands durable lines to the PostgreSQL log once it is open. */
-  LeafListener listener() {
+  @Override
+  public LeafListener listener() {
     return (seq, line) -> {
       PgAuditLog m = mirror.get();
       if (m != null) m.replicate(seq, line); // before open: catchUp copies it
@@ -56,9 +53,10 @@ final class PostgresAudit implements AutoCloseable {
    * Connects (on {@code vertx}), migrates, opens the node's log signed with the same key as the
    * journal's checkpoints, and catches up with {@code store}'s journal.
    */
-  void open(CurfewConfig cfg, String node, EmbeddedStore store, Vertx vertx, Clock clock, PrintStream out)
+  @Override
+  public void open(CurfewConfig cfg, String node, EmbeddedStore store, Vertx vertx, Clock clock, PrintStream out)
       throws IOException {
-    Objects.requireNonNull(store, "store");
+    this.store = Objects.requireNonNull(store, "store");
     PgConfig pg = cfg.postgres(System.getenv());
     int migrations;
     try {
@@ -81,8 +79,26 @@ final class PostgresAudit implements AutoCloseable {
         + log.size() + " records)");
   }
 
-  MirroredAuditSink sink(EmbeddedStore store) {
+  /** None: the node's log in PostgreSQL, with the same key and origin, is the one its witnesses follow. */
+  @Override
+  public Witnesses journalWitnesses(CurfewConfig cfg) {
+    return Witnesses.NONE;
+  }
+
+  @Override
+  public MirroredAuditSink sink() {
+    if (store == null) throw new IllegalStateException("not open");
     return new MirroredAuditSink(store.log(), log());
+  }
+
+  @Override
+  public PgAuditLog reader() {
+    return log();
+  }
+
+  @Override
+  public String alsoIn() {
+    return " and PostgreSQL";
   }
 
   PgAuditLog log() {
@@ -91,12 +107,14 @@ final class PostgresAudit implements AutoCloseable {
     return l;
   }
 
-  PgAuditProofs proofs() {
+  @Override
+  public PgAuditProofs proofs() {
     return new PgAuditProofs(log());
   }
 
   /** What the admin console shows and verifies: this node's log in PostgreSQL. */
-  AuditView view() {
+  @Override
+  public AuditView view() {
     PgAuditLog l = log();
     return new AuditView() {
       @Override

@@ -1,25 +1,18 @@
 package dev.curfew.server.cli;
 
 import dev.curfew.core.AuditSink;
-import dev.curfew.core.ClockWatch;
-import dev.curfew.core.DeadlineDriver;
 import dev.curfew.core.Policies;
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.PolicyChange;
 import dev.curfew.core.WriteOutage;
 import dev.curfew.core.SessionStore;
-import dev.curfew.core.audit.AuditRecord;
-import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.DatabaseGateway;
 import dev.curfew.gateway.db.GatewaySettings;
 import dev.curfew.gateway.mysql.MyGateway;
 import dev.curfew.gateway.postgres.PgGateway;
 import dev.curfew.store.redis.RedisSessionStore;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import dev.curfew.core.SystemClock;
 import dev.curfew.server.config.ConfigException;
-import dev.curfew.server.console.AuditView;
 import dev.curfew.server.console.Console;
 import dev.curfew.server.console.ConsolePolicy;
 import dev.curfew.server.console.ConsoleScope;
@@ -64,9 +57,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code curfew serve}: the API, sessions in the embedded store or in Redis, until SIGTERM or
- * SIGINT. With {@code audit: postgres} the node's audit log in its data directory is mirrored to
- * its log in PostgreSQL, which is the trail the API and the console serve ({@link PostgresAudit}).
+ * {@code curfew serve}: the API, until SIGTERM or SIGINT. The sessions are kept by a {@link
+ * SessionBackend} ({@code store: embedded | redis}) and the audit trail by an {@link AuditBackend}
+ * ({@code audit: file | postgres}), each chosen from the configuration once and wired through its
+ * interface.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Run the Curfew API (and the gateway when routes are configured) with the embedded store.",
@@ -108,9 +102,9 @@ final class ServeCommand implements Callable<Integer> {
   static final class Running {
     final Vertx vertx;
     final EmbeddedStore store; // the embedded store, or only the audit log beside Redis
-    final DeadlineDriver driver; // null: sessions in Redis
+    final SessionBackend backend;
     final ApiServer api;
-    final SessionEngine engine; // null: sessions in Redis
+    final SessionStore sessions;
     final RedisSessionStore redis; // null: embedded
     int port;
     DataDirLock lock; // released last: no other process may write the directory before this one has stopped
@@ -120,18 +114,17 @@ final class ServeCommand implements Callable<Integer> {
     int gatewayPort; // 0: no gateway
     EndNotifier notifier; // null: nobody to notify
     String nodeName;
-    Console console; // null: sessions in Redis (the console needs the embedded engine)
-    PostgresAudit postgres; // null: audit: file
+    Console console;
+    AuditBackend audit;
     Tracing tracing = Tracing.OFF;
 
-    Running(Vertx vertx, EmbeddedStore store, DeadlineDriver driver, ApiServer api, SessionEngine engine,
-        RedisSessionStore redis, int port) {
+    Running(Vertx vertx, EmbeddedStore store, SessionBackend backend, SessionStore sessions, ApiServer api, int port) {
       this.vertx = vertx;
       this.store = store;
-      this.driver = driver;
       this.api = api;
-      this.engine = engine;
-      this.redis = redis;
+      this.backend = backend;
+      this.sessions = sessions;
+      this.redis = backend instanceof SessionBackend.RedisBackend r ? r.store() : null;
       this.port = port;
     }
 
@@ -159,26 +152,17 @@ final class ServeCommand implements Callable<Integer> {
         log.println("curfew: API did not close cleanly: " + e.getMessage());
       }
       tracing.close(); // the last requests' spans are sent
-      if (driver != null) driver.close();
+      backend.stopDeadlines();
       if (console != null) console.close();
       if (notifier != null) notifier.close(); // retries are held in memory: any still waiting are dropped
-      if (redis != null) {
-        try {
-          redis.close().await(10, TimeUnit.SECONDS);
-          store.log().append(List.of(AuditRecord.builder(RecordTypes.NODE_STOPPED, System.currentTimeMillis(),
-              nodeName).put("version", Main.version()).build()), List.of())
-              .get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          log.println("curfew: Redis store did not close cleanly: " + e.getMessage());
-        }
-      }
+      backend.close(log);
       try {
         store.close();
         log.println("curfew: stopped (final snapshot written, node.stopped recorded)");
       } catch (Exception e) {
         log.println("curfew: store did not close cleanly: " + e.getMessage());
       }
-      if (postgres != null) postgres.close(); // after the store: node.stopped goes to PostgreSQL too
+      if (audit != null) audit.close(); // after the store: node.stopped goes to PostgreSQL too
       vertx.close();
       try {
         if (lock != null) lock.close();
@@ -205,7 +189,7 @@ final class ServeCommand implements Callable<Integer> {
    * one they follow; a witness keeps one size per origin, so one submitter per origin.
    */
   static dev.curfew.core.audit.Witnesses journalWitnesses(CurfewConfig cfg) {
-    return cfg.audit().equals("postgres") ? dev.curfew.core.audit.Witnesses.NONE : witnesses(cfg);
+    return AuditBackend.of(cfg).journalWitnesses(cfg);
   }
 
   static Running start(CurfewConfig cfg, PrintStream log) throws Exception {
@@ -248,25 +232,24 @@ final class ServeCommand implements Callable<Integer> {
     }
     SystemClock clock = new SystemClock();
     CurfewMetrics metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).bindJvmAndProcess();
-    PostgresAudit postgres = cfg.audit().equals("postgres") ? new PostgresAudit() : null;
-    EmbeddedStore store = openStore(cfg, dataDir, node, clock, metrics, postgres);
+    AuditBackend audit = AuditBackend.of(cfg);
+    EmbeddedStore store = openStore(cfg, dataDir, node, clock, metrics, audit);
     Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
-    if (postgres != null) {
-      try {
-        postgres.open(cfg, node, store, vertx, clock, log);
-      } catch (Exception e) {
-        postgres.close();
-        store.close();
-        vertx.close();
-        throw e;
-      }
+    try {
+      audit.open(cfg, node, store, vertx, clock, log);
+    } catch (Exception e) {
+      audit.close();
+      store.close();
+      vertx.close();
+      throw e;
     }
-    return serve(cfg, log, node, dataDir, lock, keys, clock, metrics, postgres, store, vertx, tracing);
+    return serve(cfg, log, node, dataDir, lock, keys, clock, metrics, audit, SessionBackend.of(cfg), store, vertx,
+        tracing);
   }
 
   /** The embedded store (or the audit log beside Redis); a damaged log is a refusal naming the damage and the repair. */
   private static EmbeddedStore openStore(CurfewConfig cfg, Path dataDir, String node, SystemClock clock,
-      CurfewMetrics metrics, PostgresAudit postgres) throws IOException {
+      CurfewMetrics metrics, AuditBackend audit) throws IOException {
     try {
       return EmbeddedStore.open(dataDir, EmbeddedStore.Options.defaults()
         .withClock(clock)
@@ -284,9 +267,9 @@ final class ServeCommand implements Callable<Integer> {
             metrics.auditOutage();
           }
         })
-        .withLeafListener(postgres == null ? null : postgres.listener())
+        .withLeafListener(audit.listener())
         .withAuditTrail(AuditTrail.Settings.defaults().withSigningKeyFile(cfg.auditSigningKey())
-            .withRetention(cfg.auditRetention()).withWitnesses(journalWitnesses(cfg))), node);
+            .withRetention(cfg.auditRetention()).withWitnesses(audit.journalWitnesses(cfg))), node);
     } catch (FileAuditLog.DamagedLogException e) {
       throw new StartRefused("the audit log in " + dataDir.toAbsolutePath() + " is damaged: " + e.getMessage()
           + ". Nothing was changed. See what a repair would do with: curfew audit repair --data " + dataDir
@@ -295,69 +278,32 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private static Running serve(CurfewConfig cfg, PrintStream log, String node, Path dataDir, DataDirLock lock,
-      List<ApiKey> keys, SystemClock clock, CurfewMetrics metrics, PostgresAudit postgres, EmbeddedStore store,
-      Vertx vertx, Tracing tracing) throws Exception {
+      List<ApiKey> keys, SystemClock clock, CurfewMetrics metrics, AuditBackend audit, SessionBackend backend,
+      EmbeddedStore store, Vertx vertx, Tracing tracing) throws Exception {
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
     // The admin console's sessions have a policy of their own, built in unless the configuration defines one.
     Policies policies = new Policies(ConsolePolicy.withConsole(cfg.policies().values()), cfg.defaultPolicy());
-    SessionEngine engine = null;
-    DeadlineDriver driver = null;
-    RedisSessionStore redis = null;
-    Redis redisClient = null;
-    SessionStore sessions;
-    // audit: postgres: the journal in the data directory, mirrored to the node's log in PostgreSQL
-    AuditSink audit = postgres == null ? store.log() : postgres.sink(store);
-    if (cfg.store().equals("redis")) {
-      // Stateless node: sessions in Redis; this node's audit log (its own Merkle tree) in its data directory.
-      redisClient = Redis.createClient(vertx, new RedisOptions()
-          .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000));
-      redis = RedisSessionStore.start(vertx, redisClient,
-          node, clock, policies, audit, events, events.remote(), metrics, RedisSessionStore.Settings.defaults()
-              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix()).withMaxLiveSessions(cfg.maxLiveSessions())
-              .withRotationGrace(cfg.rotationGrace()))
-          .await(30, TimeUnit.SECONDS);
-      store.log().append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, clock.millis(), node)
-          .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);
-      log.println("curfew: node " + node + ", sessions in Redis at " + redactedUri(cfg.redisUri())
-          + ", audit log in " + dataDir.toAbsolutePath() + (postgres == null ? "" : " and PostgreSQL"));
-      sessions = redis;
-    } else {
-      engine = new SessionEngine(clock, node, policies, audit, events, metrics,
-          new SessionEngine.Limits(cfg.maxLiveSessions(), cfg.endedRetention().toMillis(), cfg.rotationGrace()));
-      EmbeddedStore.Recovery r = store.recover(engine);
-      log.println("curfew: node " + node + ", data in " + dataDir.toAbsolutePath() + "; recovered "
-          + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"
-          + (store.log().recordsAtOpen() == 0 ? " (first start)"
-              : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
-      adoptConfiguredPolicies(cfg, engine, log);
-      driver = new DeadlineDriver(engine, new ClockWatch(clock, engine)).start();
-      sessions = SessionStore.of(engine);
-    }
+    AuditSink auditSink = audit.sink(); // acknowledged once durable in the trail of record
+    SessionStore sessions = backend.start(new SessionBackend.Start(cfg, node, dataDir, vertx, clock, policies,
+        auditSink, dataDir.toAbsolutePath() + audit.alsoIn(), store, events, metrics, log));
     // Off by default: then the store is the store itself and every request span a no-op.
-    sessions = TracedSessionStore.of(sessions, tracing, redis != null ? "redis" : "embedded");
+    sessions = TracedSessionStore.of(sessions, tracing, backend.name());
     if (cfg.tracing().enabled()) log.println("curfew: traces exported over OTLP/HTTP to " + cfg.tracing().endpoint());
-    // Each node keeps its own buckets: with several nodes, a limit holds per node.
     // With Redis, every limit counts for the whole deployment, in Redis, on Redis's clock (docs/security.md).
-    RateLimits rateLimits = new RateLimits(cfg.rateLimits(), clock, redisClient == null ? null
-        : new dev.curfew.server.security.RedisRateBuckets(redisClient, cfg.redisKeyPrefix(), java.time.Duration.ofSeconds(2)));
+    RateLimits rateLimits = new RateLimits(cfg.rateLimits(), clock, backend.sharedRateBuckets());
     ApiKeys apiKeys = ApiKeys.of(keys);
-    ApiServer api = new ApiServer(vertx, sessions, engine, hub, apiKeys, postgres == null ? store.log() : postgres.log(),
+    ApiServer api = new ApiServer(vertx, sessions, hub, apiKeys, audit.reader(),
         metrics, ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits)
             .withTls(cfg.serverTls()),
-        postgres == null ? store.auditTrail() : postgres.proofs());
-    Readiness readiness = new Readiness(audit, store::outages);
+        audit.proofs());
+    Readiness readiness = new Readiness(auditSink, store::outages);
     metrics.bindUnwritable(readiness::unwritable);
     api.readiness(readiness);
     api.tracing(tracing);
-    Console console = null;
-    if (engine != null) {
-      console = new Console(vertx, engine, hub, apiKeys, ConsoleScope.fromKeys(keys),
-          postgres == null ? AuditView.embedded(store) : postgres.view(), metrics);
-      api.extend(console::mount);
-    } else {
-      log.println("curfew: the admin console is not served with store: redis (it reads the embedded engine)");
-    }
+    // With store: redis too: the console reads and changes sessions through the store, like the API.
+    Console console = new Console(vertx, sessions, clock, hub, apiKeys, ConsoleScope.fromKeys(keys), audit.view(), metrics);
+    api.extend(console::mount);
     EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), sessions, dataDir, System.getenv());
     if (notifier != null) {
       events.addOriginEndingListener(notifier);
@@ -369,16 +315,15 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (!cfg.identityProviders().isEmpty()) {
       api.backchannelLogout(IdentityProviders.routes(cfg.identityProviders(), sessions, clock,
-          redisClient == null ? dev.curfew.server.oidc.SeenLogoutTokens.inFile(dataDir.resolve("logout-tokens-seen"), clock)
-              : new dev.curfew.server.oidc.RedisSeenLogoutTokens(redisClient, cfg.redisKeyPrefix(), clock)));
+          backend.seenLogoutTokens(dataDir, clock)));
       log.println("curfew: back-channel logout from " + cfg.identityProviders().size() + " identity provider"
           + (cfg.identityProviders().size() == 1 ? "" : "s") + " at /v1/backchannel-logout/{provider}");
     }
-    Running running = new Running(vertx, store, driver, api, engine, redis, cfg.port());
+    Running running = new Running(vertx, store, backend, sessions, api, cfg.port());
     running.nodeName = node;
     running.notifier = notifier;
     running.console = console;
-    running.postgres = postgres;
+    running.audit = audit;
     running.tracing = tracing;
     running.lock = lock;
     int actual = listen(running, "API", cfg.host(), cfg.port(), () -> api.listen(cfg.host(), cfg.port()), log);
@@ -387,7 +332,7 @@ final class ServeCommand implements Callable<Integer> {
     String base = url(cfg.host(), actual, cfg.serverTls());
     log.println("curfew: API listening on " + base
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
-    if (console != null) log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
+    log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
       List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
       running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)
@@ -500,11 +445,12 @@ final class ServeCommand implements Callable<Integer> {
    * have changed since the last run: a configured policy whose values differ from the current
    * version becomes a new version, recorded as policy.changed by the actor "config".
    */
-  static void adoptConfiguredPolicies(CurfewConfig cfg, SessionEngine engine, PrintStream log) throws Exception {
+  static void adoptConfiguredPolicies(CurfewConfig cfg, SessionStore sessions, PrintStream log) throws Exception {
     for (dev.curfew.core.Policy configured : cfg.policies().values()) {
-      dev.curfew.core.Policy current = engine.policies().current(configured.name()).orElse(null);
+      dev.curfew.core.Policy current = sessions.policies().current(configured.name()).orElse(null);
       if (current != null && current.sameValues(configured)) continue;
-      SessionEngine.PolicyChange c = engine.changePolicy(configured, false, "config");
+      PolicyChange c = sessions.changePolicy(configured, false, "config").get(30, TimeUnit.SECONDS);
+      if (c.policy() == null) throw new IllegalStateException("the audit log cannot record policy " + configured.name());
       c.durable().get(30, TimeUnit.SECONDS);
       log.println("curfew: policy " + configured.name() + " v" + c.policy().version() + " from the configuration file");
     }

@@ -179,10 +179,10 @@ public record CurfewConfig(
       "max_extensions", "renew_every", "comply_with", "max_sessions_per_subject", "when_exceeded", "limit_scope",
       "resume_within");
   private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "policy", "login_path", "login_handoff",
-      "passive_paths", "cookie", "kind", "active_methods", "busy_is_activity");
+      "passive_paths", "cookie", "kind", "active_methods", "busy_is_activity", "allowed_origins");
   /** The keys of a web route that mean nothing on a {@code kind: mcp} route (spec/protocol-gateways.md). */
   private static final Set<String> WEB_ONLY_ROUTE_KEYS = Set.of("login_path", "login_handoff", "passive_paths", "cookie");
-  private static final Set<String> MCP_ONLY_ROUTE_KEYS = Set.of("active_methods", "busy_is_activity");
+  private static final Set<String> MCP_ONLY_ROUTE_KEYS = Set.of("active_methods", "busy_is_activity", "allowed_origins");
 
   /** Loads a configuration file for {@code serve}: policies must meet the presets they declare. */
   public static CurfewConfig load(Path file) {
@@ -664,6 +664,23 @@ public record CurfewConfig(
     return methods;
   }
 
+  /**
+   * {@code allowed_origins} of an MCP route: the origins, {@code http(s)://host[:port]}, whose browser
+   * requests it serves besides its own; omitted, none.
+   */
+  private static List<String> allowedOrigins(String key, JsonNode n) {
+    if (n.isMissingNode() || n.isNull()) return List.of();
+    if (!n.isArray()) throw new ConfigException(key, "must be a list of origins (http(s)://host[:port]), not " + kind(n));
+    List<String> origins = new ArrayList<>();
+    for (JsonNode o : n) {
+      if (!o.isTextual() || !o.asText().matches("(?i)https?://[^/\\s?#@]+")) {
+        throw new ConfigException(key, "\"" + o.asText() + "\" is not an origin: scheme://host[:port], no path (e.g. https://agents.example.com)");
+      }
+      origins.add(o.asText());
+    }
+    return origins;
+  }
+
   private static String routePath(String key, String path) {
     if (path == null) return null;
     String why = path.startsWith("/") ? RequestTarget.pathAmbiguity(path, RequestTarget.Port.FORWARDING) : "it does not start with /";
@@ -725,6 +742,7 @@ public record CurfewConfig(
         if (kind.equals("mcp")) {
           route.put("active_methods", activeMethods(at + ".active_methods", r.path("active_methods")));
           route.put("busy_is_activity", bool(at + ".busy_is_activity", r.path("busy_is_activity"), true));
+          route.put("allowed_origins", allowedOrigins(at + ".allowed_origins", r.path("allowed_origins")));
         }
         routes.add(route);
       }

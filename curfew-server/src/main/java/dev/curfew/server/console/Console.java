@@ -1,6 +1,7 @@
 package dev.curfew.server.console;
 
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.Clock;
+import dev.curfew.core.SessionStore;
 import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiRoutes;
 import dev.curfew.server.http.EventHub;
@@ -45,29 +46,33 @@ public final class Console implements AutoCloseable {
   private final long samplerTimer;
 
   /**
+   * @param store the store of every session, the console's own too (its policies must include
+   *     {@link ConsolePolicy}): the embedded one or Redis
+   * @param clock the clock of the times the console shows and its metrics window
    * @param keys the API keys an operator may sign in with
    * @param scopes what each key may do in the console
    * @param audit the audit trail the console shows and verifies
    * @param metrics the meters the engine and the store report to
    */
-  public Console(Vertx vertx, SessionEngine engine, EventHub hub, ApiKeys keys, ConsoleScope.Resolver scopes,
-      AuditView audit, CurfewMetrics metrics) {
+  public Console(Vertx vertx, SessionStore store, Clock clock, EventHub hub, ApiKeys keys,
+      ConsoleScope.Resolver scopes, AuditView audit, CurfewMetrics metrics) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.hub = Objects.requireNonNull(hub, "hub");
     Objects.requireNonNull(keys, "keys");
     Objects.requireNonNull(scopes, "scopes");
     Objects.requireNonNull(audit, "audit");
-    if (engine.policies().current(ConsolePolicy.NAME).isEmpty()) {
-      throw new IllegalArgumentException("the engine has no policy " + ConsolePolicy.NAME
+    Objects.requireNonNull(clock, "clock");
+    if (store.policies().current(ConsolePolicy.NAME).isEmpty()) {
+      throw new IllegalArgumentException("the store has no policy " + ConsolePolicy.NAME
           + ": build its policies with ConsolePolicy.withConsole(...)");
     }
-    this.sessions = new ConsoleSessions(engine, hub);
+    this.sessions = new ConsoleSessions(store, hub);
     this.guard = new ConsoleGuard(sessions, scopes);
     this.assets = new ConsoleAssets();
     this.signIn = new SignIn(keys, scopes, sessions, guard, assets, DURABLE_TIMEOUT);
-    this.verification = new LogVerification(audit, engine.clock());
-    this.metrics = new MetricsWindow(metrics.registry(), engine.clock());
-    this.api = new ConsoleApi(sessions, guard, audit, verification, this.metrics, engine.clock());
+    this.verification = new LogVerification(audit, clock);
+    this.metrics = new MetricsWindow(metrics.registry(), clock);
+    this.api = new ConsoleApi(sessions, guard, audit, verification, this.metrics, clock);
     this.metrics.sample();
     this.samplerTimer = vertx.setPeriodic(1000, id -> this.metrics.sample());
   }

@@ -3,7 +3,7 @@ package dev.curfew.server.console;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonFactory;
 import dev.curfew.core.Clock;
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionRules;
 import dev.curfew.core.SessionSearch;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.audit.Checkpoint;
@@ -15,6 +15,7 @@ import dev.curfew.core.compliance.Presets;
 import dev.curfew.server.http.ApiRoutes;
 import dev.curfew.server.http.JsonBodies;
 import dev.curfew.server.http.Problem;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 import java.io.ByteArrayOutputStream;
@@ -60,26 +61,30 @@ final class ConsoleApi {
     m.put("scope", op.scope().label());
     m.put("csrf", guard.csrfToken(op.session().sessionId()));
     m.put("session", op.session().toMap());
-    sessions.policy().ifPresent(p -> m.put("policy", SessionEngine.policyData(p)));
+    sessions.policy().ifPresent(p -> m.put("policy", SessionRules.policyData(p)));
     m.put("server_time", Times.format(clock.millis()));
     ApiRoutes.json(ctx, 200, m);
   }
 
   /**
-   * GET /console/api/sessions?q=&after=&limit=: live sessions whose subject contains {@code q}
-   * (ignoring case), or the one whose id it is; {@code after} is the {@code next} of the previous page.
+   * GET /console/api/sessions?q=&policy=&after=&limit=: live sessions whose subject contains {@code q}
+   * (ignoring case), or the one whose id it is, of the policy {@code policy} when given; {@code after}
+   * is the {@code next} of the previous page.
    */
   void sessions(RoutingContext ctx) {
     String q = single(ctx, "q");
     if (q != null && q.length() > SessionSearch.MAX_QUERY_LENGTH) {
       throw badRequest("q is longer than " + SessionSearch.MAX_QUERY_LENGTH + " characters");
     }
+    String policy = single(ctx, "policy");
+    if (policy != null && policy.length() > 256) throw badRequest("policy is longer than 256 characters");
     SessionSearch.Cursor after = cursor(single(ctx, "after"));
     int limit = limit(single(ctx, "limit"));
     String self = ConsoleGuard.operator(ctx).session().sessionId();
-    ctx.vertx().executeBlocking(() -> sessions.search(q, after, limit), false).onComplete(ar -> {
+    SessionSearch.Query query = new SessionSearch.Query(q, policy, after, limit);
+    Future.fromCompletionStage(sessions.search(query), ctx.vertx().getOrCreateContext()).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ar.cause());
+        Problem.unavailable("the session store cannot be searched now: " + ar.cause().getMessage()).send(ctx.response());
         return;
       }
       SessionSearch.Page page = ar.result();
@@ -106,20 +111,26 @@ final class ConsoleApi {
    */
   void subjectSessions(RoutingContext ctx) {
     String subject = ctx.pathParam("subject");
-    if (subject.isBlank() || subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
-      throw badRequest("subject must be 1-" + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
+    if (subject.isBlank() || subject.length() > SessionRules.MAX_SUBJECT_LENGTH) {
+      throw badRequest("subject must be 1-" + SessionRules.MAX_SUBJECT_LENGTH + " characters");
     }
-    List<Object> rows = new ArrayList<>();
-    for (SessionStatus s : sessions.sessionsOf(subject)) {
-      Map<String, Object> row = s.toMap();
-      row.put("attributes", s.attributes());
-      rows.add(row);
-    }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("subject", subject);
-    out.put("sessions", rows);
-    out.put("server_time", Times.format(clock.millis()));
-    ApiRoutes.json(ctx, 200, out);
+    Future.fromCompletionStage(sessions.sessionsOf(subject), ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+      if (ar.failed()) {
+        Problem.unavailable("the session store cannot be reached: " + ar.cause().getMessage()).send(ctx.response());
+        return;
+      }
+      List<Object> rows = new ArrayList<>();
+      for (SessionStatus s : ar.result()) {
+        Map<String, Object> row = s.toMap();
+        row.put("attributes", s.attributes());
+        rows.add(row);
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("subject", subject);
+      out.put("sessions", rows);
+      out.put("server_time", Times.format(clock.millis()));
+      ApiRoutes.json(ctx, 200, out);
+    });
   }
 
   /** GET /console/api/sessions/{session_id}/records: the session's audit records, verbatim, through the session index. */

@@ -85,16 +85,17 @@ final class ConsoleGuard {
 
   /** Pages: a signed-in operator goes on; anyone else is sent to the sign-in page with a return path. */
   void page(RoutingContext ctx) {
-    Outcome o = authenticate(ctx, touches(ctx.request()));
-    if (o.operator() == null) {
-      if (o.cookiePresented()) ctx.response().headers().add("Set-Cookie", expiredCookie());
-      String back = ctx.request().uri();
-      o.whenRecorded(ctx, () -> ctx.response().setStatusCode(303)
-          .putHeader("Location", "/console/login?return=" + URLEncoder.encode(back, StandardCharsets.UTF_8)).end());
-      return;
-    }
-    ctx.put(OPERATOR, o.operator());
-    ctx.next();
+    authenticate(ctx, touches(ctx.request())).onSuccess(o -> {
+      if (o.operator() == null) {
+        if (o.cookiePresented()) ctx.response().headers().add("Set-Cookie", expiredCookie());
+        String back = ctx.request().uri();
+        o.whenRecorded(ctx, () -> ctx.response().setStatusCode(303)
+            .putHeader("Location", "/console/login?return=" + URLEncoder.encode(back, StandardCharsets.UTF_8)).end());
+        return;
+      }
+      ctx.put(OPERATOR, o.operator());
+      ctx.next();
+    });
   }
 
   /** Console API calls: this origin only, a signed-in operator whose key allows {@code needed}, a CSRF token on changes. */
@@ -116,25 +117,27 @@ final class ConsoleGuard {
         return;
       }
       String passive = req.getHeader(PASSIVE_HEADER);
-      Outcome o = authenticate(ctx, !alwaysPassive && !("1".equals(passive) || "true".equalsIgnoreCase(passive)));
-      if (o.operator() == null) {
-        if (o.cookiePresented()) ctx.response().headers().add("Set-Cookie", expiredCookie());
-        o.whenRecorded(ctx, () -> o.problem().send(ctx.response()));
-        return;
-      }
-      if (!o.operator().scope().allows(needed)) {
-        Problem.of(403, "scope", "Not allowed", "this needs an API key of scope " + needed.label() + "; the key "
-            + o.operator().keyName() + " has scope " + o.operator().scope().label()).send(ctx.response());
-        return;
-      }
-      if (changes && !csrfMatches(req.getHeader(CSRF_HEADER), o.operator().session().sessionId())) {
-        Problem.of(403, "csrf", "Request not confirmed",
-            "send the header " + CSRF_HEADER + " with the token of GET /console/api/me").send(ctx.response());
-        return;
-      }
-      ctx.put(OPERATOR, o.operator());
-      ApiRoutes.actAs(ctx, o.operator().keyName());
-      ctx.next();
+      boolean touch = !alwaysPassive && !("1".equals(passive) || "true".equalsIgnoreCase(passive));
+      authenticate(ctx, touch).onSuccess(o -> {
+        if (o.operator() == null) {
+          if (o.cookiePresented()) ctx.response().headers().add("Set-Cookie", expiredCookie());
+          o.whenRecorded(ctx, () -> o.problem().send(ctx.response()));
+          return;
+        }
+        if (!o.operator().scope().allows(needed)) {
+          Problem.of(403, "scope", "Not allowed", "this needs an API key of scope " + needed.label() + "; the key "
+              + o.operator().keyName() + " has scope " + o.operator().scope().label()).send(ctx.response());
+          return;
+        }
+        if (changes && !csrfMatches(req.getHeader(CSRF_HEADER), o.operator().session().sessionId())) {
+          Problem.of(403, "csrf", "Request not confirmed",
+              "send the header " + CSRF_HEADER + " with the token of GET /console/api/me").send(ctx.response());
+          return;
+        }
+        ctx.put(OPERATOR, o.operator());
+        ApiRoutes.actAs(ctx, o.operator().keyName());
+        ctx.next();
+      });
     };
   }
 
@@ -179,13 +182,22 @@ final class ConsoleGuard {
     }
   }
 
-  Outcome authenticate(RoutingContext ctx, boolean touch) {
+  /**
+   * What the cookie says, on the request's context; never fails (a store that cannot answer is a
+   * 503 outcome).
+   */
+  Future<Outcome> authenticate(RoutingContext ctx, boolean touch) {
     Cookie c = ctx.request().getCookie(COOKIE);
     if (c == null || c.getValue().isEmpty()) {
-      return new Outcome(null, Problem.of(401, "console-sign-in", "Sign in required",
-          "sign in to the console at /console/login"), false);
+      return Future.succeededFuture(new Outcome(null, Problem.of(401, "console-sign-in", "Sign in required",
+          "sign in to the console at /console/login"), false));
     }
-    Decision d = sessions.check(c.getValue(), touch);
+    return Future.fromCompletionStage(sessions.check(c.getValue(), touch), ctx.vertx().getOrCreateContext())
+        .map(d -> outcome(ctx, d))
+        .otherwise(e -> new Outcome(null, Problem.unavailable("the session store cannot be reached"), true));
+  }
+
+  private Outcome outcome(RoutingContext ctx, Decision d) {
     switch (d.verdict()) {
       case ALLOWED -> { }
       case UNAVAILABLE -> {

@@ -44,13 +44,14 @@ final class SignIn {
   /** GET /console/login: the form, or straight on when already signed in. */
   void page(RoutingContext ctx) {
     String back = ConsoleGuard.safeReturn(ctx.request().getParam("return"));
-    ConsoleGuard.Outcome o = guard.authenticate(ctx, false);
-    if (o.operator() != null) {
-      ctx.response().setStatusCode(303).putHeader("Location", back).end();
-      return;
-    }
-    if (o.cookiePresented()) ctx.response().headers().add("Set-Cookie", ConsoleGuard.expiredCookie());
-    o.whenRecorded(ctx, () -> render(ctx, 200, back, null));
+    guard.authenticate(ctx, false).onSuccess(o -> {
+      if (o.operator() != null) {
+        ctx.response().setStatusCode(303).putHeader("Location", back).end();
+        return;
+      }
+      if (o.cookiePresented()) ctx.response().headers().add("Set-Cookie", ConsoleGuard.expiredCookie());
+      o.whenRecorded(ctx, () -> render(ctx, 200, back, null));
+    });
   }
 
   /** POST /console/login: form fields {@code api_key} and {@code return}. */
@@ -77,23 +78,26 @@ final class SignIn {
       render(ctx, 403, back, "The API key \"" + name.get() + "\" may not use the console: it needs the scope admin or auditor.");
       return;
     }
-    Decision d = sessions.open(name.get(), scope.get());
-    if (!d.allowed()) {
-      render(ctx, 503, back, "The console cannot open a session now: " + d.detail() + ".");
-      return;
-    }
-    Future.fromCompletionStage(d.durable(), ctx.vertx().getOrCreateContext())
-        .timeout(durableTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            render(ctx, 503, back, "The console cannot open a session now: the audit log could not record it.");
-            return;
-          }
-          ctx.response().setStatusCode(303)
-              .putHeader("Set-Cookie", ConsoleGuard.cookie(d.token()))
-              .putHeader("Location", back)
-              .end();
-        });
+    io.vertx.core.Context context = ctx.vertx().getOrCreateContext();
+    Future.fromCompletionStage(sessions.open(name.get(), scope.get()), context).onComplete(opened -> {
+      Decision d = opened.succeeded() ? opened.result() : Decision.unavailable("the session store cannot be reached");
+      if (!d.allowed()) {
+        render(ctx, 503, back, "The console cannot open a session now: " + d.detail() + ".");
+        return;
+      }
+      Future.fromCompletionStage(d.durable(), context)
+          .timeout(durableTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .onComplete(ar -> {
+            if (ar.failed()) {
+              render(ctx, 503, back, "The console cannot open a session now: the audit log could not record it.");
+              return;
+            }
+            ctx.response().setStatusCode(303)
+                .putHeader("Set-Cookie", ConsoleGuard.cookie(d.token()))
+                .putHeader("Location", back)
+                .end();
+          });
+    });
   }
 
   private void render(RoutingContext ctx, int status, String back, String error) {

@@ -5,7 +5,6 @@ import dev.curfew.server.http.RequestQuery;
 import dev.curfew.server.http.RequestTarget;
 import dev.curfew.gateway.net.ServerInstances;
 
-import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionEvents;
 import dev.curfew.gateway.db.GatewaySettings;
 import dev.curfew.gateway.mcp.McpGateway;
@@ -48,8 +47,8 @@ import java.util.Objects;
  * {@code /_curfew/curfew.js} and the session-holder endpoints under {@code /_curfew/session}.
  *
  * <pre>{@code
- * var fanOut = new SessionEventFanOut(hub);           // the engine publishes to fanOut
- * var gateway = new Gateway(vertx, engine, hub, routes, Gateway.Settings.defaults());
+ * var fanOut = new SessionEventFanOut(hub);           // the store publishes to fanOut
+ * var gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults()); // any SessionStore
  * fanOut.addEndingListener(gateway.endings());        // long-lived connections end with the session
  * int port = gateway.listen("0.0.0.0", 8081).await();
  * }</pre>
@@ -160,10 +159,6 @@ public final class Gateway {
       return new Settings(upstreamTimeout, connectTimeout, durableTimeout, heartbeat, instances, upstreamConnections,
           limits, tls, securityHeaders, headerTimeout, idleTimeout, trustedProxies);
     }
-  }
-
-  public Gateway(Vertx vertx, SessionEngine engine, EventHub hub, List<GatewayRoute> routes, Settings settings) {
-    this(vertx, SessionStore.of(engine), hub, routes, settings);
   }
 
   public Gateway(Vertx vertx, SessionStore engine, EventHub hub, List<GatewayRoute> routes, Settings settings) {

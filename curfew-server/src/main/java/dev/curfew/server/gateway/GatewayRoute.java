@@ -43,7 +43,7 @@ public record GatewayRoute(String path, String upstreamHost, int upstreamPort, b
     int port = u.getPort() > 0 ? u.getPort() : tls ? 443 : 80;
     McpRoute mcp = !"mcp".equals(r.get("kind")) ? null : new McpRoute((String) r.get("path"), u,
         java.util.Set.copyOf((List<String>) r.getOrDefault("active_methods", McpRoute.DEFAULT_ACTIVE_METHODS)),
-        !Boolean.FALSE.equals(r.get("busy_is_activity")));
+        !Boolean.FALSE.equals(r.get("busy_is_activity")), (List<String>) r.getOrDefault("allowed_origins", List.of()));
     return new GatewayRoute((String) r.get("path"), u.getHost(), port, tls, (String) r.get("policy"),
         (String) r.get("login_path"), Boolean.TRUE.equals(r.get("login_handoff")),
         (List<String>) r.getOrDefault("passive_paths", List.of()), (String) r.getOrDefault("cookie", "__Host-curfew"), mcp);

@@ -3,7 +3,6 @@ package dev.curfew.server.http;
 
 import dev.curfew.core.AuditLogReader;
 import dev.curfew.core.AuditProofs;
-import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionStore;
 import dev.curfew.gateway.net.ServerInstances;
 import dev.curfew.server.http.JsonBodies.BadInput;
@@ -35,13 +34,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The HTTP API of spec/http-api.md (v1), on Vert.x. Construct the pieces in this order, since the
- * engine needs the event hub and the metrics at its own construction:
+ * The HTTP API of spec/http-api.md (v1), on Vert.x, over any {@link SessionStore}. Construct the
+ * pieces in this order, since the store needs the event hub and the metrics at its own construction:
  * <pre>{@code
  * var metrics = new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
  * var hub = new EventHub(vertx);
- * var engine = new SessionEngine(clock, node, policies, sink, hub, metrics, limits);
- * var api = new ApiServer(vertx, engine, hub, apiKeys, auditLogReader, metrics, ApiServer.Settings.defaults());
+ * SessionStore sessions = embeddedStore.serve(policies, sink, hub, metrics, maxLive, retention, grace).sessions();
+ * var api = new ApiServer(vertx, sessions, hub, apiKeys, auditLogReader, metrics, ApiServer.Settings.defaults());
  * int port = api.listen("0.0.0.0", 8080).await();
  * }</pre>
  *
@@ -56,7 +55,6 @@ public final class ApiServer {
   private static final String BODY_READ = "curfew.bodyRead";
 
   private final Vertx vertx;
-  private final SessionEngine engine;
   private final SessionStore store;
   private final EventHub hub;
   private final ApiAccess access;
@@ -146,33 +144,24 @@ public final class ApiServer {
 
   /**
    * @param auditLog the log behind {@code GET /v1/audit}; null: that endpoint answers 503
-   * @param metrics the same instance given to the engine; its live-session gauge is bound to {@code engine} here
+   * @param metrics the same instance given to the store; its live-session gauge is bound to {@code store} here
    */
-  public ApiServer(Vertx vertx, SessionEngine engine, EventHub events, ApiKeys apiKeys, AuditLogReader auditLog,
+  public ApiServer(Vertx vertx, SessionStore store, EventHub events, ApiKeys apiKeys, AuditLogReader auditLog,
       CurfewMetrics metrics, Settings settings) {
-    this(vertx, engine, events, apiKeys, auditLog, metrics, settings, null);
-  }
-
-  /**
-   * @param proofs what {@code GET /v1/audit/checkpoint} and {@code GET /v1/audit/evidence} serve;
-   *     null: they answer 503
-   */
-  public ApiServer(Vertx vertx, SessionEngine engine, EventHub events, ApiKeys apiKeys, AuditLogReader auditLog,
-      CurfewMetrics metrics, Settings settings, AuditProofs proofs) {
-    this(vertx, SessionStore.of(engine), engine, events, apiKeys, auditLog, metrics, settings, proofs);
+    this(vertx, store, events, apiKeys, auditLog, metrics, settings, null);
   }
 
   /**
    * A server over any session store (embedded or distributed).
    *
-   * @param engine the in-memory engine behind {@code store} when it is the embedded one, else null
+   * @param proofs what {@code GET /v1/audit/checkpoint} and {@code GET /v1/audit/evidence} serve;
+   *     null: they answer 503
    */
-  public ApiServer(Vertx vertx, SessionStore store, SessionEngine engine, EventHub events, ApiKeys apiKeys,
-      AuditLogReader auditLog, CurfewMetrics metrics, Settings settings, AuditProofs proofs) {
+  public ApiServer(Vertx vertx, SessionStore store, EventHub events, ApiKeys apiKeys, AuditLogReader auditLog,
+      CurfewMetrics metrics, Settings settings, AuditProofs proofs) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.instances = new ServerInstances(vertx);
     this.store = Objects.requireNonNull(store, "store");
-    this.engine = engine;
     this.hub = Objects.requireNonNull(events, "events");
     this.access = new ApiAccess(apiKeys);
     this.throttle = new Throttle(settings.rateLimits(), List.of(settings.cookieName()));
@@ -237,11 +226,6 @@ public final class ApiServer {
   /** The SSE hub, which the engine publishes to. */
   public EventHub events() {
     return hub;
-  }
-
-  /** The in-memory engine of the embedded store; null over a distributed one. */
-  public SessionEngine engine() {
-    return engine;
   }
 
   /** Where sessions live. */

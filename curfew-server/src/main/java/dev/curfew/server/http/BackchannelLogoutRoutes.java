@@ -1,7 +1,7 @@
 package dev.curfew.server.http;
 
 import dev.curfew.core.Clock;
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.Revocation;
 import dev.curfew.core.SessionStore;
 import dev.curfew.server.oidc.LogoutTokenRejected;
 import dev.curfew.server.oidc.LogoutTokenVerifier;
@@ -64,7 +64,7 @@ public final class BackchannelLogoutRoutes {
         refuse(ctx, name, r.getMessage(), r.jti());
         return;
       }
-      Reply.when(ctx, store.endIdpSessions(logout), (SessionEngine.Revocation done) -> {
+      Reply.when(ctx, store.endIdpSessions(logout), (Revocation done) -> {
         if (done.revoked() < 0) {
           // Not carried out: let the provider send it again (its jti is forgotten), and fail closed.
           verifier.forget(logout);

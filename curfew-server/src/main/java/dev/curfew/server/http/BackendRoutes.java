@@ -3,7 +3,7 @@ package dev.curfew.server.http;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.curfew.core.Audience;
 import dev.curfew.core.Decision;
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionRules;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.audit.Times;
@@ -39,7 +39,7 @@ final class BackendRoutes {
   void create(RoutingContext ctx) {
     ObjectNode body = JsonBodies.object(JsonBodies.bytes(ctx), false);
     JsonBodies.onlyFields(body, Set.of("subject", "policy", "attributes", "audience"));
-    String subject = JsonBodies.text(body, "subject", true, SessionEngine.MAX_SUBJECT_LENGTH);
+    String subject = JsonBodies.text(body, "subject", true, SessionRules.MAX_SUBJECT_LENGTH);
     String policy = JsonBodies.text(body, "policy", false, 256);
     Map<String, Object> attributes = JsonBodies.attributes(body, "attributes");
     if (subject.isBlank()) throw new BadInput("\"subject\" must not be blank");
@@ -83,8 +83,8 @@ final class BackendRoutes {
     if (subjects.isEmpty() || subjects.get(0).isEmpty()) throw new BadInput("query parameter \"subject\" is required");
     if (subjects.size() > 1) throw new BadInput("query parameter \"subject\" is given more than once");
     String subject = subjects.get(0);
-    if (subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
-      throw new BadInput("\"subject\" is longer than " + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
+    if (subject.length() > SessionRules.MAX_SUBJECT_LENGTH) {
+      throw new BadInput("\"subject\" is longer than " + SessionRules.MAX_SUBJECT_LENGTH + " characters");
     }
     Reply.when(ctx, engine.sessionsOf(subject), found -> {
       List<Map<String, Object>> sessions = found.stream().map(SessionStatus::toMap).toList();
@@ -98,8 +98,8 @@ final class BackendRoutes {
    */
   void subjectSessions(RoutingContext ctx) {
     String subject = ctx.pathParam("subject");
-    if (subject.isBlank() || subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
-      throw new BadInput("subject must be 1-" + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
+    if (subject.isBlank() || subject.length() > SessionRules.MAX_SUBJECT_LENGTH) {
+      throw new BadInput("subject must be 1-" + SessionRules.MAX_SUBJECT_LENGTH + " characters");
     }
     Reply.when(ctx, engine.sessionsOf(subject), found -> {
       Map<String, Object> out = new LinkedHashMap<>();
@@ -120,8 +120,8 @@ final class BackendRoutes {
   void revokeSubject(RoutingContext ctx) {
     String reasonText = reasonText(ctx);
     String subject = ctx.pathParam("subject");
-    if (subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
-      throw new BadInput("subject is longer than " + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
+    if (subject.length() > SessionRules.MAX_SUBJECT_LENGTH) {
+      throw new BadInput("subject is longer than " + SessionRules.MAX_SUBJECT_LENGTH + " characters");
     }
     Reply.when(ctx, engine.revokeSubject(subject, ctx.get(ACTOR), reasonText), r -> {
       if (r.revoked() < 0) {

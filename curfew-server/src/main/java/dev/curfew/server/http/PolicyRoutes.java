@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.curfew.core.Durations;
 import dev.curfew.core.ConcurrencyLimit;
 import dev.curfew.core.Policy;
+import dev.curfew.core.PolicyChange;
 import dev.curfew.core.PolicyException;
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionRules;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
@@ -81,7 +82,7 @@ final class PolicyRoutes {
             + r.citation() + ")");
       }
     }
-    java.util.concurrent.CompletableFuture<SessionEngine.PolicyChange> answer;
+    java.util.concurrent.CompletableFuture<PolicyChange> answer;
     try {
       answer = engine.changePolicy(values, applyToLive, ctx.get(BackendRoutes.ACTOR));
     } catch (IllegalArgumentException e) {
@@ -148,7 +149,7 @@ final class PolicyRoutes {
       throw new BadInput("\"activity\": " + bad.getMessage());
     }
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("policy", SessionEngine.policyData(p));
+    out.put("policy", SessionRules.policyData(p));
     List<Object> events = new ArrayList<>();
     for (Explanation.Event ev : e.events()) events.add(event(ev));
     out.put("events", events);
@@ -173,7 +174,7 @@ final class PolicyRoutes {
   }
 
   private Map<String, Object> describe(Policy p) {
-    Map<String, Object> m = SessionEngine.policyData(p);
+    Map<String, Object> m = SessionRules.policyData(p);
     if (!p.complyWith().isEmpty()) {
       m.put("compliance", Compliance.check(p).toMap());
     }

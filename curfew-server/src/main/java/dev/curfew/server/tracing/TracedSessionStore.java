@@ -5,7 +5,9 @@ import dev.curfew.core.Decision;
 import dev.curfew.core.IdpLogout;
 import dev.curfew.core.Policies;
 import dev.curfew.core.Policy;
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.PolicyChange;
+import dev.curfew.core.Revocation;
+import dev.curfew.core.SessionSearch;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.SessionStore;
 import io.opentelemetry.api.common.AttributeKey;
@@ -137,7 +139,7 @@ public final class TracedSessionStore implements SessionStore {
   }
 
   @Override
-  public CompletableFuture<SessionEngine.Revocation> revokeSubject(String subject, String actor, String reasonText) {
+  public CompletableFuture<Revocation> revokeSubject(String subject, String actor, String reasonText) {
     return plain("revoke_subject", () -> store.revokeSubject(subject, actor, reasonText));
   }
 
@@ -147,7 +149,12 @@ public final class TracedSessionStore implements SessionStore {
   }
 
   @Override
-  public CompletableFuture<SessionEngine.PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
+  public CompletableFuture<SessionSearch.Page> search(SessionSearch.Query query) {
+    return plain("search", () -> store.search(query));
+  }
+
+  @Override
+  public CompletableFuture<PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
     return plain("change_policy", () -> store.changePolicy(values, applyToLive, actor));
   }
 
@@ -157,7 +164,7 @@ public final class TracedSessionStore implements SessionStore {
   }
 
   @Override
-  public CompletableFuture<SessionEngine.Revocation> endIdpSessions(IdpLogout logout) {
+  public CompletableFuture<Revocation> endIdpSessions(IdpLogout logout) {
     return plain("end_idp_sessions", () -> store.endIdpSessions(logout));
   }
 

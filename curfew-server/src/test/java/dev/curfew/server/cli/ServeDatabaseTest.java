@@ -47,7 +47,7 @@ class ServeDatabaseTest {
       ServeCommand.Running running = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       try {
         int port = running.databases.get(0).port();
-        String token = running.engine.open("alice", "quick", Map.of(), dev.curfew.core.Audience.of("db:orders"), "portal")
+        String token = running.sessions.open("alice", "quick", Map.of(), dev.curfew.core.Audience.of("db:orders"), "portal").join()
             .token();
         Result ok = psql(port, db.name(), "alice", token, "SELECT 40 + 2 AS answer");
         assertThat(ok.out).contains("42");

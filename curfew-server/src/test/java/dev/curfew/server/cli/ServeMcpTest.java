@@ -50,7 +50,7 @@ class ServeMcpTest {
       ServeCommand.Running running = ServeCommand.start(cfg, quiet());
       try {
         String base = "http://127.0.0.1:" + running.gatewayPort;
-        var opened = running.engine.open("agent-7", "default", Map.of(), Audience.of("mcp:/mcp"), "platform");
+        var opened = running.sessions.open("agent-7", "default", Map.of(), Audience.of("mcp:/mcp"), "platform").join();
         McpSyncClient client = SdkMcpServer.client(base, "/mcp", opened.token());
         McpSchema.CallToolResult echo = client.callTool(new McpSchema.CallToolRequest("echo", Map.of("text", "hi")));
         assertThat(((McpSchema.TextContent) echo.content().get(0)).text()).isEqualTo("echo: hi");
@@ -58,7 +58,7 @@ class ServeMcpTest {
         CompletableFuture<McpSchema.CallToolResult> slow =
             CompletableFuture.supplyAsync(() -> client.callTool(new McpSchema.CallToolRequest("slow", Map.of())));
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !mcp.bodiesContaining("\"slow\"").isEmpty());
-        running.engine.revoke(opened.status().sessionId(), "admin", "agent misbehaved");
+        running.sessions.revoke(opened.status().sessionId(), "admin", "agent misbehaved").join();
         assertThatThrownBy(() -> slow.get(30, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(McpError.class, e -> {
           assertThat(e.getJsonRpcError().code()).isEqualTo(-32050);
           assertThat(((Map<?, ?>) e.getJsonRpcError().data()).get("reason")).isEqualTo("revoked");

@@ -57,11 +57,11 @@ class ServeMysqlTest {
       ServeCommand.Running running = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       try {
         int port = running.databases.get(0).port();
-        String web = running.engine.open("alice", "quick", Map.of(), dev.curfew.core.Audience.route("/"), "gateway:/").token();
+        String web = running.sessions.open("alice", "quick", Map.of(), dev.curfew.core.Audience.route("/"), "gateway:/").join().token();
         Result elsewhere = mariadb(port, db, "alice", web, "SELECT 1");
         assertThat(elsewhere.exit).isNotZero();
         assertThat(elsewhere.err).contains("ERROR 1045").contains("curfew: session token refused (wrong_audience)");
-        String token = running.engine.open("alice", "quick", Map.of(), dev.curfew.core.Audience.of("db:orders"), "portal")
+        String token = running.sessions.open("alice", "quick", Map.of(), dev.curfew.core.Audience.of("db:orders"), "portal").join()
             .token();
         Result ok = mariadb(port, db, "alice", token, "SELECT 40 + 2 AS answer");
         assertThat(ok.err).isEmpty();

@@ -88,6 +88,56 @@ class ServePostgresTest {
   }
 
   @Test
+  void concurrentChangesShareFewTransactionsAndEachIsInPostgresWhenAcknowledged() throws Exception {
+    start();
+    assertThat(server.audit).isInstanceOf(PostgresAudit.class);
+    java.util.concurrent.atomic.AtomicInteger commits = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger committed = new java.util.concurrent.atomic.AtomicInteger();
+    ((PostgresAudit) server.audit).log().commitListener((nanos, records) -> {
+      commits.incrementAndGet();
+      committed.addAndGet(records);
+    });
+    int threads = 16;
+    int perThread = 25;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<java.util.concurrent.Future<List<String>>> results = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      results.add(pool.submit(() -> {
+        List<String> missing = new ArrayList<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(database.config().jdbcUrl(), TestDatabase.USER, null);
+             java.sql.PreparedStatement q = c.prepareStatement("SELECT count(*) FROM audit_records WHERE session_id = ?")) {
+          go.await();
+          for (int i = 0; i < perThread; i++) {
+            dev.curfew.core.Decision d = server.sessions.open("user-" + thread + "-" + i, null, null).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(d.verdict()).isEqualTo(dev.curfew.core.Decision.Verdict.ALLOWED);
+            d.durable().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            // acknowledged: its record is in PostgreSQL now, not later
+            q.setString(1, d.status().sessionId());
+            try (java.sql.ResultSet rs = q.executeQuery()) {
+              rs.next();
+              if (rs.getLong(1) != 1) missing.add(d.status().sessionId());
+            }
+          }
+        }
+        return missing;
+      }));
+    }
+    go.countDown();
+    for (java.util.concurrent.Future<List<String>> r : results) {
+      assertThat(r.get(120, java.util.concurrent.TimeUnit.SECONDS)).as("acknowledged but not in PostgreSQL").isEmpty();
+    }
+    pool.shutdown();
+    int sessions = threads * perThread;
+    assertThat(database.queryLong("SELECT count(*) FROM audit_records WHERE line LIKE '%\"type\":\"session.created\"%'"))
+        .isEqualTo(sessions);
+    // every record went through the one group commit: many records per transaction
+    assertThat(committed.get()).isGreaterThanOrEqualTo(sessions);
+    assertThat(commits.get()).as("transactions for " + committed.get() + " records").isLessThan(sessions / 2);
+  }
+
+  @Test
   void theApiServesTheTrailFromPostgresAndRefusesWhileItIsUnreachable() throws Exception {
     start();
     String key = key();

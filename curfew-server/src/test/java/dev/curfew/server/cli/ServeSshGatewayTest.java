@@ -55,7 +55,7 @@ class ServeSshGatewayTest {
         assertThat(log.toString(StandardCharsets.UTF_8)).contains("curfew: SSH gateway listening on 127.0.0.1:" + port);
         assertThat(Files.getPosixFilePermissions(data.resolve("ssh_host_ed25519_key")))
             .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-        String web = running.engine.open("alice", "ops", Map.of(), dev.curfew.core.Audience.route("/"), "gateway:/").token();
+        String web = running.sessions.open("alice", "ops", Map.of(), dev.curfew.core.Audience.route("/"), "gateway:/").join().token();
         try (OpenSshTerminal t = OpenSshTerminal.open(port, "alice@build-box", web, List.of(), null)) {
           await().atMost(Duration.ofSeconds(30)).until(() -> t.screen().contains("curfew: login refused (wrong_audience)"));
         }
@@ -87,7 +87,7 @@ class ServeSshGatewayTest {
 
   /** Logs in through the gateway as a person would, runs one command, leaves; waits for the recording and its record. */
   private static void recordedShell(ServeCommand.Running running, int port, Path data, String... exportArgs) throws Exception {
-    String token = running.engine.open("alice", "ops", Map.of(), dev.curfew.core.Audience.of("ssh:build-box"), "portal")
+    String token = running.sessions.open("alice", "ops", Map.of(), dev.curfew.core.Audience.of("ssh:build-box"), "portal").join()
         .token();
     try (OpenSshTerminal t = OpenSshTerminal.open(port, "alice@build-box", token, List.of(), null)) {
       await().atMost(Duration.ofSeconds(30)).until(() -> t.screen().matches("(?s).*[#$] $"));

@@ -67,9 +67,9 @@ final class ConsoleFixture implements AutoCloseable {
       case "auditor" -> Optional.of(ConsoleScope.AUDITOR);
       default -> Optional.empty();
     };
-    api = new ApiServer(vertx, engine, hub, keys, store.log(), metrics, ApiServer.Settings.defaults().withInstances(1),
+    api = new ApiServer(vertx, dev.curfew.core.SessionStore.of(engine), hub, keys, store.log(), metrics, ApiServer.Settings.defaults().withInstances(1),
         store.auditTrail());
-    console = new Console(vertx, engine, hub, keys, scopes, AuditView.embedded(store), metrics);
+    console = new Console(vertx, dev.curfew.core.SessionStore.of(engine), engine.clock(), hub, keys, scopes, AuditView.embedded(store), metrics);
     api.extend(console::mount);
     port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }

@@ -72,7 +72,7 @@ final class GatewayFixture implements AutoCloseable {
     if (withMcp) {
       routes.add(0, GatewayRoute.fromConfig(java.util.Map.of("path", "/mcp", "kind", "mcp", "upstream", up + "/mcp")));
     }
-    gateway = new Gateway(vertx, engine, hub, routes, settings);
+    gateway = new Gateway(vertx, dev.curfew.core.SessionStore.of(engine), hub, routes, settings);
     fanOut.addEndingListener(gateway.endings());
     port = await(gateway.listen("127.0.0.1", 0));
   }

@@ -29,6 +29,22 @@ class McpRouteConfigTest {
     assertThat(own.mcp().busyIsActivity()).isFalse();
 
     assertThat(route("    - {path: /, upstream: \"http://127.0.0.1:9000\"}\n").mcp()).isNull();
+    assertThat(r.mcp().allowedOrigins()).isEmpty();
+  }
+
+  @Test
+  void allowedOriginsAreOriginsOfAnMcpRoute() {
+    GatewayRoute r = route("    - {path: /mcp, kind: mcp, upstream: \"http://127.0.0.1:9000/mcp\","
+        + " allowed_origins: [\"https://Agents.Example\", \"http://127.0.0.1:8080\"]}\n");
+    assertThat(r.mcp().allowedOrigins()).containsExactly("https://agents.example:443", "http://127.0.0.1:8080");
+    assertThatThrownBy(() -> route("    - {path: /mcp, kind: mcp, upstream: \"http://h:1/mcp\","
+        + " allowed_origins: [\"https://agents.example/app\"]}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.routes[0].allowed_origins")
+        .hasMessageContaining("not an origin");
+    assertThatThrownBy(() -> route("    - {path: /mcp, kind: mcp, upstream: \"http://h:1/mcp\", allowed_origins: \"*\"}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.routes[0].allowed_origins");
+    assertThatThrownBy(() -> route("    - {path: /, upstream: \"http://h:1\", allowed_origins: [\"https://a.example\"]}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.routes[0].allowed_origins");
   }
 
   @Test

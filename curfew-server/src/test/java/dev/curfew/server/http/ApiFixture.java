@@ -71,7 +71,7 @@ final class ApiFixture implements AutoCloseable {
         Policy.of("default", Duration.ofMinutes(15), Duration.ofHours(12), Duration.ofMinutes(2), 2),
         Policy.of("strict", Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofMinutes(1), 0)), "default");
     engine = new SessionEngine(clock, "node-1", policies, durability, hub, metrics, SessionEngine.Limits.defaults());
-    server = new ApiServer(vertx, engine, hub,
+    server = new ApiServer(vertx, dev.curfew.core.SessionStore.of(engine), hub,
         ApiKeys.of(List.of(ApiKey.ofSecret("app-backend", KEY), ApiKey.ofSecret("admin", OTHER_KEY),
             // The app and the gateway serve the place of the app-backend's sessions.
             ApiKey.ofSecret("app", APP_KEY, Set.of(Scope.APP)).withAudience(BACKEND_PLACES),

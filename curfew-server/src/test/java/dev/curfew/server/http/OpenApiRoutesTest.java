@@ -164,13 +164,13 @@ class OpenApiRoutesTest {
     EventHub hub = new EventHub(vertx);
     SessionEngine engine = engine(metrics, hub);
     ApiKeys keys = ApiKeys.of(List.of(ApiKey.ofSecret("admin", "openapi-routes-test-key-0123456789")));
-    ApiServer api = new ApiServer(vertx, engine, hub, keys, store.log(), metrics,
+    ApiServer api = new ApiServer(vertx, dev.curfew.core.SessionStore.of(engine), hub, keys, store.log(), metrics,
         ApiServer.Settings.defaults().withInstances(1), store.auditTrail());
     api.readiness(new Readiness(store.log(), List::of));
     api.publishJwks(() -> Map.of("keys", List.of()));
     api.publishDiscovery(Map.of("issuer", "http://localhost:8080"));
     api.backchannelLogout(new BackchannelLogoutRoutes(SessionStore.of(engine), Map.of(), clock, 5_000));
-    console = new Console(vertx, engine, hub, keys, name -> Optional.of(ConsoleScope.ADMIN), AuditView.embedded(store),
+    console = new Console(vertx, dev.curfew.core.SessionStore.of(engine), engine.clock(), hub, keys, name -> Optional.of(ConsoleScope.ADMIN), AuditView.embedded(store),
         metrics);
     api.extend(console::mount);
     return api.router();
@@ -193,6 +193,6 @@ class OpenApiRoutesTest {
     route.put("login_handoff", false);
     route.put("passive_paths", List.of());
     route.put("cookie", "__Host-curfew");
-    return new Gateway(vertx, engine, hub, List.of(GatewayRoute.fromConfig(route)), Gateway.Settings.defaults());
+    return new Gateway(vertx, dev.curfew.core.SessionStore.of(engine), hub, List.of(GatewayRoute.fromConfig(route)), Gateway.Settings.defaults());
   }
 }

@@ -134,7 +134,7 @@ class EndNotifierTest {
   @Test
   void backchannelLogoutToken_isRs256WithAKid_andANimbusVerifierAcceptsItWithThePublishedJwks() throws Exception {
     start(3);
-    api = new ApiServer(vertx, engine, hub, ApiKeys.of(List.of()), null,
+    api = new ApiServer(vertx, dev.curfew.core.SessionStore.of(engine), hub, ApiKeys.of(List.of()), null,
         new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), ApiServer.Settings.defaults().withInstances(1));
     api.publishJwks(notifier::jwks);
     api.publishDiscovery(dev.curfew.server.oidc.DiscoveryDocument.of("https://curfew.example", keys.algorithms()));

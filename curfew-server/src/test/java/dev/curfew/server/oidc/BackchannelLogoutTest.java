@@ -125,7 +125,7 @@ class BackchannelLogoutTest {
         "liar", new LogoutTokenVerifier(liar, new ProviderKeys(liar, http, clock, Duration.ofSeconds(30)), seen, clock),
         "keycloak", new LogoutTokenVerifier(kc, new ProviderKeys(kc, http, clock, Duration.ofSeconds(30)), seen, clock),
         "okta", new LogoutTokenVerifier(okta, new ProviderKeys(okta, http, clock, Duration.ofSeconds(30)), seen, clock));
-    api = new ApiServer(vertx, engine, hub, ApiKeys.of(List.of()), null,
+    api = new ApiServer(vertx, dev.curfew.core.SessionStore.of(engine), hub, ApiKeys.of(List.of()), null,
         new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), ApiServer.Settings.defaults().withInstances(1));
     api.backchannelLogout(new BackchannelLogoutRoutes(SessionStore.of(engine), verifiers, clock, 5_000));
     port = api.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -4,7 +4,7 @@ import dev.curfew.core.AuditProofs;
 import dev.curfew.core.Clock;
 import dev.curfew.core.WriteOutage;
 import dev.curfew.core.audit.Checkpoint;
-import dev.curfew.core.audit.CheckpointLine;
+import dev.curfew.core.audit.Checkpointer;
 import dev.curfew.core.audit.EvidenceBundle;
 import dev.curfew.core.audit.MerkleTree;
 import dev.curfew.core.audit.NoteSigner;
@@ -12,8 +12,6 @@ import dev.curfew.core.audit.NoteVerifier;
 import dev.curfew.core.audit.Witnesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -34,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  * The tamper evidence of the audit log (spec/audit.md): an RFC 6962 Merkle tree over the records
  * in seq order, C2SP signed checkpoints of it, and the per-session index that evidence bundles
  * need. It sits beside FileAuditLog and sees what the log makes durable; it never writes records.
+ * This class keeps the tree and decides when to sign; the checkpoints file is FileCheckpoints's,
+ * retention TrailRetention's, and evidence from the files alone (no server) OfflineEvidence's.
  *
  * Tree. MerkleTree over a FileHashStore in audit/tree/ (every leaf hash and every 4th level of
  * interior nodes; RFC 6962 §2.1). Leaves arrive from the log's LeafListener on the writer thread,
@@ -132,6 +132,7 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
   private final Clock clock;
   private final NoteSigner signer;
   private final SessionIndex index;
+  private final TrailRetention retention;
   private final ScheduledExecutorService scheduler;
 
   // Guarded by this.
@@ -142,11 +143,7 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
   private long segmentFirstSeq = -1; // the segment the last leaf went to, -1: not tracked
   private long segmentNextOffset;
 
-  // Guarded by checkpointLock.
-  private final Object checkpointLock = new Object();
-  private FileChannel checkpoints;
-  private volatile String lastCheckpointNote;
-  private volatile long lastCheckpointSize = -1;
+  private FileCheckpoints checkpoints; // set by open
   private boolean checkpointFailing; // the checkpoint timer's thread only
 
   /** Set while the tree cannot take leaves (a write failed); the checkpoint timer catches it up. */
@@ -158,6 +155,7 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     this.clock = clock;
     this.signer = signer;
     this.index = new SessionIndex(files);
+    this.retention = new TrailRetention(files, clock, settings.retention());
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "curfew-checkpoint");
       t.setDaemon(true);
@@ -183,7 +181,8 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     NoteSigner signer = settings.signingKeyFile() != null ? AuditFiles.readSigner(keyFile)
         : AuditFiles.loadOrCreateSigner(keyFile, "curfew/" + node);
     AuditTrail trail = new AuditTrail(files, settings, clock, signer);
-    trail.openCheckpoints();
+    trail.checkpoints = FileCheckpoints.open(files, new Checkpointer(signer, clock, settings.checkpointInterval()),
+        settings.witnesses());
     synchronized (trail) {
       try {
         trail.store = FileHashStore.open(files.treeDir());
@@ -248,14 +247,14 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
         catchUp(log, logSize);
         if (!agreesWithLastCheckpoint()) {
           throw new FileAuditLog.DamagedLogException("the audit log does not match its last signed checkpoint (tree size "
-              + lastCheckpointSize + "); refusing to sign over it: run 'curfew audit verify' on " + files.dataDir());
+              + checkpoints.latestSize() + "); refusing to sign over it: run 'curfew audit verify' on " + files.dataDir());
         }
       }
       this.log = log;
     }
     applyRetention();
     indexClosedSegments();
-    if (size() > Math.max(lastCheckpointSize, 0)) checkpointNow(); // unsigned records (a crash), never an empty tree
+    if (size() > Math.max(checkpoints.latestSize(), 0)) checkpointNow(); // unsigned records (a crash), never an empty tree
     long periodMs = settings.checkpointInterval().toMillis();
     scheduler.scheduleAtFixedRate(this::tick, periodMs, periodMs, TimeUnit.MILLISECONDS);
     long dayMs = Duration.ofDays(1).toMillis();
@@ -264,10 +263,10 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
 
   /** Whether the tree has the size and root of the last checkpoint, which must be ours. */
   private boolean agreesWithLastCheckpoint() throws IOException {
-    if (lastCheckpointSize < 0) return true;
+    if (checkpoints.latestSize() < 0) return true;
     Checkpoint signed;
     try {
-      signed = Checkpoint.parse(signer.verifier().verify(lastCheckpointNote).textOrThrow());
+      signed = Checkpoint.parse(signer.verifier().verify(checkpoints.latestNote()).textOrThrow());
     } catch (RuntimeException e) {
       throw new FileAuditLog.DamagedLogException("the last checkpoint in " + files.checkpointsFile() + " is not signed by this node's key: "
           + e.getMessage(), e);
@@ -445,34 +444,12 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
 
   // ---------------------------------------------------------------- checkpoints
 
-  private void openCheckpoints() throws IOException {
-    Path f = files.checkpointsFile();
-    List<String> lines = files.checkpointLines(Long.MAX_VALUE);
-    long complete = 0;
-    for (String l : lines) complete += l.getBytes(StandardCharsets.UTF_8).length + 1L;
-    synchronized (checkpointLock) {
-      checkpoints = PrivateFiles.openAppend(f);
-      if (checkpoints.size() > complete) { // a torn last line from a crash mid-write
-        checkpoints.truncate(complete);
-        checkpoints.force(true);
-      }
-      PrivateFiles.forceDirectory(files.auditDir());
-      if (!lines.isEmpty()) {
-        CheckpointLine last = CheckpointLine.parse(lines.get(lines.size() - 1));
-        lastCheckpointNote = last.note();
-        lastCheckpointSize = last.treeSize();
-      }
-    }
-  }
-
   /**
    * Signs and durably writes a checkpoint of the tree now (unless the last one has the same size)
    * and returns the latest checkpoint note.
    */
   public String checkpointNow() throws IOException {
-    synchronized (checkpointLock) {
-      if (checkpoints == null) throw new IllegalStateException("audit trail is closed");
-      Checkpoint cp;
+    return checkpoints.checkpoint(lastSize -> {
       MerkleTree t;
       FileHashStore s;
       synchronized (this) {
@@ -480,8 +457,8 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
         s = store;
       }
       synchronized (t) { // MerkleTree serializes on itself; the store is not thread-safe
-        cp = Checkpoint.of(signer.name(), t);
-        if (cp.treeSize() == lastCheckpointSize) return lastCheckpointNote;
+        Checkpoint cp = Checkpoint.of(signer.name(), t);
+        if (cp.treeSize() == lastSize) return null;
         try {
           s.force();
         } catch (UncheckedIOException | IllegalStateException e) {
@@ -490,60 +467,16 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
           }
           throw new IOException("cannot force the Merkle tree: " + e.getMessage(), e);
         }
+        return cp;
       }
-      // cosigned before it is written, so that the one line of this checkpoint carries them (the
-      // witnesses' own timeouts bound the wait; one that fails is left out, never blocks the log)
-      String note = settings.witnesses().cosign(signer.sign(cp.body()), cp, this);
-      writeCheckpointLine(new CheckpointLine(cp.treeSize(), note));
-      lastCheckpointNote = note;
-      lastCheckpointSize = cp.treeSize();
-      return note;
-    }
-  }
-
-  /** Appends one line to the checkpoints file and forces it; under checkpointLock. */
-  private void writeCheckpointLine(CheckpointLine cl) throws IOException {
-    byte[] line = (cl.toJson() + "\n").getBytes(StandardCharsets.UTF_8);
-    long before = checkpoints.size();
-    try {
-      ByteBuffer b = ByteBuffer.wrap(line);
-      while (b.hasRemaining()) checkpoints.write(b);
-      checkpoints.force(false);
-    } catch (IOException e) {
-      // a line cut short by a full disk must not stay in front of the next one
-      try {
-        checkpoints.truncate(before);
-      } catch (IOException again) {
-        e.addSuppressed(again);
-      }
-      throw e;
-    }
-  }
-
-  /**
-   * Offers the latest checkpoint to the witnesses that have not cosigned it (one was down when it
-   * was written, and no record came since); what they add is written as one more line of the same
-   * tree size, which the verifier reads as the same checkpoint, now with more cosignatures.
-   */
-  private void cosignLatestAgain() throws IOException {
-    synchronized (checkpointLock) {
-      if (checkpoints == null || lastCheckpointNote == null) return;
-      String before = lastCheckpointNote;
-      Checkpoint cp = Checkpoint.parse(signer.verifier().verify(before).textOrThrow());
-      String after = settings.witnesses().cosign(before, cp, this);
-      if (after.equals(before)) return;
-      writeCheckpointLine(new CheckpointLine(cp.treeSize(), after));
-      lastCheckpointNote = after;
-    }
+    }, this);
   }
 
   private void tick() {
     try {
       if (behind != null) catchUpAfterOutage();
-      if (behind == null && size() > lastCheckpointSize) checkpointNow();
-      else if (behind == null && lastCheckpointNote != null && !settings.witnesses().complete(lastCheckpointNote)) {
-        cosignLatestAgain();
-      }
+      if (behind == null && size() > checkpoints.latestSize()) checkpointNow();
+      else if (behind == null && checkpoints.lacksCosignatures()) checkpoints.cosignLatestAgain(this);
     } catch (IOException | RuntimeException e) {
       // the next tick retries; records stay durable in the log meanwhile. One line per outage.
       if (!checkpointFailing) LOG.log(System.Logger.Level.WARNING, "checkpoint failed (retried every "
@@ -560,12 +493,12 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
 
   /** The tree size of the latest checkpoint, -1 before the first. */
   public long lastCheckpointSize() {
-    return lastCheckpointSize;
+    return checkpoints.latestSize();
   }
 
   @Override
   public Optional<String> latestCheckpoint() {
-    return Optional.ofNullable(lastCheckpointNote);
+    return Optional.ofNullable(checkpoints.latestNote());
   }
 
   // ---------------------------------------------------------------- evidence
@@ -581,7 +514,8 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     List<SessionIndex.Found> found = index.find(sessionId, size(), l.segmentsSnapshot());
     if (found.isEmpty()) return Optional.empty();
     long needed = found.get(found.size() - 1).seq() + 1;
-    String note = lastCheckpointSize >= needed ? lastCheckpointNote : checkpointNow();
+    String latest = checkpoints.latestNote();
+    String note = checkpoints.latestSize() >= needed ? latest : checkpointNow();
     List<EvidenceBundle.Leaf> leaves = new ArrayList<>(found.size());
     for (SessionIndex.Found f : found) leaves.add(new EvidenceBundle.Leaf(f.seq(), f.line()));
     return Optional.of(EvidenceBundle.build(note, signer.verifier(), leaves, tree()).toJson());
@@ -632,48 +566,7 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
    * the latest checkpoint.
    */
   public static FileEvidence evidenceFromFiles(AuditFiles files, NoteVerifier key, String sessionId) throws IOException {
-    String note = files.latestCheckpointNote();
-    if (note == null) throw new IllegalStateException("no checkpoint in " + files.checkpointsFile() + " yet");
-    long size = dev.curfew.core.audit.Checkpoint.parse(key.verify(note).textOrThrow()).treeSize();
-    List<SessionIndex.Found> found;
-    try (SessionIndex index = new SessionIndex(files)) {
-      found = index.find(sessionId, Long.MAX_VALUE);
-    }
-    List<EvidenceBundle.Leaf> leaves = new ArrayList<>();
-    for (SessionIndex.Found f : found) {
-      if (f.seq() < size) leaves.add(new EvidenceBundle.Leaf(f.seq(), f.line()));
-    }
-    int omitted = found.size() - leaves.size();
-    if (leaves.isEmpty()) return new FileEvidence(Optional.empty(), omitted);
-    requireNoServer(files);
-    try (FileHashStore s = FileHashStore.open(files.treeDir())) {
-      MerkleTree t = MerkleTree.open(s);
-      if (t.size() < size) {
-        throw new IllegalStateException("the tree in " + files.treeDir() + " has " + t.size()
-            + " leaves, fewer than the checkpoint's " + size + "; start the server once to catch it up");
-      }
-      return new FileEvidence(Optional.of(EvidenceBundle.build(note, key, leaves, t).toJson()), omitted);
-    }
-  }
-
-  /** Refuses when another process (a running server) holds the tree's lock. */
-  private static void requireNoServer(AuditFiles files) throws IOException {
-    Path leaves = files.treeDir().resolve("level-0.bin");
-    if (!Files.exists(leaves)) throw new IllegalStateException("no Merkle tree in " + files.treeDir());
-    try (FileChannel ch = FileChannel.open(leaves, java.nio.file.StandardOpenOption.READ,
-        java.nio.file.StandardOpenOption.WRITE)) {
-      java.nio.channels.FileLock lock;
-      try {
-        lock = ch.tryLock();
-      } catch (java.nio.channels.OverlappingFileLockException e) {
-        lock = null;
-      }
-      if (lock == null) {
-        throw new IllegalStateException("a server is running on " + files.dataDir()
-            + ": ask it instead (GET /v1/audit/evidence?session_id=...)");
-      }
-      lock.release();
-    }
+    return OfflineEvidence.build(files, key, sessionId);
   }
 
   // ---------------------------------------------------------------- retention
@@ -684,50 +577,7 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     synchronized (this) {
       l = log;
     }
-    if (l == null) return 0;
-    long cutoffMs = clock.millis() - settings.retention().toMillis();
-    List<LegalHolds.Hold> holds;
-    try {
-      holds = LegalHolds.read(files);
-    } catch (IOException unreadable) { // which records are held is unknown: none is archived, the node runs on
-      LOG.log(System.Logger.Level.ERROR, "no audit segment is archived: " + unreadable.getMessage());
-      return 0;
-    }
-    TreeMap<Long, ArchiveManifest.Entry> manifest;
-    try {
-      manifest = ArchiveManifest.read(files);
-    } catch (IOException | RuntimeException damaged) { // archiving more would leave segments without proof: none is, the node runs on
-      LOG.log(System.Logger.Level.ERROR, "no audit segment is archived, the archive manifest cannot be read: "
-          + damaged.getMessage());
-      return 0;
-    }
-    describeArchivedBefore(l, manifest);
-    return l.archiveSegmentsBefore(cutoffMs, (segment, firstSeq) -> {
-      LegalHolds.Hold held = LegalHolds.holding(holds, segment);
-      if (held != null) {
-        LOG.log(System.Logger.Level.INFO, "audit segment " + segment.getFileName() + " is past the retention but not archived:"
-            + " legal hold " + held.id() + " on " + held.scope());
-        return false;
-      }
-      if (!manifest.containsKey(firstSeq)) { // else a crash came between writing its entry and the move
-        ArchiveManifest.append(files, ArchiveManifest.describe(segment, firstSeq, clock.millis()));
-      }
-      return true;
-    });
-  }
-
-  /**
-   * Adds the manifest entry of every segment already in audit/archive/ without one (archived by a
-   * version that kept none, or the manifest was lost), so that it too can be proven without the
-   * archive from now on.
-   */
-  private void describeArchivedBefore(FileAuditLog l, TreeMap<Long, ArchiveManifest.Entry> manifest) throws IOException {
-    for (Map.Entry<Long, Path> e : l.segmentsSnapshot().entrySet()) {
-      if (manifest.containsKey(e.getKey()) || !e.getValue().getParent().equals(files.archiveDir())) continue;
-      ArchiveManifest.Entry entry = ArchiveManifest.describe(e.getValue(), e.getKey(), clock.millis());
-      ArchiveManifest.append(files, entry);
-      manifest.put(e.getKey(), entry);
-    }
+    return l == null ? 0 : retention.apply(l);
   }
 
   private void scheduledRetention() {
@@ -749,7 +599,7 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     }
     stopScheduler();
     try {
-      if (log != null && size() > lastCheckpointSize) checkpointNow();
+      if (log != null && size() > checkpoints.latestSize()) checkpointNow();
     } finally {
       closeFiles();
     }
@@ -775,13 +625,10 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
     } catch (IOException e) {
       LOG.log(System.Logger.Level.WARNING, "cannot close the session index: " + e, e);
     }
-    synchronized (checkpointLock) {
-      try {
-        if (checkpoints != null) checkpoints.close();
-      } catch (IOException e) {
-        LOG.log(System.Logger.Level.WARNING, "cannot close the checkpoints file: " + e, e);
-      }
-      checkpoints = null;
+    try {
+      checkpoints.close();
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot close the checkpoints file: " + e, e);
     }
   }
 

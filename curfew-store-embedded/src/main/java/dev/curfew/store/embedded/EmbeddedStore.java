@@ -1,10 +1,18 @@
 package dev.curfew.store.embedded;
 
+import dev.curfew.core.AuditSink;
 import dev.curfew.core.Clock;
 import dev.curfew.core.ClockStep;
+import dev.curfew.core.ClockWatch;
+import dev.curfew.core.DeadlineDriver;
+import dev.curfew.core.EngineMetrics;
+import dev.curfew.core.Policies;
 import dev.curfew.core.Policy;
 import dev.curfew.core.Replay;
+import dev.curfew.core.RotationGrace;
 import dev.curfew.core.SessionEngine;
+import dev.curfew.core.SessionEvents;
+import dev.curfew.core.SessionStore;
 import dev.curfew.core.SystemClock;
 import dev.curfew.core.WriteOutage;
 import dev.curfew.core.audit.AuditRecord;
@@ -205,6 +213,36 @@ public final class EmbeddedStore implements AutoCloseable {
   public Path dataDir() {
     return dataDir;
   }
+
+  /**
+   * The sessions of this node, ready to serve: the in-memory engine built over {@code sink} (this
+   * store's {@link #log()}, or a sink that writes through it), its state recovered ({@link
+   * #recover}) and its deadlines driven by a thread of their own (with a {@link SystemClock}, one
+   * that also watches the wall clock for steps). What a server needs of the engine is the {@link
+   * SessionStore} this returns; it has no other way in. Call once, instead of {@link #recover}.
+   *
+   * @param events where the engine publishes session events
+   * @param maxLiveSessions the most live sessions at once (openings beyond are refused)
+   * @param endedRetention how long an ended session is remembered, so that its token is refused with a reason
+   * @param rotationGrace how long the previous token of a rotation is handed the new one
+   */
+  public Serving serve(Policies policies, AuditSink sink, SessionEvents events, EngineMetrics metrics,
+      int maxLiveSessions, Duration endedRetention, RotationGrace rotationGrace) throws IOException {
+    SessionEngine engine = new SessionEngine(options.clock(), node, policies, sink, events, metrics,
+        new SessionEngine.Limits(maxLiveSessions, endedRetention.toMillis(), rotationGrace));
+    Recovery recovery = recover(engine);
+    DeadlineDriver driver = options.clock() instanceof SystemClock system
+        ? new DeadlineDriver(engine, new ClockWatch(system, engine)) : new DeadlineDriver(engine);
+    return new Serving(SessionStore.of(engine), recovery, driver.start());
+  }
+
+  /**
+   * What {@link #serve} started.
+   *
+   * @param sessions the embedded store's sessions, each answer complete on return (but searches)
+   * @param driver the thread that fires deadlines; close it before this store
+   */
+  public record Serving(SessionStore sessions, Recovery recovery, DeadlineDriver driver) {}
 
   /**
    * Rebuilds the engine's state: the snapshot's policies into {@code engine.policies()} and its

@@ -326,6 +326,24 @@ class PgAuditLogTest {
   }
 
   @Test
+  void aMirrorCopiesPastSeq127AndSharesTransactions() throws Exception {
+    // seq 128 and on: the copied line's seq was once compared as boxed Longs, and failed the log there
+    MemoryAuditSink journal = new MemoryAuditSink();
+    for (int i = 0; i < 400; i++) journal.append(List.of(record(RecordTypes.SESSION_CREATED, clock.millis() + i, "s_" + i)), List.of());
+    PgAuditLog mirror = open("node-a", signer);
+    java.util.concurrent.atomic.AtomicInteger commits = new java.util.concurrent.atomic.AtomicInteger();
+    mirror.commitListener((nanos, records) -> commits.incrementAndGet());
+    for (int i = 0; i < 400; i++) mirror.replicate(i, journal.lines().get(i).getBytes(StandardCharsets.UTF_8));
+    mirror.durableThrough(400).get(30, TimeUnit.SECONDS);
+    assertThat(mirror.writable()).isTrue();
+    assertThat(commits.get()).as("commits for 400 copied lines").isLessThan(400);
+    List<String> stored = new ArrayList<>();
+    mirror.scan(0, stored::add);
+    assertThat(stored).isEqualTo(journal.lines());
+    assertThat(database.queryString("SELECT session_id FROM audit_records WHERE seq = 300")).isEqualTo("s_300");
+  }
+
+  @Test
   void aScanReadsPastGapsWiderThanAPage() throws Exception {
     PgAuditLog log = open("node-a", signer);
     List<AuditRecord> batch = new ArrayList<>();

@@ -1,11 +1,8 @@
 package dev.curfew.store.redis;
 
-import dev.curfew.core.audit.RecordTypes;
-import dev.curfew.core.audit.Times;
+import dev.curfew.core.SessionEvents;
 import io.vertx.redis.client.Response;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Claims due warnings and expiries, shard by shard ({@code due.lua}). Each call answers Redis's time
@@ -133,15 +130,8 @@ final class DuePoller {
 
   private void warn(int shard, long now, Row s, String member) {
     long expiresAt = s.expiresAt();
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("expires_at", Times.format(expiresAt));
-    data.put("seconds_left", (expiresAt - now + 999) / 1000);
-    int delivered = store.publish(s.id(), "warning", data);
-    store.sink.append(List.of(store.record(RecordTypes.WARNING_SENT, s, now)
-        .putTime("expires_at", expiresAt)
-        .put("lead_ms", expiresAt - now)
-        .put("delivered_to", (long) delivered)
-        .build()), List.of())
+    int delivered = store.publish(s.id(), "warning", SessionEvents.warningData(expiresAt, now));
+    store.sink.append(List.of(store.records.warningSent(s.about(), now, expiresAt, delivered)), List.of())
         .thenRun(() -> store.confirm(shard, member));
   }
 
@@ -166,11 +156,7 @@ final class DuePoller {
     String[] parts = member.split("\\|");
     long expiresAt = Long.parseLong(parts[2]);
     long claimedAt = Long.parseLong(parts[3]);
-    store.sink.append(List.of(store.record(RecordTypes.WARNING_SENT, s, claimedAt)
-        .putTime("expires_at", expiresAt)
-        .put("lead_ms", expiresAt - claimedAt)
-        .put("delivered_to", 0L)
-        .build()), List.of())
+    store.sink.append(List.of(store.records.warningSent(s.about(), claimedAt, expiresAt, 0)), List.of())
         .thenRun(() -> store.confirm(shard, member));
   }
 }

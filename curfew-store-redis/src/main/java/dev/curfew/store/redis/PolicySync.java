@@ -3,11 +3,10 @@ package dev.curfew.store.redis;
 import dev.curfew.core.Decision;
 import dev.curfew.core.Policies;
 import dev.curfew.core.Policy;
-import dev.curfew.core.SessionEngine;
-import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.PolicyChange;
+import dev.curfew.core.SessionRecords;
 import dev.curfew.core.audit.CanonicalJson;
 import dev.curfew.core.audit.Json;
-import dev.curfew.core.audit.RecordTypes;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -66,7 +65,7 @@ final class PolicySync {
   }
 
   static String valuesJson(Policy p) {
-    Map<String, Object> m = SessionEngine.policyData(p);
+    Map<String, Object> m = SessionRecords.policyData(p);
     m.remove("version");
     return CanonicalJson.write(m);
   }
@@ -90,10 +89,10 @@ final class PolicySync {
    * {@code applyToLive}, every live session of the policy moves to it, narrowed field by field
    * against the session's own values ({@link Policy#narrowedBy}, common.lua's {@code narrow}).
    */
-  Future<SessionEngine.PolicyChange> change(Policy values, boolean applyToLive, String actor, boolean force) {
+  Future<PolicyChange> change(Policy values, boolean applyToLive, String actor, boolean force) {
     Policy current = policies.current(values.name()).orElse(null);
     if (applyToLive && current != null) current.requireNotLoosenedBy(values);
-    if (!store.sink.writable()) return Future.succeededFuture(new SessionEngine.PolicyChange(null, 0, DONE));
+    if (!store.sink.writable()) return Future.succeededFuture(new PolicyChange(null, 0, DONE));
     return store.run(store.scripts.policy, List.of(store.keys.policies()),
         List.of(values.name(), valuesJson(values), store.keys.policiesChannel(), force ? "1" : "0"))
         .compose(r -> {
@@ -109,14 +108,10 @@ final class PolicySync {
           }).compose(p -> {
             List<CompletableFuture<Void>> durables = new ArrayList<>();
             if (added) {
-              Map<String, Object> data = SessionEngine.policyData(p);
-              data.put("actor", actor == null ? "unknown" : actor);
-              AuditRecord.Builder b = AuditRecord.builder(RecordTypes.POLICY_CHANGED, now, store.node);
-              data.forEach(b::put);
-              durables.add(store.sink.append(List.of(b.build()), List.of()));
+              durables.add(store.sink.append(List.of(store.records.policyChanged(now, p, actor)), List.of()));
             }
             Future<Integer> applied = applyToLive ? applyAll(p, durables) : Future.succeededFuture(0);
-            return applied.map(n -> new SessionEngine.PolicyChange(p, n,
+            return applied.map(n -> new PolicyChange(p, n,
                 CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0]))));
           });
         });
@@ -164,13 +159,8 @@ final class PolicySync {
           if (!o.flag().startsWith("applied")) return false;
           Row s = o.row();
           synchronized (durables) {
-            AuditRecord.Builder applied = store.record(RecordTypes.POLICY_APPLIED, s, o.now())
-                .putTime("previous_expires_at", Long.parseLong(o.extra()))
-                .putTime("expires_at", s.expiresAt())
-                .putTime("idle_expires_at", s.idleExpiresAt())
-                .putTime("absolute_expires_at", s.absoluteExpiresAt());
-            SessionEngine.effectiveValues(applied, s.policyValues());
-            durables.add(store.sink.append(List.of(applied.build()), List.of()));
+            durables.add(store.sink.append(List.of(store.records.policyApplied(s.about(), o.now(),
+                Long.parseLong(o.extra()), s.idleExpiresAt(), s.absoluteExpiresAt(), s.policyValues())), List.of()));
             if (o.flag().equals("applied_ended")) {
               durables.add(store.endedHere(s));
             } else {

@@ -8,21 +8,25 @@ import dev.curfew.core.EndReason;
 import dev.curfew.core.EngineMetrics;
 import dev.curfew.core.IdpLogout;
 import dev.curfew.core.Policies;
+import dev.curfew.core.PolicyChange;
 import dev.curfew.core.PolicyException;
+import dev.curfew.core.OpenRequest;
 import dev.curfew.core.Policy;
+import dev.curfew.core.Revocation;
 import dev.curfew.core.RotationGrace;
 import dev.curfew.core.SealedToken;
 import dev.curfew.core.SessionAttributes;
-import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SessionEvents;
+import dev.curfew.core.SessionRules;
+import dev.curfew.core.SessionSearch;
+import dev.curfew.core.Refusals;
+import dev.curfew.core.SessionRecords;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.TokenHash;
 import dev.curfew.core.Tokens;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.CanonicalJson;
-import dev.curfew.core.audit.RecordTypes;
-import dev.curfew.core.audit.Times;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -31,7 +35,6 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,8 +47,8 @@ import java.util.concurrent.TimeUnit;
  * ({@code session.lua}), so all nodes decide on one clock and a revoke on one node is seen by the
  * very next request on any other: there is no node-local cache to be stale.
  *
- * <p>Audit records are built here from what the script returned (with Redis's time) and written to
- * this node's {@link AuditSink}; an answer is given only once they are durable. Endings and
+ * <p>Audit records are built with {@link SessionRecords}, as the embedded store builds them, from
+ * what the script returned (with Redis's time), and written to this node's {@link AuditSink}; an answer is given only once they are durable. Endings and
  * warnings found by the deadline scheduler ({@link DuePoller}) are claimed atomically, so each is
  * emitted by one node; a node that dies after claiming leaves a pending entry that another node
  * claims when its lease runs out.
@@ -92,7 +95,7 @@ public final class RedisSessionStore implements SessionStore {
 
     public static Settings defaults() {
       return new Settings("curfew", Duration.ofSeconds(2), Duration.ofSeconds(5),
-          Duration.ofMillis(SessionEngine.DEFAULT_ENDED_RETENTION_MS), 256, Duration.ofMillis(100), RotationGrace.DEFAULT,
+          Duration.ofMillis(SessionRules.DEFAULT_ENDED_RETENTION_MS), 256, Duration.ofMillis(100), RotationGrace.DEFAULT,
           Integer.MAX_VALUE);
     }
 
@@ -126,12 +129,14 @@ public final class RedisSessionStore implements SessionStore {
   final RedisKeys keys;
   final Scripts scripts;
   final String node;
+  final SessionRecords records;
   final AuditSink sink;
   final SessionEvents events;
   final EngineMetrics metrics;
   final Settings settings;
   private final Policies policies;
   private final PolicySync policySync;
+  private final RedisSearch search;
   private final EventRelay relay;
   private final DuePoller poller;
   private final long timeoutMs;
@@ -152,6 +157,7 @@ public final class RedisSessionStore implements SessionStore {
     this.vertx = vertx;
     this.redis = redis;
     this.node = node;
+    this.records = new SessionRecords(node);
     this.nodeClock = nodeClock;
     this.policies = policies;
     this.sink = sink;
@@ -163,6 +169,7 @@ public final class RedisSessionStore implements SessionStore {
     this.timeoutMs = settings.timeout().toMillis();
     this.policySync = new PolicySync(this, policies);
     this.poller = new DuePoller(this);
+    this.search = new RedisSearch(this);
     this.relay = new EventRelay(this, remoteEvents == null ? SessionEvents.NONE : remoteEvents, poller, policySync);
   }
 
@@ -262,15 +269,9 @@ public final class RedisSessionStore implements SessionStore {
   @Override
   public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
       Audience audience, String actor) {
-    if (subject == null || subject.isBlank() || subject.length() > SessionEngine.MAX_SUBJECT_LENGTH) {
-      throw new IllegalArgumentException("subject must be 1-" + SessionEngine.MAX_SUBJECT_LENGTH + " characters");
-    }
-    String name = policyName == null ? policies.defaultName() : policyName;
-    Policy policy = policies.current(name)
-        .orElseThrow(() -> new IllegalArgumentException("unknown policy \"" + name + "\""));
-    Map<String, Object> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
-    SessionAttributes.check(attrs);
-    SessionEngine.checkOpening(audience, actor);
+    OpenRequest request = OpenRequest.of(policies, subject, policyName, attributes, audience, actor);
+    Policy policy = request.policy();
+    Map<String, Object> attrs = request.attributes();
     if (!sink.writable()) return CompletableFuture.completedFuture(unavailable(AUDIT_DOWN));
     // Every session of a subject is opened in the subject's shard (its token and id drawn to fall
     // there), so that open.lua counts the subject's live sessions and adds one in one atomic step.
@@ -315,20 +316,12 @@ public final class RedisSessionStore implements SessionStore {
           for (int i = 5 + Row.FIELDS; i < r.size(); i++) {
             durables.add(endedHere(Row.of(r.get(i).get(0).toString(), r.get(i), 1)));
           }
-          AuditRecord.Builder created = record(RecordTypes.SESSION_CREATED, row, now)
-              .put("idle_timeout_ms", policy.idleTimeoutMs())
-              .put("absolute_timeout_ms", policy.absoluteTimeoutMs())
-              .put("warn_before_ms", policy.warnBeforeMs())
-              .put("max_extensions", (long) policy.maxExtensions());
-          if (policy.renewEvery() != null) created.put("renew_every_ms", policy.renewEvery().toMillis());
-          created.putTime("idle_expires_at", row.idleExpiresAt())
-              .putTime("absolute_expires_at", row.absoluteExpiresAt())
-              .put("attributes", attrs)
-              .put("actor", actor)
-              .put("audience", audience.toList());
-          durables.add(sink.append(List.of(created.build()), List.of()));
-          return new Decision(Decision.Verdict.ALLOWED, row.status(now), null, null, token,
-              CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
+          durables.add(sink.append(List.of(records.created(row.about(), now, policy, row.idleExpiresAt(),
+              row.absoluteExpiresAt(), attrs, actor, audience, null)), List.of()));
+          SessionStatus status = row.status(now);
+          // No page follows a session yet; lists of sessions (the admin console's, on any node) learn of it here.
+          publish(sessionId, "status", status.toMap());
+          return Decision.issued(status, token, CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
         });
     return settle(answer);
   }
@@ -340,8 +333,8 @@ public final class RedisSessionStore implements SessionStore {
     List<Object> live = new ArrayList<>();
     for (Response x : r.get(2)) live.add(x.toString());
     ConcurrencyLimit limit = policy.concurrency();
-    AuditRecord rec = SessionEngine.concurrencyRefused(AuditRecord.builder(RecordTypes.REFUSED, now, node)
-        .session(sessionId, subject, policy.name(), policy.version()), limit, live, actor, audience);
+    AuditRecord rec = records.openingRefused(new SessionRecords.About(sessionId, subject, policy.name(),
+        policy.version()), now, limit, live, actor, audience);
     // The index entry the opening made ahead of the session names no session: drop it.
     redis.send(Request.cmd(Command.SREM).arg(keys.subject(subject)).arg(sessionId));
     return new Decision(Decision.Verdict.REFUSED, null, EndReason.CONCURRENCY_LIMIT,
@@ -469,8 +462,7 @@ public final class RedisSessionStore implements SessionStore {
           if (rot.row != null && rot.verdict.equals("ENDED")) return ended(rot, false);
           if (rot.flag.equals("grace")) return inGrace(rot, presentedToken);
           if (rot.row == null || !rot.flag.equals("rotated")) return allowed(o, DONE);
-          CompletableFuture<Void> durable = sink.append(List.of(record(RecordTypes.ROTATED, rot.row, rot.now)
-              .putTime("renewed_at", rot.now).build()), List.of());
+          CompletableFuture<Void> durable = sink.append(List.of(records.rotated(rot.row.about(), rot.now)), List.of());
           return new Decision(Decision.Verdict.ALLOWED, rot.row.status(rot.now), null, null, newToken, durable);
         });
   }
@@ -494,21 +486,14 @@ public final class RedisSessionStore implements SessionStore {
   private Decision extended(Outcome o) {
     Row s = o.row;
     if (o.verdict.equals("REFUSED")) {
-      String why = o.flag.equals("no_extensions")
-          ? (s.maxExtensions() == 0 ? "the policy allows no extensions" : "no extensions left (" + s.maxExtensions() + " used)")
-          : "the absolute deadline " + Times.format(s.absoluteExpiresAt()) + " is the limit";
+      String why = Refusals.extensionText(o.flag, s.maxExtensions(), s.absoluteExpiresAt());
       // The script says whether this refusal is recorded (its repeats) or only counted (empty).
       CompletableFuture<Void> durable = o.extra.isEmpty() ? DONE
-          : sink.append(List.of(record(RecordTypes.EXTENSION_REFUSED, s, o.now)
-              .put("why", why).put("repeats", Long.parseLong(o.extra)).build()), List.of());
+          : sink.append(List.of(records.extensionRefused(s.about(), o.now, why, Long.parseLong(o.extra))), List.of());
       return new Decision(Decision.Verdict.REFUSED, s.status(o.now), null, why, null, durable);
     }
-    CompletableFuture<Void> durable = sink.append(List.of(record(RecordTypes.EXTENDED, s, o.now)
-        .putTime("previous_expires_at", Long.parseLong(o.extra))
-        .putTime("expires_at", s.expiresAt())
-        .put("extensions_used", (long) s.extensionsUsed())
-        .putTime("idle_expires_at", s.idleExpiresAt())
-        .build()), List.of());
+    CompletableFuture<Void> durable = sink.append(List.of(records.extended(s.about(), o.now, Long.parseLong(o.extra),
+        s.expiresAt(), s.extensionsUsed(), s.idleExpiresAt())), List.of());
     SessionStatus status = s.status(o.now);
     publish(s.id(), "extended", status.toMap());
     publish(s.id(), "status", status.toMap());
@@ -519,15 +504,12 @@ public final class RedisSessionStore implements SessionStore {
   private Decision acknowledged(Outcome o) {
     Row s = o.row;
     if (o.verdict.equals("REFUSED")) {
-      String why = o.flag.equals("no_warning_sent") ? SessionEngine.NO_WARNING_SENT
-          : SessionEngine.WARNING_ALREADY_ACKNOWLEDGED;
+      String why = Refusals.acknowledgementText(o.flag);
       CompletableFuture<Void> durable = o.extra.isEmpty() ? DONE
-          : sink.append(List.of(record(RecordTypes.REFUSED, s, o.now).put("reason", o.flag)
-              .put("repeats", Long.parseLong(o.extra)).build()), List.of());
+          : sink.append(List.of(records.refused(s.about(), o.now, o.flag, Long.parseLong(o.extra), null)), List.of());
       return new Decision(Decision.Verdict.REFUSED, s.status(o.now), null, why, null, durable);
     }
-    return allowed(o, sink.append(List.of(record(RecordTypes.WARNING_ACKNOWLEDGED, s, o.now)
-        .putTime("expires_at", s.warnedFor()).build()), List.of()));
+    return allowed(o, sink.append(List.of(records.warningAcknowledged(s.about(), o.now, s.warnedFor())), List.of()));
   }
 
   /** A live session presented outside its audience: refused untouched; the script says whether to record it. */
@@ -536,11 +518,10 @@ public final class RedisSessionStore implements SessionStore {
     Audience usedAt = Audience.fromWire(usedAtWire);
     metrics.checked(Decision.WRONG_AUDIENCE_REASON);
     CompletableFuture<Void> durable = !o.flag.equals("refused_record") ? DONE
-        : sink.append(List.of(record(RecordTypes.REFUSED, s, o.now).put("reason", Decision.WRONG_AUDIENCE_REASON)
-            .put("repeats", Long.parseLong(o.extra)).put("used_at", usedAt.toList()).build()), List.of());
-    return new Decision(Decision.Verdict.WRONG_AUDIENCE, null, null,
-        "this session may be used at " + String.join(", ", s.audience().entries()) + ", not at "
-            + String.join(", ", usedAt.entries()), null, durable);
+        : sink.append(List.of(records.refused(s.about(), o.now, Decision.WRONG_AUDIENCE_REASON,
+            Long.parseLong(o.extra), usedAt)), List.of());
+    return new Decision(Decision.Verdict.WRONG_AUDIENCE, null, null, Refusals.wrongAudienceText(s.audience(), usedAt),
+        null, durable);
   }
 
   /**
@@ -552,10 +533,8 @@ public final class RedisSessionStore implements SessionStore {
     CompletableFuture<Void> durable = DONE;
     switch (o.flag) {
       case "expired", "replayed" -> durable = endedHere(s);
-      case "refused_record" -> durable = sink.append(List.of(record(RecordTypes.REFUSED, s, o.now)
-          .put("reason", s.endReason())
-          .put("repeats", Long.parseLong(o.extra))
-          .build()), List.of());
+      case "refused_record" -> durable = sink.append(List.of(records.refused(s.about(), o.now, s.endReason(),
+          Long.parseLong(o.extra), null)), List.of());
       default -> { }
     }
     metrics.checked(s.endReason());
@@ -576,10 +555,7 @@ public final class RedisSessionStore implements SessionStore {
       metrics.expired(s.detectedBy(), s.endedAt() - s.deadline());
     }
     CompletableFuture<Void> durable = sink.append(List.of(endRecord(s)), List.of());
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("reason", s.endReason());
-    data.put("expired_at", Times.format(s.endedAt()));
-    publish(s.id(), s.reason().event(), data);
+    publish(s.id(), s.reason().event(), SessionEvents.endedData(s.reason(), s.endedAt()));
     durable.thenRun(() -> confirm(RedisKeys.shardOfId(s.id()), "e|" + s.id()));
     return durable;
   }
@@ -587,27 +563,13 @@ public final class RedisSessionStore implements SessionStore {
   /** The record of an ending, from the session's own fields: the same whichever node writes it. */
   AuditRecord endRecord(Row s) {
     EndReason reason = s.reason();
-    AuditRecord.Builder b;
-    switch (reason) {
-      case IDLE_TIMEOUT, ABSOLUTE_TIMEOUT -> b = record(RecordTypes.EXPIRED, s, s.endedAt())
-          .put("reason", reason.wire())
-          .putTime("deadline", s.deadline())
-          .putTime("detected_at", s.endedAt())
-          .put("lateness_ms", s.endedAt() - s.deadline())
-          .putTime("last_activity_at", s.lastActivityAt())
-          .put("detected_by", s.detectedBy());
-      case LOGGED_OUT -> b = record(RecordTypes.LOGGED_OUT, s, s.endedAt());
-      case CONCURRENCY_LIMIT -> {
-        // The same record as SessionEngine's, whichever node writes it (displaced_by is in the session's hash).
-        return SessionEngine.displacedRecord(record(RecordTypes.REVOKED, s, s.endedAt()),
-            s.reasonText(), s.displacedBy());
-      }
-      default -> b = record(RecordTypes.REVOKED, s, s.endedAt())
-          .put("actor", s.revokedBy().isEmpty() ? "unknown" : s.revokedBy())
-          .put("reason", reason.wire())
-          .put("reason_text", s.reasonText());
-    }
-    return b.build();
+    return switch (reason) {
+      case IDLE_TIMEOUT, ABSOLUTE_TIMEOUT -> records.expired(s.about(), s.endedAt(), reason, s.deadline(),
+          s.lastActivityAt(), s.detectedBy());
+      case LOGGED_OUT -> records.loggedOut(s.about(), s.endedAt());
+      case CONCURRENCY_LIMIT -> records.displaced(s.about(), s.endedAt(), s.reasonText(), s.displacedBy());
+      default -> records.revoked(s.about(), s.endedAt(), reason, s.revokedBy(), s.reasonText());
+    };
   }
 
   /**
@@ -635,10 +597,6 @@ public final class RedisSessionStore implements SessionStore {
     int reached = events.publish(sessionId, event, data);
     relay.broadcast(sessionId, event, data);
     return reached;
-  }
-
-  AuditRecord.Builder record(String type, Row s, long now) {
-    return AuditRecord.builder(type, now, node).session(s.id(), s.subject(), s.policy(), s.policyVersion());
   }
 
   // ---------------------------------------------------------------- backend operations
@@ -674,9 +632,9 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   @Override
-  public CompletableFuture<SessionEngine.Revocation> revokeSubject(String subject, String actor, String reasonText) {
-    if (!sink.writable()) return CompletableFuture.completedFuture(new SessionEngine.Revocation(-1, DONE));
-    Future<SessionEngine.Revocation> answer = members(subject).compose(ids -> {
+  public CompletableFuture<Revocation> revokeSubject(String subject, String actor, String reasonText) {
+    if (!sink.writable()) return CompletableFuture.completedFuture(new Revocation(-1, DONE));
+    Future<Revocation> answer = members(subject).compose(ids -> {
       List<Future<Decision>> each = new ArrayList<>();
       for (String id : ids) {
         each.add(Future.fromCompletionStage(revoke(id, actor, reasonText)));
@@ -686,15 +644,15 @@ public final class RedisSessionStore implements SessionStore {
         List<CompletableFuture<Void>> durables = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
           Decision d = all.resultAt(i);
-          if (d.verdict() == Decision.Verdict.UNAVAILABLE) return new SessionEngine.Revocation(-1, DONE);
+          if (d.verdict() == Decision.Verdict.UNAVAILABLE) return new Revocation(-1, DONE);
           if (d.allowed()) n++;
           durables.add(d.durable());
         }
-        return new SessionEngine.Revocation(n, CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
+        return new Revocation(n, CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
       });
     });
     return answer.toCompletionStage().toCompletableFuture()
-        .exceptionally(e -> new SessionEngine.Revocation(-1, DONE));
+        .exceptionally(e -> new Revocation(-1, DONE));
   }
 
   @Override
@@ -722,6 +680,13 @@ public final class RedisSessionStore implements SessionStore {
     return answer.toCompletionStage().toCompletableFuture();
   }
 
+  /** One pass over the shards' live sessions in bounded steps ({@link RedisSearch}); fails when Redis cannot be reached. */
+  @Override
+  public CompletableFuture<SessionSearch.Page> search(SessionSearch.Query query) {
+    Objects.requireNonNull(query, "query");
+    return search.search(query).toCompletionStage().toCompletableFuture();
+  }
+
   private Future<List<String>> members(String subject) {
     return redis.send(Request.cmd(Command.SMEMBERS).arg(keys.subject(subject)))
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
@@ -735,10 +700,10 @@ public final class RedisSessionStore implements SessionStore {
   // ---------------------------------------------------------------- policies
 
   @Override
-  public CompletableFuture<SessionEngine.PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
+  public CompletableFuture<PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
     requireSupported(values);
-    Future<SessionEngine.PolicyChange> change = policySync.change(values, applyToLive, actor, true);
-    return change.recover(e -> Future.succeededFuture(new SessionEngine.PolicyChange(null, 0, DONE)))
+    Future<PolicyChange> change = policySync.change(values, applyToLive, actor, true);
+    return change.recover(e -> Future.succeededFuture(new PolicyChange(null, 0, DONE)))
         .toCompletionStage().toCompletableFuture();
   }
 
@@ -755,7 +720,7 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   /** Adopts a policy from configuration: a new version only when its values differ from the latest. */
-  public Future<SessionEngine.PolicyChange> adopt(Policy values) {
+  public Future<PolicyChange> adopt(Policy values) {
     return policySync.change(values, false, "config", false);
   }
 
@@ -768,9 +733,8 @@ public final class RedisSessionStore implements SessionStore {
         .compose(r -> {
           Outcome o = Outcome.of(r);
           if (o.row == null) return Future.succeededFuture();
-          AuditRecord.Builder b = record(RecordTypes.NOTIFIED, o.row, o.now);
-          data.forEach(b::put);
-          return Future.fromCompletionStage(sink.append(List.of(b.build()), List.of()));
+          return Future.fromCompletionStage(sink.append(List.of(records.notified(o.row.about(), o.now, data)),
+              List.of()));
         });
     return answer.toCompletionStage().toCompletableFuture();
   }
@@ -778,12 +742,12 @@ public final class RedisSessionStore implements SessionStore {
   // ---------------------------------------------------------------- identity providers
 
   @Override
-  public CompletableFuture<SessionEngine.Revocation> endIdpSessions(IdpLogout logout) {
+  public CompletableFuture<Revocation> endIdpSessions(IdpLogout logout) {
     Objects.requireNonNull(logout, "logout");
-    SessionEngine.Revocation unavailable = new SessionEngine.Revocation(-1, DONE);
+    Revocation unavailable = new Revocation(-1, DONE);
     if (!sink.writable()) return CompletableFuture.completedFuture(unavailable);
     Future<List<String>> candidates = logout.bySubjectOnly() ? members(logout.subject()) : allSessionIds();
-    Future<SessionEngine.Revocation> answer = candidates.compose(ids -> {
+    Future<Revocation> answer = candidates.compose(ids -> {
       List<Future<String>> each = new ArrayList<>();
       for (String id : ids) each.add(endIfMatching(id, logout));
       return Future.all(each).map(all -> {
@@ -795,10 +759,9 @@ public final class RedisSessionStore implements SessionStore {
       });
     }).compose(ended -> {
       // Each ending's own record was appended by endedHere; the logout's record follows them.
-      AuditRecord.Builder b = AuditRecord.builder(RecordTypes.IDP_LOGOUT, nodeClock.millis(), node);
-      SessionEngine.idpAccepted(logout, ended).forEach(b::put);
-      CompletableFuture<Void> durable = sink.append(List.of(b.build()), List.of());
-      return Future.succeededFuture(new SessionEngine.Revocation(ended.size(), durable));
+      CompletableFuture<Void> durable = sink.append(List.of(records.idpLogoutAccepted(nodeClock.millis(), logout,
+          ended)), List.of());
+      return Future.succeededFuture(new Revocation(ended.size(), durable));
     });
     return answer.toCompletionStage().toCompletableFuture().exceptionally(e -> unavailable);
   }
@@ -848,41 +811,31 @@ public final class RedisSessionStore implements SessionStore {
 
   @Override
   public CompletableFuture<Void> recordAuditRead(Map<String, Object> data) {
-    AuditRecord.Builder b = AuditRecord.builder(RecordTypes.AUDIT_READ, nodeClock.millis(), node);
-    data.forEach(b::put);
-    return sink.append(List.of(b.build()), List.of());
+    return sink.append(List.of(records.auditRead(nodeClock.millis(), data)), List.of());
   }
 
   @Override
   public CompletableFuture<Void> recordIdpLogoutRefused(Map<String, Object> data) {
-    AuditRecord.Builder b = AuditRecord.builder(RecordTypes.IDP_LOGOUT, nodeClock.millis(), node);
-    data.forEach(b::put);
-    b.put("outcome", "refused");
-    return sink.append(List.of(b.build()), List.of());
+    return sink.append(List.of(records.idpLogoutRefused(nodeClock.millis(), data)), List.of());
   }
 
   @Override
   public CompletableFuture<Void> recordGatewayEvent(String sessionId, String type, Map<String, Object> data) {
-    if (!RecordTypes.GATEWAY_EVENTS.contains(type)) {
-      throw new IllegalArgumentException("not a gateway record type: " + type);
-    }
+    SessionRecords.requireGatewayType(type);
     if (sessionId == null) return appendWithoutSession(type, data);
     Future<Void> answer = run(scripts.session, List.of(keys.session(sessionId)),
         sessionArgs("id", "peek", RedisKeys.shardOfId(sessionId), "", List.of()))
         .compose(r -> {
           Outcome o = Outcome.of(r);
           if (o.row == null) return Future.fromCompletionStage(appendWithoutSession(type, data));
-          AuditRecord.Builder b = record(type, o.row, o.now);
-          data.forEach(b::put);
-          return Future.fromCompletionStage(sink.append(List.of(b.build()), List.of()));
+          return Future.fromCompletionStage(sink.append(List.of(records.gatewayEvent(o.row.about(), o.now, type, data)),
+              List.of()));
         });
     return answer.toCompletionStage().toCompletableFuture();
   }
 
   private CompletableFuture<Void> appendWithoutSession(String type, Map<String, Object> data) {
-    AuditRecord.Builder b = AuditRecord.builder(type, nodeClock.millis(), node);
-    data.forEach(b::put);
-    return sink.append(List.of(b.build()), List.of());
+    return sink.append(List.of(records.gatewayEvent(null, nodeClock.millis(), type, data)), List.of());
   }
 
   /** An answer that never fails: Redis unreachable or slow becomes UNAVAILABLE (fail closed). */

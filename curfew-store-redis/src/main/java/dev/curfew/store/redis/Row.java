@@ -1,10 +1,12 @@
 package dev.curfew.store.redis;
 
 import dev.curfew.core.Audience;
+import dev.curfew.core.Deadlines;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.Policy;
 import java.time.Duration;
 import java.util.List;
+import dev.curfew.core.SessionRecords;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.audit.Json;
 import io.vertx.redis.client.Response;
@@ -74,7 +76,12 @@ record Row(
   }
 
   long expiresAt() {
-    return Math.min(idleExpiresAt, absoluteExpiresAt);
+    return Deadlines.expiresAt(idleExpiresAt, absoluteExpiresAt);
+  }
+
+  /** Whom the session's audit records are about. */
+  SessionRecords.About about() {
+    return new SessionRecords.About(id, subject, policy, policyVersion);
   }
 
   boolean ended() {
@@ -97,7 +104,7 @@ record Row(
 
   SessionStatus status(long nowMs) {
     return new SessionStatus(id, subject, policy, policyVersion, createdAt, lastActivityAt, idleExpiresAt,
-        absoluteExpiresAt, expiresAt() - warnMs, extensionsUsed, Math.max(0, maxExtensions - extensionsUsed), nowMs,
+        absoluteExpiresAt, Deadlines.warningAt(expiresAt(), warnMs), extensionsUsed, Math.max(0, maxExtensions - extensionsUsed), nowMs,
         reason(), ended() ? endedAt : 0, attributeMap(), audience);
   }
 }

@@ -15,7 +15,7 @@ local v = redis.call('HMGET', skey, 'sub', 'pol', 'ver', 'idle', 'abs', 'warn', 
 -- 14 tok, 17 er, 11 ie, 12 ae: only the current token of a live session before its deadline
 if not v[1] or v[14] ~= ARGV[2] or v[17] ~= '' then return {'SLOW'} end
 local ie, ae = tonumber(v[11]), tonumber(v[12])
-if now >= math.min(ie, ae) then return {'SLOW'} end
+if now >= expires_at(ie, ae) then return {'SLOW'} end
 -- 27 aud: outside the session's audience, session.lua refuses (and records) without touching.
 -- The same test as common.lua's admits (dev.curfew.core.Audience#admits), inlined for speed.
 if ARGV[4] ~= '' then
@@ -31,6 +31,11 @@ if ARGV[3] == '1' then
   v[10] = tostring(now)
   v[11] = tostring(now + tonumber(v[4]))
   redis.call('HSET', skey, 'la', v[10], 'ie', v[11])
+  -- 19 wf, 6 warn: the due entry stays, unless the warning for the new expiry now comes before it
+  -- (dev.curfew.core.Deadlines#rearmAfterActivity, as session.lua's rearm).
+  local previous = expires_at(ie, ae)
+  local nxt = next_event_at(tonumber(v[11]), ae, tonumber(v[6]), tonumber(v[19]))
+  if rearm_after_activity(previous, tonumber(v[19]), nxt) then redis.call('ZADD', ARGV[1] .. 'due', nxt, id) end
   local renew = tonumber(v[8])
   if renew > 0 and now - tonumber(v[16]) >= renew then flag = 'rotate_due' end
 end

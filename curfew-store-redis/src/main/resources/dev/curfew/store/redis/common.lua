@@ -1,4 +1,4 @@
--- Shared by every Curfew script (prepended when the script is loaded).
+-- Shared by every Curfew script but check.lua (prepended, after the generated prelude, when the script is loaded).
 -- A session is one hash under "<prefix>:{<shard>}:s:<id>"; its tokens are strings under
 -- "<prefix>:{<shard>}:t:<sha256 hex>" holding the id. Every key of one session carries the same
 -- hash tag, so a script that starts from a token or an id touches one slot of a Redis Cluster.
@@ -28,21 +28,11 @@ end
 
 local function num(s, k) return tonumber(s[k]) end
 
-local function expires(s) return math.min(num(s, 'ie'), num(s, 'ae')) end
-
--- The reason a session ends at its deadline; a tie goes to the absolute deadline.
-local function timeout_reason(s)
-  if num(s, 'ae') <= num(s, 'ie') then return 'absolute_timeout' end
-  return 'idle_timeout'
-end
-
--- The next instant the deadline scheduler must look at a live session.
-local function next_event(s)
-  local e = expires(s)
-  local warn = num(s, 'warn')
-  if warn > 0 and tonumber(s.wf) ~= e then return math.min(e - warn, e) end
-  return e
-end
+-- The deadline rules (dev.curfew.core.Deadlines, in the prelude) applied to a session's fields.
+local function expires(s) return expires_at(num(s, 'ie'), num(s, 'ae')) end
+local function timeout_reason(s) return timeout_reason_of(num(s, 'ie'), num(s, 'ae')) end
+local function warning_due(s) return warning_due_at(expires(s), num(s, 'warn'), tonumber(s.wf)) end
+local function next_event(s) return next_event_at(num(s, 'ie'), num(s, 'ae'), num(s, 'warn'), tonumber(s.wf)) end
 
 -- The session's fields in the order of F, for the node to build its status and records from.
 local function row(s)

@@ -27,7 +27,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0
     local deadline = expires(s)
     finish(skey, tprefix, shard, id, s, now, timeout_reason(s), {dl = deadline, db = 'timer'}, retention, lease)
     emit('expired', id, '', s)
-  elseif num(s, 'warn') > 0 and tonumber(s.wf) ~= expires(s) and now >= expires(s) - num(s, 'warn') then
+  elseif warning_due(s) and now >= warning_at(expires(s), num(s, 'warn')) then
     local e = expires(s)
     s.wf = tostring(e)
     redis.call('HSET', skey, 'wf', s.wf)

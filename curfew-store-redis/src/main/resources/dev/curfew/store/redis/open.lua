@@ -23,7 +23,7 @@ if max > 0 then
     local o = load(shard .. 's:' .. other)
     if not o or o.er ~= '' then
       redis.call('ZREM', ukey, other)
-    elseif now < expires(o) and (scope ~= 'audience' or o.aud == ARGV[15]) then
+    elseif now < expires(o) and (scope ~= SCOPE.AUDIENCE or o.aud == ARGV[15]) then
       counted[#counted + 1] = {other, o}
     end
   end
@@ -31,15 +31,15 @@ end
 local excess = #counted + 1 - max
 local displaced = {}
 if max > 0 and excess > 0 then
-  if when ~= 'end_oldest' then
+  if when ~= WHEN_EXCEEDED.END_OLDEST then
     local ids = {}
     for i, c in ipairs(counted) do ids[i] = c[1] end
     return {'REFUSED', now, ids}
   end
   for i = 1, excess do
     local other, o = counted[i][1], counted[i][2]
-    finish(shard .. 's:' .. other, shard .. 't:', shard, other, o, now, 'concurrency_limit',
-      {ra = 'curfew', rt = ARGV[19], dby = id}, retention, tonumber(ARGV[20]))
+    finish(shard .. 's:' .. other, shard .. 't:', shard, other, o, now, R.CONCURRENCY_LIMIT,
+      {ra = CURFEW_ACTOR, rt = ARGV[19], dby = id}, retention, tonumber(ARGV[20]))
     local d = {other}
     for j, v in ipairs(row(o)) do d[1 + j] = v end
     displaced[#displaced + 1] = d

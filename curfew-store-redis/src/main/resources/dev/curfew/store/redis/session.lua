@@ -29,6 +29,14 @@ local function finish_here(reason, fields)
   finish(skey, tprefix, shard, id, s, now, reason, fields, retention, lease)
 end
 
+-- Activity moved the expiry from previous: the due entry stays, unless the warning for the new
+-- expiry now comes before it (dev.curfew.core.Deadlines#rearmAfterActivity).
+local function rearm(previous)
+  if rearm_after_activity(previous, tonumber(s.wf), next_event(s)) then
+    redis.call('ZADD', shard .. 'due', next_event(s), id)
+  end
+end
+
 if op == 'peek' then return answer('PEEK') end
 
 -- The previous token of a rotation within its grace ('gu', set by the rotation from the node's
@@ -36,7 +44,7 @@ if op == 'peek' then return answer('PEEK') end
 -- previous one ('nt', see SealedToken). After the grace, it is a replay: the session is taken over, end it.
 local in_grace = mode == 'token' and presented == s.prev and now < (tonumber(redis.call('HGET', skey, 'gu')) or 0)
 if mode == 'token' and s.er == '' and presented == s.prev and not in_grace then
-  finish_here('replayed', {ra = 'curfew', rt = 'a rotated-out token was presented again'})
+  finish_here(R.REPLAYED, {ra = CURFEW_ACTOR, rt = REPLAYED_TEXT})
   return answer('ENDED', 'replayed')
 end
 -- A deadline passed: end it now, whoever asks first.
@@ -62,9 +70,11 @@ if op == 'check' then
     return answer('WRONG_AUDIENCE')
   end
   if ARGV[7] == '1' then
+    local previous = expires(s)
     s.la = tostring(now)
     s.ie = tostring(now + num(s, 'idle'))
     redis.call('HSET', skey, 'la', s.la, 'ie', s.ie)
+    rearm(previous)
   end
   if in_grace then return answer('ALLOWED', 'grace', redis.call('HGET', skey, 'nt')) end
   if ARGV[7] == '1' and num(s, 'renew') > 0 and now - num(s, 'ti') >= num(s, 'renew') then
@@ -87,19 +97,20 @@ elseif op == 'rotate' then
   return answer('ALLOWED', 'rotated')
 elseif op == 'extend' then
   -- A refusal's extra: the repeats to record with it, or '' when it is only counted.
-  if num(s, 'ext') >= num(s, 'maxext') then return answer('REFUSED', 'no_extensions', refusal_due(skey, s, now)) end
-  if num(s, 'ae') <= num(s, 'ie') then return answer('REFUSED', 'absolute_limit', refusal_due(skey, s, now)) end
+  if num(s, 'ext') >= num(s, 'maxext') then return answer('REFUSED', REFUSAL.NO_EXTENSIONS, refusal_due(skey, s, now)) end
+  if num(s, 'ae') <= num(s, 'ie') then return answer('REFUSED', REFUSAL.ABSOLUTE_LIMIT, refusal_due(skey, s, now)) end
   local previous = expires(s)
   s.la = tostring(now)
   s.ie = tostring(now + num(s, 'idle'))
   s.ext = tostring(num(s, 'ext') + 1)
   redis.call('HSET', skey, 'la', s.la, 'ie', s.ie, 'ext', s.ext)
+  rearm(previous)
   return answer('ALLOWED', 'extended', previous)
 elseif op == 'ack' then
   -- Only a warning that was sent, and each once: a holder cannot write records at will.
   if s.wf == '' or s.wa == s.wf then
-    local flag = 'warning_already_acknowledged'
-    if s.wf == '' then flag = 'no_warning_sent' end
+    local flag = REFUSAL.WARNING_ALREADY_ACKNOWLEDGED
+    if s.wf == '' then flag = REFUSAL.NO_WARNING_SENT end
     return answer('REFUSED', flag, refusal_due(skey, s, now))
   end
   s.wa = s.wf
@@ -108,11 +119,11 @@ elseif op == 'ack' then
 elseif op == 'get' then
   return answer('ALLOWED')
 elseif op == 'logout' then
-  finish_here('logged_out', {})
+  finish_here(R.LOGGED_OUT, {})
   return answer('ALLOWED', 'ended')
 elseif op == 'revoke' then
   -- ARGV[9]: the end reason when not 'revoked' (an IdP's logout: 'idp_logout'); the caller checks it.
-  finish_here(ARGV[9] or 'revoked', {ra = ARGV[7], rt = ARGV[8]})
+  finish_here(ARGV[9] or R.REVOKED, {ra = ARGV[7], rt = ARGV[8]})
   return answer('ALLOWED', 'ended')
 elseif op == 'apply' then
   -- A new version of the session's policy, narrowed field by field against the session's own

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.curfew.core.Audience;
+import dev.curfew.core.Deadlines;
 import dev.curfew.core.Decision;
 import dev.curfew.core.Policy;
+import dev.curfew.core.Refusals;
 import dev.curfew.core.SessionEngine;
 import dev.curfew.core.SystemClock;
 import dev.curfew.core.audit.AuditRecord;
@@ -88,7 +90,7 @@ class RedisAudienceTest {
     Decision opened = get(a.store.open("bob", null, Map.of(), Audience.app("web"), "web"));
     long started = System.currentTimeMillis();
     for (int i = 0; i < 30; i++) {
-      assertThat(get(a.store.acknowledgeWarning(opened.token())).detail()).isEqualTo(SessionEngine.NO_WARNING_SENT);
+      assertThat(get(a.store.acknowledgeWarning(opened.token())).detail()).isEqualTo(Refusals.NO_WARNING_SENT_TEXT);
       assertThat(get(a.store.extend(opened.token())).verdict()).isEqualTo(Decision.Verdict.REFUSED);
     }
     long seconds = (System.currentTimeMillis() - started) / 1000 + 1;
@@ -98,7 +100,7 @@ class RedisAudienceTest {
     assertThat(get(a.store.acknowledgeWarning(opened.token())).allowed()).isTrue();
     Decision again = get(a.store.acknowledgeWarning(opened.token()));
     assertThat(again.verdict()).isEqualTo(Decision.Verdict.REFUSED);
-    assertThat(again.detail()).isEqualTo(SessionEngine.WARNING_ALREADY_ACKNOWLEDGED);
+    assertThat(again.detail()).isEqualTo(Refusals.WARNING_ALREADY_ACKNOWLEDGED_TEXT);
     assertThat(a.records(RecordTypes.WARNING_ACKNOWLEDGED)).hasSize(1);
     assertThat(a.records(RecordTypes.WARNING_ACKNOWLEDGED).get(0).data().get("expires_at"))
         .isEqualTo(a.records(RecordTypes.WARNING_SENT).get(0).data().get("expires_at"));
@@ -124,7 +126,7 @@ class RedisAudienceTest {
   void scriptRules_agreeWithTheCore() throws Exception {
     Redis client = Redis.createClient(redis.vertx, RedisNodes.options(RedisNodes.URI));
     try {
-      String harness = Scripts.resource("common.lua") + "\n"
+      String harness = Scripts.prelude() + Scripts.resource("common.lua") + "\n"
           + "if ARGV[1] == 'narrow' then\n"
           + "  local s = {ver = '1', idle = ARGV[2], abs = ARGV[3], warn = ARGV[4], maxext = ARGV[5], renew = ARGV[6]}\n"
           + "  narrow(s, {ver = '2', idle = ARGV[7], abs = ARGV[8], warn = ARGV[9], maxext = ARGV[10], renew = ARGV[11]})\n"
@@ -151,6 +153,50 @@ class RedisAudienceTest {
         Response admitted = RedisNodes.get(client.send(eval(harness, "admits", have.wire(), at.wire())));
         assertThat(admitted.toInteger() == 1).as("seed %d, case %d: %s at %s", seed, i, have, at)
             .isEqualTo(have.admits(at));
+      }
+    } finally {
+      client.close();
+    }
+  }
+
+  /**
+   * The deadline rules the scripts run (Deadlines#lua, through common.lua's wrappers over a
+   * session's fields) against Deadlines' Java methods, on random inputs (fixed seed), ties included.
+   */
+  @Test
+  void deadlineRules_agreeWithTheCore() throws Exception {
+    Redis client = Redis.createClient(redis.vertx, RedisNodes.URI);
+    try {
+      String harness = Scripts.prelude() + Scripts.resource("common.lua") + "\n"
+          + "local s = {ie = ARGV[1], ae = ARGV[2], warn = ARGV[3], wf = ARGV[4]}\n"
+          + "local due = 0\nif warning_due(s) then due = 1 end\n"
+          + "local rearm = 0\nif rearm_after_activity(tonumber(ARGV[5]), tonumber(s.wf), next_event(s)) then rearm = 1 end\n"
+          + "return {tostring(expires(s)), timeout_reason(s), due, tostring(next_event(s)),"
+          + " tostring(warning_at(expires(s), num(s, 'warn'))), rearm}\n";
+      long seed = 20261204L;
+      Random random = new Random(seed);
+      for (int i = 0; i < 300; i++) {
+        long base = 1_700_000_000_000L;
+        long ie = base + random.nextInt(100_000);
+        long ae = random.nextInt(5) == 0 ? ie : base + random.nextInt(100_000);
+        long warn = random.nextInt(3) == 0 ? 0 : random.nextInt(50_000);
+        long expires = Math.min(ie, ae);
+        // wf: none sent (''), sent for the current expiry, or for an earlier one
+        int w = random.nextInt(3);
+        String wf = w == 0 ? "" : Long.toString(w == 1 ? expires : expires - 1 - random.nextInt(10_000));
+        long warnedFor = wf.isEmpty() ? Long.MIN_VALUE : Long.parseLong(wf);
+        // the expiry before activity moved it: the warned one (or not), before or after the new next event
+        long previous = random.nextBoolean() && !wf.isEmpty() ? warnedFor : expires - random.nextInt(60_000);
+        Response r = RedisNodes.get(client.send(eval(harness, Long.toString(ie), Long.toString(ae),
+            Long.toString(warn), wf, Long.toString(previous))));
+        assertThat(List.of(r.get(0).toString(), r.get(1).toString(), r.get(2).toString(), r.get(3).toString(),
+            r.get(4).toString(), r.get(5).toString()))
+            .as("seed %d, case %d: ie %d ae %d warn %d wf '%s' previous %d", seed, i, ie, ae, warn, wf, previous)
+            .containsExactly(Long.toString(Deadlines.expiresAt(ie, ae)), Deadlines.timeoutReason(ie, ae).wire(),
+                Deadlines.warningDue(expires, warn, warnedFor) ? "1" : "0",
+                Long.toString(Deadlines.nextEventAt(ie, ae, warn, warnedFor)),
+                Long.toString(Deadlines.warningAt(expires, warn)),
+                Deadlines.rearmAfterActivity(previous, warnedFor, Deadlines.nextEventAt(ie, ae, warn, warnedFor)) ? "1" : "0");
       }
     } finally {
       client.close();

@@ -8,7 +8,7 @@ import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.IdpLogout;
 import dev.curfew.core.Policy;
-import dev.curfew.core.SessionEngine;
+import dev.curfew.core.Revocation;
 import dev.curfew.core.SystemClock;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
@@ -38,7 +38,7 @@ class RedisIdpLogoutTest {
     Decision other = get(a.store.open("alice@example.com", null, Map.of("idp_sid", "kc-2")));
     Decision okta = get(a.store.open("alice@example.com", null, Map.of("idp", "okta", "idp_sid", "kc-1")));
 
-    SessionEngine.Revocation r = a.store.endIdpSessions(new IdpLogout("keycloak", "kc-1", "f3a9", "jti-9"))
+    Revocation r = a.store.endIdpSessions(new IdpLogout("keycloak", "kc-1", "f3a9", "jti-9"))
         .get(30, TimeUnit.SECONDS);
     r.durable().get(30, TimeUnit.SECONDS);
 
@@ -60,7 +60,7 @@ class RedisIdpLogoutTest {
     Decision s1 = get(a.store.open("carol", null, Map.of()));
     Decision s2 = get(a.store.open("carol", null, Map.of("idp_sid", "x")));
     Decision dave = get(a.store.open("dave", null, Map.of()));
-    SessionEngine.Revocation r = a.store.endIdpSessions(new IdpLogout("okta", null, "carol", "jti-1"))
+    Revocation r = a.store.endIdpSessions(new IdpLogout("okta", null, "carol", "jti-1"))
         .get(30, TimeUnit.SECONDS);
     assertThat(r.revoked()).isEqualTo(2);
     assertThat(get(a.store.check(s1.token(), false)).reason()).isEqualTo(EndReason.IDP_LOGOUT);

@@ -1,0 +1,180 @@
+package dev.curfew.server.cli;
+
+import dev.curfew.core.AuditSink;
+import dev.curfew.core.DeadlineDriver;
+import dev.curfew.core.Policies;
+import dev.curfew.core.SessionStore;
+import dev.curfew.core.SystemClock;
+import dev.curfew.core.audit.AuditRecord;
+import dev.curfew.core.audit.RecordTypes;
+import dev.curfew.server.config.CurfewConfig;
+import dev.curfew.server.http.SessionEventFanOut;
+import dev.curfew.server.metrics.CurfewMetrics;
+import dev.curfew.server.oidc.RedisSeenLogoutTokens;
+import dev.curfew.server.oidc.SeenLogoutTokens;
+import dev.curfew.server.security.RedisRateBuckets;
+import dev.curfew.server.security.SharedRateBuckets;
+import dev.curfew.store.embedded.EmbeddedStore;
+import dev.curfew.store.redis.RedisSessionStore;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where {@code curfew serve} keeps the sessions ({@code store:} in the configuration): {@code
+ * embedded}, the engine in this process with its state recovered from the data directory ({@link
+ * Embedded}), or {@code redis}, shared by every node ({@link RedisBackend}). Either writes its records to
+ * the {@link AuditBackend}'s sink.
+ */
+interface SessionBackend {
+
+  /** The backend {@code cfg} names. */
+  static SessionBackend of(CurfewConfig cfg) {
+    return cfg.store().equals("redis") ? new RedisBackend() : new Embedded();
+  }
+
+  /** What a backend starts with. */
+  record Start(CurfewConfig cfg, String node, Path dataDir, Vertx vertx, SystemClock clock, Policies policies,
+      AuditSink audit, String auditIn, EmbeddedStore store, SessionEventFanOut events, CurfewMetrics metrics,
+      PrintStream log) {}
+
+  /** Starts the sessions and says so on {@code log}; the store every request goes to. */
+  SessionStore start(Start s) throws Exception;
+
+  /** The name traces give the store: "embedded" or "redis". */
+  String name();
+
+  /** The buckets every node's rate limits share, or null: this node's own (docs/security.md). */
+  SharedRateBuckets sharedRateBuckets();
+
+  /** Where back-channel logout remembers the logout tokens it has seen (shared by every node with Redis). */
+  SeenLogoutTokens seenLogoutTokens(Path dataDir, SystemClock clock);
+
+  /** At stop, before anything else of the sessions: no more timers. */
+  void stopDeadlines();
+
+  /** At stop, before the store closes: the sessions' last records are written. */
+  void close(PrintStream log);
+
+  /** {@code store: embedded}: the engine recovered from the data directory, advanced by a deadline driver. */
+  final class Embedded implements SessionBackend {
+    private DeadlineDriver driver;
+
+    @Override
+    public SessionStore start(Start s) throws Exception {
+      CurfewConfig cfg = s.cfg();
+      EmbeddedStore.Serving serving = s.store().serve(s.policies(), s.audit(), s.events(), s.metrics(),
+          cfg.maxLiveSessions(), cfg.endedRetention(), cfg.rotationGrace());
+      EmbeddedStore.Recovery r = serving.recovery();
+      s.log().println("curfew: node " + s.node() + ", data in " + s.dataDir().toAbsolutePath() + "; recovered "
+          + r.recoveredSessions() + " live sessions, " + r.expiredDuringDowntime() + " expired while down"
+          + (s.store().log().recordsAtOpen() == 0 ? " (first start)"
+              : r.cleanShutdown() ? "" : " (previous run did not stop cleanly)"));
+      driver = serving.driver();
+      ServeCommand.adoptConfiguredPolicies(cfg, serving.sessions(), s.log());
+      return serving.sessions();
+    }
+
+    @Override
+    public String name() {
+      return "embedded";
+    }
+
+    @Override
+    public SharedRateBuckets sharedRateBuckets() {
+      return null;
+    }
+
+    @Override
+    public SeenLogoutTokens seenLogoutTokens(Path dataDir, SystemClock clock) {
+      return SeenLogoutTokens.inFile(dataDir.resolve("logout-tokens-seen"), clock);
+    }
+
+    @Override
+    public void stopDeadlines() {
+      if (driver != null) driver.close();
+    }
+
+    @Override
+    public void close(PrintStream log) {
+      // the store's close writes the final snapshot and node.stopped
+    }
+  }
+
+  /**
+   * {@code store: redis}: sessions in Redis, shared by every node; this node's audit trail (its
+   * own Merkle tree) stays in its data directory (and PostgreSQL), with node.started and
+   * node.stopped of its own.
+   */
+  final class RedisBackend implements SessionBackend {
+    private Redis client;
+    private RedisSessionStore redis;
+    private AuditSink audit;
+    private String node;
+    private String keyPrefix;
+
+    @Override
+    public SessionStore start(Start s) throws Exception {
+      CurfewConfig cfg = s.cfg();
+      node = s.node();
+      keyPrefix = cfg.redisKeyPrefix();
+      audit = s.store().log(); // node.started and node.stopped are the journal's (mirrored with audit: postgres)
+      client = Redis.createClient(s.vertx(), new RedisOptions()
+          .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000));
+      redis = RedisSessionStore.start(s.vertx(), client,
+          s.node(), s.clock(), s.policies(), s.audit(), s.events(), s.events().remote(), s.metrics(),
+          RedisSessionStore.Settings.defaults()
+              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix())
+              .withMaxLiveSessions(cfg.maxLiveSessions()).withRotationGrace(cfg.rotationGrace()))
+          .await(30, TimeUnit.SECONDS);
+      audit.append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, s.clock().millis(), s.node())
+          .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);
+      s.log().println("curfew: node " + s.node() + ", sessions in Redis at " + ServeCommand.redactedUri(cfg.redisUri())
+          + ", audit log in " + s.auditIn());
+      return redis;
+    }
+
+    @Override
+    public String name() {
+      return "redis";
+    }
+
+    /** The Redis store, once started. */
+    RedisSessionStore store() {
+      return redis;
+    }
+
+    @Override
+    public SharedRateBuckets sharedRateBuckets() {
+      // Every limit counts for the whole deployment, in Redis, on Redis's clock.
+      return new RedisRateBuckets(client, keyPrefix, Duration.ofSeconds(2));
+    }
+
+    @Override
+    public SeenLogoutTokens seenLogoutTokens(Path dataDir, SystemClock clock) {
+      return new RedisSeenLogoutTokens(client, keyPrefix, clock);
+    }
+
+    @Override
+    public void stopDeadlines() {
+      // Redis's due poller stops with the store
+    }
+
+    @Override
+    public void close(PrintStream log) {
+      if (redis == null) return;
+      try {
+        redis.close().await(10, TimeUnit.SECONDS);
+        audit.append(List.of(AuditRecord.builder(RecordTypes.NODE_STOPPED, System.currentTimeMillis(), node)
+            .put("version", Main.version()).build()), List.of()).get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.println("curfew: Redis store did not close cleanly: " + e.getMessage());
+      }
+    }
+  }
+}
