@@ -55,18 +55,19 @@ public final class RedisRateBuckets implements SharedRateBuckets {
     long interval = RateLimiter.intervalMicros(rate);
     long tolerance = (rate.limit() - 1) * interval;
     String bucket = prefix + limit + ":" + hashed(key);
-    Future<Response> answer = redis.send(eval(bucket, interval, tolerance, mode)).recover(err -> {
+    // Unknown to the Redis that holds the bucket (a restart, a failover, another node of a Cluster):
+    // the whole text once with EVAL, which also caches it there.
+    Future<Response> answer = redis.send(eval(Command.EVALSHA, SHA, bucket, interval, tolerance, mode)).recover(err -> {
       String m = err.getMessage();
       if (m == null || !m.startsWith("NOSCRIPT")) return Future.failedFuture(err);
-      return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(SCRIPT))
-          .compose(loaded -> redis.send(eval(bucket, interval, tolerance, mode)));
+      return redis.send(eval(Command.EVAL, SCRIPT, bucket, interval, tolerance, mode));
     });
     return answer.map(r -> (r.toLong() + 999) / 1000).toCompletionStage().toCompletableFuture()
         .orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
-  private static Request eval(String bucket, long interval, long tolerance, String mode) {
-    return Request.cmd(Command.EVALSHA).arg(SHA).arg(1).arg(bucket).arg(interval).arg(tolerance).arg(mode);
+  private static Request eval(Command command, String script, String bucket, long interval, long tolerance, String mode) {
+    return Request.cmd(command).arg(script).arg(1).arg(bucket).arg(interval).arg(tolerance).arg(mode);
   }
 
   private static String hashed(String key) {

@@ -239,11 +239,15 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   private void countLive() {
-    List<Request> gets = new ArrayList<>();
-    for (int i = 0; i < RedisKeys.SHARDS; i++) gets.add(Request.cmd(Command.GET).arg(keys.live(i)));
-    redis.batch(gets).onSuccess(rs -> {
+    // One GET per shard (each in its own slot: a batch across slots is refused by a Redis Cluster).
+    List<Future<Response>> gets = new ArrayList<>();
+    for (int i = 0; i < RedisKeys.SHARDS; i++) gets.add(redis.send(Request.cmd(Command.GET).arg(keys.live(i))));
+    Future.all(gets).onSuccess(rs -> {
       long n = 0;
-      for (Response r : rs) n += r == null ? 0 : r.toLong();
+      for (int i = 0; i < rs.size(); i++) {
+        Response r = rs.resultAt(i);
+        n += r == null ? 0 : r.toLong();
+      }
       liveSessions = n;
     });
   }
@@ -776,13 +780,15 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * Every session id of this deployment's prefix, shard by shard ({@code SCAN}, 1,000 keys a step):
-   * a logout by IdP session id may concern any subject. With Redis Cluster, SCAN walks one node.
+   * Every live session id, shard by shard: a logout by IdP session id may concern any subject. A live
+   * session is in its shard's deadline set until it ends, so each set is walked ({@code ZSCAN}, 1,000
+   * entries a step); being a key of the shard's slot, it is read from the right node of a Redis
+   * Cluster too (a {@code SCAN} walks only the node it is sent to).
    */
   private Future<List<String>> allSessionIds() {
     List<Future<List<String>>> shards = new ArrayList<>();
     for (int n = 0; n < RedisKeys.SHARDS; n++) {
-      shards.add(scan(keys.shard(n) + "s:", "0", new ArrayList<>()));
+      shards.add(zscan(keys.due(n), "0", new ArrayList<>()));
     }
     return Future.all(shards).map(all -> {
       List<String> ids = new ArrayList<>();
@@ -791,15 +797,15 @@ public final class RedisSessionStore implements SessionStore {
     });
   }
 
-  private Future<List<String>> scan(String keyPrefix, String cursor, List<String> into) {
-    // A glob: the shard's hash tag braces are literal characters for MATCH, so escape them.
-    String pattern = keyPrefix.replace("{", "\\{").replace("}", "\\}") + "*";
-    return redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(1000))
+  private Future<List<String>> zscan(String key, String cursor, List<String> into) {
+    return redis.send(Request.cmd(Command.ZSCAN).arg(key).arg(cursor).arg("COUNT").arg(1000))
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .compose(r -> {
-          for (Response k : r.get(1)) into.add(k.toString().substring(keyPrefix.length()));
+          Response page = r.get(1);
+          // Member, score, member, score, ...
+          for (int i = 0; i < page.size(); i += 2) into.add(page.get(i).toString());
           String next = r.get(0).toString();
-          return next.equals("0") ? Future.succeededFuture(into) : scan(keyPrefix, next, into);
+          return next.equals("0") ? Future.succeededFuture(into) : zscan(key, next, into);
         });
   }
 

@@ -106,17 +106,21 @@ final class Scripts {
     this.redis = redis;
   }
 
+  /**
+   * Runs {@code s} by its SHA-1; when the Redis that holds the keys does not know it yet, sends the
+   * whole text once with {@code EVAL}, which also caches it there. (A {@code SCRIPT LOAD} has no key:
+   * on a Redis Cluster it would reach some node, not necessarily the one the keys live on.)
+   */
   Future<Response> run(Script s, List<String> keys, List<String> args) {
-    return redis.send(request(s, keys, args)).recover(err -> {
+    return redis.send(request(Command.EVALSHA, s.sha, keys, args)).recover(err -> {
       String m = err.getMessage();
       if (m == null || !m.startsWith("NOSCRIPT")) return Future.failedFuture(err);
-      return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(s.text))
-          .compose(loaded -> redis.send(request(s, keys, args)));
+      return redis.send(request(Command.EVAL, s.text, keys, args));
     });
   }
 
-  private static Request request(Script s, List<String> keys, List<String> args) {
-    Request r = Request.cmd(Command.EVALSHA).arg(s.sha).arg(keys.size());
+  private static Request request(Command command, String script, List<String> keys, List<String> args) {
+    Request r = Request.cmd(command).arg(script).arg(keys.size());
     for (String k : keys) r.arg(k);
     for (String a : args) r.arg(a);
     return r;

@@ -124,7 +124,7 @@ class RedisAudienceTest {
   /** common.lua's narrow and admits against Policy#narrowedBy and Audience#admits, on random inputs (fixed seed). */
   @Test
   void scriptRules_agreeWithTheCore() throws Exception {
-    Redis client = Redis.createClient(redis.vertx, RedisNodes.URI);
+    Redis client = Redis.createClient(redis.vertx, RedisNodes.options(RedisNodes.URI));
     try {
       String harness = Scripts.prelude() + Scripts.resource("common.lua") + "\n"
           + "if ARGV[1] == 'narrow' then\n"

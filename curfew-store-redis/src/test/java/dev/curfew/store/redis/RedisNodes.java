@@ -52,8 +52,7 @@ final class RedisNodes implements AutoCloseable {
         events.add(new Event(name, id, e, d, true));
         return 0;
       };
-      Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(uri).setMaxPoolSize(8)
-          .setMaxPoolWaiting(10_000));
+      Redis redis = Redis.createClient(vertx, options(uri).setMaxPoolSize(8).setMaxPoolWaiting(10_000));
       this.store = get(RedisSessionStore.start(vertx, redis, name, clock, new Policies(policies, policies.get(0).name()),
           holding(), local, remote, null, settings.withPrefix(prefix)));
     }
@@ -80,6 +79,18 @@ final class RedisNodes implements AutoCloseable {
 
   RedisNodes() {
     this(URI);
+  }
+
+  /**
+   * The client options for {@code uri}: one Redis, or with several URIs separated by commas, the seed
+   * nodes of a Redis Cluster.
+   */
+  static RedisOptions options(String uri) {
+    RedisOptions o = new RedisOptions();
+    if (!uri.contains(",")) return o.setConnectionString(uri);
+    o.setType(io.vertx.redis.client.RedisClientType.CLUSTER);
+    for (String u : uri.split(",")) o.addConnectionString(u.trim());
+    return o;
   }
 
   RedisNodes(String uri) {
@@ -115,7 +126,7 @@ final class RedisNodes implements AutoCloseable {
       }
     }
     // Remove this test's keys.
-    Redis cleaner = Redis.createClient(vertx, uri);
+    Redis cleaner = Redis.createClient(vertx, options(uri));
     try {
       var keys = get(cleaner.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.KEYS)
           .arg("{" + prefix + "*")));
