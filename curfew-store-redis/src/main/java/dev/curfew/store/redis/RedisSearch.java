@@ -93,7 +93,7 @@ final class RedisSearch {
     Future<Void> chain = Future.succeededFuture();
     for (int n = 0; n < RedisKeys.SHARDS; n++) {
       int shard = n;
-      chain = chain.compose(v -> scanShard(shard, "0", pass));
+      chain = chain.compose(v -> store.eachLiveId(shard, step, ids -> read(ids, pass)));
     }
     return chain.compose(v -> {
       List<Entry> ordered = new ArrayList<>(pass.smallest);
@@ -115,19 +115,6 @@ final class RedisSearch {
         }
         return new SessionSearch.Page(out, pass.matched, next);
       });
-    });
-  }
-
-  /** One shard, {@code step} ids a step, until {@code ZSCAN} says its pass is complete. */
-  private Future<Void> scanShard(int shard, String cursor, Pass pass) {
-    Request zscan = Request.cmd(Command.ZSCAN).arg(store.keys.due(shard)).arg(cursor).arg("COUNT").arg(step);
-    return store.redis.send(zscan).timeout(timeoutMs, TimeUnit.MILLISECONDS).compose(r -> {
-      String next = r.get(0).toString();
-      Response members = r.get(1);
-      List<String> ids = new ArrayList<>();
-      // ZSCAN answers member, score, member, score, ...
-      for (int i = 0; i < members.size(); i += 2) ids.add(members.get(i).toString());
-      return read(ids, pass).compose(v -> next.equals("0") ? Future.succeededFuture() : scanShard(shard, next, pass));
     });
   }
 

@@ -36,6 +36,9 @@ import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.Set;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -780,32 +783,43 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * Every live session id, shard by shard: a logout by IdP session id may concern any subject. A live
-   * session is in its shard's deadline set until it ends, so each set is walked ({@code ZSCAN}, 1,000
-   * entries a step); being a key of the shard's slot, it is read from the right node of a Redis
-   * Cluster too (a {@code SCAN} walks only the node it is sent to).
+   * Every live session id, shard by shard: a logout by IdP session id may concern any subject.
+   * {@code ZSCAN} may hand an id twice while Redis rehashes a set; each is listed once.
    */
   private Future<List<String>> allSessionIds() {
-    List<Future<List<String>>> shards = new ArrayList<>();
+    Set<String> ids = new LinkedHashSet<>();
+    List<Future<Void>> shards = new ArrayList<>();
     for (int n = 0; n < RedisKeys.SHARDS; n++) {
-      shards.add(zscan(keys.due(n), "0", new ArrayList<>()));
+      shards.add(eachLiveId(n, 1000, step -> {
+        ids.addAll(step);
+        return Future.succeededFuture();
+      }));
     }
-    return Future.all(shards).map(all -> {
-      List<String> ids = new ArrayList<>();
-      for (int i = 0; i < all.size(); i++) ids.addAll(all.resultAt(i));
-      return ids;
-    });
+    return Future.all(shards).map(all -> new ArrayList<>(ids));
   }
 
-  private Future<List<String>> zscan(String key, String cursor, List<String> into) {
-    return redis.send(Request.cmd(Command.ZSCAN).arg(key).arg(cursor).arg("COUNT").arg(1000))
+  /**
+   * Walks shard {@code shard}'s live sessions, {@code count} ids a {@code ZSCAN} step, handing each
+   * step's ids to {@code step} before the next is read. A live session is in its shard's deadline
+   * set until it ends; the set being a key of the shard's slot, it is read from the right node of a
+   * Redis Cluster too (a {@code SCAN} walks only the node it is sent to). An id may come twice while
+   * Redis rehashes the set.
+   */
+  Future<Void> eachLiveId(int shard, int count, Function<List<String>, Future<Void>> step) {
+    return eachLiveId(keys.due(shard), "0", count, step);
+  }
+
+  private Future<Void> eachLiveId(String key, String cursor, int count, Function<List<String>, Future<Void>> step) {
+    return redis.send(Request.cmd(Command.ZSCAN).arg(key).arg(cursor).arg("COUNT").arg(count))
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .compose(r -> {
-          Response page = r.get(1);
-          // Member, score, member, score, ...
-          for (int i = 0; i < page.size(); i += 2) into.add(page.get(i).toString());
           String next = r.get(0).toString();
-          return next.equals("0") ? Future.succeededFuture(into) : zscan(key, next, into);
+          Response members = r.get(1);
+          List<String> ids = new ArrayList<>(members.size() / 2);
+          // ZSCAN answers member, score, member, score, ...
+          for (int i = 0; i < members.size(); i += 2) ids.add(members.get(i).toString());
+          return step.apply(ids).compose(v -> next.equals("0") ? Future.succeededFuture()
+              : eachLiveId(key, next, count, step));
         });
   }
 
