@@ -307,7 +307,7 @@ final class ServeCommand implements Callable<Integer> {
     EndNotifier notifier = EndNotifier.fromConfig(cfg.notifications(), sessions, dataDir, System.getenv());
     if (notifier != null) {
       events.addOriginEndingListener(notifier);
-      api.publishJwks(notifier::jwks);
+      api.publishJwks(backend.jwks(vertx, notifier::jwks, clock));
       String issuer = cfg.notifications().discoveryIssuer();
       if (issuer != null) {
         api.publishDiscovery(dev.curfew.server.oidc.DiscoveryDocument.of(issuer, notifier.signingKeys().algorithms()));

@@ -10,8 +10,10 @@ import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.server.http.SessionEventFanOut;
 import dev.curfew.server.metrics.CurfewMetrics;
+import dev.curfew.server.oidc.JwksSource;
 import dev.curfew.server.oidc.RedisSeenLogoutTokens;
 import dev.curfew.server.oidc.SeenLogoutTokens;
+import dev.curfew.server.oidc.SharedJwks;
 import dev.curfew.server.security.RedisRateBuckets;
 import dev.curfew.server.security.SharedRateBuckets;
 import dev.curfew.store.embedded.EmbeddedStore;
@@ -23,7 +25,9 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Where {@code curfew serve} keeps the sessions ({@code store:} in the configuration): {@code
@@ -54,6 +58,14 @@ interface SessionBackend {
 
   /** Where back-channel logout remembers the logout tokens it has seen (shared by every node with Redis). */
   SeenLogoutTokens seenLogoutTokens(Path dataDir, SystemClock clock);
+
+  /**
+   * What this node serves at {@code /.well-known/jwks.json}, given its own logout-signing keys: those
+   * alone, or with Redis every node's (a relying party may fetch the set from any node).
+   */
+  default JwksSource jwks(Vertx vertx, Supplier<Map<String, Object>> own, SystemClock clock) throws Exception {
+    return JwksSource.of(own);
+  }
 
   /** At stop, before anything else of the sessions: no more timers. */
   void stopDeadlines();
@@ -117,6 +129,7 @@ interface SessionBackend {
     private AuditSink audit;
     private String node;
     private String keyPrefix;
+    private SharedJwks jwks;
 
     @Override
     public SessionStore start(Start s) throws Exception {
@@ -161,12 +174,20 @@ interface SessionBackend {
     }
 
     @Override
+    public JwksSource jwks(Vertx vertx, Supplier<Map<String, Object>> own, SystemClock clock) throws Exception {
+      // Each node signs with its own keys: the set every node serves is all of theirs (docs/distributed.md).
+      jwks = SharedJwks.start(vertx, client, keyPrefix, own, clock).await(30, TimeUnit.SECONDS);
+      return jwks;
+    }
+
+    @Override
     public void stopDeadlines() {
       // Redis's due poller stops with the store
     }
 
     @Override
     public void close(PrintStream log) {
+      if (jwks != null) jwks.close();
       if (redis == null) return;
       try {
         redis.close().await(10, TimeUnit.SECONDS);

@@ -177,7 +177,7 @@ public final class ApiServer {
     this.policies = new PolicyRoutes(store, reply);
   }
 
-  private volatile java.util.function.Supplier<Map<String, Object>> jwks;
+  private volatile dev.curfew.server.oidc.JwksSource jwks;
   private volatile Map<String, Object> discovery;
   private volatile BackchannelLogoutRoutes backchannelLogout;
   private volatile java.util.function.Consumer<ApiRoutes> extension;
@@ -187,6 +187,11 @@ public final class ApiServer {
    * back-channel logout tokens). Call before {@link #listen}.
    */
   public void publishJwks(java.util.function.Supplier<Map<String, Object>> keySet) {
+    publishJwks(dev.curfew.server.oidc.JwksSource.of(Objects.requireNonNull(keySet, "keySet")));
+  }
+
+  /** As {@link #publishJwks(java.util.function.Supplier)}, from a source read asynchronously (Redis). */
+  public void publishJwks(dev.curfew.server.oidc.JwksSource keySet) {
     this.jwks = Objects.requireNonNull(keySet, "keySet");
   }
 
@@ -345,13 +350,17 @@ public final class ApiServer {
     route(r, "/v1/forward-auth", forwardAuthKey, backend::forwardAuth);
     route(r, "/v1/forward-auth/*", forwardAuthKey, backend::forwardAuth);
 
-    java.util.function.Supplier<Map<String, Object>> keySet = jwks;
+    dev.curfew.server.oidc.JwksSource keySet = jwks;
     if (keySet != null) {
       // Read on every request: a rotated key appears at once (RFC 7517 §8.5.1 media type).
-      route(r, "/.well-known/jwks.json", ctx -> {
+      route(r, "/.well-known/jwks.json", ctx -> keySet.jwks().onComplete(ar -> {
+        if (ar.failed()) {
+          Reply.problem(ctx, Problem.unavailable("the key set could not be read"));
+          return;
+        }
         ctx.response().putHeader("Content-Type", "application/jwk-set+json")
-            .end(Buffer.buffer(JsonBodies.write(keySet.get())));
-      }, HttpMethod.GET, HttpMethod.HEAD);
+            .end(Buffer.buffer(JsonBodies.write(ar.result())));
+      }), HttpMethod.GET, HttpMethod.HEAD);
     }
     Map<String, Object> metadata = discovery;
     if (metadata != null) {
