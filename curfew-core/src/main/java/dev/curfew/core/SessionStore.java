@@ -162,18 +162,18 @@ public interface SessionStore {
   /**
    * The holder of {@code parentToken} (a person signed in on the web) has a child session minted for
    * {@code audience} under {@code policyName} (null: the default policy), for the same subject, with
-   * the parent recorded ({@code session.created}'s {@code parent_session_id}); the parent's token is
-   * checked with activity (the holder's explicit act). Should the parent end with a reason that ends
+   * the parent recorded ({@code session.created}'s {@code parent_session_id}) and the actor {@code
+   * holder:<parent id>}; the parent's token is checked with activity (the holder's explicit act). Should the parent end with a reason that ends
    * children ({@link EndReason#endsChildren}) while the child is being opened, the child is ended too,
    * so no child outlives a logout that raced its opening. Built on {@link #check}, {@link #open} and
    * {@link #get}, so every store has it.
    */
-  default CompletableFuture<ChildOpened> openChild(String parentToken, String policyName, Audience audience,
-      String actor) {
+  default CompletableFuture<ChildOpened> openChild(String parentToken, String policyName, Audience audience) {
     return check(parentToken, true).thenCompose(parent -> {
       if (!parent.allowed()) return CompletableFuture.completedFuture(new ChildOpened(parent, null));
       SessionStatus p = parent.status();
-      OpenRequest request = OpenRequest.child(policies(), p.sessionId(), p.subject(), policyName, audience, actor);
+      OpenRequest request = OpenRequest.child(policies(), p.sessionId(), p.subject(), policyName, audience,
+          HOLDER_ACTOR_PREFIX + p.sessionId());
       return open(request).thenCompose(child -> {
         if (!child.allowed()) return CompletableFuture.completedFuture(new ChildOpened(parent, child));
         // The parent's ending may have looked for its children before this one existed: look again.

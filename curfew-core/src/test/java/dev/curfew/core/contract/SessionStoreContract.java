@@ -608,7 +608,7 @@ public abstract class SessionStoreContract {
     Decision other = open("alice", "standard");
     String parentId = parent.status().sessionId();
     Audience db = Audience.of("db:orders");
-    SessionStore.ChildOpened first = get(h.store().openChild(parent.token(), "noext", db, "holder:" + parentId));
+    SessionStore.ChildOpened first = get(h.store().openChild(parent.token(), "noext", db));
     assertThat(first.parent().allowed()).isTrue();
     Decision child = first.child();
     child.durable().get(30, TimeUnit.SECONDS);
@@ -618,9 +618,9 @@ public abstract class SessionStoreContract {
     assertThat(child.status().toMap()).containsEntry("parent_session_id", parentId);
     assertThat(SessionAttributes.callers(child.status().attributes())).isEmpty();
     assertThat(done(h.store().check(child.token(), true, db)).allowed()).isTrue();
-    Decision second = get(h.store().openChild(parent.token(), null, db, "holder:" + parentId)).child();
+    Decision second = get(h.store().openChild(parent.token(), null, db)).child();
     second.durable().get(30, TimeUnit.SECONDS);
-    Decision otherChild = get(h.store().openChild(other.token(), null, db, "holder:x")).child();
+    Decision otherChild = get(h.store().openChild(other.token(), null, db)).child();
     otherChild.durable().get(30, TimeUnit.SECONDS);
 
     // No caller can claim a parent through the attributes.
@@ -636,7 +636,7 @@ public abstract class SessionStoreContract {
     assertThat(refused.reason()).isEqualTo(EndReason.PARENT_ENDED);
     assertThat(done(h.store().check(otherChild.token(), false, db)).allowed()).isTrue();
     // An ended parent mints no child.
-    SessionStore.ChildOpened late = get(h.store().openChild(parent.token(), null, db, "holder:" + parentId));
+    SessionStore.ChildOpened late = get(h.store().openChild(parent.token(), null, db));
     assertThat(late.parent().reason()).isEqualTo(EndReason.LOGGED_OUT);
     assertThat(late.child()).isNull();
 
@@ -650,7 +650,7 @@ public abstract class SessionStoreContract {
     secondCreated.put("audience", List.of("db:orders"));
     secondCreated.put("parent_session_id", "S1");
     Map<String, Object> otherCreated = created(STANDARD, Map.of());
-    otherCreated.put("actor", "holder:x");
+    otherCreated.put("actor", "holder:" + other.status().sessionId());
     otherCreated.put("audience", List.of("db:orders"));
     otherCreated.put("parent_session_id", "S2");
     List<Map<String, Object>> trail = trail();
