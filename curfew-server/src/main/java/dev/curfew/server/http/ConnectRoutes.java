@@ -173,7 +173,10 @@ public final class ConnectRoutes {
         Map<String, Object> body = child.status().toMap();
         body.put("token", child.token());
         body.putAll(howToConnect(target, child.status().subject(), ctx.request()));
-        reply.rotated(ctx, p, opened.parent(), null); // a parent whose token rotated gets its new cookie
+        // A parent whose token rotated in the check gets the new one: a cookie, or to a Bearer holder parent_token.
+        Map<String, Object> parentToken = new LinkedHashMap<>();
+        reply.rotated(ctx, p, opened.parent(), parentToken);
+        if (parentToken.containsKey("token")) body.put("parent_token", parentToken.get("token"));
         ctx.response().putHeader("Location", "/v1/sessions/" + child.status().sessionId());
         Reply.json(ctx, 201, body);
       });
