@@ -14,6 +14,7 @@ import dev.curfew.store.postgres.AuditSchema;
 import dev.curfew.store.postgres.PgAuditLog;
 import dev.curfew.store.postgres.PgAuditProofs;
 import dev.curfew.store.postgres.PgAuditVerifier;
+import dev.curfew.store.postgres.PgClusterTrail;
 import dev.curfew.store.postgres.PgConfig;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -105,6 +106,13 @@ final class PostgresAudit implements AuditBackend {
     PgAuditLog l = mirror.get();
     if (l == null) throw new IllegalStateException("not open");
     return l;
+  }
+
+  /** Every node's tree in the database, read as one. */
+  @Override
+  public PgClusterTrail cluster() {
+    if (db == null) throw new IllegalStateException("not open");
+    return new PgClusterTrail(db);
   }
 
   @Override

@@ -101,6 +101,7 @@ final class PostgresAuditCli {
   }
 
   static int evidence(AuditCommand.Location location, String session, String node, CommandSpec spec) {
+    if (node == null) return allTreesEvidence(location, session, spec);
     PgAuditProofs.DatabaseEvidence e;
     try (AuditDatabase db = location.database()) {
       e = PgAuditProofs.fromDatabase(db, session, node);
@@ -114,6 +115,26 @@ final class PostgresAuditCli {
     }
     if (e.bundle().isEmpty()) {
       throw new IllegalArgumentException("the audit log of node " + e.node().name() + " holds no signed record of session " + session);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(e.bundle().get());
+    out.flush();
+    return 0;
+  }
+
+  /** Without --node: the session's records in every node's tree, one bundle (of one tree, or of several). */
+  private static int allTreesEvidence(AuditCommand.Location location, String session, CommandSpec spec) {
+    PgAuditProofs.AllTreesEvidence e;
+    try (AuditDatabase db = location.database()) {
+      e = PgAuditProofs.fromDatabase(db, session);
+    } catch (IOException ex) {
+      throw new IllegalArgumentException("cannot read the audit store: " + ex.getMessage());
+    }
+    e.omittedRecords().forEach((name, n) -> spec.commandLine().getErr().println("curfew audit evidence: " + n
+        + " records of the session come after node " + name + "'s latest checkpoint and are left out; a running"
+        + " server signs them within a second (or serves GET /v1/audit/evidence)"));
+    if (e.bundle().isEmpty()) {
+      throw new IllegalArgumentException("the audit logs hold no signed record of session " + session);
     }
     PrintWriter out = spec.commandLine().getOut();
     out.println(e.bundle().get());
