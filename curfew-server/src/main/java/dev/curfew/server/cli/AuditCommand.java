@@ -523,7 +523,7 @@ final class AuditCommand {
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "jsonl", description = "jsonl (default) or csv.")
     String format;
 
-    @Option(names = "--node", paramLabel = "NAME", description = "PostgreSQL: only this node's records (default: every node, one after the other).")
+    @Option(names = "--node", paramLabel = "NAME", description = "PostgreSQL: only this node's records, in seq order (default: every node's, as one trail by time, then node, then seq).")
     String node;
 
     static final List<String> CSV_COLUMNS = List.of("seq", "time", "type", "node", "session_id", "subject", "policy",

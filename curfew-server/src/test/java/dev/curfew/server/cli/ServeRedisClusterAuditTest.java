@@ -199,6 +199,23 @@ class ServeRedisClusterAuditTest {
     Files.writeString(file, fromDb.out());
     assertThat(AuditCliEndToEndTest.run("audit", "verify-evidence", file.toString(), "--public-key", keys.toString())
         .exit()).isZero();
+
+    // The export from the database: both trees as one trail, every record once, by time
+    Set<String> all = new HashSet<>(List.of(database.queryString(
+        "SELECT string_agg(n.name || '/' || r.seq, ',') FROM audit_records r JOIN audit_nodes n USING (node_id)")
+        .split(",")));
+    AuditCliEndToEndTest.Run exported = AuditCliEndToEndTest.run("audit", "export", "--config", cliConfig.toString());
+    assertThat(exported.exit()).as(exported.err()).isZero();
+    List<String> lines = exported.out().lines().toList();
+    Set<String> exportedIds = new HashSet<>();
+    String previousTime = "";
+    for (String line : lines) {
+      JsonNode r = JSON.readTree(line);
+      assertThat(exportedIds.add(r.get("node").asText() + "/" + r.get("seq").asLong())).isTrue();
+      assertThat(r.get("time").asText()).isGreaterThanOrEqualTo(previousTime);
+      previousTime = r.get("time").asText();
+    }
+    assertThat(exportedIds).isEqualTo(all);
   }
 
   /** The bundle with one character of the first record of its second tree changed. */
