@@ -125,6 +125,17 @@ class ServeRedisClusterAuditTest {
       assertThat(paged).isEqualTo(expected);
     }
 
+    // The console's session page, on either node
+    for (ServeCommand.Running n : List.of(a, b)) {
+      List<String> lines = n.audit.view().sessionRecords(id);
+      List<String> shown = new ArrayList<>();
+      for (String line : lines) {
+        JsonNode r = JSON.readTree(line);
+        shown.add(r.get("type").asText() + "@" + r.get("node").asText());
+      }
+      assertThat(shown).isEqualTo(expected);
+    }
+
     // The whole trail of both trees, in small pages: every record the database held before paging, once.
     Set<String> before = new HashSet<>(List.of(database.queryString(
         "SELECT string_agg(n.name || '/' || r.seq, ',') FROM audit_records r JOIN audit_nodes n USING (node_id)")
