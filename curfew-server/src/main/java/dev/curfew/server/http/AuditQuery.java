@@ -33,6 +33,11 @@ final class AuditQuery {
   static final int MAX_SCANNED_RECORDS = 1_000_000;
   /** How a cursor of the trail of several nodes begins (dev.curfew.store.postgres.PgClusterTrail). */
   static final String CURSOR_PREFIX = "t.";
+  /**
+   * The longest cursor taken: it names every node that has written (about 20 characters each); as
+   * long as a request line may be (ApiServer).
+   */
+  static final int MAX_CURSOR_CHARS = 8_192;
 
   private final AuditLogReader reader;
   private volatile ClusterAuditReader cluster;
@@ -98,7 +103,7 @@ final class AuditQuery {
   static Filter parse(MultiMap q) {
     String from = time(q, "from");
     String to = time(q, "to");
-    String afterText = single(q, "after");
+    String afterText = single(q, "after", MAX_CURSOR_CHARS);
     String cursor = afterText != null && afterText.startsWith(CURSOR_PREFIX) ? afterText : null;
     long after = cursor != null ? -1 : integer(q, "after", -1, 0, Long.MAX_VALUE - 1);
     int limit = (int) integer(q, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
@@ -188,12 +193,16 @@ final class AuditQuery {
   }
 
   private static String single(MultiMap q, String name) {
+    return single(q, name, 1024);
+  }
+
+  private static String single(MultiMap q, String name, int maxChars) {
     List<String> all = q.getAll(name);
     if (all.isEmpty()) return null;
     if (all.size() > 1) throw new BadInput("query parameter \"" + name + "\" is given more than once");
     String v = all.get(0);
     if (v.isEmpty()) throw new BadInput("query parameter \"" + name + "\" is empty");
-    if (v.length() > 1024) throw new BadInput("query parameter \"" + name + "\" is too long");
+    if (v.length() > maxChars) throw new BadInput("query parameter \"" + name + "\" is too long");
     return v;
   }
 

@@ -115,5 +115,12 @@ class AuditQueryClusterTest {
     assertThat(AuditQuery.parse(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("after", "7")).after()).isEqualTo(7);
     assertThatThrownBy(() -> AuditQuery.parse(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("after", "x")))
         .hasMessage("query parameter \"after\" must be an integer");
+    String manyNodes = "t." + "A".repeat(5_000); // the cursor of a trail of a few hundred nodes
+    assertThat(AuditQuery.parse(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("after", manyNodes)).cursor())
+        .isEqualTo(manyNodes);
+    assertThatThrownBy(() -> AuditQuery.parse(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("after",
+        "t." + "A".repeat(AuditQuery.MAX_CURSOR_CHARS)))).hasMessage("query parameter \"after\" is too long");
+    assertThatThrownBy(() -> AuditQuery.parse(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("after",
+        "1".repeat(2_000)))).hasMessage("query parameter \"after\" is too long");
   }
 }
