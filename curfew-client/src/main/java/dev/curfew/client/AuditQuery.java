@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 
 /**
  * The filters of {@code GET /v1/audit}: session, subject, record type, a time range ({@code from}
- * inclusive, {@code to} exclusive), {@code after} a sequence number, and a page size of 1 to 1000.
+ * inclusive, {@code to} exclusive), {@code after} a sequence number (or the cursor of the trail of several nodes), and a page size of 1 to 1000.
  * Immutable: each method returns a new query.
  */
 public final class AuditQuery {
@@ -46,6 +46,17 @@ public final class AuditQuery {
 
   public AuditQuery after(long seq) {
     return with("after", Long.toString(seq));
+  }
+
+  /** After the cursor of a page of the trail of several nodes ({@link AuditPage#cursor()}). */
+  public AuditQuery after(String cursor) {
+    return with("after", cursor);
+  }
+
+  /** The page that follows {@code page}, whichever form its position has. */
+  public AuditQuery after(AuditPage page) {
+    if (page.next().isPresent()) return after(page.next().getAsLong());
+    return after(page.cursor().orElseThrow(() -> new IllegalArgumentException("the page is the last one")));
   }
 
   public AuditQuery limit(int limit) {

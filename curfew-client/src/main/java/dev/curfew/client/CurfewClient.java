@@ -216,7 +216,8 @@ public final class CurfewClient {
     Map<String, Object> m = transport.sendForObject(backend("/v1/audit" + query.queryString()).GET().build());
     Long next = JsonValues.optionalLong(m, "next");
     return new AuditPage(JsonValues.objects(m, "records").stream().map(AuditRecord::from).toList(),
-        next == null ? OptionalLong.empty() : OptionalLong.of(next));
+        next == null ? OptionalLong.empty() : OptionalLong.of(next),
+        m.get("next") instanceof String cursor ? java.util.Optional.of(cursor) : java.util.Optional.empty());
   }
 
   /** {@code GET /v1/audit/checkpoint}: the latest signed checkpoint verbatim (what {@code --trusted-checkpoint} takes). */

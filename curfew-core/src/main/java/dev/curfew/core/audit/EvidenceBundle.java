@@ -141,6 +141,10 @@ public final class EvidenceBundle {
 
   /** The bundle in canonical JSON (RFC 8785), no trailing newline. */
   public String toJson() {
+    return CanonicalJson.write(toMap());
+  }
+
+  private Map<String, Object> toMap() {
     Base64.Encoder base64 = Base64.getEncoder();
     List<Object> entryObjects = new ArrayList<>(entries.size());
     for (Entry e : entries) {
@@ -156,7 +160,139 @@ public final class EvidenceBundle {
     bundle.put("root_hash", base64.encodeToString(rootHash));
     bundle.put("public_key", publicKey);
     bundle.put("entries", entryObjects);
-    return CanonicalJson.write(bundle);
+    return bundle;
+  }
+
+  /**
+   * The evidence of one session whose records are in several trees (the logs of several nodes):
+   * {@code {"trees": [<bundle>, ...]}}, each element a whole bundle of one tree as {@link #toJson()}
+   * writes it, in the order given, in canonical JSON. One tree gives that tree's bundle alone, as
+   * before.
+   */
+  public static String toJson(List<EvidenceBundle> trees) {
+    if (trees.isEmpty() || trees.size() > MAX_TREES) {
+      throw new IllegalArgumentException("trees not in 1.." + MAX_TREES + ": " + trees.size());
+    }
+    if (trees.size() == 1) return trees.get(0).toJson();
+    Map<String, Object> all = new LinkedHashMap<>();
+    all.put("trees", trees.stream().map(EvidenceBundle::toMap).toList());
+    return CanonicalJson.write(all);
+  }
+
+  /** Limit on the trees of one bundle. */
+  public static final int MAX_TREES = 1_024;
+
+  /**
+   * The outcome of {@link #verifyTrees}: {@code result} over the whole bundle (its {@code
+   * treeSize} is -1 for a bundle of several trees, its {@code entries} the sum), and one result per
+   * tree in bundle order.
+   */
+  public record Verified(EvidenceVerification result, List<EvidenceVerification> trees) {
+    public Verified {
+      Objects.requireNonNull(result, "result");
+      trees = List.copyOf(trees);
+    }
+  }
+
+  /**
+   * Checks a bundle of one tree or of several ({@code {"trees": [...]}}) offline. Every tree is
+   * checked as {@link #verify(String, NoteVerifier)} checks a bundle, with the trusted key of the
+   * same name as the tree's {@code public_key} (a tree whose key name no trusted key has fails);
+   * with no trusted key, with the tree's own key, and the result says it is not authenticated. With
+   * exactly one trusted key and a bundle of one tree, that key is used whatever the bundle names,
+   * as {@link #verify(String, NoteVerifier)} does. Across trees: all records name one session, and
+   * no two trees name the same key. Never throws.
+   */
+  @SuppressWarnings("unchecked")
+  public static Verified verifyTrees(String bundleJson, List<NoteVerifier> trustedKeys) {
+    Objects.requireNonNull(trustedKeys, "trustedKeys");
+    List<String> problems = new ArrayList<>();
+    try {
+      if (bundleJson == null || bundleJson.length() > MAX_BUNDLE_CHARS) {
+        return single(verify(bundleJson, (NoteVerifier) null));
+      }
+      Map<String, Object> bundle;
+      try {
+        bundle = Json.parseObject(bundleJson);
+      } catch (IllegalArgumentException e) {
+        return single(verify(bundleJson, (NoteVerifier) null));
+      }
+      if (!bundle.containsKey("trees")) {
+        NoteVerifier key = trustedKeys.size() == 1 ? trustedKeys.get(0)
+            : trustedKeys.isEmpty() ? null : keyFor(bundle.get("public_key"), trustedKeys, problems, "The bundle");
+        if (!problems.isEmpty()) {
+          return single(new EvidenceVerification(false, false, null, -1, 0, problems));
+        }
+        return single(verifyOrThrow(bundle, key, problems));
+      }
+      if (bundle.size() != 1 || !(bundle.get("trees") instanceof List<?> trees)) {
+        problems.add("A bundle of several trees holds one field, \"trees\", a list of bundles.");
+        return single(new EvidenceVerification(false, false, null, -1, 0, problems));
+      }
+      if (trees.isEmpty() || trees.size() > MAX_TREES) {
+        problems.add("The bundle has " + trees.size() + " trees; it must have 1.." + MAX_TREES + ".");
+        return single(new EvidenceVerification(false, false, null, -1, 0, problems));
+      }
+      List<EvidenceVerification> results = new ArrayList<>();
+      Set<String> keyNames = new HashSet<>();
+      String sessionId = null;
+      int entries = 0;
+      boolean authenticated = !trustedKeys.isEmpty();
+      for (int i = 0; i < trees.size(); i++) {
+        String where = "Tree " + i;
+        if (!(trees.get(i) instanceof Map)) {
+          problems.add(where + " is not an object.");
+          continue;
+        }
+        Map<String, Object> tree = (Map<String, Object>) trees.get(i);
+        Object publicKey = tree.get("public_key");
+        if (publicKey instanceof String pk) {
+          where += " (" + name(pk) + ")";
+          if (!keyNames.add(name(pk))) problems.add(where + " names the key of another tree of the bundle.");
+        }
+        List<String> treeProblems = new ArrayList<>();
+        NoteVerifier key = trustedKeys.isEmpty() ? null : keyFor(publicKey, trustedKeys, treeProblems, where);
+        EvidenceVerification r = treeProblems.isEmpty() ? verifyOrThrow(tree, key, treeProblems)
+            : new EvidenceVerification(false, false, null, -1, 0, treeProblems);
+        results.add(r);
+        for (String p : r.problems()) problems.add(where + ": " + p);
+        entries += r.entries();
+        if (r.sessionId() != null && sessionId == null) {
+          sessionId = r.sessionId();
+        } else if (r.sessionId() != null && !r.sessionId().equals(sessionId)) {
+          problems.add(where + " holds records of session " + r.sessionId() + ", not of " + sessionId + ".");
+        }
+      }
+      boolean ok = problems.isEmpty();
+      return new Verified(new EvidenceVerification(ok, ok && authenticated, sessionId, -1, entries, problems), results);
+    } catch (RuntimeException e) { // a defect or an input we did not foresee: still a value
+      problems.add("The bundle could not be checked (" + e + ").");
+      return single(new EvidenceVerification(false, false, null, -1, 0, problems));
+    }
+  }
+
+  private static Verified single(EvidenceVerification v) {
+    return new Verified(v, List.of(v));
+  }
+
+  /** The name part of a verifier key string (before its first '+'). */
+  private static String name(String verifierKey) {
+    int plus = verifierKey.indexOf('+');
+    return plus < 0 ? verifierKey : verifierKey.substring(0, plus);
+  }
+
+  /** The trusted key named as {@code publicKey} is, or null with a problem. */
+  private static NoteVerifier keyFor(Object publicKey, List<NoteVerifier> trustedKeys, List<String> problems,
+      String where) {
+    if (!(publicKey instanceof String pk)) {
+      problems.add(where + " has no \"public_key\" to find its trusted key by.");
+      return null;
+    }
+    for (NoteVerifier k : trustedKeys) {
+      if (k.name().equals(name(pk))) return k;
+    }
+    problems.add(where + " is signed by key " + name(pk) + ", which is not among the trusted keys.");
+    return null;
   }
 
   // ---- verification ----
@@ -189,6 +325,12 @@ public final class EvidenceBundle {
       problems.add("The bundle is not a JSON object (" + e.getMessage() + ").");
       return new EvidenceVerification(false, false, null, -1, 0, problems);
     }
+    return verifyOrThrow(bundle, trustedKey, problems);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static EvidenceVerification verifyOrThrow(Map<String, Object> bundle, NoteVerifier trustedKey,
+      List<String> problems) {
     String note = field(bundle, "checkpoint", String.class, problems);
     Long treeSize = field(bundle, "tree_size", Long.class, problems);
     byte[] root = hash(field(bundle, "root_hash", String.class, problems), "root_hash", problems);

@@ -56,6 +56,14 @@ interface AuditBackend extends AutoCloseable {
   /** The trail of record's records, for {@code GET /v1/audit}. */
   AuditLogReader reader();
 
+  /**
+   * The trail of every node, for {@code GET /v1/audit} once several nodes write to it; null when
+   * the trail is this node's alone.
+   */
+  default dev.curfew.core.ClusterAuditReader cluster() {
+    return null;
+  }
+
   /** Its proofs and evidence, for the API. */
   AuditProofs proofs();
 

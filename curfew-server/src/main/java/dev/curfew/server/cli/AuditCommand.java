@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -171,6 +172,27 @@ final class AuditCommand {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + " is not a verifier key (name+hex8+base64): " + e.getMessage());
     }
+  }
+
+  /** The verifier keys in {@code file}, one per line (blank lines skipped). */
+  static List<NoteVerifier> readPublicKeys(Path file) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+    }
+    List<NoteVerifier> out = new ArrayList<>();
+    for (String line : lines) {
+      if (line.isBlank()) continue;
+      try {
+        out.add(NoteVerifier.parse(line.strip()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(file + " is not a list of verifier keys (name+hex8+base64): " + e.getMessage());
+      }
+    }
+    if (out.isEmpty()) throw new IllegalArgumentException(file + " holds no verifier key");
+    return out;
   }
 
   /** {@code curfew audit verify}. */
@@ -357,7 +379,8 @@ final class AuditCommand {
       description = {"Check an evidence bundle offline.",
           "Checks the checkpoint signature (Ed25519, C2SP signed note), that it",
           "commits to the bundle's tree size and root, every record's RFC 6962 inclusion proof, and that all records",
-          "name one session. Exit 0 valid, 1 invalid, 2 unreadable."})
+          "name one session; for a bundle of several nodes' trees, each tree so, each with its own node's key.",
+          "Exit 0 valid, 1 invalid, 2 unreadable."})
   static final class VerifyEvidence implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -365,8 +388,10 @@ final class AuditCommand {
     Path file;
 
     @Option(names = "--public-key", paramLabel = "FILE",
-        description = "The verifier key to trust. Without it the bundle's own key is used, which proves the records are consistent but not who signed.")
-    Path publicKey;
+        description = {"The verifier keys to trust, one per line (what 'curfew audit public-key' prints); may be repeated.",
+            "Each tree is checked with the trusted key of its name; without any, with the bundle's own keys, which",
+            "proves the records are consistent but not who signed."})
+    List<Path> publicKeys = new ArrayList<>();
 
     @picocli.CommandLine.Mixin WitnessOptions witnessOptions = new WitnessOptions();
 
@@ -381,24 +406,40 @@ final class AuditCommand {
         throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
       }
       rejectProblem(json);
-      NoteVerifier key = publicKey == null ? null : readPublicKey(publicKey);
-      EvidenceVerification v = EvidenceBundle.verify(json, key);
+      List<NoteVerifier> keys = new ArrayList<>();
+      for (Path p : publicKeys) keys.addAll(readPublicKeys(p));
+      EvidenceBundle.Verified verified = EvidenceBundle.verifyTrees(json, keys);
+      EvidenceVerification v = verified.result();
       PrintWriter out = spec.commandLine().getOut();
       WitnessQuorum.Result w = null;
       if (v.ok() && witnesses != null) {
-        w = witnesses.check(String.valueOf(Json.parseObject(json).get("checkpoint")));
-        if (!w.satisfied()) {
-          out.println("curfew audit verify-evidence: INVALID");
-          out.println("  The bundle's checkpoint carries " + w.describe() + ".");
-          out.flush();
-          return EXIT_FAILED;
+        for (String checkpoint : checkpoints(json)) {
+          w = witnesses.check(checkpoint);
+          if (!w.satisfied()) {
+            out.println("curfew audit verify-evidence: INVALID");
+            out.println("  The bundle's checkpoint carries " + w.describe() + ".");
+            out.flush();
+            return EXIT_FAILED;
+          }
         }
       }
-      if (v.ok()) {
+      if (v.ok() && verified.trees().size() == 1 && v.treeSize() >= 0) {
+        NoteVerifier key = keys.isEmpty() ? null : keyOf(json, keys);
         out.printf("curfew audit verify-evidence: OK: %d records of session %s, included in the tree of size %,d%n",
             v.entries(), v.sessionId(), v.treeSize());
         out.println(v.keyAuthenticated() ? "  signed by the trusted key " + key.verifierKey()
             : "  signed by the bundle's own key (not authenticated: pass --public-key with the log's key)");
+        if (w != null) out.println("  witnessed: " + w.describe());
+      } else if (v.ok()) {
+        out.printf("curfew audit verify-evidence: OK: %d records of session %s, included in %d trees%n",
+            v.entries(), v.sessionId(), verified.trees().size());
+        List<String> trees = checkpointKeys(json);
+        for (int i = 0; i < verified.trees().size(); i++) {
+          out.printf("  tree of %s: %d records, included in the tree of size %,d%n", trees.get(i),
+              verified.trees().get(i).entries(), verified.trees().get(i).treeSize());
+        }
+        out.println(v.keyAuthenticated() ? "  every tree signed by a trusted key"
+            : "  signed by the bundle's own keys (not authenticated: pass --public-key with the nodes' keys)");
         if (w != null) out.println("  witnessed: " + w.describe());
       } else {
         out.println("curfew audit verify-evidence: INVALID");
@@ -406,6 +447,33 @@ final class AuditCommand {
       }
       out.flush();
       return v.ok() ? 0 : EXIT_FAILED;
+    }
+
+    /** The trusted key a verified bundle of one tree was checked with. */
+    private static NoteVerifier keyOf(String json, List<NoteVerifier> keys) {
+      if (keys.size() == 1) return keys.get(0);
+      String name = String.valueOf(Json.parseObject(json).get("public_key")).split("\\+", 2)[0];
+      return keys.stream().filter(k -> k.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** The checkpoint of each tree of a verified bundle. */
+    @SuppressWarnings("unchecked")
+    private static List<String> checkpoints(String json) {
+      java.util.Map<String, Object> o = Json.parseObject(json);
+      if (!(o.get("trees") instanceof List<?> trees)) return List.of(String.valueOf(o.get("checkpoint")));
+      List<String> out = new ArrayList<>();
+      for (Object t : trees) out.add(String.valueOf(((java.util.Map<String, Object>) t).get("checkpoint")));
+      return out;
+    }
+
+    /** The key name of each tree of a verified bundle of several trees. */
+    @SuppressWarnings("unchecked")
+    private static List<String> checkpointKeys(String json) {
+      List<String> out = new ArrayList<>();
+      for (Object t : (List<Object>) Json.parseObject(json).get("trees")) {
+        out.add(String.valueOf(((java.util.Map<String, Object>) t).get("public_key")).split("\\+", 2)[0]);
+      }
+      return out;
     }
 
     /**
@@ -455,7 +523,7 @@ final class AuditCommand {
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "jsonl", description = "jsonl (default) or csv.")
     String format;
 
-    @Option(names = "--node", paramLabel = "NAME", description = "PostgreSQL: only this node's records (default: every node, one after the other).")
+    @Option(names = "--node", paramLabel = "NAME", description = "PostgreSQL: only this node's records, in seq order (default: every node's, as one trail by time, then node, then seq).")
     String node;
 
     static final List<String> CSV_COLUMNS = List.of("seq", "time", "type", "node", "session_id", "subject", "policy",

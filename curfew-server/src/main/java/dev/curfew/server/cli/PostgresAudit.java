@@ -1,6 +1,7 @@
 package dev.curfew.server.cli;
 
 import dev.curfew.core.Clock;
+import dev.curfew.core.ClusterAuditReader;
 import dev.curfew.core.audit.NoteSigner;
 import dev.curfew.core.audit.NoteVerifier;
 import dev.curfew.core.audit.Witnesses;
@@ -14,6 +15,7 @@ import dev.curfew.store.postgres.AuditSchema;
 import dev.curfew.store.postgres.PgAuditLog;
 import dev.curfew.store.postgres.PgAuditProofs;
 import dev.curfew.store.postgres.PgAuditVerifier;
+import dev.curfew.store.postgres.PgClusterTrail;
 import dev.curfew.store.postgres.PgConfig;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -36,6 +38,8 @@ import java.util.function.LongConsumer;
  * closed) commits {@code node.stopped} with the final checkpoint.
  */
 final class PostgresAudit implements AuditBackend {
+  /** Records per read of a session's records for the console. */
+  static final int SESSION_RECORDS_PAGE = 1_000;
   private final AtomicReference<PgAuditLog> mirror = new AtomicReference<>();
   private AuditDatabase db;
   private EmbeddedStore store;
@@ -107,6 +111,13 @@ final class PostgresAudit implements AuditBackend {
     return l;
   }
 
+  /** Every node's tree in the database, read as one. */
+  @Override
+  public PgClusterTrail cluster() {
+    if (db == null) throw new IllegalStateException("not open");
+    return new PgClusterTrail(db);
+  }
+
   @Override
   public PgAuditProofs proofs() {
     return new PgAuditProofs(log());
@@ -134,8 +145,16 @@ final class PostgresAudit implements AuditBackend {
 
       @Override
       public List<String> sessionRecords(String sessionId) throws IOException {
+        // every node's tree: with store: redis a session's records can be in several
+        PgClusterTrail trail = new PgClusterTrail(l.database());
         List<String> lines = new ArrayList<>();
-        for (AuditDatabase.RecordRow r : l.database().sessionRecords(sessionId, l.node().id())) lines.add(r.line());
+        String after = null;
+        do {
+          ClusterAuditReader.Page page = trail.read(
+              new ClusterAuditReader.Query(sessionId, null, null, null, null, after, SESSION_RECORDS_PAGE));
+          lines.addAll(page.lines());
+          after = page.next();
+        } while (after != null);
         return lines;
       }
 

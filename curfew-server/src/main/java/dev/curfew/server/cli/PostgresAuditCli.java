@@ -1,5 +1,6 @@
 package dev.curfew.server.cli;
 
+import dev.curfew.core.ClusterAuditReader;
 import dev.curfew.core.audit.AuditVerification;
 import dev.curfew.core.audit.Json;
 import dev.curfew.core.audit.NoteVerifier;
@@ -7,6 +8,7 @@ import dev.curfew.core.audit.WitnessQuorum;
 import dev.curfew.core.audit.Times;
 import dev.curfew.store.postgres.AuditDatabase;
 import dev.curfew.store.postgres.PgAuditProofs;
+import dev.curfew.store.postgres.PgClusterTrail;
 import dev.curfew.store.postgres.PgAuditVerifier;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -101,6 +103,7 @@ final class PostgresAuditCli {
   }
 
   static int evidence(AuditCommand.Location location, String session, String node, CommandSpec spec) {
+    if (node == null) return allTreesEvidence(location, session, spec);
     PgAuditProofs.DatabaseEvidence e;
     try (AuditDatabase db = location.database()) {
       e = PgAuditProofs.fromDatabase(db, session, node);
@@ -121,12 +124,57 @@ final class PostgresAuditCli {
     return 0;
   }
 
+  /** Without --node: the session's records in every node's tree, one bundle (of one tree, or of several). */
+  private static int allTreesEvidence(AuditCommand.Location location, String session, CommandSpec spec) {
+    PgAuditProofs.AllTreesEvidence e;
+    try (AuditDatabase db = location.database()) {
+      e = PgAuditProofs.fromDatabase(db, session);
+    } catch (IOException ex) {
+      throw new IllegalArgumentException("cannot read the audit store: " + ex.getMessage());
+    }
+    e.omittedRecords().forEach((name, n) -> spec.commandLine().getErr().println("curfew audit evidence: " + n
+        + " records of the session come after node " + name + "'s latest checkpoint and are left out; a running"
+        + " server signs them within a second (or serves GET /v1/audit/evidence)"));
+    if (e.bundle().isEmpty()) {
+      throw new IllegalArgumentException("the audit logs hold no signed record of session " + session);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(e.bundle().get());
+    out.flush();
+    return 0;
+  }
+
+  /** Records per read of the trail of several nodes. */
+  static final int EXPORT_PAGE_RECORDS = 1_000;
+
   static int export(AuditCommand.Location location, String node, String fromTime, String toTime, String format,
       PrintWriter out, PrintWriter err) {
     if (format.equals("csv")) out.print(String.join(",", AuditCommand.Export.CSV_COLUMNS) + "\r\n");
     long[] written = {0};
     try (AuditDatabase db = location.database()) {
       if (node != null && db.node(node).isEmpty()) throw new IllegalArgumentException("no audit node named " + node);
+      PgClusterTrail trail = new PgClusterTrail(db);
+      if (node == null && trail.spansNodes()) {
+        // several trees: one trail, as GET /v1/audit reads it (by time, then node, then seq)
+        String after = null;
+        do {
+          ClusterAuditReader.Page page = trail.read(new ClusterAuditReader.Query(null, null, null,
+              fromTime == null ? null : Times.parse(fromTime), toTime == null ? null : Times.parse(toTime), after,
+              EXPORT_PAGE_RECORDS));
+          for (String line : page.lines()) {
+            if (format.equals("jsonl")) out.print(line + "\n");
+            else out.print(AuditCommand.Export.csvRow(Json.parseObject(line)));
+            if (++written[0] % AuditCommand.PROGRESS_EVERY_RECORDS == 0) {
+              err.printf("curfew audit export: %,d records%n", written[0]);
+            }
+          }
+          after = page.next();
+        } while (after != null);
+        out.flush();
+        err.printf("curfew audit export: %,d records written%n", written[0]);
+        err.flush();
+        return 0;
+      }
       for (AuditDatabase.Node n : db.nodes()) {
         if (node != null && !n.name().equals(node)) continue;
         db.scan(n.id(), 0, Long.MAX_VALUE, (seq, line, hash) -> {

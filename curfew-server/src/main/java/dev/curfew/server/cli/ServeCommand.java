@@ -297,6 +297,7 @@ final class ServeCommand implements Callable<Integer> {
         metrics, ApiServer.Settings.defaults().withMetricsRequireApiKey(cfg.metricsAuth()).withRateLimits(rateLimits)
             .withTls(cfg.serverTls()),
         audit.proofs());
+    if (audit.cluster() != null) api.auditCluster(audit.cluster());
     Readiness readiness = new Readiness(auditSink, store::outages);
     metrics.bindUnwritable(readiness::unwritable);
     api.readiness(readiness);

@@ -26,7 +26,10 @@ public interface AuditView {
   /** The key that verifies the checkpoints. */
   NoteVerifier verifier();
 
-  /** One session's records, canonical lines in seq order. May block. */
+  /**
+   * One session's records, canonical lines in seq order; with {@code audit: postgres}, those of
+   * every node's tree, by time, then node, then seq. May block.
+   */
   List<String> sessionRecords(String sessionId) throws IOException;
 
   /**

@@ -177,6 +177,14 @@ public final class ApiServer {
     this.policies = new PolicyRoutes(store, reply);
   }
 
+  /**
+   * Answers {@code GET /v1/audit} (and its CSV export) from the trail of every node once it spans
+   * several ({@code audit: postgres}); this node's own log answers before that. Call before {@link #listen}.
+   */
+  public void auditCluster(dev.curfew.core.ClusterAuditReader trail) {
+    audit.cluster(Objects.requireNonNull(trail, "trail"));
+  }
+
   private volatile dev.curfew.server.oidc.JwksSource jwks;
   private volatile Map<String, Object> discovery;
   private volatile BackchannelLogoutRoutes backchannelLogout;

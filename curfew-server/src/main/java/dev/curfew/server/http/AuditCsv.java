@@ -42,6 +42,10 @@ final class AuditCsv {
       throw new JsonBodies.BadInput("the export takes session_id, subject, type, from, to and after; not limit");
     }
     ctx.vertx().executeBlocking(() -> export(asked), false).onComplete(ar -> {
+      if (ar.failed() && ar.cause() instanceof JsonBodies.BadInput) {
+        ctx.fail(400, ar.cause());
+        return;
+      }
       if (ar.failed()) {
         Reply.problem(ctx, Problem.unavailable("the audit log could not be read"));
         return;
@@ -53,21 +57,23 @@ final class AuditCsv {
     });
   }
 
-  record Export(StringBuilder csv, Long next) {}
+  /** The CSV, and the {@code next} to continue from (a seq, or a cursor of the trail of several nodes). */
+  record Export(StringBuilder csv, Object next) {}
 
   Export export(AuditQuery.Filter asked) throws IOException {
     StringBuilder out = new StringBuilder(256).append(String.join(",", COLUMNS)).append("\r\n");
-    long after = asked.after(); // -1 unless the request continues an export (X-Curfew-Next)
+    // asked continues an export (X-Curfew-Next) when it has an after or a cursor
+    AuditQuery.Filter f = asked;
     int written = 0;
     while (true) {
       int want = Math.min(AuditQuery.MAX_LIMIT, MAX_RECORDS - written);
-      AuditQuery.Page page = query.scan(new AuditQuery.Filter(asked.sessionId(), asked.subject(), asked.type(),
-          asked.from(), asked.to(), after, want));
+      f = new AuditQuery.Filter(f.sessionId(), f.subject(), f.type(), f.from(), f.to(), f.after(), want, f.cursor());
+      AuditQuery.Page page = query.page(f);
       for (String line : page.lines()) row(out, JsonBodies.MAPPER.readTree(line));
       written += page.lines().size();
       if (page.next() == null) return new Export(out, null);
       if (written >= MAX_RECORDS) return new Export(out, page.next());
-      after = page.next();
+      f = f.continuing(page.next(), want);
     }
   }
 

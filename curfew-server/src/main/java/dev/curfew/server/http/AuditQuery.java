@@ -3,6 +3,7 @@ package dev.curfew.server.http;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.curfew.core.AuditLogReader;
+import dev.curfew.core.ClusterAuditReader;
 import dev.curfew.core.audit.Times;
 import dev.curfew.server.http.JsonBodies.BadInput;
 import io.vertx.core.MultiMap;
@@ -30,18 +31,50 @@ final class AuditQuery {
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 1000;
   static final int MAX_SCANNED_RECORDS = 1_000_000;
+  /** How a cursor of the trail of several nodes begins (dev.curfew.store.postgres.PgClusterTrail). */
+  static final String CURSOR_PREFIX = "t.";
+  /**
+   * The longest cursor taken: it names every node that has written (about 20 characters each); as
+   * long as a request line may be (ApiServer).
+   */
+  static final int MAX_CURSOR_CHARS = 8_192;
 
   private final AuditLogReader reader;
+  private volatile ClusterAuditReader cluster;
 
   AuditQuery(AuditLogReader reader) {
     this.reader = reader;
   }
 
-  /** The parsed query: times as RFC 3339 strings in the log's own format, which sort as they compare. */
-  record Filter(String sessionId, String subject, String type, String from, String to, long after, int limit) {}
+  /**
+   * The trail of every node (the nodes' trees in PostgreSQL): once it {@linkplain
+   * ClusterAuditReader#spansNodes spans more than one node}, queries are answered from it, with a
+   * cursor for {@code next}; before that, from this node's log, as always.
+   */
+  void cluster(ClusterAuditReader c) {
+    this.cluster = c;
+  }
 
-  /** What one scan found. */
-  record Page(List<String> lines, Long next) {}
+  /**
+   * The parsed query: times as RFC 3339 strings in the log's own format, which sort as they
+   * compare; {@code after} a seq (-1: none), or {@code cursor} a cursor of the trail of several
+   * nodes (null: none).
+   */
+  record Filter(String sessionId, String subject, String type, String from, String to, long after, int limit,
+      String cursor) {
+    Filter(String sessionId, String subject, String type, String from, String to, long after, int limit) {
+      this(sessionId, subject, type, from, to, after, limit, null);
+    }
+
+    /** The same query continuing from {@code next}, the {@code next} of an earlier page. */
+    Filter continuing(Object next, int limit) {
+      return next instanceof Long seq ? new Filter(sessionId, subject, type, from, to, seq, limit, null)
+          : new Filter(sessionId, subject, type, from, to, -1, limit, (String) next);
+    }
+  }
+
+  /** What one scan found: {@code next} a seq (one node's log), a cursor string (several), or null. */
+  record Page(List<String> lines, Object next) {}
 
   /** Whether this node can read the log. */
   boolean readable() {
@@ -54,7 +87,11 @@ final class AuditQuery {
       return;
     }
     Filter f = parse(ctx.queryParams());
-    ctx.vertx().executeBlocking(() -> render(scan(f)), false).onComplete(ar -> {
+    ctx.vertx().executeBlocking(() -> render(page(f)), false).onComplete(ar -> {
+      if (ar.failed() && ar.cause() instanceof BadInput) {
+        ctx.fail(400, ar.cause());
+        return;
+      }
       if (ar.failed()) {
         Reply.problem(ctx, Problem.unavailable("the audit log could not be read"));
         return;
@@ -66,9 +103,36 @@ final class AuditQuery {
   static Filter parse(MultiMap q) {
     String from = time(q, "from");
     String to = time(q, "to");
-    long after = integer(q, "after", -1, 0, Long.MAX_VALUE - 1);
+    String afterText = single(q, "after", MAX_CURSOR_CHARS);
+    String cursor = afterText != null && afterText.startsWith(CURSOR_PREFIX) ? afterText : null;
+    long after = cursor != null ? -1 : integer(q, "after", -1, 0, Long.MAX_VALUE - 1);
     int limit = (int) integer(q, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
-    return new Filter(single(q, "session_id"), single(q, "subject"), single(q, "type"), from, to, after, limit);
+    return new Filter(single(q, "session_id"), single(q, "subject"), single(q, "type"), from, to, after, limit, cursor);
+  }
+
+  /**
+   * One page: from the trail of every node when it spans several (a numeric {@code after} is then
+   * refused: it is a seq of one node's log), else from this node's log (a cursor is then refused).
+   */
+  Page page(Filter f) throws IOException {
+    ClusterAuditReader c = cluster;
+    if (c != null && c.spansNodes()) {
+      if (f.after() >= 0) {
+        throw new BadInput("query parameter \"after\" is a seq of one node's log, but the trail spans several nodes:"
+            + " pass back the \"next\" of a page of this trail");
+      }
+      ClusterAuditReader.Page p;
+      try {
+        p = c.read(new ClusterAuditReader.Query(f.sessionId(), f.subject(), f.type(),
+            f.from() == null ? null : Times.parse(f.from()), f.to() == null ? null : Times.parse(f.to()), f.cursor(),
+            f.limit()));
+      } catch (IllegalArgumentException e) {
+        throw new BadInput("query parameter \"after\": " + e.getMessage());
+      }
+      return new Page(p.lines(), p.next());
+    }
+    if (f.cursor() != null) throw new BadInput("query parameter \"after\" must be an integer");
+    return scan(f);
   }
 
   Page scan(Filter f) throws IOException {
@@ -121,19 +185,24 @@ final class AuditQuery {
       for (String line : page.lines()) g.writeRawValue(line);
       g.writeEndArray();
       if (page.next() == null) g.writeNullField("next");
-      else g.writeNumberField("next", page.next());
+      else if (page.next() instanceof Long seq) g.writeNumberField("next", seq);
+      else g.writeStringField("next", (String) page.next());
       g.writeEndObject();
     }
     return out.toByteArray();
   }
 
   private static String single(MultiMap q, String name) {
+    return single(q, name, 1024);
+  }
+
+  private static String single(MultiMap q, String name, int maxChars) {
     List<String> all = q.getAll(name);
     if (all.isEmpty()) return null;
     if (all.size() > 1) throw new BadInput("query parameter \"" + name + "\" is given more than once");
     String v = all.get(0);
     if (v.isEmpty()) throw new BadInput("query parameter \"" + name + "\" is empty");
-    if (v.length() > 1024) throw new BadInput("query parameter \"" + name + "\" is too long");
+    if (v.length() > maxChars) throw new BadInput("query parameter \"" + name + "\" is too long");
     return v;
   }
 
