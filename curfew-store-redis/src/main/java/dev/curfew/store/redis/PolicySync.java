@@ -159,8 +159,7 @@ final class PolicySync {
           if (!o.flag().startsWith("applied")) return false;
           Row s = o.row();
           synchronized (durables) {
-            durables.add(store.sink.append(List.of(store.records.policyApplied(s.about(), o.now(),
-                Long.parseLong(o.extra()), s.idleExpiresAt(), s.absoluteExpiresAt(), s.policyValues())), List.of()));
+            durables.add(store.recordChange(o.extra(), s, 0));
             if (o.flag().equals("applied_ended")) {
               durables.add(store.endedHere(s));
             } else {

@@ -465,7 +465,7 @@ public final class RedisSessionStore implements SessionStore {
           if (rot.row != null && rot.verdict.equals("ENDED")) return ended(rot, false);
           if (rot.flag.equals("grace")) return inGrace(rot, presentedToken);
           if (rot.row == null || !rot.flag.equals("rotated")) return allowed(o, DONE);
-          CompletableFuture<Void> durable = sink.append(List.of(records.rotated(rot.row.about(), rot.now)), List.of());
+          CompletableFuture<Void> durable = recordChange(rot.extra, rot.row, 0);
           return new Decision(Decision.Verdict.ALLOWED, rot.row.status(rot.now), null, null, newToken, durable);
         });
   }
@@ -495,8 +495,7 @@ public final class RedisSessionStore implements SessionStore {
           : sink.append(List.of(records.extensionRefused(s.about(), o.now, why, Long.parseLong(o.extra))), List.of());
       return new Decision(Decision.Verdict.REFUSED, s.status(o.now), null, why, null, durable);
     }
-    CompletableFuture<Void> durable = sink.append(List.of(records.extended(s.about(), o.now, Long.parseLong(o.extra),
-        s.expiresAt(), s.extensionsUsed(), s.idleExpiresAt())), List.of());
+    CompletableFuture<Void> durable = recordChange(o.extra, s, 0);
     SessionStatus status = s.status(o.now);
     publish(s.id(), "extended", status.toMap());
     publish(s.id(), "status", status.toMap());
@@ -512,7 +511,7 @@ public final class RedisSessionStore implements SessionStore {
           : sink.append(List.of(records.refused(s.about(), o.now, o.flag, Long.parseLong(o.extra), null)), List.of());
       return new Decision(Decision.Verdict.REFUSED, s.status(o.now), null, why, null, durable);
     }
-    return allowed(o, sink.append(List.of(records.warningAcknowledged(s.about(), o.now, s.warnedFor())), List.of()));
+    return allowed(o, recordChange(o.extra, s, 0));
   }
 
   /** A live session presented outside its audience: refused untouched; the script says whether to record it. */
@@ -559,12 +558,32 @@ public final class RedisSessionStore implements SessionStore {
     }
     CompletableFuture<Void> durable = sink.append(List.of(endRecord(s)), List.of());
     publish(s.id(), s.reason().event(), SessionEvents.endedData(s.reason(), s.endedAt()));
-    durable.thenRun(() -> confirm(RedisKeys.shardOfId(s.id()), "e|" + s.id()));
+    durable.thenRun(() -> confirm(RedisKeys.shardOfId(s.id()), Claims.endingMember(s.id())));
     return durable;
   }
 
-  /** The record of an ending, from the session's own fields: the same whichever node writes it. */
+  /**
+   * Records a change a script made and left a pending entry for ({@link Claims}), then clears the
+   * entry once the record is durable. The record is built from the entry alone, as a node that takes
+   * the entry over after its lease builds it, so both write the same record.
+   *
+   * @param deliveredTo the event streams a warning reached
+   */
+  CompletableFuture<Void> recordChange(String member, Row s, long deliveredTo) {
+    CompletableFuture<Void> durable = sink.append(Claims.records(records, member, s, deliveredTo), List.of());
+    durable.thenRun(() -> confirm(RedisKeys.shardOfId(s.id()), member));
+    return durable;
+  }
+
+  /**
+   * The record of an ending, from the session's own fields: the same whichever node writes it, with
+   * its claim ({@link Claims#endingClaim}).
+   */
   AuditRecord endRecord(Row s) {
+    return endRecordOf(s).with("claim", Claims.endingClaim(s.id()));
+  }
+
+  private AuditRecord endRecordOf(Row s) {
     EndReason reason = s.reason();
     return switch (reason) {
       case IDLE_TIMEOUT, ABSOLUTE_TIMEOUT -> records.expired(s.about(), s.endedAt(), reason, s.deadline(),
