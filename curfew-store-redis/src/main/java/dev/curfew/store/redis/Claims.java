@@ -6,6 +6,7 @@ import dev.curfew.core.SessionRecords;
 import dev.curfew.core.audit.AuditRecord;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The pending entries a script leaves with every change it makes to a session (one rule for all,
@@ -15,6 +16,8 @@ import java.util.List;
  * <pre>
  * e|&lt;id&gt;                                           the session ended (its fields say how)
  * w|&lt;id&gt;|&lt;n&gt;|&lt;at&gt;|&lt;version&gt;|&lt;expires at&gt;             a warning sent
+ * o|&lt;id&gt;|&lt;n&gt;|&lt;at&gt;|&lt;version&gt;|&lt;ie&gt;|&lt;ae&gt;|&lt;idle&gt;|&lt;abs&gt;|&lt;warn&gt;|&lt;maxext&gt;|&lt;renew&gt;|&lt;actor&gt;
+ *                                                  the session opened (the actor last: free text)
  * x|&lt;id&gt;|&lt;n&gt;|&lt;at&gt;|&lt;previous&gt;|&lt;version&gt;|&lt;ie&gt;|&lt;ae&gt;|&lt;used&gt;  an extension
  * r|&lt;id&gt;|&lt;n&gt;|&lt;at&gt;|&lt;version&gt;                            a rotation
  * a|&lt;id&gt;|&lt;n&gt;|&lt;at&gt;|&lt;version&gt;|&lt;expires at&gt;             a warning acknowledged
@@ -56,7 +59,7 @@ final class Claims {
    * @param deliveredTo the event streams a warning reached (a node taking a warning over reached none)
    */
   static List<AuditRecord> records(SessionRecords records, String member, Row s, long deliveredTo) {
-    String[] p = member.split("\\|");
+    String[] p = member.split("\\|", member.startsWith("o|") ? 13 : -1);
     String claim = claim(member);
     if (p[0].equals("w") && claim == null) {
       // w|<id>|<expires at>|<claimed at>: written before changes had a counter
@@ -70,20 +73,31 @@ final class Claims {
         yield records.extended(about(s, p[5]), at, Long.parseLong(p[4]), Deadlines.expiresAt(ie, Long.parseLong(p[7])),
             Integer.parseInt(p[8]), ie);
       }
+      case "o" -> {
+        Policy opened = values(s, p[4], p[7], p[8], p[9], p[10], p[11]);
+        Map<String, Object> attributes = s.attributeMap();
+        yield records.created(about(s, p[4]), at, opened, Long.parseLong(p[5]), Long.parseLong(p[6]), attributes,
+            p[12].isEmpty() ? null : p[12], s.audience(), null);
+      }
       case "r" -> records.rotated(about(s, p[4]), at);
       case "a" -> records.warningAcknowledged(about(s, p[4]), at, Long.parseLong(p[5]));
       case "p" -> {
-        int version = Integer.parseInt(p[5]);
-        long renew = Long.parseLong(p[12]);
-        Policy effective = new Policy(s.policy(), version, Duration.ofMillis(Long.parseLong(p[8])),
-            Duration.ofMillis(Long.parseLong(p[9])), Duration.ofMillis(Long.parseLong(p[10])), Integer.parseInt(p[11]),
-            renew == 0 ? null : Duration.ofMillis(renew), List.of());
+        Policy effective = values(s, p[5], p[8], p[9], p[10], p[11], p[12]);
         yield records.policyApplied(about(s, p[5]), at, Long.parseLong(p[4]), Long.parseLong(p[6]),
             Long.parseLong(p[7]), effective);
       }
       default -> throw new IllegalArgumentException("not a change's entry: " + member);
     };
     return List.of(r.with("claim", claim));
+  }
+
+  /** The values a session runs under, as a policy of its name (the same as {@link Row#policyValues}). */
+  private static Policy values(Row s, String version, String idle, String abs, String warn, String maxExtensions,
+      String renew) {
+    long renewMs = Long.parseLong(renew);
+    return new Policy(s.policy(), Integer.parseInt(version), Duration.ofMillis(Long.parseLong(idle)),
+        Duration.ofMillis(Long.parseLong(abs)), Duration.ofMillis(Long.parseLong(warn)), Integer.parseInt(maxExtensions),
+        renewMs == 0 ? null : Duration.ofMillis(renewMs), List.of());
   }
 
   private static SessionRecords.About about(Row s, String version) {

@@ -298,7 +298,7 @@ public final class RedisSessionStore implements SessionStore {
         CanonicalJson.write(attrs), keys.dueChannel(), audience.wire(),
         Integer.toString(limit.maxSessionsPerSubject()), limit.whenExceeded().wire(), limit.scope().wire(),
         ConcurrencyLimit.displacement(limit), Long.toString(settings.lease().toMillis()),
-        Long.toString(settings.shardCap(shard)));
+        Long.toString(settings.shardCap(shard)), actor == null ? "" : actor);
     // The subject's index first: a crash between the two leaves a dangling id, never an unlisted session.
     Future<Decision> answer = run(scripts.subject, List.of(keys.subject(subject)), List.of(sessionId, Long.toString(lifetime)))
         .compose(x -> run(scripts.open, List.of(keys.session(sessionId), keys.token(hash)), args))
@@ -319,8 +319,7 @@ public final class RedisSessionStore implements SessionStore {
           for (int i = 5 + Row.FIELDS; i < r.size(); i++) {
             durables.add(endedHere(Row.of(r.get(i).get(0).toString(), r.get(i), 1)));
           }
-          durables.add(sink.append(List.of(records.created(row.about(), now, policy, row.idleExpiresAt(),
-              row.absoluteExpiresAt(), attrs, actor, audience, null)), List.of()));
+          durables.add(recordChange(r.get(3).toString(), row, 0));
           SessionStatus status = row.status(now);
           // No page follows a session yet; lists of sessions (the admin console's, on any node) learn of it here.
           publish(sessionId, "status", status.toMap());

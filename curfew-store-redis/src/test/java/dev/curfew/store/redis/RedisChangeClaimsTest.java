@@ -43,6 +43,16 @@ class RedisChangeClaimsTest {
   }
 
   @Test
+  void anOpeningWhoseNodeDiedIsRecordedByAnother() throws Exception {
+    Policy standard = policy("standard", 60_000, 3_600_000, 10_000, 2);
+    var dying = redis.add("dying", new SystemClock(), List.of(standard), SETTINGS);
+    dying.hold = true;
+    Decision opened = answer(dying.store.open("frank", null, Map.of("ip", "10.0.0.9", "n", 7), dev.curfew.core.Audience.app("backend"), "backend|with a bar"));
+    assertThat(opened.allowed()).isTrue();
+    recoveredByAnother(dying, RecordTypes.SESSION_CREATED, standard);
+  }
+
+  @Test
   void anExtensionWhoseNodeDiedIsRecordedByAnother() throws Exception {
     Policy standard = policy("standard", 60_000, 3_600_000, 10_000, 2);
     var dying = redis.add("dying", new SystemClock(), List.of(standard), SETTINGS);
@@ -103,10 +113,13 @@ class RedisChangeClaimsTest {
     await().pollDelay(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(30)).until(() -> true);
     assertThat(a.records(RecordTypes.EXTENDED)).hasSize(1);
     assertThat(b.records(RecordTypes.EXTENDED)).hasSize(1);
-    assertThat(a.records(RecordTypes.EXTENDED).get(0).data().get("claim"))
-        .isEqualTo(opened.status().sessionId() + ":1");
-    assertThat(b.records(RecordTypes.EXTENDED).get(0).data().get("claim"))
-        .isEqualTo(opened.status().sessionId() + ":2");
+    String id = opened.status().sessionId();
+    assertThat(a.records(RecordTypes.SESSION_CREATED).get(0).data().get("claim")).isEqualTo(id + ":1");
+    assertThat(a.records(RecordTypes.EXTENDED).get(0).data().get("claim")).isEqualTo(id + ":2");
+    assertThat(b.records(RecordTypes.EXTENDED).get(0).data().get("claim")).isEqualTo(id + ":3");
+    // The ending's claim is the session's own: a session ends once.
+    durable(b.store.revoke(id, "admin", "done"));
+    assertThat(b.records(RecordTypes.REVOKED).get(0).data().get("claim")).isEqualTo(id + ":end");
   }
 
   /**
