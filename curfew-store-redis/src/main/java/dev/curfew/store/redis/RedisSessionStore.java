@@ -148,6 +148,7 @@ public final class RedisSessionStore implements SessionStore {
   private volatile long clockSkewMs;
   private volatile boolean skewReported;
   private long liveTimer = -1;
+  private long policyClaimTimer = -1;
 
   /**
    * @param events where this node's events go (its event streams, gateway and notifier)
@@ -205,12 +206,17 @@ public final class RedisSessionStore implements SessionStore {
         .map(v -> {
           store.poller.start();
           store.liveTimer = vertx.setPeriodic(0, 1000, id -> store.countLive());
+          // Policy versions a node added but did not record within the lease (it died) are recorded here.
+          store.policyClaimTimer = vertx.setPeriodic(Math.max(50, settings.lease().toMillis() / 2), id -> {
+            if (store.sink.writable()) store.policySync.takeOver();
+          });
           return store;
         });
   }
 
   public Future<Void> close() {
     if (liveTimer >= 0) vertx.cancelTimer(liveTimer);
+    if (policyClaimTimer >= 0) vertx.cancelTimer(policyClaimTimer);
     poller.stop();
     return relay.stop().eventually(() -> redis.close());
   }

@@ -102,6 +102,33 @@ class RedisChangeClaimsTest {
   }
 
   @Test
+  void aPolicyVersionWhoseNodeDiedIsRecordedByAnother() throws Exception {
+    Policy standard = policy("standard", 60_000, 3_600_000, 10_000, 2);
+    var dying = redis.add("dying", new SystemClock(), List.of(standard), SETTINGS);
+    dying.hold = true;
+    var change = dying.store.changePolicy(policy("standard", 30_000, 1_800_000, 5_000, 1), false, "admin|ops")
+        .get(30, TimeUnit.SECONDS);
+    assertThat(change.policy().version()).isEqualTo(2);
+    String claim = "policy:standard:2";
+    await().atMost(Duration.ofSeconds(30)).until(() -> claimed(dying, claim).size() == 1);
+    AuditRecord lost = claimed(dying, claim).get(0);
+    RedisNodes.get(dying.store.close());
+    // The survivor adopts its own configuration as version 3 (it differs from version 2): a record of its own.
+    var survivor = redis.add("survivor", new SystemClock(), List.of(standard), SETTINGS);
+    await().atMost(Duration.ofSeconds(30)).until(() -> claimed(survivor, claim).size() == 1);
+    AuditRecord recorded = claimed(survivor, claim).get(0);
+    assertThat(recorded.timeMs()).isEqualTo(lost.timeMs());
+    assertThat(recorded.data()).isEqualTo(lost.data()).containsEntry("actor", "admin|ops").containsEntry("version", 2L);
+    await().pollDelay(Duration.ofMillis(1_200)).atMost(Duration.ofSeconds(30)).until(() -> true);
+    assertThat(claimed(survivor, claim)).hasSize(1);
+    assertThat(claimed(survivor, "policy:standard:3")).hasSize(1);
+  }
+
+  private static List<AuditRecord> claimed(RedisNodes.Node n, String claim) {
+    return n.records(RecordTypes.POLICY_CHANGED).stream().filter(r -> claim.equals(r.data().get("claim"))).toList();
+  }
+
+  @Test
   void aChangeRecordedByItsOwnNodeIsNotRecordedAgain() throws Exception {
     Policy standard = policy("standard", 60_000, 3_600_000, 10_000, 2);
     var a = redis.add("a", new SystemClock(), List.of(standard), SETTINGS);
