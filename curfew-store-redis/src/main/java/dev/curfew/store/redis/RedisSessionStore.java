@@ -51,10 +51,12 @@ import java.util.concurrent.TimeUnit;
  * very next request on any other: there is no node-local cache to be stale.
  *
  * <p>Audit records are built with {@link SessionRecords}, as the embedded store builds them, from
- * what the script returned (with Redis's time), and written to this node's {@link AuditSink}; an answer is given only once they are durable. Endings and
- * warnings found by the deadline scheduler ({@link DuePoller}) are claimed atomically, so each is
- * emitted by one node; a node that dies after claiming leaves a pending entry that another node
- * claims when its lease runs out.
+ * what the script returned (with Redis's time), and written to this node's {@link AuditSink}; an answer is given only once they are durable. Every
+ * change a script makes to a session (and every policy version added) leaves, in the same step, a
+ * pending entry with a lease that holds what its record needs ({@link Claims}); the node removes it
+ * once the record is durable, and a node that dies before that leaves it to another node, which
+ * writes the same record when the lease runs out ({@link DuePoller}). Endings and warnings found by
+ * the deadline scheduler are claimed atomically, so each is emitted by one node.
  *
  * <p>Fail closed: when Redis cannot be reached (or does not answer within the timeout), or the audit
  * sink cannot be written, every operation answers {@link Decision.Verdict#UNAVAILABLE}; the client
