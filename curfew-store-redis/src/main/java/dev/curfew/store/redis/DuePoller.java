@@ -146,12 +146,12 @@ final class DuePoller {
     }
     if (member.startsWith("e|")) {
       if (s.ended()) {
-        store.endedHere(s);
+        store.takeOver(member, Claims.claim(member), () -> store.endedHere(s));
       } else {
         store.confirm(shard, member);
       }
       return;
     }
-    store.recordChange(member, s, 0);
+    store.takeOver(member, Claims.claim(member), () -> store.recordChange(member, s, 0));
   }
 }

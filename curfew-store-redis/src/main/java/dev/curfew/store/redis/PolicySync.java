@@ -149,7 +149,8 @@ final class PolicySync {
             if (json.isEmpty()) {
               confirm(member); // the version is gone (the hash was removed): nothing to record
             } else {
-              recordChange(member, json);
+              String[] p = member.split("\\|", 5);
+              store.takeOver(member, "policy:" + p[1] + ":" + p[2], () -> recordChange(member, json));
             }
           }
           return null;

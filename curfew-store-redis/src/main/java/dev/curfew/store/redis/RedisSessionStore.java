@@ -602,6 +602,42 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   /**
+   * A pending entry taken over from a node that did not remove it within the lease: {@code record}
+   * writes its record, unless the trail this node shares with the others already holds its claim
+   * ({@link AuditSink#recorded}: the other node made it durable, then died before removing the
+   * entry), in which case the entry is only removed. {@code record} runs on this store's context.
+   */
+  CompletableFuture<Void> takeOver(String member, String claim, java.util.function.Supplier<CompletableFuture<Void>> record) {
+    if (claim == null) return record.get();
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    sink.recorded(claim).whenComplete((recorded, error) -> context.runOnContext(v -> {
+      if (error != null) {
+        // Not known: the entry stays, and is taken over again after the lease.
+        done.completeExceptionally(error);
+      } else if (recorded) {
+        LOG.log(System.Logger.Level.DEBUG, "claim " + claim + " is recorded already; its entry is removed");
+        confirmEntry(member, claim);
+        done.complete(null);
+      } else {
+        record.get().whenComplete((x, e) -> {
+          if (e != null) done.completeExceptionally(e);
+          else done.complete(null);
+        });
+      }
+    }));
+    return done;
+  }
+
+  private void confirmEntry(String member, String claim) {
+    if (member.startsWith("c|")) {
+      redis.send(Request.cmd(Command.ZREM).arg(keys.policiesPending()).arg(member));
+    } else {
+      confirm(RedisKeys.shardOfId(member.split("\\|")[1]), member);
+    }
+  }
+
+  /**
    * Removes a pending entry once its record is durable, retrying for as long as the lease lasts: an
    * entry left behind would be recorded a second time by the node that claims it next.
    */

@@ -129,6 +129,36 @@ class RedisChangeClaimsTest {
   }
 
   @Test
+  void aChangeAlreadyInASharedTrailIsNotRecordedAgainByTheNodeThatTakesItOver() throws Exception {
+    // The dying node's record is in the shared trail, but the node died before it removed its entry
+    // (the window that an unshared log cannot close).
+    redis.sharedTrail = true;
+    Policy standard = policy("standard", 60_000, 3_600_000, 10_000, 2);
+    var dying = redis.add("dying", new SystemClock(), List.of(standard), SETTINGS);
+    Decision opened = durable(dying.store.open("gina", null, Map.of()));
+    dying.hold = true;
+    assertThat(answer(dying.store.extend(opened.token())).allowed()).isTrue();
+    assertThat(answer(dying.store.revoke(opened.status().sessionId(), "admin", "left")).allowed()).isTrue();
+    await().atMost(Duration.ofSeconds(30)).until(() -> dying.records(RecordTypes.REVOKED).size() == 1);
+    RedisNodes.get(dying.store.close());
+    var survivor = redis.add("survivor", new SystemClock(), List.of(standard), SETTINGS);
+    // Taken over, found recorded, and removed without a second record.
+    await().atMost(Duration.ofSeconds(30)).until(() -> pendingEntries(survivor) == 0);
+    assertThat(survivor.records(RecordTypes.EXTENDED)).isEmpty();
+    assertThat(survivor.records(RecordTypes.REVOKED)).isEmpty();
+  }
+
+  private long pendingEntries(RedisNodes.Node n) throws Exception {
+    long count = 0;
+    for (int shard = 0; shard < RedisKeys.SHARDS; shard++) {
+      var r = RedisNodes.get(n.store.redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.ZCARD)
+          .arg(n.store.keys.pending(shard))));
+      count += r.toLong();
+    }
+    return count;
+  }
+
+  @Test
   void aChangeRecordedByItsOwnNodeIsNotRecordedAgain() throws Exception {
     Policy standard = policy("standard", 60_000, 3_600_000, 10_000, 2);
     var a = redis.add("a", new SystemClock(), List.of(standard), SETTINGS);
