@@ -28,6 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import dev.curfew.store.postgres.testing.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +56,9 @@ class ServeRedisClaimsCrashTest {
   /** A change the client saw acknowledged: session id and the record type it must have. */
   record Ack(String sessionId, String type) {}
 
+  /** With {@code audit: postgres}: the database every node's trail is committed to; null: {@code audit: file}. */
+  private TestDatabase database;
+
   private Path config(String node) throws Exception {
     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(KEY.getBytes(StandardCharsets.UTF_8)));
     Path config = dir.resolve(node + ".yaml");
@@ -63,18 +67,35 @@ class ServeRedisClaimsCrashTest {
         + prefix + "\napi_keys:\n  - name: test\n    key_sha256: \"" + sha + "\"\n"
         + "policies:\n  default:\n    idle_timeout: 4s\n    absolute_timeout: 1h\n    warn_before: 3500ms\n"
         + "    max_extensions: 100000\n    renew_every: 1s\n"
-        + "ended_retention: 2m\nrate_limits:\n  enabled: false\n");
+        + "ended_retention: 2m\nrate_limits:\n  enabled: false\n"
+        + (database == null ? "" : "audit: postgres\npostgres: { url: \"jdbc:postgresql://" + TestDatabase.HOST + ":"
+            + TestDatabase.PORT + "/" + database.name() + "\", user: " + TestDatabase.USER + " }\n"));
     return config;
   }
 
   @AfterEach
   void removeKeys() throws Exception {
+    if (database != null) database.close();
     new ProcessBuilder("sh", "-c", "redis-cli --scan --pattern '{" + prefix + "*' | xargs -r redis-cli del >/dev/null")
         .inheritIO().start().waitFor(20, TimeUnit.SECONDS);
   }
 
   @Test
   void everyChangeIsRecordedOnceThoughTheNodeThatMadeItIsKilled() throws Exception {
+    killAndCount();
+  }
+
+  /**
+   * With {@code audit: postgres} every node's trail is in one database, and the node that takes a
+   * change over learns there whether it is recorded: every claim has exactly one record.
+   */
+  @Test
+  void withAuditPostgresEveryChangeIsRecordedExactlyOnce() throws Exception {
+    database = TestDatabase.create("claims");
+    killAndCount();
+  }
+
+  private void killAndCount() throws Exception {
     String why = "seed " + seed + " (-Dcurfew.test.seed=" + seed + " repeats the kill moments)";
     Random random = new Random(seed);
     var cfg = dev.curfew.server.config.CurfewConfig.load(config("b")).withOverrides(0, dir.resolve("b"));
@@ -109,11 +130,11 @@ class ServeRedisClaimsCrashTest {
       // Each change Redis counts for a session (its change counter 'cn', its ending) has its record,
       // "b" recording what the killed nodes left pending once their leases ran out.
       await(why).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
-        Map<String, List<JsonNode>> byClaim = claims(logs);
+        Map<String, List<JsonNode>> byClaim = trail(logs);
         return byClaim.keySet().containsAll(expectedClaims());
       });
       Thread.sleep(500); // a second record of a claim would be written by now most of the time
-      Map<String, List<JsonNode>> byClaim = claims(logs);
+      Map<String, List<JsonNode>> byClaim = trail(logs);
       Set<String> expected = expectedClaims();
       assertThat(byClaim.keySet()).as(why).containsAll(expected);
       assertThat(acks).as(why).isNotEmpty();
@@ -148,7 +169,7 @@ class ServeRedisClaimsCrashTest {
         assertThat(rs.get(1).path("data")).as(why).isEqualTo(rs.get(0).path("data"));
         // (Not "time": a log never lets time go back, so "b"'s copy may carry its own later last time.)
       }
-      assertThat(twice).as(why + ": claims recorded twice").isLessThanOrEqualTo(WORKERS * ROUNDS);
+      assertThat(twice).as(why + ": claims recorded twice").isLessThanOrEqualTo(database == null ? WORKERS * ROUNDS : 0);
       Map<String, Integer> takenOver = new TreeMap<>(); // first recorded by "b": its own warnings and policies, and what it took over
       for (Map.Entry<String, List<JsonNode>> e : byClaim.entrySet()) {
         JsonNode r = e.getValue().get(0);
@@ -236,6 +257,22 @@ class ServeRedisClaimsCrashTest {
       for (int v = 1; v <= Integer.parseInt(fields[i + 1]); v++) claims.add("policy:" + fields[i] + ":" + v);
     }
     return claims;
+  }
+
+  /** Records with a claim, by claim: from the shared database with {@code audit: postgres}, else from the files. */
+  private Map<String, List<JsonNode>> trail(List<Path> dataDirs) throws Exception {
+    if (database == null) return claims(dataDirs);
+    Map<String, List<JsonNode>> m = new TreeMap<>();
+    var pg = database.config();
+    try (var c = java.sql.DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
+        var rs = c.createStatement().executeQuery("SELECT line FROM audit_records ORDER BY node_id, seq")) {
+      while (rs.next()) {
+        JsonNode r = JSON.readTree(rs.getString(1));
+        String claim = r.path("data").path("claim").asText("");
+        if (!claim.isEmpty()) m.computeIfAbsent(claim, k -> new ArrayList<>()).add(r);
+      }
+    }
+    return m;
   }
 
   /** Records with a claim, by claim, across the audit logs of the given data directories. */
