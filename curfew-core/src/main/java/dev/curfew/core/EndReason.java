@@ -18,6 +18,11 @@ public enum EndReason {
    * {@code when_exceeded: end_oldest}: this one, the oldest, was displaced by a newer one.
    */
   CONCURRENCY_LIMIT("concurrency_limit", "revoked"),
+  /**
+   * The session was minted from another ({@code POST /_curfew/connect}: a database, shell or agent
+   * session of a person signed in on the web), and that parent was logged out or revoked.
+   */
+  PARENT_ENDED("parent_ended", "revoked"),
   /** A token that was never issued, is malformed, or whose session is no longer remembered. */
   UNKNOWN("unknown", "expired");
 
@@ -40,6 +45,15 @@ public enum EndReason {
   /** The event name that announces an ending for this reason (every store and stream uses this one). */
   public String event() {
     return event;
+  }
+
+  /**
+   * Whether an ending for this reason also ends the sessions minted from the session
+   * (spec/protocol-gateways.md: logging out of or revoking the parent ends its children; its expiry
+   * does not, each session keeps its own clock).
+   */
+  public boolean endsChildren() {
+    return this != IDLE_TIMEOUT && this != ABSOLUTE_TIMEOUT && this != UNKNOWN;
   }
 
   /** The name used in the API and in audit records. */

@@ -20,9 +20,8 @@ final class EngineStore implements SessionStore {
   @Override public long liveSessions() { return engine.liveSessions(); }
 
   @Override
-  public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
-      Audience audience, String actor) {
-    return CompletableFuture.completedFuture(engine.open(subject, policyName, attributes, audience, actor));
+  public CompletableFuture<Decision> open(OpenRequest request) {
+    return CompletableFuture.completedFuture(engine.open(request));
   }
 
   @Override
@@ -51,8 +50,8 @@ final class EngineStore implements SessionStore {
   }
 
   @Override
-  public CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText) {
-    return CompletableFuture.completedFuture(engine.revoke(sessionId, actor, reasonText));
+  public CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText, EndReason reason) {
+    return CompletableFuture.completedFuture(engine.revoke(sessionId, actor, reasonText, reason));
   }
 
   @Override

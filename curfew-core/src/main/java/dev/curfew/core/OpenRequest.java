@@ -46,4 +46,25 @@ public record OpenRequest(String subject, Policy policy, Map<String, Object> att
     }
     return new OpenRequest(subject, policy, attrs, audience, actor);
   }
+
+  /**
+   * A child session of {@code parentSessionId}, for the same subject under the target's policy
+   * ({@code POST /_curfew/connect}, spec/protocol-gateways.md): the parent is kept as the reserved
+   * attribute {@link SessionAttributes#PARENT_SESSION_ID}, which no caller can set, and recorded as
+   * {@code parent_session_id}.
+   */
+  public static OpenRequest child(Policies policies, String parentSessionId, String subject, String policyName,
+      Audience audience, String actor) {
+    if (parentSessionId == null || !parentSessionId.matches("s_[A-Za-z0-9_-]{1,60}")) {
+      throw new IllegalArgumentException("parent must be a session id");
+    }
+    OpenRequest checked = of(policies, subject, policyName, Map.of(), audience, actor);
+    return new OpenRequest(subject, checked.policy(), Map.of(SessionAttributes.PARENT_SESSION_ID, parentSessionId),
+        audience, actor);
+  }
+
+  /** The session this one is minted from, or null. */
+  public String parentSessionId() {
+    return SessionAttributes.parentOf(attributes);
+  }
 }

@@ -56,8 +56,13 @@ public final class Replay {
       Policy p = SessionSnapshot.policyFrom(values);
       long absolute = Times.parse((String) data.get("absolute_expires_at"));
       long created = absolute - p.absoluteTimeoutMs();
-      Session s = new Session(id, (String) record.get("subject"), p, created,
-          (Map<String, Object>) data.getOrDefault("attributes", Map.of()),
+      Map<String, Object> attributes = (Map<String, Object>) data.getOrDefault("attributes", Map.of());
+      if (data.get("parent_session_id") instanceof String parent) {
+        // Kept beside the caller's attributes, as the store keeps it (SessionAttributes.PARENT_SESSION_ID).
+        attributes = new LinkedHashMap<>(attributes);
+        attributes.put(SessionAttributes.PARENT_SESSION_ID, parent);
+      }
+      Session s = new Session(id, (String) record.get("subject"), p, created, attributes,
           // A record written before audiences existed: the session passes no enforcement point.
           Audience.fromStored(data.get("audience")));
       s.tokenIssuedAtMs = created;
@@ -115,10 +120,11 @@ public final class Replay {
 
   /**
    * A revocation's reason as recorded ({@code revoked}, {@code replayed}, {@code idp_logout},
-   * {@code concurrency_limit}); older records have none.
+   * {@code concurrency_limit}, {@code parent_ended}); older records have none.
    */
   private static EndReason revokedFor(Object recorded) {
-    for (EndReason r : List.of(EndReason.REPLAYED, EndReason.IDP_LOGOUT, EndReason.CONCURRENCY_LIMIT)) {
+    for (EndReason r : List.of(EndReason.REPLAYED, EndReason.IDP_LOGOUT, EndReason.CONCURRENCY_LIMIT,
+        EndReason.PARENT_ENDED)) {
       if (r.wire().equals(recorded)) return r;
     }
     return EndReason.REVOKED;

@@ -13,6 +13,12 @@ import java.util.Map;
  */
 public final class SessionAttributes {
   /** Most attributes a session may carry. */
+  /**
+   * The one reserved attribute Curfew writes itself: the session a child session was minted from
+   * ({@link OpenRequest#child}). It is recorded as {@code parent_session_id}, not among the attributes.
+   */
+  public static final String PARENT_SESSION_ID = "curfew.parent_session_id";
+
   public static final int MAX_ATTRIBUTES = 32;
 
   private SessionAttributes() {}
@@ -38,5 +44,19 @@ public final class SessionAttributes {
             + "\" is in Curfew's reserved namespace (names starting with curfew. or curfew_)");
       }
     }
+  }
+
+  /** The caller's attributes of a session, without the ones Curfew keeps in the same map ({@link #PARENT_SESSION_ID}). */
+  public static Map<String, Object> callers(Map<String, Object> attributes) {
+    if (attributes == null || !attributes.containsKey(PARENT_SESSION_ID)) return attributes;
+    Map<String, Object> out = new java.util.LinkedHashMap<>(attributes);
+    out.remove(PARENT_SESSION_ID);
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /** The session {@code attributes} name as their parent, or null. */
+  public static String parentOf(Map<String, Object> attributes) {
+    Object p = attributes == null ? null : attributes.get(PARENT_SESSION_ID);
+    return p instanceof String s ? s : null;
   }
 }

@@ -114,7 +114,14 @@ public final class SessionEngine {
    */
   public Decision open(String subject, String policyName, Map<String, Object> attributes, Audience audience,
       String actor) {
-    OpenRequest request = OpenRequest.of(policies, subject, policyName, attributes, audience, actor);
+    return open(OpenRequest.of(policies, subject, policyName, attributes, audience, actor));
+  }
+
+  /** Opens the session a validated request describes ({@link OpenRequest#of}, {@link OpenRequest#child}). */
+  public Decision open(OpenRequest request) {
+    String subject = request.subject();
+    Audience audience = request.audience();
+    String actor = request.actor();
     Policy policy = request.policy();
     Map<String, Object> attrs = request.attributes();
     if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
@@ -458,6 +465,12 @@ public final class SessionEngine {
 
   /** Revokes one session; {@code actor} is the API key's name. */
   public Decision revoke(String sessionId, String actor, String reasonText) {
+    return revoke(sessionId, actor, reasonText, EndReason.REVOKED);
+  }
+
+  /** Ends one session for {@code reason}: {@link EndReason#REVOKED} or {@link EndReason#PARENT_ENDED}. */
+  public Decision revoke(String sessionId, String actor, String reasonText, EndReason reason) {
+    SessionStore.revocable(reason);
     if (!sink.writable()) return Decision.unavailable("the audit log cannot be written");
     Session s = sessionId == null ? null : table.byId(sessionId);
     if (s == null) return new Decision(Decision.Verdict.NOT_FOUND, null, null, null, null, Decision.DONE);
@@ -467,7 +480,7 @@ public final class SessionEngine {
         expire(s, now, "request");
       }
       if (s.ended()) return Decision.ended(s.endReason, s.status(now), Decision.DONE);
-      CompletableFuture<Void> durable = end(s, EndReason.REVOKED, now, revokedRecord(s, now, actor, reasonText));
+      CompletableFuture<Void> durable = end(s, reason, now, records.revoked(s.about(), now, reason, actor, reasonText));
       return Decision.allowed(s.status(now), durable);
     }
   }

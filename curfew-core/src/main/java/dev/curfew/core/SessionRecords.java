@@ -53,7 +53,7 @@ public final class SessionRecords {
 
   /**
    * {@code session.created}: the values the session runs under, its first deadlines, the caller's
-   * attributes, who opened it and where it may be used.
+   * attributes, who opened it, where it may be used, and the session it was minted from, if any.
    *
    * @param resumedFrom the idle-expired session it continues ({@link Resumption}); null: none
    */
@@ -63,9 +63,11 @@ public final class SessionRecords {
     effectiveValues(b, policy);
     b.putTime("idle_expires_at", idleExpiresAtMs)
         .putTime("absolute_expires_at", absoluteExpiresAtMs)
-        .put("attributes", attributes)
+        .put("attributes", SessionAttributes.callers(attributes))
         .put("actor", actor)
         .put("audience", audience.toList());
+    String parent = SessionAttributes.parentOf(attributes);
+    if (parent != null) b.put("parent_session_id", parent);
     if (resumedFrom != null) b.put("resumed_from", resumedFrom);
     return b.build();
   }

@@ -63,6 +63,8 @@ public record SessionStatus(
     m.put("server_time", Times.format(serverTimeMs));
     m.put("audience", audience.toList());
     if (resumedFrom != null) m.put("resumed_from", resumedFrom);
+    String parent = SessionAttributes.parentOf(attributes);
+    if (parent != null) m.put("parent_session_id", parent);
     if (endReason != null) {
       m.put("ended_reason", endReason.wire());
       m.put("ended_at", Times.format(endedAtMs));

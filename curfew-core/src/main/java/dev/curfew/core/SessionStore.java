@@ -26,8 +26,13 @@ public interface SessionStore {
    * subject that {@link OpenRequest#of} refuses, an unknown policy, an attribute in the
    * reserved namespace, an empty audience or a missing actor throw ({@link OpenRequest#of}).
    */
-  CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
-      Audience audience, String actor);
+  default CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
+      Audience audience, String actor) {
+    return open(OpenRequest.of(policies(), subject, policyName, attributes, audience, actor));
+  }
+
+  /** Opens the session a validated request describes ({@link OpenRequest#of}, {@link OpenRequest#child}). */
+  CompletableFuture<Decision> open(OpenRequest request);
 
   /** A session the embedding program opens itself: actor and audience {@value SessionRules#LOCAL_ACTOR}. */
   default CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes) {
@@ -58,7 +63,24 @@ public interface SessionStore {
   /** A session's status by id, passive. */
   CompletableFuture<Decision> get(String sessionId);
 
-  CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText);
+  default CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText) {
+    return revoke(sessionId, actor, reasonText, EndReason.REVOKED);
+  }
+
+  /**
+   * Ends one live session, recorded as {@code session.revoked} with {@code reason}: {@link
+   * EndReason#REVOKED} (an operator, an app) or {@link EndReason#PARENT_ENDED} (Curfew, for a child
+   * whose parent ended); any other reason throws.
+   */
+  CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText, EndReason reason);
+
+  /** The reasons {@link #revoke(String, String, String, EndReason)} takes. */
+  static EndReason revocable(EndReason reason) {
+    if (reason != EndReason.REVOKED && reason != EndReason.PARENT_ENDED) {
+      throw new IllegalArgumentException("a revocation's reason is revoked or parent_ended, not " + reason.wire());
+    }
+    return reason;
+  }
 
   CompletableFuture<Revocation> revokeSubject(String subject, String actor, String reasonText);
 
@@ -135,6 +157,75 @@ public interface SessionStore {
         });
       });
     });
+  }
+
+  /**
+   * The holder of {@code parentToken} (a person signed in on the web) has a child session minted for
+   * {@code audience} under {@code policyName} (null: the default policy), for the same subject, with
+   * the parent recorded ({@code session.created}'s {@code parent_session_id}) and the actor {@code
+   * holder:<parent id>}; the parent's token is checked with activity (the holder's explicit act). Should the parent end with a reason that ends
+   * children ({@link EndReason#endsChildren}) while the child is being opened, the child is ended too,
+   * so no child outlives a logout that raced its opening. Built on {@link #check}, {@link #open} and
+   * {@link #get}, so every store has it.
+   */
+  default CompletableFuture<ChildOpened> openChild(String parentToken, String policyName, Audience audience) {
+    return check(parentToken, true).thenCompose(parent -> {
+      if (!parent.allowed()) return CompletableFuture.completedFuture(new ChildOpened(parent, null));
+      SessionStatus p = parent.status();
+      OpenRequest request = OpenRequest.child(policies(), p.sessionId(), p.subject(), policyName, audience,
+          HOLDER_ACTOR_PREFIX + p.sessionId());
+      return open(request).thenCompose(child -> {
+        if (!child.allowed()) return CompletableFuture.completedFuture(new ChildOpened(parent, child));
+        // The parent's ending may have looked for its children before this one existed: look again.
+        return get(p.sessionId()).thenCompose(again -> {
+          EndReason ended = again.status() == null ? null : again.status().endReason();
+          if (ended == null || !ended.endsChildren()) {
+            return CompletableFuture.completedFuture(new ChildOpened(parent, child));
+          }
+          return revoke(child.status().sessionId(), EndReason.CURFEW_ACTOR, parentEndedText(p.sessionId(), ended),
+              EndReason.PARENT_ENDED).thenApply(r -> new ChildOpened(again, null));
+        });
+      });
+    });
+  }
+
+  /**
+   * What {@link #openChild} did.
+   *
+   * @param parent the check of the parent's token (not allowed: nothing was opened)
+   * @param child the opening (null when the parent was refused, or ended meanwhile)
+   */
+  record ChildOpened(Decision parent, Decision child) {}
+
+  /**
+   * Ends, with reason {@link EndReason#PARENT_ENDED} (actor {@value EndReason#CURFEW_ACTOR}), every live
+   * session of {@code subject} minted from {@code parentSessionId}, which ended for {@code why}.
+   * Revoked -1: the store or the audit log is unavailable.
+   */
+  default CompletableFuture<Revocation> endChildren(String subject, String parentSessionId, EndReason why) {
+    return sessionsOf(subject).thenCompose(live -> {
+      List<CompletableFuture<Decision>> each = new java.util.ArrayList<>();
+      for (SessionStatus s : live) {
+        if (!parentSessionId.equals(SessionAttributes.parentOf(s.attributes()))) continue;
+        each.add(revoke(s.sessionId(), EndReason.CURFEW_ACTOR, parentEndedText(parentSessionId, why),
+            EndReason.PARENT_ENDED));
+      }
+      return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0])).thenApply(x -> {
+        int n = 0;
+        List<CompletableFuture<Void>> durables = new java.util.ArrayList<>();
+        for (CompletableFuture<Decision> f : each) {
+          Decision r = f.join();
+          if (r.verdict() == Decision.Verdict.UNAVAILABLE) return new Revocation(-1, Decision.DONE);
+          if (r.allowed()) n++;
+          durables.add(r.durable());
+        }
+        return new Revocation(n, CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
+      });
+    });
+  }
+
+  private static String parentEndedText(String parentSessionId, EndReason why) {
+    return "its parent session " + parentSessionId + " ended (" + why.wire() + ")";
   }
 
   /** The actor prefix of a session ended by its subject's holder of another session ({@link #endOthers}). */

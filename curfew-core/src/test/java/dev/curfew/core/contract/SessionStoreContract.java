@@ -11,6 +11,7 @@ import dev.curfew.core.EndReason;
 import dev.curfew.core.IdpLogout;
 import dev.curfew.core.Policy;
 import dev.curfew.core.Refusals;
+import dev.curfew.core.SessionAttributes;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.SessionStore;
 import dev.curfew.core.Tokens;
@@ -610,6 +611,86 @@ public abstract class SessionStoreContract {
             data("actor", "admin", "reason", "revoked", "reason_text", "")),
         rec(RecordTypes.REVOKED, "S3", "bob", "noext", 1,
             data("actor", "admin", "reason", "revoked", "reason_text", "")));
+  }
+
+  @Test
+  void children_areOpenedFromTheirParent_andEndWhenItsEndingEndsThem() throws Exception {
+    Decision parent = open("alice", "standard");
+    Decision other = open("alice", "standard");
+    String parentId = parent.status().sessionId();
+    Audience db = Audience.of("db:orders");
+    SessionStore.ChildOpened first = get(h.store().openChild(parent.token(), "noext", db));
+    assertThat(first.parent().allowed()).isTrue();
+    Decision child = first.child();
+    child.durable().get(30, TimeUnit.SECONDS);
+    assertThat(child.allowed()).isTrue();
+    assertThat(child.status().subject()).isEqualTo("alice");
+    assertThat(child.status().policy()).isEqualTo("noext");
+    assertThat(child.status().toMap()).containsEntry("parent_session_id", parentId);
+    assertThat(SessionAttributes.callers(child.status().attributes())).isEmpty();
+    assertThat(done(h.store().check(child.token(), true, db)).allowed()).isTrue();
+    Decision second = get(h.store().openChild(parent.token(), null, db)).child();
+    second.durable().get(30, TimeUnit.SECONDS);
+    Decision otherChild = get(h.store().openChild(other.token(), null, db)).child();
+    otherChild.durable().get(30, TimeUnit.SECONDS);
+
+    // No caller can claim a parent through the attributes.
+    assertThatThrownBy(() -> h.store().open("alice", null, Map.of(SessionAttributes.PARENT_SESSION_ID, parentId), WEB,
+        ACTOR)).isInstanceOf(IllegalArgumentException.class);
+
+    assertThat(done(h.store().logout(parent.token())).allowed()).isTrue();
+    var ended = get(h.store().endChildren("alice", parentId, EndReason.LOGGED_OUT));
+    ended.durable().get(30, TimeUnit.SECONDS);
+    assertThat(ended.revoked()).isEqualTo(2);
+    Decision refused = done(h.store().check(child.token(), false, db));
+    assertThat(refused.verdict()).isEqualTo(Decision.Verdict.ENDED);
+    assertThat(refused.reason()).isEqualTo(EndReason.PARENT_ENDED);
+    assertThat(done(h.store().check(otherChild.token(), false, db)).allowed()).isTrue();
+    // An ended parent mints no child.
+    SessionStore.ChildOpened late = get(h.store().openChild(parent.token(), null, db));
+    assertThat(late.parent().reason()).isEqualTo(EndReason.LOGGED_OUT);
+    assertThat(late.child()).isNull();
+
+    String text = "its parent session " + parentId + " ended (logged_out)";
+    Map<String, Object> childCreated = created(NO_EXTENSIONS, Map.of());
+    childCreated.put("actor", "holder:" + parentId);
+    childCreated.put("audience", List.of("db:orders"));
+    childCreated.put("parent_session_id", "S1");
+    Map<String, Object> secondCreated = created(STANDARD, Map.of());
+    secondCreated.put("actor", "holder:" + parentId);
+    secondCreated.put("audience", List.of("db:orders"));
+    secondCreated.put("parent_session_id", "S1");
+    Map<String, Object> otherCreated = created(STANDARD, Map.of());
+    otherCreated.put("actor", "holder:" + other.status().sessionId());
+    otherCreated.put("audience", List.of("db:orders"));
+    otherCreated.put("parent_session_id", "S2");
+    List<Map<String, Object>> trail = trail();
+    assertThat(trail.subList(0, 6)).containsExactly(
+        rec(RecordTypes.SESSION_CREATED, "S1", "alice", "standard", 1, created(STANDARD, IP)),
+        rec(RecordTypes.SESSION_CREATED, "S2", "alice", "standard", 1, created(STANDARD, IP)),
+        rec(RecordTypes.SESSION_CREATED, "S3", "alice", "noext", 1, childCreated),
+        rec(RecordTypes.SESSION_CREATED, "S4", "alice", "standard", 1, secondCreated),
+        rec(RecordTypes.SESSION_CREATED, "S5", "alice", "standard", 1, otherCreated),
+        rec(RecordTypes.LOGGED_OUT, "S1", "alice", "standard", 1, Map.of()));
+    // The children end in no particular order across stores.
+    assertThat(trail.subList(6, 8)).containsExactlyInAnyOrder(
+        rec(RecordTypes.REVOKED, "S3", "alice", "noext", 1,
+            data("actor", "curfew", "reason", "parent_ended", "reason_text", text)),
+        rec(RecordTypes.REVOKED, "S4", "alice", "standard", 1,
+            data("actor", "curfew", "reason", "parent_ended", "reason_text", text)));
+    assertThat(trail.subList(8, trail.size())).containsExactly(
+        rec(RecordTypes.REFUSED, "S3", "alice", "noext", 1, data("reason", "parent_ended", "repeats", 0L)),
+        rec(RecordTypes.REFUSED, "S1", "alice", "standard", 1, data("reason", "logged_out", "repeats", 0L)));
+  }
+
+  @Test
+  void revoke_takesOnlyTheReasonsOfARevocation() {
+    assertThatThrownBy(() -> h.store().revoke("s_x", "a", "b", EndReason.IDLE_TIMEOUT))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(EndReason.LOGGED_OUT.endsChildren()).isTrue();
+    assertThat(EndReason.REVOKED.endsChildren()).isTrue();
+    assertThat(EndReason.IDLE_TIMEOUT.endsChildren()).isFalse();
+    assertThat(EndReason.ABSOLUTE_TIMEOUT.endsChildren()).isFalse();
   }
 
   @Test

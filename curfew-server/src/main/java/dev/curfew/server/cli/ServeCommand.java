@@ -353,7 +353,37 @@ final class ServeCommand implements Callable<Integer> {
     if (cfg.ssh() != null) {
       running.ssh = startSsh(cfg, sessions, events, running, log);
     }
+    // Logging out of or revoking a session ends the sessions minted from it (POST /_curfew/connect).
+    events.addOriginEndingListener(new dev.curfew.server.http.ChildEndings(vertx, sessions));
+    if (running.gateway != null) running.gateway.connectTargets(connectTargets(cfg, running));
     return running;
+  }
+
+  /**
+   * What a person signed in on the gateway can get a session for at {@code POST /_curfew/connect}:
+   * every database, every SSH target and every {@code kind: mcp} route, at the ports they listen on.
+   */
+  private static List<dev.curfew.server.http.ConnectRoutes.Target> connectTargets(CurfewConfig cfg, Running running) {
+    List<dev.curfew.server.http.ConnectRoutes.Target> out = new ArrayList<>();
+    for (DatabaseGateway db : running.databases) {
+      DatabaseTarget t = db.target();
+      out.add(new dev.curfew.server.http.ConnectRoutes.Target(t.audience(), t.policy(),
+          cfg.databases().stream().filter(d -> d.name().equals(t.name())).findFirst().orElseThrow().protocol(),
+          t.listenHost(), db.port(), t.database(), t.tls() != null));
+    }
+    if (running.ssh != null) {
+      for (var t : cfg.ssh().settings(cfg.dataDir()).targets()) {
+        out.add(new dev.curfew.server.http.ConnectRoutes.Target(t.audience().entries().get(0), t.policy(), "ssh",
+            cfg.ssh().host(), running.ssh.port(), t.name(), false));
+      }
+    }
+    for (GatewayRoute r : running.gateway.routes()) {
+      if (r.mcp() != null) {
+        out.add(new dev.curfew.server.http.ConnectRoutes.Target(r.mcp().audience().entries().get(0), r.policy(), "mcp",
+            null, 0, null, false));
+      }
+    }
+    return out;
   }
 
   /**

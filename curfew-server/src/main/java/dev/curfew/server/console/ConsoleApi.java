@@ -91,7 +91,7 @@ final class ConsoleApi {
       List<Object> rows = new ArrayList<>();
       for (SessionStatus s : page.sessions()) {
         Map<String, Object> row = s.toMap();
-        row.put("attributes", s.attributes());
+        row.put("attributes", dev.curfew.core.SessionAttributes.callers(s.attributes()));
         row.put("console", ConsoleSessions.keyOf(s).isPresent());
         row.put("yours", s.sessionId().equals(self));
         rows.add(row);
@@ -122,7 +122,7 @@ final class ConsoleApi {
       List<Object> rows = new ArrayList<>();
       for (SessionStatus s : ar.result()) {
         Map<String, Object> row = s.toMap();
-        row.put("attributes", s.attributes());
+        row.put("attributes", dev.curfew.core.SessionAttributes.callers(s.attributes()));
         rows.add(row);
       }
       Map<String, Object> out = new LinkedHashMap<>();

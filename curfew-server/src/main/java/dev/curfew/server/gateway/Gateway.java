@@ -180,6 +180,21 @@ public final class Gateway {
         ? new McpGateway(vertx, engine, new McpProblems(), GatewaySettings.defaults(), MCP_MAX_MESSAGE_BYTES) : null;
   }
 
+  private volatile List<dev.curfew.server.http.ConnectRoutes.Target> connectTargets = List.of();
+
+  /**
+   * The targets a person signed in here can get a child session for at {@code POST /_curfew/connect}
+   * (databases, SSH targets, MCP routes), with the ports they listen on; none: the endpoint answers 404.
+   */
+  public void connectTargets(List<dev.curfew.server.http.ConnectRoutes.Target> targets) {
+    this.connectTargets = List.copyOf(targets);
+  }
+
+  /** The routes, in the configuration's order. */
+  public List<GatewayRoute> routes() {
+    return routes;
+  }
+
   /** The largest JSON-RPC message an MCP client may POST (4 MiB); larger ones get 413. */
   static final int MCP_MAX_MESSAGE_BYTES = 4 << 20;
 
@@ -287,6 +302,9 @@ public final class Gateway {
     });
     r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::script);
     holder.mount(r, "/_curfew/session", throttle);
+    java.util.Set<String> places = new java.util.HashSet<>();
+    for (GatewayRoute route : routes) places.addAll(route.audience().entries());
+    holder.mountConnect(r, "/_curfew/connect", settings.rateLimits(), () -> connectTargets, places);
     r.route("/_curfew/*").handler(ctx -> Problem.forStatus(404).send(ctx.response()));
     SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings, deadlines, mcp);
     r.route().handler(gate::handle);

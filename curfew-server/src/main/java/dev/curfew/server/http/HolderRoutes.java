@@ -55,6 +55,17 @@ public final class HolderRoutes {
     r.get(prefix + "/events").handler(this::events);
   }
 
+  /**
+   * Mounts {@code POST path} ({@link ConnectRoutes}): a holder signed in on one of {@code
+   * parentAudiences} gets a child session for one of {@code targets}, within {@code limits}'
+   * openings per subject.
+   */
+  public void mountConnect(Router r, String path, RateLimits limits,
+      java.util.function.Supplier<List<ConnectRoutes.Target>> targets, java.util.Set<String> parentAudiences) {
+    ConnectRoutes connect = new ConnectRoutes(engine, reply, limits, targets, parentAudiences);
+    r.post(path).handler(connect::connect);
+  }
+
   /** GET /v1/session: passive. */
   void status(RoutingContext ctx) {
     withToken(ctx, false, p -> reply.token(ctx, p, engine.check(p.token(), false), d -> {

@@ -54,6 +54,7 @@ public record Problem(int status, String type, String title, String detail, Stri
       case LOGGED_OUT -> "the session was logged out";
       case REPLAYED -> "the session was ended because a rotated-out token was presented again";
       case IDP_LOGOUT -> "the identity provider logged the user out";
+      case PARENT_ENDED -> "the session it was opened from was logged out or revoked";
       case CONCURRENCY_LIMIT -> "the session was ended because the same account opened a newer session, over the "
           + "policy's limit of concurrent sessions";
       case UNKNOWN -> "the token is not a valid session token";

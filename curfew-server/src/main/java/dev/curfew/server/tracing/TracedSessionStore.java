@@ -103,9 +103,8 @@ public final class TracedSessionStore implements SessionStore {
   }
 
   @Override
-  public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
-      Audience audience, String actor) {
-    return decided("open", () -> store.open(subject, policyName, attributes, audience, actor));
+  public CompletableFuture<Decision> open(dev.curfew.core.OpenRequest request) {
+    return decided("open", () -> store.open(request));
   }
 
   @Override
@@ -134,8 +133,9 @@ public final class TracedSessionStore implements SessionStore {
   }
 
   @Override
-  public CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText) {
-    return decided("revoke", () -> store.revoke(sessionId, actor, reasonText));
+  public CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText,
+      dev.curfew.core.EndReason reason) {
+    return decided("revoke", () -> store.revoke(sessionId, actor, reasonText, reason));
   }
 
   @Override

@@ -278,9 +278,10 @@ public final class RedisSessionStore implements SessionStore {
   // ---------------------------------------------------------------- open
 
   @Override
-  public CompletableFuture<Decision> open(String subject, String policyName, Map<String, Object> attributes,
-      Audience audience, String actor) {
-    OpenRequest request = OpenRequest.of(policies, subject, policyName, attributes, audience, actor);
+  public CompletableFuture<Decision> open(OpenRequest request) {
+    String subject = request.subject();
+    Audience audience = request.audience();
+    String actor = request.actor();
     Policy policy = request.policy();
     Map<String, Object> attrs = request.attributes();
     if (!sink.writable()) return CompletableFuture.completedFuture(unavailable(AUDIT_DOWN));
@@ -672,8 +673,9 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   @Override
-  public CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText) {
-    return byId(sessionId, "revoke", List.of(actor == null ? "unknown" : actor, reasonText == null ? "" : reasonText));
+  public CompletableFuture<Decision> revoke(String sessionId, String actor, String reasonText, EndReason reason) {
+    return byId(sessionId, "revoke", List.of(actor == null ? "unknown" : actor, reasonText == null ? "" : reasonText,
+        SessionStore.revocable(reason).wire()));
   }
 
   private CompletableFuture<Decision> byId(String sessionId, String op, List<String> opArgs) {
