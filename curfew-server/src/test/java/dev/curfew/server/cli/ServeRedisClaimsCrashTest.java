@@ -51,7 +51,7 @@ class ServeRedisClaimsCrashTest {
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
-  private final long seed = Long.getLong("curfew.test.seed", System.nanoTime());
+  private final long seed = Long.getLong("curfew.test.seed", 20261204L);
 
   /** A change the client saw acknowledged: session id and the record type it must have. */
   record Ack(String sessionId, String type) {}
