@@ -96,7 +96,7 @@ class ServeRedisClaimsCrashTest {
   }
 
   private void killAndCount() throws Exception {
-    String why = "seed " + seed + " (-Dcurfew.test.seed=" + seed + " repeats the kill moments)";
+    String why = "seed " + seed + " (-Dcurfew.test.seed=" + seed + " draws the same kill delays)";
     Random random = new Random(seed);
     var cfg = dev.curfew.server.config.CurfewConfig.load(config("b")).withOverrides(0, dir.resolve("b"));
     ServeCommand.Running b = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
@@ -156,7 +156,7 @@ class ServeRedisClaimsCrashTest {
       assertThat(types).as(why).contains("session.extended", "session.rotated", "session.revoked");
 
       // A claim has one record, or two only in the window the guarantee leaves open: the killed node's
-      // record was durable but the node died before it removed the pending entry, so "b" wrote it again,
+      // record was durable but the node died before it removed the pending entry, so another node wrote it again,
       // the same record. At most one such claim per request in flight at each kill.
       int twice = 0;
       for (Map.Entry<String, List<JsonNode>> e : byClaim.entrySet()) {
@@ -165,7 +165,8 @@ class ServeRedisClaimsCrashTest {
         twice++;
         assertThat(rs).as(why + ": records of claim " + e.getKey()).hasSize(2);
         assertThat(killed).as(why + ": " + rs).contains(rs.get(0).path("node").asText());
-        assertThat(rs.get(1).path("node").asText()).as(why + ": " + rs).isEqualTo("b");
+        // Written again by whichever node took the entry over: "b", or the next round's node.
+        assertThat(rs.get(1).path("node").asText()).as(why + ": " + rs).isNotEqualTo(rs.get(0).path("node").asText());
         assertThat(rs.get(1).path("data")).as(why).isEqualTo(rs.get(0).path("data"));
         // (Not "time": a log never lets time go back, so "b"'s copy may carry its own later last time.)
       }
