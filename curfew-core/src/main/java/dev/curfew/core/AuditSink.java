@@ -20,6 +20,16 @@ public interface AuditSink {
   /** False while appends cannot be made durable; the engine then refuses requests (fail closed). */
   boolean writable();
 
+  /**
+   * Whether a record carrying {@code claim} ({@code data.claim}: a change that several nodes may
+   * come to record, docs/distributed.md) is already durable in a trail this sink shares with other
+   * nodes, so that a node taking over another's change does not record it twice. A sink that
+   * shares nothing with other nodes cannot know: false, the default.
+   */
+  default CompletableFuture<Boolean> recorded(String claim) {
+    return CompletableFuture.completedFuture(false);
+  }
+
   /** A token hash bound to a session at {@code issuedAtMs} (creation or rotation). */
   record TokenBinding(String sessionId, TokenHash tokenHash, long issuedAtMs) {}
 }

@@ -45,6 +45,21 @@ public final class AuditRecord {
   public int policyVersion() { return policyVersion; }
   public Map<String, Object> data() { return data; }
 
+  /**
+   * This record with one more data field (or one replaced): a store that adds what is its own, such
+   * as the claim a record was written under, to a record built by {@code SessionRecords}.
+   */
+  public AuditRecord with(String key, Object value) {
+    Builder b = builder(type, timeMs, node);
+    b.sessionId = sessionId;
+    b.subject = subject;
+    b.policy = policy;
+    b.policyVersion = policyVersion;
+    b.data.putAll(data);
+    b.data.put(key, value);
+    return b.build();
+  }
+
   /** The record as a JSON object with the given {@code seq} and {@code time}. */
   public Map<String, Object> toMap(long seq, long timeMs) {
     Map<String, Object> m = new LinkedHashMap<>();

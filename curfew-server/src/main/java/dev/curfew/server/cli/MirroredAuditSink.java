@@ -34,6 +34,12 @@ final class MirroredAuditSink implements AuditSink {
     return journal.append(records, bindings).thenCompose(v -> mirror.durableThrough(journal.size()));
   }
 
+  /** The PostgreSQL trail, which every node shares, knows whether a claim is recorded. */
+  @Override
+  public CompletableFuture<Boolean> recorded(String claim) {
+    return mirror.recorded(claim);
+  }
+
   @Override
   public boolean writable() {
     return journal.writable() && mirror.writable();

@@ -6,7 +6,8 @@ import org.flywaydb.core.api.output.MigrateResult;
 
 /**
  * The audit tables, created and upgraded by Flyway from the SQL files under {@code
- * dev/curfew/store/postgres/migration} (V1: nodes, records, tree, checkpoints, token bindings; V2: witness cosignatures).
+ * dev/curfew/store/postgres/migration} (V1: nodes, records, tree, checkpoints, token bindings; V2: witness cosignatures; V2.1: the
+ * claims of records written by several nodes).
  * Flyway speaks JDBC, so migrations go through the PostgreSQL JDBC driver; everything after them
  * uses the Vert.x client. The history table is {@code curfew_schema_history}, so that an
  * application's own Flyway history in the same schema is left alone.

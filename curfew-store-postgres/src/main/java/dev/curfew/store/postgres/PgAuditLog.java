@@ -234,6 +234,25 @@ public final class PgAuditLog implements AuditSink, AuditLogReader, AutoCloseabl
     return commits.append(records, bindings);
   }
 
+  private static final String TRY_CLAIM =
+      "INSERT INTO audit_claims (claim, node_id, seq) VALUES ($1, $2, -1) ON CONFLICT (claim) DO NOTHING";
+
+  /**
+   * Whether a record of {@code claim} is committed, by any node, in this database. The claim is
+   * inserted in a transaction that is then rolled back: the insert waits for a transaction still
+   * holding the claim (the last one of a node that died while committing), so the answer is final
+   * for every transaction begun before; nothing stays behind.
+   */
+  @Override
+  public CompletableFuture<Boolean> recorded(String claim) {
+    Objects.requireNonNull(claim, "claim");
+    return db.pool().getConnection().compose(conn -> conn.begin()
+        .compose(tx -> conn.preparedQuery(TRY_CLAIM).execute(io.vertx.sqlclient.Tuple.of(claim, node.id()))
+            .compose(rs -> tx.rollback().map(rs.rowCount() == 0)))
+        .onComplete(ar -> conn.close()))
+        .toCompletionStage().toCompletableFuture();
+  }
+
   /**
    * Enqueues {@code line}, which already is record {@code seq} of this node (a mirror of the
    * embedded journal). A seq the log already holds or has queued is ignored, and so is one beyond

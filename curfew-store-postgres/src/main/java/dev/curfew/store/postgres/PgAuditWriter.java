@@ -69,10 +69,16 @@ final class PgAuditWriter implements GroupCommit.Writer {
         INSERT INTO audit_checkpoints (node_id, tree_size, note)
         SELECT $1, * FROM unnest($14::bigint[], $15::text[])
         ON CONFLICT (node_id, tree_size) DO NOTHING
+      ), k AS (
+        INSERT INTO audit_claims (claim, node_id, seq)
+        SELECT claim, $1, seq FROM unnest($16::text[], $17::bigint[]) AS x(claim, seq)
+        ON CONFLICT (claim) DO NOTHING
       )
       SELECT 1""";
   // Ed25519 signatures are deterministic (RFC 8032), so a checkpoint whose answer was lost and is
-  // written again is the same note: ON CONFLICT keeps one.
+  // written again is the same note: ON CONFLICT keeps one. A record's claim (data.claim, see
+  // V2_1__audit_claims.sql) is kept once too: a second record of one claim is kept out by
+  // PgAuditLog#recorded before it enters the log, and the row says which record holds the claim.
 
   /** The checkpointer's marker: checkpoint what arrived when due, else probe when idle. */
   static final Object TICK = new Object() {
@@ -178,7 +184,8 @@ final class PgAuditWriter implements GroupCommit.Writer {
   private void writeRepairedTree() throws IOException {
     PgHashStore.Rows rows = store.pendingInterior();
     db.await(db.pool().preparedQuery(INSERT_BATCH).execute(batchTuple(new Long[0], new Long[0], new String[0],
-        new String[0], List.of(), rows, List.of(), new Long[0], null)), "writing repaired tree nodes of node " + node.name());
+        new String[0], List.of(), rows, List.of(), new Long[0], null, NO_CLAIMS)), "writing repaired tree nodes of node "
+        + node.name());
     store.commit();
   }
 
@@ -256,6 +263,7 @@ final class PgAuditWriter implements GroupCommit.Writer {
     String[] lines = new String[records];
     List<Long> bindingSeqs = new ArrayList<>();
     List<TokenBinding> bindings = new ArrayList<>();
+    Claims claims = new Claims(new ArrayList<>(), new ArrayList<>());
     int i = 0;
     for (GroupCommit.Entry p : batch) {
       for (int j = 0; j < p.size(); j++, i++) {
@@ -269,9 +277,11 @@ final class PgAuditWriter implements GroupCommit.Writer {
           }
           times[i] = Times.parse((String) m.get("time"));
           sessions[i] = m.get("session_id") instanceof String id ? id : null;
+          if (m.get("data") instanceof Map<?, ?> data) claims.add(data.get("claim"), seq);
         } else {
           times[i] = p.timeMs(j);
           sessions[i] = p.records().get(j).sessionId();
+          claims.add(p.records().get(j).data().get("claim"), seq);
         }
         lines[i] = new String(line, StandardCharsets.UTF_8);
         tree.appendLeafHash(MerkleTree.leafHash(line));
@@ -290,7 +300,7 @@ final class PgAuditWriter implements GroupCommit.Writer {
       return;
     }
     Tuple args = batchTuple(seqs, times, sessions, lines, store.pendingLeaves(), store.pendingInterior(), bindings,
-        bindingSeqs.toArray(new Long[0]), cp);
+        bindingSeqs.toArray(new Long[0]), cp, claims);
     long t0 = System.nanoTime();
     try {
       db.await(db.pool().preparedQuery(INSERT_BATCH).execute(args), records == 0 ? "writing a checkpoint of node "
@@ -315,7 +325,7 @@ final class PgAuditWriter implements GroupCommit.Writer {
   }
 
   private Tuple batchTuple(Long[] seqs, Long[] times, String[] sessions, String[] lines, List<byte[]> leaves,
-      PgHashStore.Rows interior, List<TokenBinding> bindings, Long[] bindingSeqs, Checkpointer.Signed cp) {
+      PgHashStore.Rows interior, List<TokenBinding> bindings, Long[] bindingSeqs, Checkpointer.Signed cp, Claims claims) {
     String[] bindingSessions = new String[bindings.size()];
     Buffer[] bindingTokens = new Buffer[bindings.size()];
     Long[] bindingIssued = new Long[bindings.size()];
@@ -329,7 +339,20 @@ final class PgAuditWriter implements GroupCommit.Writer {
     String[] cpNotes = cp == null ? new String[0] : new String[] {cp.note()};
     return Tuple.tuple(List.of(node.id(), seqs, times, sessions, lines, AuditDatabase.buffers(leaves),
         interior.levels(), interior.indexes(), AuditDatabase.buffers(interior.hashes()),
-        bindingSeqs, bindingSessions, bindingTokens, bindingIssued, cpSizes, cpNotes));
+        bindingSeqs, bindingSessions, bindingTokens, bindingIssued, cpSizes, cpNotes,
+        claims.claims().toArray(new String[0]), claims.seqs().toArray(new Long[0])));
+  }
+
+  private static final Claims NO_CLAIMS = new Claims(List.of(), List.of());
+
+  /** The claims of a batch's records ({@code data.claim}) and the seq of the record holding each. */
+  private record Claims(List<String> claims, List<Long> seqs) {
+    void add(Object claim, long seq) {
+      if (claim instanceof String c) {
+        claims.add(c);
+        seqs.add(seq);
+      }
+    }
   }
 
   /** Back to the committed state: drop pending hashes and reopen the tree (no round trip). */
@@ -385,7 +408,7 @@ final class PgAuditWriter implements GroupCommit.Writer {
       if (cp != null) {
         try {
           db.await(db.pool().preparedQuery(INSERT_BATCH).execute(batchTuple(new Long[0], new Long[0], new String[0],
-              new String[0], List.of(), store.pendingInterior(), List.of(), new Long[0], cp)),
+              new String[0], List.of(), store.pendingInterior(), List.of(), new Long[0], cp, NO_CLAIMS)),
               "writing a checkpoint of node " + node.name());
           committedCheckpoint = cp;
         } catch (IOException e) { // the records are committed: only the checkpoint waits for the next tick

@@ -131,13 +131,13 @@ final class DuePoller {
   private void warn(int shard, long now, Row s, String member) {
     long expiresAt = s.expiresAt();
     int delivered = store.publish(s.id(), "warning", SessionEvents.warningData(expiresAt, now));
-    store.sink.append(List.of(store.records.warningSent(s.about(), now, expiresAt, delivered)), List.of())
-        .thenRun(() -> store.confirm(shard, member));
+    store.recordChange(member, s, delivered);
   }
 
   /**
    * A claim whose node did not confirm it within the lease (it died, or its audit log failed): the
-   * ending or warning is recorded here, from the session's fields.
+   * ending is recorded here from the session's fields, a warning or a change a request made from its
+   * entry ({@link Claims}); either way the record is the one the first node would have written.
    */
   private void redeliver(int shard, Row s, String member) {
     if (s == null) {
@@ -146,17 +146,12 @@ final class DuePoller {
     }
     if (member.startsWith("e|")) {
       if (s.ended()) {
-        store.endedHere(s);
+        store.takeOver(member, Claims.claim(member), () -> store.endedHere(s));
       } else {
         store.confirm(shard, member);
       }
       return;
     }
-    // w|<id>|<expires at>|<claimed at>
-    String[] parts = member.split("\\|");
-    long expiresAt = Long.parseLong(parts[2]);
-    long claimedAt = Long.parseLong(parts[3]);
-    store.sink.append(List.of(store.records.warningSent(s.about(), claimedAt, expiresAt, 0)), List.of())
-        .thenRun(() -> store.confirm(shard, member));
+    store.takeOver(member, Claims.claim(member), () -> store.recordChange(member, s, 0));
   }
 }

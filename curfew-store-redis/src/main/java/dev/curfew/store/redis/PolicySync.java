@@ -93,12 +93,14 @@ final class PolicySync {
     Policy current = policies.current(values.name()).orElse(null);
     if (applyToLive && current != null) current.requireNotLoosenedBy(values);
     if (!store.sink.writable()) return Future.succeededFuture(new PolicyChange(null, 0, DONE));
-    return store.run(store.scripts.policy, List.of(store.keys.policies()),
-        List.of(values.name(), valuesJson(values), store.keys.policiesChannel(), force ? "1" : "0"))
+    String json = valuesJson(values);
+    return store.run(store.scripts.policy, List.of(store.keys.policies(), store.keys.policiesPending()),
+        List.of(values.name(), json, store.keys.policiesChannel(), force ? "1" : "0",
+            Long.toString(store.settings.lease().toMillis()), actor == null ? "" : actor))
         .compose(r -> {
           int version = r.get(0).toInteger();
           boolean added = r.get(1).toInteger() == 1;
-          long now = r.get(2).toLong();
+          String member = r.get(3).toString();
           Policy stored = values.withVersion(version);
           return load().map(v -> {
             synchronized (this) {
@@ -107,13 +109,51 @@ final class PolicySync {
             return stored;
           }).compose(p -> {
             List<CompletableFuture<Void>> durables = new ArrayList<>();
-            if (added) {
-              durables.add(store.sink.append(List.of(store.records.policyChanged(now, p, actor)), List.of()));
-            }
+            if (added) durables.add(recordChange(member, json));
             Future<Integer> applied = applyToLive ? applyAll(p, durables) : Future.succeededFuture(0);
             return applied.map(n -> new PolicyChange(p, n,
                 CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0]))));
           });
+        });
+  }
+
+  /**
+   * Records a version added ({@code policy.changed}) from its pending entry ({@code
+   * c|<name>|<version>|<at>|<actor>}) and the values stored with it, then clears the entry once the
+   * record is durable: the node that added it and a node that takes the entry over after its lease
+   * build the same record, claim {@code policy:<name>:<version>}.
+   */
+  CompletableFuture<Void> recordChange(String member, String valuesJson) {
+    String[] p = member.split("\\|", 5);
+    String claim = "policy:" + p[1] + ":" + p[2];
+    Policy stored = fromJson(valuesJson).withVersion(Integer.parseInt(p[2]));
+    String actor = p[4].isEmpty() ? null : p[4];
+    CompletableFuture<Void> durable = store.sink.append(List.of(store.records.policyChanged(Long.parseLong(p[3]), stored,
+        actor).with("claim", claim)), List.of());
+    durable.thenRun(() -> confirm(member));
+    return durable;
+  }
+
+  private void confirm(String member) {
+    store.redis.send(Request.cmd(Command.ZREM).arg(store.keys.policiesPending()).arg(member));
+  }
+
+  /** Takes over the policy versions whose node did not record them within the lease ({@code policyclaims.lua}). */
+  Future<Void> takeOver() {
+    return store.run(store.scripts.policyClaims, List.of(store.keys.policiesPending(), store.keys.policies()),
+        List.of(Long.toString(store.settings.lease().toMillis()), Integer.toString(store.settings.claimBatch())))
+        .map(r -> {
+          for (Response e : r) {
+            String member = e.get(0).toString();
+            String json = e.get(1).toString();
+            if (json.isEmpty()) {
+              confirm(member); // the version is gone (the hash was removed): nothing to record
+            } else {
+              String[] p = member.split("\\|", 5);
+              store.takeOver(member, "policy:" + p[1] + ":" + p[2], () -> recordChange(member, json));
+            }
+          }
+          return null;
         });
   }
 
@@ -159,8 +199,7 @@ final class PolicySync {
           if (!o.flag().startsWith("applied")) return false;
           Row s = o.row();
           synchronized (durables) {
-            durables.add(store.sink.append(List.of(store.records.policyApplied(s.about(), o.now(),
-                Long.parseLong(o.extra()), s.idleExpiresAt(), s.absoluteExpiresAt(), s.policyValues())), List.of()));
+            durables.add(store.recordChange(o.extra(), s, 0));
             if (o.flag().equals("applied_ended")) {
               durables.add(store.endedHere(s));
             } else {

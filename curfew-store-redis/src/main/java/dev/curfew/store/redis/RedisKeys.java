@@ -20,6 +20,7 @@ import java.util.HexFormat;
  * {curfew:7}:u:&lt;sha-1 hex&gt;      zset: live sessions of a subject (all in its shard) by creation time
  * {curfew:u:&lt;sha-256 hex&gt;}     set: the session ids of a subject
  * {curfew}:policies             hash: every version of every policy
+ * {curfew}:policies-pending     zset: policy versions added but not yet audited, by lease end
  * </pre>
  *
  * A session's shard is chosen from its token's hash; its id is drawn so that {@link #shardOfId}
@@ -84,6 +85,11 @@ final class RedisKeys {
 
   String policies() {
     return "{" + prefix + "}:policies";
+  }
+
+  /** Policy versions added but not yet in an audit log, by lease end (the policies' slot). */
+  String policiesPending() {
+    return "{" + prefix + "}:policies-pending";
   }
 
   /** Session events for the other nodes' event streams and gateways. */

@@ -51,10 +51,12 @@ import java.util.concurrent.TimeUnit;
  * very next request on any other: there is no node-local cache to be stale.
  *
  * <p>Audit records are built with {@link SessionRecords}, as the embedded store builds them, from
- * what the script returned (with Redis's time), and written to this node's {@link AuditSink}; an answer is given only once they are durable. Endings and
- * warnings found by the deadline scheduler ({@link DuePoller}) are claimed atomically, so each is
- * emitted by one node; a node that dies after claiming leaves a pending entry that another node
- * claims when its lease runs out.
+ * what the script returned (with Redis's time), and written to this node's {@link AuditSink}; an answer is given only once they are durable. Every
+ * change a script makes to a session (and every policy version added) leaves, in the same step, a
+ * pending entry with a lease that holds what its record needs ({@link Claims}); the node removes it
+ * once the record is durable, and a node that dies before that leaves it to another node, which
+ * writes the same record when the lease runs out ({@link DuePoller}). Endings and warnings found by
+ * the deadline scheduler are claimed atomically, so each is emitted by one node.
  *
  * <p>Fail closed: when Redis cannot be reached (or does not answer within the timeout), or the audit
  * sink cannot be written, every operation answers {@link Decision.Verdict#UNAVAILABLE}; the client
@@ -148,6 +150,7 @@ public final class RedisSessionStore implements SessionStore {
   private volatile long clockSkewMs;
   private volatile boolean skewReported;
   private long liveTimer = -1;
+  private long policyClaimTimer = -1;
 
   /**
    * @param events where this node's events go (its event streams, gateway and notifier)
@@ -205,12 +208,17 @@ public final class RedisSessionStore implements SessionStore {
         .map(v -> {
           store.poller.start();
           store.liveTimer = vertx.setPeriodic(0, 1000, id -> store.countLive());
+          // Policy versions a node added but did not record within the lease (it died) are recorded here.
+          store.policyClaimTimer = vertx.setPeriodic(Math.max(50, settings.lease().toMillis() / 2), id -> {
+            if (store.sink.writable()) store.policySync.takeOver();
+          });
           return store;
         });
   }
 
   public Future<Void> close() {
     if (liveTimer >= 0) vertx.cancelTimer(liveTimer);
+    if (policyClaimTimer >= 0) vertx.cancelTimer(policyClaimTimer);
     poller.stop();
     return relay.stop().eventually(() -> redis.close());
   }
@@ -299,7 +307,7 @@ public final class RedisSessionStore implements SessionStore {
         CanonicalJson.write(attrs), keys.dueChannel(), audience.wire(),
         Integer.toString(limit.maxSessionsPerSubject()), limit.whenExceeded().wire(), limit.scope().wire(),
         ConcurrencyLimit.displacement(limit), Long.toString(settings.lease().toMillis()),
-        Long.toString(settings.shardCap(shard)));
+        Long.toString(settings.shardCap(shard)), actor == null ? "" : actor);
     // The subject's index first: a crash between the two leaves a dangling id, never an unlisted session.
     Future<Decision> answer = run(scripts.subject, List.of(keys.subject(subject)), List.of(sessionId, Long.toString(lifetime)))
         .compose(x -> run(scripts.open, List.of(keys.session(sessionId), keys.token(hash)), args))
@@ -320,8 +328,7 @@ public final class RedisSessionStore implements SessionStore {
           for (int i = 5 + Row.FIELDS; i < r.size(); i++) {
             durables.add(endedHere(Row.of(r.get(i).get(0).toString(), r.get(i), 1)));
           }
-          durables.add(sink.append(List.of(records.created(row.about(), now, policy, row.idleExpiresAt(),
-              row.absoluteExpiresAt(), attrs, actor, audience, null)), List.of()));
+          durables.add(recordChange(r.get(3).toString(), row, 0));
           SessionStatus status = row.status(now);
           // No page follows a session yet; lists of sessions (the admin console's, on any node) learn of it here.
           publish(sessionId, "status", status.toMap());
@@ -466,7 +473,7 @@ public final class RedisSessionStore implements SessionStore {
           if (rot.row != null && rot.verdict.equals("ENDED")) return ended(rot, false);
           if (rot.flag.equals("grace")) return inGrace(rot, presentedToken);
           if (rot.row == null || !rot.flag.equals("rotated")) return allowed(o, DONE);
-          CompletableFuture<Void> durable = sink.append(List.of(records.rotated(rot.row.about(), rot.now)), List.of());
+          CompletableFuture<Void> durable = recordChange(rot.extra, rot.row, 0);
           return new Decision(Decision.Verdict.ALLOWED, rot.row.status(rot.now), null, null, newToken, durable);
         });
   }
@@ -496,8 +503,7 @@ public final class RedisSessionStore implements SessionStore {
           : sink.append(List.of(records.extensionRefused(s.about(), o.now, why, Long.parseLong(o.extra))), List.of());
       return new Decision(Decision.Verdict.REFUSED, s.status(o.now), null, why, null, durable);
     }
-    CompletableFuture<Void> durable = sink.append(List.of(records.extended(s.about(), o.now, Long.parseLong(o.extra),
-        s.expiresAt(), s.extensionsUsed(), s.idleExpiresAt())), List.of());
+    CompletableFuture<Void> durable = recordChange(o.extra, s, 0);
     SessionStatus status = s.status(o.now);
     publish(s.id(), "extended", status.toMap());
     publish(s.id(), "status", status.toMap());
@@ -513,7 +519,7 @@ public final class RedisSessionStore implements SessionStore {
           : sink.append(List.of(records.refused(s.about(), o.now, o.flag, Long.parseLong(o.extra), null)), List.of());
       return new Decision(Decision.Verdict.REFUSED, s.status(o.now), null, why, null, durable);
     }
-    return allowed(o, sink.append(List.of(records.warningAcknowledged(s.about(), o.now, s.warnedFor())), List.of()));
+    return allowed(o, recordChange(o.extra, s, 0));
   }
 
   /** A live session presented outside its audience: refused untouched; the script says whether to record it. */
@@ -560,12 +566,32 @@ public final class RedisSessionStore implements SessionStore {
     }
     CompletableFuture<Void> durable = sink.append(List.of(endRecord(s)), List.of());
     publish(s.id(), s.reason().event(), SessionEvents.endedData(s.reason(), s.endedAt()));
-    durable.thenRun(() -> confirm(RedisKeys.shardOfId(s.id()), "e|" + s.id()));
+    durable.thenRun(() -> confirm(RedisKeys.shardOfId(s.id()), Claims.endingMember(s.id())));
     return durable;
   }
 
-  /** The record of an ending, from the session's own fields: the same whichever node writes it. */
+  /**
+   * Records a change a script made and left a pending entry for ({@link Claims}), then clears the
+   * entry once the record is durable. The record is built from the entry alone, as a node that takes
+   * the entry over after its lease builds it, so both write the same record.
+   *
+   * @param deliveredTo the event streams a warning reached
+   */
+  CompletableFuture<Void> recordChange(String member, Row s, long deliveredTo) {
+    CompletableFuture<Void> durable = sink.append(Claims.records(records, member, s, deliveredTo), List.of());
+    durable.thenRun(() -> confirm(RedisKeys.shardOfId(s.id()), member));
+    return durable;
+  }
+
+  /**
+   * The record of an ending, from the session's own fields: the same whichever node writes it, with
+   * its claim ({@link Claims#endingClaim}).
+   */
   AuditRecord endRecord(Row s) {
+    return endRecordOf(s).with("claim", Claims.endingClaim(s.id()));
+  }
+
+  private AuditRecord endRecordOf(Row s) {
     EndReason reason = s.reason();
     return switch (reason) {
       case IDLE_TIMEOUT, ABSOLUTE_TIMEOUT -> records.expired(s.about(), s.endedAt(), reason, s.deadline(),
@@ -574,6 +600,42 @@ public final class RedisSessionStore implements SessionStore {
       case CONCURRENCY_LIMIT -> records.displaced(s.about(), s.endedAt(), s.reasonText(), s.displacedBy());
       default -> records.revoked(s.about(), s.endedAt(), reason, s.revokedBy(), s.reasonText());
     };
+  }
+
+  /**
+   * A pending entry taken over from a node that did not remove it within the lease: {@code record}
+   * writes its record, unless the trail this node shares with the others already holds its claim
+   * ({@link AuditSink#recorded}: the other node made it durable, then died before removing the
+   * entry), in which case the entry is only removed. {@code record} runs on this store's context.
+   */
+  CompletableFuture<Void> takeOver(String member, String claim, java.util.function.Supplier<CompletableFuture<Void>> record) {
+    if (claim == null) return record.get();
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    sink.recorded(claim).whenComplete((recorded, error) -> context.runOnContext(v -> {
+      if (error != null) {
+        // Not known: the entry stays, and is taken over again after the lease.
+        done.completeExceptionally(error);
+      } else if (recorded) {
+        LOG.log(System.Logger.Level.DEBUG, "claim " + claim + " is recorded already; its entry is removed");
+        confirmEntry(member, claim);
+        done.complete(null);
+      } else {
+        record.get().whenComplete((x, e) -> {
+          if (e != null) done.completeExceptionally(e);
+          else done.complete(null);
+        });
+      }
+    }));
+    return done;
+  }
+
+  private void confirmEntry(String member, String claim) {
+    if (member.startsWith("c|")) {
+      redis.send(Request.cmd(Command.ZREM).arg(keys.policiesPending()).arg(member));
+    } else {
+      confirm(RedisKeys.shardOfId(member.split("\\|")[1]), member);
+    }
   }
 
   /**

@@ -99,6 +99,7 @@ final class Scripts {
   final Script due = new Script("due");
   final Script subject = new Script("subject");
   final Script policy = new Script("policy");
+  final Script policyClaims = new Script("policyclaims");
 
   private final Redis redis;
 

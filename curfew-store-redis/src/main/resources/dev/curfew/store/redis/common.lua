@@ -64,6 +64,21 @@ local function finish(skey, tprefix, shard, id, s, now, reason, fields, retentio
   redis.call('ZREM', subject_live(shard, s.sub), id)
 end
 
+-- The pending entry of a change that is not an ending (extension, rotation, acknowledgement,
+-- policy applied, warning), left in the step that makes the change: "<kind>|<id>|<n>|<values>",
+-- <n> the session's own change counter ('cn'), so that "<id>:<n>" names the change and its record
+-- (the record's "claim") among all sessions and nodes. The values are what the change's record
+-- needs beyond the session's subject and policy name, which never change (RedisSessionStore's
+-- Claims). The node that made the change records it and removes the entry once the record is
+-- durable; when its lease runs out first, another node records it from the entry (due.lua).
+local function claim_change(skey, shard, id, now, lease, kind, values)
+  local n = redis.call('HINCRBY', skey, 'cn', 1)
+  local member = kind .. '|' .. id .. '|' .. n
+  for _, v in ipairs(values) do member = member .. '|' .. tostring(v) end
+  redis.call('ZADD', shard .. 'pending', now + lease, member)
+  return member
+end
+
 -- dev.curfew.core.Audience#admits: whether a session's audience shares a place with the places an
 -- enforcement point speaks for. Both are Audience#wire() (entries joined by newlines, an entry never
 -- holds whitespace). A test in this module checks this function against the core's rule.

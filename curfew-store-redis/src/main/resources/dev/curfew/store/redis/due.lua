@@ -1,5 +1,6 @@
 -- Claims what is due in one shard, exactly once across nodes: expiries (the session ends here and
--- now), warnings, and pending endings or warnings whose claimant did not confirm in time (it died).
+-- now), warnings, and pending entries whose claimant did not confirm in time (it died): endings,
+-- warnings, and the changes a request made (common.lua's claim_change).
 -- KEYS[1]: the shard's due set (its hash tag names the shard).
 -- ARGV: shard prefix, most entries per call, retention ms, lease ms.
 -- Returns {now, earliest remaining deadline or '', {kind, id, extra, row...}...}.
@@ -15,7 +16,7 @@ end
 -- Pending entries whose lease ran out: claimed again, by this node.
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', shard .. 'pending', '-inf', now, 'LIMIT', 0, max)) do
   redis.call('ZADD', shard .. 'pending', now + lease, m)
-  local id = string.match(m, '^[ew]|([^|]+)')
+  local id = string.match(m, '^%a|([^|]+)')
   emit('redeliver', id, m, load(sprefix .. id))
 end
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, max)) do
@@ -32,9 +33,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0
     s.wf = tostring(e)
     redis.call('HSET', skey, 'wf', s.wf)
     redis.call('ZADD', KEYS[1], e, id)
-    local member = 'w|' .. id .. '|' .. e .. '|' .. now
-    redis.call('ZADD', shard .. 'pending', now + lease, member)
-    emit('warning', id, member, s)
+    emit('warning', id, claim_change(skey, shard, id, now, lease, 'w', {now, s.ver, e}), s)
   else
     redis.call('ZADD', KEYS[1], next_event(s), id)
   end

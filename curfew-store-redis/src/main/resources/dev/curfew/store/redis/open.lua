@@ -4,8 +4,9 @@
 -- then the policy's concurrency limit (dev.curfew.core.ConcurrencyLimit): max sessions per subject
 -- (0: none), when exceeded ('refuse_new' or 'end_oldest'), scope ('subject' or 'audience'), the
 -- reason text of a displaced session, the lease ms of a pending ending, and the most live sessions
--- this shard may hold (its share of max_live_sessions, RedisSessionStore.Settings#shardCap).
--- Returns {'ALLOWED', now, '', '', id, row..., {id, row...} of each session it displaced}, or
+-- this shard may hold (its share of max_live_sessions, RedisSessionStore.Settings#shardCap), and who
+-- opens it (the actor of session.created).
+-- Returns {'ALLOWED', now, '', pending entry, id, row..., {id, row...} of each session it displaced}, or
 -- {'REFUSED', now, {ids of the live sessions counted}}, or {'FULL', now}, or {'COLLISION'}.
 local shard, id, retention = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return {'COLLISION'} end
@@ -67,7 +68,11 @@ redis.call('INCR', shard .. 'live')
 -- Tell the nodes when this is now the shard's earliest deadline, so that they look in time.
 local first = redis.call('ZRANGE', shard .. 'due', 0, 0)
 if first[1] == id then redis.call('PUBLISH', ARGV[14], shard .. ' ' .. at) end
-local out = {'ALLOWED', now, '', '', id}
+-- The opening's pending entry (common.lua's claim_change): what session.created needs that a later
+-- change may alter (version, deadlines, values), and who opened it (ARGV[22], last: it is free text).
+local member = claim_change(KEYS[1], shard, id, now, tonumber(ARGV[20]), 'o',
+  {now, s.ver, s.ie, s.ae, s.idle, s.abs, s.warn, s.maxext, s.renew, ARGV[22]})
+local out = {'ALLOWED', now, '', member, id}
 for i, v in ipairs(row(s)) do out[5 + i] = v end
 for _, d in ipairs(displaced) do out[#out + 1] = d end
 return out

@@ -94,7 +94,7 @@ elseif op == 'rotate' then
   redis.call('SET', tprefix .. ARGV[7], id, 'PX', ttl)
   s.prev, s.tok, s.ti = s.tok, ARGV[7], tostring(now)
   redis.call('HSET', skey, 'prev', s.prev, 'tok', s.tok, 'ti', s.ti, 'gu', now + tonumber(ARGV[9]), 'nt', ARGV[8])
-  return answer('ALLOWED', 'rotated')
+  return answer('ALLOWED', 'rotated', claim_change(skey, shard, id, now, lease, 'r', {now, s.ver}))
 elseif op == 'extend' then
   -- A refusal's extra: the repeats to record with it, or '' when it is only counted.
   if num(s, 'ext') >= num(s, 'maxext') then return answer('REFUSED', REFUSAL.NO_EXTENSIONS, refusal_due(skey, s, now)) end
@@ -105,7 +105,8 @@ elseif op == 'extend' then
   s.ext = tostring(num(s, 'ext') + 1)
   redis.call('HSET', skey, 'la', s.la, 'ie', s.ie, 'ext', s.ext)
   rearm(previous)
-  return answer('ALLOWED', 'extended', previous)
+  return answer('ALLOWED', 'extended',
+    claim_change(skey, shard, id, now, lease, 'x', {now, previous, s.ver, s.ie, s.ae, s.ext}))
 elseif op == 'ack' then
   -- Only a warning that was sent, and each once: a holder cannot write records at will.
   if s.wf == '' or s.wa == s.wf then
@@ -115,7 +116,7 @@ elseif op == 'ack' then
   end
   s.wa = s.wf
   redis.call('HSET', skey, 'wa', s.wa)
-  return answer('ALLOWED', 'acknowledged')
+  return answer('ALLOWED', 'acknowledged', claim_change(skey, shard, id, now, lease, 'a', {now, s.ver, s.wa}))
 elseif op == 'get' then
   return answer('ALLOWED')
 elseif op == 'logout' then
@@ -136,12 +137,14 @@ elseif op == 'apply' then
   s.ae = tostring(math.min(num(s, 'ae'), num(s, 'c') + num(s, 'abs')))
   redis.call('HSET', skey, 'ver', s.ver, 'idle', s.idle, 'abs', s.abs, 'warn', s.warn, 'maxext', s.maxext,
     'renew', s.renew, 'ie', s.ie, 'ae', s.ae)
+  local member = claim_change(skey, shard, id, now, lease, 'p',
+    {now, previous, s.ver, s.ie, s.ae, s.idle, s.abs, s.warn, s.maxext, s.renew})
   if now >= expires(s) then
     local deadline = expires(s)
     finish_here(timeout_reason(s), {dl = deadline, db = 'request'})
-    return answer('ALLOWED', 'applied_ended', previous)
+    return answer('ALLOWED', 'applied_ended', member)
   end
   redis.call('ZADD', shard .. 'due', next_event(s), id)
-  return answer('ALLOWED', 'applied', previous)
+  return answer('ALLOWED', 'applied', member)
 end
 return redis.error_reply('unknown operation ' .. op)

@@ -33,6 +33,12 @@ final class RedisNodes implements AutoCloseable {
   final String prefix = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
   final List<Node> nodes = new ArrayList<>();
   final List<Event> events = new CopyOnWriteArrayList<>();
+  /**
+   * While set, the nodes' logs act as one trail shared by all (as with {@code audit: postgres}): a
+   * claim is recorded once any node's log took a record of it, held or not (a held record stands
+   * for one committed by a node that died before it learned so).
+   */
+  volatile boolean sharedTrail;
   private final String uri;
 
   final class Node {
@@ -68,6 +74,14 @@ final class RedisNodes implements AutoCloseable {
         @Override
         public boolean writable() {
           return sink.writable();
+        }
+
+        @Override
+        public CompletableFuture<Boolean> recorded(String claim) {
+          if (!sharedTrail) return CompletableFuture.completedFuture(false);
+          boolean found = nodes.stream().flatMap(n -> n.sink.records().stream())
+              .anyMatch(r -> claim.equals(r.data().get("claim")));
+          return CompletableFuture.completedFuture(found);
         }
       };
     }
