@@ -132,8 +132,19 @@ class ServeRedisNodesTest {
       // A second ending of a session would be recorded by now most of the time; on a slow machine this
       // pause only makes the check weaker, never wrong.
       Thread.sleep(500);
-      Map<String, Integer> counted = endings(List.of(dir.resolve("a"), dir.resolve("b"), dir.resolve("c")));
-      for (String id : opened.keySet()) assertThat(counted.get(id)).as("endings of " + id).isEqualTo(1);
+      // With file audit logs, the one duplicate the design allows (docs/distributed.md, "Every change,
+      // recorded once"): the killed node made its record durable and died before it removed the pending
+      // entry, so a survivor recorded the same claim again. Anything else is a second ending.
+      Map<String, List<String>> byNode = endingClaims(List.of(dir.resolve("a"), dir.resolve("b"), dir.resolve("c")));
+      for (String id : opened.keySet()) {
+        List<String> copies = byNode.get(id);
+        assertThat(copies).as("endings of " + id).isNotEmpty();
+        if (copies.size() > 1) {
+          assertThat(copies).as("endings of " + id + ": a second only as the killed node's copy of one claim")
+              .hasSize(2).anyMatch(copy -> copy.startsWith("c "));
+          assertThat(copies.get(0).substring(2)).isEqualTo(copies.get(1).substring(2));
+        }
+      }
       for (String token : opened.values()) {
         assertThat(post(a.port, "/v1/check", null, "{\"token\":\"" + token + "\"}").statusCode()).isEqualTo(401);
       }
@@ -277,26 +288,47 @@ class ServeRedisNodesTest {
     return p;
   }
 
+  /** Session id -> "<node dir name> <claim>" of each ending record, across the audit logs of the given data directories. */
+  private static Map<String, List<String>> endingClaims(List<Path> dataDirs) throws Exception {
+    Map<String, List<String>> m = new HashMap<>();
+    for (Path d : dataDirs) {
+      eachRecord(d, r -> {
+        if (ENDINGS.contains(r.path("type").asText())) {
+          m.computeIfAbsent(r.path("session_id").asText(), k -> new ArrayList<>())
+              .add(d.getFileName() + " " + r.path("data").path("claim").asText());
+        }
+      });
+    }
+    return m;
+  }
+
+  /** Every record of a data directory's audit log (the killed node's last line may be torn: skipped). */
+  private static void eachRecord(Path dataDir, java.util.function.Consumer<JsonNode> each) throws Exception {
+    Path audit = dataDir.resolve("audit");
+    if (!Files.isDirectory(audit)) return;
+    try (var files = Files.list(audit)) {
+      for (Path f : files.filter(x -> x.getFileName().toString().matches("audit-\\d+\\.jsonl")).toList()) {
+        for (String line : Files.readAllLines(f)) {
+          if (line.isBlank()) continue;
+          JsonNode r;
+          try {
+            r = JSON.readTree(line);
+          } catch (Exception torn) {
+            continue;
+          }
+          each.accept(r);
+        }
+      }
+    }
+  }
+
   /** Session id -> number of ending records, across the audit logs of the given data directories. */
   private static Map<String, Integer> endings(List<Path> dataDirs) throws Exception {
     Map<String, Integer> m = new HashMap<>();
     for (Path d : dataDirs) {
-      Path audit = d.resolve("audit");
-      if (!Files.isDirectory(audit)) continue;
-      try (var files = Files.list(audit)) {
-        for (Path f : files.filter(x -> x.getFileName().toString().matches("audit-\\d+\\.jsonl")).toList()) {
-          for (String line : Files.readAllLines(f)) {
-            if (line.isBlank()) continue;
-            JsonNode r;
-            try {
-              r = JSON.readTree(line);
-            } catch (Exception torn) {
-              continue; // the killed node's last line may be torn
-            }
-            if (ENDINGS.contains(r.path("type").asText())) m.merge(r.path("session_id").asText(), 1, Integer::sum);
-          }
-        }
-      }
+      eachRecord(d, r -> {
+        if (ENDINGS.contains(r.path("type").asText())) m.merge(r.path("session_id").asText(), 1, Integer::sum);
+      });
     }
     return m;
   }
