@@ -350,7 +350,8 @@ final class ServeCommand implements Callable<Integer> {
       log.println("curfew: gateway listening on " + url(cfg.host(), gw, cfg.gateway().tls())
           + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }
-    startDatabases(cfg, vertx, sessions, events, running, log);
+    // The protocol gateways count unknown tokens in the same failed_checks_per_address buckets as HTTP.
+    startDatabases(cfg, vertx, sessions, events, running, log, new dev.curfew.server.security.AddressLoginGuard(rateLimits));
     if (cfg.ssh() != null) {
       running.ssh = startSsh(cfg, sessions, events, running, log);
     }
@@ -420,13 +421,13 @@ final class ServeCommand implements Callable<Integer> {
 
   /** One listener per {@code databases:} entry; each follows every session event for its connections. */
   private static void startDatabases(CurfewConfig cfg, Vertx vertx, SessionStore sessions, SessionEventFanOut events,
-      Running running, PrintStream log) throws Exception {
+      Running running, PrintStream log, dev.curfew.gateway.db.LoginGuard guard) throws Exception {
     for (int i = 0; i < cfg.databases().size(); i++) {
       String protocol = cfg.databases().get(i).protocol();
       DatabaseTarget target = cfg.databases().get(i).target(System.getenv(), i);
       DatabaseGateway db;
       try {
-        db = DATABASE_PROTOCOLS.get(protocol).start(vertx, sessions, target, GatewaySettings.defaults()).await(30, TimeUnit.SECONDS);
+        db = DATABASE_PROTOCOLS.get(protocol).start(vertx, sessions, target, GatewaySettings.defaults().withLoginGuard(guard)).await(30, TimeUnit.SECONDS);
       } catch (IllegalArgumentException e) {
         throw new ConfigException("databases[" + i + "].tls", e.getMessage());
       }
