@@ -351,9 +351,10 @@ final class ServeCommand implements Callable<Integer> {
           + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }
     // The protocol gateways count unknown tokens in the same failed_checks_per_address buckets as HTTP.
-    startDatabases(cfg, vertx, sessions, events, running, log, new dev.curfew.server.security.AddressLoginGuard(rateLimits));
+    dev.curfew.gateway.db.LoginGuard loginGuard = new dev.curfew.server.security.AddressLoginGuard(rateLimits);
+    startDatabases(cfg, vertx, sessions, events, running, log, loginGuard);
     if (cfg.ssh() != null) {
-      running.ssh = startSsh(cfg, sessions, events, running, log);
+      running.ssh = startSsh(cfg, sessions, events, running, log, loginGuard);
     }
     // Logging out of or revoking a session ends the sessions minted from it (POST /_curfew/connect).
     events.addOriginEndingListener(new dev.curfew.server.http.ChildEndings(vertx, sessions));
@@ -393,11 +394,11 @@ final class ServeCommand implements Callable<Integer> {
    * gateways; a key or file it cannot use stops what was started and is a start-up error naming the section.
    */
   private static SshGateway startSsh(CurfewConfig cfg, SessionStore sessions, SessionEventFanOut events,
-      Running running, PrintStream log) {
+      Running running, PrintStream log, dev.curfew.gateway.db.LoginGuard guard) {
     SshGatewaySettings settings = cfg.ssh().settings(cfg.dataDir());
     SshGateway ssh;
     try {
-      ssh = SshGateway.start(settings, sessions);
+      ssh = SshGateway.start(settings, sessions, guard);
     } catch (java.io.IOException | RuntimeException e) {
       running.stop(log);
       throw new ConfigException("ssh", "the SSH gateway cannot start: " + e.getMessage());
