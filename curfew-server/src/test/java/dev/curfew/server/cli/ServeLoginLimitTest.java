@@ -112,6 +112,49 @@ class ServeLoginLimitTest {
     }
   }
 
+  @Test
+  void unknownTokensAtTheApiAndAtTheSshGateway_shareOneBudget_thenOpenSshShowsTheLimit() throws Exception {
+    boolean here = dev.curfew.gateway.ssh.PrivateSshd.available();
+    if (!here && "true".equals(System.getenv("CI"))) throw new IllegalStateException("OpenSSH tools missing (see .ci/run)");
+    org.junit.jupiter.api.Assumptions.assumeTrue(here, "openssh-server, sshpass or script missing: skipped outside CI");
+    try (dev.curfew.gateway.ssh.PrivateSshd sshd = new dev.curfew.gateway.ssh.PrivateSshd(Files.createDirectories(dir.resolve("sshd")))) {
+      int sshPort = dev.curfew.gateway.ssh.PrivateSshd.freePort();
+      CurfewConfig cfg = CurfewConfig.parse("policies:\n  default: {idle_timeout: 15m, absolute_timeout: 12h}\n"
+          + "rate_limits:\n  failed_checks_per_address: {limit: 2, per: 1h}\n"
+          + "ssh:\n  listen: 127.0.0.1:" + sshPort + "\n  targets:\n"
+          + "    - name: build-box\n      upstream: 127.0.0.1:" + sshd.port + "\n      user: " + sshd.user + "\n"
+          + "      identity_file: " + sshd.curfewKey + "\n      host_key: \"" + sshd.hostPublicKey + "\"\n")
+          .withOverrides(0, dir.resolve("data"));
+      ServeCommand.Running running = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      try {
+        String token = running.sessions.open("alice", null, Map.of(), dev.curfew.core.Audience.of("ssh:build-box"), "portal")
+            .join().token();
+        Result ok = ssh(sshPort, token);
+        assertThat(ok.out).as(ok.err).contains("in-42");
+        assertThat(session(running.port, "cft_" + "x".repeat(43)).statusCode()).isEqualTo(401);
+        assertThat(ssh(sshPort, "cft_" + "y".repeat(43)).err).contains("curfew: login refused (unknown)");
+
+        Result limited = ssh(sshPort, token);
+        assertThat(limited.exit).isNotZero();
+        assertThat(limited.out).doesNotContain("in-42");
+        assertThat(limited.err).contains("curfew: too many unknown session tokens from this address "
+            + "(failed_checks_per_address); retry in");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> trail(running).contains("\"why\":\"rate_limited\""));
+      } finally {
+        running.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  private static Result ssh(int port, String token) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("sshpass", "-e", "ssh", "-p", Integer.toString(port),
+        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+        "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=20",
+        "-l", "alice@build-box", "127.0.0.1", "echo in-$((6*7))");
+    pb.environment().put("SSHPASS", token);
+    return run(pb);
+  }
+
   private static HttpResponse<String> session(int port, String token) throws Exception {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/session"))
         .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).GET().build(),
