@@ -2,14 +2,14 @@ package dev.curfew.gateway.ssh;
 
 import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
-import dev.curfew.gateway.db.LoginGuard;
-import dev.curfew.gateway.db.RefusalLimit;
-import dev.curfew.gateway.db.SessionNotices;
 import dev.curfew.core.SessionEvents;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.Tokens;
 import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.core.audit.Times;
+import dev.curfew.gateway.db.LoginGuard;
+import dev.curfew.gateway.db.RefusalLimit;
+import dev.curfew.gateway.db.SessionNotices;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;

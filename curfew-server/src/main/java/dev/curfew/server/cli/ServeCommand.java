@@ -428,7 +428,8 @@ final class ServeCommand implements Callable<Integer> {
       DatabaseTarget target = cfg.databases().get(i).target(System.getenv(), i);
       DatabaseGateway db;
       try {
-        db = DATABASE_PROTOCOLS.get(protocol).start(vertx, sessions, target, GatewaySettings.defaults().withLoginGuard(guard)).await(30, TimeUnit.SECONDS);
+        db = DATABASE_PROTOCOLS.get(protocol).start(vertx, sessions, target, GatewaySettings.defaults().withLoginGuard(guard))
+            .await(30, TimeUnit.SECONDS);
       } catch (IllegalArgumentException e) {
         throw new ConfigException("databases[" + i + "].tls", e.getMessage());
       }
