@@ -40,7 +40,7 @@ public abstract class GatewayListener implements DatabaseGateway {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.target = Objects.requireNonNull(target, "target");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.access = new SessionAccess(store, target);
+    this.access = new SessionAccess(store, target, settings.loginGuard());
     this.refusalLimit = new RefusalLimit(settings.nanoTime());
     this.upstreamClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
     this.servers = new ServerInstances(vertx);

@@ -17,10 +17,13 @@ import java.util.function.LongSupplier;
  * @param nanoTime the monotonic clock of durations ({@code duration_ms})
  * @param eventLoops the event loops the listening port is served from, new connections handed out
  *     among them in turn (default: the processor count, as the API's)
+ * @param loginGuard the bound on guessing tokens, asked before every login's token is looked at
+ *     (default {@link LoginGuard#NONE}; the server hands every gateway its {@code failed_checks_per_address})
  */
 public record GatewaySettings(Duration startupTimeout, int maxFrameBytes, Duration stalledReaderTimeout,
-    int writeQueueBytes, Duration busyTouchMin, Duration busyTouchMax, LongSupplier nanoTime, int eventLoops) {
+    int writeQueueBytes, Duration busyTouchMin, Duration busyTouchMax, LongSupplier nanoTime, int eventLoops, LoginGuard loginGuard) {
   public GatewaySettings {
+    Objects.requireNonNull(loginGuard, "loginGuard");
     Objects.requireNonNull(nanoTime, "nanoTime");
     if (eventLoops < 1) throw new IllegalArgumentException("eventLoops < 1: " + eventLoops);
     if (startupTimeout.isNegative() || startupTimeout.isZero()) throw new IllegalArgumentException("startupTimeout <= 0: " + startupTimeout);
@@ -34,32 +37,37 @@ public record GatewaySettings(Duration startupTimeout, int maxFrameBytes, Durati
 
   public static GatewaySettings defaults() {
     return new GatewaySettings(Duration.ofSeconds(30), 64 << 20, Duration.ofSeconds(60), 1 << 20,
-        Duration.ofMillis(100), Duration.ofSeconds(30), System::nanoTime, Math.max(1, Runtime.getRuntime().availableProcessors()));
+        Duration.ofMillis(100), Duration.ofSeconds(30), System::nanoTime, Math.max(1, Runtime.getRuntime().availableProcessors()), LoginGuard.NONE);
   }
 
   public GatewaySettings withStartupTimeout(Duration d) {
-    return new GatewaySettings(d, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, eventLoops);
+    return new GatewaySettings(d, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, eventLoops, loginGuard);
   }
 
   public GatewaySettings withMaxFrameBytes(int n) {
-    return new GatewaySettings(startupTimeout, n, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, eventLoops);
+    return new GatewaySettings(startupTimeout, n, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, eventLoops, loginGuard);
   }
 
   public GatewaySettings withStalledReaderTimeout(Duration d) {
-    return new GatewaySettings(startupTimeout, maxFrameBytes, d, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, eventLoops);
+    return new GatewaySettings(startupTimeout, maxFrameBytes, d, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, eventLoops, loginGuard);
   }
 
   public GatewaySettings withWriteQueueBytes(int n) {
-    return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, n, busyTouchMin, busyTouchMax, nanoTime, eventLoops);
+    return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, n, busyTouchMin, busyTouchMax, nanoTime, eventLoops, loginGuard);
   }
 
   /** The same settings on another monotonic clock (tests move it by hand). */
   public GatewaySettings withNanoTime(LongSupplier clock) {
-    return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, clock, eventLoops);
+    return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, clock, eventLoops, loginGuard);
   }
 
   public GatewaySettings withEventLoops(int n) {
-    return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, n);
+    return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, n, loginGuard);
+  }
+
+  /** The same settings with another bound on guessing tokens. */
+  public GatewaySettings withLoginGuard(LoginGuard guard) {
+    return new GatewaySettings(startupTimeout, maxFrameBytes, stalledReaderTimeout, writeQueueBytes, busyTouchMin, busyTouchMax, nanoTime, eventLoops, guard);
   }
 
   /**

@@ -17,11 +17,18 @@ public final class SessionAccess {
   private final SessionStore store;
   private final DatabaseTarget target;
   private final Audience audience;
+  private final LoginGuard guard;
 
   public SessionAccess(SessionStore store, DatabaseTarget target) {
+    this(store, target, LoginGuard.NONE);
+  }
+
+  /** {@code guard}: the bound on guessing tokens that {@link #login(String, String, String)} asks and tells. */
+  public SessionAccess(SessionStore store, DatabaseTarget target, LoginGuard guard) {
     this.store = Objects.requireNonNull(store, "store");
     this.target = Objects.requireNonNull(target, "target");
     this.audience = Audience.of(target.audience());
+    this.guard = Objects.requireNonNull(guard, "guard");
   }
 
   /**
@@ -57,6 +64,29 @@ public final class SessionAccess {
     });
   }
 
+  /**
+   * As {@link #login(String, String)}, from {@code clientAddress}, under the {@link LoginGuard}: an
+   * address whose failures are used up is refused ({@link LoginGuard#RATE_LIMITED}, with {@link
+   * Login#limited()}) before the token is looked at; a login that was a guess ({@link
+   * LoginGuard#isGuess}) is told to the guard. A guard that fails to answer lets the login through
+   * (the store still decides; the guard only slows guessers).
+   */
+  public CompletableFuture<Login> login(String token, String user, String clientAddress) {
+    CompletableFuture<LoginGuard.Refusal> asked;
+    try {
+      asked = guard.admit(clientAddress);
+    } catch (RuntimeException e) {
+      asked = CompletableFuture.completedFuture(null);
+    }
+    return asked.handle((r, e) -> e == null ? r : null).thenCompose(r -> {
+      if (r != null) return CompletableFuture.completedFuture(new Login(LoginGuard.RATE_LIMITED, null, r));
+      return login(token, user).thenApply(l -> {
+        if (LoginGuard.isGuess(l.why())) guard.failed(clientAddress);
+        return l;
+      });
+    });
+  }
+
   /** Why {@code d} does not admit {@code user} here, or null when it does. */
   private Login refusal(Decision d, String user) {
     if (d == null || d.verdict() == Decision.Verdict.UNAVAILABLE) return new Login(UNAVAILABLE, null);
@@ -80,8 +110,13 @@ public final class SessionAccess {
    * @param why null when admitted, else the {@code why} of {@code connection.refused}: {@link
    *     #UNAVAILABLE}, the session's reason (or {@code wrong_audience}), {@link #WRONG_SUBJECT} or {@link #WRONG_POLICY}
    * @param status the session's status where one is known (admitted, wrong subject, wrong policy)
+   * @param limited the guard's refusal when {@code why} is {@link LoginGuard#RATE_LIMITED}, else null
    */
-  public record Login(String why, SessionStatus status) {
+  public record Login(String why, SessionStatus status, LoginGuard.Refusal limited) {
+    public Login(String why, SessionStatus status) {
+      this(why, status, null);
+    }
+
     public boolean admitted() {
       return why == null;
     }

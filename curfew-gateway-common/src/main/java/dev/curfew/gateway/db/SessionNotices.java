@@ -45,4 +45,18 @@ public final class SessionNotices {
   public static String tokenRefused(String why) {
     return "curfew: session token refused (" + why + ")";
   }
+
+  /**
+   * {@code curfew: too many unknown session tokens from this address (failed_checks_per_address); retry in 20 s}:
+   * the login was refused before its token was looked at ({@link LoginGuard}).
+   */
+  public static String rateLimited(LoginGuard.Refusal r) {
+    return "curfew: too many unknown session tokens from this address (" + r.limit() + "); retry in "
+        + r.retryAfterSeconds() + " s";
+  }
+
+  /** What a {@code connection.refused} record of a {@link LoginGuard} refusal adds: the limit and the retry time. */
+  public static java.util.Map<String, Object> rateLimitedRecord(LoginGuard.Refusal r) {
+    return java.util.Map.of("limit", r.limit(), "retry_after_s", r.retryAfterSeconds());
+  }
 }

@@ -89,7 +89,7 @@ class ConnectionTimersTest {
         null, PassiveStatements.of(List.of()), DatabaseTarget.AuditStatements.OFF, null);
     GatewaySettings d = GatewaySettings.defaults();
     GatewaySettings settings = new GatewaySettings(d.startupTimeout(), d.maxFrameBytes(), d.stalledReaderTimeout(),
-        d.writeQueueBytes(), Duration.ofMillis(20), Duration.ofMillis(20), d.nanoTime(), d.eventLoops());
+        d.writeQueueBytes(), Duration.ofMillis(20), Duration.ofMillis(20), d.nanoTime(), d.eventLoops(), d.loginGuard());
     Work work = new Work(token);
     Context context = vertx.getOrCreateContext();
     ConnectionTimers timers = new ConnectionTimers(vertx, context, settings, new SessionAccess(SessionStore.of(engine), target), work);

@@ -4,6 +4,7 @@ import dev.curfew.core.EndReason;
 import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.RelayedConnection;
+import dev.curfew.gateway.db.LoginGuard;
 import dev.curfew.gateway.db.SessionAccess;
 import dev.curfew.gateway.db.SessionNotices;
 import io.vertx.core.buffer.Buffer;
@@ -194,7 +195,7 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
   }
 
   private void checkToken(String presented) {
-    gateway.access().login(presented, login.user()).whenComplete((answer, e) -> context.runOnContext(v -> {
+    gateway.access().login(presented, login.user(), records.clientAddress()).whenComplete((answer, e) -> context.runOnContext(v -> {
       if (state == State.CLOSED) return;
       if (e != null || answer == null) {
         refuse(SessionAccess.UNAVAILABLE, MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached");
@@ -211,6 +212,9 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
         }
         case SessionAccess.UNAVAILABLE ->
             refuse(why, MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached");
+        // The address presented too many unknown tokens: refused before this one was looked at.
+        case LoginGuard.RATE_LIMITED -> refuse(why, MyPackets.ER_CON_COUNT, "08004",
+            SessionNotices.rateLimited(answer.limited()), SessionNotices.rateLimitedRecord(answer.limited()));
         case SessionAccess.WRONG_SUBJECT ->
             refuse(why, MyPackets.ER_ACCESS_DENIED, "28000", "curfew: the user name must be the session's subject");
         case SessionAccess.WRONG_POLICY -> refuse(why, MyPackets.ER_ACCESS_DENIED, "28000",

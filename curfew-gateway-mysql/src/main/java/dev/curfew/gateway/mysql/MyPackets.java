@@ -94,6 +94,11 @@ final class MyPackets {
   static final int ER_UNKNOWN_COM = 1047;
   /** ER_NET_PACKET_TOO_LARGE, SQLSTATE 08S01. */
   static final int ER_NET_PACKET_TOO_LARGE = 1153;
+  /**
+   * ER_CON_COUNT_ERROR ("Too many connections"), SQLSTATE 08004: a login from an address whose failed
+   * logins are used up (MySQL 8.0 Server Error Message Reference; MariaDB Error Codes, 1040).
+   */
+  static final int ER_CON_COUNT = 1040;
   /** ER_CON_COUNT_ERROR's neighbour ER_SERVER_SHUTDOWN (1053, 08S01): the gateway is closing or the store is away. */
   static final int ER_SERVER_SHUTDOWN = 1053;
   /** ER_SECURE_TRANSPORT_REQUIRED (MySQL 5.7+), SQLSTATE HY000. */

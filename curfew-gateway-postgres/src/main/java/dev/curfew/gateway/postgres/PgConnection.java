@@ -5,6 +5,7 @@ import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.gateway.db.ClientTls;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.RelayedConnection;
+import dev.curfew.gateway.db.LoginGuard;
 import dev.curfew.gateway.db.SessionAccess;
 import dev.curfew.gateway.db.SessionNotices;
 import io.vertx.core.buffer.Buffer;
@@ -240,7 +241,7 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
   }
 
   private void checkToken(String presented) {
-    gateway.access().login(presented, startupParameters.get("user")).whenComplete((login, e) -> context.runOnContext(v -> {
+    gateway.access().login(presented, startupParameters.get("user"), records.clientAddress()).whenComplete((login, e) -> context.runOnContext(v -> {
       if (state == State.CLOSED) return;
       if (e != null || login == null) {
         refuse(SessionAccess.UNAVAILABLE, "57P03", "curfew: the session store cannot be reached");
@@ -255,6 +256,10 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
           connectUpstream();
         }
         case SessionAccess.UNAVAILABLE -> refuse(login.why(), "57P03", "curfew: the session store cannot be reached");
+        // The address presented too many unknown tokens: refused before this one was looked at
+        // (53300 too_many_connections, PostgreSQL's Appendix A "PostgreSQL Error Codes", class 53).
+        case LoginGuard.RATE_LIMITED -> refuse(login.why(), "53300", SessionNotices.rateLimited(login.limited()),
+            SessionNotices.rateLimitedRecord(login.limited()));
         case SessionAccess.WRONG_SUBJECT -> refuse(login.why(), "28000", "curfew: the user name must be the session's subject");
         case SessionAccess.WRONG_POLICY -> refuse(login.why(), "28000",
             SessionNotices.policyRefused(target.policy(), login.status().policy()));

@@ -7,6 +7,9 @@ import dev.curfew.core.SessionStatus;
 import dev.curfew.core.Tokens;
 import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.core.audit.Times;
+import dev.curfew.gateway.db.LoginGuard;
+import dev.curfew.gateway.db.RefusalLimit;
+import dev.curfew.gateway.db.SessionNotices;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -103,11 +106,33 @@ final class GatewayConnection implements SessionEvents {
       return false;
     }
     target = t;
-    if (!Tokens.wellFormed(token)) {
-      refuse(EndReason.UNKNOWN.wire(), false, null);
-      return false;
-    }
     AsyncAuthException answer = new AsyncAuthException();
+    String address = clientAddress();
+    LoginGuard guard = gateway.guard();
+    CompletableFuture<LoginGuard.Refusal> asked;
+    try {
+      asked = guard.admit(address);
+    } catch (RuntimeException e) {
+      asked = CompletableFuture.completedFuture(null); // the guard only slows guessers; the store still decides
+    }
+    asked.handle((r, e) -> e == null ? r : null).thenAccept(limited -> {
+      if (limited != null) {
+        // Too many unknown tokens from this address: refused before this one is looked at.
+        rateLimited(limited);
+        return;
+      }
+      if (!Tokens.wellFormed(token)) {
+        guard.failed(address);
+        refuse(EndReason.UNKNOWN.wire(), false, null);
+        return;
+      }
+      check(t, login, token, address, answer);
+    });
+    throw answer;
+  }
+
+  /** The token's check, once the guard let the address present it. */
+  private void check(SshTarget t, TargetLogin login, String token, String address, AsyncAuthException answer) {
     gate = new ActivityGate(gateway.sessions(), token, t.audience());
     gate.check(false).whenComplete((d, e) -> {
       if (e != null || d.verdict() == Decision.Verdict.UNAVAILABLE) {
@@ -115,10 +140,12 @@ final class GatewayConnection implements SessionEvents {
       } else if (!d.allowed()) {
         // An ended session's token, or a live one opened for another place (wrong_audience, left
         // untouched): the store recorded session.refused with the session; this record says where it
-        // was presented. A token never issued concerns no session: not recorded.
+        // was presented. A token never issued concerns no session: not recorded, but a guess.
         String why = d.refusalReason();
+        if (LoginGuard.isGuess(why)) gateway.guard().failed(address);
         refuse(why, !why.equals(EndReason.UNKNOWN.wire()), null);
       } else if (!d.status().subject().equals(login.subject())) {
+        gateway.guard().failed(address);
         refuse("wrong_subject", true, d.status().sessionId());
       } else if (t.policy() != null && !t.policy().equals(d.status().policy())) {
         // The target's policy governs the sessions opened for it: a session under another policy (a
@@ -130,7 +157,22 @@ final class GatewayConnection implements SessionEvents {
         connectUpstream(answer);
       }
     });
-    throw answer;
+  }
+
+  /**
+   * Refused by the {@link LoginGuard}: disconnected with the limit and the retry time; recorded as
+   * {@code connection.refused} ({@code why: rate_limited}) once per {@link RefusalLimit#WINDOW_MS}
+   * per address, the next record counting the ones in between.
+   */
+  private void rateLimited(LoginGuard.Refusal r) {
+    long repeats = gateway.refusalLimit().repeatsBefore(target.name(), clientAddress(), null, LoginGuard.RATE_LIMITED);
+    if (repeats >= 0) {
+      Map<String, Object> data = refusal(LoginGuard.RATE_LIMITED);
+      data.putAll(SessionNotices.rateLimitedRecord(r));
+      data.put("repeats", repeats);
+      gateway.sessions().recordGatewayEvent(null, RecordTypes.CONNECTION_REFUSED, data);
+    }
+    disconnect(SshConstants.SSH2_DISCONNECT_TOO_MANY_CONNECTIONS, SessionNotices.rateLimited(r));
   }
 
   private void connectUpstream(AsyncAuthException answer) {

@@ -2,6 +2,8 @@ package dev.curfew.gateway.ssh;
 
 import dev.curfew.core.SessionEvents;
 import dev.curfew.core.SessionStore;
+import dev.curfew.gateway.db.LoginGuard;
+import dev.curfew.gateway.db.RefusalLimit;
 import java.io.IOException;
 import java.security.KeyPair;
 import java.security.SecureRandom;
@@ -53,9 +55,14 @@ public final class SshGateway implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final AtomicInteger connections = new AtomicInteger();
 
-  private SshGateway(SshGatewaySettings settings, SessionStore sessions) throws IOException {
+  private final LoginGuard guard;
+  /** The bound on the connection.refused records of logins turned away by the guard. */
+  private final RefusalLimit refusalLimit = new RefusalLimit(System::nanoTime);
+
+  private SshGateway(SshGatewaySettings settings, SessionStore sessions, LoginGuard guard) throws IOException {
     this.settings = settings;
     this.sessions = sessions;
+    this.guard = guard;
     // A target's login may not outlast the client's: a client whose login timed out waits for nothing.
     Duration upstreamLogin = settings.loginTimeout().compareTo(Upstreams.LOGIN_TIMEOUT) < 0 ? settings.loginTimeout()
         : Upstreams.LOGIN_TIMEOUT;
@@ -74,9 +81,18 @@ public final class SshGateway implements AutoCloseable {
    * reach the terminals only on the next keystroke.
    */
   public static SshGateway start(SshGatewaySettings settings, SessionStore sessions) throws IOException {
+    return start(settings, sessions, LoginGuard.NONE);
+  }
+
+  /**
+   * As above, with {@code guard} asked before every login's token is looked at and told of every
+   * guess (the server hands it its {@code failed_checks_per_address}).
+   */
+  public static SshGateway start(SshGatewaySettings settings, SessionStore sessions, LoginGuard guard) throws IOException {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(sessions, "sessions");
-    SshGateway g = new SshGateway(settings, sessions);
+    Objects.requireNonNull(guard, "guard");
+    SshGateway g = new SshGateway(settings, sessions, guard);
     try {
       g.server.start();
     } catch (IOException | RuntimeException e) {
@@ -102,6 +118,14 @@ public final class SshGateway implements AutoCloseable {
 
   SessionStore sessions() {
     return sessions;
+  }
+
+  LoginGuard guard() {
+    return guard;
+  }
+
+  RefusalLimit refusalLimit() {
+    return refusalLimit;
   }
 
   /**

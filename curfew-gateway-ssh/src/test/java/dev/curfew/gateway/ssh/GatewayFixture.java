@@ -45,13 +45,19 @@ final class GatewayFixture implements AutoCloseable {
   /** As above, with the gateway's settings changed by {@code adjust} (a shorter login timeout, say). */
   GatewayFixture(Path dataDir, List<SshTarget> targets, boolean record, UnaryOperator<SshGatewaySettings> adjust)
       throws Exception {
+    this(dataDir, targets, record, adjust, dev.curfew.gateway.db.LoginGuard.NONE);
+  }
+
+  /** As above, with {@code guard} bounding the guesses of one address. */
+  GatewayFixture(Path dataDir, List<SshTarget> targets, boolean record, UnaryOperator<SshGatewaySettings> adjust,
+      dev.curfew.gateway.db.LoginGuard guard) throws Exception {
     this.dataDir = dataDir;
     everyTarget = Audience.of(targets.stream().map(t -> "ssh:" + t.name()).toList());
     engine = new SessionEngine(new SystemClock(), "test-node", new Policies(List.of(OPS, LONG), "ops"), audit, events, null, null);
     sessions = SessionStore.of(engine);
     driver = new DeadlineDriver(engine).start();
     gateway = SshGateway.start(adjust.apply(SshGatewaySettings.of("127.0.0.1", 0, dataDir.resolve("ssh_host_ed25519_key"),
-        record, dataDir.resolve("recordings"), targets)), sessions);
+        record, dataDir.resolve("recordings"), targets)), sessions, guard);
     events.follower = gateway.events();
   }
 

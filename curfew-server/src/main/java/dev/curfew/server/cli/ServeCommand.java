@@ -350,9 +350,11 @@ final class ServeCommand implements Callable<Integer> {
       log.println("curfew: gateway listening on " + url(cfg.host(), gw, cfg.gateway().tls())
           + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
     }
-    startDatabases(cfg, vertx, sessions, events, running, log);
+    // The protocol gateways count unknown tokens in the same failed_checks_per_address buckets as HTTP.
+    dev.curfew.gateway.db.LoginGuard loginGuard = new dev.curfew.server.security.AddressLoginGuard(rateLimits);
+    startDatabases(cfg, vertx, sessions, events, running, log, loginGuard);
     if (cfg.ssh() != null) {
-      running.ssh = startSsh(cfg, sessions, events, running, log);
+      running.ssh = startSsh(cfg, sessions, events, running, log, loginGuard);
     }
     // Logging out of or revoking a session ends the sessions minted from it (POST /_curfew/connect).
     events.addOriginEndingListener(new dev.curfew.server.http.ChildEndings(vertx, sessions));
@@ -392,11 +394,11 @@ final class ServeCommand implements Callable<Integer> {
    * gateways; a key or file it cannot use stops what was started and is a start-up error naming the section.
    */
   private static SshGateway startSsh(CurfewConfig cfg, SessionStore sessions, SessionEventFanOut events,
-      Running running, PrintStream log) {
+      Running running, PrintStream log, dev.curfew.gateway.db.LoginGuard guard) {
     SshGatewaySettings settings = cfg.ssh().settings(cfg.dataDir());
     SshGateway ssh;
     try {
-      ssh = SshGateway.start(settings, sessions);
+      ssh = SshGateway.start(settings, sessions, guard);
     } catch (java.io.IOException | RuntimeException e) {
       running.stop(log);
       throw new ConfigException("ssh", "the SSH gateway cannot start: " + e.getMessage());
@@ -420,13 +422,14 @@ final class ServeCommand implements Callable<Integer> {
 
   /** One listener per {@code databases:} entry; each follows every session event for its connections. */
   private static void startDatabases(CurfewConfig cfg, Vertx vertx, SessionStore sessions, SessionEventFanOut events,
-      Running running, PrintStream log) throws Exception {
+      Running running, PrintStream log, dev.curfew.gateway.db.LoginGuard guard) throws Exception {
     for (int i = 0; i < cfg.databases().size(); i++) {
       String protocol = cfg.databases().get(i).protocol();
       DatabaseTarget target = cfg.databases().get(i).target(System.getenv(), i);
       DatabaseGateway db;
       try {
-        db = DATABASE_PROTOCOLS.get(protocol).start(vertx, sessions, target, GatewaySettings.defaults()).await(30, TimeUnit.SECONDS);
+        db = DATABASE_PROTOCOLS.get(protocol).start(vertx, sessions, target, GatewaySettings.defaults().withLoginGuard(guard))
+            .await(30, TimeUnit.SECONDS);
       } catch (IllegalArgumentException e) {
         throw new ConfigException("databases[" + i + "].tls", e.getMessage());
       }
