@@ -78,7 +78,6 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CurfewConfig cfg = (config == null ? CurfewConfig.defaults() : CurfewConfig.load(config)).withOverrides(port, data);
-    requireSupported(cfg);
     Running running = start(cfg, System.out);
     // Last line of a start: every listener is up; scripts can wait for it or poll /readyz.
     System.out.println("curfew: ready (" + url(cfg.host(), running.port, cfg.serverTls()) + "/readyz answers 200 while the node can serve)");
@@ -89,13 +88,6 @@ final class ServeCommand implements Callable<Integer> {
     }, "curfew-shutdown"));
     stopped.await();
     return 0;
-  }
-
-  /** What this build cannot do yet is refused at start, never silently ignored. */
-  static void requireSupported(CurfewConfig cfg) {
-    if (!cfg.audit().equals("file") && !cfg.audit().equals("postgres")) {
-      throw new ConfigException("audit", "\"" + cfg.audit() + "\" is not available in this version; use file or postgres");
-    }
   }
 
   /** A started server: what {@link #stop} closes, in reverse order of start. */

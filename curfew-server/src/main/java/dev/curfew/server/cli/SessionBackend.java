@@ -8,6 +8,7 @@ import dev.curfew.core.SystemClock;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.server.config.CurfewConfig;
+import dev.curfew.server.config.StoreConfig;
 import dev.curfew.server.http.SessionEventFanOut;
 import dev.curfew.server.metrics.CurfewMetrics;
 import dev.curfew.server.oidc.JwksSource;
@@ -39,7 +40,7 @@ interface SessionBackend {
 
   /** The backend {@code cfg} names. */
   static SessionBackend of(CurfewConfig cfg) {
-    return cfg.store().equals("redis") ? new RedisBackend() : new Embedded();
+    return cfg.store() instanceof StoreConfig.Redis redis ? new RedisBackend(redis) : new Embedded();
   }
 
   /** What a backend starts with. */
@@ -124,30 +125,35 @@ interface SessionBackend {
    * node.stopped of its own.
    */
   final class RedisBackend implements SessionBackend {
+    private final StoreConfig.Redis settings;
     private Redis client;
     private RedisSessionStore redis;
     private AuditSink audit;
     private String node;
-    private String keyPrefix;
+    private final String keyPrefix;
     private SharedJwks jwks;
+
+    RedisBackend(StoreConfig.Redis settings) {
+      this.settings = java.util.Objects.requireNonNull(settings, "settings");
+      this.keyPrefix = settings.keyPrefix();
+    }
 
     @Override
     public SessionStore start(Start s) throws Exception {
       CurfewConfig cfg = s.cfg();
       node = s.node();
-      keyPrefix = cfg.redisKeyPrefix();
       audit = s.store().log(); // node.started and node.stopped are the journal's (mirrored with audit: postgres)
       client = Redis.createClient(s.vertx(), new RedisOptions()
-          .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000));
+          .setConnectionString(settings.uri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000));
       redis = RedisSessionStore.start(s.vertx(), client,
           s.node(), s.clock(), s.policies(), s.audit(), s.events(), s.events().remote(), s.metrics(),
           RedisSessionStore.Settings.defaults()
-              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix())
+              .withEndedRetention(cfg.endedRetention()).withPrefix(keyPrefix)
               .withMaxLiveSessions(cfg.maxLiveSessions()).withRotationGrace(cfg.rotationGrace()))
           .await(30, TimeUnit.SECONDS);
       audit.append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, s.clock().millis(), s.node())
           .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);
-      s.log().println("curfew: node " + s.node() + ", sessions in Redis at " + ServeCommand.redactedUri(cfg.redisUri())
+      s.log().println("curfew: node " + s.node() + ", sessions in Redis at " + ServeCommand.redactedUri(settings.uri())
           + ", audit log in " + s.auditIn());
       return redis;
     }

@@ -17,7 +17,6 @@ import dev.curfew.server.security.RateLimiter;
 import dev.curfew.server.security.RateLimits;
 import dev.curfew.server.security.SecurityHeaders;
 import dev.curfew.server.security.Tls;
-import dev.curfew.store.postgres.PgConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,13 +37,8 @@ public record CurfewConfig(
     Path dataDir,
     String node,
     List<ApiKeyConfig> apiKeys,
-    String store,
-    String redisUri,
-    String redisKeyPrefix,
-    String audit,
-    String postgresUrl,
-    String postgresUser,
-    String postgresPasswordEnv,
+    StoreConfig store,
+    AuditConfig audit,
     String defaultPolicy,
     Map<String, Policy> policies,
     GatewayConfig gateway,
@@ -162,8 +156,8 @@ public record CurfewConfig(
   public static CurfewConfig defaults() {
     Map<String, Policy> policies = new LinkedHashMap<>();
     policies.put("default", builtInDefaultPolicy());
-    return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
-        null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
+    return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), StoreConfig.EMBEDDED,
+        AuditConfig.FILE, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
         Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
         RotationGrace.DEFAULT, null, List.of(), List.of(), TracingConfig.OFF);
   }
@@ -219,30 +213,8 @@ public record CurfewConfig(
       throw new ConfigException("node", "must be 1-64 of [A-Za-z0-9._-]");
     }
     List<ApiKeyConfig> keys = apiKeys(root.path("api_keys"));
-    String store = oneOf("store", root.path("store"), "embedded", Set.of("embedded", "redis"));
-    JsonNode redis = root.path("redis");
-    if (!redis.isMissingNode()) {
-      requireObject("redis", redis);
-      onlyKeys("redis.", redis, Set.of("uri", "key_prefix"));
-    }
-    String redisUri = string("redis.uri", redis.path("uri"), "redis://127.0.0.1:6379");
-    if (!redisUri.startsWith("redis://") && !redisUri.startsWith("rediss://") && !redisUri.startsWith("unix://")) {
-      throw new ConfigException("redis.uri", "must start with redis://, rediss:// or unix://");
-    }
-    String redisKeyPrefix = string("redis.key_prefix", redis.path("key_prefix"), "curfew");
-    if (!redisKeyPrefix.matches("[A-Za-z0-9._-]{1,64}")) {
-      throw new ConfigException("redis.key_prefix", "must be 1-64 of [A-Za-z0-9._-]");
-    }
-    String audit = oneOf("audit", root.path("audit"), "file", Set.of("file", "postgres"));
-    JsonNode pg = root.path("postgres");
-    if (!pg.isMissingNode()) {
-      requireObject("postgres", pg);
-      onlyKeys("postgres.", pg, Set.of("url", "user", "password_env"));
-    }
-    String pgUrl = string("postgres.url", pg.path("url"), null);
-    String pgUser = string("postgres.user", pg.path("user"), null);
-    String pgPasswordEnv = string("postgres.password_env", pg.path("password_env"), null);
-    checkPostgres(audit, pgUrl, pgUser, pgPasswordEnv);
+    StoreConfig store = StoreConfig.parse(root);
+    AuditConfig audit = AuditConfig.parse(root);
     Map<String, Policy> policies = policies(root.path("policies"), d.policies());
     for (Policy p : policies.values()) {
       checkDeclaredPresets("policies." + p.name(), p, enforceCompliance);
@@ -264,14 +236,12 @@ public record CurfewConfig(
       onlyKeys("metrics.", metrics, Set.of("auth"));
     }
     boolean metricsAuth = bool("metrics.auth", metrics.path("auth"), false);
-    return new CurfewConfig(host, port, dataDir, node, keys, store, redisUri, redisKeyPrefix, audit, pgUrl, pgUser,
-        pgPasswordEnv,
-        defaultPolicy, policies, gateway,
+    return new CurfewConfig(host, port, dataDir, node, keys, store, audit, defaultPolicy, policies, gateway,
         duration("snapshot_interval", root.path("snapshot_interval"), d.snapshotInterval()),
         duration("ended_retention", root.path("ended_retention"), d.endedRetention()),
         duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
         // With Redis, each of the store's 16 shards holds a share of the limit (docs/distributed.md).
-        intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), store.equals("redis") ? 16 : 1,
+        intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), store instanceof StoreConfig.Redis ? 16 : 1,
             100_000_000),
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
@@ -312,51 +282,9 @@ public record CurfewConfig(
   /** The same configuration with command-line overrides applied (null: keep). */
   public CurfewConfig withOverrides(Integer portOverride, Path dataDirOverride) {
     return new CurfewConfig(host, portOverride == null ? port : portOverride,
-        dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
-        postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
+        dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, audit, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
         serverTls, databases, rotationGrace, ssh, identityProviders, witnesses, tracing);
-  }
-
-  /**
-   * The {@code postgres} section: a URL of the form {@code jdbc:postgresql://host[:port]/database
-   * [?currentSchema=name]} and a user, both required with {@code audit: postgres}; the password, if
-   * the server asks for one, from the environment variable {@code password_env} (never in the file).
-   */
-  private static void checkPostgres(String audit, String url, String user, String passwordEnv) {
-    boolean needed = audit.equals("postgres");
-    if (url == null && needed) throw new ConfigException("postgres.url", "required when audit is postgres");
-    if (user == null && needed) throw new ConfigException("postgres.user", "required when audit is postgres");
-    if (user != null && user.isBlank()) throw new ConfigException("postgres.user", "must not be blank");
-    if (url != null) {
-      try {
-        PgConfig.parse(url, user == null ? "curfew" : user, null);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException("postgres.url", e.getMessage());
-      }
-    }
-    if (passwordEnv != null && !passwordEnv.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-      throw new ConfigException("postgres.password_env", "must be the name of an environment variable");
-    }
-  }
-
-  /**
-   * Where the PostgreSQL audit store is, with the password read from {@code env}.
-   *
-   * @throws ConfigException if the configuration names no PostgreSQL, or its password variable is unset
-   */
-  public PgConfig postgres(Map<String, String> env) {
-    if (postgresUrl == null || postgresUser == null) {
-      throw new ConfigException("postgres", "give postgres.url and postgres.user");
-    }
-    String password = null;
-    if (postgresPasswordEnv != null) {
-      password = env.get(postgresPasswordEnv);
-      if (password == null) {
-        throw new ConfigException("postgres.password_env", "the environment variable " + postgresPasswordEnv + " is not set");
-      }
-    }
-    return PgConfig.parse(postgresUrl, postgresUser, password);
   }
 
   /** {@code audit_signing_key: FILE}: the checkpoint signer key (NoteSigner format); absent: created in the data dir. */
@@ -775,7 +703,7 @@ public record CurfewConfig(
     return n.asText();
   }
 
-  private static String oneOf(String key, JsonNode n, String dflt, Set<String> allowed) {
+  static String oneOf(String key, JsonNode n, String dflt, Set<String> allowed) {
     String v = string(key, n, dflt);
     if (!allowed.contains(v)) throw new ConfigException(key, "must be one of " + allowed + ", not \"" + v + "\"");
     return v;
