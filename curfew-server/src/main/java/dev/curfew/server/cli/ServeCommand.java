@@ -327,7 +327,7 @@ final class ServeCommand implements Callable<Integer> {
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
     log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
-      List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
+      List<GatewayRoute> routes = cfg.gateway().routes();
       running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)
           .withTls(cfg.gateway().tls()).withSecurityHeaders(cfg.gateway().securityHeaders())
           .withTrustedProxies(cfg.gateway().trustedProxies()));
@@ -371,8 +371,8 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     for (GatewayRoute r : running.gateway.routes()) {
-      if (r.mcp() != null) {
-        out.add(new dev.curfew.server.http.ConnectRoutes.Target(r.mcp().audience().entries().get(0), r.policy(), "mcp",
+      if (r instanceof GatewayRoute.Mcp m) {
+        out.add(new dev.curfew.server.http.ConnectRoutes.Target(m.route().audience().entries().get(0), m.policy(), "mcp",
             null, 0, null, false));
       }
     }

@@ -11,12 +11,16 @@ import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
 import dev.curfew.core.compliance.RuleResult;
+import dev.curfew.gateway.mcp.McpRoute;
+import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.RequestTarget;
 import dev.curfew.server.security.ClientAddresses;
 import dev.curfew.server.security.RateLimiter;
 import dev.curfew.server.security.RateLimits;
 import dev.curfew.server.security.SecurityHeaders;
 import dev.curfew.server.security.Tls;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,19 +130,20 @@ public record CurfewConfig(
   public record BackchannelConfig(String url, String issuer, String audience) {}
 
   /**
-   * The gateway section; routes are validated here and enforced by the gateway.
+   * The gateway section; its routes are parsed and checked here, once, and enforced by the gateway.
    *
    * @param tls null: plain HTTP
    * @param securityHeaders whether responses that lack them get the usual security headers
    * @param trustedProxies addresses or CIDR networks in front of the gateway whose forwarding headers are kept
    */
-  public record GatewayConfig(int port, List<Map<String, Object>> routes, Tls tls, boolean securityHeaders,
+  public record GatewayConfig(int port, List<GatewayRoute> routes, Tls tls, boolean securityHeaders,
       List<String> trustedProxies) {
     public GatewayConfig {
+      routes = List.copyOf(routes);
       trustedProxies = List.copyOf(trustedProxies);
     }
 
-    public GatewayConfig(int port, List<Map<String, Object>> routes) {
+    public GatewayConfig(int port, List<GatewayRoute> routes) {
       this(port, routes, null, true, List.of());
     }
   }
@@ -579,10 +584,9 @@ public record CurfewConfig(
     return proxies;
   }
 
-  /** A path of the gateway's configuration: it starts with / and is one the gateway would not refuse as ambiguous. */
   /** {@code active_methods} of an MCP route: JSON-RPC method names; omitted, the spec's default list. */
   private static List<String> activeMethods(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return dev.curfew.gateway.mcp.McpRoute.DEFAULT_ACTIVE_METHODS;
+    if (n.isMissingNode() || n.isNull()) return McpRoute.DEFAULT_ACTIVE_METHODS;
     if (!n.isArray()) throw new ConfigException(key, "must be a list of JSON-RPC method names, not " + kind(n));
     List<String> methods = new ArrayList<>();
     for (JsonNode m : n) {
@@ -609,6 +613,7 @@ public record CurfewConfig(
     return origins;
   }
 
+  /** A path of the gateway's configuration: it starts with / and is one the gateway would not refuse as ambiguous. */
   private static String routePath(String key, String path) {
     if (path == null) return null;
     String why = path.startsWith("/") ? RequestTarget.pathAmbiguity(path, RequestTarget.Port.FORWARDING) : "it does not start with /";
@@ -627,57 +632,60 @@ public record CurfewConfig(
     requireObject("gateway", node);
     onlyKeys("gateway.", node, Set.of("port", "routes", "tls", "security_headers", "trusted_proxies"));
     int port = intIn("gateway.port", node.path("port"), 8081, 0, 65535);
-    List<Map<String, Object>> routes = new ArrayList<>();
+    List<GatewayRoute> routes = new ArrayList<>();
     JsonNode rs = node.path("routes");
     if (!rs.isMissingNode()) {
       if (!rs.isArray()) throw new ConfigException("gateway.routes", "must be a list");
-      for (int i = 0; i < rs.size(); i++) {
-        String at = "gateway.routes[" + i + "]";
-        JsonNode r = rs.get(i);
-        requireObject(at, r);
-        onlyKeys(at + ".", r, ROUTE_KEYS);
-        String path = string(at + ".path", r.path("path"), null);
-        if (path == null || !path.startsWith("/")) throw new ConfigException(at + ".path", "required, starts with /");
-        routePath(at + ".path", path);
-        String kind = string(at + ".kind", r.path("kind"), "http");
-        if (!kind.equals("http") && !kind.equals("mcp")) {
-          throw new ConfigException(at + ".kind", "\"" + kind + "\" is not a route kind (http | mcp)");
-        }
-        for (String k : kind.equals("mcp") ? WEB_ONLY_ROUTE_KEYS : MCP_ONLY_ROUTE_KEYS) {
-          if (r.has(k)) throw new ConfigException(at + "." + k, "not a key of a kind: " + kind + " route");
-        }
-        String upstream = string(at + ".upstream", r.path("upstream"), null);
-        // An MCP server's endpoint has a path of its own (http://127.0.0.1:9000/mcp); a web upstream has none.
-        if (upstream == null || !upstream.matches(kind.equals("mcp") ? "https?://[^/\\s]+(/[^\\s?#]*)?" : "https?://[^/\\s]+/?")) {
-          throw new ConfigException(at + ".upstream", kind.equals("mcp") ? "required, http(s)://host:port/path" : "required, http(s)://host:port");
-        }
-        String policy = string(at + ".policy", r.path("policy"), null);
-        if (policy != null && !policies.containsKey(policy)) {
-          throw new ConfigException(at + ".policy", "\"" + policy + "\" is not among policies " + policies.keySet());
-        }
-        Map<String, Object> route = new LinkedHashMap<>();
-        route.put("path", path);
-        route.put("upstream", upstream);
-        route.put("policy", policy);
-        route.put("login_path", routePath(at + ".login_path", string(at + ".login_path", r.path("login_path"), null)));
-        route.put("login_handoff", bool(at + ".login_handoff", r.path("login_handoff"), false));
-        route.put("cookie", string(at + ".cookie", r.path("cookie"), "__Host-curfew"));
-        List<String> passive = new ArrayList<>();
-        JsonNode pps = r.path("passive_paths");
-        for (int j = 0; j < pps.size(); j++) passive.add(routePath(at + ".passive_paths[" + j + "]", pps.get(j).asText()));
-        route.put("passive_paths", passive);
-        route.put("kind", kind);
-        if (kind.equals("mcp")) {
-          route.put("active_methods", activeMethods(at + ".active_methods", r.path("active_methods")));
-          route.put("busy_is_activity", bool(at + ".busy_is_activity", r.path("busy_is_activity"), true));
-          route.put("allowed_origins", allowedOrigins(at + ".allowed_origins", r.path("allowed_origins")));
-        }
-        routes.add(route);
-      }
+      for (int i = 0; i < rs.size(); i++) routes.add(route("gateway.routes[" + i + "]", rs.get(i), policies));
     }
     return new GatewayConfig(port, routes, tls("gateway.tls", node.path("tls")),
         bool("gateway.security_headers", node.path("security_headers"), true),
         trustedProxies("gateway.trusted_proxies", node.path("trusted_proxies")));
+  }
+
+  /** One of {@code gateway.routes}, {@code at} its key: a web route, or with {@code kind: mcp} an MCP server's. */
+  private static GatewayRoute route(String at, JsonNode r, Map<String, Policy> policies) {
+    requireObject(at, r);
+    onlyKeys(at + ".", r, ROUTE_KEYS);
+    String path = string(at + ".path", r.path("path"), null);
+    if (path == null || !path.startsWith("/")) throw new ConfigException(at + ".path", "required, starts with /");
+    routePath(at + ".path", path);
+    String kind = string(at + ".kind", r.path("kind"), "http");
+    if (!kind.equals("http") && !kind.equals("mcp")) {
+      throw new ConfigException(at + ".kind", "\"" + kind + "\" is not a route kind (http | mcp)");
+    }
+    boolean mcp = kind.equals("mcp");
+    for (String k : mcp ? WEB_ONLY_ROUTE_KEYS : MCP_ONLY_ROUTE_KEYS) {
+      if (r.has(k)) throw new ConfigException(at + "." + k, "not a key of a kind: " + kind + " route");
+    }
+    String upstream = string(at + ".upstream", r.path("upstream"), null);
+    // An MCP server's endpoint has a path of its own (http://127.0.0.1:9000/mcp); a web upstream has none.
+    if (upstream == null || !upstream.matches(mcp ? "https?://[^/\\s]+(/[^\\s?#]*)?" : "https?://[^/\\s]+/?")) {
+      throw new ConfigException(at + ".upstream", mcp ? "required, http(s)://host:port/path" : "required, http(s)://host:port");
+    }
+    String policy = string(at + ".policy", r.path("policy"), null);
+    if (policy != null && !policies.containsKey(policy)) {
+      throw new ConfigException(at + ".policy", "\"" + policy + "\" is not among policies " + policies.keySet());
+    }
+    try {
+      URI upstreamUri = new URI(upstream);
+      if (mcp) {
+        return new GatewayRoute.Mcp(new McpRoute(path, upstreamUri,
+            Set.copyOf(activeMethods(at + ".active_methods", r.path("active_methods"))),
+            bool(at + ".busy_is_activity", r.path("busy_is_activity"), true),
+            allowedOrigins(at + ".allowed_origins", r.path("allowed_origins"))), policy);
+      }
+      String loginPath = routePath(at + ".login_path", string(at + ".login_path", r.path("login_path"), null));
+      boolean handoff = bool(at + ".login_handoff", r.path("login_handoff"), false);
+      String cookie = string(at + ".cookie", r.path("cookie"), GatewayRoute.DEFAULT_COOKIE);
+      List<String> passive = new ArrayList<>();
+      List<JsonNode> pps = list(at + ".passive_paths", r.path("passive_paths"));
+      for (int j = 0; j < pps.size(); j++) passive.add(routePath(at + ".passive_paths[" + j + "]", pps.get(j).asText()));
+      return new GatewayRoute.Web(path, upstreamUri, policy, loginPath, handoff, passive, cookie);
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      // What the pattern above lets through but is no URL with a host (http://a_b:80 has none).
+      throw new ConfigException(at + ".upstream", "not a usable URL: " + e.getMessage());
+    }
   }
 
   // ------------------------------------------------------------ typed readers that name the key
