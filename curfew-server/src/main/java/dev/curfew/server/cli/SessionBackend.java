@@ -21,6 +21,7 @@ import dev.curfew.store.embedded.EmbeddedStore;
 import dev.curfew.store.redis.RedisSessionStore;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -143,8 +144,7 @@ interface SessionBackend {
       CurfewConfig cfg = s.cfg();
       node = s.node();
       audit = s.store().log(); // node.started and node.stopped are the journal's (mirrored with audit: postgres)
-      client = Redis.createClient(s.vertx(), new RedisOptions()
-          .setConnectionString(settings.uri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000));
+      client = Redis.createClient(s.vertx(), options(settings.endpoint()));
       redis = RedisSessionStore.start(s.vertx(), client,
           s.node(), s.clock(), s.policies(), s.audit(), s.events(), s.events().remote(), s.metrics(),
           RedisSessionStore.Settings.defaults()
@@ -153,9 +153,31 @@ interface SessionBackend {
           .await(30, TimeUnit.SECONDS);
       audit.append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, s.clock().millis(), s.node())
           .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);
-      s.log().println("curfew: node " + s.node() + ", sessions in Redis at " + ServeCommand.redactedUri(settings.uri())
+      s.log().println("curfew: node " + s.node() + ", sessions in " + describe(settings.endpoint())
           + ", audit log in " + s.auditIn());
       return redis;
+    }
+
+    /**
+     * The client's options: one Redis, or a Redis Cluster found through its seed nodes (the client
+     * reads the slot map from them and sends each command to the primary of its key's slot).
+     */
+    static RedisOptions options(StoreConfig.Endpoint endpoint) {
+      RedisOptions options = new RedisOptions().setMaxPoolSize(16).setMaxPoolWaiting(100_000);
+      if (endpoint instanceof StoreConfig.Cluster cluster) {
+        options.setType(RedisClientType.CLUSTER);
+        cluster.seeds().forEach(options::addConnectionString);
+      } else if (endpoint instanceof StoreConfig.Single single) {
+        options.setConnectionString(single.uri());
+      }
+      return options;
+    }
+
+    /** For the start-up line, without passwords. */
+    static String describe(StoreConfig.Endpoint endpoint) {
+      List<String> shown = endpoint.uris().stream().map(ServeCommand::redactedUri).toList();
+      return endpoint instanceof StoreConfig.Cluster ? "the Redis Cluster of seed nodes " + String.join(", ", shown)
+          : "Redis at " + shown.get(0);
     }
 
     @Override

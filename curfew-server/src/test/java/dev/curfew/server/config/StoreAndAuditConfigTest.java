@@ -3,6 +3,7 @@ package dev.curfew.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +37,33 @@ class StoreAndAuditConfigTest {
         .isEqualTo(new StoreConfig.Redis("rediss://:pw@cache:6380/2", "prod"));
     assertThat(CurfewConfig.parse("store: redis\n").store())
         .isEqualTo(new StoreConfig.Redis("redis://127.0.0.1:6379", "curfew"));
+  }
+
+  @Test
+  void redisNodes_areTheSeedNodesOfARedisCluster() {
+    StoreConfig store = CurfewConfig.parse("store: redis\nredis:\n  nodes: [\"redis://h1:7000\", \"rediss://:pw@h2:7001\"]\n"
+        + "  key_prefix: prod\n").store();
+    assertThat(store).isEqualTo(new StoreConfig.Redis(
+        new StoreConfig.Cluster(List.of("redis://h1:7000", "rediss://:pw@h2:7001")), "prod"));
+    assertThat(((StoreConfig.Redis) store).endpoint().uris()).containsExactly("redis://h1:7000", "rediss://:pw@h2:7001");
+    assertThat(((StoreConfig.Redis) CurfewConfig.parse("store: redis\nredis: {uri: \"redis://h:1\"}\n").store()).endpoint())
+        .isEqualTo(new StoreConfig.Single("redis://h:1"));
+  }
+
+  @Test
+  void redisNodes_errorsNameTheKeyOrTheNode() {
+    assertThat(keyOf("store: redis\nredis: {uri: \"redis://h:1\", nodes: [\"redis://h:2\"]}\n")).isEqualTo("redis.nodes");
+    assertThat(keyOf("store: redis\nredis: {nodes: []}\n")).isEqualTo("redis.nodes");
+    assertThat(keyOf("store: redis\nredis: {nodes: \"redis://h:1\"}\n")).isEqualTo("redis.nodes");
+    assertThat(keyOf("store: redis\nredis: {nodes: [\"redis://h:1\", \"http://h:2\"]}\n")).isEqualTo("redis.nodes[1]");
+    assertThat(keyOf("store: redis\nredis: {nodes: [\"redis://h:1\", 7000]}\n")).isEqualTo("redis.nodes[1]");
+    assertThat(keyOf("store: redis\nredis: {nodes: [~]}\n")).isEqualTo("redis.nodes[0]");
+    assertThat(keyOf("store: redis\nredis: {nodes: [\"redis://h:1\", \"redis://h:2\", \"redis://h:1\"]}\n"))
+        .isEqualTo("redis.nodes[2]");
+    assertThatThrownBy(() -> CurfewConfig.parse("redis: {nodes: [\"redis://h:1\", \"h:2\"]}\n"))
+        .hasMessage("redis.nodes[1]: must start with redis://, rediss:// or unix://");
+    assertThatThrownBy(() -> CurfewConfig.parse("redis: {uri: \"h:2\"}\n"))
+        .hasMessage("redis.uri: must start with redis://, rediss:// or unix://");
   }
 
   @Test
@@ -81,7 +109,8 @@ class StoreAndAuditConfigTest {
 
   @Test
   void theVariantsRefuseWhatTheyCannotHold() {
-    assertThatThrownBy(() -> new StoreConfig.Redis(null, "p")).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> new StoreConfig.Redis((String) null, "p")).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> new StoreConfig.Cluster(List.of())).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new AuditConfig.Postgres("jdbc:postgresql://db/a", null, null))
         .isInstanceOf(NullPointerException.class);
   }
