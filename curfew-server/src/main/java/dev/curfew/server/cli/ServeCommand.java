@@ -17,6 +17,7 @@ import dev.curfew.server.console.Console;
 import dev.curfew.server.console.ConsolePolicy;
 import dev.curfew.server.console.ConsoleScope;
 import dev.curfew.server.config.CurfewConfig;
+import dev.curfew.server.config.DatabaseConfig;
 import dev.curfew.server.http.ApiKey;
 import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiServer;
@@ -49,7 +50,6 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -361,7 +361,7 @@ final class ServeCommand implements Callable<Integer> {
     for (DatabaseGateway db : running.databases) {
       DatabaseTarget t = db.target();
       out.add(new dev.curfew.server.http.ConnectRoutes.Target(t.audience(), t.policy(),
-          cfg.databases().stream().filter(d -> d.name().equals(t.name())).findFirst().orElseThrow().protocol(),
+          cfg.databases().stream().filter(d -> d.name().equals(t.name())).findFirst().orElseThrow().protocol().toString(),
           t.listenHost(), db.port(), t.database(), t.tls() != null));
     }
     if (running.ssh != null) {
@@ -406,19 +406,22 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /** The gateway of each {@code protocol:} value (spec/protocol-gateways.md: postgres | mysql). */
-  private static final Map<String, DatabaseStarter> DATABASE_PROTOCOLS = Map.of(
-      "postgres", PgGateway::start,
-      "mysql", MyGateway::start);
+  private static DatabaseStarter databaseGateway(DatabaseConfig.Protocol protocol) {
+    return switch (protocol) {
+      case POSTGRES -> PgGateway::start;
+      case MYSQL -> MyGateway::start;
+    };
+  }
 
   /** One listener per {@code databases:} entry; each follows every session event for its connections. */
   private static void startDatabases(CurfewConfig cfg, Vertx vertx, SessionStore sessions, SessionEventFanOut events,
       Running running, PrintStream log) throws Exception {
     for (int i = 0; i < cfg.databases().size(); i++) {
-      String protocol = cfg.databases().get(i).protocol();
+      DatabaseConfig.Protocol protocol = cfg.databases().get(i).protocol();
       DatabaseTarget target = cfg.databases().get(i).target(System.getenv(), i);
       DatabaseGateway db;
       try {
-        db = DATABASE_PROTOCOLS.get(protocol).start(vertx, sessions, target, GatewaySettings.defaults()).await(30, TimeUnit.SECONDS);
+        db = databaseGateway(protocol).start(vertx, sessions, target, GatewaySettings.defaults()).await(30, TimeUnit.SECONDS);
       } catch (IllegalArgumentException e) {
         throw new ConfigException("databases[" + i + "].tls", e.getMessage());
       }
