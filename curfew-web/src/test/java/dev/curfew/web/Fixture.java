@@ -26,9 +26,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -83,14 +81,9 @@ final class Fixture implements AutoCloseable {
     // so in one Vert.x instance two listeners on 0 would become one server with two routers.
     apiPort = await(api.listen("127.0.0.1", freePort()));
     app = new TestApp(vertx);
-    Map<String, Object> route = new LinkedHashMap<>();
-    route.put("path", "/");
-    route.put("upstream", "http://127.0.0.1:" + app.port);
-    route.put("login_path", LOGIN_PATH);
-    route.put("login_handoff", true);
-    route.put("passive_paths", List.of("/beacon"));
-    route.put("cookie", COOKIE);
-    gateway = new Gateway(vertx, dev.curfew.core.SessionStore.of(engine), hub, List.of(GatewayRoute.fromConfig(route)),
+    GatewayRoute route = new GatewayRoute.Web("/", URI.create("http://127.0.0.1:" + app.port), null, LOGIN_PATH, true,
+        List.of("/beacon"), COOKIE);
+    gateway = new Gateway(vertx, dev.curfew.core.SessionStore.of(engine), hub, List.of(route),
         Gateway.Settings.defaults().withInstances(1).withHeartbeat(Duration.ofSeconds(5)));
     events.addEndingListener(gateway.endings());
     gatewayPort = await(gateway.listen("127.0.0.1", 0));

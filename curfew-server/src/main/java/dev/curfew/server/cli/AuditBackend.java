@@ -5,6 +5,7 @@ import dev.curfew.core.AuditProofs;
 import dev.curfew.core.AuditSink;
 import dev.curfew.core.Clock;
 import dev.curfew.core.audit.Witnesses;
+import dev.curfew.server.config.AuditConfig;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.server.console.AuditView;
 import dev.curfew.store.embedded.EmbeddedStore;
@@ -31,9 +32,9 @@ import java.util.Objects;
  */
 interface AuditBackend extends AutoCloseable {
 
-  /** The backend {@code cfg} names (checked by {@link ServeCommand#requireSupported}). */
+  /** The backend {@code cfg} names. */
   static AuditBackend of(CurfewConfig cfg) {
-    return cfg.audit().equals("postgres") ? new PostgresAudit() : new File();
+    return cfg.audit() instanceof AuditConfig.Postgres pg ? new PostgresAudit(pg) : new File();
   }
 
   /** The journal's leaf listener (every durable line, in seq order), or null for none. */

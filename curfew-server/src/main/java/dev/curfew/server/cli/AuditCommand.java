@@ -12,6 +12,8 @@ import dev.curfew.core.audit.WitnessKey;
 import dev.curfew.core.audit.WitnessQuorum;
 import dev.curfew.server.attest.AttestedLog;
 import dev.curfew.server.attest.Attestation;
+import dev.curfew.server.config.AuditConfig;
+import dev.curfew.server.config.ConfigException;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.store.postgres.AuditDatabase;
 import dev.curfew.store.embedded.AuditFileVerifier;
@@ -73,12 +75,15 @@ final class AuditCommand {
 
     /** Whether the log is the PostgreSQL audit store that --config names (audit: postgres), not files. */
     boolean postgres() {
-      return data == null && config != null && cfg().audit().equals("postgres");
+      return data == null && config != null && cfg().audit() instanceof AuditConfig.Postgres;
     }
 
     /** The PostgreSQL audit store of --config; read only (the schema is the servers' to migrate). */
     AuditDatabase database() {
-      return AuditDatabase.connect(null, cfg().postgres(System.getenv()), 2);
+      if (!(cfg().audit() instanceof AuditConfig.Postgres pg)) {
+        throw new ConfigException("postgres", "give audit: postgres with postgres.url and postgres.user");
+      }
+      return AuditDatabase.connect(null, pg.connection(System.getenv()), 2);
     }
 
     void requirePostgresFor(String option) {

@@ -5,6 +5,7 @@ import dev.curfew.core.ClusterAuditReader;
 import dev.curfew.core.audit.NoteSigner;
 import dev.curfew.core.audit.NoteVerifier;
 import dev.curfew.core.audit.Witnesses;
+import dev.curfew.server.config.AuditConfig;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.server.console.AuditView;
 import dev.curfew.store.embedded.AuditFiles;
@@ -40,9 +41,14 @@ import java.util.function.LongConsumer;
 final class PostgresAudit implements AuditBackend {
   /** Records per read of a session's records for the console. */
   static final int SESSION_RECORDS_PAGE = 1_000;
+  private final AuditConfig.Postgres settings;
   private final AtomicReference<PgAuditLog> mirror = new AtomicReference<>();
   private AuditDatabase db;
   private EmbeddedStore store;
+
+  PostgresAudit(AuditConfig.Postgres settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
 
   /** The journal's leaf listener: hands durable lines to the PostgreSQL log once it is open. */
   @Override
@@ -61,7 +67,7 @@ final class PostgresAudit implements AuditBackend {
   public void open(CurfewConfig cfg, String node, EmbeddedStore store, Vertx vertx, Clock clock, PrintStream out)
       throws IOException {
     this.store = Objects.requireNonNull(store, "store");
-    PgConfig pg = cfg.postgres(System.getenv());
+    PgConfig pg = settings.connection(System.getenv());
     int migrations;
     try {
       migrations = AuditSchema.migrate(pg);

@@ -17,6 +17,7 @@ import dev.curfew.server.console.Console;
 import dev.curfew.server.console.ConsolePolicy;
 import dev.curfew.server.console.ConsoleScope;
 import dev.curfew.server.config.CurfewConfig;
+import dev.curfew.server.config.DatabaseConfig;
 import dev.curfew.server.http.ApiKey;
 import dev.curfew.server.http.ApiKeys;
 import dev.curfew.server.http.ApiServer;
@@ -49,7 +50,6 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +78,6 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CurfewConfig cfg = (config == null ? CurfewConfig.defaults() : CurfewConfig.load(config)).withOverrides(port, data);
-    requireSupported(cfg);
     Running running = start(cfg, System.out);
     // Last line of a start: every listener is up; scripts can wait for it or poll /readyz.
     System.out.println("curfew: ready (" + url(cfg.host(), running.port, cfg.serverTls()) + "/readyz answers 200 while the node can serve)");
@@ -89,13 +88,6 @@ final class ServeCommand implements Callable<Integer> {
     }, "curfew-shutdown"));
     stopped.await();
     return 0;
-  }
-
-  /** What this build cannot do yet is refused at start, never silently ignored. */
-  static void requireSupported(CurfewConfig cfg) {
-    if (!cfg.audit().equals("file") && !cfg.audit().equals("postgres")) {
-      throw new ConfigException("audit", "\"" + cfg.audit() + "\" is not available in this version; use file or postgres");
-    }
   }
 
   /** A started server: what {@link #stop} closes, in reverse order of start. */
@@ -335,7 +327,7 @@ final class ServeCommand implements Callable<Integer> {
         + (vertx.isNativeTransportEnabled() ? " (epoll transport)" : " (NIO transport)"));
     log.println("curfew: admin console at " + base + "/console (sign in with an API key)");
     if (cfg.gateway() != null && !cfg.gateway().routes().isEmpty()) {
-      List<GatewayRoute> routes = cfg.gateway().routes().stream().map(GatewayRoute::fromConfig).toList();
+      List<GatewayRoute> routes = cfg.gateway().routes();
       running.gateway = new Gateway(vertx, sessions, hub, routes, Gateway.Settings.defaults().withRateLimits(rateLimits)
           .withTls(cfg.gateway().tls()).withSecurityHeaders(cfg.gateway().securityHeaders())
           .withTrustedProxies(cfg.gateway().trustedProxies()));
@@ -371,7 +363,7 @@ final class ServeCommand implements Callable<Integer> {
     for (DatabaseGateway db : running.databases) {
       DatabaseTarget t = db.target();
       out.add(new dev.curfew.server.http.ConnectRoutes.Target(t.audience(), t.policy(),
-          cfg.databases().stream().filter(d -> d.name().equals(t.name())).findFirst().orElseThrow().protocol(),
+          cfg.databases().stream().filter(d -> d.name().equals(t.name())).findFirst().orElseThrow().protocol().toString(),
           t.listenHost(), db.port(), t.database(), t.tls() != null));
     }
     if (running.ssh != null) {
@@ -381,8 +373,8 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     for (GatewayRoute r : running.gateway.routes()) {
-      if (r.mcp() != null) {
-        out.add(new dev.curfew.server.http.ConnectRoutes.Target(r.mcp().audience().entries().get(0), r.policy(), "mcp",
+      if (r instanceof GatewayRoute.Mcp m) {
+        out.add(new dev.curfew.server.http.ConnectRoutes.Target(m.route().audience().entries().get(0), m.policy(), "mcp",
             null, 0, null, false));
       }
     }
@@ -416,19 +408,22 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /** The gateway of each {@code protocol:} value (spec/protocol-gateways.md: postgres | mysql). */
-  private static final Map<String, DatabaseStarter> DATABASE_PROTOCOLS = Map.of(
-      "postgres", PgGateway::start,
-      "mysql", MyGateway::start);
+  private static DatabaseStarter databaseGateway(DatabaseConfig.Protocol protocol) {
+    return switch (protocol) {
+      case POSTGRES -> PgGateway::start;
+      case MYSQL -> MyGateway::start;
+    };
+  }
 
   /** One listener per {@code databases:} entry; each follows every session event for its connections. */
   private static void startDatabases(CurfewConfig cfg, Vertx vertx, SessionStore sessions, SessionEventFanOut events,
       Running running, PrintStream log, dev.curfew.gateway.db.LoginGuard guard) throws Exception {
     for (int i = 0; i < cfg.databases().size(); i++) {
-      String protocol = cfg.databases().get(i).protocol();
+      DatabaseConfig.Protocol protocol = cfg.databases().get(i).protocol();
       DatabaseTarget target = cfg.databases().get(i).target(System.getenv(), i);
       DatabaseGateway db;
       try {
-        db = DATABASE_PROTOCOLS.get(protocol).start(vertx, sessions, target, GatewaySettings.defaults().withLoginGuard(guard))
+        db = databaseGateway(protocol).start(vertx, sessions, target, GatewaySettings.defaults().withLoginGuard(guard))
             .await(30, TimeUnit.SECONDS);
       } catch (IllegalArgumentException e) {
         throw new ConfigException("databases[" + i + "].tls", e.getMessage());

@@ -8,6 +8,7 @@ import dev.curfew.core.SystemClock;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.server.config.CurfewConfig;
+import dev.curfew.server.config.StoreConfig;
 import dev.curfew.server.http.SessionEventFanOut;
 import dev.curfew.server.metrics.CurfewMetrics;
 import dev.curfew.server.oidc.JwksSource;
@@ -20,6 +21,7 @@ import dev.curfew.store.embedded.EmbeddedStore;
 import dev.curfew.store.redis.RedisSessionStore;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -39,7 +41,7 @@ interface SessionBackend {
 
   /** The backend {@code cfg} names. */
   static SessionBackend of(CurfewConfig cfg) {
-    return cfg.store().equals("redis") ? new RedisBackend() : new Embedded();
+    return cfg.store() instanceof StoreConfig.Redis redis ? new RedisBackend(redis) : new Embedded();
   }
 
   /** What a backend starts with. */
@@ -124,32 +126,58 @@ interface SessionBackend {
    * node.stopped of its own.
    */
   final class RedisBackend implements SessionBackend {
+    private final StoreConfig.Redis settings;
     private Redis client;
     private RedisSessionStore redis;
     private AuditSink audit;
     private String node;
-    private String keyPrefix;
+    private final String keyPrefix;
     private SharedJwks jwks;
+
+    RedisBackend(StoreConfig.Redis settings) {
+      this.settings = java.util.Objects.requireNonNull(settings, "settings");
+      this.keyPrefix = settings.keyPrefix();
+    }
 
     @Override
     public SessionStore start(Start s) throws Exception {
       CurfewConfig cfg = s.cfg();
       node = s.node();
-      keyPrefix = cfg.redisKeyPrefix();
       audit = s.store().log(); // node.started and node.stopped are the journal's (mirrored with audit: postgres)
-      client = Redis.createClient(s.vertx(), new RedisOptions()
-          .setConnectionString(cfg.redisUri()).setMaxPoolSize(16).setMaxPoolWaiting(100_000));
+      client = Redis.createClient(s.vertx(), options(settings.endpoint()));
       redis = RedisSessionStore.start(s.vertx(), client,
           s.node(), s.clock(), s.policies(), s.audit(), s.events(), s.events().remote(), s.metrics(),
           RedisSessionStore.Settings.defaults()
-              .withEndedRetention(cfg.endedRetention()).withPrefix(cfg.redisKeyPrefix())
+              .withEndedRetention(cfg.endedRetention()).withPrefix(keyPrefix)
               .withMaxLiveSessions(cfg.maxLiveSessions()).withRotationGrace(cfg.rotationGrace()))
           .await(30, TimeUnit.SECONDS);
       audit.append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, s.clock().millis(), s.node())
           .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);
-      s.log().println("curfew: node " + s.node() + ", sessions in Redis at " + ServeCommand.redactedUri(cfg.redisUri())
+      s.log().println("curfew: node " + s.node() + ", sessions in " + describe(settings.endpoint())
           + ", audit log in " + s.auditIn());
       return redis;
+    }
+
+    /**
+     * The client's options: one Redis, or a Redis Cluster found through its seed nodes (the client
+     * reads the slot map from them and sends each command to the primary of its key's slot).
+     */
+    static RedisOptions options(StoreConfig.Endpoint endpoint) {
+      RedisOptions options = new RedisOptions().setMaxPoolSize(16).setMaxPoolWaiting(100_000);
+      if (endpoint instanceof StoreConfig.Cluster cluster) {
+        options.setType(RedisClientType.CLUSTER);
+        cluster.seeds().forEach(options::addConnectionString);
+      } else if (endpoint instanceof StoreConfig.Single single) {
+        options.setConnectionString(single.uri());
+      }
+      return options;
+    }
+
+    /** For the start-up line, without passwords. */
+    static String describe(StoreConfig.Endpoint endpoint) {
+      List<String> shown = endpoint.uris().stream().map(ServeCommand::redactedUri).toList();
+      return endpoint instanceof StoreConfig.Cluster ? "the Redis Cluster of seed nodes " + String.join(", ", shown)
+          : "Redis at " + shown.get(0);
     }
 
     @Override

@@ -11,13 +11,16 @@ import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
 import dev.curfew.core.compliance.RuleResult;
+import dev.curfew.gateway.mcp.McpRoute;
+import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.RequestTarget;
 import dev.curfew.server.security.ClientAddresses;
 import dev.curfew.server.security.RateLimiter;
 import dev.curfew.server.security.RateLimits;
 import dev.curfew.server.security.SecurityHeaders;
 import dev.curfew.server.security.Tls;
-import dev.curfew.store.postgres.PgConfig;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,13 +41,8 @@ public record CurfewConfig(
     Path dataDir,
     String node,
     List<ApiKeyConfig> apiKeys,
-    String store,
-    String redisUri,
-    String redisKeyPrefix,
-    String audit,
-    String postgresUrl,
-    String postgresUser,
-    String postgresPasswordEnv,
+    StoreConfig store,
+    AuditConfig audit,
     String defaultPolicy,
     Map<String, Policy> policies,
     GatewayConfig gateway,
@@ -132,19 +130,20 @@ public record CurfewConfig(
   public record BackchannelConfig(String url, String issuer, String audience) {}
 
   /**
-   * The gateway section; routes are validated here and enforced by the gateway.
+   * The gateway section; its routes are parsed and checked here, once, and enforced by the gateway.
    *
    * @param tls null: plain HTTP
    * @param securityHeaders whether responses that lack them get the usual security headers
    * @param trustedProxies addresses or CIDR networks in front of the gateway whose forwarding headers are kept
    */
-  public record GatewayConfig(int port, List<Map<String, Object>> routes, Tls tls, boolean securityHeaders,
+  public record GatewayConfig(int port, List<GatewayRoute> routes, Tls tls, boolean securityHeaders,
       List<String> trustedProxies) {
     public GatewayConfig {
+      routes = List.copyOf(routes);
       trustedProxies = List.copyOf(trustedProxies);
     }
 
-    public GatewayConfig(int port, List<Map<String, Object>> routes) {
+    public GatewayConfig(int port, List<GatewayRoute> routes) {
       this(port, routes, null, true, List.of());
     }
   }
@@ -162,8 +161,8 @@ public record CurfewConfig(
   public static CurfewConfig defaults() {
     Map<String, Policy> policies = new LinkedHashMap<>();
     policies.put("default", builtInDefaultPolicy());
-    return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), "embedded", null, "curfew", "file",
-        null, null, null, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
+    return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), StoreConfig.EMBEDDED,
+        AuditConfig.FILE, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
         Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
         RotationGrace.DEFAULT, null, List.of(), List.of(), TracingConfig.OFF);
   }
@@ -219,30 +218,8 @@ public record CurfewConfig(
       throw new ConfigException("node", "must be 1-64 of [A-Za-z0-9._-]");
     }
     List<ApiKeyConfig> keys = apiKeys(root.path("api_keys"));
-    String store = oneOf("store", root.path("store"), "embedded", Set.of("embedded", "redis"));
-    JsonNode redis = root.path("redis");
-    if (!redis.isMissingNode()) {
-      requireObject("redis", redis);
-      onlyKeys("redis.", redis, Set.of("uri", "key_prefix"));
-    }
-    String redisUri = string("redis.uri", redis.path("uri"), "redis://127.0.0.1:6379");
-    if (!redisUri.startsWith("redis://") && !redisUri.startsWith("rediss://") && !redisUri.startsWith("unix://")) {
-      throw new ConfigException("redis.uri", "must start with redis://, rediss:// or unix://");
-    }
-    String redisKeyPrefix = string("redis.key_prefix", redis.path("key_prefix"), "curfew");
-    if (!redisKeyPrefix.matches("[A-Za-z0-9._-]{1,64}")) {
-      throw new ConfigException("redis.key_prefix", "must be 1-64 of [A-Za-z0-9._-]");
-    }
-    String audit = oneOf("audit", root.path("audit"), "file", Set.of("file", "postgres"));
-    JsonNode pg = root.path("postgres");
-    if (!pg.isMissingNode()) {
-      requireObject("postgres", pg);
-      onlyKeys("postgres.", pg, Set.of("url", "user", "password_env"));
-    }
-    String pgUrl = string("postgres.url", pg.path("url"), null);
-    String pgUser = string("postgres.user", pg.path("user"), null);
-    String pgPasswordEnv = string("postgres.password_env", pg.path("password_env"), null);
-    checkPostgres(audit, pgUrl, pgUser, pgPasswordEnv);
+    StoreConfig store = StoreConfig.parse(root);
+    AuditConfig audit = AuditConfig.parse(root);
     Map<String, Policy> policies = policies(root.path("policies"), d.policies());
     for (Policy p : policies.values()) {
       checkDeclaredPresets("policies." + p.name(), p, enforceCompliance);
@@ -264,14 +241,12 @@ public record CurfewConfig(
       onlyKeys("metrics.", metrics, Set.of("auth"));
     }
     boolean metricsAuth = bool("metrics.auth", metrics.path("auth"), false);
-    return new CurfewConfig(host, port, dataDir, node, keys, store, redisUri, redisKeyPrefix, audit, pgUrl, pgUser,
-        pgPasswordEnv,
-        defaultPolicy, policies, gateway,
+    return new CurfewConfig(host, port, dataDir, node, keys, store, audit, defaultPolicy, policies, gateway,
         duration("snapshot_interval", root.path("snapshot_interval"), d.snapshotInterval()),
         duration("ended_retention", root.path("ended_retention"), d.endedRetention()),
         duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
         // With Redis, each of the store's 16 shards holds a share of the limit (docs/distributed.md).
-        intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), store.equals("redis") ? 16 : 1,
+        intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), store instanceof StoreConfig.Redis ? 16 : 1,
             100_000_000),
         metricsAuth, notifications(root.path("notify")), auditSigningKey(root.path("audit_signing_key")),
         rateLimits(root.path("rate_limits")), tls("server.tls", server.path("tls")),
@@ -312,51 +287,9 @@ public record CurfewConfig(
   /** The same configuration with command-line overrides applied (null: keep). */
   public CurfewConfig withOverrides(Integer portOverride, Path dataDirOverride) {
     return new CurfewConfig(host, portOverride == null ? port : portOverride,
-        dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, redisUri, redisKeyPrefix, audit,
-        postgresUrl, postgresUser, postgresPasswordEnv, defaultPolicy, policies, gateway, snapshotInterval,
+        dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, audit, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
         serverTls, databases, rotationGrace, ssh, identityProviders, witnesses, tracing);
-  }
-
-  /**
-   * The {@code postgres} section: a URL of the form {@code jdbc:postgresql://host[:port]/database
-   * [?currentSchema=name]} and a user, both required with {@code audit: postgres}; the password, if
-   * the server asks for one, from the environment variable {@code password_env} (never in the file).
-   */
-  private static void checkPostgres(String audit, String url, String user, String passwordEnv) {
-    boolean needed = audit.equals("postgres");
-    if (url == null && needed) throw new ConfigException("postgres.url", "required when audit is postgres");
-    if (user == null && needed) throw new ConfigException("postgres.user", "required when audit is postgres");
-    if (user != null && user.isBlank()) throw new ConfigException("postgres.user", "must not be blank");
-    if (url != null) {
-      try {
-        PgConfig.parse(url, user == null ? "curfew" : user, null);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException("postgres.url", e.getMessage());
-      }
-    }
-    if (passwordEnv != null && !passwordEnv.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-      throw new ConfigException("postgres.password_env", "must be the name of an environment variable");
-    }
-  }
-
-  /**
-   * Where the PostgreSQL audit store is, with the password read from {@code env}.
-   *
-   * @throws ConfigException if the configuration names no PostgreSQL, or its password variable is unset
-   */
-  public PgConfig postgres(Map<String, String> env) {
-    if (postgresUrl == null || postgresUser == null) {
-      throw new ConfigException("postgres", "give postgres.url and postgres.user");
-    }
-    String password = null;
-    if (postgresPasswordEnv != null) {
-      password = env.get(postgresPasswordEnv);
-      if (password == null) {
-        throw new ConfigException("postgres.password_env", "the environment variable " + postgresPasswordEnv + " is not set");
-      }
-    }
-    return PgConfig.parse(postgresUrl, postgresUser, password);
   }
 
   /** {@code audit_signing_key: FILE}: the checkpoint signer key (NoteSigner format); absent: created in the data dir. */
@@ -651,10 +584,9 @@ public record CurfewConfig(
     return proxies;
   }
 
-  /** A path of the gateway's configuration: it starts with / and is one the gateway would not refuse as ambiguous. */
   /** {@code active_methods} of an MCP route: JSON-RPC method names; omitted, the spec's default list. */
   private static List<String> activeMethods(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return dev.curfew.gateway.mcp.McpRoute.DEFAULT_ACTIVE_METHODS;
+    if (n.isMissingNode() || n.isNull()) return McpRoute.DEFAULT_ACTIVE_METHODS;
     if (!n.isArray()) throw new ConfigException(key, "must be a list of JSON-RPC method names, not " + kind(n));
     List<String> methods = new ArrayList<>();
     for (JsonNode m : n) {
@@ -681,6 +613,7 @@ public record CurfewConfig(
     return origins;
   }
 
+  /** A path of the gateway's configuration: it starts with / and is one the gateway would not refuse as ambiguous. */
   private static String routePath(String key, String path) {
     if (path == null) return null;
     String why = path.startsWith("/") ? RequestTarget.pathAmbiguity(path, RequestTarget.Port.FORWARDING) : "it does not start with /";
@@ -699,57 +632,60 @@ public record CurfewConfig(
     requireObject("gateway", node);
     onlyKeys("gateway.", node, Set.of("port", "routes", "tls", "security_headers", "trusted_proxies"));
     int port = intIn("gateway.port", node.path("port"), 8081, 0, 65535);
-    List<Map<String, Object>> routes = new ArrayList<>();
+    List<GatewayRoute> routes = new ArrayList<>();
     JsonNode rs = node.path("routes");
     if (!rs.isMissingNode()) {
       if (!rs.isArray()) throw new ConfigException("gateway.routes", "must be a list");
-      for (int i = 0; i < rs.size(); i++) {
-        String at = "gateway.routes[" + i + "]";
-        JsonNode r = rs.get(i);
-        requireObject(at, r);
-        onlyKeys(at + ".", r, ROUTE_KEYS);
-        String path = string(at + ".path", r.path("path"), null);
-        if (path == null || !path.startsWith("/")) throw new ConfigException(at + ".path", "required, starts with /");
-        routePath(at + ".path", path);
-        String kind = string(at + ".kind", r.path("kind"), "http");
-        if (!kind.equals("http") && !kind.equals("mcp")) {
-          throw new ConfigException(at + ".kind", "\"" + kind + "\" is not a route kind (http | mcp)");
-        }
-        for (String k : kind.equals("mcp") ? WEB_ONLY_ROUTE_KEYS : MCP_ONLY_ROUTE_KEYS) {
-          if (r.has(k)) throw new ConfigException(at + "." + k, "not a key of a kind: " + kind + " route");
-        }
-        String upstream = string(at + ".upstream", r.path("upstream"), null);
-        // An MCP server's endpoint has a path of its own (http://127.0.0.1:9000/mcp); a web upstream has none.
-        if (upstream == null || !upstream.matches(kind.equals("mcp") ? "https?://[^/\\s]+(/[^\\s?#]*)?" : "https?://[^/\\s]+/?")) {
-          throw new ConfigException(at + ".upstream", kind.equals("mcp") ? "required, http(s)://host:port/path" : "required, http(s)://host:port");
-        }
-        String policy = string(at + ".policy", r.path("policy"), null);
-        if (policy != null && !policies.containsKey(policy)) {
-          throw new ConfigException(at + ".policy", "\"" + policy + "\" is not among policies " + policies.keySet());
-        }
-        Map<String, Object> route = new LinkedHashMap<>();
-        route.put("path", path);
-        route.put("upstream", upstream);
-        route.put("policy", policy);
-        route.put("login_path", routePath(at + ".login_path", string(at + ".login_path", r.path("login_path"), null)));
-        route.put("login_handoff", bool(at + ".login_handoff", r.path("login_handoff"), false));
-        route.put("cookie", string(at + ".cookie", r.path("cookie"), "__Host-curfew"));
-        List<String> passive = new ArrayList<>();
-        JsonNode pps = r.path("passive_paths");
-        for (int j = 0; j < pps.size(); j++) passive.add(routePath(at + ".passive_paths[" + j + "]", pps.get(j).asText()));
-        route.put("passive_paths", passive);
-        route.put("kind", kind);
-        if (kind.equals("mcp")) {
-          route.put("active_methods", activeMethods(at + ".active_methods", r.path("active_methods")));
-          route.put("busy_is_activity", bool(at + ".busy_is_activity", r.path("busy_is_activity"), true));
-          route.put("allowed_origins", allowedOrigins(at + ".allowed_origins", r.path("allowed_origins")));
-        }
-        routes.add(route);
-      }
+      for (int i = 0; i < rs.size(); i++) routes.add(route("gateway.routes[" + i + "]", rs.get(i), policies));
     }
     return new GatewayConfig(port, routes, tls("gateway.tls", node.path("tls")),
         bool("gateway.security_headers", node.path("security_headers"), true),
         trustedProxies("gateway.trusted_proxies", node.path("trusted_proxies")));
+  }
+
+  /** One of {@code gateway.routes}, {@code at} its key: a web route, or with {@code kind: mcp} an MCP server's. */
+  private static GatewayRoute route(String at, JsonNode r, Map<String, Policy> policies) {
+    requireObject(at, r);
+    onlyKeys(at + ".", r, ROUTE_KEYS);
+    String path = string(at + ".path", r.path("path"), null);
+    if (path == null || !path.startsWith("/")) throw new ConfigException(at + ".path", "required, starts with /");
+    routePath(at + ".path", path);
+    String kind = string(at + ".kind", r.path("kind"), "http");
+    if (!kind.equals("http") && !kind.equals("mcp")) {
+      throw new ConfigException(at + ".kind", "\"" + kind + "\" is not a route kind (http | mcp)");
+    }
+    boolean mcp = kind.equals("mcp");
+    for (String k : mcp ? WEB_ONLY_ROUTE_KEYS : MCP_ONLY_ROUTE_KEYS) {
+      if (r.has(k)) throw new ConfigException(at + "." + k, "not a key of a kind: " + kind + " route");
+    }
+    String upstream = string(at + ".upstream", r.path("upstream"), null);
+    // An MCP server's endpoint has a path of its own (http://127.0.0.1:9000/mcp); a web upstream has none.
+    if (upstream == null || !upstream.matches(mcp ? "https?://[^/\\s]+(/[^\\s?#]*)?" : "https?://[^/\\s]+/?")) {
+      throw new ConfigException(at + ".upstream", mcp ? "required, http(s)://host:port/path" : "required, http(s)://host:port");
+    }
+    String policy = string(at + ".policy", r.path("policy"), null);
+    if (policy != null && !policies.containsKey(policy)) {
+      throw new ConfigException(at + ".policy", "\"" + policy + "\" is not among policies " + policies.keySet());
+    }
+    try {
+      URI upstreamUri = new URI(upstream);
+      if (mcp) {
+        return new GatewayRoute.Mcp(new McpRoute(path, upstreamUri,
+            Set.copyOf(activeMethods(at + ".active_methods", r.path("active_methods"))),
+            bool(at + ".busy_is_activity", r.path("busy_is_activity"), true),
+            allowedOrigins(at + ".allowed_origins", r.path("allowed_origins"))), policy);
+      }
+      String loginPath = routePath(at + ".login_path", string(at + ".login_path", r.path("login_path"), null));
+      boolean handoff = bool(at + ".login_handoff", r.path("login_handoff"), false);
+      String cookie = string(at + ".cookie", r.path("cookie"), GatewayRoute.DEFAULT_COOKIE);
+      List<String> passive = new ArrayList<>();
+      List<JsonNode> pps = list(at + ".passive_paths", r.path("passive_paths"));
+      for (int j = 0; j < pps.size(); j++) passive.add(routePath(at + ".passive_paths[" + j + "]", pps.get(j).asText()));
+      return new GatewayRoute.Web(path, upstreamUri, policy, loginPath, handoff, passive, cookie);
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      // What the pattern above lets through but is no URL with a host (http://a_b:80 has none).
+      throw new ConfigException(at + ".upstream", "not a usable URL: " + e.getMessage());
+    }
   }
 
   // ------------------------------------------------------------ typed readers that name the key
@@ -775,7 +711,7 @@ public record CurfewConfig(
     return n.asText();
   }
 
-  private static String oneOf(String key, JsonNode n, String dflt, Set<String> allowed) {
+  static String oneOf(String key, JsonNode n, String dflt, Set<String> allowed) {
     String v = string(key, n, dflt);
     if (!allowed.contains(v)) throw new ConfigException(key, "must be one of " + allowed + ", not \"" + v + "\"");
     return v;

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -17,7 +18,7 @@ import java.util.Set;
  */
 public record DatabaseConfig(
     String name,
-    String protocol,
+    Protocol protocol,
     String listenHost,
     int listenPort,
     String upstreamHost,
@@ -27,7 +28,7 @@ public record DatabaseConfig(
     String passwordEnv,
     String policy,
     List<String> passiveStatements,
-    String auditStatements,
+    DatabaseTarget.AuditStatements auditStatements,
     Path tlsCert,
     Path tlsKey,
     boolean tlsRequire) {
@@ -36,7 +37,28 @@ public record DatabaseConfig(
       "password_env", "policy", "passive_statements", "audit_statements", "tls");
 
   public DatabaseConfig {
+    Objects.requireNonNull(protocol, "protocol");
+    Objects.requireNonNull(auditStatements, "auditStatements");
     passiveStatements = List.copyOf(passiveStatements);
+  }
+
+  /** {@code protocol}: the wire protocol the entry's gateway speaks. */
+  public enum Protocol {
+    POSTGRES("postgres"),
+    /** MySQL and MariaDB. */
+    MYSQL("mysql");
+
+    private final String configName;
+
+    Protocol(String configName) {
+      this.configName = configName;
+    }
+
+    /** As the configuration writes it. */
+    @Override
+    public String toString() {
+      return configName;
+    }
   }
 
   /** The gateway's view, the upstream password read from {@code env}. */
@@ -49,7 +71,7 @@ public record DatabaseConfig(
       }
     }
     return new DatabaseTarget(name, listenHost, listenPort, upstreamHost, upstreamPort, database, user, password, policy,
-        PassiveStatements.of(passiveStatements), DatabaseTarget.AuditStatements.parse(auditStatements),
+        PassiveStatements.of(passiveStatements), auditStatements,
         tlsCert == null ? null : new DatabaseTarget.TlsFiles(tlsCert, tlsKey, tlsRequire));
   }
 
@@ -76,9 +98,10 @@ public record DatabaseConfig(
     if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
       throw new ConfigException(at + ".name", "required, 1-64 of [A-Za-z0-9._-]");
     }
-    String protocol = CurfewConfig.string(at + ".protocol", n.path("protocol"), null);
-    if (protocol == null) throw new ConfigException(at + ".protocol", "required: postgres or mysql");
-    if (!protocol.equals("postgres") && !protocol.equals("mysql")) throw new ConfigException(at + ".protocol", "must be postgres or mysql, not \"" + protocol + "\"");
+    String protocolName = CurfewConfig.string(at + ".protocol", n.path("protocol"), null);
+    if (protocolName == null) throw new ConfigException(at + ".protocol", "required: postgres or mysql");
+    Protocol protocol = protocolName.equals("postgres") ? Protocol.POSTGRES : protocolName.equals("mysql") ? Protocol.MYSQL : null;
+    if (protocol == null) throw new ConfigException(at + ".protocol", "must be postgres or mysql, not \"" + protocolName + "\"");
     String[] listen = hostPort(at + ".listen", CurfewConfig.string(at + ".listen", n.path("listen"), null), true);
     String[] upstream = hostPort(at + ".upstream", CurfewConfig.string(at + ".upstream", n.path("upstream"), null), false);
     String database = CurfewConfig.string(at + ".database", n.path("database"), null);
@@ -105,8 +128,11 @@ public record DatabaseConfig(
     // YAML 1.1 reads the spec's own `audit_statements: off` as the boolean false: that is "off".
     String audit = auditNode.isBoolean() && !auditNode.asBoolean() ? "off"
         : CurfewConfig.string(at + ".audit_statements", auditNode, "off");
-    if (!Set.of("off", "digest", "full").contains(audit)) {
-      throw new ConfigException(at + ".audit_statements", "must be off, digest or full, not \"" + audit + "\"");
+    DatabaseTarget.AuditStatements auditStatements;
+    try {
+      auditStatements = DatabaseTarget.AuditStatements.parse(audit);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(at + ".audit_statements", e.getMessage());
     }
     JsonNode tls = n.path("tls");
     Path cert = null;
@@ -124,7 +150,7 @@ public record DatabaseConfig(
       require = CurfewConfig.bool(at + ".tls.require", tls.path("require"), false);
     }
     return new DatabaseConfig(name, protocol, listen[0], Integer.parseInt(listen[1]), upstream[0],
-        Integer.parseInt(upstream[1]), database, user, passwordEnv, policy, passive, audit, cert, key, require);
+        Integer.parseInt(upstream[1]), database, user, passwordEnv, policy, passive, auditStatements, cert, key, require);
   }
 
   /** {@code host:port} or {@code [v6]:port}; a listen port may be 0 (any free port). */

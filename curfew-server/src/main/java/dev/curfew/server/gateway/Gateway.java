@@ -170,13 +170,17 @@ public final class Gateway {
     if (this.routes.isEmpty()) throw new IllegalArgumentException("a gateway needs at least one route");
     this.settings = Objects.requireNonNull(settings, "settings");
     LinkedHashSet<String> cookies = new LinkedHashSet<>();
-    for (GatewayRoute r : this.routes) cookies.add(r.cookie());
+    // An MCP route's agents hold their session as a bearer token; its place in this list is the
+    // default cookie's name, as it always was.
+    for (GatewayRoute r : this.routes) {
+      cookies.add(r instanceof GatewayRoute.Web web ? web.cookie() : GatewayRoute.DEFAULT_COOKIE);
+    }
     this.holder = HolderRoutes.forGateway(engine, hub, new ArrayList<>(cookies), settings.durableTimeout(),
         settings.heartbeat());
     this.throttle = new Throttle(settings.rateLimits(), new ArrayList<>(cookies),
         ClientAddresses.trusting(settings.trustedProxies()));
     this.script = loadScript();
-    this.mcp = this.routes.stream().anyMatch(r -> r.mcp() != null)
+    this.mcp = this.routes.stream().anyMatch(r -> r instanceof GatewayRoute.Mcp)
         ? new McpGateway(vertx, engine, new McpProblems(), GatewaySettings.defaults(), MCP_MAX_MESSAGE_BYTES) : null;
   }
 
@@ -303,7 +307,10 @@ public final class Gateway {
     r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::script);
     holder.mount(r, "/_curfew/session", throttle);
     java.util.Set<String> places = new java.util.HashSet<>();
-    for (GatewayRoute route : routes) places.addAll(route.audience().entries());
+    // A person signed in on a web route holds route:<path>; an agent's session at an MCP route mints nothing.
+    for (GatewayRoute route : routes) {
+      if (route instanceof GatewayRoute.Web web) places.addAll(web.audience().entries());
+    }
     holder.mountConnect(r, "/_curfew/connect", settings.rateLimits(), () -> connectTargets, places);
     r.route("/_curfew/*").handler(ctx -> Problem.forStatus(404).send(ctx.response()));
     SessionGate gate = new SessionGate(engine, hub, live, routes, client, settings, deadlines, mcp);

@@ -1,52 +1,109 @@
 package dev.curfew.server.gateway;
 
+import dev.curfew.core.Audience;
 import dev.curfew.gateway.mcp.McpRoute;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
- * One route of the gateway (spec/cli-and-config.md, {@code gateway.routes[]}). Paths are matched
- * by segment-aligned prefix: {@code /app} covers {@code /app} and {@code /app/x}, not {@code /apple}.
- * The request's path is forwarded unchanged (the prefix is not stripped).
- *
- * @param path the prefix this route serves; the longest matching prefix wins
- * @param upstreamHost host of the upstream app
- * @param upstreamPort its port
- * @param upstreamTls whether the upstream is https
- * @param policy the policy of sessions opened here by login handoff (null: the default policy)
- * @param loginPath where ended page navigations are sent; it and everything under it pass without a session (null: none)
- * @param loginHandoff whether the upstream may open sessions with a {@code Curfew-Login} response header
- * @param passivePaths requests under these never count as activity
- * @param cookie the session cookie's name
- * @param mcp on a {@code kind: mcp} route, the MCP server behind it (module curfew-gateway-mcp); null on a web route
+ * One route of the gateway ({@code gateway.routes[]}, spec/cli-and-config.md and
+ * spec/protocol-gateways.md), as the configuration parsed it once at load: a {@link Web} app behind
+ * a session cookie, or an {@link Mcp} server whose agents hold their session as a bearer token.
+ * Paths are matched by segment-aligned prefix: {@code /app} covers {@code /app} and {@code /app/x},
+ * not {@code /apple}; the longest matching prefix wins.
  */
-public record GatewayRoute(String path, String upstreamHost, int upstreamPort, boolean upstreamTls, String policy,
-    String loginPath, boolean loginHandoff, List<String> passivePaths, String cookie, McpRoute mcp) {
+public sealed interface GatewayRoute permits GatewayRoute.Web, GatewayRoute.Mcp {
 
-  public GatewayRoute {
-    Objects.requireNonNull(path, "path");
-    if (!path.startsWith("/")) throw new IllegalArgumentException("path does not start with /: " + path);
-    if (loginPath != null && !loginPath.startsWith("/")) {
-      throw new IllegalArgumentException("login_path does not start with /: " + loginPath);
+  /** The session cookie's name when a route names none. */
+  String DEFAULT_COOKIE = "__Host-curfew";
+
+  /** The prefix this route serves. */
+  String path();
+
+  /** The policy named on the route (null: the default policy). */
+  String policy();
+
+  /**
+   * {@code kind: http} (the default): a web app. The request's path is forwarded unchanged (the
+   * prefix is not stripped).
+   *
+   * @param upstream the app, {@code http(s)://host[:port]}
+   * @param policy the policy of sessions opened here by login handoff (null: the default policy)
+   * @param loginPath where ended page navigations are sent; it and everything under it pass without a session (null: none)
+   * @param loginHandoff whether the upstream may open sessions with a {@code Curfew-Login} response header
+   * @param passivePaths requests under these never count as activity
+   * @param cookie the session cookie's name
+   */
+  record Web(String path, URI upstream, String policy, String loginPath, boolean loginHandoff,
+      List<String> passivePaths, String cookie) implements GatewayRoute {
+
+    public Web {
+      Objects.requireNonNull(path, "path");
+      if (!path.startsWith("/")) throw new IllegalArgumentException("path does not start with /: " + path);
+      Objects.requireNonNull(upstream, "upstream");
+      if (!"http".equalsIgnoreCase(upstream.getScheme()) && !"https".equalsIgnoreCase(upstream.getScheme())
+          || upstream.getHost() == null) {
+        throw new IllegalArgumentException("upstream is not an http(s) URL: " + upstream);
+      }
+      if (loginPath != null && !loginPath.startsWith("/")) {
+        throw new IllegalArgumentException("login_path does not start with /: " + loginPath);
+      }
+      passivePaths = List.copyOf(passivePaths);
+      Objects.requireNonNull(cookie, "cookie");
     }
-    passivePaths = List.copyOf(passivePaths);
-    Objects.requireNonNull(cookie, "cookie");
+
+    /** A route to {@code upstream} with no login path, no handoff, no passive paths and the default cookie. */
+    public static Web of(String path, String upstream) {
+      return new Web(path, URI.create(upstream), null, null, false, List.of(), DEFAULT_COOKIE);
+    }
+
+    public boolean upstreamTls() {
+      return "https".equalsIgnoreCase(upstream.getScheme());
+    }
+
+    public String upstreamHost() {
+      return upstream.getHost();
+    }
+
+    public int upstreamPort() {
+      return upstream.getPort() > 0 ? upstream.getPort() : upstreamTls() ? 443 : 80;
+    }
+
+    /** The route's place: {@code route:<path>}, what sessions used here must have in their audience. */
+    public Audience audience() {
+      return Audience.route(path);
+    }
+
+    boolean isLoginPath(String requestPath) {
+      return loginPath != null && under(requestPath, loginPath);
+    }
+
+    boolean isPassive(String requestPath) {
+      for (String p : passivePaths) {
+        if (under(requestPath, p)) return true;
+      }
+      return false;
+    }
   }
 
-  /** A route as {@code CurfewConfig} parsed it. */
-  @SuppressWarnings("unchecked")
-  public static GatewayRoute fromConfig(Map<String, Object> r) {
-    URI u = URI.create((String) r.get("upstream"));
-    boolean tls = "https".equalsIgnoreCase(u.getScheme());
-    int port = u.getPort() > 0 ? u.getPort() : tls ? 443 : 80;
-    McpRoute mcp = !"mcp".equals(r.get("kind")) ? null : new McpRoute((String) r.get("path"), u,
-        java.util.Set.copyOf((List<String>) r.getOrDefault("active_methods", McpRoute.DEFAULT_ACTIVE_METHODS)),
-        !Boolean.FALSE.equals(r.get("busy_is_activity")), (List<String>) r.getOrDefault("allowed_origins", List.of()));
-    return new GatewayRoute((String) r.get("path"), u.getHost(), port, tls, (String) r.get("policy"),
-        (String) r.get("login_path"), Boolean.TRUE.equals(r.get("login_handoff")),
-        (List<String>) r.getOrDefault("passive_paths", List.of()), (String) r.getOrDefault("cookie", "__Host-curfew"), mcp);
+  /**
+   * {@code kind: mcp}: an MCP server (Streamable HTTP transport), served by module
+   * curfew-gateway-mcp; sessions need {@code mcp:<path>} in their audience ({@link McpRoute#audience}).
+   *
+   * @param route the path, upstream endpoint, active methods, {@code busy_is_activity} and allowed origins
+   * @param policy the route's {@code policy}, checked against {@code policies} (null: the default
+   *     policy); agents' sessions are opened through the API, which names its own
+   */
+  record Mcp(McpRoute route, String policy) implements GatewayRoute {
+    public Mcp {
+      Objects.requireNonNull(route, "route");
+    }
+
+    @Override
+    public String path() {
+      return route.path();
+    }
   }
 
   /** Whether {@code requestPath} is {@code prefix} or lies under it, segment-aligned. */
@@ -56,31 +113,11 @@ public record GatewayRoute(String path, String upstreamHost, int upstreamPort, b
     return requestPath.startsWith(p) && (requestPath.length() == p.length() || requestPath.charAt(p.length()) == '/');
   }
 
-  /** The route's place: {@code route:<path>}, what sessions used here must have in their audience. */
-  public dev.curfew.core.Audience audience() {
-    return dev.curfew.core.Audience.route(path);
-  }
-
-  boolean serves(String requestPath) {
-    return under(requestPath, path);
-  }
-
-  boolean isLoginPath(String requestPath) {
-    return loginPath != null && under(requestPath, loginPath);
-  }
-
-  boolean isPassive(String requestPath) {
-    for (String p : passivePaths) {
-      if (under(requestPath, p)) return true;
-    }
-    return false;
-  }
-
   /** The route serving {@code requestPath}: the longest matching prefix; null when none does. */
   static GatewayRoute match(List<GatewayRoute> routes, String requestPath) {
     GatewayRoute best = null;
     for (GatewayRoute r : routes) {
-      if (r.serves(requestPath) && (best == null || r.path.length() > best.path.length())) best = r;
+      if (under(requestPath, r.path()) && (best == null || r.path().length() > best.path().length())) best = r;
     }
     return best;
   }

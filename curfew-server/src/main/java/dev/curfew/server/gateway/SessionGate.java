@@ -75,7 +75,7 @@ final class SessionGate implements ProxyInterceptor {
   private final ConnectionDeadlines deadlines;
   private final List<GatewayRoute> routes;
   private final Set<String> cookieNames = new LinkedHashSet<>();
-  private final Map<GatewayRoute, HttpProxy> proxies = new HashMap<>();
+  private final Map<GatewayRoute.Web, HttpProxy> proxies = new HashMap<>();
   private final long upstreamTimeoutMs;
   private final long durableTimeoutMs;
   private final RateLimits rateLimits;
@@ -87,7 +87,7 @@ final class SessionGate implements ProxyInterceptor {
   private LiveConnections.Exchange currentExchange;
 
   /** A request let through: its route, and the session it belongs to (null on a login path). */
-  private record Admitted(HttpServerRequest request, GatewayRoute route, SessionStatus status, String newToken,
+  private record Admitted(HttpServerRequest request, GatewayRoute.Web route, SessionStatus status, String newToken,
       String presentedToken) {}
 
   SessionGate(SessionStore engine, EventHub hub, LiveConnections live, List<GatewayRoute> routes, HttpClient client,
@@ -102,8 +102,8 @@ final class SessionGate implements ProxyInterceptor {
     this.durableTimeoutMs = settings.durableTimeout().toMillis();
     this.rateLimits = settings.rateLimits();
     this.forwarded = new ForwardedHeaders(ClientAddresses.trusting(settings.trustedProxies()));
-    for (GatewayRoute r : routes) {
-      if (r.mcp() != null) continue;
+    for (GatewayRoute route : routes) {
+      if (!(route instanceof GatewayRoute.Web r)) continue; // MCP routes go to the MCP gateway
       cookieNames.add(r.cookie());
       RequestOptions origin = new RequestOptions().setHost(r.upstreamHost()).setPort(r.upstreamPort())
           .setSsl(r.upstreamTls());
@@ -122,16 +122,17 @@ final class SessionGate implements ProxyInterceptor {
     // Exceptions (login, passive) apply only to paths without dot segments or other non-normal forms,
     // so that "/login/../admin" cannot pass as the login path.
     boolean normal = path != null && path.equals(ctx.normalizedPath());
-    GatewayRoute route = GatewayRoute.match(routes, normal ? path : ctx.normalizedPath());
-    if (route == null) {
+    GatewayRoute matched = GatewayRoute.match(routes, normal ? path : ctx.normalizedPath());
+    if (matched == null) {
       Problem.of(404, "no-route", "Not found", "no gateway route serves this path").send(noStore(req.response()));
       return;
     }
-    dev.curfew.server.tracing.HttpSpans.route(ctx, route.path());
-    if (route.mcp() != null) {
-      mcp.handle(req, route.mcp(), () -> Throttle.failedCheck(ctx));
+    dev.curfew.server.tracing.HttpSpans.route(ctx, matched.path());
+    if (matched instanceof GatewayRoute.Mcp m) {
+      mcp.handle(req, m.route(), () -> Throttle.failedCheck(ctx));
       return;
     }
+    GatewayRoute.Web route = (GatewayRoute.Web) matched;
     if (normal && route.isLoginPath(path)) {
       forward(req, new Admitted(req, route, null, null, cookie(req, route)));
       return;
@@ -161,7 +162,7 @@ final class SessionGate implements ProxyInterceptor {
   }
 
   /** The store's answer to a gateway request: forward it once durable, or refuse it. */
-  private void decided(RoutingContext ctx, GatewayRoute route, String token, boolean touch, Decision d) {
+  private void decided(RoutingContext ctx, GatewayRoute.Web route, String token, boolean touch, Decision d) {
     HttpServerRequest req = ctx.request();
     switch (d.verdict()) {
       case ALLOWED -> {
@@ -193,13 +194,13 @@ final class SessionGate implements ProxyInterceptor {
     }
   }
 
-  private String cookie(HttpServerRequest req, GatewayRoute route) {
+  private String cookie(HttpServerRequest req, GatewayRoute.Web route) {
     Cookie c = req.getCookie(route.cookie());
     return c == null || c.getValue().isEmpty() ? null : c.getValue();
   }
 
   /** Page navigations go to the login path; everything else gets the 401 problem. */
-  private void refuse(RoutingContext ctx, GatewayRoute route, EndReason reason, boolean cookieSent) {
+  private void refuse(RoutingContext ctx, GatewayRoute.Web route, EndReason reason, boolean cookieSent) {
     HttpServerResponse resp = noStore(ctx.request().response());
     if (cookieSent) SessionCookies.forget(resp, route.cookie());
     if (route.loginPath() != null && isNavigation(ctx.request())) {

@@ -3,8 +3,10 @@ package dev.curfew.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.curfew.server.config.AuditConfig;
 import dev.curfew.server.config.ConfigException;
 import dev.curfew.server.config.CurfewConfig;
+import dev.curfew.server.config.StoreConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -82,9 +84,10 @@ class ServeCommandTest {
 
   @Test
   void unavailableBackendsAreRefusedAtStart() {
-    ServeCommand.requireSupported(CurfewConfig.parse("store: redis"));
-    ServeCommand.requireSupported(CurfewConfig.parse(
-        "audit: postgres\npostgres: {url: \"jdbc:postgresql://127.0.0.1/curfew\", user: curfew}\n"));
+    assertThat(CurfewConfig.parse("store: redis").store()).isInstanceOf(StoreConfig.Redis.class);
+    assertThat(CurfewConfig.parse(
+        "audit: postgres\npostgres: {url: \"jdbc:postgresql://127.0.0.1/curfew\", user: curfew}\n").audit())
+        .isInstanceOf(AuditConfig.Postgres.class);
     assertThatThrownBy(() -> CurfewConfig.parse("audit: postgres"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("postgres.url");
     assertThatThrownBy(() -> CurfewConfig.parse("store: redis\nredis:\n  uri: http://127.0.0.1:6379\n"))

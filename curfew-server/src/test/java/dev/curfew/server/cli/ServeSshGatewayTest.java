@@ -121,7 +121,6 @@ class ServeSshGatewayTest {
           + "postgres: { url: \"jdbc:postgresql://" + TestDatabase.HOST + ":" + TestDatabase.PORT + "/" + database.name()
           + "\", user: " + TestDatabase.USER + " }\n" + config(sshd, port));
       CurfewConfig cfg = CurfewConfig.load(config).withOverrides(0, null);
-      ServeCommand.requireSupported(cfg);
       ServeCommand.Running running = ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       try {
         recordedShell(running, port, data, "--config", config.toString());

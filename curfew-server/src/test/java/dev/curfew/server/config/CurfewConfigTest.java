@@ -157,17 +157,18 @@ class CurfewConfigTest {
         audit: postgres
         postgres: { url: "jdbc:postgresql://127.0.0.1:5432/curfew", user: curfew, password_env: CURFEW_PG_PASSWORD }
         """);
-    assertThat(c.audit()).isEqualTo("postgres");
-    var pg = c.postgres(java.util.Map.of("CURFEW_PG_PASSWORD", "s3cret"));
+    assertThat(c.audit()).isInstanceOf(AuditConfig.Postgres.class);
+    AuditConfig.Postgres audit = (AuditConfig.Postgres) c.audit();
+    var pg = audit.connection(java.util.Map.of("CURFEW_PG_PASSWORD", "s3cret"));
     assertThat(pg.host()).isEqualTo("127.0.0.1");
     assertThat(pg.database()).isEqualTo("curfew");
     assertThat(pg.user()).isEqualTo("curfew");
     assertThat(pg.password()).isEqualTo("s3cret");
-    assertThatThrownBy(() -> c.postgres(java.util.Map.of()))
+    assertThatThrownBy(() -> audit.connection(java.util.Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("CURFEW_PG_PASSWORD is not set")
         .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("postgres.password_env"));
-    assertThat(CurfewConfig.parse("audit: postgres\npostgres: {url: \"jdbc:postgresql://h/d\", user: u}\n")
-        .postgres(java.util.Map.of()).password()).isNull();
+    assertThat(((AuditConfig.Postgres) CurfewConfig.parse("audit: postgres\npostgres: {url: \"jdbc:postgresql://h/d\", user: u}\n")
+        .audit()).connection(java.util.Map.of()).password()).isNull();
   }
 
   @ParameterizedTest

@@ -52,7 +52,7 @@ class DatabaseConfigTest {
   void aMysqlEntry_isRead_withTheSameKeys() {
     CurfewConfig cfg = CurfewConfig.parse(SPEC_EXAMPLE.replace("protocol: postgres", "protocol: mysql")
         .replace("127.0.0.1:5432", "127.0.0.1:3306"));
-    assertThat(cfg.databases().get(0).protocol()).isEqualTo("mysql");
+    assertThat(cfg.databases().get(0).protocol()).isEqualTo(DatabaseConfig.Protocol.MYSQL);
     assertThat(cfg.databases().get(0).target(Map.of("ORDERS_DB_PASSWORD", "s3cret"), 0).upstreamPort()).isEqualTo(3306);
   }
 
@@ -93,6 +93,21 @@ class DatabaseConfigTest {
     assertThatThrownBy(() -> CurfewConfig.parse(replaced))
         .isInstanceOf(ConfigException.class)
         .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo(key));
+  }
+
+  @Test
+  void anEntryHoldsItsProtocolAndStatementAuditAsTypes_readOnceAtLoad() {
+    DatabaseConfig d = CurfewConfig.parse(SPEC_EXAMPLE.replace("audit_statements: off", "audit_statements: digest"))
+        .databases().get(0);
+    assertThat(d.protocol()).isEqualTo(DatabaseConfig.Protocol.POSTGRES);
+    assertThat(d.protocol()).hasToString("postgres");
+    assertThat(d.auditStatements()).isEqualTo(DatabaseTarget.AuditStatements.DIGEST);
+    assertThat(CurfewConfig.parse(SPEC_EXAMPLE).databases().get(0).auditStatements())
+        .isEqualTo(DatabaseTarget.AuditStatements.OFF);
+    assertThatThrownBy(() -> CurfewConfig.parse(SPEC_EXAMPLE.replace("audit_statements: off", "audit_statements: some")))
+        .hasMessage("databases[0].audit_statements: must be off, digest or full, not \"some\"");
+    assertThatThrownBy(() -> CurfewConfig.parse(SPEC_EXAMPLE.replace("protocol: postgres", "protocol: oracle")))
+        .hasMessage("databases[0].protocol: must be postgres or mysql, not \"oracle\"");
   }
 
   @Test

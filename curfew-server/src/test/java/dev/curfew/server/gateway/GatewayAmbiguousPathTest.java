@@ -49,8 +49,8 @@ class GatewayAmbiguousPathTest {
     engine = new SessionEngine(clock, "node-1", policies, new MemoryAuditSink(), fanOut, null,
         SessionEngine.Limits.defaults());
     String up = "http://127.0.0.1:" + upstream.start(vertx);
-    gateway = new Gateway(vertx, dev.curfew.core.SessionStore.of(engine), hub, List.of(GatewayRoute.fromConfig(
-        GatewayFixture.route("/", up, null, "/login", false, List.of("/api/poll")))),
+    gateway = new Gateway(vertx, dev.curfew.core.SessionStore.of(engine), hub, List.of(
+        GatewayFixture.route("/", up, null, "/login", false, List.of("/api/poll"))),
         Gateway.Settings.defaults().withInstances(1).withUpstreamTimeout(Duration.ofSeconds(30)));
     fanOut.addEndingListener(gateway.endings());
     port = GatewayFixture.await(gateway.listen("127.0.0.1", 0));

@@ -66,11 +66,11 @@ final class GatewayFixture implements AutoCloseable {
     upstreamPort = upstream.actualPort();
     String up = "http://127.0.0.1:" + upstreamPort;
     List<GatewayRoute> routes = new java.util.ArrayList<>(List.of(
-        GatewayRoute.fromConfig(route("/", up, null, "/login", true, List.of("/api/poll"))),
-        GatewayRoute.fromConfig(route("/strict", up, "strict", "/login", false, List.of())),
-        GatewayRoute.fromConfig(route("/down", "http://127.0.0.1:" + freePort(), null, "/login", false, List.of()))));
+        route("/", up, null, "/login", true, List.of("/api/poll")),
+        route("/strict", up, "strict", "/login", false, List.of()),
+        route("/down", "http://127.0.0.1:" + freePort(), null, "/login", false, List.of())));
     if (withMcp) {
-      routes.add(0, GatewayRoute.fromConfig(java.util.Map.of("path", "/mcp", "kind", "mcp", "upstream", up + "/mcp")));
+      routes.add(0, new GatewayRoute.Mcp(dev.curfew.gateway.mcp.McpRoute.of("/mcp", up + "/mcp", null), null));
     }
     gateway = new Gateway(vertx, dev.curfew.core.SessionStore.of(engine), hub, routes, settings);
     fanOut.addEndingListener(gateway.endings());
@@ -82,17 +82,9 @@ final class GatewayFixture implements AutoCloseable {
     engine.advanceTimers();
   }
 
-  static java.util.Map<String, Object> route(String path, String upstream, String policy, String login,
+  static GatewayRoute.Web route(String path, String upstream, String policy, String login,
       boolean handoff, List<String> passive) {
-    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-    m.put("path", path);
-    m.put("upstream", upstream);
-    m.put("policy", policy);
-    m.put("login_path", login);
-    m.put("login_handoff", handoff);
-    m.put("passive_paths", passive);
-    m.put("cookie", COOKIE);
-    return m;
+    return new GatewayRoute.Web(path, java.net.URI.create(upstream), policy, login, handoff, passive, COOKIE);
   }
 
   static int freePort() {

@@ -11,32 +11,37 @@ import org.junit.jupiter.api.Test;
 /** {@code kind: mcp} routes as the configuration reads them (spec/protocol-gateways.md, "Configuration"). */
 class McpRouteConfigTest {
   private static GatewayRoute route(String yaml) {
-    return GatewayRoute.fromConfig(CurfewConfig.parse("gateway:\n  routes:\n" + yaml).gateway().routes().get(0));
+    return CurfewConfig.parse("gateway:\n  routes:\n" + yaml).gateway().routes().get(0);
+  }
+
+  private static McpRoute mcp(String yaml) {
+    return ((GatewayRoute.Mcp) route(yaml)).route();
   }
 
   @Test
   void anMcpRouteTakesTheSpecsActiveMethodsUnlessItNamesItsOwn() {
-    GatewayRoute r = route("    - {path: /mcp, kind: mcp, upstream: \"http://127.0.0.1:9000/mcp\"}\n");
-    assertThat(r.mcp()).isNotNull();
-    assertThat(r.mcp().activeMethods()).containsExactlyInAnyOrderElementsOf(McpRoute.DEFAULT_ACTIVE_METHODS);
-    assertThat(r.mcp().busyIsActivity()).isTrue();
-    assertThat(r.mcp().upstream().getPath()).isEqualTo("/mcp");
-    assertThat(r.mcp().audience().entries()).containsExactly("mcp:/mcp");
+    assertThat(route("    - {path: /mcp, kind: mcp, upstream: \"http://127.0.0.1:9000/mcp\"}\n"))
+        .isInstanceOf(GatewayRoute.Mcp.class);
+    McpRoute r = mcp("    - {path: /mcp, kind: mcp, upstream: \"http://127.0.0.1:9000/mcp\"}\n");
+    assertThat(r.activeMethods()).containsExactlyInAnyOrderElementsOf(McpRoute.DEFAULT_ACTIVE_METHODS);
+    assertThat(r.busyIsActivity()).isTrue();
+    assertThat(r.upstream().getPath()).isEqualTo("/mcp");
+    assertThat(r.audience().entries()).containsExactly("mcp:/mcp");
 
-    GatewayRoute own = route("    - {path: /agents, kind: mcp, upstream: \"http://127.0.0.1:9000/\","
+    McpRoute own = mcp("    - {path: /agents, kind: mcp, upstream: \"http://127.0.0.1:9000/\","
         + " active_methods: [tools/call], busy_is_activity: false}\n");
-    assertThat(own.mcp().activeMethods()).containsExactly("tools/call");
-    assertThat(own.mcp().busyIsActivity()).isFalse();
+    assertThat(own.activeMethods()).containsExactly("tools/call");
+    assertThat(own.busyIsActivity()).isFalse();
 
-    assertThat(route("    - {path: /, upstream: \"http://127.0.0.1:9000\"}\n").mcp()).isNull();
-    assertThat(r.mcp().allowedOrigins()).isEmpty();
+    assertThat(route("    - {path: /, upstream: \"http://127.0.0.1:9000\"}\n")).isInstanceOf(GatewayRoute.Web.class);
+    assertThat(r.allowedOrigins()).isEmpty();
   }
 
   @Test
   void allowedOriginsAreOriginsOfAnMcpRoute() {
-    GatewayRoute r = route("    - {path: /mcp, kind: mcp, upstream: \"http://127.0.0.1:9000/mcp\","
+    McpRoute r = mcp("    - {path: /mcp, kind: mcp, upstream: \"http://127.0.0.1:9000/mcp\","
         + " allowed_origins: [\"https://Agents.Example\", \"http://127.0.0.1:8080\"]}\n");
-    assertThat(r.mcp().allowedOrigins()).containsExactly("https://agents.example:443", "http://127.0.0.1:8080");
+    assertThat(r.allowedOrigins()).containsExactly("https://agents.example:443", "http://127.0.0.1:8080");
     assertThatThrownBy(() -> route("    - {path: /mcp, kind: mcp, upstream: \"http://h:1/mcp\","
         + " allowed_origins: [\"https://agents.example/app\"]}\n"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.routes[0].allowed_origins")

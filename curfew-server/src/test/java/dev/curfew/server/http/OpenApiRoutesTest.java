@@ -23,11 +23,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -185,14 +185,8 @@ class OpenApiRoutesTest {
   private Gateway gateway() {
     EventHub hub = new EventHub(vertx);
     SessionEngine engine = engine(new CurfewMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), hub);
-    Map<String, Object> route = new LinkedHashMap<>();
-    route.put("path", "/");
-    route.put("upstream", "http://127.0.0.1:3000");
-    route.put("policy", null);
-    route.put("login_path", "/login");
-    route.put("login_handoff", false);
-    route.put("passive_paths", List.of());
-    route.put("cookie", "__Host-curfew");
-    return new Gateway(vertx, dev.curfew.core.SessionStore.of(engine), hub, List.of(GatewayRoute.fromConfig(route)), Gateway.Settings.defaults());
+    GatewayRoute route = new GatewayRoute.Web("/", URI.create("http://127.0.0.1:3000"), null, "/login", false, List.of(),
+        "__Host-curfew");
+    return new Gateway(vertx, dev.curfew.core.SessionStore.of(engine), hub, List.of(route), Gateway.Settings.defaults());
   }
 }

@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
  * machine's {@code redis-server} on free loopback ports, joined with {@code redis-cli --cluster
  * create}, and stopped (every process killed, its directory removed) at {@link #close}. Without
  * {@code redis-server} the test is skipped, except in CI ({@code CI} set), where that fails it.
+ * Public, in this module's test jar, for the tests of {@code curfew serve} on a cluster.
  */
-final class RedisClusterProcesses implements AutoCloseable {
+public final class RedisClusterProcesses implements AutoCloseable {
   /** How long a primary may be silent before its replica is promoted (cluster-node-timeout). */
   static final Duration NODE_TIMEOUT = Duration.ofMillis(1500);
 
@@ -26,7 +27,7 @@ final class RedisClusterProcesses implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   private final Path dir;
 
-  RedisClusterProcesses(Path dir) throws Exception {
+  public RedisClusterProcesses(Path dir) throws Exception {
     boolean installed = new ProcessBuilder("sh", "-c", "command -v redis-server && command -v redis-cli")
         .start().waitFor() == 0;
     assumeTrue(installed || System.getenv("CI") != null, "redis-server is not installed");
@@ -74,7 +75,7 @@ final class RedisClusterProcesses implements AutoCloseable {
   }
 
   /** The seed URIs, as the client options take them ({@link RedisNodes#options}). */
-  String uris() {
+  public String uris() {
     StringBuilder b = new StringBuilder();
     for (int port : ports.subList(0, 3)) b.append(b.length() == 0 ? "" : ",").append("redis://127.0.0.1:").append(port);
     return b.toString();
