@@ -79,8 +79,13 @@ final class RedisKeys {
     return shard(shard) + "pending";
   }
 
-  String subject(String subject) {
-    return "{" + prefix + ":u:" + sha256Hex(subject) + "}";
+  /**
+   * The live sessions of a subject, by opening time: a sorted set in the subject's shard, where every
+   * session of the subject lives, so that open.lua adds a session to it in the step that creates the
+   * session and the ending removes it in the step that ends it (common.lua's {@code subject_live}).
+   */
+  String subjectLive(String subject) {
+    return shard(shardOfSubject(subject)) + "u:" + hex("SHA-1", subject);
   }
 
   String policies() {
@@ -106,9 +111,9 @@ final class RedisKeys {
     return prefix + ":policies";
   }
 
-  private static String sha256Hex(String s) {
+  private static String hex(String digest, String s) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(MessageDigest.getInstance(digest).digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

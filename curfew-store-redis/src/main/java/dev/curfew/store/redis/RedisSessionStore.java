@@ -296,7 +296,6 @@ public final class RedisSessionStore implements SessionStore {
     } while (RedisKeys.shardOfId(id) != shard);
     String sessionId = id;
     long retention = settings.endedRetention().toMillis();
-    long lifetime = policy.absoluteTimeoutMs() + retention;
     ConcurrencyLimit limit = policy.concurrency();
     List<String> args = List.of(
         keys.shard(shard), sessionId, Long.toString(retention), subject, policy.name(),
@@ -308,9 +307,8 @@ public final class RedisSessionStore implements SessionStore {
         Integer.toString(limit.maxSessionsPerSubject()), limit.whenExceeded().wire(), limit.scope().wire(),
         ConcurrencyLimit.displacement(limit), Long.toString(settings.lease().toMillis()),
         Long.toString(settings.shardCap(shard)), actor == null ? "" : actor);
-    // The subject's index first: a crash between the two leaves a dangling id, never an unlisted session.
-    Future<Decision> answer = run(scripts.subject, List.of(keys.subject(subject)), List.of(sessionId, Long.toString(lifetime)))
-        .compose(x -> run(scripts.open, List.of(keys.session(sessionId), keys.token(hash)), args))
+    // open.lua adds the session to its subject's live set (RedisKeys#subjectLive) in the same step.
+    Future<Decision> answer = run(scripts.open, List.of(keys.session(sessionId), keys.token(hash)), args)
         .map(r -> {
           String verdict = r.get(0).toString();
           if (verdict.equals("REFUSED")) return refusedOpening(r, sessionId, subject, policy, actor, audience);
@@ -346,8 +344,6 @@ public final class RedisSessionStore implements SessionStore {
     ConcurrencyLimit limit = policy.concurrency();
     AuditRecord rec = records.openingRefused(new SessionRecords.About(sessionId, subject, policy.name(),
         policy.version()), now, limit, live, actor, audience);
-    // The index entry the opening made ahead of the session names no session: drop it.
-    redis.send(Request.cmd(Command.SREM).arg(keys.subject(subject)).arg(sessionId));
     return new Decision(Decision.Verdict.REFUSED, null, EndReason.CONCURRENCY_LIMIT,
         ConcurrencyLimit.refusal(subject, live.size(), policy.name(), limit), null,
         sink.append(List.of(rec), List.of()));
@@ -734,9 +730,7 @@ public final class RedisSessionStore implements SessionStore {
         List<SessionStatus> out = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
           Outcome o = Outcome.of(all.resultAt(i));
-          if (o.row == null) {
-            redis.send(Request.cmd(Command.SREM).arg(keys.subject(subject)).arg(ids.get(i)));
-          } else if (!o.row.ended() && o.now < o.row.expiresAt()) {
+          if (o.row != null && !o.row.ended() && o.now < o.row.expiresAt()) {
             out.add(o.row.status(o.now));
           }
         }
@@ -754,8 +748,9 @@ public final class RedisSessionStore implements SessionStore {
     return search.search(query).toCompletionStage().toCompletableFuture();
   }
 
+  /** The subject's live sessions, oldest first, from the set open.lua and the ending keep in step. */
   private Future<List<String>> members(String subject) {
-    return redis.send(Request.cmd(Command.SMEMBERS).arg(keys.subject(subject)))
+    return redis.send(Request.cmd(Command.ZRANGE).arg(keys.subjectLive(subject)).arg(0).arg(-1))
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .map(r -> {
           List<String> ids = new ArrayList<>();

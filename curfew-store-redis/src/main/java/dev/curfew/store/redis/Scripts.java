@@ -97,7 +97,6 @@ final class Scripts {
   final Script check = new Script("check", false);
   final Script open = new Script("open");
   final Script due = new Script("due");
-  final Script subject = new Script("subject");
   final Script policy = new Script("policy");
   final Script policyClaims = new Script("policyclaims");
 

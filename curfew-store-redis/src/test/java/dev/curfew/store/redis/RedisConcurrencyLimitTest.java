@@ -62,6 +62,43 @@ class RedisConcurrencyLimitTest {
     return out;
   }
 
+  /**
+   * Listing a subject's sessions while its openings are in flight (the ending of a displaced session
+   * does: it looks for the session's children) must never drop a session being opened from the
+   * subject's index, or revoking the subject would miss it.
+   */
+  @Test
+  void listingWhileOpeningsRace_neverLosesALiveSessionFromTheSubject() throws Exception {
+    List<RedisNodes.Node> nodes = threeNodes(policy("single", 1, "end_oldest"));
+    java.util.concurrent.atomic.AtomicBoolean opening = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread lister = new Thread(() -> {
+      while (opening.get()) {
+        try {
+          nodes.get(1).store.sessionsOf("alice").get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          return;
+        }
+      }
+    });
+    lister.start();
+    List<Decision> answers;
+    try {
+      answers = race(nodes, "single", 40);
+    } finally {
+      opening.set(false);
+      lister.join(20_000);
+    }
+    assertThat(answers).allMatch(Decision::allowed);
+    List<SessionStatus> live = nodes.get(0).store.sessionsOf("alice").get(10, TimeUnit.SECONDS);
+    assertThat(live).hasSize(1);
+    var revoked = nodes.get(2).store.revokeSubject("alice", "admin", "all of them").get(10, TimeUnit.SECONDS);
+    revoked.durable().get(20, TimeUnit.SECONDS);
+    assertThat(revoked.revoked()).isEqualTo(1);
+    for (Decision d : answers) {
+      assertThat(nodes.get(0).store.check(d.token(), false).get(10, TimeUnit.SECONDS).allowed()).isFalse();
+    }
+  }
+
   @Test
   void refuseNew_threeNodesRacing_openExactlyTheLimit_andRecordEachRefusal() throws Exception {
     List<RedisNodes.Node> nodes = threeNodes(policy("three", 3, "refuse_new"));
