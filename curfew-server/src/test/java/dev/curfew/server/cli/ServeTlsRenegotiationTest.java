@@ -61,16 +61,16 @@ class ServeTlsRenegotiationTest {
   @ValueSource(strings = {"api", "gateway"})
   void clientInitiatedRenegotiationIsRefused(String which) throws Exception {
     Process client = sClient(port(which), "-tls1_2");
-    ByteArrayOutputStream seen = drain(client.getInputStream());
+    Output seen = drain(client.getInputStream());
     OutputStream keys = client.getOutputStream();
-    awaitText(seen, "Cipher is", client); // handshake done
+    awaitText(seen.buffer(), "Cipher is", client); // handshake done
     keys.write("R\n".getBytes(StandardCharsets.US_ASCII)); // s_client: renegotiate
     keys.flush();
     // The server answers the new ClientHello with a fatal handshake_failure alert (40) and the
     // connection ends; s_client then exits on its own, stdin still open.
     boolean ended = client.waitFor(30, TimeUnit.SECONDS);
-    String out = text(seen);
     if (!ended) client.destroyForcibly();
+    String out = seen.all();
     assertTrue(ended, () -> which + ": the connection is still open after the renegotiation request:\n" + out);
     assertThat(out).contains("RENEGOTIATING").contains("alert handshake failure").contains("alert number 40");
     assertThat(client.exitValue()).isNotZero();
@@ -80,13 +80,13 @@ class ServeTlsRenegotiationTest {
   @ValueSource(strings = {"api", "gateway"})
   void tls13StillServes(String which) throws Exception {
     Process client = sClient(port(which), "-tls1_3", "-ign_eof");
-    ByteArrayOutputStream seen = drain(client.getInputStream());
+    Output seen = drain(client.getInputStream());
     try (OutputStream keys = client.getOutputStream()) {
       keys.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
           .getBytes(StandardCharsets.US_ASCII));
     }
     assertThat(client.waitFor(30, TimeUnit.SECONDS)).as("s_client ends when the server closes").isTrue();
-    String out = text(seen);
+    String out = seen.all();
     assertThat(out).contains("New, TLSv1.3, Cipher is TLS_").containsPattern("HTTP/1\\.1 (200|401) ");
   }
 
@@ -101,7 +101,16 @@ class ServeTlsRenegotiationTest {
     return new ProcessBuilder(cmd).redirectErrorStream(true).start();
   }
 
-  private static ByteArrayOutputStream drain(InputStream in) {
+  /** What a process printed, read by its own thread. */
+  private record Output(ByteArrayOutputStream buffer, Thread reader) {
+    /** Everything, once the process has ended: its last bytes may still be in the pipe when waitFor returns. */
+    String all() throws InterruptedException {
+      reader.join(30_000);
+      return text(buffer);
+    }
+  }
+
+  private static Output drain(InputStream in) {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     Thread t = new Thread(() -> {
       try {
@@ -117,7 +126,7 @@ class ServeTlsRenegotiationTest {
     });
     t.setDaemon(true);
     t.start();
-    return buffer;
+    return new Output(buffer, t);
   }
 
   private static String text(ByteArrayOutputStream buffer) {
