@@ -238,17 +238,28 @@ public final class ConnectRoutes {
 
   /** Whether a cookie-carrying request came from this gateway's own origin, as far as the browser says. */
   static boolean sameOrigin(HttpServerRequest req) {
-    String site = req.getHeader("Sec-Fetch-Site");
-    if (site != null && !site.equals("same-origin") && !site.equals("none")) return false;
-    String origin = req.getHeader("Origin");
-    if (origin == null) return true; // not a browser's cross-origin request: those carry Origin
+    return sameOrigin(req.getHeader("Sec-Fetch-Site"), req.getHeader("Origin"), hostHeader(req));
+  }
+
+  /**
+   * The browser's word first: {@code Sec-Fetch-Site} (Fetch Metadata), when sent, decides alone, since
+   * it is computed by the browser from the page's origin and the request's URL, which this gateway
+   * may not see (TLS ended in front of it). Without it, an {@code Origin} must name the host and port
+   * of {@code Host} (default ports taken from the origin's scheme); without either, the request is not
+   * a browser's cross-origin one.
+   */
+  static boolean sameOrigin(String fetchSite, String origin, String host) {
+    if (fetchSite != null) return fetchSite.equals("same-origin") || fetchSite.equals("none");
+    if (origin == null) return true;
     try {
       URI o = URI.create(origin);
-      String scheme = req.isSSL() ? "https" : "http";
-      if (!scheme.equalsIgnoreCase(o.getScheme()) || o.getHost() == null) return false;
-      int port = o.getPort() == -1 ? (scheme.equals("https") ? 443 : 80) : o.getPort();
-      URI h = URI.create(scheme + "://" + hostHeader(req));
-      int hostPort = h.getPort() == -1 ? (scheme.equals("https") ? 443 : 80) : h.getPort();
+      String scheme = o.getScheme() == null ? "" : o.getScheme().toLowerCase(Locale.ROOT);
+      if (!(scheme.equals("http") || scheme.equals("https")) || o.getHost() == null) return false;
+      int defaultPort = scheme.equals("https") ? 443 : 80;
+      URI h = URI.create(scheme + "://" + host);
+      if (h.getHost() == null) return false;
+      int port = o.getPort() == -1 ? defaultPort : o.getPort();
+      int hostPort = h.getPort() == -1 ? defaultPort : h.getPort();
       return o.getHost().equalsIgnoreCase(h.getHost()) && port == hostPort;
     } catch (IllegalArgumentException e) {
       return false;
