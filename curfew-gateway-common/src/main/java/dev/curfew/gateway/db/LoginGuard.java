@@ -56,6 +56,20 @@ public interface LoginGuard {
   };
 
   /**
+   * Asks {@code guard} about {@code clientAddress}: its refusal, or null. A guard that throws or fails
+   * lets the login through (null): it only slows guessers, and the store still decides.
+   */
+  static CompletableFuture<Refusal> ask(LoginGuard guard, String clientAddress) {
+    CompletableFuture<Refusal> asked;
+    try {
+      asked = guard.admit(clientAddress);
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return asked.handle((r, e) -> e == null ? r : null);
+  }
+
+  /**
    * Whether a login refused with {@code why} (the {@code why} of {@code connection.refused}) is a
    * guess: an unknown or malformed token, or a live token under another user name.
    */

@@ -72,13 +72,7 @@ public final class SessionAccess {
    * (the store still decides; the guard only slows guessers).
    */
   public CompletableFuture<Login> login(String token, String user, String clientAddress) {
-    CompletableFuture<LoginGuard.Refusal> asked;
-    try {
-      asked = guard.admit(clientAddress);
-    } catch (RuntimeException e) {
-      asked = CompletableFuture.completedFuture(null);
-    }
-    return asked.handle((r, e) -> e == null ? r : null).thenCompose(r -> {
+    return LoginGuard.ask(guard, clientAddress).thenCompose(r -> {
       if (r != null) return CompletableFuture.completedFuture(new Login(LoginGuard.RATE_LIMITED, null, r));
       return login(token, user).thenApply(l -> {
         if (LoginGuard.isGuess(l.why())) guard.failed(clientAddress);

@@ -109,13 +109,7 @@ final class GatewayConnection implements SessionEvents {
     AsyncAuthException answer = new AsyncAuthException();
     String address = clientAddress();
     LoginGuard guard = gateway.guard();
-    CompletableFuture<LoginGuard.Refusal> asked;
-    try {
-      asked = guard.admit(address);
-    } catch (RuntimeException e) {
-      asked = CompletableFuture.completedFuture(null); // the guard only slows guessers; the store still decides
-    }
-    asked.handle((r, e) -> e == null ? r : null).thenAccept(limited -> {
+    LoginGuard.ask(guard, address).thenAccept(limited -> {
       if (limited != null) {
         // Too many unknown tokens from this address: refused before this one is looked at.
         rateLimited(limited);

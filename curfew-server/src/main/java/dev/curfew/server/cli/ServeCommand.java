@@ -360,14 +360,14 @@ final class ServeCommand implements Callable<Integer> {
    */
   private static List<dev.curfew.server.http.ConnectRoutes.Target> connectTargets(CurfewConfig cfg, Running running) {
     List<dev.curfew.server.http.ConnectRoutes.Target> out = new ArrayList<>();
-    for (DatabaseGateway db : running.databases) {
+    for (int i = 0; i < running.databases.size(); i++) { // started in the order of databases:
+      DatabaseGateway db = running.databases.get(i);
       DatabaseTarget t = db.target();
       out.add(new dev.curfew.server.http.ConnectRoutes.Target(t.audience(), t.policy(),
-          cfg.databases().stream().filter(d -> d.name().equals(t.name())).findFirst().orElseThrow().protocol().toString(),
-          t.listenHost(), db.port(), t.database(), t.tls() != null));
+          cfg.databases().get(i).protocol().toString(), t.listenHost(), db.port(), t.database(), t.tls() != null));
     }
     if (running.ssh != null) {
-      for (var t : cfg.ssh().settings(cfg.dataDir()).targets()) {
+      for (var t : cfg.ssh().targets()) {
         out.add(new dev.curfew.server.http.ConnectRoutes.Target(t.audience().entries().get(0), t.policy(), "ssh",
             cfg.ssh().host(), running.ssh.port(), t.name(), false));
       }
