@@ -15,6 +15,12 @@ import java.util.function.ToIntFunction;
  * tick cascades at most one wheel's share of a bucket: about {@code 1 / shards} of the work. A
  * timer still fires exactly when {@code deadline <= now}: the shift is added on both sides.
  *
+ * <p>The offsets are {@code i * spreadMs / shards + i % 64}. The first term staggers the boundaries
+ * of the coarse buckets the spread is sized for. The second staggers the 64 ms buckets of level 1
+ * too: with offsets that are all multiples of 64 ms, every wheel's level-1 boundary falls on the
+ * same tick, and that tick re-hashes 64 ms of deadlines of all wheels at once
+ * ({@code StaggeredWheelsBurstTest}).
+ *
  * <p>Single-threaded, like {@link TimerWheel}: callers synchronize.
  */
 public final class StaggeredWheels<T extends Timer> {
@@ -30,7 +36,7 @@ public final class StaggeredWheels<T extends Timer> {
     this.offsetsMs = new long[shards];
     this.shardOf = shardOf;
     for (int i = 0; i < shards; i++) {
-      offsetsMs[i] = spreadMs * i / shards;
+      offsetsMs[i] = spreadMs * i / shards + i % TimerWheel.BUCKETS_PER_LEVEL;
       wheels[i] = new TimerWheel<>(shifted(nowMs, offsetsMs[i]));
     }
   }
@@ -76,6 +82,13 @@ public final class StaggeredWheels<T extends Timer> {
       if (next != Long.MAX_VALUE) min = Math.min(min, Math.max(0, next - offsetsMs[i]));
     }
     return min;
+  }
+
+  /** Timers the wheels' cascades have moved to a lower level so far ({@link TimerWheel#rehashed()}). */
+  long rehashed() {
+    long n = 0;
+    for (TimerWheel<T> w : wheels) n += w.rehashed();
+    return n;
   }
 
   public int size() {

@@ -85,6 +85,10 @@ public final class TimerWheel<T extends Timer> {
     }
   }
 
+  /**
+   * Made on first use: most of the 704 are never needed (the high levels hold nothing), and an
+   * engine keeps hundreds of wheels ({@link StaggeredWheels}).
+   */
   private final Bucket[] buckets = new Bucket[LEVELS * BUCKETS_PER_LEVEL];
   /** Bit d of {@code occupiedDigits[i]} is set iff the bucket of level i, digit d is non-empty. */
   private final long[] occupiedDigits = new long[LEVELS];
@@ -100,20 +104,24 @@ public final class TimerWheel<T extends Timer> {
   private long nowMs;
   private int size;
   private boolean advancing;
+  /** Timers re-hashed to a lower level by cascades since construction: the wheel's own work in advance. */
+  private long rehashed;
 
   public TimerWheel(long nowMs) {
     if (nowMs < 0) {
       throw new IllegalArgumentException("nowMs < 0: " + nowMs);
     }
     this.nowMs = nowMs;
-    for (int i = 0; i < buckets.length; i++) {
-      buckets[i] = new Bucket(i);
-    }
   }
 
   /** The wheel's time: the latest {@code nowMs} given to the constructor or to advance. */
   public long nowMs() {
     return nowMs;
+  }
+
+  /** How many timers cascades have moved to a lower level so far (not counting those they found due). */
+  long rehashed() {
+    return rehashed;
   }
 
   /** How many timers are scheduled, due ones included. */
@@ -215,6 +223,7 @@ public final class TimerWheel<T extends Timer> {
         firingMinMs = Math.min(firingMinMs, timer.deadlineMs);
       } else {
         link(timer);
+        rehashed++;
       }
       timer = next;
     }
@@ -250,7 +259,12 @@ public final class TimerWheel<T extends Timer> {
     }
     int level = levelOf(deadlineMs, nowMs);
     int digit = digitOf(deadlineMs, level);
-    Bucket bucket = buckets[level * BUCKETS_PER_LEVEL + digit];
+    int index = level * BUCKETS_PER_LEVEL + digit;
+    Bucket bucket = buckets[index];
+    if (bucket == null) {
+      bucket = new Bucket(index);
+      buckets[index] = bucket;
+    }
     if (bucket.next == bucket) {
       occupiedDigits[level] |= 1L << digit;
       occupiedLevels |= 1 << level;
@@ -349,13 +363,13 @@ public final class TimerWheel<T extends Timer> {
     long linked = 0;
     for (int digit = 0; digit < BUCKETS_PER_LEVEL; digit++) {
       Bucket bucket = buckets[level * BUCKETS_PER_LEVEL + digit];
-      long count = checkLinks(bucket, "level " + level + " bucket " + digit);
+      long count = bucket == null ? 0 : checkLinks(bucket, "level " + level + " bucket " + digit);
       boolean marked = (occupiedDigits[level] & (1L << digit)) != 0;
       if (marked != (count > 0)) {
         throw new IllegalStateException("level " + level + " bucket " + digit + " has " + count
             + " timers but its occupancy bit is " + marked);
       }
-      for (Timer t = bucket.next; t != bucket; t = t.next) {
+      for (Timer t = bucket == null ? null : bucket.next; t != bucket; t = t.next) {
         checkPlacement(t, level, digit);
       }
       linked += count;
