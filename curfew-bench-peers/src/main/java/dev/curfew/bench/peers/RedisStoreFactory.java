@@ -47,7 +47,8 @@ public final class RedisStoreFactory implements StoreFactory {
         .setMaxPoolSize(16).setMaxPoolWaiting(100_000));
     try {
       store = RedisSessionStore.start(vertx, client, "bench", new SystemClock(), policies, new MemoryAuditSink(),
-          null, null, null, RedisSessionStore.Settings.defaults().withPrefix(curfewPrefix))
+          null, null, null, RedisSessionStore.Settings.defaults().withPrefix(curfewPrefix)
+              .withChecksAcrossShards(true))
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the Redis store: " + e, e);

@@ -149,7 +149,9 @@ interface SessionBackend {
           s.node(), s.clock(), s.policies(), s.audit(), s.events(), s.events().remote(), s.metrics(),
           RedisSessionStore.Settings.defaults()
               .withEndedRetention(cfg.endedRetention()).withPrefix(keyPrefix)
-              .withMaxLiveSessions(cfg.maxLiveSessions()).withRotationGrace(cfg.rotationGrace()))
+              .withMaxLiveSessions(cfg.maxLiveSessions()).withRotationGrace(cfg.rotationGrace())
+              // One check.lua call may hold checks of several shards only on a single Redis (CheckBatches).
+              .withChecksAcrossShards(settings.endpoint() instanceof StoreConfig.Single))
           .await(30, TimeUnit.SECONDS);
       audit.append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, s.clock().millis(), s.node())
           .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);

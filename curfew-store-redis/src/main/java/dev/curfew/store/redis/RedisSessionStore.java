@@ -75,9 +75,12 @@ public final class RedisSessionStore implements SessionStore {
    *     least {@link RedisKeys#SHARDS}: each shard holds at most its share ({@link #shardCap}), so that
    *     the shards together never hold more, each decided atomically in its own slot; every node
    *     should be given the same
+   * @param checksAcrossShards whether one {@code check.lua} call may hold checks of tokens of several
+   *     shards ({@link CheckBatches}): only with a single Redis; on a Redis Cluster the keys of one
+   *     call must be in one slot, so checks are gathered per shard (false, the default)
    */
   public record Settings(String prefix, Duration timeout, Duration lease, Duration endedRetention, int claimBatch,
-      Duration maxPollInterval, RotationGrace rotationGrace, int maxLiveSessions) {
+      Duration maxPollInterval, RotationGrace rotationGrace, int maxLiveSessions, boolean checksAcrossShards) {
     public Settings {
       Objects.requireNonNull(prefix, "prefix");
       if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive");
@@ -101,31 +104,43 @@ public final class RedisSessionStore implements SessionStore {
     public static Settings defaults() {
       return new Settings("curfew", Duration.ofSeconds(2), Duration.ofSeconds(5),
           Duration.ofMillis(SessionRules.DEFAULT_ENDED_RETENTION_MS), 256, Duration.ofMillis(100), RotationGrace.DEFAULT,
-          Integer.MAX_VALUE);
+          Integer.MAX_VALUE, false);
     }
 
     public Settings withPrefix(String p) {
-      return new Settings(p, timeout, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace, maxLiveSessions);
+      return new Settings(p, timeout, lease, endedRetention, claimBatch, maxPollInterval,
+          rotationGrace, maxLiveSessions, checksAcrossShards);
     }
 
     public Settings withLease(Duration d) {
-      return new Settings(prefix, timeout, d, endedRetention, claimBatch, maxPollInterval, rotationGrace, maxLiveSessions);
+      return new Settings(prefix, timeout, d, endedRetention, claimBatch, maxPollInterval,
+          rotationGrace, maxLiveSessions, checksAcrossShards);
     }
 
     public Settings withEndedRetention(Duration d) {
-      return new Settings(prefix, timeout, lease, d, claimBatch, maxPollInterval, rotationGrace, maxLiveSessions);
+      return new Settings(prefix, timeout, lease, d, claimBatch, maxPollInterval,
+          rotationGrace, maxLiveSessions, checksAcrossShards);
     }
 
     public Settings withTimeout(Duration d) {
-      return new Settings(prefix, d, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace, maxLiveSessions);
+      return new Settings(prefix, d, lease, endedRetention, claimBatch, maxPollInterval,
+          rotationGrace, maxLiveSessions, checksAcrossShards);
     }
 
     public Settings withRotationGrace(RotationGrace g) {
-      return new Settings(prefix, timeout, lease, endedRetention, claimBatch, maxPollInterval, g, maxLiveSessions);
+      return new Settings(prefix, timeout, lease, endedRetention, claimBatch, maxPollInterval,
+          g, maxLiveSessions, checksAcrossShards);
+    }
+
+    /** See {@link #checksAcrossShards}: true only when the client talks to a single Redis, not a cluster. */
+    public Settings withChecksAcrossShards(boolean across) {
+      return new Settings(prefix, timeout, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace,
+          maxLiveSessions, across);
     }
 
     public Settings withMaxLiveSessions(int n) {
-      return new Settings(prefix, timeout, lease, endedRetention, claimBatch, maxPollInterval, rotationGrace, n);
+      return new Settings(prefix, timeout, lease, endedRetention, claimBatch, maxPollInterval,
+          rotationGrace, n, checksAcrossShards);
     }
   }
 
@@ -144,6 +159,7 @@ public final class RedisSessionStore implements SessionStore {
   private final RedisSearch search;
   private final EventRelay relay;
   private final DuePoller poller;
+  private final CheckBatches checks;
   private final long timeoutMs;
   private final dev.curfew.core.Clock nodeClock;
   private volatile long liveSessions;
@@ -173,6 +189,8 @@ public final class RedisSessionStore implements SessionStore {
     this.keys = new RedisKeys(settings.prefix());
     this.scripts = new Scripts(redis);
     this.timeoutMs = settings.timeout().toMillis();
+    this.checks = new CheckBatches((k, a) -> run(scripts.check, k, a), settings.checksAcrossShards(),
+        CHECK_BATCH, CHECKS_IN_FLIGHT);
     this.policySync = new PolicySync(this, policies);
     this.poller = new DuePoller(this);
     this.search = new RedisSearch(this);
@@ -351,9 +369,15 @@ public final class RedisSessionStore implements SessionStore {
 
   // ---------------------------------------------------------------- token operations
 
+  /** The most checks one {@code check.lua} call holds. */
+  static final int CHECK_BATCH = 128;
+  /** The {@code check.lua} calls a lane of {@link CheckBatches} has under way at once. */
+  static final int CHECKS_IN_FLIGHT = 2;
+
   /**
-   * One round trip in the common case ({@code check.lua}: a current token of a live session); every
-   * other case (unknown, replayed, ended, expired just now) goes on to {@code session.lua}.
+   * One round trip in the common case ({@code check.lua}: a current token of a live session), shared
+   * with the checks that arrive while this node's previous call is under way ({@link CheckBatches});
+   * every other case (unknown, replayed, ended, expired just now) goes on to {@code session.lua}.
    */
   @Override
   public CompletableFuture<Decision> check(String token, boolean touch, Audience usedAt) {
@@ -363,9 +387,10 @@ public final class RedisSessionStore implements SessionStore {
     if (!Tokens.wellFormed(token)) return byToken(token, "check", checkArgs);
     TokenHash hash = TokenHash.of(token);
     int shard = RedisKeys.shardOf(hash);
-    Future<Decision> answer = run(scripts.check, List.of(keys.token(hash)),
-        List.of(keys.shard(shard), hash.toHex(), checkArgs.get(0), checkArgs.get(1)))
+    Future<Decision> answer = checks.check(shard, keys.token(hash), keys.shard(shard), hash.toHex(), checkArgs.get(0),
+            checkArgs.get(1))
         .compose(r -> {
+          // SLOW (or ERROR: this token's check failed in the script): session.lua decides it.
           if (r.size() < 6) {
             return Future.fromCompletionStage(byToken(token, "check", checkArgs));
           }

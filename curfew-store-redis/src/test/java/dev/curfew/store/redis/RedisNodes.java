@@ -39,6 +39,8 @@ final class RedisNodes implements AutoCloseable {
    * for one committed by a node that died before it learned so).
    */
   volatile boolean sharedTrail;
+  /** Wraps each node's Redis client as the node starts (a test that counts what a node sends). */
+  volatile java.util.function.UnaryOperator<Redis> wrapClient = r -> r;
   private final String uri;
 
   final class Node {
@@ -58,7 +60,7 @@ final class RedisNodes implements AutoCloseable {
         events.add(new Event(name, id, e, d, true));
         return 0;
       };
-      Redis redis = Redis.createClient(vertx, options(uri).setMaxPoolSize(8).setMaxPoolWaiting(10_000));
+      Redis redis = wrapClient.apply(Redis.createClient(vertx, options(uri).setMaxPoolSize(8).setMaxPoolWaiting(10_000)));
       this.store = get(RedisSessionStore.start(vertx, redis, name, clock, new Policies(policies, policies.get(0).name()),
           holding(), local, remote, null, settings.withPrefix(prefix)));
     }
