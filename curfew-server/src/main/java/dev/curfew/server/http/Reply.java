@@ -45,6 +45,11 @@ final class Reply {
     ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(Buffer.buffer(JsonBodies.write(body)));
   }
 
+  /** A JSON body already written (e.g. by {@link StatusJson}). */
+  static void jsonBytes(RoutingContext ctx, int status, byte[] body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(Buffer.buffer(body));
+  }
+
   static void empty(RoutingContext ctx, int status) {
     ctx.response().setStatusCode(status).end();
   }
