@@ -430,10 +430,13 @@ public final class ApiServer {
     route.handler(handler);
   }
 
+  private static final CharSequence CACHE_CONTROL = io.vertx.core.http.HttpHeaders.CACHE_CONTROL;
+  private static final CharSequence NO_STORE = io.vertx.core.http.HttpHeaders.createOptimized("no-store");
+
   /** Headers that every response carries, and the request count once the status is known. */
   private void everyResponse(RoutingContext ctx) {
     ctx.addHeadersEndHandler(v -> {
-      ctx.response().headers().set("Cache-Control", "no-store");
+      ctx.response().headers().set(CACHE_CONTROL, NO_STORE);
       SecurityHeaders.api(ctx.response().headers(), hsts());
       String route = ctx.get(ROUTE);
       metrics.httpRequest(route == null ? "unmatched" : route, ctx.response().getStatusCode());

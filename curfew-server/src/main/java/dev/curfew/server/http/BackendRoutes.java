@@ -63,10 +63,8 @@ final class BackendRoutes {
         return;
       }
       reply.afterDurable(ctx, d.durable(), () -> {
-        Map<String, Object> out = d.status().toMap();
-        out.put("token", d.token());
         ctx.response().putHeader("Location", "/v1/sessions/" + d.status().sessionId());
-        Reply.json(ctx, 201, out);
+        Reply.jsonBytes(ctx, 201, StatusJson.write(d.status(), d.token()));
       });
     });
   }
@@ -169,10 +167,8 @@ final class BackendRoutes {
     Audience usedAt = usedAt(ctx, audience(body));
     if (usedAt == null) return;
     reply.token(ctx, null, engine.check(token, touch, usedAt), d -> {
-      Map<String, Object> out = d.status().toMap();
-      if (d.token() != null) out.put("token", d.token());
       if (touch) HolderRoutes.announce(hub, d.status());
-      Reply.json(ctx, 200, out);
+      Reply.jsonBytes(ctx, 200, StatusJson.write(d.status(), d.token()));
     });
   }
 

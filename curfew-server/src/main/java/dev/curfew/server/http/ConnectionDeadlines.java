@@ -11,6 +11,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Deadlines on a connection while no request is in flight: a new connection must complete a
@@ -30,7 +31,8 @@ public final class ConnectionDeadlines {
   private final Map<HttpConnection, State> connections = new IdentityHashMap<>();
 
   private static final class State {
-    long timerId = -1;
+    long timerId = -1; // the pending timer, -1: none; it may fire before the deadline, which then re-arms it
+    long deadlineNanos; // System.nanoTime() at which an idle connection closes
     int inFlight;
     boolean upgraded; // a WebSocket: no request heads follow, and quiet is normal
     List<Handler<Void>> onClose; // others told of the close: a connection has only one close handler
@@ -82,7 +84,8 @@ public final class ConnectionDeadlines {
     HttpConnection c = req.connection();
     State s = c == null ? null : connections.get(c);
     if (s == null) return; // HTTP/2 streams share a connection: the connection's own state is enough
-    disarm(s);
+    // A pending timer stays: it finds the request in flight and lapses. Cancelling and re-arming a
+    // timer on every request of a kept-alive connection costs more than the request itself.
     s.inFlight++;
     req.response().endHandler(v -> finished(c, s, req.response().getStatusCode() == 101));
   }
@@ -95,18 +98,23 @@ public final class ConnectionDeadlines {
     if (s.inFlight == 0 && !s.upgraded && connections.containsKey(c)) arm(c, s, idleTimeoutMs);
   }
 
+  /** Closes {@code c} {@code delayMs} from now unless a request head comes first; reuses a pending timer. */
   private void arm(HttpConnection c, State s, long delayMs) {
-    disarm(s);
-    s.timerId = vertx.setTimer(delayMs, id -> {
-      s.timerId = -1;
-      if (s.inFlight == 0 && !s.upgraded) c.close();
-    });
+    long now = System.nanoTime();
+    s.deadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(delayMs);
+    if (s.timerId < 0) schedule(c, s, delayMs);
   }
 
-  private void disarm(State s) {
-    if (s.timerId >= 0) {
-      vertx.cancelTimer(s.timerId);
+  private void schedule(HttpConnection c, State s, long delayMs) {
+    s.timerId = vertx.setTimer(Math.max(1, delayMs), id -> {
       s.timerId = -1;
-    }
+      if (s.inFlight > 0 || s.upgraded || !connections.containsKey(c)) return; // finished() arms again
+      long left = s.deadlineNanos - System.nanoTime();
+      if (left > 0) {
+        schedule(c, s, (left + 999_999) / 1_000_000); // the deadline moved on since this timer was set
+      } else {
+        c.close();
+      }
+    });
   }
 }

@@ -20,6 +20,8 @@ import java.util.function.Consumer;
  */
 final class Reply {
   static final String JSON = "application/json; charset=utf-8";
+  private static final CharSequence CONTENT_TYPE = io.vertx.core.http.HttpHeaders.CONTENT_TYPE;
+  private static final CharSequence JSON_TYPE = io.vertx.core.http.HttpHeaders.createOptimized(JSON);
 
   private final long durableTimeoutMs;
   private final List<String> cookieNames;
@@ -43,6 +45,11 @@ final class Reply {
 
   static void json(RoutingContext ctx, int status, Object body) {
     ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(Buffer.buffer(JsonBodies.write(body)));
+  }
+
+  /** A JSON body already written (e.g. by {@link StatusJson}). */
+  static void jsonBytes(RoutingContext ctx, int status, byte[] body) {
+    ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, JSON_TYPE).end(Buffer.buffer(body));
   }
 
   static void empty(RoutingContext ctx, int status) {

@@ -90,6 +90,41 @@ class GatewayUnansweredTest {
   }
 
   @Test
+  void aConnectionKeptBusyOutlivesItsFirstDeadline_thenClosesWhenIdle() throws Exception {
+    // The timer armed at connect (header timeout) is not cancelled by the requests that follow: when
+    // it fires, the idle deadline set by the last answer has moved on, and the connection stays.
+    try (Socket s = new Socket("127.0.0.1", f.port)) {
+      s.setSoTimeout(5000);
+      long until = System.nanoTime() + HEADER_TIMEOUT.toNanos() * 2;
+      int answered = 0;
+      while (System.nanoTime() < until) {
+        s.getOutputStream().write("GET /_curfew/curfew.js HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            .getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        assertThat(readResponse(s.getInputStream())).startsWith("HTTP/1.1 200");
+        answered++;
+        Thread.sleep(200);
+      }
+      assertThat(answered).isGreaterThan(3);
+      assertClosedWithin(s, Duration.ofSeconds(10));
+    }
+  }
+
+  /** One response with a Content-Length body, read whole so that the next one starts clean. */
+  private static String readResponse(InputStream in) throws java.io.IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) throw new java.io.EOFException("closed after " + head);
+      head.append((char) b);
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+    int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+    in.readNBytes(length);
+    return head.toString();
+  }
+
+  @Test
   void aRefusedWebSocketUpgradeLeavesTheConnectionUnderTheIdleDeadline() throws Exception {
     // Asking for an upgrade that is then refused (no session here) must not exempt the connection
     // from the deadlines for ever: only an upgrade that happened (101) is its session's to end.
