@@ -27,6 +27,8 @@ import org.HdrHistogram.Histogram;
  * engine (paced every millisecond, catching up when late) on random ones of {@code --hot H} (default
  * 100,000) more sessions with a 1 h idle timeout, opened first, which never expire during the run:
  * the lateness is then measured while checks run, as in a server. The achieved rate is printed.
+ * {@code --idle S} (default 40) sets the shortest idle timeout, for short smoke runs; it must stay
+ * longer than the opening phase.
  * Run: {@code java -Xmx6g -cp curfew-bench.jar dev.curfew.bench.ExpiryLateness 1000000 [--check-rate 20000]}.
  */
 public final class ExpiryLateness {
@@ -34,10 +36,12 @@ public final class ExpiryLateness {
     int n = 1_000_000;
     int checkRate = 0;
     int hotOption = 100_000;
+    int idle = 40;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--check-rate" -> checkRate = Integer.parseInt(args[++i]);
         case "--hot" -> hotOption = Integer.parseInt(args[++i]);
+        case "--idle" -> idle = Integer.parseInt(args[++i]);
         default -> n = Integer.parseInt(args[i]);
       }
     }
@@ -46,8 +50,9 @@ public final class ExpiryLateness {
     Recorder lateness = new Recorder(3);
     List<Policy> list = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      // idle timeouts from 40 s to 59 s: expiries spread over about 20 s after the opening phase
-      list.add(Policy.of("p" + i, Duration.ofSeconds(40 + i), Duration.ofHours(1), Duration.ofSeconds(10), 3));
+      // idle timeouts from 40 s to 59 s (--idle moves the 40): expiries spread over about 20 s after the
+      // opening phase
+      list.add(Policy.of("p" + i, Duration.ofSeconds(idle + i), Duration.ofHours(1), Duration.ofSeconds(Math.min(10, idle / 2)), 3));
     }
     list.add(Policy.of("hot", Duration.ofHours(1), Duration.ofHours(12), Duration.ofMinutes(2), 10));
     long[] counts = new long[2];
