@@ -6,7 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-# shellcheck source=load/lib.sh
+# shellcheck source-path=SCRIPTDIR source=load/lib.sh
 . "$here/load/lib.sh"
 
 all_parts="check,heap,http,create,gateway,redis,expiry-g1,expiry-zgc,scaling"
