@@ -178,8 +178,9 @@ part_heap() {
 }
 
 part_http() {
-  local which="$1"
-  run_part "$which" env WARMUP="$warm" PARTS="$which" "$here/load/run.sh" "${secs}s" 64 || return 0
+  local which="$1" name=http
+  [ "$which" = create ] && name=create
+  run_part "$name" env WARMUP="$warm" PARTS="$which" "$here/load/run.sh" "${secs}s" 64 || return 0
   if [ "$which" = check ]; then
     local c c50 c99 n1 n2 n
     c="$(result check 3)"; c50="$(result check 4)"; c99="$(result check 5)"
@@ -265,7 +266,11 @@ header() {
   echo "- machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, kernel $(uname -r)"
   echo "- JDK: $(java -version 2>&1 | sed -n 2p)"
   echo "- commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
-  echo "- pinning: ${SERVER_CPUS:+servers on CPUs $SERVER_CPUS, wrk and in-process benchmark clients on CPUs $CLIENT_CPUS}${SERVER_CPUS:-none}"
+  if [ -n "${SERVER_CPUS:-}" ]; then
+    echo "- pinning (taskset): servers on CPUs $SERVER_CPUS, wrk and the in-process benchmarks on CPUs $CLIENT_CPUS"
+  else
+    echo "- pinning: none"
+  fi
   echo "- measured ${secs} s per HTTP run after ${warm} s of warm-up; JMH: $jmh; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
 }
