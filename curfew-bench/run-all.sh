@@ -255,7 +255,7 @@ part_scaling() {
     --warmup "$sc_warm" --measure "$sc_measure" --csv "$csv" --png "$png" || return 0
   grep '^RESULT|scaling|' "$work/out" | while IFS='|' read -r _ _ n ops bytes _ _ p50 p99 max; do
     row "how cost grows: $(fmt "$n") live sessions" "$(fmt "$ops") checks/s; $bytes B/session; lateness p50 $p50 / p99 $p99 / max $max ms" \
-      - - "table and plot ($png)" - "$load"
+      - - "table and plot (${png#"$root"/})" - "$load"
   done
 }
 
