@@ -34,6 +34,7 @@ Modes: default: short warm-ups (5 s JIT warm-up for HTTP, 3x5 s JMH), 10 s measu
   --quick: a smoke test of every part, seconds each, small sizes (figures not comparable);
   --long: 20 s warm-ups and 30 s measured runs, 5 JMH iterations.
 Environment overrides: SECS, WARMUP (HTTP seconds), JMH_ARGS, SESSIONS (1000000), EXPIRY_SESSIONS,
+  EXPIRY_IDLE (40 s: longer than opening EXPIRY_SESSIONS takes),
   SCALING_SIZES, SCALING_XMX (auto), PIN (1: servers on the first half of the CPUs, wrk and the
   benchmark client on the rest; 0: no taskset), MVN (mvn), MVN_ARGS (extra Maven arguments, e.g.
   -o -Dmaven.repo.local=...), REDIS (127.0.0.1:6379).
@@ -81,6 +82,8 @@ warm="${WARMUP:-$warm}"
 jmh="${JMH_ARGS:-$jmh}"
 sessions="${SESSIONS:-$sessions}"
 exp_sessions="${EXPIRY_SESSIONS:-$exp_sessions}"
+# the shortest idle timeout of ExpiryLateness: must stay longer than opening its sessions takes
+exp_idle="${EXPIRY_IDLE:-$exp_idle}"
 sizes="${scaling_sizes:-$sizes}"
 mvn_cmd="${MVN:-mvn}"
 # shellcheck disable=SC2206
