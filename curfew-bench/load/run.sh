@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
 # Load test of a real `curfew serve` over loopback from a second process (wrk):
-#   1. POST /v1/sessions with durable group commit (create.lua)
-#   2. POST /v1/check with touch, keep-alive, on random tokens of live sessions (check.lua)
+#   1. POST /v1/check with touch, keep-alive, on random tokens of live sessions (check.lua), with
+#      nginx answering `return 200` to the very same requests (same script, same connections) right
+#      before and after it: the ratio to nginx is the HTTP figure's yardstick;
+#   2. POST /v1/sessions with durable group commit (create.lua).
 # Usage: curfew-bench/load/run.sh [duration, default 20s] [connections, default 64]
+# Environment: WARMUP (seconds of check load before the measured runs, default 20), PARTS ("check
+#   create"), NGINX=0 (no nginx runs), SERVER_CPUS / CLIENT_CPUS (taskset lists, see lib.sh).
+# Prints wrk's output and one RESULT|name|req/s|p50 ms|p99 ms|non-2xx line per run.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$here/../.."
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
 duration="${1:-20s}"
 conns="${2:-64}"
+warmup="${WARMUP:-20}"
+parts="${PARTS:-check create}"
 work="$(mktemp -d)"
-port=18181
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+port=$(free_port)
+ngx=$(free_port)
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; nginx_stop "$work/nginx"; rm -rf "$work"' EXIT
 
 cat > "$work/curfew.yaml" <<YAML
 policies:
@@ -19,20 +30,43 @@ policies:
 rate_limits: { enabled: false }
 YAML
 export CURFEW_API_KEY="load-test-key-0123456789"
-CURFEW_JAVA_OPTS="${CURFEW_JAVA_OPTS:-}" "$root/curfew" serve --config "$work/curfew.yaml" --port "$port" --data "$work/data" > "$work/serve.log" 2>&1 &
+CURFEW_JAVA_OPTS="${CURFEW_JAVA_OPTS:-}" on_server "$root/curfew" serve --config "$work/curfew.yaml" --port "$port" --data "$work/data" > "$work/serve.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+if [ "${NGINX:-1}" = 1 ]; then
+  nginx_start "$work/nginx" "  server { listen 127.0.0.1:$ngx; location / { default_type application/json; return 200 '{\"valid\":true}'; } }"
+fi
+wait_http "http://127.0.0.1:$port/healthz"
 url="http://127.0.0.1:$port"
 echo "== machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(java -version 2>&1 | head -1)"
+echo "== pinning: server CPUs ${SERVER_CPUS:-any}, wrk CPUs ${CLIENT_CPUS:-any}"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "== warm-up and tokens (5s)"
-TOKENS="$work/tokens.txt" wrk -t1 -c16 -d5s -s "$here/tokens.lua" "$url/v1/sessions" > /dev/null
+echo "== tokens (3s)"
+TOKENS="$work/tokens.txt" on_client wrk -t1 -c16 -d3s -s "$here/tokens.lua" "$url/v1/sessions" > /dev/null
 echo "tokens: $(wc -l < "$work/tokens.txt")"
+export TOKENS="$work/tokens.txt"
 
-echo "== POST /v1/sessions, $conns connections, $duration (each 201 after fsync)"
-wrk -t2 -c"$conns" -d"$duration" --latency -s "$here/create.lua" "$url/v1/sessions"
-
-echo "== POST /v1/check touch=true, $conns connections, $duration"
-TOKENS="$work/tokens.txt" wrk -t2 -c"$conns" -d"$duration" --latency -s "$here/check.lua" "$url/v1/check"
+for p in $parts; do
+  case "$p" in
+    check)
+      echo "== warm-up: POST /v1/check, ${warmup}s"
+      on_client wrk -t2 -c"$conns" -d"${warmup}s" -s "$here/check.lua" "$url/v1/check" > /dev/null
+      if [ "${NGINX:-1}" = 1 ]; then
+        echo "== nginx return 200, same POST, $conns connections, $duration"
+        wrk_run nginx-before "$work/w" -t2 -c"$conns" -d"$duration" -s "$here/check.lua" "http://127.0.0.1:$ngx/v1/check"
+      fi
+      echo "== POST /v1/check touch=true, $conns connections, $duration"
+      wrk_run check "$work/w" -t2 -c"$conns" -d"$duration" -s "$here/check.lua" "$url/v1/check"
+      if [ "${NGINX:-1}" = 1 ]; then
+        echo "== nginx return 200 again"
+        wrk_run nginx-after "$work/w" -t2 -c"$conns" -d"$duration" -s "$here/check.lua" "http://127.0.0.1:$ngx/v1/check"
+      fi
+      ;;
+    create)
+      echo "== POST /v1/sessions, $conns connections, $duration (each 201 after fsync)"
+      wrk_run create "$work/w" -t2 -c"$conns" -d"$duration" -s "$here/create.lua" "$url/v1/sessions"
+      ;;
+    *) echo "unknown part: $p" >&2; exit 2 ;;
+  esac
+done
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
