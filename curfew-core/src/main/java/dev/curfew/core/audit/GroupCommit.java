@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /*
  * Group commit, the part every audit log shares whatever it writes to (spec/audit.md, Durability:
@@ -110,6 +111,7 @@ public final class GroupCommit implements AutoCloseable {
    * lock; its lines are serialized once, by whichever thread claims it first.
    */
   public static final class Entry {
+    private static final int SPINS = 200;
     private final List<AuditRecord> records; // null for a copied line
     private final List<TokenBinding> bindings;
     private final Object marker;
@@ -118,6 +120,7 @@ public final class GroupCommit implements AutoCloseable {
     private final CompletableFuture<Void> future = new CompletableFuture<>();
     private final AtomicBoolean claimed = new AtomicBoolean();
     private volatile boolean serialized;
+    private volatile Thread waiting; // the writer, parked until the claiming thread is done
     private byte[][] lines;
     private RuntimeException error;
 
@@ -191,13 +194,24 @@ public final class GroupCommit implements AutoCloseable {
         error = e;
       } finally {
         serialized = true; // publishes the fields above
+        Thread w = waiting;
+        if (w != null) LockSupport.unpark(w);
       }
     }
 
-    /** Serializes unless another thread claimed it, then waits (microseconds) for that thread. */
+    /**
+     * Serializes unless another thread claimed it, then waits for that thread: a short spin (it
+     * takes microseconds), then parked until it is done, so that a writer waiting for a caller
+     * that lost its core does not keep the core from it.
+     */
     void awaitSerialized() {
       serialize();
-      while (!serialized) Thread.onSpinWait();
+      for (int spins = 0; !serialized && spins < SPINS; spins++) Thread.onSpinWait();
+      if (!serialized) {
+        waiting = Thread.currentThread();
+        while (!serialized) LockSupport.park(this);
+        waiting = null;
+      }
       if (error != null) {
         // its seq is taken: the log cannot skip it, so it fails closed
         throw new IllegalStateException("record at seq " + firstSeq + " cannot be serialized: " + error, error);
@@ -421,6 +435,7 @@ public final class GroupCommit implements AutoCloseable {
 
   private void commitUntilDone(List<Entry> batch) throws IOException, InterruptedException {
     long seq = batch.get(0).firstSeq;
+    for (Entry e : batch) e.serialize(); // the ones no caller claimed yet, before waiting for any
     for (Entry e : batch) {
       if (e.firstSeq != seq) throw new IllegalStateException("batch at seq " + seq + " but the next entry has seq " + e.firstSeq);
       e.awaitSerialized();

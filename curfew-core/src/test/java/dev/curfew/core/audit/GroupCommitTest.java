@@ -5,10 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -69,6 +72,92 @@ class GroupCommitTest {
     } finally {
       log.close();
     }
+  }
+
+  @Test
+  void aWriterWaitingForACallerStillSerializing_parksInsteadOfSpinning() throws Exception {
+    List<Long> seqs = new CopyOnWriteArrayList<>();
+    CountDownLatch firstWrite = new CountDownLatch(1);
+    GroupCommit log = new GroupCommit("test log", OPTIONS, batch -> {
+      try {
+        firstWrite.await(30, TimeUnit.SECONDS); // the writer is busy with the first batch
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+      for (GroupCommit.Entry e : batch) {
+        for (int i = 0; i < e.size(); i++) seqs.add(e.firstSeq() + i);
+      }
+    }, null, 0, Long.MIN_VALUE).start();
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger reads = new AtomicInteger();
+    AuditRecord record = event(1);
+    // read once under the enqueue lock (its time), then by the caller that serializes it: that read
+    // holds the caller as if it had lost its core
+    List<AuditRecord> slow = new AbstractList<>() {
+      @Override public AuditRecord get(int i) {
+        if (reads.incrementAndGet() > 1) {
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return record;
+      }
+
+      @Override public int size() {
+        return 1;
+      }
+    };
+    try {
+      CompletableFuture<Void> first = log.append(List.of(event(0)), List.of());
+      await().atMost(Duration.ofSeconds(30)).until(() -> log.durableSize() == 0 && firstWrite.getCount() == 1
+          && writerWriting());
+      // the caller claims the second entry while the writer cannot: it is writing the first batch
+      CompletableFuture<CompletableFuture<Void>> appended = CompletableFuture.supplyAsync(() -> log.append(slow, List.of()));
+      await().atMost(Duration.ofSeconds(30)).until(() -> reads.get() == 2);
+      firstWrite.countDown();
+      await().atMost(Duration.ofSeconds(30)).until(() -> writerWaiting() != null);
+      Thread writer = writerWaiting();
+      Thread.sleep(100);
+      int parked = 0;
+      for (int i = 0; i < 10; i++) {
+        Thread.State st = writer.getState();
+        if (st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING) parked++;
+        Thread.sleep(10);
+      }
+      release.countDown();
+      assertThat(appended.get(30, TimeUnit.SECONDS)).succeedsWithin(Duration.ofSeconds(30));
+      assertThat(first).succeedsWithin(Duration.ofSeconds(30));
+      assertThat(seqs).containsExactly(0L, 1L);
+      assertThat(parked).as("samples of the waiting writer that found it parked").isGreaterThanOrEqualTo(8);
+    } finally {
+      firstWrite.countDown();
+      release.countDown();
+      log.close();
+    }
+  }
+
+  /** Whether a group-commit writer thread is inside its Writer's write. */
+  private static boolean writerWriting() {
+    for (var e : Thread.getAllStackTraces().entrySet()) {
+      if (!e.getKey().getName().equals("curfew-group-commit")) continue;
+      for (StackTraceElement f : e.getValue()) {
+        if (f.getMethodName().equals("commitUntilDone")) return true;
+      }
+    }
+    return false;
+  }
+
+  /** The group-commit writer thread that is waiting for a caller's serialization, or null. */
+  private static Thread writerWaiting() {
+    for (var e : Thread.getAllStackTraces().entrySet()) {
+      if (!e.getKey().getName().equals("curfew-group-commit")) continue;
+      for (StackTraceElement f : e.getValue()) {
+        if (f.getMethodName().equals("awaitSerialized")) return e.getKey();
+      }
+    }
+    return null;
   }
 
   @Test
