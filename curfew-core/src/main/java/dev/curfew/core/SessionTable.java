@@ -1,7 +1,6 @@
 package dev.curfew.core;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,8 +18,11 @@ final class SessionTable {
   private final Map<TokenHash, Session> byPreviousToken = new ConcurrentHashMap<>();
   /** By id, held inline in the session as two longs. */
   private final SessionIndex byId = new SessionIndex(Session::idHash);
-  /** Subject to its live sessions: one {@link Session}, or a {@code Session[]} when several (most subjects have one). */
-  private final Map<String, Object> bySubject = new ConcurrentHashMap<>();
+  /**
+   * The live sessions by subject: a slot per session (a subject's sessions share its probe chain),
+   * so a subject costs its string, which the session holds anyway, and no map node.
+   */
+  private final SessionIndex bySubject = new SessionIndex(s -> s.subject.hashCode());
   private final AtomicInteger live = new AtomicInteger();
   /**
    * Subject to its sessions that ended by an idle timeout under a policy with {@code resume_within}
@@ -82,13 +84,34 @@ final class SessionTable {
     }
   }
 
-  /** Live sessions of a subject (ended ones are filtered out by the caller under their locks). */
-  Collection<Session> bySubject(String subject) {
-    Object v = bySubject.get(subject);
-    if (v == null) return List.of();
-    if (v instanceof Session) return List.of((Session) v);
-    return List.of((Session[]) v);
+  /**
+   * Live sessions of a subject, oldest first (ended ones are filtered out by the caller under their
+   * locks); weakly consistent, as {@link #forEachLive}.
+   */
+  List<Session> bySubject(String subject) {
+    int h = subject.hashCode();
+    for (;;) {
+      Object[] t = bySubject.table();
+      int mask = t.length - 1;
+      List<Session> found = null;
+      for (int i = SessionIndex.start(t, h); ; i = (i + 1) & mask) {
+        Object o = SessionIndex.at(t, i);
+        if (o == null) break;
+        if (o != SessionIndex.TOMBSTONE && ((Session) o).subject.equals(subject)) {
+          if (found == null) found = new ArrayList<>(2);
+          found.add((Session) o);
+        }
+      }
+      if (bySubject.changed(t)) continue;
+      if (found == null) return List.of();
+      // Fixed before the session entered the index: safe to read without its lock.
+      if (found.size() > 1) found.sort(OLDEST_FIRST);
+      return found;
+    }
   }
+
+  private static final java.util.Comparator<Session> OLDEST_FIRST = (a, b) -> a.createdAtMs != b.createdAtMs
+      ? Long.compare(a.createdAtMs, b.createdAtMs) : Long.compare(a.openedSeq, b.openedSeq);
 
   int liveCount() {
     return live.get();
@@ -100,15 +123,9 @@ final class SessionTable {
    * be seen, and one seen may have ended since; callers decide under the session's lock.
    */
   void forEachLive(java.util.function.Predicate<String> subjects, java.util.function.Consumer<Session> visitor) {
-    for (Map.Entry<String, Object> e : bySubject.entrySet()) {
-      if (!subjects.test(e.getKey())) continue;
-      Object v = e.getValue();
-      if (v instanceof Session) {
-        visitor.accept((Session) v);
-      } else {
-        for (Session s : (Session[]) v) visitor.accept(s);
-      }
-    }
+    bySubject.forEach(s -> {
+      if (subjects.test(s.subject)) visitor.accept(s);
+    });
   }
 
   int size() {
@@ -136,7 +153,7 @@ final class SessionTable {
       byPreviousToken.put(s.previous.hash, s);
     }
     if (!s.ended()) {
-      bySubject.merge(s.subject, s, SessionTable::withSession);
+      bySubject.add(s);
       live.incrementAndGet();
     } else {
       rememberIfResumable(s);
@@ -191,36 +208,9 @@ final class SessionTable {
 
   /** The session ended: it leaves the subject index and the live count, and stays findable. */
   void ended(Session s) {
-    bySubject.computeIfPresent(s.subject, (k, v) -> withoutSession(v, s));
+    bySubject.remove(s, s.subject.hashCode());
     live.decrementAndGet();
     rememberIfResumable(s);
-  }
-
-  private static Object withSession(Object existing, Object added) {
-    Session s = (Session) added;
-    if (existing instanceof Session) {
-      return existing == s ? existing : new Session[] {(Session) existing, s};
-    }
-    Session[] old = (Session[]) existing;
-    for (Session o : old) {
-      if (o == s) return old;
-    }
-    Session[] grown = java.util.Arrays.copyOf(old, old.length + 1);
-    grown[old.length] = s;
-    return grown;
-  }
-
-  private static Object withoutSession(Object existing, Session s) {
-    if (existing instanceof Session) {
-      return existing == s ? null : existing;
-    }
-    Session[] old = (Session[]) existing;
-    List<Session> kept = new ArrayList<>(old.length);
-    for (Session o : old) {
-      if (o != s) kept.add(o);
-    }
-    if (kept.isEmpty()) return null;
-    return kept.size() == 1 ? kept.get(0) : kept.toArray(new Session[0]);
   }
 
   /** Forgets an ended session entirely. */
