@@ -132,7 +132,7 @@ public final class Replay {
 
   private static void end(Session s, EndReason reason, long atMs) {
     s.endReason = reason;
-    s.endedAtMs = atMs;
+    s.endedAtMs(atMs);
   }
 
   public long recordsApplied() {
@@ -151,7 +151,7 @@ public final class Replay {
           s.tokenIssuedAtMs = b.issuedAtMs();
         }
       }
-      if (s.hasToken) {
+      if (s.hasToken()) {
         out.add(SessionSnapshot.of(s));
       }
     }

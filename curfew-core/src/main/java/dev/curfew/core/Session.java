@@ -19,12 +19,16 @@ final class Session extends Timer {
   final Audience audience;
 
   Policy policy;
-  /** The order this engine opened it in (0: restored): ties of {@link #createdAtMs} for the concurrency limit. */
-  long openedSeq;
+  /**
+   * The order this engine opened it in (0: restored): ties of {@link #createdAtMs} for the
+   * concurrency limit, compared by {@link #openedBefore} so that wrapping past 2^31 does not matter
+   * (two sessions opened in the same millisecond are never 2^31 openings apart).
+   */
+  int openedSeq;
   /**
    * The SHA-256 of the current token ({@link TokenHash}) as four words held inline, so that the
-   * token index leads from a slot straight to the comparison; {@code hasToken} false: none yet
-   * (a session being rebuilt from the audit trail). Written only by {@link SessionTable} while it
+   * token index leads from a slot straight to the comparison; all four zero: none yet (a session
+   * being rebuilt from the audit trail; a SHA-256 of zero is not a value a token has in practice). Written only by {@link SessionTable} while it
    * holds its write lock (and under this session's monitor once the session is in the table), so
    * the index may read them without this monitor as a hint; the decision is taken under it.
    */
@@ -32,7 +36,6 @@ final class Session extends Timer {
   long tokB;
   long tokC;
   long tokD;
-  boolean hasToken;
   /** The token rotated out last, with its grace; null: never rotated (most sessions). */
   PreviousToken previous;
   long tokenIssuedAtMs;
@@ -44,8 +47,7 @@ final class Session extends Timer {
   long warnedForMs = Long.MIN_VALUE;
 
   EndReason endReason;
-  long endedAtMs;
-  /** What few sessions need (an acknowledged warning, a refusal, a resumption); null: none of it yet. */
+  /** What few live sessions need (an acknowledged warning, a refusal, a resumption) and an ended one; null: none yet. */
   private Rare rare;
 
   Session(String id, String subject, Policy policy, long createdAtMs, Map<String, Object> attributes,
@@ -79,12 +81,12 @@ final class Session extends Timer {
 
   /** The current token's hash; null: none yet. */
   TokenHash tokenHash() {
-    return hasToken ? TokenHash.ofWords(tokA, tokB, tokC, tokD) : null;
+    return hasToken() ? TokenHash.ofWords(tokA, tokB, tokC, tokD) : null;
   }
 
   /** Whether {@code h} is the current token's hash. */
   boolean tokenIs(TokenHash h) {
-    return hasToken && tokA == h.a() && tokB == h.b() && tokC == h.c() && tokD == h.d();
+    return tokA == h.a() && tokB == h.b() && tokC == h.c() && tokD == h.d();
   }
 
   /** Sets the current token's hash; only {@link SessionTable} calls this once the session is in it. */
@@ -93,7 +95,15 @@ final class Session extends Timer {
     tokB = h.b();
     tokC = h.c();
     tokD = h.d();
-    hasToken = true;
+  }
+
+  boolean hasToken() {
+    return (tokA | tokB | tokC | tokD) != 0;
+  }
+
+  /** Whether {@code a} was opened before {@code b} in the same millisecond ({@link #openedSeq}). */
+  static int openedBefore(Session a, Session b) {
+    return Integer.compare(a.openedSeq - b.openedSeq, 0);
   }
 
   /** The hash of the token rotated out last; null: none. */
@@ -113,6 +123,8 @@ final class Session extends Timer {
 
   /** The fields most sessions never set, kept out of the session object until one is set. */
   private static final class Rare {
+    /** When the session ended (with {@link Session#endReason}); 0: not ended. */
+    long endedAtMs;
     /** The {@code expires_at} of the warning the holder last acknowledged; MIN_VALUE: none. */
     long acknowledgedForMs = Long.MIN_VALUE;
     /**
@@ -131,6 +143,14 @@ final class Session extends Timer {
   private Rare rare() {
     if (rare == null) rare = new Rare();
     return rare;
+  }
+
+  long endedAtMs() {
+    return rare == null ? 0 : rare.endedAtMs;
+  }
+
+  void endedAtMs(long ms) {
+    if (rare != null || ms != 0) rare().endedAtMs = ms;
   }
 
   long acknowledgedForMs() {
@@ -222,6 +242,6 @@ final class Session extends Timer {
   SessionStatus status(long nowMs) {
     return new SessionStatus(id(), subject, policy.name(), policy.version(), createdAtMs, lastActivityAtMs,
         idleExpiresAtMs, absoluteExpiresAtMs, warningAtMs(), extensionsUsed,
-        Math.max(0, policy.maxExtensions() - extensionsUsed), nowMs, endReason, endedAtMs, attributes, audience, resumedFrom());
+        Math.max(0, policy.maxExtensions() - extensionsUsed), nowMs, endReason, endedAtMs(), attributes, audience, resumedFrom());
   }
 }

@@ -204,7 +204,7 @@ public final class SessionEngine {
     if (excess <= 0) return openNow(id, subject, policy, attrs, audience, actor, resumes);
     // Oldest first; within one millisecond, in the order they were opened here.
     live.sort((a, b) -> a.createdAtMs != b.createdAtMs ? Long.compare(a.createdAtMs, b.createdAtMs)
-        : Long.compare(a.openedSeq, b.openedSeq));
+        : Session.openedBefore(a, b));
     List<Object> liveIds = new ArrayList<>();
     for (Session s : live) liveIds.add(s.id());
     if (limit.whenExceeded() == ConcurrencyLimit.WhenExceeded.REFUSE_NEW) {
@@ -253,7 +253,7 @@ public final class SessionEngine {
     Session s = new Session(id, subject, policy, now, attrs, audience);
     s.resumedFrom(resumes == null ? null : resumes.id());
     s.setToken(TokenHash.of(token));
-    s.openedSeq = openings.incrementAndGet();
+    s.openedSeq = (int) openings.incrementAndGet();
     s.tokenIssuedAtMs = now;
     s.lastActivityAtMs = now;
     s.idleExpiresAtMs = Math.addExact(now, policy.idleTimeoutMs());
@@ -684,10 +684,10 @@ public final class SessionEngine {
     synchronized (s) {
       long now = clock.millis();
       if (s.ended()) {
-        if (now >= s.endedAtMs + limits.endedRetentionMs()) {
+        if (now >= s.endedAtMs() + limits.endedRetentionMs()) {
           table.purge(s);
         } else {
-          schedule(s, s.endedAtMs + limits.endedRetentionMs());
+          schedule(s, s.endedAtMs() + limits.endedRetentionMs());
         }
         return;
       }
@@ -737,7 +737,7 @@ public final class SessionEngine {
       throw new IllegalStateException("session " + s.id() + " already ended: " + s.endReason.wire());
     }
     s.endReason = reason;
-    s.endedAtMs = now;
+    s.endedAtMs(now);
     if (s.previous != null) s.previous.sealed = null;
     // The record before the subject index forgets the session: an opening that no longer counts
     // it (SessionEngine#openWithin) comes after its ending in the trail too.
@@ -853,7 +853,7 @@ public final class SessionEngine {
       synchronized (s) {
         table.insert(s);
         if (s.ended()) {
-          schedule(s, s.endedAtMs + limits.endedRetentionMs());
+          schedule(s, s.endedAtMs() + limits.endedRetentionMs());
         } else if (now >= s.expiresAtMs()) {
           futures.add(expire(s, now, "recovery"));
           expired++;

@@ -127,14 +127,15 @@ final class SessionIndex {
   }
 
   /**
-   * A new array without tombstones, twice as large when the sessions fill more than a quarter of
-   * the old one (so a rebuild is followed by at least a quarter of the capacity in additions), and
+   * A new array without tombstones, twice as large (or more) when the sessions fill more than a
+   * quarter of the old one (so a rebuild is followed by at least a quarter of the capacity in
+   * additions, and the load stays between a quarter and a half as the index grows), and
    * published whole: a reader of the old array sees the change and probes again.
    */
   private void rebuild() {
     Object[] old = slots;
     int capacity = old.length;
-    while ((size + 1) * 4 > capacity) capacity *= 2;
+    while (size * 4 > capacity) capacity *= 2;
     Object[] t = new Object[capacity];
     int mask = capacity - 1;
     for (Object o : old) {

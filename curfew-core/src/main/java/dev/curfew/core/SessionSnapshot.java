@@ -33,7 +33,7 @@ public record SessionSnapshot(
   static SessionSnapshot of(Session s) {
     return new SessionSnapshot(s.id(), s.subject, s.policy, s.createdAtMs,
         s.attributes, s.tokenHash(), s.previousTokenHash(), s.tokenIssuedAtMs, s.lastActivityAtMs,
-        s.idleExpiresAtMs, s.absoluteExpiresAtMs, s.extensionsUsed, s.warnedForMs, s.endReason, s.endedAtMs,
+        s.idleExpiresAtMs, s.absoluteExpiresAtMs, s.extensionsUsed, s.warnedForMs, s.endReason, s.endedAtMs(),
         s.audience, s.acknowledgedForMs(), s.resumedFrom(), s.resumedBy());
   }
 
@@ -56,7 +56,7 @@ public record SessionSnapshot(
     s.warnedForMs = warnedForMs;
     s.acknowledgedForMs(acknowledgedForMs);
     s.endReason = endReason;
-    s.endedAtMs = endedAtMs;
+    s.endedAtMs(endedAtMs);
     s.resumedFrom(resumedFrom);
     s.resumedBy(resumedBy);
     return s;

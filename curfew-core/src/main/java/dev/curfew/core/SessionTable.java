@@ -111,7 +111,7 @@ final class SessionTable {
   }
 
   private static final java.util.Comparator<Session> OLDEST_FIRST = (a, b) -> a.createdAtMs != b.createdAtMs
-      ? Long.compare(a.createdAtMs, b.createdAtMs) : Long.compare(a.openedSeq, b.openedSeq);
+      ? Long.compare(a.createdAtMs, b.createdAtMs) : Session.openedBefore(a, b);
 
   int liveCount() {
     return live.get();
@@ -141,7 +141,7 @@ final class SessionTable {
 
   /** Adds {@code s}, whose token is set ({@link Session#setToken}); its id must be new. */
   void insert(Session s) {
-    if (!s.hasToken) throw new IllegalArgumentException(s.id() + " has no token");
+    if (!s.hasToken()) throw new IllegalArgumentException(s.id() + " has no token");
     synchronized (byId) {
       if (byId(s.idHi, s.idLo) != null) {
         throw new IllegalStateException("duplicate session id " + s.id());
