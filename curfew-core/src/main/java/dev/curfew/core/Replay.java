@@ -69,13 +69,13 @@ public final class Replay {
       s.lastActivityAtMs = created;
       s.idleExpiresAtMs = Times.parse((String) data.get("idle_expires_at"));
       s.absoluteExpiresAtMs = absolute;
-      s.resumedFrom = (String) data.get("resumed_from");
+      s.resumedFrom((String) data.get("resumed_from"));
       sessions.put(id, s);
       return;
     }
     Session s = sessions.get(id);
     if (s != null && RecordTypes.RESUMED.equals(type)) {
-      s.resumedBy = (String) data.get("resumed_by"); // on an ended session: it is not resumed twice
+      s.resumedBy((String) data.get("resumed_by")); // on an ended session: it is not resumed twice
       return;
     }
     if (s == null || s.ended()) return;
@@ -91,7 +91,7 @@ public final class Replay {
         s.warnedForMs = Times.parse((String) data.get("expires_at"));
         break;
       case RecordTypes.WARNING_ACKNOWLEDGED:
-        s.acknowledgedForMs = Times.parse((String) data.get("expires_at"));
+        s.acknowledgedForMs(Times.parse((String) data.get("expires_at")));
         break;
       case RecordTypes.POLICY_APPLIED:
         s.idleExpiresAtMs = Times.parse((String) data.get("idle_expires_at"));
@@ -132,7 +132,7 @@ public final class Replay {
 
   private static void end(Session s, EndReason reason, long atMs) {
     s.endReason = reason;
-    s.endedAtMs = atMs;
+    s.endedAtMs(atMs);
   }
 
   public long recordsApplied() {
@@ -144,13 +144,14 @@ public final class Replay {
     List<SessionSnapshot> out = new ArrayList<>(sessions.size());
     for (Session s : sessions.values()) {
       for (AuditSink.TokenBinding b : bindings.getOrDefault(s.id(), List.of())) {
-        if (!b.tokenHash().equals(s.tokenHash)) {
-          s.previousTokenHash = s.tokenHash;
-          s.tokenHash = b.tokenHash();
+        if (!s.tokenIs(b.tokenHash())) {
+          TokenHash current = s.tokenHash();
+          s.previous = current == null ? null : new Session.PreviousToken(current, Long.MIN_VALUE, null);
+          s.setToken(b.tokenHash());
           s.tokenIssuedAtMs = b.issuedAtMs();
         }
       }
-      if (s.tokenHash != null) {
+      if (s.hasToken()) {
         out.add(SessionSnapshot.of(s));
       }
     }

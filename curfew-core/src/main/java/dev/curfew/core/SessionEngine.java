@@ -86,7 +86,7 @@ public final class SessionEngine {
     this.events = events == null ? SessionEvents.NONE : events;
     this.metrics = metrics == null ? EngineMetrics.NONE : metrics;
     this.limits = limits == null ? Limits.defaults() : limits;
-    this.wheel = new StaggeredWheels<>(clock.millis(), WHEEL_SHARDS, WHEEL_SPREAD_MS, s -> s.key.hashCode());
+    this.wheel = new StaggeredWheels<>(clock.millis(), WHEEL_SHARDS, WHEEL_SPREAD_MS, Session::idHash);
   }
 
   public Clock clock() { return clock; }
@@ -120,10 +120,26 @@ public final class SessionEngine {
     return open(OpenRequest.of(policies, subject, policyName, attributes, audience, actor));
   }
 
+  /** Most distinct audiences {@link #shared} keeps; past that, each session keeps its own. */
+  private static final int SHARED_AUDIENCES = 1024;
+  private final Map<Audience, Audience> sharedAudiences = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * One instance per distinct audience (an immutable value), so that a million sessions opened for
+   * the same few places do not hold a million copies of them.
+   */
+  private Audience shared(Audience a) {
+    Audience known = sharedAudiences.get(a);
+    if (known != null) return known;
+    if (sharedAudiences.size() >= SHARED_AUDIENCES) return a;
+    known = sharedAudiences.putIfAbsent(a, a);
+    return known == null ? a : known;
+  }
+
   /** Opens the session a validated request describes ({@link OpenRequest#of}, {@link OpenRequest#child}). */
   public Decision open(OpenRequest request) {
     String subject = request.subject();
-    Audience audience = request.audience();
+    Audience audience = shared(request.audience());
     String actor = request.actor();
     Policy policy = request.policy();
     Map<String, Object> attrs = request.attributes();
@@ -160,7 +176,7 @@ public final class SessionEngine {
     for (Session s : table.resumableOf(subject)) {
       synchronized (s) {
         if (s.audience.equals(audience) && s.idleExpiresAtMs > bestExpiredAtMs
-            && Resumption.qualifies(s.endReason, s.idleExpiresAtMs, s.policy, s.resumedBy, policyName, now)) {
+            && Resumption.qualifies(s.endReason, s.idleExpiresAtMs, s.policy, s.resumedBy(), policyName, now)) {
           best = s;
           bestExpiredAtMs = s.idleExpiresAtMs;
         }
@@ -188,7 +204,7 @@ public final class SessionEngine {
     if (excess <= 0) return openNow(id, subject, policy, attrs, audience, actor, resumes);
     // Oldest first; within one millisecond, in the order they were opened here.
     live.sort((a, b) -> a.createdAtMs != b.createdAtMs ? Long.compare(a.createdAtMs, b.createdAtMs)
-        : Long.compare(a.openedSeq, b.openedSeq));
+        : Session.openedBefore(a, b));
     List<Object> liveIds = new ArrayList<>();
     for (Session s : live) liveIds.add(s.id());
     if (limit.whenExceeded() == ConcurrencyLimit.WhenExceeded.REFUSE_NEW) {
@@ -235,9 +251,9 @@ public final class SessionEngine {
     long now = clock.millis();
     String token = Tokens.newToken();
     Session s = new Session(id, subject, policy, now, attrs, audience);
-    s.resumedFrom = resumes == null ? null : resumes.id();
-    s.tokenHash = TokenHash.of(token);
-    s.openedSeq = openings.incrementAndGet();
+    s.resumedFrom(resumes == null ? null : resumes.id());
+    s.setToken(TokenHash.of(token));
+    s.openedSeq = (int) openings.incrementAndGet();
     s.tokenIssuedAtMs = now;
     s.lastActivityAtMs = now;
     s.idleExpiresAtMs = Math.addExact(now, policy.idleTimeoutMs());
@@ -245,17 +261,17 @@ public final class SessionEngine {
     synchronized (s) {
       List<AuditRecord> batch = new ArrayList<>(2);
       batch.add(records.created(s.about(), now, policy, s.idleExpiresAtMs, s.absoluteExpiresAtMs, attrs, actor,
-          audience, s.resumedFrom));
+          audience, s.resumedFrom()));
       if (resumes != null) {
         synchronized (resumes) {
-          resumes.resumedBy = id;
+          resumes.resumedBy(id);
           batch.add(records.resumed(resumes.about(), now, id, resumes.idleExpiresAtMs, actor));
         }
         table.notResumable(resumes);
       }
       table.insert(s);
       schedule(s, s.nextEventMs());
-      CompletableFuture<Void> durable = sink.append(batch, List.of(new TokenBinding(s.id(), s.tokenHash, now)));
+      CompletableFuture<Void> durable = sink.append(batch, List.of(new TokenBinding(s.id(), s.tokenHash(), now)));
       SessionStatus status = s.status(now);
       // No page follows a session yet; lists of sessions (the admin console's) learn of it here.
       events.publish(s.id(), "status", status.toMap());
@@ -288,6 +304,11 @@ public final class SessionEngine {
       return Decision.ended(EndReason.UNKNOWN, null, Decision.DONE);
     }
     synchronized (s) {
+      if (!s.tokenIs(hash) && !hash.equals(s.previousTokenHash())) {
+        // Rotated out twice between the lookup and the lock: the token is no longer this session's.
+        metrics.checked(EndReason.UNKNOWN.wire());
+        return Decision.ended(EndReason.UNKNOWN, null, Decision.DONE);
+      }
       long now = clock.millis();
       Decision refused = refuseIfEnded(s, hash, now);
       if (refused != null) return refused;
@@ -301,15 +322,15 @@ public final class SessionEngine {
         s.idleExpiresAtMs = Math.addExact(now, s.policy.idleTimeoutMs());
         rearmAfterActivity(s, previous);
       }
-      if (!hash.equals(s.tokenHash)) {
+      if (!s.tokenIs(hash)) {
         // The previous token within its grace (refuseIfEnded let it through): hand it the current one.
-        newToken = SealedToken.open(s.sealedForPrevious, token);
+        newToken = SealedToken.open(s.previous.sealed, token);
         if (newToken == null) throw new IllegalStateException(s.id() + ": the sealed token does not open");
       } else if (touch && s.policy.renewEvery() != null
           && now - s.tokenIssuedAtMs >= s.policy.renewEvery().toMillis()) {
         newToken = rotate(s, token, now);
         rotated = List.of(records.rotated(s.about(), now));
-        bindings = List.of(new TokenBinding(s.id(), s.tokenHash, now));
+        bindings = List.of(new TokenBinding(s.id(), s.tokenHash(), now));
       }
       metrics.checked("valid");
       CompletableFuture<Void> durable = rotated.isEmpty() ? Decision.DONE : sink.append(rotated, bindings);
@@ -323,14 +344,11 @@ public final class SessionEngine {
    */
   private String rotate(Session s, String current, long now) {
     String newToken = Tokens.newToken();
-    TokenHash dropped = s.previousTokenHash;
-    s.previousTokenHash = s.tokenHash;
-    s.tokenHash = TokenHash.of(newToken);
-    s.tokenIssuedAtMs = now;
     long graceMs = limits.rotationGrace().windowMs(s.policy.renewEvery().toMillis());
-    s.previousGraceUntilMs = now + graceMs;
-    s.sealedForPrevious = graceMs > 0 ? SealedToken.seal(newToken, current) : null;
-    table.rotated(s, dropped);
+    Session.PreviousToken rotatedOut = new Session.PreviousToken(s.tokenHash(), now + graceMs,
+        graceMs > 0 ? SealedToken.seal(newToken, current) : null);
+    table.rotate(s, TokenHash.of(newToken), rotatedOut);
+    s.tokenIssuedAtMs = now;
     return newToken;
   }
 
@@ -374,7 +392,7 @@ public final class SessionEngine {
         return new Decision(Decision.Verdict.REFUSED, s.status(now), null, Refusals.acknowledgementText(refusal), null,
             refusedRecord(s, now, refusal, null));
       }
-      s.acknowledgedForMs = s.warnedForMs;
+      s.acknowledgedForMs(s.warnedForMs);
       AuditRecord r = records.warningAcknowledged(s.about(), now, s.warnedForMs);
       return Decision.allowed(s.status(now), sink.append(List.of(r), List.of()));
     });
@@ -404,6 +422,9 @@ public final class SessionEngine {
     Session s = hash == null ? null : table.byToken(hash);
     if (s == null) return Decision.ended(EndReason.UNKNOWN, null, Decision.DONE);
     synchronized (s) {
+      if (!s.tokenIs(hash) && !hash.equals(s.previousTokenHash())) {
+        return Decision.ended(EndReason.UNKNOWN, null, Decision.DONE); // rotated out meanwhile
+      }
       long now = clock.millis();
       Decision refused = refuseIfEnded(s, hash, now);
       return refused != null ? refused : op.apply(s, now);
@@ -663,10 +684,10 @@ public final class SessionEngine {
     synchronized (s) {
       long now = clock.millis();
       if (s.ended()) {
-        if (now >= s.endedAtMs + limits.endedRetentionMs()) {
+        if (now >= s.endedAtMs() + limits.endedRetentionMs()) {
           table.purge(s);
         } else {
-          schedule(s, s.endedAtMs + limits.endedRetentionMs());
+          schedule(s, s.endedAtMs() + limits.endedRetentionMs());
         }
         return;
       }
@@ -716,8 +737,8 @@ public final class SessionEngine {
       throw new IllegalStateException("session " + s.id() + " already ended: " + s.endReason.wire());
     }
     s.endReason = reason;
-    s.endedAtMs = now;
-    s.sealedForPrevious = null;
+    s.endedAtMs(now);
+    if (s.previous != null) s.previous.sealed = null;
     // The record before the subject index forgets the session: an opening that no longer counts
     // it (SessionEngine#openWithin) comes after its ending in the trail too.
     CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
@@ -733,7 +754,7 @@ public final class SessionEngine {
    * rotation grace. Null: valid (the current token, or the previous one within its grace).
    */
   private Decision refuseIfEnded(Session s, TokenHash presented, long now) {
-    if (!s.ended() && presented.equals(s.previousTokenHash) && now >= s.previousGraceUntilMs) {
+    if (!s.ended() && presented.equals(s.previousTokenHash()) && now >= s.previousGraceUntilMs()) {
       AuditRecord r = records.replayed(s.about(), now);
       metrics.checked(EndReason.REPLAYED.wire());
       return Decision.ended(EndReason.REPLAYED, null, end(s, EndReason.REPLAYED, now, r));
@@ -832,7 +853,7 @@ public final class SessionEngine {
       synchronized (s) {
         table.insert(s);
         if (s.ended()) {
-          schedule(s, s.endedAtMs + limits.endedRetentionMs());
+          schedule(s, s.endedAtMs() + limits.endedRetentionMs());
         } else if (now >= s.expiresAtMs()) {
           futures.add(expire(s, now, "recovery"));
           expired++;

@@ -13,9 +13,17 @@ final class SessionId {
   private final long hi;
   private final long lo;
 
-  private SessionId(long hi, long lo) {
+  SessionId(long hi, long lo) {
     this.hi = hi;
     this.lo = lo;
+  }
+
+  long hi() {
+    return hi;
+  }
+
+  long lo() {
+    return lo;
   }
 
   /** Parses the string form; null when {@code s} is not one (never throws). */
@@ -42,20 +50,25 @@ final class SessionId {
    */
   @Override
   public String toString() {
+    return format(hi, lo);
+  }
+
+  /** The string form of the id (hi, lo), without an object for it. */
+  static String format(long hi, long lo) {
     byte[] out = new byte[24];
     out[0] = 's';
     out[1] = '_';
     int o = 2;
     // Bits 127..0 of (hi, lo); take 6 at a time from the top.
     for (int shift = 122; shift >= 0; shift -= 6) {
-      out[o++] = ALPHABET[bits6(shift)];
+      out[o++] = ALPHABET[bits6(hi, lo, shift)];
     }
     out[o] = ALPHABET[(int) (lo & 0x3) << 4]; // the last 2 bits, then 4 zero bits
     return new String(out, StandardCharsets.ISO_8859_1);
   }
 
   /** The 6 bits of the 128-bit value (hi, lo) whose lowest bit is {@code shift}. */
-  private int bits6(int shift) {
+  private static int bits6(long hi, long lo, int shift) {
     long v;
     if (shift >= 64) {
       v = hi >>> (shift - 64);
@@ -74,6 +87,11 @@ final class SessionId {
 
   @Override
   public int hashCode() {
+    return hash(lo);
+  }
+
+  /** The hash of an id whose low word is {@code lo} (its bits are random). */
+  static int hash(long lo) {
     return (int) (lo ^ (lo >>> 32));
   }
 }

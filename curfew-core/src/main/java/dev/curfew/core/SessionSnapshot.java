@@ -32,9 +32,9 @@ public record SessionSnapshot(
 
   static SessionSnapshot of(Session s) {
     return new SessionSnapshot(s.id(), s.subject, s.policy, s.createdAtMs,
-        s.attributes, s.tokenHash, s.previousTokenHash, s.tokenIssuedAtMs, s.lastActivityAtMs,
-        s.idleExpiresAtMs, s.absoluteExpiresAtMs, s.extensionsUsed, s.warnedForMs, s.endReason, s.endedAtMs,
-        s.audience, s.acknowledgedForMs, s.resumedFrom, s.resumedBy);
+        s.attributes, s.tokenHash(), s.previousTokenHash(), s.tokenIssuedAtMs, s.lastActivityAtMs,
+        s.idleExpiresAtMs, s.absoluteExpiresAtMs, s.extensionsUsed, s.warnedForMs, s.endReason, s.endedAtMs(),
+        s.audience, s.acknowledgedForMs(), s.resumedFrom(), s.resumedBy());
   }
 
   /**
@@ -45,19 +45,20 @@ public record SessionSnapshot(
     Policy p = policies.version(policy.name(), policy.version()).filter(policy::equals).orElse(policy);
     Session s = new Session(sessionId, subject, p, createdAtMs, attributes == null ? Map.of() : attributes,
         audience == null ? Audience.NOWHERE : audience);
-    s.tokenHash = tokenHash;
-    s.previousTokenHash = previousTokenHash;
+    if (tokenHash != null) s.setToken(tokenHash);
+    // Neither the grace nor the sealed token outlives a restart: the previous token is a replay now.
+    s.previous = previousTokenHash == null ? null : new Session.PreviousToken(previousTokenHash, Long.MIN_VALUE, null);
     s.tokenIssuedAtMs = tokenIssuedAtMs;
     s.lastActivityAtMs = lastActivityAtMs;
     s.idleExpiresAtMs = idleExpiresAtMs;
     s.absoluteExpiresAtMs = absoluteExpiresAtMs;
     s.extensionsUsed = extensionsUsed;
     s.warnedForMs = warnedForMs;
-    s.acknowledgedForMs = acknowledgedForMs;
+    s.acknowledgedForMs(acknowledgedForMs);
     s.endReason = endReason;
-    s.endedAtMs = endedAtMs;
-    s.resumedFrom = resumedFrom;
-    s.resumedBy = resumedBy;
+    s.endedAtMs(endedAtMs);
+    s.resumedFrom(resumedFrom);
+    s.resumedBy(resumedBy);
     return s;
   }
 

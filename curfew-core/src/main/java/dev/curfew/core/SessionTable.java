@@ -1,7 +1,6 @@
 package dev.curfew.core;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,10 +12,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a replayed token is refused with the reason its session ended rather than {@code unknown}.
  */
 final class SessionTable {
-  private final Map<TokenHash, Session> byToken = new ConcurrentHashMap<>();
-  private final Map<SessionId, Session> byId = new ConcurrentHashMap<>();
-  /** Subject to its live sessions: one {@link Session}, or a {@code Session[]} when several (most subjects have one). */
-  private final Map<String, Object> bySubject = new ConcurrentHashMap<>();
+  /** By the hash of the current token, held inline in the session ({@link SessionIndex}). */
+  private final SessionIndex byToken = new SessionIndex(s -> tokenSlotHash(s.tokA));
+  /** By the hash of a rotated-out token still remembered (few sessions have one). */
+  private final Map<TokenHash, Session> byPreviousToken = new ConcurrentHashMap<>();
+  /** By id, held inline in the session as two longs. */
+  private final SessionIndex byId = new SessionIndex(Session::idHash);
+  /**
+   * The live sessions by subject: a slot per session (a subject's sessions share its probe chain),
+   * so a subject costs its string, which the session holds anyway, and no map node.
+   */
+  private final SessionIndex bySubject = new SessionIndex(s -> s.subject.hashCode());
   private final AtomicInteger live = new AtomicInteger();
   /**
    * Subject to its sessions that ended by an idle timeout under a policy with {@code resume_within}
@@ -25,22 +31,87 @@ final class SessionTable {
    */
   private final Map<String, List<Session>> resumable = new ConcurrentHashMap<>();
 
+  /** The first word of a token hash (its bits are random) as an index hash. */
+  private static int tokenSlotHash(long a) {
+    return (int) (a ^ (a >>> 32));
+  }
+
+  /**
+   * The session whose current or previous token has {@code hash}, as the indexes say without its
+   * lock: the caller confirms under the lock ({@link Session#tokenIs}, {@link
+   * Session#previousTokenHash()}), since a rotation may move the token meanwhile.
+   */
   Session byToken(TokenHash hash) {
-    return byToken.get(hash);
+    int h = tokenSlotHash(hash.a());
+    for (;;) {
+      Object[] t = byToken.table();
+      int mask = t.length - 1;
+      Session found = null;
+      for (int i = SessionIndex.start(t, h); ; i = (i + 1) & mask) {
+        Object o = SessionIndex.at(t, i);
+        if (o == null) break;
+        if (o != SessionIndex.TOMBSTONE && ((Session) o).tokenIs(hash)) {
+          found = (Session) o;
+          break;
+        }
+      }
+      if (byToken.changed(t)) continue; // rebuilt meanwhile: the answer may be stale
+      // A rotation puts the old token here before it leaves the index, so a miss there is seen here.
+      return found != null ? found : byPreviousToken.get(hash);
+    }
   }
 
   Session byId(String id) {
     SessionId key = SessionId.parse(id);
-    return key == null ? null : byId.get(key);
+    return key == null ? null : byId(key.hi(), key.lo());
   }
 
-  /** Live sessions of a subject (ended ones are filtered out by the caller under their locks). */
-  Collection<Session> bySubject(String subject) {
-    Object v = bySubject.get(subject);
-    if (v == null) return List.of();
-    if (v instanceof Session) return List.of((Session) v);
-    return List.of((Session[]) v);
+  private Session byId(long hi, long lo) {
+    int h = SessionId.hash(lo);
+    for (;;) {
+      Object[] t = byId.table();
+      int mask = t.length - 1;
+      Session found = null;
+      for (int i = SessionIndex.start(t, h); ; i = (i + 1) & mask) {
+        Object o = SessionIndex.at(t, i);
+        if (o == null) break;
+        if (o != SessionIndex.TOMBSTONE && ((Session) o).idLo == lo && ((Session) o).idHi == hi) {
+          found = (Session) o;
+          break;
+        }
+      }
+      if (!byId.changed(t)) return found;
+    }
   }
+
+  /**
+   * Live sessions of a subject, oldest first (ended ones are filtered out by the caller under their
+   * locks); weakly consistent, as {@link #forEachLive}.
+   */
+  List<Session> bySubject(String subject) {
+    int h = subject.hashCode();
+    for (;;) {
+      Object[] t = bySubject.table();
+      int mask = t.length - 1;
+      List<Session> found = null;
+      for (int i = SessionIndex.start(t, h); ; i = (i + 1) & mask) {
+        Object o = SessionIndex.at(t, i);
+        if (o == null) break;
+        if (o != SessionIndex.TOMBSTONE && ((Session) o).subject.equals(subject)) {
+          if (found == null) found = new ArrayList<>(2);
+          found.add((Session) o);
+        }
+      }
+      if (bySubject.changed(t)) continue;
+      if (found == null) return List.of();
+      // Fixed before the session entered the index: safe to read without its lock.
+      if (found.size() > 1) found.sort(OLDEST_FIRST);
+      return found;
+    }
+  }
+
+  private static final java.util.Comparator<Session> OLDEST_FIRST = (a, b) -> a.createdAtMs != b.createdAtMs
+      ? Long.compare(a.createdAtMs, b.createdAtMs) : Session.openedBefore(a, b);
 
   int liveCount() {
     return live.get();
@@ -52,35 +123,37 @@ final class SessionTable {
    * be seen, and one seen may have ended since; callers decide under the session's lock.
    */
   void forEachLive(java.util.function.Predicate<String> subjects, java.util.function.Consumer<Session> visitor) {
-    for (Map.Entry<String, Object> e : bySubject.entrySet()) {
-      if (!subjects.test(e.getKey())) continue;
-      Object v = e.getValue();
-      if (v instanceof Session) {
-        visitor.accept((Session) v);
-      } else {
-        for (Session s : (Session[]) v) visitor.accept(s);
-      }
-    }
+    bySubject.forEach(s -> {
+      if (subjects.test(s.subject)) visitor.accept(s);
+    });
   }
 
   int size() {
     return byId.size();
   }
 
-  Collection<Session> all() {
-    return byId.values();
+  /** Every session the table holds, live and ended; weakly consistent. */
+  List<Session> all() {
+    List<Session> out = new ArrayList<>();
+    byId.forEach(out::add);
+    return out;
   }
 
+  /** Adds {@code s}, whose token is set ({@link Session#setToken}); its id must be new. */
   void insert(Session s) {
-    if (byId.putIfAbsent(s.key, s) != null) {
-      throw new IllegalStateException("duplicate session id " + s.id());
+    if (!s.hasToken()) throw new IllegalArgumentException(s.id() + " has no token");
+    synchronized (byId) {
+      if (byId(s.idHi, s.idLo) != null) {
+        throw new IllegalStateException("duplicate session id " + s.id());
+      }
+      byId.add(s);
     }
-    byToken.put(s.tokenHash, s);
-    if (s.previousTokenHash != null) {
-      byToken.put(s.previousTokenHash, s);
+    byToken.add(s);
+    if (s.previous != null) {
+      byPreviousToken.put(s.previous.hash, s);
     }
     if (!s.ended()) {
-      bySubject.merge(s.subject, s, SessionTable::withSession);
+      bySubject.add(s);
       live.incrementAndGet();
     } else {
       rememberIfResumable(s);
@@ -107,7 +180,7 @@ final class SessionTable {
    * that may still be resumed (their fields no longer change once ended).
    */
   private void rememberIfResumable(Session s) {
-    if (s.endReason != EndReason.IDLE_TIMEOUT || s.resumedBy != null || s.policy.resumeWithin() == null) return;
+    if (s.endReason != EndReason.IDLE_TIMEOUT || s.resumedBy() != null || s.policy.resumeWithin() == null) return;
     resumable.merge(s.subject, List.of(s), (old, added) -> {
       List<Session> grown = new ArrayList<>(old.size() + 1);
       for (Session o : old) {
@@ -118,54 +191,35 @@ final class SessionTable {
     });
   }
 
-  void rotated(Session s, TokenHash dropped) {
+  /**
+   * Under the session's lock: {@code s} gets the token hashed {@code next}; its current one becomes
+   * its previous one ({@code rotatedOut}, whose hash is the current token's), and the one before
+   * that is forgotten.
+   */
+  void rotate(Session s, TokenHash next, Session.PreviousToken rotatedOut) {
+    Session.PreviousToken dropped = s.previous;
+    byPreviousToken.put(rotatedOut.hash, s);
+    s.previous = rotatedOut;
+    byToken.replace(s, tokenSlotHash(s.tokA), () -> s.setToken(next));
     if (dropped != null) {
-      byToken.remove(dropped, s);
+      byPreviousToken.remove(dropped.hash, s);
     }
-    byToken.put(s.tokenHash, s);
   }
 
   /** The session ended: it leaves the subject index and the live count, and stays findable. */
   void ended(Session s) {
-    bySubject.computeIfPresent(s.subject, (k, v) -> withoutSession(v, s));
+    bySubject.remove(s, s.subject.hashCode());
     live.decrementAndGet();
     rememberIfResumable(s);
-  }
-
-  private static Object withSession(Object existing, Object added) {
-    Session s = (Session) added;
-    if (existing instanceof Session) {
-      return existing == s ? existing : new Session[] {(Session) existing, s};
-    }
-    Session[] old = (Session[]) existing;
-    for (Session o : old) {
-      if (o == s) return old;
-    }
-    Session[] grown = java.util.Arrays.copyOf(old, old.length + 1);
-    grown[old.length] = s;
-    return grown;
-  }
-
-  private static Object withoutSession(Object existing, Session s) {
-    if (existing instanceof Session) {
-      return existing == s ? null : existing;
-    }
-    Session[] old = (Session[]) existing;
-    List<Session> kept = new ArrayList<>(old.length);
-    for (Session o : old) {
-      if (o != s) kept.add(o);
-    }
-    if (kept.isEmpty()) return null;
-    return kept.size() == 1 ? kept.get(0) : kept.toArray(new Session[0]);
   }
 
   /** Forgets an ended session entirely. */
   void purge(Session s) {
     notResumable(s);
-    byId.remove(s.key, s);
-    byToken.remove(s.tokenHash, s);
-    if (s.previousTokenHash != null) {
-      byToken.remove(s.previousTokenHash, s);
+    byId.remove(s, s.idHash());
+    byToken.remove(s, tokenSlotHash(s.tokA));
+    if (s.previous != null) {
+      byPreviousToken.remove(s.previous.hash, s);
     }
   }
 }

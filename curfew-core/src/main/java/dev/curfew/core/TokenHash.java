@@ -84,6 +84,27 @@ public final class TokenHash {
     return fromBytes(HexFormat.of().parseHex(hex));
   }
 
+  /** The hash from its four words (most significant first), as {@link Session} holds it inline. */
+  static TokenHash ofWords(long a, long b, long c, long d) {
+    return new TokenHash(a, b, c, d);
+  }
+
+  long a() {
+    return a;
+  }
+
+  long b() {
+    return b;
+  }
+
+  long c() {
+    return c;
+  }
+
+  long d() {
+    return d;
+  }
+
   public byte[] toBytes() {
     return ByteBuffer.allocate(32).putLong(a).putLong(b).putLong(c).putLong(d).array();
   }
