@@ -60,7 +60,8 @@ public record CurfewConfig(
     SshConfig ssh,
     List<IdentityProviderConfig> identityProviders,
     List<WitnessConfig> witnesses,
-    TracingConfig tracing) {
+    TracingConfig tracing,
+    NetTransport transport) {
 
   /**
    * A backend API key: its name, where its secret comes from (only a hash is kept), and its scopes
@@ -164,7 +165,7 @@ public record CurfewConfig(
     return new CurfewConfig("0.0.0.0", 8080, Path.of("curfew-data"), null, List.of(), StoreConfig.EMBEDDED,
         AuditConfig.FILE, "default", policies, null, Duration.ofSeconds(10), Duration.ofHours(24),
         Duration.ofDays(400), 10_000_000, false, NotifyConfig.NONE, null, RateLimits.Settings.defaults(), null, List.of(),
-        RotationGrace.DEFAULT, null, List.of(), List.of(), TracingConfig.OFF);
+        RotationGrace.DEFAULT, null, List.of(), List.of(), TracingConfig.OFF, NetTransport.AUTO);
   }
 
   private static final Set<String> TOP = Set.of("server", "data_dir", "node", "api_keys", "store", "redis", "audit",
@@ -208,7 +209,7 @@ public record CurfewConfig(
     JsonNode server = root.path("server");
     if (!server.isMissingNode()) {
       requireObject("server", server);
-      onlyKeys("server.", server, Set.of("port", "host", "tls"));
+      onlyKeys("server.", server, Set.of("port", "host", "tls", "transport"));
     }
     int port = intIn("server.port", server.path("port"), d.port(), 0, 65535);
     String host = string("server.host", server.path("host"), d.host());
@@ -255,7 +256,8 @@ public record CurfewConfig(
         SshConfig.parse(root.path("ssh"), policies, defaultPolicy),
         identityProviders(root.path("identity_providers")),
         witnesses(root.path("witnesses")),
-        TracingConfig.parse(root.path("tracing")));
+        TracingConfig.parse(root.path("tracing")),
+        NetTransport.parse("server.transport", string("server.transport", server.path("transport"), d.transport().key())));
   }
 
   /** {@code witnesses: [{url, key}]}: each URL http(s), each key a witness verifier key (0x04). */
@@ -289,7 +291,7 @@ public record CurfewConfig(
     return new CurfewConfig(host, portOverride == null ? port : portOverride,
         dataDirOverride == null ? dataDir : dataDirOverride, node, apiKeys, store, audit, defaultPolicy, policies, gateway, snapshotInterval,
         endedRetention, auditRetention, maxLiveSessions, metricsAuth, notifications, auditSigningKey, rateLimits,
-        serverTls, databases, rotationGrace, ssh, identityProviders, witnesses, tracing);
+        serverTls, databases, rotationGrace, ssh, identityProviders, witnesses, tracing, transport);
   }
 
   /** {@code audit_signing_key: FILE}: the checkpoint signer key (NoteSigner format); absent: created in the data dir. */

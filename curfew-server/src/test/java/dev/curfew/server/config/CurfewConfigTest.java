@@ -98,6 +98,8 @@ class CurfewConfigTest {
       "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, resume_within: 0s}}|policies.p.resume_within",
       "policies: {p: {idle_timeout: 5m, absolute_timeout: 1h, resume_within: 25h}}|policies.p.resume_within",
       "{store: redis, max_live_sessions: 15}|max_live_sessions",
+      "server: {transport: kqueue2}|server.transport",
+      "server: {transport: 1}|server.transport",
   })
   void badValuesAreErrorsThatNameTheKey(String yaml, String key) {
     assertThatThrownBy(() -> CurfewConfig.parse(yaml))
