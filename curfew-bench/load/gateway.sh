@@ -70,8 +70,8 @@ gateway:
 YAML
 export CURFEW_BENCH_KEY=bench-key-0123456789abcdef
 # shellcheck disable=SC2086
-on_server java ${CURFEW_JAVA_OPTS:-} -jar curfew-server/target/curfew.jar serve --config "$tmp/curfew.yaml" --port $api --data "$tmp/data" > "$tmp/curfew.log" 2>&1 &
-echo $! > "$tmp/curfew.pid"
+start_server "$tmp/curfew.pid" java ${CURFEW_JAVA_OPTS:-} -jar curfew-server/target/curfew.jar serve --config "$tmp/curfew.yaml" \
+  --port $api --data "$tmp/data" > "$tmp/curfew.log" 2>&1
 wait_http "http://127.0.0.1:$api/healthz"
 token=$(curl -sf -H "Authorization: Bearer $CURFEW_BENCH_KEY" -H 'Content-Type: application/json' \
   -d '{"subject":"bench"}' "http://127.0.0.1:$api/v1/sessions" | sed 's/.*"token":"\([^"]*\)".*/\1/') \

@@ -11,6 +11,16 @@ on_server() {
   if [ -n "${SERVER_CPUS:-}" ]; then taskset -c "$SERVER_CPUS" "$@"; else "$@"; fi
 }
 
+# start_server PIDFILE CMD...: starts CMD in the background, pinned to SERVER_CPUS (if set), and
+# writes its own PID to PIDFILE. (`on_server CMD &` would background a subshell running the
+# function, and killing that subshell's PID leaves the server running.)
+start_server() {
+  local pidfile="$1"
+  shift
+  if [ -n "${SERVER_CPUS:-}" ]; then taskset -c "$SERVER_CPUS" "$@" & else "$@" & fi
+  echo $! > "$pidfile"
+}
+
 # on_client CMD...: runs CMD pinned to CLIENT_CPUS (if set).
 on_client() {
   if [ -n "${CLIENT_CPUS:-}" ]; then taskset -c "$CLIENT_CPUS" "$@"; else "$@"; fi

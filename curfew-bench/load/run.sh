@@ -30,8 +30,9 @@ policies:
 rate_limits: { enabled: false }
 YAML
 export CURFEW_API_KEY="load-test-key-0123456789"
-CURFEW_JAVA_OPTS="${CURFEW_JAVA_OPTS:-}" on_server "$root/curfew" serve --config "$work/curfew.yaml" --port "$port" --data "$work/data" > "$work/serve.log" 2>&1 &
-pid=$!
+CURFEW_JAVA_OPTS="${CURFEW_JAVA_OPTS:-}" start_server "$work/serve.pid" "$root/curfew" serve --config "$work/curfew.yaml" \
+  --port "$port" --data "$work/data" > "$work/serve.log" 2>&1
+pid=$(cat "$work/serve.pid")
 if [ "${NGINX:-1}" = 1 ]; then
   nginx_start "$work/nginx" "  server { listen 127.0.0.1:$ngx; location / { default_type application/json; return 200 '{\"valid\":true}'; } }"
 fi
