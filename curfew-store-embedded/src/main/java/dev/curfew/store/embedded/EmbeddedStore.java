@@ -26,9 +26,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The embedded (single node) store: the one entry point the server uses. Sessions live in the
@@ -337,7 +339,10 @@ public final class EmbeddedStore implements AutoCloseable {
 
   /**
    * Clean shutdown: stops snapshots, appends {@code node.stopped}, takes a final snapshot and closes
-   * the log. If the log has failed closed, it only closes.
+   * the log. If the log has failed closed, it only closes. If the log cannot be written (a full or
+   * vanished disk), {@code node.stopped} and the final snapshot are given up after {@link
+   * #STOP_WAIT} and the log's own close gives up what is left after its close timeout, with an
+   * {@link IOException}: a stop never waits for the disk forever.
    */
   @Override
   public void close() throws IOException {
@@ -352,8 +357,9 @@ public final class EmbeddedStore implements AutoCloseable {
         AuditRecord stopped = AuditRecord.builder(RecordTypes.NODE_STOPPED, e.clock().millis(), node)
             .put("version", options.version())
             .build();
-        await(log.append(List.of(stopped), List.of()));
-        snapshotter.take(e);
+        long started = System.nanoTime();
+        await(log.append(List.of(stopped), List.of()), stopWait);
+        snapshotter.take(e, stopWait.minusNanos(System.nanoTime() - started));
       }
     } finally {
       log.close();
@@ -379,6 +385,28 @@ public final class EmbeddedStore implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** How long a stop waits for {@code node.stopped} and the final snapshot to be durable. */
+  static final Duration STOP_WAIT = Duration.ofSeconds(10);
+  private Duration stopWait = STOP_WAIT;
+
+  /** Tests: a shorter {@link #STOP_WAIT}. */
+  void stopWait(Duration d) {
+    stopWait = Objects.requireNonNull(d, "stopWait");
+  }
+
+  private static void await(CompletableFuture<?> f, Duration maxWait) throws IOException {
+    try {
+      f.get(Math.max(0, maxWait.toNanos()), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      throw new IOException("the audit log could not make the records durable", e.getCause());
+    } catch (TimeoutException e) {
+      throw new IOException("node.stopped abandoned: the audit log could not be written for " + maxWait.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while the audit log was written", e);
     }
   }
 

@@ -22,6 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Writes {@code snapshot.json}: every session the engine holds (live and still-remembered ended
@@ -60,15 +63,34 @@ final class Snapshotter {
   }
 
   /** Takes one snapshot of {@code engine}; returns its seq. Serialized: one snapshot at a time. */
-  synchronized long take(SessionEngine engine) throws IOException {
+  long take(SessionEngine engine) throws IOException {
+    return take(engine, null);
+  }
+
+  /**
+   * As {@link #take(SessionEngine)}, abandoned with an {@link IOException} if the audit log has not
+   * made everything before it durable within {@code maxWait} (null: no limit), as in an outage that
+   * does not end (a full or vanished disk): the previous snapshot stays, and the log is replayed
+   * from it at the next start.
+   */
+  synchronized long take(SessionEngine engine, Duration maxWait) throws IOException {
     FileAuditLog.Mark mark = log.startTokenGeneration();
     List<SessionSnapshot> sessions = engine.snapshot();
     List<Policy> policies = engine.policies().allVersions();
     long timeMs = clock.millis();
     try {
-      log.sync().join();
-    } catch (CompletionException e) {
+      if (maxWait == null) {
+        log.sync().join();
+      } else {
+        log.sync().get(maxWait.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } catch (CompletionException | ExecutionException e) {
       throw new IOException("snapshot abandoned: the audit log failed", e.getCause());
+    } catch (TimeoutException e) {
+      throw new IOException("snapshot abandoned: the audit log could not be written for " + maxWait.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("snapshot abandoned: interrupted while the audit log was written", e);
     }
     write(mark, timeMs, policies, sessions);
     log.deleteTokenGenerationsBefore(mark.tokenGeneration());
