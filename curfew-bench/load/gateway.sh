@@ -8,7 +8,8 @@
 # Usage: curfew-bench/load/gateway.sh [seconds]   (needs nginx with auth_request, wrk, curl, a JDK
 #   and Maven)
 # Environment: CURFEW_WARMUP_SECS (20), PARTS ("direct proxy gateway auth-request"),
-#   SERVER_CPUS / CLIENT_CPUS (taskset lists, see lib.sh). Prints one RESULT line per run.
+#   SERVER_CPUS / CLIENT_CPUS (taskset lists, see lib.sh), TRANSPORT (server.transport: auto, io_uring,
+#   epoll or nio; default auto). Prints one RESULT line per run.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/../.."
@@ -17,7 +18,8 @@ cd "$here/../.."
 secs=${1:-15}
 parts="${PARTS:-direct proxy gateway auth-request}"
 tmp=$(mktemp -d)
-trap 'kill "$(cat "$tmp/curfew.pid" 2>/dev/null)" 2>/dev/null || true; nginx_stop "$tmp/nginx"; rm -rf "$tmp"' EXIT
+# the server stops (final snapshot) before its data directory goes
+trap 'kill "$(cat "$tmp/curfew.pid" 2>/dev/null)" 2>/dev/null || true; wait 2>/dev/null; nginx_stop "$tmp/nginx"; rm -rf "$tmp"' EXIT
 up=$(free_port); api=$(free_port); gw=$(free_port); px=$(free_port); au=$(free_port)
 nginx_start "$tmp/nginx" "
   upstream app { server 127.0.0.1:$up; keepalive 64; }
@@ -59,6 +61,7 @@ nginx_start "$tmp/nginx" "
 [ -f curfew-server/target/curfew.jar ] || mvn -q -B -DskipTests -pl curfew-server -am package
 # The sessions of the bench key may be used on the gateway route and on the app nginx guards.
 cat > "$tmp/curfew.yaml" <<YAML
+server: { transport: ${TRANSPORT:-auto} }
 api_keys:
   - { name: bench, key_env: CURFEW_BENCH_KEY, audience: [ "app:bench", "route:/" ] }
 gateway:

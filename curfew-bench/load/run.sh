@@ -6,7 +6,8 @@
 #   2. POST /v1/sessions with durable group commit (create.lua).
 # Usage: curfew-bench/load/run.sh [duration, default 20s] [connections, default 64]
 # Environment: WARMUP (seconds of check load before the measured runs, default 20), PARTS ("check
-#   create"), NGINX=0 (no nginx runs), SERVER_CPUS / CLIENT_CPUS (taskset lists, see lib.sh).
+#   create"), NGINX=0 (no nginx runs), SERVER_CPUS / CLIENT_CPUS (taskset lists, see lib.sh),
+#   TRANSPORT (server.transport: auto, io_uring, epoll or nio; default auto).
 # Prints wrk's output and one RESULT|name|req/s|p50 ms|p99 ms|non-2xx line per run.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,6 +25,7 @@ pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; nginx_stop "$work/nginx"; rm -rf "$work"' EXIT
 
 cat > "$work/curfew.yaml" <<YAML
+server: { transport: ${TRANSPORT:-auto} }
 policies:
   default: { idle_timeout: 1h, absolute_timeout: 12h, warn_before: 2m, max_extensions: 10 }
 # one key opening sessions as fast as it can is what the default open_per_key limit refuses
