@@ -193,6 +193,7 @@ final class ServeCommand implements Callable<Integer> {
   static Running start(CurfewConfig cfg, PrintStream log, Tracing tracing) throws Exception {
     checkTls("server.tls", cfg.serverTls(), log);
     if (cfg.gateway() != null) checkTls("gateway.tls", cfg.gateway().tls(), log);
+    cfg.transport().resolve(); // a transport this machine cannot run stops the start before anything is written
     String node = cfg.node() != null ? cfg.node() : defaultNode();
     Path dataDir = cfg.dataDir();
     // Before anything is written to the directory: one process per data directory.
