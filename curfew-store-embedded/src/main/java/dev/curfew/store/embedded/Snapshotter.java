@@ -87,7 +87,7 @@ final class Snapshotter {
     } catch (CompletionException | ExecutionException e) {
       throw new IOException("snapshot abandoned: the audit log failed", e.getCause());
     } catch (TimeoutException e) {
-      throw new IOException("snapshot abandoned: the audit log could not be written for " + maxWait.toSeconds() + " s");
+      throw new IOException("snapshot abandoned: the audit log could not be written within " + maxWait.toMillis() + " ms");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("snapshot abandoned: interrupted while the audit log was written", e);
