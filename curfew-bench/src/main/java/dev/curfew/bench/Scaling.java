@@ -114,14 +114,19 @@ public final class Scaling {
       }
     };
     long before = usedAfterGc();
+    // room for the N and the window: the default limit (10 M live sessions) refused the whole window
+    // at N = 10 M, which then recorded no expiry at all
+    SessionEngine.Limits limits = new SessionEngine.Limits(Math.max(SessionEngine.Limits.defaults().maxLiveSessions(), n + window),
+        SessionEngine.Limits.defaults().endedRetentionMs());
     SessionEngine engine = new SessionEngine(new SystemClock(), "bench", new Policies(policies, "long"),
-        new DiscardingSink(), null, metrics, SessionEngine.Limits.defaults());
+        new DiscardingSink(), null, metrics, limits);
     DeadlineDriver driver = new DeadlineDriver(engine).start();
     try {
       String[] tokens = new String[n];
       long t0 = System.nanoTime();
       for (int i = 0; i < n; i++) {
         tokens[i] = engine.open("user" + i, "long", Map.of()).token();
+        if (tokens[i] == null) throw new IllegalStateException("n=" + n + ": session " + i + " was refused");
       }
       double openSeconds = (System.nanoTime() - t0) / 1e9;
       System.out.printf(Locale.ROOT, "n=%d opened in %.1f s; live=%d%n", n, openSeconds, engine.liveSessions());
@@ -137,7 +142,9 @@ public final class Scaling {
 
       lateness.getIntervalHistogram(); // start clean: nothing of the N can have expired
       for (int i = 0; i < window; i++) {
-        engine.open("win" + i, "w" + (i % 10), Map.of());
+        if (!engine.open("win" + i, "w" + (i % 10), Map.of()).allowed()) {
+          throw new IllegalStateException("n=" + n + ": window session " + i + " was refused");
+        }
       }
       long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (engine.liveSessions() > n && System.nanoTime() < giveUp) {
