@@ -10,7 +10,6 @@ import dev.curfew.core.SystemClock;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -113,7 +112,7 @@ public final class Scaling {
         }
       }
     };
-    long before = usedAfterGc();
+    long before = HeapPerSession.usedAfterGc();
     // room for the N and the window: the default limit (10 M live sessions) refused the whole window
     // at N = 10 M, which then recorded no expiry at all
     SessionEngine.Limits limits = new SessionEngine.Limits(Math.max(SessionEngine.Limits.defaults().maxLiveSessions(), n + window),
@@ -137,7 +136,7 @@ public final class Scaling {
       System.out.printf(Locale.ROOT, "n=%d check-and-touch %.0f/s%n", n, rate);
 
       tokens = null;
-      double bytes = (usedAfterGc() - before) / (double) n;
+      double bytes = (HeapPerSession.usedAfterGc() - before) / (double) n;
       System.out.printf(Locale.ROOT, "n=%d heap %.1f bytes/session%n", n, bytes);
 
       lateness.getIntervalHistogram(); // start clean: nothing of the N can have expired
@@ -208,15 +207,4 @@ public final class Scaling {
             new LogPlot.Series("p99", xs, p99), new LogPlot.Series("max", xs, max)))));
   }
 
-  private static long usedAfterGc() {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-  }
 }
