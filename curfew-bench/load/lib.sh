@@ -94,3 +94,17 @@ free_port() {
     ss -ltnH "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
   done
 }
+
+# ticks PID: the CPU time (user and system clock ticks) process PID has used so far.
+ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
+
+# cpu_per BEFORE AFTER N: µs of CPU per operation between two ticks readings, as
+# "user+system (user + system)"; "—" when N < 1.
+cpu_per() {
+  awk -v b="$1" -v a="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN {split(b, x, " "); split(a, y, " ");
+    if (n < 1) { print "—"; exit } u = (y[1] - x[1]) * 1e6 / hz / n; s = (y[2] - x[2]) * 1e6 / hz / n;
+    printf "%.0f (%.0f + %.0f)", u + s, u, s}'
+}
+
+# wrk_requests FILE: how many requests the wrk run whose output is in FILE completed.
+wrk_requests() { awk '/requests in/ {print $1}' "$1"; }

@@ -8,7 +8,9 @@
 # Environment: WARMUP (seconds of check load before the measured runs, default 20), PARTS ("check
 #   create"), NGINX=0 (no nginx runs), SERVER_CPUS / CLIENT_CPUS (taskset lists, see lib.sh),
 #   TRANSPORT (server.transport: auto, io_uring, epoll or nio; default auto).
-# Prints wrk's output and one RESULT|name|req/s|p50 ms|p99 ms|non-2xx line per run.
+# Prints wrk's output and one RESULT|name|req/s|p50 ms|p99 ms|non-2xx line per run, and for
+# Curfew's runs a CPU|name|... line: its CPU time (user + system) per request, which a busy machine
+# disturbs far less than req/s.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$here/../.."
@@ -59,7 +61,9 @@ for p in $parts; do
         wrk_run nginx-before "$work/w" -t2 -c"$conns" -d"$duration" -s "$here/check.lua" "http://127.0.0.1:$ngx/v1/check"
       fi
       echo "== POST /v1/check touch=true, $conns connections, $duration"
+      c0="$(ticks "$pid")"
       wrk_run check "$work/w" -t2 -c"$conns" -d"$duration" -s "$here/check.lua" "$url/v1/check"
+      echo "CPU|check|$(cpu_per "$c0" "$(ticks "$pid")" "$(wrk_requests "$work/w")") µs per request in curfew serve"
       if [ "${NGINX:-1}" = 1 ]; then
         echo "== nginx return 200 again"
         wrk_run nginx-after "$work/w" -t2 -c"$conns" -d"$duration" -s "$here/check.lua" "http://127.0.0.1:$ngx/v1/check"
@@ -67,7 +71,9 @@ for p in $parts; do
       ;;
     create)
       echo "== POST /v1/sessions, $conns connections, $duration (each 201 after fsync)"
+      c0="$(ticks "$pid")"
       wrk_run create "$work/w" -t2 -c"$conns" -d"$duration" -s "$here/create.lua" "$url/v1/sessions"
+      echo "CPU|create|$(cpu_per "$c0" "$(ticks "$pid")" "$(wrk_requests "$work/w")") µs per request in curfew serve"
       ;;
     *) echo "unknown part: $p" >&2; exit 2 ;;
   esac

@@ -88,15 +88,11 @@ CFG
   sleep 0.5
 fi
 
-# CPU time (user and system clock ticks) a process has used so far.
-ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
+# ticks and cpu_per: CPU time of a process (curfew-bench/load/lib.sh)
+# shellcheck source=../load/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../load/lib.sh"
 mariadb_pid="$(pgrep -o -x mariadbd || pgrep -o -x mysqld)"
 curfew_pid="${pids[0]}"
-# µs of CPU per query between two ticks() readings: "user+system (user, system)"
-per_query() { # before after queries
-  awk -v b="$1" -v a="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN {split(b, x, " "); split(a, y, " ");
-    u = (y[1] - x[1]) * 1e6 / hz / n; s = (y[2] - x[2]) * 1e6 / hz / n; printf "%.0f (%.0f + %.0f)", u + s, u, s}'
-}
 
 # mysqlslap: one query, run CLIENTS ways at once, PER_CLIENT times each; its timings are of the whole batch.
 slap() { # port user password concurrency queries; a path that fails says why and stops the run
@@ -120,7 +116,7 @@ for path in direct haproxy curfew; do
   gw0="$(ticks "${middle:-$$}")"; db0="$(ticks "$mariadb_pid")"
   many=$(slap $port $u "$pw" "$clients" $((per_client * clients)))
   gw1="$(ticks "${middle:-$$}")"; db1="$(ticks "$mariadb_pid")"
-  gwq="$(per_query "$gw0" "$gw1" $((3 * per_client * clients)))"; dbq="$(per_query "$db0" "$db1" $((3 * per_client * clients)))"
+  gwq="$(cpu_per "$gw0" "$gw1" $((3 * per_client * clients)))"; dbq="$(cpu_per "$db0" "$db1" $((3 * per_client * clients)))"
   [ -n "$middle" ] || gwq="—"
   one=$(slap $port $u "$pw" 1 "$per_client")
   qps=$(awk -v s="$many" -v n=$((per_client * clients)) 'BEGIN {printf "%d", n / s}')

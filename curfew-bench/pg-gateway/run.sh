@@ -90,14 +90,9 @@ bouncer_pid="$(cat "$work/pgbouncer.pid")"
 token="$(curl -fsS -X POST "http://127.0.0.1:$api_port/v1/sessions" -H "Authorization: Bearer $BENCH_API_KEY" \
   -H 'Content-Type: application/json' -d '{"subject": "bench", "audience": ["db:bench"]}' | sed -E 's/.*"token" *: *"([^"]+)".*/\1/')"
 
-# CPU time (user and system clock ticks) a process has used so far.
-ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
-# µs of CPU per transaction between two ticks() readings: "user+system (user + system)"
-per_tx() { # before after transactions
-  awk -v b="$1" -v a="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN {split(b, x, " "); split(a, y, " ");
-    if (n < 1) { print "—"; exit } u = (y[1] - x[1]) * 1e6 / hz / n; s = (y[2] - x[2]) * 1e6 / hz / n;
-    printf "%.0f (%.0f + %.0f)", u + s, u, s}'
-}
+# ticks and cpu_per: CPU time of the process in the middle (curfew-bench/load/lib.sh)
+# shellcheck source=../load/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../load/lib.sh"
 
 # One run: TPS from pgbench's summary, p50 from its per-transaction log (3rd column: latency in µs).
 run() {
@@ -117,7 +112,7 @@ run() {
   p50="$(cat "$work"/log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1000}')"
   load="$(cut -d' ' -f1-3 /proc/loadavg)"
   n="$(echo "$out" | sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p')"
-  [ -n "$middle" ] && cpu="$(per_tx "$c0" "$c1" "${n:-0}")"
+  [ -n "$middle" ] && cpu="$(cpu_per "$c0" "$c1" "${n:-0}")"
   echo "| $name | $tps | $mean | $p50 | $cpu | $load |"
 }
 

@@ -19,6 +19,20 @@ public final class Times {
    * Algorithms" (proleptic Gregorian); other years go through java.time.
    */
   public static String format(long epochMs) {
+    byte[] b = new byte[LENGTH];
+    if (!write(epochMs, b, 0)) return FORMAT.format(Instant.ofEpochMilli(epochMs));
+    return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
+  /** How many characters {@link #format} writes for years 0000 to 9999. */
+  public static final int LENGTH = 24;
+
+  /**
+   * Writes {@link #format}'s text of {@code epochMs} as {@link #LENGTH} ASCII bytes into {@code out}
+   * at {@code at}, for a body written byte by byte; false, with nothing written, for a year outside
+   * 0000 to 9999 (use {@link #format}).
+   */
+  public static boolean write(long epochMs, byte[] out, int at) {
     long days = Math.floorDiv(epochMs, 86_400_000L);
     int msOfDay = (int) Math.floorMod(epochMs, 86_400_000L);
     long z = days + 719_468;
@@ -30,30 +44,27 @@ public final class Times {
     int day = (int) (doy - (153 * mp + 2) / 5 + 1);
     int month = (int) (mp < 10 ? mp + 3 : mp - 9);
     long year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    if (year < 0 || year > 9999) {
-      return FORMAT.format(Instant.ofEpochMilli(epochMs));
-    }
-    char[] c = new char[24];
-    digits(c, 0, (int) year, 4);
-    c[4] = '-';
-    digits(c, 5, month, 2);
-    c[7] = '-';
-    digits(c, 8, day, 2);
-    c[10] = 'T';
-    digits(c, 11, msOfDay / 3_600_000, 2);
-    c[13] = ':';
-    digits(c, 14, msOfDay / 60_000 % 60, 2);
-    c[16] = ':';
-    digits(c, 17, msOfDay / 1000 % 60, 2);
-    c[19] = '.';
-    digits(c, 20, msOfDay % 1000, 3);
-    c[23] = 'Z';
-    return new String(c);
+    if (year < 0 || year > 9999) return false;
+    digits(out, at, (int) year, 4);
+    out[at + 4] = '-';
+    digits(out, at + 5, month, 2);
+    out[at + 7] = '-';
+    digits(out, at + 8, day, 2);
+    out[at + 10] = 'T';
+    digits(out, at + 11, msOfDay / 3_600_000, 2);
+    out[at + 13] = ':';
+    digits(out, at + 14, msOfDay / 60_000 % 60, 2);
+    out[at + 16] = ':';
+    digits(out, at + 17, msOfDay / 1000 % 60, 2);
+    out[at + 19] = '.';
+    digits(out, at + 20, msOfDay % 1000, 3);
+    out[at + 23] = 'Z';
+    return true;
   }
 
-  private static void digits(char[] c, int at, int value, int width) {
+  private static void digits(byte[] b, int at, int value, int width) {
     for (int i = at + width - 1; i >= at; i--) {
-      c[i] = (char) ('0' + value % 10);
+      b[i] = (byte) ('0' + value % 10);
       value /= 10;
     }
   }

@@ -21,6 +21,24 @@ class TimesTest {
     assertThat(Times.parse(Times.format(ms))).isEqualTo(ms);
   }
 
+  /** {@link Times#write} writes format's text at an offset and leaves the bytes around it alone. */
+  @Property(tries = 2000, seed = "20261204")
+  void write_isFormatsText(@ForAll @LongRange(min = -62_167_219_200_000L, max = 253_402_300_799_999L) long ms) {
+    byte[] out = new byte[Times.LENGTH + 4];
+    java.util.Arrays.fill(out, (byte) '#');
+    assertThat(Times.write(ms, out, 2)).isTrue();
+    assertThat(new String(out, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("##" + Times.format(ms) + "##");
+  }
+
+  @Test
+  void write_leavesYearsOutside0000To9999ToFormat() {
+    byte[] out = new byte[Times.LENGTH];
+    assertThat(Times.write(Times.MIN_MS - 1, out, 0)).isFalse();
+    assertThat(Times.write(Times.MAX_MS + 1, out, 0)).isFalse();
+    assertThat(out).containsOnly(0);
+    assertThat(Times.format(Times.MAX_MS + 1)).isEqualTo(REFERENCE.format(Instant.ofEpochMilli(Times.MAX_MS + 1)));
+  }
+
   @Test
   void format_edges() {
     assertThat(Times.format(0)).isEqualTo("1970-01-01T00:00:00.000Z");

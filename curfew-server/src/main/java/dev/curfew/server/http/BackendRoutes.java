@@ -158,10 +158,12 @@ final class BackendRoutes {
     return m;
   }
 
+  private static final Set<String> CHECK_FIELDS = Set.of("token", "touch", "audience");
+
   /** POST /v1/check: {@code {"token", "touch"}}; 200 status or 401 with reason. */
   void check(RoutingContext ctx) {
     ObjectNode body = JsonBodies.object(JsonBodies.bytes(ctx), false);
-    JsonBodies.onlyFields(body, Set.of("token", "touch", "audience"));
+    JsonBodies.onlyFields(body, CHECK_FIELDS);
     String token = JsonBodies.text(body, "token", true, MAX_TOKEN_CHARS);
     boolean touch = JsonBodies.bool(body, "touch", false);
     Audience usedAt = usedAt(ctx, audience(body));

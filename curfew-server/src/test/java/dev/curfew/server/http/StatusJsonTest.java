@@ -16,10 +16,15 @@ import org.junit.jupiter.api.Test;
 class StatusJsonTest {
   private static final long SEED = 0x5EED_17L;
 
+  /**
+   * A tenth of the cases have characters outside the Basic Multilingual Plane, which send the body
+   * through Jackson; the rest are written byte by byte.
+   */
   @Test
   void sameBytesAsTheMapThroughJackson() {
     Random random = new Random(SEED);
     for (int i = 0; i < 5_000; i++) {
+      astral = random.nextInt(10) == 0;
       SessionStatus s = status(random);
       String token = random.nextInt(3) == 0 ? null : text(random);
       Map<String, Object> map = s.toMap();
@@ -28,6 +33,30 @@ class StatusJsonTest {
       String actual = new String(StatusJson.write(s, token), StandardCharsets.UTF_8);
       assertEquals(expected, actual, "seed " + SEED + ", case " + i);
     }
+  }
+
+  /** A broken surrogate: whatever Jackson makes of it (it refuses it), the fast path makes the same. */
+  @Test
+  void aBrokenSurrogateGoesThroughJackson() {
+    Random random = new Random(SEED);
+    astral = false;
+    SessionStatus s = status(random);
+    SessionStatus broken = new SessionStatus(s.sessionId(), "alice\ud800", s.policy(), s.policyVersion(), s.createdAtMs(),
+        s.lastActivityAtMs(), s.idleExpiresAtMs(), s.absoluteExpiresAtMs(), s.warningAtMs(), s.extensionsUsed(),
+        s.extensionsLeft(), s.serverTimeMs(), s.endReason(), s.endedAtMs(), s.attributes(), s.audience(), s.resumedFrom());
+    Object expected;
+    try {
+      expected = new String(JsonBodies.write(broken.toMap()), StandardCharsets.UTF_8);
+    } catch (RuntimeException e) {
+      expected = e.getClass();
+    }
+    Object actual;
+    try {
+      actual = new String(StatusJson.write(broken, null), StandardCharsets.UTF_8);
+    } catch (RuntimeException e) {
+      actual = e.getClass();
+    }
+    assertEquals(expected, actual);
   }
 
   private static SessionStatus status(Random r) {
@@ -48,13 +77,25 @@ class StatusJsonTest {
         r.nextInt(4) == 0 ? text(r) : null);
   }
 
-  /** Strings with the characters that escaping must get right: quotes, controls, non-ASCII, surrogate pairs. */
+  /** Whether the current case's strings may hold surrogate pairs. */
+  private static boolean astral;
+
+  /**
+   * Strings with the characters that escaping must get right: quotes, every control, non-ASCII of
+   * two and three UTF-8 bytes, and (in {@link #astral} cases) surrogate pairs.
+   */
   private static String text(Random r) {
-    String[] pieces = {"a", "Z", "0", "\"", "\\", "/", "\n", "\t", "\u0000", "\u001f", "\u007f", "é", "\u2028",
-        "\ud83d\ude00", "cft_", "-", "_", " ", "<", "&"};
+    String[] pieces = {"a", "Z", "0", "\"", "\\", "/", "\n", "\t", "\b", "\f", "\r", "\u0000", "\u001f", "\u007f",
+        "é", "\u0800", "\u2028", "\uffff", "cft_", "-", "_", " ", "<", "&", "\ud83d\ude00"};
     StringBuilder b = new StringBuilder();
     int len = r.nextInt(24);
-    for (int i = 0; i < len; i++) b.append(pieces[r.nextInt(pieces.length)]);
+    for (int i = 0; i < len; i++) {
+      if (r.nextInt(8) == 0) {
+        b.append((char) r.nextInt(0x20)); // any control
+      } else {
+        b.append(pieces[r.nextInt(astral ? pieces.length : pieces.length - 1)]);
+      }
+    }
     return b.toString();
   }
 }
