@@ -9,7 +9,8 @@
 #   and Maven)
 # Environment: CURFEW_WARMUP_SECS (20), PARTS ("direct proxy gateway auth-request"),
 #   SERVER_CPUS / CLIENT_CPUS (taskset lists, see lib.sh), TRANSPORT (server.transport: auto, io_uring,
-#   epoll or nio; default auto). Prints one RESULT line per run.
+#   epoll or nio; default auto). Prints one RESULT line per run, and a CPU line with the Curfew
+#   gateway's CPU time (user + system) per request.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/../.."
@@ -93,7 +94,9 @@ for p in $parts; do
     proxy) echo "== nginx proxy_pass, no auth"; wrk_run nginx-proxy "$tmp/w" -t2 -c64 -d"${secs}s" "http://127.0.0.1:$px/" ;;
     gateway)
       echo "== through the Curfew gateway (session checked and touched on every request)"
-      wrk_run gateway "$tmp/w" -t2 -c64 -d"${secs}s" "http://127.0.0.1:$gw/" -H "$cookie" ;;
+      c0="$(ticks "$(cat "$tmp/curfew.pid")")"
+      wrk_run gateway "$tmp/w" -t2 -c64 -d"${secs}s" "http://127.0.0.1:$gw/" -H "$cookie"
+      echo "CPU|gateway|$(cpu_per "$c0" "$(ticks "$(cat "$tmp/curfew.pid")")" "$(wrk_requests "$tmp/w")") µs per request in curfew serve" ;;
     auth-request)
       echo "== nginx auth_request -> Curfew forward-auth (warm-up ${warm}s, then measured)"
       on_client wrk -t2 -c64 -d"${warm}s" "http://127.0.0.1:$au/" -H "$cookie" >/dev/null

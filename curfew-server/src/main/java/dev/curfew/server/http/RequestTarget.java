@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * The request target and {@code Host} of a request, screened before anything decides on them: a
@@ -89,8 +88,6 @@ public final class RequestTarget {
   private static final String HOST = "ambiguous-host";
   private static final String HOST_TITLE = "Ambiguous host";
   /** RFC 3986 §3.2.2: reg-name (without escapes and sub-delims), IPv4 or an IP literal; RFC 9110 §7.2 port. */
-  private static final Pattern HOST_VALUE =
-      Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~-]+)(:[0-9]{1,5})?");
   private static final int QUOTED_MAX = 80;
 
   private RequestTarget() {}
@@ -149,12 +146,59 @@ public final class RequestTarget {
       return http11 ? new Refusal(HOST, HOST_TITLE, "an HTTP/1.1 request needs a Host header (RFC 9112 section 3.2)")
           : null;
     }
-    String h = hosts.get(0).replaceAll("^[ \t]+|[ \t]+$", ""); // optional whitespace (RFC 9110 section 5.6.3), nothing else
-    if (!HOST_VALUE.matcher(h).matches()) {
+    String h = withoutOws(hosts.get(0));
+    if (!wellFormedHost(h)) {
       return new Refusal(HOST, HOST_TITLE, "the Host header " + quoted(h)
           + " is not one host name or address with an optional port");
     }
     return null;
+  }
+
+  /** {@code value} without the spaces and tabs around it (optional whitespace, RFC 9110 section 5.6.3), nothing else. */
+  static String withoutOws(String value) {
+    int from = 0;
+    int to = value.length();
+    while (from < to && isOws(value.charAt(from))) from++;
+    while (to > from && isOws(value.charAt(to - 1))) to--;
+    return value.substring(from, to);
+  }
+
+  private static boolean isOws(char c) {
+    return c == ' ' || c == '\t';
+  }
+
+  /**
+   * Whether {@code h} is one host and an optional port: a bracketed IP literal of hex digits, colons
+   * and dots, or a name of letters, digits and {@code . _ ~ -}; then {@code :} and one to five
+   * digits. Checked by hand on every request: it runs before anything else is decided.
+   */
+  static boolean wellFormedHost(String h) {
+    int n = h.length();
+    int i = 0;
+    if (n > 0 && h.charAt(0) == '[') {
+      i = 1;
+      while (i < n && isIpLiteralChar(h.charAt(i))) i++;
+      if (i == 1 || i == n || h.charAt(i) != ']') return false;
+      i++;
+    } else {
+      while (i < n && isNameChar(h.charAt(i))) i++;
+      if (i == 0) return false;
+    }
+    if (i == n) return true;
+    if (h.charAt(i) != ':' || n - i - 1 < 1 || n - i - 1 > 5) return false;
+    for (i++; i < n; i++) {
+      if (h.charAt(i) < '0' || h.charAt(i) > '9') return false;
+    }
+    return true;
+  }
+
+  private static boolean isIpLiteralChar(char c) {
+    return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.';
+  }
+
+  private static boolean isNameChar(char c) {
+    return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '~'
+        || c == '-';
   }
 
   /** The query is the app's to read, but it may not carry bytes that are not part of a URI at all. */

@@ -146,4 +146,32 @@ class RequestTargetTest {
     }
     assertThat(passed).as("enough paths pass to mean something").isGreaterThan(500);
   }
+
+  /**
+   * The hand-written Host checks accept exactly what the regular expressions they replaced accept
+   * (kept here as the reference), on random strings of the characters that matter.
+   */
+  @Test
+  void hostChecksAgreeWithTheirRegularExpressions() {
+    java.util.regex.Pattern host = java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~-]+)(:[0-9]{1,5})?");
+    String alphabet = "aZf9G0[]:.-_~ \t/@%x1";
+    long seed = 0x4057L;
+    Random random = new Random(seed);
+    int accepted = 0;
+    for (int i = 0; i < 50_000; i++) {
+      StringBuilder b = new StringBuilder();
+      int len = random.nextInt(14);
+      for (int k = 0; k < len; k++) b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      String raw = b.toString();
+      String trimmed = raw.replaceAll("^[ \t]+|[ \t]+$", "");
+      assertThat(RequestTarget.withoutOws(raw)).as("seed " + seed + ": [" + raw + "]").isEqualTo(trimmed);
+      boolean expected = host.matcher(trimmed).matches();
+      assertThat(RequestTarget.wellFormedHost(trimmed)).as("seed " + seed + ": [" + trimmed + "]").isEqualTo(expected);
+      if (expected) accepted++;
+    }
+    for (String h : List.of("[::1]:8080", "[2001:db8::1]", "app.example:65535", "a:123456", "[]", "[::1", "app:", ":80")) {
+      assertThat(RequestTarget.wellFormedHost(h)).as(h).isEqualTo(host.matcher(h).matches());
+    }
+    assertThat(accepted).as("enough hosts pass to mean something").isGreaterThan(1_000);
+  }
 }
