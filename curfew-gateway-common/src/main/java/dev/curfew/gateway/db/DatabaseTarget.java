@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param password the upstream password; null where the upstream asks for none
  * @param policy the policy a session must be governed by to be used here (null: any; checked at login)
  * @param tls null: clients cannot use TLS
+ * @param upstreamTls null: Curfew's connection to the upstream is not encrypted
  */
 public record DatabaseTarget(
     String name,
@@ -27,7 +28,16 @@ public record DatabaseTarget(
     String policy,
     PassiveStatements passiveStatements,
     AuditStatements auditStatements,
-    TlsFiles tls) {
+    TlsFiles tls,
+    UpstreamTls upstreamTls) {
+
+  /** A target whose upstream connection is not encrypted. */
+  public DatabaseTarget(String name, String listenHost, int listenPort, String upstreamHost, int upstreamPort,
+      String database, String user, String password, String policy, PassiveStatements passiveStatements,
+      AuditStatements auditStatements, TlsFiles tls) {
+    this(name, listenHost, listenPort, upstreamHost, upstreamPort, database, user, password, policy, passiveStatements,
+        auditStatements, tls, null);
+  }
 
   /** {@code audit_statements}: whether each statement is recorded, and with its text or only its hash. */
   public enum AuditStatements {
@@ -61,6 +71,14 @@ public record DatabaseTarget(
     if (listenPort < 0 || listenPort > 65535) throw new IllegalArgumentException("listen port out of range: " + listenPort);
     if (upstreamPort < 1 || upstreamPort > 65535) throw new IllegalArgumentException("upstream port out of range: " + upstreamPort);
     if (user.isBlank()) throw new IllegalArgumentException("user must not be blank");
+  }
+
+  /** Without the password, which must not reach a log line through this record. */
+  @Override
+  public String toString() {
+    return "DatabaseTarget[name=" + name + ", listen=" + listenHost + ":" + listenPort + ", upstream=" + upstreamHost + ":"
+        + upstreamPort + ", database=" + database + ", user=" + user + ", password=" + (password == null ? "none" : "(set)")
+        + ", policy=" + policy + ", audit_statements=" + auditStatements + ", tls=" + tls + ", upstream_tls=" + upstreamTls + "]";
   }
 
   /** The audience a session must carry to reach this database (spec/protocol-gateways.md: {@code db:NAME}). */

@@ -33,6 +33,7 @@ public abstract class GatewayListener implements DatabaseGateway {
   private final SecureRandom random = new SecureRandom();
   private final RefusalLimit refusalLimit;
   private final NetClient upstreamClient;
+  private final UpstreamTlsClient upstreamTls;
   private final ServerInstances servers;
   private volatile int port = -1;
 
@@ -42,6 +43,7 @@ public abstract class GatewayListener implements DatabaseGateway {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.access = new SessionAccess(store, target, settings.loginGuard());
     this.refusalLimit = new RefusalLimit(settings.nanoTime());
+    this.upstreamTls = UpstreamTlsClient.of(target);
     this.upstreamClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
     this.servers = new ServerInstances(vertx);
   }
@@ -94,6 +96,11 @@ public abstract class GatewayListener implements DatabaseGateway {
   }
 
   /** The client of the upstream database. */
+  /** TLS toward the upstream; null: none ({@code upstream_tls} not set). */
+  public UpstreamTlsClient upstreamTls() {
+    return upstreamTls;
+  }
+
   public NetClient upstreamClient() {
     return upstreamClient;
   }

@@ -1,6 +1,7 @@
 package dev.curfew.gateway.mysql;
 
 import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.gateway.db.UpstreamTlsClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -12,8 +13,12 @@ import java.nio.charset.StandardCharsets;
  * Curfew's own login to the upstream MySQL or MariaDB server with the configured {@code user} and
  * password: the greeting, HandshakeResponse41, then whatever the server's account asks for
  * (AuthSwitchRequest, caching_sha2_password's AuthMoreData), until OK or ERR. Supported:
- * mysql_native_password, caching_sha2_password (fast path, and the full path with the server's
- * RSA key: there is no TLS upstream), mysql_clear_password, and an account with no password.
+ * mysql_native_password, caching_sha2_password (fast path, and the full path: the password in
+ * clear over TLS, else encrypted with the server's RSA key), mysql_clear_password, and an account
+ * with no password. With {@code upstream_tls} the login runs over TLS, started the protocol's way
+ * (Protocol::SSLRequest, the first 32 bytes of the HandshakeResponse41 with {@code CLIENT_SSL},
+ * then the TLS handshake, then the whole response), and a server that does not offer
+ * {@code CLIENT_SSL} is not logged in to.
  * The socket is paused when the login completes; the caller takes it over.
  */
 final class MyUpstreamLogin {
@@ -37,6 +42,7 @@ final class MyUpstreamLogin {
   }
 
   private final DatabaseTarget target;
+  private final UpstreamTlsClient upstreamTls;
   private final NetSocket socket;
   private final Promise<Upstream> result = Promise.promise();
   private final MyPacketDecoder decoder = new MyPacketDecoder(1 << 20);
@@ -50,10 +56,13 @@ final class MyUpstreamLogin {
   private String plugin;
   private byte[] nonce;
   private boolean keyRequested;
+  /** Whether the login runs over TLS (set once the SSLRequest is sent). */
+  private boolean tls;
 
-  private MyUpstreamLogin(DatabaseTarget target, NetSocket socket, int wanted, int maxPacketBytes, int charset,
-      String database, Buffer attributes) {
+  private MyUpstreamLogin(DatabaseTarget target, UpstreamTlsClient upstreamTls, NetSocket socket, int wanted,
+      int maxPacketBytes, int charset, String database, Buffer attributes) {
     this.target = target;
+    this.upstreamTls = upstreamTls;
     this.socket = socket;
     this.wanted = wanted;
     this.maxPacketBytes = maxPacketBytes;
@@ -66,10 +75,11 @@ final class MyUpstreamLogin {
    * Logs in with the client's framing capabilities {@code wanted} (the upstream must offer each of
    * them, or the relayed responses would not be what the client expects).
    */
-  static Future<Upstream> login(NetClient client, DatabaseTarget target, int wanted, int maxPacketBytes, int charset,
-      String database, Buffer attributes) {
+  static Future<Upstream> login(NetClient client, UpstreamTlsClient upstreamTls, DatabaseTarget target, int wanted,
+      int maxPacketBytes, int charset, String database, Buffer attributes) {
     return client.connect(target.upstreamPort(), target.upstreamHost()).compose(socket -> {
-      MyUpstreamLogin l = new MyUpstreamLogin(target, socket, wanted, maxPacketBytes, charset, database, attributes);
+      MyUpstreamLogin l = new MyUpstreamLogin(target, upstreamTls, socket, wanted, maxPacketBytes, charset, database,
+          attributes);
       socket.handler(l::received);
       socket.closeHandler(v -> l.result.tryFail(new Failed(0, "the database closed the connection during login")));
       socket.exceptionHandler(e -> l.result.tryFail(e));
@@ -108,8 +118,20 @@ final class MyUpstreamLogin {
       capabilities &= greeting.capabilities() | MyPackets.CLIENT_CONNECT_WITH_DB;
       plugin = greeting.plugin();
       nonce = greeting.nonce();
-      socket.write(MyHandshake.response(seq + 1, capabilities, maxPacketBytes, charset, target.user(), answer(plugin, nonce),
-          database, plugin, attributes));
+      if (upstreamTls == null) {
+        socket.write(response(seq + 1));
+        return;
+      }
+      if ((greeting.capabilities() & MyPackets.CLIENT_SSL) == 0) {
+        result.tryFail(new Failed(0, "the database does not offer TLS, which upstream_tls requires"));
+        return;
+      }
+      tls = true;
+      // The SSLRequest must leave in the clear, before the TLS handler is in place.
+      socket.write(MyHandshake.sslRequest(seq + 1, capabilities, charset))
+          .compose(v -> upstreamTls.start(socket))
+          .onSuccess(v -> socket.write(response(seq + 2)))
+          .onFailure(e -> result.tryFail(new Failed(0, "TLS with the database failed: " + e.getMessage())));
       return;
     }
     switch (first) {
@@ -131,6 +153,12 @@ final class MyUpstreamLogin {
     }
   }
 
+  /** HandshakeResponse41, with {@code CLIENT_SSL} over TLS. */
+  private Buffer response(int seq) {
+    return MyHandshake.response(seq, capabilities | (tls ? MyPackets.CLIENT_SSL : 0), maxPacketBytes, charset, target.user(),
+        answer(plugin, nonce), database, plugin, attributes);
+  }
+
   /** AuthMoreData of caching_sha2_password: fast path done, or the full path asked for. */
   private void moreData(int seq, Buffer p) {
     if (keyRequested) { // the server's RSA public key, PEM
@@ -140,6 +168,11 @@ final class MyUpstreamLogin {
     }
     int what = p.length() > 1 ? p.getUnsignedByte(1) : -1;
     if (what == FAST_AUTH_OK) return; // the OK follows
+    if (what == PERFORM_FULL_AUTH && tls) { // a secure channel: the password itself, NUL-terminated
+      String password = target.password();
+      socket.write(MyPackets.packet(seq + 1, Buffer.buffer(((password == null ? "" : password) + "\0").getBytes(StandardCharsets.UTF_8))));
+      return;
+    }
     if (what == PERFORM_FULL_AUTH) {
       keyRequested = true;
       socket.write(MyPackets.packet(seq + 1, Buffer.buffer(new byte[] {REQUEST_PUBLIC_KEY})));

@@ -104,7 +104,7 @@ class MyUpstreamCachingSha2Test {
         null, PassiveStatements.NONE, DatabaseTarget.AuditStatements.OFF, null);
     // On an event loop, as a connection of the gateway logs in (its socket's handler set before any byte is read).
     io.vertx.core.Promise<MyUpstreamLogin.Upstream> p = io.vertx.core.Promise.promise();
-    vertx.getOrCreateContext().runOnContext(v -> MyUpstreamLogin.login(client, target,
+    vertx.getOrCreateContext().runOnContext(v -> MyUpstreamLogin.login(client, null, target,
         MyPackets.CLIENT_PROTOCOL_41 | MyPackets.CLIENT_TRANSACTIONS, 1 << 24, MyPackets.UTF8MB4_GENERAL_CI, null, null)
         .onComplete(p));
     return p.future();

@@ -269,7 +269,7 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
   }
 
   private void connectUpstream() {
-    UpstreamLogin.login(gateway.upstreamClient(), target, database, startupParameters, gateway.random())
+    UpstreamLogin.login(gateway.upstreamClient(), gateway.upstreamTls(), target, database, startupParameters, gateway.random())
         .onComplete(ar -> {
           if (state == State.CLOSED) {
             if (ar.succeeded()) ar.result().socket().close();
@@ -642,7 +642,7 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
     if (upstream == null) return;
     int pid = upstream.processId();
     int key = upstream.secretKey();
-    gateway.upstreamClient().connect(target.upstreamPort(), target.upstreamHost()).onSuccess(s -> {
+    UpstreamConnect.open(gateway.upstreamClient(), gateway.upstreamTls(), target).onSuccess(s -> {
       s.write(PgMessages.cancelRequest(pid, key)).onComplete(x -> s.close());
     });
   }

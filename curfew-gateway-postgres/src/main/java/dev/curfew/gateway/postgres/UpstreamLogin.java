@@ -56,11 +56,10 @@ final class UpstreamLogin {
    * Connects and logs in; {@code parameters} are the client's startup parameters, of which the
    * user, database and replication ones are replaced or dropped.
    */
-  static Future<Upstream> login(NetClient client, DatabaseTarget target, String database,
-      Map<String, String> parameters, SecureRandom random) {
+  static Future<Upstream> login(NetClient client, dev.curfew.gateway.db.UpstreamTlsClient tls, DatabaseTarget target,
+      String database, Map<String, String> parameters, SecureRandom random) {
     UpstreamLogin login = new UpstreamLogin(target, random);
-    return client.connect(target.upstreamPort(), target.upstreamHost())
-        .recover(e -> Future.failedFuture(new Failed("08006", "cannot connect to the upstream: " + e.getMessage())))
+    return UpstreamConnect.open(client, tls, target)
         .compose(s -> {
           login.start(s);
           return login.send(database, parameters);

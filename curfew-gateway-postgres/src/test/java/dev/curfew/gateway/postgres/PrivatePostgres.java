@@ -35,31 +35,67 @@ final class PrivatePostgres implements AutoCloseable {
   }
 
   static PrivatePostgres start() throws Exception {
+    return start(null);
+  }
+
+  /**
+   * With {@code tls} (a certificate and key, PEM), the server has {@code ssl = on} and the members
+   * of {@code tls_users} may log in (scram-sha-256) only over TLS: {@code hostssl} accepts them,
+   * {@code hostnossl} rejects them.
+   */
+  static PrivatePostgres start(dev.curfew.gateway.db.testing.TestTls.Files2 tls) throws Exception {
     RequiredTool.require(Files.isExecutable(BIN.resolve("initdb")) && Files.isExecutable(BIN.resolve("pg_ctl")),
         "PostgreSQL 15's server programs (initdb, pg_ctl in " + BIN + ")");
     Path dir = Files.createTempDirectory("curfew-private-pg");
     if (asRoot()) run(List.of("chown", "postgres:postgres", dir.toString()));
     Path data = dir.resolve("data");
     run(command("initdb", "-D", data.toString(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"));
+    String options = "-p %d -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB";
+    if (tls != null) {
+      Files.copy(tls.cert(), data.resolve("server.crt"));
+      Files.copy(tls.key(), data.resolve("server.key"));
+      if (asRoot()) run(List.of("chown", "postgres:postgres", data.resolve("server.crt").toString(), data.resolve("server.key").toString()));
+      run(List.of("chmod", "600", data.resolve("server.key").toString()));
+      options += " -c ssl=on";
+    }
     Files.writeString(data.resolve("pg_hba.conf"), """
         local all all trust
+        hostssl all +tls_users 127.0.0.1/32 scram-sha-256
+        hostnossl all +tls_users 127.0.0.1/32 reject
         host all +scram_users 127.0.0.1/32 scram-sha-256
         host all +md5_users 127.0.0.1/32 md5
         host all postgres 127.0.0.1/32 trust
         """);
     int port = freePort();
     run(command("pg_ctl", "-D", data.toString(), "-w", "-t", "60", "-l", dir.resolve("log").toString(), "-o",
-        "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB", "start"));
+        String.format(options, port), "start"));
     PrivatePostgres pg = new PrivatePostgres(dir, port);
-    pg.sql("CREATE ROLE scram_users NOLOGIN", "CREATE ROLE md5_users NOLOGIN");
+    pg.sql("CREATE ROLE scram_users NOLOGIN", "CREATE ROLE md5_users NOLOGIN", "CREATE ROLE tls_users NOLOGIN");
     return pg;
   }
 
   /** Creates a login role whose password is stored as {@code encryption} ({@code scram-sha-256} or {@code md5}). */
   void createRole(String name, String password, String encryption) throws SQLException {
+    createRole(name, password, encryption, encryption.equals("md5") ? "md5_users" : "scram_users");
+  }
+
+  /** Creates a login role (scram-sha-256) that may log in only over TLS. */
+  void createTlsRole(String name, String password) throws SQLException {
+    createRole(name, password, "scram-sha-256", "tls_users");
+  }
+
+  private void createRole(String name, String password, String encryption, String group) throws SQLException {
     sql("SET password_encryption = '" + encryption + "'",
         "CREATE ROLE " + name + " LOGIN PASSWORD '" + password.replace("'", "''") + "'",
-        "GRANT " + (encryption.equals("md5") ? "md5_users" : "scram_users") + " TO " + name);
+        "GRANT " + group + " TO " + name);
+  }
+
+  /** Runs a query as the trusted superuser and answers the first column of its first row. */
+  String query(String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", null);
+         Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    }
   }
 
   /** Runs statements in one session as the trusted superuser. */

@@ -3,6 +3,7 @@ package dev.curfew.server.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.PassiveStatements;
+import dev.curfew.gateway.db.UpstreamTls;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,10 +32,11 @@ public record DatabaseConfig(
     DatabaseTarget.AuditStatements auditStatements,
     Path tlsCert,
     Path tlsKey,
-    boolean tlsRequire) {
+    boolean tlsRequire,
+    UpstreamTls upstreamTls) {
 
   private static final Set<String> KEYS = Set.of("name", "protocol", "listen", "upstream", "database", "user",
-      "password_env", "policy", "passive_statements", "audit_statements", "tls");
+      "password_env", "policy", "passive_statements", "audit_statements", "tls", "upstream_tls");
 
   public DatabaseConfig {
     Objects.requireNonNull(protocol, "protocol");
@@ -72,7 +74,7 @@ public record DatabaseConfig(
     }
     return new DatabaseTarget(name, listenHost, listenPort, upstreamHost, upstreamPort, database, user, password, policy,
         PassiveStatements.of(passiveStatements), auditStatements,
-        tlsCert == null ? null : new DatabaseTarget.TlsFiles(tlsCert, tlsKey, tlsRequire));
+        tlsCert == null ? null : new DatabaseTarget.TlsFiles(tlsCert, tlsKey, tlsRequire), upstreamTls);
   }
 
   static List<DatabaseConfig> parseAll(JsonNode node, Set<String> policies, String defaultPolicy) {
@@ -150,7 +152,39 @@ public record DatabaseConfig(
       require = CurfewConfig.bool(at + ".tls.require", tls.path("require"), false);
     }
     return new DatabaseConfig(name, protocol, listen[0], Integer.parseInt(listen[1]), upstream[0],
-        Integer.parseInt(upstream[1]), database, user, passwordEnv, policy, passive, auditStatements, cert, key, require);
+        Integer.parseInt(upstream[1]), database, user, passwordEnv, policy, passive, auditStatements, cert, key, require,
+        upstreamTls(at + ".upstream_tls", n.path("upstream_tls")));
+  }
+
+  /**
+   * {@code upstream_tls}: omitted or false: none; true: TLS with the upstream's certificate checked
+   * against the JDK's trust store and the upstream's host; or {@code {verify, ca, server_name}}.
+   */
+  private static UpstreamTls upstreamTls(String at, JsonNode n) {
+    if (n.isMissingNode() || n.isNull() || n.isBoolean() && !n.asBoolean()) return null;
+    if (n.isBoolean()) return new UpstreamTls(true, null, null);
+    if (!n.isObject()) {
+      throw new ConfigException(at, "must be true, false or {verify, ca, server_name}, not " + CurfewConfig.kind(n));
+    }
+    CurfewConfig.onlyKeys(at + ".", n, Set.of("verify", "ca", "server_name"));
+    boolean verify = CurfewConfig.bool(at + ".verify", n.path("verify"), true);
+    String ca = CurfewConfig.string(at + ".ca", n.path("ca"), null);
+    if (ca != null && ca.isBlank()) throw new ConfigException(at + ".ca", "must not be blank (omit it for the JDK's trust store)");
+    String serverName = CurfewConfig.string(at + ".server_name", n.path("server_name"), null);
+    if (serverName != null && serverName.isBlank()) throw new ConfigException(at + ".server_name", "must not be blank (omit it for the upstream's host)");
+    if (!verify && (ca != null || serverName != null)) {
+      throw new ConfigException(at + ".verify", "is false, so ca and server_name would not be used: drop them or verify");
+    }
+    if (ca != null) {
+      try (java.io.InputStream in = java.nio.file.Files.newInputStream(Path.of(ca))) {
+        if (java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+          throw new ConfigException(at + ".ca", ca + " holds no certificate");
+        }
+      } catch (java.io.IOException | java.security.cert.CertificateException e) {
+        throw new ConfigException(at + ".ca", "cannot read certificates (PEM) from " + ca + ": " + e.getMessage());
+      }
+    }
+    return new UpstreamTls(verify, ca == null ? null : Path.of(ca), serverName);
   }
 
   /** {@code host:port} or {@code [v6]:port}; a listen port may be 0 (any free port). */

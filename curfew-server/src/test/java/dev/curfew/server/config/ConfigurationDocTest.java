@@ -44,6 +44,7 @@ class ConfigurationDocTest {
       "rate_limits: {open_per_key: {zzz: 1}}|rate_limits.*.",
       "databases: [{zzz: 1}]|databases[].",
       "databases: [{name: d, protocol: postgres, listen: \"127.0.0.1:0\", upstream: \"127.0.0.1:5432\", user: u, tls: {zzz: 1}}]|databases[].tls.",
+      "databases: [{name: d, protocol: postgres, listen: \"127.0.0.1:0\", upstream: \"127.0.0.1:5432\", user: u, upstream_tls: {zzz: 1}}]|databases[].upstream_tls.",
       "ssh: {zzz: 1}|ssh.",
       "ssh: {targets: [{zzz: 1}]}|ssh.targets[].",
       "identity_providers: [{zzz: 1}]|identity_providers[].",

@@ -78,7 +78,12 @@ class DatabaseConfigTest {
       "policy: nobody|databases[0].policy",
       "colour: red|databases[0].colour",
       "tls: {cert: a.pem}|databases[0].tls.key",
-      "passive_statements: [1]|databases[0].passive_statements"})
+      "passive_statements: [1]|databases[0].passive_statements",
+      "upstream_tls: required|databases[0].upstream_tls",
+      "upstream_tls: {verify: false, server_name: db.internal}|databases[0].upstream_tls.verify",
+      "upstream_tls: {ca: /nonexistent/ca.pem}|databases[0].upstream_tls.ca",
+      "upstream_tls: {server_name: ''}|databases[0].upstream_tls.server_name",
+      "upstream_tls: {colour: red}|databases[0].upstream_tls.colour"})
   void badEntries_nameTheKey(String line, String key) {
     String yaml = """
         databases:
@@ -108,6 +113,30 @@ class DatabaseConfigTest {
         .hasMessage("databases[0].audit_statements: must be off, digest or full, not \"some\"");
     assertThatThrownBy(() -> CurfewConfig.parse(SPEC_EXAMPLE.replace("protocol: postgres", "protocol: oracle")))
         .hasMessage("databases[0].protocol: must be postgres or mysql, not \"oracle\"");
+  }
+
+  @Test
+  void upstreamTls_isOffUnlessAsked_trueVerifiesWithTheJdksTrust_andAnObjectNamesItsAnchorsAndName() throws Exception {
+    assertThat(CurfewConfig.parse(SPEC_EXAMPLE).databases().get(0).upstreamTls()).isNull();
+    assertThat(CurfewConfig.parse(SPEC_EXAMPLE + "    upstream_tls: false\n").databases().get(0).upstreamTls()).isNull();
+    assertThat(CurfewConfig.parse(SPEC_EXAMPLE + "    upstream_tls: true\n").databases().get(0).upstreamTls())
+        .isEqualTo(new dev.curfew.gateway.db.UpstreamTls(true, null, null));
+    var certs = dev.curfew.server.security.TestCertificates.selfSigned(java.nio.file.Files.createTempDirectory("curfew-ca"), "db");
+    DatabaseTarget t = CurfewConfig.parse(SPEC_EXAMPLE + "    upstream_tls: {ca: '" + certs.cert() + "', server_name: db.internal}\n")
+        .databases().get(0).target(Map.of("ORDERS_DB_PASSWORD", "s3cret"), 0);
+    assertThat(t.upstreamTls()).isEqualTo(new dev.curfew.gateway.db.UpstreamTls(true, certs.cert(), "db.internal"));
+    assertThat(t.upstreamTls().serverName("127.0.0.1")).isEqualTo("db.internal");
+    assertThat(CurfewConfig.parse(SPEC_EXAMPLE + "    upstream_tls: {verify: false}\n").databases().get(0).upstreamTls())
+        .isEqualTo(new dev.curfew.gateway.db.UpstreamTls(false, null, null));
+    // A file that is not PEM certificates is an error at load, not at the first login.
+    assertThatThrownBy(() -> CurfewConfig.parse(SPEC_EXAMPLE + "    upstream_tls: {ca: '" + certs.key() + "'}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("databases[0].upstream_tls.ca:");
+  }
+
+  @Test
+  void theTargetsTextLeavesOutThePassword() {
+    DatabaseTarget t = CurfewConfig.parse(SPEC_EXAMPLE).databases().get(0).target(Map.of("ORDERS_DB_PASSWORD", "s3cret"), 0);
+    assertThat(t.toString()).doesNotContain("s3cret").contains("password=(set)").contains("name=orders");
   }
 
   @Test
