@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.PassiveStatements;
+import dev.curfew.gateway.db.UpstreamTls;
+import dev.curfew.gateway.db.UpstreamTlsClient;
+import dev.curfew.gateway.db.testing.TestTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -56,7 +59,7 @@ class MyUpstreamCachingSha2Test {
     vertx.close();
   }
 
-  enum Path { FAST, FULL, SWITCH_THEN_FAST }
+  enum Path { FAST, FULL, SWITCH_THEN_FAST, FULL_OVER_TLS }
 
   @Test
   void fastPath_theScrambleMatchesTheStoredDoubleHash() throws Exception {
@@ -82,6 +85,18 @@ class MyUpstreamCachingSha2Test {
     }
   }
 
+  /**
+   * With {@code upstream_tls} the full path sends the password itself, NUL-terminated, over the TLS
+   * the login started (SSLRequest, handshake, then the HandshakeResponse41), and asks for no RSA key.
+   */
+  @Test
+  void fullPathOverTls_thePasswordTravelsInsideTls() throws Exception {
+    try (ScriptedServer s = new ScriptedServer(Path.FULL_OVER_TLS)) {
+      assertThat(login(s, PASSWORD).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS)).isNotNull();
+      assertThat(s.verdict.get(30, TimeUnit.SECONDS)).isEqualTo("full over tls ok");
+    }
+  }
+
   @Test
   void aWrongPassword_isTheServersRefusal() throws Exception {
     for (Path path : List.of(Path.FAST, Path.FULL)) {
@@ -101,10 +116,12 @@ class MyUpstreamCachingSha2Test {
 
   private static Future<MyUpstreamLogin.Upstream> login(ScriptedServer s, String password) {
     DatabaseTarget target = new DatabaseTarget("orders", "127.0.0.1", 0, "127.0.0.1", s.port(), null, "app", password,
-        null, PassiveStatements.NONE, DatabaseTarget.AuditStatements.OFF, null);
+        null, PassiveStatements.NONE, DatabaseTarget.AuditStatements.OFF, null,
+        s.path == Path.FULL_OVER_TLS ? new UpstreamTls(false, null, null) : null);
+    UpstreamTlsClient tls = UpstreamTlsClient.of(target);
     // On an event loop, as a connection of the gateway logs in (its socket's handler set before any byte is read).
     io.vertx.core.Promise<MyUpstreamLogin.Upstream> p = io.vertx.core.Promise.promise();
-    vertx.getOrCreateContext().runOnContext(v -> MyUpstreamLogin.login(client, null, target,
+    vertx.getOrCreateContext().runOnContext(v -> MyUpstreamLogin.login(client, tls, target,
         MyPackets.CLIENT_PROTOCOL_41 | MyPackets.CLIENT_TRANSACTIONS, 1 << 24, MyPackets.UTF8MB4_GENERAL_CI, null, null)
         .onComplete(p));
     return p.future();
@@ -114,7 +131,7 @@ class MyUpstreamCachingSha2Test {
   private static final class ScriptedServer implements AutoCloseable {
     final CompletableFuture<String> verdict = new CompletableFuture<>();
     private final ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-    private final Path path;
+    final Path path;
     private final byte[] scramble = printable(20);
 
     ScriptedServer(Path path) throws IOException {
@@ -135,6 +152,10 @@ class MyUpstreamCachingSha2Test {
         OutputStream out = s.getOutputStream();
         boolean switching = path == Path.SWITCH_THEN_FAST;
         write(out, 0, greeting(switching ? MyPackets.NATIVE_PASSWORD : MyPackets.CACHING_SHA2_PASSWORD));
+        if (path == Path.FULL_OVER_TLS) {
+          serveOverTls(s, read(in, 1));
+          return;
+        }
         MyHandshake.Response r = MyHandshake.parseResponse(read(in, 1));
         byte[] auth = r.authResponse();
         int seq = 2;
@@ -176,6 +197,46 @@ class MyUpstreamCachingSha2Test {
       }
     }
 
+    /** The rest of a login that began with an SSLRequest: TLS, the response, the full path in clear inside TLS. */
+    private void serveOverTls(Socket plain, Buffer sslRequest) throws Exception {
+      if (sslRequest.length() != 32 || (sslRequest.getIntLE(0) & MyPackets.CLIENT_SSL) == 0) {
+        throw new IllegalStateException("no SSLRequest: " + sslRequest.length() + " bytes");
+      }
+      try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) serverTls().getSocketFactory()
+          .createSocket(plain, null, plain.getPort(), false)) {
+        tls.setUseClientMode(false);
+        tls.startHandshake();
+        InputStream in = tls.getInputStream();
+        OutputStream out = tls.getOutputStream();
+        MyHandshake.Response r = MyHandshake.parseResponse(read(in, 2));
+        if ((r.capabilities() & MyPackets.CLIENT_SSL) == 0) throw new IllegalStateException("the response lacks CLIENT_SSL");
+        write(out, 3, Buffer.buffer(new byte[] {1, 4})); // perform_full_authentication
+        boolean ok = Arrays.equals(read(in, 4).getBytes(), (PASSWORD + "\0").getBytes(StandardCharsets.UTF_8));
+        write(out, 5, ok ? ok() : accessDenied());
+        verdict.complete(ok ? "full over tls ok" : "full over tls refused");
+      }
+    }
+
+    /** A TLS server context with a throwaway certificate (openssl, via TestTls). */
+    private static javax.net.ssl.SSLContext serverTls() throws Exception {
+      TestTls.Files2 files = TestTls.create();
+      java.security.cert.Certificate cert;
+      try (InputStream in = java.nio.file.Files.newInputStream(files.cert())) {
+        cert = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+      }
+      String pem = java.nio.file.Files.readString(files.key()).replaceAll("-----[A-Z ]+-----|\\s", "");
+      java.security.PrivateKey key = java.security.KeyFactory.getInstance("EC")
+          .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
+      java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry("server", key, new char[0], new java.security.cert.Certificate[] {cert});
+      javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+      kmf.init(ks, new char[0]);
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(kmf.getKeyManagers(), null, null);
+      return ctx;
+    }
+
     /** The server's check: SHA256(scramble XOR SHA256(stored + nonce)) == stored, stored = SHA256(SHA256(password)). */
     private static boolean fastPathMatches(byte[] answer, byte[] nonce) throws Exception {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -189,7 +250,7 @@ class MyUpstreamCachingSha2Test {
     }
 
     private Buffer greeting(String plugin) {
-      int caps = ~MyPackets.CLIENT_SSL;
+      int caps = path == Path.FULL_OVER_TLS ? -1 : ~MyPackets.CLIENT_SSL;
       return Buffer.buffer().appendByte((byte) 10).appendString("8.0.36-scripted", "UTF-8").appendByte((byte) 0)
           .appendUnsignedIntLE(7).appendBytes(scramble, 0, 8).appendByte((byte) 0)
           .appendUnsignedShortLE(caps & 0xffff).appendByte((byte) MyPackets.UTF8MB4_GENERAL_CI)
