@@ -1,5 +1,6 @@
 package dev.curfew.core;
 
+import dev.curfew.core.audit.CanonicalJson;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +97,76 @@ public record SessionSnapshot(
     m.put("resumed_from", resumedFrom);
     m.put("resumed_by", resumedBy);
     return m;
+  }
+
+  /**
+   * Appends {@code CanonicalJson.write(toMap())} to {@code out} without building the map: the keys
+   * are written in their canonical (sorted) order by hand. A snapshot writes one per session, a
+   * million of them every {@code snapshot_interval} on a large node.
+   */
+  public void writeCanonical(StringBuilder out) {
+    out.append("{\"absolute_expires_at_ms\":");
+    CanonicalJson.writeLong(absoluteExpiresAtMs, out);
+    out.append(",\"absolute_timeout_ms\":");
+    CanonicalJson.writeLong(policy.absoluteTimeoutMs(), out);
+    out.append(",\"acknowledged_for_ms\":");
+    longOrNull(acknowledgedForMs, out);
+    out.append(",\"attributes\":");
+    CanonicalJson.write(attributes, out);
+    out.append(",\"audience\":");
+    CanonicalJson.write(audience == null ? List.of() : audience.toList(), out);
+    out.append(",\"created_at_ms\":");
+    CanonicalJson.writeLong(createdAtMs, out);
+    out.append(",\"end_reason\":");
+    CanonicalJson.write(endReason == null ? null : endReason.wire(), out);
+    out.append(",\"ended_at_ms\":");
+    CanonicalJson.writeLong(endedAtMs, out);
+    out.append(",\"extensions_used\":");
+    CanonicalJson.writeLong(extensionsUsed, out);
+    out.append(",\"idle_expires_at_ms\":");
+    CanonicalJson.writeLong(idleExpiresAtMs, out);
+    out.append(",\"idle_timeout_ms\":");
+    CanonicalJson.writeLong(policy.idleTimeoutMs(), out);
+    out.append(",\"last_activity_at_ms\":");
+    CanonicalJson.writeLong(lastActivityAtMs, out);
+    out.append(",\"max_extensions\":");
+    CanonicalJson.writeLong(policy.maxExtensions(), out);
+    out.append(",\"policy\":");
+    CanonicalJson.write(policy.name(), out);
+    out.append(",\"policy_version\":");
+    CanonicalJson.writeLong(policy.version(), out);
+    out.append(",\"previous_token_sha256\":");
+    CanonicalJson.write(previousTokenHash == null ? null : previousTokenHash.toHex(), out);
+    out.append(",\"renew_every_ms\":");
+    longOrNull(policy.renewEvery() == null ? Long.MIN_VALUE : policy.renewEvery().toMillis(), out);
+    out.append(",\"resume_within_ms\":");
+    longOrNull(policy.resumeWithin() == null ? Long.MIN_VALUE : policy.resumeWithinMs(), out);
+    out.append(",\"resumed_by\":");
+    CanonicalJson.write(resumedBy, out);
+    out.append(",\"resumed_from\":");
+    CanonicalJson.write(resumedFrom, out);
+    out.append(",\"session_id\":");
+    CanonicalJson.write(sessionId, out);
+    out.append(",\"subject\":");
+    CanonicalJson.write(subject, out);
+    out.append(",\"token_issued_at_ms\":");
+    CanonicalJson.writeLong(tokenIssuedAtMs, out);
+    out.append(",\"token_sha256\":");
+    CanonicalJson.write(tokenHash == null ? null : tokenHash.toHex(), out);
+    out.append(",\"warn_before_ms\":");
+    CanonicalJson.writeLong(policy.warnBeforeMs(), out);
+    out.append(",\"warned_for_ms\":");
+    longOrNull(warnedForMs, out);
+    out.append('}');
+  }
+
+  /** {@code ms}, or null for MIN_VALUE (none), as {@link #toMap} maps them. */
+  private static void longOrNull(long ms, StringBuilder out) {
+    if (ms == Long.MIN_VALUE) {
+      out.append("null");
+    } else {
+      CanonicalJson.writeLong(ms, out);
+    }
   }
 
   @SuppressWarnings("unchecked")

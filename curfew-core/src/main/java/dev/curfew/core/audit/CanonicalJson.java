@@ -42,11 +42,7 @@ public final class CanonicalJson {
     } else if (value instanceof Boolean) {
       out.append(((Boolean) value) ? "true" : "false");
     } else if (value instanceof Long || value instanceof Integer || value instanceof Short) {
-      long n = ((Number) value).longValue();
-      if (n > MAX_SAFE_INTEGER || n < -MAX_SAFE_INTEGER) {
-        throw new IllegalArgumentException("integer beyond 2^53-1: " + n);
-      }
-      out.append(n);
+      writeLong(((Number) value).longValue(), out);
     } else if (value instanceof Map) {
       writeObject((Map<?, ?>) value, out);
     } else if (value instanceof Collection) {
@@ -61,6 +57,14 @@ public final class CanonicalJson {
     } else {
       throw new IllegalArgumentException("not a canonical JSON value: " + value.getClass().getName());
     }
+  }
+
+  /** An integer, as {@link #write} writes a {@code Long}, without boxing it. */
+  public static void writeLong(long n, StringBuilder out) {
+    if (n > MAX_SAFE_INTEGER || n < -MAX_SAFE_INTEGER) {
+      throw new IllegalArgumentException("integer beyond 2^53-1: " + n);
+    }
+    out.append(n);
   }
 
   private static void writeObject(Map<?, ?> map, StringBuilder out) {

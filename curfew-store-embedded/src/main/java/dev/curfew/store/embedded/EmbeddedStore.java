@@ -27,7 +27,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -156,11 +155,14 @@ public final class EmbeddedStore implements AutoCloseable {
     this.log = log;
     this.trail = trail;
     this.snapshotter = new Snapshotter(dataDir, log, options.clock(), node);
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+    java.util.concurrent.ScheduledThreadPoolExecutor snapshots = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "curfew-snapshot");
       t.setDaemon(true);
       return t;
     });
+    // The next snapshot is a delayed task: a stop must not wait for it.
+    snapshots.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.scheduler = snapshots;
   }
 
   /**
@@ -286,8 +288,7 @@ public final class EmbeddedStore implements AutoCloseable {
         .put("clean_shutdown", clean)
         .build();
     await(CompletableFuture.allOf(stepRecorded, restored.durable(), log.append(List.of(started), List.of())));
-    long periodMs = options.snapshotInterval().toMillis();
-    scheduler.scheduleWithFixedDelay(this::scheduledSnapshot, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    scheduleSnapshot(options.snapshotInterval().toMillis());
     return new Recovery(restored.recoveredSessions(), restored.expiredDuringDowntime(), clean, snap.seq(),
         replay.recordsApplied(), log.openReport().cutBytes());
   }
@@ -299,7 +300,35 @@ public final class EmbeddedStore implements AutoCloseable {
     return snapshotter.take(e);
   }
 
+  private void scheduleSnapshot(long delayMs) {
+    try {
+      scheduler.schedule(this::scheduledSnapshot, delayMs, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // the store is closing: no more snapshots but the final one
+    }
+  }
+
+  /**
+   * When the next scheduled snapshot starts after one that took {@code tookNanos}: after {@code
+   * snapshot_interval}, and no sooner than nine times as long as this one took, so that snapshots
+   * take at most a tenth of a CPU however many sessions there are (a million sessions take seconds
+   * to write). Recovery replays the log from the last snapshot, and activity (touches, which are not
+   * records) since then is lost in a crash, so sessions then end earlier, never later.
+   */
+  static long nextSnapshotDelayMs(long intervalMs, long tookNanos) {
+    return Math.max(intervalMs, 9 * TimeUnit.NANOSECONDS.toMillis(tookNanos));
+  }
+
   private void scheduledSnapshot() {
+    long started = System.nanoTime();
+    try {
+      snapshotIfWritable();
+    } finally {
+      scheduleSnapshot(nextSnapshotDelayMs(options.snapshotInterval().toMillis(), System.nanoTime() - started));
+    }
+  }
+
+  private void snapshotIfWritable() {
     if (!log.writable()) return; // the log cannot back a snapshot now; the next one tries again
     try {
       snapshot();

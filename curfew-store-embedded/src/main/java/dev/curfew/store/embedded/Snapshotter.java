@@ -133,12 +133,20 @@ final class Snapshotter {
       // {"format":..,"policies":[..],"seq":..,...} then the sessions array, one per line, streamed
       out.write(headJson.substring(0, headJson.length() - 1).getBytes(StandardCharsets.UTF_8));
       out.write(",\"sessions\":[\n".getBytes(StandardCharsets.UTF_8));
+      // One builder for every session, encoded straight into the buffer: no map, no string per session.
+      java.io.Writer text = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8);
+      StringBuilder line = new StringBuilder(1024);
+      char[] chars = new char[1024];
       for (int i = 0; i < sessions.size(); i++) {
-        if (i > 0) out.write(",\n".getBytes(StandardCharsets.UTF_8));
-        out.write(CanonicalJson.bytes(sessions.get(i).toMap()));
+        line.setLength(0);
+        if (i > 0) line.append(",\n");
+        sessions.get(i).writeCanonical(line);
+        if (chars.length < line.length()) chars = new char[line.length() * 2];
+        line.getChars(0, line.length(), chars, 0);
+        text.write(chars, 0, line.length());
       }
-      out.write("\n]}\n".getBytes(StandardCharsets.UTF_8));
-      out.flush();
+      text.write("\n]}\n");
+      text.flush();
       ch.force(true);
     }
   }
