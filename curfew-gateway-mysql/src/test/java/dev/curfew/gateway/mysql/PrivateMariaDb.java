@@ -1,9 +1,11 @@
 package dev.curfew.gateway.mysql;
 
+import static dev.curfew.gateway.db.testing.PrivateServers.freePort;
+import static dev.curfew.gateway.db.testing.PrivateServers.run;
+
 import dev.curfew.core.testing.RequiredTool;
 import dev.curfew.gateway.db.testing.TestTls;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -93,20 +95,6 @@ final class PrivateMariaDb implements AutoCloseable {
       try (Stream<Path> all = Files.walk(dir)) {
         all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
-    }
-  }
-
-  private static void run(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException(String.join(" ", command) + " failed: " + new String(out));
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

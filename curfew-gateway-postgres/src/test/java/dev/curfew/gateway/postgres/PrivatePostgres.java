@@ -1,8 +1,9 @@
 package dev.curfew.gateway.postgres;
 
+import static dev.curfew.gateway.db.testing.PrivateServers.freePort;
+import static dev.curfew.gateway.db.testing.PrivateServers.run;
+
 import dev.curfew.core.testing.RequiredTool;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,7 +13,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -127,19 +127,5 @@ final class PrivatePostgres implements AutoCloseable {
 
   private static boolean asRoot() {
     return "root".equals(System.getProperty("user.name"));
-  }
-
-  private static void run(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException(String.join(" ", command) + " failed: " + new String(out));
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
