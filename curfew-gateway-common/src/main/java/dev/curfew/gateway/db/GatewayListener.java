@@ -95,12 +95,12 @@ public abstract class GatewayListener implements DatabaseGateway {
     return random;
   }
 
-  /** The client of the upstream database. */
   /** TLS toward the upstream; null: none ({@code upstream_tls} not set). */
   public UpstreamTlsClient upstreamTls() {
     return upstreamTls;
   }
 
+  /** The client of the upstream database. */
   public NetClient upstreamClient() {
     return upstreamClient;
   }

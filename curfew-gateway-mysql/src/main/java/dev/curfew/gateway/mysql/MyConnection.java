@@ -229,8 +229,8 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
   private void connectUpstream() {
     state = State.CONNECTING;
     int caps = login.capabilities() & (MyPackets.OFFERED | MyPackets.CLIENT_SSL);
-    MyUpstreamLogin.login(gateway.upstreamClient(), gateway.upstreamTls(), target, caps, login.maxPacketBytes(), login.charset(), database,
-        login.attributes()).onComplete(ar -> {
+    MyUpstreamLogin.login(gateway.upstreamClient(), gateway.upstreamTls(), target, caps, login.maxPacketBytes(),
+        login.charset(), database, login.attributes()).onComplete(ar -> {
           if (state == State.CLOSED) {
             if (ar.succeeded()) ar.result().socket().close();
             return;
@@ -564,8 +564,9 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
   private void killQuery() {
     if (upstream == null) return;
     long thread = upstream.greeting().connectionId();
-    MyUpstreamLogin.login(gateway.upstreamClient(), gateway.upstreamTls(), target, MyPackets.CLIENT_PROTOCOL_41 | MyPackets.CLIENT_TRANSACTIONS,
-        1 << 24, MyPackets.UTF8MB4_GENERAL_CI, null, null).onComplete(ar -> {
+    MyUpstreamLogin.login(gateway.upstreamClient(), gateway.upstreamTls(), target,
+        MyPackets.CLIENT_PROTOCOL_41 | MyPackets.CLIENT_TRANSACTIONS, 1 << 24, MyPackets.UTF8MB4_GENERAL_CI, null, null)
+        .onComplete(ar -> {
           if (ar.failed()) {
             LOG.log(System.Logger.Level.WARNING, connectionId + ": KILL QUERY " + thread + " not sent: " + ar.cause().getMessage());
             return;

@@ -269,7 +269,8 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
   }
 
   private void connectUpstream() {
-    UpstreamLogin.login(gateway.upstreamClient(), gateway.upstreamTls(), target, database, startupParameters, gateway.random())
+    UpstreamLogin.login(gateway.upstreamClient(), gateway.upstreamTls(), target, database, startupParameters,
+            gateway.random())
         .onComplete(ar -> {
           if (state == State.CLOSED) {
             if (ar.succeeded()) ar.result().socket().close();

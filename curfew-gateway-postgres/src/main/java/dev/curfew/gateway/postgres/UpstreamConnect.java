@@ -9,9 +9,10 @@ import io.vertx.core.net.NetSocket;
 
 /**
  * Opens Curfew's connection to the upstream PostgreSQL, for a login or a cancel request. With
- * {@code upstream_tls} it starts TLS first, as libpq does (PostgreSQL documentation 55.2.10, "SSL
- * Session Encryption"): an {@code SSLRequest}, one byte back, {@code S} then the TLS handshake or
- * {@code N} (no TLS: the connection is given up). A byte after the {@code S} that arrived before the
+ * {@code upstream_tls} it starts TLS first, as libpq does (PostgreSQL documentation, "Frontend/Backend
+ * Protocol", section "SSL Session Encryption", which also allows it before a CancelRequest): an
+ * {@code SSLRequest}, one byte back, {@code S} then the TLS handshake or {@code N} (no TLS: the
+ * connection is given up). A byte after the {@code S} that arrived before the
  * handshake would be read as if it came through TLS, so it fails the connection (the buffering
  * flaw of CVE-2021-23222, from the client's side).
  */
