@@ -67,7 +67,11 @@ public record SessionSnapshot(
     return endReason != null;
   }
 
-  /** As a JSON object for a snapshot file (times as epoch ms: this file is for machines). */
+  /**
+   * As a JSON object for a snapshot file (times as epoch ms: this file is for machines): the
+   * definition of the format, which {@link #fromMap} reads back and {@link #writeCanonical} writes
+   * without building the map (snapshots use that one; the test holds the two to the same text).
+   */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("session_id", sessionId);
