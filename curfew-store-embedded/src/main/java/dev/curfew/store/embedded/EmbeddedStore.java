@@ -338,7 +338,7 @@ public final class EmbeddedStore implements AutoCloseable {
       long free = FileAuditLog.freeBytes(dataDir);
       if (snapshotOutage == null) {
         LOG.log(System.Logger.Level.ERROR, "snapshot cannot be written: " + file + ": " + e.getMessage() + " (" + free
-            + " bytes free); the previous snapshot is kept, and the next one is tried in "
+            + " bytes free); the previous snapshot is kept, and the next one is tried in at least "
             + options.snapshotInterval().toMillis() + " ms", e);
       }
       snapshotOutage = new WriteOutage("snapshot", file.toString(), String.valueOf(e.getMessage()),
