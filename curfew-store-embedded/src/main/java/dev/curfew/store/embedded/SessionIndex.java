@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,16 +113,13 @@ final class SessionIndex implements java.io.Closeable {
 
   /** Writes the index file of a closed segment held in memory, then drops it from memory. */
   void writeFromMemory(long segmentFirstSeq) throws IOException {
-    List<long[]> entries = new ArrayList<>();
+    Map<Long, long[]> m;
     synchronized (this) {
-      Map<Long, long[]> m = memory.get(segmentFirstSeq);
-      if (m == null) return;
-      for (Map.Entry<Long, long[]> e : m.entrySet()) {
-        long[] pairs = e.getValue();
-        for (int i = 0; i < pairs.length; i += 2) entries.add(new long[] {e.getKey(), pairs[i], pairs[i + 1]});
-      }
+      Map<Long, long[]> held = memory.get(segmentFirstSeq);
+      if (held == null) return;
+      m = new HashMap<>(held); // the pair arrays are replaced, never changed: sharing them is safe
     }
-    write(segmentFirstSeq, entries);
+    write(segmentFirstSeq, m);
     synchronized (this) {
       memory.remove(segmentFirstSeq);
       memoryNextSeq.remove(segmentFirstSeq);
@@ -131,24 +128,38 @@ final class SessionIndex implements java.io.Closeable {
 
   /** Reads a closed segment and writes its index file. */
   void writeFromSegment(long segmentFirstSeq, long segmentEndSeq) throws IOException {
-    List<long[]> entries = new ArrayList<>();
+    Map<Long, long[]> m = new HashMap<>();
     files.forEachLine(segmentFirstSeq, segmentEndSeq, MAX_LINE_BYTES, (seq, first, offset, b, off, len) -> {
       if (first != segmentFirstSeq) return false;
       long hash = sessionHash(b, off, len);
-      if (hash != 0) entries.add(new long[] {hash, seq, offset});
+      if (hash != 0) m.merge(hash, new long[] {seq, offset}, SessionIndex::concat);
       return true;
     });
-    write(segmentFirstSeq, entries);
+    write(segmentFirstSeq, m);
   }
 
-  private void write(long segmentFirstSeq, List<long[]> entries) throws IOException {
-    entries.sort(Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
+  /**
+   * Writes an index file from hash -> (seq, offset) pairs in seq order: the hashes sorted as
+   * primitives, each one's pairs after it as they are, which is the file's (hash, seq) order.
+   */
+  private void write(long segmentFirstSeq, Map<Long, long[]> bySessionHash) throws IOException {
+    long[] hashes = new long[bySessionHash.size()];
+    int h = 0;
+    long count = 0;
+    for (Map.Entry<Long, long[]> e : bySessionHash.entrySet()) {
+      hashes[h++] = e.getKey();
+      count += e.getValue().length / 2;
+    }
+    Arrays.sort(hashes);
     PrivateFiles.createDirectories(files.indexDir());
     Path target = indexFile(segmentFirstSeq);
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-    ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES + ENTRY_BYTES * entries.size());
-    buf.put(MAGIC).putLong(entries.size());
-    for (long[] e : entries) buf.putLong(e[0]).putLong(e[1]).putLong(e[2]);
+    ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(HEADER_BYTES + ENTRY_BYTES * count));
+    buf.put(MAGIC).putLong(count);
+    for (long hash : hashes) {
+      long[] pairs = bySessionHash.get(hash);
+      for (int i = 0; i < pairs.length; i += 2) buf.putLong(hash).putLong(pairs[i]).putLong(pairs[i + 1]);
+    }
     buf.flip();
     try (FileChannel ch = PrivateFiles.createTruncate(tmp)) {
       while (buf.hasRemaining()) ch.write(buf);
