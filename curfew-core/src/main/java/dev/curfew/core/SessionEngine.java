@@ -273,8 +273,9 @@ public final class SessionEngine {
       schedule(s, s.nextEventMs());
       CompletableFuture<Void> durable = sink.append(batch, List.of(new TokenBinding(s.id(), s.tokenHash(), now)));
       SessionStatus status = s.status(now);
-      // No page follows a session yet; lists of sessions (the admin console's) learn of it here.
-      events.publish(s.id(), "status", status.toMap());
+      // No page follows a session yet; lists of sessions (the admin console's) learn of it here,
+      // from its id: the data is built only if some follower reads it.
+      events.publish(s.id(), "status", new LazyMap(status::toMap));
       return new Decision(Decision.Verdict.ALLOWED, status, null, null, token, durable);
     }
   }

@@ -68,8 +68,11 @@ public final class EmbeddedStore implements AutoCloseable {
    * @param auditTrail the Merkle tree, checkpoints and retention settings (defaults)
    */
   public record Options(long segmentMaxBytes, Duration snapshotInterval, int maxQueuedRecords, int maxBatchRecords,
-      Clock clock, String version, LogMetrics logMetrics, LeafListener leafListener, AuditTrail.Settings auditTrail) {
+      Clock clock, String version, LogMetrics logMetrics, LeafListener leafListener, AuditTrail.Settings auditTrail,
+      Duration closeTimeout) {
     public static final long DEFAULT_SEGMENT_MAX_BYTES = 64L << 20;
+    /** How long closing the log waits for an outage of its disk to end before what it holds fails. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     public Options {
       if (segmentMaxBytes < 1) throw new IllegalArgumentException("segmentMaxBytes < 1: " + segmentMaxBytes);
@@ -84,39 +87,46 @@ public final class EmbeddedStore implements AutoCloseable {
       logMetrics = logMetrics == null ? LogMetrics.NONE : logMetrics;
       leafListener = leafListener == null ? LeafListener.NONE : leafListener;
       auditTrail = auditTrail == null ? AuditTrail.Settings.defaults() : auditTrail;
+      Objects.requireNonNull(closeTimeout, "closeTimeout");
+      if (closeTimeout.isNegative()) throw new IllegalArgumentException("closeTimeout < 0: " + closeTimeout);
     }
 
     public static Options defaults() {
       return new Options(DEFAULT_SEGMENT_MAX_BYTES, Duration.ofSeconds(10), 1_000_000, 100_000,
-          new SystemClock(), "dev", LogMetrics.NONE, LeafListener.NONE, AuditTrail.Settings.defaults());
+          new SystemClock(), "dev", LogMetrics.NONE, LeafListener.NONE, AuditTrail.Settings.defaults(), DEFAULT_CLOSE_TIMEOUT);
+    }
+
+    public Options withCloseTimeout(Duration d) {
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics,
+          leafListener, auditTrail, d);
     }
 
     public Options withSegmentMaxBytes(long bytes) {
-      return new Options(bytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener, auditTrail);
+      return new Options(bytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener, auditTrail, closeTimeout);
     }
 
     public Options withSnapshotInterval(Duration d) {
-      return new Options(segmentMaxBytes, d, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener, auditTrail);
+      return new Options(segmentMaxBytes, d, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener, auditTrail, closeTimeout);
     }
 
     public Options withClock(Clock c) {
-      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, c, version, logMetrics, leafListener, auditTrail);
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, c, version, logMetrics, leafListener, auditTrail, closeTimeout);
     }
 
     public Options withVersion(String v) {
-      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, v, logMetrics, leafListener, auditTrail);
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, v, logMetrics, leafListener, auditTrail, closeTimeout);
     }
 
     public Options withLogMetrics(LogMetrics m) {
-      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, m, leafListener, auditTrail);
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, m, leafListener, auditTrail, closeTimeout);
     }
 
     public Options withLeafListener(LeafListener l) {
-      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, l, auditTrail);
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, l, auditTrail, closeTimeout);
     }
 
     public Options withAuditTrail(AuditTrail.Settings t) {
-      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener, t);
+      return new Options(segmentMaxBytes, snapshotInterval, maxQueuedRecords, maxBatchRecords, clock, version, logMetrics, leafListener, t, closeTimeout);
     }
   }
 

@@ -110,7 +110,7 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     this.written = openReport.recordsAtOpen();
     this.commits = new GroupCommit("the audit log in " + auditDir,
         new GroupCommit.Options(options.maxQueuedRecords(), options.maxBatchRecords(), Duration.ofMillis(5),
-            RETRY_DELAY_MAX, Duration.ofSeconds(30)),
+            RETRY_DELAY_MAX, options.closeTimeout()),
         new FileWriter(), new Health(), openReport.recordsAtOpen(), openReport.lastTimeMsAtOpen());
   }
 

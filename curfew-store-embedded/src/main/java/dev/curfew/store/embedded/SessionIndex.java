@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +61,7 @@ final class SessionIndex implements java.io.Closeable {
 
   private final AuditFiles files;
   /** Per segment (by first seq) held in memory: hash -> pairs (seq, offset). Complete from the segment's start. */
-  private final TreeMap<Long, Map<Long, long[]>> memory = new TreeMap<>();
+  private final TreeMap<Long, HashPositions> memory = new TreeMap<>();
   private final Map<Long, Long> memoryNextSeq = new HashMap<>();
   /** Index files opened by lookups, kept open (positional reads are safe from many threads): count of entries. */
   private final Map<Long, OpenIndex> openIndexes = new java.util.concurrent.ConcurrentHashMap<>();
@@ -85,26 +85,26 @@ final class SessionIndex implements java.io.Closeable {
 
   /** Starts an in-memory index of the segment beginning at {@code segmentFirstSeq}. */
   synchronized void startSegment(long segmentFirstSeq) {
-    memory.putIfAbsent(segmentFirstSeq, new HashMap<>());
+    memory.putIfAbsent(segmentFirstSeq, new HashPositions());
     memoryNextSeq.putIfAbsent(segmentFirstSeq, segmentFirstSeq);
   }
 
   /** Starts the in-memory index of a segment afresh, dropping what it held. */
   synchronized void restartSegment(long segmentFirstSeq) {
-    memory.put(segmentFirstSeq, new HashMap<>());
+    memory.put(segmentFirstSeq, new HashPositions());
     memoryNextSeq.put(segmentFirstSeq, segmentFirstSeq);
   }
 
   /** Adds the next line of an in-memory segment; lines must come in seq order from its first. */
   synchronized void add(long seq, long segmentFirstSeq, long byteOffset, byte[] b, int off, int len) {
-    Map<Long, long[]> m = memory.get(segmentFirstSeq);
+    HashPositions m = memory.get(segmentFirstSeq);
     if (m == null) throw new IllegalStateException("segment " + segmentFirstSeq + " is not indexed in memory");
     long next = memoryNextSeq.get(segmentFirstSeq);
     if (seq != next) throw new IllegalStateException("index of segment " + segmentFirstSeq + " expects seq " + next + ", got " + seq);
     memoryNextSeq.put(segmentFirstSeq, seq + 1);
     long hash = sessionHash(b, off, len);
     if (hash == 0) return; // no session_id
-    m.merge(hash, new long[] {seq, byteOffset}, SessionIndex::concat);
+    m.add(hash, seq, byteOffset);
   }
 
   synchronized boolean inMemory(long segmentFirstSeq) {
@@ -113,16 +113,13 @@ final class SessionIndex implements java.io.Closeable {
 
   /** Writes the index file of a closed segment held in memory, then drops it from memory. */
   void writeFromMemory(long segmentFirstSeq) throws IOException {
-    List<long[]> entries = new ArrayList<>();
+    HashPositions m;
     synchronized (this) {
-      Map<Long, long[]> m = memory.get(segmentFirstSeq);
-      if (m == null) return;
-      for (Map.Entry<Long, long[]> e : m.entrySet()) {
-        long[] pairs = e.getValue();
-        for (int i = 0; i < pairs.length; i += 2) entries.add(new long[] {e.getKey(), pairs[i], pairs[i + 1]});
-      }
+      HashPositions held = memory.get(segmentFirstSeq);
+      if (held == null) return;
+      m = held.copy();
     }
-    write(segmentFirstSeq, entries);
+    write(segmentFirstSeq, m);
     synchronized (this) {
       memory.remove(segmentFirstSeq);
       memoryNextSeq.remove(segmentFirstSeq);
@@ -131,24 +128,24 @@ final class SessionIndex implements java.io.Closeable {
 
   /** Reads a closed segment and writes its index file. */
   void writeFromSegment(long segmentFirstSeq, long segmentEndSeq) throws IOException {
-    List<long[]> entries = new ArrayList<>();
+    HashPositions m = new HashPositions();
     files.forEachLine(segmentFirstSeq, segmentEndSeq, MAX_LINE_BYTES, (seq, first, offset, b, off, len) -> {
       if (first != segmentFirstSeq) return false;
       long hash = sessionHash(b, off, len);
-      if (hash != 0) entries.add(new long[] {hash, seq, offset});
+      if (hash != 0) m.add(hash, seq, offset);
       return true;
     });
-    write(segmentFirstSeq, entries);
+    write(segmentFirstSeq, m);
   }
 
-  private void write(long segmentFirstSeq, List<long[]> entries) throws IOException {
-    entries.sort(Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
+  /** Writes the index file of {@code entries}: sorted by (hash, seq), written whole, forced, renamed. */
+  private void write(long segmentFirstSeq, HashPositions entries) throws IOException {
     PrivateFiles.createDirectories(files.indexDir());
     Path target = indexFile(segmentFirstSeq);
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-    ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES + ENTRY_BYTES * entries.size());
+    ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(HEADER_BYTES + (long) ENTRY_BYTES * entries.size()));
     buf.put(MAGIC).putLong(entries.size());
-    for (long[] e : entries) buf.putLong(e[0]).putLong(e[1]).putLong(e[2]);
+    entries.forEachSorted((hash, seq, offset) -> buf.putLong(hash).putLong(seq).putLong(offset));
     buf.flip();
     try (FileChannel ch = PrivateFiles.createTruncate(tmp)) {
       while (buf.hasRemaining()) ch.write(buf);
@@ -193,13 +190,11 @@ final class SessionIndex implements java.io.Closeable {
   private List<Location> candidates(long first, Path segment, long hash, long endSeq, TreeMap<Long, Path> segments)
       throws IOException {
     synchronized (this) {
-      Map<Long, long[]> m = memory.get(first);
+      HashPositions m = memory.get(first);
       if (m != null) {
         long[] pairs = m.get(hash);
         List<Location> out = new ArrayList<>();
-        if (pairs != null) {
-          for (int i = 0; i < pairs.length; i += 2) out.add(new Location(pairs[i], first, pairs[i + 1]));
-        }
+        for (int i = 0; i < pairs.length; i += 2) out.add(new Location(pairs[i], first, pairs[i + 1]));
         return out;
       }
     }
@@ -374,11 +369,5 @@ final class SessionIndex implements java.io.Closeable {
       else if (b[i] == '"') return i;
     }
     return -1;
-  }
-
-  private static long[] concat(long[] a, long[] b) {
-    long[] out = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
   }
 }

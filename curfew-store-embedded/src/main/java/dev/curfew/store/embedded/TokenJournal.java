@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -39,12 +38,20 @@ final class TokenJournal {
     return dataDir.resolve(PREFIX + generation + SUFFIX);
   }
 
+  /**
+   * The binding's line with its line feed: canonical JSON, members in their canonical order
+   * (issued_at_ms, session_id, token_sha256), written directly; the writer thread makes one per
+   * session opened or token rotated.
+   */
   static byte[] line(TokenBinding b) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("session_id", b.sessionId());
-    m.put("token_sha256", b.tokenHash().toHex());
-    m.put("issued_at_ms", b.issuedAtMs());
-    return (CanonicalJson.write(m) + "\n").getBytes(StandardCharsets.UTF_8);
+    StringBuilder out = new StringBuilder(48 + 64 + b.sessionId().length());
+    out.append("{\"issued_at_ms\":");
+    CanonicalJson.writeLong(b.issuedAtMs(), out);
+    out.append(",\"session_id\":");
+    CanonicalJson.write(b.sessionId(), out);
+    // Hex digits: nothing to escape.
+    out.append(",\"token_sha256\":\"").append(b.tokenHash().toHex()).append("\"}\n");
+    return out.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /** The journal generations in {@code dataDir}, ascending. */
