@@ -6,11 +6,15 @@
 # (user + system, from /proc/PID/stat) of the process in the middle (PgBouncer's, or the gateway's
 # JVM), and the load average. CPU time per transaction hardly depends on what else the machine runs,
 # unlike the throughput.
-# Usage: curfew-bench/pg-gateway/run.sh [SECONDS] [CLIENTS]   (defaults 20 s, 16 clients)
+# Usage: curfew-bench/pg-gateway/run.sh [SECONDS] [CLIENTS]   (defaults 20 s, 16 clients; WARMUP=15 s)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 seconds="${1:-20}"
 clients="${2:-16}"
+# Seconds of the same load before each measured run, for every path alike. 15 s by default: after
+# 5 s the gateway's JIT compiler threads still used 1.6 s of CPU in the first 10 s of the measured
+# run (per-thread ticks), which a long-running gateway never pays again.
+warmup="${WARMUP:-15}"
 pg_host=127.0.0.1
 pg_port=5432
 db=curfew_bench_pgw
@@ -100,7 +104,7 @@ run() {
   rm -f "$work"/log.*
   local out c0="" c1=""
   # Warm-up, not counted: the gateway's JVM compiles its hot paths, every path opens its backends.
-  (cd "$work" && PGPASSWORD="$password" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 -T 5 \
+  (cd "$work" && PGPASSWORD="$password" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 -T "$warmup" \
     -h 127.0.0.1 -p "$port" -U "$user" $db >/dev/null 2>&1) || true
   [ -n "$middle" ] && c0="$(ticks "$middle")"
   out="$(cd "$work" && PGPASSWORD="$password" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 -T "$seconds" \

@@ -4,42 +4,68 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The thread that makes timers real: it calls {@link SessionEngine#advanceTimers()} once per
- * millisecond tick, so warnings and expiries fire within about a tick of their instant rather than
- * at the next sweep. Lateness is measured by the engine ({@code lateness_ms}) and exported. Given a
- * {@link ClockWatch}, it also looks for wall-clock steps every few ticks.
+ * The thread that makes timers real: it calls {@link SessionEngine#advanceTimers()} at each timer's
+ * instant, so warnings and expiries fire within about a millisecond of their instant rather than at
+ * the next sweep. Between timers it sleeps until the wheel's next one, at most {@link #MAX_SLEEP_MS};
+ * a timer scheduled sooner than it sleeps to wakes it ({@link SessionEngine#driverSleepUntil}). So
+ * an idle node wakes about a hundred times a second, not a thousand, and a loaded one as often as
+ * timers are due. Lateness is measured by the engine ({@code lateness_ms}) and exported. Given a
+ * {@link ClockWatch}, it also looks for wall-clock steps every {@link #WATCH_EVERY_MS}.
  */
 public final class DeadlineDriver implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
+  /** Passes over the wheel so far; written by the driver thread only. */
+  private volatile long passes;
 
-  /** The wall clock is compared with the node's clock every this many ticks. */
-  private static final int WATCH_EVERY_TICKS = 10;
+  /** The longest sleep with no timer due. */
+  static final long MAX_SLEEP_MS = 10;
+  /** The wall clock is compared with the node's clock this often (milliseconds of the node's clock). */
+  static final long WATCH_EVERY_MS = 10;
 
   public DeadlineDriver(SessionEngine engine) {
     this(engine, null);
   }
 
-  /** With {@code watch} (may be null), wall-clock steps are also looked for every few ticks and recorded. */
+  /** With {@code watch} (may be null), wall-clock steps are also looked for every few milliseconds and recorded. */
   public DeadlineDriver(SessionEngine engine, ClockWatch watch) {
+    this(engine, watch, MAX_SLEEP_MS);
+  }
+
+  /** With the longest sleep {@code maxSleepMs} (tests make it long, to see that a new timer wakes the driver). */
+  DeadlineDriver(SessionEngine engine, ClockWatch watch, long maxSleepMs) {
+    if (maxSleepMs < 1) throw new IllegalArgumentException("maxSleepMs < 1: " + maxSleepMs);
     thread = new Thread(() -> {
-      long tickNanos = TimeUnit.MILLISECONDS.toNanos(1);
-      int ticks = 0;
+      long watchedAtMs = engine.clockMillis();
       while (running) {
+        int fired = 0;
         try {
-          engine.advanceTimers();
-          if (watch != null && ++ticks % WATCH_EVERY_TICKS == 0) {
+          fired = engine.advanceTimers();
+          long now = engine.clockMillis();
+          if (watch != null && now - watchedAtMs >= WATCH_EVERY_MS) {
+            watchedAtMs = now;
             watch.check().ifPresent(r -> System.out.println("curfew: " + r.step() + "; recorded as clock.stepped"));
           }
         } catch (RuntimeException e) {
           // A failing callback must not stop expiry for every other session; report and go on.
           System.err.println("curfew: timer error: " + e);
         }
-        LockSupport.parkNanos(tickNanos);
+        passes++;
+        long sleepMs = engine.driverSleepUntil(Thread.currentThread(), maxSleepMs) - engine.clockMillis();
+        // Due already, yet the last pass fired nothing: the wheel's hint is early (it is a lower bound),
+        // so one millisecond, as a fixed tick would.
+        if (sleepMs <= 0 && fired == 0) sleepMs = 1;
+        if (sleepMs > 0 && running) LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(sleepMs));
+        engine.driverAwake();
       }
     }, "curfew-deadlines");
     thread.setDaemon(true);
     thread.setPriority(Thread.MAX_PRIORITY);
+  }
+
+  /** Passes over the wheel so far (for tests and diagnostics). */
+  long passes() {
+    return passes;
   }
 
   public DeadlineDriver start() {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The session state machine: every operation of a session's life, each taking {@code now} from the
@@ -719,6 +720,44 @@ public final class SessionEngine {
     synchronized (wheel) {
       wheel.schedule(s, atMs);
     }
+    // Read after the wheel's lock: a driver that planned its sleep before this timer was in the wheel
+    // published its waking instant before it read the wheel, so it is seen here (see driverSleepUntil).
+    if (atMs < driverWakesAtMs) LockSupport.unpark(driverThread);
+  }
+
+  // ---------------------------------------------------------------- the deadline driver's sleep
+
+  /** The instant the sleeping deadline driver wakes at; Long.MIN_VALUE while it is awake (or there is none). */
+  private volatile long driverWakesAtMs = Long.MIN_VALUE;
+  private volatile Thread driverThread;
+
+  /**
+   * For the deadline driver about to sleep: the instant to wake at, which is the wheel's next timer
+   * (a lower bound) or {@code maxSleepMs} from now, whichever comes first. Until {@link
+   * #driverAwake()}, a timer scheduled before that instant unparks {@code driver}, so a session
+   * opened or changed meanwhile is not late.
+   */
+  long driverSleepUntil(Thread driver, long maxSleepMs) {
+    driverThread = driver;
+    long wakeAt = clock.millis() + maxSleepMs;
+    // Published before the wheel is read: a timer scheduled after the read compares itself with it.
+    driverWakesAtMs = wakeAt;
+    long next = nextTimerMs();
+    if (next < wakeAt) {
+      wakeAt = next;
+      driverWakesAtMs = next; // a timer before it still unparks; one between it and the cap need not
+    }
+    return wakeAt;
+  }
+
+  /** The deadline driver is awake: timers scheduled now are seen by its next plan, no unpark needed. */
+  void driverAwake() {
+    driverWakesAtMs = Long.MIN_VALUE;
+  }
+
+  /** Milliseconds on the engine's clock, for the deadline driver's sleep. */
+  long clockMillis() {
+    return clock.millis();
   }
 
   // ---------------------------------------------------------------- endings
