@@ -66,12 +66,14 @@ public final class EmbeddedStore implements AutoCloseable {
    * @param logMetrics told the fsync time of every group commit
    * @param leafListener told every record appended by this process, durable, in seq order (after the audit trail)
    * @param auditTrail the Merkle tree, checkpoints and retention settings (defaults)
+   * @param closeTimeout how long closing the log waits for a disk outage to end before the records it
+   *     still holds fail ({@link #DEFAULT_CLOSE_TIMEOUT}, 30 s)
    */
   public record Options(long segmentMaxBytes, Duration snapshotInterval, int maxQueuedRecords, int maxBatchRecords,
       Clock clock, String version, LogMetrics logMetrics, LeafListener leafListener, AuditTrail.Settings auditTrail,
       Duration closeTimeout) {
     public static final long DEFAULT_SEGMENT_MAX_BYTES = 64L << 20;
-    /** How long closing the log waits for an outage of its disk to end before what it holds fails. */
+    /** The default {@code closeTimeout}. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     public Options {
