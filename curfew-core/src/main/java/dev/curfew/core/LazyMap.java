@@ -8,8 +8,9 @@ import java.util.function.Supplier;
 
 /**
  * An unmodifiable map built on first read: event data that most publications never read (a new
- * session's {@code status} reaches no stream, since nobody can follow a session before it exists),
- * so the engine does not build it on every opening. Safe to read from any thread: a race builds the
+ * session's {@code status} reaches no stream, since nobody can follow a session before it exists;
+ * most warnings and endings the deadline thread publishes reach none either), so the engine does
+ * not build it for every opening, warning and ending. Safe to read from any thread: a race builds the
  * map twice, from the same immutable source, and either copy is the answer.
  */
 final class LazyMap extends AbstractMap<String, Object> {

@@ -700,7 +700,8 @@ public final class SessionEngine {
       if (s.warningDue() && now >= s.warningAtMs()) {
         long expiresAt = s.expiresAtMs();
         s.warnedForMs = expiresAt;
-        int delivered = events.publish(s.id(), "warning", SessionEvents.warningData(expiresAt, now));
+        // Built only if a follower reads it: on the deadline thread, most warnings reach no stream.
+        int delivered = events.publish(s.id(), "warning", new LazyMap(() -> SessionEvents.warningData(expiresAt, now)));
         sink.append(List.of(records.warningSent(s.about(), now, expiresAt, delivered)), List.of());
       }
       schedule(s, s.nextEventMs());
@@ -784,7 +785,7 @@ public final class SessionEngine {
     CompletableFuture<Void> durable = sink.append(List.of(r), List.of());
     table.ended(s);
     schedule(s, now + limits.endedRetentionMs());
-    events.publish(s.id(), reason.event(), SessionEvents.endedData(reason, now));
+    events.publish(s.id(), reason.event(), new LazyMap(() -> SessionEvents.endedData(reason, now)));
     return durable;
   }
 
