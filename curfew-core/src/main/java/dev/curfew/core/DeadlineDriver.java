@@ -35,13 +35,14 @@ public final class DeadlineDriver implements AutoCloseable {
   /** With the longest sleep {@code maxSleepMs} (tests make it long, to see that a new timer wakes the driver). */
   DeadlineDriver(SessionEngine engine, ClockWatch watch, long maxSleepMs) {
     if (maxSleepMs < 1) throw new IllegalArgumentException("maxSleepMs < 1: " + maxSleepMs);
+    Clock clock = engine.clock();
     thread = new Thread(() -> {
-      long watchedAtMs = engine.clockMillis();
+      long watchedAtMs = clock.millis();
       while (running) {
         int fired = 0;
         try {
           fired = engine.advanceTimers();
-          long now = engine.clockMillis();
+          long now = clock.millis();
           if (watch != null && now - watchedAtMs >= WATCH_EVERY_MS) {
             watchedAtMs = now;
             watch.check().ifPresent(r -> System.out.println("curfew: " + r.step() + "; recorded as clock.stepped"));
@@ -51,7 +52,7 @@ public final class DeadlineDriver implements AutoCloseable {
           System.err.println("curfew: timer error: " + e);
         }
         passes++;
-        long sleepMs = engine.driverSleepUntil(Thread.currentThread(), maxSleepMs) - engine.clockMillis();
+        long sleepMs = engine.driverSleepUntil(Thread.currentThread(), maxSleepMs) - clock.millis();
         // Due already, yet the last pass fired nothing: the wheel's hint is early (it is a lower bound),
         // so one millisecond, as a fixed tick would.
         if (sleepMs <= 0 && fired == 0) sleepMs = 1;

@@ -756,11 +756,6 @@ public final class SessionEngine {
     driverWakesAtMs = Long.MIN_VALUE;
   }
 
-  /** Milliseconds on the engine's clock, for the deadline driver's sleep. */
-  long clockMillis() {
-    return clock.millis();
-  }
-
   // ---------------------------------------------------------------- endings
 
   private CompletableFuture<Void> expire(Session s, long now, String detectedBy) {
