@@ -6,7 +6,9 @@
 # (user + system, from /proc/PID/stat) of the process in the middle (PgBouncer's, or the gateway's
 # JVM), and the load average. CPU time per transaction hardly depends on what else the machine runs,
 # unlike the throughput.
-# Usage: curfew-bench/pg-gateway/run.sh [SECONDS] [CLIENTS]   (defaults 20 s, 16 clients; WARMUP=15 s)
+# Usage: curfew-bench/pg-gateway/run.sh [SECONDS] [CLIENTS]   (defaults 20 s, 16 clients; WARMUP=15 s;
+#        PATHS="direct pgbouncer curfew" chooses the paths and their order; HOOK=cmd runs cmd with the
+#        middle process's pid as its argument while each timed run goes, e.g. a profiler)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 seconds="${1:-20}"
@@ -107,9 +109,12 @@ run() {
   (cd "$work" && PGPASSWORD="$password" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 -T "$warmup" \
     -h 127.0.0.1 -p "$port" -U "$user" $db >/dev/null 2>&1) || true
   [ -n "$middle" ] && c0="$(ticks "$middle")"
+  local hook_pid=""
+  if [ -n "${HOOK:-}" ] && [ -n "$middle" ]; then $HOOK "$middle" & hook_pid=$!; fi
   out="$(cd "$work" && PGPASSWORD="$password" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 -T "$seconds" \
     -h 127.0.0.1 -p "$port" -U "$user" -l --log-prefix=log $db 2>&1)" || { echo "$name: pgbench failed: $out" >&2; return 1; }
   [ -n "$middle" ] && c1="$(ticks "$middle")"
+  [ -n "$hook_pid" ] && wait "$hook_pid"
   local tps mean p50 load cpu="—" n
   tps="$(echo "$out" | sed -nE 's/^tps = ([0-9.]+).*/\1/p' | head -1)"
   mean="$(echo "$out" | sed -nE 's/^latency average = ([0-9.]+) ms/\1/p')"
@@ -123,6 +128,11 @@ run() {
 echo "pgbench -S -c $clients -j 2 -T $seconds, scale 10; $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "| path | TPS | mean latency ms | p50 latency ms | CPU µs per transaction in the middle (user + sys) | load average (1/5/15 min) at the end |"
 echo "|---|---|---|---|---|---|"
-run direct $pg_port postgres ""
-run "PgBouncer (session pooling)" $bouncer_port postgres "" "$bouncer_pid"
-run "Curfew gateway" $curfew_port bench "$token" "$curfew_pid"
+for path in ${PATHS:-direct pgbouncer curfew}; do
+  case "$path" in
+    direct) run direct $pg_port postgres "" ;;
+    pgbouncer) run "PgBouncer (session pooling)" $bouncer_port postgres "" "$bouncer_pid" ;;
+    curfew) run "Curfew gateway" $curfew_port bench "$token" "$curfew_pid" ;;
+    *) echo "unknown path in PATHS: $path (direct, pgbouncer, curfew)" >&2; exit 2 ;;
+  esac
+done
