@@ -14,7 +14,7 @@ import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.GatewaySettings;
 import dev.curfew.gateway.db.PassiveStatements;
-import dev.curfew.gateway.db.testing.TestTls;
+import dev.curfew.core.testing.TestTls;
 import io.vertx.core.Vertx;
 import java.sql.Connection;
 import java.sql.DriverManager;

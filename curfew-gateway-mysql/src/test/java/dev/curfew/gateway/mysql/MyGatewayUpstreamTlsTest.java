@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.UpstreamTls;
-import dev.curfew.gateway.db.testing.TestTls;
+import dev.curfew.core.testing.TestTls;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;

@@ -6,7 +6,7 @@ import dev.curfew.gateway.db.DatabaseTarget;
 import dev.curfew.gateway.db.PassiveStatements;
 import dev.curfew.gateway.db.UpstreamTls;
 import dev.curfew.gateway.db.UpstreamTlsClient;
-import dev.curfew.gateway.db.testing.TestTls;
+import dev.curfew.core.testing.TestTls;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -1,10 +1,10 @@
 package dev.curfew.gateway.mysql;
 
-import static dev.curfew.gateway.db.testing.PrivateServers.freePort;
-import static dev.curfew.gateway.db.testing.PrivateServers.run;
+import static dev.curfew.core.testing.PrivateServers.freePort;
+import static dev.curfew.core.testing.PrivateServers.run;
 
 import dev.curfew.core.testing.RequiredTool;
-import dev.curfew.gateway.db.testing.TestTls;
+import dev.curfew.core.testing.TestTls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.curfew.gateway.postgres;
 
-import dev.curfew.gateway.db.testing.TestTls;
+import dev.curfew.core.testing.TestTls;
 import dev.curfew.gateway.db.DatabaseTarget;
 import static org.assertj.core.api.Assertions.assertThat;
 

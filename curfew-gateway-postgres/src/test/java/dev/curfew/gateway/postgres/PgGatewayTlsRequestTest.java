@@ -3,7 +3,7 @@ package dev.curfew.gateway.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.curfew.gateway.db.DatabaseTarget;
-import dev.curfew.gateway.db.testing.TestTls;
+import dev.curfew.core.testing.TestTls;
 import java.io.ByteArrayOutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;

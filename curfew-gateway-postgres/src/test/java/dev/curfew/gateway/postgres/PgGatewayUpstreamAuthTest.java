@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.store.postgres.testing.PrivatePostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

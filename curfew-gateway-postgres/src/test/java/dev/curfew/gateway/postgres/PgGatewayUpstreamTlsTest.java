@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.curfew.gateway.db.DatabaseTarget;
+import dev.curfew.store.postgres.testing.PrivatePostgres;
 import dev.curfew.gateway.db.UpstreamTls;
-import dev.curfew.gateway.db.testing.TestTls;
+import dev.curfew.core.testing.TestTls;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -180,6 +180,8 @@ class CurfewConfigTest {
       "audit: postgres\\npostgres: {user: u}|postgres.url",
       "audit: postgres\\npostgres: {url: \"postgres://h/d\", user: u}|postgres.url",
       "audit: postgres\\npostgres: {url: \"jdbc:postgresql://h/d?ssl=true\", user: u}|postgres.url",
+      "audit: postgres\\npostgres: {url: \"jdbc:postgresql://h/d?sslmode=prefer\", user: u}|postgres.url",
+      "audit: postgres\\npostgres: {url: \"jdbc:postgresql://h/d?sslmode=verify-full&sslrootcert=/nonexistent.pem\", user: u}|postgres.url",
       "audit: postgres\\npostgres: {url: \"jdbc:postgresql://h/d\", user: u, password: x}|postgres.password",
       "audit: postgres\\npostgres: {url: \"jdbc:postgresql://h/d\", user: u, password_env: \"1 x\"}|postgres.password_env",
       "audit: postgres\\npostgres: {url: \"jdbc:postgresql://h/d\", user: \" \"}|postgres.user",

@@ -1,4 +1,4 @@
-package dev.curfew.gateway.db.testing;
+package dev.curfew.core.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;

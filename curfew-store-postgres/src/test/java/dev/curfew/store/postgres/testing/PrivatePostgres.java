@@ -1,9 +1,10 @@
-package dev.curfew.gateway.postgres;
+package dev.curfew.store.postgres.testing;
 
-import static dev.curfew.gateway.db.testing.PrivateServers.freePort;
-import static dev.curfew.gateway.db.testing.PrivateServers.run;
+import static dev.curfew.core.testing.PrivateServers.freePort;
+import static dev.curfew.core.testing.PrivateServers.run;
 
 import dev.curfew.core.testing.RequiredTool;
+import dev.curfew.core.testing.TestTls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,24 +18,24 @@ import java.util.stream.Stream;
 
 /**
  * A PostgreSQL 15 server of the test's own, in a temporary directory on a free loopback port, with
- * its own pg_hba.conf: the machine's server trusts 127.0.0.1, so the gateway's password logins
- * upstream (MD5, SCRAM-SHA-256) can only be tried against one like this. Roles made by {@link
+ * its own pg_hba.conf: the machine's server trusts 127.0.0.1 and has no TLS, so password logins
+ * (MD5, SCRAM-SHA-256) and TLS can only be tried against one like this. Roles made by {@link
  * #createRole} log in with the method their password is stored for (members of {@code scram_users}
  * or {@code md5_users}); the superuser {@code postgres} is trusted. Started with initdb and pg_ctl (as the {@code postgres} account when the test runs as
  * root, since PostgreSQL refuses to run as root), stopped and deleted by {@link #close}.
  */
-final class PrivatePostgres implements AutoCloseable {
+public final class PrivatePostgres implements AutoCloseable {
   private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
 
   private final Path dir;
-  final int port;
+  public final int port;
 
   private PrivatePostgres(Path dir, int port) {
     this.dir = dir;
     this.port = port;
   }
 
-  static PrivatePostgres start() throws Exception {
+  public static PrivatePostgres start() throws Exception {
     return start(null);
   }
 
@@ -43,7 +44,7 @@ final class PrivatePostgres implements AutoCloseable {
    * of {@code tls_users} may log in (scram-sha-256) only over TLS: {@code hostssl} accepts them,
    * {@code hostnossl} rejects them.
    */
-  static PrivatePostgres start(dev.curfew.gateway.db.testing.TestTls.Files2 tls) throws Exception {
+  public static PrivatePostgres start(TestTls.Files2 tls) throws Exception {
     RequiredTool.require(Files.isExecutable(BIN.resolve("initdb")) && Files.isExecutable(BIN.resolve("pg_ctl")),
         "PostgreSQL 15's server programs (initdb, pg_ctl in " + BIN + ")");
     Path dir = Files.createTempDirectory("curfew-private-pg");
@@ -75,12 +76,12 @@ final class PrivatePostgres implements AutoCloseable {
   }
 
   /** Creates a login role whose password is stored as {@code encryption} ({@code scram-sha-256} or {@code md5}). */
-  void createRole(String name, String password, String encryption) throws SQLException {
+  public void createRole(String name, String password, String encryption) throws SQLException {
     createRole(name, password, encryption, encryption.equals("md5") ? "md5_users" : "scram_users");
   }
 
   /** Creates a login role (scram-sha-256) that may log in only over TLS. */
-  void createTlsRole(String name, String password) throws SQLException {
+  public void createTlsRole(String name, String password) throws SQLException {
     createRole(name, password, "scram-sha-256", "tls_users");
   }
 
@@ -91,7 +92,7 @@ final class PrivatePostgres implements AutoCloseable {
   }
 
   /** Runs a query as the trusted superuser and answers the first column of its first row. */
-  String query(String sql) throws SQLException {
+  public String query(String sql) throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", null);
          Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
       return rs.next() ? rs.getString(1) : null;
@@ -99,7 +100,7 @@ final class PrivatePostgres implements AutoCloseable {
   }
 
   /** Runs statements in one session as the trusted superuser. */
-  private void sql(String... statements) throws SQLException {
+  public void sql(String... statements) throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", null);
          Statement s = c.createStatement()) {
       for (String sql : statements) s.execute(sql);
