@@ -14,9 +14,14 @@ import java.util.Locale;
  * (https://modelcontextprotocol.io/specification/2025-11-25/basic/transports, Security Warning).
  *
  * <p>A request without {@code Origin} (an agent, a command-line client: browsers alone send it)
- * passes. One with an {@code Origin} passes when it is the route's own origin, the scheme, host and
- * port the request was sent to (its {@code Host}), or one of the route's {@code allowed_origins}.
- * Origins are compared as {@code scheme://host:port}, lower-case, the port written out.
+ * passes. One with an {@code Origin} passes when it is one of the route's {@code allowed_origins},
+ * or the route's own origin: the scheme, host and port the request was sent to (its {@code Host}),
+ * when that host is an IP address or {@code localhost}. A host name the request's {@code Host}
+ * gives is not the route's own: in DNS rebinding the attacker's page at {@code
+ * http://evil.example} has its name pointed at the gateway's address, and its requests carry
+ * {@code Host} and {@code Origin} both naming evil.example, so {@code Host} vouches for a name only
+ * where no DNS answer is involved. A page served under a host name must be listed. Origins are
+ * compared as {@code scheme://host:port}, lower-case, the port written out.
  */
 final class OriginCheck {
   private OriginCheck() {}
@@ -37,12 +42,26 @@ final class OriginCheck {
     return o;
   }
 
+  /** The request's own origin from its {@code Host}, or null when that host is a name DNS could have rebound. */
   private static String own(HttpServerRequest req) {
     HostAndPort authority = req.authority();
     if (authority == null || authority.host() == null || authority.host().isEmpty()) return null;
+    String host = authority.host().toLowerCase(Locale.ROOT);
+    if (!resolvesWithoutDns(host)) return null;
     String scheme = req.isSSL() ? "https" : "http";
     int port = authority.port() > 0 ? authority.port() : defaultPort(scheme);
-    return scheme + "://" + authority.host().toLowerCase(Locale.ROOT) + ":" + port;
+    return scheme + "://" + host + ":" + port;
+  }
+
+  private static final java.util.regex.Pattern IPV4 =
+      java.util.regex.Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
+
+  /** An IPv4 address in dotted decimal, an IPv6 address (with or without brackets), or {@code localhost}. */
+  static boolean resolvesWithoutDns(String host) {
+    if (host.equals("localhost")) return true;
+    if (IPV4.matcher(host).matches()) return true;
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    return h.indexOf(':') >= 0 && h.matches("[0-9a-f:.]+");
   }
 
   private static String parse(String origin) {

@@ -75,6 +75,47 @@ class McpGatewayHttpTest {
     }
   }
 
+  /**
+   * DNS rebinding: a page of {@code http://evil.example:PORT} whose name the attacker then points at
+   * the gateway's address sends {@code Host} and {@code Origin} both naming evil.example. The
+   * request's own origin comes from its {@code Host}, which the attacker chose, so it vouches for
+   * nothing unless it is an address or {@code localhost}, names no DNS server can hand out.
+   */
+  @Test
+  void dnsRebinding_aHostNameThatIsNoAddress_isNotTheRoutesOwnOrigin() {
+    try (McpGatewayFixture f = new McpGatewayFixture()) {
+      RawMcp raw = new RawMcp(f.vertx, f.port);
+      String token = f.open("alice", "long");
+      String mcp = raw.initialize(token);
+      int seen = f.upstream.size();
+      for (String name : new String[] {"evil.example", "127.0.0.1.nip.io", "localhost.evil.example"}) {
+        RawMcp.Answer a = raw.send(HttpMethod.POST, token, mcp, ECHO,
+            headers("Host", name + ":" + f.port, "Origin", "http://" + name + ":" + f.port));
+        assertThat(a.status()).as("Host and Origin %s", name).isEqualTo(403);
+        assertThat(a.body()).contains("origin not allowed");
+      }
+      assertThat(f.upstream).as("nothing relayed").hasSize(seen);
+      // Names no DNS answer can rebind: an address, localhost; and a name the route lists.
+      for (String name : new String[] {"127.0.0.1", "localhost", "LOCALHOST"}) {
+        assertThat(raw.send(HttpMethod.POST, token, mcp, ECHO,
+            headers("Host", name + ":" + f.port, "Origin", "http://" + name + ":" + f.port)).status())
+            .as("Host and Origin %s", name).isEqualTo(200);
+      }
+      String allowed = McpGatewayFixture.ALLOWED_ORIGIN.substring("https://".length());
+      assertThat(raw.send(HttpMethod.POST, token, mcp, ECHO,
+          headers("Host", allowed + ":443", "Origin", McpGatewayFixture.ALLOWED_ORIGIN)).status()).isEqualTo(200);
+      // Without Origin (an agent, not a browser) the Host does not matter.
+      assertThat(raw.send(HttpMethod.POST, token, mcp, ECHO, headers("Host", "evil.example:" + f.port)).status())
+          .isEqualTo(200);
+    }
+  }
+
+  private static io.vertx.core.MultiMap headers(String... namesAndValues) {
+    io.vertx.core.MultiMap m = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
+    for (int i = 0; i < namesAndValues.length; i += 2) m.add(namesAndValues[i], namesAndValues[i + 1]);
+    return m;
+  }
+
   @Test
   void allowedOriginsMustBeOrigins() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> McpRoute.of("/mcp", "http://127.0.0.1:9/mcp", null)

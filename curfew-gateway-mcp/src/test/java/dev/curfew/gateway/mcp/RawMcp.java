@@ -45,7 +45,15 @@ final class RawMcp {
   Answer send(HttpMethod method, String token, String mcpSessionId, String body, MultiMap extra) {
     RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI("/mcp")
         .putHeader("Accept", "application/json, text/event-stream").putHeader("Content-Type", "application/json");
-    extra.forEach(o::putHeader);
+    extra.forEach((name, value) -> {
+      if (name.equalsIgnoreCase("Host")) { // the request's authority, still sent to the gateway's address
+        int colon = value.lastIndexOf(':');
+        o.setHost(colon < 0 ? value : value.substring(0, colon)).setPort(colon < 0 ? 80 : Integer.parseInt(value.substring(colon + 1)))
+            .setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(port, "127.0.0.1"));
+      } else {
+        o.putHeader(name, value);
+      }
+    });
     if (token != null) o.putHeader("Authorization", "Bearer " + token);
     if (mcpSessionId != null) o.putHeader(McpGateway.SESSION_HEADER, mcpSessionId);
     try {
