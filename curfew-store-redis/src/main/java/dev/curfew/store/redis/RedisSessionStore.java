@@ -395,7 +395,7 @@ public final class RedisSessionStore implements SessionStore {
             return Future.fromCompletionStage(byToken(token, "check", checkArgs));
           }
           String id = r.get(4).toString();
-          Outcome o = new Outcome("ALLOWED", r.get(1).toLong(), r.get(2).toString(), "", Row.of(id, r.get(5), 0));
+          Outcome o = new Outcome("ALLOWED", r.get(1).toLong(), r.get(2).toString(), "", Row.ofLive(id, r.get(5)));
           return checked(o, token, hash, shard);
         });
     return settle(answer);

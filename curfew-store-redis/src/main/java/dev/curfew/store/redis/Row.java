@@ -64,6 +64,26 @@ record Row(
         text(r, offset + 28));
   }
 
+  /**
+   * The row of live session {@code id} from the fields of {@code check.lua}'s list L, which a live
+   * session's status needs: F without the previous token, the ending's fields, the refusal counts
+   * and the acknowledged warning, which are empty or unused while it is live (the script answers
+   * only for a session that has not ended).
+   */
+  static Row ofLive(String id, Response r) {
+    return new Row(id,
+        text(r, 0), text(r, 1), (int) num(r, 2), num(r, 3), num(r, 4),
+        num(r, 5), (int) num(r, 6), num(r, 7), num(r, 8), num(r, 9),
+        num(r, 10), num(r, 11), (int) num(r, 12),
+        // 13: the token hash
+        num(r, 14), text(r, 15), 0,
+        text(r, 17),
+        "", "", 0, "",
+        Audience.fromWire(text(r, 18)),
+        num(r, 16),
+        "");
+  }
+
   private static String text(Response r, int i) {
     if (i >= r.size()) return "";
     Response x = r.get(i);

@@ -55,6 +55,32 @@ class RedisCheckBatchesTest {
   record Case(String kind, String token, boolean touch, Audience usedAt, long openedAt) {
   }
 
+  /**
+   * {@code check.lua} reads only the fields a live session's status needs (Row.ofLive); the status
+   * it answers with is the one the whole row gives ({@code get}, through session.lua), for a session
+   * with attributes, an audience and two extensions used.
+   */
+  @Test
+  void theFastPathsStatus_isTheWholeRowsStatus() throws Exception {
+    redis.wrapClient = this::counting;
+    var a = redis.add("a", new SystemClock(), List.of(STANDARD), RedisSessionStore.Settings.defaults());
+    Decision opened = RedisAudienceTest.get(a.store.open("fields", "standard",
+        Map.of("department", "finance", "ticket", 4711), Audience.route("/a"), "gateway:/a"));
+    RedisAudienceTest.get(a.store.extend(opened.token()));
+    RedisAudienceTest.get(a.store.extend(opened.token()));
+    RedisAudienceTest.get(a.store.acknowledgeWarning(opened.token()));
+    for (boolean touch : new boolean[] {false, true}) {
+      checkCalls.clear();
+      Decision fast = RedisAudienceTest.get(a.store.check(opened.token(), touch, Audience.route("/a")));
+      assertThat(checkCalls).as("answered by check.lua").hasSize(1);
+      Decision whole = RedisAudienceTest.get(a.store.get(opened.status().sessionId()));
+      assertThat(fast.verdict()).isEqualTo(Decision.Verdict.ALLOWED);
+      assertThat(fast.status()).usingRecursiveComparison().ignoringFields("serverTimeMs").isEqualTo(whole.status());
+      assertThat(fast.status().extensionsUsed()).isEqualTo(2); // apart from the policy version (1)
+      assertThat(fast.status().attributes()).containsEntry("department", "finance");
+    }
+  }
+
   @Test
   void concurrentChecks_acrossShards_decideAsOneAtATime() throws Exception {
     concurrentChecksDecideAsOneAtATime(true);
