@@ -3,9 +3,13 @@ package dev.curfew.client;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 /**
  * The calls a session holder makes with its session token (docs/api.md, "Session holder"). A
@@ -74,10 +78,23 @@ public final class HolderSession {
 
   /** The event stream's bytes unchanged, for passing on to a browser. */
   public InputStream rawEvents() {
-    HttpRequest r = transport.request("/v1/session/events", authorization).setHeader("Accept", "text/event-stream")
+    return transport.stream(eventsRequest()).body();
+  }
+
+  /**
+   * The event stream's bytes unchanged, handed to {@code body} as they come, with no thread waiting
+   * for them: for a relay to browsers, whose pages keep their streams open for as long as they are
+   * open. Completes when the stream ends; fails with the {@link CurfewProblem} of an answer that is
+   * not a stream (an ended session's, with its reason), or with the transport's error.
+   */
+  public CompletableFuture<Void> relayEvents(Flow.Subscriber<List<ByteBuffer>> body) {
+    return transport.streamAsync(eventsRequest(), body);
+  }
+
+  private HttpRequest eventsRequest() {
+    return transport.request("/v1/session/events", authorization).setHeader("Accept", "text/event-stream")
         .timeout(java.time.Duration.ofDays(1)) // a stream lives as long as its session; the server closes it
         .GET().build();
-    return transport.stream(r).body();
   }
 
   /**

@@ -10,9 +10,13 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 /**
  * Sends requests and turns answers into JSON maps or {@link CurfewProblem}s. One job: the wire.
@@ -79,6 +83,20 @@ final class Transport {
       throw problem(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), body);
     }
     return r;
+  }
+
+  /**
+   * A streamed answer handed to {@code body} as it comes, with no thread waiting on it: a 2xx's
+   * bytes go to {@code body}; the future completes when they end, or fails with the problem of any
+   * other status (whose body {@code body} never sees) or with the transport's error.
+   */
+  CompletableFuture<Void> streamAsync(HttpRequest request, Flow.Subscriber<List<ByteBuffer>> body) {
+    return http.sendAsync(request, info -> info.statusCode() / 100 == 2
+            ? HttpResponse.BodySubscribers.fromSubscriber(body, s -> (Void) null)
+            : HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8), text -> {
+              throw problem(info.statusCode(), info.headers().firstValue("Content-Type").orElse(""), text);
+            }))
+        .thenApply(r -> (Void) null);
   }
 
   <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {

@@ -11,7 +11,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Set;
@@ -93,7 +92,7 @@ final class CurfewJsEndpoints extends OncePerRequestFilter {
     }
     try {
       if (call.equals("session/events")) {
-        stream(client.session(token), response);
+        EventRelay.start(client.session(token), request, response);
       } else {
         relay(request, response, client.session(token).relay(method, call.substring("session".length())));
       }
@@ -117,24 +116,6 @@ final class CurfewJsEndpoints extends OncePerRequestFilter {
     boolean ended = answer.status() == 401 || (request.getMethod().equals("DELETE") && answer.status() == 204);
     if (ended) SessionTokens.endAppSession(request);
     Answers.write(response, answer.status(), answer.contentType(), body);
-  }
-
-  /** The event stream, passed on as it comes; ends when Curfew closes it or the browser goes away. */
-  private static void stream(HolderSession session, HttpServletResponse response) throws IOException {
-    try (InputStream events = session.rawEvents()) {
-      response.setStatus(200);
-      response.setContentType("text/event-stream");
-      response.setCharacterEncoding("UTF-8");
-      response.setHeader("Cache-Control", "no-store");
-      response.setHeader("X-Accel-Buffering", "no"); // a proxy in front must not hold events back
-      OutputStream out = response.getOutputStream();
-      out.flush();
-      byte[] buffer = new byte[8192];
-      for (int n; (n = events.read(buffer)) != -1; ) {
-        out.write(buffer, 0, n);
-        out.flush();
-      }
-    }
   }
 
   /**

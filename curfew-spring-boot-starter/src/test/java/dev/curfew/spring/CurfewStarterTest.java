@@ -23,10 +23,13 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The starter in a plain Spring Boot app with form login (StarterTestApp), against a real
  * {@code curfew serve}: the session opened at sign-in, activity and passive requests, curfew.js's
- * endpoints, an ended session ending the app's, and logout ending Curfew's.
+ * endpoints, an ended session ending the app's, and logout ending Curfew's. Tomcat has
+ * {@value #REQUEST_THREADS} request threads, so that what holds one for long shows.
  */
-@SpringBootTest(classes = StarterTestApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(classes = StarterTestApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"server.tomcat.threads.max=" + CurfewStarterTest.REQUEST_THREADS, "server.tomcat.threads.min-spare=1"})
 class CurfewStarterTest {
+  static final int REQUEST_THREADS = 4;
   static final String APP_KEY = "shop-app-key-for-starter-tests-0001";
   static CurfewServerProcess curfew;
   static CurfewClient admin;
@@ -161,6 +164,49 @@ class CurfewStarterTest {
     admin.revokeSession(sessionId); // the relay answered 200 only once Curfew's stream was open
     // The stream ends when Curfew closes it after the ending event.
     assertThat(names.get(30, java.util.concurrent.TimeUnit.SECONDS)).startsWith("status").endsWith("revoked");
+    // Asked again, the ended session's stream is its problem, and the app's session ends with it.
+    HttpResponse<String> again = browser.get("/_curfew/session/events", "text/event-stream");
+    assertThat(again.statusCode()).isEqualTo(401);
+    assertThat(again.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+    assertThat(Json.parseObject(again.body())).containsEntry("reason", "revoked");
+    assertThat(browser.get("/me", "text/html").statusCode()).as("signed out of the app").isEqualTo(302);
+  }
+
+  /**
+   * An open page keeps its event stream for as long as it is open; the relay holds no request
+   * thread meanwhile, so more pages than the app has threads all get their events, and the app
+   * still answers.
+   */
+  @Test
+  void moreEventStreamsThanRequestThreads_allFlow_andTheAppStillAnswers() throws Exception {
+    int pages = REQUEST_THREADS * 2;
+    java.util.List<BrowserLike> browsers = new java.util.ArrayList<>();
+    java.util.List<String> sessionIds = new java.util.ArrayList<>();
+    for (int i = 0; i < pages; i++) {
+      BrowserLike b = new BrowserLike(port);
+      sessionIds.add(signIn(b));
+      browsers.add(b);
+    }
+    java.util.List<java.util.concurrent.CompletableFuture<String>> firstEvents = new java.util.ArrayList<>();
+    java.util.List<java.util.concurrent.CompletableFuture<java.util.List<String>>> allEvents = new java.util.ArrayList<>();
+    for (BrowserLike b : browsers) {
+      java.util.concurrent.CompletableFuture<String> first = new java.util.concurrent.CompletableFuture<>();
+      firstEvents.add(first);
+      allEvents.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        HttpResponse<java.util.stream.Stream<String>> events = b.stream("/_curfew/session/events");
+        return events.body().filter(l -> l.startsWith("event:")).map(l -> l.substring(6).trim())
+            .peek(first::complete).toList();
+      }));
+    }
+    try {
+      for (var first : firstEvents) assertThat(first.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("status");
+      HttpResponse<String> me = java.util.concurrent.CompletableFuture.supplyAsync(() -> browsers.get(0).get("/me", "application/json"))
+          .get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(me.statusCode()).isEqualTo(200);
+    } finally {
+      for (String id : sessionIds) admin.revokeSession(id); // each stream ends after its ending event
+    }
+    for (var all : allEvents) assertThat(all.get(30, java.util.concurrent.TimeUnit.SECONDS)).endsWith("revoked");
   }
 
   @Test
