@@ -43,10 +43,20 @@ public final class UpstreamTlsClient {
     } else {
       b.endpointIdentificationAlgorithm(null).trustManager(InsecureTrustManagerFactory.INSTANCE);
     }
+    UpstreamTls.ClientCertificate mine = tls.clientCertificate();
+    if (mine != null) {
+      try {
+        b.keyManager(mine.cert().toFile(), mine.key().toFile());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("upstream_tls: the client certificate " + mine.cert() + " and key "
+            + mine.key() + " cannot serve: " + e.getMessage(), e);
+      }
+    }
     try {
       return new UpstreamTlsClient(b.build(), tls.serverName(target.upstreamHost()), target.upstreamPort());
     } catch (SSLException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("upstream_tls: the trusted certificates " + tls.ca() + " cannot serve: "
+      throw new IllegalArgumentException("upstream_tls: the certificates (" + (tls.ca() == null ? "the JDK's trust store"
+          : tls.ca()) + (mine == null ? "" : ", the client certificate " + mine.cert()) + ") cannot serve: "
           + e.getMessage(), e);
     }
   }

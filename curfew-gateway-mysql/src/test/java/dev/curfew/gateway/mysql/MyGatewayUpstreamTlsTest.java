@@ -29,16 +29,21 @@ class MyGatewayUpstreamTlsTest {
   private static final String USER = "tls_app";
   private static final String PASSWORD = "s3cret over tls";
   private static final String DATABASE = "orders_tls";
+  private static final String X509_USER = "x509_app";
   private static TestTls.Files2 certs;
+  private static TestTls.ClientFiles client;
   private static PrivateMariaDb maria;
 
   @BeforeAll
   static void start() throws Exception {
     certs = TestTls.create();
-    maria = PrivateMariaDb.start(certs);
+    client = TestTls.clientCertificate("curfew-gateway");
+    maria = PrivateMariaDb.start(certs, client.ca());
     maria.root("CREATE DATABASE " + DATABASE,
         "CREATE USER '" + USER + "'@'%' IDENTIFIED BY '" + PASSWORD + "' REQUIRE SSL",
-        "GRANT ALL ON *.* TO '" + USER + "'@'%'");
+        "GRANT ALL ON *.* TO '" + USER + "'@'%'",
+        "CREATE USER '" + X509_USER + "'@'%' IDENTIFIED BY '" + PASSWORD + "' REQUIRE X509",
+        "GRANT ALL ON *.* TO '" + X509_USER + "'@'%'");
   }
 
   @AfterAll
@@ -70,6 +75,31 @@ class MyGatewayUpstreamTlsTest {
       assertThat(f.records("connection.refused")).singleElement()
           .satisfies(r -> assertThat(r.data()).containsEntry("why", "upstream_error"));
     }
+  }
+
+  /** {@code REQUIRE X509}: the user logs in only with a client certificate the server trusts. */
+  @Test
+  void aClientCertificate_logsInARequireX509User_andWithoutOneItIsRefused() throws Exception {
+    UpstreamTls withCert = new UpstreamTls(true, certs.cert(), null, new UpstreamTls.ClientCertificate(client.cert(), client.key()));
+    try (MyGatewayFixture f = x509Fixture(withCert)) {
+      String token = f.open("frank", "long");
+      try (Connection c = f.connect("frank", token, DATABASE, new java.util.Properties()); Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT CURRENT_USER()")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).startsWith(X509_USER + "@");
+      }
+    }
+    try (MyGatewayFixture f = x509Fixture(new UpstreamTls(true, certs.cert(), null))) {
+      String token = f.open("grace", "long");
+      assertThatThrownBy(() -> f.connect("grace", token, DATABASE, new java.util.Properties()))
+          .isInstanceOf(SQLException.class).hasMessageContaining("curfew: the database refused the gateway's login");
+    }
+  }
+
+  private static MyGatewayFixture x509Fixture(UpstreamTls tls) {
+    return new MyGatewayFixture("my_upstream_x509", t -> withTls(new DatabaseTarget(t.name(), t.listenHost(), t.listenPort(),
+        "127.0.0.1", maria.port, DATABASE, X509_USER, PASSWORD, t.policy(), t.passiveStatements(), t.auditStatements(), t.tls()), tls),
+        s -> s);
   }
 
   @Test

@@ -41,6 +41,11 @@ final class PrivateMariaDb implements AutoCloseable {
 
   /** Starts a server offering TLS with {@code tls}'s certificate and key. */
   static PrivateMariaDb start(TestTls.Files2 tls) throws Exception {
+    return start(tls, null);
+  }
+
+  /** As {@link #start(TestTls.Files2)}, trusting client certificates signed by {@code clientCa} (for {@code REQUIRE X509}). */
+  static PrivateMariaDb start(TestTls.Files2 tls, Path clientCa) throws Exception {
     RequiredTool.require(Files.isExecutable(INSTALL_DB) && Files.isExecutable(SERVER),
         "MariaDB's server programs (" + INSTALL_DB + ", " + SERVER + ")");
     Path dir = Files.createTempDirectory("curfew-private-mariadb");
@@ -53,6 +58,7 @@ final class PrivateMariaDb implements AutoCloseable {
         "--socket=" + dir.resolve("sock"), "--port=" + port, "--bind-address=127.0.0.1", "--pid-file=" + dir.resolve("pid"),
         "--log-error=" + dir.resolve("error.log"), "--innodb-buffer-pool-size=16M",
         "--ssl-cert=" + tls.cert(), "--ssl-key=" + tls.key(), "--user=" + user));
+    if (clientCa != null) command.add("--ssl-ca=" + clientCa);
     Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("stdout").toFile()).start();
     PrivateMariaDb db = new PrivateMariaDb(dir, server, port);
     try {

@@ -28,14 +28,18 @@ import org.junit.jupiter.api.Test;
 class PgGatewayUpstreamTlsTest {
   private static final String ROLE = "tls_app";
   private static final String PASSWORD = "s3cret over tls";
+  private static final String CERT_ROLE = "cert_app";
   private static TestTls.Files2 certs;
+  private static TestTls.ClientFiles client;
   private static PrivatePostgres pg;
 
   @BeforeAll
   static void start() throws Exception {
     certs = TestTls.create();
-    pg = PrivatePostgres.start(certs);
+    client = TestTls.clientCertificate(CERT_ROLE);
+    pg = PrivatePostgres.start(certs, client.ca());
     pg.createTlsRole(ROLE, PASSWORD);
+    pg.createCertRole(CERT_ROLE);
   }
 
   @AfterAll
@@ -78,6 +82,39 @@ class PgGatewayUpstreamTlsTest {
         assertThat(rs.getBoolean(1)).isTrue();
       }
     }
+  }
+
+  /** A role that logs in by client certificate alone ({@code cert} in pg_hba.conf, no password). */
+  @Test
+  void aClientCertificate_logsInARoleThatHasNoPassword() throws Exception {
+    UpstreamTls tls = new UpstreamTls(true, certs.cert(), null, new UpstreamTls.ClientCertificate(client.cert(), client.key()));
+    try (PgGatewayFixture f = certFixture(tls)) {
+      String token = f.open("frank", "long");
+      try (Connection c = f.connect("frank", token, "postgres"); Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT current_user, ssl, client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo(CERT_ROLE);
+        assertThat(rs.getBoolean(2)).isTrue();
+        assertThat(rs.getString(3)).contains("CN=" + CERT_ROLE);
+      }
+    }
+  }
+
+  @Test
+  void withoutAClientCertificate_theCertRoleIsRejected_soTheTestAboveMeansSomething() throws Exception {
+    try (PgGatewayFixture f = certFixture(new UpstreamTls(true, certs.cert(), null))) {
+      String token = f.open("grace", "long");
+      assertThatThrownBy(() -> f.connect("grace", token, "postgres")).isInstanceOf(SQLException.class)
+          .hasMessageContaining("curfew: the database refused the gateway's login");
+      assertThat(f.records("connection.refused")).singleElement()
+          .satisfies(r -> assertThat(String.valueOf(r.data().get("detail"))).contains("certificate"));
+    }
+  }
+
+  private static PgGatewayFixture certFixture(UpstreamTls tls) {
+    return new PgGatewayFixture("pg_upstream_cert", t -> withTls(new DatabaseTarget(t.name(), t.listenHost(), t.listenPort(),
+        "127.0.0.1", pg.port, "postgres", CERT_ROLE, null, t.policy(), t.passiveStatements(), t.auditStatements(), t.tls()), tls),
+        s -> s);
   }
 
   @Test

@@ -158,15 +158,16 @@ public record DatabaseConfig(
 
   /**
    * {@code upstream_tls}: omitted or false: none; true: TLS with the upstream's certificate checked
-   * against the JDK's trust store and the upstream's host; or {@code {verify, ca, server_name}}.
+   * against the JDK's trust store and the upstream's host; or {@code {verify, ca, server_name, cert,
+   * key}}, {@code cert} and {@code key} the client certificate Curfew presents (both or neither).
    */
   private static UpstreamTls upstreamTls(String at, JsonNode n) {
     if (n.isMissingNode() || n.isNull() || n.isBoolean() && !n.asBoolean()) return null;
     if (n.isBoolean()) return new UpstreamTls(true, null, null);
     if (!n.isObject()) {
-      throw new ConfigException(at, "must be true, false or {verify, ca, server_name}, not " + CurfewConfig.kind(n));
+      throw new ConfigException(at, "must be true, false or {verify, ca, server_name, cert, key}, not " + CurfewConfig.kind(n));
     }
-    CurfewConfig.onlyKeys(at + ".", n, Set.of("verify", "ca", "server_name"));
+    CurfewConfig.onlyKeys(at + ".", n, Set.of("verify", "ca", "server_name", "cert", "key"));
     boolean verify = CurfewConfig.bool(at + ".verify", n.path("verify"), true);
     String ca = CurfewConfig.string(at + ".ca", n.path("ca"), null);
     if (ca != null && ca.isBlank()) throw new ConfigException(at + ".ca", "must not be blank (omit it for the JDK's trust store)");
@@ -184,7 +185,20 @@ public record DatabaseConfig(
         throw new ConfigException(at + ".ca", "cannot read certificates (PEM) from " + ca + ": " + e.getMessage());
       }
     }
-    return new UpstreamTls(verify, ca == null ? null : Path.of(ca), serverName);
+    return new UpstreamTls(verify, ca == null ? null : Path.of(ca), serverName, clientCertificate(at, n));
+  }
+
+  /** {@code upstream_tls.cert} and {@code key}: both readable files, or neither. */
+  private static UpstreamTls.ClientCertificate clientCertificate(String at, JsonNode n) {
+    String cert = CurfewConfig.string(at + ".cert", n.path("cert"), null);
+    String key = CurfewConfig.string(at + ".key", n.path("key"), null);
+    if (cert == null && key == null) return null;
+    if (cert == null || cert.isBlank()) throw new ConfigException(at + ".cert", "required with key: the client certificate (PEM)");
+    if (key == null || key.isBlank()) throw new ConfigException(at + ".key", "required with cert: the client's private key (PEM, PKCS #8)");
+    for (String[] f : new String[][] {{".cert", cert}, {".key", key}}) {
+      if (!java.nio.file.Files.isReadable(Path.of(f[1]))) throw new ConfigException(at + f[0], "cannot read " + f[1]);
+    }
+    return new UpstreamTls.ClientCertificate(Path.of(cert), Path.of(key));
   }
 
   /** {@code host:port} or {@code [v6]:port}; a listen port may be 0 (any free port). */

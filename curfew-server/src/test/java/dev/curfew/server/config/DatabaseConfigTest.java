@@ -134,6 +134,21 @@ class DatabaseConfigTest {
   }
 
   @Test
+  void upstreamTls_aClientCertificateIsACertAndAKey_bothReadable() throws Exception {
+    var certs = dev.curfew.server.security.TestCertificates.selfSigned(java.nio.file.Files.createTempDirectory("curfew-client"), "curfew");
+    DatabaseTarget t = CurfewConfig.parse(SPEC_EXAMPLE + "    upstream_tls: {cert: '" + certs.cert() + "', key: '" + certs.key() + "'}\n")
+        .databases().get(0).target(Map.of("ORDERS_DB_PASSWORD", "s3cret"), 0);
+    assertThat(t.upstreamTls()).isEqualTo(new dev.curfew.gateway.db.UpstreamTls(true, null, null,
+        new dev.curfew.gateway.db.UpstreamTls.ClientCertificate(certs.cert(), certs.key())));
+    assertThatThrownBy(() -> CurfewConfig.parse(SPEC_EXAMPLE + "    upstream_tls: {cert: '" + certs.cert() + "'}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("databases[0].upstream_tls.key: required with cert");
+    assertThatThrownBy(() -> CurfewConfig.parse(SPEC_EXAMPLE + "    upstream_tls: {key: '" + certs.key() + "'}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("databases[0].upstream_tls.cert: required with key");
+    assertThatThrownBy(() -> CurfewConfig.parse(SPEC_EXAMPLE + "    upstream_tls: {cert: '" + certs.cert() + "', key: /nonexistent/key.pem}\n"))
+        .isInstanceOf(ConfigException.class).hasMessage("databases[0].upstream_tls.key: cannot read /nonexistent/key.pem");
+  }
+
+  @Test
   void theTargetsTextLeavesOutThePassword() {
     DatabaseTarget t = CurfewConfig.parse(SPEC_EXAMPLE).databases().get(0).target(Map.of("ORDERS_DB_PASSWORD", "s3cret"), 0);
     assertThat(t.toString()).doesNotContain("s3cret").contains("password=(set)").contains("name=orders");

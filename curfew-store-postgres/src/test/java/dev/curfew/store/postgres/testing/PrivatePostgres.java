@@ -45,6 +45,15 @@ public final class PrivatePostgres implements AutoCloseable {
    * {@code hostnossl} rejects them.
    */
   public static PrivatePostgres start(TestTls.Files2 tls) throws Exception {
+    return start(tls, null);
+  }
+
+  /**
+   * As {@link #start(TestTls.Files2)}, and with {@code clientCa} (a PEM CA) the members of {@code
+   * cert_users} log in over TLS by client certificate alone ({@code cert}: signed by that CA, its CN
+   * the role's name).
+   */
+  public static PrivatePostgres start(TestTls.Files2 tls, Path clientCa) throws Exception {
     RequiredTool.require(Files.isExecutable(BIN.resolve("initdb")) && Files.isExecutable(BIN.resolve("pg_ctl")),
         "PostgreSQL 15's server programs (initdb, pg_ctl in " + BIN + ")");
     Path dir = Files.createTempDirectory("curfew-private-pg");
@@ -58,9 +67,16 @@ public final class PrivatePostgres implements AutoCloseable {
       if (asRoot()) run(List.of("chown", "postgres:postgres", data.resolve("server.crt").toString(), data.resolve("server.key").toString()));
       run(List.of("chmod", "600", data.resolve("server.key").toString()));
       options += " -c ssl=on";
+      if (clientCa != null) {
+        Files.copy(clientCa, data.resolve("client-ca.crt"));
+        if (asRoot()) run(List.of("chown", "postgres:postgres", data.resolve("client-ca.crt").toString()));
+        options += " -c ssl_ca_file=client-ca.crt";
+      }
     }
     Files.writeString(data.resolve("pg_hba.conf"), """
         local all all trust
+        hostssl all +cert_users 127.0.0.1/32 cert
+        hostnossl all +cert_users 127.0.0.1/32 reject
         hostssl all +tls_users 127.0.0.1/32 scram-sha-256
         hostnossl all +tls_users 127.0.0.1/32 reject
         host all +scram_users 127.0.0.1/32 scram-sha-256
@@ -71,13 +87,19 @@ public final class PrivatePostgres implements AutoCloseable {
     run(command("pg_ctl", "-D", data.toString(), "-w", "-t", "60", "-l", dir.resolve("log").toString(), "-o",
         String.format(options, port), "start"));
     PrivatePostgres pg = new PrivatePostgres(dir, port);
-    pg.sql("CREATE ROLE scram_users NOLOGIN", "CREATE ROLE md5_users NOLOGIN", "CREATE ROLE tls_users NOLOGIN");
+    pg.sql("CREATE ROLE scram_users NOLOGIN", "CREATE ROLE md5_users NOLOGIN", "CREATE ROLE tls_users NOLOGIN",
+        "CREATE ROLE cert_users NOLOGIN");
     return pg;
   }
 
   /** Creates a login role whose password is stored as {@code encryption} ({@code scram-sha-256} or {@code md5}). */
   public void createRole(String name, String password, String encryption) throws SQLException {
     createRole(name, password, encryption, encryption.equals("md5") ? "md5_users" : "scram_users");
+  }
+
+  /** Creates a login role without a password that logs in by a client certificate whose CN is its name. */
+  public void createCertRole(String name) throws SQLException {
+    sql("CREATE ROLE " + name + " LOGIN", "GRANT cert_users TO " + name);
   }
 
   /** Creates a login role (scram-sha-256) that may log in only over TLS. */
