@@ -49,8 +49,8 @@ public record PgConfig(String host, int port, String database, String schema, St
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   /**
-   * The {@code sslmode}s honoured, with libpq's meaning (PostgreSQL 15 manual, 34.19.1 "SSL
-   * Support", table 34.1). {@code allow} and {@code prefer} are refused: they fall back to an
+   * The {@code sslmode}s honoured, with libpq's meaning (PostgreSQL 15 manual, libpq "SSL Support",
+   * table "SSL Mode Descriptions": https://www.postgresql.org/docs/15/libpq-ssl.html). {@code allow} and {@code prefer} are refused: they fall back to an
    * unencrypted connection without saying so, which an audit trail's connection must not do.
    */
   public enum Tls {
