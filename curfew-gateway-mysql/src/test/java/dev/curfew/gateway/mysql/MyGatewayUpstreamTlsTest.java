@@ -97,9 +97,7 @@ class MyGatewayUpstreamTlsTest {
   }
 
   private static MyGatewayFixture x509Fixture(UpstreamTls tls) {
-    return new MyGatewayFixture("my_upstream_x509", t -> withTls(new DatabaseTarget(t.name(), t.listenHost(), t.listenPort(),
-        "127.0.0.1", maria.port, DATABASE, X509_USER, PASSWORD, t.policy(), t.passiveStatements(), t.auditStatements(), t.tls()), tls),
-        s -> s);
+    return fixture("my_upstream_x509", X509_USER, tls);
   }
 
   @Test
@@ -161,8 +159,13 @@ class MyGatewayUpstreamTlsTest {
   }
 
   private static MyGatewayFixture fixture(UpstreamTls tls) {
-    return new MyGatewayFixture("my_upstream_tls", t -> withTls(new DatabaseTarget(t.name(), t.listenHost(), t.listenPort(),
-        "127.0.0.1", maria.port, DATABASE, USER, PASSWORD, t.policy(), t.passiveStatements(), t.auditStatements(), t.tls()), tls),
+    return fixture("my_upstream_tls", USER, tls);
+  }
+
+  /** A gateway to the private server's database, logging in upstream as {@code user}. */
+  private static MyGatewayFixture fixture(String name, String user, UpstreamTls tls) {
+    return new MyGatewayFixture(name, t -> withTls(new DatabaseTarget(t.name(), t.listenHost(), t.listenPort(),
+        "127.0.0.1", maria.port, DATABASE, user, PASSWORD, t.policy(), t.passiveStatements(), t.auditStatements(), t.tls()), tls),
         s -> s);
   }
 

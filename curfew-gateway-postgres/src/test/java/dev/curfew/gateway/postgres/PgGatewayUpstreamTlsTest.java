@@ -112,9 +112,7 @@ class PgGatewayUpstreamTlsTest {
   }
 
   private static PgGatewayFixture certFixture(UpstreamTls tls) {
-    return new PgGatewayFixture("pg_upstream_cert", t -> withTls(new DatabaseTarget(t.name(), t.listenHost(), t.listenPort(),
-        "127.0.0.1", pg.port, "postgres", CERT_ROLE, null, t.policy(), t.passiveStatements(), t.auditStatements(), t.tls()), tls),
-        s -> s);
+    return fixture("pg_upstream_cert", CERT_ROLE, null, tls);
   }
 
   @Test
@@ -180,8 +178,13 @@ class PgGatewayUpstreamTlsTest {
   }
 
   private static PgGatewayFixture fixture(UpstreamTls tls) {
-    return new PgGatewayFixture("pg_upstream_tls", t -> withTls(new DatabaseTarget(t.name(), t.listenHost(), t.listenPort(),
-        "127.0.0.1", pg.port, "postgres", ROLE, PASSWORD, t.policy(), t.passiveStatements(), t.auditStatements(), t.tls()), tls),
+    return fixture("pg_upstream_tls", ROLE, PASSWORD, tls);
+  }
+
+  /** A gateway to the private server's database {@code postgres}, logging in upstream as {@code role}. */
+  private static PgGatewayFixture fixture(String name, String role, String password, UpstreamTls tls) {
+    return new PgGatewayFixture(name, t -> withTls(new DatabaseTarget(t.name(), t.listenHost(), t.listenPort(),
+        "127.0.0.1", pg.port, "postgres", role, password, t.policy(), t.passiveStatements(), t.auditStatements(), t.tls()), tls),
         s -> s);
   }
 
