@@ -97,11 +97,16 @@ final class CurfewJsEndpoints extends OncePerRequestFilter {
         relay(request, response, client.session(token).relay(method, call.substring("session".length())));
       }
     } catch (CurfewProblem p) {
-      if (p.status() == 401 && p.reason().isPresent()) SessionTokens.endAppSession(request);
-      Answers.problem(response, p);
+      refused(request, response, p);
     } catch (UncheckedIOException | IllegalStateException unreachable) {
       Answers.problem(response, 503, "unavailable", "Curfew unavailable", unreachable.getMessage(), null);
     }
+  }
+
+  /** Curfew's problem passed on; one that says the session ended (401 with a reason) ends the app's session too. */
+  static void refused(HttpServletRequest request, HttpServletResponse response, CurfewProblem p) throws IOException {
+    if (p.status() == 401 && p.reason().isPresent()) SessionTokens.endAppSession(request);
+    Answers.problem(response, p);
   }
 
   private static void relay(HttpServletRequest request, HttpServletResponse response, HolderSession.RawAnswer answer)

@@ -105,8 +105,7 @@ final class EventRelay implements Flow.Subscriber<List<ByteBuffer>>, AsyncListen
     if (cause != null && !streaming) {
       try {
         if (cause instanceof CurfewProblem p) {
-          if (p.status() == 401 && p.reason().isPresent()) SessionTokens.endAppSession(request);
-          Answers.problem(response, p);
+          CurfewJsEndpoints.refused(request, response, p);
         } else {
           Answers.problem(response, 503, "unavailable", "Curfew unavailable", String.valueOf(cause.getMessage()), null);
         }
