@@ -29,6 +29,11 @@ import org.HdrHistogram.Histogram;
  * the lateness is then measured while checks run, as in a server. The achieved rate is printed.
  * {@code --idle S} (default 40) sets the shortest idle timeout, for short smoke runs; it must stay
  * longer than the opening phase.
+ *
+ * <p>A third thread, the stall watcher, parks for 1 ms over and over while the sessions expire and
+ * records how late it wakes. Its figures (the {@code stalls} line) tell the machine from the engine:
+ * where the watcher too wakes tens of milliseconds late, the whole process was held up (by a
+ * collector's pause, another process, or the kernel), and the driver's lateness is not its own.
  * Run: {@code java -Xmx6g -cp curfew-bench.jar dev.curfew.bench.ExpiryLateness 1000000 [--check-rate 20000]}.
  */
 public final class ExpiryLateness {
@@ -86,11 +91,16 @@ public final class ExpiryLateness {
     }
     double openSeconds = (System.nanoTime() - t0) / 1e9;
     System.out.printf("opened %d sessions in %.1f s; live=%d%n", n, openSeconds, engine.liveSessions());
+    Histogram overshoot = new Histogram(3);
+    Thread watcher = new Thread(() -> watchStalls(overshoot, stop), "stall-watcher");
+    watcher.setDaemon(true);
+    watcher.start();
     while (engine.liveSessions() > hot) {
       Thread.sleep(1000);
       System.out.printf("live=%d%n", engine.liveSessions());
     }
     stop.set(true);
+    watcher.join();
     if (checker != null) {
       checker.join();
       System.out.printf("checks=%d achieved_rate=%.0f/s (target %d/s)%n", checks.get(),
@@ -100,6 +110,18 @@ public final class ExpiryLateness {
     Histogram h = lateness.getIntervalHistogram();
     System.out.printf("expiries=%d lateness_ms p50=%d p99=%d p99.9=%d max=%d mean=%.2f%n", h.getTotalCount(),
         h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue(), h.getMean());
+    System.out.printf("stalls: a 1 ms park woke late by p50=%.2f p99=%.2f max=%.2f ms; %d of %d parks over 5 ms late%n",
+        overshoot.getValueAtPercentile(50) / 1e6, overshoot.getValueAtPercentile(99) / 1e6, overshoot.getMaxValue() / 1e6,
+        overshoot.getTotalCount() - overshoot.getCountBetweenValues(0, 5_000_000), overshoot.getTotalCount());
+  }
+
+  /** Parks 1 ms over and over until stopped, recording how late each wake-up came (ns). */
+  static void watchStalls(Histogram overshoot, AtomicBoolean stop) {
+    while (!stop.get()) {
+      long before = System.nanoTime();
+      LockSupport.parkNanos(1_000_000);
+      overshoot.recordValue(Math.max(0, System.nanoTime() - before - 1_000_000));
+    }
   }
 
   /** R check-and-touch calls a second on random tokens, R/1000 each millisecond, until stopped. */
