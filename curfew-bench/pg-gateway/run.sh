@@ -6,7 +6,8 @@
 # (user + system, from /proc/PID/stat) of the process in the middle (PgBouncer's, or the gateway's
 # JVM), and the load average. CPU time per transaction hardly depends on what else the machine runs,
 # unlike the throughput.
-# Usage: curfew-bench/pg-gateway/run.sh [SECONDS] [CLIENTS]   (defaults 20 s, 16 clients; WARMUP=15 s;
+# Usage: curfew-bench/pg-gateway/run.sh [SECONDS] [CLIENTS]   (defaults 20 s, 16 clients; WARMUP=15 s
+#        in WARMUP_ROUNDS=3 runs;
 #        PATHS="direct pgbouncer curfew" chooses the paths and their order; HOOK=cmd runs cmd with the
 #        middle process's pid as its argument while each timed run goes, e.g. a profiler)
 set -euo pipefail
@@ -17,6 +18,11 @@ clients="${2:-16}"
 # 5 s the gateway's JIT compiler threads still used 1.6 s of CPU in the first 10 s of the measured
 # run (per-thread ticks), which a long-running gateway never pays again.
 warmup="${WARMUP:-15}"
+# The warm-up as this many pgbench runs one after the other (WARMUP_ROUNDS, 3 by default), so that
+# the measured run is not the first to follow clients that disconnect and connect again: a JVM
+# whose hot code has never seen a connection close compiles it without that path, and the first
+# closes throw that code away (deoptimisation) to compile it anew, during the next run.
+rounds="${WARMUP_ROUNDS:-3}"
 pg_host=127.0.0.1
 pg_port=5432
 db=curfew_bench_pgw
@@ -106,8 +112,11 @@ run() {
   rm -f "$work"/log.*
   local out c0="" c1=""
   # Warm-up, not counted: the gateway's JVM compiles its hot paths, every path opens its backends.
-  (cd "$work" && PGPASSWORD="$password" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 -T "$warmup" \
-    -h 127.0.0.1 -p "$port" -U "$user" $db >/dev/null 2>&1) || true
+  local round
+  for ((round = 0; round < rounds; round++)); do
+    (cd "$work" && PGPASSWORD="$password" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 \
+      -T "$(( (warmup + rounds - 1) / rounds ))" -h 127.0.0.1 -p "$port" -U "$user" $db >/dev/null 2>&1) || true
+  done
   [ -n "$middle" ] && c0="$(ticks "$middle")"
   local hook_pid=""
   if [ -n "${HOOK:-}" ] && [ -n "$middle" ]; then $HOOK "$middle" & hook_pid=$!; fi
