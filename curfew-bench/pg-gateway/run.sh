@@ -23,6 +23,7 @@ warmup="${WARMUP:-15}"
 # whose hot code has never seen a connection close compiles it without that path, and the first
 # closes throw that code away (deoptimisation) to compile it anew, during the next run.
 rounds="${WARMUP_ROUNDS:-3}"
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "WARMUP_ROUNDS must be a whole number from 1: $rounds" >&2; exit 2; }
 pg_host=127.0.0.1
 pg_port=5432
 db=curfew_bench_pgw

@@ -29,12 +29,12 @@ import org.HdrHistogram.Histogram;
  * the lateness is then measured while checks run, as in a server. The achieved rate is printed.
  * {@code --idle S} (default 40) sets the shortest idle timeout, for short smoke runs; it must stay
  * longer than the opening phase.
+ * Run: {@code java -Xmx6g -cp curfew-bench.jar dev.curfew.bench.ExpiryLateness 1000000 [--check-rate 20000]}.
  *
  * <p>A third thread, the stall watcher, parks for 1 ms over and over while the sessions expire and
  * records how late it wakes. Its figures (the {@code stalls} line) tell the machine from the engine:
  * where the watcher too wakes tens of milliseconds late, the whole process was held up (by a
  * collector's pause, another process, or the kernel), and the driver's lateness is not its own.
- * Run: {@code java -Xmx6g -cp curfew-bench.jar dev.curfew.bench.ExpiryLateness 1000000 [--check-rate 20000]}.
  */
 public final class ExpiryLateness {
   public static void main(String[] args) throws Exception {
