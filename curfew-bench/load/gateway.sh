@@ -7,7 +7,7 @@
 #   4. nginx auth_request -> Curfew GET /v1/forward-auth (docs/forward-auth.md), then proxy_pass.
 # Usage: curfew-bench/load/gateway.sh [seconds]   (needs nginx with auth_request, wrk, curl, a JDK
 #   and Maven)
-# Environment: CURFEW_WARMUP_SECS (20), PARTS ("direct proxy gateway auth-request"),
+# Environment: CURFEW_WARMUP_SECS (20) in WARMUP_ROUNDS (3) wrk runs, PARTS ("direct proxy gateway auth-request"),
 #   SERVER_CPUS / CLIENT_CPUS (taskset lists, see lib.sh), TRANSPORT (server.transport: auto, io_uring,
 #   epoll or nio; default auto). Prints one RESULT line per run, and a CPU line with the Curfew
 #   gateway's CPU time (user + system) per request.
@@ -87,7 +87,18 @@ echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'); pinning: 
 # JIT warm-up: 20 s, because after 3 s the C2 compiler thread still used ~75 % of a CPU during the
 # measured run (top -H), which took a third of the gateway's throughput on a 2-CPU machine.
 warm="${CURFEW_WARMUP_SECS:-20}"
-on_client wrk -t2 -c64 -d"${warm}s" "http://127.0.0.1:$gw/" -H "$cookie" >/dev/null
+# The warm-up as WARMUP_ROUNDS (3) wrk runs one after the other, so that the measured run is not the
+# first to follow closed connections: code compiled before any connection closed is thrown away
+# (deoptimised) at the first closes and compiled again (docs/benchmarks.md, PostgreSQL gateway).
+rounds="${WARMUP_ROUNDS:-3}"
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "WARMUP_ROUNDS must be a whole number from 1: $rounds" >&2; exit 2; }
+warm_up() {
+  local url="$1" round
+  for ((round = 0; round < rounds; round++)); do
+    on_client wrk -t2 -c64 -d"$(( (warm + rounds - 1) / rounds ))s" "$url" -H "$cookie" >/dev/null
+  done
+}
+warm_up "http://127.0.0.1:$gw/"
 for p in $parts; do
   case "$p" in
     direct) echo "== direct (nginx)"; wrk_run direct "$tmp/w" -t2 -c64 -d"${secs}s" "http://127.0.0.1:$up/" ;;
@@ -99,7 +110,7 @@ for p in $parts; do
       echo "CPU|gateway|$(cpu_per "$c0" "$(ticks "$(cat "$tmp/curfew.pid")")" "$(wrk_requests "$tmp/w")") µs per request in curfew serve" ;;
     auth-request)
       echo "== nginx auth_request -> Curfew forward-auth (warm-up ${warm}s, then measured)"
-      on_client wrk -t2 -c64 -d"${warm}s" "http://127.0.0.1:$au/" -H "$cookie" >/dev/null
+      warm_up "http://127.0.0.1:$au/"
       wrk_run nginx-auth-request "$tmp/w" -t2 -c64 -d"${secs}s" "http://127.0.0.1:$au/" -H "$cookie" ;;
     *) echo "unknown part: $p" >&2; exit 2 ;;
   esac
