@@ -87,15 +87,13 @@ echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'); pinning: 
 # JIT warm-up: 20 s, because after 3 s the C2 compiler thread still used ~75 % of a CPU during the
 # measured run (top -H), which took a third of the gateway's throughput on a 2-CPU machine.
 warm="${CURFEW_WARMUP_SECS:-20}"
-# The warm-up as WARMUP_ROUNDS (3) wrk runs one after the other, so that the measured run is not the
-# first to follow closed connections: code compiled before any connection closed is thrown away
-# (deoptimised) at the first closes and compiled again (docs/benchmarks.md, PostgreSQL gateway).
-rounds="${WARMUP_ROUNDS:-3}"
-[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "WARMUP_ROUNDS must be a whole number from 1: $rounds" >&2; exit 2; }
+# ... in rounds of wrk runs (warmup_rounds, lib.sh)
+rounds="$(warmup_rounds)" || exit 2
+round_secs=$(( (warm + rounds - 1) / rounds ))
 warm_up() {
   local url="$1" round
   for ((round = 0; round < rounds; round++)); do
-    on_client wrk -t2 -c64 -d"$(( (warm + rounds - 1) / rounds ))s" "$url" -H "$cookie" >/dev/null
+    on_client wrk -t2 -c64 -d"${round_secs}s" "$url" -H "$cookie" >/dev/null
   done
 }
 warm_up "http://127.0.0.1:$gw/"

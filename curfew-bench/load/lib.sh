@@ -6,6 +6,16 @@
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
+# warmup_rounds: WARMUP_ROUNDS (3 by default), the runs one after the other that a warm-up is split
+# into, so that the measured run is not the first to follow closed connections: code the JVM compiled
+# before any connection closed is thrown away (deoptimised) at the first closes and compiled again
+# (docs/benchmarks.md, PostgreSQL gateway). Anything but a whole number from 1 is an error.
+warmup_rounds() {
+  local rounds="${WARMUP_ROUNDS:-3}"
+  [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "WARMUP_ROUNDS must be a whole number from 1: $rounds" >&2; return 2; }
+  echo "$rounds"
+}
+
 # on_server CMD...: runs CMD pinned to SERVER_CPUS (if set).
 on_server() {
   if [ -n "${SERVER_CPUS:-}" ]; then taskset -c "$SERVER_CPUS" "$@"; else "$@"; fi

@@ -18,12 +18,12 @@ clients="${2:-16}"
 # 5 s the gateway's JIT compiler threads still used 1.6 s of CPU in the first 10 s of the measured
 # run (per-thread ticks), which a long-running gateway never pays again.
 warmup="${WARMUP:-15}"
-# The warm-up as this many pgbench runs one after the other (WARMUP_ROUNDS, 3 by default), so that
-# the measured run is not the first to follow clients that disconnect and connect again: a JVM
-# whose hot code has never seen a connection close compiles it without that path, and the first
-# closes throw that code away (deoptimisation) to compile it anew, during the next run.
-rounds="${WARMUP_ROUNDS:-3}"
-[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "WARMUP_ROUNDS must be a whole number from 1: $rounds" >&2; exit 2; }
+# ticks, cpu_per (CPU time of the process in the middle) and warmup_rounds: curfew-bench/load/lib.sh
+# shellcheck source=../load/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../load/lib.sh"
+# ... in rounds of pgbench runs (warmup_rounds)
+rounds="$(warmup_rounds)" || exit 2
+round_secs=$(( (warmup + rounds - 1) / rounds ))
 pg_host=127.0.0.1
 pg_port=5432
 db=curfew_bench_pgw
@@ -103,10 +103,6 @@ bouncer_pid="$(cat "$work/pgbouncer.pid")"
 token="$(curl -fsS -X POST "http://127.0.0.1:$api_port/v1/sessions" -H "Authorization: Bearer $BENCH_API_KEY" \
   -H 'Content-Type: application/json' -d '{"subject": "bench", "audience": ["db:bench"]}' | sed -E 's/.*"token" *: *"([^"]+)".*/\1/')"
 
-# ticks and cpu_per: CPU time of the process in the middle (curfew-bench/load/lib.sh)
-# shellcheck source=../load/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../load/lib.sh"
-
 # One run: TPS from pgbench's summary, p50 from its per-transaction log (3rd column: latency in µs).
 run() {
   local name="$1" port="$2" user="$3" password="$4" middle="${5:-}"
@@ -116,7 +112,7 @@ run() {
   local round
   for ((round = 0; round < rounds; round++)); do
     (cd "$work" && PGPASSWORD="$password" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 \
-      -T "$(( (warmup + rounds - 1) / rounds ))" -h 127.0.0.1 -p "$port" -U "$user" $db >/dev/null 2>&1) || true
+      -T "$round_secs" -h 127.0.0.1 -p "$port" -U "$user" $db >/dev/null 2>&1) || true
   done
   [ -n "$middle" ] && c0="$(ticks "$middle")"
   local hook_pid=""
