@@ -5,7 +5,8 @@
 #      before and after it: the ratio to nginx is the HTTP figure's yardstick;
 #   2. POST /v1/sessions with durable group commit (create.lua).
 # Usage: curfew-bench/load/run.sh [duration, default 20s] [connections, default 64]
-# Environment: WARMUP (seconds of check load before the measured runs, default 20), PARTS ("check
+# Environment: WARMUP (seconds of check load before the measured runs, default 20, in WARMUP_ROUNDS
+#   wrk runs, default 3: see warmup_rounds in lib.sh), PARTS ("check
 #   create"), NGINX=0 (no nginx runs), SERVER_CPUS / CLIENT_CPUS (taskset lists, see lib.sh),
 #   TRANSPORT (server.transport: auto, io_uring, epoll or nio; default auto).
 # Prints wrk's output and one RESULT|name|req/s|p50 ms|p99 ms|non-2xx line per run, and for
@@ -20,6 +21,8 @@ duration="${1:-20s}"
 conns="${2:-64}"
 warmup="${WARMUP:-20}"
 parts="${PARTS:-check create}"
+rounds="$(warmup_rounds)" || exit 2
+round_secs=$(( (warmup + rounds - 1) / rounds ))
 work="$(mktemp -d)"
 port=$(free_port)
 ngx=$(free_port)
@@ -54,8 +57,10 @@ export TOKENS="$work/tokens.txt"
 for p in $parts; do
   case "$p" in
     check)
-      echo "== warm-up: POST /v1/check, ${warmup}s"
-      on_client wrk -t2 -c"$conns" -d"${warmup}s" -s "$here/check.lua" "$url/v1/check" > /dev/null
+      echo "== warm-up: POST /v1/check, ${warmup}s in $rounds runs"
+      for ((round = 0; round < rounds; round++)); do
+        on_client wrk -t2 -c"$conns" -d"${round_secs}s" -s "$here/check.lua" "$url/v1/check" > /dev/null
+      done
       if [ "${NGINX:-1}" = 1 ]; then
         echo "== nginx return 200, same POST, $conns connections, $duration"
         wrk_run nginx-before "$work/w" -t2 -c"$conns" -d"$duration" -s "$here/check.lua" "http://127.0.0.1:$ngx/v1/check"

@@ -9,7 +9,9 @@
 # Usage: curfew-bench/pg-gateway/run.sh [SECONDS] [CLIENTS]   (defaults 20 s, 16 clients; WARMUP=15 s
 #        in WARMUP_ROUNDS=3 runs;
 #        PATHS="direct pgbouncer curfew" chooses the paths and their order; HOOK=cmd runs cmd with the
-#        middle process's pid as its argument while each timed run goes, e.g. a profiler)
+#        middle process's pid as its argument while each timed run goes, e.g. a profiler; the paths
+#        floor-vertx and floor-netty are RelayFloor, a relay that parses and checks nothing, on the
+#        gateway's transport: what the relay under the gateway costs without it)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 seconds="${1:-20}"
@@ -139,6 +141,17 @@ for path in ${PATHS:-direct pgbouncer curfew}; do
     direct) run direct $pg_port postgres "" ;;
     pgbouncer) run "PgBouncer (session pooling)" $bouncer_port postgres "" "$bouncer_pid" ;;
     curfew) run "Curfew gateway" $curfew_port bench "$token" "$curfew_pid" ;;
-    *) echo "unknown path in PATHS: $path (direct, pgbouncer, curfew)" >&2; exit 2 ;;
+    floor-vertx|floor-netty)
+      kind="${path#floor-}"
+      floor_port=$((curfew_port + ${#kind}))
+      java ${CURFEW_JAVA_OPTS:-} -cp "$here/curfew-bench/target/curfew-bench.jar" dev.curfew.bench.RelayFloor "$kind" \
+        "$floor_port" "$pg_host:$pg_port" >"$work/floor-$kind.log" 2>&1 &
+      floor_pid=$!
+      pids+=($floor_pid)
+      for _ in $(seq 1 100); do grep -q listening "$work/floor-$kind.log" 2>/dev/null && break; sleep 0.1; done
+      grep -q listening "$work/floor-$kind.log" || { cat "$work/floor-$kind.log" >&2; exit 1; }
+      run "RelayFloor $kind ($(sed -nE 's/.*\((.*)\) listening.*/\1/p' "$work/floor-$kind.log"))" "$floor_port" postgres "" "$floor_pid"
+      kill "$floor_pid" ;;
+    *) echo "unknown path in PATHS: $path (direct, pgbouncer, curfew, floor-vertx, floor-netty)" >&2; exit 2 ;;
   esac
 done

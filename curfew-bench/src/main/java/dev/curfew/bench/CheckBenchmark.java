@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -33,10 +34,16 @@ import org.openjdk.jmh.annotations.State;
  * and the string copies) is inside the measurement, amortised over the ring. The {@code ...FromArray}
  * methods take a random element of a {@code String[]} as before, which adds two dependent cache
  * misses of the benchmark's own (the array slot, then the string and its bytes) at a million sessions.
+ *
+ * <p>The fork's heap is fixed and touched before the run ({@code -Xms4g -Xmx4g -XX:+AlwaysPreTouch}):
+ * with a growing heap, the kernel's first-touch faults of new heap pages took about a fifth of the
+ * samples and halved the score (docs/benchmarks.md, check and touch); a server that has run a while
+ * has its heap touched already. {@code -jvmArgsAppend} on the command line replaces these.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-XX:+AlwaysPreTouch"})
 public class CheckBenchmark {
   @Param({"1000000"})
   int sessions;
