@@ -258,7 +258,9 @@ part_scaling() {
   else
     csv="$here/target/scaling.csv"; png="$here/target/scaling.png"
   fi
-  run_part scaling on_client java -Xmx"$xmx" -cp "$jar" dev.curfew.bench.Scaling --sizes "$sizes" \
+  # The heap fixed and touched at start, as CheckBenchmark's: a growing heap's first-touch faults
+  # would land in the measured checks (docs/benchmarks.md, check and touch).
+  run_part scaling on_client java -Xms"$xmx" -Xmx"$xmx" -XX:+AlwaysPreTouch -cp "$jar" dev.curfew.bench.Scaling --sizes "$sizes" \
     --warmup "$sc_warm" --measure "$sc_measure" --csv "$csv" --png "$png" || return 0
   grep '^RESULT|scaling|' "$work/out" | while IFS='|' read -r _ _ n ops bytes _ _ p50 p99 max; do
     row "how cost grows: $(fmt "$n") live sessions" "$(fmt "$ops") checks/s; $bytes B/session; lateness p50 $p50 / p99 $p99 / max $max ms" \

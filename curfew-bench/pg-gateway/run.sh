@@ -31,6 +31,7 @@ pg_port=5432
 db=curfew_bench_pgw
 bouncer_port=6543
 curfew_port=6544
+floor_port=6545
 api_port=18088
 work="$(mktemp -d)"
 pids=()
@@ -143,15 +144,16 @@ for path in ${PATHS:-direct pgbouncer curfew}; do
     curfew) run "Curfew gateway" $curfew_port bench "$token" "$curfew_pid" ;;
     floor-vertx|floor-netty)
       kind="${path#floor-}"
-      floor_port=$((curfew_port + ${#kind}))
-      java ${CURFEW_JAVA_OPTS:-} -cp "$here/curfew-bench/target/curfew-bench.jar" dev.curfew.bench.RelayFloor "$kind" \
+      floor_jar="$here/curfew-bench/target/curfew-bench.jar"
+      [ -f "$floor_jar" ] || { echo "$floor_jar missing: mvn -q -B -pl curfew-bench -am package -DskipTests" >&2; exit 1; }
+      java ${CURFEW_JAVA_OPTS:-} -cp "$floor_jar" dev.curfew.bench.RelayFloor "$kind" \
         "$floor_port" "$pg_host:$pg_port" >"$work/floor-$kind.log" 2>&1 &
       floor_pid=$!
       pids+=($floor_pid)
       for _ in $(seq 1 100); do grep -q listening "$work/floor-$kind.log" 2>/dev/null && break; sleep 0.1; done
       grep -q listening "$work/floor-$kind.log" || { cat "$work/floor-$kind.log" >&2; exit 1; }
       run "RelayFloor $kind ($(sed -nE 's/.*\((.*)\) listening.*/\1/p' "$work/floor-$kind.log"))" "$floor_port" postgres "" "$floor_pid"
-      kill "$floor_pid" ;;
+      kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true ;;
     *) echo "unknown path in PATHS: $path (direct, pgbouncer, curfew, floor-vertx, floor-netty)" >&2; exit 2 ;;
   esac
 done
