@@ -87,15 +87,10 @@ echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'); pinning: 
 # JIT warm-up: 20 s, because after 3 s the C2 compiler thread still used ~75 % of a CPU during the
 # measured run (top -H), which took a third of the gateway's throughput on a 2-CPU machine.
 warm="${CURFEW_WARMUP_SECS:-20}"
-# ... in rounds of wrk runs (warmup_rounds, lib.sh)
+# ... in rounds of wrk runs (warmup_rounds, in_rounds: lib.sh)
 rounds="$(warmup_rounds)" || exit 2
-round_secs=$(( (warm + rounds - 1) / rounds ))
-warm_up() {
-  local url="$1" round
-  for ((round = 0; round < rounds; round++)); do
-    on_client wrk -t2 -c64 -d"${round_secs}s" "$url" -H "$cookie" >/dev/null
-  done
-}
+warm_round() { on_client wrk -t2 -c64 -d"${2}s" "$1" -H "$cookie" >/dev/null; }
+warm_up() { in_rounds "$rounds" "$warm" warm_round "$1"; }
 warm_up "http://127.0.0.1:$gw/"
 for p in $parts; do
   case "$p" in

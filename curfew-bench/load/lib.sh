@@ -16,6 +16,14 @@ warmup_rounds() {
   echo "$rounds"
 }
 
+# in_rounds ROUNDS SECONDS CMD...: runs CMD... ROUNDS times, one after the other, each time with one
+# more argument: its share of SECONDS, rounded up (a warm-up split as warmup_rounds says).
+in_rounds() {
+  local rounds="$1" total="$2" round
+  shift 2
+  for ((round = 0; round < rounds; round++)); do "$@" $(( (total + rounds - 1) / rounds )); done
+}
+
 # on_server CMD...: runs CMD pinned to SERVER_CPUS (if set).
 on_server() {
   if [ -n "${SERVER_CPUS:-}" ]; then taskset -c "$SERVER_CPUS" "$@"; else "$@"; fi

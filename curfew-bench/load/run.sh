@@ -22,7 +22,6 @@ conns="${2:-64}"
 warmup="${WARMUP:-20}"
 parts="${PARTS:-check create}"
 rounds="$(warmup_rounds)" || exit 2
-round_secs=$(( (warmup + rounds - 1) / rounds ))
 work="$(mktemp -d)"
 port=$(free_port)
 ngx=$(free_port)
@@ -54,13 +53,14 @@ TOKENS="$work/tokens.txt" on_client wrk -t1 -c16 -d3s -s "$here/tokens.lua" "$ur
 echo "tokens: $(wc -l < "$work/tokens.txt")"
 export TOKENS="$work/tokens.txt"
 
+# One run of the check warm-up, SECONDS long (in_rounds, lib.sh).
+check_round() { on_client wrk -t2 -c"$conns" -d"${1}s" -s "$here/check.lua" "$url/v1/check" > /dev/null; }
+
 for p in $parts; do
   case "$p" in
     check)
       echo "== warm-up: POST /v1/check, ${warmup}s in $rounds runs"
-      for ((round = 0; round < rounds; round++)); do
-        on_client wrk -t2 -c"$conns" -d"${round_secs}s" -s "$here/check.lua" "$url/v1/check" > /dev/null
-      done
+      in_rounds "$rounds" "$warmup" check_round
       if [ "${NGINX:-1}" = 1 ]; then
         echo "== nginx return 200, same POST, $conns connections, $duration"
         wrk_run nginx-before "$work/w" -t2 -c"$conns" -d"$duration" -s "$here/check.lua" "http://127.0.0.1:$ngx/v1/check"

@@ -23,9 +23,8 @@ warmup="${WARMUP:-15}"
 # ticks, cpu_per (CPU time of the process in the middle) and warmup_rounds: curfew-bench/load/lib.sh
 # shellcheck source=../load/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../load/lib.sh"
-# ... in rounds of pgbench runs (warmup_rounds)
+# ... in rounds of pgbench runs (warmup_rounds, in_rounds)
 rounds="$(warmup_rounds)" || exit 2
-round_secs=$(( (warmup + rounds - 1) / rounds ))
 pg_host=127.0.0.1
 pg_port=5432
 db=curfew_bench_pgw
@@ -106,17 +105,19 @@ bouncer_pid="$(cat "$work/pgbouncer.pid")"
 token="$(curl -fsS -X POST "http://127.0.0.1:$api_port/v1/sessions" -H "Authorization: Bearer $BENCH_API_KEY" \
   -H 'Content-Type: application/json' -d '{"subject": "bench", "audience": ["db:bench"]}' | sed -E 's/.*"token" *: *"([^"]+)".*/\1/')"
 
+# One warm-up run of pgbench, not counted: PORT USER PASSWORD SECONDS (in_rounds).
+warm_round() {
+  (cd "$work" && PGPASSWORD="$3" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 -T "$4" \
+    -h 127.0.0.1 -p "$1" -U "$2" $db >/dev/null 2>&1) || true
+}
+
 # One run: TPS from pgbench's summary, p50 from its per-transaction log (3rd column: latency in µs).
 run() {
   local name="$1" port="$2" user="$3" password="$4" middle="${5:-}"
   rm -f "$work"/log.*
   local out c0="" c1=""
   # Warm-up, not counted: the gateway's JVM compiles its hot paths, every path opens its backends.
-  local round
-  for ((round = 0; round < rounds; round++)); do
-    (cd "$work" && PGPASSWORD="$password" PGSSLMODE=disable pgbench -n -S -c "$clients" -j 2 \
-      -T "$round_secs" -h 127.0.0.1 -p "$port" -U "$user" $db >/dev/null 2>&1) || true
-  done
+  in_rounds "$rounds" "$warmup" warm_round "$port" "$user" "$password"
   [ -n "$middle" ] && c0="$(ticks "$middle")"
   local hook_pid=""
   if [ -n "${HOOK:-}" ] && [ -n "$middle" ]; then $HOOK "$middle" & hook_pid=$!; fi

@@ -107,8 +107,9 @@ public final class RelayFloor {
     Class<? extends ServerChannel> serverChannel = uring ? IoUringServerSocketChannel.class : EpollServerSocketChannel.class;
     Class<? extends SocketChannel> channel = uring ? IoUringSocketChannel.class : EpollSocketChannel.class;
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, handlers);
+    boolean bufferRing = uring && BUFFER_RING;
     ServerBootstrap server = new ServerBootstrap();
-    if (uring && BUFFER_RING) server.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP);
+    if (bufferRing) server.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP);
     server.group(group).channel(serverChannel)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.AUTO_READ, false) // read the client once its upstream is connected
@@ -117,7 +118,7 @@ public final class RelayFloor {
           protected void initChannel(SocketChannel client) {
             Bootstrap b = new Bootstrap().group(client.eventLoop()).channel(channel)
                 .option(ChannelOption.TCP_NODELAY, true);
-            if (uring && BUFFER_RING) b.option(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP);
+            if (bufferRing) b.option(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP);
             b.handler(new ChannelInitializer<SocketChannel>() {
               @Override
               protected void initChannel(SocketChannel up) {
