@@ -109,6 +109,11 @@ public final class TokenHash {
     return ByteBuffer.allocate(32).putLong(a).putLong(b).putLong(c).putLong(d).array();
   }
 
+  /** The first byte of the hash (0-255), as {@link #toBytes()}{@code [0]} unsigned, without the array. */
+  public int leadingByte() {
+    return (int) (a >>> 56);
+  }
+
   public String toHex() {
     return HexFormat.of().formatHex(toBytes());
   }

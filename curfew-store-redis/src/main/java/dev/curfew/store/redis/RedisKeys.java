@@ -30,16 +30,19 @@ final class RedisKeys {
   static final int SHARDS = 16;
 
   final String prefix;
+  /** {@link #shard(int)} of each shard, made once: every check names its shard's keys. */
+  private final String[] shards = new String[SHARDS];
 
   RedisKeys(String prefix) {
     if (prefix == null || !prefix.matches("[A-Za-z0-9._-]{1,64}")) {
       throw new IllegalArgumentException("redis key prefix must be 1-64 of [A-Za-z0-9._-]: " + prefix);
     }
     this.prefix = prefix;
+    for (int n = 0; n < SHARDS; n++) shards[n] = "{" + prefix + ":" + n + "}:";
   }
 
   static int shardOf(TokenHash h) {
-    return (h.toBytes()[0] & 0xff) % SHARDS;
+    return h.leadingByte() % SHARDS;
   }
 
   /**
@@ -56,7 +59,7 @@ final class RedisKeys {
 
   /** The common beginning of a shard's keys, {@code {prefix:n}:}. */
   String shard(int n) {
-    return "{" + prefix + ":" + n + "}:";
+    return shards[n];
   }
 
   String session(String id) {
@@ -64,7 +67,12 @@ final class RedisKeys {
   }
 
   String token(TokenHash h) {
-    return shard(shardOf(h)) + "t:" + h.toHex();
+    return token(shardOf(h), h.toHex());
+  }
+
+  /** {@link #token(TokenHash)} from the hash's shard and hex, where the caller has both already. */
+  String token(int shard, String hashHex) {
+    return shards[shard] + "t:" + hashHex;
   }
 
   String due(int shard) {

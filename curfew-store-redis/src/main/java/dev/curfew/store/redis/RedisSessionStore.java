@@ -387,7 +387,8 @@ public final class RedisSessionStore implements SessionStore {
     if (!Tokens.wellFormed(token)) return byToken(token, "check", checkArgs);
     TokenHash hash = TokenHash.of(token);
     int shard = RedisKeys.shardOf(hash);
-    Future<Decision> answer = checks.check(shard, keys.token(hash), keys.shard(shard), hash.toHex(), checkArgs.get(0),
+    String hex = hash.toHex();
+    Future<Decision> answer = checks.check(shard, keys.token(shard, hex), keys.shard(shard), hex, checkArgs.get(0),
             checkArgs.get(1))
         .compose(r -> {
           // SLOW (or ERROR: this token's check failed in the script): session.lua decides it.
