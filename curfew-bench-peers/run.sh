@@ -3,16 +3,16 @@
 #   1. redis-benchmark -t get, no pipelining (-P 1): the rate of one round trip per check;
 #   2. Spring Session's RedisIndexedSessionRepository (the reference of the targets) and its plain
 #      RedisSessionRepository (Spring Boot's default repository type): findById +
-#      setLastAccessedTime + save per check, at 8/16/32 threads;
+#      setLastAccessedTime + save per check, at 8/16/32/64 threads;
 #   3. Curfew's SessionStore.check(token, touch=true) through Redis, at the same threads, and with
-#      64/128 asynchronous checks in flight from one thread;
+#      64/128/256/512 asynchronous checks in flight from one thread;
 #   4. redis-benchmark GET -c 50 again, to see how far the machine drifted during the run;
 # then one table, with the machine (CPU, cores, JDK, Redis) and the load average of each part. The
 # targets are computed against the higher of the two GET -c 50 rates.
 #
 # Usage: curfew-bench-peers/run.sh
-# Environment (defaults): REDIS=127.0.0.1:6379 DURATION=20 WARMUP=5 SESSIONS=100000 THREADS=8,16,32
-#   IN_FLIGHT=64,128 GET_REQUESTS=500000 GET_CLIENTS="50 8 16 32 64 128" CURFEW_STORE=redis
+# Environment (defaults): REDIS=127.0.0.1:6379 DURATION=20 WARMUP=5 SESSIONS=100000 THREADS=8,16,32,64
+#   IN_FLIGHT=64,128,256,512 GET_REQUESTS=500000 GET_CLIENTS="50 8 16 32 64 128 256 512" CURFEW_STORE=redis
 #   (embedded: a smoke test of the driver, never a Redis figure) PARTS="get spring spring-default curfew get-end"
 #   JAVA_OPTS="" NO_BUILD=1 (use the jar as built)
 # Keys are written under curfew-bench-peers:* only and deleted afterwards; the server is never
@@ -26,10 +26,10 @@ port="${redis##*:}"
 duration="${DURATION:-20}"
 warmup="${WARMUP:-5}"
 sessions="${SESSIONS:-100000}"
-threads="${THREADS:-8,16,32}"
-in_flight="${IN_FLIGHT:-64,128}"
+threads="${THREADS:-8,16,32,64}"
+in_flight="${IN_FLIGHT:-64,128,256,512}"
 get_requests="${GET_REQUESTS:-500000}"
-get_clients="${GET_CLIENTS:-50 8 16 32 64 128}"
+get_clients="${GET_CLIENTS:-50 8 16 32 64 128 256 512}"
 store="${CURFEW_STORE:-redis}"
 parts="${PARTS:-get spring spring-default curfew get-end}"
 jar="$here/target/curfew-bench-peers.jar"
@@ -104,6 +104,7 @@ awk -F'|' '
   { n++; peer[n]=$2; mode[n]=$3; conc[n]=$4; rate[n]=$5; p50[n]=$6; p99[n]=$8; p999[n]=$9; max[n]=$10
     refused[n]=$11; failed[n]=$12; cmds[n]=$13; load[n]=$15
     if ($2 ~ /^redis-benchmark GET/ && $4 == 50 && $5 > get50) get50 = $5
+    if ($2 ~ /^redis-benchmark GET/ && $5 > getany) { getany = $5; getanyc = $4 }
     if ($2 == "spring-session-indexed" && $5 > spring) spring = $5 }
   function f(x) { return x == "" || x == "-" ? "-" : x }
   function th(x,   s) { s = sprintf("%.0f", x); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
@@ -129,6 +130,7 @@ awk -F'|' '
       printf "targets (best Curfew row, %s checks/s): >= 10x Spring Session (%s/s): %.1fx %s; >= 100 %% of GET -c 50 (%s/s): %.0f %% %s\n",
         th(best), th(spring), best / spring, best >= 10 * spring ? "MET" : "NOT MET", th(get50), 100 * best / get50,
         best >= get50 ? "MET" : "NOT MET"
+      if (getany > 0) printf "(GET at its best concurrency, -c %d: %s/s; the best Curfew row is %.0f %% of it)\n", getanyc, th(getany), 100 * best / getany
     } else {
       print "targets: no Curfew figure through Redis in this run"
     }

@@ -10,8 +10,8 @@ record Bench(RedisTarget redis, int sessions, List<Integer> threads, List<Intege
   static final Duration IDLE = Duration.ofHours(1);
 
   static Bench from(Options o, String peer) {
-    return new Bench(o.redis(), o.integer("sessions", 100_000), o.integers("threads", "8,16,32"),
-        o.integers("in-flight", "64,128"), o.integer("warmup", 5), o.integer("duration", 20),
+    return new Bench(o.redis(), o.integer("sessions", 100_000), o.integers("threads", "8,16,32,64"),
+        o.integers("in-flight", "64,128,256,512"), o.integer("warmup", 5), o.integer("duration", 20),
         o.string("namespace", "curfew-bench-peers") + ":" + peer);
   }
 

@@ -43,10 +43,20 @@ final class Load {
   }
 
   /** The measured interval. */
-  record Result(long answers, long refused, long failed, double seconds, Histogram latencyNanos) {
+  record Result(long answers, long refused, long failed, double seconds, Histogram latencyNanos, long cpuNanos) {
     double perSecond() {
       return answers / seconds;
     }
+
+    /** CPU time of this whole process (every thread: callers, client, collector) per answer, in µs. */
+    double cpuMicrosPerAnswer() {
+      return answers == 0 ? 0 : cpuNanos / 1e3 / answers;
+    }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   static Result closedLoop(int threads, int sessions, int warmupSeconds, int seconds, Window window, SyncOp op)
@@ -142,13 +152,15 @@ final class Load {
     long refusedBefore = refused.sum();
     long failedBefore = failed.sum();
     long start = System.nanoTime();
+    long cpuStart = processCpuNanos();
     Thread.sleep(seconds * 1000L);
     Histogram h = recorder.getIntervalHistogram();
     long end = System.nanoTime();
+    long cpu = processCpuNanos() - cpuStart;
     window.end();
     long refusedIn = refused.sum() - refusedBefore;
     long failedIn = failed.sum() - failedBefore;
     stopper.stop();
-    return new Result(h.getTotalCount(), refusedIn, failedIn, (end - start) / 1e9, h);
+    return new Result(h.getTotalCount(), refusedIn, failedIn, (end - start) / 1e9, h, cpu);
   }
 }

@@ -9,7 +9,7 @@ package dev.curfew.bench.peers;
  * java -jar curfew-bench-peers/target/curfew-bench-peers.jar spring-default [options]   (RedisSessionRepository)
  * java -jar curfew-bench-peers/target/curfew-bench-peers.jar curfew --store redis|embedded|CLASS [options]
  *
- * options: --redis 127.0.0.1:6379  --sessions 100000  --threads 8,16,32  --in-flight 64,128 (curfew)
+ * options: --redis 127.0.0.1:6379  --sessions 100000  --threads 8,16,32,64  --in-flight 64,128,256,512 (curfew)
  *          --warmup 5  --duration 20 (seconds, at each concurrency)  --namespace curfew-bench-peers
  * </pre>
  */
@@ -51,8 +51,8 @@ public final class Main {
                curfew-bench-peers curfew [--store redis|embedded|CLASS] [options]
           --redis HOST:PORT     Redis server (127.0.0.1:6379)
           --sessions N          sessions created before measuring (100000)
-          --threads LIST        closed-loop callers, each waiting for its answer (8,16,32)
-          --in-flight LIST      curfew: asynchronous checks kept in flight by one thread (64,128)
+          --threads LIST        closed-loop callers, each waiting for its answer (8,16,32,64)
+          --in-flight LIST      curfew: asynchronous checks kept in flight by one thread (64,128,256,512)
           --warmup S            seconds of warm-up before each measurement (5)
           --duration S          measured seconds at each concurrency (20)
           --namespace NAME      key prefix (curfew-bench-peers); NAME:spring:*, NAME:spring-default:*

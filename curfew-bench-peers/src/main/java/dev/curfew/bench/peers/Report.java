@@ -22,9 +22,9 @@ final class Report {
     String breakdown = commands == null ? "-" : commands.breakdown();
     System.out.printf(Locale.ROOT,
         "%-22s %-9s %4d: %,10.0f ops/s  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  refused %d  failed %d"
-            + "  Redis commands/op %s (%s)%n",
+            + "  JVM CPU %.1f µs/op  Redis commands/op %s (%s)%n",
         peer, mode, concurrency, r.perSecond(), ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9),
-        ms(h.getMaxValue()), r.refused(), r.failed(), cmds, breakdown);
+        ms(h.getMaxValue()), r.refused(), r.failed(), r.cpuMicrosPerAnswer(), cmds, breakdown);
     System.out.printf(Locale.ROOT, "RESULT|%s|%s|%d|%.0f|%s|%s|%s|%s|%s|%d|%d|%s|%s%n",
         peer, mode, concurrency, r.perSecond(), ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9),
         ms(h.getMaxValue()), r.refused(), r.failed(), cmds, breakdown);
