@@ -6,7 +6,7 @@
 -- {'SLOW'} for that token: the node then runs session.lua for it, which handles every case.
 -- KEYS[i]: the i-th token's key. ARGV, four per token: shard prefix, token hash hex, touch ('1' or
 -- '0'), the places the enforcement point speaks for (Audience#wire(); '': the holder's own endpoints).
--- Returns one answer per token, in order: {verdict, now, flag, '', id, {fields of L}}, {'SLOW'}, or
+-- Returns one answer per token, in order: {verdict, now, flag, '', id, {fields of L, the token hash left empty}}, {'SLOW'}, or
 -- {'ERROR', message} when that token's check failed (the others are still decided; the node sends
 -- that one on to session.lua, as a SLOW one).
 -- L: the fields of F (common.lua) that a live session's status and this check need, in F's order
@@ -15,6 +15,20 @@
 -- field read costs the script about as much as a GET; L is read in ~60 % of F's time.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- Turning a number into text (Lua's tostring, a printf) is the dearest step of a touch, so each is
+-- done once per call: the text of now, and the new idle deadline of each idle timeout seen (now +
+-- idle, the same for every session with that timeout, since now is the call's).
+local now_text = tostring(now)
+local idle_deadlines = {}
+local function idle_deadline(idle)
+  local d = idle_deadlines[idle]
+  if not d then
+    local ms = now + tonumber(idle)
+    d = {ms, tostring(ms)}
+    idle_deadlines[idle] = d
+  end
+  return d
+end
 
 local function check(tkey, prefix, hex, touch, places)
   local id = redis.call('GET', tkey)
@@ -37,15 +51,18 @@ local function check(tkey, prefix, hex, touch, places)
     end
     if not ok then return {'SLOW'} end
   end
+  -- The token's hash goes back to the node for nothing: the answer leaves it out.
+  v[14] = ''
   local flag = ''
   if touch == '1' then
-    v[10] = tostring(now)
-    v[11] = tostring(now + tonumber(v[4]))
+    local nie = idle_deadline(v[4])
+    v[10] = now_text
+    v[11] = nie[2]
     redis.call('HSET', skey, 'la', v[10], 'ie', v[11])
     -- 17 wf, 6 warn: the due entry stays, unless the warning for the new expiry now comes before it
     -- (dev.curfew.core.Deadlines#rearmAfterActivity, as session.lua's rearm).
     local previous = expires_at(ie, ae)
-    local nxt = next_event_at(tonumber(v[11]), ae, tonumber(v[6]), tonumber(v[17]))
+    local nxt = next_event_at(nie[1], ae, tonumber(v[6]), tonumber(v[17]))
     if rearm_after_activity(previous, tonumber(v[17]), nxt) then redis.call('ZADD', prefix .. 'due', nxt, id) end
     local renew = tonumber(v[8])
     if renew > 0 and now - tonumber(v[15]) >= renew then flag = 'rotate_due' end

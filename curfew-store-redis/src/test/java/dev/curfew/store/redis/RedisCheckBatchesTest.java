@@ -7,6 +7,7 @@ import dev.curfew.core.Audience;
 import dev.curfew.core.Decision;
 import dev.curfew.core.Policy;
 import dev.curfew.core.SystemClock;
+import dev.curfew.core.SessionStatus;
 import dev.curfew.core.Tokens;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
@@ -130,6 +131,14 @@ class RedisCheckBatchesTest {
       }
     }
     assertThat(actual.stream().filter(Shape::touched).count()).isGreaterThan(0);
+    // A touch sets each session's idle deadline from its own policy's timeout, though the two
+    // policies' sessions were answered in the same calls (check.lua works each one out once a call).
+    for (int i = 0; i < together.size(); i++) {
+      SessionStatus st = RedisAudienceTest.get(answers.get(i)).status();
+      if (!actual.get(i).touched() || st == null) continue;
+      long idle = together.get(i).kind().equals("rotating") ? ROTATING.idleTimeoutMs() : STANDARD.idleTimeoutMs();
+      assertThat(st.idleExpiresAtMs()).as(together.get(i).kind()).isEqualTo(st.lastActivityAtMs() + idle);
+    }
     // Gathered: fewer calls than checks, every well-formed token in exactly one of them.
     long wellFormed = together.stream().filter(c -> Tokens.wellFormed(c.token())).count();
     assertThat(checkCalls.stream().mapToInt(List::size).sum()).isEqualTo((int) wellFormed);
