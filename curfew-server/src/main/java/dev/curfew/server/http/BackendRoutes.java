@@ -64,7 +64,7 @@ final class BackendRoutes {
       }
       reply.afterDurable(ctx, d.durable(), () -> {
         ctx.response().putHeader("Location", "/v1/sessions/" + d.status().sessionId());
-        Reply.jsonBytes(ctx, 201, StatusJson.write(d.status(), d.token()));
+        Reply.jsonBody(ctx, 201, StatusJson.buffer(d.status(), d.token()));
       });
     });
   }
@@ -170,7 +170,7 @@ final class BackendRoutes {
     if (usedAt == null) return;
     reply.token(ctx, null, engine.check(token, touch, usedAt), d -> {
       if (touch) HolderRoutes.announce(hub, d.status());
-      Reply.jsonBytes(ctx, 200, StatusJson.write(d.status(), d.token()));
+      Reply.jsonBody(ctx, 200, StatusJson.buffer(d.status(), d.token()));
     });
   }
 

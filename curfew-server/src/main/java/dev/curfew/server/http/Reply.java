@@ -47,9 +47,9 @@ final class Reply {
     ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(Buffer.buffer(JsonBodies.write(body)));
   }
 
-  /** A JSON body already written (e.g. by {@link StatusJson}). */
-  static void jsonBytes(RoutingContext ctx, int status, byte[] body) {
-    ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, JSON_TYPE).end(Buffer.buffer(body));
+  /** A JSON body already written (e.g. by {@link StatusJson#buffer}). */
+  static void jsonBody(RoutingContext ctx, int status, Buffer body) {
+    ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, JSON_TYPE).end(body);
   }
 
   static void empty(RoutingContext ctx, int status) {

@@ -230,15 +230,19 @@ public final class RequestTarget {
     }
     String decoded = decodedOrWhy(path, strict);
     if (decoded.startsWith("!")) return decoded.substring(1);
-    String[] segments = path.split("/", -1);
-    for (int s = 1; s < segments.length; s++) {
-      String seg = segments[s];
-      if (seg.equals(".") || seg.equals("..")) {
-        return "the path contains the dot segment " + quoted(seg) + ", which RFC 3986 section 5.2.4 removes";
+    // Each segment after a slash: not a dot segment, and not empty unless it is the last.
+    for (int slash = path.indexOf('/'); slash >= 0; ) {
+      int next = path.indexOf('/', slash + 1);
+      int end = next < 0 ? path.length() : next;
+      int length = end - slash - 1;
+      if ((length == 1 || length == 2) && path.startsWith("..".substring(0, length), slash + 1)) {
+        return "the path contains the dot segment " + quoted(path.substring(slash + 1, end))
+            + ", which RFC 3986 section 5.2.4 removes";
       }
-      if (seg.isEmpty() && s < segments.length - 1) {
+      if (length == 0 && next >= 0) {
         return "the path contains an empty segment (//), which servers merge into one /";
       }
+      slash = next;
     }
     if (strict) {
       String nfkc = nfkcPunctuation(decoded);
@@ -253,6 +257,8 @@ public final class RequestTarget {
    * an unreserved character, and that the bytes together are valid UTF-8.
    */
   private static String decodedOrWhy(String path, boolean strict) {
+    // No escape: the path decodes to itself (its raw characters were checked to be ASCII).
+    if (path.indexOf('%') < 0) return path;
     ByteBuffer bytes = ByteBuffer.allocate(path.length());
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);

@@ -3,6 +3,7 @@ package dev.curfew.server.http;
 import dev.curfew.core.SessionAttributes;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.audit.Times;
+import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
@@ -47,20 +48,40 @@ final class StatusJson {
     return (before + '"' + name + "\":").getBytes(StandardCharsets.US_ASCII);
   }
 
+  /**
+   * Each thread's scratch buffer: a handler writes one body at a time and copies it out, so the
+   * event loops reuse theirs instead of allocating (and growing) one per answer.
+   */
+  private static final ThreadLocal<Out> SCRATCH = ThreadLocal.withInitial(Out::new);
+
   /** The body; {@code token} (null: none) is the last field, as the handlers put it. */
   static byte[] write(SessionStatus s, String token) {
     Out o = new Out();
-    if (!o.write(s, token)) {
-      Map<String, Object> m = s.toMap();
-      if (token != null) m.put("token", token);
-      return JsonBodies.write(m);
-    }
-    return Arrays.copyOf(o.b, o.n);
+    return o.write(s, token) ? Arrays.copyOf(o.b, o.n) : throughJackson(s, token);
+  }
+
+  /** {@link #write}'s bytes in a buffer to send: written in this thread's scratch buffer, copied once. */
+  static Buffer buffer(SessionStatus s, String token) {
+    Out o = SCRATCH.get();
+    o.n = 0;
+    Buffer body = o.write(s, token) ? Buffer.buffer(o.n).appendBytes(o.b, 0, o.n) : Buffer.buffer(throughJackson(s, token));
+    if (o.b.length > Out.KEPT) o.b = new byte[Out.INITIAL]; // not a large attribute map's buffer for good
+    return body;
+  }
+
+  private static byte[] throughJackson(SessionStatus s, String token) {
+    Map<String, Object> m = s.toMap();
+    if (token != null) m.put("token", token);
+    return JsonBodies.write(m);
   }
 
   /** A growing byte buffer that writes one status; false from a string it leaves to Jackson. */
   private static final class Out {
-    byte[] b = new byte[512];
+    /** A status with a token, seven instants and a few attributes is 600-800 bytes. */
+    static final int INITIAL = 1024;
+    static final int KEPT = 16 * 1024;
+
+    byte[] b = new byte[INITIAL];
     int n;
 
     boolean write(SessionStatus s, String token) {
