@@ -23,7 +23,8 @@ public final class MemoryLatency {
     int megabytes = args.length > 0 ? Integer.parseInt(args[0]) : 400;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     int steps = 20_000_000;
-    int[] next = cycle(megabytes * (1 << 20) / Integer.BYTES, new SplittableRandom(42));
+    if (megabytes < 1 || megabytes > 8191) throw new IllegalArgumentException("megabytes: 1 to 8191, not " + megabytes);
+    int[] next = cycle((int) (megabytes * (1L << 20) / Integer.BYTES), new SplittableRandom(42));
     System.out.printf("%d MB, %,d lines, %,d dependent loads a round%n", megabytes, next.length / INTS_PER_LINE, steps);
     int at = 0;
     for (int round = 0; round < rounds; round++) {

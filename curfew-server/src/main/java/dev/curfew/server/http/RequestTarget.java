@@ -235,7 +235,8 @@ public final class RequestTarget {
       int next = path.indexOf('/', slash + 1);
       int end = next < 0 ? path.length() : next;
       int length = end - slash - 1;
-      if ((length == 1 || length == 2) && path.startsWith("..".substring(0, length), slash + 1)) {
+      boolean dots = (length == 1 || length == 2) && path.charAt(slash + 1) == '.' && path.charAt(end - 1) == '.';
+      if (dots) {
         return "the path contains the dot segment " + quoted(path.substring(slash + 1, end))
             + ", which RFC 3986 section 5.2.4 removes";
       }

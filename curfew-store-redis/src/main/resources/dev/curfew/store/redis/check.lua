@@ -6,9 +6,9 @@
 -- {'SLOW'} for that token: the node then runs session.lua for it, which handles every case.
 -- KEYS[i]: the i-th token's key. ARGV, four per token: shard prefix, token hash hex, touch ('1' or
 -- '0'), the places the enforcement point speaks for (Audience#wire(); '': the holder's own endpoints).
--- Returns one answer per token, in order: {verdict, now, flag, '', id, {fields of L, the token hash left empty}}, {'SLOW'}, or
--- {'ERROR', message} when that token's check failed (the others are still decided; the node sends
--- that one on to session.lua, as a SLOW one).
+-- Returns one answer per token, in order: {verdict, now, flag, '', id, {fields of L, the token hash
+-- left empty}}, {'SLOW'}, or {'ERROR', message} when that token's check failed (the others are still
+-- decided; the node sends that one on to session.lua, as a SLOW one).
 -- L: the fields of F (common.lua) that a live session's status and this check need, in F's order
 -- (RedisSessionStore reads them as Row.ofLive). The others (the previous token, the ending's fields,
 -- refusal counts, the acknowledged warning) are empty or unused while the session is live, and each
