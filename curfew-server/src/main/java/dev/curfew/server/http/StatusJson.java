@@ -54,13 +54,10 @@ final class StatusJson {
    */
   private static final ThreadLocal<Out> SCRATCH = ThreadLocal.withInitial(Out::new);
 
-  /** The body; {@code token} (null: none) is the last field, as the handlers put it. */
-  static byte[] write(SessionStatus s, String token) {
-    Out o = new Out();
-    return o.write(s, token) ? Arrays.copyOf(o.b, o.n) : throughJackson(s, token);
-  }
-
-  /** {@link #write}'s bytes in a buffer to send: written in this thread's scratch buffer, copied once. */
+  /**
+   * The body, {@code token} (null: none) as its last field, as the handlers put it: written in this
+   * thread's scratch buffer and copied once into the buffer to send.
+   */
   static Buffer buffer(SessionStatus s, String token) {
     Out o = SCRATCH.get();
     o.n = 0;
