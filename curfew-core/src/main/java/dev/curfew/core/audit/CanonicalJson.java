@@ -113,6 +113,18 @@ public final class CanonicalJson {
     out.append('"');
   }
 
+  /**
+   * The index of the first half of a surrogate pair in {@code s} that has no other half, or -1:
+   * such a string is not Unicode text (RFC 8259 section 8.2), has no UTF-8 form, and is no I-JSON
+   * string (RFC 7493 section 2.1), so it cannot be written here.
+   */
+  static int loneSurrogateAt(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isSurrogate(s.charAt(i)) && !validSurrogateAt(s, i)) return i;
+    }
+    return -1;
+  }
+
   private static boolean validSurrogateAt(String s, int i) {
     char c = s.charAt(i);
     if (Character.isHighSurrogate(c)) {
