@@ -47,7 +47,9 @@ class McpParsersFuzzTest {
     Found cut = feed(pieces);
 
     if (cut.refused) {
-      assertThat(whole.events).as("cut every %d bytes", chunk).startsWith(cut.events.toArray(String[]::new));
+      // Refused when what it held passed the limit, which a cut reaches sooner than the whole stream.
+      assertThat(whole.events.size()).as("cut every %d bytes", chunk).isGreaterThanOrEqualTo(cut.events.size());
+      assertThat(whole.events.subList(0, cut.events.size())).as("cut every %d bytes", chunk).isEqualTo(cut.events);
     } else {
       assertThat(whole.refused).as("refused whole but not cut every %d bytes", chunk).isFalse();
       assertThat(cut.events).as("cut every %d bytes", chunk).isEqualTo(whole.events);
