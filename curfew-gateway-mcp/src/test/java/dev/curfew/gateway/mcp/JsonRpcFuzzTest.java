@@ -58,7 +58,8 @@ class JsonRpcFuzzTest {
     return Combinators.combine(id, method).as((i, mm) -> new String[] {i, mm});
   }
 
-  private static void check(Buffer body) {
+  /** The parser's invariant on one body: a message whose kind fits its fields, or a typed JSON-RPC error. */
+  static void check(Buffer body) {
     try {
       JsonRpc.Message m = JsonRpc.parse(body);
       if (m.kind() == JsonRpc.Kind.REQUEST) assertThat(m.id()).isNotNull();

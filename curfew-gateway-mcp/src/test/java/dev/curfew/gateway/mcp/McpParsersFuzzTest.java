@@ -19,15 +19,7 @@ class McpParsersFuzzTest {
   /** Every body is a message whose kind fits its fields, or a typed JSON-RPC error, never anything else. */
   @FuzzTest
   void jsonRpc_isAMessageOrATypedError(byte[] input) {
-    try {
-      JsonRpc.Message m = JsonRpc.parse(Buffer.buffer(input));
-      if (m.kind() == JsonRpc.Kind.REQUEST) assertThat(m.id()).isNotNull();
-      if (m.kind() != JsonRpc.Kind.RESPONSE) assertThat(m.method()).isNotEmpty();
-      m.toolName();
-      m.argumentsJson();
-    } catch (JsonRpc.Invalid e) {
-      assertThat(e.code).isIn(JsonRpc.PARSE_ERROR, JsonRpc.INVALID_REQUEST);
-    }
+    JsonRpcFuzzTest.check(Buffer.buffer(input));
   }
 
   /**
