@@ -9,7 +9,10 @@ import java.util.Map;
  * A small strict JSON reader (RFC 8259) for the files Curfew writes itself: audit records,
  * snapshots and journals. Objects become {@link LinkedHashMap}, arrays {@link ArrayList}, integers
  * {@link Long}, other numbers {@link Double}. Duplicate keys, trailing content, and nesting deeper
- * than {@link #MAX_DEPTH} are errors. The server reads untrusted HTTP bodies with Jackson; this
+ * than {@link #MAX_DEPTH} are errors, and so is a string holding half a surrogate pair (as an escape
+ * such as {@code \udddd}, or as a char of the text): it is not text, no UTF-8 holds it, and I-JSON
+ * forbids it (RFC 7493 section 2.1), so nothing Curfew writes has one and nothing read may bring one
+ * in. The server reads untrusted HTTP bodies with Jackson; this
  * reader exists so that the core, which recovers state from its own log, depends on nothing.
  */
 public final class Json {
@@ -106,14 +109,18 @@ public final class Json {
     i++;
     StringBuilder b = null;
     int start = i;
+    boolean surrogates = false;
     while (true) {
       if (i >= s.length()) throw error("unterminated string");
       char c = s.charAt(i);
       if (c == '"') {
         String out = b == null ? s.substring(start, i) : b.append(s, start, i).toString();
+        int lone = surrogates ? CanonicalJson.loneSurrogateAt(out) : -1;
+        if (lone >= 0) throw error("lone surrogate at index " + lone + " of a string");
         i++;
         return out;
       }
+      if (Character.isSurrogate(c)) surrogates = true;
       if (c < 0x20) throw error("control character in string");
       if (c == '\\') {
         if (b == null) b = new StringBuilder();
@@ -132,7 +139,9 @@ public final class Json {
           case 'u':
             if (i + 4 > s.length()) throw error("short \\u escape");
             try {
-              b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+              char u = (char) Integer.parseInt(s.substring(i, i + 4), 16);
+              if (Character.isSurrogate(u)) surrogates = true;
+              b.append(u);
             } catch (NumberFormatException ex) {
               throw error("bad \\u escape");
             }

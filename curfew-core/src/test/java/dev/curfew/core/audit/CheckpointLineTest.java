@@ -14,7 +14,8 @@ class CheckpointLineTest {
 
   /**
    * JSON escapes can name half of a surrogate pair, which no UTF-8 text holds: a signed note never
-   * contains one, and the line could not be written back (CheckpointFuzzTest found it).
+   * contains one, and the line could not be written back (CheckpointFuzzTest found it). {@link Json}
+   * refuses such a string, here as everywhere.
    */
   @Test
   void aNoteWithALoneSurrogate_isRefusedWhenRead() {
