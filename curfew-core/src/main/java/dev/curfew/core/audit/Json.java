@@ -9,11 +9,11 @@ import java.util.Map;
  * A small strict JSON reader (RFC 8259) for the files Curfew writes itself: audit records,
  * snapshots and journals. Objects become {@link LinkedHashMap}, arrays {@link ArrayList}, integers
  * {@link Long}, other numbers {@link Double}. Duplicate keys, trailing content, and nesting deeper
- * than {@link #MAX_DEPTH} are errors, and so is a string holding half a surrogate pair (as an escape
- * such as {@code \udddd}, or as a char of the text): it is not text, no UTF-8 holds it, and I-JSON
- * forbids it (RFC 7493 section 2.1), so nothing Curfew writes has one and nothing read may bring one
- * in. The server reads untrusted HTTP bodies with Jackson; this
- * reader exists so that the core, which recovers state from its own log, depends on nothing.
+ * than {@link #MAX_DEPTH} are errors, and so is a string holding half a surrogate pair (a JSON
+ * escape of one of D800-DFFF alone, or such a char of the text): it is not text, no UTF-8 holds
+ * it, and I-JSON forbids it (RFC 7493 section 2.1), so nothing Curfew writes has one and nothing
+ * read may bring one in. The server reads untrusted HTTP bodies with Jackson; this reader exists
+ * so that the core, which recovers state from its own log, depends on nothing.
  */
 public final class Json {
   public static final int MAX_DEPTH = 64;
