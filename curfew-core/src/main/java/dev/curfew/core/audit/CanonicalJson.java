@@ -116,7 +116,7 @@ public final class CanonicalJson {
   /**
    * The index of the first half of a surrogate pair in {@code s} that has no other half, or -1:
    * such a string is not Unicode text (RFC 8259 section 8.2), has no UTF-8 form, and is no I-JSON
-   * string (RFC 7493 section 2.1), so it cannot be written here.
+   * string (RFC 7493 section 2.1): {@link Json} does not read one, nor this class write one.
    */
   static int loneSurrogateAt(String s) {
     for (int i = 0; i < s.length(); i++) {
