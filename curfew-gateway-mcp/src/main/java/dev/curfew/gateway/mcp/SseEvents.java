@@ -19,6 +19,7 @@ final class SseEvents {
   private int eventStartAt;
   private final StringBuilder data = new StringBuilder();
   private boolean sawData;
+  private boolean refused;
 
   /** {@code onEvent} gets the event's raw bytes and its data (lines joined by LF), or null when it has none. */
   SseEvents(int maxEventBytes, BiConsumer<Buffer, String> onEvent) {
@@ -26,8 +27,13 @@ final class SseEvents {
     this.onEvent = onEvent;
   }
 
-  /** Feeds a chunk; false once an event grew past the limit (the stream should be cut). */
+  /**
+   * Feeds a chunk; false once an event grew past the limit (the stream should be cut): the events
+   * before it are delivered, it and everything after it are not, however the stream was cut into
+   * chunks.
+   */
   boolean feed(Buffer chunk) {
+    if (refused) return false;
     pending.appendBuffer(chunk);
     int n = pending.length();
     while (scanned < n) {
@@ -39,11 +45,18 @@ final class SseEvents {
       if (b == '\r' && scanned + 1 >= n) break; // a CR at the end: wait for a possible LF
       int lineEnd = scanned;
       scanned += b == '\r' && pending.getByte(scanned + 1) == '\n' ? 2 : 1;
+      if (scanned - eventStartAt > maxEventBytes) return refuse();
       line(lineEnd);
       lineStart = scanned;
     }
     if (eventStartAt > 0) compact();
-    return pending.length() <= maxEventBytes;
+    return pending.length() <= maxEventBytes || refuse();
+  }
+
+  private boolean refuse() {
+    refused = true;
+    pending = Buffer.buffer();
+    return false;
   }
 
   private void line(int lineEnd) {
