@@ -56,8 +56,13 @@ public record AuditVerification(
    * @param where what failed
    * @param position the seq, tree size or line number, as {@link Where} says
    * @param what a sentence saying what is wrong
+   * @param changedBelow when the failure means that a record may have been changed after it was
+   *     written (a signed root that the records no longer give, or records that a clean stop signed
+   *     and that no checkpoint covers any more): the end (exclusive) of the records worth comparing
+   *     with the leaf hashes the log stored as they were written, to name the first changed one;
+   *     -1 otherwise
    */
-  public record Failure(Where where, long position, String what) {
+  public record Failure(Where where, long position, String what, long changedBelow) {
     public Failure {
       Objects.requireNonNull(where, "where");
       Objects.requireNonNull(what, "what");

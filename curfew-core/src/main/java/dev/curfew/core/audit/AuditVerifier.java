@@ -90,6 +90,7 @@ public final class AuditVerifier {
   private WitnessQuorum.Result lastWitnessing; // of the last checkpoint verified, when witnesses are asked for
   private long summarizedLeaves;
   private long checkpointsInsideSummaries;
+  private String lastType; // of the last record read, null when none was or the last were summarized
   private long firstTimeMs = Long.MIN_VALUE;
   private long lastTimeMs = Long.MIN_VALUE;
   private Failure failure;
@@ -229,6 +230,7 @@ public final class AuditVerifier {
       if (failure != null) return false;
       tree.appendSubtree(s.hash(), s.level());
       summarizedLeaves += s.width();
+      lastType = null;
       reachedSize();
     }
     return failure == null;
@@ -251,7 +253,9 @@ public final class AuditVerifier {
 
   /**
    * Ends the log: checkpoints or a trusted checkpoint beyond its end fail (the log was cut below
-   * a signed size). Returns the result; later calls return the same.
+   * a signed size), and so do records that no checkpoint covers when the log ends with a clean stop
+   * ({@code node.stopped}), which signs the whole log (spec/audit.md: a checkpoint is written at
+   * clean shutdown). Returns the result; later calls return the same.
    */
   public AuditVerification finish() {
     if (result != null) {
@@ -264,6 +268,15 @@ public final class AuditVerifier {
     if (failure == null && trusted != null && !trustedVerified) {
       fail(Where.TRUSTED_CHECKPOINT, trusted.size, "the log ends at " + tree.size()
           + " records: truncated below trusted checkpoint.");
+    }
+    if (failure == null && RecordTypes.NODE_STOPPED.equals(lastType) && checkpointedSize < tree.size()) {
+      long last = tree.size() - 1;
+      fail(Where.RECORD, checkpointedSize, "the log ends with a clean stop (node.stopped, seq " + last
+          + "), which signs the whole log, but no checkpoint covers seq " + checkpointedSize + ".." + last
+          + ": the checkpoints after tree size " + checkpointedSize + " were removed, or the stop could not write"
+          + " its final checkpoint (the next start writes it). These records may have been changed since they were"
+          + " written: only a checkpoint kept elsewhere (--trusted-checkpoint) or a witness can vouch for them.",
+          tree.size());
     }
     if (failure == null && witnesses != null) requireWitnessedLatest();
     result = new AuditVerification(failure == null, tree.size(), sessions.size(),
@@ -317,6 +330,7 @@ public final class AuditVerifier {
     if (type == null || type.isEmpty()) {
       return "the record has no \"type\" string.";
     }
+    lastType = type;
     String node = stringValue(bytes, nodeAt);
     if (node == null || node.isEmpty()) {
       return "the record has no \"node\" string.";
@@ -421,8 +435,16 @@ public final class AuditVerifier {
     long size = tree.size();
     while (failure == null && nextCheckpoint != null && nextCheckpoint.size == size) {
       PendingCheckpoint c = nextCheckpoint;
-      String problem = c.problem != null ? c.problem : checkRoot(c);
-      if (problem == null && witnesses != null) problem = checkCosignatures(c);
+      if (c.problem != null) {
+        fail(Where.CHECKPOINT, c.size, c.problem);
+        return;
+      }
+      String problem = checkRoot(c, lastGoodCheckpointSize);
+      if (problem != null) {
+        fail(Where.CHECKPOINT, c.size, problem, c.size);
+        return;
+      }
+      problem = witnesses != null ? checkCosignatures(c) : null;
       if (problem != null) {
         fail(Where.CHECKPOINT, c.size, problem);
         return;
@@ -433,9 +455,11 @@ public final class AuditVerifier {
       takeNextCheckpoint();
     }
     if (failure == null && trusted != null && trusted.size == size) {
-      String problem = checkRoot(trusted);
+      // The log's own checkpoints below it hold, but they are signed with the key of the log it
+      // vouches against: any record below it may be the changed one.
+      String problem = checkRoot(trusted, 0);
       if (problem != null) {
-        fail(Where.TRUSTED_CHECKPOINT, trusted.size, problem);
+        fail(Where.TRUSTED_CHECKPOINT, trusted.size, problem, trusted.size);
         return;
       }
       trustedVerified = true;
@@ -451,12 +475,13 @@ public final class AuditVerifier {
     return null;
   }
 
-  private String checkRoot(PendingCheckpoint c) {
+  /** Null when {@code c}'s root is the records' own; else a sentence naming records {@code from}.. as the suspects. */
+  private String checkRoot(PendingCheckpoint c, long from) {
     if (MessageDigest.isEqual(tree.rootHash(), c.rootHash)) {
       return null;
     }
     return "its signed root hash differs from the root recomputed over records 0.." + (c.size - 1)
-        + ": a record in seq " + lastGoodCheckpointSize + ".." + (c.size - 1)
+        + ": a record in seq " + from + ".." + (c.size - 1)
         + " was changed, inserted or removed after signing.";
   }
 
@@ -510,8 +535,12 @@ public final class AuditVerifier {
   }
 
   private void fail(Where where, long position, String what) {
+    fail(where, position, what, -1);
+  }
+
+  private void fail(Where where, long position, String what, long changedBelow) {
     if (failure == null) {
-      failure = new Failure(where, position, what);
+      failure = new Failure(where, position, what, changedBelow);
     }
   }
 

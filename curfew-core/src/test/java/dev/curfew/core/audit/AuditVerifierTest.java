@@ -79,6 +79,34 @@ class AuditVerifierTest {
     assertThat(result.checkpointedSize()).isEqualTo(RECORDS);
   }
 
+  @Test
+  void aCleanStopCoveredByItsFinalCheckpoint_holds() {
+    appendCleanStop(true);
+    AuditVerification result = AuditTestLog.verify(log.lines, log.checkpointLines, null);
+    assertThat(result.failure()).isNull();
+    assertThat(result.checkpointedSize()).isEqualTo(RECORDS + 1);
+  }
+
+  @Test
+  void recordsAfterTheLastCheckpoint_thenAStartThatSignsThem_hold() {
+    // a crash left records 100..104 unsigned; the next start signed them before writing node.started
+    for (int seq = RECORDS; seq < RECORDS + 5; seq++) log.append(AuditTestLog.record(seq, AuditTestLog.START_MS + 10L * seq));
+    log.checkpointLines.add(new CheckpointLine(RECORDS + 5, log.note(RECORDS + 5)).toJson());
+    log.append(stopRecord(RECORDS + 5, RecordTypes.NODE_STARTED));
+    assertThat(AuditTestLog.verify(log.lines, log.checkpointLines, null).ok()).isTrue();
+  }
+
+  /** Appends node.stopped as record 100, and its final checkpoint when {@code signed}. */
+  private void appendCleanStop(boolean signed) {
+    log.append(stopRecord(RECORDS, RecordTypes.NODE_STOPPED));
+    if (signed) log.checkpointLines.add(new CheckpointLine(RECORDS + 1, log.note(RECORDS + 1)).toJson());
+  }
+
+  private static byte[] stopRecord(long seq, String type) {
+    return AuditRecord.builder(type, AuditTestLog.START_MS + 10L * seq, "node-1").put("version", "1.0").build()
+        .canonicalLine(seq, AuditTestLog.START_MS + 10L * seq);
+  }
+
   // ---- tampering with records ----
 
   @Test
@@ -91,6 +119,7 @@ class AuditVerifierTest {
     assertThat(failure.where()).isEqualTo(Where.CHECKPOINT);
     assertThat(failure.position()).isEqualTo(40);
     assertThat(failure.what()).contains("seq 30..39").contains("changed");
+    assertThat(failure.changedBelow()).isEqualTo(40);
   }
 
   @Test
@@ -219,6 +248,55 @@ class AuditVerifierTest {
     }
     assertFailure(AuditTestLog.verify(rewritten.lines, List.of(), trusted), Where.TRUSTED_CHECKPOINT, 50,
         "differs from the root recomputed");
+  }
+
+  @Test
+  void tamper_checkpointsAfterACleanStopRemoved_namesTheFirstRecordNoCheckpointCovers() {
+    appendCleanStop(true);
+    List<byte[]> lines = new ArrayList<>(log.lines);
+    lines.set(37, replace(lines.get(37), "user-37@", "user-38@")); // and the checkpoints from 40 on removed
+    AuditVerification result = AuditTestLog.verify(lines, log.checkpointLines.subList(0, 3), null);
+    assertFailure(result, Where.RECORD, 30, "clean stop");
+    assertThat(result.failure().what()).contains("seq 30..100");
+    assertThat(result.failure().changedBelow()).as("records worth comparing with their stored leaf hashes")
+        .isEqualTo(RECORDS + 1);
+  }
+
+  @Test
+  void tamper_everyCheckpointOfACleanlyStoppedLogRemoved_namesRecordZero() {
+    appendCleanStop(true);
+    assertFailure(AuditTestLog.verify(log.lines, List.of(), null), Where.RECORD, 0, "clean stop");
+  }
+
+  @Test
+  void aCleanStopWhoseFinalCheckpointIsMissing_fails_evenWithoutAnEdit() {
+    appendCleanStop(false); // removed, or never written (a full disk at the stop): no signature covers seq 100
+    assertFailure(AuditTestLog.verify(log.lines, log.checkpointLines, null), Where.RECORD, RECORDS, "clean stop");
+  }
+
+  @Test
+  void tamper_rewrittenAndSignedAgainWithTheLogsKey_theTrustedCheckpointNamesEveryRecordBelowIt() {
+    String trusted = log.note(50); // kept by an auditor
+    AuditTestLog rewritten = new AuditTestLog(); // an insider with the log's key: every checkpoint signed again
+    for (int seq = 0; seq < RECORDS; seq++) {
+      rewritten.append(seq == 7 ? AuditTestLog.record(seq, AuditTestLog.START_MS + 10L * seq, "node-1", "other")
+          : log.lines.get(seq));
+      if ((seq + 1) % CHECKPOINT_EVERY == 0) {
+        rewritten.checkpointLines.add(new CheckpointLine(seq + 1, rewritten.note(seq + 1)).toJson());
+      }
+    }
+    AuditVerification result = AuditTestLog.verify(rewritten.lines, rewritten.checkpointLines, trusted);
+    assertFailure(result, Where.TRUSTED_CHECKPOINT, 50, "a record in seq 0..49");
+    assertThat(result.failure().changedBelow()).isEqualTo(50);
+  }
+
+  @Test
+  void aFailureThatSaysNothingOfChangedBytes_namesNoRecordsToCompare() {
+    assertThat(AuditTestLog.verify(log.lines.subList(0, 95), log.checkpointLines, null).failure().changedBelow())
+        .as("truncated below a checkpoint").isEqualTo(-1);
+    List<byte[]> lines = new ArrayList<>(log.lines);
+    lines.set(37, replace(lines.get(37), "\"seq\":37", "\"seq\":36"));
+    assertThat(AuditTestLog.verify(lines, log.checkpointLines, null).failure().changedBelow()).isEqualTo(-1);
   }
 
   @Test

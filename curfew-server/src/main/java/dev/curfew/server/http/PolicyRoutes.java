@@ -13,6 +13,7 @@ import dev.curfew.core.compliance.Compliance;
 import dev.curfew.core.compliance.ComplianceReport;
 import dev.curfew.core.compliance.Presets;
 import dev.curfew.core.compliance.RuleResult;
+import dev.curfew.core.compliance.UnknownPresetException;
 import dev.curfew.core.explain.Explainer;
 import dev.curfew.core.explain.Explanation;
 import dev.curfew.core.explain.TimelineSvg;
@@ -187,6 +188,13 @@ final class PolicyRoutes {
     String bodyName = JsonBodies.text(body, "name", false, 64);
     if (bodyName != null && !bodyName.equals(name)) {
       throw new BadInput("\"name\" is \"" + bodyName + "\" but the path names \"" + name + "\"");
+    }
+    for (String id : strings(body, "comply_with")) {
+      try {
+        Presets.require(id);
+      } catch (UnknownPresetException e) {
+        throw new BadInput("\"comply_with\": " + e.getMessage());
+      }
     }
     try {
       return new Policy(name, 1,

@@ -225,6 +225,48 @@ class AuditCliEndToEndTest {
   }
 
   @Test
+  void anEditHiddenByRemovingTheCheckpointsAfterIt_isCaught_sinceAStopSignsTheWholeLog() throws Exception {
+    Path copy = copyData();
+    List<String> lines = lines(copy);
+    assertThat(lines.get(lines.size() - 1)).contains("\"type\":\"node.stopped\"");
+    int victim = lines.size() / 2;
+    lines.set(victim, editedNode(lines.get(victim)));
+    Files.writeString(lastSegment(copy), String.join("\n", lines) + "\n");
+    Path cps = copy.resolve("audit/checkpoints.jsonl");
+    List<String> kept = Files.readAllLines(cps).stream().filter(l -> treeSize(l) <= victim).toList();
+    Files.writeString(cps, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+    long signed = kept.isEmpty() ? 0 : treeSize(kept.get(kept.size() - 1));
+
+    Run r = verify(copy, "--public-key", publicKey.toString());
+    assertThat(r.exit).as(r.out).isEqualTo(1);
+    assertThat(r.out).contains("FAILED: record seq " + signed + ": the log ends with a clean stop")
+        .contains("first bad record: seq " + victim + ":");
+  }
+
+  @Test
+  void anEditBelowTheTrustedCheckpoint_namesTheEditedRecord() throws Exception {
+    Path copy = copyData();
+    List<String> lines = lines(copy);
+    int victim = 5;
+    lines.set(victim, editedNode(lines.get(victim)));
+    Files.writeString(lastSegment(copy), String.join("\n", lines) + "\n");
+    Files.writeString(copy.resolve("audit/checkpoints.jsonl"), ""); // none of the log's own is left to fail first
+    long trustedSize = Long.parseLong(Files.readString(trustedCheckpoint).split("\n")[1]);
+
+    Run r = verify(copy, "--public-key", publicKey.toString(), "--trusted-checkpoint", trustedCheckpoint.toString());
+    assertThat(r.exit).as(r.out).isEqualTo(1);
+    assertThat(r.out).contains("FAILED: trusted checkpoint at tree size " + trustedSize)
+        .contains("a record in seq 0.." + (trustedSize - 1))
+        .contains("first bad record: seq " + victim + ":");
+  }
+
+  /** {@code line} with one letter of its node name changed: still canonical JSON, same seq. */
+  private static String editedNode(String line) {
+    int at = line.indexOf("\"node\":\"") + 8;
+    return line.substring(0, at) + (line.charAt(at) == 'x' ? 'y' : 'x') + line.substring(at + 1);
+  }
+
+  @Test
   void forgedCheckpointSignature_isCaught() throws Exception {
     Path copy = copyData();
     Path cps = copy.resolve("audit/checkpoints.jsonl");

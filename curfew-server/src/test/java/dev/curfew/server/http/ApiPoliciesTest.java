@@ -64,6 +64,8 @@ class ApiPoliciesTest {
         "{\"idle_timeout_ms\":\"a\",\"absolute_timeout\":\"1h\"}",
         "{\"idle_timeout\":\"20m\",\"absolute_timeout\":\"1h\",\"comply_with\":[\"pci-dss-4.0\"]}",
         "{\"idle_timeout\":\"5m\",\"absolute_timeout\":\"1h\",\"colour\":1}",
+        "{\"idle_timeout_ms\":60000,\"absolute_timeout_ms\":3600000,\"comply_with\":[\"nope\"]}",
+        "{\"idle_timeout_ms\":60000,\"absolute_timeout_ms\":3600000,\"comply_with\":[\"\"]}",
         "[1]",
         "{",
     };

@@ -35,9 +35,10 @@ public final class AuditFileVerifier {
    * @param verification what the verifier found
    * @param incompleteTailBytes bytes after the last line feed of the last segment, not verified
    *     (a write in progress, or a torn write that the next start cuts and records)
-   * @param suspectSeq when a checkpoint's root did not match: the first record in the failing
-   *     range whose leaf hash differs from the one the server stored when it wrote it (the hash
-   *     store is not signed, so this locates an edit; the checkpoint is the evidence), else -1
+   * @param suspectSeq when the failure says a record may have been changed ({@link
+   *     AuditVerification.Failure#changedBelow}): the first record in that range whose leaf hash
+   *     differs from the one the server stored when it wrote it (the hash store is not signed, so
+   *     this locates an edit; the checkpoint is the evidence), else -1
    * @param archive what was archived, and what was found of it
    * @param holds the legal holds in force
    */
@@ -134,9 +135,8 @@ public final class AuditFileVerifier {
     }
     AuditVerification v = verifier.finish();
     long suspect = -1;
-    if (!v.ok() && v.failure().where() == AuditVerification.Where.CHECKPOINT
-        && v.failure().position() <= v.records() && absent == 0) {
-      suspect = firstChangedLeaf(files, v.failure().position());
+    if (!v.ok() && v.failure().changedBelow() >= 0 && absent == 0) {
+      suspect = firstChangedLeaf(files, v.failure().changedBelow());
     }
     List<String> problems = new ArrayList<>();
     for (ArchiveManifest.Entry e : manifest.values()) {

@@ -32,8 +32,9 @@ public final class PgAuditVerifier {
    * One node's outcome.
    *
    * @param keyTrusted whether the key came from the trusted keys rather than the database
-   * @param suspectSeq when a checkpoint's root did not match: the first record in its range whose
-   *     line no longer hashes to the leaf hash stored when it was written, else -1
+   * @param suspectSeq when the failure says a record may have been changed ({@link
+   *     AuditVerification.Failure#changedBelow}): the first record in that range whose line no
+   *     longer hashes to the leaf hash stored when it was written, else -1
    */
   public record NodeResult(AuditDatabase.Node node, NoteVerifier key, boolean keyTrusted,
       AuditVerification verification, long suspectSeq) {}
@@ -131,8 +132,8 @@ public final class PgAuditVerifier {
     db.scan(node.id(), 0, Long.MAX_VALUE, (seq, line, hash) -> verifier.accept(line.getBytes(StandardCharsets.UTF_8)));
     AuditVerification v = verifier.finish();
     long suspect = -1;
-    if (!v.ok() && v.failure().where() == AuditVerification.Where.CHECKPOINT && v.failure().position() <= v.records()) {
-      suspect = firstChangedLeaf(db, node.id(), v.failure().position());
+    if (!v.ok() && v.failure().changedBelow() >= 0) {
+      suspect = firstChangedLeaf(db, node.id(), v.failure().changedBelow());
     }
     return new NodeResult(node, key, keyTrusted, v, suspect);
   }
