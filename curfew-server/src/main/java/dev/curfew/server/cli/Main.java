@@ -20,6 +20,7 @@ public final class Main {
   public static void main(String[] args) {
     // First, before any TLS class can load: the JDK reads this once per process (see Tls).
     Tls.refuseClientInitiatedRenegotiation();
+    OneLineLogs.install();
     System.exit(run(args));
   }
 
