@@ -287,7 +287,9 @@ final class BackendRoutes {
   private void byId(RoutingContext ctx, String id, Decision d, java.util.function.Consumer<Decision> onAllowed) {
     switch (d.verdict()) {
       case ALLOWED -> reply.afterDurable(ctx, d.durable(), () -> onAllowed.accept(d));
-      case ENDED -> Reply.problem(ctx, Problem.sessionGone(id, d.reason()));
+      // the ended session's status (ended_reason, ended_at) as extension members: when and why it ended
+      case ENDED -> Problem.sessionGone(id, d.reason()).send(ctx.response(),
+          d.status() == null ? java.util.Map.of() : d.status().toMap());
       case NOT_FOUND -> Reply.problem(ctx, Problem.sessionNotFound(id));
       case REFUSED, WRONG_AUDIENCE, UNAVAILABLE -> Reply.problem(ctx, Problem.unavailable(d.detail()));
     }

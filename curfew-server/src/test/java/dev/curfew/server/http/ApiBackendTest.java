@@ -58,7 +58,12 @@ class ApiBackendTest {
   void revokeByIdIs204_thenGetIs410Revoked_andTheTokenIs401Revoked() {
     ApiFixture.Created s = f.open("alice");
     assertEmpty(f.backend("DELETE", "/v1/sessions/" + s.sessionId(), "{\"reason_text\":\"stolen laptop\"}"), 204);
-    assertProblem(f.backend("GET", "/v1/sessions/" + s.sessionId(), null), 410, "revoked");
+    JsonNode gone = assertProblem(f.backend("GET", "/v1/sessions/" + s.sessionId(), null), 410, "revoked");
+    assertThat(gone.get("session_id").asText()).isEqualTo(s.sessionId());
+    assertThat(gone.get("subject").asText()).isEqualTo("alice");
+    assertThat(gone.get("ended_reason").asText()).isEqualTo("revoked");
+    assertThat(dev.curfew.core.audit.Times.parse(gone.get("ended_at").asText())).isPositive();
+    assertThat(gone.get("status").asInt()).as("the problem's own members stay").isEqualTo(410);
     assertProblem(f.holder("GET", "/v1/session", s.token()), 401, "revoked");
     assertProblem(f.backend("DELETE", "/v1/sessions/" + s.sessionId(), null), 410, "revoked");
     assertProblem(f.backend("DELETE", "/v1/sessions/s_unknown", null), 404, null);
