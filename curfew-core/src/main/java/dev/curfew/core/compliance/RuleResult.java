@@ -42,9 +42,12 @@ public record RuleResult(
 
   /**
    * The JSON shape: {@code rule}, {@code strength}, {@code status}, {@code field}, {@code value},
-   * {@code limit}, {@code citation}, {@code text} (nulls kept, so every key is always present).
+   * {@code limit} (as people write them), {@code value_ms}, {@code limit_ms} (the same in
+   * milliseconds, the API's unit of durations, when the field is a duration), {@code citation},
+   * {@code text} (nulls kept, so every key is always present).
    */
   public Map<String, Object> toMap() {
+    PolicyField f = field == null ? null : PolicyField.fromKey(field).filter(PolicyField::isDuration).orElse(null);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("rule", rule);
     m.put("strength", strength.name());
@@ -52,6 +55,8 @@ public record RuleResult(
     m.put("field", field);
     m.put("value", value);
     m.put("limit", limit);
+    m.put("value_ms", f == null || value == null ? null : f.parseLimit(value));
+    m.put("limit_ms", f == null || limit == null ? null : f.parseLimit(limit));
     m.put("citation", citation);
     m.put("text", text);
     return m;

@@ -132,12 +132,24 @@ class ComplianceCheckTest {
     assertThat(preset).containsEntry("id", "pci-dss-4.0").containsEntry("status", "fail");
     List<Map<String, Object>> rules = (List<Map<String, Object>>) preset.get("rules");
     assertThat(rules.get(0).keySet())
-        .containsExactly("rule", "strength", "status", "field", "value", "limit", "citation", "text");
+        .containsExactly("rule", "strength", "status", "field", "value", "limit", "value_ms", "limit_ms", "citation",
+            "text");
     assertThat(rules.get(0)).containsEntry("rule", "idle_timeout <= 15m").containsEntry("strength", "MUST")
         .containsEntry("status", "fail").containsEntry("field", "idle_timeout").containsEntry("value", "20m")
-        .containsEntry("limit", "15m").containsEntry("citation", "PCI DSS v4.0.1 req. 8.2.8");
+        .containsEntry("limit", "15m").containsEntry("value_ms", 1_200_000L).containsEntry("limit_ms", 900_000L)
+        .containsEntry("citation", "PCI DSS v4.0.1 req. 8.2.8");
     assertThat(rules.get(1)).containsEntry("strength", "NOTE").containsEntry("status", "note")
-        .containsEntry("field", null).containsEntry("value", null);
+        .containsEntry("field", null).containsEntry("value", null).containsEntry("value_ms", null)
+        .containsEntry("limit_ms", null);
+  }
+
+  @Test
+  void aCountRule_hasNoMilliseconds() {
+    ComplianceReport report = Compliance.check(policy().build(), List.of("wcag-2.2"));
+    Map<String, Object> ext = report.rules().stream().filter(r -> "max_extensions".equals(r.field())).findFirst()
+        .orElseThrow().toMap();
+    assertThat(ext.get("value")).isInstanceOf(String.class);
+    assertThat(ext).containsEntry("value_ms", null).containsEntry("limit_ms", null);
   }
 
   @Test
