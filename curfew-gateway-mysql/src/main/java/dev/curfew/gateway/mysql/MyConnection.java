@@ -30,6 +30,11 @@ import java.util.regex.Pattern;
  * one are checked with the store (touching) before they are relayed; other commands that reach the
  * database (COM_PING, COM_INIT_DB ...) are checked without touching. While an active statement
  * runs the session is touched periodically, so that a long query is not idle.
+ *
+ * <p>A client's KILL ({@code KILL [QUERY] <id>}, COM_PROCESS_KILL) is never relayed: every gateway
+ * connection is the same upstream login, which may kill any of them. The gateway takes it itself
+ * ({@link MyKill}): {@code <id>} is the id this gateway's greeting gave ({@link MyConnectionIds}),
+ * and only a connection of the same session is killed; checked, it does not count as activity.
  */
 final class MyConnection extends RelayedConnection<MyConnection.Frame> implements MyResponses.Listener {
   private static final System.Logger LOG = System.getLogger(MyConnection.class.getName());
@@ -56,9 +61,14 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
   private MyHandshake.Response login;
   private String database;
   private MyUpstreamLogin.Upstream upstream;
+  /** The id the greeting gave the client (what its KILL names). */
+  private long greetedId;
+  /** The session whose KILLs may reach this connection: set while it relays, read from other connections' event loops. */
+  private volatile String killableSession;
 
   // relay state
-  private EndReason pendingEnd;
+  /** An ending held back until the packet being relayed is whole. */
+  private Runnable pendingEnd;
   private final Map<Long, String> statements = new HashMap<>();
 
   MyConnection(MyGateway gateway, NetSocket client) {
@@ -75,7 +85,8 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
     client.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, connectionId + ": client: " + e));
     timers.startStartup();
     int offered = MyPackets.OFFERED | (gateway.tls != null ? MyPackets.CLIENT_SSL : 0);
-    write(MyHandshake.greeting(gateway.serverVersion(), gateway.nextConnectionId(), nonce, offered,
+    greetedId = gateway.ids.register(this);
+    write(MyHandshake.greeting(gateway.serverVersion(), greetedId, nonce, offered,
         MyPackets.UTF8MB4_GENERAL_CI, MyPackets.SERVER_STATUS_AUTOCOMMIT));
   }
 
@@ -262,7 +273,9 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
     timers.cancelStartup();
     state = State.RELAY;
     clientDecoder = new MyPacketDecoder(gateway.settings().maxFrameBytes());
-    responses = new MyResponses((upstream.capabilities() & MyPackets.CLIENT_DEPRECATE_EOF) != 0, this);
+    responses = new MyResponses((upstream.capabilities() & MyPackets.CLIENT_DEPRECATE_EOF) != 0,
+        MyPackets.okStatus(upstream.okPayload(), MyPackets.SERVER_STATUS_AUTOCOMMIT), this);
+    killableSession = sessionId;
     NetSocket up = upstream.socket();
     up.setWriteQueueMaxSize(gateway.settings().writeQueueBytes());
     up.handler(this::fromUpstream);
@@ -291,10 +304,13 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
       case MyPackets.COM_QUERY -> {
         String t = text(f);
         if (otherSchema(useTarget(t))) return null; // refused here, never reaches the database
+        if (MyKill.read(t) != null) return false; // a cancel: checked, not activity (spec: passive)
         return !target.passiveStatements().contains(t);
       }
       case MyPackets.COM_STMT_PREPARE -> {
-        return !target.passiveStatements().contains(text(f));
+        String t = text(f);
+        if (MyKill.read(t) != null) return false;
+        return !target.passiveStatements().contains(t);
       }
       case MyPackets.COM_STMT_EXECUTE -> {
         String t = statements.get(statementId(f));
@@ -331,6 +347,11 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
           refuseCommand(f, MyPackets.ER_DBACCESS_DENIED, "42000", "curfew: this gateway serves only the database '" + target.database() + "'");
           return;
         }
+        MyKill kill = MyKill.read(t);
+        if (kill != null) {
+          kill(f, kill, t, now);
+          return;
+        }
         boolean showWarnings = responses.warningShown() && "show warnings".equals(normalized(t));
         if (!showWarnings) responses.forgetShownWarning();
         boolean active = !target.passiveStatements().contains(t);
@@ -339,6 +360,11 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
       case MyPackets.COM_STMT_PREPARE -> {
         responses.forgetShownWarning();
         String t = text(f);
+        if (MyKill.read(t) != null) { // EXECUTE would run it upstream
+          refuseCommand(f, MyPackets.ER_NOT_SUPPORTED_YET, "42000",
+              "curfew: the gateway does not take KILL as a prepared statement; send KILL [QUERY] <connection id> as a query");
+          return;
+        }
         expect(f, MyResponses.Expected.of(MyResponses.Kind.PREPARE, t, !target.passiveStatements().contains(t), false, false, now));
       }
       case MyPackets.COM_STMT_EXECUTE -> {
@@ -366,8 +392,13 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
         statements.clear();
         expect(f, MyResponses.Expected.of(MyResponses.Kind.SINGLE, null, false, false, false, now));
       }
+      case MyPackets.COM_PROCESS_KILL -> {
+        // The protocol's KILL CONNECTION (MySQL "COM_PROCESS_KILL": the command byte, a 4-byte id).
+        long id = Math.max(statementId(f), 0);
+        kill(f, new MyKill(false, Long.toString(id), null), "KILL CONNECTION " + id, now);
+      }
       case MyPackets.COM_PING, MyPackets.COM_STATISTICS, MyPackets.COM_STMT_RESET, MyPackets.COM_SET_OPTION,
-          MyPackets.COM_PROCESS_KILL, MyPackets.COM_REFRESH, MyPackets.COM_DEBUG ->
+          MyPackets.COM_REFRESH, MyPackets.COM_DEBUG ->
           expect(f, MyResponses.Expected.of(MyResponses.Kind.SINGLE, null, false, false, false, now));
       case MyPackets.COM_CHANGE_USER -> {
         // Another login on this connection would bypass the token: refused, and the connection ends.
@@ -393,11 +424,99 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
 
   /** The gateway's own error for one command, in its turn among the responses owed. */
   private void refuseCommand(Frame f, int code, String sqlstate, String message) {
-    responses.expect(MyResponses.Expected.local(MyPackets.err(f.seq() + 1, code, sqlstate, message)));
+    answer(MyPackets.err(f.seq() + 1, code, sqlstate, message));
+  }
+
+  /** The gateway's own answer to one command, in its turn among the responses owed. */
+  private void answer(Buffer packet) {
+    responses.expect(MyResponses.Expected.local(packet));
     if (!upstreamScanner.midPacket()) {
       Buffer b = responses.takeLocal();
       if (b != null) write(b);
     }
+  }
+
+  // ------------------------------------------------------------------ KILL
+
+  /**
+   * A client's KILL, answered here and never relayed. An id the greeting gave a live connection of
+   * this same session gets what the server would do: its statement killed upstream (its own {@code
+   * KILL QUERY} with Curfew's login, as when a session ends) or, for KILL CONNECTION, the
+   * connection ended; then an OK. The same session, not the same subject: a subject's other
+   * session is another holder (another window, another agent), whose work is not this holder's to
+   * stop. Any other id, another session's included, is the server's answer to an id it does not
+   * know (MariaDB Error Codes: 1094, ER_NO_SUCH_THREAD, SQLSTATE HY000, "Unknown thread id: %lu"),
+   * so the ids tell nothing of other sessions. Recorded as statement.executed, as any COM_QUERY.
+   */
+  private void kill(Frame f, MyKill k, String text, long startNanos) {
+    responses.forgetShownWarning();
+    int seq = f.seq() + 1;
+    if (k.refused() != null) {
+      answer(MyPackets.err(seq, MyPackets.ER_NOT_SUPPORTED_YET, "42000", "curfew: the gateway does not take "
+          + k.refused() + "; send KILL [QUERY] <connection id> as a statement of its own"));
+      killRecorded(text, startNanos, false, "refused", null);
+      return;
+    }
+    String kind = k.query() ? "query" : "connection";
+    MyConnection victim = gateway.ids.get(k.idValue());
+    if (victim == null || !victim.killableIn(sessionId)) {
+      answer(MyPackets.err(seq, MyPackets.ER_NO_SUCH_THREAD, "HY000", "Unknown thread id: " + k.id()));
+      killRecorded(text, startNanos, false, kind, null);
+      return;
+    }
+    if (victim == this) { // as the server answers a KILL of the connection that sends it
+      killRecorded(text, startNanos, false, kind, connectionId);
+      if (k.query()) {
+        if (responses.inFlight()) killQuery(); // what the client sent before the KILL
+        answer(MyPackets.err(seq, MyPackets.ER_QUERY_INTERRUPTED, "70100", "Query execution was interrupted"));
+      } else {
+        killedBy(false, connectionId);
+      }
+      return;
+    }
+    victim.killedBy(k.query(), connectionId);
+    answer(MyPackets.ok(seq, responses.state()));
+    killRecorded(text, startNanos, true, kind, victim.connectionId);
+  }
+
+  /** Whether a KILL from a connection of {@code session} may reach this one. */
+  private boolean killableIn(String session) {
+    String s = killableSession;
+    return s != null && s.equals(session);
+  }
+
+  /**
+   * A KILL from connection {@code by} of the same session: the running statement is killed
+   * upstream; for KILL CONNECTION the connection ends as the server ends a killed one (1927,
+   * ER_CONNECTION_KILLED), with {@code connection.closed} {@code why: client_closed}, {@code detail:
+   * kill_connection} and {@code killed_by}. Called from any event loop.
+   */
+  private void killedBy(boolean queryOnly, String by) {
+    context.runOnContext(v -> {
+      if (state != State.RELAY) return;
+      if (queryOnly) {
+        if (responses.inFlight()) killQuery();
+        return;
+      }
+      Map<String, Object> extra = new LinkedHashMap<>();
+      extra.put("detail", "kill_connection");
+      extra.put("killed_by", by);
+      endBetweenPackets(() -> endWith(MyPackets.ER_CONNECTION_KILLED, "70100", "curfew: connection killed (KILL CONNECTION)",
+          "client_closed", extra));
+    });
+  }
+
+  /**
+   * {@code statement.executed} for a KILL (unless {@code audit_statements: off}), as for any COM_QUERY,
+   * with {@code kill} ({@code query}, {@code connection}, {@code refused}) and, when it reached a
+   * connection, {@code killed_connection_id}.
+   */
+  private void killRecorded(String text, long startNanos, boolean ok, String kind, String killed) {
+    if (target.auditStatements() == DatabaseTarget.AuditStatements.OFF) return;
+    Map<String, Object> data = records.statement(text, counts.millisSince(startNanos), ok ? "ok" : "error");
+    data.put("kill", kind);
+    if (killed != null) data.put("killed_connection_id", killed);
+    gateway.access().record(sessionId, RecordTypes.STATEMENT_EXECUTED, data);
   }
 
   private boolean otherSchema(String schema) {
@@ -459,9 +578,9 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
       Buffer local = responses.takeLocal();
       if (local != null) write(local);
       if (pendingEnd != null) {
-        EndReason r = pendingEnd;
+        Runnable r = pendingEnd;
         pendingEnd = null;
-        endNow(r, 0, null, null);
+        r.run();
         return;
       }
     }
@@ -509,16 +628,22 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
         refuse(reason.wire(), endCode(reason), endState(reason), SessionNotices.ended(reason));
         return;
       }
-      if (upstreamScanner.midPacket()) {
-        // A packet is half relayed: the error follows it, bounded so that a stalled upstream cannot hold the end.
-        pendingEnd = reason;
-        killQuery();
-        gateway.vertx().setTimer(200, id -> {
-          if (pendingEnd != null) endNow(pendingEnd, 0, null, null);
-        });
-        return;
-      }
-      endNow(reason, 0, null, null);
+      endBetweenPackets(() -> endNow(reason, 0, null, null));
+    });
+  }
+
+  /** Ends now, or, while a packet is half relayed, right after it: bounded, so that a stalled upstream cannot hold the end. */
+  private void endBetweenPackets(Runnable ending) {
+    if (!upstreamScanner.midPacket()) {
+      ending.run();
+      return;
+    }
+    pendingEnd = ending;
+    killQuery();
+    gateway.vertx().setTimer(200, id -> {
+      Runnable r = pendingEnd;
+      pendingEnd = null;
+      if (r != null) r.run();
     });
   }
 
@@ -545,19 +670,24 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
    * id that answers the client's next command.
    */
   private void endNow(EndReason reason, int code, String sqlstate, String message) {
-    if (state == State.CLOSED) return;
-    pendingEnd = null;
     if (reason != null) {
       code = endCode(reason);
       sqlstate = endState(reason);
       message = SessionNotices.ended(reason);
     }
+    Map<String, Object> extra = new LinkedHashMap<>();
+    if (reason != null) extra.put("reason", reason.wire());
+    endWith(code, sqlstate, message, reason != null ? "session_ended" : "error", extra);
+  }
+
+  /** The error, the statement in flight killed upstream, both sides closed, {@code connection.closed} with {@code why}. */
+  private void endWith(int code, String sqlstate, String message, String why, Map<String, Object> extra) {
+    if (state == State.CLOSED) return;
+    pendingEnd = null;
     boolean inFlight = responses != null && responses.inFlight();
     if (inFlight) killQuery();
     write(MyPackets.err(inFlight ? responses.nextSeq() : 1, code, sqlstate, message));
-    Map<String, Object> extra = new LinkedHashMap<>();
-    if (reason != null) extra.put("reason", reason.wire());
-    shut(reason != null ? "session_ended" : "error", extra);
+    shut(why, extra);
   }
 
   /** {@code KILL QUERY} of the upstream thread, on a connection of its own with Curfew's credentials. */
@@ -632,6 +762,7 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
 
   @Override
   protected void forgotten() {
-    gateway.forget(this);
+    killableSession = null;
+    gateway.ids.release(greetedId, this);
   }
 }

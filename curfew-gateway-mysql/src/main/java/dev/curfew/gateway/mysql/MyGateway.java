@@ -8,9 +8,6 @@ import dev.curfew.gateway.db.GatewaySettings;
 import dev.curfew.gateway.db.SessionConnections;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The MySQL/MariaDB gateway of one configured database (spec/protocol-gateways.md, "Databases"):
@@ -27,8 +24,8 @@ public final class MyGateway extends GatewayListener {
   final ClientTls tls;
   /** The connections by session. */
   final SessionConnections connections = sessionConnections();
-  private final Set<MyConnection> open = ConcurrentHashMap.newKeySet();
-  private final AtomicLong connectionIds = new AtomicLong();
+  /** The open connections by the id their greeting gave them (what a client's KILL names). */
+  final MyConnectionIds<MyConnection> ids = new MyConnectionIds<>();
   private volatile String serverVersion = DEFAULT_SERVER_VERSION;
 
   private MyGateway(Vertx vertx, SessionStore store, DatabaseTarget target, GatewaySettings settings) {
@@ -45,9 +42,7 @@ public final class MyGateway extends GatewayListener {
     MyGateway g = new MyGateway(vertx, store, target, settings);
     return g.probeServerVersion()
         .transform(ar -> g.listen(socket -> {
-          MyConnection c = new MyConnection(g, socket);
-          g.open.add(c);
-          c.start();
+          new MyConnection(g, socket).start();
         }))
         .map(v -> g);
   }
@@ -81,17 +76,8 @@ public final class MyGateway extends GatewayListener {
     return serverVersion;
   }
 
-  /** A connection id for the greeting: the client's own view; KILL goes through the gateway's KILL QUERY. */
-  long nextConnectionId() {
-    return (connectionIds.incrementAndGet() & 0x7fffffffL) | 1;
-  }
-
-  void forget(MyConnection c) {
-    open.remove(c);
-  }
-
   @Override
   protected void shutdownConnections() {
-    for (MyConnection c : open) c.shutdown();
+    for (MyConnection c : ids.all()) c.shutdown();
   }
 }

@@ -57,9 +57,18 @@ final class MyPackets {
       | CLIENT_PS_MULTI_RESULTS | CLIENT_MULTI_STATEMENTS;
 
   // Server status flags ("SERVER_STATUS_flags_enum").
+  static final int SERVER_STATUS_IN_TRANS = 0x0001;
   static final int SERVER_STATUS_AUTOCOMMIT = 0x0002;
   static final int SERVER_MORE_RESULTS_EXISTS = 0x0008;
   static final int SERVER_STATUS_CURSOR_EXISTS = 0x0040;
+  static final int SERVER_STATUS_NO_BACKSLASH_ESCAPES = 0x0200;
+  static final int SERVER_STATUS_IN_TRANS_READONLY = 0x2000;
+  /**
+   * The flags that describe the connection rather than one response: what an OK the gateway writes
+   * itself repeats from the upstream's last one (Connector/J skips COMMIT when IN_TRANS is not set).
+   */
+  static final int SERVER_STATUS_STATE = SERVER_STATUS_IN_TRANS | SERVER_STATUS_AUTOCOMMIT
+      | SERVER_STATUS_NO_BACKSLASH_ESCAPES | SERVER_STATUS_IN_TRANS_READONLY;
 
   // Commands ("Text Protocol", "Prepared Statements", "Utility Commands").
   static final int COM_SLEEP = 0x00;
@@ -103,6 +112,12 @@ final class MyPackets {
   static final int ER_SERVER_SHUTDOWN = 1053;
   /** ER_SECURE_TRANSPORT_REQUIRED (MySQL 5.7+), SQLSTATE HY000. */
   static final int ER_SECURE_TRANSPORT_REQUIRED = 3159;
+  /** ER_NO_SUCH_THREAD, SQLSTATE HY000, "Unknown thread id: %lu" (MariaDB Error Codes, 1094): a KILL of an id not the session's. */
+  static final int ER_NO_SUCH_THREAD = 1094;
+  /** ER_QUERY_INTERRUPTED, SQLSTATE 70100, "Query execution was interrupted" (MariaDB Error Codes, 1317). */
+  static final int ER_QUERY_INTERRUPTED = 1317;
+  /** ER_NOT_SUPPORTED_YET, SQLSTATE 42000 (MariaDB Error Codes, 1235): a KILL form the gateway does not take. */
+  static final int ER_NOT_SUPPORTED_YET = 1235;
   /** ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8.0.24+): spec/protocol-gateways.md's code for {@code idle_timeout}. */
   static final int ER_CLIENT_INTERACTION_TIMEOUT = 4031;
   /** ER_CONNECTION_KILLED (MariaDB, SQLSTATE 70100): spec/protocol-gateways.md's code for every other reason. */
@@ -126,6 +141,29 @@ final class MyPackets {
     b.appendMediumLE(payload.length());
     b.appendByte((byte) seq);
     return b.appendBuffer(payload);
+  }
+
+  /**
+   * OK_Packet of a statement that changed nothing: 0x00, no affected rows, no insert id, the status
+   * flags, no warnings. Nothing follows (no info, no session state): clients read those only when
+   * present, and MySQL's server omits them too when empty.
+   */
+  static Buffer ok(int seq, int status) {
+    Buffer p = Buffer.buffer().appendByte((byte) 0).appendByte((byte) 0).appendByte((byte) 0)
+        .appendUnsignedShortLE(status).appendUnsignedShortLE(0);
+    return packet(seq, p);
+  }
+
+  /** The status flags of an OK_Packet payload, or {@code otherwise} when it is too short to hold them. */
+  static int okStatus(Buffer payload, int otherwise) {
+    int at = 1;
+    for (int i = 0; i < 2; i++) {
+      if (at >= payload.length()) return otherwise;
+      int w = lenencWidth(payload, at);
+      if (w == 0) return otherwise;
+      at += w;
+    }
+    return at + 2 <= payload.length() ? payload.getUnsignedShortLE(at) : otherwise;
   }
 
   /** ERR_Packet: 0xFF, the code, '#', the SQLSTATE, the message. */

@@ -15,6 +15,9 @@ import java.util.ArrayDeque;
  * that ends a response successfully (or of a COM_STMT_PREPARE OK), and, once it was counted, the
  * extra row of a following {@code SHOW WARNINGS} that names it. An answer the gateway gives itself
  * (a refused command) waits its turn in the same queue.
+ *
+ * <p>The status flags of the last OK or EOF are kept, so that an OK the gateway writes itself (a
+ * KILL it took) tells the client the same transaction state as the server's would.
  */
 final class MyResponses {
   /** How a response is framed. */
@@ -80,10 +83,18 @@ final class MyResponses {
   private String warning; // the curfew warning not yet counted, or null
   private String shown; // the warning counted in the last response, for SHOW WARNINGS
   private int activeOwed;
+  private int status;
 
-  MyResponses(boolean deprecateEof, Listener listener) {
+  /** {@code status}: the flags of the upstream's login OK. */
+  MyResponses(boolean deprecateEof, int status, Listener listener) {
     this.deprecateEof = deprecateEof;
+    this.status = status;
     this.listener = listener;
+  }
+
+  /** The connection's state flags (autocommit, in transaction ...) as the upstream last told them. */
+  int state() {
+    return status & MyPackets.SERVER_STATUS_STATE;
   }
 
   void expect(Expected e) {
@@ -152,13 +163,16 @@ final class MyResponses {
     switch (e.step) {
       case FIRST -> {
         if (e.kind == Kind.SINGLE) {
-          finish(e, first != 0xff, buf, first == 0x00 ? okWarningsAt(buf, p, end) : terminator ? eofWarningsAt(p, end) : -1);
+          int w = first == 0x00 ? okWarningsAt(buf, p, end) : terminator ? eofWarningsAt(p, end) : -1;
+          if (w > 0) noteStatus(buf, first == 0x00 ? w - 2 : w + 2);
+          finish(e, first != 0xff, buf, w);
         } else if (e.kind == Kind.ROWS) {
           extra = row(e, buf, at, p, end, first, terminator);
         } else if (e.kind == Kind.PREPARE) {
           prepareOk(e, buf, p, end, first);
         } else if (first == 0x00) {
           int w = okWarningsAt(buf, p, end);
+          if (w > 0) noteStatus(buf, w - 2);
           if (!more(buf, w - 2)) finish(e, true, buf, w);
         } else if (first == 0xff || first == 0xfb) { // ERR; 0xFB (LOCAL INFILE) is never offered
           finish(e, false, buf, -1);
@@ -175,6 +189,7 @@ final class MyResponses {
         if (first == 0xff) {
           finish(e, false, buf, -1);
         } else if (terminator && end - p >= 5 && (buf.getUnsignedShortLE(p + 3) & MyPackets.SERVER_STATUS_CURSOR_EXISTS) != 0) {
+          noteStatus(buf, p + 3);
           finish(e, true, buf, p + 1); // a cursor was opened: the rows come with COM_STMT_FETCH
         } else {
           e.step = Step.ROWS;
@@ -205,7 +220,9 @@ final class MyResponses {
     }
     if (!terminator) return null; // a row
     int w = deprecateEof ? okWarningsAt(buf, p, end) : eofWarningsAt(p, end);
-    if (more(buf, deprecateEof ? w - 2 : (w < 0 ? -1 : w + 2))) {
+    int statusAt = deprecateEof ? w - 2 : (w < 0 ? -1 : w + 2);
+    noteStatus(buf, statusAt);
+    if (more(buf, statusAt)) {
       e.step = Step.FIRST;
       return null;
     }
@@ -274,6 +291,10 @@ final class MyResponses {
   /** Whether the status flags at {@code statusAt} say another result follows. */
   private static boolean more(Buffer buf, int statusAt) {
     return statusAt > 0 && (buf.getUnsignedShortLE(statusAt) & MyPackets.SERVER_MORE_RESULTS_EXISTS) != 0;
+  }
+
+  private void noteStatus(Buffer buf, int statusAt) {
+    if (statusAt > 0) status = buf.getUnsignedShortLE(statusAt);
   }
 
   private void finish(Expected e, boolean ok, Buffer buf, int warningsAt) {
