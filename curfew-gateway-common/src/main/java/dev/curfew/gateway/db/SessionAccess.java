@@ -54,9 +54,18 @@ public final class SessionAccess {
    * an admitted login counts once.
    */
   public CompletableFuture<Login> login(String token, String user) {
+    return login(token, user, true);
+  }
+
+  /**
+   * As {@link #login(String, String)}; an admitted login counts as activity only when {@code
+   * touch}: a MySQL client cancels a statement by logging in anew to send KILL, and a cancel is
+   * passive (spec/protocol-gateways.md).
+   */
+  public CompletableFuture<Login> login(String token, String user, boolean touch) {
     return check(token, false).handle((d, e) -> e == null ? d : null).thenCompose(d -> {
       Login refused = refusal(d, user);
-      if (refused != null) return CompletableFuture.completedFuture(refused);
+      if (refused != null || !touch) return CompletableFuture.completedFuture(refused != null ? refused : new Login(null, d.status()));
       return check(token, true).handle((t, e) -> {
         Login late = refusal(e == null ? t : null, user);
         return late != null ? late : new Login(null, t.status());
@@ -72,9 +81,14 @@ public final class SessionAccess {
    * (the store still decides; the guard only slows guessers).
    */
   public CompletableFuture<Login> login(String token, String user, String clientAddress) {
+    return login(token, user, clientAddress, true);
+  }
+
+  /** As {@link #login(String, String, String)}; the admitted login touches the session only when {@code touch}. */
+  public CompletableFuture<Login> login(String token, String user, String clientAddress, boolean touch) {
     return LoginGuard.ask(guard, clientAddress).thenCompose(r -> {
       if (r != null) return CompletableFuture.completedFuture(new Login(LoginGuard.RATE_LIMITED, null, r));
-      return login(token, user).thenApply(l -> {
+      return login(token, user, touch).thenApply(l -> {
         if (LoginGuard.isGuess(l.why())) guard.failed(clientAddress);
         return l;
       });

@@ -206,7 +206,9 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
   }
 
   private void checkToken(String presented) {
-    gateway.access().login(presented, login.user(), records.clientAddress()).whenComplete((answer, e) -> context.runOnContext(v -> {
+    // Checked, not touched: the mariadb CLI and the connectors cancel by logging in anew to send KILL,
+    // and a cancel is passive; a connection's first statement is what counts.
+    gateway.access().login(presented, login.user(), records.clientAddress(), false).whenComplete((answer, e) -> context.runOnContext(v -> {
       if (state == State.CLOSED) return;
       if (e != null || answer == null) {
         refuse(SessionAccess.UNAVAILABLE, MyPackets.ER_SERVER_SHUTDOWN, "08S01", "curfew: the session store cannot be reached");

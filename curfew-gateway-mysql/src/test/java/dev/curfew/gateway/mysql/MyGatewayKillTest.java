@@ -311,7 +311,7 @@ class MyGatewayKillTest {
     String token = f.open("ida", "long");
     try (Connection busy = f.connect("ida", token); Connection canceller = f.connect("ida", token)) {
       long id = greetedId(busy);
-      // The canceller's login counted once (every admitted login does); from here on only its KILLs come.
+      // Connector/J's connect runs statements of its own, which count; from here on only its KILLs come.
       long lastActivity = f.engine.check(token, false).status().lastActivityAtMs();
       long idleDeadline = f.engine.check(token, false).status().idleExpiresAtMs();
       Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > lastActivity + 50);
@@ -326,6 +326,24 @@ class MyGatewayKillTest {
         s.execute("SELECT NOW()");
       }
       assertThat(f.engine.check(token, false).status().lastActivityAtMs()).isGreaterThan(lastActivity);
+    }
+  }
+
+  @Test
+  void aCancelAsTheCliSendsIt_itsLoginAndItsKill_doNotMoveTheIdleDeadline() throws Exception {
+    String token = f.open("ivo", "long");
+    try (Connection busy = f.connect("ivo", token); Socket canceller = new Socket("127.0.0.1", f.gateway.port())) {
+      long id = greetedId(busy);
+      long lastActivity = f.engine.check(token, false).status().lastActivityAtMs();
+      long idleDeadline = f.engine.check(token, false).status().idleExpiresAtMs();
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > lastActivity + 50);
+      // the mariadb CLI's Ctrl-C: a new connection, a login, KILL QUERY, nothing else
+      rawLogin(canceller, "ivo", token);
+      canceller.getOutputStream().write(MyPackets.packet(0, Buffer.buffer().appendByte((byte) MyPackets.COM_QUERY)
+          .appendString("KILL QUERY " + id)).getBytes());
+      assertThat(read(canceller.getInputStream())[0]).isEqualTo((byte) 0x00); // OK
+      assertThat(f.engine.check(token, false).status().lastActivityAtMs()).isEqualTo(lastActivity);
+      assertThat(f.engine.check(token, false).status().idleExpiresAtMs()).isEqualTo(idleDeadline);
     }
   }
 
