@@ -32,8 +32,14 @@ final class ForwardedHeaders {
     this.proxies = Objects.requireNonNull(proxies, "proxies");
   }
 
-  /** Sets {@code h} (the headers going upstream) from {@code in} (the request as the gateway received it). */
+  /**
+   * Sets {@code h} (the headers going upstream) from {@code in} (the request as the gateway received
+   * it). A name that reads as one of these headers with its underscores taken for hyphens ({@code
+   * X_Forwarded_For}) is removed, from anyone: CGI, wsgiref and PHP give an app both spellings as the
+   * same variable ({@code HTTP_X_FORWARDED_FOR}), and no proxy sends it so.
+   */
   void apply(MultiMap h, HttpServerRequest in) {
+    removeUnderscoredSpellings(h);
     PATH_OVERRIDES.forEach(h::remove);
     String peer = in.remoteAddress() == null ? null : in.remoteAddress().hostAddress();
     boolean trusted = peer != null && proxies.trusts(peer);
@@ -57,6 +63,19 @@ final class ForwardedHeaders {
     String element = element(client, host, proto);
     List<String> forwarded = h.getAll("Forwarded");
     h.set("Forwarded", forwarded.isEmpty() ? element : String.join(", ", forwarded) + ", " + element);
+  }
+
+  private static void removeUnderscoredSpellings(MultiMap h) {
+    List<String> names = null;
+    for (String name : h.names()) {
+      if (name.indexOf('_') < 0) continue;
+      String hyphens = name.replace('_', '-');
+      if (HOP_HEADERS.stream().anyMatch(hyphens::equalsIgnoreCase) || PATH_OVERRIDES.stream().anyMatch(hyphens::equalsIgnoreCase)) {
+        if (names == null) names = new java.util.ArrayList<>();
+        names.add(name);
+      }
+    }
+    if (names != null) names.forEach(h::remove);
   }
 
   /** One RFC 7239 forwarded-element; an IPv6 node and any host with a port are quoted strings (§4, §6). */

@@ -24,11 +24,15 @@ public final class IdentityHeaders {
         .set(EXPIRES_AT, Times.format(s.expiresAtMs()));
   }
 
-  /** Removes every {@code X-Curfew-*} header (any case). */
+  /**
+   * Removes every {@code X-Curfew-*} header (any case), and every name that reads as one with its
+   * underscores taken for hyphens ({@code X_Curfew_Subject}): CGI, wsgiref and PHP give an app both
+   * spellings as the same variable ({@code HTTP_X_CURFEW_SUBJECT}).
+   */
   public static void removeClientSent(MultiMap headers) {
     java.util.List<String> names = null;
     for (String name : headers.names()) {
-      if (name.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
+      if (name.replace('_', '-').regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
         if (names == null) names = new java.util.ArrayList<>();
         names.add(name);
       }

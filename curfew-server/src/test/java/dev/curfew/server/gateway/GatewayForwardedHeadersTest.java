@@ -18,7 +18,13 @@ class GatewayForwardedHeadersTest {
   private static final String[] FORGED = {
       "X-Forwarded-For", "203.0.113.9", "X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https",
       "Forwarded", "for=203.0.113.9;host=evil.example;proto=https", "X-Real-IP", "203.0.113.9",
-      "X-Forwarded-Port", "443", "X-Forwarded-Prefix", "/admin", "X-Original-URL", "/secret", "X-Rewrite-URL", "/secret"};
+      "X-Forwarded-Port", "443", "X-Forwarded-Prefix", "/admin", "X-Original-URL", "/secret", "X-Rewrite-URL", "/secret",
+      // what CGI, wsgiref and PHP read as the same headers (HTTP_X_FORWARDED_FOR ...)
+      "X_Forwarded_For", "203.0.113.9", "x_real_ip", "203.0.113.9", "X_Original_URL", "/secret", "X-Forwarded_Host",
+      "evil.example"};
+  /** The spellings with an underscore among {@link #FORGED}: never forwarded, from anyone. */
+  private static final List<String> UNDERSCORED = List.of("X_Forwarded_For", "x_real_ip", "X_Original_URL",
+      "X-Forwarded_Host");
 
   private static String[] with(String token, String... more) {
     String[] all = new String[FORGED.length + 2 + more.length];
@@ -43,6 +49,7 @@ class GatewayForwardedHeadersTest {
       for (String gone : List.of("X-Real-IP", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Original-URL", "X-Rewrite-URL")) {
         assertThat(h.get(gone)).as(gone).isNull();
       }
+      for (String gone : UNDERSCORED) assertThat(h.get(gone)).as(gone).isNull();
       // the login path too: it passes without a session, and is forwarded all the same
       f.get("/login", FORGED);
       assertThat(f.lastReceived().headers().getAll("X-Forwarded-For")).containsExactly("127.0.0.1");
@@ -62,6 +69,7 @@ class GatewayForwardedHeadersTest {
           + f.port + "\";proto=http");
       assertThat(h.get("X-Real-IP")).isEqualTo("203.0.113.9");
       assertThat(h.get("X-Original-URL")).as("a path override is dropped even from a trusted proxy").isNull();
+      for (String gone : UNDERSCORED) assertThat(h.get(gone)).as(gone + ", even from a trusted proxy").isNull();
       // a trusted proxy's values are still checked: a scheme that is not http(s) or a bad host is replaced
       f.get("/page", "Cookie", cookie(f.login("carol")), "X-Forwarded-Proto", "gopher", "X-Forwarded-Host", "a b");
       MultiMap h2 = f.lastReceived().headers();

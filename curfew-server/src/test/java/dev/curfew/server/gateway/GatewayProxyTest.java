@@ -140,8 +140,12 @@ class GatewayProxyTest {
   void upstreamNeverSeesTheSessionCookieNorClientCurfewHeadersButSeesTheVerifiedIdentity() throws Exception {
     String token = f.login("frank");
     f.get("/api/me", "Cookie", "theme=dark; " + cookie(token) + "; csrf=abc",
-        "X-Curfew-Subject", "admin", "x-curfew-session-id", "forged", "X-Curfew-Passive", "1");
+        "X-Curfew-Subject", "admin", "x-curfew-session-id", "forged", "X-Curfew-Passive", "1",
+        // CGI, wsgiref and PHP read X_Curfew_Subject as X-Curfew-Subject (HTTP_X_CURFEW_SUBJECT)
+        "X_Curfew_Subject", "admin", "x-curfew_session_id", "forged");
     Received got = f.lastReceived();
+    assertThat(got.headers().names()).noneMatch(n -> n.replace('_', '-').toLowerCase(java.util.Locale.ROOT)
+        .startsWith("x-curfew-") && n.contains("_"));
     assertThat(got.headers().getAll("Cookie")).containsExactly("theme=dark; csrf=abc");
     assertThat(got.headers().getAll("X-Curfew-Subject")).containsExactly("frank");
     String sid = f.engine.check(token, false).status().sessionId();
