@@ -210,11 +210,16 @@ final class SessionGate implements ProxyInterceptor {
     Problem.sessionEnded(reason).send(resp);
   }
 
-  /** A page navigation: GET or HEAD with {@code Sec-Fetch-Mode: navigate} or an Accept of HTML. */
+  /**
+   * A page navigation. A browser that sends Fetch Metadata says so itself: {@code Sec-Fetch-Mode:
+   * navigate}, a form's POST included (the 303 then loads the login page with a GET), and any other
+   * mode (a script's {@code fetch} asking for HTML, an image) is not one. Without the header (an
+   * older browser, a tool): a GET or HEAD whose Accept names HTML.
+   */
   static boolean isNavigation(HttpServerRequest req) {
-    if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) return false;
     String mode = req.getHeader("Sec-Fetch-Mode");
-    if ("navigate".equalsIgnoreCase(mode)) return true;
+    if (mode != null) return "navigate".equalsIgnoreCase(mode.trim());
+    if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) return false;
     String accept = req.getHeader("Accept");
     return accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("text/html");
   }

@@ -80,6 +80,19 @@ class GatewayProxyTest {
   }
 
   @Test
+  void theBrowsersFetchMetadataDecides_aFormPostIsANavigation_aFetchOfHtmlIsNot() throws Exception {
+    HttpResponse<String> form = f.send("POST", "/orders/new", "Sec-Fetch-Mode", "navigate", "Accept", "text/html");
+    assertThat(form.statusCode()).as("a form submitted after the end: to the login page, as a GET").isEqualTo(303);
+    assertThat(form.headers().firstValue("Location")).hasValue("/login?return=%2Forders%2Fnew");
+    HttpResponse<String> fetch = f.get("/fragment", "Sec-Fetch-Mode", "cors", "Accept", "text/html");
+    assertThat(fetch.statusCode()).as("fetch('/fragment') asking for HTML: the script reads the reason").isEqualTo(401);
+    assertThat(json(fetch).get("reason").asText()).isEqualTo("unknown");
+    HttpResponse<String> img = f.get("/chart.png", "Sec-Fetch-Mode", "no-cors", "Accept", "text/html,image/*");
+    assertThat(img.statusCode()).isEqualTo(401);
+    assertThat(f.received).isEmpty();
+  }
+
+  @Test
   void returnUrlIsSameOriginOnly() {
     assertThat(SessionGate.loginLocation("/login", "//evil.example/x")).isEqualTo("/login?return=%2F");
     assertThat(SessionGate.loginLocation("/login", "http://evil.example/x")).isEqualTo("/login?return=%2F");
