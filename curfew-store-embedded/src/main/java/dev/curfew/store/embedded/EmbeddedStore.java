@@ -293,13 +293,14 @@ public final class EmbeddedStore implements AutoCloseable {
         .orElse(CompletableFuture.completedFuture(null));
     SessionEngine.RecoveryResult restored = engine.restore(replay.result());
     boolean clean = RecordTypes.NODE_STOPPED.equals(log.openReport().lastTypeAtOpen());
-    AuditRecord started = AuditRecord.builder(RecordTypes.NODE_STARTED, engine.clock().millis(), node)
-        .put("version", options.version())
-        .put("recovered_sessions", (long) restored.recoveredSessions())
-        .put("expired_during_downtime", (long) restored.expiredDuringDowntime())
-        .put("clean_shutdown", clean)
-        .build();
-    await(CompletableFuture.allOf(stepRecorded, restored.durable(), log.append(List.of(started), List.of())));
+    AuditRecord.Builder started = AuditRecord.builder(RecordTypes.NODE_STARTED, engine.clock().millis(), node)
+        .put("version", options.version());
+    if (log.recordsAtOpen() > 0) { // a first start has no previous run to recover from or to have stopped cleanly
+      started.put("recovered_sessions", (long) restored.recoveredSessions())
+          .put("expired_during_downtime", (long) restored.expiredDuringDowntime())
+          .put("clean_shutdown", clean);
+    }
+    await(CompletableFuture.allOf(stepRecorded, restored.durable(), log.append(List.of(started.build()), List.of())));
     scheduleSnapshot(options.snapshotInterval().toMillis());
     return new Recovery(restored.recoveredSessions(), restored.expiredDuringDowntime(), clean, snap.seq(),
         replay.recordsApplied(), log.openReport().cutBytes());

@@ -73,6 +73,20 @@ class EmbeddedStoreTest {
   }
 
   @Test
+  void aFirstStart_saysNothingOfAPreviousRun_aRestartDoes() throws Exception {
+    start();
+    Map<String, Object> first = data(records().get(0));
+    assertThat(records().get(0)).containsEntry("type", RecordTypes.NODE_STARTED);
+    assertThat(first).as("no previous run to recover from, or to have stopped cleanly").containsOnlyKeys("version");
+    store.close();
+    start();
+    Map<String, Object> again = data(records().stream().filter(r -> RecordTypes.NODE_STARTED.equals(r.get("type")))
+        .reduce((x, y) -> y).orElseThrow());
+    assertThat(again).containsEntry("clean_shutdown", true).containsEntry("recovered_sessions", 0L)
+        .containsEntry("expired_during_downtime", 0L);
+  }
+
+  @Test
   void recoveryAfterCrash_keepsLiveSessions_neverRevivesEndedOnes_endsThoseExpiredWhileDown() throws Exception {
     start();
     String live = open("alice").token();
