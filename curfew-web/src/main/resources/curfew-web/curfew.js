@@ -12,7 +12,10 @@
   if (window.curfew) return;
 
   const script = document.currentScript;
-  const LOGIN = (script && script.getAttribute('data-login-path')) || '/login';
+  // Where an ended session goes. Without it, the page itself is loaded again: the gateway answers an
+  // ended session's page navigation with its route's login_path?return=<page>, which it knows and
+  // the script does not.
+  const LOGIN = (script && script.getAttribute('data-login-path')) || null;
   // Where the session-holder endpoints are: the gateway's by default; the admin console has its own.
   const API = (script && script.getAttribute('data-session-path')) || '/_curfew/session';
   const C = '__curfew';               // every injected class and id starts with this
@@ -116,8 +119,10 @@
   let draftsChecked = false;
   // On the login path there is no session to follow: the script stays inert there (no channel
   // either, or a late "ended" from another tab would send the login page to itself).
-  const LOGIN_PATH = LOGIN.split('?')[0];
-  const INERT = location.pathname === LOGIN_PATH || location.pathname.startsWith(LOGIN_PATH.replace(/\/?$/, '/'));
+  // Without data-login-path the login page is not known here: a page that never saw its session live
+  // (the login page, a public one) ends nothing and goes nowhere (finish).
+  const LOGIN_PATH = LOGIN && LOGIN.split('?')[0];
+  const INERT = !!LOGIN && (location.pathname === LOGIN_PATH || location.pathname.startsWith(LOGIN_PATH.replace(/\/?$/, '/')));
   const bc = !INERT && typeof BroadcastChannel === 'function' ? new BroadcastChannel(API === '/_curfew/session' ? 'curfew' : 'curfew ' + API) : null;
 
   const at = (iso) => (iso ? Date.parse(iso) : NaN);
@@ -250,6 +255,10 @@
   async function finish(reason, byLogout, fromTab) {
     if (ending) return;
     ending = true;
+    if (!LOGIN && !st) { // no session was followed here: stay quiet, never reload into a loop
+      if (es) { es.close(); es = null; }
+      return;
+    }
     clearTimeout(planTimer);
     if (es) { es.close(); es = null; }
     const e = exp();
@@ -260,7 +269,8 @@
     keepDrafts(reason);
     if (reason === 'concurrency_limit') await tellDisplaced();
     const back = location.pathname + location.search;
-    location.replace(byLogout ? LOGIN : LOGIN + (LOGIN.indexOf('?') < 0 ? '?' : '&') + 'return=' + encodeURIComponent(back));
+    if (!LOGIN) location.replace(back); // the gateway sends the ended session's navigation to its route's login page
+    else location.replace(byLogout ? LOGIN : LOGIN + (LOGIN.indexOf('?') < 0 ? '?' : '&') + 'return=' + encodeURIComponent(back));
   }
 
   // ------------------------------------------------------------------ event stream

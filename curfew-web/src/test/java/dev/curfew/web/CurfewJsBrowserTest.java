@@ -145,6 +145,20 @@ class CurfewJsBrowserTest {
   }
 
   @Test
+  void aPageWhoseScriptNamesNoLoginPath_endsAtItsOwnRoutesLoginPage() {
+    String page = Fixture.OTHER + "/app/report";
+    d.get(f.url(Fixture.OTHER + "/signin/as?subject=alice&policy=fast&return="
+        + java.net.URLEncoder.encode(page, java.nio.charset.StandardCharsets.UTF_8)));
+    within(Duration.ofSeconds(5), x -> path().equals(page) ? true : null);
+    assertThat(d.getPageSource()).contains(TestApp.SECRET);
+
+    // the idle expiry: the script loads the page again, and the gateway sends that to /other/signin
+    within(Duration.ofSeconds(20), x -> path().equals(Fixture.OTHER + "/signin") ? true : null);
+    assertThat(URI.create(d.getCurrentUrl()).getQuery()).isEqualTo("return=" + page);
+    assertThat(d.getPageSource()).contains("Other sign-in").doesNotContain(TestApp.SECRET);
+  }
+
+  @Test
   void signingOutFromTheDialogEndsTheSessionAndTheBackButtonShowsNothing() {
     String token = signIn("fast", "/app/four");
     d.findElement(By.id("next")).click();

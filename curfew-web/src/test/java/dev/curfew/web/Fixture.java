@@ -47,6 +47,8 @@ final class Fixture implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String COOKIE = "__Host-curfew";
   static final String LOGIN_PATH = "/login";
+  /** The second route: its own login page ({@code /other/signin}); its pages' curfew.js names no login path. */
+  static final String OTHER = "/other";
 
   final Vertx vertx = Vertx.vertx();
   final MemoryAuditSink sink = new MemoryAuditSink();
@@ -83,7 +85,10 @@ final class Fixture implements AutoCloseable {
     app = new TestApp(vertx);
     GatewayRoute route = new GatewayRoute.Web("/", URI.create("http://127.0.0.1:" + app.port), null, LOGIN_PATH, true,
         List.of("/beacon"), COOKIE);
-    gateway = new Gateway(vertx, dev.curfew.core.SessionStore.of(engine), hub, List.of(route),
+    // A second app under /other, whose login page is its own and whose pages name none (TestApp).
+    GatewayRoute other = new GatewayRoute.Web(OTHER, URI.create("http://127.0.0.1:" + app.port), null,
+        OTHER + "/signin", true, List.of(OTHER + "/beacon"), COOKIE);
+    gateway = new Gateway(vertx, dev.curfew.core.SessionStore.of(engine), hub, List.of(route, other),
         Gateway.Settings.defaults().withInstances(1).withHeartbeat(Duration.ofSeconds(5)));
     events.addEndingListener(gateway.endings());
     gatewayPort = await(gateway.listen("127.0.0.1", 0));

@@ -33,6 +33,14 @@ final class TestApp implements AutoCloseable {
     r.get("/login").handler(ctx -> html(ctx, "Sign in", "", "<h1 id=\"login\">Sign in</h1>", "en", null));
     r.get("/login/as").handler(this::loginAs);
     r.get("/app/:page").handler(this::page);
+    // The app under the gateway's second route (Fixture.OTHER): its own login page, and pages whose
+    // script tag names no login path, so that the gateway sends an ended session's page there.
+    r.get("/other/signin").handler(ctx -> html(ctx, "Sign in to the other app", "", "<h1 id=\"login\">Other sign-in</h1>",
+        "en", null, false));
+    r.get("/other/signin/as").handler(this::loginAs);
+    r.get("/other/app/:page").handler(ctx -> html(ctx, "Other " + ctx.pathParam("page"), "",
+        "<h1>Other " + ctx.pathParam("page").replaceAll("[^a-z0-9-]", "") + "</h1><p id=\"secret\">" + SECRET + "</p>",
+        "en", null, false));
     for (String via : new String[] {"gateway", "probe"}) {
       r.route(via.equals("gateway") ? "/beacon" : "/probe").method(HttpMethod.POST).handler(ctx -> {
         beacons.add(new Beacon(via, ctx.request().getParam("page"), ctx.request().getParam("reason"),
@@ -93,10 +101,16 @@ final class TestApp implements AutoCloseable {
   }
 
   private static void html(RoutingContext ctx, String title, String head, String body, String lang, String locale) {
+    html(ctx, title, head, body, lang, locale, true);
+  }
+
+  /** A page with curfew.js; {@code namesLoginPath}: its tag says {@code data-login-path="/login"}. */
+  private static void html(RoutingContext ctx, String title, String head, String body, String lang, String locale,
+      boolean namesLoginPath) {
     ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end("""
         <!doctype html><html lang="%s"><head><meta charset="utf-8"><title>%s</title>%s
-        <script src="/_curfew/curfew.js" data-login-path="/login"%s></script></head>
-        <body>%s</body></html>""".formatted(lang, title, head,
+        <script src="/_curfew/curfew.js"%s%s></script></head>
+        <body>%s</body></html>""".formatted(lang, title, head, namesLoginPath ? " data-login-path=\"/login\"" : "",
         locale == null ? "" : " data-locale=\"" + locale + "\"", body));
   }
 
