@@ -21,32 +21,61 @@ record LoginHandoff(String subject, String policy, String idp, String idpSid) {
 
   static LoginHandoff parse(String header) {
     if (header == null) return null;
-    String subject = null;
-    String policy = null;
-    String idp = null;
-    String idpSid = null;
-    for (String part : header.split(";")) {
-      String p = part.trim();
-      if (p.isEmpty()) continue;
-      int eq = p.indexOf('=');
-      if (eq <= 0) return null;
-      String name = p.substring(0, eq).trim().toLowerCase(java.util.Locale.ROOT);
-      String value = p.substring(eq + 1).trim();
-      if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
-        value = value.substring(1, value.length() - 1);
+    java.util.Map<String, String> params = new java.util.HashMap<>();
+    int i = 0;
+    int n = header.length();
+    while (i < n) {
+      i = skipSpace(header, i);
+      if (i < n && header.charAt(i) == ';') { // an empty parameter
+        i++;
+        continue;
       }
+      if (i >= n) break;
+      int eq = header.indexOf('=', i);
+      if (eq < 0) return null;
+      String name = header.substring(i, eq).trim().toLowerCase(java.util.Locale.ROOT);
+      if (name.isEmpty()) return null;
+      i = skipSpace(header, eq + 1);
+      String value;
+      if (i < n && header.charAt(i) == '"') { // a quoted-string (RFC 9110 section 5.6.4), which may hold ';'
+        StringBuilder v = new StringBuilder();
+        i++;
+        while (true) {
+          if (i >= n) return null; // unterminated
+          char c = header.charAt(i++);
+          if (c == '"') break;
+          if (c == '\\') {
+            if (i >= n) return null;
+            c = header.charAt(i++);
+          }
+          v.append(c);
+        }
+        value = v.toString();
+        i = skipSpace(header, i);
+        if (i < n && header.charAt(i) != ';') return null; // something after the closing quote
+      } else {
+        int semi = header.indexOf(';', i);
+        value = header.substring(i, semi < 0 ? n : semi).trim();
+        if (value.indexOf('"') >= 0) return null;
+        i = semi < 0 ? n : semi;
+      }
+      if (i < n) i++; // the ';'
       if (value.isEmpty()) return null;
       switch (name) {
-        case "subject" -> subject = value;
-        case "policy" -> policy = value;
-        case "idp" -> idp = value;
-        case "idp_sid" -> idpSid = value;
+        case "subject", "policy", "idp", "idp_sid" -> params.put(name, value);
         default -> {
           return null;
         }
       }
     }
+    String subject = params.get("subject");
+    String idpSid = params.get("idp_sid");
     if (idpSid != null && idpSid.length() > dev.curfew.core.IdpLogout.MAX_CLAIM_LENGTH) return null;
-    return subject == null ? null : new LoginHandoff(subject, policy, idp, idpSid);
+    return subject == null ? null : new LoginHandoff(subject, params.get("policy"), params.get("idp"), idpSid);
+  }
+
+  private static int skipSpace(String s, int i) {
+    while (i < s.length() && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) i++;
+    return i;
   }
 }
