@@ -10,6 +10,7 @@ import dev.curfew.gateway.db.GatewaySettings;
 import dev.curfew.gateway.mcp.McpGateway;
 import dev.curfew.core.SessionStore;
 import dev.curfew.server.http.EventHub;
+import dev.curfew.server.http.ApiServer;
 import dev.curfew.server.http.HolderRoutes;
 import dev.curfew.server.http.InvalidRequests;
 import dev.curfew.server.http.Problem;
@@ -29,6 +30,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import dev.curfew.server.tracing.HttpSpans;
 import dev.curfew.server.tracing.Tracing;
 import io.vertx.ext.web.RoutingContext;
@@ -305,6 +307,10 @@ public final class Gateway {
       ctx.next();
     });
     r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::script);
+    // The session endpoints take no body, but refuse one over the API's limit as the API does (413),
+    // before anything is changed.
+    r.routeWithRegex("/_curfew/session(/.*)?").handler(BodyHandler.create(false)
+        .setBodyLimit(ApiServer.Settings.DEFAULT_MAX_BODY_BYTES));
     holder.mount(r, "/_curfew/session", throttle);
     java.util.Set<String> places = new java.util.HashSet<>();
     // A person signed in on a web route holds route:<path>; an agent's session at an MCP route mints nothing.

@@ -222,6 +222,21 @@ class GatewayProxyTest {
   }
 
   @Test
+  void aBodyOver64KiBToTheSessionEndpoints_is413_andChangesNothing() throws Exception {
+    String token = f.login("kyle");
+    int before = json(f.get("/_curfew/session", "Cookie", cookie(token))).get("extensions_used").asInt();
+    for (String path : List.of("/_curfew/session/extend", "/_curfew/session/activity")) {
+      HttpResponse<String> r = f.http.send(java.net.http.HttpRequest.newBuilder(f.uri(path)).timeout(Duration.ofSeconds(30))
+          .header("Cookie", cookie(token)).POST(java.net.http.HttpRequest.BodyPublishers.ofString("x".repeat(100_000)))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(path).isEqualTo(413);
+      assertThat(json(r).get("type").asText()).isEqualTo("urn:curfew:problem:payload-too-large");
+    }
+    assertThat(json(f.get("/_curfew/session", "Cookie", cookie(token))).get("extensions_used").asInt())
+        .as("the refused extension was not used").isEqualTo(before);
+  }
+
+  @Test
   void curfewEndpointsAreServedByTheGatewayWithTheCookie() throws Exception {
     String token = f.login("kate");
     HttpResponse<String> s = f.get("/_curfew/session", "Cookie", cookie(token));
