@@ -30,7 +30,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import dev.curfew.server.tracing.HttpSpans;
 import dev.curfew.server.tracing.Tracing;
 import io.vertx.ext.web.RoutingContext;
@@ -307,10 +306,7 @@ public final class Gateway {
       ctx.next();
     });
     r.route("/_curfew/curfew.js").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::script);
-    // The session endpoints take no body, but refuse one over the API's limit as the API does (413),
-    // before anything is changed.
-    r.routeWithRegex("/_curfew/session(/.*)?").handler(BodyHandler.create(false)
-        .setBodyLimit(ApiServer.Settings.DEFAULT_MAX_BODY_BYTES));
+    r.routeWithRegex("/_curfew/session(/.*)?").handler(Gateway::noBodyOverTheApisLimit);
     holder.mount(r, "/_curfew/session", throttle);
     java.util.Set<String> places = new java.util.HashSet<>();
     // A person signed in on a web route holds route:<path>; an agent's session at an MCP route mints nothing.
@@ -328,6 +324,33 @@ public final class Gateway {
       p.send(ctx.response());
     });
     return r;
+  }
+
+  /**
+   * The session endpoints take no body, but refuse one over the API's limit as the API does (413),
+   * before anything is changed. The body is counted and dropped, never decoded (a form's bad escape
+   * is nothing to them).
+   */
+  private static void noBodyOverTheApisLimit(io.vertx.ext.web.RoutingContext ctx) {
+    io.vertx.core.http.HttpServerRequest req = ctx.request();
+    if (req.isEnded()) {
+      ctx.next();
+      return;
+    }
+    long max = ApiServer.Settings.DEFAULT_MAX_BODY_BYTES;
+    String length = req.getHeader("Content-Length");
+    if (length != null && length.trim().matches("[0-9]{1,18}") && Long.parseLong(length.trim()) > max) {
+      ctx.fail(413);
+      return;
+    }
+    long[] read = {0};
+    req.handler(chunk -> {
+      read[0] += chunk.length();
+      if (read[0] > max && !ctx.failed()) ctx.fail(413);
+    });
+    req.endHandler(v -> {
+      if (!ctx.failed()) ctx.next();
+    });
   }
 
   private volatile HttpSpans spans = new HttpSpans(Tracing.OFF, "gateway");
