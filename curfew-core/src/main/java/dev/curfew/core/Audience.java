@@ -112,6 +112,19 @@ public final class Audience {
     return false;
   }
 
+  /**
+   * Whether a check made for these places can hand the holder a new token (renew_every): a browser
+   * through a gateway route (a new cookie), an app or the console (the answer). Not at a database,
+   * SSH or MCP gateway: their clients hold the token as a password or a configured bearer, and an
+   * old one presented again would end the session as replayed.
+   */
+  public boolean takesNewTokens() {
+    for (String e : entries) {
+      if (e.startsWith("db:") || e.startsWith("ssh:") || e.startsWith("mcp:")) return false;
+    }
+    return true;
+  }
+
   /** Whether {@code places} lies wholly inside this audience (what a key may ask for). */
   public boolean covers(Audience places) {
     return entries.containsAll(places.entries);

@@ -328,7 +328,7 @@ public final class SessionEngine {
         // The previous token within its grace (refuseIfEnded let it through): hand it the current one.
         newToken = SealedToken.open(s.previous.sealed, token);
         if (newToken == null) throw new IllegalStateException(s.id() + ": the sealed token does not open");
-      } else if (touch && s.policy.renewEvery() != null
+      } else if (touch && s.policy.renewEvery() != null && (usedAt == null || usedAt.takesNewTokens())
           && now - s.tokenIssuedAtMs >= s.policy.renewEvery().toMillis()) {
         newToken = rotate(s, token, now);
         rotated = List.of(records.rotated(s.about(), now));

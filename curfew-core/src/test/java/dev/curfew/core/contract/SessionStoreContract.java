@@ -760,6 +760,24 @@ public abstract class SessionStoreContract {
         rec(RecordTypes.REFUSED, "S1", "alice", "rotates", 1, data("reason", "replayed", "repeats", 0L)));
   }
 
+  @Test
+  void rotation_neverAtAPlaceWhoseClientCannotTakeANewToken() throws Exception {
+    Audience places = Audience.of("app:web", "db:orders", "ssh:build-box", "mcp:/mcp");
+    Decision d = done(h.store().open("alice", "rotates", Map.of("ip", "10.0.0.1"), places, ACTOR));
+    long before = d.status().lastActivityAtMs();
+    for (String at : List.of("db:orders", "ssh:build-box", "mcp:/mcp")) {
+      h.pass(350); // past renew_every: the same touch at the app's place would rotate
+      Decision touched = done(h.store().check(d.token(), true, Audience.of(at)));
+      assertThat(touched.allowed()).as(at).isTrue();
+      assertThat(touched.token()).as("a psql, ssh or agent client holds its token as a password: %s", at).isNull();
+      assertThat(touched.status().lastActivityAtMs()).as("the touch itself counts: %s", at).isGreaterThan(before);
+      before = touched.status().lastActivityAtMs();
+    }
+    Decision atTheApp = done(h.store().check(d.token(), true, Audience.of("app:web")));
+    assertThat(atTheApp.token()).as("rotation goes on where a new token can be handed over").isNotNull();
+    assertThat(trail()).extracting(r -> r.get("type")).containsExactly(RecordTypes.SESSION_CREATED, RecordTypes.ROTATED);
+  }
+
   // ---------------------------------------------------------------- policies
 
   @Test

@@ -397,7 +397,7 @@ public final class RedisSessionStore implements SessionStore {
           }
           String id = r.get(4).toString();
           Outcome o = new Outcome("ALLOWED", r.get(1).toLong(), r.get(2).toString(), "", Row.ofLive(id, r.get(5)));
-          return checked(o, token, hash, shard);
+          return checked(o, token, hash, shard, usedAt);
         });
     return settle(answer);
   }
@@ -437,7 +437,7 @@ public final class RedisSessionStore implements SessionStore {
           if (o.verdict.equals("ENDED")) return Future.succeededFuture(ended(o, false));
           if (o.verdict.equals("WRONG_AUDIENCE")) return Future.succeededFuture(wrongAudience(o, opArgs.get(1)));
           return switch (op) {
-            case "check" -> checked(o, token, hash, shard);
+            case "check" -> checked(o, token, hash, shard, opArgs.get(1).isEmpty() ? null : Audience.fromWire(opArgs.get(1)));
             case "extend" -> Future.succeededFuture(extended(o));
             case "ack" -> Future.succeededFuture(acknowledged(o));
             case "logout" -> Future.succeededFuture(allowed(o, endedHere(o.row)));
@@ -479,10 +479,13 @@ public final class RedisSessionStore implements SessionStore {
     }
   }
 
-  private Future<Decision> checked(Outcome o, String presentedToken, TokenHash presented, int shard) {
+  private Future<Decision> checked(Outcome o, String presentedToken, TokenHash presented, int shard, Audience usedAt) {
     metrics.checked("valid");
     if (o.flag.equals("grace")) return Future.succeededFuture(inGrace(o, presentedToken));
-    if (!o.flag.equals("rotate_due")) return Future.succeededFuture(allowed(o, DONE));
+    // A database, SSH or MCP gateway cannot hand its client a new token (Audience#takesNewTokens).
+    if (!o.flag.equals("rotate_due") || usedAt != null && !usedAt.takesNewTokens()) {
+      return Future.succeededFuture(allowed(o, DONE));
+    }
     // renew_every: a second round trip, only when a rotation is due. The new token must fall in the
     // session's shard, so that it finds the session's keys.
     String newToken = tokenInShard(shard);
