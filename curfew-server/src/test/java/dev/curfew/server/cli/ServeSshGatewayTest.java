@@ -60,6 +60,16 @@ class ServeSshGatewayTest {
           await().atMost(Duration.ofSeconds(30)).until(() -> t.screen().contains("curfew: login refused (wrong_audience)"));
         }
         recordedShell(running, port, data);
+        // while the server runs: once a checkpoint (written within a second) covers the record
+        Path live;
+        try (var files = Files.list(data.resolve("recordings"))) {
+          live = files.findFirst().orElseThrow();
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+          Run r = run("audit", "verify-recording", live.toString(), "--data", data.toString());
+          assertThat(r.exit).as(r.out).isZero();
+          assertThat(r.out).contains("curfew audit verify-recording: OK");
+        });
       } finally {
         running.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       }
