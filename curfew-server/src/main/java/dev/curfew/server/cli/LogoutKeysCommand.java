@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code curfew logout-keys rotate}: a new key for the back-channel logout tokens Curfew sends. */
 @Command(name = "logout-keys", mixinStandardHelpOptions = true,
-    description = "The keys that sign Curfew's back-channel logout tokens (published at /.well-known/jwks.json).",
+    description = "Keys for /.well-known/jwks.json: they sign Curfew's back-channel logout tokens.",
     subcommands = {LogoutKeysCommand.Rotate.class})
 final class LogoutKeysCommand {
   @Command(name = "rotate", mixinStandardHelpOptions = true,

@@ -64,8 +64,8 @@ import picocli.CommandLine.Option;
  * interface.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = {"Run the Curfew API (and the gateway when routes are configured) with the embedded store.",
-        "Stops cleanly on SIGTERM/SIGINT: a final snapshot and checkpoint, and a node.stopped record."})
+    description = {"Run the Curfew API, and the gateways the configuration names, on its store (embedded by default).",
+        "Stops cleanly on SIGTERM and SIGINT, writing node.stopped, a final snapshot and a checkpoint."})
 final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (YAML). Default: built-in defaults.")
   Path config;
