@@ -225,7 +225,7 @@ public final class CurfewClient {
     return transport.send(backend("/v1/audit/checkpoint").setHeader("Accept", "text/plain").GET().build());
   }
 
-  /** {@code GET /v1/audit/evidence}: the evidence bundle of one session verbatim (what {@code curfew verify-evidence} takes). */
+  /** {@code GET /v1/audit/evidence}: the evidence bundle of one session verbatim (what {@code curfew audit verify-evidence} takes). */
   public String evidence(String sessionId) {
     return transport.send(backend("/v1/audit/evidence?session_id=" + query(sessionId)).GET().build());
   }

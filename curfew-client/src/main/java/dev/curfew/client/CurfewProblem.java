@@ -1,5 +1,6 @@
 package dev.curfew.client;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -19,8 +20,14 @@ public final class CurfewProblem extends RuntimeException {
   private final String detail;
   private final String reason;
   private final Map<String, Object> members;
+  private final Duration retryAfter;
 
   CurfewProblem(String type, String title, int status, String detail, String reason, Map<String, Object> members) {
+    this(type, title, status, detail, reason, members, null);
+  }
+
+  CurfewProblem(String type, String title, int status, String detail, String reason, Map<String, Object> members,
+      Duration retryAfter) {
     super(status + " " + title + (detail == null ? "" : ": " + detail) + (reason == null ? "" : " (" + reason + ")"));
     this.type = type;
     this.title = title;
@@ -28,6 +35,7 @@ public final class CurfewProblem extends RuntimeException {
     this.detail = detail;
     this.reason = reason;
     this.members = Map.copyOf(members);
+    this.retryAfter = retryAfter;
   }
 
   /** The problem type, {@code urn:curfew:problem:session-ended} for example; {@code about:blank} when the answer had none. */
@@ -61,5 +69,13 @@ public final class CurfewProblem extends RuntimeException {
   /** Every member of the problem body, also the extension members ({@code scope}, ...). */
   public Map<String, Object> members() {
     return members;
+  }
+
+  /**
+   * How long to wait before trying again, from the answer's {@code Retry-After} header (seconds or
+   * an HTTP date; a 429 of a rate limit, a 503 carry it), when it had one.
+   */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
   }
 }

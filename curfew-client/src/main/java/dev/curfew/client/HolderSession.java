@@ -111,8 +111,17 @@ public final class HolderSession {
     return new RawAnswer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), r.body());
   }
 
-  /** An answer as the server sent it: status, media type (null without a body), body. */
-  public record RawAnswer(int status, String contentType, String body) {}
+  /**
+   * An answer as the server sent it: status, media type (null without a body), body. Its {@code
+   * toString()} leaves the body out, since the body may carry a rotated token.
+   */
+  public record RawAnswer(int status, String contentType, String body) {
+    @Override
+    public String toString() {
+      return "RawAnswer[status=" + status + ", contentType=" + contentType + ", body=("
+          + (body == null ? 0 : body.length()) + " chars, not shown)]";
+    }
+  }
 
   private HttpRequest request(String action, String method) {
     return transport.request("/v1/session" + action, authorization)

@@ -57,7 +57,8 @@ final class Transport {
   /** Sends a request and answers the body of a 2xx (empty for 204), or throws its problem. */
   String send(HttpRequest request) {
     HttpResponse<String> r = exchange(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    if (r.statusCode() / 100 != 2) throw problem(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+    if (r.statusCode() / 100 != 2) throw problem(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(),
+        r.headers().firstValue("Retry-After").orElse(null));
     return r.body();
   }
 
@@ -80,7 +81,8 @@ final class Transport {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      throw problem(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), body);
+      throw problem(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), body,
+          r.headers().firstValue("Retry-After").orElse(null));
     }
     return r;
   }
@@ -94,7 +96,8 @@ final class Transport {
     return http.sendAsync(request, info -> info.statusCode() / 100 == 2
             ? HttpResponse.BodySubscribers.fromSubscriber(body, s -> (Void) null)
             : HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8), text -> {
-              throw problem(info.statusCode(), info.headers().firstValue("Content-Type").orElse(""), text);
+              throw problem(info.statusCode(), info.headers().firstValue("Content-Type").orElse(""), text,
+                  info.headers().firstValue("Retry-After").orElse(null));
             }))
         .thenApply(r -> (Void) null);
   }
@@ -103,27 +106,64 @@ final class Transport {
     try {
       return http.send(request, handler);
     } catch (IOException e) {
-      throw new UncheckedIOException(request.method() + " " + request.uri().getPath() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(request.method() + " " + request.uri().getPath() + ": " + describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted: " + request.method() + " " + request.uri().getPath(), e);
     }
   }
 
+  /**
+   * An I/O error in words: its class and message, and its causes' (a refused connection's
+   * {@code ConnectException} has no message of its own).
+   */
+  static String describe(Throwable e) {
+    StringBuilder b = new StringBuilder();
+    for (Throwable t = e; t != null && b.length() < 400; t = t.getCause() == t ? null : t.getCause()) {
+      if (b.length() > 0) b.append(", caused by ");
+      b.append(t.getClass().getName());
+      if (t.getMessage() != null) b.append(": ").append(t.getMessage());
+    }
+    return b.toString();
+  }
+
   static CurfewProblem problem(int status, String contentType, String body) {
+    return problem(status, contentType, body, null);
+  }
+
+  /** {@code Retry-After} as a duration: delta-seconds or an HTTP date (RFC 9110 §10.2.3); null when absent or unreadable. */
+  static Duration retryAfter(String header) {
+    if (header == null || header.isBlank()) return null;
+    String v = header.trim();
+    try {
+      return Duration.ofSeconds(Long.parseLong(v));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        java.time.Instant at = java.time.ZonedDateTime.parse(v, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        Duration d = Duration.between(java.time.Instant.now(), at);
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (java.time.format.DateTimeParseException notADate) {
+        return null;
+      }
+    }
+  }
+
+  static CurfewProblem problem(int status, String contentType, String body, String retryAfterHeader) {
+    Duration retryAfter = retryAfter(retryAfterHeader);
     if (contentType.startsWith("application/problem+json") || contentType.startsWith("application/json")) {
       try {
         Map<String, Object> m = Json.parseObject(body);
         if (m.containsKey("title") || m.containsKey("type")) {
           String type = JsonValues.string(m, "type");
           return new CurfewProblem(type == null ? "about:blank" : type, JsonValues.string(m, "title"),
-              (int) JsonValues.longValue(m, "status", status), JsonValues.string(m, "detail"), JsonValues.string(m, "reason"), m);
+              (int) JsonValues.longValue(m, "status", status), JsonValues.string(m, "detail"), JsonValues.string(m, "reason"), m,
+              retryAfter);
         }
       } catch (IllegalArgumentException notJson) {
         // answered below as an untyped problem
       }
     }
     String detail = body.length() > 512 ? body.substring(0, 512) : body;
-    return new CurfewProblem("about:blank", "HTTP " + status, status, detail, null, Map.of());
+    return new CurfewProblem("about:blank", "HTTP " + status, status, detail, null, Map.of(), retryAfter);
   }
 }

@@ -24,7 +24,8 @@ import org.springframework.web.util.WebUtils;
  * opens the Curfew session; each later one records activity, or only checks when it matches a
  * passive matcher. A session Curfew has ended ends the app's session too: a page goes to the login
  * path, anything else gets Curfew's 401 problem. When Curfew cannot be asked, the request is
- * refused (503): the filter fails closed.
+ * refused (503): the filter fails closed. The login path and the paths under it pass unchecked, as
+ * at the gateway: a page sent there because its session ended must not be sent there again.
  */
 final class CurfewEnforcementFilter extends OncePerRequestFilter {
   private final CurfewClient client;
@@ -35,6 +36,18 @@ final class CurfewEnforcementFilter extends OncePerRequestFilter {
     this.client = client;
     this.properties = properties;
     this.passive = passive;
+  }
+
+  @Override
+  protected boolean shouldNotFilter(HttpServletRequest request) {
+    return isLoginPath(request, properties.getLoginPath());
+  }
+
+  /** The login path itself or a path under it ({@code /login}, {@code /login/help}), whatever the query. */
+  static boolean isLoginPath(HttpServletRequest request, String loginPath) {
+    String path = request.getRequestURI().substring(request.getContextPath().length());
+    String base = loginPath.endsWith("/") ? loginPath.substring(0, loginPath.length() - 1) : loginPath;
+    return path.equals(base) || path.startsWith(base + "/");
   }
 
   @Override

@@ -8,6 +8,8 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.annotation.web.configurers.LogoutConfigurer;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.authentication.session.CompositeSessionAuthenticationStrategy;
+import org.springframework.security.web.authentication.session.SessionAuthenticationStrategy;
 import org.springframework.security.web.csrf.CsrfFilter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
@@ -22,7 +24,8 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  *
  * <p>It puts the {@code /_curfew/} endpoints before CSRF protection (curfew.js sends no CSRF
  * token; the endpoints check the origin of changes themselves), the session check after
- * authentication and before authorization, and ends the Curfew session in the chain's logout.
+ * authentication and before authorization (the login path passes unchecked), ends the Curfew
+ * session in the chain's logout, and starts a fresh one at each sign-in.
  */
 public final class CurfewHttpConfigurer extends AbstractHttpConfigurer<CurfewHttpConfigurer, HttpSecurity> {
   private final List<RequestMatcher> passive = new ArrayList<>();
@@ -39,6 +42,12 @@ public final class CurfewHttpConfigurer extends AbstractHttpConfigurer<CurfewHtt
     if (client == null) return;
     LogoutConfigurer<?> logout = http.getConfigurer(LogoutConfigurer.class);
     if (logout != null) logout.addLogoutHandler(new CurfewLogoutHandler(client));
+    // Every sign-in starts a Curfew session of its own (after the session-fixation strategy that
+    // the session management configurer, applied before this one, made the shared object).
+    SessionAuthenticationStrategy existing = http.getSharedObject(SessionAuthenticationStrategy.class);
+    SessionAuthenticationStrategy fresh = new FreshSignIn(client);
+    http.setSharedObject(SessionAuthenticationStrategy.class,
+        existing == null ? fresh : new CompositeSessionAuthenticationStrategy(List.of(existing, fresh)));
   }
 
   @Override

@@ -125,13 +125,16 @@ final class CurfewJsEndpoints extends OncePerRequestFilter {
 
   /**
    * A change must come from this site: Fetch Metadata's {@code Sec-Fetch-Site} when the browser
-   * sends it, else {@code Origin} when present, must name this origin.
+   * sends it, else {@code Origin}, which must name this origin. A change with neither is refused:
+   * every browser curfew.js runs in sends one of them with a POST or DELETE, and unlike the
+   * gateway's {@code /_curfew/connect} (which takes only a JSON body, something no form of another
+   * site can send) these calls have no body that could tell a form's request apart.
    */
   private static boolean sameOrigin(HttpServletRequest request) {
     String site = request.getHeader("Sec-Fetch-Site");
     if (site != null) return site.equals("same-origin") || site.equals("none");
     String origin = request.getHeader("Origin");
-    if (origin == null) return true;
+    if (origin == null) return false;
     String self = request.getScheme() + "://" + request.getServerName()
         + (isDefaultPort(request) ? "" : ":" + request.getServerPort());
     return origin.equalsIgnoreCase(self);

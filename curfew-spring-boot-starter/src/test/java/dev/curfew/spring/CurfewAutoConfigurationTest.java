@@ -35,4 +35,38 @@ class CurfewAutoConfigurationTest {
           assertThat(context.getBean(CurfewProperties.class).getPassivePaths()).containsExactly("/a/**", "/b");
         });
   }
+
+  @Test
+  void anEmptyUrlIsNoUrl() {
+    runner.withPropertyValues("curfew.url=").run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context).doesNotHaveBean(CurfewClient.class);
+    });
+    runner.withPropertyValues("curfew.url=  ", "curfew.api-key=k").run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context).doesNotHaveBean(CurfewClient.class);
+    });
+  }
+
+  @Test
+  void aUrlThatIsNotHttpIsAStartUpErrorNamingTheProperty() {
+    runner.withPropertyValues("curfew.url=localhost:19802", "curfew.api-key=k").run(context ->
+        assertThat(context).getFailure().rootCause().hasMessageContaining("curfew.url: not an http(s) URL: localhost:19802"));
+    runner.withPropertyValues("curfew.url=ftp://h/", "curfew.api-key=k").run(context ->
+        assertThat(context).getFailure().rootCause().hasMessageContaining("curfew.url: not an http(s) URL: ftp://h/"));
+    runner.withPropertyValues("curfew.url=http:///nohost", "curfew.api-key=k").run(context ->
+        assertThat(context).getFailure().rootCause().hasMessageContaining("curfew.url"));
+  }
+
+  @Test
+  void aLoginPathOrPassivePathWithoutALeadingSlashIsAStartUpErrorNamingTheProperty() {
+    runner.withPropertyValues("curfew.url=http://127.0.0.1:9", "curfew.api-key=k", "curfew.login-path=signin").run(context ->
+        assertThat(context).getFailure().rootCause().hasMessageContaining("curfew.login-path: not a path of the app (/login): signin"));
+    runner.withPropertyValues("curfew.url=http://127.0.0.1:9", "curfew.api-key=k", "curfew.login-path=/signin?x=1").run(context ->
+        assertThat(context).getFailure().rootCause().hasMessageContaining("curfew.login-path"));
+    runner.withPropertyValues("curfew.url=http://127.0.0.1:9", "curfew.api-key=k", "curfew.passive-paths=/ok/**,api/unread").run(context ->
+        assertThat(context).getFailure().rootCause().hasMessageContaining("curfew.passive-paths[1]").hasMessageContaining("api/unread"));
+    runner.withPropertyValues("curfew.url=http://127.0.0.1:9", "curfew.api-key=k", "curfew.passive-paths=/a/**/b/{").run(context ->
+        assertThat(context).getFailure().rootCause().hasMessageContaining("curfew.passive-paths[0]"));
+  }
 }

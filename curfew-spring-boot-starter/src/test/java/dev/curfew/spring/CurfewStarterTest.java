@@ -153,6 +153,33 @@ class CurfewStarterTest {
   }
 
   @Test
+  void theLoginPathPassesUnchecked_andSigningInAgainAfterAnEndedSessionStartsAFreshOne() {
+    BrowserLike page = new BrowserLike(port);
+    String sessionId = signIn(page);
+    admin.revokeSession(sessionId); // as an idle expiry curfew.js saw before the app did
+    HttpResponse<String> login = page.get("/login?return=%2F", "text/html");
+    assertThat(login.statusCode()).isNotEqualTo(302); // never /login?return=%2Flogin%3Freturn%3D%252F
+    assertThat(page.get("/login/help", "text/html").statusCode()).isNotEqualTo(302);
+
+    String fresh = signIn(page);
+    assertThat(fresh).isNotEqualTo(sessionId);
+    assertThat(admin.sessionById(fresh).subject()).isEqualTo("alice");
+  }
+
+  @Test
+  void aChangeWithoutSecFetchSiteAndWithoutOriginIsRefused() {
+    BrowserLike browser = new BrowserLike(port);
+    String sessionId = signIn(browser);
+    HttpResponse<String> bare = browser.call("POST", "/_curfew/session/extend");
+    assertThat(bare.statusCode()).isEqualTo(403);
+    assertThat(Json.parseObject(bare.body())).containsEntry("type", "urn:curfew:problem:cross-site-request");
+    assertThat(admin.sessionById(sessionId).extensionsUsed()).isZero();
+    HttpResponse<String> sameOrigin = browser.call("POST", "/_curfew/session/extend", "Origin", "http://localhost:" + port);
+    assertThat(sameOrigin.statusCode()).isEqualTo(200);
+    assertThat(browser.get("/_curfew/session", "application/json").statusCode()).isEqualTo(200); // reading needs neither
+  }
+
+  @Test
   void theEventStreamIsRelayedUntilTheSessionEnds() throws Exception {
     BrowserLike browser = new BrowserLike(port);
     String sessionId = signIn(browser);

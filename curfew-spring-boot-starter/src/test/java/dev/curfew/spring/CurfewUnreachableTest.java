@@ -35,6 +35,7 @@ class CurfewUnreachableTest {
     HttpResponse<String> me = browser.get("/me", "application/json");
     assertThat(me.statusCode()).isEqualTo(503);
     assertThat(Json.parseObject(me.body())).containsEntry("type", "urn:curfew:problem:unavailable");
+    assertThat((String) Json.parseObject(me.body()).get("detail")).contains("ConnectException").doesNotEndWith("null");
     HttpResponse<String> page = browser.get("/me", "text/html");
     assertThat(page.statusCode()).isEqualTo(503);
   }

@@ -107,11 +107,31 @@ class SampleBrowserTest {
 
     // No more activity: the warning again, then the end, and the page goes to the login page.
     within(Duration.ofSeconds(30), x -> visible(DIALOG));
-    within(Duration.ofSeconds(30), x -> d.getCurrentUrl().contains("/login?return=%2F") ? true : null);
+    // Exactly /login?return=%2F: never a login page that returns to the login page (/login?return=%2Flogin%3F...).
+    within(Duration.ofSeconds(30), x -> d.getCurrentUrl().contains("/login?") ? true : null);
+    assertThat(d.getCurrentUrl()).isEqualTo(url("/login?return=%2F"));
     assertThat(d.findElement(By.id("note")).getText()).isEqualTo("Your session has ended. Sign in to continue.");
     assertThat(ended(sessionId)).isEqualTo("idle_timeout");
+
+    // Signing in from there goes back to the page, with a Curfew session of its own.
+    d.findElement(By.name("username")).sendKeys("alice");
+    d.findElement(By.name("password")).sendKeys("wonderland");
+    d.findElement(By.cssSelector("form[action='/login'] button[type=submit]")).click();
+    WebElement again = within(Duration.ofSeconds(30), x -> first(By.id("session")));
+    assertThat(d.getCurrentUrl()).isEqualTo(url("/"));
+    assertThat(again.getText()).isNotEqualTo(sessionId);
+    assertThat(admin.sessionById(again.getText()).subject()).isEqualTo("alice");
+  }
+
+  @Test
+  void aPageOnTheLoginPathIsNotSentToTheLoginPathAgain_whenItsSessionHasEnded() {
+    String sessionId = signIn();
+    admin.revokeSession(sessionId); // Curfew ended it; the app has not heard yet
+    d.get(url("/login?return=%2F"));
+    assertThat(d.getCurrentUrl()).isEqualTo(url("/login?return=%2F"));
     d.get(url("/"));
-    assertThat(d.getCurrentUrl()).contains("/login"); // the app's session ended with it
+    within(Duration.ofSeconds(30), x -> d.getCurrentUrl().contains("/login?") ? true : null);
+    assertThat(d.getCurrentUrl()).isEqualTo(url("/login?return=%2F")); // the app's session ended at its next page
   }
 
   @Test
