@@ -45,6 +45,13 @@ final class GatewayConnection implements SessionEvents {
   private static final System.Logger LOG = System.getLogger(GatewayConnection.class.getName());
   /** How long the end waits for a client to take its last line before disconnecting anyway. */
   static final long END_FLUSH_MS = 250;
+  /**
+   * After the end's disconnect message, how long the gateway waits for the client to close the
+   * connection before closing it itself. Closing at once would reset a client still reading a flood of
+   * output that was on its way: the reset discards what its socket holds, the last line and the
+   * disconnect with it. Nothing is relayed meanwhile.
+   */
+  static final long END_LINGER_MS = 5_000;
   /** Refused channels and requests recorded per connection; beyond, they are counted only. */
   static final int MAX_REFUSALS_RECORDED = 10;
   /** The longest name (channel type, host, subsystem) a refusal record carries. */
@@ -64,7 +71,8 @@ final class GatewayConnection implements SessionEvents {
   private final AtomicLong bytesIn = new AtomicLong();
   private final AtomicLong bytesOut = new AtomicLong();
   private final AtomicLong refusedRequests = new AtomicLong();
-  private final List<Map<String, Object>> recordings = new ArrayList<>();
+  /** Each channel's recording (file, sha256) by channel number: the first channel's is the first. */
+  private final java.util.TreeMap<Integer, Map<String, Object>> recordings = new java.util.TreeMap<>();
   private volatile SshTarget target;
   private volatile String sessionId;
   private volatile SessionStatus status;
@@ -346,7 +354,25 @@ final class GatewayConnection implements SessionEvents {
     for (Relay r : relays) told.add(r.end(reason));
     CompletableFuture<Void> all = CompletableFuture.allOf(told.toArray(CompletableFuture[]::new));
     all.completeOnTimeout(null, END_FLUSH_MS, TimeUnit.MILLISECONDS)
-        .whenComplete((v, e) -> disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, TerminalText.disconnectText(reason)));
+        .whenComplete((v, e) -> disconnectLingering(TerminalText.disconnectText(reason)));
+  }
+
+  /**
+   * Sends the disconnect message (after everything already written, the last lines included), then lets
+   * the client close the connection, as a client does on reading it; closes it after
+   * {@link #END_LINGER_MS} when the client has not.
+   */
+  private void disconnectLingering(String text) {
+    try {
+      org.apache.sshd.common.util.buffer.Buffer b = session.createBuffer(SshConstants.SSH_MSG_DISCONNECT, text.length() + 32);
+      b.putInt(SshConstants.SSH2_DISCONNECT_BY_APPLICATION);
+      b.putString(text);
+      b.putString("");
+      session.writePacket(b);
+      gateway.scheduler().schedule(() -> session.close(true), END_LINGER_MS, TimeUnit.MILLISECONDS);
+    } catch (IOException | RuntimeException e) {
+      disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, text);
+    }
   }
 
   /** The target's connection closed under a client still connected: nothing more can be relayed. */
@@ -377,7 +403,7 @@ final class GatewayConnection implements SessionEvents {
       Map<String, Object> rec = r.finishRecording();
       if (rec != null) {
         synchronized (recordings) {
-          recordings.add(rec);
+          recordings.put(r.number(), rec);
         }
       }
     }
@@ -425,7 +451,7 @@ final class GatewayConnection implements SessionEvents {
     data.put("duration_ms", (System.nanoTime() - openedAtNanos) / 1_000_000);
     List<Map<String, Object>> recorded;
     synchronized (recordings) {
-      recorded = List.copyOf(recordings);
+      recorded = List.copyOf(recordings.values());
     }
     if (!recorded.isEmpty()) {
       data.put("recording_sha256", recorded.get(0).get("sha256"));

@@ -24,7 +24,9 @@ import java.util.Map;
  * One channel's terminal as an asciicast v2 file (https://docs.asciinema.org/manual/asciicast/v2/):
  * a header line (JSON object: {@code version} 2, {@code width}, {@code height}, {@code timestamp} in
  * Unix seconds, {@code env.TERM}), then one JSON array per event, {@code [seconds since start, "o",
- * text]} for output. Input is not recorded: what a terminal does not echo (a password typed
+ * text]} for output and {@code [seconds, "r", "COLSxROWS"]} for a resize (the client's window
+ * change). A size of 0 (a client that announced none, as a script's {@code ssh -tt} does) is recorded as
+ * the default 80 x 24. Input is not recorded: what a terminal does not echo (a password typed
  * to {@code sudo}) must not land in a file. The file's SHA-256 is computed while it is written and
  * goes into the {@code connection.closed} record, which is how a recording proves itself later
  * ({@code curfew audit verify-recording}).
@@ -33,6 +35,10 @@ import java.util.Map;
  * multi-byte sequence split across two reads whole; invalid bytes become U+FFFD.
  */
 final class Recording {
+  /** The size recorded when a client announces 0 (none). */
+  static final int DEFAULT_WIDTH = 80;
+  static final int DEFAULT_HEIGHT = 24;
+
   private final Path file;
   private final DigestOutputStream out;
   private final long startNanos;
@@ -61,8 +67,8 @@ final class Recording {
     Recording r = new Recording(file, new DigestOutputStream(new BufferedOutputStream(raw, 64 * 1024), sha), startNanos);
     Map<String, Object> header = new LinkedHashMap<>();
     header.put("version", 2L);
-    header.put("width", (long) width);
-    header.put("height", (long) height);
+    header.put("width", (long) orDefault(width, DEFAULT_WIDTH));
+    header.put("height", (long) orDefault(height, DEFAULT_HEIGHT));
     header.put("timestamp", startEpochMs / 1000);
     if (term != null) header.put("env", Map.of("TERM", term));
     r.line(CanonicalJson.write(header));
@@ -75,6 +81,17 @@ final class Recording {
 
   synchronized void output(byte[] bytes, long nowNanos) throws IOException {
     event("o", output, bytes, nowNanos);
+  }
+
+  /** The terminal was resized to {@code columns} x {@code rows}: an asciicast {@code "r"} event. */
+  synchronized void resize(int columns, int rows, long nowNanos) throws IOException {
+    if (sha256Hex != null) return;
+    String size = orDefault(columns, DEFAULT_WIDTH) + "x" + orDefault(rows, DEFAULT_HEIGHT);
+    line(eventLine("r", size, nowNanos));
+  }
+
+  private static int orDefault(int value, int fallback) {
+    return value > 0 ? value : fallback;
   }
 
   /** Closes the file once and answers its SHA-256 (hex); later calls answer the same. */
@@ -90,13 +107,17 @@ final class Recording {
     if (sha256Hex != null) return;
     CharSequence chars = text.decode(bytes);
     if (chars.length() == 0) return;
-    StringBuilder line = new StringBuilder(chars.length() + 32);
+    line(eventLine(kind, chars.toString(), nowNanos));
+  }
+
+  private String eventLine(String kind, String data, long nowNanos) {
+    StringBuilder line = new StringBuilder(data.length() + 32);
     long micros = Math.max(0, (nowNanos - startNanos) / 1_000);
     line.append('[').append(micros / 1_000_000).append('.').append(String.format("%06d", micros % 1_000_000))
         .append(",\"").append(kind).append("\",");
-    CanonicalJson.write(chars.toString(), line);
+    CanonicalJson.write(data, line);
     line.append(']');
-    line(line.toString());
+    return line.toString();
   }
 
   private void line(String text) throws IOException {

@@ -103,8 +103,9 @@ final class Relay implements AsyncCommand {
   public void start(ChannelSession ch, Environment env) throws IOException {
     channel = (RelayChannelSession) ch;
     channel.relay(this);
-    out = new TerminalWriter(clientOut);
-    err = new TerminalWriter(clientErr);
+    // What reaches the client's terminal is recorded when it is handed to the channel, in that order.
+    out = new TerminalWriter(clientOut, this::record);
+    err = new TerminalWriter(clientErr, this::record);
     if (!connection.relayStarted(this)) {
       finish(1, "curfew: too many channels on this connection");
       return;
@@ -182,21 +183,25 @@ final class Relay implements AsyncCommand {
     if (in != null) in.close(false); // a graceful close sends EOF after the pending write
   }
 
-  /** Target to client: output is never activity. */
+  /**
+   * Target to client: output is never activity. Once the session is ending nothing more is read or
+   * passed on: the target's output must not starve the last line (see {@link #end}).
+   */
   private void pumpOutput(IoInputStream from, TerminalWriter to) {
     if (from == null) {
       outputEnded();
       return;
     }
+    if (ending.get()) return;
     ByteArrayBuffer buf = new ByteArrayBuffer(READ_BYTES, false);
     from.read(buf).addListener(f -> {
       if (f.getException() != null) {
         outputEnded();
         return;
       }
+      if (ending.get()) return; // read as the end began: dropped
       byte[] bytes = buf.getCompactData();
       connection.output(bytes.length);
-      record(bytes);
       to.write(bytes).whenComplete((v, e) -> {
         if (e == null) pumpOutput(from, to);
         else outputEnded();
@@ -235,6 +240,14 @@ final class Relay implements AsyncCommand {
   void windowChanged(int columns, int rows, int widthPx, int heightPx) {
     PtyCapableChannelSession up = upstream;
     if (up == null || !up.isUsePty() || !up.isOpen()) return;
+    Recording r = recording;
+    if (r != null) {
+      try {
+        r.resize(columns, rows, System.nanoTime());
+      } catch (IOException e) {
+        connection.recordingFailed(this, e);
+      }
+    }
     try {
       up.sendWindowChange(columns, rows, heightPx, widthPx);
     } catch (IOException e) {
@@ -245,20 +258,23 @@ final class Relay implements AsyncCommand {
   /** The session's warning, on its own line: on the terminal, or on stderr of a command without one. */
   void say(String text) {
     if (finished.get()) return;
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    record(bytes);
-    terminal().write(bytes);
+    terminal().write(text.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
-   * The session ended: the last line naming the reason, exit-signal {@code HUP}, the channel closed;
-   * the command on the target is cut with its channel. Completes when the client was told (or could not be).
+   * The session ended: the target's output stops first (nothing more is read from the target's channel,
+   * and what was read but not yet handed to the client is dropped), so that under a flood of output
+   * the last line naming the reason is next on the client's channel after at most the one write the
+   * channel already holds; then exit-signal {@code HUP}, the channel closed; the command on the target
+   * is cut with its channel. Completes when the client was told (or could not be).
    */
   CompletableFuture<Void> end(String reason) {
     if (!ending.compareAndSet(false, true) || finished.get()) return CompletableFuture.completedFuture(null);
+    // Atomically on each stream: what is queued is dropped, the line goes next, nothing after it.
     byte[] line = TerminalText.endLine(reason).getBytes(StandardCharsets.UTF_8);
-    record(line);
-    return terminal().write(line).handle((v, e) -> {
+    TerminalWriter terminal = terminal();
+    (terminal == out ? err : out).last(null);
+    return terminal.last(line).handle((v, e) -> {
       try {
         channel.sendExitSignal("HUP", TerminalText.disconnectText(reason));
       } catch (IOException ignored) {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.channel.ChannelAsyncOutputStream;
 import org.apache.sshd.common.channel.PtyMode;
 import org.apache.sshd.common.channel.RequestHandler;
 import org.apache.sshd.common.util.buffer.Buffer;
@@ -80,6 +81,18 @@ final class RelayChannelSession extends ChannelSession {
         clamp(height, MAX_PIXELS));
     return super.handleWindowChangeParsed(clamp(columns, MAX_CELLS), clamp(rows, MAX_CELLS), clamp(width, MAX_PIXELS),
         clamp(height, MAX_PIXELS));
+  }
+
+  /**
+   * MINA SSHD 2.20.1 resumes only the standard output stream when the client opens its window: a write
+   * on standard error that found the window full (the last line of a command flooding its output,
+   * written to stderr) would wait forever. Both are resumed here, output first.
+   */
+  @Override
+  public void handleWindowAdjust(Buffer buffer) throws IOException {
+    super.handleWindowAdjust(buffer);
+    ChannelAsyncOutputStream e = asyncErr;
+    if (e != null) e.onWindowExpanded();
   }
 
   @Override

@@ -103,6 +103,20 @@ class SshGatewayPartsTest {
   }
 
   @Test
+  void aRecordingOfATerminalWithoutASizeSays80x24AndResizesAreRecordedAsResizeEvents() throws Exception {
+    Path file = dir.resolve("r").resolve("c-2.cast");
+    Recording r = Recording.start(file, 0, 0, "xterm", 1_767_225_600_000L, 0); // ssh -tt from a script: 0x0
+    r.output("a".getBytes(StandardCharsets.UTF_8), 1_000_000_000L);
+    r.resize(132, 43, 1_250_000_000L);
+    r.resize(0, 0, 1_500_000_000L);
+    r.finish();
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines.get(0)).contains("\"height\":24").contains("\"width\":80");
+    assertThat(lines.subList(1, lines.size())).containsExactly("[1.000000,\"o\",\"a\"]",
+        "[1.250000,\"r\",\"132x43\"]", "[1.500000,\"r\",\"80x24\"]");
+  }
+
+  @Test
   void gatewayEventsAreRecordedWithTheSessionOnlyThoseTypes() throws Exception {
     MemoryAuditSink audit = new MemoryAuditSink();
     SessionEngine engine = new SessionEngine(new ManualClock(java.time.Instant.parse("2026-01-01T00:00:00Z")), "n", new Policies(
