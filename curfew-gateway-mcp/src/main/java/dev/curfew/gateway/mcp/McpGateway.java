@@ -61,6 +61,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class McpGateway {
   private static final System.Logger LOG = System.getLogger(McpGateway.class.getName());
   static final String SESSION_HEADER = "Mcp-Session-Id";
+  static final String VERSION_HEADER = "MCP-Protocol-Version";
+  /**
+   * How long an SSE answer ended by the close of its connection waits, reading, for the rest of what
+   * arrived before the close (see {@link #relayEvents}).
+   */
+  static final long CLOSED_QUIET_MS = 2_000;
   private static final Set<String> ENDINGS = Set.of("expired", "revoked", "logged_out");
   /** Request headers never relayed: the token, hop-by-hop headers, and what the gateway sets itself. */
   private static final Set<String> NOT_FORWARDED = Set.of("authorization", "host", "cookie", "connection",
@@ -370,6 +376,10 @@ public final class McpGateway {
           "this gateway opened no MCP session with this Mcp-Session-Id (or it has ended): initialize a new one");
       return NO_BINDING;
     }
+    if (b.sessionId.equals(d.status().sessionId())) {
+      String version = req.getHeader(VERSION_HEADER);
+      if (version != null && !version.isBlank()) b.protocolVersion = version.trim();
+    }
     if (!b.sessionId.equals(d.status().sessionId())) {
       Map<String, Object> data = new ConnectionRecords(route.path(), "mcp", clientAddress(req), "mcp-" + UUID.randomUUID())
           .refused("foreign_mcp_session");
@@ -455,12 +465,30 @@ public final class McpGateway {
                 return;
               }
               Buffer answer = br.result();
+              if ("initialize".equals(m.method())) negotiated(up.getHeader(SESSION_HEADER), answer);
               if (b != null) b.bytesOut.addAndGet(answer.length());
               if (call != null) call.finish(outcome(answer));
               resp.end(answer);
             });
           }
         });
+  }
+
+  /**
+   * The protocol version an {@code initialize} answer names: the MCP session's until its client sends
+   * {@code MCP-Protocol-Version} itself (the gateway's own requests upstream carry it).
+   */
+  private void negotiated(String mcpSessionId, Buffer answer) {
+    Binding b = mcpSessionId == null ? null : bindings.get(mcpSessionId);
+    if (b == null || b.protocolVersion != null) return;
+    try {
+      if (Json.decodeValue(answer) instanceof JsonObject o && o.getValue("result") instanceof JsonObject r
+          && r.getValue("protocolVersion") instanceof String v && !v.isBlank()) {
+        b.protocolVersion = v;
+      }
+    } catch (RuntimeException ignored) {
+      // not JSON: no version learned
+    }
   }
 
   /** A request without effect upstream, which may be sent again: {@code ping} and the listings. */
@@ -481,9 +509,41 @@ public final class McpGateway {
     resp.headers().set("Cache-Control", "no-store");
   }
 
-  /** Relays an SSE answer event by event; the call's own answer finishes it. */
+  /**
+   * Relays an SSE answer event by event; the call's own answer finishes it. The upstream is paused
+   * while the client's write queue is full.
+   *
+   * <p>An answer without Content-Length and without chunked encoding (HTTP/1.1, RFC 9112 6.3: its
+   * body ends when the server closes the connection) needs care under that pause: Vert.x 5 (its
+   * HTTP/1.x client connection) keeps what it read while the response was paused, the body's end
+   * included, queued on the connection, but reports the connection's close to the response at once,
+   * as an exception ({@code HttpClosedException}), ahead of that queue. What was queued is still
+   * delivered once the response is resumed, end included. So the close of such a body is no error:
+   * the relay keeps reading until the end comes, or until nothing more arrives for {@link
+   * #CLOSED_QUIET_MS} while it is not paused (then it ends as at the end). Every complete event that
+   * arrived is relayed; an unfinished trailing one is not (the framer only hands over whole events).
+   */
   private void relayEvents(HttpClientResponse up, HttpServerResponse resp, Binding b, Call call, Stream stream) {
     resp.setChunked(true);
+    boolean closeDelimited = closeDelimited(up);
+    boolean[] paused = {false};
+    boolean[] closed = {false}; // the upstream closed its connection (a close-delimited body's end)
+    long[] quiet = {-1};
+    Runnable ended = () -> {
+      if (quiet[0] >= 0) vertx.cancelTimer(quiet[0]);
+      quiet[0] = -1;
+      if (call != null && !call.done) call.finish("error");
+      if (stream != null) stream.finish();
+      if (!resp.ended()) resp.end();
+    };
+    Runnable waitQuiet = () -> {
+      if (!closed[0] || resp.ended()) return;
+      if (quiet[0] >= 0) vertx.cancelTimer(quiet[0]);
+      quiet[0] = vertx.setTimer(CLOSED_QUIET_MS, id -> {
+        quiet[0] = -1;
+        if (!paused[0]) ended.run();
+      });
+    };
     SseEvents events = new SseEvents(maxBodyBytes, (raw, data) -> {
       if (call != null && call.done || stream != null && stream.done) return;
       if (b != null) b.bytesOut.addAndGet(raw.length());
@@ -493,28 +553,51 @@ public final class McpGateway {
       }
       resp.write(raw);
       if (resp.writeQueueFull()) {
+        paused[0] = true;
         up.pause();
-        resp.drainHandler(v -> up.resume());
+        resp.drainHandler(v -> {
+          paused[0] = false;
+          up.resume();
+          waitQuiet.run();
+        });
       }
     });
     up.handler(chunk -> {
-      if (!events.feed(chunk)) up.request().reset();
+      if (!events.feed(chunk)) {
+        up.request().reset();
+        return;
+      }
+      waitQuiet.run();
     });
-    up.endHandler(v -> {
-      if (call != null && !call.done) call.finish("error");
-      if (stream != null) stream.finish();
-      if (!resp.ended()) resp.end();
-    });
+    up.endHandler(v -> ended.run());
     up.exceptionHandler(e -> {
+      if (closeDelimited && e instanceof io.vertx.core.http.HttpClosedException && !resp.ended()) {
+        closed[0] = true;
+        waitQuiet.run();
+        return;
+      }
+      if (quiet[0] >= 0) vertx.cancelTimer(quiet[0]);
       if (call != null && !call.done) call.finish("error");
       if (stream != null) stream.finish();
       if (!resp.ended()) resp.reset();
     });
     resp.closeHandler(v -> {
-      if (call != null && !call.done) call.finish("cancelled");
+      if (quiet[0] >= 0) vertx.cancelTimer(quiet[0]);
+      // A client that drops its stream has not cancelled its request (MCP 2025-06-18, Transports:
+      // "disconnection SHOULD NOT be interpreted as the client cancelling its request"): nothing is
+      // sent upstream, and the call's outcome is unknown here.
+      if (call != null && !call.done) call.finish("error", "client_disconnected");
       if (stream != null) stream.finish();
       up.request().reset();
     });
+  }
+
+  /** An HTTP/1.x body that ends with its connection: neither Content-Length nor chunked transfer coding. */
+  private static boolean closeDelimited(HttpClientResponse up) {
+    if (up.version() == io.vertx.core.http.HttpVersion.HTTP_2) return false;
+    if (up.getHeader("Content-Length") != null) return false;
+    String te = up.getHeader("Transfer-Encoding");
+    return te == null || !te.toLowerCase(Locale.ROOT).contains("chunked");
   }
 
   /** {@code ok} or {@code error} when {@code data} is the answer to request {@code id}; null when it is anything else. */
@@ -669,6 +752,8 @@ public final class McpGateway {
       RequestOptions o = new RequestOptions().setMethod(HttpMethod.DELETE).setHost(b.route.upstreamHost())
           .setPort(b.route.upstreamPort()).setSsl(b.route.tls()).setURI(b.route.upstreamUri(b.route.path(), null))
           .putHeader(SESSION_HEADER, b.mcpSessionId);
+      String version = b.protocolVersion;
+      if (version != null) o.putHeader(VERSION_HEADER, version);
       client.request(o).compose(HttpClientRequest::send).compose(HttpClientResponse::body)
           .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "DELETE of MCP session " + b.mcpSessionId + " failed: " + e));
       unbind(b, "session_ended", reason);
@@ -739,6 +824,8 @@ public final class McpGateway {
     final AtomicLong activeMessages = new AtomicLong();
     final AtomicLong bytesIn = new AtomicLong();
     final AtomicLong bytesOut = new AtomicLong();
+    /** The MCP-Protocol-Version its client sends (or its initialize answer named); null: none seen. */
+    volatile String protocolVersion;
 
     Binding(String mcpSessionId, String sessionId, McpRoute route, String connectionId, long openedNanos) {
       this.mcpSessionId = mcpSessionId;
@@ -811,10 +898,15 @@ public final class McpGateway {
 
     /** The answer came (or the exchange failed): the record, and nothing more to cut. */
     void finish(String outcome) {
+      finish(outcome, null);
+    }
+
+    /** As above, {@code detail} (when not null) saying why the outcome is unknown. */
+    void finish(String outcome, String detail) {
       if (done) return;
       done = true;
       stop();
-      record(outcome);
+      record(outcome, detail);
     }
 
     private void stop() {
@@ -823,7 +915,7 @@ public final class McpGateway {
       untrack(sessionId, this);
     }
 
-    private void record(String outcome) {
+    private void record(String outcome, String detail) {
       if (!"tools/call".equals(message.method())) return;
       Map<String, Object> data = new LinkedHashMap<>();
       data.put("target", route.path());
@@ -835,6 +927,7 @@ public final class McpGateway {
       data.put("tool", tool == null ? "" : tool);
       data.put("arguments_sha256", StatementDigest.sha256(message.argumentsJson()));
       data.put("outcome", outcome);
+      if (detail != null) data.put("detail", detail);
       data.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(settings.nanoTime().getAsLong() - startNanos));
       store.recordGatewayEvent(sessionId, RecordTypes.AGENT_TOOL_CALLED, data);
     }
@@ -844,7 +937,7 @@ public final class McpGateway {
       if (done) return Future.succeededFuture();
       done = true;
       stop();
-      record("cancelled");
+      record("cancelled", null);
       HttpServerResponse resp = response;
       Map<String, Object> data = new LinkedHashMap<>();
       data.put("reason", reason.wire());
@@ -866,7 +959,11 @@ public final class McpGateway {
       RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost(route.upstreamHost())
           .setPort(route.upstreamPort()).setSsl(route.tls()).setURI(route.upstreamUri(route.path(), null))
           .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json, text/event-stream");
-      if (binding != null) o.putHeader(SESSION_HEADER, binding.mcpSessionId);
+      if (binding != null) {
+        o.putHeader(SESSION_HEADER, binding.mcpSessionId);
+        String version = binding.protocolVersion;
+        if (version != null) o.putHeader(VERSION_HEADER, version);
+      }
       Buffer note = JsonRpc.notification("notifications/cancelled", new JsonObject().put("requestId", message.id())
           .put("reason", "curfew: session ended (" + reason.wire() + ")"));
       return client.request(o).compose(r -> r.send(note)).compose(HttpClientResponse::body)

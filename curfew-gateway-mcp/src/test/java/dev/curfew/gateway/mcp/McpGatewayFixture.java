@@ -82,6 +82,12 @@ final class McpGatewayFixture implements AutoCloseable {
     port = front.actualPort();
   }
 
+  /** Sends the session events to {@code more} as well (a second gateway under test). */
+  void follow(SessionEvents more) {
+    SessionEvents first = follower;
+    follower = (id, event, data) -> first.publish(id, event, data) + more.publish(id, event, data);
+  }
+
   /** Opens a session for the MCP route (audience mcp:/mcp), as an agent platform would; its token. */
   String open(String subject, String policy) {
     return engine.open(subject, policy, Map.of(), Audience.of("mcp:/mcp"), "platform").token();
