@@ -29,6 +29,25 @@ public final class PrivateSshd implements AutoCloseable {
     return Files.isExecutable(SSHD) && onPath("ssh") && onPath("ssh-keygen") && onPath("sshpass") && onPath("script");
   }
 
+  /**
+   * A private sshd in a temporary directory. Outside CI a machine without the tools skips the test;
+   * in CI their absence fails it (.ci/run installs them).
+   */
+  public static PrivateSshd startOrSkip() throws Exception {
+    boolean here = available();
+    if (!here && "true".equals(System.getenv("CI"))) throw new IllegalStateException("OpenSSH tools missing (see .ci/run)");
+    org.junit.jupiter.api.Assumptions.assumeTrue(here, "openssh-server missing: skipped outside CI");
+    return new PrivateSshd(Files.createTempDirectory("curfew-sshd"));
+  }
+
+  /** MINA SSHD's client, started, taking any host key (the gateway's is made for each test). */
+  public static org.apache.sshd.client.SshClient client() {
+    org.apache.sshd.client.SshClient c = org.apache.sshd.client.SshClient.setUpDefaultClient();
+    c.setServerKeyVerifier(org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier.INSTANCE);
+    c.start();
+    return c;
+  }
+
   static boolean onPath(String tool) {
     for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
       if (Files.isExecutable(Path.of(d, tool))) return true;

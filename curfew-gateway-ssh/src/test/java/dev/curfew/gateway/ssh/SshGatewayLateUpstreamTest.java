@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.curfew.core.audit.RecordTypes;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.apache.sshd.client.SshClient;
-import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,13 +26,8 @@ class SshGatewayLateUpstreamTest {
 
   @BeforeAll
   static void start() throws Exception {
-    boolean here = PrivateSshd.available();
-    if (!here && "true".equals(System.getenv("CI"))) throw new IllegalStateException("OpenSSH tools missing (see .ci/run)");
-    Assumptions.assumeTrue(here, "openssh-server missing: skipped outside CI");
-    sshd = new PrivateSshd(Files.createTempDirectory("curfew-sshd"));
-    client = SshClient.setUpDefaultClient();
-    client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
-    client.start();
+    sshd = PrivateSshd.startOrSkip();
+    client = PrivateSshd.client();
   }
 
   @AfterAll

@@ -6,14 +6,12 @@ import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
 import dev.curfew.gateway.db.testing.CountingLoginGuard;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,10 +27,7 @@ class SshGatewayLoginLimitTest {
 
   @BeforeAll
   static void start() throws Exception {
-    boolean here = PrivateSshd.available();
-    if (!here && "true".equals(System.getenv("CI"))) throw new IllegalStateException("OpenSSH tools missing (see .ci/run)");
-    Assumptions.assumeTrue(here, "openssh-server missing: skipped outside CI");
-    sshd = new PrivateSshd(Files.createTempDirectory("curfew-sshd"));
+    sshd = PrivateSshd.startOrSkip();
   }
 
   @AfterAll

@@ -18,10 +18,8 @@ import java.util.Map;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
-import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,13 +37,8 @@ class SshGatewayRecordingTest {
 
   @BeforeAll
   static void start() throws Exception {
-    boolean here = PrivateSshd.available();
-    if (!here && "true".equals(System.getenv("CI"))) throw new IllegalStateException("OpenSSH tools missing (see .ci/run)");
-    Assumptions.assumeTrue(here, "openssh-server missing: skipped outside CI");
-    sshd = new PrivateSshd(Files.createTempDirectory("curfew-sshd"));
-    client = SshClient.setUpDefaultClient();
-    client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
-    client.start();
+    sshd = PrivateSshd.startOrSkip();
+    client = PrivateSshd.client();
   }
 
   @AfterAll
