@@ -65,7 +65,8 @@ public final class SessionAccess {
   public CompletableFuture<Login> login(String token, String user, boolean touch) {
     return check(token, false).handle((d, e) -> e == null ? d : null).thenCompose(d -> {
       Login refused = refusal(d, user);
-      if (refused != null || !touch) return CompletableFuture.completedFuture(refused != null ? refused : new Login(null, d.status()));
+      if (refused != null) return CompletableFuture.completedFuture(refused);
+      if (!touch) return CompletableFuture.completedFuture(new Login(null, d.status()));
       return check(token, true).handle((t, e) -> {
         Login late = refusal(e == null ? t : null, user);
         return late != null ? late : new Login(null, t.status());
