@@ -393,6 +393,7 @@ public final class EmbeddedStore implements AutoCloseable {
       closed = true;
     }
     stopScheduler();
+    Exception first = null; // an IOException or a RuntimeException
     try {
       SessionEngine e = engine;
       if (e != null && log.writable()) {
@@ -403,10 +404,20 @@ public final class EmbeddedStore implements AutoCloseable {
         await(log.append(List.of(stopped), List.of()), stopWait);
         snapshotter.take(e, stopWait.minusNanos(System.nanoTime() - started));
       }
-    } finally {
-      log.close();
-      trail.close(); // after the log: the final checkpoint covers node.stopped
+    } catch (IOException | RuntimeException e) {
+      first = e;
     }
+    log.close();
+    try {
+      trail.close(); // after the log: the final checkpoint covers node.stopped
+    } catch (IOException | RuntimeException e) {
+      // a full disk fails both: the first failure says what the stop could not keep (node.stopped
+      // or the snapshot); the final checkpoint's rides along
+      if (first == null) throw e;
+      first.addSuppressed(e);
+    }
+    if (first instanceof IOException io) throw io;
+    if (first != null) throw (RuntimeException) first;
   }
 
   /** What a crash leaves (minus a torn write): stops everything without node.stopped or a snapshot. */
