@@ -2,9 +2,11 @@ package dev.curfew.gateway.db;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -56,10 +58,28 @@ public final class ClientTls {
     Promise<Void> done = Promise.promise();
     ssl.handshakeFuture().addListener(f -> {
       if (f.isSuccess()) done.tryComplete();
-      else done.tryFail(f.cause());
+      else done.tryFail(new SSLException(describe(f.cause()))); // not the cause: it may quote the client's bytes
     });
     if (early != null && early.length() > 0) ctx.pipeline().fireChannelRead(Unpooled.wrappedBuffer(early.getBytes()));
     return done.future();
+  }
+
+  /**
+   * What went wrong in a failed handshake, in words fit for the audit trail. Never the client's
+   * bytes: Netty's {@code NotSslRecordException} quotes, in hex, everything it was given where a
+   * TLS record belonged, and a login sent in clear there holds the session token (audit.md: no
+   * record ever contains one). The JDK's own messages name an alert, a protocol or a cipher, not
+   * data; they are kept, printable and at most 200 characters.
+   */
+  static String describe(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof NotSslRecordException) return "not a TLS record: the client sent something else where the handshake belongs";
+      if (t instanceof SslHandshakeTimeoutException || t instanceof SSLException && !(t.getCause() instanceof SSLException)) {
+        String m = String.valueOf(t.getMessage()).replaceAll("[^\\x20-\\x7e]", "?");
+        return m.length() <= 200 ? m : m.substring(0, 200) + "...";
+      }
+    }
+    return "TLS handshake failed (" + failure.getClass().getSimpleName() + ")";
   }
 
   /** Whether TLS was started on {@code socket}: from then on, what it reads came through TLS. */

@@ -64,6 +64,10 @@ class MyGatewayLoginControlsTest {
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.refused").stream()
           .anyMatch(r -> "tls_failed".equals(r.data().get("why"))));
       assertThat(f.records("connection.opened")).isEmpty();
+      // audit.md: no record ever contains a session token; the TLS library's error quotes the bytes it got
+      String tokenHex = java.util.HexFormat.of().formatHex(token.getBytes(StandardCharsets.UTF_8));
+      assertThat(f.records("connection.refused")).allSatisfy(r -> assertThat(r.data().toString())
+          .doesNotContain(token).doesNotContain(tokenHex.substring(0, 16)));
     }
   }
 

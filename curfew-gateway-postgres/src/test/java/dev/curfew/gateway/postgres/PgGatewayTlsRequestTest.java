@@ -45,6 +45,33 @@ class PgGatewayTlsRequestTest {
     }
   }
 
+  /**
+   * A client that asks for TLS, is answered {@code 'S'}, then sends its login in clear: the TLS
+   * handshake fails on the first byte. The TLS library's error quotes, in hex, every byte it got,
+   * the token among them; the refusal records that the handshake failed, never those bytes
+   * (audit.md: no record ever contains a session token).
+   */
+  @Test
+  void aLoginInClearAfterTheTlsAnswer_failsTheHandshake_andTheRecordHoldsNoneOfItsBytes() throws Exception {
+    var certs = TestTls.create();
+    try (PgGatewayFixture f = new PgGatewayFixture("pg_gateway_tls_clear", t -> withTls(t, certs, true), s -> s)) {
+      String token = f.open("mallory", "long");
+      try (Socket s = new Socket("127.0.0.1", f.gateway.port())) {
+        s.setSoTimeout(20_000);
+        s.getOutputStream().write(SSL_REQUEST);
+        assertThat(s.getInputStream().read()).as("the answer to the SSLRequest").isEqualTo('S');
+        s.getOutputStream().write(concat(startup("mallory", f.db.name()), password(token)));
+        s.getInputStream().readAllBytes(); // a TLS alert at most, then the end
+      }
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.refused").stream()
+          .anyMatch(r -> "tls_failed".equals(r.data().get("why"))));
+      String tokenHex = java.util.HexFormat.of().formatHex(token.getBytes(StandardCharsets.UTF_8));
+      assertThat(f.records("connection.refused")).allSatisfy(r -> assertThat(r.data().toString())
+          .doesNotContain(token).doesNotContain(tokenHex.substring(0, 16)).doesNotContain("6d616c6c6f7279")); // "mallory"
+      assertThat(f.records("connection.opened")).isEmpty();
+    }
+  }
+
   @Test
   void startupInTheSameWriteAsTheSslRequest_goesOnInClearWhenTlsIsNotOffered() throws Exception {
     try (PgGatewayFixture f = new PgGatewayFixture("pg_gateway_tls_no")) {
