@@ -132,7 +132,9 @@ public record ConcurrencyLimit(int maxSessionsPerSubject, WhenExceeded whenExcee
   public static String refusal(String subject, int live, String policyName, ConcurrencyLimit limit) {
     return "\"" + subject + "\" already has " + live + " live session" + (live == 1 ? "" : "s")
         + (limit.scope == Scope.AUDIENCE ? " with this audience" : "") + ", the most that policy \"" + policyName
-        + "\" allows (max_sessions_per_subject: " + limit.maxSessionsPerSubject + ", when_exceeded: refuse_new)";
+        + "\" allows (max_sessions_per_subject: " + limit.maxSessionsPerSubject + ", when_exceeded: "
+        + limit.whenExceeded.wire() + (limit.whenExceeded == WhenExceeded.END_OLDEST
+            ? "; a session opened from another never ends that one" : "") + ")";
   }
 
   /** The {@code reason_text} of a session ended to make room for a newer one (the same in every store). */

@@ -155,7 +155,7 @@ public final class SessionEngine {
       if (!policy.concurrency().limited()) {
         return openNow(Tokens.newSessionId(), subject, policy, attrs, audience, actor, resumes);
       }
-      return openWithin(policy.concurrency(), subject, policy, attrs, audience, actor, resumes);
+      return openWithin(policy.concurrency(), subject, policy, attrs, audience, actor, resumes, request.parentSessionId());
     }
   }
 
@@ -189,10 +189,13 @@ public final class SessionEngine {
   /**
    * Opens a session under a policy that limits the subject's concurrent sessions: counts the
    * subject's live sessions (those the limit's scope counts), then refuses the opening or ends the
-   * oldest ones, each recorded with the new session that displaced it. The caller holds the subject's lock.
+   * oldest ones, each recorded with the new session that displaced it. A child session never ends
+   * its own parent ({@code parentId}) to make room: it ends older others, or, when they are too few,
+   * is refused (the person asked for one more session, not to be signed out of the one they asked
+   * from). The caller holds the subject's lock.
    */
   private Decision openWithin(ConcurrencyLimit limit, String subject, Policy policy, Map<String, Object> attrs,
-      Audience audience, String actor, Session resumes) {
+      Audience audience, String actor, Session resumes, String parentId) {
     long now = clock.millis();
     List<Session> live = new ArrayList<>();
     for (Session s : table.bySubject(subject)) {
@@ -207,8 +210,12 @@ public final class SessionEngine {
     live.sort((a, b) -> a.createdAtMs != b.createdAtMs ? Long.compare(a.createdAtMs, b.createdAtMs)
         : Session.openedBefore(a, b));
     List<Object> liveIds = new ArrayList<>();
-    for (Session s : live) liveIds.add(s.id());
-    if (limit.whenExceeded() == ConcurrencyLimit.WhenExceeded.REFUSE_NEW) {
+    List<Session> displaceable = new ArrayList<>();
+    for (Session s : live) {
+      liveIds.add(s.id());
+      if (!s.id().equals(parentId)) displaceable.add(s);
+    }
+    if (limit.whenExceeded() == ConcurrencyLimit.WhenExceeded.REFUSE_NEW || displaceable.size() < excess) {
       AuditRecord r = records.openingRefused(new SessionRecords.About(id, subject, policy.name(), policy.version()),
           now, limit, liveIds, actor, audience);
       return new Decision(Decision.Verdict.REFUSED, null, EndReason.CONCURRENCY_LIMIT,
@@ -217,7 +224,7 @@ public final class SessionEngine {
     }
     List<CompletableFuture<Void>> futures = new ArrayList<>();
     for (int i = 0; i < excess; i++) {
-      Session s = live.get(i);
+      Session s = displaceable.get(i);
       synchronized (s) {
         long at = clock.millis();
         if (s.ended() || at >= s.expiresAtMs()) continue; // ended meanwhile: it no longer counts

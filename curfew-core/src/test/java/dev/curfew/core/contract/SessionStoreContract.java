@@ -94,8 +94,12 @@ public abstract class SessionStoreContract {
   protected static final Policy ONE_REFUSE_NEW = STANDARD.withVersion(1).withConcurrency(
       new ConcurrencyLimit(1, ConcurrencyLimit.WhenExceeded.REFUSE_NEW, ConcurrencyLimit.Scope.SUBJECT));
 
+  protected static final Policy TWO_END_OLDEST = STANDARD.withVersion(1).withConcurrency(
+      new ConcurrencyLimit(2, ConcurrencyLimit.WhenExceeded.END_OLDEST, ConcurrencyLimit.Scope.SUBJECT));
+
   private static final List<Policy> ALL = List.of(STANDARD, NO_EXTENSIONS, TIGHT, WARNS, SHORT, ABSOLUTE, ROTATES,
-      rename(ONE_END_OLDEST, "one-end-oldest"), rename(ONE_REFUSE_NEW, "one-refuse-new"));
+      rename(ONE_END_OLDEST, "one-end-oldest"), rename(ONE_REFUSE_NEW, "one-refuse-new"),
+      rename(TWO_END_OLDEST, "two-end-oldest"));
 
   private static Policy rename(Policy p, String name) {
     return new Policy(name, 1, p.idleTimeout(), p.absoluteTimeout(), p.warnBefore(), p.maxExtensions(), p.renewEvery(),
@@ -875,6 +879,36 @@ public abstract class SessionStoreContract {
         rec(RecordTypes.REFUSED, "S4", "dave", "one-refuse-new", 1, data("reason", "concurrency_limit",
             "max_sessions_per_subject", 1L, "limit_scope", "subject", "live_sessions", List.of("S3"),
             "actor", ACTOR, "audience", List.of("app:web"))));
+  }
+
+  /**
+   * {@code POST /_curfew/connect} under {@code end_oldest}: the parent, always older than the child
+   * it asks for, is never the one ended to make room. Before, it was, and its ending ended the new
+   * child with it (parent_ended): one request signed the person out of everything.
+   */
+  @Test
+  void concurrencyLimit_endOldest_neverEndsTheParentOfTheChildBeingOpened() throws Exception {
+    Decision parent = open("gina", "standard");
+    Audience db = Audience.of("db:orders");
+    Decision first = get(h.store().openChild(parent.token(), "two-end-oldest", db)).child();
+    first.durable().get(30, TimeUnit.SECONDS);
+    assertThat(first.allowed()).isTrue();
+
+    // Two live (the parent and the first child), the limit two: the first child makes room, not the parent.
+    SessionStore.ChildOpened second = get(h.store().openChild(parent.token(), "two-end-oldest", db));
+    second.child().durable().get(30, TimeUnit.SECONDS);
+    assertThat(second.child().allowed()).isTrue();
+    assertThat(done(h.store().check(parent.token(), false)).allowed()).as("the parent").isTrue();
+    assertThat(done(h.store().check(first.token(), false, db)).reason()).isEqualTo(EndReason.CONCURRENCY_LIMIT);
+    assertThat(done(h.store().check(second.child().token(), false, db)).allowed()).isTrue();
+
+    // Limit one: only the parent could make room, so the child is refused and nothing ends.
+    SessionStore.ChildOpened third = get(h.store().openChild(parent.token(), "one-end-oldest", db));
+    assertThat(third.child().verdict()).isEqualTo(Decision.Verdict.REFUSED);
+    assertThat(third.child().reason()).isEqualTo(EndReason.CONCURRENCY_LIMIT);
+    assertThat(third.child().token()).isNull();
+    assertThat(done(h.store().check(parent.token(), false)).allowed()).as("the parent").isTrue();
+    assertThat(done(h.store().check(second.child().token(), false, db)).allowed()).as("the second child").isTrue();
   }
 
   // ---------------------------------------------------------------- what edges record

@@ -324,7 +324,8 @@ public final class RedisSessionStore implements SessionStore {
         CanonicalJson.write(attrs), keys.dueChannel(), audience.wire(),
         Integer.toString(limit.maxSessionsPerSubject()), limit.whenExceeded().wire(), limit.scope().wire(),
         ConcurrencyLimit.displacement(limit), Long.toString(settings.lease().toMillis()),
-        Long.toString(settings.shardCap(shard)), actor == null ? "" : actor);
+        Long.toString(settings.shardCap(shard)), actor == null ? "" : actor,
+        request.parentSessionId() == null ? "" : request.parentSessionId());
     // open.lua adds the session to its subject's live set (RedisKeys#subjectLive) in the same step.
     Future<Decision> answer = run(scripts.open, List.of(keys.session(sessionId), keys.token(hash)), args)
         .map(r -> {

@@ -4,8 +4,8 @@
 -- then the policy's concurrency limit (dev.curfew.core.ConcurrencyLimit): max sessions per subject
 -- (0: none), when exceeded ('refuse_new' or 'end_oldest'), scope ('subject' or 'audience'), the
 -- reason text of a displaced session, the lease ms of a pending ending, and the most live sessions
--- this shard may hold (its share of max_live_sessions, RedisSessionStore.Settings#shardCap), and who
--- opens it (the actor of session.created).
+-- this shard may hold (its share of max_live_sessions, RedisSessionStore.Settings#shardCap), who
+-- opens it (the actor of session.created), and the parent of a child session ('' for none).
 -- Returns {'ALLOWED', now, '', pending entry, id, row..., {id, row...} of each session it displaced}, or
 -- {'REFUSED', now, {ids of the live sessions counted}}, or {'FULL', now}, or {'COLLISION'}.
 local shard, id, retention = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -32,13 +32,19 @@ end
 local excess = #counted + 1 - max
 local displaced = {}
 if max > 0 and excess > 0 then
-  if when ~= WHEN_EXCEEDED.END_OLDEST then
+  -- A child session (ARGV[23]: its parent's id) never ends its own parent to make room: it ends
+  -- older others, or, when they are too few, is refused.
+  local displaceable = {}
+  for _, c in ipairs(counted) do
+    if c[1] ~= ARGV[23] then displaceable[#displaceable + 1] = c end
+  end
+  if when ~= WHEN_EXCEEDED.END_OLDEST or #displaceable < excess then
     local ids = {}
     for i, c in ipairs(counted) do ids[i] = c[1] end
     return {'REFUSED', now, ids}
   end
   for i = 1, excess do
-    local other, o = counted[i][1], counted[i][2]
+    local other, o = displaceable[i][1], displaceable[i][2]
     finish(shard .. 's:' .. other, shard .. 't:', shard, other, o, now, R.CONCURRENCY_LIMIT,
       {ra = CURFEW_ACTOR, rt = ARGV[19], dby = id}, retention, tonumber(ARGV[20]))
     local d = {other}
