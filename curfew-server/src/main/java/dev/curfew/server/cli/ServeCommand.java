@@ -78,6 +78,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (port != null && (port < 0 || port > 65535)) {
+      throw new IllegalArgumentException("--port: must be 0-65535 (0: any free port), not " + port);
+    }
     CurfewConfig cfg = (config == null ? CurfewConfig.defaults() : CurfewConfig.load(config)).withOverrides(port, data);
     Running running = start(cfg, System.out);
     // Last line of a start: every listener is up; scripts can wait for it or poll /readyz.
@@ -121,7 +124,14 @@ final class ServeCommand implements Callable<Integer> {
       this.port = port;
     }
 
+    private boolean stopped;
+
+    /** Stops what was started, once (a start that fails partway stops it too). */
     void stop(PrintStream log) {
+      synchronized (this) {
+        if (stopped) return;
+        stopped = true;
+      }
       for (DatabaseGateway db : databases) {
         try {
           db.close().await(10, TimeUnit.SECONDS);
@@ -224,6 +234,7 @@ final class ServeCommand implements Callable<Integer> {
           .map(s -> Scope.parse(s).orElseThrow(() -> new ConfigException("api_keys", "unknown scope " + s)))
           .collect(java.util.stream.Collectors.toSet()), audience));
     }
+    StartChecks.check(cfg, keys, System.getenv()); // before the store opens or anything listens
     // io_uring where the kernel allows it (fewer system calls and wake-ups per relayed message than
     // epoll: docs/benchmarks.md), else epoll, else NIO; server.transport names one.
     io.vertx.core.transport.Transport transport = cfg.transport().resolve();
@@ -240,8 +251,28 @@ final class ServeCommand implements Callable<Integer> {
       vertx.close();
       throw e;
     }
-    return serve(cfg, log, node, dataDir, lock, keys, clock, metrics, audit, SessionBackend.of(cfg), store, vertx,
-        tracing);
+    SessionBackend backend = SessionBackend.of(cfg);
+    Running[] started = new Running[1];
+    try {
+      return serve(cfg, log, node, dataDir, lock, keys, clock, metrics, audit, backend, store, vertx, tracing, started);
+    } catch (Exception | Error e) {
+      // A start that fails partway stops cleanly (node.stopped, the final snapshot), so the next
+      // start is not taken for one after a crash.
+      if (started[0] != null) {
+        started[0].stop(log);
+      } else {
+        backend.stopDeadlines();
+        backend.close(log);
+        try {
+          store.close();
+        } catch (Exception closing) {
+          e.addSuppressed(closing);
+        }
+        audit.close();
+        vertx.close();
+      }
+      throw e;
+    }
   }
 
   /** The embedded store (or the audit log beside Redis); a damaged log is a refusal naming the damage and the repair. */
@@ -276,7 +307,7 @@ final class ServeCommand implements Callable<Integer> {
 
   private static Running serve(CurfewConfig cfg, PrintStream log, String node, Path dataDir, DataDirLock lock,
       List<ApiKey> keys, SystemClock clock, CurfewMetrics metrics, AuditBackend audit, SessionBackend backend,
-      EmbeddedStore store, Vertx vertx, Tracing tracing) throws Exception {
+      EmbeddedStore store, Vertx vertx, Tracing tracing, Running[] started) throws Exception {
     EventHub hub = new EventHub(vertx);
     SessionEventFanOut events = new SessionEventFanOut(hub);
     // The admin console's sessions have a policy of their own, built in unless the configuration defines one.
@@ -318,6 +349,7 @@ final class ServeCommand implements Callable<Integer> {
           + (cfg.identityProviders().size() == 1 ? "" : "s") + " at /v1/backchannel-logout/{provider}");
     }
     Running running = new Running(vertx, store, backend, sessions, api, cfg.port());
+    started[0] = running;
     running.nodeName = node;
     running.notifier = notifier;
     running.console = console;

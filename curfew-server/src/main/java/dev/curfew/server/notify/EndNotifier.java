@@ -110,13 +110,9 @@ public final class EndNotifier implements SessionEventFanOut.EndingListener, Aut
       java.nio.file.Path dataDir, Map<String, String> env) throws java.io.IOException {
     if (cfg.webhooks().isEmpty() && cfg.backchannelLogout().isEmpty()) return null;
     List<Webhook> hooks = new java.util.ArrayList<>();
-    for (var w : cfg.webhooks()) {
-      String secret = env.get(w.secretEnv());
-      if (secret == null || secret.length() < 16) {
-        throw new dev.curfew.server.config.ConfigException("notify.webhooks", "environment variable " + w.secretEnv()
-            + " must hold the webhook secret (at least 16 characters)");
-      }
-      hooks.add(new Webhook(URI.create(w.url()), secret.getBytes(StandardCharsets.UTF_8)));
+    for (int i = 0; i < cfg.webhooks().size(); i++) {
+      var w = cfg.webhooks().get(i);
+      hooks.add(new Webhook(URI.create(w.url()), secretOf(w, i, env).getBytes(StandardCharsets.UTF_8)));
     }
     List<BackchannelLogout> rps = new java.util.ArrayList<>();
     for (var b : cfg.backchannelLogout()) rps.add(new BackchannelLogout(URI.create(b.url()), b.issuer(), b.audience()));
@@ -125,6 +121,17 @@ public final class EndNotifier implements SessionEventFanOut.EndingListener, Aut
         .orElseThrow(() -> new dev.curfew.server.config.ConfigException("notify.signing_alg", "unknown: " + cfg.signingAlg()));
     return new EndNotifier(engine, hooks, rps, LogoutSigningKeys.open(dataDir, alg, new dev.curfew.core.SystemClock()),
         settings);
+  }
+
+  /** The secret of webhook {@code index}, from the environment variable its {@code secret_env} names. */
+  public static String secretOf(dev.curfew.server.config.CurfewConfig.WebhookConfig w, int index, Map<String, String> env) {
+    String secret = env.get(w.secretEnv());
+    if (secret == null || secret.length() < 16) {
+      throw new dev.curfew.server.config.ConfigException("notify.webhooks[" + index + "].secret_env", "the environment variable "
+          + w.secretEnv() + (secret == null ? " is not set" : " is shorter than 16 characters")
+          + ": it must hold the webhook secret (at least 16 characters)");
+    }
+    return secret;
   }
 
   /** The JWKS (RFC 7517) that verifies the logout tokens: the signing key and recently retired ones, each with its {@code kid}. */

@@ -93,4 +93,44 @@ class ServeCommandTest {
     assertThatThrownBy(() -> CurfewConfig.parse("store: redis\nredis:\n  uri: http://127.0.0.1:6379\n"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("redis.uri");
   }
+
+  /**
+   * Two listeners of one process on one port: Vert.x shares the bound port between them, so the
+   * API's clients were handed to the gateway (or a database gateway) in turn. Refused at start,
+   * naming the key, before anything is written.
+   */
+  @Test
+  void aListenerOnThePortOfAnother_isRefusedNamingTheKey_beforeTheStoreOpens() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    CurfewConfig cfg = CurfewConfig.parse("gateway:\n  port: " + port + "\n  routes:\n    - path: /\n"
+        + "      upstream: http://127.0.0.1:9\n").withOverrides(port, dir.resolve("data"));
+    assertThatThrownBy(() -> ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("gateway.port: port " + port
+            + " is also server.port (or --port)'s");
+    assertThat(dir.resolve("data/audit")).as("the store never opened").doesNotExist();
+
+    CurfewConfig db = CurfewConfig.parse("databases:\n  - name: orders\n    protocol: postgres\n"
+        + "    listen: 0.0.0.0:" + port + "\n    upstream: 127.0.0.1:5432\n    user: app\n")
+        .withOverrides(port, dir.resolve("data"));
+    assertThatThrownBy(() -> ServeCommand.start(db, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("databases[0].listen: port " + port);
+  }
+
+  /**
+   * A secret the environment does not hold was found after the store had opened (and, for a
+   * database, after the API listened), and the store was left open: no node.stopped, so the next
+   * start reported an unclean shutdown. Now it is found first, naming the key.
+   */
+  @Test
+  void aMissingWebhookSecret_isRefusedNamingTheKey_beforeTheStoreOpens() throws Exception {
+    CurfewConfig cfg = CurfewConfig.parse("notify:\n  webhooks:\n    - url: https://hooks.example/end\n"
+        + "      secret_env: CURFEW_TEST_SECRET_THAT_IS_NOT_SET\n").withOverrides(0, dir.resolve("data"));
+    assertThatThrownBy(() -> ServeCommand.start(cfg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("notify.webhooks[0].secret_env: the environment variable CURFEW_TEST_SECRET_THAT_IS_NOT_SET is not set");
+    assertThat(dir.resolve("data/audit")).as("the store never opened").doesNotExist();
+  }
 }

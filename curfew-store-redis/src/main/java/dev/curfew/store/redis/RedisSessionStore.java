@@ -802,9 +802,10 @@ public final class RedisSessionStore implements SessionStore {
   /**
    * Refuses what this store does not enforce yet, rather than accept it and ignore it: {@code
    * resume_within} ({@link dev.curfew.core.Resumption}) is kept by the embedded store only, since
-   * open.lua does not remember idle-expired sessions for resuming.
+   * open.lua does not remember idle-expired sessions for resuming. {@code curfew serve} asks before
+   * it opens anything.
    */
-  static void requireSupported(Policy p) {
+  public static void requireSupported(Policy p) {
     if (p.resumeWithin() != null) {
       throw new PolicyException("resume_within", "policy \"" + p.name()
           + "\": resume_within is not supported with store: redis (the embedded store supports it); remove it");
