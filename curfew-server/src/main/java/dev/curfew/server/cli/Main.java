@@ -40,6 +40,11 @@ public final class Main {
         commandLine.getErr().println("curfew: " + ex.getMessage());
         return StartRefused.EXIT_REFUSED;
       }
+      if (ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException) {
+        // A file or a port the command could not use: one line, not a stack trace.
+        commandLine.getErr().println("curfew: " + describe(ex instanceof java.io.UncheckedIOException u ? u.getCause() : ex));
+        return ex instanceof java.nio.file.FileSystemException ? EXIT_BAD_INPUT : 1;
+      }
       throw ex;
     });
     cl.setParameterExceptionHandler((ex, args) -> {
@@ -49,6 +54,17 @@ public final class Main {
       return EXIT_BAD_INPUT;
     });
     return cl;
+  }
+
+  /** What went wrong with a file or a socket, in a sentence: the JDK's own messages name only the path. */
+  static String describe(Throwable e) {
+    if (e instanceof java.nio.file.NoSuchFileException f) return f.getFile() + ": no such file or directory";
+    if (e instanceof java.nio.file.FileAlreadyExistsException f) return f.getFile() + ": already exists"
+        + (java.nio.file.Files.isRegularFile(java.nio.file.Path.of(f.getFile())) ? " (a file, where a directory or a new file belongs)" : "");
+    if (e instanceof java.nio.file.AccessDeniedException f) return f.getFile() + ": permission denied";
+    if (e instanceof java.nio.file.NotDirectoryException f) return f.getFile() + ": not a directory";
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
   }
 
   /** The version from the jar's manifest (or "dev" when run from classes). */
