@@ -76,11 +76,22 @@ public final class JsonBodies {
     try {
       node = MAPPER.readTree(body);
     } catch (IOException e) {
-      String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-      throw new BadInput("malformed JSON: " + firstLine(why));
+      throw new BadInput("malformed JSON: " + malformed(e));
     }
     if (node == null || !node.isObject()) throw new BadInput("the body must be a JSON object");
     return (ObjectNode) node;
+  }
+
+  /**
+   * The parser's complaint without its own internals (Jackson's "start marker at [Source: REDACTED
+   * (`StreamReadFeature...` disabled); ...]"), then where in the body: line and column.
+   */
+  private static String malformed(IOException e) {
+    if (!(e instanceof JsonProcessingException j)) return firstLine(e.getMessage());
+    String why = firstLine(j.getOriginalMessage()).replaceAll("\\s*\\(start marker at \\[Source:.*$", "")
+        .replaceAll("\\s*\\[Source:.*$", "");
+    var at = j.getLocation();
+    return at == null || at.getLineNr() < 1 ? why : why + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
   }
 
   /** Refuses fields other than {@code allowed}, naming the first unknown one. */
