@@ -862,6 +862,22 @@ public final class McpGateway {
       }
       return n;
     }
+    if (event.equals("status")) {
+      Holding h = holdings.get(sessionId);
+      if (h == null) return 0;
+      Object idleExpiresAt = data.get("idle_expires_at");
+      Object lastActivityAt = data.get("last_activity_at");
+      if (idleExpiresAt == null || lastActivityAt == null) return 0;
+      long idleTimeoutMs = Times.parse(idleExpiresAt.toString()) - Times.parse(lastActivityAt.toString());
+      int n = 0;
+      for (Exchange x : h.exchanges) {
+        if (x instanceof Call c) {
+          c.context.runOnContext(v -> c.idleTimeoutChanged(idleTimeoutMs));
+          n++;
+        }
+      }
+      return n;
+    }
     if (!ENDINGS.contains(event)) return 0;
     EndReason reason = EndReason.fromWire(String.valueOf(data.get("reason")));
     ended.put(sessionId, reason);
@@ -937,7 +953,9 @@ public final class McpGateway {
     final long startNanos = settings.nanoTime().getAsLong();
     HttpClientRequest upstream;
     boolean done;
+    /** The next busy touch's timer; -1: none pending (not busy, or a touch is being answered). */
     private long busyTimer = -1;
+    private long busyPeriodMs = -1; // -1: the call does not keep its session active
 
     Call(HttpServerResponse response, McpRoute route, String token, Decision d, Binding binding, JsonRpc.Message message,
         boolean busy) {
@@ -949,10 +967,37 @@ public final class McpGateway {
       this.message = message;
       this.context = vertx.getOrCreateContext();
       if (busy) {
-        long idleMs = Math.max(1, d.status().idleExpiresAtMs() - d.status().lastActivityAtMs());
-        long periodMs = settings.busyTouchPeriodMs(idleMs);
-        busyTimer = vertx.setPeriodic(periodMs, periodMs, id -> busyTouch());
+        busyPeriodMs = periodMs(d.status());
+        armBusy();
       }
+    }
+
+    /** A quarter of the idle timeout {@code status} gives, within the configured bounds. */
+    private long periodMs(dev.curfew.core.SessionStatus status) {
+      return settings.busyTouchPeriodMs(Math.max(1, status.idleExpiresAtMs() - status.lastActivityAtMs()));
+    }
+
+    private void armBusy() {
+      busyTimer = vertx.setTimer(busyPeriodMs, id -> {
+        busyTimer = -1;
+        busyTouch();
+      });
+    }
+
+    /**
+     * The session's idle timeout is now {@code idleTimeoutMs} (a policy applied to it while it
+     * lives). When that shortens the touches, the call touches the session at once (its last touch
+     * may be nearer the new idle deadline than its next one) and goes on by the new timeout.
+     */
+    void idleTimeoutChanged(long idleTimeoutMs) {
+      if (done || busyPeriodMs < 0) return;
+      long periodMs = settings.busyTouchPeriodMs(Math.max(1, idleTimeoutMs));
+      if (periodMs >= busyPeriodMs) return;
+      busyPeriodMs = periodMs;
+      if (busyTimer < 0) return; // a touch is being answered: its answer arms the next one
+      vertx.cancelTimer(busyTimer);
+      busyTimer = -1;
+      busyTouch();
     }
 
     @Override
@@ -960,14 +1005,29 @@ public final class McpGateway {
       return context;
     }
 
-    /** The request is still running upstream: that keeps the session active (spec: busy is activity). */
+    /**
+     * The request is still running upstream: that keeps the session active (spec: busy is
+     * activity). The next touch is armed once this one is answered, a quarter of the idle timeout
+     * the answer gives later (the last period when the store did not answer; none once the session
+     * ended, whose event ends the call).
+     */
     private void busyTouch() {
       if (done) return;
+      CompletableFuture<Decision> answer;
       try {
-        store.check(token, true, route.audience());
-      } catch (IllegalArgumentException ignored) {
-        // the token was checked when the call began; nothing to do
+        answer = store.check(token, true, route.audience());
+      } catch (IllegalArgumentException malformed) {
+        return; // the token was checked when the call began
       }
+      answer.whenComplete((d, e) -> context.runOnContext(v -> {
+        if (done || busyTimer >= 0) return;
+        if (d != null && d.allowed()) {
+          busyPeriodMs = periodMs(d.status());
+        } else if (d != null && (d.verdict() == Decision.Verdict.ENDED || d.verdict() == Decision.Verdict.NOT_FOUND)) {
+          return;
+        }
+        armBusy();
+      }));
     }
 
     /** The answer came (or the exchange failed): the record, and nothing more to cut. */
