@@ -11,6 +11,13 @@ public interface GovernedConnection {
   /** The session's warning ({@code warning} event): {@code expiresAtMs} and its deadline kind. */
   void warn(long expiresAtMs, long secondsLeft);
 
+  /**
+   * The session's idle timeout is now {@code idleTimeoutMs} ({@code status} event: a policy was
+   * applied to the live session): work running must keep touching it by the new timeout.
+   */
+  default void idleTimeoutChanged(long idleTimeoutMs) {
+  }
+
   /** The session ended: say why in the protocol, cancel work in flight, close. */
   void end(EndReason reason);
 }

@@ -193,6 +193,11 @@ public abstract class RelayedConnection<F> implements GovernedConnection, Connec
     status = s;
   }
 
+  @Override
+  public void idleTimeoutChanged(long idleTimeoutMs) {
+    context.runOnContext(v -> timers.idleTimeoutChanged(idleTimeoutMs));
+  }
+
   // ------------------------------------------------------------------ endings
 
   /**

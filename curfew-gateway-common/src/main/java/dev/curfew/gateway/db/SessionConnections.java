@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The gateway's connections by session, following the session events the server publishes (this
  * node's and, with several nodes, the others'): a {@code warning} goes to every connection of the
- * session, an ending ({@code expired}, {@code revoked}, {@code logged_out}) ends them all at once.
+ * session, an ending ({@code expired}, {@code revoked}, {@code logged_out}) ends them all at once,
+ * a {@code status} (after a policy applied to the live session) tells them its idle timeout.
  * One session may hold several connections (two psql windows); they share one clock and one end.
  */
 public final class SessionConnections implements SessionEvents {
@@ -53,6 +54,16 @@ public final class SessionConnections implements SessionEvents {
       long expiresAtMs = Times.parse(String.valueOf(data.get("expires_at")));
       long secondsLeft = ((Number) data.get("seconds_left")).longValue();
       for (GovernedConnection c : set) c.warn(expiresAtMs, secondsLeft);
+      return set.size();
+    }
+    if (event.equals("status")) {
+      Set<GovernedConnection> set = bySession.get(sessionId);
+      if (set == null) return 0;
+      Object idleExpiresAt = data.get("idle_expires_at");
+      Object lastActivityAt = data.get("last_activity_at");
+      if (idleExpiresAt == null || lastActivityAt == null) return 0;
+      long idleTimeoutMs = Times.parse(idleExpiresAt.toString()) - Times.parse(lastActivityAt.toString());
+      for (GovernedConnection c : set) c.idleTimeoutChanged(idleTimeoutMs);
       return set.size();
     }
     if (ENDINGS.contains(event)) {

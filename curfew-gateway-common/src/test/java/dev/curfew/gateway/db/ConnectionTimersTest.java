@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.curfew.core.Audience;
+import dev.curfew.core.Decision;
 import dev.curfew.core.EndReason;
 import dev.curfew.core.EngineMetrics;
 import dev.curfew.core.ManualClock;
@@ -106,6 +107,35 @@ class ConnectionTimersTest {
     work.busy = true; // the next statement
     run(context, () -> timers.startBusy(null));
     await().atMost(Duration.ofSeconds(30)).until(() -> work.touches.get() > touched);
+    run(context, timers::cancelAll);
+    assertThat(get(context, timers::busyTicking)).isFalse();
+  }
+
+  @Test
+  void aShorterIdleTimeoutAppliedToTheLiveSessionShortensTheTicksThatFollow() throws Exception {
+    Policy p = Policy.of("default", Duration.ofSeconds(4), Duration.ofHours(8), Duration.ofSeconds(1), 0);
+    SessionEngine engine = new SessionEngine(new ManualClock(Instant.parse("2026-12-03T00:00:00Z")), "node-1",
+        new Policies(List.of(p), "default"), new MemoryAuditSink(), SessionEvents.NONE, EngineMetrics.NONE,
+        SessionEngine.Limits.defaults());
+    Decision opened = engine.open("ann", "default", Map.of(), Audience.of("db:orders"), "portal");
+    DatabaseTarget target = new DatabaseTarget("orders", "127.0.0.1", 0, "127.0.0.1", 5432, null, "postgres", null,
+        null, PassiveStatements.of(List.of()), DatabaseTarget.AuditStatements.OFF, null);
+    GatewaySettings d = GatewaySettings.defaults();
+    GatewaySettings settings = new GatewaySettings(d.startupTimeout(), d.maxFrameBytes(), d.stalledReaderTimeout(),
+        d.writeQueueBytes(), Duration.ofMillis(20), Duration.ofSeconds(30), d.nanoTime(), d.eventLoops(), d.loginGuard());
+    Work work = new Work(opened.token());
+    Context context = vertx.getOrCreateContext();
+    ConnectionTimers timers = new ConnectionTimers(vertx, context, settings,
+        new SessionAccess(SessionStore.of(engine), target), work);
+
+    work.busy = true;
+    run(context, () -> timers.startBusy(opened.status())); // idle 4 s: a tick a second
+    await().atMost(Duration.ofSeconds(30)).until(() -> work.touches.get() >= 1);
+    // The running statement's session now idles out after 200 ms: a tick every 50 ms from the next touch on.
+    engine.changePolicy(Policy.of("default", Duration.ofMillis(200), Duration.ofHours(8), Duration.ofMillis(100), 0),
+        true, "admin");
+    // Ticks a second apart (the period first seen) would take 25 s for these; the bound leaves room for a busy machine.
+    await().atMost(Duration.ofSeconds(12)).until(() -> work.touches.get() >= 26);
     run(context, timers::cancelAll);
     assertThat(get(context, timers::busyTicking)).isFalse();
   }

@@ -23,6 +23,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.Json;
@@ -67,6 +68,11 @@ public final class McpGateway {
    * arrived before the close (see {@link #relayEvents}).
    */
   static final long CLOSED_QUIET_MS = 2_000;
+  /**
+   * A POST's body must have arrived this long after its head, as at the API (docs/api.md, "Limits"):
+   * a client that sends less than its {@code Content-Length} gets 408 and its connection is closed.
+   */
+  static final java.time.Duration BODY_TIMEOUT = java.time.Duration.ofSeconds(10);
   private static final Set<String> ENDINGS = Set.of("expired", "revoked", "logged_out");
   /** Request headers never relayed: the token, hop-by-hop headers, and what the gateway sets itself. */
   private static final Set<String> NOT_FORWARDED = Set.of("authorization", "host", "cookie", "connection",
@@ -164,11 +170,12 @@ public final class McpGateway {
       return;
     }
     if (token == null) {
+      closeUnread(req);
       refuse(req, EndReason.UNKNOWN);
       return;
     }
     if (req.method() == HttpMethod.POST) {
-      readBody(req, route, token, failedCheck);
+      receive(req, route, token, failedCheck);
     } else {
       admit(req, route, token, false, failedCheck, d -> {
         if (req.method() == HttpMethod.GET) {
@@ -204,14 +211,59 @@ public final class McpGateway {
    */
   static final long DRAIN_LIMIT = 1 << 20;
 
-  /** The body, at most {@code maxBodyBytes}: a larger one is answered 413 (after it is read, up to {@link #DRAIN_LIMIT}). */
-  private void readBody(HttpServerRequest req, McpRoute route, String token, Runnable failedCheck) {
+  /**
+   * A POST: nothing of its body is read before its token is found to be a live session of the route
+   * (checked without touching: the method in the body decides whether it is activity), and all of it
+   * must have arrived within {@link #BODY_TIMEOUT} of the head. Anyone else is answered on the head
+   * alone, and does not get to make the gateway hold a body or a connection.
+   */
+  private void receive(HttpServerRequest req, McpRoute route, String token, Runnable failedCheck) {
     String length = req.getHeader("Content-Length");
-    long drainLimit = Math.max(DRAIN_LIMIT, 2L * maxBodyBytes);
-    if (length != null && tooLong(length) && announced(length) > drainLimit) {
+    if (length != null && tooLong(length) && announced(length) > drainLimit()) {
       tooLarge(req);
       return;
     }
+    req.pause(); // until the token is found live; a router may have paused it already
+    long deadline = req.isEnded() ? -1 : bodyDeadline(req);
+    ask(req, route, token, false, failedCheck, d -> readBody(req, route, token, failedCheck, deadline));
+  }
+
+  /** 408, and the connection closed, unless the request's body is all there {@link #BODY_TIMEOUT} after its head. */
+  private long bodyDeadline(HttpServerRequest req) {
+    return vertx.setTimer(BODY_TIMEOUT.toMillis(), id -> {
+      HttpServerResponse resp = req.response();
+      if (req.isEnded() || resp.ended() || resp.headWritten() || resp.closed()) return;
+      closeUnread(req);
+      refusals.problem(resp, 408, "request-timeout", "Request timeout", "the request body did not arrive within "
+          + BODY_TIMEOUT.toSeconds() + " s of its head (fewer bytes than its Content-Length?)");
+    });
+  }
+
+  /**
+   * Before an answer that leaves a request's body unread: the connection cannot carry another
+   * request, so it is closed after the answer (HTTP/1.x; an HTTP/2 stream ends on its own).
+   */
+  private static void closeUnread(HttpServerRequest req) {
+    if (req.isEnded() || req.version() == HttpVersion.HTTP_2) return;
+    String length = req.getHeader("Content-Length");
+    boolean bodyAnnounced = req.getHeader("Transfer-Encoding") != null
+        || (length != null && !length.trim().equals("0"));
+    if (!bodyAnnounced || req.response().ended()) return;
+    req.response().putHeader("Connection", "close").endHandler(v -> req.connection().close());
+  }
+
+  private long drainLimit() {
+    return Math.max(DRAIN_LIMIT, 2L * maxBodyBytes);
+  }
+
+  /**
+   * The body of a POST whose token was found live, at most {@code maxBodyBytes}: a larger one is
+   * answered 413 (after it is read, up to {@link #DRAIN_LIMIT}); {@code deadline}, the timer of
+   * {@link #bodyDeadline} (-1: none), is cancelled once it has all arrived.
+   */
+  private void readBody(HttpServerRequest req, McpRoute route, String token, Runnable failedCheck, long deadline) {
+    String length = req.getHeader("Content-Length");
+    long drainLimit = drainLimit();
     Buffer body = Buffer.buffer();
     long[] dropped = {length != null && tooLong(length) ? 0 : -1}; // -1: within the limit so far
     req.handler(chunk -> {
@@ -224,6 +276,7 @@ public final class McpGateway {
       body.appendBuffer(chunk);
     });
     req.endHandler(v -> {
+      if (deadline >= 0) vertx.cancelTimer(deadline);
       if (dropped[0] >= 0) {
         tooLarge(req);
       } else {
@@ -290,33 +343,54 @@ public final class McpGateway {
   /** Checks the token (touching when {@code active}); calls {@code onAllowed} once the check is durable. */
   private void admit(HttpServerRequest req, McpRoute route, String token, boolean active, Runnable failedCheck,
       java.util.function.Consumer<Decision> onAllowed) {
+    Context context = vertx.getOrCreateContext();
+    req.pause();
+    ask(req, route, token, active, failedCheck, d -> {
+      req.resume();
+      Future.fromCompletionStage(d.durable(), context).timeout(10, TimeUnit.SECONDS).onComplete(dr -> {
+        if (dr.succeeded()) {
+          holding(d.status().sessionId()).absoluteExpiresAtMs = d.status().absoluteExpiresAtMs();
+          onAllowed.accept(d);
+        } else {
+          refusals.problem(req.response(), 503, "unavailable", "Service unavailable",
+              "the change could not be written durably to the audit log");
+        }
+      });
+    });
+  }
+
+  /**
+   * Checks the token (touching when {@code touch}): {@code onLive} gets the answer when it is a live
+   * session of the route; every other answer is written here (and the connection closed after it when
+   * the request's body is left unread). Nothing is answered once the response has ended (a 408).
+   */
+  private void ask(HttpServerRequest req, McpRoute route, String token, boolean touch, Runnable failedCheck,
+      java.util.function.Consumer<Decision> onLive) {
     CompletableFuture<Decision> answer;
     try {
-      answer = store.check(token, active, route.audience());
+      answer = store.check(token, touch, route.audience());
     } catch (IllegalArgumentException malformed) {
       failedCheck.run();
+      closeUnread(req);
       tokenRefused(req, route, null, EndReason.UNKNOWN.wire(), () -> refuse(req, EndReason.UNKNOWN));
       return;
     }
     Context context = vertx.getOrCreateContext();
-    req.pause();
     Future.fromCompletionStage(answer, context).onComplete(ar -> {
-      req.resume();
+      if (req.response().ended()) return;
+      if (ar.succeeded() && ar.result().verdict() == Decision.Verdict.ALLOWED) {
+        onLive.accept(ar.result());
+        return;
+      }
+      closeUnread(req); // a request whose body is unread is closed after the answer
+      req.resume(); // what admit or receive paused
       if (ar.failed()) {
         refusals.problem(req.response(), 503, "unavailable", "Service unavailable", "the session store did not answer");
         return;
       }
       Decision d = ar.result();
       switch (d.verdict()) {
-        case ALLOWED -> Future.fromCompletionStage(d.durable(), context).timeout(10, TimeUnit.SECONDS).onComplete(dr -> {
-          if (dr.succeeded()) {
-            holding(d.status().sessionId()).absoluteExpiresAtMs = d.status().absoluteExpiresAtMs();
-            onAllowed.accept(d);
-          } else {
-            refusals.problem(req.response(), 503, "unavailable", "Service unavailable",
-                "the change could not be written durably to the audit log");
-          }
-        });
+        case ALLOWED -> throw new AssertionError("answered above");
         case ENDED, NOT_FOUND -> {
           EndReason reason = d.reason() == null ? EndReason.UNKNOWN : d.reason();
           if (reason == EndReason.UNKNOWN) failedCheck.run();
@@ -788,6 +862,22 @@ public final class McpGateway {
       }
       return n;
     }
+    if (event.equals("status")) {
+      Holding h = holdings.get(sessionId);
+      if (h == null) return 0;
+      Object idleExpiresAt = data.get("idle_expires_at");
+      Object lastActivityAt = data.get("last_activity_at");
+      if (idleExpiresAt == null || lastActivityAt == null) return 0;
+      long idleTimeoutMs = Times.parse(idleExpiresAt.toString()) - Times.parse(lastActivityAt.toString());
+      int n = 0;
+      for (Exchange x : h.exchanges) {
+        if (x instanceof Call c) {
+          c.context.runOnContext(v -> c.idleTimeoutChanged(idleTimeoutMs));
+          n++;
+        }
+      }
+      return n;
+    }
     if (!ENDINGS.contains(event)) return 0;
     EndReason reason = EndReason.fromWire(String.valueOf(data.get("reason")));
     ended.put(sessionId, reason);
@@ -863,7 +953,9 @@ public final class McpGateway {
     final long startNanos = settings.nanoTime().getAsLong();
     HttpClientRequest upstream;
     boolean done;
+    /** The next busy touch's timer; -1: none pending (not busy, or a touch is being answered). */
     private long busyTimer = -1;
+    private long busyPeriodMs = -1; // -1: the call does not keep its session active
 
     Call(HttpServerResponse response, McpRoute route, String token, Decision d, Binding binding, JsonRpc.Message message,
         boolean busy) {
@@ -875,10 +967,37 @@ public final class McpGateway {
       this.message = message;
       this.context = vertx.getOrCreateContext();
       if (busy) {
-        long idleMs = Math.max(1, d.status().idleExpiresAtMs() - d.status().lastActivityAtMs());
-        long periodMs = settings.busyTouchPeriodMs(idleMs);
-        busyTimer = vertx.setPeriodic(periodMs, periodMs, id -> busyTouch());
+        busyPeriodMs = periodMs(d.status());
+        armBusy();
       }
+    }
+
+    /** A quarter of the idle timeout {@code status} gives, within the configured bounds. */
+    private long periodMs(dev.curfew.core.SessionStatus status) {
+      return settings.busyTouchPeriodMs(Math.max(1, status.idleExpiresAtMs() - status.lastActivityAtMs()));
+    }
+
+    private void armBusy() {
+      busyTimer = vertx.setTimer(busyPeriodMs, id -> {
+        busyTimer = -1;
+        busyTouch();
+      });
+    }
+
+    /**
+     * The session's idle timeout is now {@code idleTimeoutMs} (a policy applied to it while it
+     * lives). When that shortens the touches, the call touches the session at once (its last touch
+     * may be nearer the new idle deadline than its next one) and goes on by the new timeout.
+     */
+    void idleTimeoutChanged(long idleTimeoutMs) {
+      if (done || busyPeriodMs < 0) return;
+      long periodMs = settings.busyTouchPeriodMs(Math.max(1, idleTimeoutMs));
+      if (periodMs >= busyPeriodMs) return;
+      busyPeriodMs = periodMs;
+      if (busyTimer < 0) return; // a touch is being answered: its answer arms the next one
+      vertx.cancelTimer(busyTimer);
+      busyTimer = -1;
+      busyTouch();
     }
 
     @Override
@@ -886,14 +1005,29 @@ public final class McpGateway {
       return context;
     }
 
-    /** The request is still running upstream: that keeps the session active (spec: busy is activity). */
+    /**
+     * The request is still running upstream: that keeps the session active (spec: busy is
+     * activity). The next touch is armed once this one is answered, a quarter of the idle timeout
+     * the answer gives later (the last period when the store did not answer; none once the session
+     * ended, whose event ends the call).
+     */
     private void busyTouch() {
       if (done) return;
+      CompletableFuture<Decision> answer;
       try {
-        store.check(token, true, route.audience());
-      } catch (IllegalArgumentException ignored) {
-        // the token was checked when the call began; nothing to do
+        answer = store.check(token, true, route.audience());
+      } catch (IllegalArgumentException malformed) {
+        return; // the token was checked when the call began
       }
+      answer.whenComplete((d, e) -> context.runOnContext(v -> {
+        if (done || busyTimer >= 0) return;
+        if (d != null && d.allowed()) {
+          busyPeriodMs = periodMs(d.status());
+        } else if (d != null && (d.verdict() == Decision.Verdict.ENDED || d.verdict() == Decision.Verdict.NOT_FOUND)) {
+          return;
+        }
+        armBusy();
+      }));
     }
 
     /** The answer came (or the exchange failed): the record, and nothing more to cut. */

@@ -321,4 +321,67 @@ class McpGatewayHttpTest {
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events.toString()).endsWith("<end>"));
     }
   }
+  /** The head of a POST whose body announces {@code length} bytes, then {@code sent} of them; the socket. */
+  private static java.net.Socket partialPost(McpGatewayFixture f, String token, int length, int sent) throws Exception {
+    java.net.Socket s = new java.net.Socket("127.0.0.1", f.port);
+    s.setSoTimeout(30_000);
+    String head = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + "Accept: application/json, text/event-stream\r\n"
+        + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
+        + "Content-Length: " + length + "\r\n\r\n";
+    s.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    s.getOutputStream().write(ECHO.substring(0, sent).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    s.getOutputStream().flush();
+    return s;
+  }
+
+  /** Everything the gateway sends until it closes the connection (a read timeout fails the test). */
+  private static String untilClosed(java.net.Socket s) throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    byte[] b = new byte[8192];
+    try (s) {
+      for (int n; (n = s.getInputStream().read(b)) >= 0; ) out.write(b, 0, n);
+    } catch (java.net.SocketException reset) {
+      // closed with the rest of the body unread: a reset after the answer
+    }
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aPostWithoutALiveTokenIsRefusedOnItsHeadAndItsBodyIsNeverRead() throws Exception {
+    try (McpGatewayFixture f = new McpGatewayFixture()) {
+      String revoked = f.open("alice", "long");
+      f.engine.revoke(f.sessionIdOf(revoked), "admin", "test");
+      String[][] cases = {{"cft_not-a-token", "unknown"}, {null, "unknown"}, {revoked, "revoked"}};
+      for (String[] c : cases) {
+        // 60,000 bytes announced (within the route's limit), 10 sent, the rest never: the answer comes anyway
+        String answer = untilClosed(partialPost(f, c[0], 60_000, 10));
+        assertThat(answer).as("token %s", c[0]).startsWith("HTTP/1.1 401").contains("\"reason\":\"" + c[1] + "\"")
+            .containsIgnoringCase("WWW-Authenticate: Bearer").containsIgnoringCase("Connection: close");
+      }
+      String elsewhere = f.openFor("bob", "app:billing");
+      assertThat(untilClosed(partialPost(f, elsewhere, 60_000, 10))).startsWith("HTTP/1.1 403");
+      assertThat(f.failedChecks).hasValue(1);
+      assertThat(f.records("connection.refused")).hasSize(3);
+      assertThat(f.upstream).isEmpty();
+    }
+  }
+
+  @Test
+  void aBodyShorterThanItsContentLengthIsAnswered408AndTheSessionIsNotTouched() throws Exception {
+    ManualClock clock = ManualClock.at("2026-01-01T00:00:00Z");
+    try (McpGatewayFixture f = new McpGatewayFixture(clock, false)) {
+      String token = f.open("alice", "long");
+      String sessionId = f.sessionIdOf(token);
+      long opened = clock.millis();
+      clock.advance(Duration.ofSeconds(10));
+      long started = System.nanoTime();
+      String answer = untilClosed(partialPost(f, token, ECHO.length(), 10)); // a tools/call, never all sent
+      assertThat(answer).startsWith("HTTP/1.1 408").contains("request-timeout").containsIgnoringCase("Connection: close");
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(McpGateway.BODY_TIMEOUT);
+      assertThat(f.engine.get(sessionId).status().lastActivityAtMs()).as("checked before the body, untouched")
+          .isEqualTo(opened);
+      assertThat(f.upstream).isEmpty();
+    }
+  }
 }

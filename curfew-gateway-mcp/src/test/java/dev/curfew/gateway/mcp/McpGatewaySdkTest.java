@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.curfew.core.Decision;
+import dev.curfew.core.Policy;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.gateway.mcp.testing.SdkMcpServer;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -85,5 +87,26 @@ class McpGatewaySdkTest {
     });
     // The SDK tells an authorization refusal (401) apart from a lost session
     assertThatThrownBy(c::listTools).isInstanceOf(McpHttpClientTransportAuthorizationException.class);
+  }
+  @Test
+  void aRunningToolCallKeepsItsSessionActiveThoughAPolicyShortensTheIdleTimeoutUnderIt() throws Exception {
+    String token = f.open("agent-7", "long"); // idle 1 h: the running call touches the session every 30 s
+    String sessionId = f.sessionIdOf(token);
+    McpSyncClient c = f.client(token);
+    CompletableFuture<McpSchema.CallToolResult> running =
+        CompletableFuture.supplyAsync(() -> c.callTool(new McpSchema.CallToolRequest("slow", Map.of())));
+    await().atMost(Duration.ofSeconds(30)).until(() -> !f.upstreamBodiesContaining("\"slow\"").isEmpty());
+    long changedAtMs = System.currentTimeMillis();
+    f.engine.changePolicy(Policy.of("long", Duration.ofSeconds(3), Duration.ofHours(2), Duration.ofSeconds(1), 0),
+        true, "admin");
+    // The session idles out 3 s after its last touch unless the call goes on touching it by the new timeout.
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      Decision d = f.engine.get(sessionId);
+      assertThat(d.allowed()).as("the session of a running call ended: %s", d.reason()).isTrue();
+      return d.status().lastActivityAtMs() > changedAtMs + 4_000;
+    });
+    f.mcpServer.releaseSlow();
+    assertThat(running.get(30, TimeUnit.SECONDS).isError()).isNotEqualTo(Boolean.TRUE);
+    assertThat(f.engine.get(sessionId).allowed()).isTrue();
   }
 }

@@ -74,6 +74,39 @@ class PgGatewaySessionEndTest {
   }
 
   @Test
+  void aLongStatement_isNotIdle_thoughAPolicyAppliedToItsSessionShortensTheIdleTimeoutUnderIt() throws Exception {
+    // A policy of this test's own (the fixture's are shared): idle 1 h, so the running statement touches every 30 s.
+    f.engine.changePolicy(dev.curfew.core.Policy.of("shrinking", Duration.ofHours(1), Duration.ofHours(2),
+        Duration.ofMinutes(1), 0), false, "admin");
+    String token = f.open("sid", "shrinking");
+    String sessionId = f.engine.check(token, false).status().sessionId();
+    try (Connection c = f.connect("sid", token); Statement s = c.createStatement()) {
+      long loggedInActivityMs = f.engine.get(sessionId).status().lastActivityAtMs();
+      Thread.sleep(20); // so that the statement's own touch is seen as later than the login's
+      CompletableFuture<String> running = CompletableFuture.supplyAsync(() -> {
+        try (ResultSet rs = s.executeQuery("SELECT pg_sleep(7), 'done' /* sid-sleep */")) {
+          rs.next();
+          return rs.getString(2);
+        } catch (SQLException e) {
+          return e.getSQLState() + " " + e.getMessage();
+        }
+      });
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> running.isDone()
+          || f.engine.get(sessionId).status().lastActivityAtMs() > loggedInActivityMs); // the statement's own touch
+      long changedAtMs = System.currentTimeMillis();
+      f.engine.changePolicy(dev.curfew.core.Policy.of("shrinking", Duration.ofSeconds(3), Duration.ofHours(2),
+          Duration.ofSeconds(1), 0), true, "admin");
+      // The session idles out 3 s after its last touch unless the statement goes on touching it by the new timeout.
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+        dev.curfew.core.Decision d = f.engine.get(sessionId);
+        assertThat(d.allowed()).as("the session of a running statement ended: %s", d.reason()).isTrue();
+        return d.status().lastActivityAtMs() > changedAtMs + 4_000;
+      });
+      assertThat(running.get(30, TimeUnit.SECONDS)).isEqualTo("done");
+    }
+  }
+
+  @Test
   void anExtendedStatementFlushedWithoutSync_isNotIdle_whileTheClientWaitsForIt() throws Exception {
     String token = f.open("flo", "short");
     try (Socket s = f.loggedIn("flo", token)) {
