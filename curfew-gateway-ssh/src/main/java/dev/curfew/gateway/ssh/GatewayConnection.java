@@ -66,6 +66,7 @@ final class GatewayConnection implements SessionEvents {
   private final AtomicBoolean ended = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
+  private final Set<BusyTicks> busy = ConcurrentHashMap.newKeySet();
   private final AtomicInteger channelNumbers = new AtomicInteger();
   private final AtomicLong activeMessages = new AtomicLong();
   private final AtomicLong bytesIn = new AtomicLong();
@@ -296,18 +297,70 @@ final class GatewayConnection implements SessionEvents {
 
   /**
    * Keeps the session active while an {@code exec} command runs (spec/protocol-gateways.md: work the
-   * client waits for counts), unless the target says otherwise: a touch every quarter of the policy's
-   * idle timeout, so a tick always lands well before the deadline. Null when nothing to tick.
+   * client waits for counts), unless the target says otherwise: a touch every quarter of the
+   * session's idle timeout, so a tick always lands well before the deadline. Null when nothing to tick.
    */
-  ScheduledFuture<?> keepBusy() {
+  BusyTicks keepBusy() {
     if (!target.busyIsActivity()) return null;
-    SessionStatus s = status;
-    long idleMs = gateway.sessions().policies().version(s.policy(), s.policyVersion())
-        .map(p -> p.idleTimeoutMs()).orElse(60_000L);
-    long everyMs = Math.max(50, Math.min(60_000, idleMs / 4));
-    return gateway.scheduler().scheduleAtFixedRate(() -> {
-      if (!ended.get()) gate.check(true).thenAccept(this::settle);
-    }, everyMs, everyMs, TimeUnit.MILLISECONDS);
+    BusyTicks ticks = new BusyTicks(periodOf(idleTimeoutOf(status)));
+    busy.add(ticks);
+    ticks.arm();
+    return ticks;
+  }
+
+  private static long idleTimeoutOf(SessionStatus s) {
+    return Math.max(1, s.idleExpiresAtMs() - s.lastActivityAtMs());
+  }
+
+  private static long periodOf(long idleTimeoutMs) {
+    return Math.max(50, Math.min(60_000, idleTimeoutMs / 4));
+  }
+
+  /**
+   * The touches of one running command: each one-shot, timed from the answer to the one before by
+   * the idle timeout that answer gives, so that a policy shortened under the live session ({@code
+   * apply_to_live}) shortens the ticks that follow; when its {@code status} event says so, the
+   * command touches the session at once (the last touch may be nearer the new idle deadline than
+   * the next tick).
+   */
+  final class BusyTicks {
+    private volatile boolean cancelled;
+    private volatile long periodMs;
+    private volatile ScheduledFuture<?> next;
+
+    private BusyTicks(long periodMs) {
+      this.periodMs = periodMs;
+    }
+
+    private void arm() {
+      if (!cancelled && !ended.get()) next = gateway.scheduler().schedule(this::tick, periodMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void tick() {
+      if (cancelled || ended.get()) return;
+      gate.check(true).thenAccept(d -> {
+        if (settle(d)) {
+          periodMs = periodOf(idleTimeoutOf(status));
+          arm();
+        }
+      });
+    }
+
+    private void idleTimeoutChanged(long idleTimeoutMs) {
+      long p = periodOf(idleTimeoutMs);
+      if (p >= periodMs) return;
+      periodMs = p;
+      ScheduledFuture<?> f = next;
+      if (f != null && f.cancel(false)) tick(); // else a touch is being answered: its answer arms the next
+    }
+
+    /** The command ended: no more touches. */
+    void cancel() {
+      cancelled = true;
+      busy.remove(this);
+      ScheduledFuture<?> f = next;
+      if (f != null) f.cancel(false);
+    }
   }
 
   // ---------------------------------------------------------------- session events
@@ -318,6 +371,15 @@ final class GatewayConnection implements SessionEvents {
       case "warning" -> {
         warn(data);
         return relays.isEmpty() ? 0 : 1;
+      }
+      case "status" -> {
+        // a policy applied to the live session: running commands keep touching by its idle timeout
+        Object idleAt = data.get("idle_expires_at");
+        Object lastAt = data.get("last_activity_at");
+        if (idleAt == null || lastAt == null || busy.isEmpty()) return 0;
+        long idleTimeoutMs = Times.parse(idleAt.toString()) - Times.parse(lastAt.toString());
+        for (BusyTicks t : busy) t.idleTimeoutChanged(idleTimeoutMs);
+        return 0;
       }
       case "expired", "revoked", "logged_out" -> {
         Object reason = data.get("reason");

@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,7 +47,7 @@ final class Relay implements AsyncCommand {
   private TerminalWriter err;
   private volatile PtyCapableChannelSession upstream;
   private volatile Recording recording;
-  private volatile ScheduledFuture<?> busyTicks;
+  private volatile GatewayConnection.BusyTicks busyTicks;
   /** Output stream ends and the target channel's close still to come before the relay finishes. */
   private final AtomicInteger endsToCome = new AtomicInteger(3);
   private final AtomicBoolean finished = new AtomicBoolean();
@@ -315,8 +314,8 @@ final class Relay implements AsyncCommand {
   /** Stops the busy ticks, closes the target's channel and the recording; safe to call again. */
   void stop() {
     finished.set(true);
-    ScheduledFuture<?> t = busyTicks;
-    if (t != null) t.cancel(false);
+    GatewayConnection.BusyTicks t = busyTicks;
+    if (t != null) t.cancel();
     PtyCapableChannelSession up = upstream;
     if (up != null) up.close(false);
     connection.relayStopped(this);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.curfew.core.Audience;
+import dev.curfew.core.Policy;
 import dev.curfew.core.audit.AuditRecord;
 import dev.curfew.core.audit.RecordTypes;
 import java.nio.file.Files;
@@ -274,6 +275,25 @@ class SshGatewayOpenSshTest {
     try (OpenSshTerminal t = ssh("alice@batch-box", other, "sleep 6; echo slept-through")) {
       awaitScreen(t, "curfew: session ended (idle_timeout)", 30);
       assertThat(t.screen()).doesNotContain("slept-through");
+    }
+  }
+
+  /**
+   * A policy applied to the live session shortens its idle timeout while a command runs: the
+   * touches that keep it active follow the new timeout. Before, they kept the old rate (every 15 s
+   * for idle 60 s), and the session ended as idle 3 s after the change, the command still running.
+   */
+  @Test
+  void aRunningCommandKeepsTheSessionActive_thoughAPolicyShortensTheIdleTimeoutUnderIt() throws Exception {
+    String token = f.open("alice", "long");
+    try (OpenSshTerminal t = ssh("alice@build-box", token, "echo started; sleep 7; echo slept-through")) {
+      awaitScreen(t, "started", 30);
+      var change = f.sessions.changePolicy(Policy.of("long", Duration.ofSeconds(3), Duration.ofHours(1),
+          Duration.ofSeconds(1), 0), true, "test").get(30, java.util.concurrent.TimeUnit.SECONDS);
+      change.durable().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      awaitScreen(t, "slept-through", 30);
+      awaitScreen(t, "[ssh exit 0]", 30);
+      assertThat(t.screen()).doesNotContain("session ended");
     }
   }
 
