@@ -14,6 +14,7 @@ import dev.curfew.core.compliance.RuleResult;
 import dev.curfew.gateway.mcp.McpRoute;
 import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.RequestTarget;
+import dev.curfew.server.http.SessionCookies;
 import dev.curfew.server.security.ClientAddresses;
 import dev.curfew.server.security.RateLimiter;
 import dev.curfew.server.security.RateLimits;
@@ -680,6 +681,9 @@ public record CurfewConfig(
       String loginPath = routePath(at + ".login_path", string(at + ".login_path", r.path("login_path"), null));
       boolean handoff = bool(at + ".login_handoff", r.path("login_handoff"), false);
       String cookie = string(at + ".cookie", r.path("cookie"), GatewayRoute.DEFAULT_COOKIE);
+      if (!SessionCookies.isName(cookie)) {
+        throw new ConfigException(at + ".cookie", "\"" + cookie + "\" is not a cookie name: " + SessionCookies.NAME_RULE);
+      }
       List<String> passive = new ArrayList<>();
       List<JsonNode> pps = list(at + ".passive_paths", r.path("passive_paths"));
       for (int j = 0; j < pps.size(); j++) passive.add(routePath(at + ".passive_paths[" + j + "]", pps.get(j).asText()));
