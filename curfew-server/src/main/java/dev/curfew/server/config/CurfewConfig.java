@@ -201,14 +201,14 @@ public record CurfewConfig(
    */
   public static CurfewConfig parse(String yaml, boolean enforceCompliance) {
     JsonNode root = ConfigText.parse(yaml, "config");
-    if (root == null || root.isMissingNode() || root.isNull()) {
+    if (root == null || absent(root)) {
       return defaults();
     }
     requireObject("config", root);
     onlyKeys("", root, TOP);
     CurfewConfig d = defaults();
     JsonNode server = root.path("server");
-    if (!server.isMissingNode()) {
+    if (!absent(server)) {
       requireObject("server", server);
       onlyKeys("server.", server, Set.of("port", "host", "tls", "transport"));
     }
@@ -238,7 +238,7 @@ public record CurfewConfig(
     }
     GatewayConfig gateway = gateway(root.path("gateway"), policies);
     JsonNode metrics = root.path("metrics");
-    if (!metrics.isMissingNode()) {
+    if (!absent(metrics)) {
       requireObject("metrics", metrics);
       onlyKeys("metrics.", metrics, Set.of("auth"));
     }
@@ -263,7 +263,7 @@ public record CurfewConfig(
 
   /** {@code witnesses: [{url, key}]}: each URL http(s), each key a witness verifier key (0x04). */
   private static List<WitnessConfig> witnesses(JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return List.of();
+    if (absent(n)) return List.of();
     if (!n.isArray()) throw new ConfigException("witnesses", "must be a list of {url, key}");
     List<WitnessConfig> out = new ArrayList<>();
     for (int i = 0; i < n.size(); i++) {
@@ -307,7 +307,7 @@ public record CurfewConfig(
    * read when the server starts ({@link Tls#check}); absent: plain HTTP.
    */
   private static Tls tls(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return null;
+    if (absent(n)) return null;
     requireObject(key, n);
     onlyKeys(key + ".", n, Set.of("cert", "key", "hsts"));
     String cert = string(key + ".cert", n.path("cert"), null);
@@ -316,7 +316,7 @@ public record CurfewConfig(
     if (pem == null || pem.isBlank()) throw new ConfigException(key + ".key", "required: the PEM private key file");
     SecurityHeaders.Hsts hsts = SecurityHeaders.Hsts.DEFAULT;
     JsonNode h = n.path("hsts");
-    if (!h.isMissingNode() && !h.isNull()) {
+    if (!absent(h)) {
       requireObject(key + ".hsts", h);
       onlyKeys(key + ".hsts.", h, Set.of("max_age", "include_subdomains", "preload"));
       try {
@@ -333,7 +333,7 @@ public record CurfewConfig(
   /** {@code rate_limits}: each limit {@code {limit: N, per: DURATION}}; what is left out keeps its default. */
   private static RateLimits.Settings rateLimits(JsonNode node) {
     RateLimits.Settings d = RateLimits.Settings.defaults();
-    if (node.isMissingNode() || node.isNull()) return d;
+    if (absent(node)) return d;
     requireObject("rate_limits", node);
     onlyKeys("rate_limits.", node, Set.of("enabled", "open_per_key", "open_per_subject", "extend_per_subject",
         "failed_checks_per_key", "failed_checks_per_address", "max_tracked", "trusted_proxies"));
@@ -350,7 +350,7 @@ public record CurfewConfig(
   }
 
   private static RateLimiter.Rate rate(String key, JsonNode n, RateLimiter.Rate dflt) {
-    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (absent(n)) return dflt;
     requireObject(key, n);
     onlyKeys(key + ".", n, Set.of("limit", "per"));
     int limit = intIn(key + ".limit", n.path("limit"), dflt.limit(), 1, 1_000_000);
@@ -363,7 +363,7 @@ public record CurfewConfig(
   }
 
   private static List<ApiKeyConfig> apiKeys(JsonNode node) {
-    if (node.isMissingNode() || node.isNull()) return List.of();
+    if (absent(node)) return List.of();
     if (!node.isArray()) throw new ConfigException("api_keys", "must be a list");
     List<ApiKeyConfig> out = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
@@ -396,7 +396,7 @@ public record CurfewConfig(
    * grammar), never {@code console}, which only console sign-in gives; absent: null.
    */
   private static List<String> keyAudience(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return null;
+    if (absent(n)) return null;
     List<String> out = new ArrayList<>();
     for (JsonNode s : list(key, n)) {
       if (!s.isTextual()) throw new ConfigException(key, "must be a list of strings, found " + kind(s));
@@ -415,7 +415,7 @@ public record CurfewConfig(
 
   /** {@code scopes: [app, gateway]}: a non-empty list of known scopes without repeats; absent: admin. */
   private static List<String> scopes(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return ApiKeyConfig.DEFAULT_SCOPES;
+    if (absent(n)) return ApiKeyConfig.DEFAULT_SCOPES;
     List<String> out = new ArrayList<>();
     for (JsonNode s : list(key, n)) {
       if (!s.isTextual() || !SCOPES.contains(s.asText())) {
@@ -429,7 +429,7 @@ public record CurfewConfig(
   }
 
   private static Map<String, Policy> policies(JsonNode node, Map<String, Policy> defaults) {
-    if (node.isMissingNode() || node.isNull()) return defaults;
+    if (absent(node)) return defaults;
     requireObject("policies", node);
     if (node.size() == 0) throw new ConfigException("policies", "at least one policy is needed");
     Map<String, Policy> out = new LinkedHashMap<>();
@@ -448,11 +448,11 @@ public record CurfewConfig(
     onlyKeys(pre, p, POLICY_KEYS);
     for (String required : List.of("idle_timeout", "absolute_timeout")) {
       // a YAML null ("idle_timeout:" or "~") is as absent as a missing key (ConfigFuzzTest found the NPE)
-      if (p.path(required).isMissingNode() || p.path(required).isNull()) throw new ConfigException(pre + required, "required");
+      if (absent(p.path(required))) throw new ConfigException(pre + required, "required");
     }
     List<String> comply = new ArrayList<>();
     JsonNode c = p.path("comply_with");
-    if (!c.isMissingNode()) {
+    if (!absent(c)) {
       if (!c.isArray()) throw new ConfigException(pre + "comply_with", "must be a list of preset ids");
       for (JsonNode id : c) {
         if (!id.isTextual()) throw new ConfigException(pre + "comply_with", "preset ids are strings");
@@ -475,7 +475,7 @@ public record CurfewConfig(
   /** {@code max_sessions_per_subject}, {@code when_exceeded}, {@code limit_scope}: see {@link ConcurrencyLimit}. */
   private static ConcurrencyLimit concurrency(String pre, JsonNode p) {
     JsonNode max = p.path("max_sessions_per_subject");
-    Integer limit = max.isMissingNode() || max.isNull() ? null
+    Integer limit = absent(max) ? null
         : intIn(pre + "max_sessions_per_subject", max, 0, 1, ConcurrencyLimit.MAX_LIMIT);
     return ConcurrencyLimit.of(limit, string(pre + "when_exceeded", p.path("when_exceeded"), null),
         string(pre + "limit_scope", p.path("limit_scope"), null));
@@ -504,11 +504,11 @@ public record CurfewConfig(
   }
 
   private static NotifyConfig notifications(JsonNode node) {
-    if (node.isMissingNode() || node.isNull()) return NotifyConfig.NONE;
+    if (absent(node)) return NotifyConfig.NONE;
     requireObject("notify", node);
     onlyKeys("notify.", node, Set.of("max_attempts", "webhooks", "backchannel_logout", "signing_alg", "issuer"));
     String alg = oneOf("notify.signing_alg", node.path("signing_alg"), "RS256", Set.of("RS256", "ES256", "EdDSA"));
-    String issuer = node.path("issuer").isMissingNode() ? null : url("notify.issuer", node.path("issuer"));
+    String issuer = absent(node.path("issuer")) ? null : url("notify.issuer", node.path("issuer"));
     int attempts = intIn("notify.max_attempts", node.path("max_attempts"), NotifyConfig.NONE.maxAttempts(), 1, 20);
     List<WebhookConfig> hooks = new ArrayList<>();
     for (JsonNode w : list("notify.webhooks", node.path("webhooks"))) {
@@ -549,8 +549,8 @@ public record CurfewConfig(
       if (!names.add(name)) throw new ConfigException(at + ".name", "\"" + name + "\" is configured twice");
       String issuer = string(at + ".issuer", p.path("issuer"), null);
       if (issuer == null || issuer.isBlank()) throw new ConfigException(at + ".issuer", "required: the provider's iss");
-      boolean hasJwks = !p.path("jwks_uri").isMissingNode();
-      boolean hasDiscovery = !p.path("discovery_url").isMissingNode();
+      boolean hasJwks = !absent(p.path("jwks_uri"));
+      boolean hasDiscovery = !absent(p.path("discovery_url"));
       if (hasJwks == hasDiscovery) throw new ConfigException(at + ".jwks_uri", "give exactly one of jwks_uri and discovery_url");
       String aud = string(at + ".audience", p.path("audience"), null);
       if (aud == null || aud.isBlank()) throw new ConfigException(at + ".audience", "required: Curfew's client_id at the provider");
@@ -565,7 +565,7 @@ public record CurfewConfig(
   }
 
   static List<JsonNode> list(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return List.of();
+    if (absent(n)) return List.of();
     if (!n.isArray()) throw new ConfigException(key, "must be a list");
     List<JsonNode> out = new ArrayList<>();
     n.forEach(out::add);
@@ -589,7 +589,7 @@ public record CurfewConfig(
 
   /** {@code active_methods} of an MCP route: JSON-RPC method names; omitted, the spec's default list. */
   private static List<String> activeMethods(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return McpRoute.DEFAULT_ACTIVE_METHODS;
+    if (absent(n)) return McpRoute.DEFAULT_ACTIVE_METHODS;
     if (!n.isArray()) throw new ConfigException(key, "must be a list of JSON-RPC method names, not " + kind(n));
     List<String> methods = new ArrayList<>();
     for (JsonNode m : n) {
@@ -604,7 +604,7 @@ public record CurfewConfig(
    * requests it serves besides its own; omitted, none.
    */
   private static List<String> allowedOrigins(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return List.of();
+    if (absent(n)) return List.of();
     if (!n.isArray()) throw new ConfigException(key, "must be a list of origins (http(s)://host[:port]), not " + kind(n));
     List<String> origins = new ArrayList<>();
     for (JsonNode o : n) {
@@ -631,13 +631,13 @@ public record CurfewConfig(
   }
 
   private static GatewayConfig gateway(JsonNode node, Map<String, Policy> policies) {
-    if (node.isMissingNode() || node.isNull()) return null;
+    if (absent(node)) return null;
     requireObject("gateway", node);
     onlyKeys("gateway.", node, Set.of("port", "routes", "tls", "security_headers", "trusted_proxies"));
     int port = intIn("gateway.port", node.path("port"), 8081, 0, 65535);
     List<GatewayRoute> routes = new ArrayList<>();
     JsonNode rs = node.path("routes");
-    if (!rs.isMissingNode()) {
+    if (!absent(rs)) {
       if (!rs.isArray()) throw new ConfigException("gateway.routes", "must be a list");
       for (int i = 0; i < rs.size(); i++) routes.add(route("gateway.routes[" + i + "]", rs.get(i), policies));
     }
@@ -659,7 +659,7 @@ public record CurfewConfig(
     }
     boolean mcp = kind.equals("mcp");
     for (String k : mcp ? WEB_ONLY_ROUTE_KEYS : MCP_ONLY_ROUTE_KEYS) {
-      if (r.has(k)) throw new ConfigException(at + "." + k, "not a key of a kind: " + kind + " route");
+      if (!absent(r.path(k))) throw new ConfigException(at + "." + k, "not a key of a kind: " + kind + " route");
     }
     String upstream = string(at + ".upstream", r.path("upstream"), null);
     // An MCP server's endpoint has a path of its own (http://127.0.0.1:9000/mcp); a web upstream has none.
@@ -696,6 +696,15 @@ public record CurfewConfig(
 
   // ------------------------------------------------------------ typed readers that name the key
 
+  /**
+   * Whether a key is left out: missing, or a YAML null ({@code key:} with nothing after it, {@code ~},
+   * {@code null}), which docs/configuration.md says is the same. Every reader asks this, never
+   * {@code isMissingNode()} alone.
+   */
+  static boolean absent(JsonNode n) {
+    return n.isMissingNode() || n.isNull();
+  }
+
   static void requireObject(String key, JsonNode n) {
     if (!n.isObject()) throw new ConfigException(key, "must be a mapping, not " + kind(n));
   }
@@ -712,7 +721,7 @@ public record CurfewConfig(
   }
 
   static String string(String key, JsonNode n, String dflt) {
-    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (absent(n)) return dflt;
     if (!n.isTextual()) throw new ConfigException(key, "must be a string, not " + kind(n));
     return n.asText();
   }
@@ -724,13 +733,13 @@ public record CurfewConfig(
   }
 
   static boolean bool(String key, JsonNode n, boolean dflt) {
-    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (absent(n)) return dflt;
     if (!n.isBoolean()) throw new ConfigException(key, "must be true or false, not " + kind(n));
     return n.asBoolean();
   }
 
   private static int intIn(String key, JsonNode n, int dflt, int min, int max) {
-    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (absent(n)) return dflt;
     if (!n.isIntegralNumber() || !n.canConvertToInt()) throw new ConfigException(key, "must be a whole number, not " + kind(n));
     int v = n.asInt();
     if (v < min || v > max) throw new ConfigException(key, "must be " + min + ".." + max + ", not " + v);
@@ -748,7 +757,7 @@ public record CurfewConfig(
   }
 
   private static Duration duration(String key, JsonNode n, Duration dflt) {
-    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (absent(n)) return dflt;
     if (!n.isTextual()) {
       throw new ConfigException(key, "must be a duration string like 15m or PT15M, not " + kind(n));
     }

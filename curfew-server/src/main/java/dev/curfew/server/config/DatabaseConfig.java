@@ -140,7 +140,7 @@ public record DatabaseConfig(
     Path cert = null;
     Path key = null;
     boolean require = false;
-    if (!tls.isMissingNode() && !tls.isNull()) {
+    if (!CurfewConfig.absent(tls)) {
       CurfewConfig.requireObject(at + ".tls", tls);
       CurfewConfig.onlyKeys(at + ".tls.", tls, Set.of("cert", "key", "require"));
       String c = CurfewConfig.string(at + ".tls.cert", tls.path("cert"), null);
@@ -162,7 +162,7 @@ public record DatabaseConfig(
    * key}}, {@code cert} and {@code key} the client certificate Curfew presents (both or neither).
    */
   private static UpstreamTls upstreamTls(String at, JsonNode n) {
-    if (n.isMissingNode() || n.isNull() || n.isBoolean() && !n.asBoolean()) return null;
+    if (CurfewConfig.absent(n) || n.isBoolean() && !n.asBoolean()) return null;
     if (n.isBoolean()) return new UpstreamTls(true, null, null);
     if (!n.isObject()) {
       throw new ConfigException(at, "must be true, false or {verify, ca, server_name, cert, key}, not " + CurfewConfig.kind(n));

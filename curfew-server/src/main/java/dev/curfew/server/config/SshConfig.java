@@ -37,7 +37,7 @@ public record SshConfig(String host, int port, String hostKey, boolean record, L
    * its sessions must be under.
    */
   static SshConfig parse(JsonNode node, Map<String, Policy> policies, String defaultPolicy) {
-    if (node.isMissingNode() || node.isNull()) return null;
+    if (CurfewConfig.absent(node)) return null;
     CurfewConfig.requireObject("ssh", node);
     CurfewConfig.onlyKeys("ssh.", node, KEYS);
     String listen = CurfewConfig.string("ssh.listen", node.path("listen"), "127.0.0.1:2222");

@@ -210,4 +210,31 @@ class CurfewConfigTest {
           .hasMessage("policies.p.idle_timeout: required");
     }
   }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', nullValues = "-", value = {
+      // a YAML null, then the same file without the key
+      "'server:'                                  | -",
+      "'metrics:'                                 | -",
+      "'redis:'                                   | -",
+      "'postgres:'                                | -",
+      "{store: redis, redis: ~}                   | {store: redis}",
+      "{server: {port: 9090, tls: ~}}             | {server: {port: 9090}}",
+      "{policies: {p: {idle_timeout: 15m, absolute_timeout: 1h, comply_with: ~}}} | {policies: {p: {idle_timeout: 15m, absolute_timeout: 1h}}}",
+      "{notify: {issuer: ~}}                      | {notify: {}}",
+      "{notify: {issuer: null}}                   | {notify: {}}",
+      "{identity_providers: [{name: a, issuer: i, audience: c, jwks_uri: ~, discovery_url: 'https://idp.example/d'}]}"
+          + " | {identity_providers: [{name: a, issuer: i, audience: c, discovery_url: 'https://idp.example/d'}]}",
+      "{identity_providers: [{name: a, issuer: i, audience: c, jwks_uri: 'https://idp.example/k', discovery_url: ~}]}"
+          + " | {identity_providers: [{name: a, issuer: i, audience: c, jwks_uri: 'https://idp.example/k'}]}",
+      "{gateway: {routes: ~}}                     | {gateway: {}}",
+      "{gateway: {routes: [{path: /m, kind: mcp, upstream: 'http://h:1/mcp', cookie: ~}]}}"
+          + " | {gateway: {routes: [{path: /m, kind: mcp, upstream: 'http://h:1/mcp'}]}}",
+      "{gateway: {routes: [{path: /, upstream: 'http://h:1', busy_is_activity: ~}]}}"
+          + " | {gateway: {routes: [{path: /, upstream: 'http://h:1'}]}}",
+  })
+  void aYamlNull_isTheKeyLeftOut(String withNull, String without) {
+    // docs/configuration.md: "A YAML null (key: with nothing after it) is the same as leaving the key out."
+    assertThat(CurfewConfig.parse(withNull)).isEqualTo(CurfewConfig.parse(without == null ? "" : without));
+  }
 }
