@@ -244,9 +244,9 @@ public record CurfewConfig(
     }
     boolean metricsAuth = bool("metrics.auth", metrics.path("auth"), false);
     return new CurfewConfig(host, port, dataDir, node, keys, store, audit, defaultPolicy, policies, gateway,
-        duration("snapshot_interval", root.path("snapshot_interval"), d.snapshotInterval()),
+        positiveDuration("snapshot_interval", root.path("snapshot_interval"), d.snapshotInterval()),
         duration("ended_retention", root.path("ended_retention"), d.endedRetention()),
-        duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
+        positiveDuration("audit_retention", root.path("audit_retention"), d.auditRetention()),
         // With Redis, each of the store's 16 shards holds a share of the limit (docs/distributed.md).
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), store instanceof StoreConfig.Redis ? 16 : 1,
             100_000_000),
@@ -766,6 +766,13 @@ public record CurfewConfig(
     } catch (IllegalArgumentException e) {
       throw new ConfigException(key, e.getMessage());
     }
+  }
+
+  /** A duration that must be more than 0 (an interval, a retention), as a policy's timeouts must. */
+  private static Duration positiveDuration(String key, JsonNode n, Duration dflt) {
+    Duration d = duration(key, n, dflt);
+    if (d.isZero() || d.isNegative()) throw new ConfigException(key, "must be more than 0s");
+    return d;
   }
 
   static String kind(JsonNode n) {

@@ -212,6 +212,18 @@ class CurfewConfigTest {
   }
 
   @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "snapshot_interval: 0s|snapshot_interval: must be more than 0s",
+      "snapshot_interval: PT0S|snapshot_interval: must be more than 0s",
+      "audit_retention: 0s|audit_retention: must be more than 0s",
+      "audit_retention: 0d|audit_retention: must be more than 0s",
+  })
+  void aZeroInterval_isRefusedAtLoad_namingTheKey(String yaml, String message) {
+    // It used to load, and the store refused it after an API key was created: "snapshotInterval <= 0: PT0S".
+    assertThatThrownBy(() -> CurfewConfig.parse(yaml)).isInstanceOf(ConfigException.class).hasMessage(message);
+  }
+
+  @ParameterizedTest
   @CsvSource(delimiter = '|', nullValues = "-", value = {
       // a YAML null, then the same file without the key
       "'server:'                                  | -",
