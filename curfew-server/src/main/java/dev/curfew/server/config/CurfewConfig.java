@@ -224,7 +224,7 @@ public record CurfewConfig(
     AuditConfig audit = AuditConfig.parse(root);
     Map<String, Policy> policies = policies(root.path("policies"), d.policies());
     for (Policy p : policies.values()) {
-      checkDeclaredPresets("policies." + p.name(), p, enforceCompliance);
+      checkDeclaredPresets("policies." + keyName(p.name()), p, enforceCompliance);
     }
     String defaultPolicy = string("default_policy", root.path("default_policy"), null);
     if (defaultPolicy == null) {
@@ -278,9 +278,13 @@ public record CurfewConfig(
       }
       try {
         java.net.URI.create(url);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(at + ".url", e.getMessage());
+      }
+      try {
         dev.curfew.core.audit.WitnessKey.parse(key == null ? "" : key);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(key == null ? at + ".key" : at, e.getMessage());
+        throw new ConfigException(at + ".key", e.getMessage());
       }
       out.add(new WitnessConfig(url, key));
     }
@@ -436,7 +440,7 @@ public record CurfewConfig(
     Iterator<Map.Entry<String, JsonNode>> it = node.fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
-      out.put(e.getKey(), policy("policies." + e.getKey(), e.getKey(), e.getValue()));
+      out.put(e.getKey(), policy("policies." + keyName(e.getKey()), e.getKey(), e.getValue()));
     }
     return out;
   }
@@ -468,7 +472,9 @@ public record CurfewConfig(
           duration(pre + "renew_every", p.path("renew_every"), null),
           comply, concurrency(pre, p), duration(pre + "resume_within", p.path("resume_within"), null));
     } catch (PolicyException e) {
-      throw new ConfigException(pre + e.key(), e.getMessage());
+      // The name is the policy's own key in the file, not a key inside it.
+      String key = !e.key().equals("name") ? pre + e.key() : at.isEmpty() ? "policy" : at;
+      throw new ConfigException(key, e.getMessage());
     }
   }
 
@@ -714,10 +720,18 @@ public record CurfewConfig(
     while (names.hasNext()) {
       String k = names.next();
       if (!allowed.contains(k)) {
-        String shown = k.isBlank() ? "\"" + k + "\"" : k; // an empty key (YAML "?" or "": ) must still be named
-        throw new ConfigException(prefix + shown, "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+        throw new ConfigException(prefix + keyName(k), "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
       }
     }
+  }
+
+  /**
+   * A key of the file as a step of a dotted path: as it is when it is a plain word, else quoted
+   * ({@code policies."v1.2"}), so that a dot, a space or an empty key (YAML {@code ?}) in it cannot
+   * be read as another step or as nothing.
+   */
+  static String keyName(String k) {
+    return k.matches("[A-Za-z0-9_-]+") ? k : "\"" + k + "\"";
   }
 
   static String string(String key, JsonNode n, String dflt) {

@@ -3,6 +3,7 @@ package dev.curfew.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.curfew.core.audit.WitnessKey;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -209,6 +210,43 @@ class CurfewConfigTest {
           .isInstanceOf(ConfigException.class)
           .hasMessage("policies.p.idle_timeout: required");
     }
+  }
+
+  private static String keyOf(String yaml) {
+    try {
+      CurfewConfig.parse(yaml);
+    } catch (ConfigException e) {
+      return e.key();
+    }
+    throw new AssertionError("accepted: " + yaml);
+  }
+
+  @Test
+  void aWitnessError_namesTheUrlOrTheKey() {
+    // Both used to be named "witnesses[0]", whichever of the two was wrong.
+    String key = WitnessKey.of("w.example", new byte[32]).verifierKey();
+    assertThat(keyOf("witnesses: [{url: 'http://h:1', key: not-a-key}]")).isEqualTo("witnesses[0].key");
+    assertThat(keyOf("witnesses: [{url: 'http://h:1'}]")).isEqualTo("witnesses[0].key");
+    assertThat(keyOf("witnesses: [{url: 'http://h 1/', key: '" + key + "'}]")).isEqualTo("witnesses[0].url");
+    assertThat(CurfewConfig.parse("witnesses: [{url: 'http://h:1', key: '" + key + "'}]").witnesses()).hasSize(1);
+  }
+
+  @Test
+  void aPolicyNameThatIsNoPlainWord_isQuotedInTheKey() {
+    // A bad name was named "policies.bad name.name", as if the policy had a key "name".
+    assertThatThrownBy(() -> CurfewConfig.parse("policies: {'bad name': {idle_timeout: 5m, absolute_timeout: 1h}}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("policies.\"bad name\": must be ")
+        .hasMessageEndingWith(", not \"bad name\"")
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("policies.\"bad name\""));
+    // A dot in a name (allowed) would read as one more level of the path.
+    assertThat(keyOf("policies: {v1.2: {idle_timeout: 5m, absolute_timeout: 1h, warn_before: 5m}}"))
+        .isEqualTo("policies.\"v1.2\".warn_before");
+    assertThat(keyOf("policies: {std: {idle_timeout: 5m, absolute_timeout: 1h, warn_before: 5m}}"))
+        .isEqualTo("policies.std.warn_before");
+    assertThat(keyOf("server: {a.b: 1}")).isEqualTo("server.\"a.b\"");
+    assertThat(keyOf("policies: {v1.2: {idle_timeout: 5m, absolute_timeout: 1h, comply_with: [sox]}}"))
+        .isEqualTo("policies.\"v1.2\".comply_with");
   }
 
   @ParameterizedTest
