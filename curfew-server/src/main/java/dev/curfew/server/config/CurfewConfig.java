@@ -216,8 +216,8 @@ public record CurfewConfig(
     String host = string("server.host", server.path("host"), d.host());
     Path dataDir = Path.of(string("data_dir", root.path("data_dir"), d.dataDir().toString()));
     String node = string("node", root.path("node"), null);
-    if (node != null && !node.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-      throw new ConfigException("node", "must be 1-64 of [A-Za-z0-9._-]");
+    if (node != null && !isName(node)) {
+      throw new ConfigException("node", "must be " + NAME_RULE);
     }
     List<ApiKeyConfig> keys = apiKeys(root.path("api_keys"));
     StoreConfig store = StoreConfig.parse(root);
@@ -377,8 +377,8 @@ public record CurfewConfig(
       requireObject(at, k);
       onlyKeys(at + ".", k, Set.of("name", "key_sha256", "key_env", "scopes", "audience"));
       String name = string(at + ".name", k.path("name"), null);
-      if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-        throw new ConfigException(at + ".name", "required, 1-64 of [A-Za-z0-9._-]");
+      if (!isName(name)) {
+        throw new ConfigException(at + ".name", "required, " + NAME_RULE);
       }
       if (!names.add(name)) throw new ConfigException(at + ".name", "duplicate key name \"" + name + "\"");
       String sha = string(at + ".key_sha256", k.path("key_sha256"), null);
@@ -440,6 +440,9 @@ public record CurfewConfig(
     Iterator<Map.Entry<String, JsonNode>> it = node.fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
+      if (!isName(e.getKey())) {
+        throw new ConfigException("policies." + keyName(e.getKey()), "must be " + NAME_RULE + ", not \"" + e.getKey() + "\"");
+      }
       out.put(e.getKey(), policy("policies." + keyName(e.getKey()), e.getKey(), e.getValue()));
     }
     return out;
@@ -723,6 +726,16 @@ public record CurfewConfig(
         throw new ConfigException(prefix + keyName(k), "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
       }
     }
+  }
+
+  /**
+   * The rule of the names of a node, an API key, a policy, a database and an SSH target, in words
+   * (dev.curfew.core.Policy and dev.curfew.gateway.ssh.SshTarget check the same pattern).
+   */
+  static final String NAME_RULE = "1-64 of [A-Za-z0-9._-], the first a letter or digit";
+
+  static boolean isName(String s) {
+    return s != null && s.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   }
 
   /**

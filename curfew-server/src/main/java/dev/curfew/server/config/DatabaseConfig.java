@@ -97,8 +97,8 @@ public record DatabaseConfig(
     CurfewConfig.requireObject(at, n);
     CurfewConfig.onlyKeys(at + ".", n, KEYS);
     String name = CurfewConfig.string(at + ".name", n.path("name"), null);
-    if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-      throw new ConfigException(at + ".name", "required, 1-64 of [A-Za-z0-9._-]");
+    if (!CurfewConfig.isName(name)) {
+      throw new ConfigException(at + ".name", "required, " + CurfewConfig.NAME_RULE);
     }
     String protocolName = CurfewConfig.string(at + ".protocol", n.path("protocol"), null);
     if (protocolName == null) throw new ConfigException(at + ".protocol", "required: postgres or mysql");

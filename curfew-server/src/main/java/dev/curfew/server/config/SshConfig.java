@@ -55,6 +55,7 @@ public record SshConfig(String host, int port, String hostKey, boolean record, L
       CurfewConfig.requireObject(at, t);
       CurfewConfig.onlyKeys(at + ".", t, TARGET_KEYS);
       String name = required(at + ".name", t.path("name"));
+      if (!CurfewConfig.isName(name)) throw new ConfigException(at + ".name", "must be " + CurfewConfig.NAME_RULE);
       if (!names.add(name)) throw new ConfigException(at + ".name", "\"" + name + "\" is used by another target");
       HostPort up = HostPort.parse(at + ".upstream", required(at + ".upstream", t.path("upstream")), false);
       String user = required(at + ".user", t.path("user"));

@@ -222,6 +222,24 @@ class CurfewConfigTest {
   }
 
   @Test
+  void aNameThatDoesNotStartWithALetterOrDigit_isRefused_andTheErrorSaysWhy() {
+    // The errors said "1-64 of [A-Za-z0-9._-]", which "_node" is, and refused it all the same.
+    String rule = "1-64 of [A-Za-z0-9._-], the first a letter or digit";
+    assertThatThrownBy(() -> CurfewConfig.parse("node: _node")).hasMessage("node: must be " + rule);
+    assertThatThrownBy(() -> CurfewConfig.parse("api_keys: [{name: .k, key_env: K}]"))
+        .hasMessage("api_keys[0].name: required, " + rule);
+    assertThatThrownBy(() -> CurfewConfig.parse("policies: {_p: {idle_timeout: 5m, absolute_timeout: 1h}}"))
+        .hasMessage("policies._p: must be " + rule + ", not \"_p\"");
+    assertThatThrownBy(() -> CurfewConfig.parse("databases: [{name: -d, protocol: postgres, listen: '127.0.0.1:0',"
+        + " upstream: '127.0.0.1:5432', user: u}]")).hasMessage("databases[0].name: required, " + rule);
+    assertThatThrownBy(() -> CurfewConfig.parse("ssh: {targets: [{name: _t, upstream: 'h:22', user: u, identity_file: k,"
+        + " host_key: x}]}")).hasMessage("ssh.targets[0].name: must be " + rule);
+    assertThat(CurfewConfig.parse("node: n_.-1").node()).isEqualTo("n_.-1");
+    assertThat(CurfewConfig.parse("policies: {p_.-1: {idle_timeout: 5m, absolute_timeout: 1h}}").policies())
+        .containsKey("p_.-1");
+  }
+
+  @Test
   void aWitnessError_namesTheUrlOrTheKey() {
     // Both used to be named "witnesses[0]", whichever of the two was wrong.
     String key = WitnessKey.of("w.example", new byte[32]).verifierKey();
