@@ -214,7 +214,7 @@ public record CurfewConfig(
     }
     int port = intIn("server.port", server.path("port"), d.port(), 0, 65535);
     String host = string("server.host", server.path("host"), d.host());
-    Path dataDir = Path.of(string("data_dir", root.path("data_dir"), d.dataDir().toString()));
+    Path dataDir = Path.of(pathName("data_dir", root.path("data_dir"), d.dataDir().toString(), "directory"));
     String node = string("node", root.path("node"), null);
     if (node != null && !isName(node)) {
       throw new ConfigException("node", "must be " + NAME_RULE);
@@ -301,8 +301,7 @@ public record CurfewConfig(
 
   /** {@code audit_signing_key: FILE}: the checkpoint signer key (NoteSigner format); absent: created in the data dir. */
   private static Path auditSigningKey(JsonNode n) {
-    String file = string("audit_signing_key", n, null);
-    if (file != null && file.isBlank()) throw new ConfigException("audit_signing_key", "must be a file name");
+    String file = pathName("audit_signing_key", n, null, "file");
     return file == null ? null : Path.of(file);
   }
 
@@ -751,6 +750,16 @@ public record CurfewConfig(
     if (absent(n)) return dflt;
     if (!n.isTextual()) throw new ConfigException(key, "must be a string, not " + kind(n));
     return n.asText();
+  }
+
+  /**
+   * A file or directory name ({@code what}); an empty one is an error, for Path.of("") would be the
+   * working directory.
+   */
+  private static String pathName(String key, JsonNode n, String dflt, String what) {
+    String name = string(key, n, dflt);
+    if (name != null && name.isBlank()) throw new ConfigException(key, "must be a " + what + " name");
+    return name;
   }
 
   static String oneOf(String key, JsonNode n, String dflt, Set<String> allowed) {

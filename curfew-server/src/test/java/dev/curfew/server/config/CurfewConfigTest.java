@@ -240,6 +240,17 @@ class CurfewConfigTest {
   }
 
   @Test
+  void anEmptyDataDir_isRefused_asAnEmptySigningKeyFileIs() {
+    // "" used to be the working directory: the api-key file, audit/ and snapshot.json were written there.
+    for (String empty : new String[] {"''", "' '"}) {
+      assertThatThrownBy(() -> CurfewConfig.parse("data_dir: " + empty)).hasMessage("data_dir: must be a directory name");
+      assertThatThrownBy(() -> CurfewConfig.parse("audit_signing_key: " + empty))
+          .hasMessage("audit_signing_key: must be a file name");
+    }
+    assertThat(CurfewConfig.parse("data_dir: .").dataDir()).isEqualTo(java.nio.file.Path.of("."));
+  }
+
+  @Test
   void aWitnessError_namesTheUrlOrTheKey() {
     // Both used to be named "witnesses[0]", whichever of the two was wrong.
     String key = WitnessKey.of("w.example", new byte[32]).verifierKey();
