@@ -195,11 +195,13 @@ public record CurfewConfig(
   }
 
   /**
-   * Parses configuration text. With {@code enforceCompliance}, a policy that fails a MUST rule of a
-   * preset it declares in {@code comply_with} is an error naming the rule; the design tools pass
-   * false so that they can report on such a policy instead.
+   * Parses configuration text. With {@code forServe}, what only {@code serve} needs is required too:
+   * a policy that fails a MUST rule of a preset it declares in {@code comply_with} is an error naming
+   * the rule, and several policies need a {@code default_policy}. The design tools ({@code curfew
+   * policy check | explain}) pass false so that they can report on such a policy, and on every policy
+   * of a file that names no default; {@link #defaultPolicy()} is then null.
    */
-  public static CurfewConfig parse(String yaml, boolean enforceCompliance) {
+  public static CurfewConfig parse(String yaml, boolean forServe) {
     JsonNode root = ConfigText.parse(yaml, "config");
     if (root == null || absent(root)) {
       return defaults();
@@ -224,13 +226,13 @@ public record CurfewConfig(
     AuditConfig audit = AuditConfig.parse(root);
     Map<String, Policy> policies = policies(root.path("policies"), d.policies());
     for (Policy p : policies.values()) {
-      checkDeclaredPresets("policies." + keyName(p.name()), p, enforceCompliance);
+      checkDeclaredPresets("policies." + keyName(p.name()), p, forServe);
     }
     String defaultPolicy = string("default_policy", root.path("default_policy"), null);
     if (defaultPolicy == null) {
       defaultPolicy = policies.containsKey("default") ? "default"
           : policies.size() == 1 ? policies.keySet().iterator().next() : null;
-      if (defaultPolicy == null) {
+      if (defaultPolicy == null && forServe) {
         throw new ConfigException("default_policy", "several policies are defined: name the default one");
       }
     } else if (!policies.containsKey(defaultPolicy)) {

@@ -14,7 +14,7 @@ import java.util.Map;
 public final class PolicyFile {
   private PolicyFile() {}
 
-  /** The policies of the file and which one is the default, in file order. */
+  /** The policies of the file, in file order, and which one is the default (null: the file names none among several). */
   public record Loaded(Map<String, Policy> policies, String defaultName) {}
 
   public static Loaded load(Path file) {

@@ -66,7 +66,7 @@ public record SshConfig(String host, int port, String hostKey, boolean record, L
         throw new ConfigException(at + ".known_hosts", "required (or host_key): how the target's host key is checked");
       }
       String policy = CurfewConfig.string(at + ".policy", t.path("policy"), defaultPolicy);
-      if (!policies.containsKey(policy)) {
+      if (policy != null && !policies.containsKey(policy)) {
         throw new ConfigException(at + ".policy", "\"" + policy + "\" is not among policies " + policies.keySet());
       }
       boolean busy = CurfewConfig.bool(at + ".busy_is_activity", t.path("busy_is_activity"), true);
