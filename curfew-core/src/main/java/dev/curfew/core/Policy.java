@@ -46,7 +46,7 @@ public record Policy(
     complyWith = complyWith == null ? List.of() : List.copyOf(complyWith);
     concurrency = concurrency == null ? ConcurrencyLimit.NONE : concurrency;
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-      throw new PolicyException("name", "must be 1-64 of [A-Za-z0-9._-], not \"" + name + "\"");
+      throw new PolicyException("name", "must be 1-64 of [A-Za-z0-9._-], the first a letter or digit, not \"" + name + "\"");
     }
     if (version < 1) {
       throw new PolicyException("version", "must be at least 1, not " + version);

@@ -35,7 +35,7 @@ public record SshTarget(
   public SshTarget {
     Objects.requireNonNull(name, "name");
     if (!NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("name must be 1-64 letters, digits, '.', '_' or '-': " + name);
+      throw new IllegalArgumentException("name must be 1-64 letters, digits, '.', '_' or '-', the first a letter or digit: " + name);
     }
     Objects.requireNonNull(host, "host");
     if (host.isBlank()) throw new IllegalArgumentException("upstream host is empty");

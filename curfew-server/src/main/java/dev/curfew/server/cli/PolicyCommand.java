@@ -49,6 +49,10 @@ final class PolicyCommand {
       }
       PolicyFile.Loaded loaded = PolicyFile.load(file);
       String name = policyName == null ? loaded.defaultName() : policyName;
+      if (name == null) {
+        throw new IllegalArgumentException(file + " has several policies and no default_policy: name one with --policy (has "
+            + loaded.policies().keySet() + ")");
+      }
       Policy p = loaded.policies().get(name);
       if (p == null) {
         throw new IllegalArgumentException("no policy \"" + name + "\" in " + file + " (has " + loaded.policies().keySet() + ")");

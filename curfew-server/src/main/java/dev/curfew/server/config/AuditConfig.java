@@ -56,7 +56,7 @@ public sealed interface AuditConfig permits AuditConfig.File, AuditConfig.Postgr
   static AuditConfig parse(JsonNode root) {
     String audit = CurfewConfig.oneOf("audit", root.path("audit"), "file", Set.of("file", "postgres"));
     JsonNode pg = root.path("postgres");
-    if (!pg.isMissingNode()) {
+    if (!CurfewConfig.absent(pg)) {
       CurfewConfig.requireObject("postgres", pg);
       CurfewConfig.onlyKeys("postgres.", pg, Set.of("url", "user", "password_env"));
     }

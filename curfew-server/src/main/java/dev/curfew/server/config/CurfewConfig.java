@@ -14,6 +14,7 @@ import dev.curfew.core.compliance.RuleResult;
 import dev.curfew.gateway.mcp.McpRoute;
 import dev.curfew.server.gateway.GatewayRoute;
 import dev.curfew.server.http.RequestTarget;
+import dev.curfew.server.http.SessionCookies;
 import dev.curfew.server.security.ClientAddresses;
 import dev.curfew.server.security.RateLimiter;
 import dev.curfew.server.security.RateLimits;
@@ -194,42 +195,44 @@ public record CurfewConfig(
   }
 
   /**
-   * Parses configuration text. With {@code enforceCompliance}, a policy that fails a MUST rule of a
-   * preset it declares in {@code comply_with} is an error naming the rule; the design tools pass
-   * false so that they can report on such a policy instead.
+   * Parses configuration text. With {@code forServe}, what only {@code serve} needs is required too:
+   * a policy that fails a MUST rule of a preset it declares in {@code comply_with} is an error naming
+   * the rule, and several policies need a {@code default_policy}. The design tools ({@code curfew
+   * policy check | explain}) pass false so that they can report on such a policy, and on every policy
+   * of a file that names no default; {@link #defaultPolicy()} is then null.
    */
-  public static CurfewConfig parse(String yaml, boolean enforceCompliance) {
+  public static CurfewConfig parse(String yaml, boolean forServe) {
     JsonNode root = ConfigText.parse(yaml, "config");
-    if (root == null || root.isMissingNode() || root.isNull()) {
+    if (root == null || absent(root)) {
       return defaults();
     }
     requireObject("config", root);
     onlyKeys("", root, TOP);
     CurfewConfig d = defaults();
     JsonNode server = root.path("server");
-    if (!server.isMissingNode()) {
+    if (!absent(server)) {
       requireObject("server", server);
       onlyKeys("server.", server, Set.of("port", "host", "tls", "transport"));
     }
     int port = intIn("server.port", server.path("port"), d.port(), 0, 65535);
     String host = string("server.host", server.path("host"), d.host());
-    Path dataDir = Path.of(string("data_dir", root.path("data_dir"), d.dataDir().toString()));
+    Path dataDir = Path.of(pathName("data_dir", root.path("data_dir"), d.dataDir().toString(), "directory"));
     String node = string("node", root.path("node"), null);
-    if (node != null && !node.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-      throw new ConfigException("node", "must be 1-64 of [A-Za-z0-9._-]");
+    if (node != null && !isName(node)) {
+      throw new ConfigException("node", "must be " + NAME_RULE);
     }
     List<ApiKeyConfig> keys = apiKeys(root.path("api_keys"));
     StoreConfig store = StoreConfig.parse(root);
     AuditConfig audit = AuditConfig.parse(root);
     Map<String, Policy> policies = policies(root.path("policies"), d.policies());
     for (Policy p : policies.values()) {
-      checkDeclaredPresets("policies." + p.name(), p, enforceCompliance);
+      checkDeclaredPresets("policies." + keyName(p.name()), p, forServe);
     }
     String defaultPolicy = string("default_policy", root.path("default_policy"), null);
     if (defaultPolicy == null) {
       defaultPolicy = policies.containsKey("default") ? "default"
           : policies.size() == 1 ? policies.keySet().iterator().next() : null;
-      if (defaultPolicy == null) {
+      if (defaultPolicy == null && forServe) {
         throw new ConfigException("default_policy", "several policies are defined: name the default one");
       }
     } else if (!policies.containsKey(defaultPolicy)) {
@@ -237,15 +240,15 @@ public record CurfewConfig(
     }
     GatewayConfig gateway = gateway(root.path("gateway"), policies);
     JsonNode metrics = root.path("metrics");
-    if (!metrics.isMissingNode()) {
+    if (!absent(metrics)) {
       requireObject("metrics", metrics);
       onlyKeys("metrics.", metrics, Set.of("auth"));
     }
     boolean metricsAuth = bool("metrics.auth", metrics.path("auth"), false);
     return new CurfewConfig(host, port, dataDir, node, keys, store, audit, defaultPolicy, policies, gateway,
-        duration("snapshot_interval", root.path("snapshot_interval"), d.snapshotInterval()),
+        positiveDuration("snapshot_interval", root.path("snapshot_interval"), d.snapshotInterval()),
         duration("ended_retention", root.path("ended_retention"), d.endedRetention()),
-        duration("audit_retention", root.path("audit_retention"), d.auditRetention()),
+        positiveDuration("audit_retention", root.path("audit_retention"), d.auditRetention()),
         // With Redis, each of the store's 16 shards holds a share of the limit (docs/distributed.md).
         intIn("max_live_sessions", root.path("max_live_sessions"), d.maxLiveSessions(), store instanceof StoreConfig.Redis ? 16 : 1,
             100_000_000),
@@ -262,7 +265,7 @@ public record CurfewConfig(
 
   /** {@code witnesses: [{url, key}]}: each URL http(s), each key a witness verifier key (0x04). */
   private static List<WitnessConfig> witnesses(JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return List.of();
+    if (absent(n)) return List.of();
     if (!n.isArray()) throw new ConfigException("witnesses", "must be a list of {url, key}");
     List<WitnessConfig> out = new ArrayList<>();
     for (int i = 0; i < n.size(); i++) {
@@ -277,9 +280,13 @@ public record CurfewConfig(
       }
       try {
         java.net.URI.create(url);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(at + ".url", e.getMessage());
+      }
+      try {
         dev.curfew.core.audit.WitnessKey.parse(key == null ? "" : key);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(key == null ? at + ".key" : at, e.getMessage());
+        throw new ConfigException(at + ".key", e.getMessage());
       }
       out.add(new WitnessConfig(url, key));
     }
@@ -296,8 +303,7 @@ public record CurfewConfig(
 
   /** {@code audit_signing_key: FILE}: the checkpoint signer key (NoteSigner format); absent: created in the data dir. */
   private static Path auditSigningKey(JsonNode n) {
-    String file = string("audit_signing_key", n, null);
-    if (file != null && file.isBlank()) throw new ConfigException("audit_signing_key", "must be a file name");
+    String file = pathName("audit_signing_key", n, null, "file");
     return file == null ? null : Path.of(file);
   }
 
@@ -306,7 +312,7 @@ public record CurfewConfig(
    * read when the server starts ({@link Tls#check}); absent: plain HTTP.
    */
   private static Tls tls(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return null;
+    if (absent(n)) return null;
     requireObject(key, n);
     onlyKeys(key + ".", n, Set.of("cert", "key", "hsts"));
     String cert = string(key + ".cert", n.path("cert"), null);
@@ -315,7 +321,7 @@ public record CurfewConfig(
     if (pem == null || pem.isBlank()) throw new ConfigException(key + ".key", "required: the PEM private key file");
     SecurityHeaders.Hsts hsts = SecurityHeaders.Hsts.DEFAULT;
     JsonNode h = n.path("hsts");
-    if (!h.isMissingNode() && !h.isNull()) {
+    if (!absent(h)) {
       requireObject(key + ".hsts", h);
       onlyKeys(key + ".hsts.", h, Set.of("max_age", "include_subdomains", "preload"));
       try {
@@ -332,7 +338,7 @@ public record CurfewConfig(
   /** {@code rate_limits}: each limit {@code {limit: N, per: DURATION}}; what is left out keeps its default. */
   private static RateLimits.Settings rateLimits(JsonNode node) {
     RateLimits.Settings d = RateLimits.Settings.defaults();
-    if (node.isMissingNode() || node.isNull()) return d;
+    if (absent(node)) return d;
     requireObject("rate_limits", node);
     onlyKeys("rate_limits.", node, Set.of("enabled", "open_per_key", "open_per_subject", "extend_per_subject",
         "failed_checks_per_key", "failed_checks_per_address", "max_tracked", "trusted_proxies"));
@@ -349,7 +355,7 @@ public record CurfewConfig(
   }
 
   private static RateLimiter.Rate rate(String key, JsonNode n, RateLimiter.Rate dflt) {
-    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (absent(n)) return dflt;
     requireObject(key, n);
     onlyKeys(key + ".", n, Set.of("limit", "per"));
     int limit = intIn(key + ".limit", n.path("limit"), dflt.limit(), 1, 1_000_000);
@@ -362,7 +368,7 @@ public record CurfewConfig(
   }
 
   private static List<ApiKeyConfig> apiKeys(JsonNode node) {
-    if (node.isMissingNode() || node.isNull()) return List.of();
+    if (absent(node)) return List.of();
     if (!node.isArray()) throw new ConfigException("api_keys", "must be a list");
     List<ApiKeyConfig> out = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
@@ -372,8 +378,8 @@ public record CurfewConfig(
       requireObject(at, k);
       onlyKeys(at + ".", k, Set.of("name", "key_sha256", "key_env", "scopes", "audience"));
       String name = string(at + ".name", k.path("name"), null);
-      if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-        throw new ConfigException(at + ".name", "required, 1-64 of [A-Za-z0-9._-]");
+      if (!isName(name)) {
+        throw new ConfigException(at + ".name", "required, " + NAME_RULE);
       }
       if (!names.add(name)) throw new ConfigException(at + ".name", "duplicate key name \"" + name + "\"");
       String sha = string(at + ".key_sha256", k.path("key_sha256"), null);
@@ -395,7 +401,7 @@ public record CurfewConfig(
    * grammar), never {@code console}, which only console sign-in gives; absent: null.
    */
   private static List<String> keyAudience(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return null;
+    if (absent(n)) return null;
     List<String> out = new ArrayList<>();
     for (JsonNode s : list(key, n)) {
       if (!s.isTextual()) throw new ConfigException(key, "must be a list of strings, found " + kind(s));
@@ -414,7 +420,7 @@ public record CurfewConfig(
 
   /** {@code scopes: [app, gateway]}: a non-empty list of known scopes without repeats; absent: admin. */
   private static List<String> scopes(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return ApiKeyConfig.DEFAULT_SCOPES;
+    if (absent(n)) return ApiKeyConfig.DEFAULT_SCOPES;
     List<String> out = new ArrayList<>();
     for (JsonNode s : list(key, n)) {
       if (!s.isTextual() || !SCOPES.contains(s.asText())) {
@@ -428,14 +434,17 @@ public record CurfewConfig(
   }
 
   private static Map<String, Policy> policies(JsonNode node, Map<String, Policy> defaults) {
-    if (node.isMissingNode() || node.isNull()) return defaults;
+    if (absent(node)) return defaults;
     requireObject("policies", node);
     if (node.size() == 0) throw new ConfigException("policies", "at least one policy is needed");
     Map<String, Policy> out = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = node.fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
-      out.put(e.getKey(), policy("policies." + e.getKey(), e.getKey(), e.getValue()));
+      if (!isName(e.getKey())) {
+        throw new ConfigException("policies." + keyName(e.getKey()), "must be " + NAME_RULE + ", not \"" + e.getKey() + "\"");
+      }
+      out.put(e.getKey(), policy("policies." + keyName(e.getKey()), e.getKey(), e.getValue()));
     }
     return out;
   }
@@ -447,11 +456,11 @@ public record CurfewConfig(
     onlyKeys(pre, p, POLICY_KEYS);
     for (String required : List.of("idle_timeout", "absolute_timeout")) {
       // a YAML null ("idle_timeout:" or "~") is as absent as a missing key (ConfigFuzzTest found the NPE)
-      if (p.path(required).isMissingNode() || p.path(required).isNull()) throw new ConfigException(pre + required, "required");
+      if (absent(p.path(required))) throw new ConfigException(pre + required, "required");
     }
     List<String> comply = new ArrayList<>();
     JsonNode c = p.path("comply_with");
-    if (!c.isMissingNode()) {
+    if (!absent(c)) {
       if (!c.isArray()) throw new ConfigException(pre + "comply_with", "must be a list of preset ids");
       for (JsonNode id : c) {
         if (!id.isTextual()) throw new ConfigException(pre + "comply_with", "preset ids are strings");
@@ -467,14 +476,16 @@ public record CurfewConfig(
           duration(pre + "renew_every", p.path("renew_every"), null),
           comply, concurrency(pre, p), duration(pre + "resume_within", p.path("resume_within"), null));
     } catch (PolicyException e) {
-      throw new ConfigException(pre + e.key(), e.getMessage());
+      // The name is the policy's own key in the file, not a key inside it.
+      String key = !e.key().equals("name") ? pre + e.key() : at.isEmpty() ? "policy" : at;
+      throw new ConfigException(key, e.getMessage());
     }
   }
 
   /** {@code max_sessions_per_subject}, {@code when_exceeded}, {@code limit_scope}: see {@link ConcurrencyLimit}. */
   private static ConcurrencyLimit concurrency(String pre, JsonNode p) {
     JsonNode max = p.path("max_sessions_per_subject");
-    Integer limit = max.isMissingNode() || max.isNull() ? null
+    Integer limit = absent(max) ? null
         : intIn(pre + "max_sessions_per_subject", max, 0, 1, ConcurrencyLimit.MAX_LIMIT);
     return ConcurrencyLimit.of(limit, string(pre + "when_exceeded", p.path("when_exceeded"), null),
         string(pre + "limit_scope", p.path("limit_scope"), null));
@@ -503,11 +514,11 @@ public record CurfewConfig(
   }
 
   private static NotifyConfig notifications(JsonNode node) {
-    if (node.isMissingNode() || node.isNull()) return NotifyConfig.NONE;
+    if (absent(node)) return NotifyConfig.NONE;
     requireObject("notify", node);
     onlyKeys("notify.", node, Set.of("max_attempts", "webhooks", "backchannel_logout", "signing_alg", "issuer"));
     String alg = oneOf("notify.signing_alg", node.path("signing_alg"), "RS256", Set.of("RS256", "ES256", "EdDSA"));
-    String issuer = node.path("issuer").isMissingNode() ? null : url("notify.issuer", node.path("issuer"));
+    String issuer = absent(node.path("issuer")) ? null : url("notify.issuer", node.path("issuer"));
     int attempts = intIn("notify.max_attempts", node.path("max_attempts"), NotifyConfig.NONE.maxAttempts(), 1, 20);
     List<WebhookConfig> hooks = new ArrayList<>();
     for (JsonNode w : list("notify.webhooks", node.path("webhooks"))) {
@@ -548,8 +559,8 @@ public record CurfewConfig(
       if (!names.add(name)) throw new ConfigException(at + ".name", "\"" + name + "\" is configured twice");
       String issuer = string(at + ".issuer", p.path("issuer"), null);
       if (issuer == null || issuer.isBlank()) throw new ConfigException(at + ".issuer", "required: the provider's iss");
-      boolean hasJwks = !p.path("jwks_uri").isMissingNode();
-      boolean hasDiscovery = !p.path("discovery_url").isMissingNode();
+      boolean hasJwks = !absent(p.path("jwks_uri"));
+      boolean hasDiscovery = !absent(p.path("discovery_url"));
       if (hasJwks == hasDiscovery) throw new ConfigException(at + ".jwks_uri", "give exactly one of jwks_uri and discovery_url");
       String aud = string(at + ".audience", p.path("audience"), null);
       if (aud == null || aud.isBlank()) throw new ConfigException(at + ".audience", "required: Curfew's client_id at the provider");
@@ -564,7 +575,7 @@ public record CurfewConfig(
   }
 
   static List<JsonNode> list(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return List.of();
+    if (absent(n)) return List.of();
     if (!n.isArray()) throw new ConfigException(key, "must be a list");
     List<JsonNode> out = new ArrayList<>();
     n.forEach(out::add);
@@ -588,7 +599,7 @@ public record CurfewConfig(
 
   /** {@code active_methods} of an MCP route: JSON-RPC method names; omitted, the spec's default list. */
   private static List<String> activeMethods(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return McpRoute.DEFAULT_ACTIVE_METHODS;
+    if (absent(n)) return McpRoute.DEFAULT_ACTIVE_METHODS;
     if (!n.isArray()) throw new ConfigException(key, "must be a list of JSON-RPC method names, not " + kind(n));
     List<String> methods = new ArrayList<>();
     for (JsonNode m : n) {
@@ -603,7 +614,7 @@ public record CurfewConfig(
    * requests it serves besides its own; omitted, none.
    */
   private static List<String> allowedOrigins(String key, JsonNode n) {
-    if (n.isMissingNode() || n.isNull()) return List.of();
+    if (absent(n)) return List.of();
     if (!n.isArray()) throw new ConfigException(key, "must be a list of origins (http(s)://host[:port]), not " + kind(n));
     List<String> origins = new ArrayList<>();
     for (JsonNode o : n) {
@@ -630,13 +641,13 @@ public record CurfewConfig(
   }
 
   private static GatewayConfig gateway(JsonNode node, Map<String, Policy> policies) {
-    if (node.isMissingNode() || node.isNull()) return null;
+    if (absent(node)) return null;
     requireObject("gateway", node);
     onlyKeys("gateway.", node, Set.of("port", "routes", "tls", "security_headers", "trusted_proxies"));
     int port = intIn("gateway.port", node.path("port"), 8081, 0, 65535);
     List<GatewayRoute> routes = new ArrayList<>();
     JsonNode rs = node.path("routes");
-    if (!rs.isMissingNode()) {
+    if (!absent(rs)) {
       if (!rs.isArray()) throw new ConfigException("gateway.routes", "must be a list");
       for (int i = 0; i < rs.size(); i++) routes.add(route("gateway.routes[" + i + "]", rs.get(i), policies));
     }
@@ -658,7 +669,7 @@ public record CurfewConfig(
     }
     boolean mcp = kind.equals("mcp");
     for (String k : mcp ? WEB_ONLY_ROUTE_KEYS : MCP_ONLY_ROUTE_KEYS) {
-      if (r.has(k)) throw new ConfigException(at + "." + k, "not a key of a kind: " + kind + " route");
+      if (!absent(r.path(k))) throw new ConfigException(at + "." + k, "not a key of a kind: " + kind + " route");
     }
     String upstream = string(at + ".upstream", r.path("upstream"), null);
     // An MCP server's endpoint has a path of its own (http://127.0.0.1:9000/mcp); a web upstream has none.
@@ -680,6 +691,9 @@ public record CurfewConfig(
       String loginPath = routePath(at + ".login_path", string(at + ".login_path", r.path("login_path"), null));
       boolean handoff = bool(at + ".login_handoff", r.path("login_handoff"), false);
       String cookie = string(at + ".cookie", r.path("cookie"), GatewayRoute.DEFAULT_COOKIE);
+      if (!SessionCookies.isName(cookie)) {
+        throw new ConfigException(at + ".cookie", "\"" + cookie + "\" is not a cookie name: " + SessionCookies.NAME_RULE);
+      }
       List<String> passive = new ArrayList<>();
       List<JsonNode> pps = list(at + ".passive_paths", r.path("passive_paths"));
       for (int j = 0; j < pps.size(); j++) passive.add(routePath(at + ".passive_paths[" + j + "]", pps.get(j).asText()));
@@ -692,6 +706,15 @@ public record CurfewConfig(
 
   // ------------------------------------------------------------ typed readers that name the key
 
+  /**
+   * Whether a key is left out: missing, or a YAML null ({@code key:} with nothing after it, {@code ~},
+   * {@code null}), which docs/configuration.md says is the same. Every reader asks this, never
+   * {@code isMissingNode()} alone.
+   */
+  static boolean absent(JsonNode n) {
+    return n.isMissingNode() || n.isNull();
+  }
+
   static void requireObject(String key, JsonNode n) {
     if (!n.isObject()) throw new ConfigException(key, "must be a mapping, not " + kind(n));
   }
@@ -701,16 +724,44 @@ public record CurfewConfig(
     while (names.hasNext()) {
       String k = names.next();
       if (!allowed.contains(k)) {
-        String shown = k.isBlank() ? "\"" + k + "\"" : k; // an empty key (YAML "?" or "": ) must still be named
-        throw new ConfigException(prefix + shown, "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+        throw new ConfigException(prefix + keyName(k), "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
       }
     }
   }
 
+  /**
+   * The rule of the names of a node, an API key, a policy, a database and an SSH target, in words
+   * (dev.curfew.core.Policy and dev.curfew.gateway.ssh.SshTarget check the same pattern).
+   */
+  static final String NAME_RULE = "1-64 of [A-Za-z0-9._-], the first a letter or digit";
+
+  static boolean isName(String s) {
+    return s != null && s.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  }
+
+  /**
+   * A key of the file as a step of a dotted path: as it is when it is a plain word, else quoted
+   * ({@code policies."v1.2"}), so that a dot, a space or an empty key (YAML {@code ?}) in it cannot
+   * be read as another step or as nothing.
+   */
+  static String keyName(String k) {
+    return k.matches("[A-Za-z0-9_-]+") ? k : "\"" + k + "\"";
+  }
+
   static String string(String key, JsonNode n, String dflt) {
-    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (absent(n)) return dflt;
     if (!n.isTextual()) throw new ConfigException(key, "must be a string, not " + kind(n));
     return n.asText();
+  }
+
+  /**
+   * A file or directory name ({@code what}); an empty one is an error, for Path.of("") would be the
+   * working directory.
+   */
+  private static String pathName(String key, JsonNode n, String dflt, String what) {
+    String name = string(key, n, dflt);
+    if (name != null && name.isBlank()) throw new ConfigException(key, "must be a " + what + " name");
+    return name;
   }
 
   static String oneOf(String key, JsonNode n, String dflt, Set<String> allowed) {
@@ -720,13 +771,13 @@ public record CurfewConfig(
   }
 
   static boolean bool(String key, JsonNode n, boolean dflt) {
-    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (absent(n)) return dflt;
     if (!n.isBoolean()) throw new ConfigException(key, "must be true or false, not " + kind(n));
     return n.asBoolean();
   }
 
   private static int intIn(String key, JsonNode n, int dflt, int min, int max) {
-    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (absent(n)) return dflt;
     if (!n.isIntegralNumber() || !n.canConvertToInt()) throw new ConfigException(key, "must be a whole number, not " + kind(n));
     int v = n.asInt();
     if (v < min || v > max) throw new ConfigException(key, "must be " + min + ".." + max + ", not " + v);
@@ -744,7 +795,7 @@ public record CurfewConfig(
   }
 
   private static Duration duration(String key, JsonNode n, Duration dflt) {
-    if (n.isMissingNode() || n.isNull()) return dflt;
+    if (absent(n)) return dflt;
     if (!n.isTextual()) {
       throw new ConfigException(key, "must be a duration string like 15m or PT15M, not " + kind(n));
     }
@@ -753,6 +804,13 @@ public record CurfewConfig(
     } catch (IllegalArgumentException e) {
       throw new ConfigException(key, e.getMessage());
     }
+  }
+
+  /** A duration that must be more than 0 (an interval, a retention), as a policy's timeouts must. */
+  private static Duration positiveDuration(String key, JsonNode n, Duration dflt) {
+    Duration d = duration(key, n, dflt);
+    if (d.isZero() || d.isNegative()) throw new ConfigException(key, "must be more than 0s");
+    return d;
   }
 
   static String kind(JsonNode n) {

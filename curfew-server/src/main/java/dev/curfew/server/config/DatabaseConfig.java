@@ -97,8 +97,8 @@ public record DatabaseConfig(
     CurfewConfig.requireObject(at, n);
     CurfewConfig.onlyKeys(at + ".", n, KEYS);
     String name = CurfewConfig.string(at + ".name", n.path("name"), null);
-    if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-      throw new ConfigException(at + ".name", "required, 1-64 of [A-Za-z0-9._-]");
+    if (!CurfewConfig.isName(name)) {
+      throw new ConfigException(at + ".name", "required, " + CurfewConfig.NAME_RULE);
     }
     String protocolName = CurfewConfig.string(at + ".protocol", n.path("protocol"), null);
     if (protocolName == null) throw new ConfigException(at + ".protocol", "required: postgres or mysql");
@@ -140,7 +140,7 @@ public record DatabaseConfig(
     Path cert = null;
     Path key = null;
     boolean require = false;
-    if (!tls.isMissingNode() && !tls.isNull()) {
+    if (!CurfewConfig.absent(tls)) {
       CurfewConfig.requireObject(at + ".tls", tls);
       CurfewConfig.onlyKeys(at + ".tls.", tls, Set.of("cert", "key", "require"));
       String c = CurfewConfig.string(at + ".tls.cert", tls.path("cert"), null);
@@ -162,7 +162,7 @@ public record DatabaseConfig(
    * key}}, {@code cert} and {@code key} the client certificate Curfew presents (both or neither).
    */
   private static UpstreamTls upstreamTls(String at, JsonNode n) {
-    if (n.isMissingNode() || n.isNull() || n.isBoolean() && !n.asBoolean()) return null;
+    if (CurfewConfig.absent(n) || n.isBoolean() && !n.asBoolean()) return null;
     if (n.isBoolean()) return new UpstreamTls(true, null, null);
     if (!n.isObject()) {
       throw new ConfigException(at, "must be true, false or {verify, ca, server_name, cert, key}, not " + CurfewConfig.kind(n));

@@ -14,7 +14,7 @@ import java.util.Map;
 public final class PolicyFile {
   private PolicyFile() {}
 
-  /** The policies of the file and which one is the default, in file order. */
+  /** The policies of the file, in file order, and which one is the default (null: the file names none among several). */
   public record Loaded(Map<String, Policy> policies, String defaultName) {}
 
   public static Loaded load(Path file) {
@@ -25,7 +25,7 @@ public final class PolicyFile {
     }
     if (root.has("idle_timeout") || root.has("absolute_timeout")) {
       String name = file.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
-      if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) name = "policy";
+      if (!CurfewConfig.isName(name)) name = "policy";
       Map<String, Policy> one = new LinkedHashMap<>();
       Policy p = CurfewConfig.policy("", name, root);
       CurfewConfig.checkDeclaredPresets("", p, false);

@@ -37,7 +37,7 @@ public record SshConfig(String host, int port, String hostKey, boolean record, L
    * its sessions must be under.
    */
   static SshConfig parse(JsonNode node, Map<String, Policy> policies, String defaultPolicy) {
-    if (node.isMissingNode() || node.isNull()) return null;
+    if (CurfewConfig.absent(node)) return null;
     CurfewConfig.requireObject("ssh", node);
     CurfewConfig.onlyKeys("ssh.", node, KEYS);
     String listen = CurfewConfig.string("ssh.listen", node.path("listen"), "127.0.0.1:2222");
@@ -55,6 +55,7 @@ public record SshConfig(String host, int port, String hostKey, boolean record, L
       CurfewConfig.requireObject(at, t);
       CurfewConfig.onlyKeys(at + ".", t, TARGET_KEYS);
       String name = required(at + ".name", t.path("name"));
+      if (!CurfewConfig.isName(name)) throw new ConfigException(at + ".name", "must be " + CurfewConfig.NAME_RULE);
       if (!names.add(name)) throw new ConfigException(at + ".name", "\"" + name + "\" is used by another target");
       HostPort up = HostPort.parse(at + ".upstream", required(at + ".upstream", t.path("upstream")), false);
       String user = required(at + ".user", t.path("user"));
@@ -65,7 +66,7 @@ public record SshConfig(String host, int port, String hostKey, boolean record, L
         throw new ConfigException(at + ".known_hosts", "required (or host_key): how the target's host key is checked");
       }
       String policy = CurfewConfig.string(at + ".policy", t.path("policy"), defaultPolicy);
-      if (!policies.containsKey(policy)) {
+      if (policy != null && !policies.containsKey(policy)) {
         throw new ConfigException(at + ".policy", "\"" + policy + "\" is not among policies " + policies.keySet());
       }
       boolean busy = CurfewConfig.bool(at + ".busy_is_activity", t.path("busy_is_activity"), true);

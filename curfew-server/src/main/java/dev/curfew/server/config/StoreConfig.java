@@ -77,13 +77,13 @@ public sealed interface StoreConfig permits StoreConfig.Embedded, StoreConfig.Re
   static StoreConfig parse(JsonNode root) {
     String store = CurfewConfig.oneOf("store", root.path("store"), "embedded", Set.of("embedded", "redis"));
     JsonNode redis = root.path("redis");
-    if (!redis.isMissingNode()) {
+    if (!CurfewConfig.absent(redis)) {
       CurfewConfig.requireObject("redis", redis);
       CurfewConfig.onlyKeys("redis.", redis, Set.of("uri", "nodes", "key_prefix"));
     }
     JsonNode nodes = redis.path("nodes");
-    boolean cluster = !nodes.isMissingNode() && !nodes.isNull();
-    if (cluster && !redis.path("uri").isMissingNode() && !redis.path("uri").isNull()) {
+    boolean cluster = !CurfewConfig.absent(nodes);
+    if (cluster && !CurfewConfig.absent(redis.path("uri"))) {
       throw new ConfigException("redis.nodes", "give either redis.uri (one Redis) or redis.nodes (a Redis Cluster), not both");
     }
     Endpoint endpoint = cluster ? new Cluster(seeds(nodes))

@@ -17,7 +17,7 @@ public record TracingConfig(boolean enabled, String endpoint, String serviceName
   private static final Set<String> KEYS = Set.of("enabled", "endpoint", "service_name");
 
   static TracingConfig parse(JsonNode node) {
-    if (node.isMissingNode() || node.isNull()) return OFF;
+    if (CurfewConfig.absent(node)) return OFF;
     CurfewConfig.requireObject("tracing", node);
     CurfewConfig.onlyKeys("tracing.", node, KEYS);
     boolean enabled = CurfewConfig.bool("tracing.enabled", node.path("enabled"), OFF.enabled());

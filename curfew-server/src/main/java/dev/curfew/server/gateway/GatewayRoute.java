@@ -2,6 +2,7 @@ package dev.curfew.server.gateway;
 
 import dev.curfew.core.Audience;
 import dev.curfew.gateway.mcp.McpRoute;
+import dev.curfew.server.http.SessionCookies;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
@@ -51,6 +52,8 @@ public sealed interface GatewayRoute permits GatewayRoute.Web, GatewayRoute.Mcp 
       }
       passivePaths = List.copyOf(passivePaths);
       Objects.requireNonNull(cookie, "cookie");
+      // Written as it is into Set-Cookie: anything but a token would add attributes to the cookie.
+      if (!SessionCookies.isName(cookie)) throw new IllegalArgumentException("cookie is not a cookie name: " + cookie);
     }
 
     /** A route to {@code upstream} with no login path, no handoff, no passive paths and the default cookie. */

@@ -12,6 +12,20 @@ public final class SessionCookies {
 
   private SessionCookies() {}
 
+  /**
+   * What a cookie name may be (RFC 6265 section 4.1.1: a token of RFC 9110 section 5.6.2): no
+   * separator, space or control character, so that a name cannot end the pair or add an attribute.
+   */
+  private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+
+  /** The rule of a cookie name, in words, for the errors that refuse one. */
+  public static final String NAME_RULE = "an RFC 6265 token (letters, digits and !#$%&'*+-.^_`|~)";
+
+  /** Whether {@code name} is a cookie name that {@link #header} can write as it is. */
+  public static boolean isName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
+
   /** The attributes, spelled as RFC 6265 and the browsers' documentation spell them. */
   private static final String ATTRIBUTES = "; Path=/; Secure; HttpOnly; SameSite=Lax";
 

@@ -1,7 +1,9 @@
 package dev.curfew.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.curfew.server.config.CurfewConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -45,6 +47,29 @@ class PolicyCommandTest {
     Run r = run("policy", "check", policy("p", "15m").toString(), "--against", "psd2-rts,hipaa", "--format", "json");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.out()).contains("\"id\" : \"psd2-rts\"", "Commission Delegated Regulation (EU) 2018/389 Art. 4(3)(d)", "\"status\" : \"fail\"");
+  }
+
+  @Test
+  void checkAndExplain_readAFileOfSeveralPolicies_thatNamesNoDefault() throws Exception {
+    // Only serve needs a default policy; the design tools refused such a file with serve's rule
+    // ("default_policy: several policies are defined: name the default one").
+    Path f = dir.resolve("several.yaml");
+    Files.writeString(f, "policies:\n"
+        + "  a: {idle_timeout: 15m, absolute_timeout: 12h, warn_before: 2m, comply_with: [pci-dss-4.0]}\n"
+        + "  b: {idle_timeout: 30m, absolute_timeout: 12h, warn_before: 2m, comply_with: [pci-dss-4.0]}\n");
+    Run check = run("policy", "check", f.toString(), "--format", "json");
+    assertThat(check.exit()).as(check.err()).isEqualTo(1); // b fails PCI DSS: every policy is reported
+    assertThat(check.out()).contains("\"policy\" : \"a\"", "\"policy\" : \"b\"");
+    Run explain = run("policy", "explain", f.toString(), "--policy", "b");
+    assertThat(explain.exit()).as(explain.err()).isZero();
+    assertThat(explain.out()).contains("30m");
+    Run which = run("policy", "explain", f.toString());
+    assertThat(which.exit()).isEqualTo(2);
+    assertThat(which.err()).contains("--policy", "[a, b]");
+    // serve still needs to know which one is the default
+    assertThatThrownBy(() -> CurfewConfig.parse("policies: {a: {idle_timeout: 15m, absolute_timeout: 12h},"
+        + " b: {idle_timeout: 10m, absolute_timeout: 12h}}"))
+        .hasMessage("default_policy: several policies are defined: name the default one");
   }
 
   @Test

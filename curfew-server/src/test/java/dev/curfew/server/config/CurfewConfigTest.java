@@ -3,6 +3,7 @@ package dev.curfew.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.curfew.core.audit.WitnessKey;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -209,5 +210,110 @@ class CurfewConfigTest {
           .isInstanceOf(ConfigException.class)
           .hasMessage("policies.p.idle_timeout: required");
     }
+  }
+
+  private static String keyOf(String yaml) {
+    try {
+      CurfewConfig.parse(yaml);
+    } catch (ConfigException e) {
+      return e.key();
+    }
+    throw new AssertionError("accepted: " + yaml);
+  }
+
+  @Test
+  void aNameThatDoesNotStartWithALetterOrDigit_isRefused_andTheErrorSaysWhy() {
+    // The errors said "1-64 of [A-Za-z0-9._-]", which "_node" is, and refused it all the same.
+    String rule = "1-64 of [A-Za-z0-9._-], the first a letter or digit";
+    assertThatThrownBy(() -> CurfewConfig.parse("node: _node")).hasMessage("node: must be " + rule);
+    assertThatThrownBy(() -> CurfewConfig.parse("api_keys: [{name: .k, key_env: K}]"))
+        .hasMessage("api_keys[0].name: required, " + rule);
+    assertThatThrownBy(() -> CurfewConfig.parse("policies: {_p: {idle_timeout: 5m, absolute_timeout: 1h}}"))
+        .hasMessage("policies._p: must be " + rule + ", not \"_p\"");
+    assertThatThrownBy(() -> CurfewConfig.parse("databases: [{name: -d, protocol: postgres, listen: '127.0.0.1:0',"
+        + " upstream: '127.0.0.1:5432', user: u}]")).hasMessage("databases[0].name: required, " + rule);
+    assertThatThrownBy(() -> CurfewConfig.parse("ssh: {targets: [{name: _t, upstream: 'h:22', user: u, identity_file: k,"
+        + " host_key: x}]}")).hasMessage("ssh.targets[0].name: must be " + rule);
+    assertThat(CurfewConfig.parse("node: n_.-1").node()).isEqualTo("n_.-1");
+    assertThat(CurfewConfig.parse("policies: {p_.-1: {idle_timeout: 5m, absolute_timeout: 1h}}").policies())
+        .containsKey("p_.-1");
+  }
+
+  @Test
+  void anEmptyDataDir_isRefused_asAnEmptySigningKeyFileIs() {
+    // "" used to be the working directory: the api-key file, audit/ and snapshot.json were written there.
+    for (String empty : new String[] {"''", "' '"}) {
+      assertThatThrownBy(() -> CurfewConfig.parse("data_dir: " + empty)).hasMessage("data_dir: must be a directory name");
+      assertThatThrownBy(() -> CurfewConfig.parse("audit_signing_key: " + empty))
+          .hasMessage("audit_signing_key: must be a file name");
+    }
+    assertThat(CurfewConfig.parse("data_dir: .").dataDir()).isEqualTo(java.nio.file.Path.of("."));
+  }
+
+  @Test
+  void aWitnessError_namesTheUrlOrTheKey() {
+    // Both used to be named "witnesses[0]", whichever of the two was wrong.
+    String key = WitnessKey.of("w.example", new byte[32]).verifierKey();
+    assertThat(keyOf("witnesses: [{url: 'http://h:1', key: not-a-key}]")).isEqualTo("witnesses[0].key");
+    assertThat(keyOf("witnesses: [{url: 'http://h:1'}]")).isEqualTo("witnesses[0].key");
+    assertThat(keyOf("witnesses: [{url: 'http://h 1/', key: '" + key + "'}]")).isEqualTo("witnesses[0].url");
+    assertThat(CurfewConfig.parse("witnesses: [{url: 'http://h:1', key: '" + key + "'}]").witnesses()).hasSize(1);
+  }
+
+  @Test
+  void aPolicyNameThatIsNoPlainWord_isQuotedInTheKey() {
+    // A bad name was named "policies.bad name.name", as if the policy had a key "name".
+    assertThatThrownBy(() -> CurfewConfig.parse("policies: {'bad name': {idle_timeout: 5m, absolute_timeout: 1h}}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("policies.\"bad name\": must be ")
+        .hasMessageEndingWith(", not \"bad name\"")
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("policies.\"bad name\""));
+    // A dot in a name (allowed) would read as one more level of the path.
+    assertThat(keyOf("policies: {v1.2: {idle_timeout: 5m, absolute_timeout: 1h, warn_before: 5m}}"))
+        .isEqualTo("policies.\"v1.2\".warn_before");
+    assertThat(keyOf("policies: {std: {idle_timeout: 5m, absolute_timeout: 1h, warn_before: 5m}}"))
+        .isEqualTo("policies.std.warn_before");
+    assertThat(keyOf("server: {a.b: 1}")).isEqualTo("server.\"a.b\"");
+    assertThat(keyOf("policies: {v1.2: {idle_timeout: 5m, absolute_timeout: 1h, comply_with: [sox]}}"))
+        .isEqualTo("policies.\"v1.2\".comply_with");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "snapshot_interval: 0s|snapshot_interval: must be more than 0s",
+      "snapshot_interval: PT0S|snapshot_interval: must be more than 0s",
+      "audit_retention: 0s|audit_retention: must be more than 0s",
+      "audit_retention: 0d|audit_retention: must be more than 0s",
+  })
+  void aZeroInterval_isRefusedAtLoad_namingTheKey(String yaml, String message) {
+    // It used to load, and the store refused it after an API key was created: "snapshotInterval <= 0: PT0S".
+    assertThatThrownBy(() -> CurfewConfig.parse(yaml)).isInstanceOf(ConfigException.class).hasMessage(message);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', nullValues = "-", value = {
+      // a YAML null, then the same file without the key
+      "'server:'                                  | -",
+      "'metrics:'                                 | -",
+      "'redis:'                                   | -",
+      "'postgres:'                                | -",
+      "{store: redis, redis: ~}                   | {store: redis}",
+      "{server: {port: 9090, tls: ~}}             | {server: {port: 9090}}",
+      "{policies: {p: {idle_timeout: 15m, absolute_timeout: 1h, comply_with: ~}}} | {policies: {p: {idle_timeout: 15m, absolute_timeout: 1h}}}",
+      "{notify: {issuer: ~}}                      | {notify: {}}",
+      "{notify: {issuer: null}}                   | {notify: {}}",
+      "{identity_providers: [{name: a, issuer: i, audience: c, jwks_uri: ~, discovery_url: 'https://idp.example/d'}]}"
+          + " | {identity_providers: [{name: a, issuer: i, audience: c, discovery_url: 'https://idp.example/d'}]}",
+      "{identity_providers: [{name: a, issuer: i, audience: c, jwks_uri: 'https://idp.example/k', discovery_url: ~}]}"
+          + " | {identity_providers: [{name: a, issuer: i, audience: c, jwks_uri: 'https://idp.example/k'}]}",
+      "{gateway: {routes: ~}}                     | {gateway: {}}",
+      "{gateway: {routes: [{path: /m, kind: mcp, upstream: 'http://h:1/mcp', cookie: ~}]}}"
+          + " | {gateway: {routes: [{path: /m, kind: mcp, upstream: 'http://h:1/mcp'}]}}",
+      "{gateway: {routes: [{path: /, upstream: 'http://h:1', busy_is_activity: ~}]}}"
+          + " | {gateway: {routes: [{path: /, upstream: 'http://h:1'}]}}",
+  })
+  void aYamlNull_isTheKeyLeftOut(String withNull, String without) {
+    // docs/configuration.md: "A YAML null (key: with nothing after it) is the same as leaving the key out."
+    assertThat(CurfewConfig.parse(withNull)).isEqualTo(CurfewConfig.parse(without == null ? "" : without));
   }
 }

@@ -89,6 +89,22 @@ class GatewayRoutesConfigTest {
   }
 
   @Test
+  void aCookieThatIsNoRfc6265CookieName_isRefusedAtLoad() {
+    // Written verbatim into Set-Cookie, this one gave the cookie a Domain and put the token in an attribute.
+    assertThat(keyOf("    - {path: /, upstream: \"http://h:1\", cookie: \"bad;Domain=evil.example; x\"}\n"))
+        .isEqualTo("gateway.routes[0].cookie");
+    for (String bad : List.of("", "a b", "a=b", "a,b", "a\\\"b", "(a)", "a/b", "a\\tb", "caf\\u00e9")) {
+      assertThat(keyOf("    - {path: /, upstream: \"http://h:1\", cookie: \"" + bad + "\"}\n")).as(bad)
+          .isEqualTo("gateway.routes[0].cookie");
+    }
+    assertThatThrownBy(() -> routes("    - {path: /, upstream: \"http://h:1\", cookie: \"a;b\"}\n"))
+        .hasMessage("gateway.routes[0].cookie: \"a;b\" is not a cookie name: an RFC 6265 token"
+            + " (letters, digits and !#$%&'*+-.^_`|~)");
+    assertThat(((GatewayRoute.Web) routes("    - {path: /, upstream: \"http://h:1\", cookie: \"sid.v2!#$%&'*+-^_`|~\"}\n")
+        .get(0)).cookie()).isEqualTo("sid.v2!#$%&'*+-^_`|~");
+  }
+
+  @Test
   void theTypedRoutesRefuseWhatTheyCannotHold() {
     assertThatThrownBy(() -> GatewayRoute.Web.of("app", "http://h:1")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> GatewayRoute.Web.of("/", "ftp://h:1")).isInstanceOf(IllegalArgumentException.class);
