@@ -514,7 +514,9 @@ final class AuditCommand {
       description = {"Export the records as jsonl or csv.",
           "Writes the records (kept and archived) to standard output for auditors' own tools:",
           "jsonl (the canonical lines, verbatim: their hashes are the Merkle leaves) or csv (one column per common",
-          "field, data as canonical JSON). --from is inclusive, --to exclusive; RFC 3339 instants or dates (UTC)."})
+          "field, data as canonical JSON). --from is inclusive, --to exclusive; RFC 3339 instants or dates (UTC).",
+          "Exit 0 when all are written; 1 at a line that is not a record (every record before it is written, then",
+          "the line's file, line number and due seq are named); 2 on bad input."})
   static final class Export implements Callable<Integer> {
     @Spec CommandSpec spec;
     @picocli.CommandLine.Mixin Location location = new Location();
@@ -549,28 +551,69 @@ final class AuditCommand {
       if (format.equals("csv")) out.print(String.join(",", CSV_COLUMNS) + "\r\n");
       long[] written = {0};
       try {
-        AuditFiles.of(dir).forEachLine(0, Long.MAX_VALUE, 1 << 20, (seq, first, offset, b, off, len) -> {
-          String line = new String(b, off, len, StandardCharsets.UTF_8);
-          Map<String, Object> r = Json.parseObject(line);
-          String time = String.valueOf(r.get("time"));
-          if (toTime != null && time.compareTo(toTime) >= 0) return false; // time never decreases along the log
-          if (fromTime == null || time.compareTo(fromTime) >= 0) {
-            if (format.equals("jsonl")) out.print(line + "\n");
-            else out.print(csvRow(r));
-            if (++written[0] % PROGRESS_EVERY_RECORDS == 0) {
-              err.printf("curfew audit export: %,d records%n", written[0]);
-              err.flush();
-            }
-          }
-          return true;
-        });
+        exportFiles(AuditFiles.of(dir), fromTime, toTime, out, err, written);
+      } catch (UnreadableLine e) {
+        out.flush(); // every whole record before the line, and nothing of it
+        err.printf("curfew audit export: stopped at line %,d of %s (seq %,d was due): not a record (%s); the %,d records"
+            + " before it were written%n", e.seq - e.segmentFirstSeq + 1, segmentName(dir, e.segmentFirstSeq), e.seq,
+            e.getMessage(), written[0]);
+        err.flush();
+        return EXIT_FAILED;
       } catch (IOException e) {
+        out.flush();
         throw new IllegalArgumentException("cannot read the audit log in " + dir + ": " + e.getMessage());
       }
       out.flush();
       err.printf("curfew audit export: %,d records written%n", written[0]);
       err.flush();
       return 0;
+    }
+
+    /** Writes the records of [fromTime, toTime) in seq order, counting them in {@code written[0]}. */
+    private void exportFiles(AuditFiles files, String fromTime, String toTime, PrintWriter out, PrintWriter err,
+        long[] written) throws IOException {
+      files.forEachLine(0, Long.MAX_VALUE, 1 << 20, (seq, first, offset, b, off, len) -> {
+        String line = new String(b, off, len, StandardCharsets.UTF_8);
+        Map<String, Object> r;
+        try {
+          r = Json.parseObject(line);
+        } catch (RuntimeException e) {
+          throw new UnreadableLine(seq, first, e.getMessage());
+        }
+        String time = String.valueOf(r.get("time"));
+        if (toTime != null && time.compareTo(toTime) >= 0) return false; // time never decreases along the log
+        if (fromTime == null || time.compareTo(fromTime) >= 0) {
+          if (format.equals("jsonl")) out.print(line + "\n");
+          else out.print(csvRow(r));
+          if (++written[0] % PROGRESS_EVERY_RECORDS == 0) {
+            err.printf("curfew audit export: %,d records%n", written[0]);
+            err.flush();
+          }
+        }
+        return true;
+      });
+    }
+
+    private static String segmentName(Path dir, long segmentFirstSeq) {
+      try {
+        Path segment = AuditFiles.of(dir).segments().get(segmentFirstSeq);
+        if (segment != null) return segment.toString();
+      } catch (IOException e) {
+        // named by its first seq below
+      }
+      return "the segment from seq " + segmentFirstSeq + " in " + dir;
+    }
+
+    /** A line of the log that is not a record (not a JSON object): the export ends before it. */
+    private static final class UnreadableLine extends RuntimeException {
+      final long seq;
+      final long segmentFirstSeq;
+
+      UnreadableLine(long seq, long segmentFirstSeq, String why) {
+        super(why, null, false, false);
+        this.seq = seq;
+        this.segmentFirstSeq = segmentFirstSeq;
+      }
     }
 
     static String csvRow(Map<String, Object> r) {
