@@ -563,7 +563,7 @@ final class AuditCommand {
         out.flush();
         throw new IllegalArgumentException("cannot read the audit log in " + dir + ": " + e.getMessage());
       }
-      out.flush();
+      if (out.checkError()) return 0; // nothing to count: Main names the write failure (CommandOutput)
       err.printf("curfew audit export: %,d records written%n", written[0]);
       err.flush();
       return 0;
