@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
     description = {"Diagnose an audit log that 'curfew serve' refuses to open; never removes a record.",
         "Names the first break in seq continuity (file, line, seq) and how many records follow it.",
         "Records after a break may have been acknowledged, so they are never cut: exit 0 when the log",
-        "is continuous (the next start repairs a torn last line itself), 1 with the diagnosis otherwise."})
+        "is continuous (the next start repairs a torn last line itself), 1 with the diagnosis otherwise,",
+        "2 when it cannot run: bad input, or a server holds the data directory (stop it first)."})
 final class AuditRepair implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -73,7 +74,7 @@ final class AuditRepair implements Callable<Integer> {
           + " 'curfew audit export --data' still read the records before the break.");
       return AuditCommand.EXIT_FAILED;
     } catch (DataDirLock.HeldException e) {
-      throw new StartRefused(e.getMessage(), e);
+      throw new IllegalArgumentException(e.getMessage(), e); // cannot run now (exit 2); 1 is a break
     }
   }
 

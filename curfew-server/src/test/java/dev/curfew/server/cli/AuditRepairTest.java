@@ -2,6 +2,7 @@ package dev.curfew.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.curfew.store.embedded.DataDirLock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,5 +41,18 @@ class AuditRepairTest {
 
     assertThat(r.exit()).isEqualTo(AuditCommand.EXIT_FAILED);
     assertThat(r.out()).contains(segment + " line 8 has seq 3 where seq 7 was due; 1 record(s) follow");
+  }
+
+  @Test
+  void aDirectoryInUseIsRefusedAsACommandThatCannotRunNow_notAsABreak() throws IOException {
+    Path data = AuditExportTest.logOf(dir.resolve("data"), 7);
+    try (DataDirLock held = DataDirLock.acquire(data, "serve")) {
+      AuditExportTest.Run r = AuditExportTest.run("audit", "repair", "--data", data.toString());
+
+      assertThat(r.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+      assertThat(r.err()).startsWith("curfew: the data directory ").contains("is in use")
+          .contains("pid " + ProcessHandle.current().pid()).doesNotContain("\tat ");
+      assertThat(r.out()).isEmpty();
+    }
   }
 }
