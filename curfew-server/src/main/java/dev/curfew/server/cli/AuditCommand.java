@@ -114,7 +114,7 @@ final class AuditCommand {
       try {
         return AuditFiles.readSigner(key).verifier();
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read the signing key " + key + ": " + e.getMessage());
+        throw new IllegalArgumentException("cannot read the signing key " + key + ": " + IoFailure.describe(e));
       }
     }
   }
@@ -141,7 +141,7 @@ final class AuditCommand {
         try {
           lines = Files.readAllLines(f, StandardCharsets.UTF_8);
         } catch (IOException e) {
-          throw new IllegalArgumentException("cannot read " + f + ": " + e.getMessage());
+          throw new IllegalArgumentException("cannot read " + f + ": " + IoFailure.describe(e));
         }
         for (String line : lines) {
           if (line.isBlank()) continue;
@@ -173,7 +173,7 @@ final class AuditCommand {
     try {
       return NoteVerifier.parse(Files.readString(file, StandardCharsets.UTF_8).strip());
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+      throw new IllegalArgumentException("cannot read " + file + ": " + IoFailure.describe(e));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + " is not a verifier key (name+hex8+base64): " + e.getMessage());
     }
@@ -185,7 +185,7 @@ final class AuditCommand {
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+      throw new IllegalArgumentException("cannot read " + file + ": " + IoFailure.describe(e));
     }
     List<NoteVerifier> out = new ArrayList<>();
     for (String line : lines) {
@@ -244,7 +244,7 @@ final class AuditCommand {
         try {
           trusted = Files.readString(trustedCheckpoint, StandardCharsets.UTF_8);
         } catch (IOException e) {
-          throw new IllegalArgumentException("cannot read " + trustedCheckpoint + ": " + e.getMessage());
+          throw new IllegalArgumentException("cannot read " + trustedCheckpoint + ": " + IoFailure.describe(e));
         }
       }
       long startNanos = System.nanoTime();
@@ -408,7 +408,7 @@ final class AuditCommand {
         json = file.toString().equals("-") ? new String(System.in.readNBytes(EvidenceBundle.MAX_BUNDLE_CHARS + 1),
             StandardCharsets.UTF_8) : readLimited(file);
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+        throw new IllegalArgumentException("cannot read " + file + ": " + IoFailure.describe(e));
       }
       rejectProblem(json);
       List<NoteVerifier> keys = new ArrayList<>();
@@ -703,7 +703,7 @@ final class AuditCommand {
         try {
           json = Files.readString(verify, StandardCharsets.UTF_8);
         } catch (IOException e) {
-          throw new IllegalArgumentException("cannot read " + verify + ": " + e.getMessage());
+          throw new IllegalArgumentException("cannot read " + verify + ": " + IoFailure.describe(e));
         }
         List<String> problems = Attestation.verify(json, log, key);
         if (problems.isEmpty()) {
@@ -726,7 +726,7 @@ final class AuditCommand {
       try {
         signer = AuditFiles.readSigner(keyFile);
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read the signing key " + keyFile + ": " + e.getMessage());
+        throw new IllegalArgumentException("cannot read the signing key " + keyFile + ": " + IoFailure.describe(e));
       }
       if (pgNode != null && !signer.verifier().verifierKey().equals(pgNode.publicKey())) {
         throw new IllegalArgumentException("the signing key " + keyFile + " is not the key of node " + pgNode.name()

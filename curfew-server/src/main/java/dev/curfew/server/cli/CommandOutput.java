@@ -42,7 +42,7 @@ final class CommandOutput extends PrintWriter {
     PrintWriter out = cl.getOut();
     if (!out.checkError()) return exit; // checkError flushes first
     IOException why = out instanceof CommandOutput c ? c.keeper.failure : null;
-    cl.getErr().println("curfew: cannot write the output: " + (why == null ? "a write failed" : why.getMessage()));
+    cl.getErr().println("curfew: cannot write the output: " + (why == null ? "a write failed" : IoFailure.describe(why)));
     cl.getErr().flush();
     return EXIT_NOT_WRITTEN;
   }
