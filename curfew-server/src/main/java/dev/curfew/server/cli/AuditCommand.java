@@ -524,7 +524,7 @@ final class AuditCommand {
     @Option(names = "--from", paramLabel = "T", description = "First time, inclusive (e.g. 2026-01-01 or 2026-01-01T00:00:00Z).")
     String from;
 
-    @Option(names = "--to", paramLabel = "T", description = "End time, exclusive.")
+    @Option(names = "--to", paramLabel = "T", description = "End time, exclusive; after --from.")
     String to;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "jsonl", description = "jsonl (default) or csv.")
@@ -541,8 +541,11 @@ final class AuditCommand {
       if (!format.equals("jsonl") && !format.equals("csv")) {
         throw new IllegalArgumentException("--format must be jsonl or csv, not \"" + format + "\"");
       }
-      String fromTime = from == null ? null : Times.format(parseTime("--from", from));
-      String toTime = to == null ? null : Times.format(parseTime("--to", to));
+      Long fromMs = from == null ? null : parseTime("--from", from);
+      Long toMs = to == null ? null : parseTime("--to", to);
+      if (fromMs != null && toMs != null) requirePeriod(fromMs, toMs);
+      String fromTime = fromMs == null ? null : Times.format(fromMs);
+      String toTime = toMs == null ? null : Times.format(toMs);
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       if (node != null) location.requirePostgresFor("--node");
@@ -633,6 +636,11 @@ final class AuditCommand {
       return '"' + s.replace("\"", "\"\"") + '"';
     }
 
+    /** Refuses a period [from, to) that holds no instant: export and attest say it alike. */
+    static void requirePeriod(long fromMs, long toMs) {
+      if (toMs <= fromMs) throw new IllegalArgumentException("--to must be after --from");
+    }
+
     /** A date (midnight UTC) or an instant; both as {@link Times#parse} reads them: years 0000-9999. */
     static long parseTime(String option, String text) {
       try {
@@ -719,7 +727,7 @@ final class AuditCommand {
       }
       long fromMs = Export.parseTime("--from", from);
       long toMs = Export.parseTime("--to", to);
-      if (toMs <= fromMs) throw new IllegalArgumentException("--to must be after --from");
+      Export.requirePeriod(fromMs, toMs);
       Path keyFile = location.cfgSigningKey() != null ? location.cfgSigningKey()
           : AuditFiles.of(location.dataDirAnyState()).defaultSigningKeyFile();
       NoteSigner signer;

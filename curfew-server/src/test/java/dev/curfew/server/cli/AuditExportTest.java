@@ -79,4 +79,17 @@ class AuditExportTest {
     assertThat(r.out()).as("the header only").isEqualTo(String.join(",", AuditCommand.Export.CSV_COLUMNS) + "\r\n");
     assertThat(r.err()).contains("line 1").contains("seq 0");
   }
+
+  @Test
+  void aRangeThatEndsBeforeItStartsIsRefusedAsAttestRefusesIt() throws IOException {
+    Path data = logOf(dir.resolve("data"), 3);
+    Run export = run("audit", "export", "--data", data.toString(), "--from", "2027-01-01", "--to", "2026-01-01");
+    Run attest = run("audit", "attest", "--data", data.toString(), "--from", "2027-01-01", "--to", "2026-01-01",
+        "--out", dir.resolve("q").toString());
+
+    assertThat(export.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(export.out()).isEmpty();
+    assertThat(attest.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(export.err()).isEqualTo(attest.err()).startsWith("curfew: --to must be after --from");
+  }
 }
