@@ -114,7 +114,7 @@ final class AuditCommand {
       try {
         return AuditFiles.readSigner(key).verifier();
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read the signing key " + key + ": " + e.getMessage());
+        throw new IllegalArgumentException("cannot read the signing key " + key + ": " + IoFailure.describe(e));
       }
     }
   }
@@ -141,7 +141,7 @@ final class AuditCommand {
         try {
           lines = Files.readAllLines(f, StandardCharsets.UTF_8);
         } catch (IOException e) {
-          throw new IllegalArgumentException("cannot read " + f + ": " + e.getMessage());
+          throw new IllegalArgumentException("cannot read " + f + ": " + IoFailure.describe(e));
         }
         for (String line : lines) {
           if (line.isBlank()) continue;
@@ -173,7 +173,7 @@ final class AuditCommand {
     try {
       return NoteVerifier.parse(Files.readString(file, StandardCharsets.UTF_8).strip());
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+      throw new IllegalArgumentException("cannot read " + file + ": " + IoFailure.describe(e));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + " is not a verifier key (name+hex8+base64): " + e.getMessage());
     }
@@ -185,7 +185,7 @@ final class AuditCommand {
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+      throw new IllegalArgumentException("cannot read " + file + ": " + IoFailure.describe(e));
     }
     List<NoteVerifier> out = new ArrayList<>();
     for (String line : lines) {
@@ -244,7 +244,7 @@ final class AuditCommand {
         try {
           trusted = Files.readString(trustedCheckpoint, StandardCharsets.UTF_8);
         } catch (IOException e) {
-          throw new IllegalArgumentException("cannot read " + trustedCheckpoint + ": " + e.getMessage());
+          throw new IllegalArgumentException("cannot read " + trustedCheckpoint + ": " + IoFailure.describe(e));
         }
       }
       long startNanos = System.nanoTime();
@@ -408,7 +408,7 @@ final class AuditCommand {
         json = file.toString().equals("-") ? new String(System.in.readNBytes(EvidenceBundle.MAX_BUNDLE_CHARS + 1),
             StandardCharsets.UTF_8) : readLimited(file);
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+        throw new IllegalArgumentException("cannot read " + file + ": " + IoFailure.describe(e));
       }
       rejectProblem(json);
       List<NoteVerifier> keys = new ArrayList<>();
@@ -514,7 +514,9 @@ final class AuditCommand {
       description = {"Export the records as jsonl or csv.",
           "Writes the records (kept and archived) to standard output for auditors' own tools:",
           "jsonl (the canonical lines, verbatim: their hashes are the Merkle leaves) or csv (one column per common",
-          "field, data as canonical JSON). --from is inclusive, --to exclusive; RFC 3339 instants or dates (UTC)."})
+          "field, data as canonical JSON). --from is inclusive, --to exclusive; RFC 3339 instants or dates (UTC).",
+          "Exit 0 when all are written; 1 at a line that is not a record (every record before it is written, then",
+          "the line's file, line number and due seq are named); 2 on bad input."})
   static final class Export implements Callable<Integer> {
     @Spec CommandSpec spec;
     @picocli.CommandLine.Mixin Location location = new Location();
@@ -522,7 +524,7 @@ final class AuditCommand {
     @Option(names = "--from", paramLabel = "T", description = "First time, inclusive (e.g. 2026-01-01 or 2026-01-01T00:00:00Z).")
     String from;
 
-    @Option(names = "--to", paramLabel = "T", description = "End time, exclusive.")
+    @Option(names = "--to", paramLabel = "T", description = "End time, exclusive; after --from.")
     String to;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "jsonl", description = "jsonl (default) or csv.")
@@ -539,8 +541,11 @@ final class AuditCommand {
       if (!format.equals("jsonl") && !format.equals("csv")) {
         throw new IllegalArgumentException("--format must be jsonl or csv, not \"" + format + "\"");
       }
-      String fromTime = from == null ? null : Times.format(parseTime("--from", from));
-      String toTime = to == null ? null : Times.format(parseTime("--to", to));
+      Long fromMs = from == null ? null : parseTime("--from", from);
+      Long toMs = to == null ? null : parseTime("--to", to);
+      if (fromMs != null && toMs != null) requirePeriod(fromMs, toMs);
+      String fromTime = fromMs == null ? null : Times.format(fromMs);
+      String toTime = toMs == null ? null : Times.format(toMs);
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       if (node != null) location.requirePostgresFor("--node");
@@ -549,28 +554,69 @@ final class AuditCommand {
       if (format.equals("csv")) out.print(String.join(",", CSV_COLUMNS) + "\r\n");
       long[] written = {0};
       try {
-        AuditFiles.of(dir).forEachLine(0, Long.MAX_VALUE, 1 << 20, (seq, first, offset, b, off, len) -> {
-          String line = new String(b, off, len, StandardCharsets.UTF_8);
-          Map<String, Object> r = Json.parseObject(line);
-          String time = String.valueOf(r.get("time"));
-          if (toTime != null && time.compareTo(toTime) >= 0) return false; // time never decreases along the log
-          if (fromTime == null || time.compareTo(fromTime) >= 0) {
-            if (format.equals("jsonl")) out.print(line + "\n");
-            else out.print(csvRow(r));
-            if (++written[0] % PROGRESS_EVERY_RECORDS == 0) {
-              err.printf("curfew audit export: %,d records%n", written[0]);
-              err.flush();
-            }
-          }
-          return true;
-        });
+        exportFiles(AuditFiles.of(dir), fromTime, toTime, out, err, written);
+      } catch (UnreadableLine e) {
+        out.flush(); // every whole record before the line, and nothing of it
+        err.printf("curfew audit export: stopped at line %,d of %s (seq %,d was due): not a record (%s); the %,d records"
+            + " before it were written%n", e.seq - e.segmentFirstSeq + 1, segmentName(dir, e.segmentFirstSeq), e.seq,
+            e.getMessage(), written[0]);
+        err.flush();
+        return EXIT_FAILED;
       } catch (IOException e) {
+        out.flush();
         throw new IllegalArgumentException("cannot read the audit log in " + dir + ": " + e.getMessage());
       }
-      out.flush();
+      if (out.checkError()) return 0; // nothing to count: Main names the write failure (CommandOutput)
       err.printf("curfew audit export: %,d records written%n", written[0]);
       err.flush();
       return 0;
+    }
+
+    /** Writes the records of [fromTime, toTime) in seq order, counting them in {@code written[0]}. */
+    private void exportFiles(AuditFiles files, String fromTime, String toTime, PrintWriter out, PrintWriter err,
+        long[] written) throws IOException {
+      files.forEachLine(0, Long.MAX_VALUE, 1 << 20, (seq, first, offset, b, off, len) -> {
+        String line = new String(b, off, len, StandardCharsets.UTF_8);
+        Map<String, Object> r;
+        try {
+          r = Json.parseObject(line);
+        } catch (RuntimeException e) {
+          throw new UnreadableLine(seq, first, e.getMessage());
+        }
+        String time = String.valueOf(r.get("time"));
+        if (toTime != null && time.compareTo(toTime) >= 0) return false; // time never decreases along the log
+        if (fromTime == null || time.compareTo(fromTime) >= 0) {
+          if (format.equals("jsonl")) out.print(line + "\n");
+          else out.print(csvRow(r));
+          if (++written[0] % PROGRESS_EVERY_RECORDS == 0) {
+            err.printf("curfew audit export: %,d records%n", written[0]);
+            err.flush();
+          }
+        }
+        return true;
+      });
+    }
+
+    private static String segmentName(Path dir, long segmentFirstSeq) {
+      try {
+        Path segment = AuditFiles.of(dir).segments().get(segmentFirstSeq);
+        if (segment != null) return segment.toString();
+      } catch (IOException e) {
+        // named by its first seq below
+      }
+      return "the segment from seq " + segmentFirstSeq + " in " + dir;
+    }
+
+    /** A line of the log that is not a record (not a JSON object): the export ends before it. */
+    private static final class UnreadableLine extends RuntimeException {
+      final long seq;
+      final long segmentFirstSeq;
+
+      UnreadableLine(long seq, long segmentFirstSeq, String why) {
+        super(why, null, false, false);
+        this.seq = seq;
+        this.segmentFirstSeq = segmentFirstSeq;
+      }
     }
 
     static String csvRow(Map<String, Object> r) {
@@ -588,6 +634,11 @@ final class AuditCommand {
     static String csvCell(String s) {
       if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) return s;
       return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
+    /** Refuses a period [from, to) that holds no instant: export and attest say it alike. */
+    static void requirePeriod(long fromMs, long toMs) {
+      if (toMs <= fromMs) throw new IllegalArgumentException("--to must be after --from");
     }
 
     /** A date (midnight UTC) or an instant; both as {@link Times#parse} reads them: years 0000-9999. */
@@ -660,7 +711,7 @@ final class AuditCommand {
         try {
           json = Files.readString(verify, StandardCharsets.UTF_8);
         } catch (IOException e) {
-          throw new IllegalArgumentException("cannot read " + verify + ": " + e.getMessage());
+          throw new IllegalArgumentException("cannot read " + verify + ": " + IoFailure.describe(e));
         }
         List<String> problems = Attestation.verify(json, log, key);
         if (problems.isEmpty()) {
@@ -676,14 +727,14 @@ final class AuditCommand {
       }
       long fromMs = Export.parseTime("--from", from);
       long toMs = Export.parseTime("--to", to);
-      if (toMs <= fromMs) throw new IllegalArgumentException("--to must be after --from");
+      Export.requirePeriod(fromMs, toMs);
       Path keyFile = location.cfgSigningKey() != null ? location.cfgSigningKey()
           : AuditFiles.of(location.dataDirAnyState()).defaultSigningKeyFile();
       NoteSigner signer;
       try {
         signer = AuditFiles.readSigner(keyFile);
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read the signing key " + keyFile + ": " + e.getMessage());
+        throw new IllegalArgumentException("cannot read the signing key " + keyFile + ": " + IoFailure.describe(e));
       }
       if (pgNode != null && !signer.verifier().verifierKey().equals(pgNode.publicKey())) {
         throw new IllegalArgumentException("the signing key " + keyFile + " is not the key of node " + pgNode.name()

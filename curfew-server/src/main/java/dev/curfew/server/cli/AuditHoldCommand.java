@@ -110,7 +110,7 @@ final class AuditHoldCommand {
       if (period && (from == null || to == null)) throw new IllegalArgumentException("a period hold needs --from and --to");
       long fromMs = period ? AuditCommand.Export.parseTime("--from", from) : 0;
       long toMs = period ? AuditCommand.Export.parseTime("--to", to) : 0;
-      if (period && toMs <= fromMs) throw new IllegalArgumentException("--to must be after --from");
+      if (period) AuditCommand.Export.requirePeriod(fromMs, toMs);
       LegalHolds.Hold hold = withLog(location, "audit hold place", (files, log, node, nowMs) -> {
         LegalHolds.Hold h = new LegalHolds.Hold(LegalHolds.newId(), subject, fromMs, toMs, reason, actor, Times.format(nowMs));
         LegalHolds.place(files, log, h, node, nowMs);

@@ -6,10 +6,13 @@ import dev.curfew.store.embedded.DataDirLock;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.nio.file.StandardOpenOption;
+import java.util.NavigableMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +33,8 @@ import picocli.CommandLine.Spec;
     description = {"Diagnose an audit log that 'curfew serve' refuses to open; never removes a record.",
         "Names the first break in seq continuity (file, line, seq) and how many records follow it.",
         "Records after a break may have been acknowledged, so they are never cut: exit 0 when the log",
-        "is continuous (the next start repairs a torn last line itself), 1 with the diagnosis otherwise."})
+        "is continuous (the next start repairs a torn last line itself), 1 with the diagnosis otherwise,",
+        "2 when it cannot run: bad input, or a server holds the data directory (stop it first)."})
 final class AuditRepair implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -40,19 +44,28 @@ final class AuditRepair implements Callable<Integer> {
   /** The first line whose seq does not follow the one before. */
   record Break(Path file, long line, long expectedSeq, long foundSeq, long recordsAfter) {}
 
+  /** The last line of the last segment, which has no line feed: a torn write, which the next start cuts. */
+  record TornLine(Path file, long line) {}
+
+  /** What the log's segments show: the first break, or null; a torn last line, or null. */
+  record Diagnosis(Break firstBreak, TornLine tornLine) {}
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     if (!Files.isDirectory(data.resolve("audit"))) throw new IllegalArgumentException("no audit log in " + data);
     try (DataDirLock lock = DataDirLock.acquire(data, "audit repair")) {
-      Break b = firstBreak(AuditFiles.of(data).segments());
+      Diagnosis d = diagnose(AuditFiles.of(data).segments());
+      Break b = d.firstBreak();
       if (b == null) {
-        out.println("the audit log in " + data + " is continuous; a torn last line, if any, is cut and recorded"
-            + " as log.repaired at the next start. Nothing to do.");
+        out.println("the audit log in " + data + " is continuous; " + (d.tornLine() == null
+            ? "a torn last line, if any, is cut and recorded as log.repaired at the next start."
+            : describe(d.tornLine()) + "; the next start cuts it and records the cut as log.repaired.") + " Nothing to do.");
         return 0;
       }
       out.println("damage: " + b.file() + " line " + b.line() + " has seq " + b.foundSeq() + " where seq "
-          + b.expectedSeq() + " was due; " + b.recordsAfter() + " record(s) follow from there.");
+          + b.expectedSeq() + " was due; " + b.recordsAfter() + " record(s) follow from there"
+          + (d.tornLine() == null ? "." : ", then " + describe(d.tornLine()) + "."));
       out.println("not repaired: those records were written to disk and may have been acknowledged (two servers"
           + " writing one directory interleave like this); cutting them could drop acknowledged sessions from"
           + " the trail. Nothing was changed.");
@@ -61,35 +74,62 @@ final class AuditRepair implements Callable<Integer> {
           + " 'curfew audit export --data' still read the records before the break.");
       return AuditCommand.EXIT_FAILED;
     } catch (DataDirLock.HeldException e) {
-      throw new StartRefused(e.getMessage(), e);
+      throw new IllegalArgumentException(e.getMessage(), e); // cannot run now (exit 2); 1 is a break
     }
   }
 
-  static Break firstBreak(Map<Long, Path> segments) throws IOException {
+  private static String describe(TornLine t) {
+    return t.file() + " line " + t.line() + " has no line feed (a write a crash cut short)";
+  }
+
+  /**
+   * Reads every segment in seq order. The last segment's last line without a line feed is a torn
+   * write, not a record (as {@link AuditFiles#forEachLine} reads it); anywhere else such a line is
+   * read like any other, and a closed segment never ends mid-line.
+   */
+  static Diagnosis diagnose(NavigableMap<Long, Path> segments) throws IOException {
     long expected = 0;
     Break found = null;
     long after = 0;
+    TornLine torn = null;
     for (Path segment : segments.values()) {
+      boolean tornTail = segment.equals(segments.lastEntry().getValue()) && endsMidLine(segment);
       try (BufferedReader r = Files.newBufferedReader(segment, StandardCharsets.UTF_8)) {
         long lineNo = 0;
-        for (String line; (line = r.readLine()) != null; ) {
+        String line = r.readLine();
+        while (line != null) {
+          String next = r.readLine();
           lineNo++;
-          if (line.isBlank()) continue;
-          if (found != null) {
+          if (next == null && tornTail) {
+            torn = new TornLine(segment, lineNo);
+          } else if (line.isBlank()) {
+            // not a record, and no seq is due for it
+          } else if (found != null) {
             after++;
-            continue;
-          }
-          long seq = seqOf(line);
-          if (seq != expected) {
-            found = new Break(segment, lineNo, expected, seq, 0);
-            after = 1;
           } else {
-            expected++;
+            long seq = seqOf(line);
+            if (seq == expected) {
+              expected++;
+            } else {
+              found = new Break(segment, lineNo, expected, seq, 0);
+              after = 1;
+            }
           }
+          line = next;
         }
       }
     }
-    return found == null ? null : new Break(found.file(), found.line(), found.expectedSeq(), found.foundSeq(), after);
+    Break b = found == null ? null : new Break(found.file(), found.line(), found.expectedSeq(), found.foundSeq(), after);
+    return new Diagnosis(b, torn);
+  }
+
+  private static boolean endsMidLine(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      if (ch.size() == 0) return false;
+      ByteBuffer last = ByteBuffer.allocate(1);
+      ch.read(last, ch.size() - 1);
+      return last.get(0) != '\n';
+    }
   }
 
   private static long seqOf(String line) {

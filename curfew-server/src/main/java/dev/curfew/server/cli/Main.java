@@ -2,6 +2,9 @@ package dev.curfew.server.cli;
 
 import dev.curfew.server.config.ConfigException;
 import dev.curfew.server.security.Tls;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,8 +33,16 @@ public final class Main {
   }
 
   static CommandLine commandLine() {
+    return commandLine(new FileOutputStream(FileDescriptor.out));
+  }
+
+  /** The command line with {@code stdout} as its standard output, checked after every command ({@link CommandOutput}). */
+  static CommandLine commandLine(OutputStream stdout) {
     CommandLine cl = new CommandLine(new Main());
+    cl.setOut(CommandOutput.to(stdout));
+    cl.setExecutionStrategy(parseResult -> CommandOutput.exitStatus(cl, new CommandLine.RunLast().execute(parseResult)));
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      commandLine.getOut().flush(); // what the command wrote before it failed
       if (ex instanceof ConfigException || ex instanceof IllegalArgumentException) {
         commandLine.getErr().println("curfew: " + ex.getMessage());
         return EXIT_BAD_INPUT;

@@ -36,7 +36,7 @@ final class PostgresAuditCli {
       try {
         trusted.add(Files.readString(f, StandardCharsets.UTF_8));
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read " + f + ": " + e.getMessage());
+        throw new IllegalArgumentException("cannot read " + f + ": " + IoFailure.describe(e));
       }
     }
     long start = System.nanoTime();
@@ -222,7 +222,7 @@ final class PostgresAuditCli {
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+      throw new IllegalArgumentException("cannot read " + file + ": " + IoFailure.describe(e));
     }
     List<NoteVerifier> keys = new ArrayList<>();
     for (String l : lines) {

@@ -4,6 +4,7 @@ import dev.curfew.core.SystemClock;
 import dev.curfew.core.audit.NoteVerifier;
 import dev.curfew.core.audit.Witness;
 import dev.curfew.core.audit.WitnessSigner;
+import dev.curfew.server.cli.IoFailure;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -117,7 +118,7 @@ public final class WitnessCommand {
       try {
         lines = Files.readAllLines(f, StandardCharsets.UTF_8);
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read " + f + ": " + e.getMessage());
+        throw new IllegalArgumentException("cannot read " + f + ": " + IoFailure.describe(e));
       }
       for (String line : lines) {
         if (line.isBlank()) continue;

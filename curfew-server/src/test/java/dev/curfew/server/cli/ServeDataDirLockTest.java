@@ -119,7 +119,7 @@ class ServeDataDirLockTest {
     ServerProcess running = ServerProcess.start(null, data);
     try {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
-      assertThat(run(err, "audit", "repair", "--data", data.toString())).isEqualTo(1);
+      assertThat(run(err, "audit", "repair", "--data", data.toString())).isEqualTo(Main.EXIT_BAD_INPUT);
       assertThat(err.toString(StandardCharsets.UTF_8)).contains("pid " + running.process().pid());
     } finally {
       running.stop();

@@ -1,0 +1,58 @@
+package dev.curfew.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.curfew.store.embedded.DataDirLock;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code curfew audit repair} on hand-written logs of a stopped server. */
+class AuditRepairTest {
+  @TempDir Path dir;
+
+  @Test
+  void aTornLastLineIsNotDamage_butWhatTheNextStartCuts() throws IOException {
+    Path data = AuditExportTest.logOf(dir.resolve("data"), 7);
+    Path segment = AuditExportTest.segment(data);
+    Files.writeString(segment, "{\"data\":{},\"node\":\"vm\",\"seq\":7,\"ti", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    byte[] before = Files.readAllBytes(segment);
+
+    AuditExportTest.Run r = AuditExportTest.run("audit", "repair", "--data", data.toString());
+
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("is continuous").contains(segment + " line 8")
+        .contains("no line feed").contains("log.repaired").doesNotContain("damage");
+    assertThat(Files.readAllBytes(segment)).as("nothing changed").isEqualTo(before);
+  }
+
+  @Test
+  void aBreakBeforeATornLastLineIsStillNamed() throws IOException {
+    Path data = AuditExportTest.logOf(dir.resolve("data"), 7);
+    Path segment = AuditExportTest.segment(data);
+    Files.writeString(segment, AuditExportTest.line(3) + "\n{\"data\":{},\"node\":\"vm\",\"seq\":8,\"ti",
+        StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+
+    AuditExportTest.Run r = AuditExportTest.run("audit", "repair", "--data", data.toString());
+
+    assertThat(r.exit()).isEqualTo(AuditCommand.EXIT_FAILED);
+    assertThat(r.out()).contains(segment + " line 8 has seq 3 where seq 7 was due; 1 record(s) follow");
+  }
+
+  @Test
+  void aDirectoryInUseIsRefusedAsACommandThatCannotRunNow_notAsABreak() throws IOException {
+    Path data = AuditExportTest.logOf(dir.resolve("data"), 7);
+    try (DataDirLock held = DataDirLock.acquire(data, "serve")) {
+      AuditExportTest.Run r = AuditExportTest.run("audit", "repair", "--data", data.toString());
+
+      assertThat(r.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
+      assertThat(r.err()).startsWith("curfew: the data directory ").contains("is in use")
+          .contains("pid " + ProcessHandle.current().pid()).doesNotContain("\tat ");
+      assertThat(r.out()).isEmpty();
+    }
+  }
+}
