@@ -19,6 +19,7 @@ public final class IoFailure {
     if (e instanceof NoSuchFileException) return "no such file";
     if (e instanceof AccessDeniedException) return "permission denied";
     if (e instanceof NotDirectoryException) return "not a directory";
+    if (e instanceof java.nio.file.FileAlreadyExistsException) return "already exists";
     if (e instanceof FileSystemException fs && fs.getReason() != null) return fs.getReason();
     return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }

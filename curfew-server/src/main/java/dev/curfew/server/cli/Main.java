@@ -53,8 +53,9 @@ public final class Main {
       }
       if (ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException) {
         // A file or a port the command could not use: one line, not a stack trace.
-        commandLine.getErr().println("curfew: " + describe(ex instanceof java.io.UncheckedIOException u ? u.getCause() : ex));
-        return ex instanceof java.nio.file.FileSystemException ? EXIT_BAD_INPUT : 1;
+        java.io.IOException io = ex instanceof java.io.UncheckedIOException u ? u.getCause() : (java.io.IOException) ex;
+        commandLine.getErr().println("curfew: " + describe(io));
+        return io instanceof java.nio.file.FileSystemException ? EXIT_BAD_INPUT : 1;
       }
       throw ex;
     });
@@ -67,15 +68,12 @@ public final class Main {
     return cl;
   }
 
-  /** What went wrong with a file or a socket, in a sentence: the JDK's own messages name only the path. */
-  static String describe(Throwable e) {
-    if (e instanceof java.nio.file.NoSuchFileException f) return f.getFile() + ": no such file or directory";
-    if (e instanceof java.nio.file.FileAlreadyExistsException f) return f.getFile() + ": already exists"
-        + (java.nio.file.Files.isRegularFile(java.nio.file.Path.of(f.getFile())) ? " (a file, where a directory or a new file belongs)" : "");
-    if (e instanceof java.nio.file.AccessDeniedException f) return f.getFile() + ": permission denied";
-    if (e instanceof java.nio.file.NotDirectoryException f) return f.getFile() + ": not a directory";
-    String m = e.getMessage();
-    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  /** What went wrong with a file or a socket, in a sentence that names the file ({@link IoFailure}). */
+  static String describe(java.io.IOException e) {
+    if (!(e instanceof java.nio.file.FileSystemException f) || f.getFile() == null) return IoFailure.describe(e);
+    boolean aFile = e instanceof java.nio.file.FileAlreadyExistsException
+        && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(f.getFile()));
+    return f.getFile() + ": " + IoFailure.describe(e) + (aFile ? " (a file, where a directory or a new file belongs)" : "");
   }
 
   /** The version from the jar's manifest (or "dev" when run from classes). */
