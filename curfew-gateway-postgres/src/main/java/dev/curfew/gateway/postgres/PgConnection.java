@@ -82,7 +82,9 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
   PgConnection(PgGateway gateway, NetSocket client) {
     super(gateway, client, "postgres", "pg");
     this.gateway = gateway;
-    this.clientDecoder = new PgFrameDecoder(true, gateway.settings().maxFrameBytes(), t -> t != 'd');
+    // Until the client is logged in, PostgreSQL's own bound on a login message, not the relay's.
+    this.clientDecoder = new PgFrameDecoder(true,
+        Math.min(PgFrameDecoder.MAX_LOGIN_BODY_BYTES, gateway.settings().maxFrameBytes()), t -> t != 'd');
   }
 
   void start() {
@@ -307,6 +309,7 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
     out.appendBuffer(PgMessages.backendKeyData((int) (cancelKey >>> 32), (int) cancelKey));
     out.appendBuffer(PgMessages.readyForQuery('I'));
     state = State.RELAY;
+    clientDecoder.limit(gateway.settings().maxFrameBytes());
     NetSocket up = upstream.socket();
     up.setWriteQueueMaxSize(gateway.settings().writeQueueBytes());
     up.handler(this::fromUpstream);
