@@ -112,6 +112,8 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
         return !(state == State.GREETED && !tls && isSslRequest(f));
       });
     } catch (MyPacketDecoder.FrameException e) {
+      // Refused from its header alone: the answer follows that packet's sequence id, not the last whole one's.
+      if (e.seq() >= 0) lastClientSeq = e.seq();
       protocolViolation(e.getMessage());
       return;
     }
