@@ -5,7 +5,9 @@ import dev.curfew.core.EndReason;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.audit.RecordTypes;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.NetSocket;
 import java.util.HexFormat;
 import java.util.List;
@@ -218,6 +220,23 @@ public abstract class RelayedConnection<F> implements GovernedConnection, Connec
           if (e != null) LOG.log(System.Logger.Level.ERROR, connectionId + ": refusal not recorded: " + e);
           client.write(error).onComplete(x -> client.close());
         }));
+  }
+
+  /**
+   * TLS is starting on the client's connection: a failed handshake is a {@code tls_failed} refusal,
+   * decided as the failure is reported, on the connection's event loop, not in a task queued after
+   * it. Netty fails the handshake and then closes the connection (or fails it because the
+   * connection closed); a decision queued behind the failure came after {@link #refuseQuietly}'s
+   * {@code client_closed} for that close, and the record said the client had left.
+   */
+  protected final void tlsStarting(Future<Void> handshake) {
+    handshake.onFailure(e -> {
+      if (((ContextInternal) context).nettyEventLoop().inEventLoop()) {
+        refuseQuietly("tls_failed", e.getMessage());
+      } else {
+        context.runOnContext(v -> refuseQuietly("tls_failed", e.getMessage()));
+      }
+    });
   }
 
   /** A refusal where the client cannot be told (a failed TLS handshake, a client gone during login). */

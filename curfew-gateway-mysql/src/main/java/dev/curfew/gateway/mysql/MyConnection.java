@@ -153,9 +153,7 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
     // cut): marked now, not when the handshake's completion is reported, which can come after the
     // handshake response that followed it (a TLS client was then refused as tls_required).
     tls = true;
-    gateway.tls.start(client, early).onComplete(ar -> context.runOnContext(v -> {
-      if (ar.failed()) refuseQuietly("tls_failed", ar.cause().getMessage());
-    }));
+    tlsStarting(gateway.tls.start(client, early));
   }
 
   // ------------------------------------------------------------------ login

@@ -199,9 +199,7 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
       // Marked now, not when the handshake's completion is reported, which may come after the
       // startup packet that followed it.
       tls = true;
-      gateway.tls.answerThenStart(client, Buffer.buffer(new byte[] {'S'})).onComplete(ar -> context.runOnContext(v -> {
-        if (ar.failed()) refuseQuietly("tls_failed", ar.cause().getMessage());
-      }));
+      tlsStarting(gateway.tls.answerThenStart(client, Buffer.buffer(new byte[] {'S'})));
       return;
     }
     if (p.gssEncRequest()) {
