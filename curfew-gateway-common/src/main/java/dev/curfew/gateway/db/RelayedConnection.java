@@ -30,6 +30,9 @@ import java.util.concurrent.CompletableFuture;
 public abstract class RelayedConnection<F> implements GovernedConnection, ConnectionTimers.Connection {
   private static final System.Logger LOG = System.getLogger(RelayedConnection.class.getName());
 
+  /** The {@code statement.executed} outcome of a statement the connection's end cut off before its answer. */
+  public static final String CANCELLED = "cancelled";
+
   protected final GatewayListener listener;
   protected final DatabaseTarget target;
   protected final NetSocket client;
@@ -102,6 +105,14 @@ public abstract class RelayedConnection<F> implements GovernedConnection, Connec
 
   /** Moves the connection to its closed state; false when it was closed already. */
   protected abstract boolean markClosed();
+
+  /**
+   * The connection ends with statements relayed and not yet answered: each gets its {@code
+   * statement.executed} record with outcome {@link #CANCELLED} now, before {@code connection.closed}
+   * (the upstream connection is cancelled, killed or closed under it: no answer will come).
+   */
+  protected void unanswered() {
+  }
 
   /** The connection is gone from the gateway's sessions: forget what the protocol keeps of it. */
   protected void forgotten() {
@@ -263,7 +274,10 @@ public abstract class RelayedConnection<F> implements GovernedConnection, Connec
     return data;
   }
 
-  /** Closes both sides (the upstream told {@link #goodbye()}) and records {@code connection.closed}. */
+  /**
+   * Closes both sides (the upstream told {@link #goodbye()}) and records {@code connection.closed},
+   * after the records of the statements it cut off ({@link #unanswered}).
+   */
   protected final void shut(String why, Map<String, Object> extra) {
     if (!markClosed()) return;
     timers.cancelAll();
@@ -275,6 +289,7 @@ public abstract class RelayedConnection<F> implements GovernedConnection, Connec
       up.write(goodbye()).onComplete(x -> up.close());
     }
     client.end().onComplete(x -> client.close());
+    unanswered();
     listener.access().record(sessionId, RecordTypes.CONNECTION_CLOSED, counts.closed(records, why, extra));
   }
 

@@ -598,9 +598,20 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
 
   @Override
   public void done(MyResponses.Expected e, boolean ok) {
+    statementRecorded(e, ok ? "ok" : "error");
+  }
+
+  /** Statements relayed and not answered when the connection ends. */
+  @Override
+  protected void unanswered() {
+    if (responses == null) return;
+    for (MyResponses.Expected e : responses.takeUnanswered()) statementRecorded(e, CANCELLED);
+  }
+
+  private void statementRecorded(MyResponses.Expected e, String outcome) {
     if (!e.audited) return;
     gateway.access().record(sessionId, RecordTypes.STATEMENT_EXECUTED,
-        records.statement(e.text, counts.millisSince(e.startNanos), ok ? "ok" : "error"));
+        records.statement(e.text, counts.millisSince(e.startNanos), outcome));
   }
 
   @Override

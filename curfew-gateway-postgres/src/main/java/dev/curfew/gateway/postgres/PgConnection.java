@@ -43,6 +43,7 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
     final boolean simple; // a Query (answered by ReadyForQuery) rather than an Execute
     final long startNanos;
     boolean failed;
+    boolean relayed; // admitted by the store and sent upstream (not refused because the session ended)
 
     Pending(String text, boolean simple, long startNanos) {
       this.text = text;
@@ -418,6 +419,7 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
   /** After a message is admitted (its bytes go with the chunk's): a Terminate ends the connection once relayed. */
   @Override
   protected void relayFrame(ClientFrame f) {
+    if ((f.type() == 'Q' || f.type() == 'E') && !pending.isEmpty()) pending.peekLast().relayed = true;
     if (f.type() == 'X') {
       flushUpstream(f.endInChunk());
       closed("client_closed", null);
@@ -566,6 +568,15 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
   private void statementDone(Pending p, String outcome) {
     gateway.access().record(sessionId, RecordTypes.STATEMENT_EXECUTED,
         records.statement(p.text, counts.millisSince(p.startNanos), outcome));
+  }
+
+  /** Statements relayed and not answered when the connection ends (a simple Query that already failed keeps its error). */
+  @Override
+  protected void unanswered() {
+    for (Pending p : pending) {
+      if (p.relayed) statementDone(p, p.failed ? "error" : CANCELLED);
+    }
+    pending.clear();
   }
 
   private void upstreamClosed() {
