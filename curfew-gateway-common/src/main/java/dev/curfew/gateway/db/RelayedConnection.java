@@ -5,7 +5,9 @@ import dev.curfew.core.EndReason;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.audit.RecordTypes;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.NetSocket;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,6 +29,9 @@ import java.util.concurrent.CompletableFuture;
  */
 public abstract class RelayedConnection<F> implements GovernedConnection, ConnectionTimers.Connection {
   private static final System.Logger LOG = System.getLogger(RelayedConnection.class.getName());
+
+  /** The {@code statement.executed} outcome of a statement the connection's end cut off before its answer. */
+  public static final String CANCELLED = "cancelled";
 
   protected final GatewayListener listener;
   protected final DatabaseTarget target;
@@ -100,6 +105,14 @@ public abstract class RelayedConnection<F> implements GovernedConnection, Connec
 
   /** Moves the connection to its closed state; false when it was closed already. */
   protected abstract boolean markClosed();
+
+  /**
+   * The connection ends with statements relayed and not yet answered: each gets its {@code
+   * statement.executed} record with outcome {@link #CANCELLED} now, before {@code connection.closed}
+   * (the upstream connection is cancelled, killed or closed under it: no answer will come).
+   */
+  protected void unanswered() {
+  }
 
   /** The connection is gone from the gateway's sessions: forget what the protocol keeps of it. */
   protected void forgotten() {
@@ -225,6 +238,23 @@ public abstract class RelayedConnection<F> implements GovernedConnection, Connec
         }));
   }
 
+  /**
+   * TLS is starting on the client's connection: a failed handshake is a {@code tls_failed} refusal,
+   * decided as the failure is reported, on the connection's event loop, not in a task queued after
+   * it. Netty fails the handshake and then closes the connection (or fails it because the
+   * connection closed); a decision queued behind the failure came after {@link #refuseQuietly}'s
+   * {@code client_closed} for that close, and the record said the client had left.
+   */
+  protected final void tlsStarting(Future<Void> handshake) {
+    handshake.onFailure(e -> {
+      if (((ContextInternal) context).nettyEventLoop().inEventLoop()) {
+        refuseQuietly("tls_failed", e.getMessage());
+      } else {
+        context.runOnContext(v -> refuseQuietly("tls_failed", e.getMessage()));
+      }
+    });
+  }
+
   /** A refusal where the client cannot be told (a failed TLS handshake, a client gone during login). */
   protected final void refuseQuietly(String why, String detail) {
     if (!markClosed()) return;
@@ -249,7 +279,10 @@ public abstract class RelayedConnection<F> implements GovernedConnection, Connec
     return data;
   }
 
-  /** Closes both sides (the upstream told {@link #goodbye()}) and records {@code connection.closed}. */
+  /**
+   * Closes both sides (the upstream told {@link #goodbye()}) and records {@code connection.closed},
+   * after the records of the statements it cut off ({@link #unanswered}).
+   */
   protected final void shut(String why, Map<String, Object> extra) {
     if (!markClosed()) return;
     timers.cancelAll();
@@ -261,6 +294,7 @@ public abstract class RelayedConnection<F> implements GovernedConnection, Connec
       up.write(goodbye()).onComplete(x -> up.close());
     }
     client.end().onComplete(x -> client.close());
+    unanswered();
     listener.access().record(sessionId, RecordTypes.CONNECTION_CLOSED, counts.closed(records, why, extra));
   }
 

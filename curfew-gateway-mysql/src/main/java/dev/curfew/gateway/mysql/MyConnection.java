@@ -112,6 +112,8 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
         return !(state == State.GREETED && !tls && isSslRequest(f));
       });
     } catch (MyPacketDecoder.FrameException e) {
+      // Refused from its header alone: the answer follows that packet's sequence id, not the last whole one's.
+      if (e.seq() >= 0) lastClientSeq = e.seq();
       protocolViolation(e.getMessage());
       return;
     }
@@ -151,9 +153,7 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
     // cut): marked now, not when the handshake's completion is reported, which can come after the
     // handshake response that followed it (a TLS client was then refused as tls_required).
     tls = true;
-    gateway.tls.start(client, early).onComplete(ar -> context.runOnContext(v -> {
-      if (ar.failed()) refuseQuietly("tls_failed", ar.cause().getMessage());
-    }));
+    tlsStarting(gateway.tls.start(client, early));
   }
 
   // ------------------------------------------------------------------ login
@@ -598,9 +598,20 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
 
   @Override
   public void done(MyResponses.Expected e, boolean ok) {
+    statementRecorded(e, ok ? "ok" : "error");
+  }
+
+  /** Statements relayed and not answered when the connection ends. */
+  @Override
+  protected void unanswered() {
+    if (responses == null) return;
+    for (MyResponses.Expected e : responses.takeUnanswered()) statementRecorded(e, CANCELLED);
+  }
+
+  private void statementRecorded(MyResponses.Expected e, String outcome) {
     if (!e.audited) return;
     gateway.access().record(sessionId, RecordTypes.STATEMENT_EXECUTED,
-        records.statement(e.text, counts.millisSince(e.startNanos), ok ? "ok" : "error"));
+        records.statement(e.text, counts.millisSince(e.startNanos), outcome));
   }
 
   @Override

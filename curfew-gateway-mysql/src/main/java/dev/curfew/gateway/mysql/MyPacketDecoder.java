@@ -15,8 +15,21 @@ import io.vertx.core.buffer.Buffer;
 final class MyPacketDecoder {
   /** The stream broke the framing rules; the message says how. */
   static final class FrameException extends Exception {
+    private final int seq;
+
     FrameException(String message) {
+      this(message, -1);
+    }
+
+    /** @param seq the sequence id of the packet header that broke the rules (the answer carries the next one) */
+    FrameException(String message, int seq) {
       super(message);
+      this.seq = seq;
+    }
+
+    /** The sequence id of the offending packet's header, or -1 when the fault is not in a header. */
+    int seq() {
+      return seq;
     }
   }
 
@@ -84,11 +97,11 @@ final class MyPacketDecoder {
       int len = buf.getUnsignedMediumLE(at);
       int seq = buf.getUnsignedByte(at + 3);
       if (expectedSeq >= 0 && seq != expectedSeq) {
-        throw new FrameException("packets out of order: sequence id " + seq + " where " + expectedSeq + " continues a packet");
+        throw new FrameException("packets out of order: sequence id " + seq + " where " + expectedSeq + " continues a packet", seq);
       }
       total += len;
       if (total > maxPayloadBytes) {
-        throw new FrameException("packet too large: over " + maxPayloadBytes + " bytes");
+        throw new FrameException("packet too large: over " + maxPayloadBytes + " bytes", seq);
       }
       if (buf.length() - at - 4 < len) return -1;
       at += 4 + len;

@@ -2,6 +2,8 @@ package dev.curfew.gateway.mysql;
 
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The responses the upstream still owes, in command order, followed packet by packet (from the
@@ -100,6 +102,17 @@ final class MyResponses {
   void expect(Expected e) {
     owed.add(e);
     if (e.active) activeOwed++;
+  }
+
+  /** Takes the commands still owed an upstream response (the connection ends without it). */
+  List<Expected> takeUnanswered() {
+    List<Expected> left = new ArrayList<>();
+    for (Expected e : owed) {
+      if (e.kind != Kind.LOCAL) left.add(e);
+    }
+    owed.clear();
+    activeOwed = 0;
+    return left;
   }
 
   /** Whether an upstream response is owed (a statement runs, or a command waits for its answer). */

@@ -68,10 +68,40 @@ class MyGatewayHostileInputTest {
       Packet err = read(s.getInputStream());
       assertThat(err.first()).isEqualTo(0xff);
       assertThat(err.errorCode()).isEqualTo(MyPackets.ER_NET_PACKET_TOO_LARGE);
+      assertThat(err.seq()).as("the answer to the client's packet of sequence id 1").isEqualTo(2);
       assertThat(s.getInputStream().read()).isEqualTo(-1);
       assertThat(refusal(f, "bad_frame").data().get("detail").toString()).contains("packet too large");
       stillServes(f);
     }
+  }
+
+  @Test
+  void anOversizedCommand_isAnsweredWith1153_inTheCommandsSequence() throws Exception {
+    try (MyGatewayFixture f = new MyGatewayFixture("hostile_big_command", t -> t, st -> st.withMaxFrameBytes(4096));
+         Socket s = new Socket("127.0.0.1", f.gateway.port())) {
+      s.setSoTimeout(30_000);
+      String token = f.open("olga", "long");
+      assertThat(read(s.getInputStream()).first()).isEqualTo(10); // the greeting
+      s.getOutputStream().write(clearPasswordLogin("olga", token, f.db.name));
+      Packet ok = read(s.getInputStream());
+      assertThat(ok.first()).as("logged in").isEqualTo(0);
+      s.getOutputStream().write(new byte[] {0, 0x20, 0, 0, MyPackets.COM_QUERY}); // 8 KiB announced, seq 0
+      s.getOutputStream().flush();
+      Packet err = read(s.getInputStream());
+      assertThat(err.errorCode()).isEqualTo(MyPackets.ER_NET_PACKET_TOO_LARGE);
+      assertThat(err.seq()).as("the answer to a command of sequence id 0").isEqualTo(1);
+    }
+  }
+
+  /** A HandshakeResponse41 with the token as a mysql_clear_password answer, sequence id 1. */
+  private static byte[] clearPasswordLogin(String user, String token, String database) {
+    int caps = MyPackets.CLIENT_PROTOCOL_41 | MyPackets.CLIENT_SECURE_CONNECTION | MyPackets.CLIENT_PLUGIN_AUTH
+        | MyPackets.CLIENT_CONNECT_WITH_DB;
+    byte[] pw = token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Buffer p = Buffer.buffer().appendIntLE(caps).appendIntLE(1 << 24).appendByte((byte) 45).appendBytes(new byte[23])
+        .appendString(user).appendByte((byte) 0).appendByte((byte) pw.length).appendBytes(pw)
+        .appendString(database).appendByte((byte) 0).appendString(MyPackets.CLEAR_PASSWORD).appendByte((byte) 0);
+    return MyPackets.packet(1, p).getBytes();
   }
 
   @Test

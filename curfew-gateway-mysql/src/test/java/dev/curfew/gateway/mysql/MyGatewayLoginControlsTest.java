@@ -71,6 +71,33 @@ class MyGatewayLoginControlsTest {
     }
   }
 
+  /**
+   * The handshake fails on the login sent in clear, and the connection ends: that is a failed
+   * handshake (docs/gateway-mysql.md), never the client closing during login. A login packet whose
+   * first byte has its high bit set reads to TLS as the header of an SSLv2 record not yet whole, so
+   * the handshake fails only when the connection closes; the client here closes as soon as it has
+   * written, and that close used to be recorded first, as client_closed.
+   */
+  @Test
+  void aLoginInClearAfterTheSslRequest_isRecordedAsTlsFailed_neverAsClientClosed() throws Exception {
+    try (MyGatewayFixture f = new MyGatewayFixture("my_tls_failed")) {
+      String token = f.open("mallory", "long");
+      Buffer injected = MyHandshake.sslRequest(1, CAPS, MyPackets.UTF8MB4_GENERAL_CI)
+          .appendBuffer(login(2, "mallory", token, f.db.name));
+      assertThat(injected.getUnsignedByte(36) & 0x80).as("the login's first byte, where TLS reads a record header").isNotZero();
+      for (int i = 0; i < 5; i++) {
+        try (Socket s = new Socket("127.0.0.1", f.gateway.port())) {
+          s.setSoTimeout(20_000);
+          assertThat(read(s.getInputStream()).first()).isEqualTo(10); // the greeting
+          s.getOutputStream().write(injected.getBytes()); // then closed at once
+        }
+      }
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.refused").stream()
+          .anyMatch(r -> "tls_failed".equals(r.data().get("why"))));
+      assertThat(f.records("connection.refused")).extracting(r -> r.data().get("why")).doesNotContain("client_closed");
+    }
+  }
+
   @Test
   void comChangeUser_isRefusedAndEndsTheConnection() throws Exception {
     try (MyGatewayFixture f = new MyGatewayFixture("my_change_user")) {

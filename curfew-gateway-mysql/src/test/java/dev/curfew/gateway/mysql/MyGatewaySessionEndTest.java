@@ -149,7 +149,31 @@ class MyGatewaySessionEndTest {
     }
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("connection.closed").stream()
         .filter(r -> "rex".equals(r.subject()) && "session_ended".equals(r.data().get("why"))).count() == 2);
+    assertCancelledStatementRecorded("rex", marker);
     assertThatThrownBy(() -> f.connect("rex", token)).isInstanceOf(SQLException.class).hasMessageContaining("(revoked)");
+  }
+
+  /**
+   * The statement that was running when the session ended has its statement.executed record, with
+   * outcome cancelled, before its connection's connection.closed (audit: every statement relayed).
+   */
+  private static void assertCancelledStatementRecorded(String subject, String textPart) {
+    java.util.List<AuditRecord> all = f.sink.records();
+    int statement = -1;
+    for (int i = 0; i < all.size(); i++) {
+      AuditRecord r = all.get(i);
+      if (r.type().equals("statement.executed") && subject.equals(r.subject())
+          && String.valueOf(r.data().get("text")).contains(textPart)) statement = i;
+    }
+    assertThat(statement).as("a statement.executed record of the statement cut by the end").isNotNegative();
+    AuditRecord rec = all.get(statement);
+    assertThat(rec.data()).containsEntry("outcome", "cancelled");
+    Object connection = rec.data().get("connection_id");
+    int closed = -1;
+    for (int i = 0; i < all.size(); i++) {
+      if (all.get(i).type().equals("connection.closed") && connection.equals(all.get(i).data().get("connection_id"))) closed = i;
+    }
+    assertThat(closed).as("its connection's connection.closed, after it").isGreaterThan(statement);
   }
 
   @Test

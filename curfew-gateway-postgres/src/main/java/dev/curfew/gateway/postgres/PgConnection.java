@@ -43,6 +43,7 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
     final boolean simple; // a Query (answered by ReadyForQuery) rather than an Execute
     final long startNanos;
     boolean failed;
+    boolean relayed; // admitted by the store and sent upstream (not refused because the session ended)
 
     Pending(String text, boolean simple, long startNanos) {
       this.text = text;
@@ -82,7 +83,9 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
   PgConnection(PgGateway gateway, NetSocket client) {
     super(gateway, client, "postgres", "pg");
     this.gateway = gateway;
-    this.clientDecoder = new PgFrameDecoder(true, gateway.settings().maxFrameBytes(), t -> t != 'd');
+    // Until the client is logged in, PostgreSQL's own bound on a login message, not the relay's.
+    this.clientDecoder = new PgFrameDecoder(true,
+        Math.min(PgFrameDecoder.MAX_LOGIN_BODY_BYTES, gateway.settings().maxFrameBytes()), t -> t != 'd');
   }
 
   void start() {
@@ -197,9 +200,7 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
       // Marked now, not when the handshake's completion is reported, which may come after the
       // startup packet that followed it.
       tls = true;
-      gateway.tls.answerThenStart(client, Buffer.buffer(new byte[] {'S'})).onComplete(ar -> context.runOnContext(v -> {
-        if (ar.failed()) refuseQuietly("tls_failed", ar.cause().getMessage());
-      }));
+      tlsStarting(gateway.tls.answerThenStart(client, Buffer.buffer(new byte[] {'S'})));
       return;
     }
     if (p.gssEncRequest()) {
@@ -307,6 +308,7 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
     out.appendBuffer(PgMessages.backendKeyData((int) (cancelKey >>> 32), (int) cancelKey));
     out.appendBuffer(PgMessages.readyForQuery('I'));
     state = State.RELAY;
+    clientDecoder.limit(gateway.settings().maxFrameBytes());
     NetSocket up = upstream.socket();
     up.setWriteQueueMaxSize(gateway.settings().writeQueueBytes());
     up.handler(this::fromUpstream);
@@ -417,6 +419,7 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
   /** After a message is admitted (its bytes go with the chunk's): a Terminate ends the connection once relayed. */
   @Override
   protected void relayFrame(ClientFrame f) {
+    if ((f.type() == 'Q' || f.type() == 'E') && !pending.isEmpty()) pending.peekLast().relayed = true;
     if (f.type() == 'X') {
       flushUpstream(f.endInChunk());
       closed("client_closed", null);
@@ -565,6 +568,15 @@ final class PgConnection extends RelayedConnection<PgConnection.ClientFrame> {
   private void statementDone(Pending p, String outcome) {
     gateway.access().record(sessionId, RecordTypes.STATEMENT_EXECUTED,
         records.statement(p.text, counts.millisSince(p.startNanos), outcome));
+  }
+
+  /** Statements relayed and not answered when the connection ends (a simple Query that already failed keeps its error). */
+  @Override
+  protected void unanswered() {
+    for (Pending p : pending) {
+      if (p.relayed) statementDone(p, p.failed ? "error" : CANCELLED);
+    }
+    pending.clear();
   }
 
   private void upstreamClosed() {

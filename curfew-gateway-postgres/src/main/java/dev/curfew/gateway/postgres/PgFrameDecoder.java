@@ -1,6 +1,8 @@
 package dev.curfew.gateway.postgres;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 /**
  * Splits one direction of a PostgreSQL v3 byte stream into messages (PostgreSQL documentation,
@@ -11,13 +13,26 @@ import io.vertx.core.buffer.Buffer;
  * <p>The decoder reads only headers unless {@code keepBody} asks for a type's body: a body it does
  * not keep is skipped without being buffered, so a large result row costs nothing here, and the
  * caller relays the chunks it was given byte for byte. A kept body is a slice of the chunk when it
- * lies inside one, else a copy; it is bounded by {@code maxBodyBytes} (an oversized length is a
+ * lies inside one, else a copy that grows with the bytes as they arrive (never sized by the
+ * announced length); it is bounded by {@code maxBodyBytes} (an oversized length is a
  * {@link FrameException}, never an allocation). A MySQL gateway follows the same shape with its
  * 3-byte length and sequence byte.
  */
 final class PgFrameDecoder {
-  /** PostgreSQL's own bound on a startup packet (MAX_STARTUP_PACKET_LENGTH in pqcomm.h). */
+  /**
+   * PostgreSQL's own bound on a startup packet: MAX_STARTUP_PACKET_LENGTH, 10000, in
+   * src/include/libpq/pqcomm.h of the PostgreSQL source (github.com/postgres/postgres).
+   */
   static final int MAX_STARTUP_BYTES = 10_000;
+
+  /**
+   * The bound on every message a client sends before it is logged in (its PasswordMessage, or
+   * whatever it sends instead): PostgreSQL's own PG_MAX_AUTH_TOKEN_LENGTH, 65535, defined in
+   * src/include/libpq/auth.h and used by recv_password_packet in src/backend/libpq/auth.c
+   * ({@code pq_getmessage(&buf, PG_MAX_AUTH_TOKEN_LENGTH)}) of the PostgreSQL source. A stranger
+   * gets no more than that; the larger bound of a logged-in client ({@link #limit}) comes after.
+   */
+  static final int MAX_LOGIN_BODY_BYTES = 65_535;
 
   /** Receives each message as it completes; {@code body} is null when it was skipped. */
   @FunctionalInterface
@@ -42,7 +57,7 @@ final class PgFrameDecoder {
   /** The type reported for startup-phase messages, which have no type byte. */
   static final char STARTUP = '\0';
 
-  private final int maxBodyBytes;
+  private int maxBodyBytes;
   private final KeepBody keepBody;
   private boolean startup;
   private final byte[] header = new byte[5];
@@ -64,9 +79,23 @@ final class PgFrameDecoder {
     startup = false;
   }
 
+  /** From the next message on, a body may hold up to {@code maxBodyBytes} (raised once the client is logged in). */
+  void limit(int maxBodyBytes) {
+    if (maxBodyBytes < 0) throw new IllegalArgumentException("maxBodyBytes < 0: " + maxBodyBytes);
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
   /** Whether a message has begun but not completed (bytes are waiting for the rest of it). */
   boolean midFrame() {
     return headerBytes > 0 || bodyLeft >= 0;
+  }
+
+  /** The bytes reserved for a kept body that spans chunks (0 when none is being gathered). */
+  int heldCapacityBytes() {
+    if (partial == null) return 0;
+    ByteBuf b = ((BufferInternal) partial).getByteBuf(); // a slice of the buffer: its own capacity is what it holds
+    while (b.unwrap() != null) b = b.unwrap();
+    return b.capacity();
   }
 
   /** Decodes {@code chunk}, calling {@code handler} for each completed message. */
@@ -92,7 +121,9 @@ final class PgFrameDecoder {
           if (!complete(body, handler, at)) return;
           continue;
         }
-        if (partial == null) partial = Buffer.buffer(bodyBytes);
+        // Sized by what arrived, not by what the header announced: it grows as the bytes come, so
+        // a header alone (64 MiB announced, one byte sent) cannot make the gateway reserve its body.
+        if (partial == null) partial = Buffer.buffer(take);
         partial.appendBuffer(chunk, at, take);
       }
       at += take;

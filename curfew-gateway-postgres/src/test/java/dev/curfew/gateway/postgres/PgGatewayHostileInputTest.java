@@ -45,6 +45,25 @@ class PgGatewayHostileInputTest {
   }
 
   @Test
+  void oversizedPasswordMessage_isRefusedAtOnce_beforeItsBytesArrive() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", f.gateway.port())) {
+      s.setSoTimeout(5_000); // well inside the startup timeout (8 s): the refusal must not wait for it
+      byte[] body = ("\0\0\0\0user\0mallory\0database\0" + f.db.name() + "\0\0").getBytes(StandardCharsets.UTF_8);
+      ByteBuffer.wrap(body).putInt(196608);
+      s.getOutputStream().write(ByteBuffer.allocate(4 + body.length).putInt(4 + body.length).put(body).array());
+      assertThat(s.getInputStream().read()).isEqualTo('R');
+      s.getInputStream().readNBytes(8);
+      // 64 MiB announced, one byte sent, the socket held open
+      s.getOutputStream().write(ByteBuffer.allocate(6).put((byte) 'p').putInt(64 * 1024 * 1024).put((byte) 'x').array());
+      String answer = readAll(s.getInputStream());
+      assertThat(answer).startsWith("E").contains("08P01").contains("invalid message length")
+          .contains("of a 'p' message (at most 65535 bytes)");
+    }
+    awaitRefused("bad_frame"); // one record a minute per address and why: this one may be counted in repeats
+    stillServes();
+  }
+
+  @Test
   void unknownProtocolVersion_getsFeatureNotSupported() throws Exception {
     byte[] startup = ByteBuffer.allocate(9).putInt(9).putInt(2 << 16).put((byte) 0).array();
     String answer = exchange(startup);
