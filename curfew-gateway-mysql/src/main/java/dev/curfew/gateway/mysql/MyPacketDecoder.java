@@ -81,7 +81,11 @@ final class MyPacketDecoder {
       pos = end;
       if (!sink.packet(lastSeq, payloadOf(raw), raw)) break;
     }
-    pending = pos == buf.length() ? Buffer.buffer() : buf.getBuffer(pos, buf.length());
+    if (pos == buf.length()) {
+      pending = Buffer.buffer();
+    } else if (pos > 0 || buf != pending) {
+      pending = buf.getBuffer(pos, buf.length()); // the rest, copied: the chunk is the transport's
+    } // else nothing completed: what is held stays where it grows, not copied again for each chunk
   }
 
   /**
