@@ -18,6 +18,13 @@ public interface GovernedConnection {
   default void idleTimeoutChanged(long idleTimeoutMs) {
   }
 
+  /**
+   * The session was extended ({@code extended} event): a warning not yet delivered names a deadline
+   * that no longer holds (MySQL holds it for the next OK packet).
+   */
+  default void extended() {
+  }
+
   /** The session ended: say why in the protocol, cancel work in flight, close. */
   void end(EndReason reason);
 }

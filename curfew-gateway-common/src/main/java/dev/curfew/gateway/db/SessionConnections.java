@@ -56,6 +56,12 @@ public final class SessionConnections implements SessionEvents {
       for (GovernedConnection c : set) c.warn(expiresAtMs, secondsLeft);
       return set.size();
     }
+    if (event.equals("extended")) {
+      Set<GovernedConnection> set = bySession.get(sessionId);
+      if (set == null) return 0;
+      for (GovernedConnection c : set) c.extended();
+      return 0;
+    }
     if (event.equals("status")) {
       Set<GovernedConnection> set = bySession.get(sessionId);
       if (set == null) return 0;

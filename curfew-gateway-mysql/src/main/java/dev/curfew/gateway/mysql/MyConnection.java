@@ -634,6 +634,11 @@ final class MyConnection extends RelayedConnection<MyConnection.Frame> implement
   }
 
   @Override
+  public void extended() {
+    context.runOnContext(v -> responses.forgetWarning());
+  }
+
+  @Override
   public void end(EndReason reason) {
     context.runOnContext(v -> {
       if (state == State.CLOSED) return;

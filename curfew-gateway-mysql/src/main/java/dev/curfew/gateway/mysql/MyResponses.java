@@ -133,6 +133,11 @@ final class MyResponses {
     warning = message;
   }
 
+  /** The session was extended: a warning not yet counted names a deadline that no longer holds. */
+  void forgetWarning() {
+    warning = null;
+  }
+
   /** Whether the last response counted the curfew warning (a SHOW WARNINGS now gets its row). */
   boolean warningShown() {
     return shown != null;

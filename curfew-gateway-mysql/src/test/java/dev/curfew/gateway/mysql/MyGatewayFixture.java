@@ -34,6 +34,8 @@ import java.util.function.UnaryOperator;
  */
 final class MyGatewayFixture implements AutoCloseable {
   static final Policy SHORT = Policy.of("short", Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofSeconds(1), 0);
+  /** Extensions allowed; the warning 4 s after the last activity, so 4 s after an extension too. */
+  static final Policy EXTENDABLE = Policy.of("extendable", Duration.ofSeconds(8), Duration.ofMinutes(10), Duration.ofSeconds(4), 3);
   static final Policy LONG = Policy.of("long", Duration.ofHours(1), Duration.ofHours(2), Duration.ofMinutes(1), 0);
 
   final Vertx vertx = Vertx.vertx();
@@ -50,7 +52,7 @@ final class MyGatewayFixture implements AutoCloseable {
   }
 
   MyGatewayFixture(String purpose, UnaryOperator<DatabaseTarget> adjust, UnaryOperator<GatewaySettings> settings) {
-    engine = new SessionEngine(new SystemClock(), "node-1", new Policies(List.of(SHORT, LONG), "long"), sink,
+    engine = new SessionEngine(new SystemClock(), "node-1", new Policies(List.of(SHORT, LONG, EXTENDABLE), "long"), sink,
         (id, event, data) -> follower.publish(id, event, data), EngineMetrics.NONE, SessionEngine.Limits.defaults());
     driver = new DeadlineDriver(engine).start();
     db = TestMariaDb.create(purpose);

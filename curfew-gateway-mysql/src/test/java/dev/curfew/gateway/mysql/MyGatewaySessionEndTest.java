@@ -123,6 +123,25 @@ class MyGatewaySessionEndTest {
     }
   }
 
+  /**
+   * A warning held for the next OK packet, then an extension: the warning named a deadline that no
+   * longer holds, and was shown anyway (with the time already past, the session alive).
+   */
+  @Test
+  void aWarningNotYetShown_isForgottenWhenTheSessionIsExtended() throws Exception {
+    String token = f.open("xena", "extendable");
+    try (Connection c = f.connect("xena", token); Statement s = c.createStatement()) {
+      s.execute("SELECT 1 + 1");
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("session.warning_sent").stream()
+          .anyMatch(r -> "xena".equals(r.subject())));
+      assertThat(f.engine.extend(token).allowed()).isTrue();
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> f.records("session.extended").stream()
+          .anyMatch(r -> "xena".equals(r.subject())));
+      s.execute("DO 0"); // within the 4 s before the extended deadline's own warning
+      assertThat((Throwable) s.getWarnings()).as("the warning of a deadline the extension moved").isNull();
+    }
+  }
+
   @Test
   void revokeMidQuery_cutsEveryConnectionOfTheSession_andKillsTheStatementUpstream() throws Exception {
     String token = f.open("rex", "long");
