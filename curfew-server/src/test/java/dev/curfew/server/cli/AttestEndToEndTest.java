@@ -13,8 +13,6 @@ import dev.curfew.core.audit.NoteSigner;
 import dev.curfew.server.config.CurfewConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,7 +35,6 @@ import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code curfew audit attest}: a real server writes a period with expiries, extensions granted and
@@ -87,9 +84,9 @@ class AttestEndToEndTest {
     }
     Instant to = Instant.now().plusSeconds(3600);
     Path out = dir.resolve("out");
-    Run attest = run("audit", "attest", "--data", data.toString(), "--from", from.toString(), "--to", to.toString(),
+    CliRun attest = run("audit", "attest", "--data", data.toString(), "--from", from.toString(), "--to", to.toString(),
         "--out", out.toString());
-    assertThat(attest.exit).as(attest.out + attest.err).isZero();
+    assertThat(attest.exit()).as(attest.out() + attest.err()).isZero();
     JsonNode a = JSON.readTree(out.resolve("attestation.json").toFile());
     JsonNode f = a.get("figures");
 
@@ -140,20 +137,20 @@ class AttestEndToEndTest {
     assertThat(f.get("policies").get("versions_in_use").has("quick")).isTrue();
 
     // the signature: Ed25519 over the canonical JSON without "signature", by the log's key
-    Run pk = run("audit", "public-key", "--data", data.toString());
-    assertThat(a.get("signature").get("key").asText()).isEqualTo(pk.out.strip());
+    CliRun pk = run("audit", "public-key", "--data", data.toString());
+    assertThat(a.get("signature").get("key").asText()).isEqualTo(pk.out().strip());
 
-    Run ok = run("audit", "attest", "--verify", out.resolve("attestation.json").toString(), "--data", data.toString());
-    assertThat(ok.exit).as(ok.out + ok.err).isZero();
+    CliRun ok = run("audit", "attest", "--verify", out.resolve("attestation.json").toString(), "--data", data.toString());
+    assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
 
     // one figure changed: the signature and the figure are both named
     ObjectNode tampered = (ObjectNode) JSON.readTree(out.resolve("attestation.json").toFile());
     ((ObjectNode) tampered.get("figures").get("sessions")).put("opened", opened + 1);
     Path bad = dir.resolve("tampered.json");
     Files.writeString(bad, JSON.writeValueAsString(tampered));
-    Run caught = run("audit", "attest", "--verify", bad.toString(), "--data", data.toString());
-    assertThat(caught.exit).isEqualTo(1);
-    assertThat(caught.out).contains("signature: does not verify")
+    CliRun caught = run("audit", "attest", "--verify", bad.toString(), "--data", data.toString());
+    assertThat(caught.exit()).isEqualTo(1);
+    assertThat(caught.out()).contains("signature: does not verify")
         .contains("figures.sessions: attested").contains("\"opened\":" + (opened + 1)).contains("\"opened\":" + opened);
 
     // the operator holds the log's key and signs the changed figure again: the figure is still named
@@ -163,9 +160,9 @@ class AttestEndToEndTest {
     String sig = Base64.getEncoder().encodeToString(signer.signRaw(CanonicalJson.write(unsigned).getBytes(StandardCharsets.UTF_8)));
     ((ObjectNode) tampered.get("signature")).put("value", sig);
     Files.writeString(bad, JSON.writeValueAsString(tampered));
-    Run resigned = run("audit", "attest", "--verify", bad.toString(), "--data", data.toString());
-    assertThat(resigned.exit).isEqualTo(1);
-    assertThat(resigned.out).doesNotContain("signature:").contains("figures.sessions: attested");
+    CliRun resigned = run("audit", "attest", "--verify", bad.toString(), "--data", data.toString());
+    assertThat(resigned.exit()).isEqualTo(1);
+    assertThat(resigned.out()).doesNotContain("signature:").contains("figures.sessions: attested");
 
     // the PDF, for people: its text carries the figures of the JSON; one page rendered to PNG
     Path pdf = out.resolve("attestation.pdf");
@@ -192,8 +189,8 @@ class AttestEndToEndTest {
 
   @Test
   void attest_hasHelp_andRefusesBadInput() {
-    assertThat(run("audit", "attest", "--help").out).contains("--verify").contains("--from");
-    assertThat(run("audit", "attest", "--data", dir.toString(), "--from", "2026-01-01").exit).isEqualTo(2);
+    assertThat(run("audit", "attest", "--help").out()).contains("--verify").contains("--from");
+    assertThat(run("audit", "attest", "--data", dir.toString(), "--from", "2026-01-01").exit()).isEqualTo(2);
   }
 
   /** poppler-utils is a test dependency (.ci/run installs it): in CI its absence fails, elsewhere it skips. */
@@ -238,15 +235,7 @@ class AttestEndToEndTest {
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  record Run(int exit, String out, String err) {}
-
-  static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int exit = cl.execute(args);
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 }

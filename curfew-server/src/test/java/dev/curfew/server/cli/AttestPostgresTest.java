@@ -70,7 +70,7 @@ class AttestPostgresTest {
   @Test
   void anAttestationOfANodesLogInPostgres_isSignedByItsKey_andRecomputedByVerify() throws Exception {
     Path out = dir.resolve("q1");
-    AuditCliEndToEndTest.Run attest = AuditCliEndToEndTest.run("audit", "attest", "--config", config.toString(),
+    CliRun attest = CliRun.of("audit", "attest", "--config", config.toString(),
         "--from", "2026-01-01", "--to", "2026-04-01", "--out", out.toString());
     assertThat(attest.exit()).as(attest.out() + attest.err()).isZero();
     JsonNode a = JSON.readTree(out.resolve("attestation.json").toFile());
@@ -81,7 +81,7 @@ class AttestPostgresTest {
     assertThat(a.get("signature").get("key").asText()).isEqualTo(key.verifier().verifierKey());
     assertThat(Files.size(out.resolve("attestation.pdf"))).isPositive();
 
-    AuditCliEndToEndTest.Run ok = AuditCliEndToEndTest.run("audit", "attest", "--config", config.toString(),
+    CliRun ok = CliRun.of("audit", "attest", "--config", config.toString(),
         "--verify", out.resolve("attestation.json").toString());
     assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
     assertThat(ok.out()).as("the key came from the database it checks").contains("registered in the database");
@@ -90,12 +90,12 @@ class AttestPostgresTest {
     ((ObjectNode) tampered.get("figures").get("sessions")).put("opened", 6);
     Path bad = dir.resolve("tampered.json");
     Files.writeString(bad, JSON.writeValueAsString(tampered));
-    AuditCliEndToEndTest.Run caught = AuditCliEndToEndTest.run("audit", "attest", "--config", config.toString(),
+    CliRun caught = CliRun.of("audit", "attest", "--config", config.toString(),
         "--verify", bad.toString());
     assertThat(caught.exit()).isEqualTo(AuditCommand.EXIT_FAILED);
     assertThat(caught.out()).contains("figures.sessions: attested").contains("\"opened\":6").contains("\"opened\":7");
 
-    AuditCliEndToEndTest.Run noSuchNode = AuditCliEndToEndTest.run("audit", "attest", "--config", config.toString(),
+    CliRun noSuchNode = CliRun.of("audit", "attest", "--config", config.toString(),
         "--node", "nobody", "--verify", bad.toString());
     assertThat(noSuchNode.exit()).isEqualTo(2);
   }

@@ -9,8 +9,6 @@ import dev.curfew.server.config.CurfewConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +32,6 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The audit trail end to end: a real server (in-process, port 0) writes the log; `curfew audit`
@@ -108,10 +105,10 @@ class AuditCliEndToEndTest {
     } finally {
       server.stop(new PrintStream(new ByteArrayOutputStream()));
     }
-    Run pk = run("audit", "public-key", "--data", data.toString());
-    assertThat(pk.exit).isZero();
+    CliRun pk = run("audit", "public-key", "--data", data.toString());
+    assertThat(pk.exit()).isZero();
     publicKey = shared.resolve("curfew.pub");
-    Files.writeString(publicKey, pk.out);
+    Files.writeString(publicKey, pk.out());
   }
 
   private static dev.curfew.core.audit.Checkpoint checkpointOf(String note) {
@@ -157,13 +154,13 @@ class AuditCliEndToEndTest {
 
   @Test
   void verify_aLogWrittenByARealServer_passesWithASummary() throws Exception {
-    Run r = run("audit", "verify", "--data", data.toString(), "--public-key", publicKey.toString(),
+    CliRun r = run("audit", "verify", "--data", data.toString(), "--public-key", publicKey.toString(),
         "--trusted-checkpoint", trustedCheckpoint.toString());
-    assertThat(r.exit).as(r.out + r.err).isZero();
-    assertThat(r.out).contains("curfew audit verify: OK").contains("records:").contains("time span:")
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("curfew audit verify: OK").contains("records:").contains("time span:")
         .contains("trusted checkpoint").contains("consistent");
-    assertThat(r.out).containsPattern("sessions: +" + sessions + "\\b");
-    assertThat(r.out).containsPattern("checkpoints: +\\d+ verified; signed up to tree size " + lines(data).size());
+    assertThat(r.out()).containsPattern("sessions: +" + sessions + "\\b");
+    assertThat(r.out()).containsPattern("checkpoints: +\\d+ verified; signed up to tree size " + lines(data).size());
   }
 
   @Test
@@ -177,9 +174,9 @@ class AuditCliEndToEndTest {
     String after = before.substring(0, at) + (before.charAt(at) == 'x' ? 'y' : 'x') + before.substring(at + 1);
     lines.set(victim, after);
     Files.writeString(seg, String.join("\n", lines) + "\n");
-    Run r = verify(copy);
-    assertThat(r.exit).isEqualTo(1);
-    assertThat(r.out).contains("FAILED").contains("seq " + victim);
+    CliRun r = verify(copy);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("FAILED").contains("seq " + victim);
   }
 
   @Test
@@ -188,9 +185,9 @@ class AuditCliEndToEndTest {
     List<String> lines = lines(copy);
     lines.remove(7);
     Files.writeString(lastSegment(copy), String.join("\n", lines) + "\n");
-    Run r = verify(copy);
-    assertThat(r.exit).isEqualTo(1);
-    assertThat(r.out).contains("FAILED: record seq 7");
+    CliRun r = verify(copy);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("FAILED: record seq 7");
   }
 
   @Test
@@ -201,9 +198,9 @@ class AuditCliEndToEndTest {
     lines.set(10, lines.get(11));
     lines.set(11, a);
     Files.writeString(lastSegment(copy), String.join("\n", lines) + "\n");
-    Run r = verify(copy);
-    assertThat(r.exit).isEqualTo(1);
-    assertThat(r.out).contains("FAILED: record seq 10");
+    CliRun r = verify(copy);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("FAILED: record seq 10");
   }
 
   @Test
@@ -217,10 +214,10 @@ class AuditCliEndToEndTest {
     List<String> kept = Files.readAllLines(cps).stream()
         .filter(l -> treeSize(l) <= lines.size()).toList();
     Files.writeString(cps, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
-    assertThat(verify(copy, "--public-key", publicKey.toString()).exit).as("without a trusted checkpoint").isZero();
-    Run r = verify(copy, "--public-key", publicKey.toString(), "--trusted-checkpoint", trustedCheckpoint.toString());
-    assertThat(r.exit).isEqualTo(1);
-    assertThat(r.out).contains("FAILED: trusted checkpoint at tree size " + trustedSize)
+    assertThat(verify(copy, "--public-key", publicKey.toString()).exit()).as("without a trusted checkpoint").isZero();
+    CliRun r = verify(copy, "--public-key", publicKey.toString(), "--trusted-checkpoint", trustedCheckpoint.toString());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("FAILED: trusted checkpoint at tree size " + trustedSize)
         .contains("ends at " + lines.size() + " records");
   }
 
@@ -237,9 +234,9 @@ class AuditCliEndToEndTest {
     Files.writeString(cps, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
     long signed = kept.isEmpty() ? 0 : treeSize(kept.get(kept.size() - 1));
 
-    Run r = verify(copy, "--public-key", publicKey.toString());
-    assertThat(r.exit).as(r.out).isEqualTo(1);
-    assertThat(r.out).contains("FAILED: record seq " + signed + ": the log ends with a clean stop")
+    CliRun r = verify(copy, "--public-key", publicKey.toString());
+    assertThat(r.exit()).as(r.out()).isEqualTo(1);
+    assertThat(r.out()).contains("FAILED: record seq " + signed + ": the log ends with a clean stop")
         .contains("first bad record: seq " + victim + ":");
   }
 
@@ -253,9 +250,9 @@ class AuditCliEndToEndTest {
     Files.writeString(copy.resolve("audit/checkpoints.jsonl"), ""); // none of the log's own is left to fail first
     long trustedSize = Long.parseLong(Files.readString(trustedCheckpoint).split("\n")[1]);
 
-    Run r = verify(copy, "--public-key", publicKey.toString(), "--trusted-checkpoint", trustedCheckpoint.toString());
-    assertThat(r.exit).as(r.out).isEqualTo(1);
-    assertThat(r.out).contains("FAILED: trusted checkpoint at tree size " + trustedSize)
+    CliRun r = verify(copy, "--public-key", publicKey.toString(), "--trusted-checkpoint", trustedCheckpoint.toString());
+    assertThat(r.exit()).as(r.out()).isEqualTo(1);
+    assertThat(r.out()).contains("FAILED: trusted checkpoint at tree size " + trustedSize)
         .contains("a record in seq 0.." + (trustedSize - 1))
         .contains("first bad record: seq " + victim + ":");
   }
@@ -279,39 +276,39 @@ class AuditCliEndToEndTest {
     line.put("note", note.substring(0, sigAt) + Base64.getEncoder().encodeToString(sig) + "\n");
     all.set(0, JSON.writeValueAsString(line));
     Files.writeString(cps, String.join("\n", all) + "\n");
-    Run r = verify(copy);
-    assertThat(r.exit).isEqualTo(1);
-    assertThat(r.out).contains("FAILED: checkpoint at tree size " + line.get("tree_size").asLong());
+    CliRun r = verify(copy);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("FAILED: checkpoint at tree size " + line.get("tree_size").asLong());
   }
 
   @Test
   void aDifferentKey_isRejected_andBadInputExitsTwo() throws Exception {
     Path otherKey = dir.resolve("other.pub");
     Files.writeString(otherKey, dev.curfew.core.audit.NoteSigner.generate("curfew/other").verifier().verifierKey());
-    assertThat(verify(data, "--public-key", otherKey.toString()).exit).isEqualTo(1);
-    assertThat(run("audit", "verify", "--data", dir.resolve("nothing").toString()).exit).isEqualTo(2);
-    assertThat(run("audit", "export", "--data", data.toString(), "--format", "xml").exit).isEqualTo(2);
+    assertThat(verify(data, "--public-key", otherKey.toString()).exit()).isEqualTo(1);
+    assertThat(run("audit", "verify", "--data", dir.resolve("nothing").toString()).exit()).isEqualTo(2);
+    assertThat(run("audit", "export", "--data", data.toString(), "--format", "xml").exit()).isEqualTo(2);
     for (String sub : List.of("verify", "evidence", "verify-evidence", "export", "public-key")) {
-      Run help = run("audit", sub, "--help");
-      assertThat(help.exit).isZero();
-      assertThat(help.out).contains("Usage:");
+      CliRun help = run("audit", sub, "--help");
+      assertThat(help.exit()).isZero();
+      assertThat(help.out()).contains("Usage:");
     }
   }
 
   @Test
   void export_jsonlIsTheLogVerbatim_csvHasOneRowPerRecord_andTimesFilter() throws Exception {
     List<String> all = lines(data);
-    Run jsonl = run("audit", "export", "--data", data.toString());
-    assertThat(jsonl.exit).isZero();
-    assertThat(jsonl.out).isEqualTo(String.join("\n", all) + "\n");
-    Run csv = run("audit", "export", "--data", data.toString(), "--format", "csv");
-    assertThat(csv.out.split("\r\n")).hasSize(all.size() + 1);
-    assertThat(csv.out).startsWith("seq,time,type,node,session_id,subject,policy,policy_version,data\r\n0,");
+    CliRun jsonl = run("audit", "export", "--data", data.toString());
+    assertThat(jsonl.exit()).isZero();
+    assertThat(jsonl.out()).isEqualTo(String.join("\n", all) + "\n");
+    CliRun csv = run("audit", "export", "--data", data.toString(), "--format", "csv");
+    assertThat(csv.out().split("\r\n")).hasSize(all.size() + 1);
+    assertThat(csv.out()).startsWith("seq,time,type,node,session_id,subject,policy,policy_version,data\r\n0,");
     String t = JSON.readTree(all.get(5)).get("time").asText();
-    Run from = run("audit", "export", "--data", data.toString(), "--from", t);
-    assertThat(from.out.split("\n")[0]).isEqualTo(all.stream().filter(l -> l.contains("\"time\":\"" + t)).findFirst().orElseThrow());
-    Run to = run("audit", "export", "--data", data.toString(), "--to", t);
-    assertThat(to.out.isEmpty() ? 0 : to.out.split("\n").length).isLessThanOrEqualTo(5);
+    CliRun from = run("audit", "export", "--data", data.toString(), "--from", t);
+    assertThat(from.out().split("\n")[0]).isEqualTo(all.stream().filter(l -> l.contains("\"time\":\"" + t)).findFirst().orElseThrow());
+    CliRun to = run("audit", "export", "--data", data.toString(), "--to", t);
+    assertThat(to.out().isEmpty() ? 0 : to.out().split("\n").length).isLessThanOrEqualTo(5);
   }
 
   /** Issue 20: a time java.time reads but no long holds was an ArithmeticException with a stack trace. */
@@ -319,9 +316,9 @@ class AuditCliEndToEndTest {
   void export_refusesTimesOutsideTheYears0000To9999_exitTwoNamingTheOption() throws Exception {
     for (String[] opt : new String[][] {{"--from", "-444440001-12-15T00:00Z"}, {"--to", "+999999999-12-31T23:59:59Z"},
         {"--from", "+10000-01-01T00:00:00Z"}, {"--to", "-0001-12-31T00:00:00Z"}, {"--from", "2026-02-30"}}) {
-      Run r = run("audit", "export", "--data", data.toString(), opt[0], opt[1]);
-      assertThat(r.exit).as(String.join(" ", opt) + ": " + r.err).isEqualTo(2);
-      assertThat(r.err).as(String.join(" ", opt)).startsWith("curfew: " + opt[0]).doesNotContain("Exception", "\tat ");
+      CliRun r = run("audit", "export", "--data", data.toString(), opt[0], opt[1]);
+      assertThat(r.exit()).as(String.join(" ", opt) + ": " + r.err()).isEqualTo(2);
+      assertThat(r.err()).as(String.join(" ", opt)).startsWith("curfew: " + opt[0]).doesNotContain("Exception", "\tat ");
     }
   }
 
@@ -331,29 +328,29 @@ class AuditCliEndToEndTest {
   void tornLastLine_isCutOnRestart_recorded_andTheLogVerifies() throws Exception {
     Path copy = copyData();
     Files.write(lastSegment(copy), "{\"data\":{\"version\":\"0.1".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
-    Run before = verify(copy);
-    assertThat(before.exit).isZero(); // verify reads up to the last complete line ...
-    assertThat(before.err).contains("without a line feed"); // ... and says so
+    CliRun before = verify(copy);
+    assertThat(before.exit()).isZero(); // verify reads up to the last complete line ...
+    assertThat(before.err()).contains("without a line feed"); // ... and says so
     ServeCommand.Running server = start(copy);
     server.stop(new PrintStream(new ByteArrayOutputStream()));
     assertThat(lines(copy)).anyMatch(l -> l.contains("\"type\":\"log.repaired\""));
-    Run after = verify(copy, "--trusted-checkpoint", trustedCheckpoint.toString());
-    assertThat(after.exit).as(after.out).isZero();
-    assertThat(after.err).doesNotContain("without a line feed");
+    CliRun after = verify(copy, "--trusted-checkpoint", trustedCheckpoint.toString());
+    assertThat(after.exit()).as(after.out()).isZero();
+    assertThat(after.err()).doesNotContain("without a line feed");
   }
 
   // ---------------------------------------------------------------- evidence
 
   @Test
   void evidenceFromTheApiAndFromTheCli_verify_withTheCliAndIndependently() throws Exception {
-    Run cli = run("audit", "evidence", "--session", sessionId, "--data", data.toString());
-    assertThat(cli.exit).as(cli.err).isZero();
-    for (String bundle : List.of(httpBundle, cli.out)) {
+    CliRun cli = run("audit", "evidence", "--session", sessionId, "--data", data.toString());
+    assertThat(cli.exit()).as(cli.err()).isZero();
+    for (String bundle : List.of(httpBundle, cli.out())) {
       Path f = dir.resolve("bundle.json");
       Files.writeString(f, bundle);
-      Run v = run("audit", "verify-evidence", f.toString(), "--public-key", publicKey.toString());
-      assertThat(v.exit).as(v.out).isZero();
-      assertThat(v.out).contains("OK").contains(sessionId).contains("trusted key");
+      CliRun v = run("audit", "verify-evidence", f.toString(), "--public-key", publicKey.toString());
+      assertThat(v.exit()).as(v.out()).isZero();
+      assertThat(v.out()).contains("OK").contains(sessionId).contains("trusted key");
       assertThat(independentlyValid(bundle, Files.readString(publicKey).trim())).isTrue();
       JsonNode entries = JSON.readTree(bundle).get("entries");
       assertThat(entries.size()).isGreaterThanOrEqualTo(2); // created, warning acknowledged, ...
@@ -383,9 +380,9 @@ class AuditCliEndToEndTest {
     for (ObjectNode forged : List.of(edited, otherKey, root)) {
       Path f = dir.resolve("forged.json");
       Files.writeString(f, JSON.writeValueAsString(forged));
-      Run v = run("audit", "verify-evidence", f.toString(), "--public-key", publicKey.toString());
-      assertThat(v.exit).as(v.out).isEqualTo(1);
-      assertThat(v.out).contains("INVALID");
+      CliRun v = run("audit", "verify-evidence", f.toString(), "--public-key", publicKey.toString());
+      assertThat(v.exit()).as(v.out()).isEqualTo(1);
+      assertThat(v.out()).contains("INVALID");
       assertThat(independentlyValid(JSON.writeValueAsString(forged), pub)).isFalse();
     }
   }
@@ -477,22 +474,14 @@ class AuditCliEndToEndTest {
     return out;
   }
 
-  private Run verify(Path dataDir, String... more) {
+  private CliRun verify(Path dataDir, String... more) {
     List<String> args = new ArrayList<>(List.of("audit", "verify", "--data", dataDir.toString()));
     args.addAll(List.of(more));
     return run(args.toArray(String[]::new));
   }
 
-  record Run(int exit, String out, String err) {}
-
-  static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int exit = cl.execute(args);
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private Path copyData() throws IOException {

@@ -3,8 +3,6 @@ package dev.curfew.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code curfew audit export} on hand-written logs: what it writes when a line cannot be read, and
@@ -39,17 +36,8 @@ class AuditExportTest {
         seq, seq / 60, seq % 60);
   }
 
-  record Run(int exit, String out, String err) {}
-
-  static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int exit = cl.execute(args);
-    cl.getErr().flush();
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
@@ -59,7 +47,7 @@ class AuditExportTest {
     lines.set(299, "{garbage");
     Files.write(segment(data), lines);
 
-    Run r = run("audit", "export", "--data", data.toString());
+    CliRun r = run("audit", "export", "--data", data.toString());
 
     assertThat(r.exit()).isEqualTo(AuditCommand.EXIT_FAILED);
     assertThat(r.out()).isEqualTo(String.join("\n", lines.subList(0, 299)) + "\n");
@@ -73,7 +61,7 @@ class AuditExportTest {
     Path data = logOf(dir.resolve("data"), 5);
     Files.writeString(segment(data), "{garbage\n" + Files.readString(segment(data)));
 
-    Run r = run("audit", "export", "--data", data.toString(), "--format", "csv");
+    CliRun r = run("audit", "export", "--data", data.toString(), "--format", "csv");
 
     assertThat(r.exit()).isEqualTo(AuditCommand.EXIT_FAILED);
     assertThat(r.out()).as("the header only").isEqualTo(String.join(",", AuditCommand.Export.CSV_COLUMNS) + "\r\n");
@@ -83,8 +71,8 @@ class AuditExportTest {
   @Test
   void aRangeThatEndsBeforeItStartsIsRefusedAsAttestRefusesIt() throws IOException {
     Path data = logOf(dir.resolve("data"), 3);
-    Run export = run("audit", "export", "--data", data.toString(), "--from", "2027-01-01", "--to", "2026-01-01");
-    Run attest = run("audit", "attest", "--data", data.toString(), "--from", "2027-01-01", "--to", "2026-01-01",
+    CliRun export = run("audit", "export", "--data", data.toString(), "--from", "2027-01-01", "--to", "2026-01-01");
+    CliRun attest = run("audit", "attest", "--data", data.toString(), "--from", "2027-01-01", "--to", "2026-01-01",
         "--out", dir.resolve("q").toString());
 
     assertThat(export.exit()).isEqualTo(Main.EXIT_BAD_INPUT);

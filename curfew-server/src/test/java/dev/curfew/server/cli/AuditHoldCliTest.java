@@ -69,14 +69,14 @@ class AuditHoldCliTest {
     }
   }
 
-  private static AuditCliEndToEndTest.Run run(String... args) {
-    return AuditCliEndToEndTest.run(args);
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
   void aHoldPlacedFromTheCli_keepsSegmentsOutOfTheArchive_untilLifted_andVerifySaysWhatIsHeld() throws IOException {
     writeOldLog();
-    AuditCliEndToEndTest.Run placed = run("audit", "hold", "place", "--data", data.toString(), "--subject", "subject-2",
+    CliRun placed = run("audit", "hold", "place", "--data", data.toString(), "--subject", "subject-2",
         "--reason", "matter 2026-114", "--actor", "legal@example.com");
     assertThat(placed.exit()).as(placed.out() + placed.err()).isZero();
     Matcher m = HOLD_ID.matcher(placed.out());
@@ -88,14 +88,14 @@ class AuditHoldCliTest {
     startAndStop();
     assertThat(archivedCount()).isZero(); // every old segment has a record of subject-2
 
-    AuditCliEndToEndTest.Run held = run("audit", "verify", "--data", data.toString());
+    CliRun held = run("audit", "verify", "--data", data.toString());
     assertThat(held.exit()).as(held.out() + held.err()).isZero();
     assertThat(held.out()).contains("holds:       1 in force").contains(id);
     String log = String.join("\n", Files.readAllLines(Files.list(AuditFiles.of(data).auditDir())
         .filter(p -> p.getFileName().toString().startsWith("audit-")).max(Path::compareTo).orElseThrow(), StandardCharsets.UTF_8));
     assertThat(log).contains("\"type\":\"audit.hold_placed\"").contains("\"actor\":\"legal@example.com\"");
 
-    AuditCliEndToEndTest.Run lifted = run("audit", "hold", "lift", "--data", data.toString(), "--id", id,
+    CliRun lifted = run("audit", "hold", "lift", "--data", data.toString(), "--id", id,
         "--reason", "matter closed", "--actor", "legal@example.com");
     assertThat(lifted.exit()).as(lifted.out() + lifted.err()).isZero();
     assertThat(run("audit", "hold", "list", "--data", data.toString()).out()).contains("no hold in force");
@@ -106,21 +106,21 @@ class AuditHoldCliTest {
     try (Stream<Path> s = Files.list(AuditFiles.of(data).archiveDir())) {
       for (Path p : s.toList()) Files.move(p, elsewhere.resolve(p.getFileName()));
     }
-    AuditCliEndToEndTest.Run without = run("audit", "verify", "--data", data.toString());
+    CliRun without = run("audit", "verify", "--data", data.toString());
     assertThat(without.exit()).as(without.out() + without.err()).isZero();
     assertThat(without.out()).contains("not at hand (give --archive DIR)").contains("holds:       none in force");
-    AuditCliEndToEndTest.Run with = run("audit", "verify", "--data", data.toString(), "--archive", elsewhere.toString());
+    CliRun with = run("audit", "verify", "--data", data.toString(), "--archive", elsewhere.toString());
     assertThat(with.exit()).as(with.out() + with.err()).isZero();
     assertThat(with.out()).contains("all read and compared with what was archived");
 
-    AuditCliEndToEndTest.Run evidence = run("audit", "evidence", "--data", data.toString(), "--session", "s_1",
+    CliRun evidence = run("audit", "evidence", "--data", data.toString(), "--session", "s_1",
         "--archive", elsewhere.toString());
     assertThat(evidence.exit()).as(evidence.out() + evidence.err()).isZero();
     Path bundle = elsewhere.resolveSibling(elsewhere.getFileName() + "-bundle.json");
     Files.writeString(bundle, evidence.out());
     Path key = elsewhere.resolveSibling(elsewhere.getFileName() + "-key.pub");
     Files.writeString(key, run("audit", "public-key", "--data", data.toString()).out());
-    AuditCliEndToEndTest.Run checked = run("audit", "verify-evidence", bundle.toString(), "--public-key", key.toString());
+    CliRun checked = run("audit", "verify-evidence", bundle.toString(), "--public-key", key.toString());
     assertThat(checked.exit()).as(checked.out() + checked.err()).isZero();
     assertThat(checked.out()).contains("OK: 20 records of session s_1");
 
@@ -130,7 +130,7 @@ class AuditHoldCliTest {
       first = s.sorted().findFirst().orElseThrow();
     }
     Files.writeString(first, Files.readString(first).replaceFirst("subject-1", "subject-7"));
-    AuditCliEndToEndTest.Run tampered = run("audit", "verify", "--data", data.toString(), "--archive", elsewhere.toString());
+    CliRun tampered = run("audit", "verify", "--data", data.toString(), "--archive", elsewhere.toString());
     assertThat(tampered.exit()).as(tampered.out() + tampered.err()).isEqualTo(AuditCommand.EXIT_FAILED);
     assertThat(tampered.out()).contains("FAILED").contains("ARCHIVE CHANGED").contains(first.getFileName().toString());
   }
@@ -142,7 +142,7 @@ class AuditHoldCliTest {
     assertThat(run("audit", "hold", "place", "--data", data.toString(), "--subject", "s", "--from", "2024-01-01",
         "--to", "2025-01-01", "--reason", "x", "--actor", "a").exit()).isEqualTo(2);
     assertThat(run("audit", "hold", "place", "--data", data.toString(), "--subject", "s", "--reason", "x").exit()).isEqualTo(2);
-    AuditCliEndToEndTest.Run period = run("audit", "hold", "place", "--data", data.toString(), "--from", "2024-06-01",
+    CliRun period = run("audit", "hold", "place", "--data", data.toString(), "--from", "2024-06-01",
         "--to", "2024-06-02", "--reason", "inquiry", "--actor", "a");
     assertThat(period.exit()).as(period.out() + period.err()).isZero();
     assertThat(period.out()).contains("period [2024-06-01T00:00:00.000Z, 2024-06-02T00:00:00.000Z)");

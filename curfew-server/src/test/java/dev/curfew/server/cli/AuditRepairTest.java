@@ -22,7 +22,7 @@ class AuditRepairTest {
     Files.writeString(segment, "{\"data\":{},\"node\":\"vm\",\"seq\":7,\"ti", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     byte[] before = Files.readAllBytes(segment);
 
-    AuditExportTest.Run r = AuditExportTest.run("audit", "repair", "--data", data.toString());
+    CliRun r = CliRun.of("audit", "repair", "--data", data.toString());
 
     assertThat(r.exit()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("is continuous").contains(segment + " line 8")
@@ -37,7 +37,7 @@ class AuditRepairTest {
     Files.writeString(segment, AuditExportTest.line(3) + "\n{\"data\":{},\"node\":\"vm\",\"seq\":8,\"ti",
         StandardCharsets.UTF_8, StandardOpenOption.APPEND);
 
-    AuditExportTest.Run r = AuditExportTest.run("audit", "repair", "--data", data.toString());
+    CliRun r = CliRun.of("audit", "repair", "--data", data.toString());
 
     assertThat(r.exit()).isEqualTo(AuditCommand.EXIT_FAILED);
     assertThat(r.out()).contains(segment + " line 8 has seq 3 where seq 7 was due; 1 record(s) follow");
@@ -47,7 +47,7 @@ class AuditRepairTest {
   void aDirectoryInUseIsRefusedAsACommandThatCannotRunNow_notAsABreak() throws IOException {
     Path data = AuditExportTest.logOf(dir.resolve("data"), 7);
     try (DataDirLock held = DataDirLock.acquire(data, "serve")) {
-      AuditExportTest.Run r = AuditExportTest.run("audit", "repair", "--data", data.toString());
+      CliRun r = CliRun.of("audit", "repair", "--data", data.toString());
 
       assertThat(r.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
       assertThat(r.err()).startsWith("curfew: the data directory ").contains("is in use")

@@ -2,13 +2,10 @@ package dev.curfew.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * A path or a port a command cannot use is one line on stderr and an exit status, never a Java
@@ -17,22 +14,14 @@ import picocli.CommandLine;
 class CliBadInputTest {
   @TempDir Path dir;
 
-  record Run(int exit, String out, String err) {}
-
-  private Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int exit = cl.execute(args);
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
   void aDataDirectoryThatIsAFile_isOneLineAndBadInput() throws Exception {
     Path file = Files.writeString(dir.resolve("afile"), "not a directory\n");
-    Run r = run("logout-keys", "rotate", "--data", file.toString());
+    CliRun r = run("logout-keys", "rotate", "--data", file.toString());
     assertThat(r.err()).as("no stack trace").doesNotContain("\tat ").doesNotContain("Exception");
     assertThat(r.err()).startsWith("curfew: ").contains(file.toString());
     assertThat(r.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
@@ -41,7 +30,7 @@ class CliBadInputTest {
   @Test
   void aPortOutOfRange_isBadInput_andNothingIsWritten() {
     Path data = dir.resolve("data");
-    Run r = run("serve", "--port", "70000", "--data", data.toString());
+    CliRun r = run("serve", "--port", "70000", "--data", data.toString());
     assertThat(r.exit()).isEqualTo(Main.EXIT_BAD_INPUT);
     assertThat(r.err()).isEqualTo("curfew: --port: must be 0-65535 (0: any free port), not 70000" + System.lineSeparator());
     assertThat(data).as("nothing created").doesNotExist();

@@ -46,7 +46,7 @@ class IoFailureTest {
 
   /** The command's stderr, which must be one line, after a bad-input exit. */
   private static String err(String... args) {
-    AuditExportTest.Run r = AuditExportTest.run(args);
+    CliRun r = CliRun.of(args);
     assertThat(r.exit()).as(r.err()).isEqualTo(Main.EXIT_BAD_INPUT);
     return r.err().strip();
   }

@@ -17,7 +17,7 @@ class PolicyCheckConcurrencyTest {
   void ac10_failsWithoutALimit_andPassesWithOne_citingTheControl() throws Exception {
     Path none = dir.resolve("none.yaml");
     Files.writeString(none, "idle_timeout: 15m\nabsolute_timeout: 12h\n");
-    AuditCliEndToEndTest.Run failed = run("policy", "check", none.toString(), "--against", "nist-800-53-ac-10", "--format", "json");
+    CliRun failed = run("policy", "check", none.toString(), "--against", "nist-800-53-ac-10", "--format", "json");
     assertThat(failed.exit()).as(failed.out() + failed.err()).isEqualTo(1);
     JsonNode rule = new ObjectMapper().readTree(failed.out()).get("reports").get(0).get("presets").get(0)
         .get("rules").get(0);
@@ -28,18 +28,18 @@ class PolicyCheckConcurrencyTest {
     Path limited = dir.resolve("limited.yaml");
     Files.writeString(limited, "idle_timeout: 15m\nabsolute_timeout: 12h\nmax_sessions_per_subject: 3\n"
         + "when_exceeded: end_oldest\ncomply_with: [nist-800-53-ac-10]\n");
-    AuditCliEndToEndTest.Run passed = run("policy", "check", limited.toString());
+    CliRun passed = run("policy", "check", limited.toString());
     assertThat(passed.exit()).as(passed.out() + passed.err()).isZero();
     assertThat(passed.out().lines()).anyMatch(l -> l.matches("nist-800-53-ac-10\\s+max_sessions_per_subject set\\s+pass\\s.*AC-10.*"));
 
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, "idle_timeout: 15m\nabsolute_timeout: 12h\nwhen_exceeded: end_oldest\n");
-    AuditCliEndToEndTest.Run refused = run("policy", "check", bad.toString(), "--against", "nist-800-53-ac-10");
+    CliRun refused = run("policy", "check", bad.toString(), "--against", "nist-800-53-ac-10");
     assertThat(refused.exit()).isEqualTo(2);
     assertThat(refused.err()).contains("when_exceeded").contains("needs max_sessions_per_subject");
   }
 
-  private static AuditCliEndToEndTest.Run run(String... args) {
-    return AuditCliEndToEndTest.run(args);
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 }

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * {@code curfew policy check --against wcag-2.2} at each boundary of the spec/policy.md row, exactly
@@ -48,7 +45,7 @@ class PolicyCheckWcagTest {
     int exit = reportStatus.equals("fail") ? 1 : 0;
     int strictExit = reportStatus.equals("pass") ? 0 : 1;
 
-    Run json = run("policy", "check", file.toString(), "--format", "json");
+    CliRun json = run("policy", "check", file.toString(), "--format", "json");
     assertThat(json.exit()).as(json.out() + json.err()).isEqualTo(exit);
     JsonNode body = new ObjectMapper().readTree(json.out());
     assertThat(body.get("status").asText()).isEqualTo(reportStatus);
@@ -61,12 +58,12 @@ class PolicyCheckWcagTest {
     assertThat(row.get("citation").asText())
         .isEqualTo("WCAG 2.2 SC 2.2.1 Timing Adjustable (exceptions: real-time, essential, 20 hour)");
 
-    Run table = run("policy", "check", file.toString());
+    CliRun table = run("policy", "check", file.toString());
     assertThat(table.exit()).isEqualTo(exit);
     assertThat(table.out().lines()).anyMatch(l ->
         l.matches("wcag-2\\.2\\s+" + Pattern.quote(rule) + "\\s+" + ruleStatus + "\\s.*SC 2\\.2\\.1.*"));
 
-    Run markdown = run("policy", "check", file.toString(), "--format", "markdown");
+    CliRun markdown = run("policy", "check", file.toString(), "--format", "markdown");
     assertThat(markdown.exit()).isEqualTo(exit);
     assertThat(markdown.out()).contains("| `" + rule + "` | ").containsPattern(
         Pattern.quote("| `" + rule + "` | ") + "(MUST|SHOULD) \\| " + ruleStatus + " \\|");
@@ -74,15 +71,7 @@ class PolicyCheckWcagTest {
     assertThat(run("policy", "check", file.toString(), "--strict").exit()).isEqualTo(strictExit);
   }
 
-  record Run(int exit, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int exit = cl.execute(args);
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.curfew.server.config.CurfewConfig;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -15,16 +13,8 @@ import picocli.CommandLine;
 class PolicyCommandTest {
   @TempDir Path dir;
 
-  record Run(int exit, String out, String err) {}
-
-  private Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int exit = cl.execute(args);
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private Path policy(String name, String idle) throws Exception {
@@ -37,14 +27,14 @@ class PolicyCommandTest {
   @Test
   void check_passesAtTheLimitAndFailsOneMillisecondOver() throws Exception {
     assertThat(run("policy", "check", policy("at", "15m").toString()).exit()).isZero();
-    Run over = run("policy", "check", policy("over", "900001ms").toString());
+    CliRun over = run("policy", "check", policy("over", "900001ms").toString());
     assertThat(over.exit()).isEqualTo(1);
     assertThat(over.out()).contains("fail", "PCI DSS v4.0.1 req. 8.2.8");
   }
 
   @Test
   void check_againstOverridesDeclaredPresets_andJsonHasCitations() throws Exception {
-    Run r = run("policy", "check", policy("p", "15m").toString(), "--against", "psd2-rts,hipaa", "--format", "json");
+    CliRun r = run("policy", "check", policy("p", "15m").toString(), "--against", "psd2-rts,hipaa", "--format", "json");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.out()).contains("\"id\" : \"psd2-rts\"", "Commission Delegated Regulation (EU) 2018/389 Art. 4(3)(d)", "\"status\" : \"fail\"");
   }
@@ -57,13 +47,13 @@ class PolicyCommandTest {
     Files.writeString(f, "policies:\n"
         + "  a: {idle_timeout: 15m, absolute_timeout: 12h, warn_before: 2m, comply_with: [pci-dss-4.0]}\n"
         + "  b: {idle_timeout: 30m, absolute_timeout: 12h, warn_before: 2m, comply_with: [pci-dss-4.0]}\n");
-    Run check = run("policy", "check", f.toString(), "--format", "json");
+    CliRun check = run("policy", "check", f.toString(), "--format", "json");
     assertThat(check.exit()).as(check.err()).isEqualTo(1); // b fails PCI DSS: every policy is reported
     assertThat(check.out()).contains("\"policy\" : \"a\"", "\"policy\" : \"b\"");
-    Run explain = run("policy", "explain", f.toString(), "--policy", "b");
+    CliRun explain = run("policy", "explain", f.toString(), "--policy", "b");
     assertThat(explain.exit()).as(explain.err()).isZero();
     assertThat(explain.out()).contains("30m");
-    Run which = run("policy", "explain", f.toString());
+    CliRun which = run("policy", "explain", f.toString());
     assertThat(which.exit()).isEqualTo(2);
     assertThat(which.err()).contains("--policy", "[a, b]");
     // serve still needs to know which one is the default
@@ -76,7 +66,7 @@ class PolicyCommandTest {
   void check_badInputExitsTwoNamingTheKey() throws Exception {
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, "idle_timeout: 2h\nabsolute_timeout: 1h\n");
-    Run r = run("policy", "check", bad.toString(), "--against", "pci-dss-4.0");
+    CliRun r = run("policy", "check", bad.toString(), "--against", "pci-dss-4.0");
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("idle_timeout");
     assertThat(run("policy", "check", policy("p", "15m").toString(), "--against", "nope").exit()).isEqualTo(2);
@@ -85,7 +75,7 @@ class PolicyCommandTest {
 
   @Test
   void explain_printsTheTimeline() throws Exception {
-    Run r = run("policy", "explain", policy("p", "15m").toString(), "--activity", "0s,5m");
+    CliRun r = run("policy", "explain", policy("p", "15m").toString(), "--activity", "0s,5m");
     assertThat(r.exit()).isZero();
     assertThat(r.out()).contains("+18m", "warning", "+20m", "idle_timeout");
     assertThat(run("policy", "explain", policy("p", "15m").toString(), "--format", "svg").out()).startsWith("<svg");
@@ -95,7 +85,7 @@ class PolicyCommandTest {
   @Test
   void everyCommandHasHelp() {
     for (String[] cmd : new String[][] {{"--help"}, {"policy", "--help"}, {"policy", "check", "--help"}, {"policy", "explain", "--help"}}) {
-      Run r = run(cmd);
+      CliRun r = run(cmd);
       assertThat(r.exit()).as(String.join(" ", cmd)).isZero();
       assertThat(r.out()).contains("Usage:");
     }
@@ -126,7 +116,7 @@ class PolicyCommandTest {
   @Test
   void explain_refusesOffsetsBeyondTheLongestDuration_exitTwo() throws Exception {
     for (String trace : new String[] {"0s,999999999999d", "PT2562047788015215H", "0s,365251d:extend"}) {
-      Run r = run("policy", "explain", policy("p", "15m").toString(), "--activity", trace);
+      CliRun r = run("policy", "explain", policy("p", "15m").toString(), "--activity", trace);
       assertThat(r.exit()).as(trace + ": " + r.err()).isEqualTo(2);
       assertThat(r.err()).as(trace).startsWith("curfew: ").contains("longer than").doesNotContain("Exception", "\tat ");
     }

@@ -116,7 +116,7 @@ class ServeDiskFullTest {
         for (Thread t : clients) t.join(30_000);
         server.stop();
       }
-      AuditCliEndToEndTest.Run verify = AuditCliEndToEndTest.run("audit", "verify", "--data", data.toString());
+      CliRun verify = CliRun.of("audit", "verify", "--data", data.toString());
       assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
     }
   }

@@ -97,11 +97,11 @@ class ServePostgresCrashTest {
     second.process().waitFor(30, TimeUnit.SECONDS);
     assertThat(second.output()).anyMatch(l -> l.contains("did not stop cleanly"));
 
-    AuditCliEndToEndTest.Run fromPg = AuditCliEndToEndTest.run("audit", "export", "--config", config.toString());
-    AuditCliEndToEndTest.Run fromJournal = AuditCliEndToEndTest.run("audit", "export", "--data", data.toString());
+    CliRun fromPg = CliRun.of("audit", "export", "--config", config.toString());
+    CliRun fromJournal = CliRun.of("audit", "export", "--data", data.toString());
     assertThat(fromPg.out()).isEqualTo(fromJournal.out());
     assertThat(fromPg.out().strip().lines().reduce((a, b) -> b).orElseThrow()).contains("\"type\":\"node.stopped\"");
-    AuditCliEndToEndTest.Run verify = AuditCliEndToEndTest.run("audit", "verify", "--config", config.toString());
+    CliRun verify = CliRun.of("audit", "verify", "--config", config.toString());
     assertThat(verify.exit()).as(verify.out()).isZero();
   }
 

@@ -152,7 +152,7 @@ class ServePostgresTest {
     assertThat(stored).contains("\"type\":\"session.created\"");
     assertThat(q.body()).contains(stored); // the record as PostgreSQL holds it, verbatim
 
-    String publicKey = AuditCliEndToEndTest.run("audit", "public-key", "--config", config.toString()).out().strip();
+    String publicKey = CliRun.of("audit", "public-key", "--config", config.toString()).out().strip();
     assertThat(publicKey).startsWith("curfew/node-a+");
     HttpResponse<String> ev = get("/v1/audit/evidence?session_id=" + ids.get(2), key);
     assertThat(ev.statusCode()).isEqualTo(200);
@@ -188,13 +188,13 @@ class ServePostgresTest {
     assertThat(database.queryString("SELECT line FROM audit_records ORDER BY seq DESC LIMIT 1")).contains("node.stopped");
 
     // every record the API acknowledged is in PostgreSQL, and the journal holds the very same lines
-    AuditCliEndToEndTest.Run fromPg = AuditCliEndToEndTest.run("audit", "export", "--config", config.toString());
-    AuditCliEndToEndTest.Run fromFiles = AuditCliEndToEndTest.run("audit", "export", "--data", dir.resolve("data").toString());
+    CliRun fromPg = CliRun.of("audit", "export", "--config", config.toString());
+    CliRun fromFiles = CliRun.of("audit", "export", "--data", dir.resolve("data").toString());
     assertThat(fromPg.exit()).isZero();
     assertThat(fromPg.out()).isEqualTo(fromFiles.out());
     for (String id : ids) assertThat(fromPg.out()).contains("\"session_id\":\"" + id + "\"");
 
-    AuditCliEndToEndTest.Run verify = AuditCliEndToEndTest.run("audit", "verify", "--config", config.toString());
+    CliRun verify = CliRun.of("audit", "verify", "--config", config.toString());
     assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
     assertThat(verify.out()).contains("curfew audit verify: OK (PostgreSQL, 1 node)").contains("node node-a: OK");
   }
@@ -206,8 +206,8 @@ class ServePostgresTest {
     for (int i = 0; i < 5; i++) openSession(key, "user-" + i);
     stop();
     Path pub = dir.resolve("node-a.pub");
-    Files.writeString(pub, AuditCliEndToEndTest.run("audit", "public-key", "--config", config.toString()).out());
-    AuditCliEndToEndTest.Run ok = AuditCliEndToEndTest.run("audit", "verify", "--config", config.toString(),
+    Files.writeString(pub, CliRun.of("audit", "public-key", "--config", config.toString()).out());
+    CliRun ok = CliRun.of("audit", "verify", "--config", config.toString(),
         "--public-key", pub.toString());
     assertThat(ok.exit()).as(ok.out()).isZero();
     assertThat(ok.out()).doesNotContain("registered in the database");
@@ -216,7 +216,7 @@ class ServePostgresTest {
     database.sql("ALTER TABLE audit_records DISABLE TRIGGER audit_records_append_only;"
         + " UPDATE audit_records SET line = replace(line, '\"subject\":\"user-3\"', '\"subject\":\"user-9\"')"
         + " WHERE seq = " + victim);
-    AuditCliEndToEndTest.Run bad = AuditCliEndToEndTest.run("audit", "verify", "--config", config.toString(),
+    CliRun bad = CliRun.of("audit", "verify", "--config", config.toString(),
         "--public-key", pub.toString());
     assertThat(bad.exit()).isEqualTo(1);
     assertThat(bad.out()).contains("curfew audit verify: FAILED").contains("node node-a: FAILED")
@@ -230,17 +230,17 @@ class ServePostgresTest {
     String id = openSession(key, "alice");
     openSession(key, "bob");
     stop(); // a final checkpoint covers everything
-    AuditCliEndToEndTest.Run pk = AuditCliEndToEndTest.run("audit", "public-key", "--config", config.toString(), "--node", "node-a");
-    AuditCliEndToEndTest.Run ev = AuditCliEndToEndTest.run("audit", "evidence", "--config", config.toString(), "--session", id);
+    CliRun pk = CliRun.of("audit", "public-key", "--config", config.toString(), "--node", "node-a");
+    CliRun ev = CliRun.of("audit", "evidence", "--config", config.toString(), "--session", id);
     assertThat(ev.exit()).as(ev.err()).isZero();
     assertThat(AuditCliEndToEndTest.independentlyValid(ev.out().strip(), pk.out().strip())).isTrue();
     assertThat(ev.out()).contains(id).doesNotContain("bob");
-    AuditCliEndToEndTest.Run csv = AuditCliEndToEndTest.run("audit", "export", "--config", config.toString(),
+    CliRun csv = CliRun.of("audit", "export", "--config", config.toString(),
         "--format", "csv", "--node", "node-a");
     assertThat(csv.out()).startsWith("seq,time,type,node,session_id").contains(",session.created,node-a," + id + ",alice,");
-    assertThat(AuditCliEndToEndTest.run("audit", "public-key", "--config", config.toString(), "--node", "nope").exit())
+    assertThat(CliRun.of("audit", "public-key", "--config", config.toString(), "--node", "nope").exit())
         .isEqualTo(2);
-    assertThat(AuditCliEndToEndTest.run("audit", "verify", "--data", dir.resolve("data").toString(), "--node", "x").exit())
+    assertThat(CliRun.of("audit", "verify", "--data", dir.resolve("data").toString(), "--node", "x").exit())
         .as("--node is for the PostgreSQL store").isEqualTo(2);
   }
 
@@ -251,16 +251,16 @@ class ServePostgresTest {
     String key = key();
     String early = openSession(key, "early");
     stop();
-    long journal = AuditCliEndToEndTest.run("audit", "export", "--data", dir.resolve("data").toString()).out().lines().count();
+    long journal = CliRun.of("audit", "export", "--data", dir.resolve("data").toString()).out().lines().count();
 
     start(); // audit: postgres, same data directory
     assertThat(serverLog.toString(StandardCharsets.UTF_8)).contains("copied " + journal + " records from the journal");
     openSession(key, "late");
     stop();
-    AuditCliEndToEndTest.Run fromPg = AuditCliEndToEndTest.run("audit", "export", "--config", config.toString());
+    CliRun fromPg = CliRun.of("audit", "export", "--config", config.toString());
     assertThat(fromPg.out()).contains(early).contains("\"subject\":\"late\"");
-    assertThat(fromPg.out()).isEqualTo(AuditCliEndToEndTest.run("audit", "export", "--data", dir.resolve("data").toString()).out());
-    assertThat(AuditCliEndToEndTest.run("audit", "verify", "--config", config.toString()).exit()).isZero();
+    assertThat(fromPg.out()).isEqualTo(CliRun.of("audit", "export", "--data", dir.resolve("data").toString()).out());
+    assertThat(CliRun.of("audit", "verify", "--config", config.toString()).exit()).isZero();
   }
 
   @Test
@@ -316,13 +316,13 @@ class ServePostgresTest {
     Path cliConfig = dir.resolve("cli.yaml"); // the audit tools need only where the database is
     Files.writeString(cliConfig, "audit: postgres\npostgres: { url: \"jdbc:postgresql://" + TestDatabase.HOST + ":"
         + TestDatabase.PORT + "/" + database.name() + "\", user: " + TestDatabase.USER + " }\n");
-    AuditCliEndToEndTest.Run verify = AuditCliEndToEndTest.run("audit", "verify", "--config", cliConfig.toString());
+    CliRun verify = CliRun.of("audit", "verify", "--config", cliConfig.toString());
     assertThat(verify.exit()).as(verify.out()).isZero();
     assertThat(verify.out()).contains("(PostgreSQL, 2 nodes)", "node node-r1: OK", "node node-r2: OK");
     for (String name : List.of("node-r1", "node-r2")) {
-      AuditCliEndToEndTest.Run exported = AuditCliEndToEndTest.run("audit", "export", "--config", cliConfig.toString(),
+      CliRun exported = CliRun.of("audit", "export", "--config", cliConfig.toString(),
           "--node", name);
-      assertThat(exported.out()).isEqualTo(AuditCliEndToEndTest.run("audit", "export", "--data",
+      assertThat(exported.out()).isEqualTo(CliRun.of("audit", "export", "--data",
           dir.resolve(name).toString()).out());
     }
   }

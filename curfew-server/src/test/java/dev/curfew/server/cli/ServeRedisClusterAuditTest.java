@@ -165,9 +165,9 @@ class ServeRedisClusterAuditTest {
     Files.writeString(cliConfig, "audit: postgres\npostgres: { url: \"jdbc:postgresql://" + TestDatabase.HOST + ":"
         + TestDatabase.PORT + "/" + database.name() + "\", user: " + TestDatabase.USER + " }\n");
     Path keys = dir.resolve("keys.pub");
-    Files.writeString(keys, AuditCliEndToEndTest.run("audit", "public-key", "--config", cliConfig.toString()).out());
+    Files.writeString(keys, CliRun.of("audit", "public-key", "--config", cliConfig.toString()).out());
     Path keyOfA = dir.resolve("a.pub");
-    Files.writeString(keyOfA, AuditCliEndToEndTest.run("audit", "public-key", "--config", cliConfig.toString(),
+    Files.writeString(keyOfA, CliRun.of("audit", "public-key", "--config", cliConfig.toString(),
         "--node", "node-a").out());
     for (ServeCommand.Running n : List.of(a, b)) {
       HttpResponse<String> ev = get(n.port, "/v1/audit/evidence?session_id=" + id);
@@ -181,13 +181,13 @@ class ServeRedisClusterAuditTest {
       assertThat(records).hasSize(4).allMatch(r -> r.contains("\"session_id\":\"" + id + "\""));
       Path file = dir.resolve("evidence-" + n.port + ".json");
       Files.writeString(file, ev.body());
-      AuditCliEndToEndTest.Run ok = AuditCliEndToEndTest.run("audit", "verify-evidence", file.toString(),
+      CliRun ok = CliRun.of("audit", "verify-evidence", file.toString(),
           "--public-key", keys.toString());
       assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
       assertThat(ok.out()).contains("OK: 4 records of session " + id + ", included in 2 trees",
           "every tree signed by a trusted key");
       // node-a's key alone does not vouch for node-b's tree
-      AuditCliEndToEndTest.Run oneKey = AuditCliEndToEndTest.run("audit", "verify-evidence", file.toString(),
+      CliRun oneKey = CliRun.of("audit", "verify-evidence", file.toString(),
           "--public-key", keyOfA.toString());
       assertThat(oneKey.exit()).as(oneKey.out()).isEqualTo(AuditCommand.EXIT_FAILED);
       assertThat(oneKey.out()).contains("node-b", "not among the trusted keys");
@@ -195,27 +195,27 @@ class ServeRedisClusterAuditTest {
       // One record of the second tree changed: the bundle no longer verifies
       Path tampered = dir.resolve("tampered-" + n.port + ".json");
       Files.writeString(tampered, tamperSecondTree(ev.body()));
-      AuditCliEndToEndTest.Run bad = AuditCliEndToEndTest.run("audit", "verify-evidence", tampered.toString(),
+      CliRun bad = CliRun.of("audit", "verify-evidence", tampered.toString(),
           "--public-key", keys.toString());
       assertThat(bad.exit()).as(bad.out()).isEqualTo(AuditCommand.EXIT_FAILED);
       assertThat(bad.out()).contains("INVALID", "Tree 1", "inclusion proof do not give root_hash");
     }
 
     // The tool, from the database alone, without --node: the same two trees
-    AuditCliEndToEndTest.Run fromDb = AuditCliEndToEndTest.run("audit", "evidence", "--config", cliConfig.toString(),
+    CliRun fromDb = CliRun.of("audit", "evidence", "--config", cliConfig.toString(),
         "--session", id);
     assertThat(fromDb.exit()).as(fromDb.err()).isZero();
     assertThat(JSON.readTree(fromDb.out()).get("trees")).hasSize(2);
     Path file = dir.resolve("evidence-db.json");
     Files.writeString(file, fromDb.out());
-    assertThat(AuditCliEndToEndTest.run("audit", "verify-evidence", file.toString(), "--public-key", keys.toString())
+    assertThat(CliRun.of("audit", "verify-evidence", file.toString(), "--public-key", keys.toString())
         .exit()).isZero();
 
     // The export from the database: both trees as one trail, every record once, by time
     Set<String> all = new HashSet<>(List.of(database.queryString(
         "SELECT string_agg(n.name || '/' || r.seq, ',') FROM audit_records r JOIN audit_nodes n USING (node_id)")
         .split(",")));
-    AuditCliEndToEndTest.Run exported = AuditCliEndToEndTest.run("audit", "export", "--config", cliConfig.toString());
+    CliRun exported = CliRun.of("audit", "export", "--config", cliConfig.toString());
     assertThat(exported.exit()).as(exported.err()).isZero();
     List<String> lines = exported.out().lines().toList();
     Set<String> exportedIds = new HashSet<>();

@@ -18,7 +18,7 @@ class VerifyEvidenceInputTest {
     Files.writeString(f, "{\"type\":\"https://curfew.dev/problems/not-found\",\"title\":\"Not found\",\"status\":404,"
         + "\"detail\":\"no records of session s_x\"}");
 
-    AuditCliEndToEndTest.Run r = AuditCliEndToEndTest.run("audit", "verify-evidence", f.toString());
+    CliRun r = CliRun.of("audit", "verify-evidence", f.toString());
 
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains(f.toString(), "not an evidence bundle", "HTTP problem", "404", "Not found",

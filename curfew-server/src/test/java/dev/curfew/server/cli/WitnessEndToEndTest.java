@@ -14,8 +14,6 @@ import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,7 +34,6 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The witness as a separate process (the real CLI, {@code curfew witness serve}, in a child JVM)
@@ -69,11 +66,11 @@ class WitnessEndToEndTest {
     Files.writeString(logPub, logKey.verifier().verifierKey() + "\n");
     Path witnessDir = dir.resolve("witness");
     int witnessPort = startWitness(witnessDir, logPub);
-    Run pk = run("witness", "public-key", "--data", witnessDir.toString());
-    assertThat(pk.exit).as(pk.err).isZero();
-    WitnessKey witnessKey = WitnessKey.parse(pk.out.strip());
+    CliRun pk = run("witness", "public-key", "--data", witnessDir.toString());
+    assertThat(pk.exit()).as(pk.err()).isZero();
+    WitnessKey witnessKey = WitnessKey.parse(pk.out().strip());
     Path witnessPub = dir.resolve("witness.pub");
-    Files.writeString(witnessPub, pk.out);
+    Files.writeString(witnessPub, pk.out());
 
     Path data = dir.resolve("data");
     CurfewConfig cfg = CurfewConfig.parse("node: witnessed-node\n"
@@ -99,24 +96,24 @@ class WitnessEndToEndTest {
     }
     Path bundleFile = dir.resolve("bundle.json");
     Files.writeString(bundleFile, bundle);
-    Run ev = run("audit", "verify-evidence", bundleFile.toString(), "--public-key", logPub.toString(),
+    CliRun ev = run("audit", "verify-evidence", bundleFile.toString(), "--public-key", logPub.toString(),
         "--witness-key", witnessPub.toString());
-    assertThat(ev.exit).as(ev.out + ev.err).isZero();
-    assertThat(ev.out).contains("witnessed: 1 of 1");
+    assertThat(ev.exit()).as(ev.out() + ev.err()).isZero();
+    assertThat(ev.out()).contains("witnessed: 1 of 1");
 
-    Run honest = run("audit", "verify", "--data", data.toString(), "--public-key", logPub.toString(),
+    CliRun honest = run("audit", "verify", "--data", data.toString(), "--public-key", logPub.toString(),
         "--witness-key", witnessPub.toString());
-    assertThat(honest.exit).as(honest.out + honest.err).isZero();
-    assertThat(honest.out).contains("witnesses:");
+    assertThat(honest.exit()).as(honest.out() + honest.err()).isZero();
+    assertThat(honest.out()).contains("witnesses:");
 
     // The operator rewrites one record and signs every checkpoint again with the log's key.
     Path forged = rewriteAndReSign(data, logKey, sessionId);
-    Run ownKeyOnly = run("audit", "verify", "--data", forged.toString(), "--public-key", logPub.toString());
-    assertThat(ownKeyOnly.exit).as("the log's key alone cannot tell: " + ownKeyOnly.out).isZero();
-    Run withWitness = run("audit", "verify", "--data", forged.toString(), "--public-key", logPub.toString(),
+    CliRun ownKeyOnly = run("audit", "verify", "--data", forged.toString(), "--public-key", logPub.toString());
+    assertThat(ownKeyOnly.exit()).as("the log's key alone cannot tell: " + ownKeyOnly.out()).isZero();
+    CliRun withWitness = run("audit", "verify", "--data", forged.toString(), "--public-key", logPub.toString(),
         "--witness-key", witnessPub.toString());
-    assertThat(withWitness.exit).as(withWitness.out).isEqualTo(1);
-    assertThat(withWitness.out).contains("FAILED").contains("0 of 1 required witness cosignatures");
+    assertThat(withWitness.exit()).as(withWitness.out()).isEqualTo(1);
+    assertThat(withWitness.out()).contains("FAILED").contains("0 of 1 required witness cosignatures");
 
     // ... and the witness will not cosign the rewritten log, at its own size or later.
     List<String> forgedLines = segmentLines(forged);
@@ -147,10 +144,10 @@ class WitnessEndToEndTest {
     Files.writeString(logPub, logKey.verifier().verifierKey() + "\n");
     Path witnessDir = dir.resolve("witness");
     int witnessPort = startWitness(witnessDir, logPub);
-    Run pk = run("witness", "public-key", "--data", witnessDir.toString());
-    WitnessKey witnessKey = WitnessKey.parse(pk.out.strip());
+    CliRun pk = run("witness", "public-key", "--data", witnessDir.toString());
+    WitnessKey witnessKey = WitnessKey.parse(pk.out().strip());
     Path witnessPub = dir.resolve("witness.pub");
-    Files.writeString(witnessPub, pk.out);
+    Files.writeString(witnessPub, pk.out());
     Path otherWitnessPub = dir.resolve("other-witness.pub");
     Files.writeString(otherWitnessPub, dev.curfew.core.audit.WitnessSigner.generate("other.witness/w").key().verifierKey() + "\n");
 
@@ -176,24 +173,24 @@ class WitnessEndToEndTest {
       Path cliConfig = dir.resolve("cli.yaml");
       Files.writeString(cliConfig, "audit: postgres\n" + pg);
       // the final checkpoint at stop is cosigned too: the latest one carries the witness
-      Run honest = run("audit", "verify", "--config", cliConfig.toString(), "--public-key", logPub.toString(),
+      CliRun honest = run("audit", "verify", "--config", cliConfig.toString(), "--public-key", logPub.toString(),
           "--witness-key", witnessPub.toString());
-      assertThat(honest.exit).as(honest.out + honest.err).isZero();
-      assertThat(honest.out).contains("(PostgreSQL, 1 node)").contains("witnesses:");
-      Run unknownWitness = run("audit", "verify", "--config", cliConfig.toString(), "--public-key", logPub.toString(),
+      assertThat(honest.exit()).as(honest.out() + honest.err()).isZero();
+      assertThat(honest.out()).contains("(PostgreSQL, 1 node)").contains("witnesses:");
+      CliRun unknownWitness = run("audit", "verify", "--config", cliConfig.toString(), "--public-key", logPub.toString(),
           "--witness-key", otherWitnessPub.toString());
-      assertThat(unknownWitness.exit).as(unknownWitness.out).isEqualTo(1);
-      assertThat(unknownWitness.out).contains("0 of 1 required witness cosignatures");
+      assertThat(unknownWitness.exit()).as(unknownWitness.out()).isEqualTo(1);
+      assertThat(unknownWitness.out()).contains("0 of 1 required witness cosignatures");
       assertThat(database.queryLong("SELECT count(*) FROM audit_cosignatures")).isPositive();
     }
   }
 
   @Test
   void witnessCommands_haveHelp_andRefuseBadInput() {
-    assertThat(run("witness", "--help").out).contains("serve").contains("public-key");
-    assertThat(run("witness", "serve", "--help").out).contains("--log-key").contains("409");
-    assertThat(run("witness", "public-key", "--data", dir.resolve("none").toString()).exit).isEqualTo(2);
-    assertThat(run("audit", "verify", "--witnesses", "1", "--data", dir.toString()).exit).isEqualTo(2);
+    assertThat(run("witness", "--help").out()).contains("serve").contains("public-key");
+    assertThat(run("witness", "serve", "--help").out()).contains("--log-key").contains("409");
+    assertThat(run("witness", "public-key", "--data", dir.resolve("none").toString()).exit()).isEqualTo(2);
+    assertThat(run("audit", "verify", "--witnesses", "1", "--data", dir.toString()).exit()).isEqualTo(2);
   }
 
   /** A copy of {@code data} with the session.created record of {@code sessionId} rewritten and every checkpoint re-signed. */
@@ -304,15 +301,7 @@ class WitnessEndToEndTest {
         .header("Authorization", "Bearer " + key).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  record Run(int exit, String out, String err) {}
-
-  static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int exit = cl.execute(args);
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 }
