@@ -166,6 +166,7 @@ public final class SessionEngine {
    * as exact as enforcement. The caller holds the subject's lock, so no two openings take the same one.
    */
   private Session resumable(String subject, String policyName, Audience audience) {
+    if (!table.mayResume()) return null; // no session ever could be resumed: nothing to walk
     long now = clock.millis();
     for (Session s : table.bySubject(subject)) {
       synchronized (s) {
@@ -630,6 +631,7 @@ public final class SessionEngine {
     futures.add(recorded);
     int applied = 0;
     if (applyToLive) {
+      table.sawPolicy(stored); // before any session runs under it: an opening meanwhile looks for resumable ones
       for (Session s : table.all()) {
         synchronized (s) {
           if (s.ended() || !s.policy.name().equals(stored.name())) continue;

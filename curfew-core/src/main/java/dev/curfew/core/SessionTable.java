@@ -30,6 +30,11 @@ final class SessionTable {
    * ended sessions the table holds (a purged session leaves it too), and pruned of closed windows.
    */
   private final Map<String, List<Session>> resumable = new ConcurrentHashMap<>();
+  /**
+   * Whether a session of the table ever ran under a policy with {@code resume_within}: until one
+   * did, no session can be resumed, and an opening need not look at its subject's sessions for one.
+   */
+  private volatile boolean resumeWithinSeen;
 
   /** The first word of a token hash (its bits are random) as an index hash. */
   private static int tokenSlotHash(long a) {
@@ -97,7 +102,9 @@ final class SessionTable {
       for (int i = SessionIndex.start(t, h); ; i = (i + 1) & mask) {
         Object o = SessionIndex.at(t, i);
         if (o == null) break;
-        if (o != SessionIndex.TOMBSTONE && ((Session) o).subject.equals(subject)) {
+        // The string's cached hash first: a session of another subject on the chain costs its own
+        // cache line, not also its subject's characters.
+        if (o != SessionIndex.TOMBSTONE && ((Session) o).subject.hashCode() == h && ((Session) o).subject.equals(subject)) {
           if (found == null) found = new ArrayList<>(2);
           found.add((Session) o);
         }
@@ -142,6 +149,7 @@ final class SessionTable {
   /** Adds {@code s}, whose token is set ({@link Session#setToken}); its id must be new. */
   void insert(Session s) {
     if (!s.hasToken()) throw new IllegalArgumentException(s.id() + " has no token");
+    sawPolicy(s.policy);
     synchronized (byId) {
       if (byId(s.idHi, s.idLo) != null) {
         throw new IllegalStateException("duplicate session id " + s.id());
@@ -158,6 +166,16 @@ final class SessionTable {
     } else {
       rememberIfResumable(s);
     }
+  }
+
+  /** Notes that a session of the table runs under {@code p} (at its opening, or as a policy change narrows it). */
+  void sawPolicy(Policy p) {
+    if (p.resumeWithin() != null && !resumeWithinSeen) resumeWithinSeen = true;
+  }
+
+  /** False while no session of the table ever ran under a policy with {@code resume_within} ({@link #sawPolicy}). */
+  boolean mayResume() {
+    return resumeWithinSeen;
   }
 
   /** Ended sessions of {@code subject} that a new session might resume; the caller checks under their locks. */

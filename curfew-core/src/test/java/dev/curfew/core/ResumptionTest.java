@@ -171,6 +171,16 @@ class ResumptionTest {
   }
 
   @Test
+  void resumeWithinAppliedToALiveSession_isHonouredAtTheNextOpening() {
+    EngineFixture f = new EngineFixture(); // no session of this engine ran under resume_within before
+    String oldId = f.open("alice").status().sessionId();
+    f.engine.changePolicy(resuming(Duration.ofMinutes(30)), true, "admin");
+    f.clock.advance(IDLE.plusSeconds(1)); // no timer has fired: the opening finds the expiry itself
+    assertThat(f.open("alice").status().resumedFrom()).isEqualTo(oldId);
+    f.engine.checkInvariants();
+  }
+
+  @Test
   void resumeWithin_isValidated() {
     assertThatThrownBy(() -> resuming(Duration.ZERO)).hasMessageContaining("must be more than 0s");
     assertThatThrownBy(() -> resuming(Duration.ofHours(25))).hasMessageContaining("25h is longer than 1d");
