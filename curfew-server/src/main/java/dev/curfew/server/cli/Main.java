@@ -39,6 +39,11 @@ public final class Main {
   /** The command line with {@code stdout} as its standard output, checked after every command ({@link CommandOutput}). */
   static CommandLine commandLine(OutputStream stdout) {
     CommandLine cl = new CommandLine(new Main());
+    // An empty path (an unset shell variable, say) names nothing: never the directory the command runs in.
+    cl.registerConverter(java.nio.file.Path.class, s -> {
+      if (s.isBlank()) throw new CommandLine.TypeConversionException("an empty path names no file or directory");
+      return java.nio.file.Path.of(s);
+    });
     cl.setOut(CommandOutput.to(stdout));
     cl.setExecutionStrategy(parseResult -> CommandOutput.exitStatus(cl, new CommandLine.RunLast().execute(parseResult)));
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

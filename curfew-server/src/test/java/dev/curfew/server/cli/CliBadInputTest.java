@@ -35,4 +35,16 @@ class CliBadInputTest {
     assertThat(r.err()).isEqualTo("curfew: --port: must be 0-65535 (0: any free port), not 70000" + System.lineSeparator());
     assertThat(data).as("nothing created").doesNotExist();
   }
+
+  @Test
+  void anEmptyPath_isBadInput_notTheCurrentDirectory() {
+    // "$DATA" of an unset variable: it would have put a data directory's files where the command ran.
+    for (String[] args : new String[][] {{"audit", "verify", "--data", " "},
+        {"logout-keys", "rotate", "--data", ""}, {"serve", "--data", ""}}) {
+      CliRun r = run(args);
+      assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(Main.EXIT_BAD_INPUT);
+      assertThat(r.err()).as(String.join(" ", args)).startsWith("curfew: ").contains("--data").contains("empty path")
+          .doesNotContain("\tat ");
+    }
+  }
 }
