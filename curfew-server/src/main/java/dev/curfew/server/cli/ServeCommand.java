@@ -216,7 +216,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     try {
       return start(cfg, log, node, dataDir, lock, tracing);
-    } catch (Exception | Error e) {
+    } catch (Throwable e) { // whatever failed, also a library's own Throwable: release what was taken
       tracing.close();
       lock.close();
       throw e;
@@ -255,7 +255,7 @@ final class ServeCommand implements Callable<Integer> {
     Running[] started = new Running[1];
     try {
       return serve(cfg, log, node, dataDir, lock, keys, clock, metrics, audit, backend, store, vertx, tracing, started);
-    } catch (Exception | Error e) {
+    } catch (Throwable e) { // whatever failed, also a library's own Throwable: release what was taken
       // A start that fails partway stops cleanly (node.stopped, the final snapshot), so the next
       // start is not taken for one after a crash.
       if (started[0] != null) {

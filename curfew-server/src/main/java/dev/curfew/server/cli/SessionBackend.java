@@ -145,19 +145,49 @@ interface SessionBackend {
       node = s.node();
       audit = s.store().log(); // node.started and node.stopped are the journal's (mirrored with audit: postgres)
       client = Redis.createClient(s.vertx(), options(settings.endpoint()));
-      redis = RedisSessionStore.start(s.vertx(), client,
-          s.node(), s.clock(), s.policies(), s.audit(), s.events(), s.events().remote(), s.metrics(),
-          RedisSessionStore.Settings.defaults()
-              .withEndedRetention(cfg.endedRetention()).withPrefix(keyPrefix)
-              .withMaxLiveSessions(cfg.maxLiveSessions()).withRotationGrace(cfg.rotationGrace())
-              // One check.lua call may hold checks of several shards only on a single Redis (CheckBatches).
-              .withChecksAcrossShards(settings.endpoint() instanceof StoreConfig.Single))
-          .await(30, TimeUnit.SECONDS);
+      try {
+        redis = RedisSessionStore.start(s.vertx(), client,
+            s.node(), s.clock(), s.policies(), s.audit(), s.events(), s.events().remote(), s.metrics(),
+            RedisSessionStore.Settings.defaults()
+                .withEndedRetention(cfg.endedRetention()).withPrefix(keyPrefix)
+                .withMaxLiveSessions(cfg.maxLiveSessions()).withRotationGrace(cfg.rotationGrace())
+                // One check.lua call may hold checks of several shards only on a single Redis (CheckBatches).
+                .withChecksAcrossShards(settings.endpoint() instanceof StoreConfig.Single))
+            .await(START_TIMEOUT_S, TimeUnit.SECONDS);
+      } catch (dev.curfew.core.PolicyException e) {
+        throw e;
+      } catch (Throwable e) { // the Redis client's own errors (NOAUTH, WRONGPASS) are Throwables, not Exceptions
+        if (e instanceof Error error && !e.getClass().getName().startsWith("io.vertx.")) throw error;
+        throw new StartRefused(unusable(settings.endpoint(), e), e);
+      }
       audit.append(List.of(AuditRecord.builder(RecordTypes.NODE_STARTED, s.clock().millis(), s.node())
           .put("version", Main.version()).put("store", "redis").build()), List.of()).get(30, TimeUnit.SECONDS);
       s.log().println("curfew: node " + s.node() + ", sessions in " + describe(settings.endpoint())
           + ", audit log in " + s.auditIn());
       return redis;
+    }
+
+    /** How long a start waits for Redis to answer (loading the policies, the scripts, the event relay). */
+    static final int START_TIMEOUT_S = 30;
+
+    /**
+     * Why the start could not use Redis, naming the configuration key and the endpoint (its password
+     * hidden): {@code redis.uri: Redis at redis://:***@host:6379 cannot be used: WRONGPASS ...}.
+     */
+    static String unusable(StoreConfig.Endpoint endpoint, Throwable e) {
+      String key = endpoint instanceof StoreConfig.Cluster ? "redis.nodes" : "redis.uri";
+      String why;
+      if (e instanceof java.util.concurrent.TimeoutException) {
+        why = "no answer within " + START_TIMEOUT_S + " s";
+      } else if (e instanceof java.net.ConnectException || String.valueOf(e.getMessage()).contains("Connection refused")) {
+        why = "connection refused";
+      } else if (e instanceof java.net.UnknownHostException) {
+        why = "unknown host " + e.getMessage();
+      } else {
+        String m = e.getMessage();
+        why = m == null || m.isBlank() ? e.getClass().getSimpleName() : m.strip();
+      }
+      return key + ": " + describe(endpoint) + " cannot be used: " + why;
     }
 
     /**
