@@ -326,7 +326,10 @@ final class ServeCommand implements Callable<Integer> {
             .withTls(cfg.serverTls()),
         audit.proofs());
     if (audit.cluster() != null) api.auditCluster(audit.cluster());
-    Readiness readiness = new Readiness(auditSink, store::outages);
+    // With Redis, a node that Redis does not answer serves nothing (every operation answers 503).
+    Readiness readiness = backend instanceof SessionBackend.RedisBackend r
+        ? new Readiness(auditSink, store::outages, r::unreachable)
+        : new Readiness(auditSink, store::outages);
     metrics.bindUnwritable(readiness::unwritable);
     api.readiness(readiness);
     api.tracing(tracing);

@@ -217,6 +217,13 @@ interface SessionBackend {
       return "redis";
     }
 
+    /** Redis not answering this node (its address, the password hidden), or empty: for {@code /readyz}. */
+    java.util.Optional<dev.curfew.core.WriteOutage> unreachable() {
+      RedisSessionStore r = redis;
+      if (r == null) return java.util.Optional.empty();
+      return r.unreachable(String.join(", ", settings.endpoint().uris().stream().map(ServeCommand::redactedUri).toList()));
+    }
+
     /** The Redis store, once started. */
     RedisSessionStore store() {
       return redis;

@@ -259,11 +259,16 @@ class ServeRedisNodesTest {
       HttpResponse<String> down = post(a.port, "/v1/check", null, "{\"token\":\"" + s[0] + "\",\"touch\":true}");
       assertThat(down.statusCode()).isEqualTo(503);
       assertThat(post(a.port, "/v1/sessions", KEY, "{\"subject\":\"carol\"}").statusCode()).isEqualTo(503);
+      // A load balancer asking /readyz sends nothing here meanwhile, and the operator reads why.
+      int p = a.port;
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> get(p, "/readyz").statusCode() == 503);
+      assertThat(get(p, "/readyz").body()).contains("\"status\":\"not_ready\"").contains("\"not_writable\":[\"session_store\"]")
+          .contains("\"component\":\"session_store\",\"path\":\"redis://127.0.0.1:" + port + "\"");
 
       redis = startRedis(port, redisDir);
-      int p = a.port;
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
           .until(() -> post(p, "/v1/check", null, "{\"token\":\"" + s[0] + "\",\"touch\":true}").statusCode() == 200);
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> get(p, "/readyz").statusCode() == 200);
       // The deadline scheduler resumed too: the session still expires on time, recorded once.
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
           .until(() -> endings(List.of(dir.resolve("a"))).getOrDefault(s[1], 0) == 1);
@@ -347,6 +352,11 @@ class ServeRedisNodesTest {
         .POST(HttpRequest.BodyPublishers.ofString(body));
     b.header("Authorization", "Bearer " + KEY);
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> get(int port, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> extend(int port, String token) throws Exception {

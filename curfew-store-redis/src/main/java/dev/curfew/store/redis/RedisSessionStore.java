@@ -271,14 +271,34 @@ public final class RedisSessionStore implements SessionStore {
     // One GET per shard (each in its own slot: a batch across slots is refused by a Redis Cluster).
     List<Future<Response>> gets = new ArrayList<>();
     for (int i = 0; i < RedisKeys.SHARDS; i++) gets.add(redis.send(Request.cmd(Command.GET).arg(keys.live(i))));
-    Future.all(gets).onSuccess(rs -> {
+    Future.all(gets).timeout(timeoutMs, TimeUnit.MILLISECONDS).onComplete(done -> {
+      if (done.failed()) {
+        if (unreachableSinceMs < 0) unreachableSinceMs = nodeClock.millis();
+        unreachableError = done.cause() instanceof java.util.concurrent.TimeoutException
+            ? "no answer within " + timeoutMs + " ms" : String.valueOf(done.cause().getMessage());
+        return;
+      }
+      unreachableSinceMs = -1;
       long n = 0;
-      for (int i = 0; i < rs.size(); i++) {
-        Response r = rs.resultAt(i);
+      for (int i = 0; i < done.result().size(); i++) {
+        Response r = done.result().resultAt(i);
         n += r == null ? 0 : r.toLong();
       }
       liveSessions = n;
     });
+  }
+
+  /**
+   * Redis as this node's once-a-second count of live sessions last found it: not answering (since
+   * when, and why), or empty while it answers. Every operation meanwhile answers 503, so a node that
+   * reports an outage here should get no traffic ({@code /readyz}).
+   *
+   * @param where how the outage names Redis (its address, the password hidden)
+   */
+  public java.util.Optional<dev.curfew.core.WriteOutage> unreachable(String where) {
+    long since = unreachableSinceMs;
+    if (since < 0) return java.util.Optional.empty();
+    return java.util.Optional.of(new dev.curfew.core.WriteOutage("session_store", where, unreachableError, since, -1));
   }
 
   /** A script's answer, bounded by the timeout. */
@@ -289,6 +309,10 @@ public final class RedisSessionStore implements SessionStore {
   static Decision unavailable(String detail) {
     return new Decision(Decision.Verdict.UNAVAILABLE, null, null, detail, null, DONE);
   }
+
+  /** When the periodic count found Redis not answering (-1: it answers), and why; written on the event loop. */
+  private volatile long unreachableSinceMs = -1;
+  private volatile String unreachableError = "";
 
   private static final String REDIS_DOWN = "the session store (Redis) cannot be reached";
   private static final String AUDIT_DOWN = "the audit log cannot be written";
