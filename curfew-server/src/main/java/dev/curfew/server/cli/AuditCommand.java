@@ -303,6 +303,10 @@ final class AuditCommand {
       AuditVerification v = r.verification();
       if (r.ok()) {
         out.println("curfew audit verify: OK");
+      } else if (v.ok() && r.unsignedChangedSeq() >= 0) {
+        out.println("curfew audit verify: FAILED: record seq " + r.unsignedChangedSeq() + ", which no checkpoint covers yet,"
+            + " no longer hashes to the leaf hash recorded when it was written (audit/tree): the record was changed after it"
+            + " was written");
       } else if (v.ok()) {
         out.println("curfew audit verify: FAILED: an archived segment differs from what was archived (see ARCHIVE CHANGED below)");
       } else {

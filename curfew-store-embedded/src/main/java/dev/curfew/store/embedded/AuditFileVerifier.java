@@ -41,12 +41,15 @@ public final class AuditFileVerifier {
    *     this locates an edit; the checkpoint is the evidence), else -1
    * @param archive what was archived, and what was found of it
    * @param holds the legal holds in force
+   * @param unsignedChangedSeq when the records held: the first record that no checkpoint covers yet
+   *     and that no longer hashes to the leaf hash the server stored when it wrote it (a record
+   *     changed after it was written, its checkpoints removed), else -1
    */
   public record Result(AuditVerification verification, long incompleteTailBytes, long suspectSeq, ArchiveReport archive,
-      HoldsReport holds) {
-    /** The verification held and no archived segment differs from what was archived. */
+      HoldsReport holds, long unsignedChangedSeq) {
+    /** The verification held, no archived segment differs from what was archived, no unsigned record was changed. */
     public boolean ok() {
-      return verification.ok() && archive.problems().isEmpty();
+      return verification.ok() && archive.problems().isEmpty() && unsignedChangedSeq < 0;
     }
   }
 
@@ -136,8 +139,11 @@ public final class AuditFileVerifier {
     AuditVerification v = verifier.finish();
     long suspect = -1;
     if (!v.ok() && v.failure().changedBelow() >= 0 && absent == 0) {
-      suspect = firstChangedLeaf(files, v.failure().changedBelow());
+      suspect = firstChangedLeaf(files, 0, v.failure().changedBelow());
     }
+    // Records no signature covers yet are still compared with the leaf hashes stored as they were written.
+    long unsignedChanged = v.ok() && v.records() > v.checkpointedSize()
+        ? firstChangedLeaf(files, Math.max(0, v.checkpointedSize()), v.records()) : -1;
     List<String> problems = new ArrayList<>();
     for (ArchiveManifest.Entry e : manifest.values()) {
       Path p = present.get(e.firstSeq());
@@ -150,7 +156,8 @@ public final class AuditFileVerifier {
     }
     ArchiveReport archive = new ArchiveReport(manifest.size(), absent, verifier.summarizedRecords(),
         verifier.checkpointsInsideSummaries(), problems);
-    return new Result(v, r.incompleteTailBytes(), suspect, archive, holdRecords.report(LegalHolds.read(files)));
+    return new Result(v, r.incompleteTailBytes(), suspect, archive, holdRecords.report(LegalHolds.read(files)),
+        unsignedChanged);
   }
 
   /** Folds the {@code audit.hold_*} records into the ids in force; canonical JSON puts "type" last. */
@@ -193,15 +200,25 @@ public final class AuditFileVerifier {
     }
   }
 
-  /** The first seq below {@code end} whose line no longer hashes to the stored leaf hash, or -1. */
-  static long firstChangedLeaf(AuditFiles files, long end) throws IOException {
+  /**
+   * The first seq in [{@code from}, {@code end}) whose line no longer hashes to the stored leaf
+   * hash, or -1. A leaf not stored yet (a running server writes them behind the log) ends the
+   * comparison; an all-zero one (a page a power loss left unwritten) is skipped.
+   */
+  static long firstChangedLeaf(AuditFiles files, long from, long end) throws IOException {
     Path leaves = files.treeDir().resolve("level-0.bin");
-    if (!Files.exists(leaves)) return -1;
+    if (!Files.exists(leaves) || from >= end) return -1;
     long[] found = {-1};
     try (InputStream in = new BufferedInputStream(Files.newInputStream(leaves), 1 << 16)) {
+      try {
+        in.skipNBytes(from * 32);
+      } catch (java.io.EOFException e) {
+        return -1; // no leaf stored at from yet
+      }
       byte[] stored = new byte[32];
-      files.forEachLine(0, end, AuditVerifier.MAX_LINE_BYTES, (seq, first, offset, bytes, off, len) -> {
+      files.forEachLine(from, end, AuditVerifier.MAX_LINE_BYTES, (seq, first, offset, bytes, off, len) -> {
         if (in.readNBytes(stored, 0, 32) != 32) return false;
+        if (isZero(stored)) return true;
         if (!Arrays.equals(stored, MerkleTree.leafHash(Arrays.copyOfRange(bytes, off, off + len)))) {
           found[0] = seq;
           return false;
@@ -210,5 +227,12 @@ public final class AuditFileVerifier {
       });
     }
     return found[0];
+  }
+
+  private static boolean isZero(byte[] b) {
+    for (byte x : b) {
+      if (x != 0) return false;
+    }
+    return true;
   }
 }

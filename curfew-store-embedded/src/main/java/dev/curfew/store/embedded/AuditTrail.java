@@ -43,7 +43,9 @@ import java.util.concurrent.TimeUnit;
  * when it cannot be opened, is ahead of the log (a torn line the log cut at open had reached the
  * hash store), its last leaf does not match the log's record, or its root at the last
  * checkpoint's size differs from that signed root (interior nodes damaged by a power loss), it is
- * deleted and rebuilt from the log. If the rebuilt tree still disagrees with the last checkpoint,
+ * deleted and rebuilt from the log, once the leaf hashes it stored are found to be the hashes of
+ * the log's records (a record changed since it was written refuses the open instead: the stored
+ * hashes are the evidence, and a rebuild would sign over the change). If the rebuilt tree still disagrees with the last checkpoint,
  * the log itself was changed below a signed size: open refuses to sign anything over it and says
  * to run `curfew audit verify`. (Open does not re-hash every record; detecting an edited record
  * whose stored leaf hash is intact is verify's job.)
@@ -239,10 +241,12 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
       if (closed) throw new IllegalStateException("closed");
       long logSize = log.size();
       if (tree.size() > logSize || !lastLeafMatches(logSize)) {
+        requireStoredLeavesMatch(logSize);
         rebuildTree();
       }
       catchUp(log, logSize);
       if (!agreesWithLastCheckpoint()) { // a tree damaged by a power loss: the log decides
+        requireStoredLeavesMatch(logSize);
         rebuildTree();
         catchUp(log, logSize);
         if (!agreesWithLastCheckpoint()) {
@@ -287,6 +291,42 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
       return false;
     });
     return line[0] != null && Arrays.equals(MerkleTree.leafHash(line[0]), tree.leafHashAt(n - 1));
+  }
+
+  /**
+   * Before the tree is rebuilt from the log: every leaf hash the tree stored as the log wrote its
+   * record must still be the hash of that record. A rebuild discards those hashes, which are the
+   * evidence of a record changed after it was written (one no checkpoint covers any more, say
+   * because checkpoints were removed too), and the node would then sign over the changed record.
+   * Not compared: an all-zero leaf (a hash-store page a power loss left unwritten) and the tree's
+   * last leaf unless a checkpoint covers it (its write may be the one a power loss tore).
+   */
+  private void requireStoredLeavesMatch(long logSize) throws IOException {
+    long n = Math.min(tree.size(), logSize);
+    long compared = n - 1 < checkpoints.latestSize() ? n : n - 1;
+    if (compared <= 0) return;
+    long[] changed = {-1};
+    files.forEachLine(0, compared, SessionIndex.MAX_LINE_BYTES, (seq, first, offset, b, off, len) -> {
+      byte[] stored = tree.leafHashAt(seq);
+      if (!allZero(stored) && !Arrays.equals(stored, MerkleTree.leafHash(Arrays.copyOfRange(b, off, off + len)))) {
+        changed[0] = seq;
+        return false;
+      }
+      return true;
+    });
+    if (changed[0] >= 0) {
+      throw new FileAuditLog.DamagedLogException("record seq " + changed[0] + " of the audit log no longer hashes to the leaf"
+          + " hash stored when it was written: the log was changed after it was written. Refusing to rebuild the Merkle tree"
+          + " over it (that would discard the evidence) or to sign anything: run 'curfew audit verify' on " + files.dataDir()
+          + ", keep the directory as evidence and start on a new data directory");
+    }
+  }
+
+  private static boolean allZero(byte[] b) {
+    for (byte x : b) {
+      if (x != 0) return false;
+    }
+    return true;
   }
 
   private void rebuildTree() throws IOException {

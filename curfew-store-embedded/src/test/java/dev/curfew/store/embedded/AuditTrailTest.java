@@ -222,6 +222,56 @@ class AuditTrailTest {
     log = null;
   }
 
+  /**
+   * Someone who can write the files but holds no key edits a signed record, removes the checkpoints
+   * that cover it and the log's last line (so that the tree, now ahead of the log, would be rebuilt):
+   * verify names the record from the leaf hashes stored as it was written, and a start refuses to
+   * rebuild the tree over it and sign, where it used to discard those hashes and sign the edit.
+   */
+  @Test
+  void aSignedRecordChangedWithItsCheckpointsRemoved_isNamedByVerify_andRefusedAtStart() throws IOException {
+    start();
+    for (int i = 0; i < 3; i++) append("s_" + i, RecordTypes.SESSION_CREATED);
+    stop(); // a checkpoint at 3
+    start();
+    for (int i = 3; i < 20; i++) append("s_" + i, RecordTypes.SESSION_CREATED);
+    stop(); // and one at 20
+    AuditFiles files = AuditFiles.of(dir);
+    Path seg = files.segments().firstEntry().getValue();
+    List<String> all = new ArrayList<>(Files.readAllLines(seg, StandardCharsets.UTF_8));
+    all.set(5, all.get(5).replace("subject-s_5", "subject-s_X"));
+    all.remove(all.size() - 1);
+    Files.write(seg, all, StandardCharsets.UTF_8);
+    List<String> kept = Files.readAllLines(files.checkpointsFile(), StandardCharsets.UTF_8).stream()
+        .filter(l -> ((Number) Json.parseObject(l).get("tree_size")).longValue() <= 3).toList();
+    assertThat(kept).isNotEmpty();
+    Files.write(files.checkpointsFile(), kept, StandardCharsets.UTF_8);
+
+    AuditFileVerifier.Result r = verify();
+    assertThat(r.verification().ok()).as("the records and the remaining checkpoint hold").isTrue();
+    assertThat(r.unsignedChangedSeq()).isEqualTo(5);
+    assertThat(r.ok()).isFalse();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(this::start)
+        .isInstanceOf(IOException.class).hasMessageContaining("record seq 5 of the audit log no longer hashes");
+    log.close();
+    trail.halt();
+    trail = null;
+    log = null;
+    assertThat(verify().unsignedChangedSeq()).as("the evidence was kept").isEqualTo(5);
+  }
+
+  @Test
+  void unsignedRecordsAsWritten_verify() throws IOException {
+    start();
+    for (int i = 0; i < 5; i++) append("s_" + i, RecordTypes.SESSION_CREATED);
+    // no checkpoint yet (the timer has not run on the manual clock): the records are unsigned
+    AuditFileVerifier.Result r = verify();
+    assertThat(r.verification().checkpointedSize()).isLessThan(5);
+    assertThat(r.unsignedChangedSeq()).isEqualTo(-1);
+    assertThat(r.ok()).isTrue();
+  }
+
   @Test
   void retention_archivesOldSegments_withoutBreakingVerifyOrEvidence() throws IOException {
     segmentMaxBytes = 2048;
