@@ -42,13 +42,20 @@ final class AuditReads {
       data.put("actor", actor == null ? "unknown" : actor);
       data.put("what", what);
       data.put("path", ctx.request().path());
+      // Every parameter is recorded, each value of a repeated one: a request padded with parameters
+      // (or repeating one) must not keep what it read out of its record. No audit route takes more
+      // than a few, so more than MAX_PARAMS is refused before anything is read.
+      if (ctx.queryParams().names().size() > MAX_PARAMS) {
+        Reply.problem(ctx, Problem.badRequest("at most " + MAX_PARAMS + " distinct query parameters, not "
+            + ctx.queryParams().names().size()));
+        return;
+      }
       Map<String, Object> query = new TreeMap<>();
-      ctx.queryParams().forEach(e -> {
-        if (query.size() < MAX_PARAMS && !query.containsKey(e.getKey())) {
-          String v = e.getValue();
-          query.put(e.getKey(), v.length() > MAX_VALUE_CHARS ? v.substring(0, MAX_VALUE_CHARS) : v);
-        }
-      });
+      for (String name : ctx.queryParams().names()) {
+        java.util.List<String> values = ctx.queryParams().getAll(name).stream().limit(MAX_PARAMS)
+            .map(v -> v.length() > MAX_VALUE_CHARS ? v.substring(0, MAX_VALUE_CHARS) : v).toList();
+        query.put(name, values.size() == 1 ? values.get(0) : values);
+      }
       data.put("query", query);
       long repeats = coalescing.repeatsBefore(data.toString());
       if (repeats < 0) {

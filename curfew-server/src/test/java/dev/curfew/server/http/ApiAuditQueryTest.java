@@ -58,6 +58,31 @@ class ApiAuditQueryTest {
   }
 
   @Test
+  void aReadPaddedWithParameters_orRepeatingOne_stillNamesWhatItRead() {
+    ApiFixture.Created[] s = story();
+    StringBuilder padding = new StringBuilder();
+    for (int i = 0; i < 15; i++) padding.append("a").append(i).append("=v&");
+    // 15 + subject: 16 parameters, all recorded (the cut used to keep the first 16 in request order)
+    assertThat(assertProblem(f.backend("GET", "/v1/audit?" + padding + "a15=v&subject=alice", null), 400, null)
+        .path("detail").asText()).isEqualTo("at most 16 distinct query parameters, not 17");
+    assertJson(f.backend("GET", "/v1/audit?" + padding + "subject=alice", null), 200);
+    f.backend("GET", "/v1/audit/evidence?session_id=" + s[0].sessionId() + "&session_id=" + s[1].sessionId(), null);
+
+    List<JsonNode> reads = new ArrayList<>();
+    for (String line : f.sink.lines()) {
+      JsonNode r = readTree(line);
+      if (r.get("type").asText().equals("audit.read")) reads.add(r);
+    }
+    assertThat(reads).as("the refused request read nothing and is not a read").hasSize(2);
+    assertThat(reads.get(0).at("/data/query/subject").asText()).isEqualTo("alice");
+    assertThat(reads.get(0).at("/data/query").size()).isEqualTo(16);
+    JsonNode both = reads.get(1).at("/data/query/session_id");
+    assertThat(both.isArray()).isTrue();
+    assertThat(both.get(0).asText()).isEqualTo(s[0].sessionId());
+    assertThat(both.get(1).asText()).isEqualTo(s[1].sessionId());
+  }
+
+  @Test
   void everyReadOfTheTrailIsRecordedWithItsActor_theSameReadOncePerMinute() {
     ApiFixture.Created[] s = story();
     assertJson(f.backend("GET", "/v1/audit?subject=alice", null), 200);
