@@ -26,9 +26,8 @@ import java.util.regex.Pattern;
  * history). Logging out of or revoking the parent ends the child ({@link SessionStore#endChildren}).
  *
  * <p>Cross-site requests cannot mint sessions: the body must be JSON (a form of another site cannot
- * send that without a CORS preflight, which is never granted), and a cookie-authenticated request is
- * refused when the browser says it came from another origin ({@code Sec-Fetch-Site}) or its {@code
- * Origin} is not the gateway's own.
+ * send that without a CORS preflight, which is never granted), and a cookie-authenticated request
+ * must come from the gateway's own origin ({@link RequestOrigin}).
  */
 public final class ConnectRoutes {
   /** The largest body taken (the request names one audience). */
@@ -92,9 +91,8 @@ public final class ConnectRoutes {
       Reply.problem(ctx, Problem.noToken());
       return;
     }
-    if (p.fromCookie() && !sameOrigin(req)) {
-      Reply.problem(ctx, Problem.of(403, "cross-site", "Cross-site request refused",
-          "a session can be opened from a cookie only by a page of this gateway's own origin"));
+    if (p.fromCookie() && !RequestOrigin.isOwn(req)) {
+      Reply.problem(ctx, Problem.crossSite("a session can be opened from a cookie only by a page of this gateway's own origin"));
       return;
     }
     String length = req.getHeader("Content-Length");
@@ -234,36 +232,6 @@ public final class ConnectRoutes {
 
   private static boolean wildcard(String host) {
     return host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
-  }
-
-  /** Whether a cookie-carrying request came from this gateway's own origin, as far as the browser says. */
-  static boolean sameOrigin(HttpServerRequest req) {
-    return sameOrigin(req.getHeader("Sec-Fetch-Site"), req.getHeader("Origin"), hostHeader(req));
-  }
-
-  /**
-   * The browser's word first: {@code Sec-Fetch-Site} (Fetch Metadata), when sent, decides alone, since
-   * it is computed by the browser from the page's origin and the request's URL, which this gateway
-   * may not see (TLS ended in front of it). Without it, an {@code Origin} must name the host and port
-   * of {@code Host} (default ports taken from the origin's scheme); without either, the request is not
-   * a browser's cross-origin one.
-   */
-  static boolean sameOrigin(String fetchSite, String origin, String host) {
-    if (fetchSite != null) return fetchSite.equals("same-origin") || fetchSite.equals("none");
-    if (origin == null) return true;
-    try {
-      URI o = URI.create(origin);
-      String scheme = o.getScheme() == null ? "" : o.getScheme().toLowerCase(Locale.ROOT);
-      if (!(scheme.equals("http") || scheme.equals("https")) || o.getHost() == null) return false;
-      int defaultPort = scheme.equals("https") ? 443 : 80;
-      URI h = URI.create(scheme + "://" + host);
-      if (h.getHost() == null) return false;
-      int port = o.getPort() == -1 ? defaultPort : o.getPort();
-      int hostPort = h.getPort() == -1 ? defaultPort : h.getPort();
-      return o.getHost().equalsIgnoreCase(h.getHost()) && port == hostPort;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
   }
 
   private static String hostHeader(HttpServerRequest req) {

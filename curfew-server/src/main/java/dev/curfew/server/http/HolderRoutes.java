@@ -171,12 +171,13 @@ public final class HolderRoutes {
 
   /**
    * Before {@code extend}: the per-subject extension limit of {@code throttle}. A passive check
-   * finds the session's subject; a token that is not valid passes, for the handler to refuse.
+   * finds the session's subject; a token that is not valid, or a cookie from another origin, passes
+   * without taking from the limit, for the handler to refuse.
    */
   Handler<RoutingContext> extendLimit(Throttle throttle) {
     return ctx -> {
       Presented p = throttle.limits().enabled() ? reply.sessionToken(ctx.request()) : null;
-      if (p == null) {
+      if (p == null || fromAnotherOrigin(ctx, p)) {
         ctx.next();
         return;
       }
@@ -207,12 +208,21 @@ public final class HolderRoutes {
       Reply.problem(ctx, Problem.noToken());
       return;
     }
-    if (changes && p.fromCookie() && "cross-site".equals(ctx.request().getHeader("Sec-Fetch-Site"))) {
-      // A cookie rides along on cross-site requests; another site must not keep a session alive.
-      Reply.problem(ctx, Problem.of(403, "cross-site", "Cross-site request refused",
-          "a cookie-authenticated change must come from the same site"));
+    if (changes && fromAnotherOrigin(ctx, p)) {
+      Reply.problem(ctx, Problem.crossSite("a change made with the session cookie must come from a page of this"
+          + " server's own origin"));
       return;
     }
     then.accept(p);
+  }
+
+  /**
+   * Whether a change presented with the cookie came from a page of another origin: the cookie goes
+   * along on requests of another port or subdomain of the same site ({@code SameSite=Lax}), and such
+   * a page must neither keep the session alive, spend its extensions, acknowledge a warning the user
+   * never saw, nor log the user out. A Bearer token is no ambient credential: whoever sends it holds it.
+   */
+  private static boolean fromAnotherOrigin(RoutingContext ctx, Presented p) {
+    return p.fromCookie() && !RequestOrigin.isOwn(ctx.request());
   }
 }

@@ -91,6 +91,14 @@ public record Problem(int status, String type, String title, String detail, Stri
         detail == null ? "this session may not be used here" : detail, dev.curfew.core.Decision.WRONG_AUDIENCE_REASON);
   }
 
+  /**
+   * A change made with the session cookie by a page of another origin ({@link RequestOrigin}): 403
+   * {@code cross-site}. The session is left as it was.
+   */
+  public static Problem crossSite(String detail) {
+    return of(403, "cross-site", "Cross-site request refused", detail);
+  }
+
   /** An API key asked to check sessions for a place outside its own audience: 403. */
   public static Problem audienceNotAllowed(String keyName, String detail) {
     return of(403, "audience-not-allowed", "Audience not allowed", "the API key \"" + keyName + "\" " + detail);

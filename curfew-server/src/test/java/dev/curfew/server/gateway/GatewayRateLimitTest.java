@@ -103,6 +103,18 @@ class GatewayRateLimitTest {
   }
 
   @Test
+  void anExtensionRefusedForAnotherOriginTakesNothingFromTheLimit() {
+    String token = f.login("alice");
+    for (String site : List.of("cross-site", "same-site")) {
+      HttpResponse<String> r = f.send("POST", "/_curfew/session/extend", "Cookie", cookie(token), "Sec-Fetch-Site", site);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+    }
+    HttpResponse<String> own = f.send("POST", "/_curfew/session/extend", "Cookie", cookie(token),
+        "Sec-Fetch-Site", "same-origin");
+    assertThat(own.statusCode()).as("the user's own extension: " + own.body()).isEqualTo(200);
+  }
+
+  @Test
   void loginHandoffsPerSubject_aRefusedOneOpensNothing() {
     assertThat(f.send("POST", "/login?as=carol").headers().allValues("Set-Cookie")).hasSize(1);
     assertThat(f.send("POST", "/login?as=carol").headers().allValues("Set-Cookie")).hasSize(1);

@@ -59,6 +59,21 @@ class GatewayTlsTest {
   }
 
   @Test
+  void underTls_onlyAnHttpsOriginIsTheGatewaysOwn() throws Exception {
+    start(new Tls(pem.cert(), pem.key()), true);
+    String token = f.login("alice");
+    // Without Fetch Metadata: the plain-HTTP page of the same host and port is another origin.
+    HttpResponse<String> plain = https("POST", "/_curfew/session/extend", "Cookie", cookie(token),
+        "Origin", "http://localhost:" + f.port);
+    assertThat(plain.statusCode()).as(plain.body()).isEqualTo(403);
+    assertThat(plain.body()).contains("urn:curfew:problem:cross-site");
+    HttpResponse<String> own = https("POST", "/_curfew/session/extend", "Cookie", cookie(token),
+        "Origin", "https://localhost:" + f.port);
+    assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+    assertThat(own.body()).contains("\"extensions_used\":1");
+  }
+
+  @Test
   void underTls_everyAnswerHasHstsAndTheDefaults_theAppsPagesAndTheGatewaysOwn() throws Exception {
     start(new Tls(pem.cert(), pem.key()), true);
     String token = f.login("alice");

@@ -126,6 +126,11 @@ class ApiSessionLifecycleTest {
     ApiFixture.Created s = f.open("alice");
     assertProblem(f.call("POST", "/v1/session/activity", null, "Cookie", "__Host-curfew=" + s.token(),
         "Sec-Fetch-Site", "cross-site"), 403, null);
+    // The gateway's page on another port of the same host: same site, another origin.
+    assertProblem(f.call("POST", "/v1/session/extend", null, "Cookie", "__Host-curfew=" + s.token(),
+        "Sec-Fetch-Site", "same-site"), 403, null);
+    assertProblem(f.call("DELETE", "/v1/session", null, "Cookie", "__Host-curfew=" + s.token(),
+        "Origin", "http://evil.example"), 403, null);
     assertJson(f.call("POST", "/v1/session/activity", null, "Cookie", "__Host-curfew=" + s.token(),
         "Sec-Fetch-Site", "same-origin"), 200);
   }
