@@ -27,9 +27,16 @@ final class EventStream {
     return "event: " + event + "\ndata: " + JsonBodies.writeString(data) + "\n\n";
   }
 
-  /** On the context: sends the head and the first status event, then heartbeats every {@code heartbeatMs}. */
-  void start(String firstFrame, long heartbeatMs) {
-    sse.start(firstFrame, heartbeatMs);
+  /**
+   * On the context: sends the head and the first status event, then heartbeats every {@code
+   * heartbeatMs}, after each of which {@code stillValid} is asked; the stream closes when it answers
+   * false: an ending whose event never reached this node (a Redis that lost its data, a message
+   * lost while the node was disconnected). The client's reconnection then learns the reason (401).
+   */
+  void start(String firstFrame, long heartbeatMs, java.util.function.Supplier<java.util.concurrent.CompletionStage<Boolean>> stillValid) {
+    sse.start(firstFrame, heartbeatMs, () -> stillValid.get().thenAccept(valid -> {
+      if (!valid) sse.closeLater();
+    }));
   }
 
   /** From any thread: queues the frame on the stream's context; false when the stream is closed. */

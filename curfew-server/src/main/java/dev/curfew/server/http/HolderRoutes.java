@@ -165,7 +165,13 @@ public final class HolderRoutes {
         reply.token(ctx, p, now, d -> {});
         return;
       }
-      stream.start(EventStream.frame("status", now.status().toMap()), heartbeatMs);
+      // At each heartbeat the session is read by id (not by token: a rotated-out token would be
+      // refused as a replay and recorded): an ended or unknown session closes the stream; a store
+      // that cannot answer (503) keeps it.
+      String sessionId = now.status().sessionId();
+      stream.start(EventStream.frame("status", now.status().toMap()), heartbeatMs,
+          () -> engine.get(sessionId).handle((d, e) -> e != null || d.allowed()
+              || d.verdict() == dev.curfew.core.Decision.Verdict.UNAVAILABLE));
     });
   }
 

@@ -34,6 +34,11 @@ final class SseResponse {
 
   /** Sends the head and {@code firstFrame}, then a heartbeat every {@code heartbeatMs}. */
   void start(String firstFrame, long heartbeatMs) {
+    start(firstFrame, heartbeatMs, () -> {});
+  }
+
+  /** As {@link #start(String, long)}, running {@code onHeartbeat} on the context after each heartbeat. */
+  void start(String firstFrame, long heartbeatMs, Runnable onHeartbeat) {
     if (response.closed()) {
       close();
       return;
@@ -46,7 +51,10 @@ final class SseResponse {
     response.closeHandler(v -> close());
     response.exceptionHandler(e -> close());
     response.write(firstFrame);
-    heartbeatTimer = context.owner().setPeriodic(heartbeatMs, id -> write(":\n\n"));
+    heartbeatTimer = context.owner().setPeriodic(heartbeatMs, id -> {
+      write(":\n\n");
+      if (!closed) onHeartbeat.run();
+    });
   }
 
   void write(String frame) {

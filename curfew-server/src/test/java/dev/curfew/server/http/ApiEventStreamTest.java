@@ -92,6 +92,29 @@ class ApiEventStreamTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> f.hub.streams() == 0);
   }
 
+  /**
+   * An ending whose event never reaches the node (with Redis: its data lost, or a message missed
+   * while disconnected) still closes the stream, at the next heartbeat's read of the session; the
+   * client's reconnection is then answered 401 with the reason.
+   */
+  @Test
+  void anEndingWhoseEventIsLost_closesTheStreamAtTheNextHeartbeat() throws Exception {
+    f.close();
+    f = new ApiFixture(ApiServer.Settings.defaults().withHeartbeat(Duration.ofMillis(200)), 3, true, false);
+    ApiFixture.Created s = f.open("alice");
+    Sse sse = new Sse(f, "Authorization", "Bearer " + s.token());
+    assertThat(sse.next().name()).isEqualTo("status");
+    // heartbeats come and the stream stays while the session lives
+    await().atMost(Duration.ofSeconds(30)).until(() -> sse.lines.stream().filter(l -> l.startsWith(":")).count() >= 3);
+    assertThat(sse.lines).doesNotContain(Sse.EOF);
+
+    f.backend("DELETE", "/v1/sessions/" + s.sessionId(), null); // its revoked event reaches no stream
+    await().atMost(Duration.ofSeconds(30)).until(() -> sse.lines.contains(Sse.EOF));
+    await().atMost(Duration.ofSeconds(30)).until(() -> f.hub.streams() == 0);
+    assertThat(f.sink.records().stream().filter(r -> r.type().equals("session.refused"))).as("no replay recorded").isEmpty();
+    assertProblem(f.holder("GET", "/v1/session/events", s.token()), 401, "revoked");
+  }
+
   @Test
   void extensionAndActivityAreAnnounced_logoutEndsTheStream() throws Exception {
     ApiFixture.Created s = f.open("alice");

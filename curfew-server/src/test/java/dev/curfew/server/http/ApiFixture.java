@@ -66,11 +66,17 @@ final class ApiFixture implements AutoCloseable {
   }
 
   ApiFixture(ApiServer.Settings settings, int maxStreamsPerSession, boolean withAuditLog) {
+    this(settings, maxStreamsPerSession, withAuditLog, true);
+  }
+
+  /** @param publishing false: the engine's session events reach no stream (an ending whose event is lost) */
+  ApiFixture(ApiServer.Settings settings, int maxStreamsPerSession, boolean withAuditLog, boolean publishing) {
     hub = new EventHub(vertx, maxStreamsPerSession, 1000);
     Policies policies = new Policies(List.of(
         Policy.of("default", Duration.ofMinutes(15), Duration.ofHours(12), Duration.ofMinutes(2), 2),
         Policy.of("strict", Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofMinutes(1), 0)), "default");
-    engine = new SessionEngine(clock, "node-1", policies, durability, hub, metrics, SessionEngine.Limits.defaults());
+    engine = new SessionEngine(clock, "node-1", policies, durability,
+        publishing ? hub : dev.curfew.core.SessionEvents.NONE, metrics, SessionEngine.Limits.defaults());
     server = new ApiServer(vertx, dev.curfew.core.SessionStore.of(engine), hub,
         ApiKeys.of(List.of(ApiKey.ofSecret("app-backend", KEY), ApiKey.ofSecret("admin", OTHER_KEY),
             // The app and the gateway serve the place of the app-backend's sessions.
