@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -55,7 +56,8 @@ final class AuditRepair implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (!Files.isDirectory(data.resolve("audit"))) throw new IllegalArgumentException("no audit log in " + data);
     try (DataDirLock lock = DataDirLock.acquire(data, "audit repair")) {
-      Diagnosis d = diagnose(AuditFiles.of(data).segments());
+      AuditFiles files = AuditFiles.of(data);
+      Diagnosis d = diagnose(files.segments(), dev.curfew.store.embedded.ArchiveManifest.read(files));
       Break b = d.firstBreak();
       if (b == null) {
         out.println("the audit log in " + data + " is continuous; " + (d.tornLine() == null
@@ -88,11 +90,25 @@ final class AuditRepair implements Callable<Integer> {
    * read like any other, and a closed segment never ends mid-line.
    */
   static Diagnosis diagnose(NavigableMap<Long, Path> segments) throws IOException {
+    return diagnose(segments, new java.util.TreeMap<>());
+  }
+
+  /**
+   * As above; segments that {@code archived} (audit/archived.jsonl) lists but that are not at hand
+   * (the archive was moved elsewhere) are no break.
+   */
+  static Diagnosis diagnose(NavigableMap<Long, Path> segments,
+      java.util.TreeMap<Long, dev.curfew.store.embedded.ArchiveManifest.Entry> archived) throws IOException {
     long expected = 0;
     Break found = null;
     long after = 0;
     TornLine torn = null;
-    for (Path segment : segments.values()) {
+    for (Map.Entry<Long, Path> kept : segments.entrySet()) {
+      Path segment = kept.getValue();
+      if (found == null && kept.getKey() > expected
+          && dev.curfew.store.embedded.ArchiveManifest.covers(archived, expected, kept.getKey())) {
+        expected = kept.getKey();
+      }
       boolean tornTail = segment.equals(segments.lastEntry().getValue()) && endsMidLine(segment);
       try (BufferedReader r = Files.newBufferedReader(segment, StandardCharsets.UTF_8)) {
         long lineNo = 0;

@@ -90,6 +90,21 @@ public final class ArchiveManifest {
 
   private ArchiveManifest() {}
 
+  /**
+   * Whether {@code manifest} lists archived segments that follow one another from {@code fromSeq}
+   * to {@code toSeq} (exclusive): records the data directory lacks because the archive was moved
+   * elsewhere, which are proven by their entries (the segments themselves are not at hand).
+   */
+  public static boolean covers(TreeMap<Long, Entry> manifest, long fromSeq, long toSeq) {
+    long seq = fromSeq;
+    while (seq < toSeq) {
+      Entry e = manifest.get(seq);
+      if (e == null) return false;
+      seq = e.endSeq();
+    }
+    return seq == toSeq;
+  }
+
   /** The entries of {@code files}' manifest by first seq; empty without one. */
   public static TreeMap<Long, Entry> read(AuditFiles files) throws IOException {
     TreeMap<Long, Entry> out = new TreeMap<>();

@@ -168,9 +168,13 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
       throw new DamagedLogException("the newest audit segment " + found.lastEntry().getValue() + " is archived;"
           + " move it back to " + auditDir);
     }
-    long expected = found.firstKey() == 0 ? 0 : -1;
+    // Segments archived and then moved elsewhere are missing from audit/archive/: their entries in
+    // audit/archived.jsonl stand for them (docs/audit.md, Retention).
+    TreeMap<Long, ArchiveManifest.Entry> archived = ArchiveManifest.read(AuditFiles.of(dataDir));
+    long expected = found.firstKey() == 0 || ArchiveManifest.covers(archived, 0, found.firstKey()) ? 0 : -1;
     String lastLine = null;
     for (Map.Entry<Long, Path> e : found.headMap(found.lastKey()).entrySet()) {
+      if (expected >= 0 && e.getKey() > expected && ArchiveManifest.covers(archived, expected, e.getKey())) expected = e.getKey();
       checkStart(e.getValue(), e.getKey(), expected, Segments.firstLine(e.getValue()));
       lastLine = Segments.lastLine(e.getValue());
       expected = Segments.seqOf(lastLine) + 1;
@@ -179,6 +183,7 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     Path last = found.lastEntry().getValue();
     long first = found.lastKey();
     Segments.Tail tail = Segments.repair(last);
+    if (expected >= 0 && first > expected && ArchiveManifest.covers(archived, expected, first)) expected = first;
     if (tail.lines() > 0) {
       checkStart(last, first, expected, tail.firstLine());
       long lastSeq = Segments.seqOf(tail.lastLine());
@@ -202,7 +207,8 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
   private static void checkStart(Path segment, long nameSeq, long expected, String firstLine) throws IOException {
     if (expected == -1) {
       throw new DamagedLogException("audit log starts at segment " + segment.getFileName() + ", not at seq 0:"
-          + " the segments before it are missing from audit/ and audit/archive/");
+          + " the segments before it are missing from audit/ and audit/archive/, and audit/archived.jsonl does not list"
+          + " them as archived");
     }
     if (nameSeq != expected) {
       throw new DamagedLogException("audit log seq is not continuous: segment " + segment.getFileName()

@@ -297,6 +297,43 @@ class AuditTrailTest {
   }
 
   @Test
+  void anArchiveMovedElsewhere_startsAndVerifies_fromWhatArchivedJsonlKeeps() throws IOException {
+    segmentMaxBytes = 2048;
+    start();
+    for (int i = 0; i < 40; i++) append("old_" + (i % 3), RecordTypes.SESSION_CREATED);
+    clock.advance(Duration.ofDays(401));
+    for (int i = 0; i < 5; i++) append("new_" + i, RecordTypes.SESSION_CREATED);
+    assertThat(trail.applyRetention()).isGreaterThan(0);
+    stop();
+    AuditFiles files = AuditFiles.of(dir);
+    Path cold = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-cold"));
+    try (Stream<Path> s = Files.list(files.archiveDir())) {
+      for (Path p : s.toList()) Files.move(p, cold.resolve(p.getFileName()));
+    }
+    start(); // used to refuse: "audit log starts at segment ..., not at seq 0"
+    append("new_x", RecordTypes.SESSION_CREATED);
+    stop();
+    AuditFileVerifier.Result r = verify();
+    assertThat(r.ok()).as("%s", r.verification().failure()).isTrue();
+    assertThat(r.archive().absentSegments()).isGreaterThan(0);
+    assertThat(r.verification().records()).isEqualTo(46);
+  }
+
+  @Test
+  void segmentsMissingThatNoEntryListsAsArchived_stillRefuseTheStart() throws IOException {
+    segmentMaxBytes = 2048;
+    start();
+    for (int i = 0; i < 40; i++) append("old_" + (i % 3), RecordTypes.SESSION_CREATED);
+    stop();
+    AuditFiles files = AuditFiles.of(dir);
+    Files.delete(files.segments().firstEntry().getValue()); // never archived: simply gone
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AuditTrail.open(dir, AuditTrail.Settings.defaults(), "node-1", clock)
+        .attach(FileAuditLog.open(dir, EmbeddedStore.Options.defaults().withClock(clock), "node-1")))
+        .isInstanceOf(IOException.class).hasMessageContaining("not at seq 0")
+        .hasMessageContaining("audit/archived.jsonl does not list them");
+  }
+
+  @Test
   void sessionIndexKey_fuzzed_agreesWithAJsonParser() {
     Random random = new Random(11);
     String alphabet = "ab\"\\/{}[],:\u00e9\u2014\n\u0001\ud83d\ude00";
