@@ -170,7 +170,7 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     }
     // Segments archived and then moved elsewhere are missing from audit/archive/: their entries in
     // audit/archived.jsonl stand for them (docs/audit.md, Retention).
-    TreeMap<Long, ArchiveManifest.Entry> archived = ArchiveManifest.read(AuditFiles.of(dataDir));
+    TreeMap<Long, ArchiveManifest.Entry> archived = archivedEntries();
     long expected = found.firstKey() == 0 || ArchiveManifest.covers(archived, 0, found.firstKey()) ? 0 : -1;
     String lastLine = null;
     for (Map.Entry<Long, Path> e : found.headMap(found.lastKey()).entrySet()) {
@@ -202,6 +202,15 @@ public final class FileAuditLog implements AuditSink, AuditLogReader, AutoClosea
     long lastTimeMs = lastLine == null ? Long.MIN_VALUE : Times.parse((String) Json.parseObject(lastLine).get("time"));
     String lastType = lastLine == null ? null : (String) Json.parseObject(lastLine).get("type");
     return new OpenReport(size, lastType, lastTimeMs, tail.cutBytes(), last.getFileName().toString());
+  }
+
+  /** The archive manifest's entries; a damaged manifest vouches for nothing (retention reports it). */
+  private TreeMap<Long, ArchiveManifest.Entry> archivedEntries() {
+    try {
+      return ArchiveManifest.read(AuditFiles.of(dataDir));
+    } catch (IOException e) {
+      return new TreeMap<>();
+    }
   }
 
   private static void checkStart(Path segment, long nameSeq, long expected, String firstLine) throws IOException {
