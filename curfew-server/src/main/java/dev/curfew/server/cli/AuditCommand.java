@@ -19,6 +19,7 @@ import dev.curfew.store.postgres.AuditDatabase;
 import dev.curfew.store.embedded.AuditFileVerifier;
 import dev.curfew.store.embedded.AuditFiles;
 import dev.curfew.store.embedded.AuditTrail;
+import dev.curfew.store.embedded.SegmentChain;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -263,6 +264,7 @@ final class AuditCommand {
         out.printf("  witnesses:   the latest checkpoint (tree size %,d) carries at least %d of the %d trusted witnesses' cosignatures%n",
             r.verification().witnessedSize(), witnesses.required(), witnesses.witnesses().size());
       }
+      for (String s : r.strays()) out.println("  NOT IN THE LOG: " + s);
       reportArchive(out, r.archive());
       reportHolds(out, r.holds());
       if (r.incompleteTailBytes() > 0) {
@@ -303,6 +305,9 @@ final class AuditCommand {
       AuditVerification v = r.verification();
       if (r.ok()) {
         out.println("curfew audit verify: OK");
+      } else if (v.ok() && !r.strays().isEmpty()) {
+        out.println("curfew audit verify: FAILED: " + r.strays().size() + " segment file(s) in the audit directories are not"
+            + " part of the log, and were not read (see NOT IN THE LOG below)");
       } else if (v.ok()) {
         out.println("curfew audit verify: FAILED: an archived segment differs from what was archived (see ARCHIVE CHANGED below)");
       } else {
@@ -516,7 +521,8 @@ final class AuditCommand {
           "jsonl (the canonical lines, verbatim: their hashes are the Merkle leaves) or csv (one column per common",
           "field, data as canonical JSON). --from is inclusive, --to exclusive; RFC 3339 instants or dates (UTC).",
           "Exit 0 when all are written; 1 at a line that is not a record (every record before it is written, then",
-          "the line's file, line number and due seq are named); 2 on bad input."})
+          "the line's file, line number and due seq are named), or when a segment file is not part of the log's chain",
+          "(every record of the chain is written, then the file is named); 2 on bad input."})
   static final class Export implements Callable<Integer> {
     @Spec CommandSpec spec;
     @picocli.CommandLine.Mixin Location location = new Location();
@@ -553,8 +559,9 @@ final class AuditCommand {
       Path dir = location.dataDir();
       if (format.equals("csv")) out.print(String.join(",", CSV_COLUMNS) + "\r\n");
       long[] written = {0};
+      List<String> strays;
       try {
-        exportFiles(AuditFiles.of(dir), fromTime, toTime, out, err, written);
+        strays = exportFiles(AuditFiles.of(dir), fromTime, toTime, out, err, written);
       } catch (UnreadableLine e) {
         out.flush(); // every whole record before the line, and nothing of it
         err.printf("curfew audit export: stopped at line %,d of %s (seq %,d was due): not a record (%s); the %,d records"
@@ -568,33 +575,54 @@ final class AuditCommand {
       }
       if (out.checkError()) return 0; // nothing to count: Main names the write failure (CommandOutput)
       err.printf("curfew audit export: %,d records written%n", written[0]);
+      for (String s : strays) err.println("curfew audit export: FAILED: " + s + "; it was not exported");
       err.flush();
-      return 0;
+      return strays.isEmpty() ? 0 : EXIT_FAILED;
     }
 
-    /** Writes the records of [fromTime, toTime) in seq order, counting them in {@code written[0]}. */
-    private void exportFiles(AuditFiles files, String fromTime, String toTime, PrintWriter out, PrintWriter err,
+    /**
+     * Writes the records of [fromTime, toTime) in seq order, counting them in {@code written[0]}, and
+     * returns the segment files that are not part of the log's chain, which it did not read.
+     */
+    private List<String> exportFiles(AuditFiles files, String fromTime, String toTime, PrintWriter out, PrintWriter err,
         long[] written) throws IOException {
-      files.forEachLine(0, Long.MAX_VALUE, 1 << 20, (seq, first, offset, b, off, len) -> {
-        String line = new String(b, off, len, StandardCharsets.UTF_8);
-        Map<String, Object> r;
-        try {
-          r = Json.parseObject(line);
-        } catch (RuntimeException e) {
-          throw new UnreadableLine(seq, first, e.getMessage());
+      java.util.TreeMap<Long, Path> present = files.segments();
+      SegmentChain chain = new SegmentChain(present);
+      boolean[] stopped = {false};
+      long seq = present.isEmpty() ? 0 : present.firstKey();
+      while (present.containsKey(seq) && !stopped[0]) {
+        long next = files.forEachLine(seq, Long.MAX_VALUE, 1 << 20, (s, first, offset, b, off, len) -> {
+          chain.read(first, s);
+          stopped[0] = !exportLine(s, first, new String(b, off, len, StandardCharsets.UTF_8), fromTime, toTime, out,
+              err, written);
+          return !stopped[0];
+        }).nextSeq();
+        if (next == seq) break;
+        seq = next;
+      }
+      return chain.strays(seq, !stopped[0]);
+    }
+
+    /** Writes one line if its time is in [fromTime, toTime); false when the period is over. */
+    private boolean exportLine(long seq, long first, String line, String fromTime, String toTime, PrintWriter out,
+        PrintWriter err, long[] written) {
+      Map<String, Object> r;
+      try {
+        r = Json.parseObject(line);
+      } catch (RuntimeException e) {
+        throw new UnreadableLine(seq, first, e.getMessage());
+      }
+      String time = String.valueOf(r.get("time"));
+      if (toTime != null && time.compareTo(toTime) >= 0) return false; // time never decreases along the log
+      if (fromTime == null || time.compareTo(fromTime) >= 0) {
+        if (format.equals("jsonl")) out.print(line + "\n");
+        else out.print(csvRow(r));
+        if (++written[0] % PROGRESS_EVERY_RECORDS == 0) {
+          err.printf("curfew audit export: %,d records%n", written[0]);
+          err.flush();
         }
-        String time = String.valueOf(r.get("time"));
-        if (toTime != null && time.compareTo(toTime) >= 0) return false; // time never decreases along the log
-        if (fromTime == null || time.compareTo(fromTime) >= 0) {
-          if (format.equals("jsonl")) out.print(line + "\n");
-          else out.print(csvRow(r));
-          if (++written[0] % PROGRESS_EVERY_RECORDS == 0) {
-            err.printf("curfew audit export: %,d records%n", written[0]);
-            err.flush();
-          }
-        }
-        return true;
-      });
+      }
+      return true;
     }
 
     private static String segmentName(Path dir, long segmentFirstSeq) {

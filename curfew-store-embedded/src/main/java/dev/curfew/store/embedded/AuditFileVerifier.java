@@ -41,12 +41,13 @@ public final class AuditFileVerifier {
    *     this locates an edit; the checkpoint is the evidence), else -1
    * @param archive what was archived, and what was found of it
    * @param holds the legal holds in force
+   * @param strays the segment files that are not part of the log's chain (SegmentChain), one sentence each
    */
   public record Result(AuditVerification verification, long incompleteTailBytes, long suspectSeq, ArchiveReport archive,
-      HoldsReport holds) {
-    /** The verification held and no archived segment differs from what was archived. */
+      HoldsReport holds, List<String> strays) {
+    /** The verification held, no archived segment differs from what was archived, and every segment file was read. */
     public boolean ok() {
-      return verification.ok() && archive.problems().isEmpty();
+      return verification.ok() && archive.problems().isEmpty() && strays.isEmpty();
     }
   }
 
@@ -109,6 +110,7 @@ public final class AuditFileVerifier {
     AuditVerifier verifier = b.build();
     HoldRecords holdRecords = new HoldRecords();
     TreeMap<Long, Path> present = files.segments();
+    SegmentChain chain = new SegmentChain(present);
     boolean[] failed = {false};
     long seq = 0;
     int absent = 0;
@@ -118,11 +120,13 @@ public final class AuditFileVerifier {
       if (e != null && !present.containsKey(seq)) {
         absent++;
         failed[0] = !verifier.acceptRange(e.range());
+        chain.summarized(seq, e.endSeq());
         seq = e.endSeq();
         continue;
       }
       if (!present.containsKey(seq)) break; // the end, or a gap: the verifier names it at finish
       r = files.forEachLine(seq, Long.MAX_VALUE, AuditVerifier.MAX_LINE_BYTES, (s, first, offset, bytes, off, len) -> {
+        chain.read(first, s);
         if (verifier.accept(bytes, off, len)) {
           holdRecords.see(bytes, off, len); // a canonical JSON object by now
           return true;
@@ -150,7 +154,8 @@ public final class AuditFileVerifier {
     }
     ArchiveReport archive = new ArchiveReport(manifest.size(), absent, verifier.summarizedRecords(),
         verifier.checkpointsInsideSummaries(), problems);
-    return new Result(v, r.incompleteTailBytes(), suspect, archive, holdRecords.report(LegalHolds.read(files)));
+    return new Result(v, r.incompleteTailBytes(), suspect, archive, holdRecords.report(LegalHolds.read(files)),
+        chain.strays(seq, !failed[0]));
   }
 
   /** Folds the {@code audit.hold_*} records into the ids in force; canonical JSON puts "type" last. */
