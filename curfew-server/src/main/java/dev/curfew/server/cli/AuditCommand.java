@@ -390,7 +390,7 @@ final class AuditCommand {
           "Checks the checkpoint signature (Ed25519, C2SP signed note), that it",
           "commits to the bundle's tree size and root, every record's RFC 6962 inclusion proof, and that all records",
           "name one session; for a bundle of several nodes' trees, each tree so, each with its own node's key.",
-          "Exit 0 valid, 1 invalid, 2 unreadable."})
+          "Exit 0 valid, 1 invalid, 2 unreadable (not a JSON object, or an HTTP problem saved in its place)."})
   static final class VerifyEvidence implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -415,6 +415,7 @@ final class AuditCommand {
       } catch (IOException e) {
         throw new IllegalArgumentException("cannot read " + file + ": " + IoFailure.describe(e));
       }
+      rejectNotAnObject(json);
       rejectProblem(json);
       List<NoteVerifier> keys = new ArrayList<>();
       for (Path p : publicKeys) keys.addAll(readPublicKeys(p));
@@ -484,6 +485,15 @@ final class AuditCommand {
         out.add(String.valueOf(((java.util.Map<String, Object>) t).get("public_key")).split("\\+", 2)[0]);
       }
       return out;
+    }
+
+    /** A file that is not a JSON object (empty, text, an array) is unreadable as a bundle: exit 2, as the help says. */
+    private void rejectNotAnObject(String json) {
+      try {
+        Json.parseObject(json);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(file + " is not an evidence bundle: not a JSON object (" + e.getMessage() + ")");
+      }
     }
 
     /**
@@ -741,7 +751,12 @@ final class AuditCommand {
         } catch (IOException e) {
           throw new IllegalArgumentException("cannot read " + verify + ": " + IoFailure.describe(e));
         }
-        List<String> problems = Attestation.verify(json, log, key);
+        List<String> problems;
+        try {
+          problems = Attestation.verify(json, log, key);
+        } catch (IllegalArgumentException notAnAttestation) {
+          throw new IllegalArgumentException(verify + " is not an attestation: " + notAnAttestation.getMessage());
+        }
         if (problems.isEmpty()) {
           o.println("curfew audit attest --verify: OK: the signature holds and every figure equals the one recomputed from the log"
               + (publicKey == null && pgNode != null ? " (signature checked with the key registered in the database; pass"
