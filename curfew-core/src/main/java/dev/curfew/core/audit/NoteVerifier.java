@@ -83,6 +83,28 @@ public final class NoteVerifier {
     return verifier;
   }
 
+  /**
+   * The key among {@code keys} that {@code verifierKey} names: the same name and the same key id,
+   * which is how a signed note identifies its key (two keys may share a name). Only the name and
+   * key id of {@code verifierKey} are read; null when it is not {@code <name>+<hex8>+...} or no key
+   * of {@code keys} is it.
+   */
+  public static NoteVerifier lookup(java.util.List<NoteVerifier> keys, String verifierKey) {
+    Objects.requireNonNull(keys, "keys");
+    String[] parts = verifierKey == null ? new String[0] : verifierKey.split("\\+", 3);
+    if (parts.length < 2) return null;
+    int id;
+    try {
+      id = parseKeyId(parts[1]);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    for (NoteVerifier k : keys) {
+      if (k.name.equals(parts[0]) && k.keyId == id) return k;
+    }
+    return null;
+  }
+
   /** The key name. */
   public String name() {
     return name;

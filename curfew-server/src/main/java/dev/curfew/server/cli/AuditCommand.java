@@ -463,8 +463,7 @@ final class AuditCommand {
     /** The trusted key a verified bundle of one tree was checked with. */
     private static NoteVerifier keyOf(String json, List<NoteVerifier> keys) {
       if (keys.size() == 1) return keys.get(0);
-      String name = String.valueOf(Json.parseObject(json).get("public_key")).split("\\+", 2)[0];
-      return keys.stream().filter(k -> k.name().equals(name)).findFirst().orElseThrow();
+      return java.util.Objects.requireNonNull(NoteVerifier.lookup(keys, String.valueOf(Json.parseObject(json).get("public_key"))));
     }
 
     /** The checkpoint of each tree of a verified bundle. */
