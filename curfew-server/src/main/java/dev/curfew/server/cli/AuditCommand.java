@@ -213,7 +213,7 @@ final class AuditCommand {
 
     @Option(names = "--public-key", paramLabel = "FILE",
         description = {"The verifier key to trust (what 'curfew audit public-key' printed, kept elsewhere). Default: the key in the data directory.",
-            "PostgreSQL: one key per line, matched to nodes by key name; default: the keys registered in the database."})
+            "PostgreSQL: one key per line, matched to nodes by key name (and key id); default: the keys registered in the database."})
     Path publicKey;
 
     @Option(names = "--trusted-checkpoint", paramLabel = "FILE",
@@ -399,7 +399,7 @@ final class AuditCommand {
 
     @Option(names = "--public-key", paramLabel = "FILE",
         description = {"The verifier keys to trust, one per line (what 'curfew audit public-key' prints); may be repeated.",
-            "Each tree is checked with the trusted key of its name; without any, with the bundle's own keys, which",
+            "Each tree is checked with the trusted key of its name and key id; without any, with the bundle's own keys, which",
             "proves the records are consistent but not who signed."})
     List<Path> publicKeys = new ArrayList<>();
 
