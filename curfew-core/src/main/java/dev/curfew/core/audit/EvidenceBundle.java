@@ -391,6 +391,8 @@ public final class EvidenceBundle {
       problems.add("The signed checkpoint is not a tlog-checkpoint (" + e.getMessage() + ").");
       return;
     }
+    String mismatch = checkpoint.originMismatch(key);
+    if (mismatch != null) problems.add("The checkpoint: " + mismatch + ".");
     if (treeSize != null && checkpoint.treeSize() != treeSize) {
       problems.add("tree_size " + treeSize + " is not the signed tree size " + checkpoint.treeSize() + ".");
     }

@@ -130,6 +130,8 @@ public final class Attestation {
       String note = (String) checkpoint.get("note");
       cp = Checkpoint.parse(key.verify(note).textOrThrow());
       if (!checkpointJson(cp, note).equals(checkpoint)) problems.add("checkpoint: its tree_size or root_hash is not the signed note's");
+      String mismatch = cp.originMismatch(key);
+      if (mismatch != null) problems.add("checkpoint: " + mismatch);
     } catch (RuntimeException e) {
       problems.add("period or checkpoint unreadable, or the checkpoint is not signed by " + key.verifierKey() + ": " + e.getMessage());
       return problems;
