@@ -441,6 +441,7 @@ final class AuditCommand {
         out.println(v.keyAuthenticated() ? "  signed by the trusted key " + key.verifierKey()
             : "  signed by the bundle's own key (not authenticated: pass --public-key with the log's key)");
         if (w != null) out.println("  witnessed: " + w.describe());
+        printWhatIsProven(out, v);
       } else if (v.ok()) {
         out.printf("curfew audit verify-evidence: OK: %d records of session %s, included in %d trees%n",
             v.entries(), v.sessionId(), verified.trees().size());
@@ -452,12 +453,25 @@ final class AuditCommand {
         out.println(v.keyAuthenticated() ? "  every tree signed by a trusted key"
             : "  signed by the bundle's own keys (not authenticated: pass --public-key with the nodes' keys)");
         if (w != null) out.println("  witnessed: " + w.describe());
+        printWhatIsProven(out, v);
       } else {
         out.println("curfew audit verify-evidence: INVALID");
         for (String p : v.problems()) out.println("  " + p);
       }
       out.flush();
       return v.ok() ? 0 : EXIT_FAILED;
+    }
+
+    /**
+     * What a valid bundle proves and what it cannot: an inclusion proof shows a record is in the
+     * signed tree, and nothing in a bundle shows which records of the session were left out.
+     */
+    private static void printWhatIsProven(PrintWriter out, EvidenceVerification v) {
+      out.printf("  proven:      these %d records are in the signed log, byte for byte, at the leaf indexes given%n", v.entries());
+      out.println("  not proven:  that no record of the session is missing: a bundle shows the records it holds, not the"
+          + " ones left out of it. To check, read the session's records in the whole log (curfew audit verify, then"
+          + " curfew audit export, on the data directory) or fetch the bundle yourself from the node"
+          + " (GET /v1/audit/evidence?session_id=...)");
     }
 
     /** The trusted key a verified bundle of one tree was checked with. */
