@@ -16,6 +16,7 @@ import dev.curfew.server.config.AuditConfig;
 import dev.curfew.server.config.ConfigException;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.store.postgres.AuditDatabase;
+import dev.curfew.store.embedded.ArchiveManifest;
 import dev.curfew.store.embedded.AuditFileVerifier;
 import dev.curfew.store.embedded.AuditFiles;
 import dev.curfew.store.embedded.AuditTrail;
@@ -540,12 +541,13 @@ final class AuditCommand {
   /** {@code curfew audit export}. */
   @Command(name = "export", mixinStandardHelpOptions = true,
       description = {"Export the records as jsonl or csv.",
-          "Writes the records (kept and archived) to standard output for auditors' own tools:",
+          "Writes the records (kept and archived; --archive DIR when the archive was moved) to standard output for auditors' own tools:",
           "jsonl (the canonical lines, verbatim: their hashes are the Merkle leaves) or csv (one column per common",
           "field, data as canonical JSON). --from is inclusive, --to exclusive; RFC 3339 instants or dates (UTC).",
           "Exit 0 when all are written; 1 at a line that is not a record (every record before it is written, then",
           "the line's file, line number and due seq are named), or when a segment file is not part of the log's chain",
-          "(every record of the chain is written, then the file is named); 2 on bad input."})
+          "(every record of the chain is written, then the file is named), or when archived records the period may hold",
+          "are not at hand (every record before them is written, then their seq range is named); 2 on bad input."})
   static final class Export implements Callable<Integer> {
     @Spec CommandSpec spec;
     @picocli.CommandLine.Mixin Location location = new Location();
@@ -561,6 +563,8 @@ final class AuditCommand {
 
     @Option(names = "--node", paramLabel = "NAME", description = "PostgreSQL: only this node's records, in seq order (default: every node's, as one trail by time, then node, then seq).")
     String node;
+
+    @picocli.CommandLine.Mixin ArchiveOption archiveOption = new ArchiveOption();
 
     static final List<String> CSV_COLUMNS = List.of("seq", "time", "type", "node", "session_id", "subject", "policy",
         "policy_version", "data");
@@ -578,13 +582,16 @@ final class AuditCommand {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       if (node != null) location.requirePostgresFor("--node");
+      if (archiveOption.archive != null && location.postgres()) {
+        throw new IllegalArgumentException("--archive applies to the files of a data directory");
+      }
       if (location.postgres()) return PostgresAuditCli.export(location, node, fromTime, toTime, format, out, err);
       Path dir = location.dataDir();
       if (format.equals("csv")) out.print(String.join(",", CSV_COLUMNS) + "\r\n");
       long[] written = {0};
-      List<String> strays;
+      List<String> problems;
       try {
-        strays = exportFiles(AuditFiles.of(dir), fromTime, toTime, out, err, written);
+        problems = exportFiles(archiveOption.files(dir), fromTime, toTime, out, err, written);
       } catch (UnreadableLine e) {
         out.flush(); // every whole record before the line, and nothing of it
         err.printf("curfew audit export: stopped at line %,d of %s (seq %,d was due): not a record (%s); the %,d records"
@@ -598,22 +605,39 @@ final class AuditCommand {
       }
       if (out.checkError()) return 0; // nothing to count: Main names the write failure (CommandOutput)
       err.printf("curfew audit export: %,d records written%n", written[0]);
-      for (String s : strays) err.println("curfew audit export: FAILED: " + s + "; it was not exported");
+      for (String p : problems) err.println("curfew audit export: FAILED: " + p);
       err.flush();
-      return strays.isEmpty() ? 0 : EXIT_FAILED;
+      return problems.isEmpty() ? 0 : EXIT_FAILED;
     }
 
     /**
      * Writes the records of [fromTime, toTime) in seq order, counting them in {@code written[0]}, and
-     * returns the segment files that are not part of the log's chain, which it did not read.
+     * returns what keeps the export from being whole: archived segments not at hand whose records may
+     * fall in the period (the export stops before them), segment files that are not part of the
+     * log's chain (not read).
      */
     private List<String> exportFiles(AuditFiles files, String fromTime, String toTime, PrintWriter out, PrintWriter err,
         long[] written) throws IOException {
       java.util.TreeMap<Long, Path> present = files.segments();
+      java.util.TreeMap<Long, ArchiveManifest.Entry> manifest = ArchiveManifest.read(files);
       SegmentChain chain = new SegmentChain(present);
+      List<ArchiveManifest.Entry> absent = new ArrayList<>();
       boolean[] stopped = {false};
-      long seq = present.isEmpty() ? 0 : present.firstKey();
-      while (present.containsKey(seq) && !stopped[0]) {
+      long seq = 0;
+      while (!stopped[0]) {
+        ArchiveManifest.Entry e = manifest.get(seq);
+        if (e != null && !present.containsKey(seq)) { // moved elsewhere: the records are not here to write
+          absent.add(e);
+          chain.summarized(seq, e.endSeq());
+          seq = e.endSeq();
+          continue;
+        }
+        if (!present.containsKey(seq)) break;
+        if (!absent.isEmpty() && !before(firstTime(files, seq), fromTime)) {
+          return List.of(ArchiveManifest.notAtHand(files, absent) + "; the " + String.format("%,d", written[0])
+              + " records before them were written");
+        }
+        absent.clear(); // all before --from: the period lacks none of them
         long next = files.forEachLine(seq, Long.MAX_VALUE, 1 << 20, (s, first, offset, b, off, len) -> {
           chain.read(first, s);
           stopped[0] = !exportLine(s, first, new String(b, off, len, StandardCharsets.UTF_8), fromTime, toTime, out,
@@ -623,7 +647,27 @@ final class AuditCommand {
         if (next == seq) break;
         seq = next;
       }
-      return chain.strays(seq, !stopped[0]);
+      if (!absent.isEmpty()) return List.of(ArchiveManifest.notAtHand(files, absent));
+      return chain.strays(seq, !stopped[0]).stream().map(s -> s + "; it was not exported").toList();
+    }
+
+    /** Whether {@code time} is known and before {@code fromTime} (null: the log's start, which nothing is before). */
+    private static boolean before(String time, String fromTime) {
+      return time != null && fromTime != null && time.compareTo(fromTime) < 0;
+    }
+
+    /** The time of record {@code seq}, or null when it cannot be read. */
+    private static String firstTime(AuditFiles files, long seq) throws IOException {
+      String[] time = {null};
+      files.forEachLine(seq, seq + 1, 1 << 20, (s, first, offset, b, off, len) -> {
+        try {
+          time[0] = String.valueOf(Json.parseObject(new String(b, off, len, StandardCharsets.UTF_8)).get("time"));
+        } catch (IllegalArgumentException unreadable) {
+          // null: the export reads it next and names it
+        }
+        return false;
+      });
+      return time[0];
     }
 
     /** Writes one line if its time is in [fromTime, toTime); false when the period is over. */
@@ -736,16 +780,21 @@ final class AuditCommand {
         description = "PostgreSQL: the node whose log to attest (needed only when the database holds several).")
     String node;
 
+    @picocli.CommandLine.Mixin ArchiveOption archiveOption = new ArchiveOption();
+
     @Override
     public Integer call() throws IOException {
       if (node != null) location.requirePostgresFor("--node");
+      if (archiveOption.archive != null && location.postgres()) {
+        throw new IllegalArgumentException("--archive applies to the files of a data directory");
+      }
       if (verify != null && (from != null || to != null || out != null)) {
         throw new IllegalArgumentException("--verify takes no --from, --to or --out");
       }
       if (verify == null && (from == null || to == null || out == null)) {
         throw new IllegalArgumentException("give --from, --to and --out (or --verify FILE)");
       }
-      if (!location.postgres()) return attest(AttestedLog.files(AuditFiles.of(location.dataDir())), null);
+      if (!location.postgres()) return attest(AttestedLog.files(archiveOption.files(location.dataDir())), null);
       try (AuditDatabase db = location.database()) {
         AuditDatabase.Node n = PostgresAuditCli.node(db, node);
         return attest(AttestedLog.postgres(db, n), n);
