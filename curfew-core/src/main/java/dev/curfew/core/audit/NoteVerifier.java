@@ -105,6 +105,32 @@ public final class NoteVerifier {
     return null;
   }
 
+  /**
+   * The first key among {@code keys} whose name and key id a signature line of {@code note} carries,
+   * without checking any signature (the caller verifies the note with the key found); null when
+   * the note cannot be split or names none of them.
+   */
+  public static NoteVerifier signerOf(java.util.List<NoteVerifier> keys, String note) {
+    Objects.requireNonNull(keys, "keys");
+    SignedNote split;
+    try {
+      split = SignedNote.parse(Objects.requireNonNull(note, "note"));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    for (String line : split.signatureLines()) {
+      int space = line.indexOf(' ', SIGNATURE_PREFIX.length());
+      if (!line.startsWith(SIGNATURE_PREFIX) || space < 0) continue;
+      byte[] signature = decodeCanonical(line.substring(space + 1));
+      if (signature == null || signature.length < 4) continue;
+      String named = line.substring(SIGNATURE_PREFIX.length(), space) + "+"
+          + HexFormat.of().toHexDigits(ByteBuffer.wrap(signature).getInt());
+      NoteVerifier k = lookup(keys, named);
+      if (k != null) return k;
+    }
+    return null;
+  }
+
   /** The key name. */
   public String name() {
     return name;

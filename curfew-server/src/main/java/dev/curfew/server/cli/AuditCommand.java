@@ -171,14 +171,15 @@ final class AuditCommand {
     }
   }
 
-  static NoteVerifier readPublicKey(Path file) {
-    try {
-      return NoteVerifier.parse(Files.readString(file, StandardCharsets.UTF_8).strip());
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + file + ": " + IoFailure.describe(e));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(file + " is not a verifier key (name+hex8+base64): " + e.getMessage());
-    }
+  /**
+   * The trusted key of one log from {@code file}, which holds one verifier key or several, one per
+   * line: with several, the one whose name and key id sign {@code note} (the log's checkpoint, or
+   * null), else the first (the check then says the note is not signed by it).
+   */
+  static NoteVerifier readPublicKeyFor(Path file, String note) {
+    List<NoteVerifier> keys = readPublicKeys(file);
+    NoteVerifier signer = keys.size() == 1 || note == null ? null : NoteVerifier.signerOf(keys, note);
+    return signer != null ? signer : keys.get(0);
   }
 
   /** The verifier keys in {@code file}, one per line (blank lines skipped). */
@@ -214,6 +215,7 @@ final class AuditCommand {
 
     @Option(names = "--public-key", paramLabel = "FILE",
         description = {"The verifier key to trust (what 'curfew audit public-key' printed, kept elsewhere). Default: the key in the data directory.",
+            "A file of several keys, one per line: the one whose name and key id sign the log's latest checkpoint.",
             "PostgreSQL: one key per line, matched to nodes by key name (and key id); default: the keys registered in the database."})
     Path publicKey;
 
@@ -240,7 +242,8 @@ final class AuditCommand {
       }
       Path trustedCheckpoint = trustedCheckpoints.isEmpty() ? null : trustedCheckpoints.get(0);
       Path dir = location.dataDir();
-      NoteVerifier key = publicKey != null ? readPublicKey(publicKey) : location.ownKey(dir);
+      NoteVerifier key = publicKey != null ? readPublicKeyFor(publicKey, latestNote(archiveOption.files(dir)))
+          : location.ownKey(dir);
       String trusted = null;
       if (trustedCheckpoint != null) {
         try {
@@ -275,6 +278,15 @@ final class AuditCommand {
       out.flush();
       err.flush();
       return r.ok() ? 0 : EXIT_FAILED;
+    }
+
+    /** The log's latest checkpoint note, or null (none, or unreadable: verify then names what is wrong). */
+    private static String latestNote(AuditFiles files) {
+      try {
+        return files.latestCheckpointNote();
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
     }
 
     private static void reportArchive(PrintWriter out, AuditFileVerifier.ArchiveReport a) {
@@ -773,7 +785,8 @@ final class AuditCommand {
     Path verify;
 
     @Option(names = "--public-key", paramLabel = "FILE",
-        description = "With --verify: the log's verifier key to trust (default: the data directory's, or the node's key registered in PostgreSQL).")
+        description = {"With --verify: the log's verifier key to trust (default: the data directory's, or the node's key registered in PostgreSQL).",
+            "A file of several keys, one per line: the one whose name and key id sign the attestation's checkpoint."})
     Path publicKey;
 
     @Option(names = "--node", paramLabel = "NAME",
@@ -805,14 +818,14 @@ final class AuditCommand {
     private int attest(AttestedLog log, AuditDatabase.Node pgNode) throws IOException {
       PrintWriter o = spec.commandLine().getOut();
       if (verify != null) {
-        NoteVerifier key = publicKey != null ? readPublicKey(publicKey)
-            : pgNode != null ? NoteVerifier.parse(pgNode.publicKey()) : location.ownKey(location.dataDir());
         String json;
         try {
           json = Files.readString(verify, StandardCharsets.UTF_8);
         } catch (IOException e) {
           throw new IllegalArgumentException("cannot read " + verify + ": " + IoFailure.describe(e));
         }
+        NoteVerifier key = publicKey != null ? readPublicKeyFor(publicKey, checkpointNote(json))
+            : pgNode != null ? NoteVerifier.parse(pgNode.publicKey()) : location.ownKey(location.dataDir());
         List<String> problems;
         try {
           problems = Attestation.verify(json, log, key);
@@ -859,6 +872,16 @@ final class AuditCommand {
       o.println("curfew audit attest: wrote " + out.resolve("attestation.json") + " and " + out.resolve("attestation.pdf"));
       o.flush();
       return 0;
+    }
+  }
+
+  /** The checkpoint note an attestation is bound to, or null when it has none to read. */
+  private static String checkpointNote(String attestationJson) {
+    try {
+      return Json.parseObject(attestationJson).get("checkpoint") instanceof Map<?, ?> c && c.get("note") instanceof String n
+          ? n : null;
+    } catch (IllegalArgumentException e) {
+      return null; // Attestation.verify says it is not an attestation
     }
   }
 

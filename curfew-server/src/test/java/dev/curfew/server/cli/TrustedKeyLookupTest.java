@@ -44,4 +44,24 @@ class TrustedKeyLookupTest {
     }
     assertThat(otherOnly.exit()).as(otherOnly.out() + otherOnly.err()).isEqualTo(AuditCommand.EXIT_FAILED);
   }
+
+  @Test
+  void verifyAndAttestVerify_takeAFileOfSeveralKeys_andUseTheOneNamedByTheCheckpointsSignature() throws Exception {
+    Path data = dir.resolve("data");
+    AuditStraySegmentTest.writeLog(data, 6);
+    String real = CliRun.of("audit", "public-key", "--data", data.toString()).out().strip();
+    Path both = dir.resolve("both.pub");
+    Files.writeString(both, NoteSigner.generate("curfew/vm").verifier().verifierKey() + "\n" + real + "\n");
+    Path q = dir.resolve("q");
+    assertThat(CliRun.of("audit", "attest", "--data", data.toString(), "--from", "2026-01-01", "--to", "2027-01-01",
+        "--out", q.toString()).exit()).isZero();
+
+    CliRun verify = CliRun.of("audit", "verify", "--data", data.toString(), "--public-key", both.toString());
+    CliRun attest = CliRun.of("audit", "attest", "--data", data.toString(), "--verify",
+        q.resolve("attestation.json").toString(), "--public-key", both.toString());
+
+    assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
+    assertThat(verify.out()).contains("key:         " + real);
+    assertThat(attest.exit()).as(attest.out() + attest.err()).isZero();
+  }
 }
