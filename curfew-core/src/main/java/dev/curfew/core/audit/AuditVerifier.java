@@ -527,6 +527,8 @@ public final class AuditVerifier {
       return new PendingCheckpoint(expectedSize, null,
           capitalize(what) + " is signed but is not a tlog-checkpoint (" + e.getMessage() + ").", note);
     }
+    String mismatch = checkpoint.originMismatch(key);
+    if (mismatch != null) return new PendingCheckpoint(expectedSize, null, capitalize(what) + ": " + mismatch + ".", note);
     if (expectedSize >= 0 && checkpoint.treeSize() != expectedSize) {
       return new PendingCheckpoint(expectedSize, null, capitalize(what) + " line says tree size "
           + expectedSize + " but its signed note says " + checkpoint.treeSize() + ".", note);

@@ -65,6 +65,19 @@ public record Checkpoint(String origin, long treeSize, byte[] rootHash) {
     return new Checkpoint(lines[0], parseSize(lines[1]), parseRoot(lines[2]));
   }
 
+  /**
+   * Null when {@code signer}, the key whose signature on this checkpoint verified, is named as the
+   * origin; else what is wrong. A log's key is named as its origin ({@code curfew/<node>},
+   * docs/contract-changes.md), so a checkpoint of one origin signed by a key of another name is not
+   * that log's checkpoint, whoever trusts the key.
+   */
+  public String originMismatch(NoteVerifier signer) {
+    Objects.requireNonNull(signer, "signer");
+    if (origin.equals(signer.name())) return null;
+    return "its origin is " + origin + " but it is signed by the key named " + signer.name()
+        + ": a log's key is named as its origin";
+  }
+
   /** The note text: {@code origin\nsize\nbase64(root)\n}. */
   public String body() {
     return origin + "\n" + treeSize + "\n" + Base64.getEncoder().encodeToString(rootHash) + "\n";

@@ -197,7 +197,7 @@ public final class EvidenceBundle {
   /**
    * Checks a bundle of one tree or of several ({@code {"trees": [...]}}) offline. Every tree is
    * checked as {@link #verify(String, NoteVerifier)} checks a bundle, with the trusted key of the
-   * same name as the tree's {@code public_key} (a tree whose key name no trusted key has fails);
+   * same name and key id as the tree's {@code public_key} (a tree whose key no trusted key is fails);
    * with no trusted key, with the tree's own key, and the result says it is not authenticated. With
    * exactly one trusted key and a bundle of one tree, that key is used whatever the bundle names,
    * as {@link #verify(String, NoteVerifier)} does. Across trees: all records name one session, and
@@ -281,18 +281,24 @@ public final class EvidenceBundle {
     return plus < 0 ? verifierKey : verifierKey.substring(0, plus);
   }
 
-  /** The trusted key named as {@code publicKey} is, or null with a problem. */
+  /** The trusted key with the name and key id of {@code publicKey}, or null with a problem. */
   private static NoteVerifier keyFor(Object publicKey, List<NoteVerifier> trustedKeys, List<String> problems,
       String where) {
     if (!(publicKey instanceof String pk)) {
       problems.add(where + " has no \"public_key\" to find its trusted key by.");
       return null;
     }
-    for (NoteVerifier k : trustedKeys) {
-      if (k.name().equals(name(pk))) return k;
+    NoteVerifier k = NoteVerifier.lookup(trustedKeys, pk);
+    if (k == null) {
+      problems.add(where + " is signed by key " + keyName(pk) + ", which is not among the trusted keys.");
     }
-    problems.add(where + " is signed by key " + name(pk) + ", which is not among the trusted keys.");
-    return null;
+    return k;
+  }
+
+  /** The name and key id of a verifier key string ({@code name+hex8}), as a signed note names its key. */
+  private static String keyName(String verifierKey) {
+    String[] parts = verifierKey.split("\\+", 3);
+    return parts.length < 2 ? verifierKey : parts[0] + "+" + parts[1];
   }
 
   // ---- verification ----
@@ -385,6 +391,8 @@ public final class EvidenceBundle {
       problems.add("The signed checkpoint is not a tlog-checkpoint (" + e.getMessage() + ").");
       return;
     }
+    String mismatch = checkpoint.originMismatch(key);
+    if (mismatch != null) problems.add("The checkpoint: " + mismatch + ".");
     if (treeSize != null && checkpoint.treeSize() != treeSize) {
       problems.add("tree_size " + treeSize + " is not the signed tree size " + checkpoint.treeSize() + ".");
     }

@@ -83,6 +83,54 @@ public final class NoteVerifier {
     return verifier;
   }
 
+  /**
+   * The key among {@code keys} that {@code verifierKey} names: the same name and the same key id,
+   * which is how a signed note identifies its key (two keys may share a name). Only the name and
+   * key id of {@code verifierKey} are read; null when it is not {@code <name>+<hex8>+...} or no key
+   * of {@code keys} is it.
+   */
+  public static NoteVerifier lookup(java.util.List<NoteVerifier> keys, String verifierKey) {
+    Objects.requireNonNull(keys, "keys");
+    String[] parts = verifierKey == null ? new String[0] : verifierKey.split("\\+", 3);
+    if (parts.length < 2) return null;
+    int id;
+    try {
+      id = parseKeyId(parts[1]);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    for (NoteVerifier k : keys) {
+      if (k.name.equals(parts[0]) && k.keyId == id) return k;
+    }
+    return null;
+  }
+
+  /**
+   * The first key among {@code keys} whose name and key id a signature line of {@code note} carries,
+   * without checking any signature (the caller verifies the note with the key found); null when
+   * the note cannot be split or names none of them.
+   */
+  public static NoteVerifier signerOf(java.util.List<NoteVerifier> keys, String note) {
+    Objects.requireNonNull(keys, "keys");
+    SignedNote split;
+    try {
+      split = SignedNote.parse(Objects.requireNonNull(note, "note"));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    for (String line : split.signatureLines()) {
+      int space = line.indexOf(' ', SIGNATURE_PREFIX.length());
+      if (!line.startsWith(SIGNATURE_PREFIX) || space < 0) continue;
+      byte[] signature = decodeCanonical(line.substring(space + 1));
+      if (signature == null || signature.length < 4) continue;
+      String named = line.substring(SIGNATURE_PREFIX.length(), space) + "+"
+          + HexFormat.of().toHexDigits(ByteBuffer.wrap(signature).getInt());
+      NoteVerifier k = lookup(keys, named);
+      if (k != null) return k;
+    }
+    return null;
+  }
+
   /** The key name. */
   public String name() {
     return name;

@@ -97,6 +97,9 @@ public final class Attestation {
   /**
    * What is wrong with {@code attestationJson} against the log in {@code files} and {@code key}:
    * empty when it holds. Every figure that differs is named with both values.
+   *
+   * @throws IllegalArgumentException when the text is not an attestation at all (not a JSON object,
+   *     or one without {@code "attestation": "}{@value #FORMAT}{@code "}): bad input, not a failed check
    */
   public static List<String> verify(String attestationJson, AuditFiles files, NoteVerifier key) throws IOException {
     return verify(attestationJson, AttestedLog.files(files), key);
@@ -110,9 +113,11 @@ public final class Attestation {
     try {
       a = Json.parseObject(attestationJson);
     } catch (IllegalArgumentException e) {
-      return List.of("not a JSON object: " + e.getMessage());
+      throw new IllegalArgumentException("not a JSON object: " + e.getMessage());
     }
-    if (!FORMAT.equals(a.get("attestation"))) return List.of("not a " + FORMAT + " document");
+    if (!FORMAT.equals(a.get("attestation"))) {
+      throw new IllegalArgumentException("not a " + FORMAT + " document (no \"attestation\": \"" + FORMAT + "\")");
+    }
     checkSignature(a, key, problems);
     Map<?, ?> period = a.get("period") instanceof Map<?, ?> m ? m : Map.of();
     Map<?, ?> checkpoint = a.get("checkpoint") instanceof Map<?, ?> m ? m : Map.of();
@@ -125,6 +130,8 @@ public final class Attestation {
       String note = (String) checkpoint.get("note");
       cp = Checkpoint.parse(key.verify(note).textOrThrow());
       if (!checkpointJson(cp, note).equals(checkpoint)) problems.add("checkpoint: its tree_size or root_hash is not the signed note's");
+      String mismatch = cp.originMismatch(key);
+      if (mismatch != null) problems.add("checkpoint: " + mismatch);
     } catch (RuntimeException e) {
       problems.add("period or checkpoint unreadable, or the checkpoint is not signed by " + key.verifierKey() + ": " + e.getMessage());
       return problems;

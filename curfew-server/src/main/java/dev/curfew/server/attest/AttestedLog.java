@@ -1,10 +1,12 @@
 package dev.curfew.server.attest;
 
+import dev.curfew.store.embedded.ArchiveManifest;
 import dev.curfew.store.embedded.AuditFiles;
 import dev.curfew.store.postgres.AuditDatabase;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -30,7 +32,11 @@ public interface AttestedLog {
   /** Where the log is, for messages. */
   String where();
 
-  /** The files of a data directory (kept and archived segments, audit/checkpoints.jsonl). */
+  /**
+   * The files of a data directory (kept and archived segments, audit/checkpoints.jsonl). An
+   * archived segment not at hand (moved elsewhere; give {@link AuditFiles#withArchiveDir}) fails the
+   * read, naming its records: the figures need every record.
+   */
   static AttestedLog files(AuditFiles files) {
     Objects.requireNonNull(files, "files");
     return new AttestedLog() {
@@ -41,6 +47,8 @@ public interface AttestedLog {
 
       @Override
       public void forEachLine(long toSeq, LineVisitor visitor) throws IOException {
+        List<ArchiveManifest.Entry> absent = ArchiveManifest.absent(files).stream().filter(e -> e.firstSeq() < toSeq).toList();
+        if (!absent.isEmpty()) throw new IOException(ArchiveManifest.notAtHand(files, absent));
         files.forEachLine(0, toSeq, 1 << 20, (seq, first, offset, b, off, len) -> {
           visitor.visit(Arrays.copyOfRange(b, off, off + len));
           return true;

@@ -16,9 +16,11 @@ import dev.curfew.server.config.AuditConfig;
 import dev.curfew.server.config.ConfigException;
 import dev.curfew.server.config.CurfewConfig;
 import dev.curfew.store.postgres.AuditDatabase;
+import dev.curfew.store.embedded.ArchiveManifest;
 import dev.curfew.store.embedded.AuditFileVerifier;
 import dev.curfew.store.embedded.AuditFiles;
 import dev.curfew.store.embedded.AuditTrail;
+import dev.curfew.store.embedded.SegmentChain;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -169,14 +171,15 @@ final class AuditCommand {
     }
   }
 
-  static NoteVerifier readPublicKey(Path file) {
-    try {
-      return NoteVerifier.parse(Files.readString(file, StandardCharsets.UTF_8).strip());
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + file + ": " + IoFailure.describe(e));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(file + " is not a verifier key (name+hex8+base64): " + e.getMessage());
-    }
+  /**
+   * The trusted key of one log from {@code file}, which holds one verifier key or several, one per
+   * line: with several, the one whose name and key id sign {@code note} (the log's checkpoint, or
+   * null), else the first (the check then says the note is not signed by it).
+   */
+  static NoteVerifier readPublicKeyFor(Path file, String note) {
+    List<NoteVerifier> keys = readPublicKeys(file);
+    NoteVerifier signer = keys.size() == 1 || note == null ? null : NoteVerifier.signerOf(keys, note);
+    return signer != null ? signer : keys.get(0);
   }
 
   /** The verifier keys in {@code file}, one per line (blank lines skipped). */
@@ -212,7 +215,8 @@ final class AuditCommand {
 
     @Option(names = "--public-key", paramLabel = "FILE",
         description = {"The verifier key to trust (what 'curfew audit public-key' printed, kept elsewhere). Default: the key in the data directory.",
-            "PostgreSQL: one key per line, matched to nodes by key name; default: the keys registered in the database."})
+            "A file of several keys, one per line: the one whose name and key id sign the log's latest checkpoint.",
+            "PostgreSQL: one key per line, matched to nodes by key name (and key id); default: the keys registered in the database."})
     Path publicKey;
 
     @Option(names = "--trusted-checkpoint", paramLabel = "FILE",
@@ -238,7 +242,8 @@ final class AuditCommand {
       }
       Path trustedCheckpoint = trustedCheckpoints.isEmpty() ? null : trustedCheckpoints.get(0);
       Path dir = location.dataDir();
-      NoteVerifier key = publicKey != null ? readPublicKey(publicKey) : location.ownKey(dir);
+      NoteVerifier key = publicKey != null ? readPublicKeyFor(publicKey, latestNote(archiveOption.files(dir)))
+          : location.ownKey(dir);
       String trusted = null;
       if (trustedCheckpoint != null) {
         try {
@@ -263,6 +268,7 @@ final class AuditCommand {
         out.printf("  witnesses:   the latest checkpoint (tree size %,d) carries at least %d of the %d trusted witnesses' cosignatures%n",
             r.verification().witnessedSize(), witnesses.required(), witnesses.witnesses().size());
       }
+      for (String s : r.strays()) out.println("  NOT IN THE LOG: " + s);
       reportArchive(out, r.archive());
       reportHolds(out, r.holds());
       if (r.incompleteTailBytes() > 0) {
@@ -272,6 +278,15 @@ final class AuditCommand {
       out.flush();
       err.flush();
       return r.ok() ? 0 : EXIT_FAILED;
+    }
+
+    /** The log's latest checkpoint note, or null (none, or unreadable: verify then names what is wrong). */
+    private static String latestNote(AuditFiles files) {
+      try {
+        return files.latestCheckpointNote();
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
     }
 
     private static void reportArchive(PrintWriter out, AuditFileVerifier.ArchiveReport a) {
@@ -307,6 +322,9 @@ final class AuditCommand {
         out.println("curfew audit verify: FAILED: record seq " + r.unsignedChangedSeq() + ", which no checkpoint covers yet,"
             + " no longer hashes to the leaf hash recorded when it was written (audit/tree): the record was changed after it"
             + " was written");
+      } else if (v.ok() && !r.strays().isEmpty()) {
+        out.println("curfew audit verify: FAILED: " + r.strays().size() + " segment file(s) in the audit directories are not"
+            + " part of the log, and were not read (see NOT IN THE LOG below)");
       } else if (v.ok()) {
         out.println("curfew audit verify: FAILED: an archived segment differs from what was archived (see ARCHIVE CHANGED below)");
       } else {
@@ -389,7 +407,7 @@ final class AuditCommand {
           "Checks the checkpoint signature (Ed25519, C2SP signed note), that it",
           "commits to the bundle's tree size and root, every record's RFC 6962 inclusion proof, and that all records",
           "name one session; for a bundle of several nodes' trees, each tree so, each with its own node's key.",
-          "Exit 0 valid, 1 invalid, 2 unreadable."})
+          "Exit 0 valid, 1 invalid, 2 unreadable (not a JSON object, or an HTTP problem saved in its place)."})
   static final class VerifyEvidence implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -398,7 +416,7 @@ final class AuditCommand {
 
     @Option(names = "--public-key", paramLabel = "FILE",
         description = {"The verifier keys to trust, one per line (what 'curfew audit public-key' prints); may be repeated.",
-            "Each tree is checked with the trusted key of its name; without any, with the bundle's own keys, which",
+            "Each tree is checked with the trusted key of its name and key id; without any, with the bundle's own keys, which",
             "proves the records are consistent but not who signed."})
     List<Path> publicKeys = new ArrayList<>();
 
@@ -414,6 +432,7 @@ final class AuditCommand {
       } catch (IOException e) {
         throw new IllegalArgumentException("cannot read " + file + ": " + IoFailure.describe(e));
       }
+      rejectNotAnObject(json);
       rejectProblem(json);
       List<NoteVerifier> keys = new ArrayList<>();
       for (Path p : publicKeys) keys.addAll(readPublicKeys(p));
@@ -439,6 +458,7 @@ final class AuditCommand {
         out.println(v.keyAuthenticated() ? "  signed by the trusted key " + key.verifierKey()
             : "  signed by the bundle's own key (not authenticated: pass --public-key with the log's key)");
         if (w != null) out.println("  witnessed: " + w.describe());
+        printWhatIsProven(out, v);
       } else if (v.ok()) {
         out.printf("curfew audit verify-evidence: OK: %d records of session %s, included in %d trees%n",
             v.entries(), v.sessionId(), verified.trees().size());
@@ -450,6 +470,7 @@ final class AuditCommand {
         out.println(v.keyAuthenticated() ? "  every tree signed by a trusted key"
             : "  signed by the bundle's own keys (not authenticated: pass --public-key with the nodes' keys)");
         if (w != null) out.println("  witnessed: " + w.describe());
+        printWhatIsProven(out, v);
       } else {
         out.println("curfew audit verify-evidence: INVALID");
         for (String p : v.problems()) out.println("  " + p);
@@ -458,11 +479,22 @@ final class AuditCommand {
       return v.ok() ? 0 : EXIT_FAILED;
     }
 
+    /**
+     * What a valid bundle proves and what it cannot: an inclusion proof shows a record is in the
+     * signed tree, and nothing in a bundle shows which records of the session were left out.
+     */
+    private static void printWhatIsProven(PrintWriter out, EvidenceVerification v) {
+      out.printf("  proven:      these %d records are in the signed log, byte for byte, at the leaf indexes given%n", v.entries());
+      out.println("  not proven:  that no record of the session is missing: a bundle shows the records it holds, not the"
+          + " ones left out of it. To check, read the session's records in the whole log (curfew audit verify, then"
+          + " curfew audit export, on the data directory) or fetch the bundle yourself from the node"
+          + " (GET /v1/audit/evidence?session_id=...)");
+    }
+
     /** The trusted key a verified bundle of one tree was checked with. */
     private static NoteVerifier keyOf(String json, List<NoteVerifier> keys) {
       if (keys.size() == 1) return keys.get(0);
-      String name = String.valueOf(Json.parseObject(json).get("public_key")).split("\\+", 2)[0];
-      return keys.stream().filter(k -> k.name().equals(name)).findFirst().orElseThrow();
+      return java.util.Objects.requireNonNull(NoteVerifier.lookup(keys, String.valueOf(Json.parseObject(json).get("public_key"))));
     }
 
     /** The checkpoint of each tree of a verified bundle. */
@@ -483,6 +515,15 @@ final class AuditCommand {
         out.add(String.valueOf(((java.util.Map<String, Object>) t).get("public_key")).split("\\+", 2)[0]);
       }
       return out;
+    }
+
+    /** A file that is not a JSON object (empty, text, an array) is unreadable as a bundle: exit 2, as the help says. */
+    private void rejectNotAnObject(String json) {
+      try {
+        Json.parseObject(json);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(file + " is not an evidence bundle: not a JSON object (" + e.getMessage() + ")");
+      }
     }
 
     /**
@@ -516,11 +557,13 @@ final class AuditCommand {
   /** {@code curfew audit export}. */
   @Command(name = "export", mixinStandardHelpOptions = true,
       description = {"Export the records as jsonl or csv.",
-          "Writes the records (kept and archived) to standard output for auditors' own tools:",
+          "Writes the records (kept and archived; --archive DIR when the archive was moved) to standard output for auditors' own tools:",
           "jsonl (the canonical lines, verbatim: their hashes are the Merkle leaves) or csv (one column per common",
           "field, data as canonical JSON). --from is inclusive, --to exclusive; RFC 3339 instants or dates (UTC).",
           "Exit 0 when all are written; 1 at a line that is not a record (every record before it is written, then",
-          "the line's file, line number and due seq are named); 2 on bad input."})
+          "the line's file, line number and due seq are named), or when a segment file is not part of the log's chain",
+          "(every record of the chain is written, then the file is named), or when archived records the period may hold",
+          "are not at hand (every record before them is written, then their seq range is named); 2 on bad input."})
   static final class Export implements Callable<Integer> {
     @Spec CommandSpec spec;
     @picocli.CommandLine.Mixin Location location = new Location();
@@ -536,6 +579,8 @@ final class AuditCommand {
 
     @Option(names = "--node", paramLabel = "NAME", description = "PostgreSQL: only this node's records, in seq order (default: every node's, as one trail by time, then node, then seq).")
     String node;
+
+    @picocli.CommandLine.Mixin ArchiveOption archiveOption = new ArchiveOption();
 
     static final List<String> CSV_COLUMNS = List.of("seq", "time", "type", "node", "session_id", "subject", "policy",
         "policy_version", "data");
@@ -553,12 +598,16 @@ final class AuditCommand {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       if (node != null) location.requirePostgresFor("--node");
+      if (archiveOption.archive != null && location.postgres()) {
+        throw new IllegalArgumentException("--archive applies to the files of a data directory");
+      }
       if (location.postgres()) return PostgresAuditCli.export(location, node, fromTime, toTime, format, out, err);
       Path dir = location.dataDir();
       if (format.equals("csv")) out.print(String.join(",", CSV_COLUMNS) + "\r\n");
       long[] written = {0};
+      List<String> problems;
       try {
-        exportFiles(AuditFiles.of(dir), fromTime, toTime, out, err, written);
+        problems = exportFiles(archiveOption.files(dir), fromTime, toTime, out, err, written);
       } catch (UnreadableLine e) {
         out.flush(); // every whole record before the line, and nothing of it
         err.printf("curfew audit export: stopped at line %,d of %s (seq %,d was due): not a record (%s); the %,d records"
@@ -572,33 +621,91 @@ final class AuditCommand {
       }
       if (out.checkError()) return 0; // nothing to count: Main names the write failure (CommandOutput)
       err.printf("curfew audit export: %,d records written%n", written[0]);
+      for (String p : problems) err.println("curfew audit export: FAILED: " + p);
       err.flush();
-      return 0;
+      return problems.isEmpty() ? 0 : EXIT_FAILED;
     }
 
-    /** Writes the records of [fromTime, toTime) in seq order, counting them in {@code written[0]}. */
-    private void exportFiles(AuditFiles files, String fromTime, String toTime, PrintWriter out, PrintWriter err,
+    /**
+     * Writes the records of [fromTime, toTime) in seq order, counting them in {@code written[0]}, and
+     * returns what keeps the export from being whole: archived segments not at hand whose records may
+     * fall in the period (the export stops before them), segment files that are not part of the
+     * log's chain (not read).
+     */
+    private List<String> exportFiles(AuditFiles files, String fromTime, String toTime, PrintWriter out, PrintWriter err,
         long[] written) throws IOException {
-      files.forEachLine(0, Long.MAX_VALUE, 1 << 20, (seq, first, offset, b, off, len) -> {
-        String line = new String(b, off, len, StandardCharsets.UTF_8);
-        Map<String, Object> r;
+      java.util.TreeMap<Long, Path> present = files.segments();
+      java.util.TreeMap<Long, ArchiveManifest.Entry> manifest = ArchiveManifest.read(files);
+      SegmentChain chain = new SegmentChain(present);
+      List<ArchiveManifest.Entry> absent = new ArrayList<>();
+      boolean[] stopped = {false};
+      long seq = 0;
+      while (!stopped[0]) {
+        ArchiveManifest.Entry e = manifest.get(seq);
+        if (e != null && !present.containsKey(seq)) { // moved elsewhere: the records are not here to write
+          absent.add(e);
+          chain.summarized(seq, e.endSeq());
+          seq = e.endSeq();
+          continue;
+        }
+        if (!present.containsKey(seq)) break;
+        if (!absent.isEmpty() && !before(firstTime(files, seq), fromTime)) {
+          return List.of(ArchiveManifest.notAtHand(files, absent) + "; the " + String.format("%,d", written[0])
+              + " records before them were written");
+        }
+        absent.clear(); // all before --from: the period lacks none of them
+        long next = files.forEachLine(seq, Long.MAX_VALUE, 1 << 20, (s, first, offset, b, off, len) -> {
+          chain.read(first, s);
+          stopped[0] = !exportLine(s, first, new String(b, off, len, StandardCharsets.UTF_8), fromTime, toTime, out,
+              err, written);
+          return !stopped[0];
+        }).nextSeq();
+        if (next == seq) break;
+        seq = next;
+      }
+      if (!absent.isEmpty()) return List.of(ArchiveManifest.notAtHand(files, absent));
+      return chain.strays(seq, !stopped[0]).stream().map(s -> s + "; it was not exported").toList();
+    }
+
+    /** Whether {@code time} is known and before {@code fromTime} (null: the log's start, which nothing is before). */
+    private static boolean before(String time, String fromTime) {
+      return time != null && fromTime != null && time.compareTo(fromTime) < 0;
+    }
+
+    /** The time of record {@code seq}, or null when it cannot be read. */
+    private static String firstTime(AuditFiles files, long seq) throws IOException {
+      String[] time = {null};
+      files.forEachLine(seq, seq + 1, 1 << 20, (s, first, offset, b, off, len) -> {
         try {
-          r = Json.parseObject(line);
-        } catch (RuntimeException e) {
-          throw new UnreadableLine(seq, first, e.getMessage());
+          time[0] = String.valueOf(Json.parseObject(new String(b, off, len, StandardCharsets.UTF_8)).get("time"));
+        } catch (IllegalArgumentException unreadable) {
+          // null: the export reads it next and names it
         }
-        String time = String.valueOf(r.get("time"));
-        if (toTime != null && time.compareTo(toTime) >= 0) return false; // time never decreases along the log
-        if (fromTime == null || time.compareTo(fromTime) >= 0) {
-          if (format.equals("jsonl")) out.print(line + "\n");
-          else out.print(csvRow(r));
-          if (++written[0] % PROGRESS_EVERY_RECORDS == 0) {
-            err.printf("curfew audit export: %,d records%n", written[0]);
-            err.flush();
-          }
-        }
-        return true;
+        return false;
       });
+      return time[0];
+    }
+
+    /** Writes one line if its time is in [fromTime, toTime); false when the period is over. */
+    private boolean exportLine(long seq, long first, String line, String fromTime, String toTime, PrintWriter out,
+        PrintWriter err, long[] written) {
+      Map<String, Object> r;
+      try {
+        r = Json.parseObject(line);
+      } catch (RuntimeException e) {
+        throw new UnreadableLine(seq, first, e.getMessage());
+      }
+      String time = String.valueOf(r.get("time"));
+      if (toTime != null && time.compareTo(toTime) >= 0) return false; // time never decreases along the log
+      if (fromTime == null || time.compareTo(fromTime) >= 0) {
+        if (format.equals("jsonl")) out.print(line + "\n");
+        else out.print(csvRow(r));
+        if (++written[0] % PROGRESS_EVERY_RECORDS == 0) {
+          err.printf("curfew audit export: %,d records%n", written[0]);
+          err.flush();
+        }
+      }
+      return true;
     }
 
     private static String segmentName(Path dir, long segmentFirstSeq) {
@@ -682,23 +789,29 @@ final class AuditCommand {
     Path verify;
 
     @Option(names = "--public-key", paramLabel = "FILE",
-        description = "With --verify: the log's verifier key to trust (default: the data directory's, or the node's key registered in PostgreSQL).")
+        description = {"With --verify: the log's verifier key to trust (default: the data directory's, or the node's key registered in PostgreSQL).",
+            "A file of several keys, one per line: the one whose name and key id sign the attestation's checkpoint."})
     Path publicKey;
 
     @Option(names = "--node", paramLabel = "NAME",
         description = "PostgreSQL: the node whose log to attest (needed only when the database holds several).")
     String node;
 
+    @picocli.CommandLine.Mixin ArchiveOption archiveOption = new ArchiveOption();
+
     @Override
     public Integer call() throws IOException {
       if (node != null) location.requirePostgresFor("--node");
+      if (archiveOption.archive != null && location.postgres()) {
+        throw new IllegalArgumentException("--archive applies to the files of a data directory");
+      }
       if (verify != null && (from != null || to != null || out != null)) {
         throw new IllegalArgumentException("--verify takes no --from, --to or --out");
       }
       if (verify == null && (from == null || to == null || out == null)) {
         throw new IllegalArgumentException("give --from, --to and --out (or --verify FILE)");
       }
-      if (!location.postgres()) return attest(AttestedLog.files(AuditFiles.of(location.dataDir())), null);
+      if (!location.postgres()) return attest(AttestedLog.files(archiveOption.files(location.dataDir())), null);
       try (AuditDatabase db = location.database()) {
         AuditDatabase.Node n = PostgresAuditCli.node(db, node);
         return attest(AttestedLog.postgres(db, n), n);
@@ -709,15 +822,20 @@ final class AuditCommand {
     private int attest(AttestedLog log, AuditDatabase.Node pgNode) throws IOException {
       PrintWriter o = spec.commandLine().getOut();
       if (verify != null) {
-        NoteVerifier key = publicKey != null ? readPublicKey(publicKey)
-            : pgNode != null ? NoteVerifier.parse(pgNode.publicKey()) : location.ownKey(location.dataDir());
         String json;
         try {
           json = Files.readString(verify, StandardCharsets.UTF_8);
         } catch (IOException e) {
           throw new IllegalArgumentException("cannot read " + verify + ": " + IoFailure.describe(e));
         }
-        List<String> problems = Attestation.verify(json, log, key);
+        NoteVerifier key = publicKey != null ? readPublicKeyFor(publicKey, checkpointNote(json))
+            : pgNode != null ? NoteVerifier.parse(pgNode.publicKey()) : location.ownKey(location.dataDir());
+        List<String> problems;
+        try {
+          problems = Attestation.verify(json, log, key);
+        } catch (IllegalArgumentException notAnAttestation) {
+          throw new IllegalArgumentException(verify + " is not an attestation: " + notAnAttestation.getMessage());
+        }
         if (problems.isEmpty()) {
           o.println("curfew audit attest --verify: OK: the signature holds and every figure equals the one recomputed from the log"
               + (publicKey == null && pgNode != null ? " (signature checked with the key registered in the database; pass"
@@ -758,6 +876,16 @@ final class AuditCommand {
       o.println("curfew audit attest: wrote " + out.resolve("attestation.json") + " and " + out.resolve("attestation.pdf"));
       o.flush();
       return 0;
+    }
+  }
+
+  /** The checkpoint note an attestation is bound to, or null when it has none to read. */
+  private static String checkpointNote(String attestationJson) {
+    try {
+      return Json.parseObject(attestationJson).get("checkpoint") instanceof Map<?, ?> c && c.get("note") instanceof String n
+          ? n : null;
+    } catch (IllegalArgumentException e) {
+      return null; // Attestation.verify says it is not an attestation
     }
   }
 

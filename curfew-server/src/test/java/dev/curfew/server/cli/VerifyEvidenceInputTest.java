@@ -25,4 +25,18 @@ class VerifyEvidenceInputTest {
         "no records of session s_x");
     assertThat(r.out()).doesNotContain("INVALID");
   }
+
+  @Test
+  void aFileThatIsNotJson_orEmpty_isUnreadable_exitTwo() throws Exception {
+    for (String content : new String[] {"this is not JSON", "", "[1, 2]"}) {
+      Path f = dir.resolve("bundle.json");
+      Files.writeString(f, content);
+
+      CliRun r = CliRun.of("audit", "verify-evidence", f.toString());
+
+      assertThat(r.exit()).as("%s: %s%s", content, r.out(), r.err()).isEqualTo(2);
+      assertThat(r.err()).contains(f.toString(), "not an evidence bundle", "not a JSON object");
+      assertThat(r.out()).doesNotContain("INVALID");
+    }
+  }
 }

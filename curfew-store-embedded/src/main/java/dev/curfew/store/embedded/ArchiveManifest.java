@@ -126,6 +126,38 @@ public final class ArchiveManifest {
     return out;
   }
 
+  /**
+   * What a reader that needs the records themselves (export, attest) says of archived segments
+   * that are not at hand ({@code absent}, in seq order, not empty): their seq ranges, where they
+   * were looked for, and how to give them.
+   */
+  public static String notAtHand(AuditFiles files, List<Entry> absent) {
+    StringBuilder ranges = new StringBuilder();
+    long from = -1;
+    long end = -1;
+    for (Entry e : absent) {
+      if (e.firstSeq() != end) {
+        if (from >= 0) ranges.append(from).append("..").append(end - 1).append(", ");
+        from = e.firstSeq();
+      }
+      end = e.endSeq();
+    }
+    ranges.append(from).append("..").append(end - 1);
+    return "the records seq " + ranges + " are in " + absent.size() + " archived segment(s) (audit/archived.jsonl, from "
+        + absent.get(0).segment() + ") that are not in " + files.archiveDir() + ": the archive was moved;"
+        + " give --archive DIR with the directory it is in now";
+  }
+
+  /** The entries whose segment file is not among {@code files.segments()}, in seq order. */
+  public static List<Entry> absent(AuditFiles files) throws IOException {
+    TreeMap<Long, Path> present = files.segments();
+    List<Entry> out = new ArrayList<>();
+    for (Entry e : read(files).values()) {
+      if (!present.containsKey(e.firstSeq())) out.add(e);
+    }
+    return out;
+  }
+
   /** Computes the entry of {@code segment} (whose first record is {@code firstSeq}) from its bytes. */
   static Entry describe(Path segment, long firstSeq, long archivedAtMs) throws IOException {
     MessageDigest file = sha256();

@@ -44,12 +44,16 @@ public final class AuditFileVerifier {
    * @param unsignedChangedSeq when the records held: the first record that no checkpoint covers yet
    *     and that no longer hashes to the leaf hash the server stored when it wrote it (a record
    *     changed after it was written, its checkpoints removed), else -1
+   * @param strays the segment files that are not part of the log's chain (SegmentChain), one sentence each
    */
   public record Result(AuditVerification verification, long incompleteTailBytes, long suspectSeq, ArchiveReport archive,
-      HoldsReport holds, long unsignedChangedSeq) {
-    /** The verification held, no archived segment differs from what was archived, no unsigned record was changed. */
+      HoldsReport holds, long unsignedChangedSeq, List<String> strays) {
+    /**
+     * The verification held, no archived segment differs from what was archived, no unsigned record
+     * was changed, and every segment file was read.
+     */
     public boolean ok() {
-      return verification.ok() && archive.problems().isEmpty() && unsignedChangedSeq < 0;
+      return verification.ok() && archive.problems().isEmpty() && unsignedChangedSeq < 0 && strays.isEmpty();
     }
   }
 
@@ -112,6 +116,7 @@ public final class AuditFileVerifier {
     AuditVerifier verifier = b.build();
     HoldRecords holdRecords = new HoldRecords();
     TreeMap<Long, Path> present = files.segments();
+    SegmentChain chain = new SegmentChain(present);
     boolean[] failed = {false};
     long seq = 0;
     int absent = 0;
@@ -121,11 +126,13 @@ public final class AuditFileVerifier {
       if (e != null && !present.containsKey(seq)) {
         absent++;
         failed[0] = !verifier.acceptRange(e.range());
+        chain.summarized(seq, e.endSeq());
         seq = e.endSeq();
         continue;
       }
       if (!present.containsKey(seq)) break; // the end, or a gap: the verifier names it at finish
       r = files.forEachLine(seq, Long.MAX_VALUE, AuditVerifier.MAX_LINE_BYTES, (s, first, offset, bytes, off, len) -> {
+        chain.read(first, s);
         if (verifier.accept(bytes, off, len)) {
           holdRecords.see(bytes, off, len); // a canonical JSON object by now
           return true;
@@ -157,7 +164,7 @@ public final class AuditFileVerifier {
     ArchiveReport archive = new ArchiveReport(manifest.size(), absent, verifier.summarizedRecords(),
         verifier.checkpointsInsideSummaries(), problems);
     return new Result(v, r.incompleteTailBytes(), suspect, archive, holdRecords.report(LegalHolds.read(files)),
-        unsignedChanged);
+        unsignedChanged, chain.strays(seq, !failed[0]));
   }
 
   /** Folds the {@code audit.hold_*} records into the ids in force; canonical JSON puts "type" last. */

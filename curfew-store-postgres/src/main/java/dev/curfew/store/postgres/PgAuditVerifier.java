@@ -20,8 +20,9 @@ import java.util.function.LongConsumer;
  * does. Reads only; servers may be writing (the checkpoints are read before the records, so
  * every checkpoint read commits only to records already there).
  *
- * <p>Keys: a node's checkpoints are checked with the trusted key of the same name when trusted
- * keys are given (a node without one fails), otherwise with the key registered in audit_nodes,
+ * <p>Keys: a node's checkpoints are checked with the trusted key of the same name and key id as
+ * the key it registered (or else of the same name) when trusted keys are given (a node without
+ * one fails), otherwise with the key registered in audit_nodes,
  * which proves the log consistent but not who signed it. A trusted checkpoint applies to the node
  * whose key name is its origin.
  */
@@ -88,7 +89,7 @@ public final class PgAuditVerifier {
       NoteVerifier key = registered;
       boolean trusted = false;
       if (!trustedKeys.isEmpty()) {
-        key = trustedKeys.stream().filter(k -> k.name().equals(registered.name())).findFirst().orElse(null);
+        key = trustedKey(trustedKeys, registered);
         if (key == null) {
           problems.add("node " + node.name() + ": none of the trusted keys is named " + registered.name());
           continue;
@@ -110,6 +111,18 @@ public final class PgAuditVerifier {
       if (!keyNames.contains(k.name())) problems.add("the trusted key " + k.verifierKey() + " matches no node");
     }
     return new Result(results, problems);
+  }
+
+  /**
+   * The trusted key of a node: the one with the name and key id of the key it registered (a signed
+   * note names its key by both, and two keys may share a name); else the first of that name, so
+   * that a registered key replaced in the database does not keep the trusted one from checking
+   * the node's checkpoints; null when no trusted key has the name.
+   */
+  private static NoteVerifier trustedKey(List<NoteVerifier> trustedKeys, NoteVerifier registered) {
+    NoteVerifier same = NoteVerifier.lookup(trustedKeys, registered.verifierKey());
+    if (same != null) return same;
+    return trustedKeys.stream().filter(k -> k.name().equals(registered.name())).findFirst().orElse(null);
   }
 
   /** Verifies one node's records against its checkpoints with {@code key}. */

@@ -152,4 +152,13 @@ class PgAuditVerifierTest {
     assertThat(r.problems()).anyMatch(p -> p.contains("node-b") && p.contains("none of the trusted keys"))
         .anyMatch(p -> p.contains("curfew/node-z") && p.contains("matches no node"));
   }
+
+  @Test
+  void twoTrustedKeysOfOneName_theNodesKeyIsFoundByItsKeyId() throws Exception {
+    NoteSigner sameName = NoteSigner.generate("curfew/node-a");
+    PgAuditVerifier.Result r = PgAuditVerifier.verify(db, List.of(sameName.verifier(), keyA.verifier(), keyB.verifier()),
+        List.of(), Long.MAX_VALUE, null);
+    assertThat(r.ok()).as(String.valueOf(r)).isTrue();
+    assertThat(nodeA(r).key()).isEqualTo(keyA.verifier());
+  }
 }
