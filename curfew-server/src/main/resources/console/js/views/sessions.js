@@ -4,7 +4,7 @@
 import { get, del, post, enc, ApiError } from '../api.js';
 import { h, replace, icon, announce, toast, debounce, when } from '../dom.js';
 import { number, serverNow, ms, countdown, nowText } from '../format.js';
-import { confirmWithReason } from '../dialog.js';
+import { confirmWithReason, confirming } from '../dialog.js';
 
 export const title = 'Sessions';
 
@@ -177,7 +177,7 @@ export default async function sessions(main, ctx, params, query) {
 
   await run(false);
   const live = follow(() => {
-    if (paused || document.querySelector('dialog[open]')) { stale = true; return; }
+    if (paused || confirming()) { stale = true; return; }
     run(false);
   });
   return { stop: () => live.close() };
