@@ -5,7 +5,7 @@ import { get, del, post, enc, ApiError } from '../api.js';
 import { h, replace, icon, toast, when } from '../dom.js';
 import { serverNow, reason, recordType, number } from '../format.js';
 import { drawTimeline, storyOfRecords, LEGEND, legendIcon } from '../timeline.js';
-import { confirmWithReason } from '../dialog.js';
+import { confirmWithReason, confirming } from '../dialog.js';
 import { deadline, follow } from './sessions.js';
 import { details } from '../records.js';
 import { connectionsOf, connectionsView } from '../connections.js';
@@ -31,8 +31,10 @@ export default async function session(main, ctx, params) {
       records));
 
   let status = null, ended = null, list = [], shownFor = '', subjectList = null;
+  let stale = false; // a change of this session came while a dialog was open
 
   async function load(passive) {
+    stale = false;
     try {
       status = await get('/console/api/sessions/' + enc(id), { passive });
       ended = null;
@@ -164,7 +166,7 @@ export default async function session(main, ctx, params) {
       text: `Session ${id} of ${status.subject} ends now, with the reason “revoked”. Its token stops working at once.`,
       confirm: 'Revoke session', placeholder: 'e.g. Suspicious sign-in from a new country',
     });
-    if (why === null) return;
+    if (why === null) { catchUp(); return; }
     try {
       await del('/console/api/sessions/' + enc(id), { reason_text: why });
       toast('Session revoked. Recorded in the audit log.');
@@ -180,7 +182,7 @@ export default async function session(main, ctx, params) {
       text: `Every live session of ${subject} ends now with the reason “revoked”.`,
       confirm: 'Revoke all', placeholder: 'e.g. Account offboarded',
     });
-    if (why === null) return;
+    if (why === null) { catchUp(); return; }
     try {
       const r = await post('/console/api/subjects/' + enc(subject) + '/revoke', { reason_text: why });
       toast(`${r.revoked} session${r.revoked === 1 ? '' : 's'} of ${subject} revoked.`);
@@ -190,13 +192,19 @@ export default async function session(main, ctx, params) {
     await load(false);
   }
 
+  /** Shows what changed while a dialog was open (the page is not redrawn under it). */
+  function catchUp() {
+    if (stale) { stale = false; load(true); }
+  }
+
   await load(false);
   // Pushed, not polled: the page loads again when a batch of changes names this session (or was cut short).
   const live = follow((ev) => {
-    if (!status || document.querySelector('dialog[open]')) return;
+    if (!status) return;
     let batch = null;
     try { batch = ev.data ? JSON.parse(ev.data) : null; } catch (e) { batch = null; }
-    if (!batch || batch.more || (batch.changes || []).some((c) => c.session_id === id)) load(true);
+    if (batch && !batch.more && !(batch.changes || []).some((c) => c.session_id === id)) return;
+    if (confirming()) stale = true; else load(true);
   });
   return { stop: () => live.close() };
 }

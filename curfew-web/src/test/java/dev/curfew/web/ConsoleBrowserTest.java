@@ -226,6 +226,30 @@ class ConsoleBrowserTest {
     b.fullPageScreenshot(SHOTS, "05b-session-live");
   }
 
+  /**
+   * A change pushed while the revocation dialog is open does not redraw the page under it; the page
+   * catches up once the dialog closes, as the list does, rather than saying "live" of an ended session.
+   */
+  @Test
+  void aSessionsPageCatchesUpOnAChangeThatCameWhileADialogWasOpen() throws Exception {
+    JsonNode opened = server.open("ivan@example.com", "standard");
+    String id = opened.get("session_id").asText();
+    signIn(ConsoleServer.ADMIN_KEY);
+    d.get(server.url("/console/sessions/" + id));
+    within(Duration.ofSeconds(30), x -> text(By.tagName("h1")).contains("live") ? true : null);
+    click(By.id("revoke"));
+    within(Duration.ofSeconds(30), x -> visible(By.cssSelector("dialog[open]")));
+
+    assertThat(server.send("DELETE", "/v1/session", null, opened.get("token").asText()).status()).as("the user signs out")
+        .isEqualTo(204);
+    Thread.sleep(2000); // the change is pushed (batched every 250 ms) while the dialog is open
+    assertThat(text(By.tagName("h1"))).as("not redrawn under the dialog").contains("live");
+    keys(Keys.ESCAPE);
+
+    within(Duration.ofSeconds(10), x -> text(By.tagName("h1")).contains("ended") ? true : null);
+    assertThat(text(By.tagName("h1"))).contains("Signed out");
+  }
+
   @Test
   void revokingWorksWithTheKeyboardAlone() throws Exception {
     String grace = server.open("grace@example.com", "standard").get("session_id").asText();
