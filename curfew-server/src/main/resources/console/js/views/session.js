@@ -76,10 +76,12 @@ export default async function session(main, ctx, params) {
     const actions = h('div', { class: 'actions' }, list.length ? evidence : null,
       ctx.isAdmin && status ? h('button', { type: 'button', class: 'btn btn-danger', id: 'revoke', onclick: revoke }, icon('revoke'), 'Revoke session') : null,
       ctx.isAdmin && status ? h('button', { type: 'button', class: 'btn btn-danger-quiet', onclick: () => revokeAll(subject) }, `Revoke all of ${subject}’s sessions`) : null);
+    const headingHadFocus = head.contains(document.activeElement) && document.activeElement.matches('h1');
     replace(head, h('div', { class: 'page-head' },
       h('div', {}, h('h1', {}, 'Session of ', h('span', { class: 'subject' }, subject || 'an unknown subject'), ' ', state),
         h('p', { class: 'lede id' }, id)),
       actions));
+    if (headingHadFocus) focusHeading(); // drawn again: the new heading keeps it
 
     const items = [];
     const add = (k, v) => items.push(h('div', {}, h('dt', {}, k), h('dd', {}, v)));
@@ -174,6 +176,7 @@ export default async function session(main, ctx, params) {
       toast('Not revoked: ' + e.message, true);
     }
     await load(false);
+    focusHeading();
   }
 
   async function revokeAll(subject) {
@@ -190,6 +193,14 @@ export default async function session(main, ctx, params) {
       toast('Not revoked: ' + e.message, true);
     }
     await load(false);
+    focusHeading();
+  }
+
+  /** After a revocation the buttons that had focus are gone with the live session: the heading, which says it ended, takes it. */
+  function focusHeading() {
+    if (document.activeElement && document.activeElement !== document.body && document.activeElement.isConnected) return;
+    const h1 = head.querySelector('h1');
+    if (h1) { h1.setAttribute('tabindex', '-1'); h1.focus(); }
   }
 
   /** Shows what changed while a dialog was open (the page is not redrawn under it). */
