@@ -287,6 +287,16 @@ class ConsoleBrowserTest {
     within(Duration.ofSeconds(5), x -> "sessions-status".equals(focused().getDomAttribute("id")) ? true : null);
   }
 
+  @Test
+  void anUnknownConsolePageShowsTheConsolesNotFoundPage() {
+    signIn(ConsoleServer.ADMIN_KEY);
+    d.get(server.url("/console/nope"));
+    within(Duration.ofSeconds(30), x -> text(By.cssSelector("main h1")).equals("Not found") ? true : null);
+    assertThat(d.getTitle()).isEqualTo("Not found · Curfew console");
+    d.findElement(By.linkText("Go to the overview")).click();
+    within(Duration.ofSeconds(30), x -> path().equals("/console") ? true : null);
+  }
+
   /** On a session's page the revoke buttons go once it has ended: focus goes to the heading, which says so. */
   @Test
   void afterRevokingFromASessionsPageFocusGoesToItsHeading() throws Exception {
