@@ -157,6 +157,25 @@ class CurfewJsBrowserTest {
     within(Duration.ofSeconds(5), x -> audited(RecordTypes.WARNING_ACKNOWLEDGED) ? true : null);
   }
 
+  /** A modal the page opens while the warning is shown would cover it: the warning goes back on top. */
+  @Test
+  void aModalDialogThePageOpensOverTheWarningDoesNotHideIt() {
+    String token = signIn("fast", "/app/later");
+    within(Duration.ofSeconds(12), x -> visible(DIALOG));
+    b.js("const later = document.createElement('dialog'); later.id = 'later';"
+        + "later.innerHTML = '<button type=\"button\" id=\"later-ok\">OK</button>';"
+        + "document.body.append(later); later.showModal(); document.getElementById('later-ok').focus();");
+    assertThat(focused()).isEqualTo("Stay signed in");
+    assertThat(b.js("const r = arguments[0].getBoundingClientRect();"
+        + "return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === arguments[0]",
+        d.findElement(STAY))).as("nothing covers Stay signed in").isEqualTo(true);
+    keys(Keys.ESCAPE);
+
+    within(Duration.ofSeconds(5), x -> visible(DIALOG) == null ? true : null);
+    assertThat(b.js("return document.getElementById('later').matches(':modal')")).isEqualTo(true);
+    assertThat(f.holderStatus(token).body().get("extensions_used").asInt()).as("Escape extends nothing").isZero();
+  }
+
   @Test
   void expiryRunsTheBeforeEndHookWhileTheSessionLivesThenRedirectsWithTheReturnUrl() {
     String token = signIn("fast", "/app/three");
