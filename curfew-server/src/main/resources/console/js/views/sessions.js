@@ -28,6 +28,7 @@ export default async function sessions(main, ctx, params, query) {
   let page = 0;
   let paused = false;
   let stale = false; // a change came while paused or while a dialog was open
+  let focusStatus = false; // the focused control went with its row: the status line takes focus once it is up to date
 
   const input = h('input', { type: 'search', id: 'q', name: 'q', value: q, autocomplete: 'off', spellcheck: 'false',
     'aria-describedby': 'q-help', placeholder: 'alice, @example.com, s_…' });
@@ -63,6 +64,7 @@ export default async function sessions(main, ctx, params, query) {
     status.textContent = `${number(body.matched)} live session${body.matched === 1 ? '' : 's'}${q ? ` matching “${q}”` : ''}`
       + (body.matched > body.sessions.length ? ` · showing ${number(first)}–${number(last)}` : '')
       + ` · updated ${nowText()}`;
+    if (focusStatus) { focusStatus = false; status.focus(); }
     if (announceIt) announce(`${number(body.matched)} live sessions${q ? ' match ' + q : ''}.`);
   };
 
@@ -78,7 +80,7 @@ export default async function sessions(main, ctx, params, query) {
           onclick: () => revokeSubject(subjects[0], body.sessions.length) }, icon('revoke'), `Revoke all of ${subjects[0]}’s sessions`))));
     }
     if (body.sessions.length === 0) {
-      if (focusedKey) status.focus(); // the control had gone with its row (a revocation): the list says what is left
+      if (focusedKey) focusStatus = true; // the control went with its row (a revocation): the list says what is left
       replace(tableHost, h('div', { class: 'card empty' },
         h('h2', {}, q ? 'No live session matches' : 'No live sessions'),
         h('p', {}, q ? `No valid session has a subject containing “${q}” or the ID ${q}. Ended sessions are not listed: open one by its ID from the audit log.`
@@ -131,7 +133,7 @@ export default async function sessions(main, ctx, params, query) {
     const rows = [...tableHost.querySelectorAll('tr[data-id]')];
     const near = row >= 0 && rows.length ? rows[Math.min(row, rows.length - 1)] : null;
     const same = near && kind && near.querySelector(`[data-key="${CSS.escape(kind + near.dataset.id)}"]`);
-    (same || status).focus();
+    if (same) same.focus(); else focusStatus = true;
   }
 
   async function revoke(x) {
