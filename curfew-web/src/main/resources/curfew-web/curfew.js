@@ -111,7 +111,7 @@
   let dismissedFor = 0;   // expires_at (ms) the user closed the dialog for without extending
   let early = null;       // {e, p}: hooks started ahead of the end foreseen at e
   let ending = false, checking = false, spoken = Infinity, returnFocus = null;
-  let root, dialog, left, note, stay, out, close, live;
+  let root, left, note, stay, out, close, live, liveIn;
   let leave = null;       // set while the notice of a displaced session is shown: goes on to the login page
   const warnCbs = [], endCbs = [], restoreCbs = [];
   const drafts = {};      // kept by saveDraft, written at an idle expiry
@@ -382,10 +382,10 @@
   const CSS = `.$ {--_bg:var(--curfew-bg,#fff);--_fg:var(--curfew-fg,#1b1b1f);--_ac:var(--curfew-accent,#0b57d0);
 --_on:var(--curfew-on-accent,#fff);--_r:var(--curfew-radius,10px);font:16px/1.5 var(--curfew-font,system-ui,sans-serif)}
 .$[hidden],.$ [hidden]{display:none!important}
-.$-back{position:fixed;inset:0;background:rgba(0,0,0,.6);z-index:2147483646}
-.$-dlg{position:fixed;z-index:2147483647;top:50%;left:50%;transform:translate(-50%,-50%);box-sizing:border-box;
-width:min(30rem,calc(100vw - 2rem));max-height:calc(100vh - 2rem);overflow:auto;padding:1.5rem;
-background:var(--_bg);color:var(--_fg);border-radius:var(--_r);box-shadow:0 12px 40px rgba(0,0,0,.4);
+.$-dlg::backdrop{background:rgba(0,0,0,.6)}
+.$-dlg{position:fixed;inset:0;margin:auto;box-sizing:border-box;height:fit-content;
+width:min(30rem,calc(100vw - 2rem));max-width:none;max-height:calc(100vh - 2rem);overflow:auto;padding:1.5rem;
+border:0;background:var(--_bg);color:var(--_fg);border-radius:var(--_r);box-shadow:0 12px 40px rgba(0,0,0,.4);
 text-align:left;animation:$-in .2s ease-out}
 .$-dlg h2{margin:0 0 .5rem;font:inherit;font-size:1.3rem;font-weight:700;color:inherit}
 .$-dlg p{margin:0 0 1rem;color:inherit}
@@ -398,7 +398,7 @@ border:2px solid var(--_ac);background:transparent;color:var(--_fg);cursor:point
 .$-sr{position:absolute!important;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 html.$-checking body,html.$-ended body{visibility:hidden}
 html.$-ended .$-dlg,html.$-ended .$-sr{visibility:visible}
-@keyframes $-in{from{opacity:0;transform:translate(-50%,-46%)}}
+@keyframes $-in{from{opacity:0;transform:translateY(4%)}}
 @media (prefers-reduced-motion:reduce){.$-dlg{animation:none}}
 @media (forced-colors:active){.$-dlg{border:2px solid CanvasText}}`.replace(/\$/g, C);
 
@@ -413,44 +413,68 @@ html.$-ended .$-dlg,html.$-ended .$-sr{visibility:visible}
     live.setAttribute('aria-live', 'polite');
     live.setAttribute('aria-atomic', 'true');
     live.lang = LANG; // the page may be in another language (WCAG 2.2 SC 3.1.2 Language of Parts)
-    root = document.createElement('div');
-    root.className = C;
+    // A <dialog> shown with showModal(): the browser's top layer, above anything else the page
+    // shows, even a modal dialog of its own (which a z-index could never cover), and the topmost
+    // modal, so the rest of the page is inert until it closes and that dialog is as it was.
+    root = document.createElement('dialog');
+    root.className = C + ' ' + C + '-dlg';
     root.lang = LANG;
-    root.hidden = true;
+    root.setAttribute('role', 'alertdialog');
+    root.setAttribute('aria-modal', 'true');
+    root.setAttribute('aria-labelledby', C + '-title');
+    root.setAttribute('aria-describedby', C + '-desc');
     const [descBefore, descAfter] = T.desc.split('{w}');
-    root.innerHTML = `<div class="${C}-back"></div><div class="${C}-dlg" role="alertdialog" aria-modal="true"
- aria-labelledby="${C}-title" aria-describedby="${C}-desc"><h2 id="${C}-title"></h2>
+    root.innerHTML = `<h2 id="${C}-title"></h2>
 <p id="${C}-desc"><span></span><strong class="${C}-left"></strong><span></span></p><p class="${C}-note" hidden></p>
 <div class="${C}-row"><button type="button" class="${C}-stay"></button><button type="button" class="${C}-close" hidden></button>
-<button type="button" class="${C}-out"></button></div></div>`;
+<button type="button" class="${C}-out"></button></div><div class="${C}-sr" aria-live="polite" aria-atomic="true"></div>`;
     // Texts as text, never as markup: a translation cannot inject anything.
     root.querySelector('#' + C + '-title').textContent = T.title;
     const spans = root.querySelectorAll('#' + C + '-desc span');
     spans[0].textContent = descBefore;
     spans[1].textContent = descAfter || '';
     const q = (c) => root.querySelector('.' + C + '-' + c);
-    dialog = q('dlg'); left = q('left'); note = q('note'); stay = q('stay'); out = q('out'); close = q('close');
+    liveIn = root.querySelector('[aria-live]');
+    left = q('left'); note = q('note'); stay = q('stay'); out = q('out'); close = q('close');
     stay.textContent = T.stay; out.textContent = T.out; close.textContent = T.close;
     stay.addEventListener('click', onStay);
     out.addEventListener('click', () => { out.disabled = true; logout(); });
     close.addEventListener('click', dismiss);
     root.addEventListener('keydown', onKey);
+    // Escape reaches onKey first; a close request that comes some other way (a platform's back
+    // gesture) is the same choice: no extension.
+    root.addEventListener('cancel', (ev) => { ev.preventDefault(); if (isOpen()) dismiss(); });
     document.body.append(live, root);
-    // Focus that leaves the open dialog (a click on the backdrop, a screen reader's cursor) comes back.
-    document.addEventListener('focusin', (ev) => { if (isOpen() && !dialog.contains(ev.target)) first().focus(); });
+    // Focus that leaves the open dialog comes back. Under a modal nothing else takes focus but a
+    // modal the page opened since, which covers this one: the dialog goes back on top first.
+    let raising = false;
+    document.addEventListener('focusin', (ev) => {
+      if (raising || !isOpen() || root.contains(ev.target)) return;
+      raising = true;
+      try { open(); } finally { raising = false; }
+      first().focus();
+    });
   }
 
-  const isOpen = () => !!root && !root.hidden;
+  const isOpen = () => !!root && root.open;
   const buttons = () => [stay, close, out].filter((b) => !b.hidden && !b.disabled);
-  const first = () => buttons()[0] || dialog;
-  const speak = (text) => { if (live) live.textContent = text; };
+  const first = () => buttons()[0] || root;
+  // Said in both live regions: the one in the dialog is heard while it is open (a modal dialog
+  // makes the rest of the page inert, this region too), the one in the page once it is closed.
+  const speak = (text) => { if (live) live.textContent = liveIn.textContent = text; };
+  /** Shows the dialog as the topmost modal; a dialog already open is brought back to the top. */
+  function open() {
+    if (!root.isConnected) document.body.append(live, root); // the page replaced its body
+    if (root.open) root.close();
+    root.showModal();
+  }
 
   function show() {
     build();
     if (!root || isOpen()) return;
     returnFocus = document.activeElement;
     note.hidden = true; stay.hidden = false; close.hidden = true; stay.disabled = out.disabled = false;
-    root.hidden = false;
+    open();
     stay.focus();
     const ms = exp() - now();
     spoken = Math.ceil(ms / 1000);
@@ -464,7 +488,7 @@ html.$-ended .$-dlg,html.$-ended .$-sr{visibility:visible}
   function hide() {
     if (!isOpen()) return;
     clearInterval(tickTimer);
-    root.hidden = true;
+    root.close();
     const f = returnFocus;
     returnFocus = null;
     if (f && f.isConnected && typeof f.focus === 'function') f.focus();
@@ -501,7 +525,7 @@ html.$-ended .$-dlg,html.$-ended .$-sr{visibility:visible}
       close.hidden = false; close.disabled = false; close.textContent = T.again;
       document.documentElement.classList.add(C + '-ended');
       returnFocus = null;
-      root.hidden = false;
+      open();
       close.focus();
       speak(T.displaced);
     });

@@ -109,7 +109,9 @@ function sessionClock() {
   const warnMs = ctx.me.policy ? ctx.me.policy.warn_before_ms : 120000;
   el.classList.toggle('is-warning', left <= warnMs);
   replace(el, h('span', { class: 'dot', 'aria-hidden': 'true' }), 'Session ends in ', h('strong', {}, countdown(left)));
-  el.setAttribute('aria-label', `Your console session ends in ${words(left)} without activity. Open its details.`);
+  // The accessible name starts with the visible text (WCAG 2.5.3 Label in Name: a voice user says
+  // what they see), then says the time in words and where the link goes.
+  el.setAttribute('aria-label', `Session ends in ${countdown(left)} (${words(left)}) without activity. Open your console session's details.`);
 }
 
 async function start() {

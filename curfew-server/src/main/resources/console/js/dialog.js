@@ -3,6 +3,14 @@
 
 import { h } from './dom.js';
 
+let open = 0; // confirmations open now
+
+/**
+ * Whether a confirmation is open: live views wait until it closes rather than redraw under it.
+ * (curfew.js's warning is a <dialog> too, so `dialog[open]` would count it; it is not asked here.)
+ */
+export const confirming = () => open > 0;
+
 export function confirmWithReason({ title, text, confirm, placeholder }) {
   return new Promise((resolve) => {
     const back = document.activeElement;
@@ -42,12 +50,14 @@ export function confirmWithReason({ title, text, confirm, placeholder }) {
     });
     cancel.addEventListener('click', () => dlg.close());
     dlg.addEventListener('close', () => {
+      open--;
       dlg.remove();
       if (back && back.isConnected) back.focus();
       resolve(result);
     });
     document.body.append(dlg);
     dlg.showModal();
+    open++;
     reason.focus();
   });
 }

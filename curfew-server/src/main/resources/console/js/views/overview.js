@@ -89,14 +89,14 @@ export default async function overview(main, ctx) {
       return;
     }
     replace(live,
-      h('p', { class: 'metric num' }, number(m.live_sessions.now)),
+      h('div', { class: 'metric num' }, number(m.live_sessions.now)),
       sparkline(m.live_sessions.series, 'live sessions'),
       h('p', { class: 'card-foot' }, h('a', { href: '/console/sessions', 'data-link': true }, 'See live sessions')));
 
     const outcomes = Object.entries(m.checks_per_second.by_outcome)
       .sort((x, y) => OUTCOME_ORDER.indexOf(x[0]) - OUTCOME_ORDER.indexOf(y[0]));
     replace(checks,
-      h('p', { class: 'metric num' }, rate(m.checks_per_second.total), h('small', {}, ' /s')),
+      h('div', { class: 'metric num' }, rate(m.checks_per_second.total), h('small', {}, ' /s')),
       sparkline(m.checks_per_second.series, 'checks per second'),
       outcomes.length === 0 ? h('p', { class: 'help' }, 'No token has been checked yet.')
         : h('table', { class: 'small' },
@@ -109,9 +109,9 @@ export default async function overview(main, ctx) {
     const l = m.expiry_lateness_ms;
     replace(lateness,
       l.count === 0
-        ? [h('p', { class: 'metric' }, '—'), h('p', { class: 'help' }, `No session expired in the last ${Math.round(m.window_s / 60) || 1} min. `
+        ? [h('div', { class: 'metric' }, '—'), h('p', { class: 'help' }, `No session expired in the last ${Math.round(m.window_s / 60) || 1} min. `
             + `Expiries so far: ${number(l.total)}.`)]
-        : [h('p', { class: 'metric num' }, '≤ ' + millis(l.p99), h('small', {}, ' p99')),
+        : [h('div', { class: 'metric num' }, '≤ ' + millis(l.p99), h('small', {}, ' p99')),
           h('dl', { class: 'kv small' },
             h('dt', {}, 'p50'), h('dd', { class: 'num' }, '≤ ' + millis(l.p50)),
             h('dt', {}, 'p90'), h('dd', { class: 'num' }, '≤ ' + millis(l.p90)),
@@ -121,7 +121,7 @@ export default async function overview(main, ctx) {
       h('p', { class: 'help card-foot' }, 'How long after its deadline each expiry was detected (by the timer, a request, or recovery); percentiles are histogram bucket bounds.'));
 
     replace(audit,
-      h('p', { class: 'metric num' }, rate(m.audit_records_per_second.now), h('small', {}, ' records/s')),
+      h('div', { class: 'metric num' }, rate(m.audit_records_per_second.now), h('small', {}, ' records/s')),
       sparkline(m.audit_records_per_second.series, 'audit records per second'),
       h('p', { class: 'help' }, `${number(m.audit_records_per_second.total)} records appended since the server started.`));
 

@@ -5,7 +5,7 @@ import { get, del, post, enc, ApiError } from '../api.js';
 import { h, replace, icon, toast, when } from '../dom.js';
 import { serverNow, reason, recordType, number } from '../format.js';
 import { drawTimeline, storyOfRecords, LEGEND, legendIcon } from '../timeline.js';
-import { confirmWithReason } from '../dialog.js';
+import { confirmWithReason, confirming } from '../dialog.js';
 import { deadline, follow } from './sessions.js';
 import { details } from '../records.js';
 import { connectionsOf, connectionsView } from '../connections.js';
@@ -31,8 +31,10 @@ export default async function session(main, ctx, params) {
       records));
 
   let status = null, ended = null, list = [], shownFor = '', subjectList = null;
+  let stale = false; // a change of this session came while a dialog was open
 
   async function load(passive) {
+    stale = false;
     try {
       status = await get('/console/api/sessions/' + enc(id), { passive });
       ended = null;
@@ -74,10 +76,12 @@ export default async function session(main, ctx, params) {
     const actions = h('div', { class: 'actions' }, list.length ? evidence : null,
       ctx.isAdmin && status ? h('button', { type: 'button', class: 'btn btn-danger', id: 'revoke', onclick: revoke }, icon('revoke'), 'Revoke session') : null,
       ctx.isAdmin && status ? h('button', { type: 'button', class: 'btn btn-danger-quiet', onclick: () => revokeAll(subject) }, `Revoke all of ${subject}’s sessions`) : null);
+    const headingHadFocus = head.contains(document.activeElement) && document.activeElement.matches('h1');
     replace(head, h('div', { class: 'page-head' },
       h('div', {}, h('h1', {}, 'Session of ', h('span', { class: 'subject' }, subject || 'an unknown subject'), ' ', state),
         h('p', { class: 'lede id' }, id)),
       actions));
+    if (headingHadFocus) focusHeading(); // drawn again: the new heading keeps it
 
     const items = [];
     const add = (k, v) => items.push(h('div', {}, h('dt', {}, k), h('dd', {}, v)));
@@ -164,7 +168,7 @@ export default async function session(main, ctx, params) {
       text: `Session ${id} of ${status.subject} ends now, with the reason “revoked”. Its token stops working at once.`,
       confirm: 'Revoke session', placeholder: 'e.g. Suspicious sign-in from a new country',
     });
-    if (why === null) return;
+    if (why === null) { catchUp(); return; }
     try {
       await del('/console/api/sessions/' + enc(id), { reason_text: why });
       toast('Session revoked. Recorded in the audit log.');
@@ -172,6 +176,7 @@ export default async function session(main, ctx, params) {
       toast('Not revoked: ' + e.message, true);
     }
     await load(false);
+    focusHeading();
   }
 
   async function revokeAll(subject) {
@@ -180,7 +185,7 @@ export default async function session(main, ctx, params) {
       text: `Every live session of ${subject} ends now with the reason “revoked”.`,
       confirm: 'Revoke all', placeholder: 'e.g. Account offboarded',
     });
-    if (why === null) return;
+    if (why === null) { catchUp(); return; }
     try {
       const r = await post('/console/api/subjects/' + enc(subject) + '/revoke', { reason_text: why });
       toast(`${r.revoked} session${r.revoked === 1 ? '' : 's'} of ${subject} revoked.`);
@@ -188,15 +193,29 @@ export default async function session(main, ctx, params) {
       toast('Not revoked: ' + e.message, true);
     }
     await load(false);
+    focusHeading();
+  }
+
+  /** After a revocation the buttons that had focus are gone with the live session: the heading, which says it ended, takes it. */
+  function focusHeading() {
+    if (document.activeElement && document.activeElement !== document.body && document.activeElement.isConnected) return;
+    const h1 = head.querySelector('h1');
+    if (h1) { h1.setAttribute('tabindex', '-1'); h1.focus(); }
+  }
+
+  /** Shows what changed while a dialog was open (the page is not redrawn under it). */
+  function catchUp() {
+    if (stale) { stale = false; load(true); }
   }
 
   await load(false);
   // Pushed, not polled: the page loads again when a batch of changes names this session (or was cut short).
   const live = follow((ev) => {
-    if (!status || document.querySelector('dialog[open]')) return;
+    if (!status) return;
     let batch = null;
     try { batch = ev.data ? JSON.parse(ev.data) : null; } catch (e) { batch = null; }
-    if (!batch || batch.more || (batch.changes || []).some((c) => c.session_id === id)) load(true);
+    if (batch && !batch.more && !(batch.changes || []).some((c) => c.session_id === id)) return;
+    if (confirming()) stale = true; else load(true);
   });
   return { stop: () => live.close() };
 }

@@ -4,7 +4,7 @@
 import { get, del, post, enc, ApiError } from '../api.js';
 import { h, replace, icon, announce, toast, debounce, when } from '../dom.js';
 import { number, serverNow, ms, countdown, nowText } from '../format.js';
-import { confirmWithReason } from '../dialog.js';
+import { confirmWithReason, confirming } from '../dialog.js';
 
 export const title = 'Sessions';
 
@@ -28,6 +28,7 @@ export default async function sessions(main, ctx, params, query) {
   let page = 0;
   let paused = false;
   let stale = false; // a change came while paused or while a dialog was open
+  let focusStatus = false; // the focused control went with its row: the status line takes focus once it is up to date
 
   const input = h('input', { type: 'search', id: 'q', name: 'q', value: q, autocomplete: 'off', spellcheck: 'false',
     'aria-describedby': 'q-help', placeholder: 'alice, @example.com, s_…' });
@@ -37,7 +38,7 @@ export default async function sessions(main, ctx, params, query) {
       h('div', { class: 'input-row' }, input, h('button', { type: 'submit', class: 'btn btn-primary' }, icon('search'), 'Search')),
       h('p', { class: 'help', id: 'q-help' }, 'Part of a subject, in any case, or a whole session ID.')));
   const subjectBar = h('div');
-  const status = h('p', { class: 'status-line' });
+  const status = h('p', { class: 'status-line', id: 'sessions-status', tabindex: '-1' });
   const pauseBtn = h('button', { type: 'button', class: 'btn btn-small', 'aria-pressed': 'false' }, 'Pause updates');
   const tableHost = h('div');
   replace(main,
@@ -63,11 +64,13 @@ export default async function sessions(main, ctx, params, query) {
     status.textContent = `${number(body.matched)} live session${body.matched === 1 ? '' : 's'}${q ? ` matching “${q}”` : ''}`
       + (body.matched > body.sessions.length ? ` · showing ${number(first)}–${number(last)}` : '')
       + ` · updated ${nowText()}`;
+    if (focusStatus) { focusStatus = false; status.focus(); }
     if (announceIt) announce(`${number(body.matched)} live sessions${q ? ' match ' + q : ''}.`);
   };
 
   function render(body) {
     const focusedKey = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : null;
+    const focusedRow = focusedKey ? [...tableHost.querySelectorAll('tr[data-id]')].findIndex((tr) => tr.contains(document.activeElement)) : -1;
     const subjects = [...new Set(body.sessions.map((x) => x.subject))];
     replace(subjectBar);
     if (ctx.isAdmin && q && subjects.length === 1 && subjects[0].toLowerCase() === q.toLowerCase() && body.next === null && page === 0) {
@@ -77,6 +80,7 @@ export default async function sessions(main, ctx, params, query) {
           onclick: () => revokeSubject(subjects[0], body.sessions.length) }, icon('revoke'), `Revoke all of ${subjects[0]}’s sessions`))));
     }
     if (body.sessions.length === 0) {
+      if (focusedKey) focusStatus = true; // the control went with its row (a revocation): the list says what is left
       replace(tableHost, h('div', { class: 'card empty' },
         h('h2', {}, q ? 'No live session matches' : 'No live sessions'),
         h('p', {}, q ? `No valid session has a subject containing “${q}” or the ID ${q}. Ended sessions are not listed: open one by its ID from the audit log.`
@@ -114,10 +118,22 @@ export default async function sessions(main, ctx, params, query) {
         h('tbody', {}, rows)),
       pager));
     ctx.tick();
-    if (focusedKey) {
-      const again = tableHost.querySelector(`[data-key="${CSS.escape(focusedKey)}"]`) || subjectBar.querySelector(`[data-key="${CSS.escape(focusedKey)}"]`);
-      if (again) again.focus();
-    }
+    if (focusedKey) refocus(focusedKey, focusedRow);
+  }
+
+  /**
+   * Focus goes back to the control that had it, drawn again; when that went with its row (a revoked
+   * session), to the same control of the row now in its place (else the last row's), and when the
+   * control is gone altogether (a subject's "Revoke all"), to the status line, which says what is left.
+   */
+  function refocus(key, row) {
+    const again = tableHost.querySelector(`[data-key="${CSS.escape(key)}"]`) || subjectBar.querySelector(`[data-key="${CSS.escape(key)}"]`);
+    if (again) { again.focus(); return; }
+    const kind = key.slice(0, key.indexOf('-') + 1); // 'revoke-', 'open-', 'subj-'
+    const rows = [...tableHost.querySelectorAll('tr[data-id]')];
+    const near = row >= 0 && rows.length ? rows[Math.min(row, rows.length - 1)] : null;
+    const same = near && kind && near.querySelector(`[data-key="${CSS.escape(kind + near.dataset.id)}"]`);
+    if (same) same.focus(); else focusStatus = true;
   }
 
   async function revoke(x) {
@@ -177,7 +193,7 @@ export default async function sessions(main, ctx, params, query) {
 
   await run(false);
   const live = follow(() => {
-    if (paused || document.querySelector('dialog[open]')) { stale = true; return; }
+    if (paused || confirming()) { stale = true; return; }
     run(false);
   });
   return { stop: () => live.close() };

@@ -226,6 +226,30 @@ class ConsoleBrowserTest {
     b.fullPageScreenshot(SHOTS, "05b-session-live");
   }
 
+  /**
+   * A change pushed while the revocation dialog is open does not redraw the page under it; the page
+   * catches up once the dialog closes, as the list does, rather than saying "live" of an ended session.
+   */
+  @Test
+  void aSessionsPageCatchesUpOnAChangeThatCameWhileADialogWasOpen() throws Exception {
+    JsonNode opened = server.open("ivan@example.com", "standard");
+    String id = opened.get("session_id").asText();
+    signIn(ConsoleServer.ADMIN_KEY);
+    d.get(server.url("/console/sessions/" + id));
+    within(Duration.ofSeconds(30), x -> text(By.tagName("h1")).contains("live") ? true : null);
+    click(By.id("revoke"));
+    within(Duration.ofSeconds(30), x -> visible(By.cssSelector("dialog[open]")));
+
+    assertThat(server.send("DELETE", "/v1/session", null, opened.get("token").asText()).status()).as("the user signs out")
+        .isEqualTo(204);
+    Thread.sleep(2000); // the change is pushed (batched every 250 ms) while the dialog is open
+    assertThat(text(By.tagName("h1"))).as("not redrawn under the dialog").contains("live");
+    keys(Keys.ESCAPE);
+
+    within(Duration.ofSeconds(10), x -> text(By.tagName("h1")).contains("ended") ? true : null);
+    assertThat(text(By.tagName("h1"))).contains("Signed out");
+  }
+
   @Test
   void revokingWorksWithTheKeyboardAlone() throws Exception {
     String grace = server.open("grace@example.com", "standard").get("session_id").asText();
@@ -257,6 +281,64 @@ class ConsoleBrowserTest {
     within(Duration.ofSeconds(30), x -> server.lines().stream().anyMatch(l -> l.contains("\"session.revoked\"") && l.contains(grace)
         && l.contains("Account offboarded")) ? true : null);
     assertThat(server.send("GET", "/v1/sessions/" + grace, null, ConsoleServer.ADMIN_KEY).status()).isEqualTo(410);
+    // The row and its button are gone: focus goes to the list's status line, which says what is left.
+    within(Duration.ofSeconds(30), x -> rows().isEmpty() || text(By.cssSelector("main")).contains("No live session matches")
+        ? true : null);
+    within(Duration.ofSeconds(5), x -> "sessions-status".equals(focused().getDomAttribute("id")) ? true : null);
+  }
+
+  @Test
+  void anUnknownConsolePageShowsTheConsolesNotFoundPage() {
+    signIn(ConsoleServer.ADMIN_KEY);
+    d.get(server.url("/console/nope"));
+    within(Duration.ofSeconds(30), x -> text(By.cssSelector("main h1")).equals("Not found") ? true : null);
+    assertThat(d.getTitle()).isEqualTo("Not found · Curfew console");
+    d.findElement(By.linkText("Go to the overview")).click();
+    within(Duration.ofSeconds(30), x -> path().equals("/console") ? true : null);
+  }
+
+  /** On a session's page the revoke buttons go once it has ended: focus goes to the heading, which says so. */
+  @Test
+  void afterRevokingFromASessionsPageFocusGoesToItsHeading() throws Exception {
+    String id = server.open("lena@example.com", "standard").get("session_id").asText();
+    signIn(ConsoleServer.ADMIN_KEY);
+    d.get(server.url("/console/sessions/" + id));
+    within(Duration.ofSeconds(30), x -> text(By.tagName("h1")).contains("live") ? true : null);
+    b.js("document.getElementById('revoke').focus()");
+    keys(Keys.ENTER);
+    within(Duration.ofSeconds(30), x -> visible(By.cssSelector("dialog[open]")));
+    keys("Phishing report");
+    keys(Keys.TAB);
+    keys(Keys.TAB);
+    assertThat(focused().getText()).isEqualTo("Revoke session");
+    keys(Keys.ENTER);
+    within(Duration.ofSeconds(30), x -> text(By.tagName("h1")).contains("ended") ? true : null);
+    within(Duration.ofSeconds(5), x -> "h1".equals(focused().getTagName()) ? true : null);
+  }
+
+  /** Revoking one of several rows by keyboard: focus moves to the same control of the row that took its place. */
+  @Test
+  void afterRevokingARowByKeyboardFocusGoesToTheNextRowsRevokeButton() throws Exception {
+    String first = server.open("kate-1@example.com", "standard").get("session_id").asText();
+    String second = server.open("kate-2@example.com", "standard").get("session_id").asText();
+    signIn(ConsoleServer.ADMIN_KEY);
+    d.get(server.url("/console/sessions?q=kate-"));
+    within(Duration.ofSeconds(30), x -> rows().size() == 2 ? true : null);
+    d.findElement(By.id("q")).click();
+    for (int i = 0; i < 12 && !String.valueOf(focused().getDomAttribute("aria-label")).startsWith("Revoke session"); i++) {
+      keys(Keys.TAB);
+    }
+    assertThat(focused().getDomAttribute("aria-label")).isEqualTo("Revoke session " + first + " of kate-1@example.com");
+    keys(Keys.ENTER);
+    within(Duration.ofSeconds(30), x -> visible(By.cssSelector("dialog[open]")));
+    keys("Left the company");
+    keys(Keys.TAB);
+    keys(Keys.TAB);
+    assertThat(focused().getText()).isEqualTo("Revoke session");
+    keys(Keys.ENTER);
+    within(Duration.ofSeconds(30), x -> rows().size() == 1 ? true : null);
+    within(Duration.ofSeconds(5), x -> ("Revoke session " + second + " of kate-2@example.com")
+        .equals(focused().getDomAttribute("aria-label")) ? true : null);
   }
 
   @Test

@@ -74,6 +74,46 @@ class ConsoleWarningBrowserTest {
     assertThat(d.manage().getCookieNamed("__Host-curfew-console")).isNull();
   }
 
+  /**
+   * The revocation dialog is a modal {@code <dialog>}: the warning must come above it (the top
+   * layer), be usable by keyboard, and give the dialog back with the reason typed so far.
+   */
+  @Test
+  void theWarningComesAboveAnOpenRevocationDialog_andTheTypedReasonSurvivesStayingSignedIn() {
+    String bob = server.open("bob", "standard").get("session_id").asText();
+    d.get(server.url("/console/login?return=%2Fconsole%2Fsessions%3Fq%3Dbob"));
+    WebElement key = d.findElement(By.id("api_key"));
+    key.sendKeys(ConsoleServer.ADMIN_KEY);
+    key.submit();
+    within(Duration.ofSeconds(10), x -> path().equals("/console/sessions") ? true : null);
+    within(Duration.ofSeconds(5), x -> visible(By.cssSelector("button[data-key='revoke-" + bob + "']"))).click();
+    WebElement reason = within(Duration.ofSeconds(5), x -> visible(By.id("dlg-reason")));
+    reason.sendKeys("Laptop stolen, ticket SEC-1");
+    long extendedBefore = extensions();
+
+    WebElement warning = within(Duration.ofSeconds(12), x -> visible(By.cssSelector("[role=alertdialog]")));
+    assertThat(d.switchTo().activeElement().getText()).as("focus on Stay, above the revocation dialog")
+        .isEqualTo("Stay signed in");
+    assertThat(b.js("return arguments[0].closest('[inert]') === null && arguments[0].matches(':modal')", warning))
+        .isEqualTo(true);
+    b.fullPageScreenshot(ConsoleBrowserTest.SHOTS, "10-console-warning-over-revocation");
+    new Actions(d).sendKeys(Keys.ENTER).perform();
+
+    within(Duration.ofSeconds(5), x -> visible(By.cssSelector("[role=alertdialog]")) == null ? true : null);
+    within(Duration.ofSeconds(5), x -> extensions() > extendedBefore ? true : null);
+    assertThat(d.findElement(By.id("dlg-reason")).getDomProperty("value")).isEqualTo("Laptop stolen, ticket SEC-1");
+    assertThat(d.switchTo().activeElement().getDomAttribute("id")).as("focus back in the revocation dialog")
+        .isEqualTo("dlg-reason");
+    assertThat(server.send("GET", "/v1/sessions/" + bob, null, ConsoleServer.ADMIN_KEY).status()).as("not revoked")
+        .isEqualTo(200);
+  }
+
+  /** How many times a console session was extended. */
+  private static long extensions() {
+    return server.lines().stream().filter(l -> l.contains("\"session.extended\"") && l.contains("\"subject\":\"console:admin\""))
+        .count();
+  }
+
   private static String path() {
     return URI.create(d.getCurrentUrl()).getPath();
   }

@@ -124,6 +124,58 @@ class CurfewJsBrowserTest {
     within(Duration.ofSeconds(5), x -> audited(RecordTypes.WARNING_ACKNOWLEDGED) ? true : null);
   }
 
+  /**
+   * A page's own modal dialog (showModal) puts itself in the browser's top layer and makes the rest
+   * of the page inert: a warning that were an ordinary element, however high its z-index, would be
+   * hidden behind it, out of reach of the keyboard and of assistive technology.
+   */
+  @Test
+  void theWarningComesAboveAModalDialogOfThePage_andClosingItGivesThatDialogBackIntact() {
+    String token = signIn("fast", "/app/modal?modal=1");
+    d.findElement(By.id("app-text")).sendKeys("Half-typed comment");
+    Instant before = expiresAt(token);
+
+    WebElement dialog = within(Duration.ofSeconds(12), x -> visible(DIALOG));
+    assertThat(focused()).as("focus on Stay signed in, above the page's dialog").isEqualTo("Stay signed in");
+    assertThat(b.js("const r = arguments[0].getBoundingClientRect();"
+        + "return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === arguments[0]",
+        d.findElement(STAY))).as("nothing covers Stay signed in").isEqualTo(true);
+    assertThat(b.js("return arguments[0].closest('[inert]') === null && arguments[0].matches(':modal')", dialog))
+        .as("the warning is the topmost modal").isEqualTo(true);
+    keys(Keys.TAB);
+    assertThat(focused()).isEqualTo("Sign out");
+    keys(Keys.TAB);
+    assertThat(focused()).isEqualTo("Stay signed in");
+    keys(Keys.ENTER);
+
+    within(Duration.ofSeconds(5), x -> visible(DIALOG) == null ? true : null);
+    assertThat(expiresAt(token)).isAfter(before);
+    assertThat(b.js("return document.getElementById('app-dialog').matches(':modal')")).as("the page's dialog is still open")
+        .isEqualTo(true);
+    assertThat(d.findElement(By.id("app-text")).getDomProperty("value")).isEqualTo("Half-typed comment");
+    assertThat(d.switchTo().activeElement().getDomAttribute("id")).as("focus back in the page's dialog").isEqualTo("app-text");
+    within(Duration.ofSeconds(5), x -> audited(RecordTypes.WARNING_ACKNOWLEDGED) ? true : null);
+  }
+
+  /** A modal the page opens while the warning is shown would cover it: the warning goes back on top. */
+  @Test
+  void aModalDialogThePageOpensOverTheWarningDoesNotHideIt() {
+    String token = signIn("fast", "/app/later");
+    within(Duration.ofSeconds(12), x -> visible(DIALOG));
+    b.js("const later = document.createElement('dialog'); later.id = 'later';"
+        + "later.innerHTML = '<button type=\"button\" id=\"later-ok\">OK</button>';"
+        + "document.body.append(later); later.showModal(); document.getElementById('later-ok').focus();");
+    assertThat(focused()).isEqualTo("Stay signed in");
+    assertThat(b.js("const r = arguments[0].getBoundingClientRect();"
+        + "return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === arguments[0]",
+        d.findElement(STAY))).as("nothing covers Stay signed in").isEqualTo(true);
+    keys(Keys.ESCAPE);
+
+    within(Duration.ofSeconds(5), x -> visible(DIALOG) == null ? true : null);
+    assertThat(b.js("return document.getElementById('later').matches(':modal')")).isEqualTo(true);
+    assertThat(f.holderStatus(token).body().get("extensions_used").asInt()).as("Escape extends nothing").isZero();
+  }
+
   @Test
   void expiryRunsTheBeforeEndHookWhileTheSessionLivesThenRedirectsWithTheReturnUrl() {
     String token = signIn("fast", "/app/three");

@@ -77,6 +77,11 @@ final class TestApp implements AutoCloseable {
           "desc": "Per la tua sicurezza, la sessione terminerà tra {w}.", "stay": "Resta connesso", "out": "Esci",
           "units": {"second": ["secondo", "secondi"]}}}</script>""";
     }
+    // ?modal=1: the page opens its own modal <dialog> (showModal: the top layer, the rest inert), with a field.
+    String modal = ctx.request().getParam("modal") == null ? "" : """
+        <dialog id="app-dialog" aria-labelledby="app-dialog-title"><h2 id="app-dialog-title">Comment</h2>
+        <label for="app-text">Text</label> <textarea id="app-text"></textarea> <button type="button">Done</button></dialog>
+        <script>document.getElementById('app-dialog').showModal(); document.getElementById('app-text').focus();</script>""";
     // ?lang=de: the page's language; ?locale=fr: curfew.js's data-locale option.
     String lang = ctx.request().getParam("lang");
     String locale = ctx.request().getParam("locale");
@@ -85,7 +90,7 @@ final class TestApp implements AutoCloseable {
         <p id="secret">%2$s for %3$s</p>
         <p><label for="notes">Notes</label> <input id="notes" autocomplete="off"></p>
         <p><label for="reply">Reply</label> <textarea id="reply" data-curfew-draft></textarea></p>
-        <p><a id="next" href="/app/%1$s-next">next page</a></p>
+        <p><a id="next" href="/app/%1$s-next">next page</a></p>%5$s
         <script>
           curfew.onRestore((r) => { window.restoredDrafts = r; });
           curfew.beforeEnd(async (info) => {
@@ -96,7 +101,7 @@ final class TestApp implements AutoCloseable {
           });
           curfew.onWarning((w) => { window.warnings = (window.warnings || 0) + 1; });
         </script>
-        """.formatted(page, SECRET, subject, port), lang == null ? "en" : lang.replaceAll("[^A-Za-z-]", ""),
+        """.formatted(page, SECRET, subject, port, modal), lang == null ? "en" : lang.replaceAll("[^A-Za-z-]", ""),
         locale == null ? null : locale.replaceAll("[^A-Za-z-]", ""));
   }
 

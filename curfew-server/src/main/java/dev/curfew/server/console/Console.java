@@ -126,6 +126,25 @@ public final class Console implements AutoCloseable {
     r.route("/console/api/policies/explain", anyone, r.explainPolicy(), HttpMethod.POST);
     r.route("/console/api/policies/:name", anyone, r.policy(), HttpMethod.GET);
     r.route("/console/api/policies/:name", admin, r.putPolicy(), HttpMethod.PUT);
+
+    // Last: any other page path a browser navigates to gets the page shell with a 404, so that
+    // the console shows its own "Not found" page; API, static and session paths, and requests
+    // that are not a page navigation, keep the problem answer.
+    r.router().routeWithRegex(HttpMethod.GET, UNKNOWN_PAGE)
+        .handler(ctx -> { if (isNavigation(ctx.request())) ctx.next(); else ctx.fail(404); })
+        .handler(guard::page)
+        .handler(ctx -> assets.page(ctx, 404, "index.html", Map.of()));
+  }
+
+  /** A path under /console that no page route took, outside the API, static files and the session endpoints. */
+  static final String UNKNOWN_PAGE = "^/console/(?!(api|static|session|login)(/|$)|curfew\\.js$).+$";
+
+  /** A browser's page navigation: Sec-Fetch-Mode says so, or, without it (an older browser), Accept asks for HTML. */
+  static boolean isNavigation(io.vertx.core.http.HttpServerRequest req) {
+    String mode = req.getHeader("Sec-Fetch-Mode");
+    if (mode != null) return mode.equals("navigate");
+    String accept = req.getHeader("Accept");
+    return accept != null && accept.contains("text/html");
   }
 
   /** A console handler whose bad input is a 400 problem naming it. */

@@ -124,6 +124,28 @@ class ConsoleTest {
     assertThat(f.get("/console/", null).statusCode()).isEqualTo(303);
   }
 
+  @Test
+  void unknownPage_aBrowsersNavigationGetsThePageShellWith404_anApiPathOrAFetchAProblem() {
+    ConsoleFixture.Operator op = f.signIn(ConsoleFixture.KEY);
+    HttpResponse<String> page = f.get("/console/nope", op.token(), "Sec-Fetch-Mode", "navigate", "Accept", "text/html");
+    assertThat(page.statusCode()).isEqualTo(404);
+    assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+    assertThat(page.body()).contains("<title>Curfew console</title>", "/console/static/js/app.js");
+    // without Sec-Fetch-Mode (an older browser), Accept says it is a page
+    assertThat(f.get("/console/sessions/a/b", op.token(), "Accept", "text/html").body()).contains("<title>Curfew console</title>");
+    // signed out, the navigation goes to the sign-in page, as for any page
+    assertThat(f.get("/console/nope", null, "Sec-Fetch-Mode", "navigate").statusCode()).isEqualTo(303);
+
+    HttpResponse<String> fetched = f.get("/console/nope", op.token(), "Sec-Fetch-Mode", "cors", "Accept", "application/json");
+    assertThat(fetched.statusCode()).isEqualTo(404);
+    assertThat(fetched.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/problem+json");
+    HttpResponse<String> api = f.get("/console/api/nope", op.token(), "Sec-Fetch-Mode", "navigate", "Accept", "text/html");
+    assertThat(api.statusCode()).isEqualTo(404);
+    assertThat(api.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/problem+json");
+    assertThat(f.get("/console/static/nope.js", op.token(), "Sec-Fetch-Mode", "navigate").statusCode()).isEqualTo(404);
+    assertThat(f.get("/console/static/nope.js", op.token(), "Sec-Fetch-Mode", "navigate").body()).doesNotContain("<title>");
+  }
+
   // ---------------------------------------------------------------- the console session is a real session
 
   @Test
