@@ -134,6 +134,12 @@ final class Session extends Timer {
      */
     long lastRefusedRecordMs = Long.MIN_VALUE;
     int refusedRepeats;
+    /**
+     * The record of the last held-back refusal, given its time and the repeats before it: written
+     * when the session is forgotten or the node stops, if no later refusal record counted them
+     * ({@link SessionEngine}).
+     */
+    HeldBack heldBack;
     /** The idle-expired session this one continues ({@link Resumption}); null: none. Set at opening. */
     String resumedFrom;
     /** The session that continued this idle-expired one; null: none yet. */
@@ -196,7 +202,31 @@ final class Session extends Timer {
     if (rare == null) return 0;
     long n = rare.refusedRepeats;
     rare.refusedRepeats = 0;
+    rare.heldBack = null;
     return n;
+  }
+
+  /** The record a held-back refusal would write at {@code atMs}, counting {@code repeats} before it. */
+  interface HeldBack {
+    dev.curfew.core.audit.AuditRecord record(long atMs, long repeats);
+  }
+
+  /** A refusal was held back ({@link #refusalRecordDue} said no): {@code record} is what it would have written. */
+  void holdBack(HeldBack record) {
+    rare().heldBack = record;
+  }
+
+  /**
+   * The record of the refusals held back since the last one, written at {@code nowMs}: the last of
+   * them, counting the others as its repeats; null when none is held back.
+   */
+  dev.curfew.core.audit.AuditRecord takeHeldBack(long nowMs) {
+    if (rare == null || rare.heldBack == null || rare.refusedRepeats == 0) return null;
+    dev.curfew.core.audit.AuditRecord record = rare.heldBack.record(nowMs, rare.refusedRepeats - 1);
+    rare.refusedRepeats = 0;
+    rare.heldBack = null;
+    rare.lastRefusedRecordMs = nowMs;
+    return record;
   }
 
   /** Whether a warning was sent that the holder has not acknowledged yet. */

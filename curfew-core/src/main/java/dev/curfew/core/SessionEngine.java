@@ -370,8 +370,11 @@ public final class SessionEngine {
       if (refusal != null) {
         String why = Refusals.extensionText(refusal, s.policy.maxExtensions(), s.absoluteExpiresAtMs);
         CompletableFuture<Void> durable = Decision.DONE;
+        SessionRecords.About about = s.about();
         if (s.refusalRecordDue(now)) {
-          durable = sink.append(List.of(records.extensionRefused(s.about(), now, why, s.takeRepeats())), List.of());
+          durable = sink.append(List.of(records.extensionRefused(about, now, why, s.takeRepeats())), List.of());
+        } else {
+          s.holdBack((atMs, repeats) -> records.extensionRefused(about, atMs, why, repeats));
         }
         return new Decision(Decision.Verdict.REFUSED, s.status(now), null, why, null, durable);
       }
@@ -696,6 +699,7 @@ public final class SessionEngine {
       long now = clock.millis();
       if (s.ended()) {
         if (now >= s.endedAtMs() + limits.endedRetentionMs()) {
+          writeHeldBack(s, now);
           table.purge(s);
         } else {
           schedule(s, s.endedAtMs() + limits.endedRetentionMs());
@@ -828,8 +832,37 @@ public final class SessionEngine {
    * {@code repeats}"): then the refusal is only counted.
    */
   private CompletableFuture<Void> refusedRecord(Session s, long now, String reason, Audience usedAt) {
-    if (!s.refusalRecordDue(now)) return Decision.DONE;
-    return sink.append(List.of(records.refused(s.about(), now, reason, s.takeRepeats(), usedAt)), List.of());
+    SessionRecords.About about = s.about();
+    if (!s.refusalRecordDue(now)) {
+      s.holdBack((atMs, repeats) -> records.refused(about, atMs, reason, repeats, usedAt));
+      return Decision.DONE;
+    }
+    return sink.append(List.of(records.refused(about, now, reason, s.takeRepeats(), usedAt)), List.of());
+  }
+
+  /**
+   * Writes every session's held-back refusals now (a clean stop, before {@code node.stopped}), so
+   * that none is left uncounted; returns when those records are durable.
+   */
+  public CompletableFuture<Void> writeHeldBackRefusals() {
+    List<AuditRecord> held = new ArrayList<>();
+    long now = clock.millis();
+    for (Session s : table.all()) {
+      synchronized (s) {
+        AuditRecord r = s.takeHeldBack(now);
+        if (r != null) held.add(r);
+      }
+    }
+    return held.isEmpty() ? Decision.DONE : sink.append(held, List.of());
+  }
+
+  /**
+   * Under the session's lock, before it is forgotten: writes the refusals held back since its last
+   * refusal record (the last of them, counting the others), which no later refusal will count now.
+   */
+  private void writeHeldBack(Session s, long now) {
+    AuditRecord held = s.takeHeldBack(now);
+    if (held != null) sink.append(List.of(held), List.of());
   }
 
   private AuditRecord revokedRecord(Session s, long now, String actor, String reasonText) {

@@ -146,6 +146,38 @@ class SessionEngineTest {
     assertThat(dataOf(f, 3).get("repeats")).isEqualTo(9L);
   }
 
+  /** A burst of refusals ends the trail's view of them only when a record counts them all. */
+  @Test
+  void refusalsHeldBack_areWrittenWhenTheSessionIsForgotten_orTheNodeStops() {
+    EngineFixture f = new EngineFixture();
+    String forgotten = f.open("alice").token();
+    String atStop = f.open("bob").token();
+    f.engine.logout(forgotten);
+    f.engine.logout(atStop);
+    for (int i = 0; i < 5; i++) {
+      f.engine.check(forgotten, true); // one record, four held back
+      f.engine.check(atStop, true);
+    }
+    assertThat(f.types()).containsExactly("session.created", "session.created", "session.logged_out",
+        "session.logged_out", "session.refused", "session.refused");
+
+    f.advance(Duration.ofHours(25)); // past ended_retention: alice's session is forgotten
+    assertThat(f.types()).hasSize(8); // bob's too: both written at their purge
+    assertThat(dataOf(f, 6).get("reason")).isEqualTo("logged_out");
+    assertThat(dataOf(f, 6).get("repeats")).as("the last held back, counting the three before it").isEqualTo(3L);
+    assertThat(dataOf(f, 7).get("repeats")).isEqualTo(3L);
+
+    String late = f.open("carol").token();
+    f.engine.logout(late);
+    f.engine.check(late, true);
+    f.engine.check(late, true); // held back
+    f.engine.writeHeldBackRefusals().join(); // a clean stop
+    assertThat(f.types()).hasSize(12);
+    assertThat(dataOf(f, 11).get("repeats")).isEqualTo(0L);
+    assertThat(f.engine.writeHeldBackRefusals().join()).as("nothing is written twice").isNull();
+    assertThat(f.types()).hasSize(12);
+  }
+
   @Test
   void revokeSubject_endsEveryLiveSessionOfTheSubjectOnly() {
     EngineFixture f = new EngineFixture();

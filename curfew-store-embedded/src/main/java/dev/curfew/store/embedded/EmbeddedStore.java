@@ -401,6 +401,7 @@ public final class EmbeddedStore implements AutoCloseable {
             .put("version", options.version())
             .build();
         long started = System.nanoTime();
+        e.writeHeldBackRefusals(); // before node.stopped, in the same group commit or an earlier one
         await(log.append(List.of(stopped), List.of()), stopWait);
         snapshotter.take(e, stopWait.minusNanos(System.nanoTime() - started));
       }
