@@ -84,7 +84,10 @@ public interface SessionStore {
 
   CompletableFuture<Revocation> revokeSubject(String subject, String actor, String reasonText);
 
-  /** The live sessions of a subject, oldest first, passive. */
+  /**
+   * The live sessions of a subject, oldest first, passive. A store that cannot be reached fails the
+   * future with {@link StoreUnavailable}.
+   */
   CompletableFuture<List<SessionStatus>> sessionsOf(String subject);
 
   /**

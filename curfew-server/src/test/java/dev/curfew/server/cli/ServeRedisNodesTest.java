@@ -259,6 +259,14 @@ class ServeRedisNodesTest {
       HttpResponse<String> down = post(a.port, "/v1/check", null, "{\"token\":\"" + s[0] + "\",\"touch\":true}");
       assertThat(down.statusCode()).isEqualTo(503);
       assertThat(post(a.port, "/v1/sessions", KEY, "{\"subject\":\"carol\"}").statusCode()).isEqualTo(503);
+      // Listing a subject's sessions fails closed like every other operation: the typed 503, not a 500.
+      for (String path : List.of("/v1/sessions?subject=bob", "/v1/subjects/bob/sessions")) {
+        HttpResponse<String> listed = get(a.port, path);
+        assertThat(listed.statusCode()).as(path + ": " + listed.body()).isEqualTo(503);
+        JsonNode problem = JSON.readTree(listed.body());
+        assertThat(problem.path("type").asText()).isEqualTo("urn:curfew:problem:unavailable");
+        assertThat(problem.path("detail").asText()).isEqualTo("the session store (Redis) cannot be reached");
+      }
 
       redis = startRedis(port, redisDir);
       int p = a.port;
@@ -347,6 +355,12 @@ class ServeRedisNodesTest {
         .POST(HttpRequest.BodyPublishers.ofString(body));
     b.header("Authorization", "Bearer " + KEY);
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> get(int port, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + KEY).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> extend(int port, String token) throws Exception {
