@@ -3,11 +3,13 @@ package dev.curfew.store.redis;
 import static dev.curfew.store.redis.RedisNodes.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import dev.curfew.core.Decision;
 import dev.curfew.core.Policy;
 import dev.curfew.core.StoreUnavailable;
 import dev.curfew.core.SystemClock;
+import dev.curfew.core.audit.RecordTypes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -74,5 +76,54 @@ class RedisOutageTest {
     Throwable f = failureOf(a.store.sessionsOf("bob"));
     assertThat(StoreUnavailable.in(f)).as("%s", f).isNotNull();
     assertThat(StoreUnavailable.in(f).getMessage()).isEqualTo("no answer from the session store (Redis) within 700 ms");
+  }
+
+  @Test
+  void aChangeWithoutAnAnswerInTime_saysItMayStillTakeEffect_andItDoes() throws Exception {
+    var a = node();
+    Decision opened = get(a.store.open("bob", null, Map.of()));
+    String id = opened.status().sessionId();
+    server.pause();
+
+    Decision extended = get(a.store.extend(opened.token()));
+    assertThat(extended.verdict()).isEqualTo(Decision.Verdict.UNAVAILABLE);
+    assertThat(extended.detail())
+        .isEqualTo("no answer from the session store (Redis) within 700 ms; the change may still take effect");
+    // A read changes nothing, nor does a check without a touch: no such clause.
+    assertThat(get(a.store.get(id)).detail()).isEqualTo("no answer from the session store (Redis) within 700 ms");
+    assertThat(get(a.store.check(opened.token(), false)).detail())
+        .isEqualTo("no answer from the session store (Redis) within 700 ms");
+    assertThat(get(a.store.check(opened.token(), true)).detail())
+        .isEqualTo("no answer from the session store (Redis) within 700 ms; the change may still take effect");
+
+    // Redis runs what it was sent once it resumes: the extension answered 503 took effect, and its
+    // pending entry gets its record once the lease runs out.
+    server.resume();
+    await().atMost(Duration.ofSeconds(30)).until(() -> get(a.store.get(id)).status().extensionsUsed() == 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> !a.records(RecordTypes.EXTENDED).isEmpty());
+  }
+
+  @Test
+  void aRefusedConnection_saysTheStoreCannotBeReached() throws Exception {
+    var a = node();
+    Decision opened = get(a.store.open("bob", null, Map.of()));
+    server.stop();
+
+    assertThat(get(a.store.extend(opened.token())).detail()).isEqualTo("the session store (Redis) cannot be reached");
+    assertThat(get(a.store.open("carol", null, Map.of())).detail()).isEqualTo("the session store (Redis) cannot be reached");
+  }
+
+  @Test
+  void anErrorFromRedis_isNamedNotCalledUnreachable() throws Exception {
+    var a = node();
+    Decision opened = get(a.store.open("bob", null, Map.of()));
+    assertThat(server.cli("config", "set", "maxmemory", "1")).contains("OK");
+
+    Decision refused = get(a.store.open("carol", null, Map.of()));
+    assertThat(refused.verdict()).isEqualTo(Decision.Verdict.UNAVAILABLE);
+    assertThat(refused.detail()).isEqualTo("the session store (Redis) answered with an error (OOM)");
+    assertThat(get(a.store.extend(opened.token())).detail())
+        .isEqualTo("the session store (Redis) answered with an error (OOM)");
+    server.cli("config", "set", "maxmemory", "0");
   }
 }
