@@ -281,6 +281,61 @@ class ServeRedisNodesTest {
     }
   }
 
+  @Test
+  void redisPausedAnswersEachRequest503AfterTwoSecondsPerRedisCallInTurn() throws Exception {
+    int port = 19450 + (int) (Math.random() * 50);
+    try (ServerSocket s = new ServerSocket(port)) {
+      port = s.getLocalPort();
+    }
+    Path redisDir = Files.createDirectories(dir.resolve("redis"));
+    Process redis = startRedis(port, redisDir);
+    ServeCommand.Running a = null;
+    try {
+      // Rate limits on (their defaults): an opening asks Redis for two buckets before its script.
+      a = inProcess(config("redis://127.0.0.1:" + port, ""), "a");
+      String[] s = open(a.port, "bob");
+      if (new ProcessBuilder("kill", "-STOP", Long.toString(redis.pid())).start().waitFor() != 0) {
+        throw new IllegalStateException("kill -STOP failed");
+      }
+      Map<String, Long> ms = new java.util.LinkedHashMap<>();
+      Map<String, HttpResponse<String>> answers = new java.util.LinkedHashMap<>();
+      int p = a.port;
+      timed("open", ms, answers, () -> post(p, "/v1/sessions", KEY, "{\"subject\":\"carol\"}"));
+      timed("extend", ms, answers, () -> extend(p, s[0]));
+      timed("check", ms, answers, () -> post(p, "/v1/check", null, "{\"token\":\"" + s[0] + "\",\"touch\":true}"));
+      timed("get", ms, answers, () -> get(p, "/v1/sessions/" + s[1]));
+      timed("list", ms, answers, () -> get(p, "/v1/subjects/bob/sessions"));
+      System.out.println("answers with Redis paused, ms: " + ms);
+      for (var e : answers.entrySet()) {
+        assertThat(e.getValue().statusCode()).as(e.getKey() + ": " + e.getValue().body()).isEqualTo(503);
+      }
+      assertThat(JSON.readTree(answers.get("open").body()).path("detail").asText())
+          .isEqualTo("no answer from the session store (Redis) within 2 s; the change may still take effect");
+      assertThat(JSON.readTree(answers.get("list").body()).path("detail").asText())
+          .isEqualTo("no answer from the session store (Redis) within 2 s");
+      // The bound docs/distributed.md gives: 2 s for each Redis call in turn (an opening asks two rate
+      // buckets, then runs its script; an extension one bucket), plus slack for a busy machine.
+      assertThat(ms.get("open")).isBetween(6_000L, 8_000L);
+      assertThat(ms.get("extend")).isBetween(4_000L, 6_000L);
+      for (String one : List.of("check", "get", "list")) assertThat(ms.get(one)).as(one).isBetween(2_000L, 4_000L);
+    } finally {
+      new ProcessBuilder("kill", "-CONT", Long.toString(redis.pid())).start().waitFor();
+      if (a != null) a.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private interface Call {
+    HttpResponse<String> send() throws Exception;
+  }
+
+  private static void timed(String name, Map<String, Long> ms, Map<String, HttpResponse<String>> answers, Call call)
+      throws Exception {
+    long start = System.nanoTime();
+    answers.put(name, call.send());
+    ms.put(name, (System.nanoTime() - start) / 1_000_000);
+  }
+
   /** A private Redis that keeps every write in its append-only file, so that a restart loses nothing. */
   private static Process startRedis(int port, Path dir) throws Exception {
     Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
