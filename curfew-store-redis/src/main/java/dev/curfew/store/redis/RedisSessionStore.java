@@ -822,9 +822,8 @@ public final class RedisSessionStore implements SessionStore {
   @Override
   public CompletableFuture<PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
     requireSupported(values);
-    Future<PolicyChange> change = policySync.change(values, applyToLive, actor, true);
-    return change.recover(e -> Future.succeededFuture(new PolicyChange(null, 0, DONE)))
-        .toCompletionStage().toCompletableFuture();
+    // Redis unreachable, silent or erring: StoreUnavailable, whose detail says whether the version may still be added.
+    return settleQuery(policySync.change(values, applyToLive, actor, true), true);
   }
 
   /**
@@ -985,10 +984,14 @@ public final class RedisSessionStore implements SessionStore {
 
   /** As {@link #settle} for an answer that is not a decision: a failure becomes {@link StoreUnavailable}. */
   private <T> CompletableFuture<T> settleQuery(Future<T> answer) {
+    return settleQuery(answer, false);
+  }
+
+  private <T> CompletableFuture<T> settleQuery(Future<T> answer, boolean changes) {
     return answer.recover(e -> {
       LOG.log(System.Logger.Level.DEBUG, "session store unavailable: " + e);
       return Future.failedFuture(e instanceof StoreUnavailable ? e
-          : new StoreUnavailable(unavailableDetail(e, timeoutMs, false), e));
+          : new StoreUnavailable(unavailableDetail(e, timeoutMs, changes), e));
     }).toCompletionStage().toCompletableFuture();
   }
 }

@@ -126,4 +126,22 @@ class RedisOutageTest {
         .isEqualTo("the session store (Redis) answered with an error (OOM)");
     server.cli("config", "set", "maxmemory", "0");
   }
+
+  @Test
+  void aPolicyVersionWithoutAnAnswerInTime_failsAsUnavailableSayingItMayStillTakeEffect_andItDoes() throws Exception {
+    var a = node();
+    server.pause();
+
+    Throwable f = failureOf(a.store.changePolicy(policy("standard", 30_000, 3_600_000, 10_000, 2), false, "admin"));
+    assertThat(StoreUnavailable.in(f)).as("%s", f).isNotNull();
+    assertThat(StoreUnavailable.in(f).getMessage())
+        .isEqualTo("no answer from the session store (Redis) within 700 ms; the change may still take effect");
+
+    // Once Redis resumes, the version is there, and its policy.changed is recorded after the lease.
+    server.resume();
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> a.store.policies().current("standard").orElseThrow().version() == 2);
+    await().atMost(Duration.ofSeconds(30)).until(() -> a.records(RecordTypes.POLICY_CHANGED).stream()
+        .anyMatch(r -> "policy:standard:2".equals(r.data().get("claim"))));
+  }
 }
