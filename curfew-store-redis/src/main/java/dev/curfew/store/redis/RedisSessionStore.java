@@ -291,7 +291,7 @@ public final class RedisSessionStore implements SessionStore {
     return new Decision(Decision.Verdict.UNAVAILABLE, null, null, detail, null, DONE);
   }
 
-  static final String REDIS_DOWN = "the session store (Redis) cannot be reached";
+  private static final String REDIS_DOWN = "the session store (Redis) cannot be reached";
   private static final String AUDIT_DOWN = "the audit log cannot be written";
 
   /**
@@ -301,7 +301,8 @@ public final class RedisSessionStore implements SessionStore {
    * command Redis refused with an error (the error's code, such as {@code OOM}, is named), did not
    * reach Redis or was not run.
    *
-   * @param changes whether the call changes state (an opening, extension, touch, logout, revocation)
+   * @param changes whether the call changes state (an opening, extension, touch, acknowledgement,
+   *     logout, revocation, policy version)
    */
   static String unavailableDetail(Throwable failure, long timeoutMs, boolean changes) {
     for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
