@@ -283,10 +283,7 @@ class ServeRedisNodesTest {
 
   @Test
   void redisPausedAnswersEachRequest503AfterTwoSecondsPerRedisCallInTurn() throws Exception {
-    int port = 19450 + (int) (Math.random() * 50);
-    try (ServerSocket s = new ServerSocket(port)) {
-      port = s.getLocalPort();
-    }
+    int port = faultPort();
     Path redisDir = Files.createDirectories(dir.resolve("redis"));
     Process redis = startRedis(port, redisDir);
     ServeCommand.Running a = null;
@@ -330,6 +327,21 @@ class ServeRedisNodesTest {
       if (a != null) a.stop(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** A free port among 19450-19499, the range set aside for the private Redis servers of fault tests. */
+  private static int faultPort() throws Exception {
+    List<Integer> ports = new ArrayList<>();
+    for (int p = 19450; p <= 19499; p++) ports.add(p);
+    java.util.Collections.shuffle(ports);
+    for (int p : ports) {
+      try (ServerSocket s = new ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
+        return p;
+      } catch (java.io.IOException taken) {
+        // another test's Redis
+      }
+    }
+    throw new IllegalStateException("no free port among 19450-19499");
   }
 
   private interface Call {
