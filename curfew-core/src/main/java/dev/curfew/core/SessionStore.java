@@ -84,7 +84,10 @@ public interface SessionStore {
 
   CompletableFuture<Revocation> revokeSubject(String subject, String actor, String reasonText);
 
-  /** The live sessions of a subject, oldest first, passive. */
+  /**
+   * The live sessions of a subject, oldest first, passive. A store that cannot be reached fails the
+   * future with {@link StoreUnavailable}.
+   */
   CompletableFuture<List<SessionStatus>> sessionsOf(String subject);
 
   /**
@@ -97,6 +100,12 @@ public interface SessionStore {
    */
   CompletableFuture<SessionSearch.Page> search(SessionSearch.Query query);
 
+  /**
+   * A new version of {@code values}' policy, applied to its live sessions with {@code applyToLive}.
+   * A store whose audit log cannot be written answers without a policy ({@link
+   * PolicyChange#unavailable()}); one that cannot be reached fails the future with {@link
+   * StoreUnavailable}.
+   */
   CompletableFuture<PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor);
 
   /** Records one delivery attempt of a session's end to an app ({@code session.notified}), under the session. */

@@ -321,6 +321,8 @@ public final class Gateway {
       if (ctx.response().closed()) return;
       Problem p = Problem.forStatus(ctx.statusCode() >= 400 ? ctx.statusCode() : 500);
       if (ctx.statusCode() == 400 && ctx.failure() != null) p = Problem.badRequest(ctx.failure().getMessage());
+      dev.curfew.core.StoreUnavailable unavailable = dev.curfew.core.StoreUnavailable.in(ctx.failure());
+      if (unavailable != null) p = Problem.unavailable(unavailable.getMessage());
       p.send(ctx.response());
     });
     return r;

@@ -4,6 +4,7 @@ package dev.curfew.server.http;
 import dev.curfew.core.AuditLogReader;
 import dev.curfew.core.AuditProofs;
 import dev.curfew.core.SessionStore;
+import dev.curfew.core.StoreUnavailable;
 import dev.curfew.gateway.net.ServerInstances;
 import dev.curfew.server.http.JsonBodies.BadInput;
 import dev.curfew.server.metrics.CurfewMetrics;
@@ -489,7 +490,11 @@ public final class ApiServer {
       return; // the client left; there is no one to answer
     }
     Problem p;
-    if (f instanceof BadInput) {
+    StoreUnavailable unavailable = StoreUnavailable.in(f);
+    if (unavailable != null) {
+      // The store's typed failure (Redis down or slow): the 503 every other operation answers, not a defect.
+      p = Problem.unavailable(unavailable.getMessage());
+    } else if (f instanceof BadInput) {
       p = Problem.badRequest(f.getMessage());
     } else if (f instanceof HttpException he) {
       p = Problem.forStatus(he.getStatusCode());

@@ -23,21 +23,72 @@ import java.util.concurrent.CompletableFuture;
  * runs under, so no check ever needs this table.
  */
 final class PolicySync {
+  private static final System.Logger LOG = System.getLogger(PolicySync.class.getName());
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   private final RedisSessionStore store;
   private final Policies policies;
+  /**
+   * The highest version of each policy this node has seen stored in Redis (loaded, or added by
+   * itself), guarded by {@code this}. A configured version not yet adopted is not in it. It is the
+   * floor of the next version's number ({@code policy.lua}) and what {@link #putBack} restores: a
+   * Redis that lost its data must not give a number again, since a version's claim names one change.
+   */
+  private final Map<String, Integer> stored = new java.util.HashMap<>();
 
   PolicySync(RedisSessionStore store, Policies policies) {
     this.store = store;
     this.policies = policies;
   }
 
-  /** Every version of every policy, from Redis into {@link Policies}. */
+  /**
+   * Every version of every policy, from Redis into {@link Policies}; then the versions this node has
+   * seen stored and Redis no longer holds are put back ({@link #putBack}).
+   */
   Future<Void> load() {
-    return store.redis.send(Request.cmd(Command.HGETALL).arg(store.keys.policies())).map(r -> {
-      if (r != null) install(toMap(r));
-      return null;
+    return store.redis.send(Request.cmd(Command.HGETALL).arg(store.keys.policies())).compose(r -> {
+      Map<String, String> fields = r == null ? Map.of() : toMap(r);
+      install(fields);
+      return putBack(fields);
+    });
+  }
+
+  /**
+   * Puts back, in Redis, the versions this node has seen stored there and Redis no longer holds (it
+   * restarted without its data, or was flushed), from {@link Policies}: each version under its own
+   * number and values, without a new {@code policy.changed} (its record was written when it was
+   * added), and without replacing a version another node added meanwhile ({@code
+   * policyrestore.lua}). A node that starts on the emptied Redis then finds the policies as they
+   * were. Never fails: a version not put back now is put back at the next load.
+   */
+  private Future<Void> putBack(Map<String, String> fields) {
+    Map<String, Integer> known;
+    synchronized (this) {
+      known = new java.util.TreeMap<>(stored);
+    }
+    List<Future<Response>> each = new ArrayList<>();
+    for (Map.Entry<String, Integer> e : known.entrySet()) {
+      String name = e.getKey();
+      List<String> args = new ArrayList<>(List.of(name, store.keys.policiesChannel()));
+      boolean missing = false;
+      // Versions 1 to n as this node holds them (a version it has not loaded yet stops the walk).
+      int n = 0;
+      for (int v = 1; v <= e.getValue(); v++) {
+        Policy p = policies.version(name, v).orElse(null);
+        if (p == null) break;
+        missing |= !fields.containsKey(name + "#" + v);
+        args.add(valuesJson(p));
+        n = v;
+      }
+      missing |= Integer.parseInt(fields.getOrDefault(name, "0")) < n;
+      if (!missing) continue;
+      LOG.log(System.Logger.Level.WARNING, "Redis lacks versions of policy \"" + name + "\" this node has seen"
+          + " (did it restart without its data?): putting back versions 1 to " + n);
+      each.add(store.run(store.scripts.policyRestore, List.of(store.keys.policies()), args));
+    }
+    return Future.join(each).<Void>mapEmpty().recover(e -> {
+      LOG.log(System.Logger.Level.DEBUG, "policies not put back yet: " + e);
+      return Future.succeededFuture();
     });
   }
 
@@ -57,9 +108,17 @@ final class PolicySync {
       if (e.getKey().contains("#")) continue;
       String name = e.getKey();
       int latest = Integer.parseInt(e.getValue());
+      stored.merge(name, latest, Math::max);
       for (int v = 1; v <= latest; v++) {
         String json = fields.get(name + "#" + v);
-        if (json != null) policies.restore(fromJson(json).withVersion(v));
+        if (json == null) continue; // lost with Redis's data: put back by a node that knows it
+        try {
+          policies.restore(fromJson(json).withVersion(v));
+        } catch (IllegalStateException gap) {
+          // A version after ones this node never saw (Redis lost them): it waits until they are put back.
+          LOG.log(System.Logger.Level.DEBUG, gap.getMessage());
+          break;
+        }
       }
     }
   }
@@ -94,19 +153,26 @@ final class PolicySync {
     if (applyToLive && current != null) current.requireNotLoosenedBy(values);
     if (!store.sink.writable()) return Future.succeededFuture(new PolicyChange(null, 0, DONE));
     String json = valuesJson(values);
+    int floor;
+    synchronized (this) {
+      floor = stored.getOrDefault(values.name(), 0);
+    }
     return store.run(store.scripts.policy, List.of(store.keys.policies(), store.keys.policiesPending()),
         List.of(values.name(), json, store.keys.policiesChannel(), force ? "1" : "0",
-            Long.toString(store.settings.lease().toMillis()), actor == null ? "" : actor))
+            Long.toString(store.settings.lease().toMillis()), actor == null ? "" : actor, Integer.toString(floor)))
         .compose(r -> {
           int version = r.get(0).toInteger();
           boolean added = r.get(1).toInteger() == 1;
           String member = r.get(3).toString();
-          Policy stored = values.withVersion(version);
+          Policy numbered = values.withVersion(version);
+          synchronized (this) {
+            stored.merge(values.name(), version, Math::max);
+          }
           return load().map(v -> {
             synchronized (this) {
-              policies.restore(stored);
+              policies.restore(numbered);
             }
-            return stored;
+            return numbered;
           }).compose(p -> {
             List<CompletableFuture<Void>> durables = new ArrayList<>();
             if (added) durables.add(recordChange(member, json));

@@ -23,6 +23,7 @@ import dev.curfew.core.Refusals;
 import dev.curfew.core.SessionRecords;
 import dev.curfew.core.SessionStatus;
 import dev.curfew.core.SessionStore;
+import dev.curfew.core.StoreUnavailable;
 import dev.curfew.core.TokenHash;
 import dev.curfew.core.Tokens;
 import dev.curfew.core.audit.AuditRecord;
@@ -317,6 +318,34 @@ public final class RedisSessionStore implements SessionStore {
   private static final String REDIS_DOWN = "the session store (Redis) cannot be reached";
   private static final String AUDIT_DOWN = "the audit log cannot be written";
 
+  /**
+   * What a failed Redis call tells the client, as far as this node can know it. A call that timed out
+   * was sent: Redis may run it when it answers again (a paused or overloaded Redis does), so a change
+   * answered 503 may still take effect, and the detail says so. A connection refused or lost, or a
+   * command Redis refused with an error (the error's code, such as {@code OOM}, is named), did not
+   * reach Redis or was not run.
+   *
+   * @param changes whether the call changes state (an opening, extension, touch, acknowledgement,
+   *     logout, revocation, policy version)
+   */
+  static String unavailableDetail(Throwable failure, long timeoutMs, boolean changes) {
+    for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (e instanceof java.util.concurrent.TimeoutException) {
+        String within = timeoutMs % 1000 == 0 ? timeoutMs / 1000 + " s" : timeoutMs + " ms";
+        return "no answer from the session store (Redis) within " + within
+            + (changes ? "; the change may still take effect" : "");
+      }
+      if (e instanceof Response r && r.type() == io.vertx.redis.client.ResponseType.ERROR) {
+        String message = String.valueOf(e.getMessage());
+        String code = message.indexOf(' ') < 0 ? message : message.substring(0, message.indexOf(' '));
+        // The client's own code for a connection that closed: nothing answered.
+        if (code.equals("CONNECTION_CLOSED")) return REDIS_DOWN;
+        return "the session store (Redis) answered with an error (" + code + ")";
+      }
+    }
+    return REDIS_DOWN;
+  }
+
   // ---------------------------------------------------------------- open
 
   @Override
@@ -375,7 +404,7 @@ public final class RedisSessionStore implements SessionStore {
           publish(sessionId, "status", status.toMap());
           return Decision.issued(status, token, CompletableFuture.allOf(durables.toArray(new CompletableFuture<?>[0])));
         });
-    return settle(answer);
+    return settle(answer, true);
   }
 
   /** An opening the subject's limit refused: recorded as {@code session.refused} under the id it would have had. */
@@ -424,7 +453,7 @@ public final class RedisSessionStore implements SessionStore {
           Outcome o = new Outcome("ALLOWED", r.get(1).toLong(), r.get(2).toString(), "", Row.ofLive(id, r.get(5)));
           return checked(o, token, hash, shard, usedAt);
         });
-    return settle(answer);
+    return settle(answer, touch);
   }
 
   @Override
@@ -469,7 +498,7 @@ public final class RedisSessionStore implements SessionStore {
             default -> throw new IllegalStateException("operation " + op);
           };
         });
-    return settle(answer);
+    return settle(answer, !op.equals("check") || opArgs.get(0).equals("1"));
   }
 
   List<String> sessionArgsForId(String op, String id, List<String> opArgs) {
@@ -741,7 +770,7 @@ public final class RedisSessionStore implements SessionStore {
           if (o.verdict.equals("ENDED")) return ended(o, true);
           return op.equals("revoke") ? allowed(o, endedHere(o.row)) : allowed(o, DONE);
         });
-    return settle(answer);
+    return settle(answer, op.equals("revoke"));
   }
 
   private static Decision notFound() {
@@ -792,14 +821,14 @@ public final class RedisSessionStore implements SessionStore {
         return out;
       });
     });
-    return answer.toCompletionStage().toCompletableFuture();
+    return settleQuery(answer);
   }
 
   /** One pass over the shards' live sessions in bounded steps ({@link RedisSearch}); fails when Redis cannot be reached. */
   @Override
   public CompletableFuture<SessionSearch.Page> search(SessionSearch.Query query) {
     Objects.requireNonNull(query, "query");
-    return search.search(query).toCompletionStage().toCompletableFuture();
+    return settleQuery(search.search(query));
   }
 
   /** The subject's live sessions, oldest first, from the set open.lua and the ending keep in step. */
@@ -818,9 +847,8 @@ public final class RedisSessionStore implements SessionStore {
   @Override
   public CompletableFuture<PolicyChange> changePolicy(Policy values, boolean applyToLive, String actor) {
     requireSupported(values);
-    Future<PolicyChange> change = policySync.change(values, applyToLive, actor, true);
-    return change.recover(e -> Future.succeededFuture(new PolicyChange(null, 0, DONE)))
-        .toCompletionStage().toCompletableFuture();
+    // Redis unreachable, silent or erring: StoreUnavailable, whose detail says whether the version may still be added.
+    return settleQuery(policySync.change(values, applyToLive, actor, true), true);
   }
 
   /**
@@ -966,11 +994,29 @@ public final class RedisSessionStore implements SessionStore {
     return sink.append(List.of(records.gatewayEvent(null, nodeClock.millis(), type, data)), List.of());
   }
 
-  /** An answer that never fails: Redis unreachable or slow becomes UNAVAILABLE (fail closed). */
-  private static CompletableFuture<Decision> settle(Future<Decision> answer) {
+  /**
+   * An answer that never fails: Redis unreachable, slow or refusing becomes UNAVAILABLE (fail
+   * closed), with a detail that says which ({@link #unavailableDetail}).
+   *
+   * @param changes whether the operation changes state (a timeout then leaves it undecided)
+   */
+  private CompletableFuture<Decision> settle(Future<Decision> answer, boolean changes) {
     return answer.recover(e -> {
       LOG.log(System.Logger.Level.DEBUG, "session store unavailable: " + e);
-      return Future.succeededFuture(unavailable(REDIS_DOWN));
+      return Future.succeededFuture(unavailable(unavailableDetail(e, timeoutMs, changes)));
+    }).toCompletionStage().toCompletableFuture();
+  }
+
+  /** As {@link #settle} for an answer that is not a decision: a failure becomes {@link StoreUnavailable}. */
+  private <T> CompletableFuture<T> settleQuery(Future<T> answer) {
+    return settleQuery(answer, false);
+  }
+
+  private <T> CompletableFuture<T> settleQuery(Future<T> answer, boolean changes) {
+    return answer.recover(e -> {
+      LOG.log(System.Logger.Level.DEBUG, "session store unavailable: " + e);
+      return Future.failedFuture(e instanceof StoreUnavailable ? e
+          : new StoreUnavailable(unavailableDetail(e, timeoutMs, changes), e));
     }).toCompletionStage().toCompletableFuture();
   }
 }

@@ -99,6 +99,7 @@ final class Scripts {
   final Script due = new Script("due");
   final Script policy = new Script("policy");
   final Script policyClaims = new Script("policyclaims");
+  final Script policyRestore = new Script("policyrestore", false);
 
   private final Redis redis;
 
