@@ -184,6 +184,21 @@ class EmbeddedStoreTest {
   }
 
   @Test
+  void aCleanStop_writesTheRefusalsHeldBack_beforeNodeStopped() throws Exception {
+    start();
+    Decision d = open("alice");
+    engine.logout(d.token()).durable().join();
+    for (int i = 0; i < 4; i++) engine.check(d.token(), true).durable().join(); // one record, three held back
+    store.close();
+    start();
+    List<Map<String, Object>> all = records();
+    List<String> types = all.stream().map(r -> (String) r.get("type")).toList();
+    assertThat(types).containsExactly(RecordTypes.NODE_STARTED, RecordTypes.SESSION_CREATED, RecordTypes.LOGGED_OUT,
+        RecordTypes.REFUSED, RecordTypes.REFUSED, RecordTypes.NODE_STOPPED, RecordTypes.NODE_STARTED);
+    assertThat(((Map<?, ?>) all.get(4).get("data")).get("repeats")).as("the last held back, counting two").isEqualTo(2L);
+  }
+
+  @Test
   void cleanShutdown_isRecordedAndRecognized() throws Exception {
     start();
     String a = open("alice").token();
