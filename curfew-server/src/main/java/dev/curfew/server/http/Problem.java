@@ -96,7 +96,7 @@ public record Problem(int status, String type, String title, String detail, Stri
    * {@code cross-site}. The session is left as it was.
    */
   public static Problem crossSite(String detail) {
-    return of(403, "cross-site", "Cross-site request refused", detail);
+    return of(403, "cross-site", "Request from another origin refused", detail);
   }
 
   /** An API key asked to check sessions for a place outside its own audience: 403. */
