@@ -116,7 +116,10 @@ final class ConsoleApi {
     }
     Future.fromCompletionStage(sessions.sessionsOf(subject), ctx.vertx().getOrCreateContext()).onComplete(ar -> {
       if (ar.failed()) {
-        Problem.unavailable("the session store cannot be reached: " + ar.cause().getMessage()).send(ctx.response());
+        // A store that says why (StoreUnavailable: Redis unreachable, silent, erring) is quoted as it says it.
+        dev.curfew.core.StoreUnavailable why = dev.curfew.core.StoreUnavailable.in(ar.cause());
+        Problem.unavailable(why != null ? why.getMessage() : "the session store cannot be reached: " + ar.cause().getMessage())
+            .send(ctx.response());
         return;
       }
       List<Object> rows = new ArrayList<>();
