@@ -272,14 +272,19 @@ class AuditTrailTest {
     assertThat(r.ok()).isTrue();
   }
 
-  @Test
-  void retention_archivesOldSegments_withoutBreakingVerifyOrEvidence() throws IOException {
+  /** Small segments, 40 records of three sessions, 401 days, 5 more records, retention: the segments it moved. */
+  private int startWithOldSegmentsArchived() throws IOException {
     segmentMaxBytes = 2048;
     start();
     for (int i = 0; i < 40; i++) append("old_" + (i % 3), RecordTypes.SESSION_CREATED);
     clock.advance(Duration.ofDays(401));
     for (int i = 0; i < 5; i++) append("new_" + i, RecordTypes.SESSION_CREATED);
-    int moved = trail.applyRetention();
+    return trail.applyRetention();
+  }
+
+  @Test
+  void retention_archivesOldSegments_withoutBreakingVerifyOrEvidence() throws IOException {
+    int moved = startWithOldSegmentsArchived();
     assertThat(moved).isGreaterThan(0);
     try (Stream<Path> s = Files.list(AuditFiles.of(dir).archiveDir())) {
       assertThat(s.count()).isEqualTo(moved);
@@ -298,12 +303,7 @@ class AuditTrailTest {
 
   @Test
   void anArchiveMovedElsewhere_startsAndVerifies_fromWhatArchivedJsonlKeeps() throws IOException {
-    segmentMaxBytes = 2048;
-    start();
-    for (int i = 0; i < 40; i++) append("old_" + (i % 3), RecordTypes.SESSION_CREATED);
-    clock.advance(Duration.ofDays(401));
-    for (int i = 0; i < 5; i++) append("new_" + i, RecordTypes.SESSION_CREATED);
-    assertThat(trail.applyRetention()).isGreaterThan(0);
+    assertThat(startWithOldSegmentsArchived()).isGreaterThan(0);
     stop();
     AuditFiles files = AuditFiles.of(dir);
     Path cold = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-cold"));
