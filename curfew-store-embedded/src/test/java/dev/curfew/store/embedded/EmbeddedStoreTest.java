@@ -198,6 +198,25 @@ class EmbeddedStoreTest {
     assertThat(((Map<?, ?>) all.get(4).get("data")).get("repeats")).as("the last held back, counting two").isEqualTo(2L);
   }
 
+  /** docs/audit.md: holds are placed and lifted with the server stopped; that does not make its stop unclean. */
+  @Test
+  void aHoldPlacedAndLiftedAfterACleanStop_leavesTheStopClean() throws Exception {
+    start();
+    open("alice");
+    store.close();
+    store = null;
+    try (FileAuditLog log = FileAuditLog.open(dir, EmbeddedStore.Options.defaults().withClock(clock), "node-1")) {
+      LegalHolds.Hold h = new LegalHolds.Hold(LegalHolds.newId(), "alice", Long.MIN_VALUE, Long.MAX_VALUE, "matter 114", "legal",
+          "2026-11-26T22:00:00.000Z");
+      LegalHolds.place(AuditFiles.of(dir), log, h, "node-1", clock.millis());
+      LegalHolds.lift(AuditFiles.of(dir), log, h.id(), "matter closed", "legal", "node-1", clock.millis());
+    }
+    start();
+    assertThat(recovery.cleanShutdown()).isTrue();
+    assertThat(records().get(records().size() - 1)).containsEntry("type", RecordTypes.NODE_STARTED);
+    assertThat(data(records().get(records().size() - 1))).containsEntry("clean_shutdown", true);
+  }
+
   @Test
   void cleanShutdown_isRecordedAndRecognized() throws Exception {
     start();
