@@ -43,33 +43,41 @@ public final class Readiness {
 
   /** Whether changes are taken now. */
   public boolean ready() {
-    return audit.writable() && sessionStore.get().isEmpty();
+    return ready(sessionStore.get());
+  }
+
+  private boolean ready(Optional<WriteOutage> store) {
+    return audit.writable() && store.isEmpty();
   }
 
   /** Names of the parts that cannot write now ({@code audit_log} first when the sink cannot). */
   public List<String> unwritable() {
+    return unwritable(all(sessionStore.get()));
+  }
+
+  private List<String> unwritable(List<WriteOutage> all) {
     List<String> names = new ArrayList<>();
     if (!audit.writable()) names.add("audit_log");
-    for (WriteOutage o : all()) {
+    for (WriteOutage o : all) {
       if (!names.contains(o.component())) names.add(o.component());
     }
     return names;
   }
 
-  private List<WriteOutage> all() {
+  private List<WriteOutage> all(Optional<WriteOutage> store) {
     List<WriteOutage> all = new ArrayList<>();
-    sessionStore.get().ifPresent(all::add);
+    store.ifPresent(all::add);
     all.addAll(outages.get());
     return all;
   }
 
-  /** The body of {@code /readyz} (and the console's overview). */
+  /** The body of {@code /readyz} (and the console's overview), from one reading of each part. */
   public Map<String, Object> toMap() {
-    List<WriteOutage> all = all();
-    boolean ready = audit.writable() && all.stream().noneMatch(o -> o.component().equals("session_store"));
+    Optional<WriteOutage> store = sessionStore.get();
+    List<WriteOutage> all = all(store);
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("status", ready ? "ready" : "not_ready");
-    m.put("not_writable", unwritable());
+    m.put("status", ready(store) ? "ready" : "not_ready");
+    m.put("not_writable", unwritable(all));
     List<Object> details = new ArrayList<>();
     for (WriteOutage o : all) details.add(o.toMap());
     m.put("outages", details);

@@ -304,29 +304,14 @@ public final class AuditTrail implements AuditProofs, LeafListener, AutoCloseabl
   private void requireStoredLeavesMatch(long logSize) throws IOException {
     long n = Math.min(tree.size(), logSize);
     long compared = n - 1 < checkpoints.latestSize() ? n : n - 1;
-    if (compared <= 0) return;
-    long[] changed = {-1};
-    files.forEachLine(0, compared, SessionIndex.MAX_LINE_BYTES, (seq, first, offset, b, off, len) -> {
-      byte[] stored = tree.leafHashAt(seq);
-      if (!allZero(stored) && !Arrays.equals(stored, MerkleTree.leafHash(Arrays.copyOfRange(b, off, off + len)))) {
-        changed[0] = seq;
-        return false;
-      }
-      return true;
-    });
-    if (changed[0] >= 0) {
-      throw new FileAuditLog.DamagedLogException("record seq " + changed[0] + " of the audit log no longer hashes to the leaf"
+    // The tree was opened from these files at this start: its stored leaves are the ones verify reads.
+    long changed = AuditFileVerifier.firstChangedLeaf(files, 0, compared);
+    if (changed >= 0) {
+      throw new FileAuditLog.DamagedLogException("record seq " + changed + " of the audit log no longer hashes to the leaf"
           + " hash stored when it was written: the log was changed after it was written. Refusing to rebuild the Merkle tree"
           + " over it (that would discard the evidence) or to sign anything: run 'curfew audit verify' on " + files.dataDir()
           + ", keep the directory as evidence and start on a new data directory");
     }
-  }
-
-  private static boolean allZero(byte[] b) {
-    for (byte x : b) {
-      if (x != 0) return false;
-    }
-    return true;
   }
 
   private void rebuildTree() throws IOException {
